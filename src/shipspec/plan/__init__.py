@@ -1,0 +1,12 @@
+"""Requirements analysis: :class:`HandoffSpec` → :class:`DeploymentModel`, every value with its reason."""
+
+from .model import (
+    Decision,
+    DeploymentModel,
+    EnvironmentPlan,
+    LoadBalancerPlan,
+    ServicePlan,
+)
+from .planner import plan
+
+__all__ = ["Decision", "DeploymentModel", "EnvironmentPlan", "LoadBalancerPlan", "ServicePlan", "plan"]

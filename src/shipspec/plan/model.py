@@ -1,0 +1,192 @@
+"""The deployment model: what AWS gets, per environment, and why.
+
+``plan`` produces it from the spec; every renderer reads only this. Values that the
+plan derives are recorded as :class:`Decision` objects beside the values themselves,
+so ``shipspec plan`` and the generated comments can say why prod has three AZs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Strategy = Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Decision(Frozen):
+    """One derived value: ``key`` names it (``services.web.desired_count``), ``reason`` explains it."""
+
+    key: str
+    value: Any
+    reason: str
+    inputs: dict[str, Any] = {}
+
+
+class NetworkPlan(Frozen):
+    cidr_block: str
+    az_count: int
+    nat_gateway_count: int
+    interface_endpoints: list[str]
+    flow_log_retention_days: int | None
+
+
+class LoadBalancerPlan(Frozen):
+    name: Literal["public", "internal"]
+    internet_facing: bool
+    domain: str | None
+    hosted_zone: str | None
+    https: bool
+    waf: bool
+    deletion_protection: bool
+    needs_test_listener: bool
+    services: list[str]
+
+
+class UsePlan(Frozen):
+    """A service's access to a datastore: network, IAM and injected ``<PREFIX>_*`` variables."""
+
+    datastore: str
+    engine: str
+    env_prefix: str
+
+
+class DeploymentPlan(Frozen):
+    strategy: Strategy
+    bake_time_minutes: int
+    canary_percent: float
+    canary_bake_minutes: int
+    linear_step_percent: float
+    linear_step_bake_minutes: int
+
+
+class AlarmThresholds(Frozen):
+    latency_p99_ms: int
+    error_rate_percent: float
+
+
+class ServicePlan(Frozen):
+    name: str
+    kind: Literal["web", "worker", "job"]
+    image: str | None
+    build_context: str | None
+    dockerfile: str | None
+    port: int | None
+    public: bool
+    health_path: str | None
+    health_grace_seconds: int
+    cpu: int  # CPU units: 1024 = 1 vCPU
+    memory: int  # MiB
+    desired_count: int
+    min_count: int
+    max_count: int
+    cpu_target: int
+    env: dict[str, str]
+    secrets: list[str]
+    uses: list[UsePlan]
+    schedule: str | None
+    load_balancer: Literal["public", "internal"] | None
+    listener_priority: int | None
+    path_patterns: list[str]
+    deployment: DeploymentPlan
+    alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
+    capacity_rps: float | None
+
+
+class DatastorePlan(Frozen):
+    name: str
+    engine: Literal["postgres", "mysql", "redis", "s3", "sqs"]
+    version: str | None = None
+    instance_class: str | None = None
+    storage_gb: int | None = None
+    max_storage_gb: int | None = None
+    multi_az: bool = False
+    backup_days: int = 0
+    deletion_protection: bool = False
+    replicas: int = 0
+    dead_letter: bool = False
+    versioning: bool = False
+    force_destroy: bool = False
+    used_by: list[str] = []
+
+
+class SecretPlan(Frozen):
+    name: str  # the variable name, e.g. STRIPE_KEY
+    used_by: list[str]
+
+
+class EnvironmentPlan(Frozen):
+    name: str
+    production: bool
+    approval_required: bool
+    domain: str | None
+    network: NetworkPlan
+    load_balancers: list[LoadBalancerPlan]
+    services: list[ServicePlan]
+    datastores: list[DatastorePlan]
+    secrets: list[SecretPlan]
+    log_retention_days: int
+    alarms_page: bool
+    decisions: list[Decision]
+
+    def service(self, name: str) -> ServicePlan:
+        return next(s for s in self.services if s.name == name)
+
+    def datastore(self, name: str) -> DatastorePlan:
+        return next(d for d in self.datastores if d.name == name)
+
+    def decision(self, key: str) -> Decision:
+        return next(d for d in self.decisions if d.key == key)
+
+
+class SloPlan(Frozen):
+    service: str
+    sli: Literal["availability", "latency"]
+    objective: float
+    threshold_ms: int | None
+    window_days: int = 30
+
+
+class DevelopmentHandoff(Frozen):
+    phase: int
+    status: str
+    approved_by: str | None
+    deliverables: list[str]
+
+
+class DeploymentModel(Frozen):
+    """Everything the renderers need, and nothing they would have to decide."""
+
+    app: str
+    owner: str
+    region: str
+    state_backend: str | None
+    spec_file: str
+    ci: Literal["github", "gitlab"]
+    test_command: str | None
+    alert_email: str | None
+    availability: float
+    peak_rps: float | None
+    latency_p99_ms: int | None
+    compliance: list[str]
+    data_classification: str
+    slos: list[SloPlan]
+    development: DevelopmentHandoff | None
+    environments: list[EnvironmentPlan]
+
+    def environment(self, name: str) -> EnvironmentPlan:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise KeyError(f"no environment {name!r}; the spec declares: {known}")
+
+    @property
+    def production(self) -> EnvironmentPlan:
+        """The environment deployed last and sized for production."""
+        prods = [e for e in self.environments if e.production]
+        return prods[-1] if prods else self.environments[-1]

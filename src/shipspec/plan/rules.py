@@ -1,0 +1,50 @@
+"""The numbers the planner uses, in one place, each with the reason it is that number.
+
+Changing a rule here changes every generated stack; the tests pin the outcomes.
+"""
+
+from __future__ import annotations
+
+PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
+
+# Availability → AZs and the minimum task count of a web service (one task per AZ).
+THREE_AZ_AVAILABILITY = 99.95
+TWO_TASK_AVAILABILITY = 99.9
+
+# Peak traffic is served at this fraction of a task's stated capacity, so a task
+# lost at peak or a slow scale-out does not overload the rest.
+PEAK_HEADROOM = 1.25
+
+NON_PROD_MAX_TASKS = 2
+VPC_CIDR = "10.0.0.0/16"
+PROD_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+
+LOG_RETENTION_PROD = 90
+LOG_RETENTION_NON_PROD = 14
+# PCI DSS 4.0 req 10.5.1 and HIPAA audit controls: a year of history.
+LOG_RETENTION_REGULATED = 365
+REGULATED = frozenset({"pci-dss", "hipaa"})
+
+DB_DEFAULT_VERSION = {"postgres": "16", "mysql": "8.0"}
+DB_CLASS_PROD_HA = "db.m7g.large"
+DB_CLASS_PROD = "db.t4g.medium"
+DB_CLASS_NON_PROD = "db.t4g.micro"
+DB_STORAGE_DEFAULT_GB = 20
+DB_BACKUP_DAYS_PROD = 7
+DB_BACKUP_DAYS_NON_PROD = 1
+
+CACHE_DEFAULT_VERSION = "7.1"
+CACHE_NODE_PROD = "cache.t4g.medium"
+CACHE_NODE_NON_PROD = "cache.t4g.micro"
+
+# ECS native deployment strategies.
+CANARY_PERCENT = 10.0
+CANARY_BAKE_MINUTES = 10
+LINEAR_STEP_PERCENT = 20.0
+LINEAR_STEP_BAKE_MINUTES = 5
+BAKE_TIME_MINUTES = 15
+
+# Deployment rollback alarm: the SRE workbook's fast-burn rate of the error budget.
+FAST_BURN_RATE = 14.4
+MIN_ERROR_RATE_PERCENT = 1.0
+DEFAULT_LATENCY_P99_MS = 1000
