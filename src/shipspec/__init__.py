@@ -1,0 +1,121 @@
+"""shipspec: turn a development handoff into a reviewable AWS deployment.
+
+The pipeline, one typed value between stages::
+
+    load(path) -> HandoffSpec -> plan(spec) -> DeploymentModel
+        -> generate(model, out_dir) -> GenerationResult      (render + write)
+        -> preview(out_dir, env) -> Preview                 (the program under Pulumi mocks)
+
+Importing shipspec is cheap: the pydantic models load on first use, and Pulumi and
+``pulumi_aws`` only when a preview runs, so ``shipspec --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    Diagnostic,
+    PlanError,
+    PreviewError,
+    ShipspecError,
+    SpecError,
+    StaleOutput,
+    WriteConflict,
+)
+
+if TYPE_CHECKING:
+    from .plan.model import DeploymentModel
+    from .preview import Preview
+    from .render.fileset import FileSet
+    from .spec.models import HandoffSpec
+    from .write.writer import GenerationResult
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "DeploymentModel": "shipspec.plan.model",
+    "FileSet": "shipspec.render.fileset",
+    "GenerationResult": "shipspec.write.writer",
+    "HandoffSpec": "shipspec.spec.models",
+    "Preview": "shipspec.preview.result",
+    "loads": "shipspec.spec.loader",
+    "render": "shipspec.render.renderer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'shipspec' has no attribute {name!r}")
+
+
+def load(path: str | Path) -> HandoffSpec:
+    """Read and validate a handoff spec; raises :class:`SpecError` listing every problem."""
+    from .spec.loader import load as load_spec
+
+    return load_spec(path)
+
+
+def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
+    """Decide what each environment gets, with the reason for every derived value.
+
+    ``spec_file`` is the spec's path as generated files should name it (in headers
+    and in the CI's ``generate --check``).
+    """
+    from .plan.planner import plan as plan_model
+
+    return plan_model(spec, spec_file=spec_file)
+
+
+def generate(
+    model: DeploymentModel,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    check: bool = False,
+    blueprints: str | Path | None = None,
+) -> GenerationResult:
+    """Render the model and write it under ``out_dir`` atomically.
+
+    Refuses (:class:`WriteConflict`) to overwrite files edited since shipspec wrote
+    them unless ``force``; with ``check`` writes nothing and raises
+    :class:`StaleOutput` if anything would change.
+    """
+    from .render.renderer import render as render_files
+    from .write.writer import write
+
+    files = render_files(model, blueprints=Path(blueprints) if blueprints else None)
+    return write(files, Path(out_dir), force=force, check=check)
+
+
+def preview(out_dir: str | Path, env: str | None = None) -> Preview:
+    """Run the generated program for ``env`` (default: the production stack) under Pulumi mocks."""
+    from .preview import run_preview
+
+    return run_preview(Path(out_dir), env)
+
+
+__all__ = [
+    "DeploymentModel",
+    "Diagnostic",
+    "FileSet",
+    "GenerationResult",
+    "HandoffSpec",
+    "PlanError",
+    "Preview",
+    "PreviewError",
+    "ShipspecError",
+    "SpecError",
+    "StaleOutput",
+    "WriteConflict",
+    "__version__",
+    "generate",
+    "load",
+    "loads",
+    "plan",
+    "preview",
+    "render",
+]

@@ -1,0 +1,64 @@
+"""Human-readable terminal output for the CLI (rich tables); the library never prints."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from .plan.model import DeploymentModel, EnvironmentPlan
+    from .preview.result import Preview
+    from .write.writer import GenerationResult
+
+console = Console(highlight=False, soft_wrap=False)
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def print_plan(model: DeploymentModel, envs: list[EnvironmentPlan]) -> None:
+    for env in envs:
+        kind = "production" if env.production else "non-production"
+        console.print(f"[bold]{model.app} / {env.name}[/bold] ({kind}{', approval required' if env.approval_required else ''})")
+        summary = Table(show_edge=False, pad_edge=False)
+        for column in ("service", "kind", "size", "tasks", "strategy", "routing"):
+            summary.add_column(column)
+        for s in env.services:
+            tasks = "scheduled" if s.kind == "job" else f"{s.min_count}-{s.max_count}"
+            routing = f"{s.load_balancer} {' '.join(s.path_patterns)}" if s.load_balancer else (s.schedule or "-")
+            summary.add_row(s.name, s.kind, f"{s.cpu / 1024:g} vCPU / {s.memory} MiB", tasks, s.deployment.strategy.lower(), routing)
+        console.print(summary)
+        decisions = Table(show_edge=False, pad_edge=False, show_lines=False)
+        decisions.add_column("decision")
+        decisions.add_column("value")
+        decisions.add_column("why", overflow="fold")
+        for d in env.decisions:
+            decisions.add_row(d.key, _value(d.value), d.reason)
+        console.print(decisions)
+        console.print()
+
+
+def print_generation(result: GenerationResult) -> None:
+    counts = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}
+    for action, mark in (("create", "+"), ("update", "~"), ("delete", "-")):
+        for path in result.paths(action):  # type: ignore[arg-type]
+            console.print(f"  {mark} {path}")
+    console.print(f"{result.out_dir}: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted, {counts['unchanged']} unchanged")
+
+
+def print_preview(preview: Preview) -> None:
+    marks = {"create": "[green]+[/green]", "update": "[yellow]~[/yellow]", "delete": "[red]-[/red]", "same": " "}
+    console.print(f"[bold]Previewing {preview.project} / {preview.environment}[/bold] (offline, under Pulumi mocks)")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("")
+    table.add_column("type")
+    table.add_column("name")
+    for row in preview.tree_rows():
+        table.add_row(marks[row.change], row.type, "  " * row.depth + row.name)
+    console.print(table)
+    for line in preview.summary_lines():
+        console.print(line)

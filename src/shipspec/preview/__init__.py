@@ -1,0 +1,1 @@
+"""Offline preview of generated Pulumi programs."""

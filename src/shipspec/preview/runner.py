@@ -1,0 +1,403 @@
+"""Run a generated Pulumi program offline and record what it would register.
+
+The program runs exactly as ``pulumi preview`` would run it (``__main__.py`` executed as
+``__main__`` inside the SDK's stack machinery, stack config from ``Pulumi.<stack>.yaml``
+values), but against :class:`~shipspec.preview.mocks.AwsMocks` instead of an engine.
+
+Isolation: each run happens on its own thread, in a fresh ``contextvars`` context with
+its own event loop, so the SDK's context-scoped globals (settings, root stack, config)
+never leak between runs and ``run_program`` may be called many times in one process,
+also from inside a running event loop. Modules imported from the program directory
+(``components``...) are evicted afterwards so a second program with a different
+``components`` package is not served the first one's.
+
+Recorded resources:
+
+* ``parent`` is the parent's URN; resources created at the top level of the program
+  have the stack's URN as parent, as in Pulumi's own state. The stack itself is not in
+  the list (``StackRun.stack_urn`` names it).
+* ``dependencies`` are the URNs Pulumi sends for the resource (explicit ``depends_on``
+  plus every resource whose outputs flow into its inputs), sorted and de-duplicated.
+* ``inputs`` use Pulumi's wire names (camelCase), sorted by key; integral numbers are
+  ints; an unknown value is the string :data:`UNKNOWN` and a secret :data:`SECRET`.
+* The list is in tree order: depth-first from the stack, siblings sorted by name and
+  type, so the same program gives the same list on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import runpy
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_in_stack
+
+from shipspec.preview.mocks import DEFAULT_REGION, AwsMocks
+
+UNKNOWN = "[unknown]"
+SECRET = "[secret]"
+
+_STACK_TYPE = "pulumi:pulumi:Stack"
+_NEVER_EVICT = {"__main__", "pulumi", "pulumi_aws", "shipspec", "__pycache__"}
+
+
+class ProgramError(Exception):
+    """The program raised, failed a registration, logged an error or registered nothing."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        filename: str | None = None,
+        lineno: int | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        self.cause = cause
+        where = f"{filename}:{lineno}: " if filename and lineno else ""
+        super().__init__(f"{where}{message}")
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource registration, as the engine would have received it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    custom: bool = True
+    """False for component resources (``shipspec:aws:WebService``...)."""
+    ignore_changes: list[str] = field(default_factory=list)
+    """``ResourceOptions.ignore_changes`` in wire names (``desiredCount``)."""
+    protect: bool = False
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """Everything one mocked run produced."""
+
+    project: str
+    stack: str
+    stack_urn: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    """Stack exports (``pulumi.export``), rendered like inputs."""
+    warnings: list[str]
+    seconds: float
+
+
+def run_program(
+    program_dir: Path, *, project: str, stack: str, config: Mapping[str, str]
+) -> list[RecordedResource]:
+    """Run the program in ``program_dir`` for one stack; return every registered resource.
+
+    ``config`` keys without a namespace are the project's (``desiredCount`` becomes
+    ``<project>:desiredCount``); namespaced keys (``aws:region``) are passed unchanged.
+    ``aws:region`` also selects the region the mocks build ARNs and zones for.
+    Raises :class:`ProgramError` when the program fails or registers nothing.
+    """
+    return run_stack(program_dir, project=project, stack=stack, config=config).resources
+
+
+def run_stack(
+    program_dir: Path, *, project: str, stack: str, config: Mapping[str, str]
+) -> StackRun:
+    """Like :func:`run_program`, also returning stack exports, warnings and timing."""
+    program_dir = Path(program_dir).resolve()
+    main = program_dir / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"no __main__.py in {program_dir}")
+    full_config = {(k if ":" in k else f"{project}:{k}"): str(v) for k, v in config.items()}
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["run"] = contextvars.Context().run(
+                _run_isolated, program_dir, main, project, stack, full_config
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"shipspec-preview-{stack}", daemon=True)
+    with _program_imports(program_dir):
+        thread.start()
+        thread.join()
+    if "error" in box:
+        raise box["error"]
+    result: StackRun = box["run"]
+    return result
+
+
+# --------------------------------------------------------------------------------------
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.resources: dict[str, RecordedResource] = {}
+        self.stack_urn = ""
+        self.outputs: dict[str, Any] = {}
+        self.local = threading.local()
+
+
+class _CapturingMocks(pulumi.runtime.Mocks):
+    """Delegates to the real mocks and remembers the deserialized inputs per thread."""
+
+    def __init__(self, inner: pulumi.runtime.Mocks, recorder: _Recorder) -> None:
+        self._inner = inner
+        self._recorder = recorder
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        self._recorder.local.inputs = args.inputs
+        return self._inner.new_resource(args)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        return self._inner.call(args)
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks, recorder: _Recorder) -> None:
+        super().__init__(_CapturingMocks(mocks, recorder))
+        self._recorder = recorder
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack out of its children's qualified types
+        # (``...::aws:ec2/vpc:Vpc::vpc``); the SDK's mock monitor does not.
+        if parent and parent.split("::")[2].split("$")[-1] == _STACK_TYPE:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        rec = self._recorder
+        if request.type == _STACK_TYPE:
+            response = super().RegisterResource(request)
+            rec.stack_urn = response.urn
+            return response
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with rec.lock:
+            if urn in rec.resources:
+                # The engine rejects this; the mock monitor would silently overwrite.
+                raise ValueError(
+                    f"Duplicate resource URN '{urn}'; try giving it a unique name"
+                )
+        rec.local.inputs = {}
+        response = super().RegisterResource(request)
+        recorded = RecordedResource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent or None,
+            inputs=_plain(rec.local.inputs),
+            dependencies=sorted(set(request.dependencies)),
+            custom=bool(request.custom),
+            ignore_changes=list(request.ignoreChanges),
+            protect=bool(request.protect),
+        )
+        with rec.lock:
+            rec.resources[response.urn] = recorded
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        rec = self._recorder
+        if rec.stack_urn and request.urn == rec.stack_urn:
+            rec.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        return super().RegisterResourceOutputs(request)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _run_isolated(
+    program_dir: Path, main: Path, project: str, stack: str, config: dict[str, str]
+) -> StackRun:
+    started = time.perf_counter()
+    recorder = _Recorder()
+    handler = _ListHandler()
+    logger = logging.Logger(f"shipspec.preview.{project}.{stack}")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    cwd = os.getcwd()
+    try:
+        # This thread's context is fresh, but the SDK's settings descriptors keep the
+        # first value ever set as a process-wide default: set every one explicitly.
+        settings.SETTINGS.outputs = set()
+        settings.SETTINGS.lock = threading.Lock()
+        settings.SETTINGS.package_refs = {}
+        settings.SETTINGS.base_providers_by_ref = {}
+        settings.SETTINGS.root_directory = str(program_dir)
+        settings.SETTINGS.legacy_apply_enabled = False
+        settings.SETTINGS.parallel = None
+
+        pulumi.runtime.set_all_config(config, [])
+        mocks = AwsMocks(region=config.get("aws:region", DEFAULT_REGION))
+        pulumi.runtime.set_mocks(
+            mocks,
+            project=project,
+            stack=stack,
+            preview=True,
+            logger=logger,
+            monitor=_RecordingMonitor(mocks, recorder),
+        )
+        # set_mocks registers a bare root stack for unit tests; the program gets its own
+        # stack from run_in_stack (as under the Pulumi CLI) so exports are registered.
+        settings.set_root_resource(None)  # type: ignore[arg-type]
+
+        def program() -> None:
+            runpy.run_path(str(main), run_name="__main__")
+
+        os.chdir(program_dir)
+        try:
+            loop.run_until_complete(run_in_stack(program))
+        except BaseException as exc:  # noqa: BLE001 - reported as ProgramError
+            raise _program_error(exc, program_dir) from exc
+    finally:
+        os.chdir(cwd)
+        _close_loop(loop)
+        asyncio.set_event_loop(None)
+
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    if errors:
+        raise ProgramError("program logged an error: " + "; ".join(r.getMessage() for r in errors))
+    resources = _tree_order(recorder.resources, recorder.stack_urn)
+    if not resources:
+        raise ProgramError(
+            "the program registered no resources", filename=str(main), lineno=1
+        )
+    return StackRun(
+        project=project,
+        stack=stack,
+        stack_urn=recorder.stack_urn,
+        resources=resources,
+        outputs=recorder.outputs,
+        warnings=[r.getMessage() for r in handler.records if r.levelno == logging.WARNING],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+def _program_error(exc: BaseException, program_dir: Path) -> ProgramError:
+    """Point at the innermost frame inside the program directory (else the innermost)."""
+    if isinstance(exc, ProgramError):
+        return exc
+    frames = traceback.extract_tb(exc.__traceback__)
+    cause = exc.__cause__ or exc.__context__
+    # Registration failures are re-raised from the RPC's own traceback.
+    if cause is not None and cause.__traceback__ is not None:
+        frames = traceback.extract_tb(cause.__traceback__) + frames
+    prefix = str(program_dir) + os.sep
+    inside = [f for f in frames if f.filename.startswith(prefix)]
+    frame = inside[-1] if inside else (frames[-1] if frames else None)
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if frame is None:
+        return ProgramError(message, cause=exc)
+    filename = frame.filename
+    if filename.startswith(prefix):
+        filename = os.path.relpath(filename, program_dir)
+    return ProgramError(message, filename=filename, lineno=frame.lineno, cause=exc)
+
+
+def _tree_order(resources: dict[str, RecordedResource], stack_urn: str) -> list[RecordedResource]:
+    children: dict[str | None, list[RecordedResource]] = {}
+    for res in resources.values():
+        parent = res.parent if res.parent in resources else None
+        children.setdefault(parent, []).append(res)
+    ordered: list[RecordedResource] = []
+    stack: list[RecordedResource] = sorted(
+        children.get(None, []), key=lambda r: (r.name, r.type), reverse=True
+    )
+    while stack:
+        res = stack.pop()
+        ordered.append(res)
+        stack.extend(sorted(children.get(res.urn, []), key=lambda r: (r.name, r.type), reverse=True))
+    return ordered
+
+
+def _plain(value: Any) -> Any:
+    """Render deserialized property values as deterministic JSON-compatible data."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        if rpc.is_rpc_secret(value):
+            return SECRET
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, pulumi.FileAsset):
+        return {"fileAsset": str(value.path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"stringAsset": value.text}
+    if isinstance(value, pulumi.Resource):
+        return "[resource]"
+    return repr(value)
+
+
+class _program_imports:  # noqa: N801 - used as a context manager
+    """Put the program directory first on sys.path; evict modules loaded from it."""
+
+    def __init__(self, program_dir: Path) -> None:
+        self.dir = str(program_dir)
+        self.prefix = self.dir + os.sep
+
+    def _evict(self) -> None:
+        # Top-level modules the program can import: its .py files and package folders.
+        names = {
+            p.stem if p.suffix == ".py" else p.name
+            for p in Path(self.dir).iterdir()
+            if (p.suffix == ".py" or p.is_dir()) and p.name.isidentifier()
+        } - _NEVER_EVICT
+        for mod_name, module in list(sys.modules.items()):
+            top = mod_name.split(".", 1)[0]
+            origin = getattr(module, "__file__", None) or ""
+            if origin.startswith(self.prefix) or top in names:
+                del sys.modules[mod_name]
+
+    def __enter__(self) -> None:
+        self._evict()
+        sys.path.insert(0, self.dir)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            sys.path.remove(self.dir)
+        except ValueError:
+            pass
+        self._evict()

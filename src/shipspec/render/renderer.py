@@ -1,0 +1,54 @@
+"""``render(model) -> FileSet``: run every enabled target's blueprints over the model."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from ..plan.model import DeploymentModel
+from .engine import blueprints_root, environment, header
+from .fileset import FileSet
+from .targets import Target, load_builtin_targets
+
+
+def render(model: DeploymentModel, *, blueprints: Path | None = None, only: list[str] | None = None) -> FileSet:
+    """Render every target the model enables (or just ``only``) into one :class:`FileSet`."""
+    jinja = environment(blueprints)
+    files = FileSet()
+    for target in load_builtin_targets().values():
+        if (only and target.name not in only) or not target.enabled(model):
+            continue
+        context = {"model": model, **target.context(model)}
+        for template in _templates(target, blueprints):
+            for path, text in _render_one(jinja, template, target, context, model):
+                files.add(path, header(path, model.spec_file) + text)
+    return files
+
+
+def _templates(target: Target, user: Path | None) -> list[str]:
+    names: set[str] = set()
+    for root in [blueprints_root(), *([user] if user else [])]:
+        folder = root / target.folder
+        if folder.is_dir():
+            names.update(
+                p.relative_to(root).as_posix()
+                for p in folder.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+            )
+    return sorted(names)
+
+
+def _render_one(jinja: jinja2.Environment, template: str, target: Target, context: dict, model: DeploymentModel):  # type: ignore[no-untyped-def]
+    relative = str(PurePosixPath(template).relative_to(target.folder))
+    is_template = relative.endswith(".j2")
+    out = relative.removesuffix(".j2")
+    source = jinja.loader.get_source(jinja, template)[0] if not is_template else ""  # type: ignore[union-attr]
+    per_env = "{env}" in out
+    for env in model.environments if per_env else [None]:
+        path = out.replace("{env}", env.name) if env else out
+        if is_template:
+            text = jinja.get_template(template).render(**context, env=env)
+        else:
+            text = source
+        yield path, text

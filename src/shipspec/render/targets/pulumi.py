@@ -1,0 +1,86 @@
+"""Pulumi target: ``infra/`` — one program, one stack config per environment.
+
+Writes ``infra/Pulumi.yaml``, ``infra/__main__.py``, ``infra/requirements.txt``,
+``infra/Pulumi.<env>.yaml`` and the component library ``infra/components/``. The
+program imports only ``pulumi`` and ``pulumi_aws``; every value that differs between
+environments lives in the stack config, commented with the plan's reasons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...plan.model import DeploymentModel, EnvironmentPlan
+from . import target
+
+# The SDK versions the generated program is tested against (under mocks, in CI).
+PULUMI_VERSION = "3.272.0"
+PULUMI_AWS_VERSION = "7.51.1"
+
+
+@target("pulumi")
+def context(model: DeploymentModel) -> dict[str, Any]:
+    """infra/Pulumi.yaml, infra/__main__.py, infra/requirements.txt, infra/Pulumi.<env>.yaml, infra/components/"""
+    return {
+        "pulumi_version": PULUMI_VERSION,
+        "pulumi_aws_version": PULUMI_AWS_VERSION,
+        "reasons": reasons_by_key,
+        "first": model.environments[0],
+        "stack_config": stack_config,
+    }
+
+
+def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
+    """The plan's reasons for the values under ``prefix`` (``network``, ``services.web``)."""
+    return [f"{d.key.removeprefix(prefix + '.')}: {d.reason}" for d in env.decisions if d.key == prefix or d.key.startswith(prefix + ".")]
+
+
+def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """The per-environment values the program reads, keyed as in ``Pulumi.<env>.yaml``."""
+    return {
+        "network": {
+            "cidrBlock": env.network.cidr_block,
+            "azCount": env.network.az_count,
+            "natGatewayCount": env.network.nat_gateway_count,
+            "interfaceEndpoints": env.network.interface_endpoints,
+            "flowLogRetentionDays": env.network.flow_log_retention_days,
+        },
+        "logRetentionDays": env.log_retention_days,
+        "loadBalancers": {
+            lb.name: {
+                "domain": lb.domain,
+                "hostedZone": lb.hosted_zone,
+                "waf": lb.waf,
+                "deletionProtection": lb.deletion_protection,
+                "testListener": lb.needs_test_listener,
+            }
+            for lb in env.load_balancers
+        },
+        "services": {s.name: _service(s) for s in env.services},
+        "datastores": {d.name: _datastore(d) for d in env.datastores},
+    }
+
+
+def _service(s: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"image": s.image or f"{s.name}:build-in-ci", "cpu": s.cpu, "memory": s.memory}
+    if s.kind != "job":
+        values.update(desiredCount=s.desired_count, minCount=s.min_count, maxCount=s.max_count, cpuTarget=s.cpu_target)
+    if s.kind == "web":
+        d = s.deployment
+        values.update(strategy=d.strategy, bakeTimeMinutes=d.bake_time_minutes)
+        if d.strategy == "CANARY":
+            values.update(canaryPercent=d.canary_percent, canaryBakeMinutes=d.canary_bake_minutes)
+        if d.strategy == "LINEAR":
+            values.update(linearStepPercent=d.linear_step_percent, linearStepBakeMinutes=d.linear_step_bake_minutes)
+        values.update(latencyP99Ms=s.alarms.latency_p99_ms, errorRatePercent=s.alarms.error_rate_percent)
+    return values
+
+
+def _datastore(d: Any) -> dict[str, Any]:
+    if d.engine in ("postgres", "mysql"):
+        return {"version": d.version, "instanceClass": d.instance_class, "storageGb": d.storage_gb, "maxStorageGb": d.max_storage_gb, "multiAz": d.multi_az, "backupDays": d.backup_days, "deletionProtection": d.deletion_protection}
+    if d.engine == "redis":
+        return {"version": d.version, "nodeType": d.instance_class, "replicas": d.replicas, "backupDays": d.backup_days}
+    if d.engine == "s3":
+        return {"versioning": d.versioning, "forceDestroy": d.force_destroy}
+    return {"deadLetter": d.dead_letter}
