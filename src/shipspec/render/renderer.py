@@ -16,6 +16,8 @@ def render(model: DeploymentModel, *, blueprints: Path | None = None, only: list
     """Render every target the model enables (or just ``only``) into one :class:`FileSet`."""
     jinja = environment(blueprints)
     files = FileSet()
+    # The preview's cache of the last run per environment, beside the manifest, stays local.
+    files.add(".shipspec/.gitignore", "previews/\n")
     for target in load_builtin_targets().values():
         if (only and target.name not in only) or not target.enabled(model):
             continue
@@ -46,7 +48,7 @@ def _render_one(jinja: jinja2.Environment, template: str, target: Target, contex
     source = jinja.loader.get_source(jinja, template)[0] if not is_template else ""  # type: ignore[union-attr]
     per_env = "{env}" in out
     for env in model.environments if per_env else [None]:
-        path = out.replace("{env}", env.name) if env else out
+        path = (out.replace("{env}", env.name) if env else out).replace("{app}", model.app)
         if is_template:
             text = jinja.get_template(template).render(**context, env=env)
         else:

@@ -27,7 +27,25 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "reasons": reasons_by_key,
         "first": model.environments[0],
         "stack_config": stack_config,
+        "component_for_kind": SERVICE_COMPONENTS,
+        "component_imports": component_imports,
     }
+
+
+SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
+DATASTORE_COMPONENTS = {"postgres": "Database", "mysql": "Database", "redis": "Cache", "s3": "Bucket", "sqs": "Queue"}
+
+
+def component_imports(env: EnvironmentPlan) -> list[str]:
+    """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
+    names = {"Network"}
+    names.update(SERVICE_COMPONENTS[s.kind] for s in env.services)
+    names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
+    if env.load_balancers:
+        names.add("LoadBalancer")
+    if env.secrets:
+        names.add("AppSecret")
+    return sorted(names)
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
@@ -56,22 +74,27 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             }
             for lb in env.load_balancers
         },
-        "services": {s.name: _service(s) for s in env.services},
+        "services": {s.name: _service(s, model.app) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
     }
 
 
-def _service(s: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {"image": s.image or f"{s.name}:build-in-ci", "cpu": s.cpu, "memory": s.memory}
+def _service(s: Any, app: str) -> dict[str, Any]:
+    # A service built from source gets its image from CI (`pulumi config set --path`).
+    image = s.image or f"{app}/{s.name}:set-by-ci"
+    values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory}
     if s.kind != "job":
         values.update(desiredCount=s.desired_count, minCount=s.min_count, maxCount=s.max_count, cpuTarget=s.cpu_target)
     if s.kind == "web":
         d = s.deployment
-        values.update(strategy=d.strategy, bakeTimeMinutes=d.bake_time_minutes)
-        if d.strategy == "CANARY":
-            values.update(canaryPercent=d.canary_percent, canaryBakeMinutes=d.canary_bake_minutes)
-        if d.strategy == "LINEAR":
-            values.update(linearStepPercent=d.linear_step_percent, linearStepBakeMinutes=d.linear_step_bake_minutes)
+        values.update(
+            strategy=d.strategy,
+            bakeTimeMinutes=d.bake_time_minutes,
+            canaryPercent=d.canary_percent,
+            canaryBakeMinutes=d.canary_bake_minutes,
+            linearStepPercent=d.linear_step_percent,
+            linearStepBakeMinutes=d.linear_step_bake_minutes,
+        )
         values.update(latencyP99Ms=s.alarms.latency_p99_ms, errorRatePercent=s.alarms.error_rate_percent)
     return values
 

@@ -1,0 +1,29 @@
+# One task runner for shipspec. `make demo` and `make test` install what they need.
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLES := $(basename $(notdir $(wildcard examples/*.yaml)))
+
+.PHONY: bootstrap demo test lint goldens bench
+
+bootstrap:
+	@./scripts/bootstrap
+
+## The main job on the bundled example: validate → plan → generate → preview.
+demo: bootstrap
+	$(BIN)/shipspec validate examples/shop.yaml
+	$(BIN)/shipspec plan examples/shop.yaml --env prod
+	$(BIN)/shipspec generate examples/shop.yaml -o build/demo --force
+	$(BIN)/shipspec preview build/demo --env prod
+
+## The whole test suite, the linters, and the golden-file check.
+test: bootstrap
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check src tests bench blueprints
+	$(BIN)/ruff format --check src tests bench blueprints
+
+## Regenerate stacks/<example>/ from examples/<example>.yaml (review the diff, then commit).
+goldens: bootstrap
+	@for ex in $(EXAMPLES); do $(BIN)/shipspec generate examples/$$ex.yaml -o stacks/$$ex --force >/dev/null && echo "stacks/$$ex"; done
+
+bench: bootstrap
+	$(BIN)/python bench/run.py

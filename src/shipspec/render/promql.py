@@ -1,0 +1,131 @@
+"""PromQL for the monitoring target: the recording rules, alert expressions and panel queries.
+
+One module writes every expression, so the rules file, its unit tests and the Grafana
+dashboard name the same series. Recording rules follow Prometheus' ``level:metric:operations``
+convention: ``slo:*`` series carry ``app``, ``slo``, ``service`` and ``sli`` labels,
+``service:*`` series carry ``app`` and ``service``.
+
+Error ratios over long windows are sums of the recorded 5-minute rates
+(``sum_over_time(errors) / sum_over_time(requests)``): weighted by traffic like a raw
+``rate(...[3d])``, at a fraction of the cost, since it reads one recorded series instead
+of every raw histogram series.
+"""
+
+from __future__ import annotations
+
+from ..plan.monitoring import BURN_RATE_WINDOWS, MetricConvention, SloMonitor, seconds
+
+RATE = "5m"
+# Every window an alert or a panel reads, shortest first; 30d is the SLO window.
+WINDOWS = sorted(
+    {w for _, long, short, _ in BURN_RATE_WINDOWS for w in (long, short)} | {"30d"}, key=seconds
+)
+
+REQUESTS = f"slo:sli_requests:rate{RATE}"
+ERRORS = f"slo:sli_errors:rate{RATE}"
+OBJECTIVE = "slo:objective:ratio"
+BUDGET = "slo:error_budget:ratio"
+BUDGET_REMAINING = "slo:error_budget:remaining_ratio"
+SERVICE_REQUESTS = f"service:http_server_requests:rate{RATE}"
+SERVICE_ERRORS = f"service:http_server_errors:ratio_rate{RATE}"
+
+
+def error_ratio(window: str) -> str:
+    """The recorded error ratio of an SLO over ``window``."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+def service_quantile(q: float) -> str:
+    return f"service:http_server_request_duration:p{round(q * 100)}_{RATE}"
+
+
+def matchers(labels: dict[str, str]) -> str:
+    """``{"job": "shop-web"}`` → ``{job="shop-web"}``, sorted so output is stable."""
+    inner = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+    return "{" + inner + "}"
+
+
+def le_matcher(bound: float) -> str:
+    """Match one bucket whatever the exporter wrote: ``1`` (Go), ``1.0`` (Python, Prometheus 3)."""
+    text = f"{bound:g}"
+    if float(bound).is_integer():
+        return f'le=~"{text}(\\\\.0)?"'
+    return f'le="{text}"'
+
+
+def slo_labels(app: str, slo: SloMonitor) -> dict[str, str]:
+    return {"app": app, "slo": slo.name, "service": slo.service, "sli": slo.sli}
+
+
+def slo_selector(app: str, slo: SloMonitor) -> str:
+    return matchers({"app": app, "slo": slo.name})
+
+
+def sli_requests(metrics: MetricConvention, slo: SloMonitor) -> str:
+    return f"sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))"
+
+
+def sli_errors(metrics: MetricConvention, slo: SloMonitor) -> str:
+    """Bad events per second: 5xx responses, or responses slower than the chosen bucket."""
+    if slo.sli == "availability":
+        sel = _with(slo.selector, f'{metrics.status_label}=~"{metrics.error_status_regex}"')
+        # No 5xx yet means the series does not exist: that is zero errors, not no data.
+        return f"sum(rate({metrics.count_metric}{sel}[{RATE}])) or vector(0)"
+    assert slo.bucket_le is not None
+    fast = _with(slo.selector, le_matcher(slo.bucket_le))
+    return (
+        f"clamp_min(\n  sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))\n"
+        f"  - sum(rate({metrics.bucket_metric}{fast}[{RATE}])),\n  0\n)"
+    )
+
+
+def window_ratio(app: str, slo: SloMonitor, window: str) -> str:
+    sel = slo_selector(app, slo)
+    if window == RATE:
+        return f"{ERRORS}{sel}\n/\n{REQUESTS}{sel}"
+    return f"sum_over_time({ERRORS}{sel}[{window}])\n/\nsum_over_time({REQUESTS}{sel}[{window}])"
+
+
+def burn_alert(app: str, slo: SloMonitor, long: str, short: str, rate: float) -> str:
+    sel = slo_selector(app, slo)
+    limit = f"({rate:g} * {slo.error_budget:g})"
+    return f"{error_ratio(long)}{sel} > {limit}\nand\n{error_ratio(short)}{sel} > {limit}"
+
+
+def budget_remaining(app: str, slo: SloMonitor) -> str:
+    sel = slo_selector(app, slo)
+    return f"1 - {error_ratio('30d')}{sel} / {BUDGET}{sel}"
+
+
+def burn_rate(app: str, slo: SloMonitor, window: str) -> str:
+    """How many times faster than sustainable the budget burns over ``window`` (a panel query)."""
+    sel = slo_selector(app, slo)
+    return f"{error_ratio(window)}{sel} / {BUDGET}{sel}"
+
+
+def service_requests(metrics: MetricConvention, selector: dict[str, str]) -> str:
+    return f"sum(rate({metrics.count_metric}{matchers(selector)}[{RATE}]))"
+
+
+def service_errors(metrics: MetricConvention, selector: dict[str, str]) -> str:
+    bad = _with(selector, f'{metrics.status_label}=~"{metrics.error_status_regex}"')
+    return (
+        f"(sum(rate({metrics.count_metric}{bad}[{RATE}])) or vector(0))\n"
+        f"/\nsum(rate({metrics.count_metric}{matchers(selector)}[{RATE}]))"
+    )
+
+
+def service_latency(metrics: MetricConvention, selector: dict[str, str], q: float) -> str:
+    return (
+        f"histogram_quantile({q:g}, sum by (le) "
+        f"(rate({metrics.bucket_metric}{matchers(selector)}[{RATE}])))"
+    )
+
+
+def _with(labels: dict[str, str], matcher: str) -> str:
+    """The matchers of ``labels`` and one more, written as is (a regex or ``le`` matcher)."""
+    return matchers(labels)[:-1] + f", {matcher}}}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,2 @@
+def rule_tests(model):
+    return []

@@ -1,0 +1,147 @@
+"""What both CI targets deliver, decided once: image builds, deploy stages, tool versions.
+
+The ``github`` and ``gitlab`` targets render the same pipeline in two dialects. Everything
+that is a decision rather than syntax lives here, so the two cannot drift: which services
+CI builds (those with a build context) and where their images go (ECR repository
+``<app>/<service>``, tagged with the commit SHA), the order of deploys (the spec's
+promotion order), which services a smoke test can reach from a hosted runner (public web
+services: an internal load balancer is only reachable from inside the VPC), and how long
+a deploy may run (long enough for the slowest rollout strategy, twice: deploy and rollback).
+
+Pinned versions are here too, each with where it came from, because a pipeline that
+fetches "latest" scanner or CLI builds is a supply-chain risk (trivy v0.69.4 was
+malicious for a day in March 2026).
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from ... import __version__
+from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+from .pulumi import PULUMI_VERSION
+
+PYTHON_VERSION = "3.12"
+DEFAULT_BRANCH = "main"  # GitHub has no "default branch" trigger filter; GitLab uses $CI_DEFAULT_BRANCH
+TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
+TRIVY_IMAGE = "ghcr.io/aquasecurity/trivy:0.69.3"
+GITLEAKS_IMAGE = "ghcr.io/gitleaks/gitleaks:v8.30.1"  # the CLI: gitleaks-action needs a licence for orgs
+SCAN_SEVERITY = "CRITICAL,HIGH"
+
+# A deploy's time budget: infrastructure changes (a first Multi-AZ RDS takes ~40 minutes),
+# then the rollout, then possibly a rollback with the same rollout again.
+INFRA_MINUTES = 60
+ROLLING_MINUTES = 15
+MAX_JOB_MINUTES = 360  # GitHub-hosted runners stop any job at six hours
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """A service CI builds from source and pushes to ECR, one image promoted through every stage."""
+
+    service: str
+    repository: str  # ECR repository name, "<app>/<service>"
+    context: str
+    dockerfile: str  # relative to the repository root, as `docker build --file` takes it
+
+
+@dataclass(frozen=True)
+class SmokeCheck:
+    service: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DeployStage:
+    """One environment's deploy: after ``previous`` succeeded, serialised per environment."""
+
+    env: EnvironmentPlan
+    index: int
+    previous: EnvironmentPlan | None
+    smoke: list[SmokeCheck]
+    unreachable: list[str]  # internal web services: no smoke test from a hosted runner
+    url_service: str | None  # the public service whose URL names the environment
+    timeout_minutes: int
+    lock: str  # concurrency group / resource group: one deploy per environment at a time
+
+    @property
+    def tier(self) -> str:
+        """GitLab's deployment tier: production, or development for the first stage."""
+        if self.env.production:
+            return "production"
+        return "development" if self.index == 0 else "staging"
+
+
+def image_builds(model: DeploymentModel) -> list[ImageBuild]:
+    services = model.environments[0].services  # every environment runs the same services
+    return [
+        ImageBuild(
+            service=s.name,
+            repository=f"{model.app}/{s.name}",
+            context=s.build_context,
+            dockerfile=posixpath.normpath(posixpath.join(s.build_context, s.dockerfile or "Dockerfile")),
+        )
+        for s in services
+        if s.build_context
+    ]
+
+
+def rollout_minutes(service: ServicePlan) -> int:
+    """How long ECS takes to shift traffic and bake under the service's strategy."""
+    d = service.deployment
+    if d.strategy == "CANARY":
+        shift = d.canary_bake_minutes
+    elif d.strategy == "LINEAR":
+        shift = math.ceil(100 / d.linear_step_percent) * d.linear_step_bake_minutes
+    else:
+        shift = 0
+    return ROLLING_MINUTES + shift + (d.bake_time_minutes if d.strategy != "ROLLING" else 0)
+
+
+def deploy_timeout(env: EnvironmentPlan) -> int:
+    slowest = max((rollout_minutes(s) for s in env.services), default=ROLLING_MINUTES)
+    return min(INFRA_MINUTES + 2 * slowest, MAX_JOB_MINUTES)
+
+
+def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
+    stages = []
+    for index, env in enumerate(model.environments):
+        web = [s for s in env.services if s.kind == "web"]
+        public = [s for s in web if s.public and s.health_path]
+        stages.append(
+            DeployStage(
+                env=env,
+                index=index,
+                previous=model.environments[index - 1] if index else None,
+                smoke=[SmokeCheck(s.name, s.health_path or "/") for s in public],
+                unreachable=[s.name for s in web if not s.public],
+                url_service=public[0].name if public else None,
+                timeout_minutes=deploy_timeout(env),
+                lock=f"deploy-{env.name}",
+            )
+        )
+    return stages
+
+
+def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
+    """The values both CI templates read; see the module docstring for the reasons."""
+    return {
+        "builds": image_builds(model),
+        "stages": deploy_stages(model),
+        "approval_envs": [e.name for e in model.environments if e.approval_required],
+        "check_command": f"shipspec generate {shlex.quote(model.spec_file)} --out . --check",
+        "login_command": " ".join(["pulumi login", *map(shlex.quote, filter(None, [model.state_backend]))]),
+        "shipspec_requirement": f"shipspec=={__version__}",
+        "pulumi_version": PULUMI_VERSION,
+        "python_version": PYTHON_VERSION,
+        "default_branch": DEFAULT_BRANCH,
+        "trivy_version": TRIVY_VERSION,
+        "trivy_image": TRIVY_IMAGE,
+        "gitleaks_image": GITLEAKS_IMAGE,
+        "severity": SCAN_SEVERITY,
+        "sh": shlex.quote,
+    }

@@ -1,0 +1,67 @@
+"""GitHub Actions target: the pull-request checks and the deploy pipeline.
+
+Writes two workflows, split by trigger because they differ in trust: ``pull-request.yml``
+runs on code nobody has reviewed yet, so it may read but never change anything (tests,
+image builds and scans, secret and IaC scans, ``shipspec generate --check`` and a
+``pulumi preview`` per stack posted to the pull request); ``deploy.yml`` runs on the
+default branch and alone may push images and run ``pulumi up``.
+
+Third-party actions are pinned to full commit SHAs (tags can be moved: 76 trivy-action
+tags were in March 2026); :data:`ACTIONS` names each pin's release so a reviewer can
+check it and Dependabot can bump it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...plan.model import DeploymentModel
+from . import target
+from ._pipeline import pipeline_context
+
+# action → (repository, commit, release). Each commit was checked against the release tag.
+ACTIONS: dict[str, tuple[str, str, str]] = {
+    "checkout": ("actions/checkout", "de0fac2e4500dabe0009e67214ff5f5447ce83dd", "v6.0.2"),
+    "setup-python": ("actions/setup-python", "a309ff8b426b58ec0e2a45f0f869d46889d02405", "v6.2.0"),
+    "setup-buildx": (
+        "docker/setup-buildx-action",
+        "4d04d5d9486b7bd6fa91e7baf45bbb4f8b9deedd",
+        "v4.0.0",
+    ),
+    "build-push": (
+        "docker/build-push-action",
+        "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
+        "v7.3.0",
+    ),
+    "aws-credentials": (
+        "aws-actions/configure-aws-credentials",
+        "61815dcd50bd041e203e49132bacad1fd04d2708",
+        "v5.1.1",
+    ),
+    "trivy": ("aquasecurity/trivy-action", "57a97c7e7821a5776cebc9bb87c984fa69cba8f1", "v0.35.0"),
+    "pulumi": ("pulumi/actions", "8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"),
+}
+
+RUNNER = "ubuntu-24.04"  # a fixed image, not ubuntu-latest: the pipeline should not move under us
+
+
+def uses(action: str) -> str:
+    """``owner/repo@<sha> # vX.Y.Z`` for a ``uses:`` line."""
+    repository, commit, release = ACTIONS[action]
+    return f"{repository}@{commit} # {release}"
+
+
+def expr(expression: str) -> str:
+    """A GitHub expression, ``${{ ... }}``, written without fighting Jinja's own braces."""
+    return "${{ " + expression + " }}"
+
+
+@target("github", enabled=lambda m: m.ci == "github")
+def context(model: DeploymentModel) -> dict[str, Any]:
+    """.github/workflows/pull-request.yml, .github/workflows/deploy.yml"""
+    return {
+        **pipeline_context(model),
+        "uses": uses,
+        "gh": expr,
+        "runner": RUNNER,
+    }
