@@ -13,6 +13,8 @@ Importing shipspec is cheap: the pydantic models load on first use, and Pulumi a
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,6 @@ _LAZY = {
     "HandoffSpec": "shipspec.spec.models",
     "Preview": "shipspec.preview.result",
     "loads": "shipspec.spec.loader",
-    "render": "shipspec.render.renderer",
 }
 
 
@@ -93,9 +94,34 @@ def generate(
 
 def preview(out_dir: str | Path, env: str | None = None) -> Preview:
     """Run the generated program for ``env`` (default: the production stack) under Pulumi mocks."""
-    from .preview import run_preview
+    from .preview.service import run_preview
 
     return run_preview(Path(out_dir), env)
+
+
+def render(model: DeploymentModel, *, blueprints: str | Path | None = None) -> FileSet:
+    """Render the model into files in memory (what ``generate`` would write)."""
+    from .render.renderer import render as render_files
+
+    return render_files(model, blueprints=Path(blueprints) if blueprints else None)
+
+
+class _PublicApi(types.ModuleType):
+    """Keeps ``shipspec.plan``/``preview``/``render`` the functions above.
+
+    The stage packages share those names; importing one would otherwise rebind the
+    package attribute to the module and shadow the function. The packages stay
+    importable by their dotted names (``from shipspec.plan.model import ...``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _FUNCTIONS_NAMED_LIKE_PACKAGES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_FUNCTIONS_NAMED_LIKE_PACKAGES = frozenset({"plan", "preview", "render"})
+sys.modules[__name__].__class__ = _PublicApi
 
 
 __all__ = [

@@ -9,6 +9,8 @@ import jinja2
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
 from .fileset import FileSet
+
+MODEL_PATH = ".shipspec/model.json"
 from .targets import Target, load_builtin_targets
 
 
@@ -18,6 +20,8 @@ def render(model: DeploymentModel, *, blueprints: Path | None = None, only: list
     files = FileSet()
     # The preview's cache of the last run per environment, beside the manifest, stays local.
     files.add(".shipspec/.gitignore", "previews/\n")
+    # The planned model, so preview, check and session can read decisions without the spec.
+    files.add(MODEL_PATH, model.model_dump_json(indent=2) + "\n")
     for target in load_builtin_targets().values():
         if (only and target.name not in only) or not target.enabled(model):
             continue
