@@ -19,3 +19,39 @@ def example_names() -> list[str]:
 @pytest.fixture(scope="session")
 def shop_model() -> shipspec.DeploymentModel:
     return shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="handoff.yaml")
+
+
+class GeneratedExamples:
+    """Each example generated once per test session, and each stack previewed at most once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._previews: dict[tuple[str, str], object] = {}
+
+    def out_dir(self, name: str) -> Path:
+        out = self.root / name
+        if not (out / "infra" / "__main__.py").exists():
+            model = shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file="handoff.yaml")
+            shipspec.generate(model, out)
+        return out
+
+    def model(self, name: str) -> shipspec.DeploymentModel:
+        from shipspec.model_io import read_model
+
+        return read_model(self.out_dir(name))
+
+    def preview(self, name: str, env: str):  # type: ignore[no-untyped-def]
+        key = (name, env)
+        if key not in self._previews:
+            from shipspec.preview.service import run_preview
+
+            self._previews[key] = run_preview(self.out_dir(name), env, remember=False)
+        return self._previews[key]
+
+    def stacks(self) -> list[tuple[str, str]]:
+        return [(n, e.name) for n in example_names() for e in self.model(n).environments]
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedExamples:
+    return GeneratedExamples(tmp_path_factory.mktemp("examples"))
