@@ -1,0 +1,40 @@
+"""Synthetic handoff specs of N services for the benchmark (web, worker and job in turn)."""
+
+from __future__ import annotations
+
+
+def spec_text(services: int) -> str:
+    lines = [
+        "apiVersion: shipspec/v1",
+        "kind: Handoff",
+        "metadata: {name: bench, owner: team-bench}",
+        "cloud: {provider: aws, region: eu-west-1}",
+        "environments:",
+        "  staging: {}",
+        "  prod: {approval: required, domain: bench.example.com}",
+        "datastores:",
+        "  db: {engine: postgres, version: \"16\", storage_gb: 50}",
+        "  cache: {engine: redis}",
+        "  files: {engine: s3}",
+        "  jobs: {engine: sqs}",
+        "requirements: {availability: 99.95, performance: {peak_rps: 900, latency_p99_ms: 300}}",
+        "delivery: {ci: github, strategy: auto, test_command: pytest}",
+        "services:",
+    ]
+    for index in range(services):
+        kind = ("web", "worker", "job")[index % 3] if services > 1 else "web"
+        name = f"svc{index:03d}"
+        if kind == "web":
+            public = "true" if index % 2 == 0 else "false"
+            lines.append(
+                f"  {name}: {{type: web, image: ghcr.io/example/{name}:1.0, port: 8080, "
+                f"public: {public}, uses: [db, cache], capacity_rps: 100}}"
+            )
+        elif kind == "worker":
+            lines.append(f"  {name}: {{type: worker, image: ghcr.io/example/{name}:1.0, uses: [jobs, files]}}")
+        else:
+            lines.append(
+                f"  {name}: {{type: job, image: ghcr.io/example/{name}:1.0, "
+                f"schedule: \"cron(0 3 * * ? *)\", uses: [db]}}"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,5 @@
+"""``python -m shipspec``: the same as the ``shipspec`` command."""
+
+from shipspec.cli import main
+
+main()

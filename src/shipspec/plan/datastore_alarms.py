@@ -1,0 +1,199 @@
+"""CloudWatch alarms of the work behind the services: queues, scheduled jobs, RDS, ElastiCache.
+
+Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`) and the
+paging principle; each function adds one resource's alarms to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model import DatastorePlan, ServicePlan
+from .monitoring import AlarmMetric
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
+
+GIB = 1024**3
+QUEUE_AGE_SECONDS = 900
+DB_CPU_PERCENT = 80
+DB_CONNECTIONS_SHARE = 0.8
+CACHE_MEMORY_PERCENT = 80
+# RDS default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000) for
+# PostgreSQL, DBInstanceClassMemory / 12582880 for MySQL. DBInstanceClassMemory is about
+# 90% of the class's memory once RDS has taken its share.
+DB_CLASS_MEMORY_GIB = {
+    "db.t4g.micro": 1,
+    "db.t4g.small": 2,
+    "db.t4g.medium": 4,
+    "db.t4g.large": 8,
+    "db.m7g.large": 8,
+    "db.m7g.xlarge": 16,
+    "db.r7g.large": 16,
+    "db.r7g.xlarge": 32,
+}
+_CONNECTION_BYTES = {"postgres": 9531392, "mysql": 12582880}
+
+
+def max_connections(engine: str, instance_class: str) -> int | None:
+    """The engine's default ``max_connections`` on an RDS class, or None for an unknown class."""
+    memory = DB_CLASS_MEMORY_GIB.get(instance_class)
+    if memory is None or engine not in _CONNECTION_BYTES:
+        return None
+    estimate = int(memory * GIB * 0.9 / _CONNECTION_BYTES[engine])
+    return min(estimate, 5000) if engine == "postgres" else estimate
+
+
+def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
+    return AlarmMetric(
+        id=id, namespace=namespace, metric_name=metric, statistic=stat, dimensions=dimensions
+    )
+
+
+def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
+    target = f"datastore:{q.name}"
+    consumers = ", ".join(u for u in q.used_by if self.env.service(u).kind == "worker")
+    minutes = QUEUE_AGE_SECONDS // 60
+    self.add(
+        target,
+        "oldest-message",
+        f"{q.name}: messages waiting over {minutes} minutes",
+        [
+            _m(
+                "age",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                "Maximum",
+                QueueName=f"datastore:{q.name}.id",
+            )
+        ],
+        threshold=QUEUE_AGE_SECONDS,
+        period=300,
+        evaluations=2,
+        page=True,
+        reason=f"the oldest message waited over {minutes} minutes for 10 minutes: "
+        f"{consumers} stopped or fell behind, and users wait for the work",
+    )
+    if q.dead_letter:
+        self.add(
+            target,
+            "dead-letters",
+            f"{q.name}: messages in the dead-letter queue",
+            [
+                _m(
+                    "dead",
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "Maximum",
+                    QueueName=f"datastore:{q.name}.dead_letter",
+                )
+            ],
+            threshold=0,
+            period=300,
+            evaluations=1,
+            missing="notBreaching",
+            reason="every dead letter is a message that failed 5 times and needs a person; "
+            "a ticket, not a page",
+        )
+
+
+def job_alarms(self: Alarms, s: ServicePlan) -> None:
+    self.add(
+        f"job:{s.name}",
+        "failed-invocations",
+        f"{s.name}: the schedule failed to start it",
+        [_m("failed", "AWS/Events", "FailedInvocations", "Sum", RuleName=f"job:{s.name}.rule")],
+        threshold=0,
+        period=300,
+        evaluations=1,
+        missing="notBreaching",
+        reason="EventBridge could not start the task (capacity, IAM, networking); the next "
+        "run is hours away, so a ticket. A task that starts and exits non-zero is not "
+        "counted here",
+    )
+
+
+def database_alarms(self: Alarms, d: DatastorePlan) -> None:
+    dims = {"DBInstanceIdentifier": f"datastore:{d.name}.id"}
+    target = f"datastore:{d.name}"
+    self.add(
+        target,
+        "cpu",
+        f"{d.name}: CPU above {DB_CPU_PERCENT}% for 15 minutes",
+        [_m("cpu", "AWS/RDS", "CPUUtilization", "Average", **dims)],
+        threshold=DB_CPU_PERCENT,
+        period=300,
+        evaluations=3,
+        reason=f"{d.instance_class} above {DB_CPU_PERCENT}% for 15 minutes: queries queue "
+        "next; time to look at slow queries or a larger class",
+    )
+    assert d.storage_gb is not None
+    autoscaling = (d.max_storage_gb or 0) > d.storage_gb
+    share = 5 if autoscaling else 10
+    free = max(GIB, d.storage_gb * GIB * share // 100)
+    why = (
+        f"storage autoscaling (to {d.max_storage_gb} GB) acts at 10% free; below {share}% it "
+        "could not"
+        if autoscaling
+        else f"no storage autoscaling: {share}% of {d.storage_gb} GB"
+    )
+    self.add(
+        target,
+        "free-storage",
+        f"{d.name}: under {free / GIB:g} GiB of storage free",
+        [_m("free", "AWS/RDS", "FreeStorageSpace", "Minimum", **dims)],
+        threshold=free,
+        period=300,
+        evaluations=2,
+        comparison="LessThanThreshold",
+        page=True,
+        reason=f"{why}; a full disk stops writes, so this pages",
+    )
+    limit = max_connections(d.engine, d.instance_class or "")
+    if limit is None:
+        self.log.decide(
+            f"alarms.{self.env.name}.{d.name}.connections",
+            None,
+            f"no connections alarm: max_connections of {d.instance_class} is unknown",
+        )
+        return
+    connections = int(limit * DB_CONNECTIONS_SHARE)
+    self.add(
+        target,
+        "connections",
+        f"{d.name}: over {connections} connections",
+        [_m("connections", "AWS/RDS", "DatabaseConnections", "Maximum", **dims)],
+        threshold=connections,
+        period=300,
+        evaluations=2,
+        reason=f"{DB_CONNECTIONS_SHARE:.0%} of {d.engine}'s default max_connections on "
+        f"{d.instance_class} (about {limit}); past it, new connections are refused",
+    )
+
+
+def cache_alarms(self: Alarms, c: DatastorePlan) -> None:
+    dims = {"CacheClusterId": f"datastore:{c.name}.id"}
+    target = f"datastore:{c.name}"
+    self.add(
+        target,
+        "memory",
+        f"{c.name}: memory above {CACHE_MEMORY_PERCENT}%",
+        [_m("memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum", **dims)],
+        threshold=CACHE_MEMORY_PERCENT,
+        period=300,
+        evaluations=3,
+        reason=f"above {CACHE_MEMORY_PERCENT}% of maxmemory for 15 minutes, Redis starts "
+        "evicting keys; a larger node before it does",
+    )
+    self.add(
+        target,
+        "evictions",
+        f"{c.name}: keys evicted for 15 minutes",
+        [_m("evictions", "AWS/ElastiCache", "Evictions", "Sum", **dims)],
+        threshold=0,
+        period=300,
+        evaluations=3,
+        missing="notBreaching",
+        reason="evictions in three 5-minute periods in a row: the working set no longer "
+        "fits, and the hit rate falls",
+    )

@@ -1,0 +1,216 @@
+"""The monitoring model: SLOs with their burn-rate alerts, alert routing and CloudWatch alarms.
+
+One spec drives every signal: the SLO that sets the Prometheus burn-rate rules also sets
+the CloudWatch burn-rate alarms and the Grafana budget panels, so they cannot disagree.
+:mod:`shipspec.plan.observability` derives a :class:`MonitoringPlan` (with
+:mod:`shipspec.plan.alarms` for CloudWatch); the ``monitoring`` render target and the
+Pulumi stack read it. Like the rest of the model it is frozen, and every derived value
+has a :class:`~shipspec.plan.model.Decision` saying why.
+
+The burn-rate arithmetic lives here, beside the classes, because both derivations and
+the tests need the same numbers: the SRE workbook's multi-window, multi-burn-rate set
+over a 30-day window (chapter "Alerting on SLOs", table 5-8).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from .model import Decision, Frozen
+
+Severity = Literal["page", "ticket"]
+Comparison = Literal[
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+]
+
+SLO_WINDOW_DAYS = 30
+RUNBOOK = "docs/operations/runbook.md"
+# (severity, long window, short window, burn rate): 2% of a 30-day budget in 1 hour and
+# 5% in 6 hours page; 10% in a day or in 3 days opens a ticket. The short window (1/12
+# of the long one) lets an alert reset soon after the burn stops.
+BURN_RATE_WINDOWS: tuple[tuple[Severity, str, str, float], ...] = (
+    ("page", "1h", "5m", 14.4),
+    ("page", "6h", "30m", 6.0),
+    ("ticket", "1d", "2h", 3.0),
+    ("ticket", "3d", "6h", 1.0),
+)
+# OpenTelemetry's advised explicit boundaries for http.server.request.duration, in seconds.
+OTEL_HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def seconds(window: str) -> int:
+    """``"5m"`` → 300: a Prometheus duration of one unit (s, m, h, d) in seconds."""
+    return int(window[:-1]) * _UNIT_SECONDS[window[-1]]
+
+
+def error_budget(objective: float) -> float:
+    """99.9 (%) → 0.001: the fraction of requests allowed to fail, exact in decimal."""
+    return float((Decimal(100) - Decimal(str(objective))) / Decimal(100))
+
+
+def budget_spent_percent(burn_rate: float, window: str, days: int = SLO_WINDOW_DAYS) -> float:
+    """Share of a ``days`` budget that burning at ``burn_rate`` for ``window`` spends."""
+    return round(100 * burn_rate * seconds(window) / (days * 86400), 4)
+
+
+class MetricConvention(Frozen):
+    """Where the SLIs come from: the request-duration histogram and its labels.
+
+    The defaults fit OpenTelemetry's stable HTTP server metric ``http.server.request.duration``
+    (seconds, status in ``http.response.status_code``) as Prometheus stores it, and
+    ``job`` holding ``service.name`` (the OTLP and collector mapping). ``service_value``
+    is formatted with ``app`` and ``service``: set ``OTEL_SERVICE_NAME`` to match.
+    """
+
+    histogram: str = "http_server_request_duration_seconds"
+    seconds_per_unit: float = 1.0  # 0.001 for a histogram in milliseconds
+    buckets: tuple[float, ...] = OTEL_HTTP_BUCKETS
+    status_label: str = "http_response_status_code"
+    error_status_regex: str = "5.."
+    service_label: str = "job"
+    service_value: str = "{app}-{service}"
+
+    @property
+    def bucket_metric(self) -> str:
+        return f"{self.histogram}_bucket"
+
+    @property
+    def count_metric(self) -> str:
+        return f"{self.histogram}_count"
+
+
+class BurnRateAlert(Frozen):
+    """One alert of the set: fires when both windows burn the budget faster than ``burn_rate``."""
+
+    severity: Severity
+    long_window: str
+    short_window: str
+    burn_rate: float
+    budget_spent_percent: float  # of the 30-day budget, when the long window burns at the rate
+    error_ratio: float  # burn_rate × error budget: what both windows' error ratios must exceed
+
+
+class SloMonitor(Frozen):
+    """An SLO as monitored: its SLI's series, error budget and burn-rate alerts."""
+
+    name: str  # "web-availability": the `slo` label and the runbook anchor's stem
+    service: str
+    sli: Literal["availability", "latency"]
+    objective: float  # percent
+    error_budget: float  # fraction: 1 - objective / 100
+    window_days: int = SLO_WINDOW_DAYS
+    threshold_ms: int | None  # what the spec asked (latency)
+    bucket_le: float | None  # the histogram bucket the SLI counts as fast, in its unit
+    source: Literal["spec", "default"]
+    selector: dict[str, str]  # label matchers of the service's series
+    alert_name: str
+    alerts: list[BurnRateAlert]
+    runbook: str  # path#anchor, relative to the repository root
+
+    def alert(self, long_window: str) -> BurnRateAlert:
+        return next(a for a in self.alerts if a.long_window == long_window)
+
+
+class Receiver(Frozen):
+    name: Severity
+    email: str | None  # None: the receiver has no integration until one is configured
+    group_wait: str
+    group_interval: str
+    repeat_interval: str
+
+
+class AlertRouting(Frozen):
+    """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
+
+    page: Receiver
+    ticket: Receiver
+    group_by: list[str]
+    inhibit_equal: list[str]  # a firing page mutes tickets that share these labels
+    smtp_smarthost: str  # placeholders until the operator fills them in
+    smtp_from: str
+
+
+class AlarmMetric(Frozen):
+    """One CloudWatch metric of an alarm. ``dimensions`` map a dimension to a reference the
+    stack resolves: ``cluster.name``, ``service:<name>.name``, ``service:<name>.target_group``,
+    ``load_balancer:<public|internal>``, ``job:<name>.rule``, ``datastore:<name>.id``,
+    ``datastore:<name>.dead_letter``."""
+
+    id: str
+    namespace: str
+    metric_name: str
+    statistic: str  # Sum, Average, Maximum, Minimum, p99
+    dimensions: dict[str, str]
+
+
+class AlarmPlan(Frozen):
+    """A CloudWatch metric alarm: one metric, or metric math over several (``expression``)."""
+
+    name: str
+    target: str  # what it watches: "service:web", "datastore:db"
+    check: str  # what about it: "5xx-ratio", "cpu", "burn-1h"
+    description: str
+    metrics: list[AlarmMetric]
+    expression: str | None = None
+    period_seconds: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    threshold: float
+    comparison: Comparison
+    treat_missing_data: Literal["missing", "notBreaching", "breaching", "ignore"]
+    notify: bool  # False for members of a composite alarm: the composite notifies
+    pages: bool
+    rollback: bool  # also a deployment (rollback) alarm for the service
+    runbook: str
+    reason: str
+
+    @property
+    def statistic(self) -> str:
+        return self.metrics[0].statistic
+
+
+class CompositeAlarmPlan(Frozen):
+    """Fires when all its members are in ALARM: the long and short window of a burn rate."""
+
+    name: str
+    target: str
+    check: str
+    description: str
+    members: list[str]
+    rule: str  # CloudWatch composite rule, e.g. ALARM("a") AND ALARM("b")
+    pages: bool
+    runbook: str
+    reason: str
+
+
+class EnvironmentAlarms(Frozen):
+    environment: str
+    production: bool
+    alarms: list[AlarmPlan]
+    composites: list[CompositeAlarmPlan]
+
+    def alarm(self, name: str) -> AlarmPlan:
+        return next(a for a in self.alarms if a.name == name)
+
+
+class MonitoringPlan(Frozen):
+    """Everything the monitoring files and the stack's alarms are rendered from."""
+
+    environment: str  # the environment the Prometheus rules and the dashboard describe
+    metrics: MetricConvention
+    services: dict[str, dict[str, str]]  # web service → label matchers of its request series
+    slos: list[SloMonitor]
+    routing: AlertRouting
+    alarms: dict[str, EnvironmentAlarms]  # by environment name, in promotion order
+    decisions: list[Decision]
+
+    def slo(self, name: str) -> SloMonitor:
+        return next(s for s in self.slos if s.name == name)
+
+    def decision(self, key: str) -> Decision:
+        return next(d for d in self.decisions if d.key == key)

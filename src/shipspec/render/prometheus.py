@@ -1,0 +1,88 @@
+"""The Prometheus rules file as data: recording rules per SLO and per web service, then alerts.
+
+One group per SLO holds its series (request and error rates, error ratios per window,
+objective, budget, budget remaining) and its burn-rate alerts, so a group evaluates in
+order and its alerts read this cycle's ratios. One group per web service records the
+traffic, error ratio and latency quantiles the dashboard plots.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..plan.model import DeploymentModel
+from ..plan.monitoring import BurnRateAlert, SloMonitor
+from . import promql
+
+
+def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
+    """The rules file's groups: one per SLO (its series, then its alerts), one per web service."""
+    mon, app = model.monitoring, model.app
+    groups = []
+    for slo in mon.slos:
+        labels = promql.slo_labels(app, slo)
+        rules: list[dict[str, Any]] = [
+            _record(promql.REQUESTS, promql.sli_requests(mon.metrics, slo), labels),
+            _record(promql.ERRORS, promql.sli_errors(mon.metrics, slo), labels),
+        ]
+        rules += [
+            _record(promql.error_ratio(w), promql.window_ratio(app, slo, w), labels)
+            for w in promql.WINDOWS
+        ]
+        rules += [
+            _record(promql.OBJECTIVE, f"vector({slo.objective / 100:g})", labels),
+            _record(promql.BUDGET, f"vector({slo.error_budget:g})", labels),
+            _record(promql.BUDGET_REMAINING, promql.budget_remaining(app, slo), labels),
+        ]
+        env = {"environment": mon.environment}
+        rules += [_alert(app, slo, alert, labels | env) for alert in slo.alerts]
+        groups.append({"name": f"{app}-slo-{slo.name}", "rules": rules})
+    for service, selector in mon.services.items():
+        labels = {"app": app, "service": service}
+        groups.append(
+            {
+                "name": f"{app}-service-{service}",
+                "rules": [
+                    _record(
+                        promql.SERVICE_REQUESTS,
+                        promql.service_requests(mon.metrics, selector),
+                        labels,
+                    ),
+                    _record(
+                        promql.SERVICE_ERRORS, promql.service_errors(mon.metrics, selector), labels
+                    ),
+                ]
+                + [
+                    _record(
+                        promql.service_quantile(q),
+                        promql.service_latency(mon.metrics, selector, q),
+                        labels,
+                    )
+                    for q in (0.5, 0.99)
+                ],
+            }
+        )
+    return groups
+
+
+def _alert(app: str, slo: SloMonitor, alert: BurnRateAlert, labels: dict[str, str]) -> dict:
+    what = "5xx responses" if slo.sli == "availability" else "slow responses"
+    long, short = alert.long_window, alert.short_window
+    return {
+        "alert": slo.alert_name,
+        "expr": promql.burn_alert(app, slo, long, short, alert.burn_rate),
+        "labels": labels | {"severity": alert.severity, "window": long},
+        "annotations": {
+            "summary": f"{app} {slo.service}: {slo.sli} error budget burning "
+            f"{alert.burn_rate:g}× too fast over {long}",
+            "description": f"{what} of {slo.service} above {alert.error_ratio * 100:g}% over "
+            f"{long} and {short}: at this rate {alert.budget_spent_percent:g}% of the "
+            f"{slo.window_days}-day error budget of the {slo.objective}% objective is spent "
+            f"in {long}.",
+            "runbook_url": slo.runbook,
+        },
+    }
+
+
+def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"record": name, "expr": expr, "labels": labels}

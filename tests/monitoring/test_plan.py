@@ -1,0 +1,203 @@
+"""The monitoring model: burn-rate arithmetic, SLO derivation, routing and CloudWatch alarms."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shipspec.plan.datastore_alarms import max_connections
+from shipspec.plan.monitoring import (
+    BURN_RATE_WINDOWS,
+    MetricConvention,
+    budget_spent_percent,
+    error_budget,
+    seconds,
+)
+from shipspec.plan.observability import plan_monitoring
+from shipspec.plan.planner import plan
+from shipspec.spec.loader import loads
+from tests.monitoring.monitoring_support import EXAMPLES, model_from, model_of
+
+SPEC = """
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {{name: demo, owner: team}}
+cloud: {{region: eu-west-1}}
+environments: {{dev: {{}}, prod: {{}}}}
+services:
+  web: {{type: web, image: x/web:1, port: 8080, public: true}}
+  admin: {{type: web, image: x/admin:1, port: 8080}}
+  worker: {{type: worker, image: x/worker:1, uses: [jobs]}}
+datastores:
+  jobs: {{engine: sqs}}
+requirements: {{availability: {availability}}}
+observability: {observability}
+"""
+
+
+def demo(observability: str = "{}", availability: float = 99.9):
+    return model_from(SPEC.format(observability=observability, availability=availability))
+
+
+def test_error_budget_is_exact_in_decimal() -> None:
+    assert error_budget(99.9) == 0.001
+    assert error_budget(99.95) == 0.0005
+    assert error_budget(99.999) == 0.00001
+    assert error_budget(90) == 0.1
+
+
+def test_the_workbook_alert_set_spends_2_5_10_and_10_percent() -> None:
+    spent = {long: budget_spent_percent(rate, long) for _, long, _, rate in BURN_RATE_WINDOWS}
+    assert spent == {"1h": 2, "6h": 5, "1d": 10, "3d": 10}
+    # the short window is a twelfth of the long one
+    assert all(seconds(long) == 12 * seconds(short) for _, long, short, _ in BURN_RATE_WINDOWS)
+
+
+@given(st.floats(min_value=93.76, max_value=99.999))
+def test_every_alert_threshold_is_burn_rate_times_budget(objective: float) -> None:
+    objective = round(objective, 3)
+    slo = demo(f"{{slos: [{{service: web, objective: {objective}, sli: availability}}]}}")
+    monitor = slo.monitoring.slos[0]
+    assert [a.long_window for a in monitor.alerts] == ["1h", "6h", "1d", "3d"]
+    for alert in monitor.alerts:
+        assert alert.error_ratio == pytest.approx(alert.burn_rate * (100 - objective) / 100)
+        assert alert.severity == ("page" if alert.long_window in ("1h", "6h") else "ticket")
+
+
+def test_a_burn_that_would_need_more_errors_than_requests_is_dropped() -> None:
+    model = demo("{slos: [{service: web, objective: 90, sli: availability}]}")
+    monitor = model.monitoring.slos[0]
+    # 14.4 × 10% = 144% of requests failing: the page can never fire, so it is not written
+    assert [a.long_window for a in monitor.alerts] == ["6h", "1d", "3d"]
+    dropped = model.monitoring.decision("monitoring.slos.web-availability.alerts.1h")
+    assert dropped.value is None and "more than every request" in dropped.reason
+
+
+def test_without_slos_each_public_web_service_gets_one_at_the_required_availability() -> None:
+    model = demo(availability=99.95)
+    slos = model.monitoring.slos
+    assert [(s.name, s.objective, s.source) for s in slos] == [
+        ("web-availability", 99.95, "default")
+    ]
+    assert "requirements.availability 99.95%" in model.monitoring.decision("monitoring.slos").reason
+
+
+def test_an_slo_on_a_worker_is_reported_not_monitored() -> None:
+    model = demo("{slos: [{service: worker, objective: 99, sli: availability}]}")
+    assert model.monitoring.slos == []
+    assert (
+        "serves no HTTP" in model.monitoring.decision("monitoring.slos.worker-availability").reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("threshold_ms", "le", "words"),
+    [(250, 0.25, "is a bucket boundary"), (300, 0.25, "boundary below"), (1, 0.005, "below every")],
+)
+def test_latency_threshold_picks_the_bucket_at_or_below(threshold_ms, le, words) -> None:
+    model = demo(
+        f"{{slos: [{{service: web, objective: 99, sli: latency, threshold_ms: {threshold_ms}}}]}}"
+    )
+    monitor = model.monitoring.slos[0]
+    assert monitor.bucket_le == le
+    assert words in model.monitoring.decision("monitoring.slos.web-latency.bucket_le").reason
+
+
+def test_a_millisecond_histogram_is_matched_in_its_own_unit() -> None:
+    spec = SPEC.format(
+        observability="{slos: [{service: web, objective: 99, sli: latency, threshold_ms: 300}]}",
+        availability=99.9,
+    )
+    loaded = loads(spec)
+    envs = plan(loaded).environments
+    ms = MetricConvention(
+        histogram="http_server_duration_milliseconds",
+        seconds_per_unit=0.001,
+        buckets=(100, 250, 300, 500),
+    )
+    assert plan_monitoring(loaded, envs, ms).slos[0].bucket_le == 300
+
+
+def test_routing_sends_pages_and_tickets_to_the_alert_email() -> None:
+    routing = demo("{alert_email: ops@example.org}").monitoring.routing
+    assert (routing.page.email, routing.ticket.email) == ("ops@example.org", "ops@example.org")
+    assert routing.smtp_from == "alertmanager@example.org"
+    assert routing.page.repeat_interval == "1h" and routing.ticket.repeat_interval == "1d"
+    assert demo().monitoring.routing.page.email is None
+
+
+def test_non_production_alarms_never_page() -> None:
+    for example in EXAMPLES:
+        model = model_of(example)
+        for env in model.environments:
+            alarms = model.monitoring.alarms[env.name]
+            paging = [a.name for a in alarms.alarms if a.pages] + [
+                c.name for c in alarms.composites if c.pages
+            ]
+            if env.production:
+                assert paging, f"{example}/{env.name}: production must page on something"
+            else:
+                assert paging == [], f"{example}/{env.name} pages: {paging}"
+
+
+def test_shop_production_alarm_set() -> None:
+    alarms = model_of("shop").monitoring.alarms["prod"]
+    by_check = {(a.target, a.check): a for a in alarms.alarms}
+    web = by_check[("service:web", "5xx-ratio")]
+    assert (web.threshold, web.pages, web.rollback) == (1.44, True, True)
+    assert web.expression == "100 * FILL(errors, 0) / FILL(requests, 1)"
+    latency = by_check[("service:web", "latency-p99")]
+    assert (latency.statistic, latency.threshold, latency.pages) == ("p99", 0.3, False)
+    assert by_check[("service:web", "unhealthy-hosts")].comparison == "GreaterThanThreshold"
+    for service in ("service:web", "service:mailer"):
+        assert {"cpu", "memory", "running-tasks"} <= {c for t, c in by_check if t == service}
+    assert ("service:nightly", "cpu") not in by_check  # a job has no ECS service
+    assert by_check[("job:nightly", "failed-invocations")].metrics[0].namespace == "AWS/Events"
+    assert by_check[("datastore:orders", "oldest-message")].pages
+    assert not by_check[("datastore:orders", "dead-letters")].pages
+    storage = by_check[("datastore:db", "free-storage")]
+    # autoscaling to 100 GB acts at 10% free; the alarm is for when it could not: 5% of 50 GiB
+    assert (storage.comparison, storage.threshold, storage.pages) == (
+        "LessThanThreshold",
+        2.5 * 2**30,
+        True,
+    )
+    assert by_check[("datastore:db", "connections")].threshold == int(
+        max_connections("postgres", "db.m7g.large") * 0.8
+    )
+    assert {"memory", "evictions"} == {c for t, c in by_check if t == "datastore:cache"}
+
+
+def test_burn_rate_alarms_pair_a_long_and_a_short_window() -> None:
+    alarms = model_of("shop").monitoring.alarms["prod"]
+    composites = {c.check: c for c in alarms.composites}
+    assert set(composites) == {"burn-1h", "burn-6h", "burn-1d", "burn-3d"}
+    fast = composites["burn-1h"]
+    members = [alarms.alarm(name) for name in fast.members]
+    assert [m.period_seconds for m in members] == [3600, 300]
+    assert all(m.threshold == 0.0144 and not m.notify and not m.pages for m in members)
+    assert fast.rule == " AND ".join(f'ALARM("{m.name}")' for m in members)
+    assert fast.pages and not composites["burn-1d"].pages
+    # CloudWatch: period × evaluations ≤ 7 days, ≤ 1 day below an hour's period
+    for a in alarms.alarms:
+        limit = 86400 if a.period_seconds < 3600 else 7 * 86400
+        assert a.period_seconds % 60 == 0 and a.period_seconds * a.evaluation_periods <= limit
+    assert model_of("shop").monitoring.alarms["dev"].composites == []
+
+
+def test_alarm_names_are_unique_per_environment() -> None:
+    for example in EXAMPLES:
+        for env, alarms in model_of(example).monitoring.alarms.items():
+            names = [a.name for a in alarms.alarms] + [c.name for c in alarms.composites]
+            assert len(names) == len(set(names)), f"{example}/{env}"
+
+
+def test_max_connections_follows_the_rds_formula() -> None:
+    assert max_connections("postgres", "db.t4g.medium") == int(4 * 2**30 * 0.9 / 9531392)
+    assert max_connections("mysql", "db.t4g.medium") == int(4 * 2**30 * 0.9 / 12582880)
+    assert max_connections("postgres", "db.x9.huge") is None
+
+
+def test_the_plan_is_deterministic() -> None:
+    assert model_of("shop").monitoring == model_of("shop").monitoring
