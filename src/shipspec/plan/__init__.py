@@ -1,4 +1,4 @@
-"""Requirements analysis: :class:`HandoffSpec` → :class:`DeploymentModel`, every value with its reason."""
+"""Requirements analysis: :class:`HandoffSpec` → :class:`DeploymentModel`, with reasons."""
 
 from .model import (
     Decision,
@@ -9,4 +9,11 @@ from .model import (
 )
 from .planner import plan
 
-__all__ = ["Decision", "DeploymentModel", "EnvironmentPlan", "LoadBalancerPlan", "ServicePlan", "plan"]
+__all__ = [
+    "Decision",
+    "DeploymentModel",
+    "EnvironmentPlan",
+    "LoadBalancerPlan",
+    "ServicePlan",
+    "plan",
+]

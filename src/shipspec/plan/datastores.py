@@ -2,58 +2,232 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
+from ..errors import Diagnostic, PlanError
 from ..spec.models import Datastore, HandoffSpec
 from . import rules
 from .decisions import Decisions
 from .model import DatastorePlan
 
+PLANNED_ENGINES = ("postgres", "mysql", "redis", "s3", "sqs")
+Engine = Literal["postgres", "mysql", "redis", "s3", "sqs"]
 
-def plan_datastore(spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions) -> DatastorePlan:
+
+def unplannable(spec: HandoffSpec, spec_file: str) -> None:
+    """Refuse engines the spec names but the planner cannot deploy yet, rather than guess."""
+    problems = [
+        Diagnostic(
+            spec_file,
+            0,
+            0,
+            f"datastores.{name}.engine",
+            f"engine {store.engine} cannot be deployed yet",
+            "use one of: " + ", ".join(PLANNED_ENGINES),
+            "unsupported-engine",
+        )
+        for name, store in spec.datastores.items()
+        if store.engine not in PLANNED_ENGINES
+    ]
+    if problems:
+        raise PlanError(problems)
+
+
+def plan_datastore(
+    spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
+) -> DatastorePlan:
     used_by = sorted(s for s, svc in spec.services.items() if name in svc.uses)
     if store.engine in ("postgres", "mysql"):
         return _database(spec, name, store, production, used_by, log)
     if store.engine == "redis":
         return _cache(spec, name, store, production, az_count, used_by, log)
     if store.engine == "s3":
-        force = log.decide(f"datastores.{name}.force_destroy", not production, "non-production: the bucket may be deleted with its objects when the stack is destroyed" if not production else "production: a bucket holding objects is never deleted by a stack update")
-        return DatastorePlan(name=name, engine="s3", versioning=True, force_destroy=force, used_by=used_by)
+        force = log.decide(
+            f"datastores.{name}.force_destroy",
+            not production,
+            "non-production: the bucket may be deleted with its objects when the stack is destroyed"
+            if not production
+            else "production: a bucket holding objects is never deleted by a stack update",
+        )
+        return DatastorePlan(
+            name=name, engine="s3", versioning=True, force_destroy=force, used_by=used_by
+        )
+    if store.engine != "sqs":  # never let an engine fall through into a queue
+        raise PlanError([Diagnostic("", 0, 0, f"datastores.{name}.engine", "cannot be planned")])
     dead_letter = store.dead_letter if store.dead_letter is not None else True
-    log.decide(f"datastores.{name}.dead_letter", dead_letter, "dead_letter set in the spec" if store.dead_letter is not None else "default: messages that fail 5 times move to a dead-letter queue instead of blocking the queue")
+    log.decide(
+        f"datastores.{name}.dead_letter",
+        dead_letter,
+        "dead_letter set in the spec"
+        if store.dead_letter is not None
+        else "default: messages that fail 5 times move to a dead-letter queue instead of "
+        "blocking the queue",
+    )
     return DatastorePlan(name=name, engine="sqs", dead_letter=dead_letter, used_by=used_by)
 
 
-def _database(spec: HandoffSpec, name: str, store: Datastore, production: bool, used_by: list[str], log: Decisions) -> DatastorePlan:
+def _database(
+    spec: HandoffSpec,
+    name: str,
+    store: Datastore,
+    production: bool,
+    used_by: list[str],
+    log: Decisions,
+) -> DatastorePlan:
     key = f"datastores.{name}"
     availability = spec.requirements.availability
     version = store.version or rules.DB_DEFAULT_VERSION[store.engine]
     if production and availability >= rules.THREE_AZ_AVAILABILITY:
-        klass = log.decide(f"{key}.instance_class", rules.DB_CLASS_PROD_HA, f"availability {availability}%: a non-burstable Graviton class, so CPU credits cannot run out under load", availability=availability)
+        klass = log.decide(
+            f"{key}.instance_class",
+            rules.DB_CLASS_PROD_HA,
+            f"availability {availability}%: a non-burstable Graviton class, so CPU credits cannot "
+            "run out under load",
+            availability=availability,
+        )
     elif production:
-        klass = log.decide(f"{key}.instance_class", rules.DB_CLASS_PROD, "production: burstable Graviton class with headroom", availability=availability)
+        klass = log.decide(
+            f"{key}.instance_class",
+            rules.DB_CLASS_PROD,
+            "production: burstable Graviton class with headroom",
+            availability=availability,
+        )
     else:
-        klass = log.decide(f"{key}.instance_class", rules.DB_CLASS_NON_PROD, "non-production: the smallest Graviton class", production=False)
-    storage = store.storage_gb or rules.DB_STORAGE_DEFAULT_GB
+        klass = log.decide(
+            f"{key}.instance_class",
+            rules.DB_CLASS_NON_PROD,
+            "non-production: the smallest Graviton class",
+            production=False,
+        )
     if not production:
-        storage = log.decide(f"{key}.storage_gb", rules.DB_STORAGE_DEFAULT_GB, f"non-production: {rules.DB_STORAGE_DEFAULT_GB} GB, the gp3 minimum", spec_storage=store.storage_gb)
-    max_storage = log.decide(f"{key}.max_storage_gb", storage * 2 if production else storage, "production: storage autoscaling up to twice the allocation, so a full disk is not an outage" if production else "non-production: no storage autoscaling", storage_gb=storage)
-    multi_az = log.decide(f"{key}.multi_az", production and availability >= rules.TWO_TASK_AVAILABILITY, f"production at {availability}%: a standby in a second AZ fails over in about a minute" if production and availability >= rules.TWO_TASK_AVAILABILITY else "single AZ: " + ("non-production" if not production else f"availability {availability}% tolerates a restore"), availability=availability)
+        storage = log.decide(
+            f"{key}.storage_gb",
+            rules.DB_STORAGE_DEFAULT_GB,
+            f"non-production: {rules.DB_STORAGE_DEFAULT_GB} GB, the gp3 minimum",
+            spec_storage=store.storage_gb,
+        )
+    else:
+        storage = log.decide(
+            f"{key}.storage_gb",
+            store.storage_gb or rules.DB_STORAGE_DEFAULT_GB,
+            "storage_gb from the spec"
+            if store.storage_gb
+            else f"no storage_gb given: {rules.DB_STORAGE_DEFAULT_GB} GB, the gp3 minimum",
+            spec_storage=store.storage_gb,
+        )
+    max_storage = log.decide(
+        f"{key}.max_storage_gb",
+        storage * 2 if production else storage,
+        "production: storage autoscaling up to twice the allocation, so a full disk is not an "
+        "outage"
+        if production
+        else "non-production: no storage autoscaling",
+        storage_gb=storage,
+    )
+    multi_az = log.decide(
+        f"{key}.multi_az",
+        production and availability >= rules.TWO_TASK_AVAILABILITY,
+        f"production at {availability}%: a standby in a second AZ fails over in about a minute"
+        if production and availability >= rules.TWO_TASK_AVAILABILITY
+        else "single AZ: "
+        + (
+            "non-production"
+            if not production
+            else f"availability {availability}% tolerates a restore"
+        ),
+        availability=availability,
+    )
     spec_backups = store.backup_days
     if production:
-        backups = log.decide(f"{key}.backup_days", spec_backups if spec_backups is not None else rules.DB_BACKUP_DAYS_PROD, "backup_days from the spec" if spec_backups is not None else f"production default: {rules.DB_BACKUP_DAYS_PROD} days of point-in-time recovery", spec_backup_days=spec_backups)
+        backups = log.decide(
+            f"{key}.backup_days",
+            spec_backups if spec_backups is not None else rules.DB_BACKUP_DAYS_PROD,
+            "backup_days from the spec"
+            if spec_backups is not None
+            else f"production default: {rules.DB_BACKUP_DAYS_PROD} days of point-in-time recovery",
+            spec_backup_days=spec_backups,
+        )
     else:
-        backups = log.decide(f"{key}.backup_days", rules.DB_BACKUP_DAYS_NON_PROD, "non-production: one day of automated backups", spec_backup_days=spec_backups)
-    protect = log.decide(f"{key}.deletion_protection", production, "production: deletion protection and a final snapshot" if production else "non-production: the database may be destroyed with the stack")
-    return DatastorePlan(name=name, engine=store.engine, version=version, instance_class=klass, storage_gb=storage, max_storage_gb=max_storage, multi_az=multi_az, backup_days=backups, deletion_protection=protect, used_by=used_by)
+        backups = log.decide(
+            f"{key}.backup_days",
+            rules.DB_BACKUP_DAYS_NON_PROD,
+            "non-production: one day of automated backups",
+            spec_backup_days=spec_backups,
+        )
+    protect = log.decide(
+        f"{key}.deletion_protection",
+        production,
+        "production: deletion protection and a final snapshot"
+        if production
+        else "non-production: the database may be destroyed with the stack",
+    )
+    return DatastorePlan(
+        name=name,
+        engine=cast(Engine, store.engine),
+        version=version,
+        instance_class=klass,
+        storage_gb=storage,
+        max_storage_gb=max_storage,
+        multi_az=multi_az,
+        backup_days=backups,
+        deletion_protection=protect,
+        used_by=used_by,
+    )
 
 
-def _cache(spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, used_by: list[str], log: Decisions) -> DatastorePlan:
+def _cache(
+    spec: HandoffSpec,
+    name: str,
+    store: Datastore,
+    production: bool,
+    az_count: int,
+    used_by: list[str],
+    log: Decisions,
+) -> DatastorePlan:
     key = f"datastores.{name}"
     availability = spec.requirements.availability
-    node = log.decide(f"{key}.node_type", rules.CACHE_NODE_PROD if production else rules.CACHE_NODE_NON_PROD, "production: Graviton node with memory headroom" if production else "non-production: the smallest Graviton node")
+    node = log.decide(
+        f"{key}.node_type",
+        rules.CACHE_NODE_PROD if production else rules.CACHE_NODE_NON_PROD,
+        "production: Graviton node with memory headroom"
+        if production
+        else "non-production: the smallest Graviton node",
+    )
     if production and availability >= rules.TWO_TASK_AVAILABILITY:
-        replicas = log.decide(f"{key}.replicas", az_count - 1, f"availability {availability}%: a replica in each other AZ, with automatic failover", az_count=az_count)
+        replicas = log.decide(
+            f"{key}.replicas",
+            az_count - 1,
+            f"availability {availability}%: a replica in each other AZ, with automatic failover",
+            az_count=az_count,
+        )
     else:
-        replicas = log.decide(f"{key}.replicas", 0, "a single node: " + ("non-production" if not production else f"availability {availability}% tolerates a cache rebuild"))
-    backups = store.backup_days if store.backup_days is not None else (rules.DB_BACKUP_DAYS_PROD if production else 0)
-    log.decide(f"{key}.backup_days", backups if production else 0, "daily snapshots kept in production" if production else "non-production: no snapshots")
-    return DatastorePlan(name=name, engine="redis", version=store.version or rules.CACHE_DEFAULT_VERSION, instance_class=node, replicas=replicas, multi_az=replicas > 0, backup_days=backups if production else 0, used_by=used_by)
+        replicas = log.decide(
+            f"{key}.replicas",
+            0,
+            "a single node: "
+            + (
+                "non-production"
+                if not production
+                else f"availability {availability}% tolerates a cache rebuild"
+            ),
+        )
+    backups = (
+        store.backup_days
+        if store.backup_days is not None
+        else (rules.DB_BACKUP_DAYS_PROD if production else 0)
+    )
+    log.decide(
+        f"{key}.backup_days",
+        backups if production else 0,
+        "daily snapshots kept in production" if production else "non-production: no snapshots",
+    )
+    return DatastorePlan(
+        name=name,
+        engine="redis",
+        version=store.version or rules.CACHE_DEFAULT_VERSION,
+        instance_class=node,
+        replicas=replicas,
+        multi_az=replicas > 0,
+        backup_days=backups if production else 0,
+        used_by=used_by,
+    )

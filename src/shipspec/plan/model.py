@@ -7,7 +7,8 @@ so ``shipspec plan`` and the generated comments can say why prod has three AZs.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +20,7 @@ class Frozen(BaseModel):
 
 
 class Decision(Frozen):
-    """One derived value: ``key`` names it (``services.web.desired_count``), ``reason`` explains it."""
+    """One derived value: ``key`` names it (``services.web.desired_count``), ``reason`` says why."""
 
     key: str
     value: Any
@@ -134,13 +135,24 @@ class EnvironmentPlan(Frozen):
     decisions: list[Decision]
 
     def service(self, name: str) -> ServicePlan:
-        return next(s for s in self.services if s.name == name)
+        return _named(self.services, name, "service", lambda s: s.name)
 
     def datastore(self, name: str) -> DatastorePlan:
-        return next(d for d in self.datastores if d.name == name)
+        return _named(self.datastores, name, "datastore", lambda d: d.name)
 
     def decision(self, key: str) -> Decision:
-        return next(d for d in self.decisions if d.key == key)
+        return _named(self.decisions, key, "decision", lambda d: d.key)
+
+
+T = TypeVar("T")
+
+
+def _named(items: list[T], name: str, kind: str, key: Callable[[T], str]) -> T:
+    """The item called ``name``; a KeyError naming the known ones (never a bare StopIteration)."""
+    for item in items:
+        if key(item) == name:
+            return item
+    raise KeyError(f"no {kind} {name!r} in this environment")
 
 
 class SloPlan(Frozen):
@@ -177,6 +189,7 @@ class DeploymentModel(Frozen):
     slos: list[SloPlan]
     development: DevelopmentHandoff | None
     environments: list[EnvironmentPlan]
+    monitoring: MonitoringPlan  # SLOs, burn-rate alerts, routing, CloudWatch alarms per env
 
     def environment(self, name: str) -> EnvironmentPlan:
         for env in self.environments:
@@ -190,3 +203,8 @@ class DeploymentModel(Frozen):
         """The environment deployed last and sized for production."""
         prods = [e for e in self.environments if e.production]
         return prods[-1] if prods else self.environments[-1]
+
+
+# Last, because monitoring.py builds on Frozen and Decision above; pydantic resolves the
+# forward reference in DeploymentModel.monitoring on first use.
+from .monitoring import MonitoringPlan  # noqa: E402

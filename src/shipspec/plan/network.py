@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..spec.models import Environment, HandoffSpec
 from . import rules
 from .decisions import Decisions
@@ -11,42 +13,123 @@ from .model import LoadBalancerPlan, NetworkPlan
 def plan_network(spec: HandoffSpec, production: bool, log: Decisions) -> NetworkPlan:
     availability = spec.requirements.availability
     if production and availability >= rules.THREE_AZ_AVAILABILITY:
-        azs = log.decide("network.az_count", 3, f"availability {availability}% ≥ {rules.THREE_AZ_AVAILABILITY}% survives an AZ outage with two AZs left", availability=availability)
+        azs = log.decide(
+            "network.az_count",
+            3,
+            f"availability {availability}% ≥ {rules.THREE_AZ_AVAILABILITY}% survives an AZ outage "
+            "with two AZs left",
+            availability=availability,
+        )
     elif production:
-        azs = log.decide("network.az_count", 2, f"availability {availability}% < {rules.THREE_AZ_AVAILABILITY}%: two AZs, the minimum a load balancer and Multi-AZ database need", availability=availability)
+        azs = log.decide(
+            "network.az_count",
+            2,
+            f"availability {availability}% < {rules.THREE_AZ_AVAILABILITY}%: two AZs, the minimum "
+            "a load balancer and Multi-AZ database need",
+            availability=availability,
+        )
     else:
-        azs = log.decide("network.az_count", 2, "non-production: two AZs, the minimum a load balancer needs", production=False)
+        azs = log.decide(
+            "network.az_count",
+            2,
+            "non-production: two AZs, the minimum a load balancer needs",
+            production=False,
+        )
     if production:
-        nats = log.decide("network.nat_gateway_count", azs, "production: one NAT gateway per AZ so an AZ outage does not cut the others' egress", az_count=azs)
-        endpoints = log.decide("network.interface_endpoints", list(rules.PROD_INTERFACE_ENDPOINTS), "production: image pulls, logs and secrets stay off the NAT gateways (per-GB NAT processing costs more than the endpoints at production volume)", production=True)
+        nats = log.decide(
+            "network.nat_gateway_count",
+            azs,
+            "production: one NAT gateway per AZ so an AZ outage does not cut the others' egress",
+            az_count=azs,
+        )
+        endpoints = log.decide(
+            "network.interface_endpoints",
+            list(rules.PROD_INTERFACE_ENDPOINTS),
+            "production: image pulls, logs and secrets stay off the NAT gateways (per-GB NAT "
+            "processing costs more than the endpoints at production volume)",
+            production=True,
+        )
     else:
-        nats = log.decide("network.nat_gateway_count", 1, "non-production: one shared NAT gateway; a NAT per AZ costs about $33/month each for redundancy nobody needs here", production=False)
-        endpoints = log.decide("network.interface_endpoints", [], "non-production: interface endpoints cost more than the little NAT traffic they would save; the free S3 gateway endpoint still carries image layers", production=False)
+        nats = log.decide(
+            "network.nat_gateway_count",
+            1,
+            "non-production: one shared NAT gateway; a NAT per AZ costs about $33/month each for "
+            "redundancy nobody needs here",
+            production=False,
+        )
+        endpoints = log.decide(
+            "network.interface_endpoints",
+            [],
+            "non-production: interface endpoints cost more than the little NAT traffic they would "
+            "save; the free S3 gateway endpoint still carries image layers",
+            production=False,
+        )
     regulated = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
     flow_logs = log.decide(
         "network.flow_log_retention_days",
-        rules.LOG_RETENTION_REGULATED if regulated else (rules.LOG_RETENTION_PROD if production else None),
-        f"{', '.join(regulated)} requires network traffic logs kept a year" if regulated else ("production: VPC flow logs for incident forensics" if production else "non-production: no flow logs"),
+        rules.LOG_RETENTION_REGULATED
+        if regulated
+        else (rules.LOG_RETENTION_PROD if production else None),
+        f"{', '.join(regulated)} requires network traffic logs kept a year"
+        if regulated
+        else (
+            "production: VPC flow logs for incident forensics"
+            if production
+            else "non-production: no flow logs"
+        ),
         compliance=regulated,
     )
-    return NetworkPlan(cidr_block=rules.VPC_CIDR, az_count=azs, nat_gateway_count=nats, interface_endpoints=endpoints, flow_log_retention_days=flow_logs)
+    return NetworkPlan(
+        cidr_block=rules.VPC_CIDR,
+        az_count=azs,
+        nat_gateway_count=nats,
+        interface_endpoints=endpoints,
+        flow_log_retention_days=flow_logs,
+    )
 
 
 def plan_load_balancers(
-    spec: HandoffSpec, env: Environment, production: bool, needs_test_listener: dict[str, bool], log: Decisions
+    spec: HandoffSpec,
+    env: Environment,
+    production: bool,
+    needs_test_listener: dict[str, bool],
+    log: Decisions,
 ) -> list[LoadBalancerPlan]:
     webs = [(name, s) for name, s in spec.services.items() if s.type == "web"]
     balancers = []
-    for visibility, public in (("public", True), ("internal", False)):
+    sides: tuple[tuple[Literal["public", "internal"], bool], ...] = (
+        ("public", True),
+        ("internal", False),
+    )
+    for visibility, public in sides:
         members = [name for name, s in webs if s.public is public]
         if not members:
             continue
         https = bool(public and env.domain)
-        log.decide(f"load_balancers.{visibility}.https", https, f"domain {env.domain} is set: HTTPS with an ACM certificate, HTTP redirects" if https else ("no domain in this environment: HTTP only; set `domain` to serve HTTPS" if public else "internal load balancer: reachable only inside the VPC"), domain=env.domain)
+        log.decide(
+            f"load_balancers.{visibility}.https",
+            https,
+            f"domain {env.domain} is set: HTTPS with an ACM certificate, HTTP redirects"
+            if https
+            else (
+                "no domain in this environment: HTTP only; set `domain` to serve HTTPS"
+                if public
+                else "internal load balancer: reachable only inside the VPC"
+            ),
+            domain=env.domain,
+        )
         waf = public and spec.requirements.security.waf
         if public:
-            log.decide(f"load_balancers.{visibility}.waf", waf, "requirements.security.waf is true: AWS managed rules and a rate limit in front of the load balancer" if waf else "requirements.security.waf is false", waf=spec.requirements.security.waf)
-        hosted_zone = (env.hosted_zone or env.domain.split(".", 1)[1]) if https and env.domain else None
+            log.decide(
+                f"load_balancers.{visibility}.waf",
+                waf,
+                "requirements.security.waf is true: AWS managed rules and a rate limit in front of "
+                "the load balancer"
+                if waf
+                else "requirements.security.waf is false",
+                waf=spec.requirements.security.waf,
+            )
+        hosted_zone = default_zone(env) if https else None
         balancers.append(
             LoadBalancerPlan(
                 name=visibility,
@@ -60,5 +143,23 @@ def plan_load_balancers(
                 services=members,
             )
         )
-        log.decide(f"load_balancers.{visibility}.services", members, f"{'public' if public else 'private'} web services share one {'internet-facing' if public else 'internal'} load balancer; the first takes `/*`, the others `/<name>/*`", services=members)
+        log.decide(
+            f"load_balancers.{visibility}.services",
+            members,
+            f"{'public' if public else 'private'} web services share one "
+            f"{'internet-facing' if public else 'internal'} load balancer; the first takes `/*`, "
+            "the others `/<name>/*`",
+            services=members,
+        )
     return balancers
+
+
+def default_zone(env: Environment) -> str | None:
+    """The Route 53 zone for ``env.domain``: the spec's, else the domain's parent.
+
+    An apex domain (``example.com``) is its own zone; its parent would be a TLD.
+    """
+    if env.hosted_zone or not env.domain:
+        return env.hosted_zone
+    parent = env.domain.split(".", 1)[1]
+    return parent if "." in parent else env.domain

@@ -7,30 +7,49 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
-from .datastores import plan_datastore
+from .datastores import plan_datastore, unplannable
 from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
+from .observability import plan_monitoring
 from .services import plan_service, resolve_strategy, routing_table
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
     """Decide what each environment gets, recording why, and return the model renderers read."""
+    unplannable(spec, spec_file)
     environments = [_environment(spec, name, index) for index, name in enumerate(spec.environments)]
     dev = spec.development
     return DeploymentModel(
-        app=spec.metadata.name, owner=spec.metadata.owner, region=spec.cloud.region,
-        state_backend=spec.cloud.state, spec_file=spec_file,
-        ci=spec.delivery.ci, test_command=spec.delivery.test_command,
+        app=spec.metadata.name,
+        owner=spec.metadata.owner,
+        region=spec.cloud.region,
+        state_backend=spec.cloud.state,
+        spec_file=spec_file,
+        ci=spec.delivery.ci,
+        test_command=spec.delivery.test_command,
         alert_email=spec.observability.alert_email,
         availability=spec.requirements.availability,
         peak_rps=spec.requirements.performance.peak_rps,
         latency_p99_ms=spec.requirements.performance.latency_p99_ms,
         compliance=sorted(spec.requirements.security.compliance),
         data_classification=spec.requirements.security.data_classification,
-        slos=[SloPlan(service=s.service, sli=s.sli, objective=s.objective, threshold_ms=s.threshold_ms) for s in spec.observability.slos],
-        development=DevelopmentHandoff(phase=dev.phase, status=dev.status, approved_by=dev.approved_by, deliverables=list(dev.deliverables)) if dev else None,
+        slos=[
+            SloPlan(
+                service=s.service, sli=s.sli, objective=s.objective, threshold_ms=s.threshold_ms
+            )
+            for s in spec.observability.slos
+        ],
+        development=DevelopmentHandoff(
+            phase=dev.phase,
+            status=dev.status,
+            approved_by=dev.approved_by,
+            deliverables=list(dev.deliverables),
+        )
+        if dev
+        else None,
         environments=environments,
+        monitoring=plan_monitoring(spec, environments),
     )
 
 
@@ -42,7 +61,10 @@ def is_production(spec: HandoffSpec, name: str) -> tuple[bool, str]:
         return True, f"named {name!r}: production"
     if len(spec.environments) == 1:
         return True, "the only environment: sized as production"
-    return False, f"not named {'/'.join(sorted(rules.PRODUCTION_NAMES))}: non-production, sized down"
+    return (
+        False,
+        f"not named {'/'.join(sorted(rules.PRODUCTION_NAMES))}: non-production, sized down",
+    )
 
 
 def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
@@ -51,25 +73,56 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     production = log.decide("production", *is_production(spec, name))
     network = plan_network(spec, production, log)
     routing = routing_table(spec)
-    services = [plan_service(spec, s, svc, production, network.az_count, routing, log) for s, svc in spec.services.items()]
+    services = [
+        plan_service(spec, s, svc, production, network.az_count, routing, log)
+        for s, svc in spec.services.items()
+    ]
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
-    datastores = [plan_datastore(spec, d, store, production, network.az_count, log) for d, store in spec.datastores.items()]
+    datastores = [
+        plan_datastore(spec, d, store, production, network.az_count, log)
+        for d, store in spec.datastores.items()
+    ]
     regulated = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
     if regulated:
-        retention = log.decide("log_retention_days", rules.LOG_RETENTION_REGULATED, f"{', '.join(regulated)}: a year of log history (PCI DSS 4.0 req 10.5.1)", compliance=regulated)
+        retention = log.decide(
+            "log_retention_days",
+            rules.LOG_RETENTION_REGULATED,
+            f"{', '.join(regulated)}: a year of log history (PCI DSS 4.0 req 10.5.1)",
+            compliance=regulated,
+        )
     else:
-        retention = log.decide("log_retention_days", rules.LOG_RETENTION_PROD if production else rules.LOG_RETENTION_NON_PROD, "production: 90 days of logs for incident review" if production else "non-production: two weeks of logs")
-    page = log.decide("alarms_page", production, "production alarms page the on-call" if production else "non-production alarms notify but never page")
+        retention = log.decide(
+            "log_retention_days",
+            rules.LOG_RETENTION_PROD if production else rules.LOG_RETENTION_NON_PROD,
+            "production: 90 days of logs for incident review"
+            if production
+            else "non-production: two weeks of logs",
+        )
+    page = log.decide(
+        "alarms_page",
+        production,
+        "production alarms page the on-call"
+        if production
+        else "non-production alarms notify but never page",
+    )
     secret_users: dict[str, list[str]] = {}
     for s, svc in spec.services.items():
         for secret in svc.secrets:
             secret_users.setdefault(secret, []).append(s)
     return EnvironmentPlan(
-        name=name, production=production, approval_required=env.approval == "required", domain=env.domain,
-        network=network, load_balancers=balancers, services=services, datastores=datastores,
+        name=name,
+        production=production,
+        approval_required=env.approval == "required",
+        domain=env.domain,
+        network=network,
+        load_balancers=balancers,
+        services=services,
+        datastores=datastores,
         secrets=[SecretPlan(name=k, used_by=sorted(v)) for k, v in sorted(secret_users.items())],
-        log_retention_days=retention, alarms_page=page, decisions=log.records,
+        log_retention_days=retention,
+        alarms_page=page,
+        decisions=log.records,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..spec.fargate import cpu_units, fargate_size, tasks_for
 from ..spec.models import HandoffSpec, Service
 from . import rules
 from .decisions import Decisions
-from ..spec.fargate import cpu_units, fargate_size, tasks_for
 from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy, UsePlan
 
 
@@ -15,49 +15,106 @@ def env_prefix(datastore: str) -> str:
 
 
 def plan_service(
-    spec: HandoffSpec, name: str, service: Service, production: bool, az_count: int,
-    routing: dict[str, tuple[int, list[str]]], log: Decisions,
+    spec: HandoffSpec,
+    name: str,
+    service: Service,
+    production: bool,
+    az_count: int,
+    routing: dict[str, tuple[int, list[str]]],
+    log: Decisions,
 ) -> ServicePlan:
     key = f"services.{name}"
     vcpu, memory = fargate_size(service.cpu, service.memory)  # the spec validated that it fits
     size = {"cpu": cpu_units(vcpu), "memory": memory}
     if service.memory is None:
-        log.decide(f"{key}.size", size, f"no memory given: the smallest Fargate memory for {vcpu:g} vCPU, {memory} MiB", cpu=service.cpu)
+        log.decide(
+            f"{key}.size",
+            size,
+            f"no memory given: the smallest Fargate memory for {vcpu:g} vCPU, {memory} MiB",
+            cpu=service.cpu,
+        )
     elif (vcpu, memory) != (service.cpu, service.memory):
-        log.decide(f"{key}.size", size, f"requested {service.cpu:g} vCPU / {service.memory} MiB, rounded up to the Fargate size {vcpu:g} vCPU / {memory} MiB", cpu=service.cpu, memory=service.memory)
+        log.decide(
+            f"{key}.size",
+            size,
+            f"requested {service.cpu:g} vCPU / {service.memory} MiB, rounded up to the Fargate "
+            f"size {vcpu:g} vCPU / {memory} MiB",
+            cpu=service.cpu,
+            memory=service.memory,
+        )
+    else:
+        log.decide(
+            f"{key}.size",
+            size,
+            f"as requested: {vcpu:g} vCPU / {memory} MiB is a valid Fargate size",
+            cpu=service.cpu,
+            memory=service.memory,
+        )
     low, high, desired = _task_counts(spec, name, service, production, az_count, log)
     deployment = _deployment(spec, name, service, production, log)
     alarms = _alarms(spec, name, log) if service.type == "web" else None
     priority, patterns = routing.get(name, (None, []))
     return ServicePlan(
-        name=name, kind=service.type, image=service.image,
+        name=name,
+        kind=service.type,
+        image=service.image,
         build_context=service.build.context if service.build else None,
         dockerfile=service.build.dockerfile if service.build else None,
-        port=service.port, public=service.public,
-        health_path=(service.health.path if service.health else "/health") if service.type == "web" else None,
+        port=service.port,
+        public=service.public,
+        health_path=(service.health.path if service.health else "/health")
+        if service.type == "web"
+        else None,
         health_grace_seconds=service.health.grace_seconds if service.health else 30,
-        cpu=cpu_units(vcpu), memory=memory,
-        desired_count=desired, min_count=low, max_count=high,
+        cpu=cpu_units(vcpu),
+        memory=memory,
+        desired_count=desired,
+        min_count=low,
+        max_count=high,
         cpu_target=service.scaling.cpu_target if service.scaling else 60,
-        env=dict(sorted(service.env.items())), secrets=sorted(service.secrets),
-        uses=[UsePlan(datastore=d, engine=spec.datastores[d].engine, env_prefix=env_prefix(d)) for d in service.uses],
+        env=dict(sorted(service.env.items())),
+        secrets=sorted(service.secrets),
+        uses=[
+            UsePlan(datastore=d, engine=spec.datastores[d].engine, env_prefix=env_prefix(d))
+            for d in service.uses
+        ],
         schedule=service.schedule,
-        load_balancer=("public" if service.public else "internal") if service.type == "web" else None,
-        listener_priority=priority, path_patterns=patterns,
-        deployment=deployment, alarms=alarms, capacity_rps=service.capacity_rps,
+        load_balancer=("public" if service.public else "internal")
+        if service.type == "web"
+        else None,
+        listener_priority=priority,
+        path_patterns=patterns,
+        deployment=deployment,
+        alarms=alarms,
+        capacity_rps=service.capacity_rps,
     )
 
 
-def _task_counts(spec: HandoffSpec, name: str, service: Service, production: bool, az_count: int, log: Decisions) -> tuple[int, int, int]:
+def _task_counts(
+    spec: HandoffSpec, name: str, service: Service, production: bool, az_count: int, log: Decisions
+) -> tuple[int, int, int]:
     key = f"services.{name}"
     if service.type == "job":
+        reason = "a job runs no standing tasks: its schedule starts one task per run"
+        for count in ("min_count", "max_count", "desired_count"):
+            log.decide(f"{key}.{count}", 0, reason, schedule=service.schedule)
         return 0, 0, 0
     scaling = service.scaling
     spec_min, spec_max = (scaling.min, scaling.max) if scaling else (1, 4)
     if not production:
-        low = log.decide(f"{key}.min_count", 1, "non-production: one task is enough to test", spec_min=spec_min)
-        high = log.decide(f"{key}.max_count", max(low, min(spec_max, rules.NON_PROD_MAX_TASKS)), f"non-production: capped at {rules.NON_PROD_MAX_TASKS} tasks", spec_max=spec_max)
-        return low, high, low
+        low = log.decide(
+            f"{key}.min_count", 1, "non-production: one task is enough to test", spec_min=spec_min
+        )
+        high = log.decide(
+            f"{key}.max_count",
+            max(low, min(spec_max, rules.NON_PROD_MAX_TASKS)),
+            f"non-production: capped at {rules.NON_PROD_MAX_TASKS} tasks",
+            spec_max=spec_max,
+        )
+        desired = log.decide(
+            f"{key}.desired_count", low, "deploys start at the minimum", min_count=low
+        )
+        return low, high, desired
     availability = spec.requirements.availability
     redundant = availability >= rules.TWO_TASK_AVAILABILITY
     if service.type == "web":
@@ -65,26 +122,58 @@ def _task_counts(spec: HandoffSpec, name: str, service: Service, production: boo
         reason = f"one task per AZ ({az_count} AZs) for availability {availability}%"
     else:
         floor = 2 if redundant else 1
-        reason = f"two workers for availability {availability}%, so one can fail while the queue drains"
+        reason = (
+            f"two workers for availability {availability}%, so one can fail while the queue drains"
+        )
     low = max(spec_min, floor, 1)
     if floor == 1:
-        reason = f"availability {availability}% < {rules.TWO_TASK_AVAILABILITY}%: one task may run alone"
+        reason = (
+            f"availability {availability}% < {rules.TWO_TASK_AVAILABILITY}%: one task may run alone"
+        )
     if spec_min > floor:
         reason = f"scaling.min is {spec_min}, above the availability floor of {floor}"
-    low = log.decide(f"{key}.min_count", low, reason, availability=availability, az_count=az_count, spec_min=spec_min)
+    low = log.decide(
+        f"{key}.min_count",
+        low,
+        reason,
+        availability=availability,
+        az_count=az_count,
+        spec_min=spec_min,
+    )
     high = max(spec_max, low)
     high_reason = f"scaling.max is {spec_max}"
     peak = spec.requirements.performance.peak_rps
     if service.type == "web" and service.public and peak and service.capacity_rps:
         needed = tasks_for(peak, service.capacity_rps, rules.PEAK_HEADROOM)
         if needed > high:
-            high, high_reason = needed, f"peak {peak:g} rps ÷ {service.capacity_rps:g} rps per task × {rules.PEAK_HEADROOM} headroom = {needed} tasks, above scaling.max {spec_max}"
+            high, high_reason = (
+                needed,
+                f"peak {peak:g} rps ÷ {service.capacity_rps:g} rps per task × "
+                f"{rules.PEAK_HEADROOM} headroom = {needed} tasks, above scaling.max {spec_max}",
+            )
         else:
-            high_reason += f", enough for peak {peak:g} rps at {service.capacity_rps:g} rps per task with {int((rules.PEAK_HEADROOM - 1) * 100)}% headroom ({needed} tasks)"
+            headroom = int((rules.PEAK_HEADROOM - 1) * 100)
+            high_reason += (
+                f", enough for peak {peak:g} rps at {service.capacity_rps:g} rps per task with "
+                f"{headroom}% headroom ({needed} tasks)"
+            )
     if spec_max < low:
         high_reason = f"scaling.max {spec_max} is below the minimum {low}; raised to it"
-    high = log.decide(f"{key}.max_count", high, high_reason, peak_rps=peak, capacity_rps=service.capacity_rps, spec_max=spec_max)
-    desired = log.decide(f"{key}.desired_count", low, "deploys start at the minimum; autoscaling owns the count afterwards (ignore_changes on desired_count)", min_count=low)
+    high = log.decide(
+        f"{key}.max_count",
+        high,
+        high_reason,
+        peak_rps=peak,
+        capacity_rps=service.capacity_rps,
+        spec_max=spec_max,
+    )
+    desired = log.decide(
+        f"{key}.desired_count",
+        low,
+        "deploys start at the minimum; autoscaling owns the count afterwards (ignore_changes on "
+        "desired_count)",
+        min_count=low,
+    )
     return low, high, desired
 
 
@@ -93,35 +182,76 @@ def resolve_strategy(spec: HandoffSpec, service: Service, production: bool) -> t
     if service.type == "job":
         return "ROLLING", "a job starts a fresh task each run: the next run takes the new image"
     if service.type != "web":
-        return "ROLLING", f"a {service.type} has no load balancer to shift traffic on: rolling with the circuit breaker"
+        return (
+            "ROLLING",
+            f"a {service.type} has no load balancer to shift traffic on: rolling with the circuit "
+            "breaker",
+        )
     if asked != "auto":
         return asked.upper().replace("-", "_"), f"delivery.strategy is {asked}"  # type: ignore[return-value]
     if not production:
         return "ROLLING", "auto: non-production deploys roll, fastest feedback"
     if spec.requirements.availability >= rules.TWO_TASK_AVAILABILITY:
-        return "CANARY", f"auto: availability {spec.requirements.availability}% ≥ {rules.TWO_TASK_AVAILABILITY}%, so production shifts {rules.CANARY_PERCENT:g}% of traffic first and rolls back on alarm"
-    return "ROLLING", f"auto: availability {spec.requirements.availability}% < {rules.TWO_TASK_AVAILABILITY}%: rolling with the circuit breaker is enough"
+        return (
+            "CANARY",
+            f"auto: availability {spec.requirements.availability}% ≥ "
+            f"{rules.TWO_TASK_AVAILABILITY}%, so production shifts {rules.CANARY_PERCENT:g}% of "
+            "traffic first and rolls back on alarm",
+        )
+    return (
+        "ROLLING",
+        f"auto: availability {spec.requirements.availability}% < {rules.TWO_TASK_AVAILABILITY}%: "
+        "rolling with the circuit breaker is enough",
+    )
 
 
-def _deployment(spec: HandoffSpec, name: str, service: Service, production: bool, log: Decisions) -> DeploymentPlan:
+def _deployment(
+    spec: HandoffSpec, name: str, service: Service, production: bool, log: Decisions
+) -> DeploymentPlan:
     strategy, reason = resolve_strategy(spec, service, production)
-    log.decide(f"services.{name}.strategy", strategy, reason, asked=spec.delivery.strategy, kind=service.type)
+    log.decide(
+        f"services.{name}.strategy",
+        strategy,
+        reason,
+        asked=spec.delivery.strategy,
+        kind=service.type,
+    )
     return DeploymentPlan(
         strategy=strategy,
         bake_time_minutes=rules.BAKE_TIME_MINUTES if strategy != "ROLLING" else 0,
-        canary_percent=rules.CANARY_PERCENT, canary_bake_minutes=rules.CANARY_BAKE_MINUTES,
-        linear_step_percent=rules.LINEAR_STEP_PERCENT, linear_step_bake_minutes=rules.LINEAR_STEP_BAKE_MINUTES,
+        canary_percent=rules.CANARY_PERCENT,
+        canary_bake_minutes=rules.CANARY_BAKE_MINUTES,
+        linear_step_percent=rules.LINEAR_STEP_PERCENT,
+        linear_step_bake_minutes=rules.LINEAR_STEP_BAKE_MINUTES,
     )
 
 
 def _alarms(spec: HandoffSpec, name: str, log: Decisions) -> AlarmThresholds:
     slos = [s for s in spec.observability.slos if s.service == name]
-    availability = next((s.objective for s in slos if s.sli == "availability"), spec.requirements.availability)
-    latency = next((s.threshold_ms for s in slos if s.sli == "latency" and s.threshold_ms), None) or spec.requirements.performance.latency_p99_ms
+    availability = next(
+        (s.objective for s in slos if s.sli == "availability"), spec.requirements.availability
+    )
+    latency = (
+        next((s.threshold_ms for s in slos if s.sli == "latency" and s.threshold_ms), None)
+        or spec.requirements.performance.latency_p99_ms
+    )
     rate = max(rules.MIN_ERROR_RATE_PERCENT, round((100 - availability) * rules.FAST_BURN_RATE, 2))
-    log.decide(f"services.{name}.alarms.error_rate_percent", rate, f"{rules.FAST_BURN_RATE}× the error budget of {availability}% (the fast-burn rate), at least {rules.MIN_ERROR_RATE_PERCENT:g}%", objective=availability)
+    log.decide(
+        f"services.{name}.alarms.error_rate_percent",
+        rate,
+        f"{rules.FAST_BURN_RATE}× the error budget of {availability}% (the fast-burn rate), at "
+        f"least {rules.MIN_ERROR_RATE_PERCENT:g}%",
+        objective=availability,
+    )
     latency_ms = latency or rules.DEFAULT_LATENCY_P99_MS
-    log.decide(f"services.{name}.alarms.latency_p99_ms", latency_ms, "the spec's latency target" if latency else f"no latency target in the spec: {rules.DEFAULT_LATENCY_P99_MS} ms", latency_p99_ms=latency)
+    log.decide(
+        f"services.{name}.alarms.latency_p99_ms",
+        latency_ms,
+        "the spec's latency target"
+        if latency
+        else f"no latency target in the spec: {rules.DEFAULT_LATENCY_P99_MS} ms",
+        latency_p99_ms=latency,
+    )
     return AlarmThresholds(latency_p99_ms=latency_ms, error_rate_percent=rate)
 
 

@@ -4,4 +4,13 @@ from .loader import load, loads
 from .models import API_VERSION, Datastore, Environment, HandoffSpec, Service
 from .schema import json_schema
 
-__all__ = ["API_VERSION", "Datastore", "Environment", "HandoffSpec", "Service", "json_schema", "load", "loads"]
+__all__ = [
+    "API_VERSION",
+    "Datastore",
+    "Environment",
+    "HandoffSpec",
+    "Service",
+    "json_schema",
+    "load",
+    "loads",
+]

@@ -20,7 +20,10 @@ from .yamlsource import Path, YamlDocument
 _CREDENTIAL_VALUES = (
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_\w{40,}"), "a GitHub token"),
+    (
+        re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_\w{40,}"),
+        "a GitHub token",
+    ),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
     (re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}"), "a Stripe live key"),
     (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
@@ -29,7 +32,9 @@ _CREDENTIAL_VALUES = (
 )
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
-_PLACEHOLDER = re.compile(r"^(|changeme|change-me|xxx+|\*+|<.*>|\$\{.*\}|todo|none|null|false|true)$", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(|changeme|change-me|xxx+|\*+|<.*>|\$\{.*\}|todo|none|null|false|true)$", re.I
+)
 
 
 def check_references(document: YamlDocument) -> list[Diagnostic]:
@@ -39,26 +44,75 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for name, service in services.items():
         service = _mapping(service)
-        uses = service.get("uses") if isinstance(service.get("uses"), list) else []
+        uses = _list(service.get("uses"))
         for index, target in enumerate(uses):
-            path = ("services", name, "uses", index)
+            path: Path = ("services", name, "uses", index)
             if isinstance(target, str) and target not in datastores:
                 found.append(_unknown(document, path, target, "datastore", datastores))
         found.extend(_duplicates(document, ("services", name, "uses"), uses))
-        secrets = service.get("secrets") if isinstance(service.get("secrets"), list) else []
+        secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
             if variable in secrets:
-                found.append(_at(document, ("services", name, "env", variable), "is both in `env` and in `secrets`", "keep it in `secrets` only", "env-secret-clash", key=True))
+                found.append(
+                    _at(
+                        document,
+                        ("services", name, "env", variable),
+                        "is both in `env` and in `secrets`",
+                        "keep it in `secrets` only",
+                        "env-secret-clash",
+                        key=True,
+                    )
+                )
     slos = _mapping(data.get("observability")).get("slos")
-    for index, slo in enumerate(slos if isinstance(slos, list) else []):
+    for index, slo in enumerate(_list(slos)):
         target = _mapping(slo).get("service")
         path = ("observability", "slos", index, "service")
         if isinstance(target, str) and target not in services:
             found.append(_unknown(document, path, target, "service", services))
-        elif isinstance(target, str) and _mapping(services[target]).get("type") != "web" and _mapping(slo).get("sli") == "latency":
-            found.append(_at(document, path, f"a latency SLO needs a web service; {target!r} has no load balancer to measure", "use an availability SLO, or measure latency in the application", "slo-target"))
+        elif (
+            isinstance(target, str)
+            and _mapping(services[target]).get("type") in ("worker", "job")
+            and _mapping(slo).get("sli") == "latency"
+        ):
+            found.append(
+                _at(
+                    document,
+                    path,
+                    f"a latency SLO needs a web service; {target!r} has no load balancer to "
+                    "measure",
+                    "use an availability SLO, or measure latency in the application",
+                    "slo-target",
+                )
+            )
+    found.extend(_name_clashes(document, services, datastores))
+    development = _mapping(data.get("development"))
+    listed: tuple[tuple[Path, Any], ...] = (
+        (("development", "deliverables"), development.get("deliverables")),
+        (
+            ("requirements", "security", "compliance"),
+            _mapping(_mapping(data.get("requirements")).get("security")).get("compliance"),
+        ),
+    )
+    for where, items in listed:
+        found.extend(_duplicates(document, where, _list(items)))
     return found
+
+
+def _name_clashes(
+    document: YamlDocument, services: dict[str, Any], datastores: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """A service and a datastore share the resource-name and the variable-prefix space."""
+    for name in sorted(set(services) & set(datastores)):
+        yield _at(
+            document,
+            ("datastores", name),
+            f"`{name}` names both a service and a datastore",
+            f"rename the datastore, e.g. `{name}-db`: their AWS resources and injected "
+            "variables would collide",
+            "name-clash",
+            key=True,
+        )
 
 
 def check_credentials(document: YamlDocument) -> list[Diagnostic]:
@@ -68,11 +122,30 @@ def check_credentials(document: YamlDocument) -> list[Diagnostic]:
         for variable, value in _mapping(_mapping(service).get("env")).items():
             reason = _credential(str(variable), value)
             if reason:
-                found.append(_at(document, ("services", name, "env", variable), f"looks like {reason}; credentials must not be in `env`", f"remove it from `env`, list `{variable}` under `secrets` and set its value in AWS Secrets Manager", "credential-in-env"))
+                found.append(
+                    _at(
+                        document,
+                        ("services", name, "env", variable),
+                        f"looks like {reason}; credentials must not be in `env`",
+                        f"remove it from `env`, list `{variable}` under `secrets` and set its "
+                        "value in AWS Secrets Manager",
+                        "credential-in-env",
+                    )
+                )
     return found
 
 
+def credential_reason(variable: str, value: Any) -> str | None:
+    """What makes ``variable=value`` a credential (e.g. "a GitHub token"), or None.
+
+    Public so the compose importer moves exactly what validation would refuse into `secrets`.
+    """
+    return _credential(variable, value)
+
+
 def _credential(variable: str, value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # `DB_PASSWORD: 12345678` is a real value, only unquoted
     if not isinstance(value, str):
         return None
     for pattern, what in _CREDENTIAL_VALUES:
@@ -83,24 +156,48 @@ def _credential(variable: str, value: Any) -> str | None:
     return None
 
 
-def _unknown(document: YamlDocument, path: Path, target: str, kind: str, known: dict[str, Any]) -> Diagnostic:
+def _unknown(
+    document: YamlDocument, path: Path, target: str, kind: str, known: dict[str, Any]
+) -> Diagnostic:
     close = difflib.get_close_matches(target, list(known), n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`?" if close else (f"declared {kind}s: " + ", ".join(sorted(known)) if known else f"no {kind}s are declared")
-    return _at(document, path, f"names {kind} {target!r}, which is not declared", hint, f"unknown-{kind}")
+    hint = (
+        f"did you mean `{close[0]}`?"
+        if close
+        else (
+            f"declared {kind}s: " + ", ".join(sorted(known))
+            if known
+            else f"no {kind}s are declared"
+        )
+    )
+    return _at(
+        document, path, f"names {kind} {target!r}, which is not declared", hint, f"unknown-{kind}"
+    )
 
 
 def _duplicates(document: YamlDocument, path: Path, items: list[Any]) -> Iterator[Diagnostic]:
     seen: set[Any] = set()
     for index, item in enumerate(items):
         if isinstance(item, str) and item in seen:
-            yield _at(document, (*path, index), f"lists {item!r} twice", "remove the repeat", "duplicate-item")
+            yield _at(
+                document,
+                (*path, index),
+                f"lists {item!r} twice",
+                "remove the repeat",
+                "duplicate-item",
+            )
         seen.add(item if isinstance(item, str) else id(item))
 
 
-def _at(document: YamlDocument, path: Path, message: str, hint: str, code: str, *, key: bool = False) -> Diagnostic:
+def _at(
+    document: YamlDocument, path: Path, message: str, hint: str, code: str, *, key: bool = False
+) -> Diagnostic:
     line, col = document.position(path, key=key)
     return Diagnostic(document.file, line, col, dotted(path), message, hint, code)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -2,12 +2,14 @@
 
 Pydantic knows the field path; the YAML reader knows where each path sits in the
 file. This module joins them and rewrites pydantic's messages into the sentences a
-user can act on, with a "did you mean" hint for misspelt keys.
+user can act on, each with a hint: "did you mean" for misspelt keys and values, an
+example of the expected format, or what to write instead.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -16,15 +18,33 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import Diagnostic
-from .yamlsource import Path, YamlDocument
+from .yamlsource import Path, YamlDocument, dotted
 
+__all__ = ["dotted", "from_validation_error"]
 
-def dotted(path: Path) -> str:
-    """``("services", "web", "uses", 2)`` → ``services.web.uses[2]``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+# What a field with a pattern expects, and an example: (the format, the hint).
+_FORMATS = {
+    "region": ("an AWS region", "e.g. `region: eu-west-1`"),
+    "state": ("a state backend URL", "s3://bucket, https://... or file://..."),
+    "domain": ("a DNS name", "lowercase, no scheme or path, e.g. shop.example.com"),
+    "hosted_zone": ("a DNS name", "lowercase, no scheme or path, e.g. example.com"),
+    "alert_email": ("an email address", "e.g. oncall@example.com"),
+    "image": ("an image reference without spaces", "e.g. ghcr.io/example/web:1.4.2"),
+    "path": ("a URL path", "start it with /, e.g. /healthz"),
+    "version": ("a version number", 'quote it, e.g. version: "16"'),
+    "secrets": (
+        "an UPPER_SNAKE_CASE variable name",
+        "secret names are variable names, e.g. STRIPE_KEY",
+    ),
+    "env": ("a variable name", "letters, digits and _, not starting with a digit, e.g. LOG_LEVEL"),
+}
+_TYPE_HINTS = {
+    "int": "write a whole number, without quotes or units",
+    "float": "write a number such as 0.5, without quotes or units",
+    "bool": "write true or false",
+    "list": "write a list: `[a, b]`, or one `- item` per line",
+}
+_SCHEMA_HINT = "`shipspec schema` describes every field"
 
 
 def from_validation_error(
@@ -34,60 +54,115 @@ def from_validation_error(
 
 
 def _one(detail: ErrorDetails, document: YamlDocument, root: type[BaseModel]) -> Diagnostic:
-    loc = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+    loc, about_key = _user_path(detail["loc"], document.data)
     kind = detail["type"]
-    if loc and loc[-1] == "[key]":
-        path = loc[:-1]
-        line, col = document.position(path, key=True)
-        return Diagnostic(document.file, line, col, dotted(path), _message(detail), "", kind)
-    if kind == "extra_forbidden":
+    value = detail.get("input")
+    if kind == "extra_forbidden" and loc:
         line, col = document.position(loc, key=True)
         allowed = _fields_at(root, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean `{close[0]}`?" if close else "allowed here: " + ", ".join(allowed)
-        return Diagnostic(
-            document.file, line, col, dotted(loc), f"unknown field `{loc[-1]}`", hint, "unknown-field"
-        )
-    line, col = document.position(loc, key=kind == "missing")
-    hint = ""
-    if kind == "missing":
-        hint = f"add `{loc[-1]}`" if loc else ""
-    return Diagnostic(document.file, line, col, dotted(loc), _message(detail), hint, kind)
+        hint = _did_you_mean(str(loc[-1]), allowed) or "allowed here: " + ", ".join(allowed)
+        message = f"unknown field `{loc[-1]}`"
+        return Diagnostic(document.file, line, col, dotted(loc), message, hint, "unknown-field")
+    # A problem with a whole mapping (a service, an environment) or with an empty value
+    # points at its name: YAML puts an empty value's position on the next line.
+    at_key = about_key or kind == "missing" or value is None or isinstance(value, dict)
+    line, col = document.position(loc, key=at_key)
+    message, hint = _message(detail, _field(loc, about_key))
+    return Diagnostic(document.file, line, col, dotted(loc), message, hint or _SCHEMA_HINT, kind)
+
+
+def _user_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
+    """The error's path in the user's document, without pydantic's union-member tags.
+
+    A part is kept when it is a key or index of the document at that point, so a
+    service named ``function-api`` or an env variable ``A[0]`` keeps its place;
+    otherwise only parts that look like pydantic's tags are dropped.
+    """
+    path: list[str | int] = []
+    node = data
+    about_key = False
+    for part in loc:
+        if part == "[key]":
+            about_key = True
+        elif (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            path.append(part)
+            node = node[part]  # type: ignore[index]
+        elif not _is_union_tag(part):
+            path.append(part)
+            node = None
+    return tuple(path), about_key
 
 
 def _is_union_tag(part: Any) -> bool:
     """Pydantic adds the member's type to the path of union errors: not a user field."""
-    return isinstance(part, str) and ("[" in part and part != "[key]" or part.startswith("function-"))
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
 
 
-def _message(detail: ErrorDetails) -> str:
+def _field(path: Path, about_key: bool) -> str:
+    """The spec field an error is about: ``env`` for a bad env name, ``secrets`` for an item."""
+    names = [part for part in path if isinstance(part, str)]
+    if about_key and len(names) >= 2:
+        return names[-2]
+    return names[-1] if names else ""
+
+
+def _message(detail: ErrorDetails, field: str) -> tuple[str, str]:
     kind, ctx, value = detail["type"], detail.get("ctx") or {}, detail.get("input")
     shown = _show(value)
     if kind == "missing":
-        return "is required"
+        return "is required", f"add `{field}`" if field else ""
     if kind == "value_error":
-        return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
+        error = ctx.get("error", detail["msg"])
+        return str(error).removeprefix("Value error, "), getattr(error, "hint", "")
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}, got {shown}"
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = _did_you_mean(str(value), expected) if isinstance(value, str) else ""
+        return f"must be one of {ctx.get('expected', '')}, got {shown}", hint
     if kind == "string_pattern_mismatch":
-        return f"{shown} is not in the expected format ({ctx.get('pattern')})"
+        what, hint = _FORMATS.get(field, ("in the expected format", ""))
+        return f"must be {what}, got {shown}", hint or f"it must match {ctx.get('pattern')}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"must be a whole number, got {shown}"
-    if kind in ("float_parsing", "float_type"):
-        return f"must be a number, got {shown}"
+        return f"must be a whole number, got {shown}", _TYPE_HINTS["int"]
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return f"must be a number, got {shown}", _TYPE_HINTS["float"]
     if kind in ("bool_parsing", "bool_type"):
-        return f"must be true or false, got {shown}"
+        return f"must be true or false, got {shown}", _TYPE_HINTS["bool"]
     if kind == "string_type":
-        return f"must be text, got {shown}"
+        return f"must be text, got {shown}", _text_hint(value)
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"must be a mapping of keys to values, got {shown}"
+        return f"must be a mapping of keys to values, got {shown}", _mapping_hint(value, field)
     if kind == "list_type":
-        return f"must be a list, got {shown}"
+        return f"must be a list, got {shown}", _TYPE_HINTS["list"]
     if kind == "too_short":
-        return "must not be empty"
+        return "must not be empty", f"declare at least one under `{field}`" if field else ""
     if kind == "string_too_short":
-        return "must not be empty"
-    return detail["msg"]
+        return "must not be empty", "give a value, or remove the key"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters", "shorten it"
+    return detail["msg"], str(ctx.get("hint", ""))
+
+
+def _text_hint(value: Any) -> str:
+    if value is None:
+        return "give a value, or remove the key"
+    if isinstance(value, dict | list):
+        return "write plain text here, not a mapping or a list"
+    return f'quote it to make it text: "{value}"'
+
+
+def _mapping_hint(value: Any, field: str) -> str:
+    if value is None:
+        return "indent its fields below it, write `{}` for none, or remove the key"
+    if isinstance(value, list):
+        return "write `name: value` pairs, not a `- item` list"
+    return f"write the fields of `{field}` indented below it, as `name: value` pairs"
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
 
 
 def _show(value: Any) -> str:
@@ -95,6 +170,10 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -30,29 +30,43 @@ MEMORY_BY_CPU: dict[float, tuple[int, ...]] = {
 
 
 class SizeError(ValueError):
-    """The request has no Fargate size; the message says what would fit."""
+    """The request has no Fargate size; the message says what would fit, ``hint`` what to ask."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def fargate_size(vcpu: float, memory_mib: int | None) -> tuple[float, int]:
     """``(vcpu, memory)`` → the smallest valid ``(vcpu, memory MiB)`` at or above it."""
     cpu = next((c for c in MEMORY_BY_CPU if c >= vcpu - 1e-9), None)
     if cpu is None:
-        raise SizeError(f"{vcpu:g} vCPU is more than Fargate's largest size, 16 vCPU")
+        raise SizeError(
+            f"{vcpu:g} vCPU is more than Fargate's largest size, 16 vCPU",
+            "split the work across more tasks",
+        )
     sizes = MEMORY_BY_CPU[cpu]
     if memory_mib is None:
         return cpu, sizes[0]
     fit = next((m for m in sizes if m >= memory_mib), None)
     if fit is None:
         bigger = next((c for c in MEMORY_BY_CPU if MEMORY_BY_CPU[c][-1] >= memory_mib), None)
-        hint = f"; ask for cpu: {bigger:g} or more" if bigger else "; Fargate's largest is 120 GiB"
+        if bigger is None:
+            raise SizeError(
+                f"{_gib(memory_mib)} is more than Fargate's largest size, 120 GiB",
+                "ask for at most `memory: 120GiB`",
+            )
         raise SizeError(
-            f"{_gib(memory_mib)} does not fit {cpu:g} vCPU (at most {_gib(sizes[-1])}){hint}"
+            f"{_gib(memory_mib)} does not fit {cpu:g} vCPU (at most {_gib(sizes[-1])}); "
+            f"ask for cpu: {bigger:g} or more",
+            f"set `cpu: {bigger:g}` ({bigger:g} vCPU takes {_gib(MEMORY_BY_CPU[bigger][0])}"
+            f"-{_gib(MEMORY_BY_CPU[bigger][-1])}), or ask for less memory",
         )
     return cpu, fit
 
 
 def cpu_units(vcpu: float) -> int:
-    return int(round(vcpu * 1024))
+    return round(vcpu * 1024)
 
 
 def _gib(mib: int) -> str:
@@ -60,4 +74,5 @@ def _gib(mib: int) -> str:
 
 
 def tasks_for(peak_rps: float, capacity_rps: float, headroom: float) -> int:
-    return max(1, math.ceil(peak_rps * headroom / capacity_rps))
+    """Tasks to serve ``peak_rps`` with ``headroom``; rounded so 3.0000000004 is 3, not 4."""
+    return max(1, math.ceil(round(peak_rps * headroom / capacity_rps, 6)))

@@ -18,18 +18,47 @@ from .yamlsource import MAX_BYTES, read_yaml
 
 
 def load(path: str | FilePath) -> HandoffSpec:
-    """Read and validate the handoff spec at ``path``; raise :class:`SpecError` listing every problem."""
+    """Read and validate the handoff spec at ``path``.
+
+    Raises :class:`SpecError` listing every problem, never another exception.
+    """
     file = FilePath(path)
     shown = str(path)
     try:
         with file.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError([Diagnostic(shown, 0, 0, "", "no such file", "run `shipspec init` to write a starter handoff.yaml", "not-found")]) from None
+        raise SpecError(
+            [
+                Diagnostic(
+                    shown,
+                    0,
+                    0,
+                    "",
+                    "no such file",
+                    "run `shipspec init` to write a starter handoff.yaml",
+                    "not-found",
+                )
+            ]
+        ) from None
     except IsADirectoryError:
-        raise SpecError([Diagnostic(shown, 0, 0, "", "is a folder, not a handoff spec", "name the handoff.yaml inside it", "not-a-file")]) from None
+        raise SpecError(
+            [
+                Diagnostic(
+                    shown,
+                    0,
+                    0,
+                    "",
+                    "is a folder, not a handoff spec",
+                    "name the handoff.yaml inside it",
+                    "not-a-file",
+                )
+            ]
+        ) from None
     except OSError as exc:
-        raise SpecError([Diagnostic(shown, 0, 0, "", f"cannot be read: {exc.strerror}", code="unreadable")]) from None
+        raise SpecError(
+            [Diagnostic(shown, 0, 0, "", f"cannot be read: {exc.strerror}", code="unreadable")]
+        ) from None
     return loads(raw, shown)
 
 
@@ -37,8 +66,20 @@ def loads(raw: bytes | str, file: str = "handoff.yaml") -> HandoffSpec:
     """Validate a spec held in memory; ``file`` is the name used in diagnostics."""
     document = read_yaml(raw.encode() if isinstance(raw, str) else raw, file)
     if not isinstance(document.data, dict):
-        raise SpecError([Diagnostic(file, 1, 1, "", "the top level must be a mapping (apiVersion, kind, metadata, ...)", "run `shipspec init` for a commented starter spec", "not-a-mapping")])
-    problems = check_references(document) + check_credentials(document)
+        raise SpecError(
+            [
+                Diagnostic(
+                    file,
+                    1,
+                    1,
+                    "",
+                    "the top level must be a mapping (apiVersion, kind, metadata, ...)",
+                    "run `shipspec init` for a commented starter spec",
+                    "not-a-mapping",
+                )
+            ]
+        )
+    problems = document.problems + check_references(document) + check_credentials(document)
     try:
         spec = HandoffSpec.model_validate(document.data)
     except ValidationError as error:

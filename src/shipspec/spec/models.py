@@ -8,11 +8,13 @@ so a typo never silently becomes a default.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 
 from .fargate import SizeError, fargate_size
+from .rules import Problem, validate_with_rules
 from .types import EnvValue, MemoryMiB, Name, Port, Schedule, Version, in_range
 
 API_VERSION = "shipspec/v1"
@@ -23,6 +25,18 @@ class SpecModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def _problems(self) -> Iterator[Problem]:
+        """The rules between this section's fields (see :mod:`shipspec.spec.rules`)."""
+        return iter(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if cls._problems is SpecModel._problems:
+            return handler(data)
+        checked = validate_with_rules(cls, data, handler, lambda model: model._problems())
+        return checked  # type: ignore[return-value]
+
 
 class Metadata(SpecModel):
     name: Name = Field(description="Application name; prefixes every resource name.")
@@ -32,7 +46,9 @@ class Metadata(SpecModel):
 class Development(SpecModel):
     """The Phase 6 (development) handoff this deployment starts from."""
 
-    phase: Annotated[int, in_range(1, 8)] = 6
+    phase: Annotated[
+        int, in_range(1, 8, "the protocol phase the handoff completes: 6 for development")
+    ] = 6
     status: Literal["complete", "in-progress"]
     approved_by: str | None = Field(default=None, description="Who approved the handoff.")
     deliverables: list[str] = Field(default_factory=list)
@@ -60,12 +76,32 @@ class Environment(SpecModel):
     )
     hosted_zone: str | None = Field(
         default=None,
+        max_length=253,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z]{2,63}$",
         description="Route 53 zone holding `domain`; defaults to the domain's parent.",
     )
     production: bool | None = Field(
         default=None,
-        description="Size and protect as production; defaults to true for prod/production/prd/live.",
+        description="Size and protect as production; defaults to true for "
+        "prod/production/prd/live.",
     )
+
+    def _problems(self) -> Iterator[Problem]:
+        zone, domain = self.hosted_zone, self.domain
+        if zone is not None and domain is None:
+            yield Problem(
+                ("hosted_zone",),
+                "`hosted_zone` is only used with `domain`",
+                "add the `domain` to serve, or remove `hosted_zone`",
+                ("hosted_zone", "domain"),
+            )
+        elif zone is not None and domain is not None and not f".{domain}".endswith(f".{zone}"):
+            yield Problem(
+                ("hosted_zone",),
+                f"zone {zone} cannot hold the domain {domain}",
+                f"use the zone that {domain} is in, e.g. {domain.split('.', 1)[-1]}",
+                ("hosted_zone", "domain"),
+            )
 
 
 class Build(SpecModel):
@@ -75,19 +111,26 @@ class Build(SpecModel):
 
 class Health(SpecModel):
     path: str = Field(default="/health", pattern=r"^/\S*$")
-    grace_seconds: Annotated[int, in_range(0, 3600)] = 30
+    grace_seconds: Annotated[
+        int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
+    ] = 30
 
 
 class Scaling(SpecModel):
-    min: Annotated[int, in_range(0, 1000)] = 1
-    max: Annotated[int, in_range(1, 1000)] = 4
-    cpu_target: Annotated[int, in_range(10, 95)] = 60
+    min: Annotated[int, in_range(0, 1000, "tasks kept running at the least")] = 1
+    max: Annotated[int, in_range(1, 1000, "tasks autoscaling may add up to")] = 4
+    cpu_target: Annotated[
+        int, in_range(10, 95, "the average CPU % autoscaling aims for, e.g. 60")
+    ] = 60
 
-    @model_validator(mode="after")
-    def _min_le_max(self) -> Scaling:
+    def _problems(self) -> Iterator[Problem]:
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
+            yield Problem(
+                (),
+                f"min ({self.min}) must not exceed max ({self.max})",
+                "lower `min` or raise `max`",
+                ("min", "max"),
+            )
 
 
 class Service(SpecModel):
@@ -97,7 +140,9 @@ class Service(SpecModel):
     port: Port | None = None
     public: bool = False
     health: Health | None = None
-    cpu: Annotated[float, in_range(0.25, 16)] = 0.25
+    cpu: Annotated[float, in_range(0.25, 16, "vCPU: Fargate runs 0.25, 0.5, 1, 2, 4, 8 or 16")] = (
+        0.25
+    )
     memory: MemoryMiB | None = None
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
         default_factory=dict
@@ -107,57 +152,117 @@ class Service(SpecModel):
     )
     uses: list[str] = Field(default_factory=list)
     scaling: Scaling | None = None
-    capacity_rps: Annotated[float, in_range(1, 1_000_000)] | None = None
+    capacity_rps: (
+        Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
+    ) = None
     schedule: Schedule | None = None
 
-    @model_validator(mode="after")
-    def _fits_type(self) -> Service:
-        if (self.image is None) == (self.build is None):
-            raise ValueError("give exactly one of `image` or `build`")
+    def _problems(self) -> Iterator[Problem]:
+        if self.image is not None and self.build is not None:
+            yield Problem(
+                (),
+                "has both `image` and `build`; give exactly one",
+                "keep `image` to deploy a published image, or `build` to build it from source",
+                ("image", "build"),
+                "image-and-build",
+            )
+        elif self.image is None and self.build is None:
+            yield Problem(
+                (),
+                "needs `image` or `build`",
+                "e.g. `image: ghcr.io/example/web:1.0` or `build: {context: ./web}`",
+                ("image", "build"),
+                "no-image",
+            )
         if self.type == "web" and self.port is None:
-            raise ValueError("a web service needs `port`: the container port it listens on")
+            yield Problem(
+                (),
+                "a web service needs `port`: the container port it listens on",
+                "add e.g. `port: 8080`",
+                ("type", "port"),
+                "no-port",
+            )
         if self.type == "job" and self.schedule is None:
-            raise ValueError("a job needs `schedule`, e.g. 'cron(0 3 * * ? *)' or 'rate(1 hour)'")
+            yield Problem(
+                (),
+                "a job needs `schedule`",
+                "e.g. `schedule: 'cron(0 3 * * ? *)'` (03:00 UTC daily) or 'rate(1 hour)'",
+                ("type", "schedule"),
+                "no-schedule",
+            )
         if self.type != "job" and self.schedule is not None:
-            raise ValueError(f"`schedule` is for jobs; this service is a {self.type}")
-        if self.type != "web" and (self.public or self.health or self.capacity_rps):
-            raise ValueError(f"`public`, `health` and `capacity_rps` are for web services, not {self.type}s")
+            yield Problem(
+                ("schedule",),
+                f"`schedule` is for jobs; this service is a {self.type}",
+                "set `type: job`, or remove `schedule`",
+                ("type", "schedule"),
+                "not-for-type",
+            )
+        for name in ("public", "health", "capacity_rps"):
+            if self.type != "web" and getattr(self, name):
+                yield Problem(
+                    (name,),
+                    f"`{name}` is for web services; this service is a {self.type}",
+                    f"remove `{name}`, or set `type: web`",
+                    ("type", name),
+                    "not-for-type",
+                )
         try:
             fargate_size(self.cpu, self.memory)
         except SizeError as error:
-            raise ValueError(f"no Fargate size fits: {error}") from None
-        return self
+            yield Problem(
+                ("memory",),
+                f"no Fargate size fits: {error}",
+                error.hint,
+                ("cpu", "memory"),
+                "fargate-size",
+            )
 
 
 SqlEngine = Literal["postgres", "mysql"]
 
 
+# The datastore fields each engine takes; any other is an error, never silently ignored.
+ENGINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "postgres": ("version", "storage_gb", "backup_days"),
+    "mysql": ("version", "storage_gb", "backup_days"),
+    "mariadb": ("version", "storage_gb", "backup_days"),
+    "redis": ("version", "backup_days"),
+    "memcached": ("version",),
+    "mongodb": ("version", "backup_days"),
+    "rabbitmq": ("version",),
+    "s3": (),
+    "sqs": ("dead_letter",),
+}
+
+
 class Datastore(SpecModel):
-    engine: Literal["postgres", "mysql", "redis", "s3", "sqs"]
+    engine: Literal[
+        "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
+    ]
     version: Annotated[Version, Field(pattern=r"^\d+(\.\d+){0,2}$")] | None = None
-    storage_gb: Annotated[int, in_range(20, 65536)] | None = None
-    backup_days: Annotated[int, in_range(0, 35)] | None = None
+    storage_gb: (
+        Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
+    ) = None
+    backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
     dead_letter: bool | None = None
 
-    @model_validator(mode="after")
-    def _fits_engine(self) -> Datastore:
-        allowed = {
-            "postgres": {"version", "storage_gb", "backup_days"},
-            "mysql": {"version", "storage_gb", "backup_days"},
-            "redis": {"version", "backup_days"},
-            "s3": set(),
-            "sqs": {"dead_letter"},
-        }[self.engine]
-        misplaced = sorted(self.model_fields_set - allowed - {"engine"})
-        if misplaced:
-            names = ", ".join(f"`{m}`" for m in misplaced)
-            raise ValueError(f"{names} does not apply to engine {self.engine}")
-        return self
+    def _problems(self) -> Iterator[Problem]:
+        allowed = ENGINE_FIELDS[self.engine]
+        takes = ", ".join(f"`{f}`" for f in allowed) if allowed else "no settings besides `engine`"
+        for name in sorted(self.model_fields_set - set(allowed) - {"engine"}):
+            yield Problem(
+                (name,),
+                f"`{name}` does not apply to engine {self.engine}",
+                f"{self.engine} takes {takes}",
+                ("engine", name),
+                "not-for-engine",
+            )
 
 
 class Performance(SpecModel):
-    peak_rps: Annotated[float, in_range(0, 10_000_000)] | None = None
-    latency_p99_ms: Annotated[int, in_range(1, 120_000)] | None = None
+    peak_rps: Annotated[float, in_range(0, 10_000_000, "requests per second at peak")] | None = None
+    latency_p99_ms: Annotated[int, in_range(1, 120_000, "milliseconds")] | None = None
 
 
 class Security(SpecModel):
@@ -167,7 +272,7 @@ class Security(SpecModel):
 
 
 class Requirements(SpecModel):
-    availability: Annotated[float, in_range(90, 99.999)] = 99.9
+    availability: Annotated[float, in_range(90, 99.999, "a percentage such as 99.9")] = 99.9
     performance: Performance = Field(default_factory=Performance)
     security: Security = Field(default_factory=Security)
 
@@ -180,17 +285,25 @@ class Delivery(SpecModel):
 
 class Slo(SpecModel):
     service: str
-    objective: Annotated[float, in_range(50, 99.999)]
+    objective: Annotated[float, in_range(50, 99.999, "a percentage such as 99.9")]
     sli: Literal["availability", "latency"]
-    threshold_ms: Annotated[int, in_range(1, 120_000)] | None = None
+    threshold_ms: Annotated[int, in_range(1, 120_000, "milliseconds")] | None = None
 
-    @model_validator(mode="after")
-    def _threshold_for_latency(self) -> Slo:
+    def _problems(self) -> Iterator[Problem]:
         if self.sli == "latency" and self.threshold_ms is None:
-            raise ValueError("a latency SLO needs `threshold_ms`")
+            yield Problem(
+                (),
+                "a latency SLO needs `threshold_ms`",
+                "add e.g. `threshold_ms: 300`: the latency that counts as good",
+                ("sli", "threshold_ms"),
+            )
         if self.sli == "availability" and self.threshold_ms is not None:
-            raise ValueError("`threshold_ms` is only for latency SLOs")
-        return self
+            yield Problem(
+                ("threshold_ms",),
+                "`threshold_ms` is only for latency SLOs",
+                "remove it, or set `sli: latency`",
+                ("sli", "threshold_ms"),
+            )
 
 
 class Observability(SpecModel):
