@@ -1,0 +1,247 @@
+"""A loaded compose project → the services and datastores of a handoff spec.
+
+Each compose service is one of: a datastore (a managed service on AWS), a reverse
+proxy in front of the others (nginx, traefik...: the load balancer takes its place and
+its upstreams become public), a one-shot task (``restart: "no"`` or ``on-failure``
+without ports, or what others wait for with ``service_completed_successfully``), or
+an application service. One-shot tasks are not imported: they are typically
+migrations or seeding, which must run once per deployment, and a scheduled ``job``
+would run them on a timer instead; the report says so, and the written handoff keeps a
+commented-out job to start from. Services of an inactive profile are left out, as
+Compose leaves them out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .context import Context, text_of
+from .datastores import Store, convert_store, hostnames, recognise
+from .dockerfile import DockerfileFacts, read_dockerfile
+from .images import parse_image
+from .report import ImportFailed
+from .services import App, convert_app, relative_context
+from .sources import usable
+from .wiring import wire
+
+PROXIES = frozenset(
+    {
+        "nginx",
+        "nginx-unprivileged",
+        "traefik",
+        "caddy",
+        "haproxy",
+        "envoy",
+        "nginx-proxy",
+        "openresty",
+    }
+)
+
+
+def spec_name(compose: str, taken: set[str]) -> str:
+    """A compose service name as a spec name: ``[a-z][a-z0-9-]{1,30}``, unique in ``taken``."""
+    base = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", compose.lower())).strip("-")
+    if not base or not base[0].isalpha():
+        base = f"svc-{base}".rstrip("-")
+    base = base[:31].rstrip("-")
+    base = base if len(base) >= 2 else f"{base}-svc"
+    name, number = base, 2
+    while name in taken:
+        suffix = f"-{number}"
+        name = base[: 31 - len(suffix)].rstrip("-") + suffix
+        number += 1
+    taken.add(name)
+    return name
+
+
+def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+    """``(services, datastores, one-shot jobs to show commented out)`` in compose order."""
+    project = ctx.project
+    services = project.services
+    taken: set[str] = set()
+    for compose in services:
+        ctx.names[compose] = spec_name(compose, taken)
+        if ctx.names[compose] != compose:
+            ctx.note(
+                ("services", ctx.names[compose]),
+                f"compose service `{compose}` (renamed: spec names are lowercase letters, "
+                "digits and -)",
+            )
+    for compose, data in list(services.items()):
+        if data is None:  # `name:` with nothing under it is an empty service to Compose
+            services[compose] = data = {}
+        if not isinstance(data, dict):
+            ctx.error(compose, (), "must be a mapping of settings")
+            del services[compose]
+    facts = {compose: _dockerfile(ctx, compose, data) for compose, data in services.items()}
+    waited = {
+        t
+        for d in services.values()
+        for t, c in _depends(d).items()
+        if c == "service_completed_successfully"
+    }
+    stores: list[Store] = []
+    rest: dict[str, dict[str, Any]] = {}
+    oneshots: dict[str, dict[str, Any]] = {}
+    for compose, data in services.items():
+        engine, how, image = recognise(compose, data, facts[compose])
+        if engine is not None:
+            store = convert_store(ctx, compose, ctx.names[compose], engine, how, image, data)
+            if store:
+                stores.append(store)
+            continue
+        if compose in waited or _runs_once(data):
+            oneshots[compose] = _oneshot(ctx, compose, data, compose in waited)
+            continue
+        rest[compose] = data
+    store_names = {s.compose for s in stores}
+    proxied: dict[str, str] = {}
+    for compose, data in list(rest.items()):
+        upstreams = _proxy_upstreams(data, rest, store_names, compose)
+        if upstreams:
+            ref = parse_image(str(data["image"]))
+            ctx.find(
+                "dropped",
+                compose,
+                (),
+                f"reverse proxy ({ref.name}): the load balancer takes its place and routes "
+                f"to {', '.join(upstreams)}",
+            )
+            proxied.update({u: compose for u in upstreams})
+            del rest[compose]
+    for data in services.values():
+        for link in data.get("links") or [] if isinstance(data.get("links"), list) else []:
+            target, _, alias = str(link).partition(":")
+            for store in stores:
+                if store.compose == target and alias:
+                    store.hosts.add(alias.lower())
+    apps: list[App] = [convert_app(ctx, c, ctx.names[c], d, facts[c]) for c, d in rest.items()]
+    hosts = {compose: hostnames(compose, data) for compose, data in rest.items()}
+    for app in apps:
+        if app.compose in proxied:
+            _promote(ctx, app, proxied[app.compose])
+        wire(ctx, app, stores, hosts)
+    for compose, wanted in project.excluded.items():
+        listed = ", ".join(wanted)
+        ctx.find(
+            "dropped",
+            compose,
+            ("profiles",),
+            f"profile {listed} is not active: not imported (pass --profile {wanted[0]} to "
+            "import it)",
+        )
+    if not apps and not ctx.problems:
+        raise ImportFailed(
+            [
+                project.locator.where(("services",)).problem(
+                    "has no application service to deploy (only datastores, one-shot tasks "
+                    "or proxies)",
+                    "a handoff needs at least one service that runs your code",
+                    "no-services",
+                )
+            ],
+            ctx.report,
+        )
+    return (
+        {app.name: app.spec for app in apps},
+        {store.name: store.spec for store in stores},
+        {ctx.names[c]: spec for c, spec in oneshots.items()},
+    )
+
+
+def _depends(data: Any) -> dict[str, str]:
+    depends = data.get("depends_on") if isinstance(data, dict) else None
+    if not isinstance(depends, dict):
+        return {}
+    return {
+        str(t): str(o.get("condition", "")) if isinstance(o, dict) else ""
+        for t, o in depends.items()
+    }
+
+
+def _runs_once(data: dict[str, Any]) -> bool:
+    if data.get("ports") or data.get("expose"):
+        return False
+    restart = data.get("restart")
+    restart = "no" if restart is False else text_of(restart) if restart is not None else None
+    deploy = data.get("deploy") if isinstance(data.get("deploy"), dict) else {}
+    policy = deploy.get("restart_policy") if isinstance(deploy.get("restart_policy"), dict) else {}
+    condition = text_of(policy.get("condition"))
+    return (
+        restart is not None and (restart == "no" or restart.startswith("on-failure"))
+    ) or condition in ("none", "on-failure")
+
+
+def _oneshot(ctx: Context, compose: str, data: dict[str, Any], waited: bool) -> dict[str, Any]:
+    why = (
+        "other services wait for it to complete" if waited else "its restart policy lets it finish"
+    )
+    ctx.find(
+        "dropped",
+        compose,
+        ("restart",) if "restart" in data and not waited else (),
+        f"a one-shot task ({why}), such as a migration: not imported. Run it as a deployment step "
+        "(e.g. `aws ecs run-task`); a scheduled job would rerun it on a timer. A "
+        "commented-out job is left in the handoff",
+    )
+    job: dict[str, Any] = {"type": "job"}
+    if isinstance(data.get("build"), dict):
+        context = text_of(data["build"].get("context", ".")) or "."
+        job["build"] = {"context": relative_context(ctx, context)}
+    elif isinstance(data.get("image"), str):
+        job["image"] = data["image"]
+    job["schedule"] = "rate(1 day)"
+    return job
+
+
+def _proxy_upstreams(
+    data: dict[str, Any], rest: dict[str, Any], stores: set[str], compose: str
+) -> list[str]:
+    image = data.get("image")
+    if not isinstance(image, str) or "build" in data or not data.get("ports"):
+        return []
+    if parse_image(image).name not in PROXIES:
+        return []
+    return sorted(t for t in _depends(data) if t in rest and t not in stores and t != compose)
+
+
+def _promote(ctx: Context, app: App, proxy: str) -> None:
+    if app.spec.get("type") == "web":
+        app.spec["public"] = True
+        ctx.note(
+            ("services", app.name, "public"),
+            f"public: it was behind the reverse proxy `{proxy}`, which the load balancer replaces",
+        )
+    else:
+        ctx.find(
+            "dropped",
+            app.compose,
+            (),
+            f"was behind the reverse proxy `{proxy}` but declares no port: add `expose` (or "
+            "EXPOSE) so the load balancer can reach it",
+        )
+
+
+def _dockerfile(ctx: Context, compose: str, data: Any) -> DockerfileFacts | None:
+    build = data.get("build") if isinstance(data, dict) else None
+    if not isinstance(build, dict):
+        return None
+    context = text_of(build.get("context", ".")) or "."
+    if "://" in context or context.startswith("git@") or not usable(context):
+        return None
+    name = text_of(build.get("dockerfile")) or "Dockerfile"
+    path = ctx.project.directory / context / name
+    try:
+        raw = ctx.project.reader.read(
+            path, ctx.where(compose, "build"), what="Dockerfile", optional=True
+        )
+    except ImportFailed as failed:
+        ctx.find(
+            "dropped", compose, ("build",), f"Dockerfile not read: {failed.diagnostics[0].message}"
+        )
+        return None
+    if raw is None:
+        return None
+    # The last stage is what CI builds (build.target is dropped), so its facts count.
+    return read_dockerfile(raw.decode("utf-8", "replace"))

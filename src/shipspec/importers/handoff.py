@@ -1,0 +1,153 @@
+"""Assemble the converted services and datastores into a handoff spec, written and validated.
+
+The written text is what the user gets, so it is validated exactly as written: the
+import's result is ``shipspec.loads`` of that text, never a model built on the side.
+Settings compose cannot know get safe, visible defaults with a note to change them
+(an owner placeholder, the region from ``AWS_REGION`` or us-east-1, two environments).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecError
+from ..spec.loader import loads
+from ..spec.models import HandoffSpec
+from .context import Context
+from .convert import spec_name
+from .emit import commented_block, emit
+from .report import Finding, ImportFailed, ImportReport
+
+DEFAULT_REGION = "us-east-1"
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A handoff spec made from compose files or a repository, and how it was made.
+
+    ``handoff_yaml`` is the commented file to write (the report is in its header);
+    ``spec`` is that text loaded and validated.
+    """
+
+    spec: HandoffSpec
+    report: ImportReport
+    handoff_yaml: str
+
+
+def build_handoff(
+    ctx: Context,
+    services: dict[str, Any],
+    datastores: dict[str, Any],
+    oneshots: dict[str, dict[str, Any]],
+    *,
+    name: str | None,
+    environ: Mapping[str, str],
+    command: str,
+    test_command: str | None = None,
+) -> ImportResult:
+    project, report = ctx.project, ctx.report
+    for variable, where in sorted(project.env.unset.items()):
+        report.add(
+            Finding(
+                "dropped",
+                "",
+                where.path,
+                f"variable {variable} is not set: replaced by an empty string, as Compose does",
+                where.file,
+                where.line,
+            )
+        )
+    if project.obsolete_version:
+        report.add(
+            Finding("dropped", "", "version", "obsolete: Compose ignores it", project.files[0], 1)
+        )
+    if ctx.problems:
+        raise ImportFailed(ctx.problems, report)
+    app = spec_name(name or project.name or project.directory.name or "app", set())
+    region, region_note = _region(environ)
+    services = {name: _ordered(spec) for name, spec in services.items()}
+    document: dict[str, Any] = {
+        "apiVersion": "shipspec/v1",
+        "kind": "Handoff",
+        "metadata": {"name": app, "owner": f"team-{app}"},
+        "cloud": {"region": region},
+        "environments": {"staging": {}, "prod": {"approval": "required"}},
+        "services": services,
+    }
+    if datastores:
+        document["datastores"] = datastores
+    if test_command:
+        document["delivery"] = {"test_command": test_command}
+    notes = ctx.notes
+    notes[("metadata", "owner")] = ["a placeholder: the owning team, tagged on every AWS resource"]
+    notes[("cloud", "region")] = [region_note]
+    notes[("environments",)] = [
+        "promotion order, first deployed first; rename or add to match yours"
+    ]
+    after: dict[tuple[str | int, ...], list[str]] = {}
+    for job, spec in oneshots.items():
+        lines = after.setdefault(("services",), [])
+        lines += [
+            "",
+            f"{job}: a one-shot task in compose, not imported (see the report above).",
+            "To run it on a schedule instead, uncomment and set the schedule:",
+        ]
+        lines += commented_block(job, spec)
+    text = emit(document, notes, _header(ctx, command), after)
+    try:
+        spec = loads(text, "handoff.yaml")
+    except SpecError as error:
+        raise ImportFailed(error.diagnostics, report) from None
+    return ImportResult(spec, report, text)
+
+
+def _region(environ: Mapping[str, str]) -> tuple[str, str]:
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = environ.get(variable, "")
+        if _REGION.match(value):
+            return value, f"from {variable}"
+    return DEFAULT_REGION, f"a default ({DEFAULT_REGION}): set the region to deploy to"
+
+
+def _header(ctx: Context, command: str) -> list[str]:
+    project = ctx.project
+    lines = [
+        f"Written by `{command}` from {', '.join(project.files)}.",
+        "Review it before use: comments beside values say where they came from, and the report",
+        "below lists every compose setting and what became of it. Then run",
+        "`shipspec validate handoff.yaml` and `shipspec plan handoff.yaml`.",
+    ]
+    if project.env.from_process:
+        names = ", ".join(sorted(project.env.from_process))
+        lines.append(f"Variables read from the process environment: {names}.")
+    lines.append("")
+    lines += ctx.report.lines(width=96)
+    return lines
+
+
+_ORDER = (
+    "type",
+    "image",
+    "build",
+    "port",
+    "public",
+    "health",
+    "cpu",
+    "memory",
+    "env",
+    "secrets",
+    "uses",
+    "scaling",
+    "schedule",
+)
+
+
+def _ordered(spec: dict[str, Any]) -> dict[str, Any]:
+    """A service's keys in the order the spec documents them, so every handoff reads alike."""
+    return {k: spec[k] for k in _ORDER if k in spec} | {
+        k: v for k, v in spec.items() if k not in _ORDER
+    }
