@@ -185,6 +185,62 @@ def init(
     print(f"wrote {path}; edit it, then run `shipspec validate {path}`")
 
 
+import_app = typer.Typer(help="Turn other artefacts into a handoff spec.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+AllowOpt = Annotated[bool, typer.Option("--allow-incompatible", help="Drop what cannot run on AWS (reported) instead of failing.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the handoff spec.")]
+
+
+@import_app.command("compose")
+@reports_errors
+def import_compose_command(
+    compose_file: Annotated[Path, typer.Argument(help="The compose file (docker-compose.yml / compose.yaml).")],
+    overrides: Annotated[list[Path] | None, typer.Option("--file", "-f", help="Override files, merged in order.")] = None,
+    env_files: Annotated[list[Path] | None, typer.Option("--env-file", help="Interpolation variables (default: .env beside the compose file).")] = None,
+    profiles: Annotated[list[str] | None, typer.Option("--profile", help="Include services of this profile.")] = None,
+    allow_incompatible: AllowOpt = False,
+    out: OutOpt = Path("handoff.yaml"),
+    force: ForceOpt = False,
+) -> None:
+    """Import docker-compose files into a commented handoff.yaml, with a report of what was mapped."""
+    from .importers import import_compose
+
+    _write_import(lambda: import_compose([compose_file, *(overrides or [])], env_files=env_files or (), profiles=profiles or (), allow_incompatible=allow_incompatible, output=out), out, force)
+
+
+@app.command()
+@reports_errors
+def analyze(
+    repository: Annotated[Path, typer.Argument(help="The repository folder to analyse.")] = Path("."),
+    profiles: Annotated[list[str] | None, typer.Option("--profile", help="Include compose services of this profile.")] = None,
+    allow_incompatible: AllowOpt = False,
+    out: OutOpt = Path("handoff.yaml"),
+    force: ForceOpt = False,
+) -> None:
+    """Analyse a repository (compose files, Dockerfiles, .env.example, manifests) into a handoff.yaml."""
+    from .importers import analyze_repository
+
+    _write_import(lambda: analyze_repository(repository, allow_incompatible=allow_incompatible, profiles=profiles or (), output=out), out, force)
+
+
+def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
+    from .importers import ImportFailed
+    from .write.single import write_user_file
+
+    if out.exists() and not force:
+        write_user_file(out, "", force=False)  # raises FileExists before any work is done
+    try:
+        result = run()
+    except ImportFailed as failed:
+        if failed.report is not None:
+            _err(failed.report.text())
+        raise
+    print(result.report.text())
+    write_user_file(out, result.handoff_yaml, force=force)
+    print(f"wrote {out}; next: `shipspec plan {out}`")
+
+
 def _relative(spec: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(spec.resolve(), out_dir.resolve())).as_posix()
 

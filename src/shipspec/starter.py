@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ShipspecError
 from .render.engine import blueprints_root
-
-
-class StarterExists(ShipspecError):
-    """``init`` would overwrite a file the user has."""
+from .write.single import write_user_file
 
 
 def starter_text() -> str:
@@ -17,7 +13,4 @@ def starter_text() -> str:
 
 
 def write_starter(path: Path, *, force: bool = False) -> None:
-    if path.exists() and not force:
-        raise StarterExists(f"{path} already exists; nothing was written\n  hint: pass --force to replace it, or name another path")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter_text(), encoding="utf-8")
+    write_user_file(path, starter_text(), force=force)

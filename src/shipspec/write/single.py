@@ -1,0 +1,31 @@
+"""Write one user-owned file (a starter or an imported handoff.yaml) without losing anything.
+
+Unlike generated output, these files belong to the user from the moment they exist:
+an existing file is never replaced without ``force``, and the write is atomic.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import ShipspecError
+
+
+class FileExists(ShipspecError):
+    """The target file exists and ``force`` was not given; nothing was written."""
+
+
+def write_user_file(path: Path, text: str, *, force: bool = False) -> None:
+    if path.exists() and not force:
+        raise FileExists(f"{path} already exists; nothing was written\n  hint: pass --force to replace it, or name another path with -o")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
