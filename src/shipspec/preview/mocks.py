@@ -167,7 +167,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             resource_id, extra = handler(args.name, token, inputs)
         elif token in self._ec2_prefixes:
             resource_id = f"{self._ec2_prefixes[token]}-{_hex(token + args.name, 17)}"
-            _, module, typ = _type_parts(token)
+            typ = _type_parts(token)[2]
             extra = {"arn": self._arn("ec2", f"{typ.lower()}/{resource_id}")}
             if token.startswith("aws:vpc/securityGroup"):
                 extra["securityGroupRuleId"] = resource_id
@@ -231,7 +231,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         if inputs.get("vpcEndpointType") == "Interface":
             extra["dnsEntries"] = [
                 {
-                    "dnsName": f"{vpce}.{service.rsplit('.', 1)[-1]}.{self.region}.vpce.amazonaws.com",
+                    "dnsName": f"{vpce}.{service.rsplit('.', 1)[-1]}.{self.region}"
+                    ".vpce.amazonaws.com",
                     "hostedZoneId": f"Z{_hex(vpce, 12).upper()}",
                 }
             ]
@@ -285,13 +286,19 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _listener(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         lb_arn = str(inputs.get("loadBalancerArn", ""))
-        lb_part = lb_arn.split(":loadbalancer/", 1)[-1] if ":loadbalancer/" in lb_arn else "app/lb/0"
+        lb_part = (
+            lb_arn.split(":loadbalancer/", 1)[-1] if ":loadbalancer/" in lb_arn else "app/lb/0"
+        )
         arn = self._arn("elasticloadbalancing", f"listener/{lb_part}/{_hex(token + name, 16)}")
         return arn, {"arn": arn}
 
     def _listener_rule(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         listener_arn = str(inputs.get("listenerArn", ""))
-        part = listener_arn.split(":listener/", 1)[-1] if ":listener/" in listener_arn else "app/lb/0/0"
+        part = (
+            listener_arn.split(":listener/", 1)[-1]
+            if ":listener/" in listener_arn
+            else "app/lb/0/0"
+        )
         arn = self._arn("elasticloadbalancing", f"listener-rule/{part}/{_hex(token + name, 16)}")
         return arn, {"arn": arn}
 
@@ -304,7 +311,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "domainName": domain,
                 "resourceRecordName": f"_{_hex(domain + 'name', 32)}.{domain}.",
                 "resourceRecordType": "CNAME",
-                "resourceRecordValue": f"_{_hex(domain + 'value', 32)}.mhbtsbpdnt.acm-validations.aws.",
+                "resourceRecordValue": f"_{_hex(domain + 'value', 32)}.acm-validations.aws.",
             }
             for domain in domains
         ]
@@ -371,7 +378,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         engine = str(inputs.get("engine", "postgres"))
         default_port = 3306 if engine in ("mysql", "mariadb") else 5432
         port = int(inputs.get("port") or default_port)
-        address = f"{ident}.{_hex(self.account_id + self.region, 12)}.{self.region}.rds.amazonaws.com"
+        address = (
+            f"{ident}.{_hex(self.account_id + self.region, 12)}.{self.region}.rds.amazonaws.com"
+        )
         resource_id = f"db-{_alnum(token + name, 26).upper()}"
         extra: dict[str, Any] = {
             "identifier": ident,

@@ -1,8 +1,9 @@
 """Run a generated Pulumi program offline and record what it would register.
 
-The program runs exactly as ``pulumi preview`` would run it (``__main__.py`` executed as
-``__main__`` inside the SDK's stack machinery, stack config from ``Pulumi.<stack>.yaml``
-values), but against :class:`~shipspec.preview.mocks.AwsMocks` instead of an engine.
+The program runs as ``pulumi preview`` would run it (``__main__.py`` executed as
+``__main__`` inside the SDK's stack machinery, with the stack config the caller passes),
+but against :class:`~shipspec.preview.mocks.AwsMocks` instead of an engine. Like the
+engine, a program that logs an error (``pulumi.log.error``) fails.
 
 Isolation: each run happens on its own thread, in a fresh ``contextvars`` context with
 its own event loop, so the SDK's context-scoped globals (settings, root stack, config)
@@ -27,6 +28,7 @@ Recorded resources:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -133,11 +135,11 @@ def run_stack(
             box["run"] = contextvars.Context().run(
                 _run_isolated, program_dir, main, project, stack, full_config
             )
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+        except BaseException as exc:  # handed to the calling thread
             box["error"] = exc
 
     thread = threading.Thread(target=target, name=f"shipspec-preview-{stack}", daemon=True)
-    with _program_imports(program_dir):
+    with _ProgramImports(program_dir):
         thread.start()
         thread.join()
     if "error" in box:
@@ -185,7 +187,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             parent = ""
         return super().make_urn(parent, type_, name)
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         rec = self._recorder
         if request.type == _STACK_TYPE:
             response = super().RegisterResource(request)
@@ -195,9 +197,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         with rec.lock:
             if urn in rec.resources:
                 # The engine rejects this; the mock monitor would silently overwrite.
-                raise ValueError(
-                    f"Duplicate resource URN '{urn}'; try giving it a unique name"
-                )
+                raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         rec.local.inputs = {}
         response = super().RegisterResource(request)
         recorded = RecordedResource(
@@ -215,7 +215,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             rec.resources[response.urn] = recorded
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         rec = self._recorder
         if rec.stack_urn and request.urn == rec.stack_urn:
             rec.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
@@ -242,6 +242,12 @@ def _run_isolated(
     logger.propagate = False
 
     loop = asyncio.new_event_loop()
+    # Failures reach us through run_in_stack. A failed program leaves tasks whose
+    # exception nobody retrieved; asyncio would log them with formatted tracebacks
+    # whenever the garbage collector finds them, which on Python 3.11 can land inside
+    # another ast.parse (pytest's assertion rewriting) and break it with "AST
+    # constructor recursion depth mismatch". Drop those reports.
+    loop.set_exception_handler(_ignore_loop_exception)
     asyncio.set_event_loop(loop)
     cwd = os.getcwd()
     try:
@@ -275,7 +281,7 @@ def _run_isolated(
         os.chdir(program_dir)
         try:
             loop.run_until_complete(run_in_stack(program))
-        except BaseException as exc:  # noqa: BLE001 - reported as ProgramError
+        except BaseException as exc:  # reported as ProgramError
             raise _program_error(exc, program_dir) from exc
     finally:
         os.chdir(cwd)
@@ -287,9 +293,7 @@ def _run_isolated(
         raise ProgramError("program logged an error: " + "; ".join(r.getMessage() for r in errors))
     resources = _tree_order(recorder.resources, recorder.stack_urn)
     if not resources:
-        raise ProgramError(
-            "the program registered no resources", filename=str(main), lineno=1
-        )
+        raise ProgramError("the program registered no resources", filename=str(main), lineno=1)
     return StackRun(
         project=project,
         stack=stack,
@@ -299,6 +303,10 @@ def _run_isolated(
         warnings=[r.getMessage() for r in handler.records if r.levelno == logging.WARNING],
         seconds=time.perf_counter() - started,
     )
+
+
+def _ignore_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    pass
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -312,17 +320,37 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _program_error(exc: BaseException, program_dir: Path) -> ProgramError:
-    """Point at the innermost frame inside the program directory (else the innermost)."""
+    """Point at the innermost program frame of the innermost exception that has one.
+
+    The SDK re-raises failed registrations and applies as new exceptions chained to the
+    original ("While processing resource ..."), so the program's frames are found by
+    walking the ``__cause__``/``__context__`` chain.
+    """
     if isinstance(exc, ProgramError):
         return exc
-    frames = traceback.extract_tb(exc.__traceback__)
-    cause = exc.__cause__ or exc.__context__
-    # Registration failures are re-raised from the RPC's own traceback.
-    if cause is not None and cause.__traceback__ is not None:
-        frames = traceback.extract_tb(cause.__traceback__) + frames
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(chain) < 20:
+        chain.append(link)
+        # The SDK raises some exceptions "from" themselves; skip links already seen.
+        unseen = [
+            e
+            for e in (link.__cause__, link.__context__)
+            if e is not None and all(e is not seen for seen in chain)
+        ]
+        link = unseen[0] if unseen else None
     prefix = str(program_dir) + os.sep
-    inside = [f for f in frames if f.filename.startswith(prefix)]
-    frame = inside[-1] if inside else (frames[-1] if frames else None)
+    frame = None
+    for link in reversed(chain):
+        inside = [
+            f for f in traceback.extract_tb(link.__traceback__) if f.filename.startswith(prefix)
+        ]
+        if inside:
+            frame = inside[-1]
+            break
+    if frame is None:
+        frames = traceback.extract_tb(exc.__traceback__)
+        frame = frames[-1] if frames else None
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if frame is None:
         return ProgramError(message, cause=exc)
@@ -344,7 +372,9 @@ def _tree_order(resources: dict[str, RecordedResource], stack_urn: str) -> list[
     while stack:
         res = stack.pop()
         ordered.append(res)
-        stack.extend(sorted(children.get(res.urn, []), key=lambda r: (r.name, r.type), reverse=True))
+        stack.extend(
+            sorted(children.get(res.urn, []), key=lambda r: (r.name, r.type), reverse=True)
+        )
     return ordered
 
 
@@ -371,7 +401,7 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
-class _program_imports:  # noqa: N801 - used as a context manager
+class _ProgramImports:
     """Put the program directory first on sys.path; evict modules loaded from it."""
 
     def __init__(self, program_dir: Path) -> None:
@@ -396,8 +426,6 @@ class _program_imports:  # noqa: N801 - used as a context manager
         sys.path.insert(0, self.dir)
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             sys.path.remove(self.dir)
-        except ValueError:
-            pass
         self._evict()

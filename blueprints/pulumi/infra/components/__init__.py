@@ -1,0 +1,33 @@
+"""Pulumi components for an application on AWS: network, load balancer, Fargate
+services and jobs, and the datastores they use.
+
+Each class is a ``pulumi.ComponentResource`` (type ``shipspec:aws:<Class>``), so
+``pulumi preview`` shows one tree per service and datastore. Services are wired to
+datastores by passing them in ``uses``; that single argument opens the datastore's
+security group to the service, injects its connection settings and grants IAM access
+to exactly that datastore.
+"""
+
+from .bucket import Bucket
+from .cache import Cache
+from .database import Database
+from .load_balancer import LoadBalancer
+from .network import Network
+from .queue import Queue
+from .scheduled_job import ScheduledJob
+from .secret import AppSecret
+from .web_service import WebService
+from .worker_service import WorkerService
+
+__all__ = [
+    "AppSecret",
+    "Bucket",
+    "Cache",
+    "Database",
+    "LoadBalancer",
+    "Network",
+    "Queue",
+    "ScheduledJob",
+    "WebService",
+    "WorkerService",
+]

@@ -1,0 +1,85 @@
+"""The contract between services and the datastores they use.
+
+A service is handed ``uses={"DB": db, "UPLOADS": uploads}`` and asks each datastore for
+the four things wiring needs: network access (``allow_from``), connection settings
+(``environment``), credentials as secret references (``secrets``) and IAM statements
+scoped to the datastore's own ARNs (``policy_statements``). Access is therefore granted
+only by naming a datastore, never by opening a port or a policy by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_aws as aws
+
+
+class Datastore(Protocol):
+    """What WebService, WorkerService and ScheduledJob need from a datastore."""
+
+    @property
+    def port(self) -> int | None:
+        """TCP port consumers connect to, or None for API-only stores (S3, SQS)."""
+        ...
+
+    @property
+    def security_group_id(self) -> pulumi.Output[str] | None:
+        """The datastore's security group, or None for API-only stores."""
+        ...
+
+    def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None: ...
+
+    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]: ...
+
+    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]: ...
+
+    def policy_statements(self) -> list[dict[str, Any]]: ...
+
+
+def env_prefix(prefix: str) -> str:
+    """``"uploads"`` -> ``"UPLOADS"``; anything but letters and digits becomes ``_``."""
+    cleaned = re.sub(r"[^A-Z0-9]", "_", prefix.upper())
+    if not cleaned or cleaned[0].isdigit():
+        raise ValueError(f"{prefix!r} cannot start an environment variable name")
+    return cleaned
+
+
+class IngressGate:
+    """Ingress to one security group on one port, opened per consumer security group.
+
+    The group starts closed; each ``allow`` adds a rule referencing exactly the
+    consumer's security group, so the group's rules list who may connect.
+    """
+
+    def __init__(
+        self,
+        owner: pulumi.Resource,
+        name: str,
+        *,
+        security_group: aws.ec2.SecurityGroup,
+        port: int,
+        description: str,
+    ) -> None:
+        self._owner = owner
+        self._name = name
+        self._security_group = security_group
+        self._port = port
+        self._description = description
+        self._allowed: set[str] = set()
+
+    def allow(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
+        if consumer_name in self._allowed:
+            return
+        self._allowed.add(consumer_name)
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-{consumer_name}",
+            security_group_id=self._security_group.id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=self._port,
+            to_port=self._port,
+            description=f"{self._description} from {consumer_name}",
+            opts=pulumi.ResourceOptions(parent=self._owner),
+        )

@@ -1,0 +1,152 @@
+"""How ECS deploys a web service: the strategy settings and the alarms it rolls back on.
+
+The alarms measure what users see through the load balancer: the 5xx ratio, unhealthy
+targets and p99 latency (the 5xx and latency thresholds come from the spec's SLO). With
+two target groups (blue/green, canary, linear) each metric is taken per target group and
+the worst one alarms, so a canary taking 10% of traffic is not averaged away by the 90%.
+Alarms have no notification actions: paging is the monitoring stack's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+PERIOD_SECONDS = 60
+
+
+def _metric(
+    query_id: str, metric: str, stat: str, lb: pulumi.Input[str], tg: pulumi.Input[str]
+) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+        id=query_id,
+        return_data=False,
+        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+            namespace="AWS/ApplicationELB",
+            metric_name=metric,
+            stat=stat,
+            period=PERIOD_SECONDS,
+            dimensions={"LoadBalancer": lb, "TargetGroup": tg},
+        ),
+    )
+
+
+def _expression(
+    query_id: str, expression: str, label: str, *, result: bool = False
+) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+        id=query_id, expression=expression, label=label, return_data=result
+    )
+
+
+def deployment_alarms(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    load_balancer_arn_suffix: pulumi.Input[str],
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]],
+    error_rate_percent: float,
+    latency_p99_ms: int,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """5xx ratio, unhealthy hosts and p99 latency alarms over the service's target groups."""
+    lb = load_balancer_arn_suffix
+    groups = list(enumerate(target_group_arn_suffixes))
+
+    def worst(ids: list[str]) -> str:
+        return ids[0] if len(ids) == 1 else f"MAX([{', '.join(ids)}])"
+
+    errors: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] = []
+    rates = []
+    for i, tg in groups:
+        errors += [
+            _metric(f"errors{i}", "HTTPCode_Target_5XX_Count", "Sum", lb, tg),
+            _metric(f"requests{i}", "RequestCount", "Sum", lb, tg),
+        ]
+        # A minute without requests has no errors either: FILL makes missing data 0.
+        rates.append(f"100 * FILL(errors{i}, 0) / FILL(requests{i}, 1)")
+    if len(rates) > 1:
+        errors += [_expression(f"rate{i}", rate, f"5xx % {i}") for i, rate in enumerate(rates)]
+        rates = [f"rate{i}" for i in range(len(rates))]
+    errors.append(_expression("worst", worst(rates), "5xx %", result=True))
+
+    unhealthy = [
+        _metric(f"unhealthy{i}", "UnHealthyHostCount", "Maximum", lb, tg) for i, tg in groups
+    ]
+    ids = [f"unhealthy{i}" for i, _ in groups]
+    unhealthy.append(
+        _expression(
+            "worst", worst(ids) if len(ids) > 1 else f"FILL({ids[0]}, 0)", "unhealthy", result=True
+        )
+    )
+
+    latency = [_metric(f"p99s{i}", "TargetResponseTime", "p99", lb, tg) for i, tg in groups]
+    latency.append(
+        _expression(
+            "worst", f"1000 * {worst([f'p99s{i}' for i, _ in groups])}", "p99 ms", result=True
+        )
+    )
+
+    specs = [
+        ("5xx", errors, error_rate_percent, f"5xx responses above {error_rate_percent}%"),
+        ("unhealthy", unhealthy, 0, "a target failed its health check"),
+        ("latency", latency, latency_p99_ms, f"p99 latency above {latency_p99_ms} ms"),
+    ]
+    return [
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-{suffix}",
+            alarm_description=f"{name} deployment rollback: {what}",
+            metric_queries=queries,
+            comparison_operator="GreaterThanThreshold",
+            threshold=threshold,
+            # 2 of 3 one-minute periods: a single slow request burst does not roll back.
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data="notBreaching",
+            opts=pulumi.ResourceOptions(parent=owner),
+        )
+        for suffix, queries, threshold, what in specs
+    ]
+
+
+def deployment_configuration(
+    strategy: str,
+    *,
+    bake_time_minutes: int,
+    canary_percent: float,
+    canary_bake_minutes: int,
+    linear_step_percent: float,
+    linear_step_bake_minutes: int,
+) -> aws.ecs.ServiceDeploymentConfigurationArgs:
+    """ECS-native strategy settings; bake times are strings in the ECS API."""
+    if strategy == "ROLLING":
+        return aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING")
+    for label, minutes in (
+        ("bake_time_minutes", bake_time_minutes),
+        ("canary_bake_minutes", canary_bake_minutes),
+        ("linear_step_bake_minutes", linear_step_bake_minutes),
+    ):
+        if not 0 <= minutes <= 1440:
+            raise ValueError(f"{label} must be 0-1440, got {minutes}")
+    canary = linear = None
+    if strategy == "CANARY":
+        if not 0.1 <= canary_percent <= 100:
+            raise ValueError(f"canary_percent must be 0.1-100, got {canary_percent}")
+        canary = aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
+            canary_percent=float(canary_percent),
+            canary_bake_time_in_minutes=str(canary_bake_minutes),  # the API takes strings
+        )
+    if strategy == "LINEAR":
+        if not 3 <= linear_step_percent <= 100:
+            raise ValueError(f"linear_step_percent must be 3-100, got {linear_step_percent}")
+        linear = aws.ecs.ServiceDeploymentConfigurationLinearConfigurationArgs(
+            step_percent=float(linear_step_percent),
+            step_bake_time_in_minutes=str(linear_step_bake_minutes),
+        )
+    return aws.ecs.ServiceDeploymentConfigurationArgs(
+        strategy=strategy,
+        bake_time_in_minutes=str(bake_time_minutes),
+        canary_configuration=canary,
+        linear_configuration=linear,
+    )

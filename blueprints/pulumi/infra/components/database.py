@@ -1,0 +1,184 @@
+"""A PostgreSQL or MySQL RDS instance that only its consumers can reach.
+
+The master password is generated and rotated by RDS in Secrets Manager, so no password
+ever appears in code, state or stack config; services receive it as an ECS secret. The
+security group starts closed and opens per consumer, TLS is enforced by the parameter
+group, storage is encrypted and backups are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._datastore import IngressGate
+
+_ENGINES = {
+    # engine: (port, TLS-enforcing parameter, CloudWatch log exports)
+    "postgres": (5432, ("rds.force_ssl", "1"), ["postgresql", "upgrade"]),
+    "mysql": (3306, ("require_secure_transport", "ON"), ["error", "slowquery"]),
+}
+
+
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """``postgres`` 16.4 -> ``postgres16``; ``mysql`` 8.0.39 -> ``mysql8.0``."""
+    parts = engine_version.split(".")
+    if engine == "postgres":
+        return f"postgres{parts[0]}"
+    return f"mysql{'.'.join(parts[:2])}"
+
+
+class Database(pulumi.ComponentResource):
+    """RDS instance with a closed security group and an RDS-managed master secret.
+
+    Args:
+        name: Component name, prefix of every child resource name.
+        engine: ``postgres`` or ``mysql``.
+        engine_version: Major or full version, e.g. ``"16"`` or ``"8.0"``; minor
+            upgrades are applied automatically in the maintenance window.
+        instance_class: e.g. ``"db.t4g.medium"``.
+        allocated_storage: Initial gp3 storage in GiB.
+        max_allocated_storage: Storage autoscaling ceiling in GiB (0 disables it).
+        multi_az: Synchronous standby in a second AZ with automatic failover.
+        backup_retention_days: Automated backup retention, 1-35.
+        deletion_protection: Refuse deletion and take a final snapshot if deleted.
+        vpc_id: VPC of the instance.
+        subnet_ids: Private subnets in at least two AZs.
+        db_name: Database created at launch.
+        username: Master user name (its password lives in Secrets Manager).
+        performance_insights: Enable Performance Insights (7 days retention is free);
+            turn off for classes that do not support it (micro/small of some engines).
+    """
+
+    address: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        engine: str,
+        engine_version: str,
+        instance_class: str,
+        allocated_storage: int,
+        max_allocated_storage: int,
+        multi_az: bool,
+        backup_retention_days: int,
+        deletion_protection: bool,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        db_name: str = "app",
+        username: str = "app",
+        performance_insights: bool = True,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:Database", name, None, opts)
+        if engine not in _ENGINES:
+            raise ValueError(f"engine must be one of {sorted(_ENGINES)}, got {engine!r}")
+        port, (tls_param, tls_value), log_exports = _ENGINES[engine]
+        child = pulumi.ResourceOptions(parent=self)
+        self._port = port
+        self._db_name = db_name
+
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=subnet_ids,
+            description=f"{name} private subnets",
+            opts=child,
+        )
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description=f"{name} database: consumers only",
+            tags={"Name": name},
+            opts=child,
+        )
+        self._gate = IngressGate(self, name, security_group=sg, port=port, description=engine)
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=parameter_group_family(engine, engine_version),
+            description=f"{name}: reject unencrypted connections",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name=tls_param, value=tls_value, apply_method="pending-reboot"
+                )
+            ],
+            opts=child,
+        )
+
+        final_snapshot = re.sub(
+            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
+        ).strip("-")
+        instance = aws.rds.Instance(
+            f"{name}-db",
+            engine=engine,
+            engine_version=engine_version,
+            instance_class=instance_class,
+            db_name=db_name,
+            username=username,
+            # RDS generates the password into Secrets Manager and rotates it.
+            manage_master_user_password=True,
+            port=port,
+            allocated_storage=allocated_storage,
+            max_allocated_storage=max_allocated_storage,
+            storage_type="gp3",
+            storage_encrypted=True,
+            multi_az=multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[sg.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            backup_retention_period=backup_retention_days,
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=performance_insights,
+            performance_insights_retention_period=7 if performance_insights else None,
+            enabled_cloudwatch_logs_exports=log_exports,
+            deletion_protection=deletion_protection,
+            # A protected database leaves a final snapshot behind if it is ever deleted.
+            skip_final_snapshot=not deletion_protection,
+            final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
+            opts=child,
+        )
+
+        self.address = instance.address
+        self.secret_arn = instance.master_user_secrets.apply(lambda s: str(s[0].secret_arn))
+        self.security_group_id = sg.id
+        self.register_outputs(
+            {
+                "address": self.address,
+                "port": port,
+                "secret_arn": self.secret_arn,
+                "security_group_id": self.security_group_id,
+            }
+        )
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
+        self._gate.allow(consumer_name, security_group_id)
+
+    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        return {
+            f"{prefix}_HOST": self.address,
+            f"{prefix}_PORT": str(self._port),
+            f"{prefix}_NAME": self._db_name,
+        }
+
+    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        # The application connects as the master user; create a narrower role in a
+        # migration if the app should not own the schema.
+        return {
+            f"{prefix}_USERNAME": pulumi.Output.concat(self.secret_arn, ":username::"),
+            f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
+        }
+
+    def policy_statements(self) -> list[dict[str, Any]]:
+        return []  # credentials arrive through the execution role's secret read

@@ -1,0 +1,252 @@
+"""The Application Load Balancer services attach their routes to.
+
+One ALB per environment is shared by every web service (each adds a listener rule), so
+its security posture is set once here: TLS 1.2+ with a redirect from HTTP when a domain
+is given, invalid headers dropped, a 404 for anything no service claims, optional WAF,
+and a security group that only the internet (public) or the VPC (internal) may reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ._waf import web_acl
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+TEST_PORT_HTTPS = 8443
+TEST_PORT_HTTP = 8080
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """Application Load Balancer with listeners, optional TLS certificate and WAF.
+
+    Args:
+        name: Component name, prefix of every child resource name.
+        vpc_id: VPC of the load balancer.
+        vpc_cidr: VPC range; the only source allowed on an internal load balancer and on
+            the test listener, and the only destination the ALB may send to.
+        subnet_ids: Public subnets for an internet-facing ALB, private ones otherwise.
+        internet_facing: Accept traffic from the internet (80/443 from anywhere).
+        domain: Host name to serve over HTTPS, e.g. ``"shop.example.com"``. With a
+            domain: an ACM certificate validated through Route 53, an HTTPS listener, an
+            HTTP listener that only redirects, and an alias record. Without: HTTP only.
+        hosted_zone_name: Public Route 53 zone that holds ``domain``; required with it.
+        waf: Attach a WAFv2 web ACL (AWS common and known-bad-inputs rule groups plus a
+            per-IP rate limit).
+        deletion_protection: Refuse to delete the ALB (set in production).
+        needs_test_listener: Add a listener on a non-public port, reachable only from the
+            VPC, for ECS blue/green, canary and linear deployments' test traffic.
+        waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks it.
+    """
+
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    listener_arn: pulumi.Output[str]
+    test_listener_arn: pulumi.Output[str] | None
+    url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        vpc_id: pulumi.Input[str],
+        vpc_cidr: str,
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        internet_facing: bool,
+        domain: str | None = None,
+        hosted_zone_name: str | None = None,
+        waf: bool = False,
+        deletion_protection: bool = False,
+        needs_test_listener: bool = False,
+        waf_rate_limit: int = 2000,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:LoadBalancer", name, None, opts)
+        if domain and not hosted_zone_name:
+            raise ValueError("hosted_zone_name is required when a domain is given")
+        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description=f"{name} load balancer",
+            tags={"Name": f"{name}-alb"},
+            opts=child,
+        )
+        public_ports = [80, 443] if domain else [80]
+        # ::/0 as well as 0.0.0.0/0 so the rules stay right if the ALB goes dualstack.
+        sources = {"ipv4": "0.0.0.0/0", "ipv6": "::/0"} if internet_facing else {"vpc": vpc_cidr}
+        for port in public_ports:
+            for label, cidr in sources.items():
+                self._ingress(f"{name}-{port}-{label}", sg, port, cidr)
+        # Targets are in the VPC; the ALB has no reason to talk to anything else.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-vpc",
+            security_group_id=sg.id,
+            cidr_ipv4=vpc_cidr,
+            ip_protocol="tcp",
+            from_port=0,
+            to_port=65535,
+            description="To targets in the VPC",
+            opts=child,
+        )
+
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=not internet_facing,
+            security_groups=[sg.id],
+            subnets=subnet_ids,
+            drop_invalid_header_fields=True,  # blocks header-smuggling tricks
+            enable_deletion_protection=deletion_protection,
+            opts=child,
+        )
+
+        certificate_arn: pulumi.Output[str] | None = None
+        if domain and hosted_zone_name:
+            certificate_arn = self._certificate(name, alb, domain, hosted_zone_name)
+            self.listener_arn = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=alb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=certificate_arn,
+                default_actions=[_not_found()],
+                opts=child,
+            ).arn
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            port="443", protocol="HTTPS", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                opts=child,
+            )
+            self.url = pulumi.Output.from_input(f"https://{domain}")
+        else:
+            self.listener_arn = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[_not_found()],
+                opts=child,
+            ).arn
+            self.url = pulumi.Output.concat("http://", alb.dns_name)
+
+        self.test_listener_arn = None
+        if needs_test_listener:
+            test_port = TEST_PORT_HTTPS if certificate_arn else TEST_PORT_HTTP
+            # Test traffic reaches the new revision before production does; keep it
+            # off the internet even on a public ALB.
+            self._ingress(f"{name}-test-vpc", sg, test_port, vpc_cidr)
+            self.test_listener_arn = aws.lb.Listener(
+                f"{name}-test",
+                load_balancer_arn=alb.arn,
+                port=test_port,
+                protocol="HTTPS" if certificate_arn else "HTTP",
+                ssl_policy=TLS_POLICY if certificate_arn else None,
+                certificate_arn=certificate_arn,
+                default_actions=[_not_found()],
+                opts=child,
+            ).arn
+
+        if waf:
+            web_acl(self, f"{name}-waf", resource_arn=alb.arn, rate_limit=waf_rate_limit)
+
+        self.arn = alb.arn
+        self.arn_suffix = alb.arn_suffix
+        self.dns_name = alb.dns_name
+        self.security_group_id = sg.id
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "arn_suffix": self.arn_suffix,
+                "dns_name": self.dns_name,
+                "security_group_id": self.security_group_id,
+                "listener_arn": self.listener_arn,
+                "test_listener_arn": self.test_listener_arn,
+                "url": self.url,
+            }
+        )
+
+    def _ingress(self, rule_name: str, sg: aws.ec2.SecurityGroup, port: int, cidr: str) -> None:
+        ipv6 = ":" in cidr
+        aws.vpc.SecurityGroupIngressRule(
+            rule_name,
+            security_group_id=sg.id,
+            cidr_ipv4=None if ipv6 else cidr,
+            cidr_ipv6=cidr if ipv6 else None,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"Port {port} from {cidr}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _certificate(
+        self, name: str, alb: aws.lb.LoadBalancer, domain: str, zone_name: str
+    ) -> pulumi.Output[str]:
+        child = pulumi.ResourceOptions(parent=self)
+        zone_id = aws.route53.get_zone_output(
+            name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).zone_id
+        cert = aws.acm.Certificate(
+            f"{name}-cert", domain_name=domain, validation_method="DNS", opts=child
+        )
+        option = cert.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-cert-validation",
+            zone_id=zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=60,
+            allow_overwrite=True,  # the record is deterministic per domain; adopt it
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert-validation",
+            certificate_arn=cert.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-alias",
+            zone_id=zone_id,
+            name=domain,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
+                )
+            ],
+            opts=child,
+        )
+        # Listeners use the validated ARN, so they wait until the certificate is issued.
+        return validation.certificate_arn
+
+
+def _not_found() -> aws.lb.ListenerDefaultActionArgs:
+    # Requests no service claims get a 404 from the ALB instead of reaching a default
+    # backend, so scanners learn nothing about the apps behind it.
+    return aws.lb.ListenerDefaultActionArgs(
+        type="fixed-response",
+        fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+            content_type="text/plain", message_body="Not Found", status_code="404"
+        ),
+    )

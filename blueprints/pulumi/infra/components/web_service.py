@@ -1,0 +1,285 @@
+"""An HTTP service on Fargate behind the shared load balancer.
+
+Deployments run entirely inside ECS: rolling, or ECS's native blue/green, canary and
+linear strategies that shift traffic between two target groups and roll back on the
+deployment alarms. A plain ``pulumi up`` with a new image starts the strategy; there is
+no CodeDeploy application and no task definition juggling outside Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ._datastore import Datastore
+from ._deployment import deployment_alarms, deployment_configuration
+from ._fargate import create_service, create_task
+from ._iam import service_role
+from .load_balancer import LoadBalancer
+
+STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
+INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
+class WebService(pulumi.ComponentResource):
+    """Fargate service with a target group and listener rule on ``load_balancer``.
+
+    Args:
+        name: Component name; also the container name and the child resource prefix.
+        cluster_arn: ECS cluster to run in.
+        cluster_name: Name of the same cluster (Application Auto Scaling wants it).
+        vpc_id: VPC of the tasks and target groups.
+        subnet_ids: Private subnets for the tasks; they never get a public IP.
+        load_balancer: The LoadBalancer whose listener routes to this service.
+        image: Container image, pinned by tag or digest.
+        port: Container port the application listens on.
+        cpu: Task CPU units (256 = 0.25 vCPU), a valid Fargate size.
+        memory: Task memory in MiB, valid for ``cpu``.
+        desired_count: Tasks at first deployment.
+        min_count: Autoscaling floor; equal to ``max_count`` disables autoscaling.
+        max_count: Autoscaling ceiling.
+        cpu_target: Average CPU % that target tracking holds.
+        health_check_path: Path the load balancer probes; must answer 2xx/3xx.
+        latency_p99_ms: Deployment rolls back when p99 latency exceeds this.
+        error_rate_percent: Deployment rolls back when the 5xx ratio exceeds this.
+        listener_priority: Priority of this service's rule on the listener (unique).
+        path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
+        environment: Plain environment variables.
+        secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        uses: Environment prefix -> datastore; grants network and IAM access and
+            injects its connection settings (``DB`` -> ``DB_HOST``, ``DB_PASSWORD``...).
+        log_retention_days: CloudWatch Logs retention.
+        strategy: ``ROLLING``, ``BLUE_GREEN``, ``CANARY`` or ``LINEAR``; all but rolling
+            need a LoadBalancer created with ``needs_test_listener=True``.
+        bake_time_minutes: Blue/green, canary, linear: minutes both revisions run after
+            all traffic moved, before the old one stops (instant rollback window).
+        canary_percent: Canary: share of traffic the new revision gets first.
+        canary_bake_minutes: Canary: minutes at that share before shifting the rest.
+        linear_step_percent: Linear: traffic shifted per step.
+        linear_step_bake_minutes: Linear: minutes between steps.
+        cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        health_check_grace_seconds: Start-up time before failed health checks count.
+    """
+
+    service_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+    alarm_names: pulumi.Output[list[str]]
+    url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster_arn: pulumi.Input[str],
+        cluster_name: pulumi.Input[str],
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        load_balancer: LoadBalancer,
+        image: pulumi.Input[str],
+        port: int,
+        cpu: int,
+        memory: int,
+        desired_count: int,
+        min_count: int,
+        max_count: int,
+        cpu_target: int,
+        health_check_path: str,
+        latency_p99_ms: int,
+        error_rate_percent: float,
+        listener_priority: int,
+        path_patterns: Sequence[str] = ("/*",),
+        environment: Mapping[str, pulumi.Input[str]] | None = None,
+        secrets: Mapping[str, pulumi.Input[str]] | None = None,
+        uses: Mapping[str, Datastore] | None = None,
+        log_retention_days: int = 30,
+        strategy: str = "ROLLING",
+        bake_time_minutes: int = 10,
+        canary_percent: float = 10.0,
+        canary_bake_minutes: int = 10,
+        linear_step_percent: float = 20.0,
+        linear_step_bake_minutes: int = 5,
+        cpu_architecture: str = "X86_64",
+        health_check_grace_seconds: int = 60,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:WebService", name, None, opts)
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+        shifting = strategy != "ROLLING"
+        if shifting and load_balancer.test_listener_arn is None:
+            raise ValueError(f"{strategy} needs a LoadBalancer with needs_test_listener=True")
+        child = pulumi.ResourceOptions(parent=self)
+
+        task = create_task(
+            self,
+            name,
+            vpc_id=vpc_id,
+            image=image,
+            cpu=cpu,
+            memory=memory,
+            port=port,
+            environment=environment or {},
+            secrets=secrets or {},
+            uses=uses or {},
+            log_retention_days=log_retention_days,
+            cpu_architecture=cpu_architecture,
+            ingress_security_group_id=load_balancer.security_group_id,
+        )
+
+        primary = self._target_group(f"{name}-tg", vpc_id, port, health_check_path)
+        groups = [primary]
+        conditions = [
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))
+            )
+        ]
+        if shifting:
+            alternate = self._target_group(f"{name}-tg-alt", vpc_id, port, health_check_path)
+            groups.append(alternate)
+            # ECS moves traffic by rewriting these weights; Pulumi must not put them back.
+            rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
+            rule = aws.lb.ListenerRule(
+                f"{name}-rule",
+                listener_arn=load_balancer.listener_arn,
+                priority=listener_priority,
+                conditions=conditions,
+                actions=[_weighted(primary, 100, alternate, 0)],
+                opts=rule_opts,
+            )
+            test_rule = aws.lb.ListenerRule(
+                f"{name}-test-rule",
+                listener_arn=load_balancer.test_listener_arn,
+                priority=listener_priority,
+                conditions=conditions,
+                actions=[_weighted(primary, 0, alternate, 100)],
+                opts=rule_opts,
+            )
+            infrastructure_role = service_role(
+                f"{name}-ecs-infrastructure-role",
+                parent=self,
+                service="ecs.amazonaws.com",
+                description=f"Lets ECS shift {name}'s traffic between its target groups",
+                managed_policies=[INFRASTRUCTURE_POLICY],
+            )
+            advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                alternate_target_group_arn=alternate.arn,
+                production_listener_rule=rule.arn,
+                test_listener_rule=test_rule.arn,
+                role_arn=infrastructure_role.arn,
+            )
+            routing: list[pulumi.Resource] = [rule, test_rule]
+        else:
+            advanced = None
+            routing = [
+                aws.lb.ListenerRule(
+                    f"{name}-rule",
+                    listener_arn=load_balancer.listener_arn,
+                    priority=listener_priority,
+                    conditions=conditions,
+                    actions=[
+                        aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)
+                    ],
+                    opts=child,
+                )
+            ]
+
+        alarms = deployment_alarms(
+            self,
+            name,
+            load_balancer_arn_suffix=load_balancer.arn_suffix,
+            target_group_arn_suffixes=[tg.arn_suffix for tg in groups],
+            error_rate_percent=error_rate_percent,
+            latency_p99_ms=latency_p99_ms,
+        )
+
+        service = create_service(
+            self,
+            name,
+            task=task,
+            cluster_arn=cluster_arn,
+            cluster_name=cluster_name,
+            subnet_ids=subnet_ids,
+            desired_count=desired_count,
+            min_count=min_count,
+            max_count=max_count,
+            cpu_target=cpu_target,
+            deployment_configuration=deployment_configuration(
+                strategy,
+                bake_time_minutes=bake_time_minutes,
+                canary_percent=canary_percent,
+                canary_bake_minutes=canary_bake_minutes,
+                linear_step_percent=linear_step_percent,
+                linear_step_bake_minutes=linear_step_bake_minutes,
+            ),
+            rolling=not shifting,
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=primary.arn,
+                    container_name=task.container_name,
+                    container_port=port,
+                    advanced_configuration=advanced,
+                )
+            ],
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=[alarm.name for alarm in alarms], enable=True, rollback=True
+            ),
+            health_check_grace_period_seconds=health_check_grace_seconds,
+            # ECS rejects a target group that no listener rule uses yet.
+            depends_on=routing,
+        )
+
+        path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
+        self.service_name = service.name
+        self.security_group_id = task.security_group.id
+        self.target_group_arn = primary.arn
+        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms])
+        self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "security_group_id": self.security_group_id,
+                "target_group_arn": self.target_group_arn,
+                "alarm_names": self.alarm_names,
+                "url": self.url,
+            }
+        )
+
+    def _target_group(
+        self, resource_name: str, vpc_id: pulumi.Input[str], port: int, path: str
+    ) -> aws.lb.TargetGroup:
+        return aws.lb.TargetGroup(
+            resource_name,
+            target_type="ip",  # Fargate tasks register by ENI address
+            protocol="HTTP",
+            port=port,
+            vpc_id=vpc_id,
+            deregistration_delay=30,  # default 300 s makes every deployment 5 min slower
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path=path,
+                matcher="200-399",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _weighted(
+    first: aws.lb.TargetGroup, first_weight: int, second: aws.lb.TargetGroup, second_weight: int
+) -> aws.lb.ListenerRuleActionArgs:
+    return aws.lb.ListenerRuleActionArgs(
+        type="forward",
+        forward=aws.lb.ListenerRuleActionForwardArgs(
+            target_groups=[
+                aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=first.arn, weight=first_weight),
+                aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                    arn=second.arn, weight=second_weight
+                ),
+            ]
+        ),
+    )

@@ -1,0 +1,317 @@
+"""Secure-by-default properties of the components, asserted on recorded resources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from shipspec.preview.runner import ProgramError, run_program
+
+if TYPE_CHECKING:
+    from conftest import Stack
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SERVICE = "aws:ecs/service:Service"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def service_sg(stack: Stack, name: str) -> str:
+    service = stack.named(f"{name}-service", SERVICE)
+    groups = service.inputs["networkConfiguration"]["securityGroups"]
+    assert len(groups) == 1
+    return str(groups[0])
+
+
+def test_tasks_never_get_public_ips(stack: Stack) -> None:
+    services = stack.of_type(SERVICE)
+    assert len(services) == 3
+    for service in services:
+        network = service.inputs["networkConfiguration"]
+        assert network["assignPublicIp"] is False
+        assert service.inputs["enableExecuteCommand"] is False
+    (schedule,) = stack.of_type("aws:scheduler/schedule:Schedule")
+    job_network = schedule.inputs["target"]["ecsParameters"]["networkConfiguration"]
+    assert job_network["assignPublicIp"] is False
+    private = stack.named("web-service", SERVICE).inputs["networkConfiguration"]["subnets"]
+    assert job_network["subnets"] == private
+
+
+def test_tasks_run_in_private_subnets(stack: Stack) -> None:
+    subnets = {r.name: r for r in stack.of_type("aws:ec2/subnet:Subnet")}
+    assert len(subnets) == 6
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets.values())
+    private_cidrs = {s.inputs["cidrBlock"] for n, s in subnets.items() if "private" in n}
+    assert private_cidrs == {"10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"}
+    public_cidrs = {s.inputs["cidrBlock"] for n, s in subnets.items() if "public" in n}
+    assert public_cidrs == {"10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"}
+
+
+def test_only_the_load_balancer_is_open_to_the_internet(stack: Stack) -> None:
+    open_rules = [
+        r
+        for r in stack.of_type(INGRESS)
+        if r.inputs.get("cidrIpv4") in ANYWHERE or r.inputs.get("cidrIpv6") in ANYWHERE
+    ]
+    lb_sg = stack.named("public-sg").urn
+    assert {(r.inputs["fromPort"], r.inputs["toPort"]) for r in open_rules} == {
+        (80, 80),
+        (443, 443),
+    }
+    assert len(open_rules) == 4  # 80 and 443, IPv4 and IPv6
+    for rule in open_rules:
+        assert rule.parent == stack.named("public", "shipspec:aws:LoadBalancer").urn
+        assert lb_sg in rule.dependencies
+
+
+def test_test_listener_is_reachable_from_the_vpc_only(stack: Stack) -> None:
+    rule = stack.named("public-test-vpc", INGRESS)
+    assert rule.inputs["cidrIpv4"] == "10.0.0.0/16"
+    assert rule.inputs["fromPort"] == rule.inputs["toPort"] == 8443
+
+
+def test_database_accepts_only_its_consumer(stack: Stack) -> None:
+    (db,) = stack.of_type("aws:rds/instance:Instance")
+    (db_sg,) = db.inputs["vpcSecurityGroupIds"]
+    ingress = [r for r in stack.of_type(INGRESS) if r.inputs["securityGroupId"] == db_sg]
+    assert len(ingress) == 1
+    (rule,) = ingress
+    assert rule.inputs["referencedSecurityGroupId"] == service_sg(stack, "web")
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (5432, 5432)
+    assert "cidrIpv4" not in rule.inputs
+    # ...and the web service may reach exactly that port on exactly that group.
+    egress = stack.named("web-to-db", EGRESS).inputs
+    assert egress["securityGroupId"] == service_sg(stack, "web")
+    assert egress["referencedSecurityGroupId"] == db_sg
+    assert (egress["fromPort"], egress["toPort"]) == (5432, 5432)
+
+
+def test_cache_accepts_only_its_consumer(stack: Stack) -> None:
+    (cache,) = stack.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    (cache_sg,) = cache.inputs["securityGroupIds"]
+    ingress = [r for r in stack.of_type(INGRESS) if r.inputs["securityGroupId"] == cache_sg]
+    assert [r.inputs["referencedSecurityGroupId"] for r in ingress] == [service_sg(stack, "web")]
+    assert ingress[0].inputs["fromPort"] == 6379
+
+
+def test_task_egress_is_https_and_used_datastores_only(stack: Stack) -> None:
+    egress = [r for r in stack.of_type(EGRESS) if r.parent != stack.named("public").urn]
+    by_group: dict[str, list[tuple[object, ...]]] = {}
+    for rule in egress:
+        target = rule.inputs.get("cidrIpv4") or rule.inputs.get("referencedSecurityGroupId")
+        by_group.setdefault(rule.inputs["securityGroupId"], []).append(
+            (target, rule.inputs["fromPort"], rule.inputs["toPort"])
+        )
+    (db,) = stack.of_type("aws:rds/instance:Instance")
+    (cache,) = stack.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert sorted(by_group[service_sg(stack, "web")], key=str) == sorted(
+        [
+            ("0.0.0.0/0", 443, 443),
+            (db.inputs["vpcSecurityGroupIds"][0], 5432, 5432),
+            (cache.inputs["securityGroupIds"][0], 6379, 6379),
+        ],
+        key=str,
+    )
+    assert by_group[service_sg(stack, "mailer")] == [("0.0.0.0/0", 443, 443)]
+
+
+def test_web_ingress_comes_from_the_load_balancer_only(stack: Stack) -> None:
+    lb = stack.named("public-alb")
+    lb_sg = lb.inputs["securityGroups"][0]
+    rules = [
+        r for r in stack.of_type(INGRESS) if r.inputs["securityGroupId"] == service_sg(stack, "web")
+    ]
+    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"]) for r in rules] == [
+        (lb_sg, 8080)
+    ]
+
+
+def test_encryption_at_rest_and_in_transit(stack: Stack) -> None:
+    (db,) = stack.of_type("aws:rds/instance:Instance")
+    assert db.inputs["storageEncrypted"] is True
+    assert db.inputs["publiclyAccessible"] is False
+    assert db.inputs["manageMasterUserPassword"] is True
+    assert "password" not in db.inputs
+    (params,) = stack.of_type("aws:rds/parameterGroup:ParameterGroup")
+    assert params.inputs["family"] == "postgres16"
+    assert [(p["name"], p["value"]) for p in params.inputs["parameters"]] == [
+        ("rds.force_ssl", "1")
+    ]
+    (cache,) = stack.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert cache.inputs["atRestEncryptionEnabled"] is True
+    assert cache.inputs["transitEncryptionEnabled"] is True
+    for queue in stack.of_type("aws:sqs/queue:Queue"):
+        assert queue.inputs["sqsManagedSseEnabled"] is True
+    (sse,) = stack.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+
+
+def test_bucket_is_private_and_tls_only(stack: Stack) -> None:
+    (block,) = stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    for flag in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
+        assert block.inputs[flag] is True, flag
+    (ownership,) = stack.of_type("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    (policy,) = stack.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert block.urn in policy.dependencies
+    assert not [r for r in stack if r.type.endswith("V2")], "deprecated *V2 S3 classes"
+
+
+def test_no_wildcard_iam(stack: Stack) -> None:
+    documents = stack.policies()
+    assert len(documents) == len(stack.of_type(ROLE)) + len(stack.of_type(ROLE_POLICY))
+    for resource, document in documents:
+        for statement in document["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            assert "*" not in actions, resource.name
+            assert not [a for a in actions if a.endswith(":*")], resource.name
+            resources = statement.get("Resource", [])
+            assert "*" not in ([resources] if isinstance(resources, str) else resources)
+            assert statement.get("Principal") != "*", resource.name
+
+
+def test_execution_role_reads_exactly_the_injected_secrets(stack: Stack) -> None:
+    (secret,) = stack.of_type("aws:secretsmanager/secret:Secret")
+    assert secret.parent == stack.named("stripe-key", "shipspec:aws:AppSecret").urn
+    assert not stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    policy = json.loads(stack.named("web-execution-role-policy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+    resources = statement["Resource"]
+    assert len(resources) == 2
+    assert all(r.count(":") == 6 for r in resources), "json-key suffix must be stripped"
+    assert any(":secret:rds!db-" in r for r in resources)
+    assert any(":secret:stripe-key-secret-" in r for r in resources)
+    # A service without secrets gets the managed execution policy and nothing else.
+    assert [r.name for r in stack.of_type(ROLE_POLICY) if r.name.startswith("api-execution")] == []
+
+
+def test_task_roles_hold_only_their_datastores(stack: Stack) -> None:
+    def actions(policy: str) -> set[str]:
+        doc = json.loads(stack.named(policy).inputs["policy"])
+        return {a for s in doc["Statement"] for a in s["Action"]}
+
+    sqs = {
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    }
+    s3 = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
+    assert actions("web-task-role-policy") == sqs | s3
+    assert actions("mailer-task-role-policy") == sqs
+    assert actions("nightly-task-role-policy") == s3
+
+
+def test_logs_expire(stack: Stack) -> None:
+    groups = stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == 5  # four containers and the flow logs
+    assert all(g.inputs["retentionInDays"] == 90 for g in groups)
+
+
+def test_load_balancer_hardening(stack: Stack) -> None:
+    alb = stack.named("public-alb").inputs
+    assert alb["dropInvalidHeaderFields"] is True
+    assert alb["internal"] is False
+    https = stack.named("public-https").inputs
+    assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["defaultActions"][0]["fixedResponse"]["statusCode"] == "404"
+    redirect = stack.named("public-http").inputs["defaultActions"][0]
+    assert redirect["redirect"] == {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}
+    (acl,) = stack.of_type("aws:wafv2/webAcl:WebAcl")
+    assert acl.inputs["scope"] == "REGIONAL"
+    assert [r["name"] for r in acl.inputs["rules"]] == [
+        "rate-limit",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ]
+    assert stack.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def test_interface_endpoints_are_private(stack: Stack) -> None:
+    endpoints = stack.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    services = sorted(e.inputs["serviceName"] for e in endpoints)
+    assert services == [
+        "com.amazonaws.eu-west-1.ecr.api",
+        "com.amazonaws.eu-west-1.ecr.dkr",
+        "com.amazonaws.eu-west-1.logs",
+        "com.amazonaws.eu-west-1.s3",
+        "com.amazonaws.eu-west-1.secretsmanager",
+    ]
+    for endpoint in endpoints:
+        if endpoint.inputs["vpcEndpointType"] == "Interface":
+            assert endpoint.inputs["privateDnsEnabled"] is True
+            assert len(endpoint.inputs["subnetIds"]) == 3
+        else:
+            assert len(endpoint.inputs["routeTableIds"]) == 3
+    rule = stack.named("network-endpoints-https").inputs
+    assert (rule["cidrIpv4"], rule["fromPort"], rule["toPort"]) == ("10.0.0.0/16", 443, 443)
+
+
+WILDCARD_PROGRAM = """\
+import pulumi_aws as aws
+from components import Network, WorkerService
+
+
+class Everything:
+    port = None
+    security_group_id = None
+
+    def allow_from(self, consumer_name, security_group_id):
+        pass
+
+    def environment(self, prefix):
+        return {}
+
+    def secrets(self, prefix):
+        return {}
+
+    def policy_statements(self):
+        return [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::b/*"]}]
+
+
+network = Network("net", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_count=1)
+cluster = aws.ecs.Cluster("cluster")
+WorkerService(
+    "greedy",
+    cluster_arn=cluster.arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    image="example/greedy:1",
+    cpu=256,
+    memory=512,
+    desired_count=1,
+    min_count=1,
+    max_count=1,
+    uses={"ALL": Everything()},
+)
+"""
+
+
+def test_wildcard_statements_fail_the_deployment(make_program: Callable[..., Path]) -> None:
+    program = make_program(
+        "wildcard",
+        {"Pulumi.yaml": "name: greedy\nruntime: python\n", "__main__.py": WILDCARD_PROGRAM},
+    )
+    with pytest.raises(ProgramError, match="wildcard action 's3:\\*'") as caught:
+        run_program(program, project="greedy", stack="dev", config={})
+    assert caught.value.filename == "components/_iam.py"
