@@ -37,10 +37,14 @@ def main(out_dir: str, stack: str) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     pulumi.runtime.set_all_config(full, [])
-    pulumi.runtime.set_mocks(AwsMocks(region=full["aws:region"]), project=project, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(
+        AwsMocks(region=full["aws:region"]), project=project, stack=stack, preview=True
+    )
     settings.set_root_resource(None)  # type: ignore[arg-type]
     started = time.perf_counter()
-    loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(infra / "__main__.py"), run_name="__main__")))
+    loop.run_until_complete(
+        run_in_stack(lambda: runpy.run_path(str(infra / "__main__.py"), run_name="__main__"))
+    )
     print(json.dumps({"seconds": time.perf_counter() - started}))
     sys.stdout.flush()
     os._exit(0)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from specs import spec_text  # noqa: E402
+from specs import spec_text
 
 PY = sys.executable
 SHIPSPEC = [PY, "-m", "shipspec"]
@@ -49,14 +49,22 @@ def startup(repeat: int) -> None:
     bare = statistics.median(timed([PY, "-c", "pass"])[0] for _ in range(repeat * 3))
     cli = statistics.median(timed(SHIPSPEC + ["--version"])[0] for _ in range(repeat * 3))
     probe = "import sys, shipspec.cli, shipspec.spec.loader, shipspec.plan.planner, shipspec.render.renderer; print('pulumi_aws' in sys.modules, 'pulumi' in sys.modules)"
-    loaded = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
-    print(f"CLI start: `shipspec --version` {cli:.3f}s vs bare `python -c pass` {bare:.3f}s "
-          f"(+{cli - bare:.3f}s; target +0.25s)")
-    print(f"pulumi_aws imported by validate/plan/generate code paths: {loaded[0]} (pulumi: {loaded[1]})")
+    loaded = subprocess.run(
+        [PY, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    print(
+        f"CLI start: `shipspec --version` {cli:.3f}s vs bare `python -c pass` {bare:.3f}s "
+        f"(+{cli - bare:.3f}s; target +0.25s)"
+    )
+    print(
+        f"pulumi_aws imported by validate/plan/generate code paths: {loaded[0]} (pulumi: {loaded[1]})"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1,10,50,200")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -74,8 +82,12 @@ def main() -> None:
             spec.write_text(spec_text(n))
             out = root / f"out{n}"
             validate, m1, _ = best(SHIPSPEC + ["validate", str(spec)], args.repeat)
-            generate, m2, _ = best(SHIPSPEC + ["generate", str(spec), "-o", str(out), "--force"], args.repeat)
-            preview, m3, text = best(SHIPSPEC + ["preview", str(out), "--env", "prod", "--json"], args.repeat)
+            generate, m2, _ = best(
+                SHIPSPEC + ["generate", str(spec), "-o", str(out), "--force"], args.repeat
+            )
+            preview, m3, text = best(
+                SHIPSPEC + ["preview", str(out), "--env", "prod", "--json"], args.repeat
+            )
             data = json.loads(text)
             count = data["summary"]["total"]
             floor_cmd = [PY, str(Path(__file__).parent / "floor.py"), str(out), "prod"]
@@ -83,10 +95,14 @@ def main() -> None:
             inner = _inner_seconds(out, args.repeat)
             per = inner / count * 1000
             floor_per = floor / count * 1000
-            print(f"{n:>8} {validate:>8.2f}s {generate:>8.2f}s {preview:>8.2f}s {count:>9} {per:>7.2f} {floor_per:>12.2f} {per / floor_per:>6.2f} {max(m1, m2, m3):>9}")
-    print("\nms/res: one warm run of the generated program inside preview (registration until every"
-          " output resolved), per resource; floor: the same program under bare Pulumi mocks"
-          " (Pulumi's MockMonitor, no recording), per resource.")
+            print(
+                f"{n:>8} {validate:>8.2f}s {generate:>8.2f}s {preview:>8.2f}s {count:>9} {per:>7.2f} {floor_per:>12.2f} {per / floor_per:>6.2f} {max(m1, m2, m3):>9}"
+            )
+    print(
+        "\nms/res: one warm run of the generated program inside preview (registration until every"
+        " output resolved), per resource; floor: the same program under bare Pulumi mocks"
+        " (Pulumi's MockMonitor, no recording), per resource."
+    )
 
 
 def _inner_seconds(out: Path, repeat: int) -> float:

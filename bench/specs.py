@@ -13,7 +13,7 @@ def spec_text(services: int) -> str:
         "  staging: {}",
         "  prod: {approval: required, domain: bench.example.com}",
         "datastores:",
-        "  db: {engine: postgres, version: \"16\", storage_gb: 50}",
+        '  db: {engine: postgres, version: "16", storage_gb: 50}',
         "  cache: {engine: redis}",
         "  files: {engine: s3}",
         "  jobs: {engine: sqs}",
@@ -31,10 +31,12 @@ def spec_text(services: int) -> str:
                 f"public: {public}, uses: [db, cache], capacity_rps: 100}}"
             )
         elif kind == "worker":
-            lines.append(f"  {name}: {{type: worker, image: ghcr.io/example/{name}:1.0, uses: [jobs, files]}}")
+            lines.append(
+                f"  {name}: {{type: worker, image: ghcr.io/example/{name}:1.0, uses: [jobs, files]}}"
+            )
         else:
             lines.append(
                 f"  {name}: {{type: job, image: ghcr.io/example/{name}:1.0, "
-                f"schedule: \"cron(0 3 * * ? *)\", uses: [db]}}"
+                f'schedule: "cron(0 3 * * ? *)", uses: [db]}}'
             )
     return "\n".join(lines) + "\n"

@@ -31,7 +31,9 @@ class GeneratedExamples:
     def out_dir(self, name: str) -> Path:
         out = self.root / name
         if not (out / "infra" / "__main__.py").exists():
-            model = shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file="handoff.yaml")
+            model = shipspec.plan(
+                shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file="handoff.yaml"
+            )
             shipspec.generate(model, out)
         return out
 

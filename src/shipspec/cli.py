@@ -31,8 +31,13 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-SpecArg = Annotated[Path, typer.Argument(help="The handoff spec (handoff.yaml).", show_default=False)]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="One environment (default: all, or production for preview).")]
+SpecArg = Annotated[
+    Path, typer.Argument(help="The handoff spec (handoff.yaml).", show_default=False)
+]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="One environment (default: all, or production for preview)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
@@ -51,7 +56,10 @@ def reports_errors(command: F) -> F:
         except Exception as error:
             if os.environ.get("SHIPSPEC_DEBUG"):
                 raise
-            _err(f"internal error: {type(error).__name__}: {error}\nThis is a bug in shipspec; rerun with SHIPSPEC_DEBUG=1 for a traceback and report it.")
+            _err(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in shipspec: rerun with SHIPSPEC_DEBUG=1 for a traceback, report it."
+            )
             raise typer.Exit(70) from None
 
     return run  # type: ignore[return-value]
@@ -69,7 +77,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """Turn a development handoff spec into a reviewable AWS deployment."""
 
@@ -84,13 +94,24 @@ def validate(spec: SpecArg, json_out: JsonOpt = False) -> None:
         loaded = load(spec)
     except ShipspecError as error:
         if json_out:
-            print(json.dumps({"valid": False, "problems": [d.as_dict() for d in getattr(error, "diagnostics", [])]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "problems": [d.as_dict() for d in getattr(error, "diagnostics", [])],
+                    },
+                    indent=2,
+                )
+            )
             raise typer.Exit(error.exit_code) from None
         raise
     if json_out:
         print(json.dumps({"valid": True, "problems": []}, indent=2))
         return
-    print(f"{spec} is valid: {len(loaded.services)} services, {len(loaded.datastores)} datastores, {len(loaded.environments)} environments ({', '.join(loaded.environments)})")
+    print(
+        f"{spec} is valid: {len(loaded.services)} services, {len(loaded.datastores)} datastores, "
+        f"{len(loaded.environments)} environments ({', '.join(loaded.environments)})"
+    )
 
 
 @app.command()
@@ -117,10 +138,21 @@ def plan(spec: SpecArg, env: EnvOpt = None, json_out: JsonOpt = False) -> None:
 @reports_errors
 def generate(
     spec: SpecArg,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: the spec's folder).")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 3 if the output is stale.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite generated files that were edited by hand.")] = False,
-    blueprints: Annotated[Path | None, typer.Option("--blueprints", help="A folder of templates overriding the packaged ones by path.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: the spec's folder).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 3 if the output is stale.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite generated files that were edited by hand.")
+    ] = False,
+    blueprints: Annotated[
+        Path | None,
+        typer.Option(
+            "--blueprints", help="A folder of templates overriding the packaged ones by path."
+        ),
+    ] = None,
 ) -> None:
     """Write the Pulumi program, stack configs and the rest of the output."""
     from .plan.planner import plan as plan_model
@@ -143,10 +175,14 @@ def generate(
 @app.command()
 @reports_errors
 def preview(
-    out_dir: Annotated[Path, typer.Argument(help="The folder generate wrote (holding infra/).")] = Path("."),
+    out_dir: Annotated[
+        Path, typer.Argument(help="The folder generate wrote (holding infra/).")
+    ] = Path("."),
     env: EnvOpt = None,
     json_out: JsonOpt = False,
-    live: Annotated[bool, typer.Option("--live", help="Run a real `pulumi preview` through the Automation API.")] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Run a real `pulumi preview` through the Automation API.")
+    ] = False,
 ) -> None:
     """Run the generated program offline under Pulumi mocks and show what it would create."""
     from .preview import run_live_preview, run_preview
@@ -175,7 +211,9 @@ def schema() -> None:
 @app.command()
 @reports_errors
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter spec.")] = Path("handoff.yaml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the starter spec.")] = Path(
+        "handoff.yaml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter handoff.yaml."""
@@ -188,40 +226,77 @@ def init(
 import_app = typer.Typer(help="Turn other artefacts into a handoff spec.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
-AllowOpt = Annotated[bool, typer.Option("--allow-incompatible", help="Drop what cannot run on AWS (reported) instead of failing.")]
+AllowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incompatible", help="Drop what cannot run on AWS (reported) instead of failing."
+    ),
+]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the handoff spec.")]
 
 
 @import_app.command("compose")
 @reports_errors
 def import_compose_command(
-    compose_file: Annotated[Path, typer.Argument(help="The compose file (docker-compose.yml / compose.yaml).")],
-    overrides: Annotated[list[Path] | None, typer.Option("--file", "-f", help="Override files, merged in order.")] = None,
-    env_files: Annotated[list[Path] | None, typer.Option("--env-file", help="Interpolation variables (default: .env beside the compose file).")] = None,
-    profiles: Annotated[list[str] | None, typer.Option("--profile", help="Include services of this profile.")] = None,
+    compose_file: Annotated[
+        Path, typer.Argument(help="The compose file (docker-compose.yml / compose.yaml).")
+    ],
+    overrides: Annotated[
+        list[Path] | None, typer.Option("--file", "-f", help="Override files, merged in order.")
+    ] = None,
+    env_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--env-file", help="Interpolation variables (default: .env beside the compose file)."
+        ),
+    ] = None,
+    profiles: Annotated[
+        list[str] | None, typer.Option("--profile", help="Include services of this profile.")
+    ] = None,
     allow_incompatible: AllowOpt = False,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,
 ) -> None:
-    """Import docker-compose files into a commented handoff.yaml, with a report of what was mapped."""
+    """Import docker-compose files into a commented handoff.yaml, reporting what was mapped."""
     from .importers import import_compose
 
-    _write_import(lambda: import_compose([compose_file, *(overrides or [])], env_files=env_files or (), profiles=profiles or (), allow_incompatible=allow_incompatible, output=out), out, force)
+    _write_import(
+        lambda: import_compose(
+            [compose_file, *(overrides or [])],
+            env_files=env_files or (),
+            profiles=profiles or (),
+            allow_incompatible=allow_incompatible,
+            output=out,
+        ),
+        out,
+        force,
+    )
 
 
 @app.command()
 @reports_errors
 def analyze(
-    repository: Annotated[Path, typer.Argument(help="The repository folder to analyse.")] = Path("."),
-    profiles: Annotated[list[str] | None, typer.Option("--profile", help="Include compose services of this profile.")] = None,
+    repository: Annotated[Path, typer.Argument(help="The repository folder to analyse.")] = Path(
+        "."
+    ),
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option("--profile", help="Include compose services of this profile."),
+    ] = None,
     allow_incompatible: AllowOpt = False,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,
 ) -> None:
-    """Analyse a repository (compose files, Dockerfiles, .env.example, manifests) into a handoff.yaml."""
+    """Analyse a repository (compose, Dockerfiles, .env.example, manifests) into a handoff.yaml."""
     from .importers import analyze_repository
 
-    _write_import(lambda: analyze_repository(repository, allow_incompatible=allow_incompatible, profiles=profiles or (), output=out), out, force)
+    _write_import(
+        lambda: analyze_repository(
+            repository, allow_incompatible=allow_incompatible, profiles=profiles or (), output=out
+        ),
+        out,
+        force,
+    )
 
 
 def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
@@ -243,7 +318,6 @@ def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
 
 def _relative(spec: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(spec.resolve(), out_dir.resolve())).as_posix()
-
 
 
 def main() -> None:

@@ -23,14 +23,28 @@ def _value(value: Any) -> str:
 def print_plan(model: DeploymentModel, envs: list[EnvironmentPlan]) -> None:
     for env in envs:
         kind = "production" if env.production else "non-production"
-        console.print(f"[bold]{model.app} / {env.name}[/bold] ({kind}{', approval required' if env.approval_required else ''})")
+        console.print(
+            f"[bold]{model.app} / {env.name}[/bold] "
+            f"({kind}{', approval required' if env.approval_required else ''})"
+        )
         summary = Table(show_edge=False, pad_edge=False)
         for column in ("service", "kind", "size", "tasks", "strategy", "routing"):
             summary.add_column(column)
         for s in env.services:
             tasks = "scheduled" if s.kind == "job" else f"{s.min_count}-{s.max_count}"
-            routing = f"{s.load_balancer} {' '.join(s.path_patterns)}" if s.load_balancer else (s.schedule or "-")
-            summary.add_row(s.name, s.kind, f"{s.cpu / 1024:g} vCPU / {s.memory} MiB", tasks, s.deployment.strategy.lower(), routing)
+            routing = (
+                f"{s.load_balancer} {' '.join(s.path_patterns)}"
+                if s.load_balancer
+                else (s.schedule or "-")
+            )
+            summary.add_row(
+                s.name,
+                s.kind,
+                f"{s.cpu / 1024:g} vCPU / {s.memory} MiB",
+                tasks,
+                s.deployment.strategy.lower(),
+                routing,
+            )
         console.print(summary)
         decisions = Table(show_edge=False, pad_edge=False, show_lines=False)
         decisions.add_column("decision")
@@ -47,12 +61,23 @@ def print_generation(result: GenerationResult) -> None:
     for action, mark in (("create", "+"), ("update", "~"), ("delete", "-")):
         for path in result.paths(action):  # type: ignore[arg-type]
             console.print(f"  {mark} {path}")
-    console.print(f"{result.out_dir}: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted, {counts['unchanged']} unchanged")
+    console.print(
+        f"{result.out_dir}: {counts['create']} created, {counts['update']} updated, "
+        f"{counts['delete']} deleted, {counts['unchanged']} unchanged"
+    )
 
 
 def print_preview(preview: Preview) -> None:
-    marks = {"create": "[green]+[/green]", "update": "[yellow]~[/yellow]", "delete": "[red]-[/red]", "same": " "}
-    console.print(f"[bold]Previewing {preview.project} / {preview.environment}[/bold] (offline, under Pulumi mocks)")
+    marks = {
+        "create": "[green]+[/green]",
+        "update": "[yellow]~[/yellow]",
+        "delete": "[red]-[/red]",
+        "same": " ",
+    }
+    console.print(
+        f"[bold]Previewing {preview.project} / {preview.environment}[/bold] "
+        "(offline, under Pulumi mocks)"
+    )
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("")
     table.add_column("type")

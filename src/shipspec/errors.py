@@ -4,7 +4,7 @@
 
     ShipspecError                 anything shipspec reports to a user (exit code in .exit_code)
     ├── SpecError                 the handoff spec is invalid: a list of Diagnostics (exit 1)
-    ├── PlanError                 the spec is valid but cannot be planned, e.g. no Fargate size fits (exit 1)
+    ├── PlanError                 a valid spec that asks for what shipspec cannot deploy (exit 1)
     ├── WriteConflict             generated files were edited by hand; --force overwrites (exit 1)
     ├── StaleOutput               generate --check found output that differs from the spec (exit 3)
     └── PreviewError              the generated program failed or registered nothing (exit 1)

@@ -24,6 +24,12 @@ def read_model(out_dir: Path) -> DeploymentModel:
     try:
         return DeploymentModel.model_validate_json(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise ModelMissing(f"no {MODEL_PATH} in {out_dir}\n  hint: run `shipspec generate handoff.yaml -o {out_dir}` first") from None
+        raise ModelMissing(
+            f"no {MODEL_PATH} in {out_dir}\n"
+            f"  hint: run `shipspec generate handoff.yaml -o {out_dir}` first"
+        ) from None
     except (ValidationError, ValueError, UnicodeDecodeError) as error:
-        raise ModelMissing(f"{path} is not a model this shipspec can read ({type(error).__name__})\n  hint: regenerate with `shipspec generate --force`") from None
+        raise ModelMissing(
+            f"{path} is not a model this shipspec can read ({type(error).__name__})\n"
+            "  hint: regenerate with `shipspec generate --force`"
+        ) from None

@@ -20,7 +20,6 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 def stacks() -> list[tuple[str, str]]:
     import shipspec
-
     from tests.conftest import EXAMPLES
 
     pairs = []
@@ -36,7 +35,11 @@ STACKS = stacks()
 @pytest.fixture(params=STACKS, ids=[f"{n}-{e}" for n, e in STACKS])
 def stack(request, generated):  # type: ignore[no-untyped-def]
     name, env = request.param
-    return generated.model(name), generated.model(name).environment(env), generated.preview(name, env)
+    return (
+        generated.model(name),
+        generated.model(name).environment(env),
+        generated.preview(name, env),
+    )
 
 
 def test_program_registers_a_component_per_service_and_datastore(stack) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +53,11 @@ def test_tasks_run_in_private_subnets_without_public_ips(stack) -> None:  # type
     _, env, preview = stack
     services = preview.of_type(SERVICE)
     assert len(services) == len([s for s in env.services if s.kind != "job"])
-    private = {r.name for r in preview.resources if r.type == "aws:ec2/subnet:Subnet" and "private" in r.name}
+    private = {
+        r.name
+        for r in preview.resources
+        if r.type == "aws:ec2/subnet:Subnet" and "private" in r.name
+    }
     assert private, "the network has private subnets"
     for service in services:
         network = service.inputs["networkConfiguration"]
@@ -62,7 +69,11 @@ def test_tasks_run_in_private_subnets_without_public_ips(stack) -> None:  # type
 
 def test_only_public_load_balancers_accept_the_internet_and_only_on_80_and_443(stack) -> None:  # type: ignore[no-untyped-def]
     _, env, preview = stack
-    open_rules = [r for r in preview.of_type(INGRESS) if r.inputs.get("cidrIpv4") == "0.0.0.0/0" or r.inputs.get("cidrIpv6") == "::/0"]
+    open_rules = [
+        r
+        for r in preview.of_type(INGRESS)
+        if r.inputs.get("cidrIpv4") == "0.0.0.0/0" or r.inputs.get("cidrIpv6") == "::/0"
+    ]
     public = [lb for lb in env.load_balancers if lb.internet_facing]
     if not public:
         assert open_rules == []
@@ -82,7 +93,9 @@ def test_datastores_accept_only_the_services_that_use_them(stack) -> None:  # ty
         sources = set()
         for rule in rules:
             assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.name
-            groups = [by_urn[u] for u in rule.dependencies if by_urn.get(u) and by_urn[u].type == SG]
+            groups = [
+                by_urn[u] for u in rule.dependencies if by_urn.get(u) and by_urn[u].type == SG
+            ]
             sources |= {g.name.removesuffix("-sg") for g in groups if g.name != f"{store.name}-sg"}
         assert sources == set(store.used_by), store.name
 
@@ -99,12 +112,24 @@ def test_encryption_at_rest_and_in_transit(stack) -> None:  # type: ignore[no-un
         assert group.inputs["transitEncryptionEnabled"] is True
     buckets = preview.of_type("aws:s3/bucket:Bucket")
     blocks = preview.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    encryption = preview.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    encryption = preview.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     assert len(blocks) == len(encryption) == len(buckets) - 0
     for block in blocks:
-        assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+        assert all(
+            block.inputs[k] is True
+            for k in (
+                "blockPublicAcls",
+                "blockPublicPolicy",
+                "ignorePublicAcls",
+                "restrictPublicBuckets",
+            )
+        )
     for queue in preview.of_type("aws:sqs/queue:Queue"):
-        assert queue.inputs.get("sqsManagedSseEnabled") is True or queue.inputs.get("kmsMasterKeyId")
+        assert queue.inputs.get("sqsManagedSseEnabled") is True or queue.inputs.get(
+            "kmsMasterKeyId"
+        )
 
 
 def _statements(document: object) -> list[dict]:
@@ -119,13 +144,19 @@ def test_iam_is_scoped_to_named_resources(stack) -> None:  # type: ignore[no-unt
     assert policies
     for policy in policies:
         for statement in _statements(policy.inputs["policy"]):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
             assert all(a != "*" and not a.endswith(":*") for a in actions), (policy.name, actions)
             resources = statement.get("Resource", [])
             resources = resources if isinstance(resources, list) else [resources]
             if "*" in resources:
                 # Only read-only calls that AWS does not scope by resource may use "*".
-                assert all(a.split(":")[1].startswith(("Get", "Describe", "List")) for a in actions), (policy.name, actions)
+                assert all(
+                    a.split(":")[1].startswith(("Get", "Describe", "List")) for a in actions
+                ), (policy.name, actions)
 
 
 def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +179,10 @@ def test_deployments_roll_back_and_autoscaling_owns_the_count(stack) -> None:  #
         assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert service.inputs["desiredCount"] == plan.desired_count
         assert service.inputs["deploymentConfiguration"]["strategy"] == plan.deployment.strategy
-    targets = {t.name.removesuffix("-scaling"): t for t in preview.of_type("aws:appautoscaling/target:Target")}
+    targets = {
+        t.name.removesuffix("-scaling"): t
+        for t in preview.of_type("aws:appautoscaling/target:Target")
+    }
     for service in env.services:
         if service.kind == "job":
             continue
@@ -164,7 +198,9 @@ def test_network_matches_the_plan(stack) -> None:  # type: ignore[no-untyped-def
     endpoints = preview.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     interface = [e for e in endpoints if e.inputs.get("vpcEndpointType") == "Interface"]
     assert len(interface) == len(env.network.interface_endpoints)
-    assert any(e.inputs.get("vpcEndpointType") == "Gateway" for e in endpoints), "S3 gateway endpoint"
+    assert any(e.inputs.get("vpcEndpointType") == "Gateway" for e in endpoints), (
+        "S3 gateway endpoint"
+    )
 
 
 def test_https_only_where_a_domain_is_set(stack) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +210,9 @@ def test_https_only_where_a_domain_is_set(stack) -> None:  # type: ignore[no-unt
         mine = [listener for listener in listeners if listener.name.startswith(f"{lb.name}-")]
         https = [x for x in mine if x.inputs.get("protocol") == "HTTPS" and x.inputs["port"] == 443]
         if lb.https:
-            assert len(https) == 1 and https[0].inputs["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+            assert len(https) == 1 and https[0].inputs["sslPolicy"].startswith(
+                "ELBSecurityPolicy-TLS13"
+            )
             http = next(listener for listener in mine if listener.inputs.get("port") == 80)
             assert http.inputs["defaultActions"][0]["type"] == "redirect"
         else:

@@ -104,7 +104,8 @@ class Preview:
     def summary_lines(self) -> list[str]:
         s = self.summary()
         lines = [
-            f"Resources: {s['total']} ({s['create']} to create, {s['update']} to update, {s['delete']} to delete, {s['same']} unchanged)"
+            f"Resources: {s['total']} ({s['create']} to create, {s['update']} to update, "
+            f"{s['delete']} to delete, {s['same']} unchanged)"
         ]
         lines.extend(self.notes)
         return lines

@@ -27,7 +27,8 @@ def program_dir(out_dir: Path) -> Path:
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
     raise PreviewError(
-        f"no generated Pulumi program in {out_dir} (looked for infra/Pulumi.yaml)\n  hint: run `shipspec generate handoff.yaml -o {out_dir}` first"
+        f"no generated Pulumi program in {out_dir} (looked for infra/Pulumi.yaml)\n"
+        f"  hint: run `shipspec generate handoff.yaml -o {out_dir}` first"
     )
 
 
@@ -42,7 +43,8 @@ def choose_stack(infra: Path, env: str | None) -> str:
     if env is not None:
         if env not in names:
             raise PreviewError(
-                f"no stack config for environment {env!r} in {infra}\n  hint: environments here: {', '.join(names) or 'none'}"
+                f"no stack config for environment {env!r} in {infra}\n"
+                f"  hint: environments here: {', '.join(names) or 'none'}"
             )
         return env
     if len(names) == 1:
@@ -51,7 +53,8 @@ def choose_stack(infra: Path, env: str | None) -> str:
         if name in names:
             return name
     raise PreviewError(
-        f"several environments and none is production: {', '.join(names)}\n  hint: pick one with --env"
+        f"several environments and none is production: {', '.join(names)}\n"
+        "  hint: pick one with --env"
     )
 
 
@@ -77,7 +80,7 @@ def stack_config(infra: Path, stack: str) -> tuple[str, dict[str, str]]:
 
 
 def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True) -> Preview:
-    """Preview one environment offline; raise :class:`PreviewError` if the program fails or is empty."""
+    """Preview one environment offline; :class:`PreviewError` if the program fails or is empty."""
     from .runner import ProgramError, run_stack
 
     infra = program_dir(Path(out_dir))
@@ -87,7 +90,8 @@ def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True)
         run = run_stack(infra, project=project, stack=stack, config=config)
     except ProgramError as error:
         raise PreviewError(
-            f"the generated program failed for {stack}: {error}\n  hint: if you edited infra/, run `shipspec generate --force` to restore it"
+            f"the generated program failed for {stack}: {error}\n"
+            "  hint: if you edited infra/, run `shipspec generate --force` to restore it"
         ) from None
     current = [
         PreviewResource(r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies)
@@ -105,7 +109,9 @@ def run_live_preview(out_dir: Path, env: str | None = None) -> str:
     """A real ``pulumi preview`` through the Automation API, when the Pulumi CLI is installed."""
     if shutil.which("pulumi") is None:
         raise PreviewError(
-            "`--live` needs the Pulumi CLI, which is not on PATH\n  hint: install it (https://www.pulumi.com/docs/iac/download-install/), log in to your state backend, then rerun; the offline preview needs neither"
+            "`--live` needs the Pulumi CLI, which is not on PATH\n"
+            "  hint: install it (https://www.pulumi.com/docs/iac/download-install/), log in to "
+            "your state backend, then rerun; the offline preview needs neither"
         )
     from pulumi import automation
 

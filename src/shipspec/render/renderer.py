@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jinja2
 
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
 from .fileset import FileSet
-
-MODEL_PATH = ".shipspec/model.json"
 from .targets import Target, load_builtin_targets
 
+MODEL_PATH = ".shipspec/model.json"
 
-def render(model: DeploymentModel, *, blueprints: Path | None = None, only: list[str] | None = None) -> FileSet:
+
+def render(
+    model: DeploymentModel, *, blueprints: Path | None = None, only: list[str] | None = None
+) -> FileSet:
     """Render every target the model enables (or just ``only``) into one :class:`FileSet`."""
     jinja = environment(blueprints)
     files = FileSet()
@@ -45,7 +49,17 @@ def _templates(target: Target, user: Path | None) -> list[str]:
     return sorted(names)
 
 
-def _render_one(jinja: jinja2.Environment, template: str, target: Target, context: dict, model: DeploymentModel):  # type: ignore[no-untyped-def]
+def _render_one(
+    jinja: jinja2.Environment,
+    template: str,
+    target: Target,
+    context: dict[str, Any],
+    model: DeploymentModel,
+) -> Iterator[tuple[str, str]]:
+    """Yield ``(output path, text)``: once, or once per environment for ``{env}`` names.
+
+    ``{app}`` in a file name becomes the application's name.
+    """
     relative = str(PurePosixPath(template).relative_to(target.folder))
     is_template = relative.endswith(".j2")
     out = relative.removesuffix(".j2")
@@ -53,8 +67,7 @@ def _render_one(jinja: jinja2.Environment, template: str, target: Target, contex
     per_env = "{env}" in out
     for env in model.environments if per_env else [None]:
         path = (out.replace("{env}", env.name) if env else out).replace("{app}", model.app)
-        if is_template:
-            text = jinja.get_template(template).render(**context, env=env)
-        else:
-            text = source
-        yield path, text
+        yield (
+            path,
+            jinja.get_template(template).render(**context, env=env) if is_template else source,
+        )

@@ -34,5 +34,9 @@ class Manifest:
             return cls()
 
     def text(self, generator: str) -> str:
-        body = {"format": FORMAT_VERSION, "generator": generator, "files": dict(sorted(self.files.items()))}
+        body = {
+            "format": FORMAT_VERSION,
+            "generator": generator,
+            "files": dict(sorted(self.files.items())),
+        }
         return json.dumps(body, indent=2, sort_keys=True) + "\n"

@@ -19,7 +19,10 @@ class FileExists(ShipspecError):
 
 def write_user_file(path: Path, text: str, *, force: bool = False) -> None:
     if path.exists() and not force:
-        raise FileExists(f"{path} already exists; nothing was written\n  hint: pass --force to replace it, or name another path with -o")
+        raise FileExists(
+            f"{path} already exists; nothing was written\n"
+            "  hint: pass --force to replace it, or name another path with -o"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

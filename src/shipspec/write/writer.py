@@ -38,7 +38,9 @@ class GenerationResult:
         return any(a != "unchanged" for a in self.actions.values())
 
 
-def write(files: FileSet, out_dir: Path, *, force: bool = False, check: bool = False) -> GenerationResult:
+def write(
+    files: FileSet, out_dir: Path, *, force: bool = False, check: bool = False
+) -> GenerationResult:
     out_dir = Path(out_dir)
     old = Manifest.read(out_dir)
     new = Manifest({path: digest(text) for path, text in files})
@@ -64,7 +66,11 @@ def write(files: FileSet, out_dir: Path, *, force: bool = False, check: bool = F
                 conflicts.append(path)
     if check:
         if result.changed:
-            raise StaleOutput(f"{result.actions[p]}: {p}" for p in result.actions if result.actions[p] != "unchanged")
+            raise StaleOutput(
+                f"{result.actions[p]}: {p}"
+                for p in result.actions
+                if result.actions[p] != "unchanged"
+            )
         return result
     if conflicts and not force:
         raise WriteConflict(conflicts)

@@ -28,11 +28,18 @@ class Target:
 TARGETS: dict[str, Target] = {}
 
 
-def target(name: str, *, folder: str | None = None, enabled: Callable[[DeploymentModel], bool] = lambda m: True) -> Callable[[Context], Context]:
-    """Register the decorated context function as target ``name`` (its docstring says what it writes)."""
+def target(
+    name: str,
+    *,
+    folder: str | None = None,
+    enabled: Callable[[DeploymentModel], bool] = lambda m: True,
+) -> Callable[[Context], Context]:
+    """Register the decorated context function as target ``name``; its docstring lists its files."""
 
     def register(context: Context) -> Context:
-        TARGETS[name] = Target(name, folder or name, enabled, context, (context.__doc__ or "").strip())
+        TARGETS[name] = Target(
+            name, folder or name, enabled, context, (context.__doc__ or "").strip()
+        )
         return context
 
     return register
