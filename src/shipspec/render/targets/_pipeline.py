@@ -26,10 +26,12 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
-DEFAULT_BRANCH = "main"  # GitHub has no "default branch" trigger filter; GitLab uses $CI_DEFAULT_BRANCH
+# GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
+DEFAULT_BRANCH = "main"
 TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
 TRIVY_IMAGE = "ghcr.io/aquasecurity/trivy:0.69.3"
-GITLEAKS_IMAGE = "ghcr.io/gitleaks/gitleaks:v8.30.1"  # the CLI: gitleaks-action needs a licence for orgs
+# The gitleaks CLI image rather than gitleaks-action, which needs a licence key for organisations.
+GITLEAKS_IMAGE = "ghcr.io/gitleaks/gitleaks:v8.30.1"
 SCAN_SEVERITY = "CRITICAL,HIGH"
 
 # A deploy's time budget: infrastructure changes (a first Multi-AZ RDS takes ~40 minutes),
@@ -83,7 +85,9 @@ def image_builds(model: DeploymentModel) -> list[ImageBuild]:
             service=s.name,
             repository=f"{model.app}/{s.name}",
             context=s.build_context,
-            dockerfile=posixpath.normpath(posixpath.join(s.build_context, s.dockerfile or "Dockerfile")),
+            dockerfile=posixpath.normpath(
+                posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
+            ),
         )
         for s in services
         if s.build_context
@@ -127,6 +131,12 @@ def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
     return stages
 
 
+def login_command(model: DeploymentModel) -> str:
+    """``pulumi login <state URL>``, or plain ``pulumi login`` (Pulumi Cloud, token from env)."""
+    backend = model.state_backend
+    return f"pulumi login {shlex.quote(backend)}" if backend else "pulumi login"
+
+
 def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
     """The values both CI templates read; see the module docstring for the reasons."""
     return {
@@ -134,7 +144,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "stages": deploy_stages(model),
         "approval_envs": [e.name for e in model.environments if e.approval_required],
         "check_command": f"shipspec generate {shlex.quote(model.spec_file)} --out . --check",
-        "login_command": " ".join(["pulumi login", *map(shlex.quote, filter(None, [model.state_backend]))]),
+        "login_command": login_command(model),
         "shipspec_requirement": f"shipspec=={__version__}",
         "pulumi_version": PULUMI_VERSION,
         "python_version": PYTHON_VERSION,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...plan.model import DeploymentModel
 from . import target
-from ._pipeline import pipeline_context
+from ._pipeline import DEFAULT_BRANCH, DeployStage, image_builds, pipeline_context
 
 # action → (repository, commit, release). Each commit was checked against the release tag.
 ACTIONS: dict[str, tuple[str, str, str]] = {
@@ -64,4 +64,15 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "uses": uses,
         "gh": expr,
         "runner": RUNNER,
+        # workflow_dispatch can start the deploy from any branch; every job refuses but this one.
+        "branch_guard": f"github.ref == 'refs/heads/{DEFAULT_BRANCH}'",
+        "deploy_needs": lambda stage: deploy_needs(model, stage),
     }
+
+
+def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
+    """The images (for the registry output), the previous environment (promotion order is a
+    chain of ``needs``) and, where a person must approve, the check that one can."""
+    needs = ["images"] if image_builds(model) else []
+    needs += [f"deploy-{stage.previous.name}"] if stage.previous else []
+    return needs + (["approval-check"] if stage.env.approval_required else [])

@@ -1,0 +1,61 @@
+"""GitLab CI target: ``.gitlab-ci.yml``, the same pipeline as the GitHub target in GitLab terms.
+
+Merge-request pipelines test, build and scan images (pushed nowhere but the layer cache),
+scan for secrets and IaC problems, check the generated files and preview each stack;
+default-branch pipelines push each image once to ECR and deploy in promotion order. Each
+deploy job has an ``environment``, a ``resource_group`` so two deploys of one environment
+never overlap, and ``when: manual`` where the handoff requires approval.
+
+AWS access is OIDC: a job that needs AWS asks GitLab for an ID token with audience
+``sts.amazonaws.com`` and hands it to the AWS SDK as a web-identity token file with the
+role in ``AWS_ROLE_ARN``. The SDK (the AWS CLI and Pulumi's AWS provider alike) then calls
+``sts:AssumeRoleWithWebIdentity`` itself and refreshes the credentials when they expire,
+which a long canary rollout needs; no key is ever exported into the job's environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...plan.model import DeploymentModel
+from . import target
+from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context
+from .pulumi import PULUMI_VERSION
+
+DOCKER_IMAGE = "docker:27-cli"
+DIND_IMAGE = "docker:27-dind"
+# Pulumi's own image: the CLI of the version the program is tested with, Python, git and curl.
+PULUMI_IMAGE = f"pulumi/pulumi-python:{PULUMI_VERSION}"
+PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
+# The test job's image, by the test command's first word: a GitLab job has only what its
+# image has (a GitHub runner has them all). Full Debian images, so make, git and gcc are there.
+TEST_IMAGES = {
+    **dict.fromkeys(["npm", "npx", "node", "yarn", "pnpm"], "node:22"),
+    "go": "golang:1.24",
+}
+
+
+@target("gitlab", enabled=lambda m: m.ci == "gitlab")
+def context(model: DeploymentModel) -> dict[str, Any]:
+    """.gitlab-ci.yml"""
+    return {
+        **pipeline_context(model),
+        "docker_image": DOCKER_IMAGE,
+        "dind_image": DIND_IMAGE,
+        "pulumi_image": PULUMI_IMAGE,
+        "python_image": PYTHON_IMAGE,
+        "test_image": image_for_tests(model.test_command),
+        "deploy_needs": lambda stage: deploy_needs(model, stage),
+    }
+
+
+def image_for_tests(command: str | None) -> str:
+    words = (command or "").split()
+    return TEST_IMAGES.get(words[0] if words else "", PYTHON_IMAGE)
+
+
+def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
+    """Every image's publish job (for ``$REGISTRY``, passed on as a dotenv artifact) and the
+    previous environment's deploy: promotion order is a chain of ``needs``."""
+    needs = [f"publish:{build.service}" for build in image_builds(model)]
+    return needs + ([f"deploy:{stage.previous.name}"] if stage.previous else [])
