@@ -2,7 +2,8 @@
 
 Each command calls the library, prints the result, and maps the error tree to exit
 codes: 0 ok, 1 invalid input or refused write, 2 usage, 3 stale output
-(``generate --check``). Any other exception is a bug and is reported as one.
+(``generate --check``), 4 policy violations (``check``). Any other exception is a bug
+and is reported as one.
 Heavy modules are imported inside the commands so ``shipspec --version`` starts fast.
 """
 
@@ -195,8 +196,34 @@ def preview(
         print(result.to_json())
         return
     from .console import print_preview
+    from .policy.command import preview_policy_line
 
     print_preview(result)
+    print(preview_policy_line(out_dir, result))
+
+
+@app.command()
+@reports_errors
+def check(
+    out_dir: Annotated[
+        Path, typer.Argument(help="The folder generate wrote (holding infra/).")
+    ] = Path("."),
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="One environment (default: all of them).")
+    ] = None,
+    policy: Annotated[
+        list[Path] | None,
+        typer.Option("--policy", "-p", help="An extra policy pack (YAML); repeat for more."),
+    ] = None,
+    json_out: JsonOpt = False,
+    sarif: Annotated[
+        bool, typer.Option("--sarif", help="SARIF 2.1.0 on stdout, for code scanning.")
+    ] = False,
+) -> None:
+    """Check the generated program against the policy packs; exit 4 when an error rule fails."""
+    from .policy.command import check_command
+
+    check_command(out_dir, env, policy, json_out, sarif)
 
 
 @app.command()

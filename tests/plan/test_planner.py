@@ -270,7 +270,13 @@ def test_only_web_services_have_load_balancer_alarms() -> None:
     [("[]", 14, 90), ("[soc2]", 14, 90), ("[pci-dss]", 365, 365), ("[hipaa, soc2]", 365, 365)],
 )
 def test_log_retention(compliance: str, dev_days: int, prod_days: int) -> None:
-    dev, prod = envs(extra=f"  security: {{compliance: {compliance}}}\n")
+    dev, prod = envs(
+        services="  web: {type: web, image: x:1, port: 80}\n",
+        extra=(
+            f"  security: {{compliance: {compliance}}}\n"
+            "observability: {alert_email: ops@example.com}\n"
+        ),
+    )
     assert (dev.log_retention_days, prod.log_retention_days) == (dev_days, prod_days)
     assert (dev.alarms_page, prod.alarms_page) == (False, True)
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import Diagnostic, SpecError
 from .checks import check_credentials, check_references
+from .compliance_checks import contradictions
 from .diagnostics import from_validation_error
 from .models import HandoffSpec
 from .yamlsource import MAX_BYTES, read_yaml
@@ -79,7 +80,12 @@ def loads(raw: bytes | str, file: str = "handoff.yaml") -> HandoffSpec:
                 )
             ]
         )
-    problems = document.problems + check_references(document) + check_credentials(document)
+    problems = (
+        document.problems
+        + check_references(document)
+        + check_credentials(document)
+        + contradictions(document)
+    )
     try:
         spec = HandoffSpec.model_validate(document.data)
     except ValidationError as error:

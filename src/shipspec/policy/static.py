@@ -1,0 +1,91 @@
+"""What the model alone says about each rule, for the generated compliance report.
+
+The report is rendered before any preview exists, so it can only be a static view:
+rules on the model (``model: datastore`` ...) are evaluated for real; rules on
+resources are marked ``n/a`` when the environment or the model rules them out (a
+production-only rule in dev, an RDS rule without a database) and ``check`` otherwise,
+meaning ``shipspec check`` verifies them on the generated program. That command's
+result is the authoritative status; this page says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..plan.model import DeploymentModel, EnvironmentPlan
+from .pack import Pack, Rule
+from .schemas import when_to_schema
+from .targets import model_targets, when_context
+from .validator import PolicyValidator
+
+Status = Literal["pass", "fail", "n/a", "check"]
+
+# Resource type prefixes → whether the environment has what creates them.
+_FEATURES = {
+    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb"),
+    "aws:docdb/": lambda env: _engines(env, "mongodb"),
+    "aws:mq/": lambda env: _engines(env, "rabbitmq"),
+    "aws:elasticache/": lambda env: _engines(env, "redis", "memcached"),
+    "aws:s3/": lambda env: any(d.engine == "s3" for d in env.datastores),
+    "aws:sqs/": lambda env: any(d.engine == "sqs" for d in env.datastores),
+    "aws:lb/": lambda env: bool(env.load_balancers),
+    "aws:wafv2/": lambda env: any(lb.waf for lb in env.load_balancers),
+    "aws:scheduler/": lambda env: any(s.kind == "job" for s in env.services),
+}
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    rule: Rule
+    statuses: tuple[tuple[str, Status], ...]  # (environment, status) in promotion order
+
+
+def static_statuses(model: DeploymentModel, packs: Sequence[Pack]) -> list[RuleStatus]:
+    return [
+        RuleStatus(rule, tuple((env.name, _status(model, env, rule)) for env in model.environments))
+        for pack in packs
+        for rule in pack.rules
+    ]
+
+
+def _status(model: DeploymentModel, env: EnvironmentPlan, rule: Rule) -> Status:
+    if rule.model is None:
+        return _resource_status(model, env, rule)
+    applicable = [t for t in model_targets(model, env, rule.model) if rule.applies(t.when_document)]
+    if not applicable:
+        return "n/a"
+    failed = any(rule.check(t.document, _NoGraph()) for t in applicable)
+    return "fail" if failed else "pass"
+
+
+def _resource_status(model: DeploymentModel, env: EnvironmentPlan, rule: Rule) -> Status:
+    environment = rule.when.get("environment")
+    if environment is not None:
+        scoped = PolicyValidator(when_to_schema({"environment": environment}))
+        if not scoped.validate({"environment": when_context(model, env)["environment"]}):
+            return "n/a"
+    present = [_feature(glob, env) for glob in rule.resources]
+    if not any(present):
+        return "n/a"
+    return "check"
+
+
+def _engines(env: EnvironmentPlan, *engines: str) -> bool:
+    return any(d.engine in engines for d in env.datastores)
+
+
+def _feature(glob: str, env: EnvironmentPlan) -> bool:
+    """Whether ``env`` has what creates resources of ``glob`` (unknown kinds: assume so)."""
+    for prefix, check in _FEATURES.items():
+        if glob.startswith(prefix):
+            return bool(check(env))
+    return True
+
+
+class _NoGraph:
+    """Model rules never ask about the resource graph."""
+
+    def public_load_balancer_group(self, group_id: object, root: dict[str, object]) -> bool:
+        return False

@@ -1,0 +1,74 @@
+"""Compliance target: ``docs/operations/compliance.md`` — each control, its rule, its status.
+
+Lists the rules of ``baseline`` and of every pack the spec's ``compliance`` list turns
+on, grouped by pack and ordered by control, with a status per environment computed
+from the model alone (:mod:`shipspec.policy.static`): pass/FAIL for decisions the
+plan made, n/a where a rule does not apply, and "check" where the generated program
+must be previewed (``shipspec check``, the authoritative status).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...plan.model import DeploymentModel
+from ...policy.pack import builtin_packs
+from ...policy.static import RuleStatus, static_statuses
+from . import target
+
+_SHOWN = {"pass": "pass", "fail": "**FAIL**", "n/a": "n/a", "check": "check"}
+_TITLES = {
+    "baseline": "Baseline: shipspec's secure defaults",
+    "pci-dss": "PCI DSS v4.0",
+    "hipaa": "HIPAA Security Rule",
+    "soc2": "SOC 2 Trust Services Criteria",
+}
+
+
+@target("compliance")
+def context(model: DeploymentModel) -> dict[str, Any]:
+    """docs/operations/compliance.md"""
+    packs = builtin_packs(["baseline", *model.compliance])
+    statuses = static_statuses(model, packs)
+    sections = []
+    for pack in packs:
+        rows = sorted((s for s in statuses if s.rule.pack == pack.name), key=_control_order)
+        sections.append(
+            {
+                "name": pack.name,
+                "title": _TITLES.get(pack.name, pack.name),
+                "description": pack.description,
+                "rows": [_row(s) for s in rows],
+            }
+        )
+    counts = {k: 0 for k in _SHOWN}
+    for status in statuses:
+        for _, value in status.statuses:
+            counts[value] += 1
+    return {
+        "compliance_sections": sections,
+        "compliance_envs": [e.name for e in model.environments],
+        "compliance_counts": counts,
+    }
+
+
+def _row(status: RuleStatus) -> dict[str, Any]:
+    rule = status.rule
+    return {
+        "control": rule.control or "-",
+        "rule": rule.qualified_id,
+        "description": rule.description.replace("|", "\\|"),
+        "checks": f"model: {rule.model}" if rule.model else "program",
+        "severity": rule.severity,
+        "statuses": [_SHOWN[value] for _, value in status.statuses],
+    }
+
+
+def _control_order(status: RuleStatus) -> tuple[Any, ...]:
+    """Natural order: "req 3.5.1" before "req 10.2.1", rules without a control last."""
+    control = status.rule.control or "~"
+    parts = tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", control) if p
+    )
+    return (parts, status.rule.id)

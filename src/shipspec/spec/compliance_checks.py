@@ -1,0 +1,140 @@
+"""Compliance contradictions: specs that declare a standard and then rule out meeting it.
+
+``compliance: [pci-dss]`` with ``waf: false`` and a public web service can never pass
+the ``pci-dss`` pack, so it is caught here, before anything is generated, with the
+line to change. Like the other cross-field checks these read the raw document
+defensively (pydantic reports wrong shapes) and apply the spec's own defaults.
+
+Which environments are production follows the planner's rule (``production:`` if set,
+else the name, else "the only environment"); the names are repeated here because the
+spec package must not import the planner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Diagnostic
+from .diagnostics import dotted
+from .yamlsource import Path, YamlDocument
+
+PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
+_HTTPS_STANDARDS = ("pci-dss", "hipaa")
+_ALERT_STANDARDS = ("pci-dss", "hipaa")
+_BACKUP_STANDARDS = ("hipaa", "soc2")
+_SQL = ("postgres", "mysql", "mariadb")
+_CODE = "compliance-contradiction"
+
+
+def contradictions(document: YamlDocument | Any) -> list[Diagnostic]:
+    """Every contradiction between ``requirements.security`` and the rest of the spec.
+
+    Takes the :class:`YamlDocument` the loader read (positions) or a validated
+    ``HandoffSpec`` (then the diagnostics name ``handoff.yaml`` without a line).
+    """
+    if not isinstance(document, YamlDocument):
+        data = document.model_dump(mode="json", by_alias=True, exclude_unset=False)
+        document = YamlDocument("handoff.yaml", data)
+    data = document.data if isinstance(document.data, dict) else {}
+    security = _mapping(_mapping(data.get("requirements")).get("security"))
+    standards = [s for s in _list(security.get("compliance")) if isinstance(s, str)]
+    classification = security.get("data_classification", "internal")
+    public_web = [
+        name
+        for name, service in _mapping(data.get("services")).items()
+        if _mapping(service).get("type") == "web" and _mapping(service).get("public") is True
+    ]
+    found: list[Diagnostic] = []
+    at = _Locator(document)
+    compliance_path: Path = ("requirements", "security", "compliance")
+
+    if "pci-dss" in standards and public_web and security.get("waf") is not True:
+        path = ("requirements", "security", "waf") if "waf" in security else compliance_path
+        found.append(
+            at(
+                path,
+                "pci-dss requires a web application firewall in front of public web services "
+                f"({', '.join(public_web)}), but `waf` is {_shown(security, 'waf')}",
+                "set `waf: true` (PCI DSS 4.0 req 6.4.2), or make the services `public: false`",
+            )
+        )
+    regulated = [s for s in standards if s in _HTTPS_STANDARDS]
+    if regulated and classification == "public":
+        found.append(
+            at(
+                ("requirements", "security", "data_classification"),
+                f"{' and '.join(regulated)} data cannot be classified `public`",
+                "use `confidential` or `restricted`",
+            )
+        )
+    https_reason = (
+        regulated[0] if regulated else ("restricted data" if classification == "restricted" else "")
+    )
+    if https_reason and public_web:
+        for name, env in _production(data):
+            if not _mapping(env).get("domain"):
+                found.append(
+                    at(
+                        ("environments", name),
+                        f"{https_reason} needs HTTPS for the public web services "
+                        f"({', '.join(public_web)}), but production environment `{name}` "
+                        "has no `domain`",
+                        f"add `domain:` to `{name}`: its certificate and HTTPS are generated",
+                        key=True,
+                    )
+                )
+    alerting = [s for s in standards if s in _ALERT_STANDARDS]
+    if alerting and not _mapping(data.get("observability")).get("alert_email"):
+        found.append(
+            at(
+                compliance_path,
+                f"{' and '.join(alerting)} needs alarms to reach a person, but "
+                "`observability.alert_email` is not set",
+                "add `observability: {alert_email: oncall@example.com}`",
+            )
+        )
+    backed_up = [s for s in standards if s in _BACKUP_STANDARDS]
+    if backed_up and _production(data):
+        for name, store in _mapping(data.get("datastores")).items():
+            store = _mapping(store)
+            if store.get("engine") in _SQL and store.get("backup_days") == 0:
+                found.append(
+                    at(
+                        ("datastores", name, "backup_days"),
+                        f"{' and '.join(backed_up)} needs database backups, "
+                        f"but `{name}` keeps none",
+                        "set `backup_days` to 7 or more (it applies to production)",
+                    )
+                )
+    return found
+
+
+class _Locator:
+    def __init__(self, document: YamlDocument) -> None:
+        self.document = document
+
+    def __call__(self, path: Path, message: str, hint: str, *, key: bool = False) -> Diagnostic:
+        line, column = self.document.position(path, key=key) if self.document.values else (0, 0)
+        return Diagnostic(self.document.file, line, column, dotted(path), message, hint, _CODE)
+
+
+def _production(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    environments = _mapping(data.get("environments"))
+    chosen = []
+    for name, env in environments.items():
+        flag = _mapping(env).get("production")
+        if flag is True or (flag is None and (name in PRODUCTION_NAMES or len(environments) == 1)):
+            chosen.append((name, env))
+    return chosen
+
+
+def _shown(section: dict[str, Any], key: str) -> str:
+    return "false" if key in section else "not set"
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
