@@ -14,6 +14,8 @@ from .fileset import FileSet
 from .targets import Target, load_builtin_targets
 
 MODEL_PATH = ".shipspec/model.json"
+# Caches that tools leave beside blueprint files; never part of the output.
+_BUILD_LEFTOVERS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 
 
 def render(
@@ -44,7 +46,7 @@ def _templates(target: Target, user: Path | None) -> list[str]:
             names.update(
                 p.relative_to(root).as_posix()
                 for p in folder.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+                if p.is_file() and not _BUILD_LEFTOVERS.intersection(p.parts) and p.suffix != ".pyc"
             )
     return sorted(names)
 
