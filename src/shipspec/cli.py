@@ -106,13 +106,11 @@ def validate(spec: SpecArg, json_out: JsonOpt = False) -> None:
             )
             raise typer.Exit(error.exit_code) from None
         raise
-    if json_out:
-        print(json.dumps({"valid": True, "problems": []}, indent=2))
-        return
-    print(
-        f"{spec} is valid: {len(loaded.services)} services, {len(loaded.datastores)} datastores, "
-        f"{len(loaded.environments)} environments ({', '.join(loaded.environments)})"
-    )
+    from .session.start import validation_summary
+
+    summary = validation_summary(spec, loaded)
+    print(json.dumps({"valid": True, "problems": []}, indent=2) if json_out else summary)
+    _record("validate", spec, summary)
 
 
 @app.command()
@@ -124,6 +122,10 @@ def plan(spec: SpecArg, env: EnvOpt = None, json_out: JsonOpt = False) -> None:
 
     model = plan_model(load(spec), spec_file=spec.name)
     envs = [model.environment(env)] if env else model.environments
+    decisions = sum(len(e.decisions) for e in model.environments)
+    _record(
+        "plan", spec, f"{model.app}: {len(model.environments)} environments, {decisions} decisions"
+    )
     if json_out:
         data = model.model_dump(mode="json")
         if env:
@@ -171,6 +173,13 @@ def generate(
     from .console import print_generation
 
     print_generation(result)
+    done = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}
+    _record(
+        "generate",
+        out_dir,
+        f"{out_dir}: {done['create']} created, {done['update']} updated, "
+        f"{done['delete']} deleted, {done['unchanged']} unchanged",
+    )
 
 
 @app.command()
@@ -192,14 +201,50 @@ def preview(
         print(run_live_preview(out_dir, env))
         return
     result = run_preview(out_dir, env)
+    counts = result.summary()
+    summary = (
+        f"{result.project}/{result.environment}: {counts['total']} resources "
+        f"({counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete)"
+    )
     if json_out:
         print(result.to_json())
-        return
-    from .console import print_preview
-    from .policy.command import preview_policy_line
+    else:
+        from .console import print_preview
+        from .policy.command import preview_policy_line
 
-    print_preview(result)
-    print(preview_policy_line(out_dir, result))
+        print_preview(result)
+        cost = _cost_line(out_dir, result.environment)
+        if cost:
+            print(cost)
+        print(preview_policy_line(out_dir, result))
+    _record("preview", out_dir, summary, environment=result.environment)
+    _exit_now()
+
+
+def _cost_line(out_dir: Path, env: str) -> str | None:
+    """The previewed environment's monthly estimate, from the model generate saved."""
+    from .cost import cost_line
+    from .model_io import ModelMissing, read_model
+
+    try:
+        return cost_line(read_model(out_dir), env)
+    except (ModelMissing, KeyError):
+        return None
+
+
+def _exit_now() -> None:
+    """End a preview process without the interpreter's teardown of Pulumi's object graph.
+
+    The output is flushed first; skipping the teardown saves most of a second after a
+    preview that built many resources, and there is nothing left to clean up. Only the
+    real ``shipspec`` process does this, never a caller that invoked the app in-process.
+    """
+    if not _OWN_PROCESS:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.command()
@@ -224,6 +269,9 @@ def check(
     from .policy.command import check_command
 
     check_command(out_dir, env, policy, json_out, sarif)
+    _record(
+        "check", out_dir, f"policy checks passed ({env or 'all environments'})", environment=env
+    )
 
 
 @app.command()
@@ -343,9 +391,122 @@ def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
     print(f"wrote {out}; next: `shipspec plan {out}`")
 
 
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is acting (default: $SHIPSPEC_ACTOR, else the login name)."),
+]
+session_app = typer.Typer(
+    name="session",
+    help="Track the deployment protocol in .ai_context/framework_progress.md.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(session_app)
+
+
+def _record(command: str, subject: Path, summary: str, environment: str | None = None) -> None:
+    """Give a started deployment session this command's evidence; never fails the command."""
+    from .session import record_success
+
+    for item in record_success(command, subject, summary, environment=environment):
+        _err(f"session: recorded {item}")
+
+
+@session_app.command("start")
+@reports_errors
+def session_start(
+    spec: Annotated[Path, typer.Argument(help="The handoff spec.")] = Path("handoff.yaml"),
+    by: ByOpt = None,
+) -> None:
+    """Step 1: check the handoff (valid, Phase 6 complete and approved); open a session."""
+    from .session import start_session
+    from .session.status import status_lines
+
+    status = start_session(spec, cwd=Path.cwd(), actor=by)
+    print(f"session {status.session.number} started in {status.path}")
+    print("\n".join(status_lines(status)))
+
+
+@session_app.command("status")
+@reports_errors
+def session_status_command(json_out: JsonOpt = False) -> None:
+    """The checklist: each step done, pending or blocked, with its evidence."""
+    from .session import session_status
+    from .session.status import status_lines
+
+    status = session_status(cwd=Path.cwd())
+    if json_out:
+        print(json.dumps(status.as_dict(), indent=2))
+        return
+    print("\n".join(status_lines(status)))
+
+
+@session_app.command("mark")
+@reports_errors
+def session_mark(
+    step: Annotated[str, typer.Argument(help="The step, e.g. production-deployed.")],
+    evidence: Annotated[str, typer.Option("--evidence", help="What shows it is done.")],
+    override: Annotated[
+        bool, typer.Option("--override", help="Mark a step a command normally proves.")
+    ] = False,
+    by: ByOpt = None,
+) -> None:
+    """Record a step only a person can confirm, with the evidence they give."""
+    from .session import mark_step
+
+    status = mark_step(step, evidence, cwd=Path.cwd(), actor=by, override=override)
+    left = status.missing
+    print(f"marked {step}; {len(left)} steps missing before `shipspec session end`")
+
+
+@session_app.command("end")
+@reports_errors
+def session_end(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The output folder (default: generate's).")
+    ] = None,
+    blueprints: Annotated[
+        Path | None, typer.Option("--blueprints", help="The template overrides generate used.")
+    ] = None,
+    by: ByOpt = None,
+) -> None:
+    """Refuse until every step has evidence; then hand over: Phase 8 ready, audit trail."""
+    from functools import partial
+
+    from .session import check_operations_package, end_session
+
+    check = partial(check_operations_package, blueprints=blueprints)
+    status = end_session(cwd=Path.cwd(), check_package=check, out=out, actor=by)
+    package = status.session.evidence["handoff-package-written"].summary
+    print(f"session {status.session.number} ended: Phase 7 complete, Phase 8 ready\n{package}")
+
+
+@app.command()
+@reports_errors
+def doctor(
+    out_dir: Annotated[Path, typer.Argument(help="The folder generate wrote.")] = Path("."),
+    env: EnvOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check this machine can deploy: Pulumi CLI, AWS credentials, stack configs, CI, state."""
+    from .doctor import run_doctor
+
+    report = run_doctor(out_dir, env)
+    print(json.dumps(report.as_dict(), indent=2) if json_out else "\n".join(report.lines()))
+    if not report.ok:
+        raise typer.Exit(1)
+    _record("doctor", out_dir, report.summary())
+
+
 def _relative(spec: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(spec.resolve(), out_dir.resolve())).as_posix()
 
 
+_OWN_PROCESS = False
+
+
 def main() -> None:
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     app()

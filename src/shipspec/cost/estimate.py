@@ -1,0 +1,288 @@
+"""``estimate(model, env) -> CostEstimate``: a monthly bill per environment, line by line.
+
+Reads only the deployment model (what is provisioned) and the dated price table; the
+traffic and data volumes it cannot know come from :class:`~.usage.Usage`, and both
+the prices' date and the assumptions travel with the result so the handoff document can
+print them. Every line says how its quantity was reached, so a reviewer can check the
+arithmetic by hand (the tests do exactly that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..plan.model import DeploymentModel, EnvironmentPlan
+from .prices import PriceTable, RegionPrices, load_prices
+from .usage import Usage, num, runs_per_month
+
+HANDOFF_DOC = "docs/operations/handoff.md"
+_MIB_PER_GB = Decimal(1024)
+
+
+@dataclass(frozen=True)
+class LineItem:
+    component: str  # "Fargate vCPU", "NAT gateway", ...
+    resource: str  # what in the model it prices: "web", "public", "db", "network"
+    quantity: Decimal
+    price_key: str
+    unit: str
+    unit_price: Decimal
+    verified: bool
+    detail: str  # how the quantity was reached
+
+    @property
+    def monthly(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    environment: str
+    region: str  # the region whose prices were used
+    requested_region: str
+    as_of: str
+    retrieved: str
+    items: list[LineItem]
+    headroom: Decimal  # what running every service at max_count would add
+    notes: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.monthly for i in self.items), Decimal(0))
+
+    @property
+    def unverified(self) -> list[LineItem]:
+        return [i for i in self.items if not i.verified]
+
+
+def money(amount: Decimal, cents: bool = True) -> str:
+    """``Decimal("1234.5")`` → ``$1,234.50`` (or ``$1,235`` without cents), rounded half up."""
+    step = Decimal("0.01") if cents else Decimal(1)
+    value = amount.quantize(step, rounding=ROUND_HALF_UP)
+    return f"${value:,.2f}" if cents else f"${value:,.0f}"
+
+
+def estimate(
+    model: DeploymentModel,
+    env: EnvironmentPlan | str | None = None,
+    *,
+    prices: PriceTable | None = None,
+    usage: Usage | None = None,
+) -> CostEstimate:
+    """The monthly estimate of ``env`` (default: the production environment)."""
+    plan = _environment(model, env)
+    table = prices or load_prices()
+    region = table.for_region(model.region)
+    builder = _Builder(model, plan, region, usage or Usage(), Decimal(table.hours_per_month))
+    builder.build()
+    notes = builder.notes
+    if region.substituted:
+        notes.insert(0, f"no prices for {model.region} in the table: priced at {region.region}")
+    return CostEstimate(
+        environment=plan.name,
+        region=region.region,
+        requested_region=model.region,
+        as_of=table.as_of,
+        retrieved=table.retrieved,
+        items=builder.items,
+        headroom=builder.headroom,
+        notes=notes,
+        assumptions=builder.usage.statements(),
+    )
+
+
+def cost_line(model: DeploymentModel, env: EnvironmentPlan | str | None = None) -> str:
+    """One line for ``shipspec preview``: the environment's total and where the detail is."""
+    result = estimate(model, env)
+    where = result.region
+    if result.region != result.requested_region:
+        where = f"{result.region} rates for {result.requested_region}"
+    return (
+        f"Estimated cost: {money(result.total, cents=False)}/month "
+        f"(prices of {result.as_of}, {where}; see {HANDOFF_DOC})"
+    )
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"
+
+
+def _environment(model: DeploymentModel, env: EnvironmentPlan | str | None) -> EnvironmentPlan:
+    if env is None:
+        return model.production
+    return model.environment(env) if isinstance(env, str) else env
+
+
+class _Builder:
+    def __init__(
+        self,
+        model: DeploymentModel,
+        env: EnvironmentPlan,
+        region: RegionPrices,
+        usage: Usage,
+        hours: Decimal,
+    ) -> None:
+        self.model, self.env, self.region, self.usage, self.hours = model, env, region, usage, hours
+        self.items: list[LineItem] = []
+        self.notes: list[str] = []
+        self.headroom = Decimal(0)
+
+    def add(self, component: str, resource: str, quantity: Decimal, key: str, detail: str) -> None:
+        if not self.region.has(key):
+            self.notes.append(f"{component} of {resource}: no price for {key!r}; not included")
+            return
+        price = self.region.get(key)
+        self.items.append(
+            LineItem(
+                component, resource, quantity, key, price.unit, price.usd, price.verified, detail
+            )
+        )
+
+    def build(self) -> None:
+        self._compute()
+        self._load_balancers()
+        self._network()
+        self._datastores()
+        tasks = sum(s.desired_count for s in self.env.services if s.kind != "job")
+        if tasks:
+            gb = tasks * self.usage.log_gb_per_task
+            self.add(
+                "CloudWatch Logs",
+                "services",
+                gb,
+                "logs_gb",
+                f"{_tasks(tasks)} × {num(self.usage.log_gb_per_task)} GB",
+            )
+
+    def _compute(self) -> None:
+        vcpu_hour = self.region.usd("fargate_vcpu_hour")
+        gb_hour = self.region.usd("fargate_gb_hour")
+        for s in self.env.services:
+            vcpu, gb = Decimal(s.cpu) / 1024, Decimal(s.memory) / _MIB_PER_GB
+            if s.kind == "job":
+                runs, exact = runs_per_month(s.schedule or "")
+                if not exact:
+                    self.notes.append(f"{s.name}: schedule {s.schedule} priced as one run a day")
+                hours = runs * self.usage.job_minutes_per_run / 60
+                how = f"{runs:.1f} runs × {num(self.usage.job_minutes_per_run)} min"
+            else:
+                hours = s.desired_count * self.hours
+                how = f"{_tasks(s.desired_count)} × {num(self.hours)} h"
+                extra = (s.max_count - s.desired_count) * self.hours
+                self.headroom += extra * (vcpu * vcpu_hour + gb * gb_hour)
+            self.add(
+                "Fargate vCPU",
+                s.name,
+                hours * vcpu,
+                "fargate_vcpu_hour",
+                f"{how} × {num(vcpu)} vCPU",
+            )
+            self.add(
+                "Fargate memory", s.name, hours * gb, "fargate_gb_hour", f"{how} × {num(gb)} GB"
+            )
+
+    def _average_rps(self) -> Decimal | None:
+        if not self.env.production or self.model.peak_rps is None:
+            return None
+        return Decimal(str(self.model.peak_rps)) * self.usage.average_share_of_peak
+
+    def _load_balancers(self) -> None:
+        rps = self._average_rps()
+        for lb in self.env.load_balancers:
+            self.add("Load balancer", lb.name, self.hours, "alb_hour", f"{num(self.hours)} h")
+            if rps is not None and lb.internet_facing:
+                lcu = max(Decimal(1), rps / self.usage.requests_per_lcu_second)
+                how = f"{num(rps)} req/s average ÷ {num(self.usage.requests_per_lcu_second)}"
+            else:
+                lcu, how = self.usage.non_production_lcu, "assumed"
+            self.add(
+                "Load balancer LCU",
+                lb.name,
+                lcu * self.hours,
+                "alb_lcu_hour",
+                f"{lcu:.2f} LCU ({how}) × {num(self.hours)} h",
+            )
+            if lb.waf:
+                self._waf(lb.name, rps if lb.internet_facing else None)
+
+    def _waf(self, name: str, rps: Decimal | None) -> None:
+        self.add("WAF web ACL", name, Decimal(1), "waf_acl_month", "1 web ACL")
+        rules = Decimal(self.usage.waf_rules)
+        self.add("WAF rules", name, rules, "waf_rule_month", f"{rules} rules")
+        if rps is None:
+            million, how = self.usage.non_production_requests_million, "assumed"
+        else:
+            million = rps * self.hours * 3600 / Decimal(1_000_000)
+            how = f"{num(rps)} req/s × {num(self.hours)} h"
+        self.add("WAF requests", name, million, "waf_million", f"{million:.1f} million ({how})")
+
+    def _network(self) -> None:
+        net = self.env.network
+        if net.nat_gateway_count:
+            count = net.nat_gateway_count
+            self.add(
+                "NAT gateway",
+                "network",
+                count * self.hours,
+                "nat_hour",
+                f"{count} × {num(self.hours)} h",
+            )
+            gb = (
+                self.usage.nat_gb_production
+                if self.env.production
+                else (self.usage.nat_gb_non_production)
+            )
+            self.add("NAT data", "network", gb, "nat_gb", f"{num(gb)} GB")
+        if net.interface_endpoints:
+            count = len(net.interface_endpoints)
+            self.add(
+                "Interface endpoints",
+                "network",
+                count * net.az_count * self.hours,
+                "endpoint_az_hour",
+                f"{count} endpoints × {net.az_count} AZs × {num(self.hours)} h",
+            )
+            gb = count * self.usage.endpoint_gb
+            self.add("Interface endpoint data", "network", gb, "endpoint_gb", f"{num(gb)} GB")
+
+    def _datastores(self) -> None:
+        prod = self.env.production
+        for d in self.env.datastores:
+            if d.engine in ("postgres", "mysql", "mariadb"):
+                if d.engine != "postgres":
+                    self.notes.append(f"{d.name}: {d.engine} priced at the table's PostgreSQL rate")
+                kind = "rds-multi-az" if d.multi_az else "rds"
+                az = "Multi-AZ" if d.multi_az else "Single-AZ"
+                self.add(
+                    "RDS instance",
+                    d.name,
+                    self.hours,
+                    f"{kind}:{d.instance_class}",
+                    f"{d.instance_class} {az} × {num(self.hours)} h",
+                )
+                key = "rds_gp3_multi_az_gb_month" if d.multi_az else "rds_gp3_gb_month"
+                gb = Decimal(d.storage_gb or 0)
+                self.add("RDS storage", d.name, gb, key, f"{num(gb)} GB gp3 {az}")
+            elif d.engine in ("redis", "memcached"):
+                nodes = 1 + d.replicas if d.engine == "redis" else max(d.nodes, 1)
+                self.add(
+                    "ElastiCache",
+                    d.name,
+                    nodes * self.hours,
+                    f"elasticache:{d.instance_class}",
+                    f"{nodes} × {d.instance_class} × {num(self.hours)} h",
+                )
+            elif d.engine == "s3":
+                gb = self.usage.s3_gb_production if prod else self.usage.s3_gb_non_production
+                self.add("S3 storage", d.name, gb, "s3_gb_month", f"{num(gb)} GB")
+            elif d.engine == "sqs":
+                million = (
+                    self.usage.sqs_million_production
+                    if prod
+                    else self.usage.sqs_million_non_production
+                )
+                self.add("SQS requests", d.name, million, "sqs_million", f"{num(million)} million")
+            else:
+                self.notes.append(f"{d.name}: {d.engine} is not in the price table; not included")

@@ -1,0 +1,132 @@
+"""The usage a cost estimate assumes where the model cannot know it: traffic, data, logs.
+
+The model fixes what is provisioned (task sizes and counts, instance classes, NAT
+gateways); what flows through it is a guess, and a guess belongs in the open. Each
+assumption here is printed beside the estimate it shaped, so a reader can redo the
+arithmetic with their own numbers (or pass a different :class:`Usage`).
+
+Scheduled jobs are priced per run: :func:`runs_per_month` reads EventBridge ``rate()``
+and the common ``cron()`` shapes exactly, and falls back to one run a day for the
+rest (``L``, ``W`` and ``#`` days), saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+DAYS_PER_MONTH = Decimal("30.4167")  # 730 hours / 24
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.*)\)$")
+_PER_DAY = {"minute": Decimal(1440), "hour": Decimal(24), "day": Decimal(1)}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the estimate assumes; every field is stated in the handoff document."""
+
+    average_share_of_peak: Decimal = Decimal("0.3")  # production traffic, of peak_rps
+    requests_per_lcu_second: Decimal = Decimal(25)  # an LCU: 25 new connections a second
+    non_production_lcu: Decimal = Decimal(1)
+    non_production_requests_million: Decimal = Decimal(1)  # WAF-inspected, per month
+    nat_gb_production: Decimal = Decimal(100)
+    nat_gb_non_production: Decimal = Decimal(20)
+    endpoint_gb: Decimal = Decimal(10)  # per interface endpoint, per month
+    s3_gb_production: Decimal = Decimal(50)
+    s3_gb_non_production: Decimal = Decimal(5)
+    sqs_million_production: Decimal = Decimal(10)
+    sqs_million_non_production: Decimal = Decimal(1)
+    log_gb_per_task: Decimal = Decimal(1)  # per running task, per month
+    job_minutes_per_run: Decimal = Decimal(15)
+    waf_rules: int = 3  # the generated web ACL: a rate limit and two managed rule groups
+
+    def statements(self) -> list[str]:
+        """The assumptions as sentences, in the order the estimate uses them."""
+        share = f"{num(self.average_share_of_peak * 100)}%"
+        return [
+            "services run at their planned desired count all month (730 hours); scaling up "
+            "to max_count costs the difference shown as headroom",
+            f"scheduled jobs run {num(self.job_minutes_per_run)} minutes per run",
+            f"production traffic averages {share} of requirements.performance.peak_rps; one "
+            f"new connection per request, so one LCU per {num(self.requests_per_lcu_second)} "
+            "requests a second (the dimension that dominates for small responses); internal "
+            f"load balancers and non-production ones use {num(self.non_production_lcu)} LCU",
+            f"WAF inspects every production request and {num(self.non_production_requests_million)}"
+            f" million a month elsewhere; the web ACL has {self.waf_rules} rules",
+            f"NAT gateways process {num(self.nat_gb_production)} GB a month in production and "
+            f"{num(self.nat_gb_non_production)} GB elsewhere; each interface endpoint "
+            f"{num(self.endpoint_gb)} GB",
+            f"each bucket stores {num(self.s3_gb_production)} GB in production and "
+            f"{num(self.s3_gb_non_production)} GB elsewhere; requests are not priced",
+            f"each queue serves {num(self.sqs_million_production)} million requests a month in "
+            f"production and {num(self.sqs_million_non_production)} million elsewhere (no free "
+            "tier)",
+            f"each running task writes {num(self.log_gb_per_task)} GB of logs a month",
+            "RDS backups stay within the free allowance (the database's size); ElastiCache "
+            "snapshots, data transfer out, Route 53, Secrets Manager, KMS, ECR and CloudWatch "
+            "alarms and dashboards are not included",
+        ]
+
+
+def num(value: Decimal | float) -> str:
+    """``Decimal("730.00")`` → ``730``, ``99.9`` → ``99.9``: a quantity as people write it."""
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return format(exact.normalize(), "f")
+
+
+def runs_per_month(schedule: str) -> tuple[Decimal, bool]:
+    """``(runs, exact)``: how often an EventBridge schedule fires in an average month."""
+    rate = _RATE.match(schedule.strip())
+    if rate:
+        count, unit = Decimal(rate.group(1)), rate.group(2).rstrip("s")
+        return _PER_DAY[unit] / count * DAYS_PER_MONTH, True
+    cron = _CRON.match(schedule.strip())
+    fields = cron.group(1).split() if cron else []
+    if len(fields) != 6:
+        return DAYS_PER_MONTH, False
+    minutes, hours, day_of_month, month, day_of_week, _year = fields
+    if any(c in day_of_month for c in "LW") or any(c in day_of_week for c in "L#"):
+        return DAYS_PER_MONTH, False  # last, nearest-weekday and nth days: approximated
+    per_day = _count(minutes, 0, 59) * _count(hours, 0, 23)
+    if day_of_month not in ("*", "?"):
+        days = Decimal(_count(day_of_month, 1, 31))
+    elif day_of_week not in ("*", "?"):
+        days = Decimal(_count(day_of_week, 1, 7, _WEEKDAYS)) * DAYS_PER_MONTH / Decimal(7)
+    else:
+        days = DAYS_PER_MONTH
+    months = Decimal(12) if month in ("*", "?") else Decimal(_count(month, 1, 12, _MONTHS))
+    return per_day * days * months / Decimal(12), True
+
+
+_WEEKDAYS = {d: i + 1 for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+    )
+}
+
+
+def _count(field: str, low: int, high: int, names: dict[str, int] | None = None) -> int:
+    """How many values a cron field selects: ``*``, ``a-b``, ``a,b``, ``*/n``, ``a/n``."""
+    values: set[int] = set()
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in ("*", "?"):
+            start, stop = low, high
+        elif "-" in part:
+            first, last = part.split("-", 1)
+            start, stop = _value(first, names), _value(last, names)
+        else:
+            start = _value(part, names)
+            stop = high if step > 1 else start
+        values.update(range(start, stop + 1, step))
+    return len(values)
+
+
+def _value(text: str, names: dict[str, int] | None) -> int:
+    return names[text.upper()] if names and text.upper() in names else int(text)

@@ -1,0 +1,253 @@
+"""``shipspec doctor``: is this machine ready to deploy what ``generate`` wrote?
+
+Step 3 of the protocol (deployment environment preparation). Each check is real: the
+Pulumi CLI is run, AWS is asked who the credentials belong to (STS GetCallerIdentity),
+the S3 state bucket is asked for (HeadBucket). boto3 honours ``AWS_ENDPOINT_URL``, which
+is how the tests point it at a local moto server instead of AWS. Every check passes,
+fails with the fix to apply, or is skipped with the reason; the command exits non-zero
+on any failure. Checks that need the generated output are skipped without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import ShipspecError
+
+if TYPE_CHECKING:
+    from .plan.model import DeploymentModel
+
+Status = Literal["pass", "fail", "skip"]
+TIMEOUT = 10.0
+_CREDENTIALS_FIX = (
+    "configure credentials: `aws configure sso` and AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY; in CI, the OIDC role step of the generated pipeline"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class DoctorReport:
+    out_dir: Path
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def summary(self) -> str:
+        """One line: the session's evidence when every check passed."""
+        passed = [f"{c.name} ({c.detail})" for c in self.checks if c.status == "pass"]
+        failed = [c.name for c in self.checks if c.status == "fail"]
+        head = f"{len(passed)} passed" + (f", {len(failed)} failed" if failed else "")
+        return f"doctor {self.out_dir}: {head}: " + "; ".join(passed + failed)
+
+    def lines(self) -> list[str]:
+        marks = {"pass": "ok  ", "fail": "FAIL", "skip": "skip"}
+        out = []
+        for c in self.checks:
+            out.append(f"{marks[c.status]} {c.name}: {c.detail}")
+            if c.fix:
+                out.append(f"     fix: {c.fix}")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "out_dir": str(self.out_dir),
+            "ok": self.ok,
+            "checks": [
+                {"name": c.name, "status": c.status, "detail": c.detail, "fix": c.fix}
+                for c in self.checks
+            ],
+        }
+
+
+def run_doctor(out_dir: Path, env: str | None = None, *, pulumi: str = "pulumi") -> DoctorReport:
+    """Run every check for the output in ``out_dir`` (one environment with ``env``)."""
+    from .model_io import read_model
+
+    report = DoctorReport(Path(out_dir))
+    model: DeploymentModel | None = None
+    try:
+        model = read_model(Path(out_dir))
+    except ShipspecError as error:
+        message, _, hint = str(error).partition("\n  hint: ")
+        report.checks.append(Check("generated-output", "fail", message, hint))
+    else:
+        names = ", ".join(e.name for e in model.environments)
+        report.checks.append(Check("generated-output", "pass", f"{model.app}: {names}"))
+    report.checks.append(_pulumi(pulumi))
+    region = model.region if model else os.environ.get("AWS_REGION") or "us-east-1"
+    report.checks.append(_credentials(region))
+    if model is None:
+        why = "needs the generated output"
+        report.checks += [Check(n, "skip", why) for n in ("stack-config", "ci-files", "state")]
+        return report
+    report.checks += _stack_configs(Path(out_dir), model, env)
+    report.checks.append(_ci_files(Path(out_dir), model))
+    report.checks.append(_state_backend(model.state_backend, region))
+    return report
+
+
+def _pulumi(executable: str) -> Check:
+    found = shutil.which(executable)
+    fix = (
+        "install the Pulumi CLI: `curl -fsSL https://get.pulumi.com | sh` (pulumi.com/docs/install)"
+    )
+    if found is None:
+        return Check("pulumi-cli", "fail", f"`{executable}` is not on the PATH", fix)
+    try:
+        result = subprocess.run(
+            [found, "version"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+            env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Check("pulumi-cli", "fail", f"`{found} version` did not run: {error}", fix)
+    if result.returncode != 0:
+        return Check("pulumi-cli", "fail", f"`{found} version` exited {result.returncode}", fix)
+    return Check("pulumi-cli", "pass", result.stdout.strip() or found)
+
+
+def _client(service: str, region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=5, read_timeout=TIMEOUT, retries={"max_attempts": 1})
+    return boto3.session.Session(region_name=region).client(service, config=config)
+
+
+def _aws_failure(name: str, error: Exception, what: str) -> Check:
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return Check(name, "fail", "no usable AWS credentials found", _CREDENTIALS_FIX)
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "error")
+        return Check(name, "fail", f"{what}: AWS answered {code}", _CREDENTIALS_FIX)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "AWS")
+    if isinstance(error, EndpointConnectionError):
+        return Check(
+            name,
+            "fail",
+            f"cannot reach {endpoint}: {error}",
+            "check the network or proxy, and AWS_ENDPOINT_URL if it is set",
+        )
+    return Check(
+        name,
+        "fail",
+        f"{what}: {type(error).__name__}: {error}",
+        "check the network, the region and AWS_ENDPOINT_URL",
+    )
+
+
+def _credentials(region: str) -> Check:
+    try:
+        identity = _client("sts", region).get_caller_identity()
+    except ImportError:
+        return Check("aws-credentials", "fail", "boto3 is not installed", "pip install boto3")
+    except Exception as error:
+        return _aws_failure("aws-credentials", error, "GetCallerIdentity failed")
+    return Check("aws-credentials", "pass", f"account {identity['Account']} as {identity['Arn']}")
+
+
+def _stack_configs(out_dir: Path, model: Any, env: str | None) -> list[Check]:
+    names = [e.name for e in model.environments]
+    if env is not None and env not in names:
+        return [
+            Check(
+                f"stack-config:{env}",
+                "fail",
+                f"no environment {env!r} in the model",
+                f"pick one of: {', '.join(names)}",
+            )
+        ]
+    infra = out_dir / "infra" if (out_dir / "infra").is_dir() else out_dir
+    checks = []
+    for name in [env] if env else names:
+        path = infra / f"Pulumi.{name}.yaml"
+        if path.is_file():
+            checks.append(Check(f"stack-config:{name}", "pass", str(path)))
+        else:
+            checks.append(
+                Check(
+                    f"stack-config:{name}",
+                    "fail",
+                    f"{path} is missing",
+                    f"run `shipspec generate {model.spec_file} -o {out_dir}`",
+                )
+            )
+    return checks
+
+
+def _ci_files(out_dir: Path, model: Any) -> Check:
+    from .render.renderer import render
+
+    expected = sorted(p for p, _ in render(model, only=[model.ci]) if not p.startswith(".shipspec"))
+    missing = [p for p in expected if not (out_dir / p).is_file()]
+    if missing:
+        return Check(
+            "ci-files",
+            "fail",
+            f"missing {', '.join(missing)}",
+            f"run `shipspec generate {model.spec_file} -o {out_dir}` and commit them",
+        )
+    return Check("ci-files", "pass", f"{model.ci}: {', '.join(expected) or 'none'}")
+
+
+def _state_backend(url: str | None, region: str) -> Check:
+    if url is None:
+        return Check("state", "skip", "Pulumi Cloud: `pulumi login` checks the access token")
+    if url.startswith("file://"):
+        folder = Path(url.removeprefix("file://"))
+        if folder.is_dir():
+            return Check("state", "pass", f"{folder} exists")
+        return Check("state", "fail", f"{folder} does not exist", f"mkdir -p {folder}")
+    if not url.startswith("s3://"):
+        return Check("state", "skip", f"{url}: only s3:// and file:// backends are checked")
+    bucket = url.removeprefix("s3://").split("/", 1)[0]
+    try:
+        _client("s3", region).head_bucket(Bucket=bucket)
+    except ImportError:
+        return Check("state", "fail", "boto3 is not installed", "pip install boto3")
+    except Exception as error:
+        from botocore.exceptions import ClientError
+
+        code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else ""
+        if code in ("404", "NoSuchBucket"):
+            return Check(
+                "state",
+                "fail",
+                f"bucket {bucket} does not exist",
+                f"create it: `aws s3 mb s3://{bucket} --region {region}` (versioning on), "
+                "or fix `cloud.state` in the handoff",
+            )
+        if code in ("403", "AccessDenied"):
+            return Check(
+                "state",
+                "fail",
+                f"no access to bucket {bucket}",
+                "grant s3:ListBucket, s3:GetObject and s3:PutObject on it",
+            )
+        return _aws_failure("state", error, f"HeadBucket {bucket} failed")
+    return Check("state", "pass", f"s3 bucket {bucket} is reachable")

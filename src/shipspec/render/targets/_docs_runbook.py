@@ -1,0 +1,266 @@
+"""The runbook's alarm sections: one per anchor the alarms link to, with what to do.
+
+Every CloudWatch alarm in the model carries ``runbook = docs/operations/runbook.md#alarm-<check>``
+(and each SLO ``#slo-<name>``); :func:`sections` turns the alarms of every environment into
+one section per anchor, so no link in an alarm, a Prometheus rule or the dashboard can
+dangle. What an alarm means and how to act on it depends on what it watches (CPU on an
+ECS service is not CPU on RDS), so the guidance is keyed by kind and check; an alarm
+kind without guidance still gets its section, built from the alarm's own reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...plan.model import DeploymentModel
+
+_DESCRIBE = (
+    "`aws cloudwatch describe-alarms --alarm-names <alarm> --query 'MetricAlarms[0].StateReason'`"
+)
+
+
+@dataclass(frozen=True)
+class Guide:
+    title: str
+    meaning: str
+    check: tuple[str, ...]
+    mitigate: tuple[str, ...]
+
+
+_SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest first"
+GUIDES: dict[str, Guide] = {
+    "service:5xx-ratio": Guide(
+        "5xx responses",
+        "Users are getting server errors right now: the share of 5xx responses passed the "
+        "fast-burn rate of the availability SLO. It is also a rollback alarm: during a "
+        "deployment ECS rolls back on its own.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            f"{_SERVICE_LOGS}: the first stack trace",
+            "did a deployment just start? `aws ecs list-service-deployments --cluster $CLUSTER "
+            "--service $SERVICE`",
+        ),
+        (
+            "a deployment in progress: let the automatic rollback finish, or stop it now with "
+            "`aws ecs stop-service-deployment --service-deployment-arn <arn> --stop-type ROLLBACK`",
+            "a bad release already finished: roll back (see Rollback above)",
+            "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
+    "service:latency-p99": Guide(
+        "p99 latency",
+        "The slowest 1% of requests take longer than the latency the handoff promises. A "
+        "rollback alarm during deployments; a ticket otherwise (the latency SLO's burn rate "
+        "pages).",
+        (
+            f"{_DESCRIBE}",
+            "CPU and memory of the service (its `cpu` and `memory` alarms)",
+            "database CPU and connections; cache evictions",
+        ),
+        (
+            "saturated: scale out (see Scaling above)",
+            "slow queries: find them with Performance Insights or `pg_stat_statements`",
+            "a release made it slower: roll back",
+        ),
+    ),
+    "service:unhealthy-hosts": Guide(
+        "unhealthy targets",
+        "A task fails the load balancer's health check; the load balancer routes around it.",
+        (
+            "`aws elbv2 describe-target-health --target-group-arn <arn>`: the reason per target",
+            f"{_SERVICE_LOGS}: startup errors, the health path's answer",
+        ),
+        (
+            "a task that cannot start: fix its config or secret and redeploy",
+            "health checks too strict for startup: raise `health.grace_seconds` in the handoff",
+        ),
+    ),
+    "service:cpu": Guide(
+        "CPU (ECS service)",
+        "Autoscaling cannot keep CPU near its target: the service is at max_count or cannot "
+        "place more tasks.",
+        (
+            "`aws ecs describe-services --cluster $CLUSTER --services $SERVICE --query "
+            "'services[0].[desiredCount,runningCount,events[:5]]'`",
+        ),
+        (
+            "raise the ceiling now (see Scaling above), then `scaling.max` in the handoff",
+            "a hot loop or a traffic spike from one client: the logs and the WAF's sampled "
+            "requests show which",
+        ),
+    ),
+    "service:memory": Guide(
+        "memory (ECS service)",
+        "Memory does not autoscale: a task is killed when it reaches 100%.",
+        ("`aws ecs describe-tasks` on stopped tasks: `OutOfMemoryError` in stoppedReason",),
+        ("raise `memory` in the handoff and deploy; find the leak before the next release",),
+    ),
+    "service:running-tasks": Guide(
+        "running tasks",
+        "Fewer tasks run than desired for 10 minutes: tasks fail to start or crash-loop.",
+        (
+            "`aws ecs describe-services ... --query 'services[0].events[:10]'`",
+            "stopped tasks' `stoppedReason` and exit codes",
+        ),
+        (
+            "image pull errors: check the image tag and the ECR or registry access",
+            "crash on start: roll back to the last good image",
+        ),
+    ),
+    "job:failed-invocations": Guide(
+        "failed job invocations",
+        "EventBridge could not start the scheduled task (capacity, IAM or networking).",
+        ("`aws events list-targets-by-rule --rule <rule>` and the rule's CloudTrail events",),
+        (
+            "fix the cause, then start a run by hand: `aws ecs run-task --cluster $CLUSTER "
+            "--task-definition <family> --launch-type FARGATE --network-configuration ...`",
+        ),
+    ),
+    "rds:cpu": Guide(
+        "CPU (RDS)",
+        "The database has been busy for 15 minutes; queries queue next.",
+        ("Performance Insights: top SQL by load", "`pg_stat_statements` / the slow query log"),
+        (
+            "fix or index the top query",
+            "a larger class: `instance_class` through the handoff's plan, or now with "
+            "`aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class <class> "
+            "--apply-immediately` (Multi-AZ fails over: about a minute of errors)",
+        ),
+    ),
+    "rds:free-storage": Guide(
+        "free storage (RDS)",
+        "The disk is nearly full; a full disk stops every write. This pages.",
+        (
+            "`aws rds describe-db-instances --db-instance-identifier <id> --query "
+            "'DBInstances[0].[AllocatedStorage,MaxAllocatedStorage]'`",
+        ),
+        (
+            "grow it now: `aws rds modify-db-instance --db-instance-identifier <id> "
+            "--allocated-storage <GB> --apply-immediately`, then raise `storage_gb` in the handoff",
+            "find what grew: bloated tables, forgotten logs tables, long-running transactions",
+        ),
+    ),
+    "rds:connections": Guide(
+        "connections (RDS)",
+        "Connections near the engine's max_connections; past it, new ones are refused.",
+        ("`SELECT usename, state, count(*) FROM pg_stat_activity GROUP BY 1, 2`",),
+        (
+            "lower each service's pool size, or add a pooler (RDS Proxy)",
+            "idle-in-transaction sessions: find and fix the code path that leaks them",
+        ),
+    ),
+    "redis:memory": Guide(
+        "memory (ElastiCache)",
+        "Redis is close to maxmemory and will start evicting keys.",
+        ("`INFO memory` and `--bigkeys` with redis-cli from inside the VPC",),
+        (
+            "a larger node: `aws elasticache modify-replication-group --replication-group-id <id> "
+            "--cache-node-type <type> --apply-immediately`",
+            "shorter TTLs on the largest keys",
+        ),
+    ),
+    "redis:evictions": Guide(
+        "evictions (ElastiCache)",
+        "The working set no longer fits; the hit rate and latency suffer.",
+        ("`INFO stats`: evicted_keys, keyspace_hits and misses",),
+        ("a larger node (see memory above)",),
+    ),
+    "sqs:oldest-message": Guide(
+        "oldest message (SQS)",
+        "Work waits longer than 15 minutes: the consumers stopped or fell behind. This pages.",
+        (
+            "the consumer's `running-tasks` alarm and its logs",
+            "`aws sqs get-queue-attributes --queue-url <url> --attribute-names All`",
+        ),
+        (
+            "scale the consumer: `aws ecs update-service --cluster $CLUSTER --service <worker> "
+            "--desired-count <n>`",
+            "a poison message: it moves to the dead-letter queue after 5 receives",
+        ),
+    ),
+    "sqs:dead-letters": Guide(
+        "dead letters (SQS)",
+        "Messages failed 5 times and wait for a person in the dead-letter queue.",
+        ("`aws sqs receive-message --queue-url <dead-letter url> --max-number-of-messages 10`",),
+        (
+            "fix the cause, then redrive: `aws sqs start-message-move-task --source-arn "
+            "<dead-letter arn>`",
+        ),
+    ),
+}
+GUIDES["slo:burn"] = Guide(
+    "SLO burn-rate windows",
+    "One window of a multi-window burn-rate alert. These alarms notify nobody themselves: the "
+    "composite alarm of their SLO fires when both its windows burn, and pages or opens a ticket.",
+    ("the composite alarm and the SLO's section below",),
+    ("act on the SLO's section; a single window in ALARM alone needs no action",),
+)
+
+
+_BURN = "alarm-burn"
+
+
+@dataclass(frozen=True)
+class AlarmRow:
+    environment: str
+    name: str
+    description: str
+    pages: bool
+    rollback: bool
+    notify: bool
+
+
+@dataclass(frozen=True)
+class Section:
+    anchors: list[str]  # the first is the section's own; burn windows share one section
+    title: str
+    guides: list[Guide]
+    rows: list[AlarmRow]
+    reason: str  # the plan's reason, for alarms without guidance
+
+
+def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
+    prefix, _, name = target.partition(":")
+    if prefix == "slo":
+        return "slo"
+    if prefix != "datastore":
+        return prefix
+    engine = model.environment(env_name).datastore(name).engine
+    return "rds" if engine in ("postgres", "mysql", "mariadb") else engine
+
+
+def sections(model: DeploymentModel) -> list[Section]:
+    """One section per ``#alarm-...`` anchor, in the order the alarms first appear."""
+    rows: dict[str, list[AlarmRow]] = {}
+    guides: dict[str, dict[str, Guide]] = {}
+    reasons: dict[str, str] = {}
+    anchors: dict[str, list[str]] = {}
+    for env_name, env_alarms in model.monitoring.alarms.items():
+        for alarm in env_alarms.alarms:
+            anchor = alarm.runbook.partition("#")[2]
+            group = _BURN if anchor.startswith(_BURN) else anchor
+            anchors.setdefault(group, [])
+            if anchor not in anchors[group]:
+                anchors[group].append(anchor)
+            anchor = group
+            rows.setdefault(anchor, []).append(
+                AlarmRow(
+                    env_name,
+                    alarm.name,
+                    alarm.description,
+                    alarm.pages,
+                    alarm.rollback,
+                    alarm.notify,
+                )
+            )
+            reasons.setdefault(anchor, alarm.reason)
+            check = "burn" if alarm.check.startswith("burn-") else alarm.check
+            key = f"{_kind(model, env_name, alarm.target)}:{check}"
+            if key in GUIDES:
+                guides.setdefault(anchor, {})[key] = GUIDES[key]
+    result = []
+    for anchor, alarm_rows in rows.items():
+        found = list(guides.get(anchor, {}).values())
+        title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
+        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor]))
+    return result

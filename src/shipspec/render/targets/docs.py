@@ -1,0 +1,157 @@
+"""Docs target: ``docs/operations/`` — the operations handoff package.
+
+Writes ``docs/operations/handoff.md`` (per environment: services, sizes, scaling,
+datastores, stack outputs, the architecture as Mermaid, the monthly cost estimate;
+deployment strategy and rollback, monitoring and alerting, security controls),
+``docs/operations/runbook.md`` (per alarm: what it means, how to check, how to mitigate,
+who is paged; the incident procedure), ``docs/operations/baseline.md`` (the performance
+baseline the SLOs and alarms assume) and ``docs/operations/architecture.dot`` (the
+production diagram as Graphviz source).
+
+The SVG of the diagram is not rendered here: output must be byte-identical whether or
+not Graphviz is installed, so ``shipspec session end`` renders ``architecture.svg`` from
+the ``.dot`` file when ``dot`` is on the PATH (see :func:`render_svg`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ...cost import estimate, load_prices, money
+from ...cost.usage import num
+from ...plan.datastore_alarms import max_connections
+from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+from . import target
+from ._docs_architecture import dot, mermaid
+from ._docs_runbook import sections
+from .pulumi import reasons_by_key
+
+DOCS = "docs/operations"
+DOT_FILE = f"{DOCS}/architecture.dot"
+SVG_FILE = f"{DOCS}/architecture.svg"
+_MINUTES_PER_WINDOW = 30 * 24 * 60
+
+
+@target("docs")
+def context(model: DeploymentModel) -> dict[str, Any]:
+    """docs/operations/handoff.md, docs/operations/runbook.md, docs/operations/baseline.md,
+    docs/operations/architecture.dot"""
+    table = load_prices()
+    return {
+        "estimates": {e.name: estimate(model, e, prices=table) for e in model.environments},
+        "prices": table,
+        "money": money,
+        "num": num,
+        "mermaid": mermaid,
+        "dot_source": dot(model.production),
+        "outputs": stack_outputs,
+        "strategy": strategy_text,
+        "controls": security_controls,
+        "runbook_sections": sections(model),
+        "routing": model.monitoring.routing,
+        "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
+        "budget_minutes": budget_minutes,
+        "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
+        "reasons": reasons_by_key,
+        "production": model.production,
+        "first": model.environments[0],
+    }
+
+
+def budget_minutes(objective: float) -> str:
+    """Minutes of full outage a 30-day window allows at ``objective`` percent: 99.9 → 43.2."""
+    budget = (Decimal(100) - Decimal(repr(objective))) / 100 * _MINUTES_PER_WINDOW
+    return num(budget.quantize(Decimal("0.1")))
+
+
+def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[str, str]]:
+    """The outputs ``infra/__main__.py`` exports, with what each holds (mirrors its template)."""
+    outputs = []
+    webs = [s.name for s in env.services if s.kind == "web"]
+    if webs:
+        outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
+    outputs.append(("images", "the image each service runs"))
+    for d in env.datastores:
+        if d.engine in ("postgres", "mysql"):
+            outputs.append((f"{d.name}Endpoint", f"the {d.engine} endpoint of {d.name}"))
+    return outputs
+
+
+def strategy_text(s: ServicePlan) -> str:
+    """How a new image reaches users under the service's ECS deployment strategy."""
+    d = s.deployment
+    if d.strategy == "CANARY":
+        return (
+            f"canary: {num(d.canary_percent)}% of traffic for {d.canary_bake_minutes} min, "
+            f"then all of it, then {d.bake_time_minutes} min of bake before the old tasks stop"
+        )
+    if d.strategy == "LINEAR":
+        return (
+            f"linear: {num(d.linear_step_percent)}% more traffic every "
+            f"{d.linear_step_bake_minutes} min, then {d.bake_time_minutes} min of bake"
+        )
+    if d.strategy == "BLUE_GREEN":
+        return (
+            f"blue-green: the new tasks take all traffic at once; the old ones stay "
+            f"{d.bake_time_minutes} min for an instant rollback"
+        )
+    return "rolling: tasks are replaced a few at a time behind the circuit breaker"
+
+
+def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:
+    """The controls the generated stack puts in place, as facts a reviewer can verify."""
+    net = env.network
+    controls = [
+        f"tasks run in private subnets without public IPs across {net.az_count} AZs; "
+        f"egress through {net.nat_gateway_count} NAT gateway(s)",
+        "datastores accept connections only from the services that `use` them",
+        "IAM task roles are scoped to the named resources each service uses",
+        "encryption at rest on every datastore; TLS required by RDS, Redis, S3 and SQS",
+        f"logs kept {env.log_retention_days} days",
+    ]
+    if net.flow_log_retention_days:
+        controls.append(f"VPC flow logs kept {net.flow_log_retention_days} days")
+    if net.interface_endpoints:
+        controls.append(
+            "interface endpoints keep AWS API traffic inside the VPC: "
+            + ", ".join(net.interface_endpoints)
+        )
+    for lb in env.load_balancers:
+        parts = ["internet-facing" if lb.internet_facing else "internal"]
+        parts.append("HTTPS with an HTTP redirect" if lb.https else "HTTP only (no domain)")
+        if lb.waf:
+            parts.append("AWS WAF (rate limit and managed rule groups)")
+        if lb.deletion_protection:
+            parts.append("deletion protection")
+        controls.append(f"the {lb.name} load balancer: {', '.join(parts)}")
+    if env.secrets:
+        names = ", ".join(f"`{s.name}`" for s in env.secrets)
+        controls.append(
+            f"secrets ({names}) live in Secrets Manager; values never appear in "
+            "code, state or task definitions"
+        )
+    return controls
+
+
+def render_svg(out_dir: Path, *, timeout: float = 60) -> Path | None:
+    """Render ``architecture.dot`` to ``architecture.svg`` with Graphviz; None without ``dot``.
+
+    Not part of the render target (see the module docstring), and not tracked by the
+    manifest: the SVG is derived from a generated file, like a build artifact.
+    """
+    executable = shutil.which("dot")
+    source = Path(out_dir) / DOT_FILE
+    if executable is None or not source.is_file():
+        return None
+    svg = Path(out_dir) / SVG_FILE
+    result = subprocess.run(
+        [executable, "-Tsvg", str(source)], capture_output=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.decode("utf-8", "replace").strip() or "dot failed")
+    svg.write_bytes(result.stdout)
+    return svg
