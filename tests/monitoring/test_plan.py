@@ -153,7 +153,7 @@ def test_shop_production_alarm_set() -> None:
     for service in ("service:web", "service:mailer"):
         assert {"cpu", "memory", "running-tasks"} <= {c for t, c in by_check if t == service}
     assert ("service:nightly", "cpu") not in by_check  # a job has no ECS service
-    assert by_check[("job:nightly", "failed-invocations")].metrics[0].namespace == "AWS/Events"
+    assert by_check[("job:nightly", "failed-invocations")].metrics[0].namespace == "AWS/Scheduler"
     assert by_check[("datastore:orders", "oldest-message")].pages
     assert not by_check[("datastore:orders", "dead-letters")].pages
     storage = by_check[("datastore:db", "free-storage")]

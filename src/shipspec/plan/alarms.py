@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
+from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,
@@ -62,10 +63,16 @@ class Alarms:
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)
-            if store.engine in ("postgres", "mysql"):
+            if store.engine in ("postgres", "mysql", "mariadb"):
                 database_alarms(self, store)
             if store.engine == "redis":
                 cache_alarms(self, store)
+            if store.engine == "mongodb":
+                document_db_alarms(self, store)
+            if store.engine == "rabbitmq":
+                broker_alarms(self, store)
+            if store.engine == "memcached":
+                memcached_alarms(self, store)
         if self.env.production:
             for slo in slos:
                 if slo.sli == "availability":

@@ -20,8 +20,8 @@ DB_CPU_PERCENT = 80
 DB_CONNECTIONS_SHARE = 0.8
 CACHE_MEMORY_PERCENT = 80
 # RDS default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000) for
-# PostgreSQL, DBInstanceClassMemory / 12582880 for MySQL. DBInstanceClassMemory is about
-# 90% of the class's memory once RDS has taken its share.
+# PostgreSQL, DBInstanceClassMemory / 12582880 for MySQL and MariaDB.
+# DBInstanceClassMemory is about 90% of the class's memory once RDS has taken its share.
 DB_CLASS_MEMORY_GIB = {
     "db.t4g.micro": 1,
     "db.t4g.small": 2,
@@ -32,7 +32,7 @@ DB_CLASS_MEMORY_GIB = {
     "db.r7g.large": 16,
     "db.r7g.xlarge": 32,
 }
-_CONNECTION_BYTES = {"postgres": 9531392, "mysql": 12582880}
+_CONNECTION_BYTES = {"postgres": 9531392, "mysql": 12582880, "mariadb": 12582880}
 
 
 def max_connections(engine: str, instance_class: str) -> int | None:
@@ -98,18 +98,28 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
 
 
 def job_alarms(self: Alarms, s: ServicePlan) -> None:
+    # Jobs run on EventBridge Scheduler, which publishes AWS/Scheduler metrics per schedule
+    # group (each job has its own); AWS/Events metrics exist only for EventBridge rules.
     self.add(
         f"job:{s.name}",
         "failed-invocations",
         f"{s.name}: the schedule failed to start it",
-        [_m("failed", "AWS/Events", "FailedInvocations", "Sum", RuleName=f"job:{s.name}.rule")],
+        [
+            _m(
+                "dropped",
+                "AWS/Scheduler",
+                "InvocationDroppedCount",
+                "Sum",
+                ScheduleGroup=f"job:{s.name}.schedule_group",
+            )
+        ],
         threshold=0,
         period=300,
         evaluations=1,
         missing="notBreaching",
-        reason="EventBridge could not start the task (capacity, IAM, networking); the next "
-        "run is hours away, so a ticket. A task that starts and exits non-zero is not "
-        "counted here",
+        reason="EventBridge Scheduler gave up starting the task after its retries (capacity, "
+        "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
+        "exits non-zero is not counted here",
     )
 
 

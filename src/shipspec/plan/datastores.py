@@ -1,46 +1,92 @@
-"""Datastore decisions for one environment: class, storage, redundancy, backups, protection."""
+"""Datastore decisions for one environment: class, storage, redundancy, backups, protection.
+
+RDS, Redis, S3 and SQS are planned here; DocumentDB, Amazon MQ and Memcached in
+:mod:`.engines`. :func:`unplannable` runs first, so nothing AWS would refuse gets a plan.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal, cast
 
 from ..errors import Diagnostic, PlanError
 from ..spec.models import Datastore, HandoffSpec
 from . import rules
 from .decisions import Decisions
+from .engines import plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
 
-PLANNED_ENGINES = ("postgres", "mysql", "redis", "s3", "sqs")
-Engine = Literal["postgres", "mysql", "redis", "s3", "sqs"]
+PLANNED_ENGINES = (
+    "postgres",
+    "mysql",
+    "mariadb",
+    "redis",
+    "memcached",
+    "mongodb",
+    "rabbitmq",
+    "s3",
+    "sqs",
+)
+RdsEngine = Literal["postgres", "mysql", "mariadb"]
 
 
 def unplannable(spec: HandoffSpec, spec_file: str) -> None:
-    """Refuse engines the spec names but the planner cannot deploy yet, rather than guess."""
+    """Refuse what the spec asks but AWS cannot deploy, rather than guess or fail at `pulumi up`.
+
+    Engines the planner has no plan for, versions the managed service does not run, and
+    settings the service cannot honour (DocumentDB always keeps at least a day of backups);
+    every problem of every datastore, at once.
+    """
     problems = [
-        Diagnostic(
-            spec_file,
-            0,
-            0,
-            f"datastores.{name}.engine",
+        Diagnostic(spec_file, 0, 0, f"datastores.{name}.{field}", message, hint, code)
+        for name, store in spec.datastores.items()
+        for field, message, hint, code in _refusals(store)
+    ]
+    if problems:
+        raise PlanError(problems)
+
+
+def _refusals(store: Datastore) -> Iterator[tuple[str, str, str, str]]:
+    """(field, message, hint, code) of each thing about ``store`` AWS cannot deploy."""
+    if store.engine not in PLANNED_ENGINES:
+        yield (
+            "engine",
             f"engine {store.engine} cannot be deployed yet",
             "use one of: " + ", ".join(PLANNED_ENGINES),
             "unsupported-engine",
         )
-        for name, store in spec.datastores.items()
-        if store.engine not in PLANNED_ENGINES
-    ]
-    if problems:
-        raise PlanError(problems)
+        return
+    service, versions = rules.SERVICE_VERSIONS.get(store.engine, ("", ()))
+    if versions and store.version and store.version not in versions:
+        yield (
+            "version",
+            f"{service} does not run {store.engine} {store.version}",
+            "use one of: " + ", ".join(versions),
+            "unsupported-version",
+        )
+    if store.engine == "mongodb" and store.backup_days == 0:
+        yield (
+            "backup_days",
+            "DocumentDB cannot turn backups off: it keeps 1-35 days",
+            "set backup_days between 1 and 35, or leave it out",
+            "unsupported-setting",
+        )
 
 
 def plan_datastore(
     spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
 ) -> DatastorePlan:
     used_by = sorted(s for s, svc in spec.services.items() if name in svc.uses)
-    if store.engine in ("postgres", "mysql"):
+    if store.engine in ("postgres", "mysql", "mariadb"):
         return _database(spec, name, store, production, used_by, log)
     if store.engine == "redis":
         return _cache(spec, name, store, production, az_count, used_by, log)
+    if store.engine == "mongodb":
+        return plan_document_db(spec, name, store, production, az_count, used_by, log)
+    if store.engine == "rabbitmq":
+        return plan_broker(spec, name, store, production, used_by, log)
+    if store.engine == "memcached":
+        return plan_memcached(spec, name, store, production, az_count, used_by, log)
     if store.engine == "s3":
         force = log.decide(
             f"datastores.{name}.force_destroy",
@@ -163,7 +209,7 @@ def _database(
     )
     return DatastorePlan(
         name=name,
-        engine=cast(Engine, store.engine),
+        engine=cast(RdsEngine, store.engine),
         version=version,
         instance_class=klass,
         storage_gb=storage,

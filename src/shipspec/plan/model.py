@@ -98,9 +98,14 @@ class ServicePlan(Frozen):
     capacity_rps: float | None
 
 
+DatastoreEngine = Literal[
+    "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
+]
+
+
 class DatastorePlan(Frozen):
     name: str
-    engine: Literal["postgres", "mysql", "redis", "s3", "sqs"]
+    engine: DatastoreEngine
     version: str | None = None
     instance_class: str | None = None
     storage_gb: int | None = None
@@ -108,7 +113,8 @@ class DatastorePlan(Frozen):
     multi_az: bool = False
     backup_days: int = 0
     deletion_protection: bool = False
-    replicas: int = 0
+    replicas: int = 0  # redis and mongodb: read replicas that take over on failure
+    nodes: int = 0  # memcached: cache nodes, each holding a share of the keys
     dead_letter: bool = False
     versioning: bool = False
     force_destroy: bool = False

@@ -138,7 +138,7 @@ class AlertRouting(Frozen):
 class AlarmMetric(Frozen):
     """One CloudWatch metric of an alarm. ``dimensions`` map a dimension to a reference the
     stack resolves: ``cluster.name``, ``service:<name>.name``, ``service:<name>.target_group``,
-    ``load_balancer:<public|internal>``, ``job:<name>.rule``, ``datastore:<name>.id``,
+    ``load_balancer:<public|internal>``, ``job:<name>.schedule_group``, ``datastore:<name>.id``,
     ``datastore:<name>.dead_letter``."""
 
     id: str

@@ -25,7 +25,8 @@ LOG_RETENTION_NON_PROD = 14
 LOG_RETENTION_REGULATED = 365
 REGULATED = frozenset({"pci-dss", "hipaa"})
 
-DB_DEFAULT_VERSION = {"postgres": "16", "mysql": "8.0"}
+# MariaDB 11.4 is the long-term-support series RDS offers in every region.
+DB_DEFAULT_VERSION = {"postgres": "16", "mysql": "8.0", "mariadb": "11.4"}
 DB_CLASS_PROD_HA = "db.m7g.large"
 DB_CLASS_PROD = "db.t4g.medium"
 DB_CLASS_NON_PROD = "db.t4g.micro"
@@ -36,6 +37,31 @@ DB_BACKUP_DAYS_NON_PROD = 1
 CACHE_DEFAULT_VERSION = "7.1"
 CACHE_NODE_PROD = "cache.t4g.medium"
 CACHE_NODE_NON_PROD = "cache.t4g.micro"
+
+# ElastiCache takes a full Memcached version; TLS needs 1.6.12 or later.
+MEMCACHED_VERSIONS = {"1.6": "1.6.22"}
+MEMCACHED_DEFAULT_VERSION = "1.6"
+
+# DocumentDB (mongodb): t4g.medium is its smallest class; r6g.large is the smallest
+# class without CPU credits. 5.0 is offered in every region DocumentDB runs in.
+DOCDB_DEFAULT_VERSION = "5.0"
+DOCDB_CLASS_PROD = "db.r6g.large"
+DOCDB_CLASS_NON_PROD = "db.t4g.medium"
+DOCDB_BACKUP_DAYS_MIN = 1  # DocumentDB always keeps 1-35 days of backups
+
+# Amazon MQ (rabbitmq): RabbitMQ 4.2 runs only on m7g brokers, which also run 3.13;
+# AWS recommends medium for tests only.
+MQ_DEFAULT_VERSION = "4.2"
+MQ_INSTANCE_PROD = "mq.m7g.large"
+MQ_INSTANCE_NON_PROD = "mq.m7g.medium"
+
+# Versions the managed service runs, where it runs only a few; others are refused.
+# Memcached: only releases from 1.6.12 on encrypt connections.
+SERVICE_VERSIONS = {
+    "mongodb": ("DocumentDB", ("4.0", "5.0", "8.0")),
+    "rabbitmq": ("Amazon MQ", ("3.13", "4.2")),
+    "memcached": ("ElastiCache with TLS", ("1.6", "1.6.12", "1.6.17", "1.6.22")),
+}
 
 # ECS native deployment strategies.
 CANARY_PERCENT = 10.0

@@ -86,6 +86,7 @@ class AwsMocks(pulumi.runtime.Mocks):
     def __init__(self, *, region: str = DEFAULT_REGION, account_id: str = ACCOUNT_ID) -> None:
         self.region = region
         self.account_id = account_id
+        self._subnet_zones: dict[str, str] = {}  # subnet id -> AZ, for getSubnet
         self._resource_handlers: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {
             "aws:ec2/vpc:Vpc": self._vpc,
             "aws:ec2/eip:Eip": self._eip,
@@ -93,6 +94,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:ec2/vpcEndpoint:VpcEndpoint": self._vpc_endpoint,
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
             "aws:cloudwatch/metricAlarm:MetricAlarm": self._metric_alarm,
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm": self._composite_alarm,
+            "aws:cloudwatch/dashboard:Dashboard": self._dashboard,
+            "aws:sns/topicSubscription:TopicSubscription": self._sns_subscription,
             "aws:iam/role:Role": self._iam_role,
             "aws:iam/policy:Policy": self._iam_policy,
             "aws:lb/loadBalancer:LoadBalancer": self._load_balancer,
@@ -109,6 +113,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:appautoscaling/target:Target": self._scaling_target,
             "aws:appautoscaling/policy:Policy": self._scaling_policy,
             "aws:scheduler/schedule:Schedule": self._schedule,
+            "aws:scheduler/scheduleGroup:ScheduleGroup": self._schedule_group,
             "aws:rds/instance:Instance": self._rds_instance,
             "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
             "aws:s3/bucket:Bucket": self._bucket,
@@ -116,6 +121,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:secretsmanager/secret:Secret": self._secret,
             "aws:kms/key:Key": self._kms_key,
             "aws:sns/topic:Topic": self._sns_topic,
+            "aws:docdb/cluster:Cluster": self._docdb_cluster,
+            "aws:docdb/clusterInstance:ClusterInstance": self._docdb_instance,
+            "aws:mq/broker:Broker": self._mq_broker,
+            "aws:elasticache/cluster:Cluster": self._cache_cluster,
         }
         # EC2-style ids: resource type -> id prefix.
         self._ec2_prefixes = {
@@ -136,6 +145,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:index/getPartition:getPartition": self._get_partition,
             "aws:route53/getZone:getZone": self._get_zone,
             "aws:iam/getPolicyDocument:getPolicyDocument": self._get_policy_document,
+            "aws:secretsmanager/getRandomPassword:getRandomPassword": self._get_random_password,
+            "aws:ec2/getSubnet:getSubnet": self._get_subnet,
         }
 
     # -- helpers --------------------------------------------------------------
@@ -171,6 +182,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             extra = {"arn": self._arn("ec2", f"{typ.lower()}/{resource_id}")}
             if token.startswith("aws:vpc/securityGroup"):
                 extra["securityGroupRuleId"] = resource_id
+            if token == "aws:ec2/subnet:Subnet":
+                self._subnet_zones[resource_id] = str(inputs.get("availabilityZone") or "")
         elif token.startswith("aws:s3/"):
             # Bucket sub-resources (versioning, encryption, policy...) are keyed by bucket.
             resource_id = str(inputs.get("bucket") or self._autoname(args.name, token))
@@ -247,6 +260,15 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _metric_alarm(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         alarm = self._physical(inputs, "name", name, token)
         return alarm, {"name": alarm, "arn": self._arn("cloudwatch", f"alarm:{alarm}")}
+
+    def _composite_alarm(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        alarm = self._physical(inputs, "alarmName", name, token)
+        return alarm, {"alarmName": alarm, "arn": self._arn("cloudwatch", f"alarm:{alarm}")}
+
+    def _dashboard(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        board = self._physical(inputs, "dashboardName", name, token)
+        arn = self._arn("cloudwatch", f"dashboard/{board}", region=False)
+        return board, {"dashboardName": board, "dashboardArn": arn}
 
     def _iam_role(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         role = self._physical(inputs, "name", name, token, max_len=64)
@@ -373,6 +395,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         arn = self._arn("scheduler", f"schedule/{group}/{schedule}")
         return f"{group}/{schedule}", {"name": schedule, "groupName": group, "arn": arn}
 
+    def _schedule_group(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        group = self._physical(inputs, "name", name, token, max_len=64)
+        return group, {"name": group, "arn": self._arn("scheduler", f"schedule-group/{group}")}
+
     def _rds_instance(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         ident = self._physical(inputs, "identifier", name, token, max_len=63, lower=True)
         engine = str(inputs.get("engine", "postgres"))
@@ -417,6 +443,76 @@ class AwsMocks(pulumi.runtime.Mocks):
             "memberClusters": [f"{group}-{i + 1:03d}" for i in range(count)],
         }
 
+    def _docdb_cluster(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        ident = self._physical(inputs, "clusterIdentifier", name, token, max_len=63, lower=True)
+        host = f"{_hex(self.account_id + self.region, 12)}.{self.region}.docdb.amazonaws.com"
+        resource_id = f"cluster-{_alnum(token + name, 26).upper()}"
+        extra: dict[str, Any] = {
+            "clusterIdentifier": ident,
+            "arn": self._arn("rds", f"cluster:{ident}"),
+            "endpoint": f"{ident}.cluster-{host}",
+            "readerEndpoint": f"{ident}.cluster-ro-{host}",
+            "port": int(inputs.get("port") or 27017),
+            "clusterResourceId": resource_id,
+            "hostedZoneId": f"Z{_hex(self.region + 'docdb', 13).upper()}",
+        }
+        if inputs.get("manageMasterUserPassword"):
+            extra["masterUserSecrets"] = [
+                {
+                    "secretArn": self._arn(
+                        "secretsmanager",
+                        f"secret:rds!cluster-{_uuid(resource_id)}-{_alnum(resource_id, 6)}",
+                    ),
+                    "secretStatus": "active",
+                    "kmsKeyId": self._arn("kms", f"key/{_uuid(resource_id + 'kms')}"),
+                }
+            ]
+        return ident, extra
+
+    def _docdb_instance(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        ident = self._physical(inputs, "identifier", name, token, max_len=63, lower=True)
+        host = f"{_hex(self.account_id + self.region, 12)}.{self.region}.docdb.amazonaws.com"
+        return ident, {
+            "identifier": ident,
+            "arn": self._arn("rds", f"db:{ident}"),
+            "endpoint": f"{ident}.{host}",
+            "port": 27017,
+            "dbiResourceId": f"db-{_alnum(token + name, 26).upper()}",
+        }
+
+    def _mq_broker(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        broker = self._physical(inputs, "brokerName", name, token, max_len=50)
+        broker_id = f"b-{_uuid(token + name)}"
+        host = f"{broker_id}.mq.{self.region}.on.aws"
+        return broker_id, {
+            "brokerName": broker,
+            "arn": self._arn("mq", f"broker:{broker}:{broker_id}"),
+            "instances": [
+                {
+                    "consoleUrl": f"https://{host}",
+                    "endpoints": [f"amqps://{host}:5671"],
+                    "ipAddress": "",
+                }
+            ],
+        }
+
+    def _cache_cluster(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        cluster = self._physical(inputs, "clusterId", name, token, max_len=40, lower=True)
+        stem = f"{cluster}.{_hex(token + name, 6)}"
+        domain = f"{_region_short(self.region)}.cache.amazonaws.com"
+        port = int(inputs.get("port") or 11211)
+        count = int(inputs.get("numCacheNodes") or 1)
+        return cluster, {
+            "clusterId": cluster,
+            "arn": self._arn("elasticache", f"cluster:{cluster}"),
+            "clusterAddress": f"{stem}.cfg.{domain}",
+            "configurationEndpoint": f"{stem}.cfg.{domain}:{port}",
+            "cacheNodes": [
+                {"id": f"{i:04d}", "address": f"{stem}.{i:04d}.{domain}", "port": port}
+                for i in range(1, count + 1)
+            ],
+        }
+
     def _bucket(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         bucket = self._physical(inputs, "bucket", name, token, max_len=63, lower=True)
         return bucket, {
@@ -445,6 +541,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         topic = self._physical(inputs, "name", name, token, max_len=256)
         arn = self._arn("sns", topic)
         return arn, {"name": topic, "arn": arn}
+
+    def _sns_subscription(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        arn = f"{inputs.get('topic') or self._arn('sns', name)}:{_uuid(token + name)}"
+        # Email subscriptions wait for the recipient to follow the confirmation link.
+        pending = inputs.get("protocol") in ("email", "email-json")
+        return arn, {"arn": arn, "pendingConfirmation": pending}
 
     # -- data sources ---------------------------------------------------------
 
@@ -504,6 +606,17 @@ class AwsMocks(pulumi.runtime.Mocks):
             "linkedServiceDescription": "",
             "linkedServicePrincipal": "",
         }
+
+    def _get_random_password(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Deterministic, so previews compare equal; never a password anything uses.
+        seed = json.dumps(args, sort_keys=True)
+        length = int(args.get("passwordLength") or 32)
+        return {"id": _hex(seed, 16), "randomPassword": ("Preview0" + _alnum(seed, 64))[:length]}
+
+    def _get_subnet(self, args: dict[str, Any]) -> dict[str, Any]:
+        subnet = str(args.get("id") or "")
+        zone = self._subnet_zones.get(subnet) or f"{self.region}a"
+        return {"id": subnet, "availabilityZone": zone, "vpcId": "", "cidrBlock": ""}
 
     def _get_policy_document(self, args: dict[str, Any]) -> dict[str, Any]:
         statements = []

@@ -11,7 +11,11 @@ to exactly that datastore.
 from .bucket import Bucket
 from .cache import Cache
 from .database import Database
+from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
+from .memcached import Memcached
+from .message_broker import MessageBroker
+from .monitoring import Monitoring
 from .network import Network
 from .queue import Queue
 from .scheduled_job import ScheduledJob
@@ -24,7 +28,11 @@ __all__ = [
     "Bucket",
     "Cache",
     "Database",
+    "DocumentDB",
     "LoadBalancer",
+    "Memcached",
+    "MessageBroker",
+    "Monitoring",
     "Network",
     "Queue",
     "ScheduledJob",

@@ -15,6 +15,8 @@ import pulumi
 import pulumi_aws as aws
 
 PERIOD_SECONDS = 60
+# The plan's names for these checks: the monitoring stack notifies through these alarms.
+CHECKS = {"5xx": "5xx-ratio", "unhealthy": "unhealthy-hosts", "latency": "latency-p99"}
 
 
 def _metric(
@@ -49,7 +51,7 @@ def deployment_alarms(
     target_group_arn_suffixes: Sequence[pulumi.Input[str]],
     error_rate_percent: float,
     latency_p99_ms: int,
-) -> list[aws.cloudwatch.MetricAlarm]:
+) -> dict[str, aws.cloudwatch.MetricAlarm]:
     """5xx ratio, unhealthy hosts and p99 latency alarms over the service's target groups."""
     lb = load_balancer_arn_suffix
     groups = list(enumerate(target_group_arn_suffixes))
@@ -93,8 +95,8 @@ def deployment_alarms(
         ("unhealthy", unhealthy, 0, "a target failed its health check"),
         ("latency", latency, latency_p99_ms, f"p99 latency above {latency_p99_ms} ms"),
     ]
-    return [
-        aws.cloudwatch.MetricAlarm(
+    return {
+        CHECKS[suffix]: aws.cloudwatch.MetricAlarm(
             f"{name}-{suffix}",
             alarm_description=f"{name} deployment rollback: {what}",
             metric_queries=queries,
@@ -107,7 +109,7 @@ def deployment_alarms(
             opts=pulumi.ResourceOptions(parent=owner),
         )
         for suffix, queries, threshold, what in specs
-    ]
+    }
 
 
 def deployment_configuration(

@@ -90,6 +90,8 @@ class Cache(pulumi.ComponentResource):
 
         self.primary_endpoint = group.primary_endpoint_address
         self.security_group_id = sg.id
+        # CloudWatch reports per node (CacheClusterId); the primary moves on failover.
+        self.metric_ids = {"id": [_node(group, i) for i in range(1 + replicas)]}
         self.register_outputs(
             {
                 "primary_endpoint": self.primary_endpoint,
@@ -118,3 +120,7 @@ class Cache(pulumi.ComponentResource):
 
     def policy_statements(self) -> list[dict[str, Any]]:
         return []
+
+
+def _node(group: aws.elasticache.ReplicationGroup, index: int) -> pulumi.Output[str]:
+    return group.member_clusters.apply(lambda ids: sorted(ids)[index])

@@ -1,4 +1,4 @@
-"""A PostgreSQL or MySQL RDS instance that only its consumers can reach.
+"""A PostgreSQL, MySQL or MariaDB RDS instance that only its consumers can reach.
 
 The master password is generated and rotated by RDS in Secrets Manager, so no password
 ever appears in code, state or stack config; services receive it as an ECS secret. The
@@ -21,15 +21,20 @@ _ENGINES = {
     # engine: (port, TLS-enforcing parameter, CloudWatch log exports)
     "postgres": (5432, ("rds.force_ssl", "1"), ["postgresql", "upgrade"]),
     "mysql": (3306, ("require_secure_transport", "ON"), ["error", "slowquery"]),
+    "mariadb": (3306, ("require_secure_transport", "ON"), ["error", "slowquery"]),
 }
+# Classes on which RDS for MySQL and MariaDB offer no Performance Insights.
+_NO_INSIGHTS = frozenset(
+    {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
+)
 
 
 def parameter_group_family(engine: str, engine_version: str) -> str:
-    """``postgres`` 16.4 -> ``postgres16``; ``mysql`` 8.0.39 -> ``mysql8.0``."""
+    """``postgres`` 16.4 -> ``postgres16``; ``mysql`` 8.0.39 -> ``mysql8.0``; ``mariadb11.4``."""
     parts = engine_version.split(".")
     if engine == "postgres":
         return f"postgres{parts[0]}"
-    return f"mysql{'.'.join(parts[:2])}"
+    return f"{engine}{'.'.join(parts[:2])}"
 
 
 class Database(pulumi.ComponentResource):
@@ -37,7 +42,7 @@ class Database(pulumi.ComponentResource):
 
     Args:
         name: Component name, prefix of every child resource name.
-        engine: ``postgres`` or ``mysql``.
+        engine: ``postgres``, ``mysql`` or ``mariadb``.
         engine_version: Major or full version, e.g. ``"16"`` or ``"8.0"``; minor
             upgrades are applied automatically in the maintenance window.
         instance_class: e.g. ``"db.t4g.medium"``.
@@ -51,10 +56,14 @@ class Database(pulumi.ComponentResource):
         db_name: Database created at launch.
         username: Master user name (its password lives in Secrets Manager).
         performance_insights: Enable Performance Insights (7 days retention is free);
-            turn off for classes that do not support it (micro/small of some engines).
+            None (the default) enables it wherever the engine offers it on the class
+            (MySQL and MariaDB do not on micro and small classes).
+
+    ``identifier`` is the DBInstanceIdentifier, the dimension of the RDS metrics.
     """
 
     address: pulumi.Output[str]
+    identifier: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
@@ -74,13 +83,15 @@ class Database(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         db_name: str = "app",
         username: str = "app",
-        performance_insights: bool = True,
+        performance_insights: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Database", name, None, opts)
         if engine not in _ENGINES:
             raise ValueError(f"engine must be one of {sorted(_ENGINES)}, got {engine!r}")
         port, (tls_param, tls_value), log_exports = _ENGINES[engine]
+        if performance_insights is None:
+            performance_insights = engine == "postgres" or instance_class not in _NO_INSIGHTS
         child = pulumi.ResourceOptions(parent=self)
         self._port = port
         self._db_name = db_name
@@ -147,11 +158,14 @@ class Database(pulumi.ComponentResource):
         )
 
         self.address = instance.address
+        self.identifier = instance.identifier
         self.secret_arn = instance.master_user_secrets.apply(lambda s: str(s[0].secret_arn))
         self.security_group_id = sg.id
+        self.metric_ids = {"id": [instance.identifier]}  # for Monitoring's dimension references
         self.register_outputs(
             {
                 "address": self.address,
+                "identifier": self.identifier,
                 "port": port,
                 "secret_arn": self.secret_arn,
                 "security_group_id": self.security_group_id,

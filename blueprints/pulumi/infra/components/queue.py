@@ -70,6 +70,10 @@ class Queue(pulumi.ComponentResource):
         )
         self.url = queue.url
         self.arn = queue.arn
+        # Queue names, as CloudWatch's QueueName dimension has them (for Monitoring).
+        self.metric_ids = {"id": [queue.name]}
+        if dead_letter:
+            self.metric_ids["dead_letter"] = [dlq.name]
         self.register_outputs(
             {"url": self.url, "arn": self.arn, "dead_letter_url": self.dead_letter_url}
         )

@@ -2,7 +2,9 @@
 
 Nothing runs between invocations, so a nightly job costs minutes of Fargate, not a
 month. The scheduler's role may start only this job's task definition family, only in
-this cluster, and pass only this job's two roles.
+this cluster, and pass only this job's two roles. Each job gets a schedule group of its
+own because EventBridge Scheduler publishes its CloudWatch metrics per group
+(``ScheduleGroup``): a group of one is what lets an alarm tell which job failed to start.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ScheduledJob(pulumi.ComponentResource):
     schedule_arn: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
 
     def __init__(
         self,
@@ -104,9 +107,13 @@ class ScheduledJob(pulumi.ComponentResource):
             ],
         )
 
+        group = aws.scheduler.ScheduleGroup(
+            f"{name}-schedules", opts=pulumi.ResourceOptions(parent=self)
+        )
         job = aws.scheduler.Schedule(
             f"{name}-schedule",
             description=f"Runs {name}",
+            group_name=group.name,
             schedule_expression=schedule,
             schedule_expression_timezone=timezone,
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
@@ -137,6 +144,7 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule_arn = job.arn
         self.task_definition_arn = task_definition.arn
         self.security_group_id = task.security_group.id
+        self.metric_ids = {"schedule_group": [group.name]}
         self.register_outputs(
             {
                 "schedule_arn": self.schedule_arn,

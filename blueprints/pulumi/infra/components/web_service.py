@@ -68,6 +68,9 @@ class WebService(pulumi.ComponentResource):
     target_group_arn: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
     url: pulumi.Output[str]
+    # What CloudWatch names this service's parts by, for Monitoring's dimension references.
+    metric_ids: dict[str, list[pulumi.Output[str]]]
+    deployment_alarm_names: dict[str, pulumi.Output[str]]
 
     def __init__(
         self,
@@ -224,7 +227,7 @@ class WebService(pulumi.ComponentResource):
                 )
             ],
             alarms=aws.ecs.ServiceAlarmsArgs(
-                alarm_names=[alarm.name for alarm in alarms], enable=True, rollback=True
+                alarm_names=[alarm.name for alarm in alarms.values()], enable=True, rollback=True
             ),
             health_check_grace_period_seconds=health_check_grace_seconds,
             # ECS rejects a target group that no listener rule uses yet.
@@ -235,7 +238,13 @@ class WebService(pulumi.ComponentResource):
         self.service_name = service.name
         self.security_group_id = task.security_group.id
         self.target_group_arn = primary.arn
-        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms])
+        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms.values()])
+        self.deployment_alarm_names = {check: alarm.name for check, alarm in alarms.items()}
+        self.metric_ids = {
+            "name": [service.name],
+            "target_group": [tg.arn_suffix for tg in groups],
+            "load_balancer": [load_balancer.arn_suffix],
+        }
         self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
         self.register_outputs(
             {

@@ -42,6 +42,7 @@ class WorkerService(pulumi.ComponentResource):
 
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
 
     def __init__(
         self,
@@ -96,6 +97,7 @@ class WorkerService(pulumi.ComponentResource):
         )
         self.service_name = service.name
         self.security_group_id = task.security_group.id
+        self.metric_ids = {"name": [service.name]}
         self.register_outputs(
             {"service_name": self.service_name, "security_group_id": self.security_group_id}
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
+from ._pulumi_monitoring import components_by_name, monitoring_config, yaml_scalar
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
 PULUMI_VERSION = "3.272.0"
@@ -29,11 +30,23 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "stack_config": stack_config,
         "component_for_kind": SERVICE_COMPONENTS,
         "component_imports": component_imports,
+        "scalar": yaml_scalar,
+        "by_name": components_by_name,
     }
 
 
 SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
-DATASTORE_COMPONENTS = {"postgres": "Database", "mysql": "Database", "redis": "Cache", "s3": "Bucket", "sqs": "Queue"}
+DATASTORE_COMPONENTS = {
+    "postgres": "Database",
+    "mysql": "Database",
+    "mariadb": "Database",
+    "redis": "Cache",
+    "memcached": "Memcached",
+    "mongodb": "DocumentDB",
+    "rabbitmq": "MessageBroker",
+    "s3": "Bucket",
+    "sqs": "Queue",
+}
 
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
@@ -45,6 +58,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("LoadBalancer")
     if env.secrets:
         names.add("AppSecret")
+    names.add("Monitoring")
     return sorted(names)
 
 
@@ -76,6 +90,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
         },
         "services": {s.name: _service(s, model.app) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
+        **monitoring_config(model, env),
     }
 
 
@@ -100,10 +115,40 @@ def _service(s: Any, app: str) -> dict[str, Any]:
 
 
 def _datastore(d: Any) -> dict[str, Any]:
-    if d.engine in ("postgres", "mysql"):
-        return {"version": d.version, "instanceClass": d.instance_class, "storageGb": d.storage_gb, "maxStorageGb": d.max_storage_gb, "multiAz": d.multi_az, "backupDays": d.backup_days, "deletionProtection": d.deletion_protection}
+    if d.engine in ("postgres", "mysql", "mariadb"):
+        return {
+            "version": d.version,
+            "instanceClass": d.instance_class,
+            "storageGb": d.storage_gb,
+            "maxStorageGb": d.max_storage_gb,
+            "multiAz": d.multi_az,
+            "backupDays": d.backup_days,
+            "deletionProtection": d.deletion_protection,
+        }
     if d.engine == "redis":
-        return {"version": d.version, "nodeType": d.instance_class, "replicas": d.replicas, "backupDays": d.backup_days}
+        return {
+            "version": d.version,
+            "nodeType": d.instance_class,
+            "replicas": d.replicas,
+            "backupDays": d.backup_days,
+        }
+    if d.engine == "mongodb":
+        return {
+            "version": d.version,
+            "instanceClass": d.instance_class,
+            "instances": 1 + d.replicas,
+            "backupDays": d.backup_days,
+            "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "rabbitmq":
+        return {
+            "version": d.version,
+            "instanceType": d.instance_class,
+            "cluster": d.multi_az,
+            "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "memcached":
+        return {"version": d.version, "nodeType": d.instance_class, "nodes": d.nodes}
     if d.engine == "s3":
         return {"versioning": d.versioning, "forceDestroy": d.force_destroy}
     return {"deadLetter": d.dead_letter}

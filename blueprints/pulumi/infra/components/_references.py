@@ -1,0 +1,71 @@
+"""Resolves the plan's metric references to the values CloudWatch knows resources by.
+
+The plan cannot know a target group's ARN suffix or a cache node's id, so its alarm
+metrics name them by reference: ``cluster.name``, ``load_balancer:<name>``, and
+``service:``, ``job:`` or ``datastore:<name>.<key>``. A component answers for its
+references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
+reports on separately (a web service's target groups, a cache's nodes), so a reference
+may stand for several metrics; :meth:`References.combinations` spells them out.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+Ids = Mapping[str, Sequence[pulumi.Input[str]]]
+
+
+class References:
+    """The referable components of a stack, by the names the plan uses."""
+
+    def __init__(
+        self,
+        *,
+        cluster: aws.ecs.Cluster,
+        load_balancers: Mapping[str, Any],
+        services: Mapping[str, Any],
+        datastores: Mapping[str, Any],
+    ) -> None:
+        self.services = services
+        self._ids: dict[str, Ids] = {"cluster": {"name": [cluster.name]}}
+        for name, lb in load_balancers.items():
+            self._ids[f"load_balancer:{name}"] = {"": [lb.arn_suffix]}
+        for kind, components in (
+            ("service", services),
+            ("job", services),
+            ("datastore", datastores),
+        ):
+            for name, component in components.items():
+                self._ids[f"{kind}:{name}"] = getattr(component, "metric_ids", {})
+
+    def has(self, owner: str, key: str) -> bool:
+        return bool(self._ids.get(owner, {}).get(key))
+
+    def resolve(self, reference: str) -> list[pulumi.Input[str]]:
+        """``service:web.target_group`` -> every target group's ARN suffix."""
+        owner, _, key = reference.rpartition(".") if "." in reference else (reference, "", "")
+        if not self.has(owner, key):
+            raise ValueError(f"cannot resolve {reference!r}: no {owner} with metric_ids[{key!r}]")
+        return list(self._ids[owner][key])
+
+    def combinations(self, dimensions: Mapping[str, str]) -> list[dict[str, pulumi.Input[str]]]:
+        """One dimension set per combination of the references' values, in a stable order."""
+        values = {name: self.resolve(reference) for name, reference in dimensions.items()}
+        return [
+            dict(zip(values, combination, strict=True))
+            for combination in itertools.product(*values.values())
+        ]
+
+    def deployment_alarm(self, reference: str) -> pulumi.Output[str]:
+        """``service:web.5xx-ratio`` -> the name of the web service's own rollback alarm."""
+        owner, _, check = reference.rpartition(".")
+        service = self.services[owner.removeprefix("service:")]
+        alarms = getattr(service, "deployment_alarm_names", {})
+        if check not in alarms:
+            raise ValueError(f"cannot resolve {reference!r}: {owner} has no {check} alarm")
+        return alarms[check]

@@ -1,0 +1,204 @@
+"""A DocumentDB (MongoDB-compatible) cluster that only its consumers can reach.
+
+As with the RDS Database, DocumentDB generates the master password into Secrets Manager
+and rotates it (``manage_master_user_password``), so no password appears in code, state
+or stack config; services receive it as ECS secrets. The security group starts closed
+and opens per consumer, the cluster parameter group keeps TLS on and turns the audit log
+on, storage is encrypted, backups are kept, and a protected cluster leaves a final
+snapshot. Instances are placed one per AZ of the subnets: DocumentDB would otherwise
+pick a random AZ for each, and a primary and its replica could share one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._datastore import IngressGate
+
+PORT = 27017
+
+
+def docdb_version(version: str) -> tuple[str, str]:
+    """``"5.0"`` -> (``"5.0.0"``, ``"docdb5.0"``): the engine version and parameter family."""
+    parts = version.split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"a DocumentDB version looks like 5.0 or 5.0.0, got {version!r}")
+    return ".".join([*parts, "0"][:3]), f"docdb{parts[0]}.{parts[1]}"
+
+
+class DocumentDB(pulumi.ComponentResource):
+    """DocumentDB cluster with a closed security group and a DocumentDB-managed master secret.
+
+    Args:
+        name: Component name, prefix of every child resource name.
+        engine_version: ``"4.0"``, ``"5.0"`` or ``"8.0"`` (a full ``"5.0.0"`` works too).
+        instance_class: e.g. ``"db.t4g.medium"``, ``"db.r6g.large"``.
+        instances: The primary plus read replicas, 1-16; a replica is promoted when the
+            primary fails, so 2+ is highly available.
+        backup_retention_days: Continuous backups kept, 1-35 (DocumentDB cannot turn
+            them off).
+        deletion_protection: Refuse deletion and take a final snapshot if deleted.
+        vpc_id: VPC of the cluster.
+        subnet_ids: Private subnets in at least two AZs.
+        username: Master user name (its password lives in Secrets Manager).
+
+    ``identifier`` (also ``metric_ids["id"]``) is the DBClusterIdentifier, the dimension of
+    the AWS/DocDB metrics.
+    """
+
+    endpoint: pulumi.Output[str]
+    identifier: pulumi.Output[str]
+    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
+    secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        engine_version: str,
+        instance_class: str,
+        instances: int,
+        backup_retention_days: int,
+        deletion_protection: bool,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        username: str = "app",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:DocumentDB", name, None, opts)
+        if not 1 <= instances <= 16:
+            raise ValueError(f"instances must be 1-16, got {instances}")
+        if not 1 <= backup_retention_days <= 35:
+            raise ValueError(f"DocumentDB keeps 1-35 days of backups, got {backup_retention_days}")
+        version, family = docdb_version(engine_version)
+        child = pulumi.ResourceOptions(parent=self)
+
+        subnet_group = aws.docdb.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=subnet_ids,
+            description=f"{name} private subnets",
+            opts=child,
+        )
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description=f"{name} document database: consumers only",
+            tags={"Name": name},
+            opts=child,
+        )
+        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description="mongodb")
+        parameters = aws.docdb.ClusterParameterGroup(
+            f"{name}-params",
+            family=family,
+            description=f"{name}: TLS only, audit log on",
+            parameters=[
+                aws.docdb.ClusterParameterGroupParameterArgs(
+                    name="tls", value="enabled", apply_method="pending-reboot"
+                ),
+                aws.docdb.ClusterParameterGroupParameterArgs(
+                    name="audit_logs", value="enabled", apply_method="immediate"
+                ),
+            ],
+            opts=child,
+        )
+        final_snapshot = re.sub(
+            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
+        ).strip("-")
+        cluster = aws.docdb.Cluster(
+            f"{name}-cluster",
+            engine="docdb",
+            engine_version=version,
+            master_username=username,
+            # DocumentDB generates the password into Secrets Manager and rotates it.
+            manage_master_user_password=True,
+            port=PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[sg.id],
+            db_cluster_parameter_group_name=parameters.name,
+            storage_encrypted=True,
+            backup_retention_period=backup_retention_days,
+            enabled_cloudwatch_logs_exports=["audit"],
+            deletion_protection=deletion_protection,
+            skip_final_snapshot=not deletion_protection,
+            final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
+            opts=child,
+        )
+        zones = _subnet_zones(subnet_ids, self)
+        for i in range(instances):
+            aws.docdb.ClusterInstance(
+                f"{name}-{i + 1}",
+                cluster_identifier=cluster.id,
+                engine="docdb",
+                instance_class=instance_class,
+                availability_zone=_nth(zones, i),
+                auto_minor_version_upgrade=True,
+                copy_tags_to_snapshot=True,
+                opts=child,
+            )
+
+        self.endpoint = cluster.endpoint
+        self.identifier = cluster.cluster_identifier
+        self.metric_ids = {"id": [self.identifier]}
+        self.secret_arn = cluster.master_user_secrets.apply(lambda s: str(s[0].secret_arn))
+        self.security_group_id = sg.id
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "identifier": self.identifier,
+                "port": PORT,
+                "secret_arn": self.secret_arn,
+                "security_group_id": self.security_group_id,
+            }
+        )
+
+    @property
+    def port(self) -> int:
+        return PORT
+
+    def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
+        self._gate.allow(consumer_name, security_group_id)
+
+    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        # DocumentDB needs TLS, a replica set name, and no retryable writes; the driver
+        # takes the user and password from the secrets below.
+        options = "tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
+        return {
+            f"{prefix}_HOST": self.endpoint,
+            f"{prefix}_PORT": str(PORT),
+            f"{prefix}_TLS": "true",
+            f"{prefix}_URL": pulumi.Output.concat(
+                "mongodb://", self.endpoint, f":{PORT}/?{options}"
+            ),
+        }
+
+    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        return {
+            f"{prefix}_USERNAME": pulumi.Output.concat(self.secret_arn, ":username::"),
+            f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
+        }
+
+    def policy_statements(self) -> list[dict[str, Any]]:
+        return []  # credentials arrive through the execution role's secret read
+
+
+def _subnet_zones(
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]], parent: pulumi.Resource
+) -> pulumi.Output[list[str]]:
+    """The distinct AZs of ``subnet_ids``, sorted, so instance ``i`` goes to zone ``i mod n``."""
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+
+    def zones(ids: Sequence[pulumi.Input[str]]) -> pulumi.Output[list[str]]:
+        found = [aws.ec2.get_subnet_output(id=i, opts=invoke).availability_zone for i in ids]
+        return pulumi.Output.all(*found).apply(lambda z: sorted(set(z)))
+
+    return pulumi.Output.from_input(subnet_ids).apply(zones)
+
+
+def _nth(zones: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    return zones.apply(lambda z: z[index % len(z)])

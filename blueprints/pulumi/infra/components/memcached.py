@@ -1,0 +1,134 @@
+"""An ElastiCache for Memcached cluster reachable only by its consumers.
+
+Connections are encrypted (TLS, Memcached 1.6.12 and later) and access control is the
+security group, opened per consumer service: ElastiCache Memcached has no user or
+password. Memcached keeps everything in memory and writes nothing to disk, so there is
+no data at rest to encrypt and nothing to back up; node-based clusters offer neither
+(a cold cache is refilled by the application). Several nodes are spread over AZs, each
+holding a share of the keys, so losing one empties only its share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._datastore import IngressGate
+
+PORT = 11211
+
+
+class Memcached(pulumi.ComponentResource):
+    """ElastiCache Memcached cluster with TLS and a closed security group.
+
+    Args:
+        name: Component name, prefix of every child resource name.
+        engine_version: A full version from 1.6.12 on, e.g. ``"1.6.22"`` (older ones
+            cannot encrypt connections).
+        node_type: e.g. ``"cache.t4g.micro"``.
+        nodes: Cache nodes, 1-40; with 2+ they are spread over AZs.
+        vpc_id: VPC of the cluster.
+        subnet_ids: Private subnets.
+
+    ``identifier`` (also ``metric_ids["id"]``) is the CacheClusterId, the dimension of the
+    AWS/ElastiCache metrics.
+    """
+
+    configuration_endpoint: pulumi.Output[str]
+    identifier: pulumi.Output[str]
+    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
+    servers: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        engine_version: str,
+        node_type: str,
+        nodes: int,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:Memcached", name, None, opts)
+        if not 1 <= nodes <= 40:
+            raise ValueError(f"nodes must be 1-40, got {nodes}")
+        parts = tuple(int(p) for p in engine_version.split(".") if p.isdigit())
+        if len(parts) != 3 or parts < (1, 6, 12):
+            raise ValueError(
+                f"TLS needs a full Memcached version >= 1.6.12, got {engine_version!r}"
+            )
+        child = pulumi.ResourceOptions(parent=self)
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=subnet_ids,
+            description=f"{name} private subnets",
+            opts=child,
+        )
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description=f"{name} memcached: consumers only",
+            tags={"Name": name},
+            opts=child,
+        )
+        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description="memcached")
+        cluster = aws.elasticache.Cluster(
+            f"{name}-cache",
+            engine="memcached",
+            engine_version=engine_version,
+            node_type=node_type,
+            num_cache_nodes=nodes,
+            az_mode="cross-az" if nodes > 1 else "single-az",
+            port=PORT,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[sg.id],
+            transit_encryption_enabled=True,
+            auto_minor_version_upgrade="true",  # a string for Memcached clusters
+            opts=child,
+        )
+
+        self.configuration_endpoint = cluster.cluster_address
+        self.identifier = cluster.cluster_id
+        self.metric_ids = {"id": [self.identifier]}
+        self.servers = cluster.cache_nodes.apply(
+            lambda found: ",".join(f"{n.address}:{n.port}" for n in found)
+        )
+        self.security_group_id = sg.id
+        self.register_outputs(
+            {
+                "configuration_endpoint": self.configuration_endpoint,
+                "identifier": self.identifier,
+                "port": PORT,
+                "security_group_id": self.security_group_id,
+                "servers": self.servers,
+            }
+        )
+
+    @property
+    def port(self) -> int:
+        return PORT
+
+    def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
+        self._gate.allow(consumer_name, security_group_id)
+
+    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        # _HOST is the configuration endpoint for clients with ElastiCache auto discovery;
+        # _SERVERS lists every node for the rest.
+        return {
+            f"{prefix}_HOST": self.configuration_endpoint,
+            f"{prefix}_PORT": str(PORT),
+            f"{prefix}_TLS": "true",
+            f"{prefix}_SERVERS": self.servers,
+        }
+
+    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        return {}
+
+    def policy_statements(self) -> list[dict[str, Any]]:
+        return []

@@ -1,0 +1,230 @@
+"""CloudWatch alerting for one stack: SNS topics, the plan's alarms and a dashboard.
+
+The alarms are data, not code: ``shipspec plan`` decides each one (metrics, threshold,
+period, whether it pages and why) and the stack config carries them per environment, so
+a program with 200 services still creates a single Monitoring. Metric dimensions hold
+references that this component resolves against the components it is given:
+``cluster.name``, ``load_balancer:<name>``, and ``service:``, ``job:`` or
+``datastore:<name>.<key>``, where ``<key>`` indexes the component's ``metric_ids`` (what
+CloudWatch names its parts by). A reference with several values (a web service's two
+target groups under blue/green, each node of a cache) becomes one metric per value,
+combined under the plan's metric id (SUM for sums, MIN for minimums, MAX otherwise), so
+an alarm keeps watching the live target group after ECS swaps them.
+
+Routing: topics encrypted with a customer-managed KMS key, because CloudWatch cannot
+publish to a topic under the AWS-managed ``alias/aws/sns`` key (its policy cannot grant
+CloudWatch). ``ticket`` exists in every stack and receives alarm notifications; ``page``
+exists only where alarms page (production) and receives alarm and OK notifications, so
+a pager subscribed to it opens and resolves incidents. A non-production stack has no
+page topic at all: its alarms notify and cannot page (a paging alarm there is an error).
+
+Rollback alarms: a web service's 5xx, latency and unhealthy-host alarms live in the
+WebService, where ECS rolls back on them and where they take the worst of both target
+groups. The plan's alarms for those checks (``deploymentAlarm``) are composite alarms
+over them, with the plan's name, description and routing: one evaluation, not two
+copies that could disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._dashboard import dashboard_bodies
+from ._references import References
+from ._topics import alert_topics
+
+COMBINE = {"Sum": "SUM", "SampleCount": "SUM", "Minimum": "MIN"}  # otherwise MAX: the worst
+ALARM_KEYS = {
+    "description",
+    "metrics",
+    "expression",
+    "period",
+    "evaluationPeriods",
+    "datapointsToAlarm",
+    "threshold",
+    "comparison",
+    "treatMissingData",
+    "notify",
+    "pages",
+    "deploymentAlarm",
+}
+COMPOSITE_KEYS = {"description", "members", "pages"}
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Alert topics, the plan's CloudWatch alarms and a dashboard for one stack.
+
+    Args:
+        name: Component name.
+        prefix: Of the topic, dashboard and alarm names: the app and stack (``shop-prod``).
+        alarms: Alarm name -> definition, as ``shipspec plan`` writes it to the stack config.
+        composite_alarms: Name -> ``{description, members, pages}``; fires when all members do.
+        dashboard: Rows ``{title, kind, target, queues?}``: a service or datastore each;
+            more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
+        pages: Whether this stack's alarms may page; only then is there a page topic.
+        alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.
+        cluster: The ECS cluster, for ``cluster.name``.
+        load_balancers: Targets of ``load_balancer:<name>``.
+        services: Targets of ``service:<name>`` and ``job:<name>`` (exposing ``metric_ids``).
+        datastores: Targets of ``datastore:<name>`` (exposing ``metric_ids``).
+    """
+
+    page_topic_arn: pulumi.Output[str] | None
+    ticket_topic_arn: pulumi.Output[str]
+    dashboard_names: list[pulumi.Output[str]]  # one unless the rows exceed a dashboard
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        alarms: Mapping[str, Mapping[str, Any]],
+        composite_alarms: Mapping[str, Mapping[str, Any]],
+        dashboard: Sequence[Mapping[str, Any]],
+        pages: bool,
+        alert_email: str | None,
+        cluster: aws.ecs.Cluster,
+        load_balancers: Mapping[str, Any],
+        services: Mapping[str, Any],
+        datastores: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:Monitoring", name, None, opts)
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._prefix = prefix
+        self._refs = References(
+            cluster=cluster, load_balancers=load_balancers, services=services, datastores=datastores
+        )
+        kinds = ["ticket", "page"] if pages else ["ticket"]
+        self._topics = alert_topics(self, prefix, kinds, alert_email)
+
+        created: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        for alarm_name, spec in alarms.items():
+            _check_keys(alarm_name, spec, ALARM_KEYS)
+            if "deploymentAlarm" in spec:
+                member = self._refs.deployment_alarm(spec["deploymentAlarm"])
+                self._composite(alarm_name, spec, pulumi.Output.format('ALARM("{0}")', member))
+            else:
+                created[alarm_name] = self._metric_alarm(alarm_name, spec)
+        for alarm_name, spec in composite_alarms.items():
+            _check_keys(alarm_name, spec, COMPOSITE_KEYS)
+            members = [created[member].name for member in spec["members"]]
+            rule = pulumi.Output.all(*members).apply(
+                lambda names: " AND ".join(f'ALARM("{n}")' for n in names)
+            )
+            self._composite(alarm_name, {**spec, "notify": True}, rule)
+
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        boards = [
+            aws.cloudwatch.Dashboard(
+                "dashboard" + (f"-{i + 1}" if i else ""),
+                dashboard_name=prefix + (f"-{i + 1}" if i else ""),
+                dashboard_body=pulumi.Output.json_dumps(body),
+                opts=self._child,
+            )
+            for i, body in enumerate(dashboard_bodies(dashboard, region, self._refs))
+        ]
+        page = self._topics.get("page")
+        self.page_topic_arn = page.arn if page else None
+        self.ticket_topic_arn = self._topics["ticket"].arn
+        self.dashboard_names = [board.dashboard_name for board in boards]
+        self.register_outputs(
+            {
+                "page_topic_arn": self.page_topic_arn,
+                "ticket_topic_arn": self.ticket_topic_arn,
+                "dashboard_names": self.dashboard_names,
+            }
+        )
+
+    def _actions(self, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        if not spec["notify"]:
+            return {}
+        if not spec["pages"]:
+            return {"alarm_actions": [self._topics["ticket"].arn]}
+        if "page" not in self._topics:
+            raise ValueError(f"alarm {name} pages, but this stack's alarms do not page")
+        page = self._topics["page"].arn
+        return {"alarm_actions": [page], "ok_actions": [page]}
+
+    def _queries(
+        self, metric: Mapping[str, Any], period: int, result: str
+    ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
+        combinations = self._refs.combinations(metric["dimensions"])
+        metric_id = metric["id"]
+        ids = (
+            [metric_id]
+            if len(combinations) == 1
+            else [f"{metric_id}_{i}" for i in range(len(combinations))]
+        )
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                return_data=query_id == result,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=metric["namespace"],
+                    metric_name=metric["metricName"],
+                    stat=metric["stat"],
+                    period=period,
+                    dimensions=dimensions,
+                ),
+            )
+            for query_id, dimensions in zip(ids, combinations, strict=True)
+        ]
+        if len(combinations) > 1:
+            combine = COMBINE.get(metric["stat"], "MAX")
+            queries.append(
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=metric_id,
+                    expression=f"{combine}([{', '.join(ids)}])",
+                    label=metric_id,
+                    return_data=metric_id == result,
+                )
+            )
+        return queries
+
+    def _metric_alarm(self, name: str, spec: Mapping[str, Any]) -> aws.cloudwatch.MetricAlarm:
+        expression = spec.get("expression")
+        result = "alarm" if expression else spec["metrics"][0]["id"]
+        queries = [q for m in spec["metrics"] for q in self._queries(m, spec["period"], result)]
+        if expression:
+            queries.append(
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=result, expression=expression, label=name, return_data=True
+                )
+            )
+        return aws.cloudwatch.MetricAlarm(
+            name.removeprefix(f"{self._prefix}-"),
+            name=name,
+            alarm_description=spec["description"],
+            metric_queries=queries,
+            comparison_operator=spec["comparison"],
+            threshold=spec["threshold"],
+            evaluation_periods=spec["evaluationPeriods"],
+            datapoints_to_alarm=spec["datapointsToAlarm"],
+            treat_missing_data=spec["treatMissingData"],
+            **self._actions(name, spec),
+            opts=self._child,
+        )
+
+    def _composite(
+        self, name: str, spec: Mapping[str, Any], rule: pulumi.Input[str]
+    ) -> aws.cloudwatch.CompositeAlarm:
+        return aws.cloudwatch.CompositeAlarm(
+            name.removeprefix(f"{self._prefix}-"),
+            alarm_name=name,
+            alarm_description=spec["description"],
+            alarm_rule=rule,
+            **self._actions(name, spec),
+            opts=self._child,
+        )
+
+
+def _check_keys(name: str, spec: Mapping[str, Any], known: set[str]) -> None:
+    """Config is plain data: a misspelt key must fail the deployment, not vanish."""
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f"alarm {name}: unknown keys {sorted(unknown)}")

@@ -1,0 +1,126 @@
+"""The monitoring part of a stack config: alert routing, the plan's alarms, dashboard rows.
+
+The plan decides every alarm (:mod:`shipspec.plan.alarms`); this only reshapes
+``model.monitoring.alarms[<env>]`` into the data the generated ``Monitoring`` component
+reads, so each environment's thresholds and routing live in its ``Pulumi.<env>.yaml``
+and ``__main__.py`` stays one call however many alarms there are. Each alarm's reason
+and runbook go into its description, which is what the notification email shows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.monitoring import AlarmPlan
+from ..engine import identifier
+
+DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
+KINDS = {"web": "web service", "worker": "worker", "job": "scheduled job"}
+# Datastore engines the dashboard has graphs for (the component's row kinds).
+DASHBOARD_KINDS = {
+    "postgres": "rds",
+    "mysql": "rds",
+    "mariadb": "rds",
+    "mongodb": "docdb",
+    "redis": "redis",
+    "memcached": "memcached",
+    "rabbitmq": "rabbitmq",
+    "sqs": "sqs",
+}
+
+
+def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
+    planned = model.monitoring.alarms[env.name]
+    return {
+        "monitoring": {
+            "prefix": f"{model.app}-{env.name}",
+            "alertEmail": model.alert_email,
+            "pages": env.alarms_page,
+        },
+        "alarms": {alarm.name: _alarm(alarm) for alarm in planned.alarms},
+        "compositeAlarms": {
+            c.name: {
+                "description": describe(c.description, c.reason, c.runbook),
+                "members": c.members,
+                "pages": c.pages,
+            }
+            for c in planned.composites
+        },
+        "dashboard": _dashboard(env),
+    }
+
+
+def components_by_name(items: Iterable[Any], suffix: str = "") -> list[str]:
+    """``"web": web`` entries of the dict literals that hand components to ``Monitoring``."""
+    return [f'"{item.name}": {identifier(item.name)}{suffix}' for item in items]
+
+
+def yaml_scalar(value: Any) -> str:
+    """A config value as one line of YAML (JSON is YAML), keeping ``×`` and ``≥`` readable."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def describe(what: str, reason: str, runbook: str) -> str:
+    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to CloudWatch's limit."""
+    tail = f". Runbook: {runbook}"
+    room = DESCRIPTION_LIMIT - len(what) - len(". Why: ") - len(tail)
+    why = reason if len(reason) <= room else reason[: room - 1] + "…"
+    return f"{what}. Why: {why}{tail}"
+
+
+def _alarm(alarm: AlarmPlan) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "description": describe(alarm.description, alarm.reason, alarm.runbook)
+    }
+    if alarm.rollback:
+        # The web service's own rollback alarm, which the stack notifies through.
+        values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"
+    else:
+        values["metrics"] = [
+            {
+                "id": m.id,
+                "namespace": m.namespace,
+                "metricName": m.metric_name,
+                "stat": m.statistic,
+                "dimensions": m.dimensions,
+            }
+            for m in alarm.metrics
+        ]
+        if alarm.expression:
+            values["expression"] = alarm.expression
+        values.update(
+            period=alarm.period_seconds,
+            evaluationPeriods=alarm.evaluation_periods,
+            datapointsToAlarm=alarm.datapoints_to_alarm,
+            threshold=alarm.threshold,
+            comparison=alarm.comparison,
+            treatMissingData=alarm.treat_missing_data,
+        )
+    values.update(notify=alarm.notify, pages=alarm.pages)
+    return values
+
+
+def _dashboard(env: EnvironmentPlan) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for s in env.services:
+        kind = "job" if s.kind == "job" else "service"
+        row: dict[str, Any] = {"title": f"{s.name}: {KINDS[s.kind]}", "kind": s.kind}
+        row["target"] = f"{kind}:{s.name}"
+        queues = [u.datastore for u in s.uses if u.engine == "sqs"]
+        if s.kind == "worker" and queues:
+            row["queues"] = queues
+        rows.append(row)
+    rows += [
+        {
+            "title": f"{d.name}: {d.engine}",
+            "kind": DASHBOARD_KINDS[d.engine],
+            "target": f"datastore:{d.name}",
+        }
+        for d in env.datastores
+        if d.engine in DASHBOARD_KINDS
+    ]
+    return rows

@@ -1,0 +1,298 @@
+"""MariaDB, DocumentDB, RabbitMQ and Memcached components: private, encrypted, wired by `uses`.
+
+``programs/engines`` gives a worker (``app``) one datastore of each engine and a second
+worker (``relay``) only the broker, in a dev and a prod shape; the generated program for
+``examples/full.yaml`` is checked for the same properties.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shipspec.preview.runner import (
+    SECRET,
+    ProgramError,
+    RecordedResource,
+    StackRun,
+    run_program,
+    run_stack,
+)
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SERVICE = "aws:ecs/service:Service"
+DOCDB = "aws:docdb/cluster:Cluster"
+DOCDB_INSTANCE = "aws:docdb/clusterInstance:ClusterInstance"
+BROKER = "aws:mq/broker:Broker"
+MEMCACHED = "aws:elasticache/cluster:Cluster"
+PORTS = {"ledger": 3306, "catalog": 27017, "broker": 5671, "sessions": 11211}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def run(request: pytest.FixtureRequest, make_program: Callable[..., Path]) -> StackRun:
+    config = {"aws:region": "eu-west-1", **({"prod": "true"} if request.param == "prod" else {})}
+    return run_stack(make_program("engines"), project="engines", stack=request.param, config=config)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The lookups these tests need (conftest's ``Stack`` is not importable here)."""
+
+    resources: list[RecordedResource]
+
+    def __iter__(self) -> Any:
+        return iter(self.resources)
+
+    def of_type(self, token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == token]
+
+    def named(self, name: str, token: str | None = None) -> RecordedResource:
+        found = [r for r in self.resources if r.name == name and token in (None, r.type)]
+        assert len(found) == 1, f"{len(found)} resources named {name!r} ({token})"
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def stack(run: StackRun) -> Stack:
+    return Stack(run.resources)
+
+
+def service_sg(stack: Stack, name: str) -> str:
+    (group,) = stack.named(f"{name}-service", SERVICE).inputs["networkConfiguration"][
+        "securityGroups"
+    ]
+    return str(group)
+
+
+def store_sg(stack: Stack, store: str) -> str:
+    return str(stack.named(f"{store}-sg").urn)
+
+
+def test_each_datastore_accepts_only_its_users_on_its_port(stack: Stack) -> None:
+    users = {"ledger": ["app"], "catalog": ["app"], "broker": ["app", "relay"], "sessions": ["app"]}
+    groups = {r.name: r for r in stack.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    for store, consumers in users.items():
+        rules = [r for r in stack.of_type(INGRESS) if store_sg(stack, store) in r.dependencies]
+        assert sorted(r.name for r in rules) == [f"{store}-from-{c}" for c in consumers]
+        for rule in rules:
+            assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+            assert rule.inputs["fromPort"] == rule.inputs["toPort"] == PORTS[store]
+        sources = {r.inputs["referencedSecurityGroupId"] for r in rules}
+        assert sources == {service_sg(stack, c) for c in consumers}
+        assert f"{store}-sg" in groups
+    # ...and each worker may reach exactly those ports on exactly those groups.
+    egress = {
+        r.name: (r.inputs["fromPort"], r.inputs["toPort"])
+        for r in stack.of_type(EGRESS)
+        if r.inputs["securityGroupId"] == service_sg(stack, "relay")
+    }
+    assert egress == {"relay-https-out": (443, 443), "relay-to-events": (5671, 5671)}
+
+
+def test_document_db_is_encrypted_tls_only_and_keeps_its_password_in_secrets_manager(
+    stack: Stack,
+) -> None:
+    (cluster,) = stack.of_type(DOCDB)
+    inputs = cluster.inputs
+    assert inputs["storageEncrypted"] is True
+    assert inputs["manageMasterUserPassword"] is True
+    assert "masterPassword" not in inputs and "masterPasswordWo" not in inputs
+    assert (inputs["engine"], inputs["engineVersion"], inputs["port"]) == ("docdb", "5.0.0", 27017)
+    assert inputs["enabledCloudwatchLogsExports"] == ["audit"]
+    params = stack.named("catalog-params").inputs
+    assert params["family"] == "docdb5.0"
+    assert {(p["name"], p["value"]) for p in params["parameters"]} == {
+        ("tls", "enabled"),
+        ("audit_logs", "enabled"),
+    }
+
+
+def test_document_db_instances_spread_over_the_azs_and_prod_is_protected(
+    run: StackRun, stack: Stack
+) -> None:
+    (cluster,) = stack.of_type(DOCDB)
+    instances = stack.of_type(DOCDB_INSTANCE)
+    zones = [i.inputs["availabilityZone"] for i in instances]
+    if run.stack == "prod":
+        assert sorted(zones) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+        assert cluster.inputs["deletionProtection"] is True
+        assert cluster.inputs["skipFinalSnapshot"] is False
+        assert cluster.inputs["finalSnapshotIdentifier"] == "engines-prod-catalog-final"
+        assert cluster.inputs["backupRetentionPeriod"] == 10
+    else:
+        assert zones == ["eu-west-1a"]
+        assert cluster.inputs["deletionProtection"] is False
+        assert cluster.inputs["skipFinalSnapshot"] is True
+    for instance in instances:
+        assert cluster.urn in instance.dependencies
+        assert instance.inputs["clusterIdentifier"].startswith("catalog-cluster-")
+        assert instance.parent == stack.named("catalog", "shipspec:aws:DocumentDB").urn
+
+
+def test_broker_is_private_encrypted_and_its_password_never_plain(
+    run: StackRun, stack: Stack
+) -> None:
+    (broker,) = stack.of_type(BROKER)
+    inputs = broker.inputs
+    assert (inputs["engineType"], inputs["engineVersion"]) == ("RabbitMQ", "4.2")
+    assert inputs["publiclyAccessible"] is False
+    assert inputs["encryptionOptions"] == {"useAwsOwnedKey": True}
+    assert inputs["logs"] == {"general": True}
+    assert inputs["autoMinorVersionUpgrade"] is True
+    assert inputs["users"] == SECRET
+    # Each run draws a new password; a changed user would replace the broker.
+    assert broker.ignore_changes == ["users"]
+    (version,) = stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretStringWo"] == SECRET
+    assert version.inputs["secretStringWoVersion"] == 1
+    assert "secretString" not in version.inputs
+    assert version.ignore_changes == ["secretStringWo"]
+    shape = ("CLUSTER_MULTI_AZ", 3, True) if run.stack == "prod" else ("SINGLE_INSTANCE", 1, False)
+    assert (inputs["deploymentMode"], len(inputs["subnetIds"]), broker.protect) == shape
+    assert "Preview0" not in json.dumps([r.inputs for r in stack])  # the mock's password
+
+
+def test_memcached_encrypts_connections_and_spreads_nodes(run: StackRun, stack: Stack) -> None:
+    (cache,) = stack.of_type(MEMCACHED)
+    inputs = cache.inputs
+    assert (inputs["engine"], inputs["engineVersion"]) == ("memcached", "1.6.22")
+    assert inputs["transitEncryptionEnabled"] is True
+    expected = (3, "cross-az") if run.stack == "prod" else (1, "single-az")
+    assert (inputs["numCacheNodes"], inputs["azMode"]) == expected
+
+
+def test_mariadb_enforces_tls_and_insights_only_where_rds_offers_them(
+    run: StackRun, stack: Stack
+) -> None:
+    db = stack.named("ledger-db").inputs
+    assert (db["engine"], db["port"], db["storageEncrypted"]) == ("mariadb", 3306, True)
+    assert db["manageMasterUserPassword"] is True and "password" not in db
+    params = stack.named("ledger-params").inputs
+    assert params["family"] == "mariadb10.11"
+    assert [(p["name"], p["value"]) for p in params["parameters"]] == [
+        ("require_secure_transport", "ON")
+    ]
+    # RDS for MariaDB has no Performance Insights on micro classes: asking would fail.
+    assert db["performanceInsightsEnabled"] is (run.stack == "prod")
+
+
+def container(stack: Stack, service: str) -> dict[str, Any]:
+    definitions = stack.named(f"{service}-task").inputs["containerDefinitions"]
+    (only,) = json.loads(definitions) if isinstance(definitions, str) else definitions
+    return dict(only)
+
+
+def test_connection_settings_and_credentials_are_injected(stack: Stack) -> None:
+    app = container(stack, "app")
+    env = {e["name"]: e["value"] for e in app["environment"]}
+    secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
+    (cluster,) = stack.of_type(DOCDB)
+    assert env["CATALOG_PORT"] == "27017" and env["CATALOG_TLS"] == "true"
+    assert env["CATALOG_URL"].startswith("mongodb://catalog-cluster-")
+    assert env["CATALOG_URL"].endswith(
+        ":27017/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
+    )
+    assert env["EVENTS_URL"] == f"amqps://{env['EVENTS_HOST']}:5671"
+    assert "://" not in env["EVENTS_HOST"] and not env["EVENTS_HOST"].endswith(":5671")
+    nodes = env["SESSIONS_SERVERS"].split(",")
+    assert all(n.endswith(".cache.amazonaws.com:11211") for n in nodes)
+    assert ".cfg." in env["SESSIONS_HOST"] and env["SESSIONS_TLS"] == "true"
+    assert env["LEDGER_PORT"] == "3306"
+    assert set(secrets) == {
+        f"{p}_{k}" for p in ("LEDGER", "CATALOG", "EVENTS") for k in ("USERNAME", "PASSWORD")
+    }
+    broker_secret = stack.named("broker-credentials", "aws:secretsmanager/secret:Secret")
+    assert secrets["EVENTS_PASSWORD"].endswith(":password::")
+    assert ":secret:broker-credentials-" in secrets["EVENTS_PASSWORD"]
+    assert ":secret:rds!cluster-" in secrets["CATALOG_USERNAME"]
+    assert broker_secret.parent == stack.named("broker", "shipspec:aws:MessageBroker").urn
+    assert not [e for e in env.values() if "Preview0" in e]  # no password in plain variables
+    assert cluster.inputs["masterUsername"] == "app"
+
+
+def test_execution_roles_read_exactly_their_datastores_secrets(stack: Stack) -> None:
+    def readable(service: str) -> list[str]:
+        policy = json.loads(stack.named(f"{service}-execution-role-policy").inputs["policy"])
+        (statement,) = policy["Statement"]
+        assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+        return sorted(statement["Resource"])
+
+    app, relay = readable("app"), readable("relay")
+    assert len(app) == 3 and all(r.count(":") == 6 for r in app)
+    owners = [r.split(":secret:")[1].split("-")[0] for r in app]
+    assert owners == ["broker", "rds!cluster", "rds!db"]
+    assert len(relay) == 1 and ":secret:broker-credentials-" in relay[0]
+
+
+def test_components_answer_their_metric_dimensions(run: StackRun) -> None:
+    ledger, catalog, broker, sessions = run.outputs["ids"]
+    assert ledger.startswith("ledger-db-")
+    assert catalog.startswith("catalog-cluster-")
+    assert broker.startswith("broker-broker-")
+    assert sessions.startswith("sessions-cache-")
+    assert run.outputs["catalog_endpoint"].endswith(".docdb.amazonaws.com")
+
+
+BAD = """\
+import pulumi_aws as aws
+from components import {component}, Network
+
+network = Network("network", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_count=1)
+{component}("store", vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, {args})
+"""
+
+
+DOCDB_ARGS = 'instance_class="db.t4g.medium", instances=1, deletion_protection=False, '
+REFUSED = [
+    ("Memcached", 'engine_version="1.6.6", node_type="cache.t4g.micro", nodes=1', "TLS needs"),
+    ("DocumentDB", DOCDB_ARGS + 'engine_version="5.0", backup_retention_days=0', "1-35 days"),
+    ("DocumentDB", DOCDB_ARGS + 'engine_version="five", backup_retention_days=1', "like 5.0"),
+]
+
+
+@pytest.mark.parametrize(("component", "args", "message"), REFUSED)
+def test_components_refuse_what_aws_would_refuse(
+    make_program: Callable[..., Path], component: str, args: str, message: str
+) -> None:
+    program = make_program(
+        f"bad-{component.lower()}-{zlib.crc32(args.encode())}",
+        {
+            "Pulumi.yaml": "name: bad\nruntime: python\n",
+            "__main__.py": BAD.format(component=component, args=args),
+        },
+    )
+    with pytest.raises(ProgramError, match=message):
+        run_program(program, project="bad", stack="dev", config={})
+
+
+def test_the_full_example_wires_its_imported_engines_to_their_users_only(generated: Any) -> None:
+    env = generated.model("full").production
+    preview = generated.preview("full", env.name)
+    by_urn = {r.urn: r for r in preview.resources}
+    engines = [
+        d for d in env.datastores if d.engine in ("mariadb", "mongodb", "rabbitmq", "memcached")
+    ]
+    assert {d.engine for d in engines} == {"mariadb", "mongodb", "rabbitmq", "memcached"}
+    for store in engines:
+        rules = [r for r in preview.of_type(INGRESS) if r.name.startswith(f"{store.name}-from-")]
+        sources = set()
+        for rule in rules:
+            assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+            groups = [by_urn[u] for u in rule.dependencies if u in by_urn]
+            sources |= {
+                g.name.removesuffix("-sg")
+                for g in groups
+                if g.type == "aws:ec2/securityGroup:SecurityGroup" and g.name != f"{store.name}-sg"
+            }
+        assert sources == set(store.used_by), store.name
+    (broker,) = preview.of_type(BROKER)
+    assert broker.inputs["publiclyAccessible"] is False and broker.inputs["users"] == SECRET
+    (cache,) = preview.of_type(MEMCACHED)
+    assert cache.inputs["transitEncryptionEnabled"] is True
