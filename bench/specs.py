@@ -31,9 +31,8 @@ def spec_text(services: int) -> str:
                 f"public: {public}, uses: [db, cache], capacity_rps: 100}}"
             )
         elif kind == "worker":
-            lines.append(
-                f"  {name}: {{type: worker, image: ghcr.io/example/{name}:1.0, uses: [jobs, files]}}"
-            )
+            image = f"ghcr.io/example/{name}:1.0"
+            lines.append(f"  {name}: {{type: worker, image: {image}, uses: [jobs, files]}}")
         else:
             lines.append(
                 f"  {name}: {{type: job, image: ghcr.io/example/{name}:1.0, "

@@ -43,7 +43,7 @@ def stack(request, generated):  # type: ignore[no-untyped-def]
 
 
 def test_program_registers_a_component_per_service_and_datastore(stack) -> None:  # type: ignore[no-untyped-def]
-    model, env, preview = stack
+    _model, env, preview = stack
     components = {r.name for r in preview.resources if r.type.startswith("shipspec:aws:")}
     expected = {s.name for s in env.services} | {d.name for d in env.datastores} | {"network"}
     assert expected <= components

@@ -75,9 +75,10 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
     outputs.append(("images", "the image each service runs"))
-    for d in env.datastores:
-        if d.engine in ("postgres", "mysql"):
-            outputs.append((f"{d.name}Endpoint", f"the {d.engine} endpoint of {d.name}"))
+    if env.datastores:
+        names = ", ".join(d.name for d in env.datastores)
+        held = f"where each datastore is reached: host, bucket or queue URL ({names})"
+        outputs.append(("endpoints", held))
     return outputs
 
 

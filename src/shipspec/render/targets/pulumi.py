@@ -21,7 +21,7 @@ PULUMI_AWS_VERSION = "7.51.1"
 
 @target("pulumi")
 def context(model: DeploymentModel) -> dict[str, Any]:
-    """infra/Pulumi.yaml, infra/__main__.py, infra/requirements.txt, infra/Pulumi.<env>.yaml, infra/components/"""
+    """infra/Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and components/."""
     return {
         "pulumi_version": PULUMI_VERSION,
         "pulumi_aws_version": PULUMI_AWS_VERSION,
@@ -30,6 +30,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "stack_config": stack_config,
         "component_for_kind": SERVICE_COMPONENTS,
         "component_imports": component_imports,
+        "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
     }
@@ -49,6 +50,20 @@ DATASTORE_COMPONENTS = {
 }
 
 
+# Where each datastore component says it is reached: exported as the `endpoints` output.
+ENDPOINT_ATTRIBUTE = {
+    "postgres": "address",
+    "mysql": "address",
+    "mariadb": "address",
+    "redis": "primary_endpoint",
+    "memcached": "configuration_endpoint",
+    "mongodb": "endpoint",
+    "rabbitmq": "endpoint",
+    "s3": "bucket_name",
+    "sqs": "url",
+}
+
+
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
     names = {"Network"}
@@ -64,7 +79,11 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
     """The plan's reasons for the values under ``prefix`` (``network``, ``services.web``)."""
-    return [f"{d.key.removeprefix(prefix + '.')}: {d.reason}" for d in env.decisions if d.key == prefix or d.key.startswith(prefix + ".")]
+    return [
+        f"{d.key.removeprefix(prefix + '.')}: {d.reason}"
+        for d in env.decisions
+        if d.key == prefix or d.key.startswith(prefix + ".")
+    ]
 
 
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
@@ -99,7 +118,12 @@ def _service(s: Any, app: str) -> dict[str, Any]:
     image = s.image or f"{app}/{s.name}:set-by-ci"
     values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory}
     if s.kind != "job":
-        values.update(desiredCount=s.desired_count, minCount=s.min_count, maxCount=s.max_count, cpuTarget=s.cpu_target)
+        values.update(
+            desiredCount=s.desired_count,
+            minCount=s.min_count,
+            maxCount=s.max_count,
+            cpuTarget=s.cpu_target,
+        )
     if s.kind == "web":
         d = s.deployment
         values.update(
@@ -110,7 +134,10 @@ def _service(s: Any, app: str) -> dict[str, Any]:
             linearStepPercent=d.linear_step_percent,
             linearStepBakeMinutes=d.linear_step_bake_minutes,
         )
-        values.update(latencyP99Ms=s.alarms.latency_p99_ms, errorRatePercent=s.alarms.error_rate_percent)
+        values.update(
+            latencyP99Ms=s.alarms.latency_p99_ms,
+            errorRatePercent=s.alarms.error_rate_percent,
+        )
     return values
 
 
