@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     Diagnostic,
-    PlanError,
     PreviewError,
     ShipspecError,
     SpecError,
@@ -130,7 +129,6 @@ __all__ = [
     "FileSet",
     "GenerationResult",
     "HandoffSpec",
-    "PlanError",
     "Preview",
     "PreviewError",
     "ShipspecError",

@@ -4,12 +4,18 @@
 
     ShipspecError                 anything shipspec reports to a user (exit code in .exit_code)
     ├── SpecError                 the handoff spec is invalid: a list of Diagnostics (exit 1)
-    ├── PlanError                 a valid spec that asks for what shipspec cannot deploy (exit 1)
     ├── WriteConflict             generated files were edited by hand; --force overwrites (exit 1)
     ├── StaleOutput               generate --check found output that differs from the spec (exit 3)
-    └── PreviewError              the generated program failed or registered nothing (exit 1)
+    ├── PreviewError              the generated program failed or registered nothing (exit 1)
+    ├── write.single.FileExists   init/import would replace a user's file (exit 1)
+    ├── model_io.ModelMissing     an output folder without .shipspec/model.json (exit 1)
+    ├── importers.ImportFailed    compose/repository cannot become a spec: Diagnostics (exit 1)
+    ├── policy.PackError          a malformed policy pack: Diagnostics (exit 1)
+    ├── policy.PolicyViolation    an error-severity rule failed (exit 4)
+    └── session.SessionError      progress file malformed, session refused or incomplete (exit 1)
 
-Any other exception escaping shipspec is a bug, and the CLI says so.
+The subclasses outside this module live beside the stage that raises them. Any other
+exception escaping shipspec is a bug, and the CLI says so.
 """
 
 from __future__ import annotations
@@ -67,15 +73,6 @@ class SpecError(ShipspecError):
         noun = "problem" if count == 1 else "problems"
         body = "\n".join(str(d) for d in self.diagnostics)
         super().__init__(f"{count} {noun} in the handoff spec:\n{body}")
-
-
-class PlanError(ShipspecError):
-    """A valid spec that asks for something AWS cannot provide (reported as diagnostics)."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = sorted(set(diagnostics))
-        body = "\n".join(str(d) for d in self.diagnostics)
-        super().__init__(f"the spec cannot be planned:\n{body}")
 
 
 class WriteConflict(ShipspecError):

@@ -6,71 +6,15 @@ RDS, Redis, S3 and SQS are planned here; DocumentDB, Amazon MQ and Memcached in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Literal, cast
 
-from ..errors import Diagnostic, PlanError
 from ..spec.models import Datastore, HandoffSpec
 from . import rules
 from .decisions import Decisions
 from .engines import plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
 
-PLANNED_ENGINES = (
-    "postgres",
-    "mysql",
-    "mariadb",
-    "redis",
-    "memcached",
-    "mongodb",
-    "rabbitmq",
-    "s3",
-    "sqs",
-)
 RdsEngine = Literal["postgres", "mysql", "mariadb"]
-
-
-def unplannable(spec: HandoffSpec, spec_file: str) -> None:
-    """Refuse what the spec asks but AWS cannot deploy, rather than guess or fail at `pulumi up`.
-
-    Engines the planner has no plan for, versions the managed service does not run, and
-    settings the service cannot honour (DocumentDB always keeps at least a day of backups);
-    every problem of every datastore, at once.
-    """
-    problems = [
-        Diagnostic(spec_file, 0, 0, f"datastores.{name}.{field}", message, hint, code)
-        for name, store in spec.datastores.items()
-        for field, message, hint, code in _refusals(store)
-    ]
-    if problems:
-        raise PlanError(problems)
-
-
-def _refusals(store: Datastore) -> Iterator[tuple[str, str, str, str]]:
-    """(field, message, hint, code) of each thing about ``store`` AWS cannot deploy."""
-    if store.engine not in PLANNED_ENGINES:
-        yield (
-            "engine",
-            f"engine {store.engine} cannot be deployed yet",
-            "use one of: " + ", ".join(PLANNED_ENGINES),
-            "unsupported-engine",
-        )
-        return
-    service, versions = rules.SERVICE_VERSIONS.get(store.engine, ("", ()))
-    if versions and store.version and store.version not in versions:
-        yield (
-            "version",
-            f"{service} does not run {store.engine} {store.version}",
-            "use one of: " + ", ".join(versions),
-            "unsupported-version",
-        )
-    if store.engine == "mongodb" and store.backup_days == 0:
-        yield (
-            "backup_days",
-            "DocumentDB cannot turn backups off: it keeps 1-35 days",
-            "set backup_days between 1 and 35, or leave it out",
-            "unsupported-setting",
-        )
 
 
 def plan_datastore(
@@ -98,8 +42,8 @@ def plan_datastore(
         return DatastorePlan(
             name=name, engine="s3", versioning=True, force_destroy=force, used_by=used_by
         )
-    if store.engine != "sqs":  # never let an engine fall through into a queue
-        raise PlanError([Diagnostic("", 0, 0, f"datastores.{name}.engine", "cannot be planned")])
+    if store.engine != "sqs":  # a new spec engine must get a plan, never become a queue
+        raise NotImplementedError(f"no plan for engine {store.engine}")
     dead_letter = store.dead_letter if store.dead_letter is not None else True
     log.decide(
         f"datastores.{name}.dead_letter",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
-from .datastores import plan_datastore, unplannable
+from .datastores import plan_datastore
 from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
@@ -17,7 +17,6 @@ from .services import plan_service, resolve_strategy, routing_table
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
     """Decide what each environment gets, recording why, and return the model renderers read."""
-    unplannable(spec, spec_file)
     environments = [_environment(spec, name, index) for index, name in enumerate(spec.environments)]
     dev = spec.development
     return DeploymentModel(

@@ -57,11 +57,6 @@ MQ_INSTANCE_NON_PROD = "mq.m7g.medium"
 
 # Versions the managed service runs, where it runs only a few; others are refused.
 # Memcached: only releases from 1.6.12 on encrypt connections.
-SERVICE_VERSIONS = {
-    "mongodb": ("DocumentDB", ("4.0", "5.0", "8.0")),
-    "rabbitmq": ("Amazon MQ", ("3.13", "4.2")),
-    "memcached": ("ElastiCache with TLS", ("1.6", "1.6.12", "1.6.17", "1.6.22")),
-}
 
 # ECS native deployment strategies.
 CANARY_PERCENT = 10.0

@@ -235,6 +235,14 @@ ENGINE_FIELDS: dict[str, tuple[str, ...]] = {
     "sqs": ("dead_letter",),
 }
 
+# Versions a managed service runs, for engines where AWS offers a short list: a version
+# outside it would fail only at `pulumi up`, so the spec refuses it with the list.
+ENGINE_VERSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mongodb": ("DocumentDB", ("4.0", "5.0", "8.0")),
+    "rabbitmq": ("Amazon MQ", ("3.13", "4.2")),
+    "memcached": ("ElastiCache with TLS", ("1.6", "1.6.12", "1.6.17", "1.6.22")),
+}
+
 
 class Datastore(SpecModel):
     engine: Literal[
@@ -257,6 +265,23 @@ class Datastore(SpecModel):
                 f"{self.engine} takes {takes}",
                 ("engine", name),
                 "not-for-engine",
+            )
+        service, versions = ENGINE_VERSIONS.get(self.engine, ("", ()))
+        if versions and self.version is not None and self.version not in versions:
+            yield Problem(
+                ("version",),
+                f"{service} does not run {self.engine} {self.version}",
+                "use one of: " + ", ".join(versions),
+                ("engine", "version"),
+                "unsupported-version",
+            )
+        if self.engine == "mongodb" and self.backup_days == 0:
+            yield Problem(
+                ("backup_days",),
+                "DocumentDB cannot turn backups off: it keeps 1-35 days",
+                "set backup_days between 1 and 35, or leave it out",
+                ("engine", "backup_days"),
+                "unsupported-setting",
             )
 
 
