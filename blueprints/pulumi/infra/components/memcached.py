@@ -70,14 +70,10 @@ class Memcached(pulumi.ComponentResource):
             description=f"{name} private subnets",
             opts=child,
         )
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{name} memcached: consumers only",
-            tags={"Name": name},
-            opts=child,
+        self._gate = IngressGate(
+            self, name, vpc_id=vpc_id, kind="memcached", port=PORT, description="memcached"
         )
-        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description="memcached")
+        sg = self._gate.security_group
         cluster = aws.elasticache.Cluster(
             f"{name}-cache",
             engine="memcached",

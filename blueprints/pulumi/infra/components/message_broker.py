@@ -67,14 +67,10 @@ class MessageBroker(pulumi.ComponentResource):
         super().__init__("shipspec:aws:MessageBroker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{name} message broker: consumers only",
-            tags={"Name": name},
-            opts=child,
+        self._gate = IngressGate(
+            self, name, vpc_id=vpc_id, kind="message broker", port=PORT, description="amqps"
         )
-        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description="amqps")
+        sg = self._gate.security_group
 
         # Amazon MQ refuses commas, colons and equal signs: letters and digits only.
         drawn = aws.secretsmanager.get_random_password_output(

@@ -86,14 +86,10 @@ class DocumentDB(pulumi.ComponentResource):
             description=f"{name} private subnets",
             opts=child,
         )
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{name} document database: consumers only",
-            tags={"Name": name},
-            opts=child,
+        self._gate = IngressGate(
+            self, name, vpc_id=vpc_id, kind="document database", port=PORT, description="mongodb"
         )
-        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description="mongodb")
+        sg = self._gate.security_group
         parameters = aws.docdb.ClusterParameterGroup(
             f"{name}-params",
             family=family,

@@ -48,10 +48,10 @@ def env_prefix(prefix: str) -> str:
 
 
 class IngressGate:
-    """Ingress to one security group on one port, opened per consumer security group.
+    """A datastore's security group, closed until a consumer is allowed in on one port.
 
-    The group starts closed; each ``allow`` adds a rule referencing exactly the
-    consumer's security group, so the group's rules list who may connect.
+    ``allow`` adds a rule referencing exactly the consumer's security group, so the
+    group's rules list who may connect and nothing else can.
     """
 
     def __init__(
@@ -59,13 +59,20 @@ class IngressGate:
         owner: pulumi.Resource,
         name: str,
         *,
-        security_group: aws.ec2.SecurityGroup,
+        vpc_id: pulumi.Input[str],
+        kind: str,
         port: int,
         description: str,
     ) -> None:
         self._owner = owner
         self._name = name
-        self._security_group = security_group
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description=f"{name} {kind}: consumers only",
+            tags={"Name": name},
+            opts=pulumi.ResourceOptions(parent=owner),
+        )
         self._port = port
         self._description = description
         self._allowed: set[str] = set()
@@ -76,7 +83,7 @@ class IngressGate:
         self._allowed.add(consumer_name)
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-from-{consumer_name}",
-            security_group_id=self._security_group.id,
+            security_group_id=self.security_group.id,
             referenced_security_group_id=security_group_id,
             ip_protocol="tcp",
             from_port=self._port,

@@ -103,14 +103,10 @@ class Database(pulumi.ComponentResource):
             description=f"{name} private subnets",
             opts=child,
         )
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{name} database: consumers only",
-            tags={"Name": name},
-            opts=child,
+        self._gate = IngressGate(
+            self, name, vpc_id=vpc_id, kind="database", port=port, description=engine
         )
-        self._gate = IngressGate(self, name, security_group=sg, port=port, description=engine)
+        sg = self._gate.security_group
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
             family=parameter_group_family(engine, engine_version),

@@ -61,14 +61,10 @@ class Cache(pulumi.ComponentResource):
             description=f"{name} private subnets",
             opts=child,
         )
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{name} cache: consumers only",
-            tags={"Name": name},
-            opts=child,
+        self._gate = IngressGate(
+            self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine
         )
-        self._gate = IngressGate(self, name, security_group=sg, port=PORT, description=engine)
+        sg = self._gate.security_group
         highly_available = replicas > 0
         group = aws.elasticache.ReplicationGroup(
             f"{name}-cache",
