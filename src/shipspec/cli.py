@@ -307,6 +307,10 @@ AllowOpt = Annotated[
         "--allow-incompatible", help="Drop what cannot run on AWS (reported) instead of failing."
     ),
 ]
+ProfileOpt = Annotated[
+    list[str] | None,
+    typer.Option("--profile", help="Include compose services of this profile (repeatable)."),
+]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the handoff spec.")]
 
 
@@ -325,9 +329,7 @@ def import_compose_command(
             "--env-file", help="Interpolation variables (default: .env beside the compose file)."
         ),
     ] = None,
-    profiles: Annotated[
-        list[str] | None, typer.Option("--profile", help="Include services of this profile.")
-    ] = None,
+    profiles: ProfileOpt = None,
     allow_incompatible: AllowOpt = False,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,
@@ -354,10 +356,7 @@ def analyze(
     repository: Annotated[Path, typer.Argument(help="The repository folder to analyse.")] = Path(
         "."
     ),
-    profiles: Annotated[
-        list[str] | None,
-        typer.Option("--profile", help="Include compose services of this profile."),
-    ] = None,
+    profiles: ProfileOpt = None,
     allow_incompatible: AllowOpt = False,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,

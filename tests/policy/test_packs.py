@@ -337,3 +337,15 @@ def test_every_custom_rule_is_documented() -> None:
     }
     for name in [*custom, "coerce: json"]:
         assert f"`{name}" in docs, name
+
+
+@pytest.mark.parametrize("name", ["baseline", "pci-dss", "hipaa", "soc2"])
+def test_builtin_packs_pass_the_checks_user_packs_get(name: str) -> None:
+    """Built-in packs are read with the fast loader; the full located check must agree."""
+    from shipspec.policy.pack import builtin_pack
+    from shipspec.render.engine import blueprints_root
+
+    checked = load_pack(blueprints_root() / "policy" / f"{name}.yaml")
+    fast = builtin_pack(name)
+    assert [r.id for r in checked.rules] == [r.id for r in fast.rules]
+    assert [r.schema for r in checked.rules] == [r.schema for r in fast.rules]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import json
 import keyword
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def environment(user_blueprints: Path | None = None) -> jinja2.Environment:
     roots.append(str(blueprints_root()))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(roots),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -53,6 +55,21 @@ def environment(user_blueprints: Path | None = None) -> jinja2.Environment:
     env.filters["wrap_comment"] = wrap_comment
     env.filters["yaml"] = yaml_block
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache folder: compiling them is most of a render.
+
+    Jinja keys each entry by template source, so an edited or overriding template is
+    recompiled; without a writable cache folder, templates are compiled every run.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(root) / "shipspec" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def header(path: str, spec_file: str) -> str:
