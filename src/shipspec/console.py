@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from .preview.result import Preview
     from .write.writer import GenerationResult
 
-console = Console(highlight=False, soft_wrap=False)
+# Piped output (CI logs, `make demo`) gets a width that fits resource types unabridged.
+console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _value(value: Any) -> str:

@@ -1,0 +1,106 @@
+"""The typer application, its shared options, and how errors become exit codes.
+
+Exit codes: 0 ok, 1 invalid input or refused write, 2 usage, 3 stale output
+(``generate --check``), 4 policy violations (``check``). Any other exception is a bug
+and is reported as one (70), with a traceback only under ``SHIPSPEC_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .. import __version__
+from ..errors import ShipspecError
+
+app = typer.Typer(
+    name="shipspec",
+    help="Turn a development handoff spec into a reviewable AWS deployment.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+SpecArg = Annotated[
+    Path, typer.Argument(help="The handoff spec (handoff.yaml).", show_default=False)
+]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="One environment (default: all, or production for preview)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def reports_errors(command: F) -> F:
+    """Turn shipspec's errors into a message and an exit code; anything else is a bug."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ShipspecError as error:
+            err(str(error))
+            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("SHIPSPEC_DEBUG"):
+                raise
+            err(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in shipspec: rerun with SHIPSPEC_DEBUG=1 for a traceback, report it."
+            )
+            raise typer.Exit(70) from None
+
+    return run  # type: ignore[return-value]
+
+
+def err(text: str) -> None:
+    """Messages for people go to stderr, so stdout stays parseable (--json, --sarif)."""
+    print(text, file=sys.stderr)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"shipspec {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Turn a development handoff spec into a reviewable AWS deployment."""
+
+
+def record_step(command: str, subject: Path, summary: str, environment: str | None = None) -> None:
+    """Give a started deployment session this command's evidence; never fails the command."""
+    from ..session import record_success
+
+    for item in record_success(command, subject, summary, environment=environment):
+        err(f"session: recorded {item}")
+
+
+def spec_path_from(spec: Path, out_dir: Path) -> str:
+    """The spec's path as seen from the output folder: what generated files call it."""
+    return Path(os.path.relpath(spec.resolve(), out_dir.resolve())).as_posix()
+
+
+# True only in the `shipspec` process itself (set by main), never for in-process callers.
+OWN_PROCESS = False
+
+
+def main() -> None:
+    global OWN_PROCESS
+    OWN_PROCESS = True
+    app()

@@ -1,0 +1,246 @@
+"""The pipeline commands: validate, plan, generate, preview, check, schema, init."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import ShipspecError
+
+if TYPE_CHECKING:
+    from ..plan.model import DeploymentModel, EnvironmentPlan
+from . import base
+from .base import EnvOpt, JsonOpt, SpecArg, app, record_step, reports_errors, spec_path_from
+
+
+@app.command()
+@reports_errors
+def validate(spec: SpecArg, json_out: JsonOpt = False) -> None:
+    """Check a handoff spec; list every problem with file, line and field."""
+    from ..spec.loader import load
+
+    try:
+        loaded = load(spec)
+    except ShipspecError as error:
+        if json_out:
+            print(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "problems": [d.as_dict() for d in getattr(error, "diagnostics", [])],
+                    },
+                    indent=2,
+                )
+            )
+            raise typer.Exit(error.exit_code) from None
+        raise
+    from ..session.start import validation_summary
+
+    summary = validation_summary(spec, loaded)
+    print(json.dumps({"valid": True, "problems": []}, indent=2) if json_out else summary)
+    record_step("validate", spec, summary)
+
+
+@app.command()
+@reports_errors
+def plan(spec: SpecArg, env: EnvOpt = None, json_out: JsonOpt = False) -> None:
+    """Show the deployment model per environment and the reason for every decision."""
+    from ..plan.planner import plan as plan_model
+    from ..spec.loader import load
+
+    model = plan_model(load(spec), spec_file=spec.name)
+    envs = [_environment(model, env)] if env else model.environments
+    decisions = sum(len(e.decisions) for e in model.environments)
+    record_step(
+        "plan", spec, f"{model.app}: {len(model.environments)} environments, {decisions} decisions"
+    )
+    if json_out:
+        data = model.model_dump(mode="json")
+        if env:
+            data["environments"] = [e.model_dump(mode="json") for e in envs]
+        print(json.dumps(data, indent=2, sort_keys=True))
+        return
+    from ..console import print_plan
+
+    print_plan(model, envs)
+
+
+def _environment(model: DeploymentModel, name: str) -> EnvironmentPlan:
+    """``--env`` names an environment the spec declares, or the user hears which ones do."""
+    known = [e.name for e in model.environments]
+    if name not in known:
+        raise UnknownEnvironment(
+            f"--env {name}: the spec declares no such environment\n"
+            f"  hint: environments in promotion order: {', '.join(known)}"
+        )
+    return model.environment(name)
+
+
+class UnknownEnvironment(ShipspecError):
+    """``--env`` names an environment the spec does not declare (exit 1)."""
+
+
+@app.command()
+@reports_errors
+def generate(
+    spec: SpecArg,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: the spec's folder).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 3 if the output is stale.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite generated files that were edited by hand.")
+    ] = False,
+    blueprints: Annotated[
+        Path | None,
+        typer.Option(
+            "--blueprints", help="A folder of templates overriding the packaged ones by path."
+        ),
+    ] = None,
+) -> None:
+    """Write the Pulumi program, stack configs and the rest of the output."""
+    from ..plan.planner import plan as plan_model
+    from ..render.renderer import render
+    from ..spec.loader import load
+    from ..write.writer import write
+
+    out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
+    model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
+    files = render(model, blueprints=blueprints)
+    result = write(files, out_dir, force=force, check=check)
+    if check:
+        print(f"{out_dir}: {len(result.actions)} generated files are up to date")
+        return
+    from ..console import print_generation
+
+    print_generation(result)
+    done = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}
+    record_step(
+        "generate",
+        out_dir,
+        f"{out_dir}: {done['create']} created, {done['update']} updated, "
+        f"{done['delete']} deleted, {done['unchanged']} unchanged",
+    )
+
+
+@app.command()
+@reports_errors
+def preview(
+    out_dir: Annotated[
+        Path, typer.Argument(help="The folder generate wrote (holding infra/).")
+    ] = Path("."),
+    env: EnvOpt = None,
+    json_out: JsonOpt = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Run a real `pulumi preview` through the Automation API.")
+    ] = False,
+) -> None:
+    """Run the generated program offline under Pulumi mocks and show what it would create."""
+    from ..preview import run_live_preview, run_preview
+
+    if live:
+        print(run_live_preview(out_dir, env))
+        return
+    result = run_preview(out_dir, env)
+    counts = result.summary()
+    summary = (
+        f"{result.project}/{result.environment}: {counts['total']} resources "
+        f"({counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete)"
+    )
+    if json_out:
+        print(result.to_json())
+    else:
+        from ..console import print_preview
+        from ..policy.command import preview_policy_line
+
+        print_preview(result)
+        cost = _cost_line(out_dir, result.environment)
+        if cost:
+            print(cost)
+        print(preview_policy_line(out_dir, result))
+    record_step("preview", out_dir, summary, environment=result.environment)
+    _exit_now()
+
+
+def _cost_line(out_dir: Path, env: str) -> str | None:
+    """The previewed environment's monthly estimate, from the model generate saved."""
+    from ..cost import cost_line
+    from ..model_io import ModelMissing, read_model
+
+    try:
+        return cost_line(read_model(out_dir), env)
+    except (ModelMissing, KeyError):
+        return None
+
+
+def _exit_now() -> None:
+    """End a preview process without the interpreter's teardown of Pulumi's object graph.
+
+    The output is flushed first; skipping the teardown saves most of a second after a
+    preview that built many resources, and there is nothing left to clean up. Only the
+    real ``shipspec`` process does this, never a caller that invoked the app in-process.
+    """
+    if not base.OWN_PROCESS:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+@app.command()
+@reports_errors
+def check(
+    out_dir: Annotated[
+        Path, typer.Argument(help="The folder generate wrote (holding infra/).")
+    ] = Path("."),
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="One environment (default: all of them).")
+    ] = None,
+    policy: Annotated[
+        list[Path] | None,
+        typer.Option("--policy", "-p", help="An extra policy pack (YAML); repeat for more."),
+    ] = None,
+    json_out: JsonOpt = False,
+    sarif: Annotated[
+        bool, typer.Option("--sarif", help="SARIF 2.1.0 on stdout, for code scanning.")
+    ] = False,
+) -> None:
+    """Check the generated program against the policy packs; exit 4 when an error rule fails."""
+    from ..policy.command import check_command
+
+    check_command(out_dir, env, policy, json_out, sarif)
+    record_step(
+        "check", out_dir, f"policy checks passed ({env or 'all environments'})", environment=env
+    )
+
+
+@app.command()
+@reports_errors
+def schema() -> None:
+    """Print the JSON Schema of the handoff spec (for editor completion)."""
+    from ..spec.schema import json_schema_text
+
+    sys.stdout.write(json_schema_text())
+
+
+@app.command()
+@reports_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter spec.")] = Path(
+        "handoff.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter handoff.yaml."""
+    from ..starter import write_starter
+
+    write_starter(path, force=force)
+    print(f"wrote {path}; edit it, then run `shipspec validate {path}`")

@@ -1,0 +1,110 @@
+"""``shipspec session ...`` and ``shipspec doctor``: the deployment protocol's bookkeeping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .base import EnvOpt, JsonOpt, app, record_step, reports_errors
+
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is acting (default: $SHIPSPEC_ACTOR, else the login name)."),
+]
+session_app = typer.Typer(
+    name="session",
+    help="Track the deployment protocol in .ai_context/framework_progress.md.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(session_app)
+
+
+@session_app.command("start")
+@reports_errors
+def session_start(
+    spec: Annotated[Path, typer.Argument(help="The handoff spec.")] = Path("handoff.yaml"),
+    by: ByOpt = None,
+) -> None:
+    """Step 1: check the handoff (valid, Phase 6 complete and approved); open a session."""
+    from ..session import start_session
+    from ..session.status import status_lines
+
+    status = start_session(spec, cwd=Path.cwd(), actor=by)
+    print(f"session {status.session.number} started in {status.path}")
+    print("\n".join(status_lines(status)))
+
+
+@session_app.command("status")
+@reports_errors
+def session_status_command(json_out: JsonOpt = False) -> None:
+    """The checklist: each step done, pending or blocked, with its evidence."""
+    from ..session import session_status
+    from ..session.status import status_lines
+
+    status = session_status(cwd=Path.cwd())
+    if json_out:
+        print(json.dumps(status.as_dict(), indent=2))
+        return
+    print("\n".join(status_lines(status)))
+
+
+@session_app.command("mark")
+@reports_errors
+def session_mark(
+    step: Annotated[str, typer.Argument(help="The step, e.g. production-deployed.")],
+    evidence: Annotated[str, typer.Option("--evidence", help="What shows it is done.")],
+    override: Annotated[
+        bool, typer.Option("--override", help="Mark a step a command normally proves.")
+    ] = False,
+    by: ByOpt = None,
+) -> None:
+    """Record a step only a person can confirm, with the evidence they give."""
+    from ..session import mark_step
+
+    status = mark_step(step, evidence, cwd=Path.cwd(), actor=by, override=override)
+    left = status.missing
+    print(f"marked {step}; {len(left)} steps missing before `shipspec session end`")
+
+
+@session_app.command("end")
+@reports_errors
+def session_end(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The output folder (default: generate's).")
+    ] = None,
+    blueprints: Annotated[
+        Path | None, typer.Option("--blueprints", help="The template overrides generate used.")
+    ] = None,
+    by: ByOpt = None,
+) -> None:
+    """Refuse until every step has evidence; then hand over: Phase 8 ready, audit trail."""
+    from functools import partial
+
+    from ..session import check_operations_package, end_session
+
+    check = partial(check_operations_package, blueprints=blueprints)
+    status = end_session(cwd=Path.cwd(), check_package=check, out=out, actor=by)
+    package = status.session.evidence["handoff-package-written"].summary
+    print(f"session {status.session.number} ended: Phase 7 complete, Phase 8 ready\n{package}")
+
+
+@app.command()
+@reports_errors
+def doctor(
+    out_dir: Annotated[Path, typer.Argument(help="The folder generate wrote.")] = Path("."),
+    env: EnvOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check this machine can deploy: Pulumi CLI, AWS credentials, stack configs, CI, state."""
+    from ..doctor import run_doctor
+
+    report = run_doctor(out_dir, env)
+    print(json.dumps(report.as_dict(), indent=2) if json_out else "\n".join(report.lines()))
+    if not report.ok:
+        raise typer.Exit(1)
+    record_step("doctor", out_dir, report.summary())
