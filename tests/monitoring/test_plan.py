@@ -145,7 +145,10 @@ def test_shop_production_alarm_set() -> None:
     alarms = model_of("shop").monitoring.alarms["prod"]
     by_check = {(a.target, a.check): a for a in alarms.alarms}
     web = by_check[("service:web", "5xx-ratio")]
-    assert (web.threshold, web.pages, web.rollback) == (1.44, True, True)
+    # web has an availability SLO, whose burn-rate alarm pages: the 5xx alarm rolls back
+    # deployments and opens a ticket, so one incident pages once.
+    assert (web.threshold, web.pages, web.rollback) == (1.44, False, True)
+    assert any(c.pages and c.target == "slo:web-availability" for c in alarms.composites)
     assert web.expression == "100 * FILL(errors, 0) / FILL(requests, 1)"
     latency = by_check[("service:web", "latency-p99")]
     assert (latency.statistic, latency.threshold, latency.pages) == ("p99", 0.3, False)
@@ -201,3 +204,14 @@ def test_max_connections_follows_the_rds_formula() -> None:
 
 def test_the_plan_is_deterministic() -> None:
     assert model_of("shop").monitoring == model_of("shop").monitoring
+
+
+def test_without_an_availability_slo_the_5xx_alarm_is_what_pages() -> None:
+    planned = model_of("minimal")
+    assert planned.monitoring.slos == [] or all(
+        s.sli != "availability" for s in planned.monitoring.slos
+    )
+    for env in planned.environments:
+        alarms = {(a.target, a.check): a for a in planned.monitoring.alarms[env.name].alarms}
+        five_xx = [a for (t, c), a in alarms.items() if c == "5xx-ratio"]
+        assert five_xx and all(a.pages is env.alarms_page for a in five_xx)

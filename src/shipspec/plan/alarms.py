@@ -51,9 +51,10 @@ class Alarms:
 
     def build(self, slos: list[SloMonitor]) -> EnvironmentAlarms:
         consumed: set[str] = set()
+        burned = {slo.service for slo in slos if slo.sli == "availability"}
         for service in self.env.services:
             if service.kind == "web":
-                self._web(service)
+                self._web(service, burn_rate_pages=self.env.production and service.name in burned)
             if service.kind in ("web", "worker"):
                 self._ecs(service)
             if service.kind == "worker":
@@ -130,7 +131,7 @@ class Alarms:
         self.alarms.append(alarm)
         return alarm
 
-    def _web(self, s: ServicePlan) -> None:
+    def _web(self, s: ServicePlan, *, burn_rate_pages: bool) -> None:
         assert s.alarms is not None and s.load_balancer is not None
         dims = {
             "LoadBalancer": f"load_balancer:{s.load_balancer}",
@@ -153,10 +154,17 @@ class Alarms:
             evaluations=3,
             datapoints=2,
             missing="notBreaching",
-            page=True,
+            # With an availability SLO, its 1h/5m burn-rate alarm pages on the same fast burn;
+            # paging here too would wake the on-call twice for one incident.
+            page=not burn_rate_pages,
             rollback=True,
             reason=self.env.decision(f"services.{s.name}.alarms.error_rate_percent").reason
-            + "; 2 of 3 minutes, so one bad minute does not page",
+            + (
+                "; 2 of 3 minutes; rolls deployments back, and a ticket, since the "
+                "availability SLO's burn-rate alarm pages"
+                if burn_rate_pages
+                else "; 2 of 3 minutes, so one bad minute does not page"
+            ),
         )
         ms = s.alarms.latency_p99_ms
         latency_reason = self.env.decision(f"services.{s.name}.alarms.latency_p99_ms").reason
