@@ -44,7 +44,7 @@ class Context:
             where = self.where(service, *keys)
             self.problems.append(
                 where.problem(
-                    f"incompatible with Fargate: {message}",
+                    f"cannot run on AWS as written: {message}",
                     "remove it from the compose file, or pass --allow-incompatible to drop it",
                     "incompatible",
                 )

@@ -20,7 +20,7 @@ Bin = Literal["mapped", "dropped", "incompatible"]
 _TITLES = {
     "mapped": "Mapped",
     "dropped": "Dropped with a warning",
-    "incompatible": "Incompatible with Fargate",
+    "incompatible": "Incompatible with AWS (Fargate and the managed services)",
 }
 
 
