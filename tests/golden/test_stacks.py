@@ -71,3 +71,36 @@ def test_generated_python_is_formatted_and_lint_clean(name: str, generated) -> N
         text=True,
     )
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_a_200_service_program_stays_lint_clean(tmp_path: Path) -> None:
+    """Names and comments that list services must wrap, however many services there are."""
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from specs import spec_text
+    finally:
+        sys.path.pop(0)
+    model = shipspec.plan(shipspec.loads(spec_text(200)))
+    shipspec.generate(model, tmp_path)
+    linted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--select",
+            "E,F,W,I",
+            "--config",
+            "lint.isort.known-first-party=['components']",
+            str(tmp_path / "infra" / "__main__.py"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert linted.returncode == 0, linted.stdout
