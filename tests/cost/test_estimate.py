@@ -70,6 +70,13 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("S3 storage", "uploads"): Decimal("0.115"),
         ("SQS requests", "orders"): Decimal("0.40"),
         ("CloudWatch Logs", "services"): Decimal("1.14"),  # 2 tasks × 1 GB × 0.57
+        # 17 alarms reading 24 metrics: web's 5xx (2), latency (1) and unhealthy (1) over a
+        # canary's 2 target groups = 8, web and mailer CPU, memory, running-tasks 2 × 4 = 8,
+        # nightly 1, db 3, cache 2 (one node), orders 2: 24 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("2.40"),
+        ("CloudWatch composite alarms", "monitoring"): Decimal("1.50"),  # 3 rollback × 0.50
+        ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
+        ("KMS key", "monitoring"): Decimal("1.00"),
     }
     for (component, resource), amount in expected.items():
         assert line(dev, component, resource) == amount, (component, resource)
@@ -79,7 +86,7 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    assert money(dev.total) == "$125.70"
+    assert money(dev.total) == "$133.60"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:
@@ -134,14 +141,26 @@ def test_money_rounds_half_up() -> None:
 
 def test_the_table_prices_what_the_planner_chooses() -> None:
     table = load_prices()
-    classes = [v for k, v in vars(rules).items() if k.startswith(("DB_CLASS", "CACHE_NODE"))]
-    assert classes, "the planner's instance classes moved; update this test"
+    chosen = {
+        prefix: [v for k, v in vars(rules).items() if k.startswith(prefix)]
+        for prefix in ("DB_CLASS", "CACHE_NODE", "DOCDB_CLASS", "MQ_INSTANCE")
+    }
+    assert all(chosen.values()), "the planner's instance classes moved; update this test"
+    wanted = [
+        f"{kind}:{engine}:{name}"
+        for name in chosen["DB_CLASS"]
+        for kind in ("rds", "rds-multi-az")
+        for engine in ("postgres", "mysql", "mariadb")
+    ]
+    wanted += [f"elasticache:{name}" for name in chosen["CACHE_NODE"]]
+    wanted += [f"docdb:{name}" for name in chosen["DOCDB_CLASS"]]
+    wanted += [f"mq:{name}" for name in chosen["MQ_INSTANCE"]]
     keys = set(table.regions["us-east-1"])
     for region, prices in table.regions.items():
         assert set(prices) == keys, region
-        for name in classes:
-            kinds = ["elasticache"] if name.startswith("cache.") else ["rds", "rds-multi-az"]
-            for kind in kinds:
-                assert f"{kind}:{name}" in prices, (region, kind, name)
+        for key in wanted:
+            assert key in prices, (region, key)
         for key, price in prices.items():
             assert price.usd > 0 and price.source and price.unit, (region, key)
+            if "no stored source" in price.source:
+                assert not price.verified, (region, key)

@@ -12,12 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..plan.model import DeploymentModel, EnvironmentPlan
+from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
+from ..plan.monitoring import AlarmPlan
 from .prices import PriceTable, RegionPrices, load_prices
 from .usage import Usage, num, runs_per_month
 
 HANDOFF_DOC = "docs/operations/handoff.md"
 _MIB_PER_GB = Decimal(1024)
+_CLUSTER_NODES = 3  # an Amazon MQ for RabbitMQ cluster deployment
+_ENGINES = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "redis": "Redis",
+    "memcached": "Memcached",
+}
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,7 @@ class _Builder:
                 "logs_gb",
                 f"{_tasks(tasks)} × {num(self.usage.log_gb_per_task)} GB",
             )
+        self._monitoring()
 
     def _compute(self) -> None:
         vcpu_hour = self.region.usd("fargate_vcpu_hour")
@@ -251,16 +261,14 @@ class _Builder:
         prod = self.env.production
         for d in self.env.datastores:
             if d.engine in ("postgres", "mysql", "mariadb"):
-                if d.engine != "postgres":
-                    self.notes.append(f"{d.name}: {d.engine} priced at the table's PostgreSQL rate")
                 kind = "rds-multi-az" if d.multi_az else "rds"
                 az = "Multi-AZ" if d.multi_az else "Single-AZ"
                 self.add(
                     "RDS instance",
                     d.name,
                     self.hours,
-                    f"{kind}:{d.instance_class}",
-                    f"{d.instance_class} {az} × {num(self.hours)} h",
+                    f"{kind}:{d.engine}:{d.instance_class}",
+                    f"{_ENGINES[d.engine]} {d.instance_class} {az} × {num(self.hours)} h",
                 )
                 key = "rds_gp3_multi_az_gb_month" if d.multi_az else "rds_gp3_gb_month"
                 gb = Decimal(d.storage_gb or 0)
@@ -272,8 +280,12 @@ class _Builder:
                     d.name,
                     nodes * self.hours,
                     f"elasticache:{d.instance_class}",
-                    f"{nodes} × {d.instance_class} × {num(self.hours)} h",
+                    f"{_ENGINES[d.engine]}: {nodes} × {d.instance_class} × {num(self.hours)} h",
                 )
+            elif d.engine == "mongodb":
+                self._document_db(d)
+            elif d.engine == "rabbitmq":
+                self._broker(d)
             elif d.engine == "s3":
                 gb = self.usage.s3_gb_production if prod else self.usage.s3_gb_non_production
                 self.add("S3 storage", d.name, gb, "s3_gb_month", f"{num(gb)} GB")
@@ -286,3 +298,114 @@ class _Builder:
                 self.add("SQS requests", d.name, million, "sqs_million", f"{num(million)} million")
             else:
                 self.notes.append(f"{d.name}: {d.engine} is not in the price table; not included")
+
+    def _document_db(self, d: DatastorePlan) -> None:
+        """A DocumentDB cluster: every instance, the storage it uses and its I/O requests."""
+        prod, usage = self.env.production, self.usage
+        instances = 1 + d.replicas
+        who = "one instance" if instances == 1 else f"a primary and {_replicas(d.replicas)}"
+        self.add(
+            "DocumentDB instances",
+            d.name,
+            instances * self.hours,
+            f"docdb:{d.instance_class}",
+            f"{who}: {instances} × {d.instance_class} × {num(self.hours)} h",
+        )
+        gb = usage.docdb_gb_production if prod else usage.docdb_gb_non_production
+        self.add("DocumentDB storage", d.name, gb, "docdb_gb_month", f"{num(gb)} GB")
+        million = (
+            usage.docdb_io_million_production if prod else usage.docdb_io_million_non_production
+        )
+        self.add("DocumentDB I/O", d.name, million, "docdb_io_million", f"{num(million)} million")
+
+    def _broker(self, d: DatastorePlan) -> None:
+        """An Amazon MQ for RabbitMQ broker: one instance, or a cluster of three, and storage."""
+        nodes = _CLUSTER_NODES if d.multi_az else 1
+        shape = f"{nodes}-node cluster" if d.multi_az else "single instance"
+        self.add(
+            "Amazon MQ broker",
+            d.name,
+            nodes * self.hours,
+            f"mq:{d.instance_class}",
+            f"{shape}: {nodes} × {d.instance_class} × {num(self.hours)} h",
+        )
+        per_node = (
+            self.usage.broker_gb_production
+            if self.env.production
+            else self.usage.broker_gb_non_production
+        )
+        self.add(
+            "Amazon MQ storage",
+            d.name,
+            nodes * per_node,
+            "mq_gb_month",
+            f"{nodes} × {num(per_node)} GB",
+        )
+
+    def _monitoring(self) -> None:
+        """What the stack's Monitoring creates: alarms, composite alarms, a dashboard, a key."""
+        planned = self.model.monitoring.alarms.get(self.env.name)
+        if planned is None:
+            return
+        metrics = sum(self._alarm_metrics(a) for a in planned.alarms)
+        rollback = sum(1 for a in planned.alarms if a.rollback)
+        self.add(
+            "CloudWatch alarms",
+            "monitoring",
+            Decimal(metrics),
+            "cloudwatch_alarm_metric_month",
+            f"{len(planned.alarms)} metric alarms reading {metrics} metrics",
+        )
+        composites = len(planned.composites) + rollback
+        if composites:
+            self.add(
+                "CloudWatch composite alarms",
+                "monitoring",
+                Decimal(composites),
+                "cloudwatch_composite_alarm_month",
+                " + ".join(
+                    f"{count} {what}"
+                    for count, what in (
+                        (len(planned.composites), "burn-rate"),
+                        (rollback, "rollback"),
+                    )
+                    if count
+                ),
+            )
+        self.add(
+            "CloudWatch dashboard",
+            "monitoring",
+            Decimal(1),
+            "cloudwatch_dashboard_month",
+            "1 dashboard",
+        )
+        self.add("KMS key", "monitoring", Decimal(1), "kms_key_month", "1 key, the alert topics'")
+
+    def _alarm_metrics(self, alarm: AlarmPlan) -> int:
+        """Alarm metrics billed for ``alarm``: its metrics, each once per value of its
+        references (a web service's two target groups, each node of a Redis cache)."""
+        total = 0
+        for metric in alarm.metrics:
+            copies = 1
+            for reference in metric.dimensions.values():
+                copies *= self._values(reference)
+            total += copies
+        return total
+
+    def _values(self, reference: str) -> int:
+        """How many values the stack resolves ``reference`` to, as its Monitoring does."""
+        owner, _, key = reference.rpartition(".")
+        kind, _, name = owner.partition(":")
+        if kind == "service" and key == "target_group":
+            service = next((s for s in self.env.services if s.name == name), None)
+            if service is not None and service.deployment.strategy != "ROLLING":
+                return 2  # blue/green, canary and linear shift traffic between two groups
+        if kind == "datastore" and key == "id":
+            store = next((d for d in self.env.datastores if d.name == name), None)
+            if store is not None and store.engine == "redis":
+                return 1 + store.replicas  # the cache reports per node
+        return 1
+
+
+def _replicas(count: int) -> str:
+    return "1 replica" if count == 1 else f"{count} replicas"

@@ -33,7 +33,8 @@ class Price(BaseModel):
 
 
 class RegionPrices(BaseModel):
-    """The prices of one region, keyed like ``fargate_vcpu_hour`` or ``rds:db.t4g.micro``."""
+    """The prices of one region, keyed like ``fargate_vcpu_hour`` or ``rds:postgres:db.t4g.micro``
+    (``<kind>:<engine>:<instance class>``)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -37,6 +37,12 @@ class Usage:
     s3_gb_non_production: Decimal = Decimal(5)
     sqs_million_production: Decimal = Decimal(10)
     sqs_million_non_production: Decimal = Decimal(1)
+    docdb_gb_production: Decimal = Decimal(50)  # per DocumentDB cluster
+    docdb_gb_non_production: Decimal = Decimal(10)
+    docdb_io_million_production: Decimal = Decimal(100)  # I/O requests a month, per cluster
+    docdb_io_million_non_production: Decimal = Decimal(10)
+    broker_gb_production: Decimal = Decimal(5)  # messages stored, per broker node
+    broker_gb_non_production: Decimal = Decimal(1)
     log_gb_per_task: Decimal = Decimal(1)  # per running task, per month
     job_minutes_per_run: Decimal = Decimal(15)
     waf_rules: int = 3  # the generated web ACL: a rate limit and two managed rule groups
@@ -62,10 +68,29 @@ class Usage:
             f"each queue serves {num(self.sqs_million_production)} million requests a month in "
             f"production and {num(self.sqs_million_non_production)} million elsewhere (no free "
             "tier)",
+            f"each DocumentDB cluster stores {num(self.docdb_gb_production)} GB and makes "
+            f"{num(self.docdb_io_million_production)} million storage I/Os a month in production "
+            f"({num(self.docdb_gb_non_production)} GB and "
+            f"{num(self.docdb_io_million_non_production)} million elsewhere), on Standard "
+            "storage, which bills I/O per request; every instance of the cluster (the primary "
+            "and each replica) is billed",
+            f"each Amazon MQ broker node stores {num(self.broker_gb_production)} GB of messages "
+            f"in production and {num(self.broker_gb_non_production)} GB elsewhere; a cluster "
+            "deployment bills three broker instances and their storage",
             f"each running task writes {num(self.log_gb_per_task)} GB of logs a month",
-            "RDS backups stay within the free allowance (the database's size); ElastiCache "
-            "snapshots, data transfer out, Route 53, Secrets Manager, KMS, ECR and CloudWatch "
-            "alarms and dashboards are not included",
+            "CloudWatch alarms are counted from the plan: each metric an alarm reads is billed "
+            "as a standard-resolution alarm metric, once per target group of a blue/green, "
+            "canary or linear web service and once per node of a Redis cache, including the "
+            "web services' own rollback alarms; each rollback alarm and each burn-rate pair is "
+            "routed by a composite alarm; each environment has one dashboard and one "
+            "customer-managed KMS key (its alert topics'), priced for its first year (each "
+            "yearly rotation adds $1 a month, for the first two); the account's free tier (10 "
+            "alarm metrics, 3 dashboards) is not deducted, as every stack in the account shares "
+            "it; SNS email notifications are too few to price",
+            "RDS and DocumentDB backups stay within the free allowance (the database's size); "
+            "ElastiCache snapshots, CPU credits of burstable (t4g) instances, the databases' log "
+            "exports to CloudWatch Logs, data transfer out, Route 53, Secrets Manager, ECR and "
+            "KMS requests are not included",
         ]
 
 

@@ -1,0 +1,190 @@
+"""Every datastore engine and the stack's monitoring, priced by hand from the price table.
+
+``examples/full.yaml`` has every engine. It runs in eu-central-1, which the table has no
+prices for, so it is priced at us-east-1 rates; the same spec moved to eu-west-1 checks
+that region's rows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import shipspec
+from shipspec.cost import Usage, estimate, money
+from shipspec.plan.model import DeploymentModel
+from tests.conftest import EXAMPLES, example_names
+
+from .test_estimate import line
+
+
+@pytest.fixture(scope="module")
+def full() -> DeploymentModel:
+    return shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"))
+
+
+@pytest.fixture(scope="module")
+def full_in_ireland() -> DeploymentModel:
+    text = (EXAMPLES / "full.yaml").read_text().replace("eu-central-1", "eu-west-1")
+    return shipspec.plan(shipspec.loads(text))
+
+
+@pytest.fixture(scope="module")
+def shop() -> DeploymentModel:
+    return shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"))
+
+
+def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
+    main = estimate(full, "main")  # us-east-1 rates
+    expected = {
+        # PostgreSQL, MySQL and MariaDB db.m7g.large Multi-AZ: 730 h × $0.336 each
+        ("RDS instance", "db"): Decimal("245.28"),
+        ("RDS storage", "db"): Decimal("23.00"),  # 100 GB × 0.23
+        ("RDS instance", "search"): Decimal("245.28"),
+        ("RDS storage", "search"): Decimal("4.60"),  # 20 GB × 0.23
+        ("RDS instance", "ledger"): Decimal("245.28"),
+        ("RDS storage", "ledger"): Decimal("9.20"),  # 40 GB × 0.23
+        # Redis: a primary and 2 replicas; Memcached: a node in each of 3 AZs; 3 × 730 × 0.065
+        ("ElastiCache", "cache"): Decimal("142.35"),
+        ("ElastiCache", "sessions"): Decimal("142.35"),
+        # DocumentDB: a primary and 2 replicas of db.r6g.large: 3 × 730 h × $0.26315
+        ("DocumentDB instances", "catalog"): Decimal("576.2985"),
+        ("DocumentDB storage", "catalog"): Decimal("5.00"),  # 50 GB × 0.10
+        ("DocumentDB I/O", "catalog"): Decimal("20.00"),  # 100 million × 0.20
+        # RabbitMQ cluster: 3 brokers of mq.m7g.large: 3 × 730 h × $0.2734
+        ("Amazon MQ broker", "broker"): Decimal("598.746"),
+        ("Amazon MQ storage", "broker"): Decimal("1.50"),  # 3 nodes × 5 GB × 0.10
+        ("S3 storage", "assets"): Decimal("1.15"),  # 50 GB × 0.023
+        ("SQS requests", "events"): Decimal("4.00"),  # 10 million × 0.40
+    }
+    for (component, resource), amount in expected.items():
+        assert line(main, component, resource) == amount, (component, resource)
+    priced = {i.resource for i in main.items}
+    assert {d.name for d in full.environment("main").datastores} <= priced
+    assert main.notes == ["no prices for eu-central-1 in the table: priced at us-east-1"]
+    assert money(main.total) == "$3,362.60"
+
+
+def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
+    dev = estimate(full, "dev")
+    expected = {
+        ("RDS instance", "search"): Decimal("11.680"),  # MySQL db.t4g.micro: 730 × 0.016
+        ("RDS instance", "ledger"): Decimal("11.680"),  # MariaDB db.t4g.micro
+        ("ElastiCache", "sessions"): Decimal("11.680"),  # 1 Memcached cache.t4g.micro node
+        # one db.t4g.medium instance: 730 h × $0.07566; 10 GB × 0.10; 10 million × 0.20
+        ("DocumentDB instances", "catalog"): Decimal("55.2318"),
+        ("DocumentDB storage", "catalog"): Decimal("1.00"),
+        ("DocumentDB I/O", "catalog"): Decimal("2.00"),
+        # a single mq.m7g.medium broker: 730 h × $0.0904; 1 node × 1 GB × 0.10
+        ("Amazon MQ broker", "broker"): Decimal("65.9920"),
+        ("Amazon MQ storage", "broker"): Decimal("0.10"),
+    }
+    for (component, resource), amount in expected.items():
+        assert line(dev, component, resource) == amount, (component, resource)
+    details = {(i.component, i.resource): i.detail for i in dev.items}
+    assert details["DocumentDB instances", "catalog"] == "one instance: 1 × db.t4g.medium × 730 h"
+    assert details["Amazon MQ broker", "broker"] == "single instance: 1 × mq.m7g.medium × 730 h"
+    assert details["RDS instance", "search"] == "MySQL db.t4g.micro Single-AZ × 730 h"
+    assert details["ElastiCache", "sessions"] == "Memcached: 1 × cache.t4g.micro × 730 h"
+
+
+def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> None:
+    main = estimate(full_in_ireland, "main")
+    assert main.region == "eu-west-1" and main.notes == []
+    assert line(main, "RDS instance", "search") == Decimal("268.640")  # 730 × 0.368
+    assert line(main, "RDS instance", "ledger") == Decimal("268.640")
+    assert line(main, "ElastiCache", "sessions") == Decimal("148.920")  # 3 × 730 × 0.068
+    assert line(main, "DocumentDB instances", "catalog") == Decimal("634.0050")  # 3×730×0.2895
+    assert line(main, "DocumentDB storage", "catalog") == Decimal("5.50")  # 50 GB × 0.11
+    assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
+    assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
+    assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("8.60")  # 86 × 0.10
+
+
+def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
+    main = estimate(full_in_ireland, "main")
+    flagged = {(i.component, i.resource) for i in main.unverified}
+    assert ("DocumentDB instances", "catalog") in flagged
+    assert ("Amazon MQ broker", "broker") in flagged
+    assert ("RDS instance", "search") in flagged
+    assert ("CloudWatch alarms", "monitoring") not in flagged  # an EU (Ireland) bill line
+
+
+def test_monitoring_by_hand(shop: DeploymentModel) -> None:
+    prod = estimate(shop, "prod")  # eu-west-1
+    # 25 alarms reading 60 metrics. The canary web service has two target groups, so each
+    # of its target-group metrics counts twice: 5xx (2 metrics), latency and unhealthy
+    # hosts (1 each) = 8, and eight burn-rate window alarms of 2 metrics = 32. Then web
+    # and mailer CPU, memory and running tasks (1, 1, 2) = 8, the nightly job 1, db 3, the
+    # Redis cache's memory and evictions once per node of 3 = 6, and the queue's 2:
+    # 8 + 32 + 8 + 1 + 3 + 6 + 2 = 60 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("6.00")
+    # 4 burn-rate composites and one per rollback alarm of web (3): 7 × $0.50
+    assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("3.50")
+    assert line(prod, "CloudWatch dashboard", "monitoring") == Decimal("3.00")
+    assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
+    details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
+    assert details["CloudWatch alarms"] == "25 metric alarms reading 60 metrics"
+    assert details["CloudWatch composite alarms"] == "4 burn-rate + 3 rollback"
+    assert money(prod.total) == "$1,245.82"
+
+
+def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
+    # full's api and admin deploy linearly (two target groups each): 12 metrics apiece,
+    # the rolling indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's
+    # memory (used, limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one
+    # cluster id), the queue 2, burn rates 8 × 2 × 2 = 32: 86.
+    main = estimate(full, "main")
+    alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
+    assert alarms.quantity == 86
+    assert alarms.detail == "44 metric alarms reading 86 metrics"
+    composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
+    assert composites.detail == "4 burn-rate + 6 rollback"
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_every_planned_alarm_is_standard_resolution(name: str) -> None:
+    """The estimate prices alarms at the standard-resolution rate; the plan must agree."""
+    model = shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml"))
+    for planned in model.monitoring.alarms.values():
+        for alarm in planned.alarms:
+            assert alarm.period_seconds >= 60, alarm.name
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_nothing_planned_goes_unpriced(name: str) -> None:
+    model = shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml"))
+    for env in model.environments:
+        result = estimate(model, env)
+        assert not [n for n in result.notes if "not included" in n or "rate" in n], env.name
+        priced = {i.resource for i in result.items}
+        assert {d.name for d in env.datastores} <= priced, env.name
+        assert "monitoring" in priced
+
+
+def test_the_assumptions_name_what_the_new_lines_assume(full: DeploymentModel) -> None:
+    text = " ".join(estimate(full, "main").assumptions)
+    assert "each DocumentDB cluster stores 50 GB and makes 100 million storage I/Os" in text
+    assert "each Amazon MQ broker node stores 5 GB of messages in production" in text
+    assert "a cluster deployment bills three broker instances" in text
+    assert "once per target group of a blue/green, canary or linear web service" in text
+    assert "the account's free tier (10 alarm metrics, 3 dashboards) is not deducted" in text
+    assert "SNS email notifications are too few to price" in text
+    assert "alarms and dashboards are not included" not in text
+
+
+def test_document_db_and_broker_assumptions_change_the_figures(full: DeploymentModel) -> None:
+    usage = Usage(
+        docdb_gb_production=Decimal(500),
+        docdb_io_million_production=Decimal(2000),
+        broker_gb_production=Decimal(20),
+    )
+    main = estimate(full, "main", usage=usage)
+    assert line(main, "DocumentDB storage", "catalog") == Decimal("50.00")  # 500 × 0.10
+    assert line(main, "DocumentDB I/O", "catalog") == Decimal("400.00")  # 2000 × 0.20
+    assert line(main, "Amazon MQ storage", "broker") == Decimal("6.00")  # 3 × 20 × 0.10
+    assert "each DocumentDB cluster stores 500 GB and makes 2000 million" in " ".join(
+        main.assumptions
+    )
