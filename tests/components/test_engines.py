@@ -132,8 +132,34 @@ def test_document_db_instances_spread_over_the_azs_and_prod_is_protected(
         assert cluster.inputs["skipFinalSnapshot"] is True
     for instance in instances:
         assert cluster.urn in instance.dependencies
-        assert instance.inputs["clusterIdentifier"].startswith("catalog-cluster-")
+        assert instance.inputs["clusterIdentifier"] == f"engines-{run.stack}-catalog"
         assert instance.parent == stack.named("catalog", "shipspec:aws:DocumentDB").urn
+
+
+def test_exported_logs_go_to_groups_the_stack_owns(run: StackRun, stack: Stack) -> None:
+    """RDS and DocumentDB find their log groups in place, with retention, before writing."""
+    groups = {r.inputs["name"]: r for r in stack.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    writers = {
+        f"/aws/rds/instance/engines-{run.stack}-ledger/": stack.named("ledger-db"),
+        f"/aws/docdb/engines-{run.stack}-catalog/": stack.named("catalog-cluster", DOCDB),
+    }
+    expected = {"error", "slowquery", "audit"}
+    owned = set()
+    for prefix, writer in writers.items():
+        for log in writer.inputs["enabledCloudwatchLogsExports"]:
+            group = groups[prefix + log]
+            assert group.inputs["retentionInDays"] == 14
+            assert group.urn in writer.dependencies
+            owned.add(log)
+    assert owned == expected
+    # Amazon MQ names the broker's group after the broker id, which AWS assigns at
+    # creation and which is only known once AWS has made the group itself; no group to
+    # pre-create, only the services' own.
+    assert not [g for g in groups if g.startswith("/aws/amazonmq/")]
+    assert sorted(g for g in groups if g.startswith("/ecs/")) == [
+        f"/ecs/engines/{run.stack}/app",
+        f"/ecs/engines/{run.stack}/relay",
+    ]
 
 
 def test_broker_is_private_encrypted_and_its_password_never_plain(
@@ -195,7 +221,8 @@ def test_connection_settings_and_credentials_are_injected(stack: Stack) -> None:
     secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
     (cluster,) = stack.of_type(DOCDB)
     assert env["CATALOG_PORT"] == "27017" and env["CATALOG_TLS"] == "true"
-    assert env["CATALOG_URL"].startswith("mongodb://catalog-cluster-")
+    ident = cluster.inputs["clusterIdentifier"]
+    assert env["CATALOG_URL"].startswith(f"mongodb://{ident}.cluster-")
     assert env["CATALOG_URL"].endswith(
         ":27017/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
     )
@@ -233,8 +260,9 @@ def test_execution_roles_read_exactly_their_datastores_secrets(stack: Stack) -> 
 
 def test_components_answer_their_metric_dimensions(run: StackRun) -> None:
     ledger, catalog, broker, sessions = run.outputs["ids"]
-    assert ledger.startswith("ledger-db-")
-    assert catalog.startswith("catalog-cluster-")
+    # Fixed, not autonamed: the exported logs' group names contain them.
+    assert ledger == f"engines-{run.stack}-ledger"
+    assert catalog == f"engines-{run.stack}-catalog"
     assert broker.startswith("broker-broker-")
     assert sessions.startswith("sessions-cache-")
     assert run.outputs["catalog_endpoint"].endswith(".docdb.amazonaws.com")

@@ -20,6 +20,25 @@ SERVICE = "aws:ecs/service:Service"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ANYWHERE = ("0.0.0.0/0", "::/0")
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LONG_NAME = """\
+from components import Database, Network
+
+network = Network("network", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_count=1)
+Database(
+    "{name}",
+    engine="mysql",
+    engine_version="8.0",
+    instance_class="db.t4g.micro",
+    allocated_storage=20,
+    max_allocated_storage=0,
+    multi_az=False,
+    backup_retention_days=1,
+    deletion_protection=False,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+)
+"""
 
 
 def service_sg(stack: Stack, name: str) -> str:
@@ -148,14 +167,12 @@ def test_encryption_at_rest_and_in_transit(stack: Stack) -> None:
     assert cache.inputs["transitEncryptionEnabled"] is True
     for queue in stack.of_type("aws:sqs/queue:Queue"):
         assert queue.inputs["sqsManagedSseEnabled"] is True
-    (sse,) = stack.of_type(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-    )
+    sse = stack.named("uploads-encryption")
     assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
 
 
 def test_bucket_is_private_and_tls_only(stack: Stack) -> None:
-    (block,) = stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    block = stack.named("uploads-public-access")
     for flag in (
         "blockPublicAcls",
         "blockPublicPolicy",
@@ -163,9 +180,9 @@ def test_bucket_is_private_and_tls_only(stack: Stack) -> None:
         "restrictPublicBuckets",
     ):
         assert block.inputs[flag] is True, flag
-    (ownership,) = stack.of_type("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    ownership = stack.named("uploads-ownership")
     assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    (policy,) = stack.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    policy = stack.named("uploads-tls-only")
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -222,9 +239,114 @@ def test_task_roles_hold_only_their_datastores(stack: Stack) -> None:
 
 
 def test_logs_expire(stack: Stack) -> None:
-    groups = stack.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 5  # four containers and the flow logs
-    assert all(g.inputs["retentionInDays"] == 90 for g in groups)
+    groups = {g.name: g for g in stack.of_type(LOG_GROUP)}
+    # Four containers, the flow logs, PostgreSQL's two exports and the WAF.
+    assert sorted(groups) == [
+        "api-logs",
+        "db-postgresql-logs",
+        "db-upgrade-logs",
+        "mailer-logs",
+        "network-flow-logs",
+        "nightly-logs",
+        "public-waf-logs",
+        "web-logs",
+    ]
+    assert all(g.inputs["retentionInDays"] == 90 for g in groups.values())
+
+
+def stack_name(stack: Stack) -> str:
+    return stack.named("web-logs").inputs["name"].split("/")[3]  # /ecs/<project>/<stack>/web
+
+
+def test_database_logs_go_to_groups_that_exist_first(stack: Stack) -> None:
+    db = stack.named("db-db", "aws:rds/instance:Instance")
+    # Fixed, not autonamed: the log group names below contain it.
+    assert db.inputs["identifier"] == f"shop-{stack_name(stack)}-db"
+    assert db.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    for log in db.inputs["enabledCloudwatchLogsExports"]:
+        group = stack.named(f"db-{log}-logs", LOG_GROUP)
+        assert group.inputs["name"] == f"/aws/rds/instance/{db.inputs['identifier']}/{log}"
+        assert group.urn in db.dependencies  # created before RDS can write (and create it)
+        assert group.parent == db.parent
+
+
+def test_load_balancer_logs_every_request_to_its_own_bucket(stack: Stack) -> None:
+    alb = stack.named("public-alb")
+    bucket = stack.named("public-access-logs", "aws:s3/bucket:Bucket")
+    bucket_name = alb.inputs["accessLogs"]["bucket"]
+    assert alb.inputs["accessLogs"]["enabled"] is True
+    assert bucket_name.startswith("public-access-logs-") and bucket.urn in alb.dependencies
+    assert bucket.inputs["forceDestroy"] is (stack_name(stack) != "prod")
+    block = stack.named("public-access-logs-public-access").inputs
+    assert all(block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy"))
+    assert all(block[f] is True for f in ("ignorePublicAcls", "restrictPublicBuckets"))
+    ownership = stack.named("public-access-logs-ownership").inputs
+    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    sse = stack.named("public-access-logs-encryption").inputs["rules"][0]
+    # ALB log delivery supports SSE-S3 only.
+    assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    versioning = stack.named("public-access-logs-versioning").inputs
+    assert versioning["versioningConfiguration"] == {"status": "Enabled"}
+    rules = {r["id"]: r for r in stack.named("public-access-logs-lifecycle").inputs["rules"]}
+    assert rules["expire-logs"]["expiration"] == {"days": 90}  # the stack's log retention
+    assert rules["expire-logs"]["noncurrentVersionExpiration"] == {"noncurrentDays": 7}
+    assert rules["remove-expired-delete-markers"]["expiration"] == {
+        "expiredObjectDeleteMarker": True
+    }
+    policy = stack.named("public-access-logs-policy")
+    allow, deny = json.loads(policy.inputs["policy"])["Statement"]
+    assert allow == {
+        "Sid": "AllowLoadBalancerLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket_name}/AWSLogs/123456789012/*",
+    }
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The ALB checks it may write (a test object) when logging is turned on.
+    for ready in ("public-access-logs-policy", "public-access-logs-encryption"):
+        assert stack.named(ready).urn in alb.dependencies
+
+
+def test_waf_logs_what_it_stopped_without_credentials(stack: Stack) -> None:
+    (acl,) = stack.of_type("aws:wafv2/webAcl:WebAcl")
+    group = stack.named("public-waf-logs", LOG_GROUP)
+    # WAF delivers only to groups named aws-waf-logs-*.
+    assert group.inputs["name"] == f"aws-waf-logs-shop-{stack_name(stack)}-public-waf"
+    logging = stack.named("public-waf-logging").inputs
+    assert logging["logDestinationConfigs"] == [
+        f"arn:aws:logs:eu-west-1:123456789012:log-group:{group.inputs['name']}"
+    ]
+    assert acl.urn in stack.named("public-waf-logging").dependencies
+    assert logging["redactedFields"] == [
+        {"singleHeader": {"name": "authorization"}},
+        {"singleHeader": {"name": "cookie"}},
+    ]
+    log_filter = logging["loggingFilter"]
+    assert log_filter["defaultBehavior"] == "DROP"
+    (keep,) = log_filter["filters"]
+    assert keep["behavior"] == "KEEP" and keep["requirement"] == "MEETS_ANY"
+    actions = {c["actionCondition"]["action"] for c in keep["conditions"]}
+    assert actions == {"BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"}
+
+
+def test_long_names_still_make_valid_identifiers(make_program: Callable[..., Path]) -> None:
+    name = "orders-" + "x" * 70
+    program = make_program(
+        "long-names",
+        {
+            "Pulumi.yaml": "name: shop\nruntime: python\n",
+            "__main__.py": LONG_NAME.format(name=name),
+        },
+    )
+    resources = run_program(program, project="Shop_App", stack="2024.Q3", config={})
+    (db,) = [r for r in resources if r.type == "aws:rds/instance:Instance"]
+    ident = db.inputs["identifier"]
+    assert len(ident) == 63 and ident.startswith("shop-app-2024-q3-orders-xxx")
+    assert ident[-8] == "-" and ident[-7:].isalnum() and "--" not in ident
+    groups = sorted(r.inputs["name"] for r in resources if r.type == LOG_GROUP)
+    assert groups == [f"/aws/rds/instance/{ident}/error", f"/aws/rds/instance/{ident}/slowquery"]
 
 
 def test_load_balancer_hardening(stack: Stack) -> None:

@@ -67,8 +67,24 @@ def test_mysql_enforces_tls(variants: Stack) -> None:
     assert ingress == ["db-from-bluegreen", "db-from-linear"]
 
 
+def test_logs_default_to_thirty_days(variants: Stack) -> None:
+    """Without log_retention_days, access logs and database logs are kept 30 days."""
+    alb = variants.named("internal-alb").inputs
+    assert alb["accessLogs"]["enabled"] is True
+    lifecycle = variants.named("internal-access-logs-lifecycle").inputs["rules"]
+    assert lifecycle[0]["expiration"] == {"days": 30}
+    assert variants.named("internal-access-logs").inputs["forceDestroy"] is True
+    for log in ("error", "slowquery"):
+        assert variants.named(f"db-{log}-logs").inputs["retentionInDays"] == 30
+    assert not variants.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
 def test_unversioned_bucket_and_plain_queue(variants: Stack) -> None:
-    assert not variants.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    assert not [
+        r
+        for r in variants.of_type("aws:s3/bucketVersioning:BucketVersioning")
+        if r.name.startswith("scratch-")
+    ]
     lifecycle = variants.named("scratch-lifecycle").inputs
     assert [r["id"] for r in lifecycle["rules"]] == ["abort-incomplete-uploads"]
     assert variants.named("scratch-bucket").inputs["forceDestroy"] is True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -91,6 +91,19 @@ def nested(
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
+
+    return change
+
+
+def undepend(name: str, type_token: str) -> Callable[[Stack], None]:
+    """``name`` no longer depends on (nor uses) any resource of ``type_token``."""
+
+    def change(stack: Stack) -> None:
+        others = {r.urn for r in stack.resources if r.type == type_token}
+        resource = stack.named(name)
+        kept = [u for u in resource.dependencies if u not in others]
+        # Stack.copy shares dependency lists between copies: replace, never edit in place.
+        stack.resources[stack.resources.index(resource)] = replace(resource, dependencies=kept)
 
     return change
 
@@ -326,6 +339,42 @@ MUTATIONS = [
         {"pci-dss/audit-log-groups-kept"},
     ),
     Mutation(
+        "database log groups left to aws",
+        undepend("db-db", "aws:cloudwatch/logGroup:LogGroup"),
+        {"baseline/database-log-groups-owned"},
+    ),
+    Mutation(
+        "alb access logs off",
+        nested("public-alb", ("accessLogs", "enabled"), False),
+        {"baseline/alb-access-logs"},
+    ),
+    Mutation(
+        "alb access logs removed",
+        inputs("public-alb", accessLogs=DELETE),
+        {"baseline/alb-access-logs"},
+    ),
+    Mutation(
+        "waf logging removed",
+        drop("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"),
+        {"baseline/waf-logging"},
+    ),
+    *[
+        Mutation(
+            f"waf logs keep the {header} header",
+            inputs(
+                "public-waf-logging",
+                redactedFields=[{"singleHeader": {"name": other}}],
+            ),
+            {"baseline/waf-logs-redact-credentials"},
+        )
+        for header, other in (("authorization", "cookie"), ("cookie", "authorization"))
+    ],
+    Mutation(
+        "waf logs redact nothing",
+        inputs("public-waf-logging", redactedFields=DELETE),
+        {"baseline/waf-logs-redact-credentials"},
+    ),
+    Mutation(
         "aws keys in the task environment",
         containers(
             lambda c: c["environment"].append({"name": "AWS_SECRET_ACCESS_KEY", "value": "x"})
@@ -461,6 +510,23 @@ FULL_MUTATIONS = [
         CACHE_TRANSIT,
     ),
     Mutation("mariadb tls off", nested("ledger-params", ("parameters", 0, "value"), "OFF"), DB_TLS),
+    Mutation(
+        "documentdb log group left to aws",
+        undepend("catalog-cluster", "aws:cloudwatch/logGroup:LogGroup"),
+        {"baseline/database-log-groups-owned"},
+    ),
+    Mutation(
+        "mariadb log groups without retention",
+        lambda stack: [
+            stack.named(f"ledger-{log}-logs").inputs.pop("retentionInDays")
+            for log in ("error", "slowquery")
+        ],
+        {
+            "baseline/log-retention-set",
+            "baseline/database-log-groups-owned",
+            "pci-dss/audit-log-groups-kept",
+        },
+    ),
 ]
 
 

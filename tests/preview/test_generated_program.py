@@ -16,6 +16,12 @@ from tests.conftest import example_names
 SERVICE = "aws:ecs/service:Service"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+RDS_EXPORTS = {
+    "postgres": ("postgresql", "upgrade"),
+    "mysql": ("error", "slowquery"),
+    "mariadb": ("error", "slowquery"),
+}
 
 
 def stacks() -> list[tuple[str, str]]:
@@ -160,15 +166,37 @@ def test_iam_is_scoped_to_named_resources(stack) -> None:  # type: ignore[no-unt
 
 
 def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def]
+    """Every log group the stack writes to is the stack's own, kept as long as planned.
+
+    That includes the groups RDS, DocumentDB and WAF would otherwise create themselves
+    without retention, and the load balancers' access logs in S3.
+    """
     _, env, preview = stack
-    groups = preview.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert groups
-    services = {s.name for s in env.services}
-    for group in groups:
-        if group.name.removesuffix("-logs") in services:
-            assert group.inputs["retentionInDays"] == env.log_retention_days, group.name
-        else:
-            assert group.inputs.get("retentionInDays"), group.name
+    groups = {g.name: g for g in preview.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    expected = {f"{s.name}-logs" for s in env.services}
+    for store in env.datastores:
+        if store.engine in RDS_EXPORTS:
+            expected |= {f"{store.name}-{log}-logs" for log in RDS_EXPORTS[store.engine]}
+        elif store.engine == "mongodb":
+            expected.add(f"{store.name}-audit-logs")
+    expected |= {f"{lb.name}-waf-logs" for lb in env.load_balancers if lb.waf}
+    if env.network.flow_log_retention_days:
+        flow = groups.pop("network-flow-logs")
+        assert flow.inputs["retentionInDays"] == env.network.flow_log_retention_days
+    assert set(groups) == expected
+    for group in groups.values():
+        assert group.inputs["retentionInDays"] == env.log_retention_days, group.name
+    for name, group in groups.items():
+        if name.endswith("-waf-logs"):
+            assert group.inputs["name"].startswith("aws-waf-logs-"), name
+    for lb in env.load_balancers:
+        alb = next(r for r in preview.of_type(ALB) if r.name == f"{lb.name}-alb")
+        assert alb.inputs["accessLogs"]["enabled"] is True
+        lifecycle = next(
+            r for r in preview.resources if r.name == f"{lb.name}-access-logs-lifecycle"
+        )
+        rules = {r["id"]: r for r in lifecycle.inputs["rules"]}
+        assert rules["expire-logs"]["expiration"] == {"days": env.log_retention_days}
 
 
 def test_deployments_roll_back_and_autoscaling_owns_the_count(stack) -> None:  # type: ignore[no-untyped-def]

@@ -62,6 +62,7 @@ public_lb = LoadBalancer(
     waf=load_balancers["public"]["waf"],
     deletion_protection=load_balancers["public"]["deletionProtection"],
     needs_test_listener=load_balancers["public"]["testListener"],
+    log_retention_days=log_retention_days,
 )
 
 # The internal load balancer for admin.
@@ -76,6 +77,7 @@ internal_lb = LoadBalancer(
     waf=load_balancers["internal"]["waf"],
     deletion_protection=load_balancers["internal"]["deletionProtection"],
     needs_test_listener=load_balancers["internal"]["testListener"],
+    log_retention_days=log_retention_days,
 )
 
 # db: postgres 16.4, used by admin, api, reports.
@@ -92,6 +94,7 @@ db = Database(
     deletion_protection=datastores["db"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # search: mysql 8.0, used by indexer.
@@ -108,6 +111,7 @@ search = Database(
     deletion_protection=datastores["search"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # cache: redis 7.1, used by api.
@@ -148,6 +152,7 @@ ledger = Database(
     deletion_protection=datastores["ledger"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -162,6 +167,7 @@ catalog = DocumentDB(
     deletion_protection=datastores["catalog"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # broker: rabbitmq 3.13, used by api, indexer.
@@ -196,7 +202,7 @@ secret_stripe_key = AppSecret("STRIPE_KEY", description="STRIPE_KEY for api")
 
 # api: public web service on port 8000, behind the public load balancer at /*.
 # Uses db, cache, assets, events, catalog, sessions, broker: network access, IAM scoped to them, and
-# DB_*, CACHE_*, ASSETS_*, EVENTS_*, CATALOG_*, SESSIONS_*, BROKER_* connection variables.
+#   DB_*, CACHE_*, ASSETS_*, EVENTS_*, CATALOG_*, SESSIONS_*, BROKER_* connection variables.
 api_config = services["api"]
 api = WebService(
     "api",
@@ -248,8 +254,7 @@ api = WebService(
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
-# Uses db, ledger: network access, IAM scoped to them, and
-# DB_*, LEDGER_* connection variables.
+# Uses db, ledger: network access, IAM scoped to them, and DB_*, LEDGER_* connection variables.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
@@ -286,8 +291,8 @@ admin = WebService(
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses events, search, broker: network access, IAM scoped to them, and
-# EVENTS_*, SEARCH_*, BROKER_* connection variables.
+# Uses events, search, broker: network access, IAM scoped to them, and EVENTS_*, SEARCH_*, BROKER_*
+#   connection variables.
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
@@ -311,8 +316,7 @@ indexer = WorkerService(
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
-# Uses db, assets: network access, IAM scoped to them, and
-# DB_*, ASSETS_* connection variables.
+# Uses db, assets: network access, IAM scoped to them, and DB_*, ASSETS_* connection variables.
 reports_config = services["reports"]
 reports = ScheduledJob(
     "reports",

@@ -46,6 +46,7 @@ internal_lb = LoadBalancer(
     waf=load_balancers["internal"]["waf"],
     deletion_protection=load_balancers["internal"]["deletionProtection"],
     needs_test_listener=load_balancers["internal"]["testListener"],
+    log_retention_days=log_retention_days,
 )
 
 # web: internal web service on port 8080, behind the internal load balancer at /*.

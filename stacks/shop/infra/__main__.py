@@ -59,6 +59,7 @@ public_lb = LoadBalancer(
     waf=load_balancers["public"]["waf"],
     deletion_protection=load_balancers["public"]["deletionProtection"],
     needs_test_listener=load_balancers["public"]["testListener"],
+    log_retention_days=log_retention_days,
 )
 
 # db: postgres 16, used by web.
@@ -75,6 +76,7 @@ db = Database(
     deletion_protection=datastores["db"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # cache: redis 7.1, used by web.
@@ -107,8 +109,8 @@ orders = Queue("orders", dead_letter=datastores["orders"]["deadLetter"])
 secret_stripe_key = AppSecret("STRIPE_KEY", description="STRIPE_KEY for web")
 
 # web: public web service on port 8080, behind the public load balancer at /*.
-# Uses db, cache, uploads, orders: network access, IAM scoped to them, and
-# DB_*, CACHE_*, UPLOADS_*, ORDERS_* connection variables.
+# Uses db, cache, uploads, orders: network access, IAM scoped to them, and DB_*, CACHE_*, UPLOADS_*,
+#   ORDERS_* connection variables.
 web_config = services["web"]
 web = WebService(
     "web",
@@ -153,8 +155,7 @@ web = WebService(
 )
 
 # mailer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses orders: network access, IAM scoped to them, and
-# ORDERS_* connection variables.
+# Uses orders: network access, IAM scoped to them, and ORDERS_* connection variables.
 mailer_config = services["mailer"]
 mailer = WorkerService(
     "mailer",

@@ -56,6 +56,7 @@ public_lb = LoadBalancer(
     waf=load_balancers["public"]["waf"],
     deletion_protection=load_balancers["public"]["deletionProtection"],
     needs_test_listener=load_balancers["public"]["testListener"],
+    log_retention_days=log_retention_days,
 )
 
 # db: postgres 16, used by web, worker.
@@ -72,6 +73,7 @@ db = Database(
     deletion_protection=datastores["db"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
 )
 
 # cache: redis 7.1, used by web, worker.
@@ -93,8 +95,7 @@ secret_session_secret = AppSecret("SESSION_SECRET", description="SESSION_SECRET 
 secret_smtp_password = AppSecret("SMTP_PASSWORD", description="SMTP_PASSWORD for worker")
 
 # web: public web service on port 3000, behind the public load balancer at /*.
-# Uses db, cache: network access, IAM scoped to them, and
-# DB_*, CACHE_* connection variables.
+# Uses db, cache: network access, IAM scoped to them, and DB_*, CACHE_* connection variables.
 web_config = services["web"]
 web = WebService(
     "web",
@@ -138,8 +139,7 @@ web = WebService(
 )
 
 # worker: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses db, cache: network access, IAM scoped to them, and
-# DB_*, CACHE_* connection variables.
+# Uses db, cache: network access, IAM scoped to them, and DB_*, CACHE_* connection variables.
 worker_config = services["worker"]
 worker = WorkerService(
     "worker",

@@ -5,6 +5,13 @@ The master password is generated and rotated by RDS in Secrets Manager, so no pa
 ever appears in code, state or stack config; services receive it as an ECS secret. The
 security group starts closed and opens per consumer, TLS is enforced by the parameter
 group, storage is encrypted and backups are kept.
+
+The exported logs go to log groups the stack creates first, with the stack's retention;
+otherwise RDS would create them at its first write and keep them forever. Their names
+contain the instance identifier, so the identifier is not autonamed but fixed:
+``<project>-<stack>-<name>``. An instance created earlier with an autonamed identifier is
+renamed in place, not replaced; RDS applies the rename, and the endpoint change that
+comes with it, in the next maintenance window.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
+from ._logs import owned_log_groups, physical_name
 
 _ENGINES = {
     # engine: (port, TLS-enforcing parameter, CloudWatch log exports)
@@ -59,8 +67,11 @@ class Database(pulumi.ComponentResource):
         performance_insights: Enable Performance Insights (7 days retention is free);
             None (the default) enables it wherever the engine offers it on the class
             (MySQL and MariaDB do not on micro and small classes).
+        log_retention_days: How long the exported logs (PostgreSQL: postgresql and
+            upgrade; MySQL and MariaDB: error and slowquery) are kept in CloudWatch Logs.
 
-    ``identifier`` is the DBInstanceIdentifier, the dimension of the RDS metrics.
+    ``identifier`` is the DBInstanceIdentifier (``<project>-<stack>-<name>``), the
+    dimension of the RDS metrics.
     """
 
     address: pulumi.Output[str]
@@ -85,6 +96,7 @@ class Database(pulumi.ComponentResource):
         db_name: str = "app",
         username: str = "app",
         performance_insights: bool | None = None,
+        log_retention_days: int = 30,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Database", name, None, opts)
@@ -122,8 +134,17 @@ class Database(pulumi.ComponentResource):
         final_snapshot = re.sub(
             r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
         ).strip("-")
+        identifier = physical_name(name)
+        log_groups = owned_log_groups(
+            self,
+            name,
+            path=f"/aws/rds/instance/{identifier}",
+            logs=log_exports,
+            retention_days=log_retention_days,
+        )
         instance = aws.rds.Instance(
             f"{name}-db",
+            identifier=identifier,
             engine=engine,
             engine_version=engine_version,
             instance_class=instance_class,
@@ -151,7 +172,8 @@ class Database(pulumi.ComponentResource):
             # A protected database leaves a final snapshot behind if it is ever deleted.
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
-            opts=child,
+            # RDS writes to the groups above only if they exist before its first export.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
         )
 
         self.address = instance.address

@@ -8,6 +8,12 @@ and opens per consumer, the cluster parameter group keeps TLS on and turns the a
 on, storage is encrypted, backups are kept, and a protected cluster leaves a final
 snapshot. Instances are placed one per AZ of the subnets: DocumentDB would otherwise
 pick a random AZ for each, and a primary and its replica could share one.
+
+The audit log goes to a log group the stack creates first, with the stack's retention;
+otherwise DocumentDB would create it at its first write and keep it forever. Its name
+contains the cluster identifier, so the identifier is not autonamed but fixed:
+``<project>-<stack>-<name>``. The AWS provider cannot rename a cluster: one created earlier
+with an autonamed identifier is replaced by a new, empty cluster (snapshot it first).
 """
 
 from __future__ import annotations
@@ -20,8 +26,12 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
+from ._logs import owned_log_groups, physical_name
 
 PORT = 27017
+# Cluster logs exported to CloudWatch. "profiler" also needs profiler=enabled in the
+# parameter group; add both together, and its log group follows.
+LOG_EXPORTS = ("audit",)
 
 
 def docdb_version(version: str) -> tuple[str, str]:
@@ -47,9 +57,10 @@ class DocumentDB(pulumi.ComponentResource):
         vpc_id: VPC of the cluster.
         subnet_ids: Private subnets in at least two AZs.
         username: Master user name (its password lives in Secrets Manager).
+        log_retention_days: How long the audit log is kept in CloudWatch Logs.
 
-    ``identifier`` (also ``metric_ids["id"]``) is the DBClusterIdentifier, the dimension of
-    the AWS/DocDB metrics.
+    ``identifier`` (also ``metric_ids["id"]``) is the DBClusterIdentifier
+    (``<project>-<stack>-<name>``), the dimension of the AWS/DocDB metrics.
     """
 
     endpoint: pulumi.Output[str]
@@ -70,6 +81,7 @@ class DocumentDB(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         username: str = "app",
+        log_retention_days: int = 30,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:DocumentDB", name, None, opts)
@@ -107,8 +119,17 @@ class DocumentDB(pulumi.ComponentResource):
         final_snapshot = re.sub(
             r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
         ).strip("-")
+        identifier = physical_name(name)
+        log_groups = owned_log_groups(
+            self,
+            name,
+            path=f"/aws/docdb/{identifier}",
+            logs=LOG_EXPORTS,
+            retention_days=log_retention_days,
+        )
         cluster = aws.docdb.Cluster(
             f"{name}-cluster",
+            cluster_identifier=identifier,
             engine="docdb",
             engine_version=version,
             master_username=username,
@@ -120,11 +141,12 @@ class DocumentDB(pulumi.ComponentResource):
             db_cluster_parameter_group_name=parameters.name,
             storage_encrypted=True,
             backup_retention_period=backup_retention_days,
-            enabled_cloudwatch_logs_exports=["audit"],
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             deletion_protection=deletion_protection,
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
-            opts=child,
+            # DocumentDB writes to the groups above only if they exist before its first export.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
         )
         zones = _subnet_zones(subnet_ids, self)
         for i in range(instances):

@@ -11,6 +11,14 @@ the Pulumi state of the broker and of the secret version as an encrypted Pulumi 
 never as plain text. To rotate it, change it in RabbitMQ, then put the new value into
 the secret. The broker is private, TLS-only (AMQPS on 5671), encrypted at rest with an
 AWS-owned key, and logs to CloudWatch.
+
+Unlike the databases' log groups, the broker's (``/aws/amazonmq/broker/<broker id>/general``)
+cannot be created ahead with a retention: its name holds the broker id, which Amazon MQ
+assigns at creation and the provider returns only once the broker runs, by which time the
+broker has written its startup log and Amazon MQ has created the group, with no expiry.
+Creating it afterwards would fail as a duplicate, so set its retention once after the
+first deployment: ``aws logs put-retention-policy --log-group-name <group>
+--retention-in-days <days>``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@
 AWS's managed rule groups cover the common exploit patterns and known bad inputs
 without rules to maintain; the per-IP rate limit blunts floods and credential stuffing.
 Every rule reports metrics and sampled requests, so a block can be explained.
+
+The web ACL logs to CloudWatch Logs the requests it blocked or counted, with the
+Authorization and Cookie headers redacted so no credential lands in a log. Requests it
+allowed are left out: they are in the load balancer's access log already (in S3), and
+logging each one again would add a CloudWatch ingestion charge that grows with traffic.
 """
 
 from __future__ import annotations
@@ -11,7 +16,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ._logs import physical_name
+
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+REDACTED_HEADERS = ("authorization", "cookie")  # lowercase, as WAF requires
+# Every action but ALLOW: what WAF did to a request instead of letting it through.
+LOGGED_ACTIONS = ("BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT")
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
@@ -38,9 +48,14 @@ def _managed(name: str, priority: int, group: str) -> aws.wafv2.WebAclRuleArgs:
 
 
 def web_acl(
-    owner: pulumi.Resource, name: str, *, resource_arn: pulumi.Input[str], rate_limit: int
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    resource_arn: pulumi.Input[str],
+    rate_limit: int,
+    log_retention_days: int,
 ) -> aws.wafv2.WebAcl:
-    """Regional web ACL (rate limit, then managed rule groups) on ``resource_arn``."""
+    """Regional web ACL (rate limit, then managed rule groups) on ``resource_arn``, logged."""
     child = pulumi.ResourceOptions(parent=owner)
     rate_limit_rule = aws.wafv2.WebAclRuleArgs(
         name="rate-limit",
@@ -70,4 +85,46 @@ def web_acl(
         opts=child,
     )
     aws.wafv2.WebAclAssociation(name, resource_arn=resource_arn, web_acl_arn=acl.arn, opts=child)
+    _logging(owner, name, acl, log_retention_days)
     return acl
+
+
+def _logging(owner: pulumi.Resource, name: str, acl: aws.wafv2.WebAcl, retention_days: int) -> None:
+    child = pulumi.ResourceOptions(parent=owner)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        # WAF delivers only to log groups whose name starts with aws-waf-logs-.
+        name=f"aws-waf-logs-{physical_name(name)}",
+        retention_in_days=retention_days,
+        opts=child,
+    )
+    action = aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs
+    aws.wafv2.WebAclLoggingConfiguration(
+        f"{name}-logging",
+        resource_arn=acl.arn,
+        log_destination_configs=[log_group.arn],
+        redacted_fields=[
+            aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
+                single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
+                    name=header
+                )
+            )
+            for header in REDACTED_HEADERS
+        ],
+        logging_filter=aws.wafv2.WebAclLoggingConfigurationLoggingFilterArgs(
+            default_behavior="DROP",
+            filters=[
+                aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterArgs(
+                    behavior="KEEP",
+                    requirement="MEETS_ANY",
+                    conditions=[
+                        aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionArgs(
+                            action_condition=action(action=logged)
+                        )
+                        for logged in LOGGED_ACTIONS
+                    ],
+                )
+            ],
+        ),
+        opts=child,
+    )

@@ -5,6 +5,12 @@ One ALB per environment is shared by every web service (each adds a listener rul
 its security posture is set once here: TLS 1.2+ with a redirect from HTTP when a domain
 is given, invalid headers dropped, a 404 for anything no service claims, optional WAF,
 and a security group that only the internet (public) or the VPC (internal) may reach.
+
+Every request is recorded in an access log, in an S3 bucket of the load balancer's own:
+private, owner-enforced, TLS-only, versioned so a deleted log can be recovered, and
+emptied by a lifecycle rule after the stack's log retention. It is encrypted with SSE-S3
+because ALB log delivery does not support SSE-KMS, and its policy lets the regional ELB
+log delivery service write under this account's prefix only.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from ._waf import web_acl
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
 TEST_PORT_HTTPS = 8443
 TEST_PORT_HTTP = 8080
+# Elastic Load Balancing's log delivery service: one principal for every region, instead
+# of the per-region ELB account ids of older bucket policies.
+LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+NONCURRENT_LOG_DAYS = 7
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -41,6 +51,8 @@ class LoadBalancer(pulumi.ComponentResource):
         needs_test_listener: Add a listener on a non-public port, reachable only from the
             VPC, for ECS blue/green, canary and linear deployments' test traffic.
         waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks it.
+        log_retention_days: How long access logs (S3) and WAF logs (CloudWatch Logs) are
+            kept.
     """
 
     arn: pulumi.Output[str]
@@ -65,6 +77,7 @@ class LoadBalancer(pulumi.ComponentResource):
         deletion_protection: bool = False,
         needs_test_listener: bool = False,
         waf_rate_limit: int = 2000,
+        log_retention_days: int = 30,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:LoadBalancer", name, None, opts)
@@ -98,6 +111,10 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
+        # A protected load balancer keeps its logs when the stack is destroyed.
+        log_bucket, log_bucket_ready = self._access_log_bucket(
+            name, log_retention_days, force_destroy=not deletion_protection
+        )
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -106,7 +123,9 @@ class LoadBalancer(pulumi.ComponentResource):
             subnets=subnet_ids,
             drop_invalid_header_fields=True,  # blocks header-smuggling tricks
             enable_deletion_protection=deletion_protection,
-            opts=child,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=log_bucket.bucket, enabled=True),
+            # The ALB writes a test object when logging is turned on: policy first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_bucket_ready),
         )
 
         certificate_arn: pulumi.Output[str] | None = None
@@ -167,7 +186,13 @@ class LoadBalancer(pulumi.ComponentResource):
             ).arn
 
         if waf:
-            web_acl(self, f"{name}-waf", resource_arn=alb.arn, rate_limit=waf_rate_limit)
+            web_acl(
+                self,
+                f"{name}-waf",
+                resource_arn=alb.arn,
+                rate_limit=waf_rate_limit,
+                log_retention_days=log_retention_days,
+            )
 
         self.arn = alb.arn
         self.arn_suffix = alb.arn_suffix
@@ -198,6 +223,111 @@ class LoadBalancer(pulumi.ComponentResource):
             description=f"Port {port} from {cidr}",
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _access_log_bucket(
+        self, name: str, retention_days: int, *, force_destroy: bool
+    ) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+        """The access-log bucket, and what must exist before the ALB may log to it."""
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=force_destroy, opts=child)
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-access-logs-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-access-logs-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    # SSE-S3: ALB access log delivery rejects buckets with SSE-KMS default.
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-access-logs-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        everything = aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="")
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-access-logs-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-logs",
+                    status="Enabled",
+                    filter=everything,
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=retention_days
+                    ),
+                    # A deleted or expired log stays recoverable for a while, then goes.
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=NONCURRENT_LOG_DAYS
+                    ),
+                ),
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="remove-expired-delete-markers",
+                    status="Enabled",
+                    filter=everything,
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        expired_object_delete_marker=True
+                    ),
+                ),
+            ],
+            # S3 rejects concurrent configuration calls on one bucket; serialize them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        account_id = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        ).account_id
+        policy = aws.s3.BucketPolicy(
+            f"{name}-access-logs-policy",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AllowLoadBalancerLogDelivery",
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOG_DELIVERY_PRINCIPAL},
+                            "Action": "s3:PutObject",
+                            "Resource": pulumi.Output.concat(
+                                bucket.arn, "/AWSLogs/", account_id, "/*"
+                            ),
+                        },
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        return bucket, [policy, ownership, encryption]
 
     def _certificate(
         self, name: str, alb: aws.lb.LoadBalancer, domain: str, zone_name: str

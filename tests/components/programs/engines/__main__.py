@@ -28,6 +28,7 @@ ledger = Database(
     deletion_protection=prod,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=14,
 )
 catalog = DocumentDB(
     "catalog",
@@ -38,6 +39,7 @@ catalog = DocumentDB(
     deletion_protection=prod,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=14,
 )
 broker = MessageBroker(
     "broker",

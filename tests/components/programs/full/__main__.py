@@ -41,6 +41,7 @@ load_balancer = LoadBalancer(
     waf=True,
     deletion_protection=prod,
     needs_test_listener=True,
+    log_retention_days=90,
 )
 db = Database(
     "db",
@@ -54,6 +55,7 @@ db = Database(
     deletion_protection=prod,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=90,
 )
 cache = Cache(
     "cache",
