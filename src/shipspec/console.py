@@ -12,7 +12,6 @@ from rich.table import Table
 if TYPE_CHECKING:
     from .plan.model import DeploymentModel, EnvironmentPlan
     from .preview.result import Preview
-    from .write.writer import GenerationResult
 
 # Piped output (CI logs, `make demo`) gets a width that fits resource types unabridged.
 console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
@@ -56,17 +55,6 @@ def print_plan(model: DeploymentModel, envs: list[EnvironmentPlan]) -> None:
             decisions.add_row(d.key, _value(d.value), d.reason)
         console.print(decisions)
         console.print()
-
-
-def print_generation(result: GenerationResult) -> None:
-    counts = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}
-    for action, mark in (("create", "+"), ("update", "~"), ("delete", "-")):
-        for path in result.paths(action):  # type: ignore[arg-type]
-            console.print(f"  {mark} {path}")
-    console.print(
-        f"{result.out_dir}: {counts['create']} created, {counts['update']} updated, "
-        f"{counts['delete']} deleted, {counts['unchanged']} unchanged"
-    )
 
 
 def print_preview(preview: Preview) -> None:
