@@ -20,6 +20,7 @@ test: bootstrap
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check src tests bench blueprints
 	$(BIN)/ruff format --check src tests bench blueprints
+	$(BIN)/mypy src
 
 ## Regenerate stacks/<example>/ from examples/<example>.yaml (review the diff, then commit).
 goldens: bootstrap

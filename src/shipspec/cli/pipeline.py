@@ -130,7 +130,7 @@ def generation_summary(result: GenerationResult) -> str:
         for action, mark in (("create", "+"), ("update", "~"), ("delete", "-"))
         for path in result.paths(action)  # type: ignore[arg-type]
     ]
-    counts = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}  # type: ignore[arg-type]
+    counts = {a: len(result.paths(a)) for a in ("create", "update", "delete", "unchanged")}
     lines.append(
         f"{result.out_dir}: {counts['create']} created, {counts['update']} updated, "
         f"{counts['delete']} deleted, {counts['unchanged']} unchanged"

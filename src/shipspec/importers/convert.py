@@ -22,6 +22,7 @@ from .dockerfile import DockerfileFacts, read_dockerfile
 from .images import parse_image
 from .report import ImportFailed
 from .services import App, convert_app, relative_context
+from .shapes import mapping, sequence
 from .sources import usable
 from .wiring import wire
 
@@ -111,7 +112,7 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
             proxied.update({u: compose for u in upstreams})
             del rest[compose]
     for data in services.values():
-        for link in data.get("links") or [] if isinstance(data.get("links"), list) else []:
+        for link in sequence(data.get("links")):
             target, _, alias = str(link).partition(":")
             for store in stores:
                 if store.compose == target and alias:
@@ -165,8 +166,8 @@ def _runs_once(data: dict[str, Any]) -> bool:
         return False
     restart = data.get("restart")
     restart = "no" if restart is False else text_of(restart) if restart is not None else None
-    deploy = data.get("deploy") if isinstance(data.get("deploy"), dict) else {}
-    policy = deploy.get("restart_policy") if isinstance(deploy.get("restart_policy"), dict) else {}
+    deploy = mapping(data.get("deploy"))
+    policy = mapping(deploy.get("restart_policy"))
     condition = text_of(policy.get("condition"))
     return (
         restart is not None and (restart == "no" or restart.startswith("on-failure"))

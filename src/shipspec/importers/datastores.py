@@ -19,6 +19,7 @@ from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
 from .rules import KNOWN, judge_volume
+from .shapes import mapping
 
 _SECRET_NAME = re.compile(r"(PASS|PASSWORD|PASSWD|SECRET|_KEY|ROOT_USER|ACCESS_KEY)$")
 _DB_LIKE = re.compile(r"(db|database|sql|mongo|redis|cache)", re.I)
@@ -41,7 +42,7 @@ def recognise(
     """``(engine, how it was recognised, image)``; engine None for application services."""
     image = data.get("image")
     built = isinstance(data.get("build"), dict)
-    env = data.get("environment") if isinstance(data.get("environment"), dict) else {}
+    env = mapping(data.get("environment"))
     if built:
         if facts is None:
             return None, "", None
@@ -67,7 +68,7 @@ def convert_store(
     data: dict[str, Any],
 ) -> Store | None:
     """The datastore, or None when the service is dropped instead (LocalStack serving many)."""
-    env = data.get("environment") if isinstance(data.get("environment"), dict) else {}
+    env = mapping(data.get("environment"))
     if engine == "localstack":
         wanted = {s.strip().lower() for s in str(env.get("SERVICES") or "").split(",") if s.strip()}
         if len(wanted) == 1 and wanted <= {"s3", "sqs"}:

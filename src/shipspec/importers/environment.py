@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 from .context import Context, text_of
-from .envfile import parse_env_file
+from .envfile import Expand, parse_env_file
 from .interpolate import Interpolator
+from .shapes import sequence
 
 
 def read_environment(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, str]:
     env: dict[str, str] = {}
-    files = data.get("env_file") if isinstance(data.get("env_file"), list) else []
+    files = sequence(data.get("env_file"))
     for index, item in enumerate(files):
         path, required = (
             (item, True)
@@ -74,14 +75,14 @@ def read_environment(ctx: Context, compose: str, data: dict[str, Any]) -> dict[s
     return env
 
 
-def _expander(ctx: Context):  # type: ignore[no-untyped-def]
+def _expander(ctx: Context) -> Expand:
     engine = Interpolator(ctx.project.env)
     return lambda value, where, _so_far: engine.text(value, where)
 
 
 def read_secrets(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
-    items = data.get("secrets") if isinstance(data.get("secrets"), list) else []
+    items = sequence(data.get("secrets"))
     for index, item in enumerate(items):
         source = (
             item

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..spec.yamlsource import YamlDocument
 from .merge import merge
 from .report import ImportFailed
+from .shapes import mapping
 from .sources import KeyPath, Where, strip
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def resolve_extends(
         )
     if isinstance(file, str):
         doc, data = load(Path(where.file).parent / file, where)
-        pool = data.get("services") if isinstance(data.get("services"), dict) else {}
+        pool = mapping(data.get("services"))
         origin: tuple[YamlDocument | None, KeyPath] = (doc, ("services", base_name))
     else:
         pool, origin = services, (None, ("services", base_name))

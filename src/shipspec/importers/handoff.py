@@ -99,10 +99,10 @@ def build_handoff(
         lines += commented_block(job, spec)
     text = emit(document, notes, _header(ctx, command), after)
     try:
-        spec = loads(text, "handoff.yaml")
+        loaded = loads(text, "handoff.yaml")
     except SpecError as error:
         raise ImportFailed(error.diagnostics, report) from None
-    return ImportResult(spec, report, text)
+    return ImportResult(loaded, report, text)
 
 
 def _region(environ: Mapping[str, str]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
+from .shapes import sequence
 from .syntax import duration_seconds, parse_port
 
 _URL = re.compile(r"https?://(\[[^\]]+\]|[^/:\s'\"]+)(?::(\d+))?(/[^\s'\"|;&)]*)?", re.I)
@@ -37,7 +38,7 @@ def read_ports(
     ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None
 ) -> list[Candidate]:
     found: list[Candidate] = []
-    ports = data.get("ports") if isinstance(data.get("ports"), list) else []
+    ports = sequence(data.get("ports"))
     for index, raw in enumerate(ports):
         spec = parse_port(raw)
         keys = ("ports", index)
@@ -76,7 +77,7 @@ def read_ports(
             )
         where = f"ports[{index}] {raw!r}" if isinstance(raw, str | int) else f"ports[{index}]"
         found.append((spec.target, spec.on_all_interfaces, where))
-    expose = data.get("expose") if isinstance(data.get("expose"), list) else []
+    expose = sequence(data.get("expose"))
     for index, raw in enumerate(expose):
         spec = (
             parse_port(str(raw))

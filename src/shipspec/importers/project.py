@@ -24,6 +24,7 @@ from .extends import resolve_extends
 from .interpolate import Environment, Interpolator, interpolate_document
 from .merge import Record, merge, normalise_service
 from .report import ImportFailed
+from .shapes import mapping
 from .sources import KeyPath, Reader, Where, parse_compose
 
 TOP_LEVEL = (
@@ -142,7 +143,7 @@ def load_project(
         directory=directory,
         files=[reader.shown(f) for f in files],
         services=services,
-        secrets=model.get("secrets") if isinstance(model.get("secrets"), dict) else {},
+        secrets=mapping(model.get("secrets")),
         locator=locator,
         env=env,
         reader=reader,

@@ -76,7 +76,7 @@ class ImportReport:
         """The report as plain text lines, wrapped to ``width``, one section per bin."""
         out: list[str] = []
         for which in ("incompatible", "dropped", "mapped"):
-            found = self.binned(which)  # type: ignore[arg-type]
+            found = self.binned(which)
             if not found:
                 continue
             title = _TITLES[which]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Context
+from .shapes import mapping
 from .syntax import cpus, memory_mib
 
 MAX_MEMORY_MIB = 120 * 1024
@@ -27,11 +28,9 @@ def size_for(
     spec: dict[str, Any],
     table: dict[float, tuple[int, ...]],
 ) -> None:
-    resources = deploy.get("resources") if isinstance(deploy.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    reserved = (
-        resources.get("reservations") if isinstance(resources.get("reservations"), dict) else {}
-    )
+    resources = mapping(deploy.get("resources"))
+    limits = mapping(resources.get("limits"))
+    reserved = mapping(resources.get("reservations"))
     for key in sorted(set(resources) - {"limits", "reservations"}):
         ctx.find("dropped", compose, ("deploy", "resources", key), "not a Fargate setting")
     for section, values in (("limits", limits), ("reservations", reserved)):

@@ -25,6 +25,7 @@ from .environment import read_depends_on, read_environment, read_secrets
 from .ports import choose_port, health, health_url, read_ports
 from .resources import size_for
 from .rules import DROPPED, INCOMPATIBLE, KNOWN, judge, judge_volume
+from .shapes import mapping, sequence
 from .sources import usable
 
 
@@ -71,9 +72,7 @@ def convert_app(
     app.secrets = read_secrets(ctx, compose, data)
     app.depends_on = read_depends_on(ctx, compose, data)
     _user(ctx, compose, data, facts)
-    for index, volume in enumerate(
-        data.get("volumes") or [] if isinstance(data.get("volumes"), list) else []
-    ):
+    for index, volume in enumerate(sequence(data.get("volumes"))):
         verdict = judge_volume(index, volume, datastore=False)
         if verdict is None:
             ctx.error(
@@ -178,7 +177,7 @@ Candidate = tuple[int, bool, str]
 def _size(
     ctx: Context, compose: str, name: str, data: dict[str, Any], spec: dict[str, Any]
 ) -> None:
-    deploy = data.get("deploy") if isinstance(data.get("deploy"), dict) else {}
+    deploy = mapping(data.get("deploy"))
     for key in deploy:
         if key not in ("resources", "replicas"):
             reason = (
@@ -189,17 +188,19 @@ def _size(
             ctx.find("dropped", compose, ("deploy", key), reason)
     size_for(ctx, compose, name, data, deploy, spec, MEMORY_BY_CPU)
     replicas = deploy.get("replicas", data.get("scale"))
-    key = ("deploy", "replicas") if "replicas" in deploy else ("scale",)
+    keys: tuple[str, ...] = ("deploy", "replicas") if "replicas" in deploy else ("scale",)
     if replicas is not None:
         count = int(replicas) if str(replicas).isdigit() else None
         if count is None or count > 1000:
-            ctx.error(compose, key, f"replicas must be a whole number up to 1000, got {replicas!r}")
+            ctx.error(
+                compose, keys, f"replicas must be a whole number up to 1000, got {replicas!r}"
+            )
         else:
             spec["scaling"] = {"min": count} if count <= 4 else {"min": count, "max": count}
-            ctx.find("mapped", compose, key, f"scaling.min {count}")
+            ctx.find("mapped", compose, keys, f"scaling.min {count}")
             ctx.note(
                 ("services", name, "scaling"),
-                f"min from {'.'.join(key)}; the plan may raise it for availability",
+                f"min from {'.'.join(keys)}; the plan may raise it for availability",
             )
 
 

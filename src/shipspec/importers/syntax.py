@@ -52,8 +52,9 @@ def parse_port(value: Any) -> PortSpec | None:
             return None
         published = value.get("published")
         protocol = str(value.get("protocol") or "tcp").lower()
-        ip = value.get("host_ip")
-        return _port(str(target), None if published in (None, "") else str(published), ip, protocol)
+        host_ip = value.get("host_ip")
+        shown = None if published in (None, "") else str(published)
+        return _port(str(target), shown, host_ip, protocol)
     if not isinstance(value, str):
         return None
     text, _, protocol = value.strip().partition("/")
