@@ -20,6 +20,7 @@ from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
 from .rules import KNOWN, judge_volume
 from .shapes import mapping
+from .syntax import secret_source
 
 _SECRET_NAME = re.compile(r"(PASS|PASSWORD|PASSWD|SECRET|_KEY|ROOT_USER|ACCESS_KEY)$")
 _DB_LIKE = re.compile(r"(db|database|sql|mongo|redis|cache)", re.I)
@@ -177,13 +178,7 @@ def _datastore_key(ctx: Context, compose: str, key: str, value: Any, store: Stor
             )
     elif key == "secrets" and isinstance(value, list):
         for index, item in enumerate(value):
-            source = (
-                item
-                if isinstance(item, str)
-                else item.get("source")
-                if isinstance(item, dict)
-                else None
-            )
+            source = secret_source(item)
             if isinstance(source, str):
                 store.secrets.add(source)
             ctx.find(

@@ -15,6 +15,7 @@ from .context import Context, text_of
 from .envfile import Expand, parse_env_file
 from .interpolate import Interpolator
 from .shapes import sequence
+from .syntax import secret_source
 
 
 def read_environment(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, str]:
@@ -84,13 +85,7 @@ def read_secrets(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, 
     out: dict[str, str] = {}
     items = sequence(data.get("secrets"))
     for index, item in enumerate(items):
-        source = (
-            item
-            if isinstance(item, str)
-            else item.get("source")
-            if isinstance(item, dict)
-            else None
-        )
+        source = secret_source(item)
         target = item.get("target") if isinstance(item, dict) else None
         if not isinstance(source, str):
             ctx.error(compose, ("secrets", index), "must name a secret")

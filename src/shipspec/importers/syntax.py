@@ -3,7 +3,8 @@
 A port may be ``8080``, ``"8080:80"``, ``"127.0.0.1:8080:80/udp"``, ``"[::1]:80:80"``,
 a range ``"3000-3005:3000-3005"`` or a mapping (``target``, ``published``,
 ``host_ip``, ``protocol``); a volume ``"./src:/app:ro"``, ``"data:/var/lib"``, an
-anonymous ``"/app/node_modules"`` or a mapping with ``type``; durations ``1m30s``;
+anonymous ``"/app/node_modules"`` or a mapping with ``type``; a secret ``"db_pass"`` or a
+mapping with ``source``; durations ``1m30s``;
 byte sizes ``512m``. Each reader returns None for what it cannot read, and the
 converter turns that into a located message.
 """
@@ -171,3 +172,12 @@ def cpus(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) and number > 0 else None
+
+
+def secret_source(item: Any) -> str | None:
+    """The secret a service's ``secrets:`` entry names, in short or long syntax."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and isinstance(item.get("source"), str):
+        return str(item["source"])
+    return None

@@ -418,17 +418,19 @@ class AwsMocks(pulumi.runtime.Mocks):
             "hostedZoneId": f"Z{_hex(self.region + 'rds', 13).upper()}",
         }
         if inputs.get("manageMasterUserPassword"):
-            extra["masterUserSecrets"] = [
-                {
-                    "secretArn": self._arn(
-                        "secretsmanager",
-                        f"secret:rds!db-{_uuid(resource_id)}-{_alnum(resource_id, 6)}",
-                    ),
-                    "secretStatus": "active",
-                    "kmsKeyId": self._arn("kms", f"key/{_uuid(resource_id + 'kms')}"),
-                }
-            ]
+            extra["masterUserSecrets"] = self._master_user_secrets("db", resource_id)
         return resource_id, extra
+
+    def _master_user_secrets(self, kind: str, resource_id: str) -> list[dict[str, str]]:
+        """The secret RDS and DocumentDB create for ``manage_master_user_password``."""
+        secret = f"secret:rds!{kind}-{_uuid(resource_id)}-{_alnum(resource_id, 6)}"
+        return [
+            {
+                "secretArn": self._arn("secretsmanager", secret),
+                "secretStatus": "active",
+                "kmsKeyId": self._arn("kms", f"key/{_uuid(resource_id + 'kms')}"),
+            }
+        ]
 
     def _replication_group(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         group = self._physical(inputs, "replicationGroupId", name, token, max_len=40, lower=True)
@@ -457,16 +459,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "hostedZoneId": f"Z{_hex(self.region + 'docdb', 13).upper()}",
         }
         if inputs.get("manageMasterUserPassword"):
-            extra["masterUserSecrets"] = [
-                {
-                    "secretArn": self._arn(
-                        "secretsmanager",
-                        f"secret:rds!cluster-{_uuid(resource_id)}-{_alnum(resource_id, 6)}",
-                    ),
-                    "secretStatus": "active",
-                    "kmsKeyId": self._arn("kms", f"key/{_uuid(resource_id + 'kms')}"),
-                }
-            ]
+            extra["masterUserSecrets"] = self._master_user_secrets("cluster", resource_id)
         return ident, extra
 
     def _docdb_instance(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
