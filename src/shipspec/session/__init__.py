@@ -6,13 +6,39 @@ they succeed, so a started session collects its own evidence. The protocol is da
 (:mod:`.protocol`); the progress file keeps people's text intact (:mod:`.progressfile`).
 """
 
-from .errors import ProgressFileError, SessionError, SessionIncomplete, SessionRefused
-from .hooks import record_success
-from .package import check_operations_package
-from .progressfile import PROGRESS_FILE, ProgressFile
-from .protocol import PROTOCOL, STEPS
-from .service import end_session, mark_step, session_status, start_session
-from .status import SessionStatus, default_actor, find_progress
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Public name -> the module defining it. Loaded on first use: every shipspec command
+# asks the session to record its success, and outside a session that must stay cheap.
+_EXPORTS = {
+    "PROGRESS_FILE": "locate",
+    "PROTOCOL": "protocol",
+    "STEPS": "protocol",
+    "ProgressFile": "progressfile",
+    "ProgressFileError": "errors",
+    "SessionError": "errors",
+    "SessionIncomplete": "errors",
+    "SessionRefused": "errors",
+    "SessionStatus": "status",
+    "check_operations_package": "package",
+    "default_actor": "status",
+    "end_session": "service",
+    "find_progress": "locate",
+    "mark_step": "service",
+    "record_success": "hooks",
+    "session_status": "service",
+    "start_session": "service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PROGRESS_FILE",

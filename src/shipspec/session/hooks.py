@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .protocol import marked_by
-from .service import record
-from .status import Clock
+from .locate import find_progress
+
+if TYPE_CHECKING:
+    from .status import Clock
 
 
 def _conditions(needed: set[str], subject: Path, environment: str | None) -> set[str]:
@@ -61,6 +62,12 @@ def record_success(
     the result text whose sha256 becomes the evidence digest.
     """
     try:
+        here = Path.cwd() if cwd is None else cwd
+        if find_progress(here) is None:  # no session here: nothing to load or read
+            return []
+        from .protocol import marked_by
+        from .service import record
+
         items = marked_by(step_command)
         if not items:
             return []
@@ -72,7 +79,7 @@ def record_success(
             step_command,
             str(subject),
             summary,
-            cwd=Path.cwd() if cwd is None else cwd,
+            cwd=here,
             satisfied=satisfied,
             output=output,
             clock=clock,

@@ -30,7 +30,6 @@ from .layout import Block, assemble
 from .protocol import PROTOCOL, item_ids
 from .state import ProgressState, sha256
 
-PROGRESS_FILE = Path(".ai_context") / "framework_progress.md"
 _MARKER = re.compile(r"^<!--\s*shipspec:(begin|end)\s+([^\s>]+)\s*-->$")
 _OURS = re.compile(r"^\s*<!--\s*shipspec:")
 _NAME = re.compile(r"^(phases|audit|state|session-[1-9][0-9]*)$")

@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import SessionError, SessionIncomplete
+from .locate import PROGRESS_FILE, find_progress
 from .progress import checklist, missing_before_end
-from .progressfile import PROGRESS_FILE, ProgressFile
+from .progressfile import ProgressFile
 from .protocol import PERSON, item, item_ids, marked_by
 from .state import Evidence, Phase, ProgressState, Session, sha256
 from .status import (
@@ -24,7 +25,6 @@ from .status import (
     PackageCheck,
     SessionStatus,
     default_actor,
-    find_progress,
     project_root,
     relative,
     shown,

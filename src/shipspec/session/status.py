@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from .progress import StepStatus, missing_before_end
-from .progressfile import PROGRESS_FILE
 from .state import ProgressState, Session
 
 Clock = Callable[[], datetime]
@@ -40,15 +39,6 @@ def default_actor() -> str:
         return os.environ.get("SHIPSPEC_ACTOR") or getpass.getuser()
     except Exception:
         return "unknown"
-
-
-def find_progress(cwd: Path) -> Path | None:
-    """The progress file in ``cwd`` or its nearest parent that has one."""
-    here = Path(cwd).resolve()
-    for folder in (here, *here.parents):
-        if (folder / PROGRESS_FILE).is_file():
-            return folder / PROGRESS_FILE
-    return None
 
 
 def project_root(cwd: Path) -> Path:
