@@ -49,7 +49,10 @@ def test_linear_and_blue_green(variants: Stack) -> None:
     for service in (linear, blue_green):
         assert "advancedConfiguration" in service["loadBalancers"][0]
         assert "deploymentMinimumHealthyPercent" not in service
-    assert variants.named("linear-service").ignore_changes == []  # min == max: no scaling
+    # min == max: no autoscaling to own the count; ECS still owns the target group pair
+    assert "desiredCount" not in variants.named("linear-service").ignore_changes
+    for service in ("linear-service", "bluegreen-service"):
+        assert "loadBalancers[0].targetGroupArn" in variants.named(service).ignore_changes
 
 
 def test_mysql_enforces_tls(variants: Stack) -> None:

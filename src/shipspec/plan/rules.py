@@ -5,15 +5,14 @@ Changing a rule here changes every generated stack; the tests pin the outcomes.
 
 from __future__ import annotations
 
+# Availability → AZs, task floors and peak headroom: shared with the spec's check that
+# an explicit scaling.max suffices (see spec.capacity for the reasons).
+from ..spec.capacity import PEAK_HEADROOM as PEAK_HEADROOM
+from ..spec.capacity import THREE_AZ_AVAILABILITY as THREE_AZ_AVAILABILITY
+from ..spec.capacity import TWO_TASK_AVAILABILITY as TWO_TASK_AVAILABILITY
+
 PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
 
-# Availability → AZs and the minimum task count of a web service (one task per AZ).
-THREE_AZ_AVAILABILITY = 99.95
-TWO_TASK_AVAILABILITY = 99.9
-
-# Peak traffic is served at this fraction of a task's stated capacity, so a task
-# lost at peak or a slow scale-out does not overload the rest.
-PEAK_HEADROOM = 1.25
 
 NON_PROD_MAX_TASKS = 2
 VPC_CIDR = "10.0.0.0/16"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..spec.fargate import cpu_units, fargate_size, tasks_for
+from ..spec.capacity import availability_floor, explicit_max, peak_tasks
+from ..spec.fargate import cpu_units, fargate_size
 from ..spec.models import HandoffSpec, Service
 from . import rules
 from .decisions import Decisions
@@ -116,40 +117,30 @@ def _task_counts(
         )
         return low, high, desired
     availability = spec.requirements.availability
-    redundant = availability >= rules.TWO_TASK_AVAILABILITY
-    if service.type == "web":
-        floor = az_count if redundant else 1
-        reason = f"one task per AZ ({az_count} AZs) for availability {availability}%"
-    else:
-        floor = 2 if redundant else 1
-        reason = (
-            f"two workers for availability {availability}%, so one can fail while the queue drains"
-        )
-    low = max(spec_min, floor, 1)
-    if floor == 1:
-        reason = (
-            f"availability {availability}% < {rules.TWO_TASK_AVAILABILITY}%: one task may run alone"
-        )
+    floor, reason = availability_floor(spec, service)
     if spec_min > floor:
         reason = f"scaling.min is {spec_min}, above the availability floor of {floor}"
     low = log.decide(
         f"{key}.min_count",
-        low,
+        max(spec_min, floor, 1),
         reason,
         availability=availability,
         az_count=az_count,
         spec_min=spec_min,
     )
+    # An explicit scaling.max is a bound: the loader refused a spec whose requirements
+    # need more (spec.capacity.scaling_conflicts), so it is never raised here.
+    bound = explicit_max(service)
     high = max(spec_max, low)
-    high_reason = f"scaling.max is {spec_max}"
+    high_reason = f"scaling.max is {spec_max}" if bound else f"no scaling.max: the default {spec_max}"
     peak = spec.requirements.performance.peak_rps
-    if service.type == "web" and service.public and peak and service.capacity_rps:
-        needed = tasks_for(peak, service.capacity_rps, rules.PEAK_HEADROOM)
-        if needed > high:
+    needed = peak_tasks(spec, service)
+    if needed is not None and service.capacity_rps:
+        if needed > high and bound is None:
             high, high_reason = (
                 needed,
-                f"peak {peak:g} rps ÷ {service.capacity_rps:g} rps per task × "
-                f"{rules.PEAK_HEADROOM} headroom = {needed} tasks, above scaling.max {spec_max}",
+                f"no scaling.max: peak {peak:g} rps ÷ {service.capacity_rps:g} rps per task × "
+                f"{rules.PEAK_HEADROOM} headroom = {needed} tasks",
             )
         else:
             headroom = int((rules.PEAK_HEADROOM - 1) * 100)
@@ -157,8 +148,8 @@ def _task_counts(
                 f", enough for peak {peak:g} rps at {service.capacity_rps:g} rps per task with "
                 f"{headroom}% headroom ({needed} tasks)"
             )
-    if spec_max < low:
-        high_reason = f"scaling.max {spec_max} is below the minimum {low}; raised to it"
+    if spec_max < low and bound is None:
+        high_reason = f"no scaling.max: the default {spec_max} is below the minimum {low}; raised"
     high = log.decide(
         f"{key}.max_count",
         high,

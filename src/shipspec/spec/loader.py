@@ -11,9 +11,10 @@ from pathlib import Path as FilePath
 from pydantic import ValidationError
 
 from ..errors import Diagnostic, SpecError
+from .capacity import scaling_conflicts
 from .checks import check_credentials, check_references
 from .compliance_checks import contradictions
-from .diagnostics import from_validation_error
+from .diagnostics import dotted, from_validation_error
 from .models import HandoffSpec
 from .yamlsource import MAX_BYTES, read_yaml
 
@@ -91,6 +92,10 @@ def loads(raw: bytes | str, file: str = "handoff.yaml") -> HandoffSpec:
     except ValidationError as error:
         problems = from_validation_error(error, document, HandoffSpec) + problems
         raise SpecError(problems) from None
+    problems += [
+        Diagnostic(file, *document.position(path), dotted(path), message, hint, "scaling-bound")
+        for path, message, hint in scaling_conflicts(spec)
+    ]
     if problems:
         raise SpecError(problems)
     return spec
