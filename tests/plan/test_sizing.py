@@ -156,19 +156,63 @@ def test_scaling_min_above_the_floor_is_kept() -> None:
     assert "scaling.min is 5" in prod.decision("services.web.min_count").reason
 
 
-def test_scaling_max_below_the_floor_is_raised_to_it() -> None:
-    prod = env(WEB % ", scaling: {min: 1, max: 2}", availability=99.95)
-    assert counts(prod, "web") == (3, 3, 3)
-    assert "raised" in prod.decision("services.web.max_count").reason
+def test_explicit_scaling_max_below_the_floor_is_refused() -> None:
+    """Version 1 raised an explicit scaling.max to the floor without a word."""
+    with pytest.raises(shipspec.SpecError) as caught:
+        env(WEB % ", scaling: {min: 1, max: 2}", availability=99.95)
+    (problem,) = caught.value.diagnostics
+    assert problem.path == "services.web.scaling.max"
+    assert problem.code == "scaling-bound"
+    assert problem.line == 7  # the web service's line
+    assert "is 2, but production needs at least 3 tasks" in problem.message
+    assert "one task per AZ (3 AZs)" in problem.message
+    assert "raise `scaling.max` to 3" in problem.hint
 
 
-def test_peak_over_capacity_with_headroom_raises_max() -> None:
+def test_explicit_scaling_max_below_the_worker_floor_is_refused() -> None:
+    with pytest.raises(shipspec.SpecError, match="at least 2 tasks: two workers"):
+        env(WORKER % ", scaling: {min: 1, max: 1}", availability=99.9)
+
+
+def test_default_scaling_max_below_the_floor_is_raised_to_it() -> None:
+    prod = env(WEB % ", scaling: {min: 1}", availability=99.95)
+    assert counts(prod, "web") == (3, 4, 3)
+    assert "no scaling.max: the default 4" in prod.decision("services.web.max_count").reason
+
+
+def test_peak_over_an_explicit_max_is_refused_with_the_numbers() -> None:
+    """Version 1 silently ran 13 tasks where the spec allowed 4."""
+    with pytest.raises(shipspec.SpecError) as caught:
+        env(
+            WEB % ", capacity_rps: 100, scaling: {min: 2, max: 4}",
+            extra="  performance: {peak_rps: 1000}\n",
+        )
+    (problem,) = caught.value.diagnostics
+    assert problem.path == "services.web.scaling.max"
+    assert "is 4, but peak 1000 rps ÷ 100 rps per task × 1.25 headroom needs 13" in (
+        problem.message
+    )
+    assert "raise `scaling.max` to 13" in problem.hint
+
+
+def test_peak_over_the_default_max_raises_it() -> None:
     prod = env(
-        WEB % ", capacity_rps: 100, scaling: {min: 2, max: 4}",
+        WEB % ", capacity_rps: 100, scaling: {min: 2}",
         extra="  performance: {peak_rps: 1000}\n",
     )
     assert counts(prod, "web")[1] == 13  # 1000 × 1.25 / 100 = 12.5 → 13
-    assert "headroom = 13 tasks" in prod.decision("services.web.max_count").reason
+    reason = prod.decision("services.web.max_count").reason
+    assert "no scaling.max" in reason and "headroom = 13 tasks" in reason
+
+
+def test_an_explicit_max_binds_only_with_a_production_environment() -> None:
+    dev = env(
+        WEB % ", capacity_rps: 100, scaling: {min: 1, max: 4}",
+        environments="{dev: {}, test: {}}",
+        extra="  performance: {peak_rps: 1000}\n",
+        name="dev",
+    )
+    assert counts(dev, "web") == (1, 2, 1)
 
 
 def test_peak_within_max_leaves_max() -> None:
@@ -197,7 +241,13 @@ def test_peak_is_for_public_services_only() -> None:
 def test_non_production_runs_one_task_and_at_most_two(
     scaling: str, expected: tuple[int, int, int]
 ) -> None:
-    dev = env(WEB % scaling + WORKER % scaling, availability=99.99, name="dev")
+    # No production environment: an explicit max of 1 conflicts with nothing.
+    dev = env(
+        WEB % scaling + WORKER % scaling,
+        availability=99.99,
+        environments="{dev: {}, test: {}}",
+        name="dev",
+    )
     assert counts(dev, "web") == expected
     assert counts(dev, "worker") == expected
 

@@ -53,7 +53,51 @@ def plan_datastore(
         else "default: messages that fail 5 times move to a dead-letter queue instead of "
         "blocking the queue",
     )
-    return DatastorePlan(name=name, engine="sqs", dead_letter=dead_letter, used_by=used_by)
+    return DatastorePlan(
+        name=name,
+        engine="sqs",
+        dead_letter=dead_letter,
+        visibility_timeout_seconds=_visibility_timeout(spec, name, log),
+        used_by=used_by,
+    )
+
+
+def _visibility_timeout(spec: HandoffSpec, name: str, log: Decisions) -> int:
+    """How long a received message stays hidden: longer than its slowest consumer takes.
+
+    A message still being processed when its visibility timeout ends is delivered
+    again, to another worker: a settlement processed twice. The consumers are the
+    workers that use the queue; their ``timeout_seconds`` is the most one message may
+    take.
+    """
+    key = f"datastores.{name}.visibility_timeout_seconds"
+    consumers = {
+        s: svc.timeout_seconds
+        for s, svc in spec.services.items()
+        if name in svc.uses and svc.type == "worker" and svc.timeout_seconds
+    }
+    if not consumers:
+        return log.decide(
+            key,
+            rules.SQS_DEFAULT_VISIBILITY_SECONDS,
+            f"no worker using it sets timeout_seconds: the SQS default of "
+            f"{rules.SQS_DEFAULT_VISIBILITY_SECONDS} s (set `timeout_seconds` on a worker whose "
+            "messages can take longer, or they are delivered twice)",
+        )
+    slowest = max(consumers, key=lambda s: (consumers[s], s))
+    longest = consumers[slowest]
+    margin = max(rules.SQS_VISIBILITY_MIN_MARGIN_SECONDS, -(-longest // 4))
+    value = min(rules.SQS_MAX_VISIBILITY_SECONDS, longest + margin)
+    cap = rules.SQS_MAX_VISIBILITY_SECONDS
+    capped = f", capped at the SQS maximum of {cap} s" if value == cap else ""
+    return log.decide(
+        key,
+        value,
+        f"{slowest} may take {longest} s per message (timeout_seconds), plus a margin of "
+        f"{margin} s (a quarter, at least {rules.SQS_VISIBILITY_MIN_MARGIN_SECONDS} s) for "
+        f"receive and shutdown{capped}",
+        timeout_seconds=consumers,
+    )
 
 
 def _database(

@@ -31,6 +31,7 @@ class Decision(Frozen):
 class NetworkPlan(Frozen):
     cidr_block: str
     az_count: int
+    zone_ids: list[str]  # the AZ IDs the subnets are pinned to, one per AZ, in order
     nat_gateway_count: int
     interface_endpoints: list[str]
     flow_log_retention_days: int | None
@@ -116,6 +117,7 @@ class DatastorePlan(Frozen):
     replicas: int = 0  # redis and mongodb: read replicas that take over on failure
     nodes: int = 0  # memcached: cache nodes, each holding a share of the keys
     dead_letter: bool = False
+    visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes
     versioning: bool = False
     force_destroy: bool = False
     used_by: list[str] = []

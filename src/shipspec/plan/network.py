@@ -8,33 +8,45 @@ from ..spec.models import Environment, HandoffSpec
 from . import rules
 from .decisions import Decisions
 from .model import LoadBalancerPlan, NetworkPlan
+from .zones import region_short, zone_ids
 
 
 def plan_network(spec: HandoffSpec, production: bool, log: Decisions) -> NetworkPlan:
     availability = spec.requirements.availability
     if production and availability >= rules.THREE_AZ_AVAILABILITY:
-        azs = log.decide(
-            "network.az_count",
+        azs, reason = (
             3,
             f"availability {availability}% ≥ {rules.THREE_AZ_AVAILABILITY}% survives an AZ outage "
             "with two AZs left",
-            availability=availability,
         )
     elif production:
-        azs = log.decide(
-            "network.az_count",
+        azs, reason = (
             2,
             f"availability {availability}% < {rules.THREE_AZ_AVAILABILITY}%: two AZs, the minimum "
             "a load balancer and Multi-AZ database need",
-            availability=availability,
         )
     else:
-        azs = log.decide(
-            "network.az_count",
-            2,
-            "non-production: two AZs, the minimum a load balancer needs",
-            production=False,
-        )
+        azs, reason = 2, "non-production: two AZs, the minimum a load balancer needs"
+    region = spec.cloud.region
+    known, in_table = zone_ids(region)
+    if len(known) < azs:
+        reason = f"{region} has only {len(known)} zones new accounts can use ({reason})"
+        azs = len(known)
+    azs = log.decide(
+        "network.az_count", azs, reason, availability=availability, production=production
+    )
+    pinned = log.decide(
+        "network.zone_ids",
+        list(known[:azs]),
+        f"subnets pinned to {azs} zone IDs of {region} (the same physical zones in every "
+        "account), so an impaired zone never reshuffles subnets on the next `up`"
+        if in_table
+        else f"{region} is not in shipspec's zone table: assumed {region_short(region)}-az1.."
+        f"az{azs}; `aws ec2 describe-availability-zones` lists the real ones, and the network "
+        "refuses an ID the region lacks",
+        region=region,
+        az_count=azs,
+    )
     if production:
         nats = log.decide(
             "network.nat_gateway_count",
@@ -82,6 +94,7 @@ def plan_network(spec: HandoffSpec, production: bool, log: Decisions) -> Network
     return NetworkPlan(
         cidr_block=rules.VPC_CIDR,
         az_count=azs,
+        zone_ids=pinned,
         nat_gateway_count=nats,
         interface_endpoints=endpoints,
         flow_log_retention_days=flow_logs,

@@ -57,6 +57,12 @@ MQ_INSTANCE_NON_PROD = "mq.m7g.medium"
 # Versions the managed service runs, where it runs only a few; others are refused.
 # Memcached: only releases from 1.6.12 on encrypt connections.
 
+# SQS visibility timeout: the default a queue gets, the API maximum (12 hours), and the
+# least margin above a consumer's timeout_seconds (SQS API reference, SetQueueAttributes).
+SQS_DEFAULT_VISIBILITY_SECONDS = 30
+SQS_MAX_VISIBILITY_SECONDS = 43200
+SQS_VISIBILITY_MIN_MARGIN_SECONDS = 30
+
 # ECS native deployment strategies.
 CANARY_PERCENT = 10.0
 CANARY_BAKE_MINUTES = 10

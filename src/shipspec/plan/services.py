@@ -132,7 +132,9 @@ def _task_counts(
     # need more (spec.capacity.scaling_conflicts), so it is never raised here.
     bound = explicit_max(service)
     high = max(spec_max, low)
-    high_reason = f"scaling.max is {spec_max}" if bound else f"no scaling.max: the default {spec_max}"
+    high_reason = (
+        f"scaling.max is {spec_max}" if bound else f"no scaling.max: the default {spec_max}"
+    )
     peak = spec.requirements.performance.peak_rps
     needed = peak_tasks(spec, service)
     if needed is not None and service.capacity_rps:

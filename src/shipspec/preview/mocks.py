@@ -18,6 +18,8 @@ from typing import Any
 
 import pulumi
 
+from ..plan.zones import ZONE_IDS, region_short, zone_ids
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -38,8 +40,8 @@ _ALB_ZONE_IDS = {
     "ap-northeast-1": "Z14GRHDCWA56QT",
 }
 
-# Regions with more than three zones; every other region mocks three.
-_ZONE_COUNTS = {"us-east-1": 6, "us-west-2": 4, "ap-northeast-2": 4}
+# A region outside the plan's zone table mocks this many zones, az1 upwards.
+_UNKNOWN_REGION_ZONES = 3
 
 
 def _digest(*parts: str) -> str:
@@ -63,14 +65,6 @@ def _alnum(seed: str, length: int) -> str:
         raw, idx = divmod(raw, len(alphabet))
         out.append(alphabet[idx])
     return "".join(out)
-
-
-def _region_short(region: str) -> str:
-    """``eu-west-1`` -> ``euw1`` (the abbreviation AWS uses in zone ids and hostnames)."""
-    parts = region.split("-")
-    if len(parts) != 3:
-        return region.replace("-", "")
-    return f"{parts[0]}{parts[1][0]}{parts[2]}"
 
 
 def _type_parts(token: str) -> tuple[str, str, str]:
@@ -434,7 +428,7 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _replication_group(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         group = self._physical(inputs, "replicationGroupId", name, token, max_len=40, lower=True)
-        host = f"{group}.{_hex(token + name, 6)}.{_region_short(self.region)}.cache.amazonaws.com"
+        host = f"{group}.{_hex(token + name, 6)}.{region_short(self.region)}.cache.amazonaws.com"
         count = int(inputs.get("numCacheClusters") or 1)
         return group, {
             "replicationGroupId": group,
@@ -492,7 +486,7 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _cache_cluster(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         cluster = self._physical(inputs, "clusterId", name, token, max_len=40, lower=True)
         stem = f"{cluster}.{_hex(token + name, 6)}"
-        domain = f"{_region_short(self.region)}.cache.amazonaws.com"
+        domain = f"{region_short(self.region)}.cache.amazonaws.com"
         port = int(inputs.get("port") or 11211)
         count = int(inputs.get("numCacheNodes") or 1)
         return cluster, {
@@ -544,14 +538,22 @@ class AwsMocks(pulumi.runtime.Mocks):
     # -- data sources ---------------------------------------------------------
 
     def _get_azs(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every zone of the region, whatever its state (the component filters none).
+
+        Zone IDs are the plan's table for the region (AWS's real IDs, see plan.zones);
+        names pair with the IDs in sorted order, as in an account with no remapping.
+        """
         region = str(args.get("region") or self.region)
-        count = _ZONE_COUNTS.get(region, 3)
-        letters = "abcdefgh"[:count]
+        ids, _ = zone_ids(region)
+        if region not in ZONE_IDS:
+            ids = ids[:_UNKNOWN_REGION_ZONES]
+        ids = tuple(sorted(ids))
+        names = [f"{region}{letter}" for letter in "abcdefgh"[: len(ids)]]
         return {
             "id": region,
-            "names": [f"{region}{letter}" for letter in letters],
-            "zoneIds": [f"{_region_short(region)}-az{i + 1}" for i in range(count)],
-            "groupNames": [region] * count,
+            "names": names,
+            "zoneIds": list(ids),
+            "groupNames": [region] * len(ids),
             "state": args.get("state"),
         }
 

@@ -39,7 +39,9 @@ def availability_floor(spec: HandoffSpec, service: Service) -> tuple[int, str]:
     if service.type == "web":
         azs = production_az_count(availability)
         return azs, f"one task per AZ ({azs} AZs) for availability {availability}%"
-    return 2, f"two workers for availability {availability}%, so one can fail while the queue drains"
+    return 2, (
+        f"two workers for availability {availability}%, so one can fail while the queue drains"
+    )
 
 
 def peak_tasks(spec: HandoffSpec, service: Service) -> int | None:

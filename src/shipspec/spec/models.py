@@ -156,6 +156,13 @@ class Service(SpecModel):
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
     ) = None
     schedule: Schedule | None = None
+    timeout_seconds: (
+        Annotated[
+            int,
+            in_range(1, 43200, "seconds one message may take to process, at most 12 hours"),
+        ]
+        | None
+    ) = None
 
     def _problems(self) -> Iterator[Problem]:
         if self.image is not None and self.build is not None:
@@ -207,6 +214,15 @@ class Service(SpecModel):
                     ("type", name),
                     "not-for-type",
                 )
+        if self.type != "worker" and self.timeout_seconds is not None:
+            yield Problem(
+                ("timeout_seconds",),
+                f"`timeout_seconds` is for workers (how long one message may take); this service "
+                f"is a {self.type}",
+                "remove `timeout_seconds`, or set `type: worker`",
+                ("type", "timeout_seconds"),
+                "not-for-type",
+            )
         try:
             fargate_size(self.cpu, self.memory)
         except SizeError as error:

@@ -233,6 +233,9 @@ def create_service(
         alarms=alarms,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        # Moves tasks back into a zone after it recovers; services created before
+        # rebalancing existed stay DISABLED unless it is set explicitly.
+        availability_zone_rebalancing="ENABLED",
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         enable_execute_command=False,  # no shell into production tasks
@@ -243,8 +246,7 @@ def create_service(
             parent=owner,
             depends_on=list(depends_on),
             # Autoscaling owns the task count; a redeploy must not reset it.
-            ignore_changes=(["desired_count"] if autoscaled else []) + list(ignore_changes)
-            or None,
+            ignore_changes=(["desired_count"] if autoscaled else []) + list(ignore_changes) or None,
         ),
     )
     if autoscaled:

@@ -91,7 +91,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
     return {
         "network": {
             "cidrBlock": env.network.cidr_block,
-            "azCount": env.network.az_count,
+            "zoneIds": env.network.zone_ids,
             "natGatewayCount": env.network.nat_gateway_count,
             "interfaceEndpoints": env.network.interface_endpoints,
             "flowLogRetentionDays": env.network.flow_log_retention_days,
@@ -178,4 +178,4 @@ def _datastore(d: Any) -> dict[str, Any]:
         return {"version": d.version, "nodeType": d.instance_class, "nodes": d.nodes}
     if d.engine == "s3":
         return {"versioning": d.versioning, "forceDestroy": d.force_destroy}
-    return {"deadLetter": d.dead_letter}
+    return {"deadLetter": d.dead_letter, "visibilityTimeoutSeconds": d.visibility_timeout_seconds}
