@@ -32,8 +32,11 @@ def render(
         if (only and target.name not in only) or not target.enabled(model):
             continue
         context = {"model": model, **target.context(model)}
-        for template in _templates(target, blueprints):
-            for path, text in _render_one(jinja, template, target, context, model):
+        templates: dict[str, str | None] = dict.fromkeys(_templates(target, blueprints))
+        if target.select is not None:
+            templates = target.select(model, list(templates), lambda t: _source(jinja, t))
+        for template, replacement in sorted(templates.items()):
+            for path, text in _render_one(jinja, template, target, context, model, replacement):
                 files.add(path, header(path, model.spec_file) + text)
     return files
 
@@ -57,15 +60,20 @@ def _render_one(
     target: Target,
     context: dict[str, Any],
     model: DeploymentModel,
+    replacement: str | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Yield ``(output path, text)``: once, or once per environment for ``{env}`` names.
 
-    ``{app}`` in a file name becomes the application's name.
+    ``{app}`` in a file name becomes the application's name; ``replacement`` is the
+    text of a copied file the target's ``select`` rewrote.
     """
     relative = str(PurePosixPath(template).relative_to(target.folder))
-    is_template = relative.endswith(".j2")
+    is_template = relative.endswith(".j2") and replacement is None
     out = relative.removesuffix(".j2")
-    source = jinja.loader.get_source(jinja, template)[0] if not is_template else ""  # type: ignore[union-attr]
+    if replacement is not None:
+        source = replacement
+    else:
+        source = _source(jinja, template) if not is_template else ""
     per_env = "{env}" in out
     for env in model.environments if per_env else [None]:
         path = (out.replace("{env}", env.name) if env else out).replace("{app}", model.app)
@@ -73,3 +81,8 @@ def _render_one(
             path,
             jinja.get_template(template).render(**context, env=env) if is_template else source,
         )
+
+
+def _source(jinja: jinja2.Environment, template: str) -> str:
+    """A blueprint file's text as the loader finds it (a user's override first)."""
+    return jinja.loader.get_source(jinja, template)[0]  # type: ignore[union-attr]

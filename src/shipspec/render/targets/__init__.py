@@ -14,6 +14,9 @@ from typing import Any
 from ...plan.model import DeploymentModel
 
 Context = Callable[[DeploymentModel], dict[str, Any]]
+# (model, blueprint files, read a file's source) → the files to write, each mapped to None
+# (render it as usual) or to the text that replaces its source.
+Select = Callable[[DeploymentModel, list[str], Callable[[str], str]], dict[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Target:
     enabled: Callable[[DeploymentModel], bool]
     context: Context
     description: str
+    select: Select | None = None
 
 
 TARGETS: dict[str, Target] = {}
@@ -33,12 +37,18 @@ def target(
     *,
     folder: str | None = None,
     enabled: Callable[[DeploymentModel], bool] = lambda m: True,
+    select: Select | None = None,
 ) -> Callable[[Context], Context]:
-    """Register the decorated context function as target ``name``; its docstring lists its files."""
+    """Register the decorated context function as target ``name``; its docstring lists its files.
+
+    ``select``, when given, narrows the blueprint files to the ones this model needs
+    (and may replace a file's source); files it leaves out are not written, so the
+    writer deletes them from an earlier output.
+    """
 
     def register(context: Context) -> Context:
         TARGETS[name] = Target(
-            name, folder or name, enabled, context, (context.__doc__ or "").strip()
+            name, folder or name, enabled, context, (context.__doc__ or "").strip(), select
         )
         return context
 

@@ -8,10 +8,12 @@ environments lives in the stack config, commented with the plan's reasons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
+from ._pulumi_components import select_components
 from ._pulumi_monitoring import components_by_name, monitoring_config, yaml_scalar
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
@@ -19,7 +21,15 @@ PULUMI_VERSION = "3.272.0"
 PULUMI_AWS_VERSION = "7.51.1"
 
 
-@target("pulumi")
+def _select(
+    model: DeploymentModel, templates: list[str], read: Callable[[str], str]
+) -> dict[str, str | None]:
+    """Only the components some environment's program imports reach ``infra/components/``."""
+    classes = {name for env in model.environments for name in component_imports(env)}
+    return select_components(classes, templates, read)
+
+
+@target("pulumi", select=_select)
 def context(model: DeploymentModel) -> dict[str, Any]:
     """infra/Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and components/."""
     return {

@@ -1,0 +1,81 @@
+"""Which component files a stack gets: the classes its program imports, and what they import.
+
+``infra/components/`` used to receive the whole library, so a stack without a database
+still carried ``database.py`` and an ``__init__`` importing it: code nobody runs but
+everybody reviews. The blueprint ``__init__.py`` says which module holds each class;
+each module's relative imports say which private helpers it needs. Both are read with
+:mod:`ast` from the blueprint files as the renderer sees them (a user's override
+included), so a new component or helper needs no table here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+
+COMPONENTS = "pulumi/infra/components/"
+INIT = COMPONENTS + "__init__.py"
+
+
+def select_components(
+    classes: Iterable[str], templates: list[str], read: Callable[[str], str]
+) -> dict[str, str | None]:
+    """Every non-component file as is, the component modules ``classes`` need, a new ``__init__``.
+
+    Raises ``ValueError`` when a class is not exported by the blueprint ``__init__.py``.
+    """
+    wanted = sorted(set(classes))
+    init = ast.parse(read(INIT))
+    module_of = {
+        alias.asname or alias.name: node.module
+        for node in init.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+        for alias in node.names
+    }
+    unknown = [c for c in wanted if c not in module_of]
+    if unknown:
+        raise ValueError(f"{INIT} exports no {', '.join(unknown)}")
+    modules = _closure({module_of[c] for c in wanted}, templates, read)
+    chosen: dict[str, str | None] = {
+        t: None for t in templates if not t.startswith(COMPONENTS) or _module(t) in modules
+    }
+    chosen[INIT] = _init_source(init, {c: module_of[c] for c in wanted})
+    return chosen
+
+
+def _module(template: str) -> str | None:
+    """``pulumi/infra/components/_iam.py`` → ``_iam``; None for anything not a module there."""
+    name = template.removeprefix(COMPONENTS)
+    if "/" in name or not name.endswith(".py") or name == "__init__.py":
+        return None
+    return name.removesuffix(".py")
+
+
+def _closure(roots: set[str], templates: list[str], read: Callable[[str], str]) -> set[str]:
+    """``roots`` and every sibling module they import, transitively."""
+    available = {m: t for t in templates if (m := _module(t))}
+    seen: set[str] = set()
+    todo = sorted(roots)
+    while todo:
+        module = todo.pop()
+        if module in seen or module not in available:
+            continue
+        seen.add(module)
+        for node in ast.walk(ast.parse(read(available[module]))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    todo.append(node.module.split(".")[0])
+                else:  # from . import _iam
+                    todo.extend(alias.name for alias in node.names)
+    return seen
+
+
+def _init_source(init: ast.Module, module_of: dict[str, str]) -> str:
+    """The blueprint ``__init__`` docstring, then imports and ``__all__`` of the used classes."""
+    doc = ast.get_docstring(init, clean=False)
+    lines = [f'"""{doc}"""', ""] if doc else []
+    lines += [f"from .{module_of[c]} import {c}" for c in sorted(module_of, key=module_of.get)]
+    lines += ["", "__all__ = ["]
+    lines += [f'    "{c}",' for c in sorted(module_of)]
+    lines += ["]", ""]
+    return "\n".join(lines)
