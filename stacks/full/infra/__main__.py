@@ -38,7 +38,7 @@ log_retention_days = config.require_int("logRetentionDays")
 network = Network(
     "network",
     cidr_block=network_config["cidrBlock"],
-    az_count=network_config["azCount"],
+    zone_ids=network_config["zoneIds"],
     nat_gateway_count=network_config["natGatewayCount"],
     interface_endpoints=network_config["interfaceEndpoints"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
@@ -136,7 +136,11 @@ assets = Bucket(
 
 # events: sqs, used by api, indexer.
 # Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
-events = Queue("events", dead_letter=datastores["events"]["deadLetter"])
+events = Queue(
+    "events",
+    dead_letter=datastores["events"]["deadLetter"],
+    visibility_timeout_seconds=datastores["events"]["visibilityTimeoutSeconds"],
+)
 
 # ledger: mariadb 10.11, used by admin.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.

@@ -22,7 +22,7 @@ log_retention_days = config.require_int("logRetentionDays")
 network = Network(
     "network",
     cidr_block=network_config["cidrBlock"],
-    az_count=network_config["azCount"],
+    zone_ids=network_config["zoneIds"],
     nat_gateway_count=network_config["natGatewayCount"],
     interface_endpoints=network_config["interfaceEndpoints"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],

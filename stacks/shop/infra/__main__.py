@@ -35,7 +35,7 @@ log_retention_days = config.require_int("logRetentionDays")
 network = Network(
     "network",
     cidr_block=network_config["cidrBlock"],
-    az_count=network_config["azCount"],
+    zone_ids=network_config["zoneIds"],
     nat_gateway_count=network_config["natGatewayCount"],
     interface_endpoints=network_config["interfaceEndpoints"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
@@ -101,7 +101,11 @@ uploads = Bucket(
 
 # orders: sqs, used by mailer, web.
 # Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
-orders = Queue("orders", dead_letter=datastores["orders"]["deadLetter"])
+orders = Queue(
+    "orders",
+    dead_letter=datastores["orders"]["deadLetter"],
+    visibility_timeout_seconds=datastores["orders"]["visibilityTimeoutSeconds"],
+)
 
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...

@@ -199,8 +199,13 @@ def create_service(
     alarms: aws.ecs.ServiceAlarmsArgs | None = None,
     health_check_grace_period_seconds: int | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
+    ignore_changes: Sequence[str] = (),
 ) -> aws.ecs.Service:
-    """The ECS service in private subnets, plus CPU target tracking when it may scale."""
+    """The ECS service in private subnets, plus CPU target tracking when it may scale.
+
+    ``ignore_changes`` names inputs that something other than Pulumi owns after the
+    first deployment (ECS itself, for the target group pair it alternates).
+    """
     if not 0 <= min_count <= desired_count <= max_count:
         raise ValueError(
             f"{name}: need 0 <= min_count <= desired_count <= max_count, "
@@ -229,6 +234,9 @@ def create_service(
         alarms=alarms,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        # Moves tasks back into a zone after it recovers; services created before
+        # rebalancing existed stay DISABLED unless it is set explicitly.
+        availability_zone_rebalancing="ENABLED",
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         enable_execute_command=False,  # no shell into production tasks
@@ -239,7 +247,7 @@ def create_service(
             parent=owner,
             depends_on=list(depends_on),
             # Autoscaling owns the task count; a redeploy must not reset it.
-            ignore_changes=["desired_count"] if autoscaled else None,
+            ignore_changes=(["desired_count"] if autoscaled else []) + list(ignore_changes) or None,
         ),
     )
     if autoscaled:

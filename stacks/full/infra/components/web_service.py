@@ -17,7 +17,7 @@ import pulumi_aws as aws
 from ._datastore import Datastore
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
-from ._iam import service_role
+from ._iam import AWS_MANAGED_POLICY, service_role
 from .load_balancer import LoadBalancer
 
 STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -166,7 +166,14 @@ class WebService(pulumi.ComponentResource):
                 parent=self,
                 service="ecs.amazonaws.com",
                 description=f"Lets ECS shift {name}'s traffic between its target groups",
-                managed_policies=[INFRASTRUCTURE_POLICY],
+            )
+            # The service waits for this: ECS checks the role's permissions when the
+            # service is created, and an unattached policy fails the first deployment.
+            infrastructure_policy = aws.iam.RolePolicyAttachment(
+                f"{name}-ecs-infrastructure-role-{INFRASTRUCTURE_POLICY}",
+                role=infrastructure_role.name,
+                policy_arn=f"{AWS_MANAGED_POLICY}{INFRASTRUCTURE_POLICY}",
+                opts=child,
             )
             advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                 alternate_target_group_arn=alternate.arn,
@@ -174,9 +181,18 @@ class WebService(pulumi.ComponentResource):
                 test_listener_rule=test_rule.arn,
                 role_arn=infrastructure_role.arn,
             )
-            routing: list[pulumi.Resource] = [rule, test_rule]
+            routing: list[pulumi.Resource] = [rule, test_rule, infrastructure_policy]
+            # ECS alternates the pair on every deployment: the group that took the traffic
+            # becomes the primary and the other the alternate (the listener rule weights
+            # flip with it). Pulumi must not swap them back, or the next deployment
+            # registers the new revision into the group that is serving production.
+            owned_by_ecs = [
+                "loadBalancers[0].targetGroupArn",
+                "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+            ]
         else:
             advanced = None
+            owned_by_ecs = []
             routing = [
                 aws.lb.ListenerRule(
                     f"{name}-rule",
@@ -233,6 +249,7 @@ class WebService(pulumi.ComponentResource):
             health_check_grace_period_seconds=health_check_grace_seconds,
             # ECS rejects a target group that no listener rule uses yet.
             depends_on=routing,
+            ignore_changes=owned_by_ecs,
         )
 
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""

@@ -20,7 +20,7 @@ from ._iam import service_role
 
 
 class Network(pulumi.ComponentResource):
-    """VPC with public and private subnets across ``az_count`` zones.
+    """VPC with public and private subnets across ``zone_ids`` (or ``az_count``) zones.
 
     Subnets: the VPC range is cut into eight blocks; private subnet *i* takes block *i*
     (a /19 of a /16: room for thousands of task ENIs) and the public subnets share the
@@ -29,8 +29,13 @@ class Network(pulumi.ComponentResource):
     Args:
         name: Component name, prefix of every child resource name.
         cidr_block: IPv4 range of the VPC, /16 to /22, e.g. ``"10.0.0.0/16"``.
-        az_count: Availability zones to use, 2-6 (load balancers and RDS subnet groups
-            need at least two).
+        zone_ids: Availability Zone IDs to put subnet *i* in, e.g. ``["euc1-az1",
+            "euc1-az2"]``, 2-6 of them (load balancers and RDS subnet groups need two).
+            IDs name the same physical zone in every account and every ``up``, so an
+            impaired zone never moves a subnet; an ID the region lacks is an error.
+        az_count: Without ``zone_ids``: use the region's first ``az_count`` zones by
+            name (every zone, not only the ones available right now, so the choice
+            does not change while a zone is impaired).
         nat_gateway_count: 1 for a single NAT gateway shared by every private subnet
             (cheap, but egress depends on one AZ), up to ``az_count`` for one per AZ.
         interface_endpoints: Interface endpoint services to create in the private
@@ -51,13 +56,19 @@ class Network(pulumi.ComponentResource):
         name: str,
         *,
         cidr_block: str,
-        az_count: int,
         nat_gateway_count: int,
+        zone_ids: Sequence[str] = (),
+        az_count: int | None = None,
         interface_endpoints: Sequence[str] = (),
         flow_log_retention_days: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Network", name, None, opts)
+        if zone_ids and az_count is not None and az_count != len(zone_ids):
+            raise ValueError(f"az_count {az_count} disagrees with {len(zone_ids)} zone_ids")
+        az_count = len(zone_ids) if zone_ids else az_count
+        if az_count is None:
+            raise ValueError("give zone_ids (preferred) or az_count")
         if not 2 <= az_count <= 6:
             raise ValueError(f"az_count must be 2-6, got {az_count}")
         if not 1 <= nat_gateway_count <= az_count:
@@ -70,7 +81,14 @@ class Network(pulumi.ComponentResource):
 
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+        # No state filter: an impaired zone stays in the list, so nothing shifts.
+        listed = aws.get_availability_zones_output(opts=invoke)
+        if zone_ids:
+            zones = pulumi.Output.all(listed.names, listed.zone_ids).apply(
+                lambda lists: _names_for(list(zone_ids), lists[0], lists[1])
+            )
+        else:
+            zones = listed.names
         region = aws.get_region_output(opts=invoke).region
 
         vpc = aws.ec2.Vpc(
@@ -257,3 +275,15 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             opts=child,
         )
+
+
+def _names_for(wanted: list[str], names: list[str], ids: list[str]) -> list[str]:
+    """Zone names for ``wanted`` zone IDs, in order; an ID the region lacks is an error."""
+    by_id = dict(zip(ids, names, strict=True))
+    missing = [zone for zone in wanted if zone not in by_id]
+    if missing:
+        raise ValueError(
+            f"zone IDs {missing} are not in this region (it has {sorted(by_id)}): "
+            "fix network.zoneIds in the stack config"
+        )
+    return [by_id[zone] for zone in wanted]

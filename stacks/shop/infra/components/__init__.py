@@ -12,10 +12,7 @@ to exactly that datastore.
 from .bucket import Bucket
 from .cache import Cache
 from .database import Database
-from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
-from .memcached import Memcached
-from .message_broker import MessageBroker
 from .monitoring import Monitoring
 from .network import Network
 from .queue import Queue
@@ -29,10 +26,7 @@ __all__ = [
     "Bucket",
     "Cache",
     "Database",
-    "DocumentDB",
     "LoadBalancer",
-    "Memcached",
-    "MessageBroker",
     "Monitoring",
     "Network",
     "Queue",

@@ -9,34 +9,22 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
-from .bucket import Bucket
 from .cache import Cache
 from .database import Database
-from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
-from .memcached import Memcached
-from .message_broker import MessageBroker
 from .monitoring import Monitoring
 from .network import Network
-from .queue import Queue
-from .scheduled_job import ScheduledJob
 from .secret import AppSecret
 from .web_service import WebService
 from .worker_service import WorkerService
 
 __all__ = [
     "AppSecret",
-    "Bucket",
     "Cache",
     "Database",
-    "DocumentDB",
     "LoadBalancer",
-    "Memcached",
-    "MessageBroker",
     "Monitoring",
     "Network",
-    "Queue",
-    "ScheduledJob",
     "WebService",
     "WorkerService",
 ]
