@@ -1,8 +1,8 @@
 """Every datastore engine and the stack's monitoring, priced by hand from the price table.
 
-``examples/full.yaml`` has every engine. It runs in eu-central-1, which the table has no
-prices for, so it is priced at us-east-1 rates; the same spec moved to eu-west-1 checks
-that region's rows.
+``examples/full.yaml`` has every engine. Moved to us-east-1 it checks that region's
+rows, moved to eu-west-1 Ireland's; as written (eu-central-1) it is priced at Frankfurt
+rates, which version 1 replaced with us-east-1's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 import shipspec
-from shipspec.cost import Usage, estimate, money
+from shipspec.cost import Usage, estimate, load_prices, money
 from shipspec.plan.model import DeploymentModel
 from tests.conftest import EXAMPLES, example_names
 
@@ -21,6 +21,12 @@ from .test_estimate import line
 
 @pytest.fixture(scope="module")
 def full() -> DeploymentModel:
+    text = (EXAMPLES / "full.yaml").read_text().replace("eu-central-1", "us-east-1")
+    return shipspec.plan(shipspec.loads(text))
+
+
+@pytest.fixture(scope="module")
+def full_in_frankfurt() -> DeploymentModel:
     return shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"))
 
 
@@ -62,8 +68,8 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         assert line(main, component, resource) == amount, (component, resource)
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
-    assert main.notes == ["no prices for eu-central-1 in the table: priced at us-east-1"]
-    assert money(main.total) == "$3,362.60"
+    assert main.notes == []
+    assert money(main.total) == "$3,700.11"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -87,6 +93,27 @@ def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
     assert details["Amazon MQ broker", "broker"] == "single instance: 1 × mq.m7g.medium × 730 h"
     assert details["RDS instance", "search"] == "MySQL db.t4g.micro Single-AZ × 730 h"
     assert details["ElastiCache", "sessions"] == "Memcached: 1 × cache.t4g.micro × 730 h"
+
+
+def test_frankfurt_is_priced_at_frankfurt_rates(full_in_frankfurt: DeploymentModel) -> None:
+    """Version 1 had no eu-central-1 table and priced the stack at us-east-1 rates."""
+    main = estimate(full_in_frankfurt, "main")
+    assert (main.region, main.requested_region, main.notes) == ("eu-central-1", "eu-central-1", [])
+    # api: 3 tasks × 730 h × 1 vCPU × $0.04656 (Fargate, EU (Frankfurt))
+    assert line(main, "Fargate vCPU", "api") == Decimal("101.96640")
+    assert line(main, "NAT gateway", "network") == Decimal("113.880")  # 3 × 730 × 0.052
+    assert line(main, "DocumentDB storage", "catalog") == Decimal("5.950")  # 50 GB × 0.119
+    fargate = next(i for i in main.items if i.component == "Fargate vCPU")
+    assert (
+        fargate.verified
+        and "EU (Frankfurt)" in load_prices().regions["eu-central-1"]["fargate_vcpu_hour"].source
+    )
+
+
+def test_oregon_is_priced_with_its_own_table() -> None:
+    text = (EXAMPLES / "shop.yaml").read_text().replace("eu-west-1", "us-west-2")
+    result = estimate(shipspec.plan(shipspec.loads(text)))
+    assert (result.region, result.notes) == ("us-west-2", [])
 
 
 def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> None:
@@ -128,7 +155,7 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
     assert details["CloudWatch alarms"] == "25 metric alarms reading 60 metrics"
     assert details["CloudWatch composite alarms"] == "4 burn-rate + 3 rollback"
-    assert money(prod.total) == "$1,245.82"
+    assert money(prod.total) == "$1,532.06"
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:

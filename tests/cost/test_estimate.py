@@ -43,6 +43,14 @@ def test_production_lines_by_hand(shop: DeploymentModel) -> None:
     assert line(prod, "Load balancer LCU", "public") == Decimal("63.072")
     # WAF: 270 req/s × 730 h × 3600 s = 709.56 million × $0.60
     assert line(prod, "WAF requests", "public") == Decimal("425.736")
+    # Version 1 priced 1 GB per task and nothing for flow logs or Container Insights.
+    # Logs: 5 tasks × 1 GB + 709.56 million requests × 400 B = 288.824 GB × $0.57
+    assert line(prod, "CloudWatch Logs", "services") == Decimal("164.62968")
+    # Flow logs: 3 AZs × 2 GB + 709.56 million × 2 records × 130 B = 190.4856 GB × $0.57
+    assert line(prod, "VPC flow logs", "network") == Decimal("108.576792")
+    # Container Insights: 10 + 2 services × 13 + 2 task families × 8 = 52 metrics × $0.30
+    assert line(prod, "Container Insights metrics", "cluster") == Decimal("15.60")
+    assert line(prod, "Container Insights events", "cluster") == Decimal("0.285")  # 0.5 GB
     assert prod.headroom == (10 - 3) * 730 * (
         Decimal("0.5") * Decimal("0.04048") + Decimal("0.004445")
     ) + (4 - 2) * 730 * (
@@ -70,6 +78,10 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("S3 storage", "uploads"): Decimal("0.115"),
         ("SQS requests", "orders"): Decimal("0.40"),
         ("CloudWatch Logs", "services"): Decimal("1.14"),  # 2 tasks × 1 GB × 0.57
+        # pci-dss keeps flow logs everywhere: 2 AZs × 2 GB × 0.57 (no traffic outside prod)
+        ("VPC flow logs", "network"): Decimal("2.28"),
+        ("Container Insights metrics", "cluster"): Decimal("15.60"),  # 52 × 0.30
+        ("Container Insights events", "cluster"): Decimal("0.114"),  # 2 × 0.1 GB × 0.57
         # 17 alarms reading 24 metrics: web's 5xx (2), latency (1) and unhealthy (1) over a
         # canary's 2 target groups = 8, web and mailer CPU, memory, running-tasks 2 × 4 = 8,
         # nightly 1, db 3, cache 2 (one node), orders 2: 24 × $0.10
@@ -86,7 +98,7 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    assert money(dev.total) == "$133.60"
+    assert money(dev.total) == "$151.60"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
 from ..plan.monitoring import AlarmPlan
 from .prices import PriceTable, RegionPrices, load_prices
+from .telemetry import telemetry_lines
 from .usage import Usage, num, runs_per_month
 
 HANDOFF_DOC = "docs/operations/handoff.md"
@@ -154,16 +155,7 @@ class _Builder:
         self._load_balancers()
         self._network()
         self._datastores()
-        tasks = sum(s.desired_count for s in self.env.services if s.kind != "job")
-        if tasks:
-            gb = tasks * self.usage.log_gb_per_task
-            self.add(
-                "CloudWatch Logs",
-                "services",
-                gb,
-                "logs_gb",
-                f"{_tasks(tasks)} × {num(self.usage.log_gb_per_task)} GB",
-            )
+        telemetry_lines(self.add, self.env, self.usage, self.hours, self._average_rps())
         self._monitoring()
 
     def _compute(self) -> None:

@@ -44,6 +44,14 @@ class Usage:
     broker_gb_production: Decimal = Decimal(5)  # messages stored, per broker node
     broker_gb_non_production: Decimal = Decimal(1)
     log_gb_per_task: Decimal = Decimal(1)  # per running task, per month
+    log_bytes_per_request: Decimal = Decimal(400)  # one access-log line per request
+    flow_log_gb_per_az: Decimal = Decimal(2)  # the stack's own flows, per AZ, per month
+    flow_records_per_request: int = 2  # a new client connection: a record each way
+    flow_record_bytes: Decimal = Decimal(130)  # a default-format (v2) flow log record
+    insights_metrics_per_cluster: int = 10  # Container Insights, Fargate
+    insights_metrics_per_service: int = 13
+    insights_metrics_per_task_family: int = 8
+    insights_log_gb_per_task: Decimal = Decimal("0.1")  # performance events, per task-month
     job_minutes_per_run: Decimal = Decimal(15)
     waf_rules: int = 3  # the generated web ACL: a rate limit and two managed rule groups
 
@@ -77,7 +85,20 @@ class Usage:
             f"each Amazon MQ broker node stores {num(self.broker_gb_production)} GB of messages "
             f"in production and {num(self.broker_gb_non_production)} GB elsewhere; a cluster "
             "deployment bills three broker instances and their storage",
-            f"each running task writes {num(self.log_gb_per_task)} GB of logs a month",
+            f"each running task writes {num(self.log_gb_per_task)} GB of logs a month, and in "
+            f"production each request one {num(self.log_bytes_per_request)}-byte access-log line",
+            "VPC flow logs (production) go to CloudWatch Logs, billed as vended log ingestion: "
+            f"{num(self.flow_log_gb_per_az)} GB per AZ a month for the stack's own flows, plus "
+            f"{self.flow_records_per_request} records of {num(self.flow_record_bytes)} bytes per "
+            "production request (one new connection each way); storage of retained logs is "
+            "not priced",
+            "Container Insights is billed as custom metrics: "
+            f"{self.insights_metrics_per_cluster} per cluster, "
+            f"{self.insights_metrics_per_service} per service and "
+            f"{self.insights_metrics_per_task_family} per task definition family (scheduled "
+            "jobs' families report only while they run and are not priced), plus "
+            f"{num(self.insights_log_gb_per_task)} GB of performance events per running task a "
+            "month",
             "CloudWatch alarms are counted from the plan: each metric an alarm reads is billed "
             "as a standard-resolution alarm metric, once per target group of a blue/green, "
             "canary or linear web service and once per node of a Redis cache, including the "
