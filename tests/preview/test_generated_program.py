@@ -245,3 +245,44 @@ def test_https_only_where_a_domain_is_set(stack) -> None:  # type: ignore[no-unt
             assert http.inputs["defaultActions"][0]["type"] == "redirect"
         else:
             assert https == []
+
+
+def test_stability_follows_the_plan(stack) -> None:  # type: ignore[no-untyped-def]
+    """Subnets in the plan's zone IDs, tasks rebalanced, queues hidden as long as workers take.
+
+    Version 1 put subnet i in whatever zone was i-th *available* at the time, left AZ
+    rebalancing unset and gave every queue SQS's 30 s visibility.
+    """
+    from shipspec.preview.mocks import AwsMocks
+
+    model, env, preview = stack
+    zones = AwsMocks(region=model.region)._get_azs({})
+    name_of = dict(zip(zones["zoneIds"], zones["names"], strict=True))
+    for i, zone_id in enumerate(env.network.zone_ids, start=1):
+        for tier in ("public", "private"):
+            (subnet,) = [
+                r
+                for r in preview.of_type("aws:ec2/subnet:Subnet")
+                if r.name.endswith(f"-{tier}-{i}")
+            ]
+            assert subnet.inputs["availabilityZone"] == name_of[zone_id], (tier, i)
+    for service in preview.of_type(SERVICE):
+        assert service.inputs["availabilityZoneRebalancing"] == "ENABLED", service.name
+    queues = {r.name: r for r in preview.of_type("aws:sqs/queue:Queue")}
+    for store in env.datastores:
+        if store.engine == "sqs":
+            queue = queues[f"{store.name}-queue"]
+            assert queue.inputs["visibilityTimeoutSeconds"] == store.visibility_timeout_seconds
+
+
+def test_shifting_services_wait_for_the_infrastructure_policy(stack) -> None:  # type: ignore[no-untyped-def]
+    _, env, preview = stack
+    attachments = {
+        r.urn: r
+        for r in preview.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.inputs["policyArn"].endswith("/AmazonECSInfrastructureRolePolicyForLoadBalancers")
+    }
+    for service in preview.of_type(SERVICE):
+        plan = env.service(service.name.removesuffix("-service"))
+        waits = [urn for urn in service.dependencies if urn in attachments]
+        assert len(waits) == (0 if plan.deployment.strategy == "ROLLING" else 1), service.name
