@@ -92,3 +92,14 @@ def test_a_user_blueprint_component_is_followed(tmp_path: Path) -> None:
     }
     # queue.py is not in a web-only stack, unless the user's network imports it.
     assert "queue.py" in files and "from . import queue" in files["network.py"]
+
+
+def test_a_users_own_component_module_is_kept(tmp_path: Path) -> None:
+    """A module only the user's blueprint folder has may be imported by hand: keep it."""
+    own = tmp_path / "pulumi/infra/components"
+    own.mkdir(parents=True)
+    (own / "extra.py").write_text("from ._iam import service_role  # noqa: F401\n")
+    model = shipspec.plan(shipspec.load(MINIMAL))
+    paths = {path for path, _ in shipspec.render(model, blueprints=tmp_path)}
+    assert COMPONENTS + "extra.py" in paths and COMPONENTS + "_iam.py" in paths
+    assert COMPONENTS + "database.py" not in paths

@@ -22,6 +22,9 @@ def select_components(
 ) -> dict[str, str | None]:
     """Every non-component file as is, the component modules ``classes`` need, a new ``__init__``.
 
+    A component module is written when it holds one of ``classes``, is imported by
+    one that is, or is a public module the blueprint ``__init__`` does not export.
+
     Raises ``ValueError`` when a class is not exported by the blueprint ``__init__.py``.
     """
     wanted = sorted(set(classes))
@@ -35,7 +38,11 @@ def select_components(
     unknown = [c for c in wanted if c not in module_of]
     if unknown:
         raise ValueError(f"{INIT} exports no {', '.join(unknown)}")
-    modules = _closure({module_of[c] for c in wanted}, templates, read)
+    # A public module no class in __init__ comes from (a user's own, added through a
+    # blueprint folder) may be imported by hand: it is kept rather than guessed unused.
+    exported = set(module_of.values())
+    own = {m for t in templates if (m := _module(t)) and not m.startswith("_")} - exported
+    modules = _closure({module_of[c] for c in wanted} | own, templates, read)
     chosen: dict[str, str | None] = {
         t: None for t in templates if not t.startswith(COMPONENTS) or _module(t) in modules
     }
