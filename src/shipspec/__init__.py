@@ -82,13 +82,21 @@ def generate(
 
     Refuses (:class:`WriteConflict`) to overwrite files edited since shipspec wrote
     them unless ``force``; with ``check`` writes nothing and raises
-    :class:`StaleOutput` if anything would change.
+    :class:`StaleOutput` if anything would change. Then keeps shipspec's section of
+    ``AGENTS.md`` current (the rest of that file is the user's and is not touched).
     """
     from .render.renderer import render as render_files
+    from .render.targets.context import agents_section
+    from .write.agents import sync_agents_section
     from .write.writer import write
 
     files = render_files(model, blueprints=Path(blueprints) if blueprints else None)
-    return write(files, Path(out_dir), force=force, check=check)
+    result = write(files, Path(out_dir), force=force, check=check)
+    path, action = sync_agents_section(Path(out_dir), agents_section(model), check=check)
+    if check and action != "unchanged":
+        raise StaleOutput([f"{action}: {path} (shipspec's section)"])
+    result.actions[path] = action
+    return result
 
 
 def preview(out_dir: str | Path, env: str | None = None) -> Preview:

@@ -107,15 +107,13 @@ def generate(
     ] = None,
 ) -> None:
     """Write the Pulumi program, stack configs and the rest of the output."""
+    from .. import generate as generate_output
     from ..plan.planner import plan as plan_model
-    from ..render.renderer import render
     from ..spec.loader import load
-    from ..write.writer import write
 
     out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
     model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
-    files = render(model, blueprints=blueprints)
-    result = write(files, out_dir, force=force, check=check)
+    result = generate_output(model, out_dir, force=force, check=check, blueprints=blueprints)
     if check:
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return

@@ -175,7 +175,8 @@ class DevelopmentHandoff(Frozen):
     phase: int
     status: str
     approved_by: str | None
-    deliverables: list[str]
+    deliverables: list[str]  # names, in the spec's order
+    evidence: dict[str, str] = {}  # deliverable name → its evidence file, relative to the spec
 
 
 class DeploymentModel(Frozen):

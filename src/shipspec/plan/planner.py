@@ -43,7 +43,8 @@ def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentMod
             phase=dev.phase,
             status=dev.status,
             approved_by=dev.approved_by,
-            deliverables=list(dev.deliverables),
+            deliverables=[d.name for d in dev.deliverables],
+            evidence={d.name: d.evidence for d in dev.deliverables if d.evidence},
         )
         if dev
         else None,

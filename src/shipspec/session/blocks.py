@@ -70,6 +70,20 @@ def session_block(session: Session, steps: list[StepStatus]) -> list[str]:
         note = "" if step.status == "done" else f" ({step.status})"
         lines.append(f"- [{box}] **{step.step.label}. {step.step.title}**{note}")
         lines += [_item_line(i) for i in step.items]
+    return lines + deliverables_lines(session)
+
+
+def deliverables_lines(session: Session) -> list[str]:
+    """The handoff package as ``session start`` found it: evidence, or only claimed."""
+    if not session.deliverables:
+        return []
+    lines = ["", "#### Development handoff package", ""]
+    for record in session.deliverables:
+        where = f" `{inline(record.evidence)}`" if record.evidence else ""
+        state = "evidence" if record.proven else "only claimed"
+        lines.append(
+            f"- **{inline(record.name)}**: {state}{where} ({inline(record.detail, 100)})"
+        )
     return lines
 
 

@@ -32,20 +32,31 @@ class Item:
 
     def how(self, spec: str = "handoff.yaml", out: str = ".") -> str:
         """What to run to produce this item's evidence."""
+        return self.command(spec, out) + self.condition
+
+    @property
+    def condition(self) -> str:
+        """When the command counts as evidence (" (it must write infra/)"), or ""."""
+        return _CONDITIONS.get(self.when or "", "")
+
+    def command(self, spec: str = "handoff.yaml", out: str = ".") -> str:
+        """The command line alone, without :attr:`condition`."""
         if self.marked_by == PERSON:
             return f'shipspec session mark {self.id} --evidence "{self.example}"'
-        condition = {
-            "ci-files": " (it must write the CI files)",
-            "docs-files": " (it must write docs/operations/)",
-            "infra-files": " (it must write infra/)",
-            "production": " for the production environment",
-        }.get(self.when or "", "")
         target = {"validate": spec, "plan": spec, "generate": f"{spec} -o {out}"}.get(
             self.marked_by, out
         )
         if self.marked_by.startswith("session"):
             target = ""
-        return f"shipspec {self.marked_by} {target}".rstrip() + condition
+        return f"shipspec {self.marked_by} {target}".rstrip()
+
+
+_CONDITIONS = {
+    "ci-files": " (it must write the CI files)",
+    "docs-files": " (it must write docs/operations/)",
+    "infra-files": " (it must write infra/)",
+    "production": " for the production environment",
+}
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,14 @@ def start_session(
     spec_path: Path, *, cwd: Path, clock: Clock | None = None, actor: str | None = None
 ) -> SessionStatus:
     """Step 1: the handoff is valid and Phase 6 complete and approved; open a session."""
+    from .deliverables import check_deliverables
+    from .deliverables import summary as package_summary
     from .start import check_handoff  # the spec loader, only when starting
 
     path = find_progress(cwd)
     root = path.parent.parent if path else project_root(cwd)
     spec, approval, valid = check_handoff(spec_path, relative(spec_path, root))
+    package = check_deliverables(spec, spec_path, root)
     path = path or root / PROGRESS_FILE
     doc = (
         ProgressFile.read(path, shown(path, cwd))
@@ -105,12 +108,15 @@ def start_session(
         started_at=now,
         started_by=by,
         spec=relative(spec_path, root),
+        deliverables=package,
     )
     state.sessions.append(session)
     command = f"shipspec session start {session.spec}"
     for item_id, summary in (("phase-6-approved", approval), ("handoff-valid", valid)):
         session.evidence[item_id] = _evidence(command, now, by, summary)
-    state.log(now, by, "session started", f"session {session.number}: {approval}")
+    state.log(
+        now, by, "session started", f"session {session.number}: {approval} ({package_summary(package)})"
+    )
     doc.write(state)
     return _status(doc, session, ["phase-6-approved", "handoff-valid"])
 

@@ -83,7 +83,7 @@ def check_handoff(path: Path, name: str | None = None) -> tuple[HandoffSpec, str
     if problems:
         raise SessionRefused(problems)
     assert dev is not None
-    deliverables = ", ".join(dev.deliverables) or "none listed"
+    deliverables = ", ".join(d.name for d in dev.deliverables) or "none listed"
     approval = (
         f"Phase {dev.phase} {dev.status}, approved by {dev.approved_by}; "
         f"deliverables: {deliverables}"

@@ -53,6 +53,15 @@ class AuditEntry(Record):
     detail: str
 
 
+class DeliverableRecord(Record):
+    """One deliverable of the handoff package as ``session start`` found it."""
+
+    name: str
+    evidence: str | None = None  # the path the spec names, relative to the spec file
+    proven: bool = False  # the evidence file exists and is not empty
+    detail: str  # "sha256:… 1204 bytes", or why it is only claimed
+
+
 class Session(Record):
     number: int
     protocol: str = PROTOCOL
@@ -63,6 +72,7 @@ class Session(Record):
     output: str | None = None  # the folder generate last wrote, relative to the root
     ended_at: str | None = None
     evidence: dict[str, Evidence] = Field(default_factory=dict)  # by protocol item id
+    deliverables: list[DeliverableRecord] = Field(default_factory=list)  # at session start
 
 
 class ProgressState(Record):

@@ -81,6 +81,7 @@ class SessionStatus:
                 "output": self.session.output,
             },
             "steps": [s.as_dict() for s in self.steps],
+            "deliverables": [d.model_dump(mode="json") for d in self.session.deliverables],
             "missing": self.missing,
             "edited_blocks": sorted(self.edited),
         }
@@ -113,6 +114,12 @@ def status_lines(status: SessionStatus) -> list[str]:
                 lines.append(f"  [ ] {i.item.id}: blocked until {', '.join(i.blocked_by)}")
             else:
                 lines.append(f"  [ ] {i.item.id}: run `{i.how}`")
+    if s.deliverables:
+        lines.append("Development handoff package:")
+        for d in s.deliverables:
+            where = f" {d.evidence}" if d.evidence else ""
+            state = "evidence" if d.proven else "only claimed"
+            lines.append(f"  {d.name}: {state}{where} ({d.detail})")
     missing = status.missing
     if s.status == "open":
         lines.append(

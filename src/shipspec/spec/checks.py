@@ -88,7 +88,13 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
-        (("development", "deliverables"), development.get("deliverables")),
+        (
+            ("development", "deliverables"),
+            [
+                _mapping(item).get("name") if isinstance(item, dict) else item
+                for item in _list(development.get("deliverables"))
+            ],
+        ),
         (
             ("requirements", "security", "compliance"),
             _mapping(_mapping(data.get("requirements")).get("security")).get("compliance"),

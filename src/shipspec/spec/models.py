@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 
 from .fargate import SizeError, fargate_size
 from .rules import Problem, validate_with_rules
-from .types import EnvValue, MemoryMiB, Name, Port, Schedule, Version, in_range
+from .types import EnvValue, EvidencePath, MemoryMiB, Name, Port, Schedule, Version, in_range
 
 API_VERSION = "shipspec/v1"
 
@@ -43,6 +43,26 @@ class Metadata(SpecModel):
     owner: str = Field(min_length=1, description="Owning team, tagged on every resource.")
 
 
+class Deliverable(SpecModel):
+    """A deliverable of the development handoff, with the file that proves it, if any.
+
+    ``evidence`` is a path relative to the spec file (a test report, a security review);
+    ``shipspec session start`` records whether it exists. It must stay inside the
+    repository, so it may not be absolute.
+    """
+
+    name: str = Field(min_length=1, description="What was delivered, e.g. `test report`.")
+    evidence: EvidencePath | None = Field(
+        default=None,
+        description="A file proving it, relative to the spec file, e.g. reports/junit.xml.",
+    )
+
+
+def _named_deliverable(value: Any) -> Any:
+    """A bare name is a deliverable without evidence: `tests-passing` = `{name: tests-passing}`."""
+    return {"name": value} if isinstance(value, str) else value
+
+
 class Development(SpecModel):
     """The Phase 6 (development) handoff this deployment starts from."""
 
@@ -51,7 +71,15 @@ class Development(SpecModel):
     ] = 6
     status: Literal["complete", "in-progress"]
     approved_by: str | None = Field(default=None, description="Who approved the handoff.")
-    deliverables: list[str] = Field(default_factory=list)
+    deliverables: list[
+        Annotated[
+            Deliverable,
+            BeforeValidator(_named_deliverable, json_schema_input_type=str | Deliverable),
+        ]
+    ] = Field(
+        default_factory=list,
+        description="What development hands over: a name, or {name, evidence: path}.",
+    )
 
 
 class Cloud(SpecModel):

@@ -161,3 +161,20 @@ EnvValue = Annotated[
 Version = Annotated[
     str, BeforeValidator(_version_text), WithJsonSchema({"type": ["string", "integer"]})
 ]
+
+
+def _evidence_path(value: str) -> str:
+    """A relative path to a file: where it may point is checked at ``session start``."""
+    if "\x00" in value or not value.strip():
+        raise SpecValueError(
+            f"must be a file path, got {value!r}", "e.g. `evidence: reports/junit.xml`"
+        )
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or "://" in value:
+        raise SpecValueError(
+            f"must be a path relative to the spec file, got {value!r}",
+            "evidence stays inside the repository: e.g. `evidence: reports/junit.xml`",
+        )
+    return value
+
+
+EvidencePath = Annotated[str, AfterValidator(_evidence_path)]
