@@ -28,15 +28,58 @@ app.add_typer(session_app)
 @reports_errors
 def session_start(
     spec: Annotated[Path, typer.Argument(help="The handoff spec.")] = Path("handoff.yaml"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The output folder (default: the spec's folder)."),
+    ] = None,
+    blueprints: Annotated[
+        Path | None, typer.Option("--blueprints", help="The template overrides generate uses.")
+    ] = None,
     by: ByOpt = None,
 ) -> None:
-    """Step 1: check the handoff (valid, Phase 6 complete and approved); open a session."""
+    """Step 1: check the handoff (valid, Phase 6 complete and approved); open a session;
+    write the deployment context and the AGENTS.md section into the output folder."""
     from ..session import start_session
     from ..session.status import status_lines
 
     status = start_session(spec, cwd=Path.cwd(), actor=by)
     print(f"session {status.session.number} started in {status.path}")
     print("\n".join(status_lines(status)))
+    out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
+    for line in write_context(spec, out_dir, blueprints, status.session.number):
+        print(line)
+
+
+def write_context(spec: Path, out_dir: Path, blueprints: Path | None, session: int) -> list[str]:
+    """Render the deployment context and AGENTS.md's section as ``generate`` would; write
+    just those, so the session starts with them current. Returns what was written."""
+    from ..errors import WriteConflict
+    from ..plan.planner import plan as plan_model
+    from ..render.renderer import render
+    from ..render.targets.context import CONTEXT_FILE, agents_section
+    from ..session import SessionError
+    from ..spec.loader import load
+    from ..write.agents import sync_agents_section
+    from ..write.partial import write_only
+    from .base import spec_path_from
+
+    model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
+    files = render(model, blueprints=blueprints, only=["context"])
+    try:
+        result = write_only(files, out_dir, [CONTEXT_FILE])
+    except WriteConflict as conflict:
+        raise SessionError(
+            f"session {session} is open, but {out_dir / CONTEXT_FILE} was edited by hand since "
+            "shipspec wrote it, so it was not rewritten\n"
+            f"  hint: move your notes outside generated files (AGENTS.md outside shipspec's "
+            f"section is yours), then run `shipspec generate {spec} -o {out_dir} --force`"
+        ) from conflict
+    agents, action = sync_agents_section(out_dir, agents_section(model))
+    return [
+        f"{verb} {out_dir / path}"
+        for path, change in ((CONTEXT_FILE, result.actions[CONTEXT_FILE]), (agents, action))
+        if (verb := {"create": "wrote", "update": "updated"}.get(change))
+    ]
 
 
 @session_app.command("status")

@@ -81,9 +81,7 @@ def deliverables_lines(session: Session) -> list[str]:
     for record in session.deliverables:
         where = f" `{inline(record.evidence)}`" if record.evidence else ""
         state = "evidence" if record.proven else "only claimed"
-        lines.append(
-            f"- **{inline(record.name)}**: {state}{where} ({inline(record.detail, 100)})"
-        )
+        lines.append(f"- **{inline(record.name)}**: {state}{where} ({inline(record.detail, 100)})")
     return lines
 
 

@@ -36,9 +36,7 @@ def check_deliverables(spec: HandoffSpec, spec_path: Path, root: Path) -> list[D
     records, problems = [], []
     for index, deliverable in enumerate(dev.deliverables):
         if deliverable.evidence is None:
-            records.append(
-                DeliverableRecord(name=deliverable.name, detail="no evidence named")
-            )
+            records.append(DeliverableRecord(name=deliverable.name, detail="no evidence named"))
             continue
         target = (base / deliverable.evidence).resolve()
         if not target.is_relative_to(root):

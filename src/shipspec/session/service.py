@@ -115,7 +115,10 @@ def start_session(
     for item_id, summary in (("phase-6-approved", approval), ("handoff-valid", valid)):
         session.evidence[item_id] = _evidence(command, now, by, summary)
     state.log(
-        now, by, "session started", f"session {session.number}: {approval} ({package_summary(package)})"
+        now,
+        by,
+        "session started",
+        f"session {session.number}: {approval} ({package_summary(package)})",
     )
     doc.write(state)
     return _status(doc, session, ["phase-6-approved", "handoff-valid"])

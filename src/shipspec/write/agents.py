@@ -76,8 +76,13 @@ def updated_text(current: bytes | None, body: list[str], shown: str = AGENTS_FIL
     end_line = lines[end]
     ending = end_line[len(end_line.rstrip("\r\n")) :]  # keep "no final newline" as it was
     inner = "".join(line + newline for line in body)
-    return "".join(lines[:begin]) + lines[begin] + inner + end_line.rstrip("\r\n") + ending + "".join(
-        lines[end + 1 :]
+    return (
+        "".join(lines[:begin])
+        + lines[begin]
+        + inner
+        + end_line.rstrip("\r\n")
+        + ending
+        + "".join(lines[end + 1 :])
     )
 
 
@@ -101,7 +106,9 @@ def _find_section(lines: list[str], shown: str) -> tuple[int, int] | None:
         if name != SECTION:
             problem(index, f"unknown shipspec section `{name}`", f"the section is `{SECTION}`")
         elif kind == "begin" and begin is not None:
-            problem(index, f"`{SECTION}` begins again (opened at line {begin + 1})", "close it first")
+            problem(
+                index, f"`{SECTION}` begins again (opened at line {begin + 1})", "close it first"
+            )
         elif kind == "begin" and found is not None:
             problem(
                 index,

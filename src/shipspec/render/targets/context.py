@@ -19,10 +19,10 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
+from ...cost.usage import num
 from ...plan.model import Decision, DeploymentModel, EnvironmentPlan
 from ...session.protocol import STEPS, Step
 from . import target
-from ...cost.usage import num
 from .docs import strategy_text
 
 CONTEXT_FILE = ".ai_context/deployment_context.md"
@@ -98,11 +98,14 @@ def protocol_rows(spec_file: str) -> list[tuple[Step, str, str, str, str]]:
     Commands are written as run from the output folder (where this page's ``AGENTS.md``
     is), with the spec named as generated files name it.
     """
-    return [
-        (step, item.id, item.title, item.command(spec_file, "."), item.condition.strip())
-        for step in STEPS
-        for item in step.items
-    ]
+    rows = []
+    for step in STEPS:
+        for item in step.items:
+            command = item.command(spec_file, ".")
+            if item.marked_by == "session start":
+                command += f" {spec_file}"
+            rows.append((step, item.id, item.title, command, item.condition.strip()))
+    return rows
 
 
 def questioned(env: EnvironmentPlan) -> list[tuple[Decision, str]]:
@@ -120,7 +123,16 @@ def deliverable_rows(model: DeploymentModel) -> list[tuple[str, str | None]]:
     dev = model.development
     if dev is None:
         return []
-    return [(name, dev.evidence.get(name)) for name in dev.deliverables]
+    rows: list[tuple[str, str | None]] = []
+    for name in dev.deliverables:
+        evidence = dev.evidence.get(name)
+        rows.append((_flat(name), _flat(evidence) if evidence else None))
+    return rows
+
+
+def _flat(text: str) -> str:
+    """One line of text, so a name cannot break the page's lists or open a comment."""
+    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 def agents_section(model: DeploymentModel) -> list[str]:
@@ -129,9 +141,9 @@ def agents_section(model: DeploymentModel) -> list[str]:
     return [
         "## Deployment (maintained by shipspec)",
         "",
-        f"Before changing infrastructure, CI/CD or monitoring, read `{CONTEXT_FILE}`: what",
-        "this repository deploys, which file is the source of each generated one, the commands",
-        "that prove each deployment protocol step, and the decisions behind the sizing.",
+        f"Before changing infrastructure, CI/CD or monitoring, read `{CONTEXT_FILE}`:",
+        "what this repository deploys, which file is the source of each generated one, the",
+        "commands that prove each deployment protocol step, and the decisions behind the sizing.",
         "",
         "- Files listed in `.shipspec/manifest.json` are generated: never edit them. Change the",
         f"  handoff spec (`{spec}`) and run `shipspec generate {spec} -o .`;",
@@ -141,4 +153,3 @@ def agents_section(model: DeploymentModel) -> list[str]:
         "- shipspec rewrites only the text between this section's markers; the rest of this",
         "  file is yours.",
     ]
-
