@@ -78,11 +78,12 @@ def artefacts(model: DeploymentModel) -> list[tuple[str, str]]:
     """``(files, what they are)`` for every target this model enables, in render order."""
     from . import load_builtin_targets
 
+    targets = load_builtin_targets()
     rows = []
-    for name, t in load_builtin_targets().items():
-        if t.enabled(model) and name in _ARTEFACTS:
-            files = " ".join(t.description.split())
-            rows.append((files, _ARTEFACTS[name]))
+    for name, what in _ARTEFACTS.items():
+        t = targets.get(name)
+        if t is not None and t.enabled(model):
+            rows.append((" ".join(t.description.split()), what))
     rows.append(
         (
             ".shipspec/manifest.json, .shipspec/model.json",
