@@ -8,6 +8,7 @@
     ├── StaleOutput               generate --check found output that differs from the spec (exit 3)
     ├── PreviewError              the generated program failed or registered nothing (exit 1)
     ├── write.single.FileExists   init/import would replace a user's file (exit 1)
+    ├── write.agents.AgentsFileError  AGENTS.md's shipspec markers are broken (exit 1)
     ├── model_io.ModelMissing     an output folder without .shipspec/model.json (exit 1)
     ├── importers.ImportFailed    compose/repository cannot become a spec: Diagnostics (exit 1)
     ├── policy.PackError          a malformed policy pack: Diagnostics (exit 1)
