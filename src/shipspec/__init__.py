@@ -91,8 +91,10 @@ def generate(
     from .write.writer import write
 
     files = render_files(model, blueprints=Path(blueprints) if blueprints else None)
+    section = agents_section(model)
+    sync_agents_section(Path(out_dir), section, check=True)  # broken markers: write nothing
     result = write(files, Path(out_dir), force=force, check=check)
-    path, action = sync_agents_section(Path(out_dir), agents_section(model), check=check)
+    path, action = sync_agents_section(Path(out_dir), section, check=check)
     if check and action != "unchanged":
         raise StaleOutput([f"{action}: {path} (shipspec's section)"])
     result.actions[path] = action

@@ -161,6 +161,26 @@ def test_session_start_never_overwrites_a_hand_edited_context(
     monkeypatch.chdir(root)
     result = CliRunner().invoke(app, ["session", "start", "handoff.yaml"])
     assert result.exit_code == 1
-    assert "was edited by hand since shipspec wrote it" in result.output
+    assert "was edited by hand since shipspec wrote it; no session was started" in result.output
     assert "Traceback" not in result.output
     assert (root / CONTEXT_FILE).read_text() == "my own notes\n"
+    assert not (root / ".ai_context/framework_progress.md").exists()
+    assert not (root / "AGENTS.md").exists()
+
+
+def test_session_start_with_broken_agents_markers_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipspec.cli import app
+
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "handoff.yaml").write_text(SHOP)
+    broken = b"notes\r\n<!-- shipspec:end deployment-context -->\r\n"
+    (root / "AGENTS.md").write_bytes(broken)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, ["session", "start", "handoff.yaml"])
+    assert result.exit_code == 1
+    assert "without its begin (AGENTS.md:2:1)" in result.output
+    assert (root / "AGENTS.md").read_bytes() == broken
+    assert not (root / ".ai_context").exists()

@@ -151,3 +151,11 @@ def test_generate_keeps_the_section_current_and_check_notices(tmp_path: Path) ->
     with pytest.raises(StaleOutput, match=r"update: AGENTS\.md \(shipspec's section\)"):
         shipspec.generate(model, tmp_path, check=True)
     assert (tmp_path / "AGENTS.md").read_text() == "# Our repo\n"
+
+
+def test_generate_with_a_broken_agents_file_writes_nothing(tmp_path: Path) -> None:
+    model = shipspec.plan(shipspec.loads((EXAMPLES / "minimal.yaml").read_text()))
+    (tmp_path / "AGENTS.md").write_text(f"mine\n{BEGIN}\n")
+    with pytest.raises(AgentsFileError, match="never closed"):
+        shipspec.generate(model, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AGENTS.md"]

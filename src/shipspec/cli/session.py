@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .base import EnvOpt, JsonOpt, app, record_step, reports_errors
+
+if TYPE_CHECKING:
+    from ..render.fileset import FileSet
 
 ByOpt = Annotated[
     str | None,
@@ -42,44 +45,67 @@ def session_start(
     from ..session import start_session
     from ..session.status import status_lines
 
+    out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
+    context = DeploymentContext.prepare(spec, out_dir, blueprints)
     status = start_session(spec, cwd=Path.cwd(), actor=by)
     print(f"session {status.session.number} started in {status.path}")
     print("\n".join(status_lines(status)))
-    out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
-    for line in write_context(spec, out_dir, blueprints, status.session.number):
+    for line in context.write():
         print(line)
 
 
-def write_context(spec: Path, out_dir: Path, blueprints: Path | None, session: int) -> list[str]:
-    """Render the deployment context and AGENTS.md's section as ``generate`` would; write
-    just those, so the session starts with them current. Returns what was written."""
-    from ..errors import WriteConflict
-    from ..plan.planner import plan as plan_model
-    from ..render.renderer import render
-    from ..render.targets.context import CONTEXT_FILE, agents_section
-    from ..session import SessionError
-    from ..spec.loader import load
-    from ..write.agents import sync_agents_section
-    from ..write.partial import write_only
-    from .base import spec_path_from
+class DeploymentContext:
+    """The deployment context page and AGENTS.md's section, rendered as ``generate`` would.
 
-    model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
-    files = render(model, blueprints=blueprints, only=["context"])
-    try:
-        result = write_only(files, out_dir, [CONTEXT_FILE])
-    except WriteConflict as conflict:
-        raise SessionError(
-            f"session {session} is open, but {out_dir / CONTEXT_FILE} was edited by hand since "
-            "shipspec wrote it, so it was not rewritten\n"
-            f"  hint: move your notes outside generated files (AGENTS.md outside shipspec's "
-            f"section is yours), then run `shipspec generate {spec} -o {out_dir} --force`"
-        ) from conflict
-    agents, action = sync_agents_section(out_dir, agents_section(model))
-    return [
-        f"{verb} {out_dir / path}"
-        for path, change in ((CONTEXT_FILE, result.actions[CONTEXT_FILE]), (agents, action))
-        if (verb := {"create": "wrote", "update": "updated"}.get(change))
-    ]
+    :meth:`prepare` renders them and checks both can be written (the page not edited by
+    hand, AGENTS.md's markers intact) before ``session start`` changes anything;
+    :meth:`write` writes just those two, so the session starts with them current.
+    """
+
+    def __init__(self, out_dir: Path, files: FileSet, section: list[str]) -> None:
+        self.out_dir, self.files, self.section = out_dir, files, section
+
+    @classmethod
+    def prepare(cls, spec: Path, out_dir: Path, blueprints: Path | None) -> DeploymentContext:
+        from ..errors import WriteConflict
+        from ..plan.planner import plan as plan_model
+        from ..render.renderer import render
+        from ..render.targets.context import CONTEXT_FILE, agents_section
+        from ..session import SessionError
+        from ..spec.loader import load
+        from ..write.agents import sync_agents_section
+        from ..write.partial import write_only
+        from .base import spec_path_from
+
+        model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
+        files = render(model, blueprints=blueprints, only=["context"])
+        section = agents_section(model)
+        sync_agents_section(out_dir, section, check=True)
+        try:
+            write_only(files, out_dir, [CONTEXT_FILE], check=True)
+        except WriteConflict:
+            raise SessionError(
+                f"{out_dir / CONTEXT_FILE} was edited by hand since shipspec wrote it; no "
+                "session was started\n  hint: move your notes out of generated files "
+                "(AGENTS.md outside shipspec's section is yours), then run "
+                f"`shipspec generate {spec} -o {out_dir} --force`"
+            ) from None
+        return cls(out_dir, files, section)
+
+    def write(self) -> list[str]:
+        """Write the page and the section; say what changed."""
+        from ..render.targets.context import CONTEXT_FILE
+        from ..write.agents import sync_agents_section
+        from ..write.partial import write_only
+
+        result = write_only(self.files, self.out_dir, [CONTEXT_FILE])
+        agents, action = sync_agents_section(self.out_dir, self.section)
+        changes = ((CONTEXT_FILE, result.actions[CONTEXT_FILE]), (agents, action))
+        return [
+            f"{verb} {self.out_dir / path}"
+            for path, change in changes
+            if (verb := {"create": "wrote", "update": "updated"}.get(change))
+        ]
 
 
 @session_app.command("status")

@@ -22,10 +22,16 @@ from .writer import GENERATOR, GenerationResult
 
 
 def write_only(
-    files: FileSet, out_dir: Path, paths: Iterable[str], *, force: bool = False
+    files: FileSet,
+    out_dir: Path,
+    paths: Iterable[str],
+    *,
+    force: bool = False,
+    check: bool = False,
 ) -> GenerationResult:
     """Write ``paths`` (which ``files`` must hold) under ``out_dir``; update their manifest
-    entries. Raises :class:`WriteConflict` before writing anything if one was edited."""
+    entries. Raises :class:`WriteConflict` before writing anything if one was edited;
+    with ``check``, stops there and writes nothing."""
     out_dir = Path(out_dir)
     manifest = Manifest.read(out_dir)
     result = GenerationResult(out_dir)
@@ -45,6 +51,8 @@ def write_only(
                 conflicts.append(path)
     if conflicts and not force:
         raise WriteConflict(conflicts)
+    if check:
+        return result
     before = dict(manifest.files)
     for path, action in result.actions.items():
         if action != "unchanged":
