@@ -184,3 +184,34 @@ def test_session_start_with_broken_agents_markers_changes_nothing(
     assert "without its begin (AGENTS.md:2:1)" in result.output
     assert (root / "AGENTS.md").read_bytes() == broken
     assert not (root / ".ai_context").exists()
+
+
+def test_marking_steps_never_makes_the_committed_output_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phase lives in the progress file: a session moving on leaves --check green."""
+    from shipspec.cli import app
+
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "handoff.yaml").write_text(SHOP)
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    assert runner.invoke(app, ["generate", "handoff.yaml"]).exit_code == 0
+    page_before = (root / CONTEXT_FILE).read_bytes()
+    started = runner.invoke(app, ["session", "start", "handoff.yaml"])
+    assert started.exit_code == 0, started.output
+    assert "wrote" not in started.output and "updated" not in started.output  # already current
+    for args in (
+        ["plan", "handoff.yaml"],
+        ["session", "mark", "production-deployed", "--evidence", "CI run 7 deployed prod"],
+        ["session", "mark", "runbook-reviewed", "--evidence", "reviewed on 2026-11-20"],
+    ):
+        assert runner.invoke(app, args).exit_code == 0
+    assert (
+        "| 7 | Deployment | in-progress |"
+        in (root / ".ai_context/framework_progress.md").read_text()
+    )
+    checked = runner.invoke(app, ["generate", "handoff.yaml", "--check"])
+    assert checked.exit_code == 0, checked.output
+    assert (root / CONTEXT_FILE).read_bytes() == page_before
