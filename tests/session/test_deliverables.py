@@ -184,3 +184,20 @@ def test_cli_refusal_is_located_without_a_traceback(project: Path) -> None:
     assert "development.deliverables[0].evidence: evidence '../../x' leads outside" in result.output
     assert "(handoff.yaml:9:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unfollowable_paths_are_only_claimed_never_a_crash(project: Path, clock) -> None:
+    os.symlink("loop-b", project / "loop-a")
+    os.symlink("loop-a", project / "loop-b")
+    long_name = "r" * 300
+    with_package(
+        project,
+        "  deliverables:\n"
+        f"    - {{name: long, evidence: {long_name}}}\n"
+        "    - {name: loop, evidence: loop-a/report.xml}\n",
+    )
+    status = start_session(project / "handoff.yaml", cwd=project, clock=clock)
+    details = {d.name: (d.proven, d.detail) for d in status.session.deliverables}
+    assert details["long"][0] is False
+    assert "name too long" in details["long"][1].lower()
+    assert details["loop"] == (False, "the evidence path cannot be followed (a symbolic link loop)")

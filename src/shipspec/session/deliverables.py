@@ -38,7 +38,20 @@ def check_deliverables(spec: HandoffSpec, spec_path: Path, root: Path) -> list[D
         if deliverable.evidence is None:
             records.append(DeliverableRecord(name=deliverable.name, detail="no evidence named"))
             continue
-        target = (base / deliverable.evidence).resolve()
+        try:
+            target = (base / deliverable.evidence).resolve()
+        except (OSError, RuntimeError) as error:  # a name too long, a symlink loop
+            reason = (
+                error.strerror if isinstance(error, OSError) else None
+            ) or "a symbolic link loop"
+            records.append(
+                DeliverableRecord(
+                    name=deliverable.name,
+                    evidence=deliverable.evidence,
+                    detail=f"the evidence path cannot be followed ({reason})",
+                )
+            )
+            continue
         if not target.is_relative_to(root):
             problems.append(_outside(spec_path, index, deliverable.evidence, root))
             continue
@@ -55,11 +68,11 @@ def check_deliverables(spec: HandoffSpec, spec_path: Path, root: Path) -> list[D
 
 def _examine(target: Path) -> tuple[bool, str]:
     """``(has evidence, detail)`` for a path inside the repository; never opens a non-file."""
-    if not target.exists():
-        return False, "the evidence file does not exist"
-    if not target.is_file():
-        return False, "the evidence is not a regular file"
     try:
+        if not target.exists():
+            return False, "the evidence file does not exist"
+        if not target.is_file():
+            return False, "the evidence is not a regular file"
         digest = hashlib.sha256()
         size = 0
         with target.open("rb") as stream:
