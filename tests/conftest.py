@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import shipspec
+
+# Property tests are seeded and untimed: the same cases on every run and every machine, and
+# a slow shared CI core never fails a test (speed targets live in bench/, not in tests).
+settings.register_profile("shipspec", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("shipspec")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
