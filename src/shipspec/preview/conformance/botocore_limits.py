@@ -56,7 +56,7 @@ def constraint_for(ref: Botocore) -> Constraint:
     if ref.facet == "range" and ("min" in meta or "max" in meta):
         return Between(float(meta.get("min", float("-inf"))), float(meta.get("max", float("inf"))))
     if ref.facet == "pattern" and "pattern" in meta:
-        return Matches(python_pattern(meta["pattern"]), f"matching {meta['pattern']}")
+        return Matches(python_pattern(meta["pattern"]), f"matching `{meta['pattern']}`")
     if ref.facet == "enum" and enum:
         return OneOf(tuple(enum))
     raise ShapeLimitMissing(f"{ref.reference}: botocore states no {ref.facet} there")
