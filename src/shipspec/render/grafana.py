@@ -125,7 +125,10 @@ def ecs_service_names(model: DeploymentModel) -> list[str]:
 def _ecs(metric: str, named_services: bool) -> dict[str, Any]:
     return {
         "datasource": CLOUDWATCH,
-        "dimensions": {"ClusterName": "$cluster", "ServiceName": "$service" if named_services else "*"},
+        "dimensions": {
+            "ClusterName": "$cluster",
+            "ServiceName": "$service" if named_services else "*",
+        },
         "expression": "",
         "id": "",
         "label": "${PROP('Dim.ServiceName')}",

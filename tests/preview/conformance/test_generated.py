@@ -60,7 +60,8 @@ def test_names_at_the_spec_maximum_fit_target_groups_and_replication_groups(tmp_
         "apiVersion: shipspec/v1\nkind: Handoff\n"
         "metadata: {name: shop, owner: team}\ncloud: {region: eu-west-1}\n"
         "environments: {prod: {production: true}}\n"
-        f"services:\n  {MAX_NAME}: {{type: web, image: x/y:1, port: 8080, uses: [{MAX_NAME[:-1]}c]}}\n"
+        f"services:\n  {MAX_NAME}: "
+        f"{{type: web, image: x/y:1, port: 8080, uses: [{MAX_NAME[:-1]}c]}}\n"
         f"datastores:\n  {MAX_NAME[:-1]}c: {{engine: redis}}\n"
         "delivery: {strategy: blue-green}\n"
     )

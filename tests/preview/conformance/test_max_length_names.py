@@ -56,7 +56,9 @@ def spec_text(all_names: list[str], strategy: str) -> str:
         f"  {worker}: {{type: worker, image: x/worker:1, uses: [{queue}]}}\n"
         f"  {job}: {{type: job, image: x/job:1, schedule: 'rate(1 hour)'}}\n"
         f"datastores:\n{datastores}"
-        "requirements: {availability: 99.95, security: {waf: true, data_classification: restricted}}\n"
+        "requirements:\n"
+        "  availability: 99.95\n"
+        "  security: {waf: true, data_classification: restricted}\n"
         f"delivery: {{strategy: {strategy}}}\n"
     )
 

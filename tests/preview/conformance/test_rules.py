@@ -65,7 +65,9 @@ def _bad_value(constraint: Any) -> Any:
     if isinstance(constraint, NotContains):
         return f"a{constraint.text}b"
     if isinstance(constraint, Between):
-        return int(constraint.max) + 1 if constraint.max != float("inf") else int(constraint.min) - 1
+        return (
+            int(constraint.max) + 1 if constraint.max != float("inf") else int(constraint.min) - 1
+        )
     if isinstance(constraint, OneOf):
         return 2 if all(isinstance(v, int) for v in constraint.values) else "no-such-value"
     if isinstance(constraint, Count):
@@ -97,7 +99,9 @@ def _queries(n: int, results: int = 1) -> list[dict[str, Any]]:
 
 CROSS_FIELD: dict[str, list[Res]] = {
     "lb.target-group.health-timeout-below-interval": [
-        Res("aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"interval": 10, "timeout": 10}})
+        Res(
+            "aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"interval": 10, "timeout": 10}}
+        )
     ],
     "lb.target-group.matcher": [
         Res("aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"matcher": "200-599"}})
@@ -159,7 +163,9 @@ CROSS_FIELD: dict[str, list[Res]] = {
     "cloudwatch.metric-alarm.period": [Res(ALARM, "a", {"period": 45})],
     "cloudwatch.metric-alarm.one-result": [Res(ALARM, "a", {"metricQueries": _queries(1, 2)})],
     "cloudwatch.metric-alarm.query-id": [
-        Res(ALARM, "a", {"metricQueries": [{"id": "Errors", "expression": "1", "returnData": True}]})
+        Res(
+            ALARM, "a", {"metricQueries": [{"id": "Errors", "expression": "1", "returnData": True}]}
+        )
     ],
     "cloudwatch.metric-alarm.metric-count": [Res(ALARM, "a", {"metricQueries": _queries(11)})],
     "wafv2.web-acl.priority-unique": [
@@ -243,11 +249,15 @@ def test_an_explicit_name_is_checked_instead_of_the_autoname() -> None:
 
 
 def test_unknown_values_are_not_judged() -> None:
-    assert check_resources([Res("aws:lb/targetGroup:TargetGroup", "tg", {"name": "[unknown]"})]) == []
+    assert (
+        check_resources([Res("aws:lb/targetGroup:TargetGroup", "tg", {"name": "[unknown]"})]) == []
+    )
 
 
 def test_the_error_names_resource_input_value_rule_and_source() -> None:
-    bad = Res("aws:rds/instance:Instance", "db-db", {"allocatedStorage": 20, "maxAllocatedStorage": 20})
+    bad = Res(
+        "aws:rds/instance:Instance", "db-db", {"allocatedStorage": 20, "maxAllocatedStorage": 20}
+    )
     error = conformance_error("dev", check_resources([bad]))
     assert isinstance(error, PreviewError)
     text = str(error)

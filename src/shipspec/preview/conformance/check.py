@@ -34,7 +34,9 @@ class Violation:
         )
 
 
-def check_resources(resources: Iterable[Resource], rules: Sequence[Rule] | None = None) -> list[Violation]:
+def check_resources(
+    resources: Iterable[Resource], rules: Sequence[Rule] | None = None
+) -> list[Violation]:
     """Every violation of ``rules`` (all of them by default) in ``resources``, in order."""
     if rules is None:
         from .rules import RULES
@@ -91,7 +93,13 @@ def _findings(resource: Resource, rule: Rule) -> Iterable[Finding]:
 
 def _violation(resource: Resource, finding: Finding, rule: Rule) -> Violation:
     return Violation(
-        resource.type, resource.name, resource.urn, finding.input, finding.value, finding.problem, rule
+        resource.type,
+        resource.name,
+        resource.urn,
+        finding.input,
+        finding.value,
+        finding.problem,
+        rule,
     )
 
 

@@ -56,7 +56,7 @@ and a short hash of the whole, stable from run to run.
 
 This page is generated from the rule data:
 `python -m shipspec.preview.conformance.docs docs/conformance.md`.
-"""
+"""  # noqa: E501 (the console example is quoted as printed)
 
 
 def _source_kind(rule: Rule) -> str:
@@ -83,7 +83,10 @@ def markdown(rules: list[Rule] | None = None) -> str:
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
         + "."
     )
-    lines += ["", "| Resource type | Rules | AWS documentation | botocore model | Pulumi AWS provider |"]
+    lines += [
+        "",
+        "| Resource type | Rules | AWS documentation | botocore model | Pulumi AWS provider |",
+    ]
     lines.append("| --- | --- | --- | --- | --- |")
     for type_, members in sorted(by_type.items()):
         counts = Counter(_source_kind(r) for r in members)
@@ -104,7 +107,10 @@ def markdown(rules: list[Rule] | None = None) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m shipspec.preview.conformance.docs docs/conformance.md", file=sys.stderr)
+        print(
+            "usage: python -m shipspec.preview.conformance.docs docs/conformance.md",
+            file=sys.stderr,
+        )
         return 2
     Path(argv[0]).write_text(markdown(), encoding="utf-8")
     return 0

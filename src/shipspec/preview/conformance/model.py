@@ -61,7 +61,11 @@ class Length:
     min: int = 1
 
     def describe(self) -> str:
-        return f"{self.min}-{self.max} characters" if self.min > 1 else f"at most {self.max} characters"
+        return (
+            f"{self.min}-{self.max} characters"
+            if self.min > 1
+            else f"at most {self.max} characters"
+        )
 
     def check(self, path: str, value: Any) -> str | None:
         if not isinstance(value, str):
@@ -230,8 +234,10 @@ class Rule:
     @property
     def source_text(self) -> str:
         if isinstance(self.constraint, Botocore):
-            return f"{self.constraint.reference}; {self.source}" if self.source else (
-                self.constraint.reference
+            return (
+                f"{self.constraint.reference}; {self.source}"
+                if self.source
+                else (self.constraint.reference)
             )
         return self.source
 

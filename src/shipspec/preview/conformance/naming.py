@@ -49,14 +49,22 @@ _DEFAULT = 'prov.SetAutonaming(255, "-")'
 AUTONAMES: dict[str, Autoname] = {
     a.type: a
     for a in (
-        _a("aws:lb/loadBalancer:LoadBalancer", "name", 32, note='aws_lb: AutoName("name", 32, "-")'),
-        _a("aws:lb/targetGroup:TargetGroup", "name", 32, note='aws_lb_target_group: AutoName("name", 32, "-")'),
+        _a(
+            "aws:lb/loadBalancer:LoadBalancer", "name", 32, note='aws_lb: AutoName("name", 32, "-")'
+        ),
+        _a(
+            "aws:lb/targetGroup:TargetGroup",
+            "name",
+            32,
+            note='aws_lb_target_group: AutoName("name", 32, "-")',
+        ),
         _a(
             "aws:elasticache/replicationGroup:ReplicationGroup",
             "replicationGroupId",
             40,
             lower=True,
-            note='aws_elasticache_replication_group: AutoNameTransform("replicationGroupId", 40, strings.ToLower)',
+            note='aws_elasticache_replication_group: AutoNameTransform("replicationGroupId", 40, '
+            "strings.ToLower)",
         ),
         _a(
             "aws:elasticache/cluster:Cluster",
@@ -73,15 +81,38 @@ AUTONAMES: dict[str, Autoname] = {
             note="aws_db_instance: resource.NewUniqueHex(name, 7, 255)",
         ),
         _a("aws:iam/role:Role", "name", 64, note='aws_iam_role: AutoName("name", 64, "-")'),
-        _a("aws:sqs/queue:Queue", "name", 80, note="aws_sqs_queue: Maxlen 80, Randlen 7, .fifo PostTransform"),
-        _a("aws:sns/topic:Topic", "name", 80, note="aws_sns_topic: Maxlen 80, Randlen 7, .fifo PostTransform"),
-        _a("aws:s3/bucket:Bucket", "bucket", 63, lower=True, note='aws_s3_bucket: AutoNameTransform("bucket", 63, strings.ToLower)'),
-        _a("aws:mq/broker:Broker", "brokerName", 55, note='aws_mq_broker: AutoName("brokerName", 55, "-")'),
+        _a(
+            "aws:sqs/queue:Queue",
+            "name",
+            80,
+            note="aws_sqs_queue: Maxlen 80, Randlen 7, .fifo PostTransform",
+        ),
+        _a(
+            "aws:sns/topic:Topic",
+            "name",
+            80,
+            note="aws_sns_topic: Maxlen 80, Randlen 7, .fifo PostTransform",
+        ),
+        _a(
+            "aws:s3/bucket:Bucket",
+            "bucket",
+            63,
+            lower=True,
+            note='aws_s3_bucket: AutoNameTransform("bucket", 63, strings.ToLower)',
+        ),
+        _a(
+            "aws:mq/broker:Broker",
+            "brokerName",
+            55,
+            note='aws_mq_broker: AutoName("brokerName", 55, "-")',
+        ),
         _a("aws:ecs/cluster:Cluster", "name", 255, note=_DEFAULT),
         _a("aws:ecs/service:Service", "name", 255, note=_DEFAULT),
         _a("aws:cloudwatch/logGroup:LogGroup", "name", 255, note=_DEFAULT),
         _a("aws:cloudwatch/metricAlarm:MetricAlarm", "name", 255, note=_DEFAULT),
-        _a("aws:cloudwatch/compositeAlarm:CompositeAlarm", "alarmName", None, note="required input"),
+        _a(
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm", "alarmName", None, note="required input"
+        ),
         _a("aws:cloudwatch/dashboard:Dashboard", "dashboardName", None, note="required input"),
         _a("aws:secretsmanager/secret:Secret", "name", 255, note=_DEFAULT),
         _a("aws:ec2/securityGroup:SecurityGroup", "name", 255, note=_DEFAULT),

@@ -60,7 +60,11 @@ def _autoname_rules() -> list[Rule]:
     def fits(resource: Resource) -> list[Finding]:
         refusal = autoname_overflow(resource)
         spec = AUTONAMES[resource.type]
-        return [Finding(spec.input, f"{resource.name}{spec.separator}<7 random chars>", refusal)] if refusal else []
+        return (
+            [Finding(spec.input, f"{resource.name}{spec.separator}<7 random chars>", refusal)]
+            if refusal
+            else []
+        )
 
     return [
         Rule(
@@ -163,7 +167,12 @@ NAME_RULES: list[Rule] = [
         "name",
         f"{RDS}/API_CreateDBSubnetGroup.html",
         ("length", Length(255)),
-        ("characters", Matches(r"[A-Za-z0-9._ -]+", "letters, digits, periods, underscores, spaces and hyphens")),
+        (
+            "characters",
+            Matches(
+                r"[A-Za-z0-9._ -]+", "letters, digits, periods, underscores, spaces and hyphens"
+            ),
+        ),
         ("not-default", Matches(r"(?!default$).*", "not `default`")),
     ),
     *_rules(
@@ -192,7 +201,12 @@ NAME_RULES: list[Rule] = [
         "name",
         f"{DOCDB}/API_CreateDBSubnetGroup.html",
         ("length", Length(255)),
-        ("characters", Matches(r"[A-Za-z0-9._ -]+", "letters, digits, periods, underscores, spaces and hyphens")),
+        (
+            "characters",
+            Matches(
+                r"[A-Za-z0-9._ -]+", "letters, digits, periods, underscores, spaces and hyphens"
+            ),
+        ),
     ),
     *_rules(
         "sqs.queue.name",
@@ -200,7 +214,13 @@ NAME_RULES: list[Rule] = [
         "name",
         "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
         ("length", Length(80)),
-        ("characters", Matches(r"[A-Za-z0-9_-]+(\.fifo)?", "letters, digits, hyphens and underscores (FIFO: ending .fifo)")),
+        (
+            "characters",
+            Matches(
+                r"[A-Za-z0-9_-]+(\.fifo)?",
+                "letters, digits, hyphens and underscores (FIFO: ending .fifo)",
+            ),
+        ),
     ),
     *_rules(
         "sns.topic.name",
@@ -208,7 +228,13 @@ NAME_RULES: list[Rule] = [
         "name",
         "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
         ("length", Length(256)),
-        ("characters", Matches(r"[A-Za-z0-9_-]+(\.fifo)?", "letters, digits, hyphens and underscores (FIFO: ending .fifo)")),
+        (
+            "characters",
+            Matches(
+                r"[A-Za-z0-9_-]+(\.fifo)?",
+                "letters, digits, hyphens and underscores (FIFO: ending .fifo)",
+            ),
+        ),
     ),
     *_rules(
         "s3.bucket.name",
@@ -216,7 +242,14 @@ NAME_RULES: list[Rule] = [
         "bucket",
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
         ("length", Length(63, min=3)),
-        ("characters", Matches(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", "lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit")),
+        (
+            "characters",
+            Matches(
+                r"[a-z0-9][a-z0-9.-]*[a-z0-9]",
+                "lowercase letters, digits, dots and hyphens, beginning and ending with a "
+                "letter or digit",
+            ),
+        ),
         ("double-dot", NotContains("..")),
         ("xn-prefix", NotPrefix("xn--")),
     ),
@@ -228,7 +261,9 @@ NAME_RULES: list[Rule] = [
         ("length", Length(50)),
         ("characters", _ECS_NAME),
     ),
-    *_rules("iam.role.name", "aws:iam/role:Role", "name", "", *_boto("iam", "CreateRole", "RoleName")),
+    *_rules(
+        "iam.role.name", "aws:iam/role:Role", "name", "", *_boto("iam", "CreateRole", "RoleName")
+    ),
     *_rules(
         "iam.role-policy.name",
         "aws:iam/rolePolicy:RolePolicy",
@@ -267,7 +302,13 @@ NAME_RULES: list[Rule] = [
         ("length", Length(255)),
         ("characters", _ECS_NAME),
     ),
-    *_rules("wafv2.web-acl.name", "aws:wafv2/webAcl:WebAcl", "name", "", *_boto("wafv2", "CreateWebACL", "Name")),
+    *_rules(
+        "wafv2.web-acl.name",
+        "aws:wafv2/webAcl:WebAcl",
+        "name",
+        "",
+        *_boto("wafv2", "CreateWebACL", "Name"),
+    ),
     Rule(
         "cloudwatch.metric-alarm.name.length",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
