@@ -43,7 +43,9 @@ def shorten(text: str, max_length: int, *, keep_suffix: str = "") -> str:
     room = max_length - len(keep_suffix) - HASH_LENGTH - 1
     if room < 1:
         raise ValueError(f"no room for a readable prefix in {max_length} characters: {text!r}")
-    head = text[: len(text) - len(keep_suffix)] if keep_suffix and text.endswith(keep_suffix) else text
+    head = (
+        text[: len(text) - len(keep_suffix)] if keep_suffix and text.endswith(keep_suffix) else text
+    )
     return f"{head[:room].rstrip('-')}-{_digest(text)}{keep_suffix}"
 
 
@@ -52,9 +54,7 @@ def fitting_logical_name(base: str, *, max_length: int, keep_suffix: str = "") -
     return shorten(base, max_length - AUTONAME_SUFFIX, keep_suffix=keep_suffix)
 
 
-def physical_name(
-    name: str, *, max_length: int = 63, avoid_prefixes: tuple[str, ...] = ()
-) -> str:
+def physical_name(name: str, *, max_length: int = 63, avoid_prefixes: tuple[str, ...] = ()) -> str:
     """``shop``, ``prod``, ``db`` -> ``shop-prod-db``: stable per stack, distinct between stacks.
 
     Lowercase letters, digits and single hyphens, starting with a letter (what RDS,
@@ -62,8 +62,10 @@ def physical_name(
     ``max_length`` is cut and ends in a hash of the whole; a name that would begin with one
     of ``avoid_prefixes`` (``internal-`` for load balancers) is prefixed with ``x-``.
     """
-    full = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}" if name else (
-        f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    full = (
+        f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        if name
+        else (f"{pulumi.get_project()}-{pulumi.get_stack()}")
     )
     cleaned = re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-")
     if not cleaned[:1].isalpha() or cleaned.startswith(avoid_prefixes):
