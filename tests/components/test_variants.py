@@ -17,7 +17,7 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 def test_internal_load_balancer_is_http_only_and_vpc_only(
     variants_run: StackRun, variants: Stack
 ) -> None:
-    assert variants.named("internal-alb").inputs["internal"] is True
+    assert variants.named("alb-internal").inputs["internal"] is True
     rules = [r.inputs for r in variants.of_type(INGRESS) if r.name.startswith("internal-")]
     assert sorted((r["fromPort"], r["cidrIpv4"]) for r in rules) == [
         (80, "10.20.0.0/20"),
@@ -31,7 +31,7 @@ def test_internal_load_balancer_is_http_only_and_vpc_only(
     test = variants.named("internal-test").inputs
     assert (test["port"], test["protocol"]) == (8080, "HTTP")
     assert "sslPolicy" not in test
-    assert variants_run.outputs["url"].startswith("http://internal-internal-alb-")
+    assert variants_run.outputs["url"].startswith("http://internal-alb-internal-")
 
 
 def test_linear_and_blue_green(variants: Stack) -> None:
@@ -72,7 +72,7 @@ def test_mysql_enforces_tls(variants: Stack) -> None:
 
 def test_logs_default_to_thirty_days(variants: Stack) -> None:
     """Without log_retention_days, access logs and database logs are kept 30 days."""
-    alb = variants.named("internal-alb").inputs
+    alb = variants.named("alb-internal").inputs
     assert alb["accessLogs"]["enabled"] is True
     lifecycle = variants.named("internal-access-logs-lifecycle").inputs["rules"]
     assert lifecycle[0]["expiration"] == {"days": 30}

@@ -59,7 +59,7 @@ def test_the_endpoints_named_are_the_stack_outputs(name: str) -> None:
     program = files["infra/__main__.py"]
     exported = set(re.findall(r'pulumi\.export\(\s*"([^"]+)"', program))
     handoff = files[f"{DOCS}/handoff.md"]
-    named = set(re.findall(r"^- `([A-Za-z]+)`: ", handoff, flags=re.M))
+    named = set(re.findall(r"^- `([A-Za-z_]+)`: ", handoff, flags=re.M))
     assert named == exported
 
 

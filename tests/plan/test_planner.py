@@ -87,11 +87,12 @@ def test_database_by_availability_in_production(
 def test_database_in_non_production_is_small_and_disposable() -> None:
     dev = model(USES_DB, availability=99.99, extra=DB).environment("dev")
     db = dev.datastore("db")
+    # No storage autoscaling is max_storage_gb 0: RDS refuses a ceiling equal to the size.
     assert (db.instance_class, db.multi_az, db.storage_gb, db.max_storage_gb) == (
         "db.t4g.micro",
         False,
         20,
-        20,
+        0,
     )
     assert (db.backup_days, db.deletion_protection) == (1, False)
 

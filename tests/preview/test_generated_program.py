@@ -190,7 +190,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
         if name.endswith("-waf-logs"):
             assert group.inputs["name"].startswith("aws-waf-logs-"), name
     for lb in env.load_balancers:
-        alb = next(r for r in preview.of_type(ALB) if r.name == f"{lb.name}-alb")
+        owner = next(r for r in preview.of_type("shipspec:aws:LoadBalancer") if r.name == lb.name)
+        alb = next(r for r in preview.of_type(ALB) if r.parent == owner.urn)
         assert alb.inputs["accessLogs"]["enabled"] is True
         lifecycle = next(
             r for r in preview.resources if r.name == f"{lb.name}-access-logs-lifecycle"

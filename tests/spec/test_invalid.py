@@ -198,7 +198,7 @@ CASES = [
          "postgres takes `version`, `storage_gb`, `backup_days`"),
     # Names, choices and formats.
     Case("bad-service-name", (("  mailer: {", "  Mailer: {"),), "services.Mailer", "14:3",
-         "lowercase letters, digits and '-'", "e.g. `web`, `order-api`"),
+         "lowercase letters, digits and single inner '-'", "e.g. `web`, `order-api`"),
     Case("misspelt-choice", (("type: web", "type: webb"),), "services.web.type", "10:11",
          "must be one of 'web', 'worker' or 'job', got 'webb'", "did you mean `web`?"),
     Case("misspelt-strategy", (), "delivery.strategy", "17:22", "got 'canery'",

@@ -151,7 +151,8 @@ def _database(
         )
     max_storage = log.decide(
         f"{key}.max_storage_gb",
-        storage * 2 if production else storage,
+        # RDS takes 0 for "no autoscaling"; a ceiling equal to the allocation is refused.
+        storage * 2 if production else 0,
         "production: storage autoscaling up to twice the allocation, so a full disk is not an "
         "outage"
         if production

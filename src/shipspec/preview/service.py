@@ -80,7 +80,12 @@ def stack_config(infra: Path, stack: str) -> tuple[str, dict[str, str]]:
 
 
 def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True) -> Preview:
-    """Preview one environment offline; :class:`PreviewError` if the program fails or is empty."""
+    """Preview one environment offline.
+
+    :class:`PreviewError` if the program fails, registers nothing, or registers an input
+    that AWS or the Pulumi AWS provider would reject (the conformance rules, see
+    :mod:`shipspec.preview.conformance`).
+    """
     from .runner import ProgramError, run_stack
 
     infra = program_dir(Path(out_dir))
@@ -93,6 +98,11 @@ def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True)
             f"the generated program failed for {stack}: {error}\n"
             "  hint: if you edited infra/, run `shipspec generate --force` to restore it"
         ) from None
+    from .conformance import check_resources, conformance_error
+
+    violations = check_resources(run.resources)
+    if violations:
+        raise conformance_error(stack, violations)
     current = [
         PreviewResource(r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies)
         for r in run.resources

@@ -45,8 +45,9 @@ def dashboard(model: DeploymentModel) -> dict[str, Any]:
             [_prom(promql.service_quantile(q) + sel, f"p{round(q * 100)}") for q in (0.5, 0.99)],
         )
     layout.row("Saturation: ECS services (CloudWatch)")
+    ecs_services = ecs_service_names(model)
     for metric, title in (("CPUUtilization", "CPU"), ("MemoryUtilization", "Memory")):
-        layout.panel(f"{title} per service", "percent", 12, [_ecs(metric)])
+        layout.panel(f"{title} per service", "percent", 12, [_ecs(metric, bool(ecs_services))])
     return {
         "annotations": {"list": []},
         "description": f"{app}: SLOs, error budgets, burn rates and the four golden signals "
@@ -59,7 +60,7 @@ def dashboard(model: DeploymentModel) -> dict[str, Any]:
         "refresh": "1m",
         "schemaVersion": SCHEMA_VERSION,
         "tags": ["shipspec", app, "slo"],
-        "templating": {"list": _variables(app, mon.environment)},
+        "templating": {"list": _variables(app, mon.environment, ecs_services)},
         "time": {"from": "now-7d", "to": "now"},
         "timepicker": {},
         "timezone": "utc",
@@ -102,10 +103,32 @@ def _prom(expr: str, legend: str) -> dict[str, Any]:
     return {"datasource": PROMETHEUS, "expr": expr, "legendFormat": legend, "range": True}
 
 
-def _ecs(metric: str) -> dict[str, Any]:
+def ecs_cluster_name(app: str, environment: str) -> str:
+    """The ECS cluster's physical name, as the generated program sets it."""
+    return f"{app}-{environment}"
+
+
+def ecs_service_names(model: DeploymentModel) -> list[str]:
+    """The monitored environment's ECS service names (``<app>-<env>-<service>``), jobs aside.
+
+    The components name services ``<project>-<stack>-<service>`` (``_names.physical_name``);
+    spec names are lowercase letters, digits and single inner hyphens, so that is the plain
+    concatenation, far below ECS's 255 characters.
+    """
+    environment = model.monitoring.environment
+    plan = next((e for e in model.environments if e.name == environment), None)
+    if plan is None:
+        return []
+    return [f"{model.app}-{environment}-{s.name}" for s in plan.services if s.kind != "job"]
+
+
+def _ecs(metric: str, named_services: bool) -> dict[str, Any]:
     return {
         "datasource": CLOUDWATCH,
-        "dimensions": {"ClusterName": "$cluster", "ServiceName": "*"},
+        "dimensions": {
+            "ClusterName": "$cluster",
+            "ServiceName": "$service" if named_services else "*",
+        },
         "expression": "",
         "id": "",
         "label": "${PROP('Dim.ServiceName')}",
@@ -121,7 +144,7 @@ def _ecs(metric: str) -> dict[str, Any]:
     }
 
 
-def _variables(app: str, environment: str) -> list[dict[str, Any]]:
+def _variables(app: str, environment: str, services: list[str]) -> list[dict[str, Any]]:
     def source(name: str, label: str, kind: str) -> dict[str, Any]:
         return {
             "current": {},
@@ -135,8 +158,8 @@ def _variables(app: str, environment: str) -> list[dict[str, Any]]:
             "type": "datasource",
         }
 
-    cluster = f"{app}-{environment}"
-    return [
+    cluster = ecs_cluster_name(app, environment)
+    variables = [
         source("datasource", "Prometheus", "prometheus"),
         source("cloudwatch", "CloudWatch", "cloudwatch"),
         {
@@ -149,6 +172,21 @@ def _variables(app: str, environment: str) -> list[dict[str, Any]]:
             "type": "textbox",
         },
     ]
+    if services:
+        variables.append(
+            {
+                "current": {"text": services, "value": services},
+                "hide": 0,
+                "includeAll": False,
+                "label": "ECS service",
+                "multi": True,
+                "name": "service",
+                "options": [{"selected": True, "text": s, "value": s} for s in services],
+                "query": ",".join(services),
+                "type": "custom",
+            }
+        )
+    return variables
 
 
 class _Layout:

@@ -23,7 +23,9 @@ from pydantic_core import core_schema
 
 from .schedule import check_schedule
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{1,30}$"
+# Single hyphens between letters or digits: names become AWS names, and ElastiCache, RDS
+# and DocumentDB identifiers refuse "--" and a trailing hyphen.
+NAME_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,30}$"
 _NAME = re.compile(NAME_PATTERN)
 _MEMORY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(mib|mb|gib|gb|m|g)?\s*$", re.IGNORECASE)
 # The same, without Python's IGNORECASE flag, which JSON Schema regexes cannot carry.
@@ -42,8 +44,8 @@ class SpecValueError(ValueError):
 def _name(value: str) -> str:
     if not _NAME.match(value):
         raise SpecValueError(
-            f"must be 2-31 characters of lowercase letters, digits and '-', starting with a "
-            f"letter, got {value!r}",
+            f"must be 2-31 characters of lowercase letters, digits and single inner '-', "
+            f"starting with a letter, got {value!r}",
             "names become AWS resource names: e.g. `web`, `order-api`, `prod`",
         )
     return value

@@ -45,8 +45,10 @@ network = Network(
 )
 
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
+# Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
+    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
 )
 
@@ -363,6 +365,17 @@ Monitoring(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+    },
+)
+
+# What to look for in the ECS console, the CLI and the dashboard's variables.
+pulumi.export("cluster_name", cluster.name)
+pulumi.export(
+    "service_names",
+    {
+        "api": api.service_name,
+        "admin": admin.service_name,
+        "indexer": indexer.service_name,
     },
 )
 

@@ -42,8 +42,10 @@ network = Network(
 )
 
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
+# Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
+    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
 )
 
@@ -210,6 +212,16 @@ Monitoring(
     load_balancers={"public": public_lb},
     services={"web": web, "mailer": mailer, "nightly": nightly},
     datastores={"db": db, "cache": cache, "uploads": uploads, "orders": orders},
+)
+
+# What to look for in the ECS console, the CLI and the dashboard's variables.
+pulumi.export("cluster_name", cluster.name)
+pulumi.export(
+    "service_names",
+    {
+        "web": web.service_name,
+        "mailer": mailer.service_name,
+    },
 )
 
 pulumi.export(

@@ -75,6 +75,15 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
     outputs.append(("images", "the image each service runs"))
+    outputs.append(("cluster_name", f"the ECS cluster's name ({model.app}-{env.name})"))
+    running = [s.name for s in env.services if s.kind != "job"]
+    if running:
+        outputs.append(
+            (
+                "service_names",
+                f"each ECS service's name, <app>-<env>-<service> ({', '.join(running)})",
+            )
+        )
     if env.datastores:
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from ._datastore import Datastore, env_prefix
 from ._iam import secret_read_statements, service_role
+from ._names import physical_name
 
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
@@ -214,6 +215,8 @@ def create_service(
     autoscaled = max_count > min_count
     service = aws.ecs.Service(
         f"{name}-service",
+        # <project>-<stack>-<name>: what people and the dashboard look for in the console.
+        name=physical_name(name, max_length=255),
         cluster=cluster_arn,
         task_definition=task.task_definition.arn,
         desired_count=desired_count,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ._logs import physical_name
+from ._names import physical_name
 
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 REDACTED_HEADERS = ("authorization", "cookie")  # lowercase, as WAF requires

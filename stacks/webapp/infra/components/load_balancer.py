@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._names import fitting_logical_name
 from ._waf import web_acl
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
@@ -115,8 +116,13 @@ class LoadBalancer(pulumi.ComponentResource):
         log_bucket, log_bucket_ready = self._access_log_bucket(
             name, log_retention_days, force_destroy=not deletion_protection
         )
+        # Autonamed <logical name>-<7 chars>: at most 32 characters, and a load balancer's
+        # name may not begin with "internal-" (which the internal one's would).
+        alb_name = f"{name}-alb"
+        if alb_name.startswith("internal-"):
+            alb_name = f"alb-{name}"
         alb = aws.lb.LoadBalancer(
-            f"{name}-alb",
+            fitting_logical_name(alb_name, max_length=32),
             load_balancer_type="application",
             internal=not internet_facing,
             security_groups=[sg.id],

@@ -1,0 +1,74 @@
+"""Names that fit by construction: every physical name AWS will see stays within its limits.
+
+Two kinds of names reach AWS:
+
+* **Physical names the program sets** (``physical_name``): ``<project>-<stack>-<name>``,
+  stable per stack and distinct between stacks, so people, dashboards and log paths can
+  find the resource (RDS identifiers, the ECS cluster and services...).
+* **Autonames** the Pulumi AWS provider makes up when the program sets none:
+  ``<logical name>-<7 random chars>``, cut to nothing: the provider refuses a logical name
+  that leaves no room ("name 'x-' plus 7 random chars is longer than maximum length 32").
+  ``fitting_logical_name`` returns a logical name that leaves the room.
+
+Both keep a short name unchanged and shorten a long one to a readable prefix and a hash
+of the whole, so two long names stay distinct and the same input always gives the same
+name (a changed name would replace the resource).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pulumi
+
+AUTONAME_SUFFIX = 8
+"""What Pulumi's autoname appends: a hyphen and 7 random hex characters."""
+HASH_LENGTH = 7
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH]
+
+
+def shorten(text: str, max_length: int, *, keep_suffix: str = "") -> str:
+    """``text`` if it fits ``max_length``, else its head, a hash of all of it, and ``keep_suffix``.
+
+    ``keep_suffix`` (``-tg-alt``) stays readable at the end, so siblings that differ only
+    there remain tellable apart.
+    """
+    if len(text) <= max_length:
+        return text
+    room = max_length - len(keep_suffix) - HASH_LENGTH - 1
+    if room < 1:
+        raise ValueError(f"no room for a readable prefix in {max_length} characters: {text!r}")
+    head = (
+        text[: len(text) - len(keep_suffix)] if keep_suffix and text.endswith(keep_suffix) else text
+    )
+    return f"{head[:room].rstrip('-')}-{_digest(text)}{keep_suffix}"
+
+
+def fitting_logical_name(base: str, *, max_length: int, keep_suffix: str = "") -> str:
+    """A logical name whose Pulumi autoname fits a type's ``max_length`` (32 for target groups)."""
+    return shorten(base, max_length - AUTONAME_SUFFIX, keep_suffix=keep_suffix)
+
+
+def physical_name(name: str, *, max_length: int = 63, avoid_prefixes: tuple[str, ...] = ()) -> str:
+    """``shop``, ``prod``, ``db`` -> ``shop-prod-db``: stable per stack, distinct between stacks.
+
+    Lowercase letters, digits and single hyphens, starting with a letter (what RDS,
+    DocumentDB, ElastiCache, load balancers and ECS all accept). A name longer than
+    ``max_length`` is cut and ends in a hash of the whole; a name that would begin with one
+    of ``avoid_prefixes`` (``internal-`` for load balancers) is prefixed with ``x-``.
+    """
+    full = (
+        f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        if name
+        else (f"{pulumi.get_project()}-{pulumi.get_stack()}")
+    )
+    cleaned = re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-")
+    if not cleaned[:1].isalpha() or cleaned.startswith(avoid_prefixes):
+        cleaned = f"x-{cleaned}"
+    if len(cleaned) > max_length:
+        cleaned = f"{cleaned[: max_length - HASH_LENGTH - 1].rstrip('-')}-{_digest(full)}"
+    return cleaned

@@ -1,0 +1,283 @@
+"""Each conformance rule catches an input that breaks it, and only the rule's own inputs.
+
+The violating inputs are derived from the rule's data where the constraint is a plain
+length, pattern, range, enum or count (so every such rule, botocore-read ones included,
+is exercised at its limit); cross-field rules have a hand-written violating resource.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from shipspec.errors import PreviewError
+from shipspec.preview.conformance import check_resources, conformance_error
+from shipspec.preview.conformance.model import (
+    Between,
+    Botocore,
+    Count,
+    Length,
+    Matches,
+    NotContains,
+    NotPrefix,
+    OneOf,
+    Predicate,
+    Rule,
+    StackPredicate,
+)
+from shipspec.preview.conformance.naming import AUTONAMES
+from shipspec.preview.conformance.rules import RULES
+
+
+@dataclass(frozen=True)
+class Res:
+    type: str
+    name: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def urn(self) -> str:
+        return f"urn:pulumi:test::p::{self.type}::{self.name}"
+
+
+def _nest(path: str, value: Any) -> dict[str, Any]:
+    """``a.b[].c`` = v -> {"a": {"b": [{"c": v}]}}."""
+    head, _, rest = path.partition(".")
+    key = head.removesuffix("[]")
+    inner: Any = _nest(rest, value) if rest else value
+    return {key: [inner] if head.endswith("[]") else inner}
+
+
+def _bad_value(constraint: Any) -> Any:
+    if isinstance(constraint, Botocore):
+        constraint = constraint.resolve()
+    if isinstance(constraint, Length):
+        return "a" * (constraint.max + 1)
+    if isinstance(constraint, Matches):
+        # The first of these the pattern refuses: bad characters, edge hyphens, a digit first.
+        candidates = ("bad name!\n", "-abc", "abc-", "9abc")
+        return next(c for c in candidates if constraint.check("", c))
+    if isinstance(constraint, NotPrefix):
+        return f"{constraint.prefix}x"
+    if isinstance(constraint, NotContains):
+        return f"a{constraint.text}b"
+    if isinstance(constraint, Between):
+        return (
+            int(constraint.max) + 1 if constraint.max != float("inf") else int(constraint.min) - 1
+        )
+    if isinstance(constraint, OneOf):
+        return 2 if all(isinstance(v, int) for v in constraint.values) else "no-such-value"
+    if isinstance(constraint, Count):
+        return [f"item-{i}" for i in range(constraint.max + 1)]
+    raise AssertionError(f"no derived violation for {constraint!r}")
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/1/2"
+SG = "sg-0123"
+
+
+def _rules(kind: str) -> list[Res]:
+    token = f"aws:vpc/securityGroup{kind}Rule:SecurityGroup{kind}Rule"
+    return [
+        Res(token, f"r{i}", {"securityGroupId": SG, "fromPort": 443, "toPort": 443})
+        for i in range(61)
+    ]
+
+
+def _queries(n: int, results: int = 1) -> list[dict[str, Any]]:
+    metric = {"metricName": "RequestCount", "namespace": "AWS/ApplicationELB", "period": 60}
+    queries: list[dict[str, Any]] = [
+        {"id": f"m{i}", "metric": metric, "returnData": False} for i in range(n)
+    ]
+    queries += [{"id": f"e{i}", "expression": "m0", "returnData": True} for i in range(results)]
+    return queries
+
+
+CROSS_FIELD: dict[str, list[Res]] = {
+    "lb.target-group.health-timeout-below-interval": [
+        Res(
+            "aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"interval": 10, "timeout": 10}}
+        )
+    ],
+    "lb.target-group.matcher": [
+        Res("aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"matcher": "200-599"}})
+    ],
+    "lb.listener-rule.priority-unique": [
+        Res("aws:lb/listenerRule:ListenerRule", n, {"listenerArn": LISTENER, "priority": 10})
+        for n in ("a", "b")
+    ],
+    "ecs.task-definition.fargate-size": [
+        Res(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "task",
+            {"requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "4096"},
+        )
+    ],
+    "ecs.task-definition.fargate-network-mode": [
+        Res(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "task",
+            {"requiresCompatibilities": ["FARGATE"], "networkMode": "bridge"},
+        )
+    ],
+    "appautoscaling.target.capacity-order": [
+        Res("aws:appautoscaling/target:Target", "t", {"minCapacity": 5, "maxCapacity": 2})
+    ],
+    "rds.instance.max-allocated-storage": [
+        Res("aws:rds/instance:Instance", "db", {"allocatedStorage": 20, "maxAllocatedStorage": 20})
+    ],
+    "rds.instance.allocated-storage": [
+        Res(
+            "aws:rds/instance:Instance",
+            "db",
+            {"engine": "postgres", "storageType": "gp3", "allocatedStorage": 10},
+        )
+    ],
+    "elasticache.replication-group.failover": [
+        Res(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "c",
+            {"automaticFailoverEnabled": True, "numCacheClusters": 1},
+        )
+    ],
+    "elasticache.replication-group.multi-az": [
+        Res(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "c",
+            {"multiAzEnabled": True, "automaticFailoverEnabled": False},
+        )
+    ],
+    "sqs.queue.max-receive-count": [
+        Res("aws:sqs/queue:Queue", "q", {"redrivePolicy": json.dumps({"maxReceiveCount": 0})})
+    ],
+    "secretsmanager.secret.recovery-window": [
+        Res("aws:secretsmanager/secret:Secret", "s", {"recoveryWindowInDays": 3})
+    ],
+    "cloudwatch.metric-alarm.datapoints": [
+        Res(ALARM, "a", {"datapointsToAlarm": 4, "evaluationPeriods": 3})
+    ],
+    "cloudwatch.metric-alarm.period": [Res(ALARM, "a", {"period": 45})],
+    "cloudwatch.metric-alarm.one-result": [Res(ALARM, "a", {"metricQueries": _queries(1, 2)})],
+    "cloudwatch.metric-alarm.query-id": [
+        Res(
+            ALARM, "a", {"metricQueries": [{"id": "Errors", "expression": "1", "returnData": True}]}
+        )
+    ],
+    "cloudwatch.metric-alarm.metric-count": [Res(ALARM, "a", {"metricQueries": _queries(11)})],
+    "wafv2.web-acl.priority-unique": [
+        Res(
+            "aws:wafv2/webAcl:WebAcl",
+            "waf",
+            {"rules": [{"name": "a", "priority": 1}, {"name": "b", "priority": 1}]},
+        )
+    ],
+    "wafv2.logging.log-group-prefix": [
+        Res(
+            "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            "logging",
+            {"logDestinationConfigs": ["arn:aws:logs:us-east-1:1:log-group:waf-logs"]},
+        )
+    ],
+    "ec2.ingress-rule.count": _rules("Ingress"),
+    "ec2.egress-rule.count": _rules("Egress"),
+    "ec2.ingress-rule.port-order": [
+        Res(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "r",
+            {"fromPort": 443, "toPort": 80},
+        )
+    ],
+    "ec2.egress-rule.port-order": [
+        Res(
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            "r",
+            {"fromPort": 443, "toPort": 80},
+        )
+    ],
+    "rds.subnet-group.name.not-default": [
+        Res("aws:rds/subnetGroup:SubnetGroup", "s", {"name": "default"})
+    ],
+}
+
+
+def violating(rule: Rule) -> list[Res]:
+    if rule.id in CROSS_FIELD:
+        return CROSS_FIELD[rule.id]
+    if rule.id.startswith("autoname."):
+        spec = AUTONAMES[rule.type]
+        assert spec.max_length is not None
+        return [Res(rule.type, "a" * (spec.max_length - len(spec.separator) - 6))]
+    assert not isinstance(rule.constraint, Predicate | StackPredicate), rule.id
+    return [Res(rule.type, "r", _nest(rule.input, _bad_value(rule.constraint)))]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_each_rule_catches_a_violating_input(rule: Rule) -> None:
+    found = check_resources(violating(rule))
+    assert rule.id in {v.rule.id for v in found}, [str(v) for v in found]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_each_rule_cites_a_source_and_describes_itself(rule: Rule) -> None:
+    assert rule.source_text.startswith(("https://", "botocore ")), rule.id
+    assert rule.constraint.describe()
+
+
+def test_cross_field_examples_name_existing_rules() -> None:
+    assert set(CROSS_FIELD) <= {r.id for r in RULES}
+
+
+def test_an_autoname_that_fits_is_not_reported() -> None:
+    longest = "a" * (32 - 8)
+    assert check_resources([Res("aws:lb/targetGroup:TargetGroup", longest)]) == []
+    found = check_resources([Res("aws:lb/targetGroup:TargetGroup", longest + "b")])
+    assert [v.rule.id for v in found] == ["autoname.lb.targetGroup", "lb.target-group.name.length"]
+    assert "plus 7 random chars is longer than maximum length 32" in found[0].problem
+
+
+def test_an_explicit_name_is_checked_instead_of_the_autoname() -> None:
+    ok = Res("aws:lb/loadBalancer:LoadBalancer", "internal-alb", {"name": "shop-prod-internal"})
+    assert check_resources([ok]) == []
+    autonamed = Res("aws:lb/loadBalancer:LoadBalancer", "internal-alb")
+    assert [v.rule.id for v in check_resources([autonamed])] == [
+        "lb.load-balancer.name.internal-prefix"
+    ]
+
+
+def test_unknown_values_are_not_judged() -> None:
+    assert (
+        check_resources([Res("aws:lb/targetGroup:TargetGroup", "tg", {"name": "[unknown]"})]) == []
+    )
+
+
+def test_the_error_names_resource_input_value_rule_and_source() -> None:
+    bad = Res(
+        "aws:rds/instance:Instance", "db-db", {"allocatedStorage": 20, "maxAllocatedStorage": 20}
+    )
+    error = conformance_error("dev", check_resources([bad]))
+    assert isinstance(error, PreviewError)
+    text = str(error)
+    for part in (
+        "aws:rds/instance:Instance 'db-db'",
+        "maxAllocatedStorage = 20",
+        "rule rds.instance.max-allocated-storage",
+        "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+    ):
+        assert part in text
+
+
+def test_botocore_limits_are_read_from_the_model() -> None:
+    import botocore.session
+
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("elbv2")
+        .operation_model("CreateRule")
+        .input_shape.members["Priority"]
+    )
+    rule = next(r for r in RULES if r.id == "lb.listener-rule.priority")
+    assert rule.constraint.describe() == f"{shape.metadata['min']}-{shape.metadata['max']}"
