@@ -27,6 +27,9 @@ DIND_IMAGE = "docker:27-dind"
 # Pulumi's own image: the CLI of the version the program is tested with, Python, git and curl.
 PULUMI_IMAGE = f"pulumi/pulumi-python:{PULUMI_VERSION}"
 PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
+# The deploy jobs wait on ECS ListServiceDeployments / DescribeServiceDeployments (2024), which
+# the Pulumi image's Debian lacks an AWS CLI for; AWS CLI v1 from PyPI has them.
+AWSCLI_REQUIREMENT = "awscli==1.46.2"
 # The test job's image, by the test command's first word: a GitLab job has only what its
 # image has (a GitHub runner has them all). Full Debian images, so make, git and gcc are there.
 TEST_IMAGES = {
@@ -45,6 +48,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "pulumi_image": PULUMI_IMAGE,
         "python_image": PYTHON_IMAGE,
         "test_image": image_for_tests(model.test_command),
+        "awscli_requirement": AWSCLI_REQUIREMENT,
         "deploy_needs": lambda stage: deploy_needs(model, stage),
     }
 
@@ -56,6 +60,9 @@ def image_for_tests(command: str | None) -> str:
 
 def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     """Every image's publish job (for ``$REGISTRY``, passed on as a dotenv artifact) and the
-    previous environment's deploy: promotion order is a chain of ``needs``."""
+    previous environment's deploy: promotion order is a chain of ``needs``. The first
+    deploy also needs the default branch's test job, so nothing deploys untested."""
     needs = [f"publish:{build.service}" for build in image_builds(model)]
-    return needs + ([f"deploy:{stage.previous.name}"] if stage.previous else [])
+    if stage.previous:
+        return [*needs, f"deploy:{stage.previous.name}"]
+    return needs + (["test"] if model.test_command else [])
