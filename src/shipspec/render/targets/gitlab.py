@@ -22,8 +22,14 @@ from . import target
 from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context
 from .pulumi import PULUMI_VERSION
 
-DOCKER_IMAGE = "docker:27-cli"
-DIND_IMAGE = "docker:27-dind"
+# Pinned by digest (see _pipeline's note on where the digests come from): the jobs that
+# build and push images must not run a Docker that changed under a moving tag.
+DOCKER_IMAGE = (
+    "docker:27-cli@sha256:851f91d241214e7c6db86513b270d58776379aacc5eb9c4a87e5b47115e3065c"
+)
+DIND_IMAGE = (
+    "docker:27-dind@sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce"
+)
 # Pulumi's own image: the CLI of the version the program is tested with, Python, git and curl.
 PULUMI_IMAGE = f"pulumi/pulumi-python:{PULUMI_VERSION}"
 PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
