@@ -24,7 +24,7 @@ from typing import Any
 
 FAKED = ("gh", "aws", "pulumi", "curl")
 
-FAKE = r'''
+FAKE = r"""
 import json, os, sys
 from pathlib import Path
 folder = Path(os.environ["FAKE_CLI_DIR"])
@@ -46,7 +46,7 @@ for index, rule in enumerate(rules):
         sys.exit(code)
 sys.stderr.write(f"fake {name}: no answer for: {line}\n")
 sys.exit(97)
-'''
+"""
 
 
 def answer(out: Any = "", code: int = 0, err: str = "") -> tuple[str, str, int]:
@@ -127,7 +127,5 @@ def run_script(
         timeout=60,
     )
     calls = [json.loads(line) for line in (folder / "calls.log").read_text().splitlines()]
-    outputs = dict(
-        line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
-    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return Run(result.returncode, result.stdout, result.stderr, calls, temp, outputs)

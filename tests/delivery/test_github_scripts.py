@@ -114,7 +114,11 @@ def ecs_running(images: dict[str, str], describe: tuple[str, str, int] | None = 
         taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
         services = {"services": [{"taskDefinition": taskdef, "deployments": [{}]}]}
         rules.append(
-            rule("describe-services", f"--services {SERVICES[service]}", answers=[describe or answer(services)])
+            rule(
+                "describe-services",
+                f"--services {SERVICES[service]}",
+                answers=[describe or answer(services)],
+            )
         )
         containers = [{"name": "log-router", "image": "fluent"}, {"name": service, "image": image}]
         rules.append(
@@ -221,7 +225,12 @@ WAIT_CASES: dict[str, tuple[Any, list, int, str]] = {
         1,
         "ended ROLLBACK_FAILED",
     ),
-    "someone stopped it": (answer(stack_outputs()), deployments("web", ["STOPPED"]), 1, "ended STOPPED"),
+    "someone stopped it": (
+        answer(stack_outputs()),
+        deployments("web", ["STOPPED"]),
+        1,
+        "ended STOPPED",
+    ),
     "a status this pipeline does not know": (
         answer(stack_outputs()),
         deployments("web", ["SOMETHING_NEW"]),
@@ -262,7 +271,10 @@ def test_a_deploy_is_done_when_ecs_says_so(shop: Rendered, tmp_path: Path, case:
     result = run(
         shop,
         (DEPLOY, "deploy-prod", "rollout"),
-        {"pulumi": [rule("stack output --json", answers=[outputs])], "aws": aws + ecs_running(DEPLOYED)},
+        {
+            "pulumi": [rule("stack output --json", answers=[outputs])],
+            "aws": aws + ecs_running(DEPLOYED),
+        },
         tmp_path,
     )
     assert (result.code == 0) == (code == 0), result.stdout + result.stderr
@@ -271,26 +283,37 @@ def test_a_deploy_is_done_when_ecs_says_so(shop: Rendered, tmp_path: Path, case:
         assert len(result.called("list-service-deployments")) == len(SERVICES)
 
 
-def test_a_service_running_another_image_than_deployed_fails(shop: Rendered, tmp_path: Path) -> None:
+def test_a_service_running_another_image_than_deployed_fails(
+    shop: Rendered, tmp_path: Path
+) -> None:
     aws = deployments("web", ["SUCCESSFUL"]) + deployments("mailer", ["SUCCESSFUL"])
     stale = {**DEPLOYED, "web": RUNNING["web"]}
     result = run(
         shop,
         (DEPLOY, "deploy-prod", "rollout"),
-        {"pulumi": [rule("stack output --json", out=stack_outputs())], "aws": aws + ecs_running(stale)},
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": aws + ecs_running(stale),
+        },
         tmp_path,
     )
     assert result.code == 1
-    assert f"web runs {RUNNING['web']}" in result.stdout and f"not {STACK_IMAGES['web']}" in result.stdout
+    assert (
+        f"web runs {RUNNING['web']}" in result.stdout
+        and f"not {STACK_IMAGES['web']}" in result.stdout
+    )
 
 
 def test_the_wait_step_polls_only_while_ecs_is_still_working(shop: Rendered) -> None:
     """The running states in the step are botocore's non-terminal ServiceDeploymentStatus."""
     import botocore.session
 
-    enum = botocore.session.get_session().get_service_model("ecs").shape_for(
-        "ServiceDeploymentStatus"
-    ).enum
+    enum = (
+        botocore.session.get_session()
+        .get_service_model("ecs")
+        .shape_for("ServiceDeploymentStatus")
+        .enum
+    )
     _, env = step(shop, DEPLOY, "deploy-prod", "rollout")
     running = env["RUNNING_STATES"].split()
     assert set(running) < set(enum)
@@ -306,10 +329,20 @@ def test_the_wait_step_polls_only_while_ecs_is_still_working(shop: Rendered) -> 
 
 URLS = {"web": "https://shop.example.com/", "edge-api": "https://edge.internal/"}
 SMOKE_CASES = {
-    "answers": ([rule("https://shop.example.com/healthz", out="")], answer(URLS), 0, "GET https://shop.example.com/healthz"),
+    "answers": (
+        [rule("https://shop.example.com/healthz", out="")],
+        answer(URLS),
+        0,
+        "GET https://shop.example.com/healthz",
+    ),
     "answers 503": ([rule("healthz", code=22, err="curl: (22) 503")], answer(URLS), 22, ""),
     "unreachable": ([rule("healthz", code=28, err="curl: (28) timeout")], answer(URLS), 28, ""),
-    "no url for web": ([], answer({"edge-api": "x"}), 1, "The stack output urls has no entry for web"),
+    "no url for web": (
+        [],
+        answer({"edge-api": "x"}),
+        1,
+        "The stack output urls has no entry for web",
+    ),
     "urls unreadable": ([], answer(code=255), 255, ""),
 }
 
@@ -377,7 +410,9 @@ REGISTRY_CASES = {
 
 
 @pytest.mark.parametrize("case", REGISTRY_CASES)
-def test_the_registry_is_found_or_the_build_stops(shop: Rendered, tmp_path: Path, case: str) -> None:
+def test_the_registry_is_found_or_the_build_stops(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
     reply, code = REGISTRY_CASES[case]
     result = run(
         shop,
@@ -393,7 +428,11 @@ def test_the_registry_is_found_or_the_build_stops(shop: Rendered, tmp_path: Path
 
 PUSHED_CASES = {
     "already pushed": (answer({"imageDetails": [{}]}), 0, "true"),
-    "not pushed yet": (answer(code=254, err="An error occurred (ImageNotFoundException)"), 0, "false"),
+    "not pushed yet": (
+        answer(code=254, err="An error occurred (ImageNotFoundException)"),
+        0,
+        "false",
+    ),
     "access denied": (answer(code=254, err="An error occurred (AccessDeniedException)"), 1, None),
     "no network": (NO_NETWORK, 1, None),
 }
@@ -444,7 +483,11 @@ def test_a_preview_skips_only_stacks_that_do_not_exist(
 def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path: Path) -> None:
     preview = shop.yaml(PR)["jobs"]["preview"]
     assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
-    roles = [s["with"]["role-to-assume"] for s in preview["steps"] if "role-to-assume" in s.get("with", {})]
+    roles = [
+        s["with"]["role-to-assume"]
+        for s in preview["steps"]
+        if "role-to-assume" in s.get("with", {})
+    ]
     assert roles == ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"]
     assert "AWS_ROLE_ARN" not in json.dumps(preview).replace("AWS_PREVIEW_ROLE_ARN", "")
     where = (PR, "preview", "Require the read-only preview role")

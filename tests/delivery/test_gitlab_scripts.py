@@ -73,7 +73,11 @@ def pulumi_rules(up: tuple[str, str, int] | None = None) -> list[dict]:
         rule("stack output urls --json", out={"web": "https://app.example.com"}),
         rule(
             "stack output --json",
-            answers=[answer(before), answer(stack_outputs()), answer(stack_outputs(images=RESTORED))],
+            answers=[
+                answer(before),
+                answer(stack_outputs()),
+                answer(stack_outputs(images=RESTORED)),
+            ],
         ),
     ]
 
@@ -167,11 +171,26 @@ def test_a_deploy_that_cannot_record_what_runs_deploys_nothing(
         ("protected", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(PROTECTED), True),
         ("unprotected branch", {"CI_COMMIT_REF_PROTECTED": "false"}, answer(PROTECTED), False),
         ("no token", {"CI_COMMIT_REF_PROTECTED": "true", "GITLAB_READ_API_TOKEN": ""}, None, False),
-        ("environment not protected (404)", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(code=22), False),
+        (
+            "environment not protected (404)",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer(code=22),
+            False,
+        ),
         ("API unreachable", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(code=7), False),
         ("empty answer", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(""), False),
-        ("nobody may deploy", {"CI_COMMIT_REF_PROTECTED": "true"}, answer({**PROTECTED, "deploy_access_levels": []}), False),
-        ("another environment", {"CI_COMMIT_REF_PROTECTED": "true"}, answer({**PROTECTED, "name": "dev"}), False),
+        (
+            "nobody may deploy",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer({**PROTECTED, "deploy_access_levels": []}),
+            False,
+        ),
+        (
+            "another environment",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer({**PROTECTED, "name": "dev"}),
+            False,
+        ),
     ],
 )
 def test_production_deploys_only_from_a_protected_environment(

@@ -39,7 +39,9 @@ def test_a_spec_inside_the_output_folder_is_named_as_ci_sees_it(tmp_path: Path) 
 
 
 def test_spec_path_names_where_ci_finds_the_spec(tmp_path: Path) -> None:
-    result = generate(str(EXAMPLES / "shop.yaml"), "-o", str(tmp_path), "--spec-path", "ops/shop.yaml")
+    result = generate(
+        str(EXAMPLES / "shop.yaml"), "-o", str(tmp_path), "--spec-path", "ops/shop.yaml"
+    )
     assert result.exit_code == 0, result.stderr
     workflow = (tmp_path / ".github/workflows/pull-request.yml").read_text()
     assert "run: shipspec generate ops/shop.yaml --out . --check" in workflow

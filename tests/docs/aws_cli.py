@@ -40,9 +40,13 @@ CUSTOM_COMMANDS = {
     ("ecr", "get-login-password"): set(),
     # awscli/customizations/logs/tail.py
     ("logs", "tail"): {
-        "--follow", "--since", "--format", "--filter-pattern", "--log-stream-names",
+        "--follow",
+        "--since",
+        "--format",
+        "--filter-pattern",
+        "--log-stream-names",
         "--log-stream-name-prefix",
-    },  # fmt: skip
+    },
 }
 
 
