@@ -24,7 +24,7 @@ test: bootstrap
 
 ## Regenerate stacks/<example>/ from examples/<example>.yaml (review the diff, then commit).
 goldens: bootstrap
-	@for ex in $(EXAMPLES); do $(BIN)/shipspec generate examples/$$ex.yaml -o stacks/$$ex --force >/dev/null && echo "stacks/$$ex"; done
+	@for ex in $(EXAMPLES); do $(BIN)/shipspec generate examples/$$ex.yaml -o stacks/$$ex --spec-path ../../examples/$$ex.yaml --force >/dev/null && echo "stacks/$$ex"; done
 
 bench: bootstrap
 	$(BIN)/python bench/run.py

@@ -15,6 +15,8 @@ from tests.conftest import EXAMPLES
 
 runner = CliRunner()
 SHOP = str(EXAMPLES / "shop.yaml")
+# The examples lie outside the output folders the tests write: say where CI would find them.
+BESIDE = ("--spec-path", "handoff.yaml")
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
@@ -66,16 +68,16 @@ def test_plan_table_and_json() -> None:
 
 def test_generate_check_force_cycle(tmp_path: Path) -> None:
     out = tmp_path / "repo"
-    assert run("generate", SHOP, "-o", str(out)).exit_code == 0
-    assert run("generate", SHOP, "-o", str(out), "--check").exit_code == 0
+    assert run("generate", SHOP, "-o", str(out), *BESIDE).exit_code == 0
+    assert run("generate", SHOP, "-o", str(out), *BESIDE, "--check").exit_code == 0
     main = out / "infra" / "__main__.py"
     main.write_text(main.read_text() + "# my edit\n")
-    stale = run("generate", SHOP, "-o", str(out), "--check")
+    stale = run("generate", SHOP, "-o", str(out), *BESIDE, "--check")
     assert stale.exit_code == 3 and "update: infra/__main__.py" in stale.stderr
-    refused = run("generate", SHOP, "-o", str(out))
+    refused = run("generate", SHOP, "-o", str(out), *BESIDE)
     assert refused.exit_code == 1 and "infra/__main__.py" in refused.stderr
     assert main.read_text().endswith("# my edit\n"), "the user's edit survives"
-    assert run("generate", SHOP, "-o", str(out), "--force").exit_code == 0
+    assert run("generate", SHOP, "-o", str(out), *BESIDE, "--force").exit_code == 0
     assert not main.read_text().endswith("# my edit\n")
 
 
@@ -103,7 +105,7 @@ def test_preview_live_without_pulumi_cli_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert run("generate", SHOP, "-o", str(tmp_path / "repo")).exit_code == 0
+    assert run("generate", SHOP, "-o", str(tmp_path / "repo"), *BESIDE).exit_code == 0
     result = run("preview", str(tmp_path / "repo"), "--live")
     assert result.exit_code == 1 and "needs the Pulumi CLI" in result.stderr
 

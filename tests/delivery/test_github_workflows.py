@@ -199,15 +199,14 @@ def test_a_failed_deploy_rolls_back_to_the_images_recorded_before_it(
     for pipeline in github:
         for job in deploy_jobs(pipeline).values():
             ids = [s.get("id") for s in job["steps"]]
-            assert ids.index("previous") < ids.index("up") < ids.index("rollback")
+            order = ["previous", "up", "rollout", "smoke", "rollback", "rolled-back"]
+            present = [i for i in order if i in ids]
+            assert [ids.index(i) for i in present] == sorted(ids.index(i) for i in present)
+            assert {"previous", "up", "rollout", "rollback", "rolled-back"} <= set(present)
             rollback = job["steps"][ids.index("rollback")]
-            assert (
-                rollback["if"].startswith("failure()")
-                and "steps.up.outcome == 'failure'" in rollback["if"]
-            )
-            assert (
-                "previous-images.json" in rollback["run"] and "pulumi up --yes" in rollback["run"]
-            )
+            assert rollback["if"].startswith("failure() && steps.previous.outcome == 'success'")
+            for step in ("up", "rollout", "smoke"):
+                assert (f"steps.{step}.outcome == 'failure'" in rollback["if"]) == (step in ids)
             summary = job["steps"][-1]
             assert summary["if"] == "always()" and "GITHUB_STEP_SUMMARY" in summary["run"]
 
@@ -217,7 +216,8 @@ def test_pull_requests_run_the_handoffs_checks(github: list[Rendered]) -> None:
         model = pipeline.model
         all_jobs = jobs(pipeline, PR)
         if model.test_command:
-            assert all_jobs["test"]["steps"][-1]["run"].strip() == model.test_command
+            test_run = all_jobs["test"]["steps"][-1]["run"].strip()
+            assert test_run == f"set -euo pipefail\n{model.test_command}"
         else:
             assert "test" not in all_jobs
         generated = [s["run"] for s in all_jobs["generated"]["steps"] if "run" in s]

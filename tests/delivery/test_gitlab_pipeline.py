@@ -52,7 +52,13 @@ def test_pipelines_run_for_merge_requests_and_the_default_branch_only(
         ]
         for name, job in jobs(pipeline).items():
             writes = name.startswith(("publish:", "deploy:"))
+            if name == "test":  # tests run again on the default branch, before any deploy
+                assert runs_on(job) == {MERGE_REQUEST, DEFAULT_BRANCH}
+                continue
             assert runs_on(job) == {DEFAULT_BRANCH if writes else MERGE_REQUEST}, name
+        if pipeline.model.test_command:
+            first = pipeline.model.environments[0].name
+            assert "test" in jobs(pipeline)[f"deploy:{first}"]["needs"]
 
 
 def test_deploys_follow_the_promotion_order_one_after_another(gitlab: list[Rendered]) -> None:
@@ -144,7 +150,7 @@ def test_smoke_tests_only_hit_public_web_services(gitlab: list[Rendered]) -> Non
         public = public_web_services(pipeline.model)
         health = {s.name: s.health_path for s in pipeline.model.environments[0].services}
         for job in deploy_jobs(pipeline).values():
-            checks = re.findall(r"^\s*check (\S+) (\S+) \|\|", script(job), re.M)
+            checks = re.findall(r"^\s*check (\S+) (\S+)$", script(job), re.M)
             assert checks == [(name, health[name]) for name in public]
             assert ("url" in job["environment"]) == bool(public)
 
@@ -155,13 +161,12 @@ def test_a_failed_deploy_rolls_back_to_the_images_recorded_before_it(
     for pipeline in gitlab:
         for job in deploy_jobs(pipeline).values():
             body = script(job)
-            recorded = body.index("pulumi stack output images --json > previous-images.json")
-            assert (
-                recorded
-                < body.index("pulumi up --yes --diff")
-                < body.index("restore_previous_images")
-            )
-            assert 'exit "$result"' in body  # a rolled-back deploy still fails the pipeline
+            recorded = body.index('pulumi stack output --json > "$CI_PROJECT_DIR/before.json"')
+            up = body.index("pulumi up --yes --diff")
+            waited = body.index("aws ecs list-service-deployments", up)
+            rollback = body.index('pulumi up --yes --message "roll back')
+            assert recorded < up < waited < rollback
+            assert body.index("aws ecs list-service-deployments", rollback)  # waits again
             assert job["artifacts"]["when"] == "always"
 
 
@@ -170,7 +175,7 @@ def test_merge_requests_run_the_handoffs_checks(gitlab: list[Rendered]) -> None:
         model = pipeline.model
         all_jobs = jobs(pipeline)
         if model.test_command:
-            assert script(all_jobs["test"]).strip() == model.test_command
+            assert all_jobs["test"]["script"][-1].strip() == model.test_command
             node = model.test_command.split()[0] in ("npm", "yarn", "pnpm")
             assert all_jobs["test"]["image"].startswith("node:" if node else "python:")
         else:

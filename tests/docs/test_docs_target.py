@@ -98,7 +98,11 @@ def test_the_runbook_says_who_is_paged(shop_docs: dict[str, str]) -> None:
     row = "| prod | `shop-prod-db-free-storage` | db: under 2.5 GiB of storage free | yes | no |"
     assert row in runbook
     assert "| dev | `shop-dev-db-free-storage` |" in runbook
-    assert "aws rds modify-db-instance --db-instance-identifier <id> --allocated-storage" in runbook
+    assert (
+        'aws rds modify-db-instance --db-instance-identifier "$DB_ID" --allocated-storage'
+        in runbook
+    )
+    assert "DB_ID=$(pulumi stack output endpoints --json" in runbook
     assert "## Incident response" in runbook
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -105,6 +105,14 @@ def generate(
             "--blueprints", help="A folder of templates overriding the packaged ones by path."
         ),
     ] = None,
+    spec_path: Annotated[
+        str | None,
+        typer.Option(
+            "--spec-path",
+            help="The spec's path as CI sees it from the output folder (the repository root). "
+            "Needed only when the spec lies outside the output folder.",
+        ),
+    ] = None,
 ) -> None:
     """Write the Pulumi program, stack configs and the rest of the output."""
     from .. import generate as generate_output
@@ -112,13 +120,44 @@ def generate(
     from ..spec.loader import load
 
     out_dir = out if out is not None else (spec.parent if spec.parent != Path("") else Path("."))
-    model = plan_model(load(spec), spec_file=spec_path_from(spec, out_dir))
+    spec_file = _spec_file(spec, out_dir, spec_path)
+    model = plan_model(load(spec), spec_file=spec_file)
     result = generate_output(model, out_dir, force=force, check=check, blueprints=blueprints)
     if check:
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
     print(generation_summary(result))
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
+
+
+class SpecOutsideOutput(ShipspecError):
+    """The spec lies outside the output folder, so CI's checkout would not have it (exit 1)."""
+
+
+def _spec_file(spec: Path, out_dir: Path, spec_path: str | None) -> str:
+    """The spec's path that generated files name, above all CI's ``generate --check``.
+
+    The output folder is the repository CI checks out, so a spec outside it would give a
+    pipeline whose check points outside the checkout and fails on every pull request.
+    ``--spec-path`` says where CI finds the spec instead (a monorepo layout, a copy).
+    """
+    if spec_path is not None:
+        if not spec_path.strip() or PurePath(spec_path).is_absolute():
+            raise SpecOutsideOutput(
+                f"--spec-path {spec_path!r}: give the spec's path relative to the output "
+                "folder, as CI sees it from the repository root"
+            )
+        return PurePath(spec_path).as_posix()
+    relative = spec_path_from(spec, out_dir)
+    if relative == ".." or relative.startswith("../"):
+        raise SpecOutsideOutput(
+            f"{spec}: the spec lies outside the output folder {out_dir}\n"
+            f"  the generated pipeline would run `shipspec generate {relative} --check` in a "
+            f"checkout of {out_dir}, where that path does not exist\n"
+            f"  hint: move the spec into {out_dir} (the repository) and generate from there, "
+            "or pass --spec-path with the path CI finds it at"
+        )
+    return relative
 
 
 def generation_summary(result: GenerationResult) -> str:

@@ -27,6 +27,11 @@ class Guide:
     mitigate: tuple[str, ...]
 
 
+_STOPPED_TASKS = (
+    'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
+    '--desired-status STOPPED`, then `aws ecs describe-tasks --cluster "$CLUSTER" --tasks '
+    "<task ARN> --query 'tasks[].[stoppedReason,containers[].[name,exitCode,reason]]'`"
+)
 _SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest first"
 GUIDES: dict[str, Guide] = {
     "service:5xx-ratio": Guide(
@@ -37,8 +42,8 @@ GUIDES: dict[str, Guide] = {
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the first stack trace",
-            "did a deployment just start? `aws ecs list-service-deployments --cluster $CLUSTER "
-            "--service $SERVICE`",
+            'did a deployment just start? `aws ecs list-service-deployments --cluster "$CLUSTER" '
+            '--service "$SERVICE"`',
         ),
         (
             "a deployment in progress: let the automatic rollback finish, or stop it now with "
@@ -67,7 +72,10 @@ GUIDES: dict[str, Guide] = {
         "unhealthy targets",
         "A task fails the load balancer's health check; the load balancer routes around it.",
         (
-            "`aws elbv2 describe-target-health --target-group-arn <arn>`: the reason per target",
+            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
+            '--cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
+            "the reason per target",
             f"{_SERVICE_LOGS}: startup errors, the health path's answer",
         ),
         (
@@ -80,7 +88,7 @@ GUIDES: dict[str, Guide] = {
         "Autoscaling cannot keep CPU near its target: the service is at max_count or cannot "
         "place more tasks.",
         (
-            "`aws ecs describe-services --cluster $CLUSTER --services $SERVICE --query "
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
             "'services[0].[desiredCount,runningCount,events[:5]]'`",
         ),
         (
@@ -92,15 +100,16 @@ GUIDES: dict[str, Guide] = {
     "service:memory": Guide(
         "memory (ECS service)",
         "Memory does not autoscale: a task is killed when it reaches 100%.",
-        ("`aws ecs describe-tasks` on stopped tasks: `OutOfMemoryError` in stoppedReason",),
+        (f"{_STOPPED_TASKS}: `OutOfMemoryError` in a container's reason, exit code 137",),
         ("raise `memory` in the handoff and deploy; find the leak before the next release",),
     ),
     "service:running-tasks": Guide(
         "running tasks",
         "Fewer tasks run than desired for 10 minutes: tasks fail to start or crash-loop.",
         (
-            "`aws ecs describe-services ... --query 'services[0].events[:10]'`",
-            "stopped tasks' `stoppedReason` and exit codes",
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].events[:10]'`",
+            f"{_STOPPED_TASKS}: why they stopped and their exit codes",
         ),
         (
             "image pull errors: check the image tag and the ECR or registry access",
@@ -109,11 +118,22 @@ GUIDES: dict[str, Guide] = {
     ),
     "job:failed-invocations": Guide(
         "failed job invocations",
-        "EventBridge could not start the scheduled task (capacity, IAM or networking).",
-        ("`aws events list-targets-by-rule --rule <rule>` and the rule's CloudTrail events",),
+        "EventBridge Scheduler could not start the scheduled task (capacity, IAM or "
+        "networking) and dropped the run after its retries.",
         (
-            "fix the cause, then start a run by hand: `aws ecs run-task --cluster $CLUSTER "
-            "--task-definition <family> --launch-type FARGATE --network-configuration ...`",
+            "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
+            "list-schedules --name-prefix <job>-schedule --query "
+            "'Schedules[].[GroupName,Name,State]'`, then `aws scheduler get-schedule "
+            "--group-name <group> --name <schedule>` for its target, role and retry policy",
+            "the scheduler's failed `RunTask` calls in CloudTrail: `aws cloudtrail "
+            "lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=RunTask`",
+        ),
+        (
+            "fix the cause, then start a run by hand with the schedule's own target: "
+            "`aws scheduler get-schedule --group-name <group> --name <schedule> --query "
+            "Target.EcsParameters` gives the task definition and network configuration for "
+            '`aws ecs run-task --cluster "$CLUSTER" --task-definition <task definition ARN> '
+            "--launch-type FARGATE --network-configuration <from the schedule>`",
         ),
     ),
     "rds:cpu": Guide(
@@ -123,19 +143,19 @@ GUIDES: dict[str, Guide] = {
         (
             "fix or index the top query",
             "a larger class: `instance_class` through the handoff's plan, or now with "
-            "`aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class <class> "
-            "--apply-immediately` (Multi-AZ fails over: about a minute of errors)",
+            '`aws rds modify-db-instance --db-instance-identifier "$DB_ID" --db-instance-class '
+            "<class> --apply-immediately` (Multi-AZ fails over: about a minute of errors)",
         ),
     ),
     "rds:free-storage": Guide(
         "free storage (RDS)",
         "The disk is nearly full; a full disk stops every write. This pages.",
         (
-            "`aws rds describe-db-instances --db-instance-identifier <id> --query "
+            '`aws rds describe-db-instances --db-instance-identifier "$DB_ID" --query '
             "'DBInstances[0].[AllocatedStorage,MaxAllocatedStorage]'`",
         ),
         (
-            "grow it now: `aws rds modify-db-instance --db-instance-identifier <id> "
+            'grow it now: `aws rds modify-db-instance --db-instance-identifier "$DB_ID" '
             "--allocated-storage <GB> --apply-immediately`, then raise `storage_gb` in the handoff",
             "find what grew: bloated tables, forgotten logs tables, long-running transactions",
         ),
@@ -170,22 +190,26 @@ GUIDES: dict[str, Guide] = {
         "Work waits longer than 15 minutes: the consumers stopped or fell behind. This pages.",
         (
             "the consumer's `running-tasks` alarm and its logs",
-            "`aws sqs get-queue-attributes --queue-url <url> --attribute-names All`",
+            '`aws sqs get-queue-attributes --queue-url "$QUEUE_URL" --attribute-names All`',
         ),
         (
-            "scale the consumer: `aws ecs update-service --cluster $CLUSTER --service <worker> "
-            "--desired-count <n>`",
+            'scale the consumer: `aws ecs update-service --cluster "$CLUSTER" --service '
+            '"$SERVICE" --desired-count <n>` (`SERVICE`: the worker\'s, see Before you start)',
             "a poison message: it moves to the dead-letter queue after 5 receives",
         ),
     ),
     "sqs:dead-letters": Guide(
         "dead letters (SQS)",
         "Messages failed 5 times and wait for a person in the dead-letter queue.",
-        ("`aws sqs receive-message --queue-url <dead-letter url> --max-number-of-messages 10`",),
         (
-            "fix the cause, then redrive: `aws sqs start-message-move-task --source-arn "
-            "<dead-letter arn>`",
+            "the dead-letter queue of `$QUEUE_URL`: `DLQ_ARN=$(aws sqs get-queue-attributes "
+            '--queue-url "$QUEUE_URL" --attribute-names RedrivePolicy --query '
+            "Attributes.RedrivePolicy --output text | jq -r .deadLetterTargetArn)`",
+            'read some: `aws sqs receive-message --queue-url "$(aws sqs get-queue-url '
+            '--queue-name "${DLQ_ARN##*:}" --query QueueUrl --output text)" '
+            "--max-number-of-messages 10 --visibility-timeout 0`",
         ),
+        ('fix the cause, then redrive: `aws sqs start-message-move-task --source-arn "$DLQ_ARN"`',),
     ),
 }
 GUIDES["slo:burn"] = Guide(

@@ -29,9 +29,19 @@ PYTHON_VERSION = "3.12"
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 DEFAULT_BRANCH = "main"
 TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
-TRIVY_IMAGE = "ghcr.io/aquasecurity/trivy:0.69.3"
+# Images are pinned by digest like the actions are by commit: a tag can be moved under us.
+# Each digest is the multi-platform index digest of that release, as pinned by several
+# unrelated public repositories (found with a code search for "<image>:<tag>@sha256"), e.g.
+# Dockerfiles with `FROM ghcr.io/aquasecurity/trivy:0.69.3@sha256:bcc376de…` under Renovate.
+TRIVY_IMAGE = (
+    "ghcr.io/aquasecurity/trivy:0.69.3"
+    "@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c"
+)
 # The gitleaks CLI image rather than gitleaks-action, which needs a licence key for organisations.
-GITLEAKS_IMAGE = "ghcr.io/gitleaks/gitleaks:v8.30.1"
+GITLEAKS_IMAGE = (
+    "ghcr.io/gitleaks/gitleaks:v8.30.1"
+    "@sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f"
+)
 SCAN_SEVERITY = "CRITICAL,HIGH"
 
 # A deploy's time budget: infrastructure changes (a first Multi-AZ RDS takes ~40 minutes),
@@ -39,6 +49,21 @@ SCAN_SEVERITY = "CRITICAL,HIGH"
 INFRA_MINUTES = 60
 ROLLING_MINUTES = 15
 MAX_JOB_MINUTES = 360  # GitHub-hosted runners stop any job at six hours
+
+# How a deploy job reads an ECS service deployment's ``status`` (botocore's ecs model, shape
+# ServiceDeploymentStatus, read by ListServiceDeployments / DescribeServiceDeployments):
+# SUCCESSFUL is the only success; the other terminal states fail the deploy; the rest mean
+# "still running", so the job polls on. A status outside both sets also fails (fail closed).
+ECS_DEPLOYMENT_SUCCEEDED = "SUCCESSFUL"
+ECS_DEPLOYMENT_FAILED = ("STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
+ECS_DEPLOYMENT_RUNNING = (
+    "PENDING",
+    "IN_PROGRESS",
+    "STOP_REQUESTED",
+    "ROLLBACK_REQUESTED",
+    "ROLLBACK_IN_PROGRESS",
+)
+POLL_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,8 @@ class DeployStage:
     unreachable: list[str]  # internal web services: no smoke test from a hosted runner
     url_service: str | None  # the public service whose URL names the environment
     timeout_minutes: int
+    timeout_reason: str  # why the job may run that long, written beside the timeout
+    rollout_minutes: int  # how long one wait for ECS may take before the job gives up
     lock: str  # concurrency group / resource group: one deploy per environment at a time
 
     @property
@@ -106,9 +133,30 @@ def rollout_minutes(service: ServicePlan) -> int:
     return ROLLING_MINUTES + shift + (d.bake_time_minutes if d.strategy != "ROLLING" else 0)
 
 
+def slowest_rollout(env: EnvironmentPlan) -> tuple[int, str]:
+    """The minutes of the environment's slowest rollout, and which service and strategy it is."""
+    timed = [(rollout_minutes(s), s) for s in env.services if s.kind != "job"]
+    if not timed:
+        return ROLLING_MINUTES, "no long-running service"
+    minutes, service = max(timed, key=lambda pair: pair[0])
+    return minutes, f"{service.name}, {service.deployment.strategy.lower()}"
+
+
 def deploy_timeout(env: EnvironmentPlan) -> int:
-    slowest = max((rollout_minutes(s) for s in env.services), default=ROLLING_MINUTES)
-    return min(INFRA_MINUTES + 2 * slowest, MAX_JOB_MINUTES)
+    return min(INFRA_MINUTES + 2 * slowest_rollout(env)[0], MAX_JOB_MINUTES)
+
+
+def timeout_reason(env: EnvironmentPlan) -> str:
+    """The arithmetic behind :func:`deploy_timeout`, for the comment beside the job timeout."""
+    minutes, which = slowest_rollout(env)
+    total = INFRA_MINUTES + 2 * minutes
+    reason = (
+        f"{INFRA_MINUTES} min infrastructure + 2 × {minutes} min rollout of the slowest "
+        f"service ({which}; once to deploy, once to roll back)"
+    )
+    if total > MAX_JOB_MINUTES:
+        reason += f" = {total} min, capped at the runner's {MAX_JOB_MINUTES} min"
+    return reason
 
 
 def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
@@ -125,6 +173,8 @@ def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
                 unreachable=[s.name for s in web if not s.public],
                 url_service=public[0].name if public else None,
                 timeout_minutes=deploy_timeout(env),
+                timeout_reason=timeout_reason(env),
+                rollout_minutes=slowest_rollout(env)[0],
                 lock=f"deploy-{env.name}",
             )
         )
@@ -153,5 +203,9 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "trivy_image": TRIVY_IMAGE,
         "gitleaks_image": GITLEAKS_IMAGE,
         "severity": SCAN_SEVERITY,
+        "ecs_succeeded": ECS_DEPLOYMENT_SUCCEEDED,
+        "ecs_failed": " ".join(ECS_DEPLOYMENT_FAILED),
+        "ecs_running": " ".join(ECS_DEPLOYMENT_RUNNING),
+        "poll_seconds": POLL_SECONDS,
         "sh": shlex.quote,
     }

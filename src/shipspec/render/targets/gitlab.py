@@ -22,11 +22,20 @@ from . import target
 from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context
 from .pulumi import PULUMI_VERSION
 
-DOCKER_IMAGE = "docker:27-cli"
-DIND_IMAGE = "docker:27-dind"
+# Pinned by digest (see _pipeline's note on where the digests come from): the jobs that
+# build and push images must not run a Docker that changed under a moving tag.
+DOCKER_IMAGE = (
+    "docker:27-cli@sha256:851f91d241214e7c6db86513b270d58776379aacc5eb9c4a87e5b47115e3065c"
+)
+DIND_IMAGE = (
+    "docker:27-dind@sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce"
+)
 # Pulumi's own image: the CLI of the version the program is tested with, Python, git and curl.
 PULUMI_IMAGE = f"pulumi/pulumi-python:{PULUMI_VERSION}"
 PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
+# The deploy jobs wait on ECS ListServiceDeployments / DescribeServiceDeployments (2024), which
+# the Pulumi image's Debian lacks an AWS CLI for; AWS CLI v1 from PyPI has them.
+AWSCLI_REQUIREMENT = "awscli==1.46.2"
 # The test job's image, by the test command's first word: a GitLab job has only what its
 # image has (a GitHub runner has them all). Full Debian images, so make, git and gcc are there.
 TEST_IMAGES = {
@@ -45,6 +54,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "pulumi_image": PULUMI_IMAGE,
         "python_image": PYTHON_IMAGE,
         "test_image": image_for_tests(model.test_command),
+        "awscli_requirement": AWSCLI_REQUIREMENT,
         "deploy_needs": lambda stage: deploy_needs(model, stage),
     }
 
@@ -56,6 +66,9 @@ def image_for_tests(command: str | None) -> str:
 
 def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     """Every image's publish job (for ``$REGISTRY``, passed on as a dotenv artifact) and the
-    previous environment's deploy: promotion order is a chain of ``needs``."""
+    previous environment's deploy: promotion order is a chain of ``needs``. The first
+    deploy also needs the default branch's test job, so nothing deploys untested."""
     needs = [f"publish:{build.service}" for build in image_builds(model)]
-    return needs + ([f"deploy:{stage.previous.name}"] if stage.previous else [])
+    if stage.previous:
+        return [*needs, f"deploy:{stage.previous.name}"]
+    return needs + (["test"] if model.test_command else [])

@@ -1,0 +1,496 @@
+"""Every gate and script of the generated GitHub workflows, run under fake CLIs.
+
+Each test takes a step's ``run:`` shell out of the GENERATED workflow file and runs it
+with fake ``gh``, ``aws``, ``pulumi`` and ``curl`` first on PATH (see fake_cli), through
+a table of answers: good ones, API errors, no network, empty and unparsable output. It
+asserts what CI would see: the exit code, what the script printed, and what it would
+deploy or restore. Only a good answer may pass; everything else must fail closed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.delivery.delivery_support import Rendered
+from tests.delivery.fake_cli import Run, answer, rule, run_script
+
+PR = ".github/workflows/pull-request.yml"
+DEPLOY = ".github/workflows/deploy.yml"
+NO_NETWORK = answer(code=255, err="Could not connect to the endpoint URL\n")
+
+
+def step(pipeline: Rendered, workflow: str, job: str, key: str) -> tuple[str, dict[str, str]]:
+    """A step's script (by id or name) and its environment, job env overlaid by step env."""
+    job_doc = pipeline.yaml(workflow)["jobs"][job]
+    found = next(s for s in job_doc["steps"] if key in (s.get("id"), s.get("name")))
+    env = {k: str(v) for k, v in {**job_doc.get("env", {}), **found.get("env", {})}.items()}
+    return found["run"], {k: v for k, v in env.items() if "${{" not in v}
+
+
+@pytest.fixture(scope="module")
+def shop(github: list[Rendered]) -> Rendered:
+    """Built images, an approval for prod, a public web service, a worker and a job."""
+    return next(p for p in github if p.name == "shop-built-github")
+
+
+def run(
+    pipeline: Rendered,
+    where: tuple[str, str, str],
+    rules: dict[str, list[dict]],
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
+) -> Run:
+    body, step_env = step(pipeline, *where)
+    return run_script(body, rules, tmp_path, env={**step_env, **(env or {})}, files=files)
+
+
+# ---- the approval gate ------------------------------------------------------------------
+
+REVIEWERS = {"protection_rules": [{"type": "required_reviewers", "reviewers": [{"type": "User"}]}]}
+GATE_CASES = {
+    "reviewers set": (answer(REVIEWERS), 0, "prod: 1 required reviewer"),
+    "environment missing (404)": (
+        answer('{"message":"Not Found","status":"404"}', code=1, err="gh: Not Found (HTTP 404)"),
+        1,
+        "Could not read the GitHub environment prod",
+    ),
+    "no network": (answer(code=1, err="error connecting to api.github.com"), 1, "Could not read"),
+    "empty answer": (answer(""), 1, "not what this check understands"),
+    "unparsable answer": (answer("<html>rate limited</html>"), 1, "not what this check"),
+    "no protection rules": (answer({"name": "prod"}), 1, "not what this check understands"),
+    "only a wait timer": (
+        answer({"protection_rules": [{"type": "wait_timer", "wait_timer": 5}]}),
+        1,
+        "has no required reviewers",
+    ),
+    "reviewer rule without reviewers": (
+        answer({"protection_rules": [{"type": "required_reviewers", "reviewers": []}]}),
+        1,
+        "has no required reviewers",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", GATE_CASES)
+def test_the_approval_gate_fails_closed(shop: Rendered, tmp_path: Path, case: str) -> None:
+    reply, code, message = GATE_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "approval-check", "Check the environments' required reviewers"),
+        {"gh": [rule("api", "environments/prod", answers=[reply])]},
+        tmp_path,
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert message in result.stdout
+    assert result.called("gh", "api", "repos/acme/shop/environments/prod")
+
+
+# ---- recording what runs before the deploy -----------------------------------------------
+
+CLUSTER = "shop-prod"
+SERVICES = {"web": "shop-prod-web", "mailer": "shop-prod-mailer"}
+STACK_IMAGES = {
+    "web": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web:new",
+    "mailer": "ghcr.io/example/mailer:2.0",
+    "nightly": "ghcr.io/example/jobs:1.0",
+}
+RUNNING = {"web": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web:old", "mailer": "m:1"}
+
+
+def stack_outputs(**override: Any) -> dict[str, Any]:
+    outputs = {"cluster_name": CLUSTER, "service_names": SERVICES, "images": STACK_IMAGES}
+    return {**outputs, **override}
+
+
+def ecs_running(images: dict[str, str], describe: tuple[str, str, int] | None = None) -> list:
+    """ECS answers: each service's task definition, and the image its container runs."""
+    rules = []
+    for service, image in images.items():
+        taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
+        services = {"services": [{"taskDefinition": taskdef, "deployments": [{}]}]}
+        rules.append(
+            rule(
+                "describe-services",
+                f"--services {SERVICES[service]}",
+                answers=[describe or answer(services)],
+            )
+        )
+        containers = [{"name": "log-router", "image": "fluent"}, {"name": service, "image": image}]
+        rules.append(
+            rule(
+                "describe-task-definition",
+                taskdef,
+                out={"taskDefinition": {"containerDefinitions": containers}},
+            )
+        )
+    return rules
+
+
+RECORD_CASES: dict[str, tuple[Any, list, int, str | None]] = {
+    # outputs answer, aws rules, exit code, recorded lines
+    "ECS runs other images than the stack names": (
+        answer(stack_outputs()),
+        ecs_running(RUNNING),
+        0,
+        f"mailer m:1\nnightly {STACK_IMAGES['nightly']}\nweb {RUNNING['web']}\n",
+    ),
+    "first deploy: no outputs yet": (answer({}), [], 0, ""),
+    "program without ECS outputs yet": (
+        answer({"images": {"web": "w:1"}}),
+        [],
+        0,
+        "web w:1\n",
+    ),
+    "pulumi cannot read the state": (answer(code=255, err="error: no credentials"), [], 1, None),
+    "pulumi prints nothing": (answer(""), [], 1, None),
+    "pulumi prints garbage": (answer("warning: something"), [], 1, None),
+    "ECS unreachable": (answer(stack_outputs()), ecs_running(RUNNING, NO_NETWORK), 1, None),
+    "ECS answers nothing": (answer(stack_outputs()), ecs_running(RUNNING, answer("")), 1, None),
+    "service_names is not a map": (
+        answer(stack_outputs(service_names=["shop-prod-web"])),
+        [],
+        1,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RECORD_CASES)
+def test_the_deploy_records_what_really_runs_or_stops(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    outputs, aws, code, recorded = RECORD_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "previous"),
+        {"pulumi": [rule("stack output --json", answers=[outputs])], "aws": aws},
+        tmp_path,
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    if recorded is not None:
+        assert (result.temp / "previous-images.txt").read_text() == recorded
+
+
+# ---- waiting for ECS ---------------------------------------------------------------------
+
+
+def deployments(service: str, statuses: list[str]) -> list[dict]:
+    """ECS lists an old and the new deployment; the new one goes through ``statuses``."""
+    name = SERVICES[service]
+    listed = {
+        "serviceDeployments": [
+            {"serviceDeploymentArn": f"arn:old/{name}", "createdAt": "2026-12-01T10:00:00Z"},
+            {"serviceDeploymentArn": f"arn:new/{name}", "createdAt": "2026-12-07T03:00:00Z"},
+        ]
+    }
+    return [
+        rule("list-service-deployments", f"--service {name}", out=listed),
+        rule(
+            "describe-service-deployments",
+            f"arn:new/{name}",
+            answers=[answer({"serviceDeployments": [{"status": s}]}) for s in statuses],
+        ),
+    ]
+
+
+DEPLOYED = {s: STACK_IMAGES[s] for s in SERVICES}
+WAIT_CASES: dict[str, tuple[Any, list, int, str]] = {
+    "both succeed": (
+        answer(stack_outputs()),
+        deployments("web", ["SUCCESSFUL"]) + deployments("mailer", ["SUCCESSFUL"]),
+        0,
+        "mailer: SUCCESSFUL, running ghcr.io/example/mailer:2.0",
+    ),
+    "a canary bakes, then succeeds": (
+        answer(stack_outputs()),
+        deployments("web", ["PENDING", "IN_PROGRESS", "IN_PROGRESS", "SUCCESSFUL"])
+        + deployments("mailer", ["SUCCESSFUL"]),
+        0,
+        "web: IN_PROGRESS",
+    ),
+    "ECS rolled the canary back": (
+        answer(stack_outputs()),
+        deployments("web", ["IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]),
+        1,
+        "The ECS deployment of web ended ROLLBACK_SUCCESSFUL",
+    ),
+    "the rollback failed too": (
+        answer(stack_outputs()),
+        deployments("web", ["ROLLBACK_FAILED"]),
+        1,
+        "ended ROLLBACK_FAILED",
+    ),
+    "someone stopped it": (
+        answer(stack_outputs()),
+        deployments("web", ["STOPPED"]),
+        1,
+        "ended STOPPED",
+    ),
+    "a status this pipeline does not know": (
+        answer(stack_outputs()),
+        deployments("web", ["SOMETHING_NEW"]),
+        1,
+        "ended SOMETHING_NEW",
+    ),
+    "ECS lists no deployment": (
+        answer(stack_outputs()),
+        [rule("list-service-deployments", out={"serviceDeployments": []})],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "ECS unreachable": (
+        answer(stack_outputs()),
+        [rule("list-service-deployments", answers=[NO_NETWORK])],
+        1,
+        "ECS lists no deployment",
+    ),
+    "the status call fails": (
+        answer(stack_outputs()),
+        [deployments("web", [])[0], rule("describe-service-deployments", answers=[NO_NETWORK])],
+        1,
+        "",
+    ),
+    "no cluster output": (
+        answer({"images": STACK_IMAGES}),
+        [],
+        1,
+        "The stack has no cluster_name output",
+    ),
+    "stack outputs unreadable": (answer(code=255), [], 1, ""),
+}
+
+
+@pytest.mark.parametrize("case", WAIT_CASES)
+def test_a_deploy_is_done_when_ecs_says_so(shop: Rendered, tmp_path: Path, case: str) -> None:
+    outputs, aws, code, message = WAIT_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {
+            "pulumi": [rule("stack output --json", answers=[outputs])],
+            "aws": aws + ecs_running(DEPLOYED),
+        },
+        tmp_path,
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert message in result.stdout
+    if code == 0:  # every service was checked, each until its deployment ended
+        assert len(result.called("list-service-deployments")) == len(SERVICES)
+
+
+def test_a_service_running_another_image_than_deployed_fails(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    aws = deployments("web", ["SUCCESSFUL"]) + deployments("mailer", ["SUCCESSFUL"])
+    stale = {**DEPLOYED, "web": RUNNING["web"]}
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": aws + ecs_running(stale),
+        },
+        tmp_path,
+    )
+    assert result.code == 1
+    assert (
+        f"web runs {RUNNING['web']}" in result.stdout
+        and f"not {STACK_IMAGES['web']}" in result.stdout
+    )
+
+
+def test_the_wait_step_polls_only_while_ecs_is_still_working(shop: Rendered) -> None:
+    """The running states in the step are botocore's non-terminal ServiceDeploymentStatus."""
+    import botocore.session
+
+    enum = (
+        botocore.session.get_session()
+        .get_service_model("ecs")
+        .shape_for("ServiceDeploymentStatus")
+        .enum
+    )
+    _, env = step(shop, DEPLOY, "deploy-prod", "rollout")
+    running = env["RUNNING_STATES"].split()
+    assert set(running) < set(enum)
+    assert set(enum) - set(running) == {
+        "SUCCESSFUL",
+        "STOPPED",
+        "ROLLBACK_SUCCESSFUL",
+        "ROLLBACK_FAILED",
+    }
+
+
+# ---- smoke test, rollback ----------------------------------------------------------------
+
+URLS = {"web": "https://shop.example.com/", "edge-api": "https://edge.internal/"}
+SMOKE_CASES = {
+    "answers": (
+        [rule("https://shop.example.com/healthz", out="")],
+        answer(URLS),
+        0,
+        "GET https://shop.example.com/healthz",
+    ),
+    "answers 503": ([rule("healthz", code=22, err="curl: (22) 503")], answer(URLS), 22, ""),
+    "unreachable": ([rule("healthz", code=28, err="curl: (28) timeout")], answer(URLS), 28, ""),
+    "no url for web": (
+        [],
+        answer({"edge-api": "x"}),
+        1,
+        "The stack output urls has no entry for web",
+    ),
+    "urls unreadable": ([], answer(code=255), 255, ""),
+}
+
+
+@pytest.mark.parametrize("case", SMOKE_CASES)
+def test_the_smoke_test_passes_only_on_a_healthy_answer(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    curl, urls, code, message = SMOKE_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "smoke"),
+        {"pulumi": [rule("stack output urls --json", answers=[urls])], "curl": curl},
+        tmp_path,
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert message in result.stdout
+
+
+def test_the_rollback_restores_exactly_what_ran_before(shop: Rendered, tmp_path: Path) -> None:
+    recorded = f"mailer m:1\nweb {RUNNING['web']}\n"
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {"pulumi": [rule("config set", out=""), rule("up --yes", out="")]},
+        tmp_path,
+        files={"previous-images.txt": recorded},
+    )
+    assert result.code == 0, result.stderr
+    sets = [c[-2:] for c in result.called("pulumi", "config set")]
+    assert sets == [["services.mailer.image", "m:1"], ["services.web.image", RUNNING["web"]]]
+    assert result.calls[-1][:3] == ["pulumi", "up", "--yes"]
+
+
+@pytest.mark.parametrize(
+    ("case", "recorded", "pulumi"),
+    [
+        ("nothing ran before", "", [rule("", out="")]),
+        ("pulumi up fails", "web w:1\n", [rule("config set", out=""), rule("up", code=255)]),
+        ("config set fails", "web w:1\n", [rule("config set", code=255), rule("up", out="")]),
+    ],
+)
+def test_a_rollback_that_cannot_restore_fails(
+    shop: Rendered, tmp_path: Path, case: str, recorded: str, pulumi: list
+) -> None:
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {"pulumi": pulumi},
+        tmp_path,
+        files={"previous-images.txt": recorded},
+    )
+    assert result.code != 0, case
+    assert not ("config set" in case and result.called("pulumi", "up")), "rolled back half"
+
+
+# ---- image publishing --------------------------------------------------------------------
+
+REGISTRY_CASES = {
+    "account": (answer("123456789012"), 0),
+    "no credentials": (answer(code=255, err="Unable to locate credentials"), 255),
+    "empty": (answer(""), 1),
+    "not an account": (answer("None"), 1),
+}
+
+
+@pytest.mark.parametrize("case", REGISTRY_CASES)
+def test_the_registry_is_found_or_the_build_stops(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    reply, code = REGISTRY_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "images", "registry"),
+        {"aws": [rule("sts get-caller-identity", answers=[reply])]},
+        tmp_path,
+        env={"AWS_REGION": "eu-west-1", "REPOSITORY": "shop/web"},
+    )
+    assert (result.code == 0) == (code == 0), result.stderr
+    if code == 0:
+        assert result.outputs["registry"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+
+
+PUSHED_CASES = {
+    "already pushed": (answer({"imageDetails": [{}]}), 0, "true"),
+    "not pushed yet": (
+        answer(code=254, err="An error occurred (ImageNotFoundException)"),
+        0,
+        "false",
+    ),
+    "access denied": (answer(code=254, err="An error occurred (AccessDeniedException)"), 1, None),
+    "no network": (NO_NETWORK, 1, None),
+}
+
+
+@pytest.mark.parametrize("case", PUSHED_CASES)
+def test_only_a_missing_image_is_built_again(shop: Rendered, tmp_path: Path, case: str) -> None:
+    reply, code, done = PUSHED_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "images", "pushed"),
+        {"aws": [rule("ecr describe-images", answers=[reply])]},
+        tmp_path,
+        env={"REPOSITORY": "shop/web"},
+    )
+    assert (result.code == 0) == (code == 0)
+    assert result.outputs.get("done") == done
+
+
+# ---- pull requests -----------------------------------------------------------------------
+
+STACK_CASES = {
+    "exists": (answer([{"name": "acme/shop/prod"}, {"name": "acme/shop/dev"}]), 0, "true"),
+    "not created yet": (answer([{"name": "acme/shop/dev"}]), 0, "false"),
+    "no stacks at all": (answer([]), 0, "false"),
+    "state unreadable": (answer(code=255, err="error: access denied"), 255, None),
+    "empty answer": (answer(""), 5, None),
+    "garbage": (answer({"message": "oops"}), 5, None),
+}
+
+
+@pytest.mark.parametrize("case", STACK_CASES)
+def test_a_preview_skips_only_stacks_that_do_not_exist(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    reply, code, exists = STACK_CASES[case]
+    result = run(
+        shop,
+        (PR, "preview", "stack"),
+        {"pulumi": [rule("stack ls --json", answers=[reply]), rule("stack select prod", out="")]},
+        tmp_path,
+        env={"STACK": "prod"},
+    )
+    assert (result.code == 0) == (code == 0), result.stderr
+    assert result.outputs.get("exists") == exists
+
+
+def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path: Path) -> None:
+    preview = shop.yaml(PR)["jobs"]["preview"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    roles = [
+        s["with"]["role-to-assume"]
+        for s in preview["steps"]
+        if "role-to-assume" in s.get("with", {})
+    ]
+    assert roles == ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"]
+    assert "AWS_ROLE_ARN" not in json.dumps(preview).replace("AWS_PREVIEW_ROLE_ARN", "")
+    where = (PR, "preview", "Require the read-only preview role")
+    assert run(shop, where, {}, tmp_path / "unset", env={"AWS_PREVIEW_ROLE_ARN": ""}).code == 1
+    role = {"AWS_PREVIEW_ROLE_ARN": "arn:aws:iam::1:role/preview"}
+    assert run(shop, where, {}, tmp_path / "set", env=role).code == 0

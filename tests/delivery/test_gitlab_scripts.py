@@ -1,0 +1,264 @@
+"""The generated GitLab deploy and preview jobs, run under fake CLIs (see fake_cli).
+
+A GitLab job's ``script:`` entries run in one shell, one after another, stopping at the
+first failure; the tests run the GENERATED entries that way and assert what the job
+would do: which images it deploys or restores, whether it exits non-zero, and that a
+production deploy from an unprotected branch or into an unprotected environment stops
+before anything touches AWS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.delivery.delivery_support import Rendered, gitlab_job
+from tests.delivery.fake_cli import Run, answer, rule, run_script
+from tests.delivery.test_github_scripts import (
+    DEPLOYED,
+    NO_NETWORK,
+    RUNNING,
+    SERVICES,
+    STACK_IMAGES,
+    deployments,
+    stack_outputs,
+)
+
+FILE = ".gitlab-ci.yml"
+PROTECTED = {"name": "prod", "deploy_access_levels": [{"access_level": 40}]}
+
+
+@pytest.fixture(scope="module")
+def webapp(gitlab: list[Rendered]) -> Rendered:
+    """A built public web service, a test command, an approval and a production stack."""
+    return next(p for p in gitlab if p.name == "webapp-built-gitlab")
+
+
+def entries(pipeline: Rendered, job: str, start: str) -> tuple[str, dict[str, str]]:
+    """The job's script from the entry that starts with ``start``, as one bash script."""
+    doc = gitlab_job(pipeline.yaml(FILE), job)
+    script = doc["script"]
+    first = next(i for i, line in enumerate(script) if line.lstrip().startswith(start))
+    variables = {k: str(v) for k, v in doc.get("variables", {}).items()}
+    return "\n".join(["set -eo pipefail", *script[first:]]), variables
+
+
+def deploy(
+    pipeline: Rendered, rules: dict[str, list[dict]], tmp_path: Path, env: dict[str, str]
+) -> Run:
+    """deploy:prod from ``pulumi stack select`` on (the tool install and login are CI's)."""
+    body, variables = entries(pipeline, "deploy:prod", "pulumi stack select")
+    return run_script(
+        body,
+        rules,
+        tmp_path,
+        env={**variables, "REGISTRY": "111111111111.dkr.ecr.eu-west-1.amazonaws.com", **env},
+        shell=("bash",),
+    )
+
+
+RESTORED = {**STACK_IMAGES, **RUNNING}
+
+
+def pulumi_rules(up: tuple[str, str, int] | None = None) -> list[dict]:
+    """Outputs before (the stack's record), after ``pulumi up``, and after a rollback."""
+    before = stack_outputs(images={**STACK_IMAGES, "web": "an image ECS rolled back"})
+    return [
+        rule("stack select", out=""),
+        rule("config set", out=""),
+        rule("up --yes --diff", answers=[up or answer("")]),
+        rule("up --yes --message", out=""),
+        rule("stack output urls --json", out={"web": "https://app.example.com"}),
+        rule(
+            "stack output --json",
+            answers=[
+                answer(before),
+                answer(stack_outputs()),
+                answer(stack_outputs(images=RESTORED)),
+            ],
+        ),
+    ]
+
+
+def ecs_tasks(*phases: dict[str, str]) -> list[dict]:
+    """Each service's task definition per phase (before, after up, after rollback) and images."""
+    rules = []
+    for service, name in SERVICES.items():
+        arns = [f"task-definition/{service}:{n}" for n in range(len(phases))]
+        rules.append(
+            rule(
+                "describe-services",
+                f"--services {name}",
+                answers=[answer({"services": [{"taskDefinition": arn}]}) for arn in arns],
+            )
+        )
+        for arn, images in zip(arns, phases, strict=True):
+            containers = [{"name": service, "image": images[service]}]
+            rules.append(
+                rule(
+                    "describe-task-definition",
+                    f"{arn} ",
+                    out={"taskDefinition": {"containerDefinitions": containers}},
+                )
+            )
+    return rules
+
+
+def test_a_good_deploy_waits_for_ecs_then_passes(webapp: Rendered, tmp_path: Path) -> None:
+    aws = deployments("web", ["IN_PROGRESS", "SUCCESSFUL"]) + deployments("mailer", ["SUCCESSFUL"])
+    result = deploy(
+        webapp,
+        {
+            "pulumi": pulumi_rules(),
+            "aws": aws + ecs_tasks(RUNNING, DEPLOYED),
+            "curl": [rule("https://app.example.com/", out="")],
+        },
+        tmp_path,
+        {},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert not result.called("roll back")
+    assert "- ECS deployments: SUCCESSFUL" in result.stdout
+    assert (result.temp / "deploy.env").read_text() == "DEPLOY_URL=https://app.example.com\n"
+
+
+def test_an_ecs_rollback_fails_the_job_and_restores_what_ran(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    """ECS rolled the new tasks back: the job restores what ECS ran before and still fails."""
+    aws = [
+        *deployments("web", ["IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "SUCCESSFUL"]),
+        *deployments("mailer", ["SUCCESSFUL"]),
+    ]
+    result = deploy(
+        webapp,
+        {"pulumi": pulumi_rules(), "aws": aws + ecs_tasks(RUNNING, RUNNING)},
+        tmp_path,
+        {},
+    )
+    assert result.code == 1
+    assert "The ECS deployment of web ended ROLLBACK_SUCCESSFUL" in result.stdout
+    restored = [c[-2:] for c in result.called("config set", "services.")][-3:]
+    assert restored == [
+        ["services.mailer.image", RUNNING["mailer"]],
+        ["services.nightly.image", STACK_IMAGES["nightly"]],
+        ["services.web.image", RUNNING["web"]],
+    ]
+    assert result.called("up", "--message", "roll back c0ffee")
+    assert "- deploy: failed" in result.stdout
+    assert "- rollback: done, ECS runs the previous images again" in result.stdout
+
+
+def test_a_deploy_that_cannot_record_what_runs_deploys_nothing(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    rules = pulumi_rules()
+    result = deploy(
+        webapp,
+        {"pulumi": rules, "aws": [rule("describe-services", answers=[NO_NETWORK])]},
+        tmp_path,
+        {},
+    )
+    assert result.code != 0
+    assert not result.called("pulumi", "up")
+
+
+@pytest.mark.parametrize(
+    ("case", "variables", "reply", "passes"),
+    [
+        ("protected", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(PROTECTED), True),
+        ("unprotected branch", {"CI_COMMIT_REF_PROTECTED": "false"}, answer(PROTECTED), False),
+        ("no token", {"CI_COMMIT_REF_PROTECTED": "true", "GITLAB_READ_API_TOKEN": ""}, None, False),
+        (
+            "environment not protected (404)",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer(code=22),
+            False,
+        ),
+        ("API unreachable", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(code=7), False),
+        ("empty answer", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(""), False),
+        (
+            "nobody may deploy",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer({**PROTECTED, "deploy_access_levels": []}),
+            False,
+        ),
+        (
+            "another environment",
+            {"CI_COMMIT_REF_PROTECTED": "true"},
+            answer({**PROTECTED, "name": "dev"}),
+            False,
+        ),
+    ],
+)
+def test_production_deploys_only_from_a_protected_environment(
+    webapp: Rendered, tmp_path: Path, case: str, variables: dict, reply: Any, passes: bool
+) -> None:
+    script = gitlab_job(webapp.yaml(FILE), "deploy:prod")["script"][0]
+    assert "CI_COMMIT_REF_PROTECTED" in script
+    env = {
+        "GITLAB_READ_API_TOKEN": "glpat-x",
+        "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
+        "CI_PROJECT_ID": "7",
+        "CI_COMMIT_REF_NAME": "main",
+        **variables,
+    }
+    curl = [rule("protected_environments/prod", answers=[reply])] if reply else []
+    result = run_script(script, {"curl": curl}, tmp_path, env=env, shell=("bash", "-e"))
+    assert (result.code == 0) == passes, result.stdout + result.stderr
+    if variables.get("CI_COMMIT_REF_PROTECTED") != "true" or not env["GITLAB_READ_API_TOKEN"]:
+        assert not result.calls, "checked the branch and the token before calling the API"
+
+
+def test_only_production_jobs_carry_the_protection_check(webapp: Rendered) -> None:
+    for env in webapp.model.environments:
+        script = "\n".join(gitlab_job(webapp.yaml(FILE), f"deploy:{env.name}")["script"])
+        assert ("CI_COMMIT_REF_PROTECTED" in script) == env.production, env.name
+
+
+def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) -> None:
+    doc = gitlab_job(webapp.yaml(FILE), "preview:prod")
+    first = next(i for i, line in enumerate(doc["script"]) if "AWS_PREVIEW_ROLE_ARN" in line)
+    body = "\n".join(doc["script"][first : first + 2]) + '\necho "$AWS_ROLE_ARN"'
+    deploy_role = {"AWS_ROLE_ARN": "arn:aws:iam::1:role/deploy"}
+    unset = run_script(body, {}, tmp_path / "unset", env=deploy_role, shell=("bash", "-e"))
+    assert unset.code != 0 and "AWS_PREVIEW_ROLE_ARN" in unset.stderr
+    preview = {**deploy_role, "AWS_PREVIEW_ROLE_ARN": "arn:aws:iam::1:role/preview"}
+    used = run_script(body, {}, tmp_path / "set", env=preview, shell=("bash", "-e"))
+    assert used.code == 0 and used.stdout.strip() == "arn:aws:iam::1:role/preview"
+
+
+@pytest.mark.parametrize(
+    ("case", "stacks", "code", "previewed"),
+    [
+        ("exists", answer([{"name": "org/webapp/prod"}]), 0, True),
+        ("not created yet", answer([{"name": "org/webapp/dev"}]), 0, False),
+        ("state unreadable", answer(code=255), 1, False),
+        ("empty answer", answer(""), 1, False),
+    ],
+)
+def test_a_preview_skips_only_stacks_that_do_not_exist(
+    webapp: Rendered, tmp_path: Path, case: str, stacks: Any, code: int, previewed: bool
+) -> None:
+    body, variables = entries(webapp, "preview:prod", "set -euo pipefail")
+    rules = {
+        "pulumi": [
+            rule("stack ls --json", answers=[stacks]),
+            rule("stack select", out=""),
+            rule("stack output --json", out=stack_outputs()),
+            rule("config set", out=""),
+            rule("preview", out="Resources: 42 unchanged"),
+        ]
+    }
+    result = run_script(body, rules, tmp_path, env=variables, shell=("bash",))
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert bool(result.called("pulumi", "preview")) == previewed
+    if previewed:
+        assert result.called("config set", "services.web.image", STACK_IMAGES["web"])
+
+
+def test_the_services_table_names_every_long_running_service() -> None:
+    """The fakes above answer for the same ECS services the GitHub tests use."""
+    assert set(SERVICES) == set(DEPLOYED)

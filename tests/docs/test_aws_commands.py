@@ -1,0 +1,83 @@
+"""Runbooks that run: every ``aws`` command in the generated docs and pipelines of every
+example is one the AWS CLI accepts (the operation exists, every option is a parameter of
+it, the required ones are given), checked against botocore's service models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import example_names
+from tests.docs.aws_cli import Command, commands, problems
+
+# Where generated text tells a person, or CI, to run `aws`.
+SCANNED = ("docs/**/*.md", "monitoring/**/*.md", ".github/workflows/*.yml", ".gitlab-ci.yml")
+
+
+def generated_commands(out: Path) -> list[Command]:
+    found = []
+    for pattern in SCANNED:
+        for path in sorted(out.glob(pattern)):
+            found += commands(path.read_text(), str(path.relative_to(out)))
+    return found
+
+
+def test_the_checker_rejects_what_the_cli_would() -> None:
+    """Each defect the issue found, and a made-up option, is caught; good commands pass."""
+    bad = {
+        "aws ecs describe-tasks --cluster x": "missing required --tasks",
+        "aws ecs describe-servics --cluster x": "has no operation",
+        "aws ecs list-service-deployments --cluster x --service y --state z": "unknown option",
+        "aws events list-targets-by-rule": "missing required --rule",
+        "aws nosuch thing": "no AWS service",
+    }
+    for text, message in bad.items():
+        [command] = commands(f"`{text}`", "test")
+        assert any(message in p for p in problems(command)), text
+    good = [
+        "aws ecs describe-service-deployments --service-deployment-arns a --output json",
+        "aws rds modify-db-instance --db-instance-identifier x --no-apply-immediately",
+        'aws ecs describe-services --cluster "$C" \\\n  --services "$S" | jq .',
+        "aws ecr get-login-password | docker login",
+        "aws cloudwatch describe-alarms --alarm-types CompositeAlarm --alarm-names a b",
+    ]
+    for text in good:
+        [command] = commands(text, "test")
+        assert problems(command) == [], text
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_every_aws_command_is_one_the_cli_accepts(name: str, generated) -> None:  # type: ignore[no-untyped-def]
+    found = generated_commands(generated.out_dir(name))
+    assert found, "the scan found no aws command at all"
+    assert [p for c in found for p in problems(c)] == []
+
+
+def test_the_pipelines_of_both_ci_systems_are_checked(generated) -> None:  # type: ignore[no-untyped-def]
+    """The examples between them render a GitHub and a GitLab pipeline with ECS waits."""
+    places = {
+        c.where for name in example_names() for c in generated_commands(generated.out_dir(name))
+    }
+    assert ".gitlab-ci.yml" in places and ".github/workflows/deploy.yml" in places
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_commands_name_what_the_reader_has(name: str, generated) -> None:  # type: ignore[no-untyped-def]
+    """Composite alarms are described as composites, scheduled jobs through EventBridge
+    Scheduler, and the cluster and services come from stack outputs, not a listing."""
+    found = generated_commands(generated.out_dir(name))
+    model = generated.model(name)
+    composites = {c.name for env in model.monitoring.alarms.values() for c in env.composites}
+    described = [c for c in found if c.operation == "describe-alarms"]
+    for command in described:
+        if composites & set(command.text.split()):
+            assert "--alarm-types CompositeAlarm" in command.text, command.text
+    if composites:
+        assert any("--alarm-types CompositeAlarm" in c.text for c in described)
+    assert not [c.text for c in found if c.service == "events"]  # no EventBridge rules exist
+    if any(s.kind == "job" for s in model.production.services):
+        assert any(c.service == "scheduler" for c in found)
+    assert not [c.text for c in found if c.operation in ("list-clusters", "list-services")]
+    runbook = (generated.out_dir(name) / "docs/operations/runbook.md").read_text()
+    assert "CLUSTER=$(pulumi stack output cluster_name)" in runbook
