@@ -58,7 +58,7 @@ def shop(generated: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dic
     monkeypatch.setattr(
         preview_service,
         "run_preview",
-        lambda out_dir, env=None, remember=True: cached[env],
+        lambda out_dir, env=None, remember=True, **_: cached[env],
     )
     pack = tmp_path / "team.yaml"
     pack.write_text(TEAM_PACK)
