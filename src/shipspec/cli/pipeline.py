@@ -227,7 +227,7 @@ def preview(
             on_progress=progress.update,
         )
     previews = [r for r in results if not isinstance(r, ShipspecError)]
-    if json_out:
+    if json_out and previews:
         bodies = [p.to_dict() for p in previews]
         print(json.dumps(bodies if env == "all" else bodies[0], indent=2, sort_keys=True))
     for result in results:
