@@ -175,4 +175,3 @@ def _tail(stream: IO[bytes], name: str) -> str:
         return ""
     body = "\n".join(f"    {line}" for line in lines)
     return f"\n  the program's {name} (last lines):\n{body}"
-

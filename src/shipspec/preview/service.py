@@ -26,8 +26,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import __version__
 from ..errors import PreviewError
 from .isolation import DEFAULT_TIMEOUT, run_stack_isolated
@@ -259,11 +257,16 @@ def run_live_preview(out_dir: Path, env: str | None = None) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """shipspec's own stack configs: libyaml, no positions (they are not the user's input)."""
+    """shipspec's own stack configs, through the libyaml-based spec reader (YAML 1.2)."""
+    from ..errors import SpecError
+    from ..spec.yamlsource import read_yaml
+
     try:
-        data = yaml.load(path.read_text("utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
+        data = read_yaml(path.read_bytes(), str(path)).data
+    except OSError as error:
         raise PreviewError(f"cannot read {path}: {error}") from None
+    except SpecError as error:
+        raise PreviewError(f"cannot read {path}: {error.diagnostics[0]}") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -284,6 +287,3 @@ def _store(path: Path, body: dict[str, Any]) -> None:
         partial.replace(path)
     except OSError:
         pass
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
