@@ -11,10 +11,10 @@ This is the in-process run, for library callers and tests that trust the program
 
 Isolation between in-process runs: each run happens on its own thread, in a fresh
 ``contextvars`` context with its own event loop, so the SDK's context-scoped globals
-(settings, root stack, config) never leak between runs and ``run_program`` may be called many times in one process,
-also from inside a running event loop. Modules imported from the program directory
-(``components``...) are evicted afterwards so a second program with a different
-``components`` package is not served the first one's.
+(settings, root stack, config) never leak between runs and ``run_program`` may be
+called many times in one process, also from inside a running event loop. Modules
+imported from the program directory (``components``...) are evicted afterwards so a
+second program with a different ``components`` package is not served the first one's.
 
 Recorded resources:
 
