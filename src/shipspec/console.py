@@ -83,9 +83,10 @@ class PreviewProgress:
     """A live "resources registered so far" line per environment, on a terminal only.
 
     Shown on stderr once a preview has run for :data:`DELAY` seconds (a quick one stays
-    silent), never when stderr is not a terminal or when stdout is machine-readable
-    (``enabled=False`` for ``--json``/``--sarif``). ``update`` is called from worker
-    threads; the display refreshes on its own thread and disappears when done.
+    silent), never when stdout or stderr is not a terminal (piped, redirected, CI) or
+    when stdout is machine-readable (``enabled=False`` for ``--json``/``--sarif``).
+    ``update`` is called from worker threads; the display refreshes on its own thread
+    and disappears when done.
     """
 
     DELAY = 1.0
@@ -95,7 +96,8 @@ class PreviewProgress:
         import time
 
         self._errors = Console(stderr=True, highlight=False)
-        self.enabled = enabled and self._errors.is_terminal
+        # Both streams on a terminal: piped or redirected output gets no display.
+        self.enabled = enabled and self._errors.is_terminal and Console().is_terminal
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._started = time.monotonic()

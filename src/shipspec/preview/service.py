@@ -257,16 +257,15 @@ def run_live_preview(out_dir: Path, env: str | None = None) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """shipspec's own stack configs, through the libyaml-based spec reader (YAML 1.2)."""
-    from ..errors import SpecError
-    from ..spec.yamlsource import read_yaml
+    """shipspec's own stack configs: libyaml, no positions (see :mod:`shipspec.ownyaml`)."""
+    import yaml
+
+    from ..ownyaml import load_own_yaml
 
     try:
-        data = read_yaml(path.read_bytes(), str(path)).data
-    except OSError as error:
+        data = load_own_yaml(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
         raise PreviewError(f"cannot read {path}: {error}") from None
-    except SpecError as error:
-        raise PreviewError(f"cannot read {path}: {error.diagnostics[0]}") from None
     return data if isinstance(data, dict) else {}
 
 
