@@ -17,7 +17,7 @@ import yaml
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(_Base):
     """The C loader with the YAML 1.2 core schema's implicit types."""
 
 
