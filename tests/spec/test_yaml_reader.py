@@ -114,3 +114,13 @@ def test_the_cli_says_so_with_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(spec)])
     assert result.exit_code == 1, result.output
     assert "too large" in result.output
+
+
+def test_the_spec_is_read_with_libyaml() -> None:
+    """The speed of `generate` rests on PyYAML's C parser: an install without it is a bug."""
+    import yaml
+
+    from shipspec.spec import yamlsource
+
+    assert yaml.__with_libyaml__
+    assert yamlsource._LOADER is yaml.CSafeLoader
