@@ -139,10 +139,11 @@ def test_env_all_reports_every_environment_and_fails_if_one_fails(tmp_path: Path
 def test_a_policy_gate_cannot_be_passed_by_ending_the_process(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "minimal"
-    assert (
-        shipspec("generate", str(root / "examples" / "minimal.yaml"), "-o", str(out)).returncode
-        == 0
-    )
+    out.mkdir()
+    spec = out / "handoff.yaml"  # inside the output folder, where CI finds it
+    spec.write_bytes((root / "examples" / "minimal.yaml").read_bytes())
+    generated = shipspec("generate", str(spec), "-o", str(out))
+    assert generated.returncode == 0, generated.stderr
     main = out / "infra" / "__main__.py"
     main.write_text(main.read_text() + "\nimport os\nos._exit(0)\n")
     done = shipspec("check", str(out), "--sarif")
