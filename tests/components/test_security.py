@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,9 +213,9 @@ def test_execution_role_reads_exactly_the_injected_secrets(stack: Stack) -> None
     (statement,) = policy["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue"]
     resources = statement["Resource"]
-    assert len(resources) == 2
+    # The database's rotated password is not injected: the agent reads only STRIPE_KEY.
+    assert len(resources) == 1
     assert all(r.count(":") == 6 for r in resources), "json-key suffix must be stripped"
-    assert any(":secret:rds!db-" in r for r in resources)
     assert any(":secret:stripe-key-secret-" in r for r in resources)
     # A service without secrets gets the managed execution policy and nothing else.
     assert [r.name for r in stack.of_type(ROLE_POLICY) if r.name.startswith("api-execution")] == []
@@ -225,17 +226,31 @@ def test_task_roles_hold_only_their_datastores(stack: Stack) -> None:
         doc = json.loads(stack.named(policy).inputs["policy"])
         return {a for s in doc["Statement"] for a in s["Action"]}
 
-    sqs = {
-        "sqs:SendMessage",
+    produce = {"sqs:SendMessage", "sqs:GetQueueAttributes"}
+    consume = {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
     }
-    s3 = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
-    assert actions("web-task-role-policy") == sqs | s3
-    assert actions("mailer-task-role-policy") == sqs
-    assert actions("nightly-task-role-policy") == s3
+    read_write = {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    db = {"rds-db:connect"} if stack.named("web-task-role").urn.split(":")[2] == "prod" else set()
+    secret = set() if db else {"secretsmanager:GetSecretValue"}
+    # A producer cannot receive or delete; a consumer cannot send; only the job deletes.
+    assert actions("web-task-role-policy") == produce | read_write | db | secret
+    assert actions("mailer-task-role-policy") == consume
+    assert actions("nightly-task-role-policy") == read_write | {"s3:DeleteObject"}
+    assert actions("api-task-role-policy") == produce | consume  # a bare datastore: both
+
+
+def test_database_user_arn_names_the_instance_and_user(prod: Stack) -> None:
+    doc = json.loads(prod.named("web-task-role-policy").inputs["policy"])
+    (connect,) = [s for s in doc["Statement"] if s["Action"] == ["rds-db:connect"]]
+    instance = prod.named("db-db", "aws:rds/instance:Instance")
+    assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True
+    # dbuser:<DbiResourceId>/<user>: the instance's resource id, never its identifier.
+    (arn,) = connect["Resource"]
+    assert re.fullmatch(r"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-[A-Z0-9]{26}/web", arn)
 
 
 def test_logs_expire(stack: Stack) -> None:
@@ -400,13 +415,13 @@ class Everything:
     def allow_from(self, consumer_name, security_group_id):
         pass
 
-    def environment(self, prefix):
+    def environment(self, prefix, use):
         return {}
 
-    def secrets(self, prefix):
+    def secrets(self, prefix, use):
         return {}
 
-    def policy_statements(self):
+    def policy_statements(self, use):
         return [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::b/*"]}]
 
 

@@ -20,7 +20,7 @@ RdsEngine = Literal["postgres", "mysql", "mariadb"]
 def plan_datastore(
     spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
 ) -> DatastorePlan:
-    used_by = sorted(s for s, svc in spec.services.items() if name in svc.uses)
+    used_by = sorted(s for s, svc in spec.services.items() if svc.uses_datastore(name))
     if store.engine in ("postgres", "mysql", "mariadb"):
         return _database(spec, name, store, production, used_by, log)
     if store.engine == "redis":

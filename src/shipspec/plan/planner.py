@@ -108,7 +108,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     )
     secret_users: dict[str, list[str]] = {}
     for s, svc in spec.services.items():
-        for secret in svc.secrets:
+        for secret in sorted({*svc.secrets, *filter(None, [svc.image_credentials])}):
             secret_users.setdefault(secret, []).append(s)
     return EnvironmentPlan(
         name=name,

@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ._datastore import Use
+
 
 class Bucket(pulumi.ComponentResource):
     """S3 bucket with versioning, encryption, public access block and TLS-only policy.
@@ -133,18 +135,32 @@ class Bucket(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         pass  # access is IAM-only (policy_statements)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {f"{prefix}_BUCKET": self.bucket_name}
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        actions = _OBJECT_ACTIONS.get(use.access or "read-write-delete")
+        if actions is None:
+            raise ValueError(
+                f"bucket access must be one of {sorted(_OBJECT_ACTIONS)}, got {use.access!r}"
+            )
         return [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Action": list(actions),
                 "Resource": [pulumi.Output.concat(self.arn, "/*")],
             },
             {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [self.arn]},
         ]
+
+
+# Only a service whose use says so may delete objects (or, with versioning, their
+# current versions): a compromised reader or writer cannot empty the bucket.
+_OBJECT_ACTIONS = {
+    "read": ("s3:GetObject",),
+    "read-write": ("s3:GetObject", "s3:PutObject"),
+    "read-write-delete": ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+}

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._names import fitting_logical_name
 
 PORT = 6379
@@ -105,7 +105,7 @@ class Cache(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {
             f"{prefix}_HOST": self.primary_endpoint,
             f"{prefix}_PORT": str(PORT),
@@ -113,10 +113,10 @@ class Cache(pulumi.ComponentResource):
             f"{prefix}_URL": pulumi.Output.concat("rediss://", self.primary_endpoint, f":{PORT}"),
         }
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
         return []
 
 

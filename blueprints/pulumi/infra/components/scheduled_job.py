@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
 
@@ -33,6 +33,8 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: EventBridge expression, ``cron(0 3 * * ? *)`` or ``rate(1 hour)``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
@@ -58,7 +60,8 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: str,
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
@@ -77,6 +80,7 @@ class ScheduledJob(pulumi.ComponentResource):
             port=None,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
