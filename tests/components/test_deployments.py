@@ -234,7 +234,9 @@ def test_container_definition_wires_datastores(stack: Stack) -> None:
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
     # No database password injected once at start: RDS rotates it every 7 days. The app
     # reads the managed secret by its ARN when it connects (docs/credentials.md).
-    assert sorted(secrets) == ["STRIPE_KEY"]
+    # The Redis AUTH token (never rotated by AWS) is injected like an app secret.
+    assert sorted(secrets) == ["CACHE_PASSWORD", "STRIPE_KEY"]
+    assert ":secret:cache-auth-" in secrets["CACHE_PASSWORD"]
     values = {e["name"]: e["value"] for e in container["environment"]}
     if stack_name == "prod":  # its own user, signing in with 15-minute IAM tokens
         assert (values["DB_AUTH"], values["DB_USERNAME"]) == ("iam", "web")

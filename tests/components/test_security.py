@@ -206,17 +206,21 @@ def test_no_wildcard_iam(stack: Stack) -> None:
 
 
 def test_execution_role_reads_exactly_the_injected_secrets(stack: Stack) -> None:
-    (secret,) = stack.of_type("aws:secretsmanager/secret:Secret")
+    secret = stack.named("stripe-key-secret", "aws:secretsmanager/secret:Secret")
     assert secret.parent == stack.named("stripe-key", "shipspec:aws:AppSecret").urn
-    assert not stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    # The app secret's value is set out of band; only the drawn Redis token is written.
+    (version,) = stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.name == "cache-auth" and "secretStringWo" in version.inputs
     policy = json.loads(stack.named("web-execution-role-policy").inputs["policy"])
     (statement,) = policy["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue"]
     resources = statement["Resource"]
-    # The database's rotated password is not injected: the agent reads only STRIPE_KEY.
-    assert len(resources) == 1
+    # The database's rotated password is not injected: the agent reads STRIPE_KEY and
+    # the Redis AUTH token only.
+    assert len(resources) == 2
     assert all(r.count(":") == 6 for r in resources), "json-key suffix must be stripped"
     assert any(":secret:stripe-key-secret-" in r for r in resources)
+    assert any(":secret:cache-auth-" in r for r in resources)
     # A service without secrets gets the managed execution policy and nothing else.
     assert [r.name for r in stack.of_type(ROLE_POLICY) if r.name.startswith("api-execution")] == []
 
@@ -375,12 +379,50 @@ def test_load_balancer_hardening(stack: Stack) -> None:
     assert redirect["redirect"] == {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}
     (acl,) = stack.of_type("aws:wafv2/webAcl:WebAcl")
     assert acl.inputs["scope"] == "REGIONAL"
-    assert [r["name"] for r in acl.inputs["rules"]] == [
+    rules = {r["name"]: r for r in acl.inputs["rules"]}
+    assert list(rules) == [
         "rate-limit",
+        "AWSManagedRulesAmazonIpReputationList",
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
     ]
+    # Every group blocks, except the common set's 8 KB body limit, which API requests
+    # exceed: that one rule only counts.
+    overrides = {
+        name: rule["statement"]["managedRuleGroupStatement"].get("ruleActionOverrides")
+        for name, rule in rules.items()
+        if name != "rate-limit"
+    }
+    assert overrides.pop("AWSManagedRulesCommonRuleSet") == [
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
+    ]
+    assert set(overrides.values()) == {None}
+    assert all("none" in r["overrideAction"] for n, r in rules.items() if n != "rate-limit")
     assert stack.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def test_load_balancer_sends_only_to_its_services_tasks(stack: Stack) -> None:
+    egress = {
+        r.name: r.inputs
+        for r in stack.children("public")
+        if r.type == EGRESS
+    }
+    # One rule per web service, to its task security group on its container port; no CIDR.
+    assert sorted(egress) == ["public-to-api", "public-to-web"]
+    ingress = {
+        r.name: r.inputs
+        for r in stack.of_type(INGRESS)
+        if r.name in ("api-from-lb", "web-from-lb")
+    }
+    for service, port in (("api", 9000), ("web", 8080)):
+        rule = egress[f"public-to-{service}"]
+        assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
+        assert (rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (port, port, "tcp")
+        # The same task group that admits the load balancer on that port.
+        back = ingress[f"{service}-from-lb"]
+        assert back["securityGroupId"] == rule["referencedSecurityGroupId"]
+        assert back["fromPort"] == port
 
 
 def test_interface_endpoints_are_private(stack: Stack) -> None:
@@ -452,3 +494,22 @@ def test_wildcard_statements_fail_the_deployment(make_program: Callable[..., Pat
     with pytest.raises(ProgramError, match="wildcard action 's3:\\*'") as caught:
         run_program(program, project="greedy", stack="dev", config={})
     assert caught.value.filename == "components/_iam.py"
+
+
+def test_queues_refuse_plain_http(stack: Stack) -> None:
+    policies = {p.name: p.inputs for p in stack.of_type("aws:sqs/queuePolicy:QueuePolicy")}
+    assert sorted(policies) == ["orders-dlq-tls-only", "orders-queue-tls-only"]
+    for name, inputs in policies.items():
+        (deny,) = json.loads(inputs["policy"])["Statement"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "sqs:*")
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        queue = stack.named(name.removesuffix("-tls-only"), "aws:sqs/queue:Queue")
+        assert queue.urn in stack.named(name).dependencies
+
+
+def test_redis_requires_tls_and_auth(stack: Stack) -> None:
+    group = stack.named("cache-cache", "aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert group["transitEncryptionEnabled"] is True
+    assert group["transitEncryptionMode"] == "required"
+    assert group["authTokenWoVersion"] == 1 and group["authTokenWo"] == "[secret]"
+    assert "authToken" not in group  # write-only: the token never lands in Pulumi state

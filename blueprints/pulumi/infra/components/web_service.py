@@ -136,6 +136,7 @@ class WebService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             ingress_security_group_id=load_balancer.security_group_id,
         )
+        load_balancer.allow_to(name, task.security_group.id, port)
 
         primary = self._target_group(
             fitting_logical_name(f"{name}-tg", max_length=32, keep_suffix="-tg"),
