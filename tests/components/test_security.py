@@ -403,17 +403,11 @@ def test_load_balancer_hardening(stack: Stack) -> None:
 
 
 def test_load_balancer_sends_only_to_its_services_tasks(stack: Stack) -> None:
-    egress = {
-        r.name: r.inputs
-        for r in stack.children("public")
-        if r.type == EGRESS
-    }
+    egress = {r.name: r.inputs for r in stack.children("public") if r.type == EGRESS}
     # One rule per web service, to its task security group on its container port; no CIDR.
     assert sorted(egress) == ["public-to-api", "public-to-web"]
     ingress = {
-        r.name: r.inputs
-        for r in stack.of_type(INGRESS)
-        if r.name in ("api-from-lb", "web-from-lb")
+        r.name: r.inputs for r in stack.of_type(INGRESS) if r.name in ("api-from-lb", "web-from-lb")
     }
     for service, port in (("api", 9000), ("web", 8080)):
         rule = egress[f"public-to-{service}"]

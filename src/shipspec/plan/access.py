@@ -31,7 +31,7 @@ def db_user(service: str) -> str:
 def plan_uses(
     spec: HandoffSpec, name: str, service: Service, production: bool, log: Decisions
 ) -> list[UsePlan]:
-    regulated = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
+    regulated: list[str] = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
     uses = []
     for datastore, access in service.datastore_uses():
         store = spec.datastores[datastore]

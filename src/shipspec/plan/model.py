@@ -148,6 +148,8 @@ class EnvironmentPlan(Frozen):
     log_retention_days: int
     alarms_page: bool
     decisions: list[Decision]
+    # Restricted data: one customer-managed KMS key encrypts the datastores, secrets and logs.
+    customer_managed_key: bool = False
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)

@@ -6,8 +6,8 @@ from ..spec.capacity import availability_floor, explicit_max, peak_tasks
 from ..spec.fargate import cpu_units, fargate_size
 from ..spec.models import HandoffSpec, Service
 from . import rules
-from .decisions import Decisions
 from .access import plan_uses
+from .decisions import Decisions
 from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy
 
 

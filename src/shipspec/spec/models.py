@@ -179,7 +179,7 @@ ACCESS_BY_ENGINE: dict[str, tuple[str, ...]] = {
 
 
 class DatastoreUse(SpecModel):
-    """``{name: orders, access: consume}``: a use with its access; a plain name takes the default."""
+    """``{name: orders, access: consume}``: a use with its access (a plain name: the default)."""
 
     name: Name
     access: Access | None = None

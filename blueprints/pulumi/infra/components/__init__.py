@@ -11,6 +11,7 @@ to exactly that datastore.
 from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
+from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
@@ -28,6 +29,7 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "DataKey",
     "Database",
     "DocumentDB",
     "LoadBalancer",

@@ -80,6 +80,7 @@ def create_task(
     cpu_architecture: str,
     ingress_security_group_id: pulumi.Input[str] | None = None,
     image_credentials: pulumi.Input[str] | None = None,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container."""
     child = pulumi.ResourceOptions(parent=owner)
@@ -91,6 +92,7 @@ def create_task(
         f"{name}-logs",
         name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{name}",
         retention_in_days=log_retention_days,  # never "forever": storage is billed
+        kms_key_id=kms_key_arn,
         opts=child,
     )
 

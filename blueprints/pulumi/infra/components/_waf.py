@@ -1,8 +1,9 @@
 """WAFv2 web ACL in front of the load balancer.
 
 AWS's managed rule groups cover known-bad source IPs, the common exploit patterns, known
-bad inputs and SQL injection without rules to maintain; the per-IP rate limit blunts floods and credential stuffing.
-Every rule reports metrics and sampled requests, so a block can be explained.
+bad inputs and SQL injection without rules to maintain; the per-IP rate limit blunts
+floods and credential stuffing. Every rule reports metrics and sampled requests, so a
+block can be explained.
 
 The web ACL logs to CloudWatch Logs the requests it blocked or counted, with the
 Authorization and Cookie headers redacted so no credential lands in a log. Requests it
@@ -60,9 +61,15 @@ def _managed(name: str, priority: int, group: str) -> aws.wafv2.WebAclRuleArgs:
     )
 
 
-def _count(rule: str) -> aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs:
-    override = aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs
-    count = aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs
+def _count(
+    rule: str,
+) -> aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs:
+    override = (
+        aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs
+    )
+    count = (
+        aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs
+    )
     return aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs(
         name=rule, action_to_use=override(count=count())
     )

@@ -25,6 +25,8 @@ class Bucket(pulumi.ComponentResource):
         force_destroy: Let ``pulumi destroy`` delete a non-empty bucket (non-prod only).
         noncurrent_version_days: With versioning, delete replaced versions after this
             many days so storage does not grow without bound.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data: SSE-KMS
+            with a bucket key instead of SSE-S3.
     """
 
     bucket_name: pulumi.Output[str]
@@ -40,6 +42,7 @@ class Bucket(pulumi.ComponentResource):
         versioning: bool,
         force_destroy: bool,
         noncurrent_version_days: int = 30,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Bucket", name, None, opts)
@@ -66,10 +69,14 @@ class Bucket(pulumi.ComponentResource):
             bucket=bucket.id,
             rules=[
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    # SSE-S3: no KMS request charges on every object read and write.
+                    # SSE-S3: no KMS request charges on every object read and write;
+                    # restricted data: the stack's key, with an S3 bucket key so KMS is
+                    # called once per bucket key, not once per object.
                     apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
+                        sse_algorithm="aws:kms" if kms_key_arn else "AES256",
+                        kms_master_key_id=kms_key_arn,
+                    ),
+                    bucket_key_enabled=True if kms_key_arn else None,
                 )
             ],
             opts=child,

@@ -36,6 +36,8 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: Private subnets.
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
+            AUTH token's secret.
     """
 
     primary_endpoint: pulumi.Output[str]
@@ -52,6 +54,7 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         snapshot_retention_days: int,
         engine: str = "redis",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Cache", name, None, opts)
@@ -81,6 +84,7 @@ class Cache(pulumi.ComponentResource):
             f"{name}-auth",
             description=f"{name}: Redis AUTH token, written once at creation",
             recovery_window_in_days=30,
+            kms_key_id=kms_key_arn,
             opts=child,
         )
         aws.secretsmanager.SecretVersion(
@@ -106,6 +110,7 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[sg.id],
             at_rest_encryption_enabled=True,
+            kms_key_id=kms_key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",  # no plain-text connections at all
             auth_token_wo=token,

@@ -72,6 +72,9 @@ class Database(pulumi.ComponentResource):
             (MySQL and MariaDB do not on micro and small classes).
         log_retention_days: How long the exported logs (PostgreSQL: postgresql and
             upgrade; MySQL and MariaDB: error and slowquery) are kept in CloudWatch Logs.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots,
+            Performance Insights, the master secret and the exported logs; None keeps
+            the AWS-managed keys.
 
     ``identifier`` is the DBInstanceIdentifier (``<project>-<stack>-<name>``), the
     dimension of the RDS metrics.
@@ -100,6 +103,7 @@ class Database(pulumi.ComponentResource):
         username: str = "app",
         performance_insights: bool | None = None,
         log_retention_days: int = 30,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Database", name, None, opts)
@@ -149,6 +153,7 @@ class Database(pulumi.ComponentResource):
             path=f"/aws/rds/instance/{identifier}",
             logs=log_exports,
             retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
         )
         instance = aws.rds.Instance(
             f"{name}-db",
@@ -167,6 +172,8 @@ class Database(pulumi.ComponentResource):
             max_allocated_storage=max_allocated_storage,
             storage_type="gp3",
             storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            master_user_secret_kms_key_id=kms_key_arn,
             multi_az=multi_az,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[sg.id],
@@ -177,6 +184,7 @@ class Database(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             performance_insights_enabled=performance_insights,
             performance_insights_retention_period=7 if performance_insights else None,
+            performance_insights_kms_key_id=kms_key_arn if performance_insights else None,
             enabled_cloudwatch_logs_exports=log_exports,
             deletion_protection=deletion_protection,
             # A protected database leaves a final snapshot behind if it is ever deleted.

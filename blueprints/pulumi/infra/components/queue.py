@@ -28,6 +28,8 @@ class Queue(pulumi.ComponentResource):
         visibility_timeout_seconds: How long a received message stays hidden; longer
             than the consumer's worst-case processing time, or it is processed twice.
         max_receive_count: Receives before a message goes to the dead-letter queue.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data, instead
+            of SQS-managed keys.
     """
 
     url: pulumi.Output[str]
@@ -44,6 +46,7 @@ class Queue(pulumi.ComponentResource):
         dead_letter: bool,
         visibility_timeout_seconds: int = 30,
         max_receive_count: int = 5,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Queue", name, None, opts)
@@ -55,7 +58,8 @@ class Queue(pulumi.ComponentResource):
             dlq = aws.sqs.Queue(
                 f"{name}-dlq",
                 message_retention_seconds=FOURTEEN_DAYS,
-                sqs_managed_sse_enabled=True,
+                sqs_managed_sse_enabled=None if kms_key_arn else True,
+                kms_master_key_id=kms_key_arn,
                 opts=child,
             )
             redrive_policy = pulumi.Output.json_dumps(
@@ -68,7 +72,8 @@ class Queue(pulumi.ComponentResource):
             f"{name}-queue",
             visibility_timeout_seconds=visibility_timeout_seconds,
             receive_wait_time_seconds=20,  # long polling: fewer, cheaper empty receives
-            sqs_managed_sse_enabled=True,
+            sqs_managed_sse_enabled=None if kms_key_arn else True,
+            kms_master_key_id=kms_key_arn,
             redrive_policy=redrive_policy,
             opts=child,
         )

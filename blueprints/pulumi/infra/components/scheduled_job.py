@@ -33,6 +33,7 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: EventBridge expression, ``cron(0 3 * * ? *)`` or ``rate(1 hour)``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -65,6 +66,7 @@ class ScheduledJob(pulumi.ComponentResource):
         log_retention_days: int = 30,
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -84,6 +86,7 @@ class ScheduledJob(pulumi.ComponentResource):
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
         )
         task_definition = task.task_definition
 

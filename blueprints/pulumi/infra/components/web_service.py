@@ -49,6 +49,7 @@ class WebService(pulumi.ComponentResource):
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -110,6 +111,7 @@ class WebService(pulumi.ComponentResource):
         linear_step_bake_minutes: int = 5,
         cpu_architecture: str = "X86_64",
         health_check_grace_seconds: int = 60,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -134,6 +136,7 @@ class WebService(pulumi.ComponentResource):
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
             ingress_security_group_id=load_balancer.security_group_id,
         )
         load_balancer.allow_to(name, task.security_group.id, port)

@@ -34,6 +34,7 @@ class WorkerService(pulumi.ComponentResource):
         cpu_target: Average CPU % that target tracking holds.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -67,6 +68,7 @@ class WorkerService(pulumi.ComponentResource):
         uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -84,6 +86,7 @@ class WorkerService(pulumi.ComponentResource):
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
         )
         service = create_service(
             self,

@@ -84,6 +84,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("LoadBalancer")
     if env.secrets:
         names.add("AppSecret")
+    if env.customer_managed_key:
+        names.add("DataKey")
     if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
         names.add("Use")
     names.add("Monitoring")
