@@ -225,3 +225,23 @@ def test_production_cache_is_not_burstable_at_three_nines(generated) -> None:  #
         .datastore("cache")
         .instance_class.startswith("cache.t4g.")
     )
+
+
+def test_internal_load_balancer_serves_https_in_production(generated) -> None:  # type: ignore[no-untyped-def]
+    model = generated.model("full")
+    internal = next(lb for lb in model.environment("main").load_balancers if lb.name == "internal")
+    assert (internal.domain, internal.hosted_zone) == ("internal.atlas.example.com", "example.com")
+    preview = generated.preview("full", "main")
+    listener = preview.named("internal-https").inputs
+    assert listener["protocol"] == "HTTPS" and listener["port"] == 443
+    cert = preview.named("internal-cert").inputs
+    # A public certificate for the internal name, validated through DNS in the public zone.
+    assert (cert["domainName"], cert["validationMethod"]) == ("internal.atlas.example.com", "DNS")
+    assert "certificateAuthorityArn" not in cert
+    redirect = preview.named("internal-http").inputs["defaultActions"][0]
+    assert redirect["redirect"]["protocol"] == "HTTPS"
+    # Non-production keeps HTTP inside the VPC (no certificate to renew per environment).
+    staging = next(
+        lb for lb in model.environment("staging").load_balancers if lb.name == "internal"
+    )
+    assert not staging.https and staging.domain is None
