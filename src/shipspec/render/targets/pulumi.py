@@ -89,7 +89,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
         names.add("Use")
     names.add("Monitoring")
-    return sorted(names)
+    return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
