@@ -216,21 +216,33 @@ def test_container_definition_wires_datastores(stack: Stack) -> None:
     (container,) = json.loads(task["containerDefinitions"])
     env = [e["name"] for e in container["environment"]]
     assert env == sorted(env)
+    credential = "DB_USERNAME" if stack_name == "prod" else "DB_SECRET_ARN"
     assert env == [
         "CACHE_HOST",
         "CACHE_PORT",
         "CACHE_TLS",
         "CACHE_URL",
+        "DB_AUTH",
         "DB_HOST",
         "DB_NAME",
         "DB_PORT",
+        credential,
         "LOG_LEVEL",
         "ORDERS_QUEUE_URL",
         "UPLOADS_BUCKET",
     ]
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    assert sorted(secrets) == ["DB_PASSWORD", "DB_USERNAME", "STRIPE_KEY"]
-    assert secrets["DB_PASSWORD"].endswith(":password::")
+    # No database password injected once at start: RDS rotates it every 7 days. The app
+    # reads the managed secret by its ARN when it connects (docs/credentials.md).
+    # The Redis AUTH token (never rotated by AWS) is injected like an app secret.
+    assert sorted(secrets) == ["CACHE_PASSWORD", "STRIPE_KEY"]
+    assert ":secret:cache-auth-" in secrets["CACHE_PASSWORD"]
+    values = {e["name"]: e["value"] for e in container["environment"]}
+    if stack_name == "prod":  # its own user, signing in with 15-minute IAM tokens
+        assert (values["DB_AUTH"], values["DB_USERNAME"]) == ("iam", "web")
+    else:
+        assert values["DB_AUTH"] == "secret"
+        assert values["DB_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
     assert "readonlyRootFilesystem" not in container

@@ -51,9 +51,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         ("RDS storage", "search"): Decimal("4.60"),  # 20 GB × 0.23
         ("RDS instance", "ledger"): Decimal("245.28"),
         ("RDS storage", "ledger"): Decimal("9.20"),  # 40 GB × 0.23
-        # Redis: a primary and 2 replicas; Memcached: a node in each of 3 AZs; 3 × 730 × 0.065
-        ("ElastiCache", "cache"): Decimal("142.35"),
-        ("ElastiCache", "sessions"): Decimal("142.35"),
+        # Redis: a primary and 2 replicas; Memcached: a node in each of 3 AZs; both on the
+        # non-burstable cache.m7g.large at 99.95%: 3 × 730 × 0.158
+        ("ElastiCache", "cache"): Decimal("346.02"),
+        ("ElastiCache", "sessions"): Decimal("346.02"),
         # DocumentDB: a primary and 2 replicas of db.r6g.large: 3 × 730 h × $0.26315
         ("DocumentDB instances", "catalog"): Decimal("576.2985"),
         ("DocumentDB storage", "catalog"): Decimal("5.00"),  # 50 GB × 0.10
@@ -69,7 +70,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    assert money(main.total) == "$3,700.11"
+    assert money(main.total) == "$4,107.45"  # $3,700.11 with burstable caches
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -121,7 +122,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert main.region == "eu-west-1" and main.notes == []
     assert line(main, "RDS instance", "search") == Decimal("268.640")  # 730 × 0.368
     assert line(main, "RDS instance", "ledger") == Decimal("268.640")
-    assert line(main, "ElastiCache", "sessions") == Decimal("148.920")  # 3 × 730 × 0.068
+    assert line(main, "ElastiCache", "sessions") == Decimal("385.440")  # 3 × 730 × 0.176 (m7g)
     assert line(main, "DocumentDB instances", "catalog") == Decimal("634.0050")  # 3×730×0.2895
     assert line(main, "DocumentDB storage", "catalog") == Decimal("5.50")  # 50 GB × 0.11
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
@@ -155,7 +156,7 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
     assert details["CloudWatch alarms"] == "25 metric alarms reading 60 metrics"
     assert details["CloudWatch composite alarms"] == "4 burn-rate + 3 rollback"
-    assert money(prod.total) == "$1,532.06"
+    assert money(prod.total) == "$1,768.58"  # $1,532.06 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:

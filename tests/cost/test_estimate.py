@@ -32,8 +32,8 @@ def test_production_lines_by_hand(shop: DeploymentModel) -> None:
     # db.m7g.large Multi-AZ: 730 h × $0.368; 50 GB gp3 Multi-AZ × $0.254
     assert line(prod, "RDS instance", "db") == Decimal("268.640")
     assert line(prod, "RDS storage", "db") == Decimal("12.700")
-    # Redis: a primary and 2 replicas of cache.t4g.medium: 3 × 730 h × $0.068
-    assert line(prod, "ElastiCache", "cache") == Decimal("148.920")
+    # Redis: a primary and 2 replicas of cache.m7g.large: 3 × 730 h × $0.176
+    assert line(prod, "ElastiCache", "cache") == Decimal("385.440")  # 3 × 730 × 0.176 (m7g)
     # NAT per AZ: 3 × 730 h × $0.048, and 100 GB × $0.048
     assert line(prod, "NAT gateway", "network") == Decimal("105.120")
     assert line(prod, "NAT data", "network") == Decimal("4.800")

@@ -106,9 +106,20 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         if production
         else "non-production alarms notify but never page",
     )
+    classification = spec.requirements.security.data_classification
+    customer_key = log.decide(
+        "encryption.customer_managed_key",
+        classification == "restricted",
+        "restricted data: a customer-managed KMS key (rotated yearly) encrypts the databases, "
+        "cache, buckets, queues, secrets and logs, so its key policy decides who can ever read "
+        "them and disabling it locks the data at once"
+        if classification == "restricted"
+        else f"{classification} data: AWS-managed encryption keys",
+        data_classification=classification,
+    )
     secret_users: dict[str, list[str]] = {}
     for s, svc in spec.services.items():
-        for secret in svc.secrets:
+        for secret in sorted({*svc.secrets, *filter(None, [svc.image_credentials])}):
             secret_users.setdefault(secret, []).append(s)
     return EnvironmentPlan(
         name=name,
@@ -123,6 +134,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         log_retention_days=retention,
         alarms_page=page,
         decisions=log.records,
+        customer_managed_key=customer_key,
     )
 
 

@@ -6,13 +6,9 @@ from ..spec.capacity import availability_floor, explicit_max, peak_tasks
 from ..spec.fargate import cpu_units, fargate_size
 from ..spec.models import HandoffSpec, Service
 from . import rules
+from .access import plan_uses
 from .decisions import Decisions
-from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy, UsePlan
-
-
-def env_prefix(datastore: str) -> str:
-    """``order-events`` → ``ORDER_EVENTS``: the prefix of the variables a datastore injects."""
-    return datastore.upper().replace("-", "_")
+from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy
 
 
 def plan_service(
@@ -75,10 +71,8 @@ def plan_service(
         cpu_target=service.scaling.cpu_target if service.scaling else 60,
         env=dict(sorted(service.env.items())),
         secrets=sorted(service.secrets),
-        uses=[
-            UsePlan(datastore=d, engine=spec.datastores[d].engine, env_prefix=env_prefix(d))
-            for d in service.uses
-        ],
+        image_credentials=service.image_credentials,
+        uses=plan_uses(spec, name, service, production, log),
         schedule=service.schedule,
         load_balancer=("public" if service.public else "internal")
         if service.type == "web"

@@ -168,9 +168,32 @@ class Scaling(SpecModel):
             )
 
 
+# What a service may do with a datastore, for the engines whose API access is per action
+# (S3 and SQS; the others are reached over the network with credentials). Which access
+# fits which engine is checked against the datastore in `checks.check_references`.
+Access = Literal["read", "read-write", "read-write-delete", "produce", "consume", "produce-consume"]
+ACCESS_BY_ENGINE: dict[str, tuple[str, ...]] = {
+    "s3": ("read", "read-write", "read-write-delete"),
+    "sqs": ("produce", "consume", "produce-consume"),
+}
+
+
+class DatastoreUse(SpecModel):
+    """``{name: orders, access: consume}``: a use with its access (a plain name: the default)."""
+
+    name: Name
+    access: Access | None = None
+
+
 class Service(SpecModel):
     type: Literal["web", "worker", "job"]
     image: str | None = Field(default=None, pattern=r"^\S+$")
+    image_credentials: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Secret holding the private registry's username and password, "
+        "e.g. REGISTRY_AUTH; the stack creates it, you set its value.",
+    )
     build: Build | None = None
     port: Port | None = None
     public: bool = False
@@ -185,7 +208,7 @@ class Service(SpecModel):
     secrets: list[Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]] = Field(
         default_factory=list
     )
-    uses: list[str] = Field(default_factory=list)
+    uses: list[str | DatastoreUse] = Field(default_factory=list)
     scaling: Scaling | None = None
     capacity_rps: (
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
@@ -199,7 +222,22 @@ class Service(SpecModel):
         | None
     ) = None
 
+    def datastore_uses(self) -> list[tuple[str, Access | None]]:
+        """Each used datastore's name and the access the spec gives (None: the default)."""
+        return [(u, None) if isinstance(u, str) else (u.name, u.access) for u in self.uses]
+
+    def uses_datastore(self, name: str) -> bool:
+        return any(used == name for used, _ in self.datastore_uses())
+
     def _problems(self) -> Iterator[Problem]:
+        if self.image_credentials is not None and self.image is None:
+            yield Problem(
+                ("image_credentials",),
+                "`image_credentials` is for a published `image` from a private registry",
+                "remove it: a `build` is pushed to the stack's own ECR repository",
+                ("image", "image_credentials"),
+                "not-for-build",
+            )
         if self.image is not None and self.build is not None:
             yield Problem(
                 (),

@@ -14,6 +14,7 @@ from components import (
     Bucket,
     Cache,
     Database,
+    DataKey,
     DocumentDB,
     LoadBalancer,
     Memcached,
@@ -22,6 +23,7 @@ from components import (
     Network,
     Queue,
     ScheduledJob,
+    Use,
     WebService,
     WorkerService,
 )
@@ -82,6 +84,10 @@ internal_lb = LoadBalancer(
     log_retention_days=log_retention_days,
 )
 
+# Restricted data: one customer-managed KMS key, rotated yearly, encrypts the databases,
+# cache, buckets, queues, secrets and logs below.
+data_key = DataKey("data")
+
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
 db = Database(
@@ -97,6 +103,7 @@ db = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # search: mysql 8.0, used by indexer.
@@ -114,6 +121,7 @@ search = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # cache: redis 7.1, used by api.
@@ -126,6 +134,7 @@ cache = Cache(
     snapshot_retention_days=datastores["cache"]["backupDays"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
 )
 
 # assets: s3, used by api, reports.
@@ -134,14 +143,16 @@ assets = Bucket(
     "assets",
     versioning=datastores["assets"]["versioning"],
     force_destroy=datastores["assets"]["forceDestroy"],
+    kms_key_arn=data_key.arn,
 )
 
 # events: sqs, used by api, indexer.
-# Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
+# Encrypted with the data key, TLS only; failed messages move to a dead-letter queue.
 events = Queue(
     "events",
     dead_letter=datastores["events"]["deadLetter"],
     visibility_timeout_seconds=datastores["events"]["visibilityTimeoutSeconds"],
+    kms_key_arn=data_key.arn,
 )
 
 # ledger: mariadb 10.11, used by admin.
@@ -159,6 +170,7 @@ ledger = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -203,8 +215,21 @@ sessions = Memcached(
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...
 # Values never appear in code, state or task definitions (only their ARNs do).
-secret_jwt_signing_key = AppSecret("JWT_SIGNING_KEY", description="JWT_SIGNING_KEY for api")
-secret_stripe_key = AppSecret("STRIPE_KEY", description="STRIPE_KEY for api")
+secret_ghcr_pull = AppSecret(
+    "GHCR_PULL",
+    description="GHCR_PULL for indexer",
+    kms_key_arn=data_key.arn,
+)
+secret_jwt_signing_key = AppSecret(
+    "JWT_SIGNING_KEY",
+    description="JWT_SIGNING_KEY for api",
+    kms_key_arn=data_key.arn,
+)
+secret_stripe_key = AppSecret(
+    "STRIPE_KEY",
+    description="STRIPE_KEY for api",
+    kms_key_arn=data_key.arn,
+)
 
 # api: public web service on port 8000, behind the public load balancer at /*.
 # Uses db, cache, assets, events, catalog, sessions, broker: network access, IAM scoped to them, and
@@ -248,15 +273,16 @@ api = WebService(
         "STRIPE_KEY": secret_stripe_key.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=api_config["dbUsers"]["DB"]),
         "CACHE": cache,
-        "ASSETS": assets,
-        "EVENTS": events,
+        "ASSETS": Use(assets, access="read-write"),
+        "EVENTS": Use(events, access="produce"),
         "CATALOG": catalog,
         "SESSIONS": sessions,
         "BROKER": broker,
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
@@ -290,10 +316,11 @@ admin = WebService(
     latency_p99_ms=admin_config["latencyP99Ms"],
     error_rate_percent=admin_config["errorRatePercent"],
     uses={
-        "DB": db,
-        "LEDGER": ledger,
+        "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
+        "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -313,12 +340,14 @@ indexer = WorkerService(
     min_count=indexer_config["minCount"],
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
+    image_credentials=secret_ghcr_pull.arn,
     uses={
-        "EVENTS": events,
-        "SEARCH": search,
+        "EVENTS": Use(events, access="consume"),
+        "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -334,10 +363,11 @@ reports = ScheduledJob(
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
     uses={
-        "DB": db,
-        "ASSETS": assets,
+        "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
+        "ASSETS": Use(assets, access="read-write-delete"),
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,

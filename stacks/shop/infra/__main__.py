@@ -19,6 +19,7 @@ from components import (
     Network,
     Queue,
     ScheduledJob,
+    Use,
     WebService,
     WorkerService,
 )
@@ -102,7 +103,7 @@ uploads = Bucket(
 )
 
 # orders: sqs, used by mailer, web.
-# Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
+# Encrypted with SQS-managed keys, TLS only; failed messages move to a dead-letter queue.
 orders = Queue(
     "orders",
     dead_letter=datastores["orders"]["deadLetter"],
@@ -152,10 +153,10 @@ web = WebService(
         "STRIPE_KEY": secret_stripe_key.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=web_config["dbUsers"]["DB"]),
         "CACHE": cache,
-        "UPLOADS": uploads,
-        "ORDERS": orders,
+        "UPLOADS": Use(uploads, access="read-write"),
+        "ORDERS": Use(orders, access="produce"),
     },
     log_retention_days=log_retention_days,
 )
@@ -177,7 +178,7 @@ mailer = WorkerService(
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
     uses={
-        "ORDERS": orders,
+        "ORDERS": Use(orders, access="consume"),
     },
     log_retention_days=log_retention_days,
 )

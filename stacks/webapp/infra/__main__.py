@@ -16,6 +16,7 @@ from components import (
     LoadBalancer,
     Monitoring,
     Network,
+    Use,
     WebService,
     WorkerService,
 )
@@ -134,7 +135,7 @@ web = WebService(
         "SESSION_SECRET": secret_session_secret.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=web_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,
@@ -163,7 +164,7 @@ worker = WorkerService(
         "SMTP_PASSWORD": secret_smtp_password.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=worker_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
 
@@ -33,6 +33,9 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: EventBridge expression, ``cron(0 3 * * ? *)`` or ``rate(1 hour)``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
@@ -58,10 +61,12 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: str,
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -77,9 +82,11 @@ class ScheduledJob(pulumi.ComponentResource):
             port=None,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
         )
         task_definition = task.task_definition
 

@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
@@ -84,8 +85,12 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("LoadBalancer")
     if env.secrets:
         names.add("AppSecret")
+    if env.customer_managed_key:
+        names.add("DataKey")
+    if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
+        names.add("Use")
     names.add("Monitoring")
-    return sorted(names)
+    return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
@@ -151,6 +156,10 @@ def _service(s: Any, app: str) -> dict[str, Any]:
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
         )
+    db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
+    if db_users:
+        # null: read the master secret by its ARN; a name: that user, with IAM tokens.
+        values["dbUsers"] = db_users
     if s.kind == "web":
         d = s.deployment
         values.update(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
@@ -50,6 +50,9 @@ class WebService(pulumi.ComponentResource):
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings (``DB`` -> ``DB_HOST``, ``DB_PASSWORD``...).
         log_retention_days: CloudWatch Logs retention.
@@ -98,7 +101,8 @@ class WebService(pulumi.ComponentResource):
         path_patterns: Sequence[str] = ("/*",),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         strategy: str = "ROLLING",
         bake_time_minutes: int = 10,
@@ -108,6 +112,7 @@ class WebService(pulumi.ComponentResource):
         linear_step_bake_minutes: int = 5,
         cpu_architecture: str = "X86_64",
         health_check_grace_seconds: int = 60,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -128,11 +133,14 @@ class WebService(pulumi.ComponentResource):
             port=port,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
             ingress_security_group_id=load_balancer.security_group_id,
         )
+        load_balancer.allow_to(name, task.security_group.id, port)
 
         primary = self._target_group(
             fitting_logical_name(f"{name}-tg", max_length=32, keep_suffix="-tg"),
