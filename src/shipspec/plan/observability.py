@@ -59,7 +59,7 @@ def plan_monitoring(
         },
         slos=slos,
         routing=_routing(spec, log),
-        alarms=plan_alarms(spec.metadata.name, environments, slos, log),
+        alarms=plan_alarms(app, environments, slos, log, spec.requirements.performance.peak_rps),
         decisions=log.records,
     )
 
