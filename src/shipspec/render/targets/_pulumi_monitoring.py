@@ -47,10 +47,32 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
                 "description": describe(c.description, c.reason, c.runbook),
                 "members": c.members,
                 "pages": c.pages,
+                # The rule's operator: AND for a burn rate's two windows, OR for service-down.
+                "any": " OR " in c.rule,
+                **({"suppressedBy": c.suppressed_by} if c.suppressed_by else {}),
             }
             for c in planned.composites
         },
+        "jobFailures": {
+            j.name: {
+                "description": describe(j.description, j.reason, j.runbook),
+                "job": j.job,
+                "pages": j.pages,
+            }
+            for j in planned.job_failures
+        },
         "dashboard": _dashboard(env),
+    }
+
+
+def rollback_ratio(model: DeploymentModel, env: EnvironmentPlan, service: str) -> dict[str, Any]:
+    """How the web service's own 5xx rollback alarm counts, as the plan's 5xx-ratio alarm
+    does: the minimum request count, and whether the load balancer's own 5xx are its."""
+    planned = model.monitoring.alarms[env.name]
+    ratio = planned.alarm(f"{model.app}-{env.name}-{service}-5xx-ratio")
+    return {
+        "minRequests": model.monitoring.decision(f"alarms.{env.name}.min_requests").value,
+        "loadBalancerErrors": any(m.id == "elb_errors" for m in ratio.metrics),
     }
 
 
@@ -79,6 +101,8 @@ def _alarm(alarm: AlarmPlan) -> dict[str, Any]:
     if alarm.rollback:
         # The web service's own rollback alarm, which the stack notifies through.
         values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"
+        if alarm.suppressed_by:
+            values["suppressedBy"] = alarm.suppressed_by
     else:
         values["metrics"] = [
             {
