@@ -93,6 +93,7 @@ def _burn(
 ) -> None:
     target = f"slo:{slo.name}"
     down = self.down_name(self.env.service(slo.service))
+    pages: list[str] = []  # this SLO's page composites so far: they mute the later alerts
     for alert in slo.alerts:
         members = [
             self.add(
@@ -112,12 +113,19 @@ def _burn(
             ).name
             for window in (alert.long_window, alert.short_window)
         ]
-        _composite(self, slo, alert, members, down)
+        name = _composite(self, slo, alert, members, down, list(pages))
+        if alert.severity == "page":
+            pages.append(name)
 
 
 def _composite(
-    self: Alarms, slo: SloMonitor, alert: BurnRateAlert, members: list[str], down: str | None
-) -> None:
+    self: Alarms,
+    slo: SloMonitor,
+    alert: BurnRateAlert,
+    members: list[str],
+    down: str | None,
+    unless: list[str],
+) -> str:
     pages = alert.severity == "page" and self.env.alarms_page
     check = f"burn-{alert.long_window}"
     name = f"{self.app}-{self.env.name}-{slo.name}-{check}"
@@ -127,6 +135,8 @@ def _composite(
     )
     if pages and down:
         reason += f"; muted while {down} is in ALARM (that outage has paged)"
+    if unless:
+        reason += "; quiet while a faster burn-rate alert of this SLO pages (one page per burn)"
     self.log.decide(f"alarms.{self.env.name}.{name}", alert.error_ratio, reason, pages=pages)
     self.composites.append(
         CompositeAlarmPlan(
@@ -135,13 +145,17 @@ def _composite(
             check=check,
             description=f"{slo.name}: error budget burning {alert.burn_rate:g}× too fast",
             members=members,
-            rule=" AND ".join(f'ALARM("{m}")' for m in members),
+            rule=" AND ".join(
+                [f'ALARM("{m}")' for m in members] + [f'NOT ALARM("{u}")' for u in unless]
+            ),
             pages=pages,
             runbook=slo.runbook,
             reason=reason,
             suppressed_by=down if pages else None,
+            unless=unless,
         )
     )
+    return name
 
 
 def target_of(slo: SloMonitor) -> str:

@@ -195,6 +195,9 @@ class CompositeAlarmPlan(Frozen):
     # Another composite whose ALARM mutes this one's actions (CloudWatch's ActionsSuppressor),
     # so one outage pages once: the service-down composite mutes the burn-rate pages.
     suppressed_by: str | None = None
+    # Composites (of the same SLO, paging faster) whose ALARM keeps this one quiet: the
+    # rule ends ``AND NOT ALARM(...)``, as Alertmanager's inhibition does for the rules.
+    unless: list[str] = Field(default_factory=list)
 
 
 class JobFailurePlan(Frozen):

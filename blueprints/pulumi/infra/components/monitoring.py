@@ -57,7 +57,7 @@ ALARM_KEYS = {
     "deploymentAlarm",
     "suppressedBy",
 }
-COMPOSITE_KEYS = {"description", "members", "pages", "any", "suppressedBy"}
+COMPOSITE_KEYS = {"description", "members", "pages", "any", "suppressedBy", "unless"}
 JOB_FAILURE_KEYS = {"description", "job", "pages"}
 # While a suppressor (a service-down composite) is in ALARM, or goes there within this
 # long of the suppressed alarm, the suppressed alarm's actions wait; and for this long
@@ -127,15 +127,15 @@ class Monitoring(pulumi.ComponentResource):
                 rollbacks[alarm_name] = spec
             else:
                 created[alarm_name] = self._metric_alarm(alarm_name, spec)
-        # Suppressors (service-down composites) first: the composites they mute name them.
         self._composites: dict[str, aws.cloudwatch.CompositeAlarm] = {}
-        ordered = sorted(composite_alarms.items(), key=lambda item: "suppressedBy" in item[1])
-        for alarm_name, spec in ordered:
-            _check_keys(alarm_name, spec, COMPOSITE_KEYS)
+        for alarm_name, spec in _after_what_they_name(composite_alarms):
             members = [created[member].name for member in spec["members"]]
+            unless = [self._composites[other].alarm_name for other in spec.get("unless", [])]
             operator = " OR " if spec.get("any") else " AND "
-            rule = pulumi.Output.all(*members).apply(
-                lambda names, op=operator: op.join(f'ALARM("{n}")' for n in names)
+            rule = pulumi.Output.all(pulumi.Output.all(*members), pulumi.Output.all(*unless)).apply(
+                lambda names, op=operator: op.join(
+                    [f'ALARM("{n}")' for n in names[0]] + [f'NOT ALARM("{u}")' for u in names[1]]
+                )
             )
             self._composites[alarm_name] = self._composite(
                 alarm_name, {**spec, "notify": True}, rule
@@ -272,6 +272,33 @@ class Monitoring(pulumi.ComponentResource):
             **self._actions(name, spec),
             opts=opts,
         )
+
+
+def _after_what_they_name(
+    composites: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Composites ordered so each comes after the composites its rule (``unless``) and its
+    suppressor name: config objects arrive sorted by name, not in the plan's order."""
+    pending = dict(composites)
+    ordered: list[tuple[str, Mapping[str, Any]]] = []
+    while pending:
+        done = {name for name, _ in ordered}
+        ready = [
+            (name, spec)
+            for name, spec in pending.items()
+            if {
+                *spec.get("unless", []),
+                *([spec["suppressedBy"]] if "suppressedBy" in spec else []),
+            }
+            <= done
+        ]
+        if not ready:
+            raise ValueError(f"composite alarms name each other in a cycle: {sorted(pending)}")
+        for name, spec in ready:
+            _check_keys(name, spec, COMPOSITE_KEYS)
+            ordered.append((name, spec))
+            del pending[name]
+    return ordered
 
 
 def _check_keys(name: str, spec: Mapping[str, Any], known: set[str]) -> None:

@@ -50,6 +50,7 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
                 # The rule's operator: AND for a burn rate's two windows, OR for service-down.
                 "any": " OR " in c.rule,
                 **({"suppressedBy": c.suppressed_by} if c.suppressed_by else {}),
+                **({"unless": c.unless} if c.unless else {}),
             }
             for c in planned.composites
         },
