@@ -135,39 +135,40 @@ def _metric_value(metric: Mapping[str, Any], scenario: Scenario, overlap: float)
     return hit if overlap >= 0.5 else base
 
 
+class _Queries(dict):  # type: ignore[type-arg]
+    """Metric query id → its value over one period, computed on first use (metric math
+    names other queries by id)."""
+
+    def __init__(self, queries: Mapping[str, Any], scenario: Scenario, overlap: float) -> None:
+        super().__init__()
+        self.queries, self.scenario, self.overlap = queries, scenario, overlap
+
+    def __missing__(self, key: str) -> Value:
+        q = self.queries[key]
+        if "metric" in q:
+            value = Value(_metric_value(q["metric"], self.scenario, self.overlap))
+        else:
+            value = eval(q["expression"], MATH, self)
+        self[key] = value
+        return value
+
+
 def breaching_periods(alarm: Mapping[str, Any], scenario: Scenario) -> list[bool | None]:
     """Each evaluated period, latest first: breaching, not, or None (no datapoint)."""
     queries = {q["id"]: q for q in alarm["metricQueries"]}
     (result,) = [q["id"] for q in alarm["metricQueries"] if q["returnData"]]
+    period = next(q["metric"]["period"] for q in queries.values() if "metric" in q)
+    compare = {
+        "GreaterThanThreshold": lambda v, t: v > t,
+        "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+        "LessThanThreshold": lambda v, t: v < t,
+        "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+    }[alarm["comparisonOperator"]]
     out: list[bool | None] = []
     for k in range(alarm["evaluationPeriods"]):
-        period = next(q["metric"]["period"] for q in queries.values() if "metric" in q)
         overlap = min(max(scenario.duration - k * period, 0), period) / period
-        cache: dict[str, Value] = {}
-
-        class Ids(dict):  # type: ignore[type-arg]
-            def __missing__(self, key: str) -> Value:
-                if key not in cache:
-                    q = queries[key]
-                    if "metric" in q:
-                        cache[key] = Value(_metric_value(q["metric"], scenario, overlap))
-                    else:
-                        cache[key] = eval(q["expression"], MATH, Ids())  # noqa: S307
-                return cache[key]
-
-        value = Ids()[result].v
-        if value is None:
-            out.append(None)
-            continue
-        threshold = alarm["threshold"]
-        out.append(
-            {
-                "GreaterThanThreshold": value > threshold,
-                "GreaterThanOrEqualToThreshold": value >= threshold,
-                "LessThanThreshold": value < threshold,
-                "LessThanOrEqualToThreshold": value <= threshold,
-            }[alarm["comparisonOperator"]]
-        )
+        value = _Queries(queries, scenario, overlap)[result].v
+        out.append(None if value is None else compare(value, alarm["threshold"]))
     return out
 
 
@@ -233,7 +234,7 @@ class Stack:
 def _rule(rule: str, states: Mapping[str, bool]) -> bool:
     python = re.sub(r'ALARM\("([^"]+)"\)', lambda m: str(states[m.group(1)]), rule)
     python = python.replace(" AND ", " and ").replace(" OR ", " or ").replace("NOT ", "not ")
-    return bool(eval(python, {"__builtins__": {}}))  # noqa: S307
+    return bool(eval(python, {"__builtins__": {}}))
 
 
 def matches(pattern: Mapping[str, Any], event: Any) -> bool:
