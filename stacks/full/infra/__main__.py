@@ -237,6 +237,8 @@ api = WebService(
     linear_step_bake_minutes=api_config["linearStepBakeMinutes"],
     latency_p99_ms=api_config["latencyP99Ms"],
     error_rate_percent=api_config["errorRatePercent"],
+    min_requests=api_config["minRequests"],
+    load_balancer_errors=api_config["loadBalancerErrors"],
     environment={
         "DEBUG": "false",
         "FEATURE_FLAGS": "search,export",
@@ -289,6 +291,8 @@ admin = WebService(
     linear_step_bake_minutes=admin_config["linearStepBakeMinutes"],
     latency_p99_ms=admin_config["latencyP99Ms"],
     error_rate_percent=admin_config["errorRatePercent"],
+    min_requests=admin_config["minRequests"],
+    load_balancer_errors=admin_config["loadBalancerErrors"],
     uses={
         "DB": db,
         "LEDGER": ledger,
@@ -349,6 +353,7 @@ Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
