@@ -126,11 +126,20 @@ class Receiver(Frozen):
     repeat_interval: str
 
 
+class SlackChannel(Frozen):
+    workspace_id: str
+    channel_id: str
+    topics: list[Severity]
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
     page: Receiver
     ticket: Receiver
+    # The topics PagerDuty's CloudWatch integration URL (secret config) is subscribed to.
+    pagerduty_topics: list[Severity] = Field(default_factory=list)
+    slack: SlackChannel | None = None  # AWS Chatbot posts these topics' alerts to the channel
     group_by: list[str]
     inhibit_equal: list[str]  # a firing page mutes tickets that share these labels
     smtp_smarthost: str  # placeholders until the operator fills them in

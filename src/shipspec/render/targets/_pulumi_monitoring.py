@@ -35,11 +35,24 @@ DASHBOARD_KINDS = {
 def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
     planned = model.monitoring.alarms[env.name]
+    routing = model.monitoring.routing
+    kinds = ["ticket", "page"] if env.alarms_page else ["ticket"]  # the stack's topics
+    targets: dict[str, Any] = {}
+    pagerduty = [k for k in routing.pagerduty_topics if k in kinds]
+    if pagerduty:
+        targets["pagerdutyTopics"] = pagerduty
+    if routing.slack and [k for k in routing.slack.topics if k in kinds]:
+        targets["slack"] = {
+            "workspaceId": routing.slack.workspace_id,
+            "channelId": routing.slack.channel_id,
+            "topics": [k for k in routing.slack.topics if k in kinds],
+        }
     return {
         "monitoring": {
             "prefix": f"{model.app}-{env.name}",
             "alertEmail": model.alert_email,
             "pages": env.alarms_page,
+            **targets,
         },
         "alarms": {alarm.name: _alarm(alarm) for alarm in planned.alarms},
         "compositeAlarms": {
