@@ -258,3 +258,15 @@ def test_without_an_availability_slo_the_5xx_alarm_is_what_pages() -> None:
         alarms = {(a.target, a.check): a for a in planned.monitoring.alarms[env.name].alarms}
         five_xx = [a for (t, c), a in alarms.items() if c == "5xx-ratio"]
         assert five_xx and all(a.pages is env.alarms_page for a in five_xx)
+
+
+def test_every_task_names_itself_to_opentelemetry_as_the_rules_select_it() -> None:
+    model = model_of("shop")
+    for env in model.environments:
+        for s in env.services:
+            assert s.env["OTEL_SERVICE_NAME"] == f"shop-{s.name}"
+            assert s.env["OTEL_RESOURCE_ATTRIBUTES"] == (
+                f"service.namespace=shop,deployment.environment.name={env.name}"
+            )
+    selector = model.monitoring.slo("web-availability").selector
+    assert selector["job"] == model.production.service("web").env["OTEL_SERVICE_NAME"]
