@@ -244,6 +244,8 @@ api = WebService(
         "FEATURE_FLAGS": "search,export",
         "LOG_LEVEL": "info",
         "MAX_UPLOAD_MB": "25",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-api",
     },
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
@@ -293,6 +295,10 @@ admin = WebService(
     error_rate_percent=admin_config["errorRatePercent"],
     min_requests=admin_config["minRequests"],
     load_balancer_errors=admin_config["loadBalancerErrors"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-admin",
+    },
     uses={
         "DB": db,
         "LEDGER": ledger,
@@ -317,6 +323,10 @@ indexer = WorkerService(
     min_count=indexer_config["minCount"],
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-indexer",
+    },
     uses={
         "EVENTS": events,
         "SEARCH": search,
@@ -337,6 +347,10 @@ reports = ScheduledJob(
     cpu=reports_config["cpu"],
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-reports",
+    },
     uses={
         "DB": db,
         "ASSETS": assets,

@@ -82,6 +82,10 @@ web = WebService(
     error_rate_percent=web_config["errorRatePercent"],
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=hello,deployment.environment.name=prod",
+        "OTEL_SERVICE_NAME": "hello-web",
+    },
     log_retention_days=log_retention_days,
 )
 

@@ -149,6 +149,8 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-web",
     },
     secrets={
         "STRIPE_KEY": secret_stripe_key.arn,
@@ -178,6 +180,10 @@ mailer = WorkerService(
     min_count=mailer_config["minCount"],
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-mailer",
+    },
     uses={
         "ORDERS": orders,
     },
@@ -195,6 +201,10 @@ nightly = ScheduledJob(
     cpu=nightly_config["cpu"],
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-nightly",
+    },
     log_retention_days=log_retention_days,
 )
 

@@ -130,6 +130,8 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "webapp-web",
         "WEB_CONCURRENCY": "2",
     },
     secrets={
@@ -159,6 +161,8 @@ worker = WorkerService(
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
     environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "webapp-worker",
         "QUEUES": "default,mailers",
     },
     secrets={

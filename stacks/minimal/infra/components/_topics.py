@@ -12,7 +12,8 @@ jobs publish to the topics, so the key and each topic's policy let this stack's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -48,6 +49,82 @@ def alert_topics(
             )
         topics[kind] = topic
     return topics
+
+
+def alert_targets(
+    owner: pulumi.Resource,
+    prefix: str,
+    topics: Mapping[str, aws.sns.Topic],
+    pagerduty_url: pulumi.Input[str] | None,
+    pagerduty_topics: Sequence[str],
+    slack: Mapping[str, Any] | None,
+) -> None:
+    """PagerDuty (an HTTPS subscription to its CloudWatch integration URL, which confirms
+    itself and resolves incidents on OK) and Slack through AWS Chatbot, besides email."""
+    child = pulumi.ResourceOptions(parent=owner)
+    for kind in pagerduty_topics:
+        if pagerduty_url is None:
+            raise ValueError(
+                "the handoff routes alerts to PagerDuty: set its integration URL with "
+                "`pulumi config set --secret pagerdutyUrl <url>`"
+            )
+        aws.sns.TopicSubscription(
+            f"{kind}-pagerduty",
+            topic=topics[kind].arn,
+            protocol="https",
+            endpoint=pagerduty_url,
+            endpoint_auto_confirms=True,
+            opts=child,
+        )
+    if not slack:
+        return
+    # Chatbot's role only reads what it shows with a notification (its "Notification
+    # permissions" template); nobody can run commands from the channel.
+    role = aws.iam.Role(
+        "chatbot-role",
+        description=f"Lets AWS Chatbot show {prefix} alarms in Slack",
+        assume_role_policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "chatbot.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        opts=child,
+    )
+    aws.iam.RolePolicy(
+        "chatbot-notifications",
+        role=role.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+        opts=child,
+    )
+    aws.chatbot.SlackChannelConfiguration(
+        "slack",
+        configuration_name=f"{prefix}-alerts",
+        slack_team_id=slack["workspaceId"],
+        slack_channel_id=slack["channelId"],
+        iam_role_arn=role.arn,
+        guardrail_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        sns_topic_arns=[topics[kind].arn for kind in slack["topics"]],
+        logging_level="ERROR",
+        opts=child,
+    )
 
 
 def _arns(owner: pulumi.Resource, prefix: str) -> tuple[pulumi.Output[str], ...]:

@@ -37,7 +37,7 @@ import pulumi_aws as aws
 from ._dashboard import dashboard_bodies
 from ._job_failures import job_failure_rule
 from ._references import References
-from ._topics import alert_topics
+from ._topics import alert_targets, alert_topics
 
 # How one metric over several parts (two target groups) becomes one: counts add up; a
 # minimum or a percentile rank (the share of fast responses, ``PR(:0.3)``) takes the
@@ -84,6 +84,10 @@ class Monitoring(pulumi.ComponentResource):
             more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
         pages: Whether this stack's alarms may page; only then is there a page topic.
         alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.
+        pagerduty_url: A PagerDuty Amazon CloudWatch integration URL (a secret), subscribed
+            over HTTPS to ``pagerduty_topics``; PagerDuty confirms the subscription itself.
+        slack: ``{workspaceId, channelId, topics}``: AWS Chatbot posts those topics' alerts to
+            the Slack channel (the workspace must be authorized in the Chatbot console).
         cluster: The ECS cluster, for ``cluster.name``.
         load_balancers: Targets of ``load_balancer:<name>``.
         services: Targets of ``service:<name>`` and ``job:<name>`` (exposing ``metric_ids``).
@@ -106,6 +110,9 @@ class Monitoring(pulumi.ComponentResource):
         pages: bool,
         alert_email: str | None,
         cluster: aws.ecs.Cluster,
+        pagerduty_url: pulumi.Input[str] | None = None,
+        pagerduty_topics: Sequence[str] = (),
+        slack: Mapping[str, Any] | None = None,
         load_balancers: Mapping[str, Any],
         services: Mapping[str, Any],
         datastores: Mapping[str, Any],
@@ -119,6 +126,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         kinds = ["ticket", "page"] if pages else ["ticket"]
         self._topics = alert_topics(self, prefix, kinds, alert_email)
+        alert_targets(self, prefix, self._topics, pagerduty_url, pagerduty_topics, slack)
 
         created: dict[str, aws.cloudwatch.MetricAlarm] = {}
         rollbacks: dict[str, Mapping[str, Any]] = {}
