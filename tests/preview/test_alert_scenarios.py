@@ -221,6 +221,8 @@ def test_a_failing_job_opens_a_ticket(prod, generated) -> None:  # type: ignore[
         told = prod.notified(healthy, [event])
         assert told == {"page": set(), "ticket": {"shop-prod-nightly-failed-runs"}}
     assert prod.notified(healthy, [succeeded, other]) == {"page": set(), "ticket": set()}
+    description = prod.rules["shop-prod-nightly-failed-runs"]["description"]
+    assert len(description) <= 512 and description.endswith("#alarm-failed-runs")
 
 
 def test_non_production_never_pages(dev) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from ...plan.monitoring import AlarmPlan
 from ..engine import identifier
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
+RULE_DESCRIPTION_LIMIT = 512  # EventBridge's longest rule description
 KINDS = {"web": "web service", "worker": "worker", "job": "scheduled job"}
 # Datastore engines the dashboard has graphs for (the component's row kinds).
 DASHBOARD_KINDS = {
@@ -69,7 +70,7 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
         },
         "jobFailures": {
             j.name: {
-                "description": describe(j.description, j.reason, j.runbook),
+                "description": describe(j.description, j.reason, j.runbook, RULE_DESCRIPTION_LIMIT),
                 "job": j.job,
                 "pages": j.pages,
             }
@@ -100,10 +101,10 @@ def yaml_scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def describe(what: str, reason: str, runbook: str) -> str:
-    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to CloudWatch's limit."""
+def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to fit ``limit``."""
     tail = f". Runbook: {runbook}"
-    room = DESCRIPTION_LIMIT - len(what) - len(". Why: ") - len(tail)
+    room = limit - len(what) - len(". Why: ") - len(tail)
     why = reason if len(reason) <= room else reason[: room - 1] + "…"
     return f"{what}. Why: {why}{tail}"
 

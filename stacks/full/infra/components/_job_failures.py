@@ -57,7 +57,7 @@ def job_failure_rule(
     rule = aws.cloudwatch.EventRule(
         f"{spec['job']}-failed-runs",
         name=name,
-        description=spec["description"][:512],  # EventBridge's longest rule description
+        description=spec["description"],  # the plan fits it to EventBridge's 512 characters
         event_pattern=pulumi.Output.json_dumps(pattern),
         opts=child,
     )
