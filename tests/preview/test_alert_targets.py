@@ -78,9 +78,17 @@ def test_non_production_has_no_page_topic_for_pagerduty(out: Path) -> None:
     assert [a.rsplit(":", 1)[1] for a in slack["snsTopicArns"]] == ["shop-dev-ticket"]
 
 
-def test_a_missing_pagerduty_url_fails_the_deployment(out: Path) -> None:
+def test_a_missing_pagerduty_url_warns_the_preview_and_fails_the_deployment(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pulumi
+
     from shipspec.preview.runner import ProgramError
 
+    run = _run(out, "prod")
+    assert any("pulumi config set --secret pagerdutyUrl" in w for w in run.warnings)
+    assert not [r for r in run.resources if r.type == SUBSCRIPTION and r.name == "page-pagerduty"]
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: False)  # as in `pulumi up`
     with pytest.raises(ProgramError, match="pulumi config set --secret pagerdutyUrl"):
         _run(out, "prod")
 

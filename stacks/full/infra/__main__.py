@@ -371,6 +371,11 @@ Monitoring(
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
+    # PagerDuty's Amazon CloudWatch integration URL: once per stack, `pulumi config set
+    # --secret pagerdutyUrl https://events.pagerduty.com/integration/<key>/enqueue`.
+    pagerduty_url=config.get_secret("pagerdutyUrl"),
+    pagerduty_topics=monitoring_config.get("pagerdutyTopics", []),
+    slack=monitoring_config.get("slack"),
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
     services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},
