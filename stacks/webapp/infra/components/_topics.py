@@ -82,8 +82,9 @@ def alert_targets(
         )
     if not slack:
         return
-    # Chatbot's role only reads what it shows with a notification (its "Notification
-    # permissions" template); nobody can run commands from the channel.
+    # Chatbot's role only reads what it shows with an alarm notification (the read calls of
+    # its "Notification permissions" template, named one by one); nobody can run commands
+    # from the channel.
     role = aws.iam.Role(
         "chatbot-role",
         description=f"Lets AWS Chatbot show {prefix} alarms in Slack",
@@ -110,7 +111,13 @@ def alert_targets(
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"],
+                        "Action": [
+                            "cloudwatch:DescribeAlarms",
+                            "cloudwatch:DescribeAlarmHistory",
+                            "cloudwatch:GetMetricData",
+                            "cloudwatch:GetMetricWidgetImage",
+                            "cloudwatch:ListMetrics",
+                        ],
                         "Resource": "*",
                     }
                 ],
