@@ -8,6 +8,7 @@ EventBridge rules of the stack as previewed under Pulumi mocks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,12 +59,19 @@ def values(
 
 
 def _owner(metric: Mapping[str, Any]) -> str:
-    """``web``, ``mailer``, ``orders-dlq``...: the resource a metric is about, from the mock's
-    physical names."""
+    """``web``, ``mailer``, ``orders``, ``orders-dlq``: what a metric is about, from the
+    physical name (``shop-prod-web``, ``orders-dlq-84f7c11``) without the stack prefix, the
+    mocks' autoname suffix and the resource kind."""
     dims = metric["dimensions"]
     for key in ("ServiceName", "QueueName"):
         if key in dims:
-            return dims[key].rsplit("-", 1)[0].removesuffix("-service").removesuffix("-queue")
+            words = [
+                w
+                for w in dims[key].split("-")
+                if w not in ("shop", "prod", "dev", "staging", "service", "queue")
+                and not re.fullmatch(r"[0-9a-f]{7}", w)
+            ]
+            return "-".join(words)
     return ""
 
 
