@@ -12,7 +12,7 @@ from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
-from .services import plan_service, resolve_strategy, routing_table
+from .services import plan_service, resolve_strategy, routing_table, telemetry_env
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
@@ -74,7 +74,12 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     network = plan_network(spec, production, log)
     routing = routing_table(spec)
     services = [
-        plan_service(spec, s, svc, production, network.az_count, routing, log)
+        telemetry_env(
+            spec.metadata.name,
+            name,
+            plan_service(spec, s, svc, production, network.az_count, routing, log),
+            log,
+        )
         for s, svc in spec.services.items()
     ]
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}

@@ -253,3 +253,25 @@ def routing_table(spec: HandoffSpec) -> dict[str, tuple[int, list[str]]]:
             else:
                 table[name] = (100 + 10 * index, [f"/{name}", f"/{name}/*"])
     return table
+
+
+def telemetry_env(app: str, environment: str, s: ServicePlan, log: Decisions) -> ServicePlan:
+    """Every task names itself to OpenTelemetry: ``OTEL_SERVICE_NAME=<app>-<service>`` is
+    the ``job`` label the Prometheus rules select a service's series by, and
+    ``OTEL_RESOURCE_ATTRIBUTES`` adds the app and the environment. A value the spec sets
+    wins."""
+    wanted = {
+        "OTEL_SERVICE_NAME": f"{app}-{s.name}",
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace={app},"
+        f"deployment.environment.name={environment}",
+    }
+    added = {k: v for k, v in wanted.items() if k not in s.env}
+    kept = sorted(set(wanted) - set(added))
+    log.decide(
+        f"services.{s.name}.telemetry",
+        added,
+        "OpenTelemetry SDKs read these: the service name is the `job` label of its metrics, "
+        "which the SLO rules select by"
+        + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
+    )
+    return s.model_copy(update={"env": dict(sorted({**s.env, **added}.items()))})

@@ -420,8 +420,29 @@ class Slo(SpecModel):
             )
 
 
+AlertTopic = Literal["page", "ticket"]
+
+
+class PagerDuty(SpecModel):
+    """A PagerDuty service's Amazon CloudWatch integration: SNS posts each alarm to its URL,
+    which the stack reads from the secret stack config ``pagerdutyUrl``."""
+
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]
+
+
+class Slack(SpecModel):
+    """A Slack channel through AWS Chatbot (authorize the workspace in the Chatbot console)."""
+
+    # Chatbot's CreateSlackChannelConfiguration patterns (botocore's chatbot model).
+    workspace_id: str = Field(pattern=r"^[0-9A-Z]{1,255}$")
+    channel_id: str = Field(pattern=r"^[A-Za-z0-9]{1,255}$")
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]
+
+
 class Observability(SpecModel):
     alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    pagerduty: PagerDuty | None = None
+    slack: Slack | None = None
     slos: list[Slo] = Field(default_factory=list)
 
 

@@ -262,11 +262,15 @@ api = WebService(
     linear_step_bake_minutes=api_config["linearStepBakeMinutes"],
     latency_p99_ms=api_config["latencyP99Ms"],
     error_rate_percent=api_config["errorRatePercent"],
+    min_requests=api_config["minRequests"],
+    load_balancer_errors=api_config["loadBalancerErrors"],
     environment={
         "DEBUG": "false",
         "FEATURE_FLAGS": "search,export",
         "LOG_LEVEL": "info",
         "MAX_UPLOAD_MB": "25",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-api",
     },
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
@@ -315,6 +319,12 @@ admin = WebService(
     linear_step_bake_minutes=admin_config["linearStepBakeMinutes"],
     latency_p99_ms=admin_config["latencyP99Ms"],
     error_rate_percent=admin_config["errorRatePercent"],
+    min_requests=admin_config["minRequests"],
+    load_balancer_errors=admin_config["loadBalancerErrors"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-admin",
+    },
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
@@ -340,6 +350,10 @@ indexer = WorkerService(
     min_count=indexer_config["minCount"],
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-indexer",
+    },
     image_credentials=secret_ghcr_pull.arn,
     uses={
         "EVENTS": Use(events, access="consume"),
@@ -362,6 +376,10 @@ reports = ScheduledJob(
     cpu=reports_config["cpu"],
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "atlas-reports",
+    },
     uses={
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
         "ASSETS": Use(assets, access="read-write-delete"),
@@ -379,9 +397,15 @@ Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
+    # PagerDuty's Amazon CloudWatch integration URL: once per stack, `pulumi config set
+    # --secret pagerdutyUrl https://events.pagerduty.com/integration/<key>/enqueue`.
+    pagerduty_url=config.get_secret("pagerdutyUrl"),
+    pagerduty_topics=monitoring_config.get("pagerdutyTopics", []),
+    slack=monitoring_config.get("slack"),
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
     services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},

@@ -146,8 +146,12 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    min_requests=web_config["minRequests"],
+    load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-web",
     },
     secrets={
         "STRIPE_KEY": secret_stripe_key.arn,
@@ -177,6 +181,10 @@ mailer = WorkerService(
     min_count=mailer_config["minCount"],
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-mailer",
+    },
     uses={
         "ORDERS": Use(orders, access="consume"),
     },
@@ -194,6 +202,10 @@ nightly = ScheduledJob(
     cpu=nightly_config["cpu"],
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
+    environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "shop-nightly",
+    },
     log_retention_days=log_retention_days,
 )
 
@@ -206,6 +218,7 @@ Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],

@@ -127,8 +127,12 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    min_requests=web_config["minRequests"],
+    load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "webapp-web",
         "WEB_CONCURRENCY": "2",
     },
     secrets={
@@ -158,6 +162,8 @@ worker = WorkerService(
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
     environment={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_SERVICE_NAME": "webapp-worker",
         "QUEUES": "default,mailers",
     },
     secrets={
@@ -179,6 +185,7 @@ Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],

@@ -16,7 +16,12 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
-from ._pulumi_monitoring import components_by_name, monitoring_config, yaml_scalar
+from ._pulumi_monitoring import (
+    components_by_name,
+    monitoring_config,
+    rollback_ratio,
+    yaml_scalar,
+)
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
 PULUMI_VERSION = "3.272.0"
@@ -139,13 +144,14 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             }
             for lb in env.load_balancers
         },
-        "services": {s.name: _service(s, model.app) for s in env.services},
+        "services": {s.name: _service(s, model, env) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
         **monitoring_config(model, env),
     }
 
 
-def _service(s: Any, app: str) -> dict[str, Any]:
+def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    app = model.app
     # A service built from source gets its image from CI (`pulumi config set --path`).
     image = s.image or f"{app}/{s.name}:set-by-ci"
     values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory}
@@ -173,6 +179,7 @@ def _service(s: Any, app: str) -> dict[str, Any]:
         values.update(
             latencyP99Ms=s.alarms.latency_p99_ms,
             errorRatePercent=s.alarms.error_rate_percent,
+            **rollback_ratio(model, env, s.name),
         )
     return values
 

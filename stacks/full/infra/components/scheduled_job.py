@@ -152,7 +152,11 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule_arn = job.arn
         self.task_definition_arn = task_definition.arn
         self.security_group_id = task.security_group.id
-        self.metric_ids = {"schedule_group": [group.name]}
+        # task_family: what Monitoring's failed-runs rule matches the task events by.
+        self.metric_ids = {
+            "schedule_group": [group.name],
+            "task_family": [task_definition.arn_without_revision],
+        }
         self.register_outputs(
             {
                 "schedule_arn": self.schedule_arn,

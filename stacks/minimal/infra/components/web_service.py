@@ -46,6 +46,8 @@ class WebService(pulumi.ComponentResource):
         health_check_path: Path the load balancer probes; must answer 2xx/3xx.
         latency_p99_ms: Deployment rolls back when p99 latency exceeds this.
         error_rate_percent: Deployment rolls back when the 5xx ratio exceeds this.
+        min_requests: Below this many requests a minute the 5xx ratio reads 0.
+        load_balancer_errors: Count the load balancer's own 5xx (it serves only this service).
         listener_priority: Priority of this service's rule on the listener (unique).
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
         environment: Plain environment variables.
@@ -98,6 +100,8 @@ class WebService(pulumi.ComponentResource):
         latency_p99_ms: int,
         error_rate_percent: float,
         listener_priority: int,
+        min_requests: int = 0,
+        load_balancer_errors: bool = False,
         path_patterns: Sequence[str] = ("/*",),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
@@ -232,6 +236,8 @@ class WebService(pulumi.ComponentResource):
             target_group_arn_suffixes=[tg.arn_suffix for tg in groups],
             error_rate_percent=error_rate_percent,
             latency_p99_ms=latency_p99_ms,
+            min_requests=min_requests,
+            load_balancer_errors=load_balancer_errors,
         )
 
         service = create_service(
