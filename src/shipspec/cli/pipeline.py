@@ -139,6 +139,8 @@ def generate(
     spec_file = _spec_file(spec, out_dir, spec_path)
     model = plan_model(load(spec), spec_file=spec_file)
     result = generate_output(model, out_dir, force=force, check=check, blueprints=blueprints)
+    for note in result.notes:
+        base.err(f"{out_dir}: {note}")
     if check:
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
