@@ -71,7 +71,7 @@ def test_a_kill_after_each_rename_is_caught_by_check_and_finished_by_the_next_ru
         write(fileset(NEW), tmp_path)
     monkeypatch.undo()
     assert (tmp_path / journal.JOURNAL_PATH).exists()
-    with pytest.raises(InterruptedWrite, match="journal.json") as caught:
+    with pytest.raises(InterruptedWrite, match=r"journal\.json") as caught:
         write(fileset(NEW), tmp_path, check=True)
     assert caught.value.exit_code == 3
     result = write(fileset(NEW), tmp_path)
@@ -106,7 +106,7 @@ def test_a_kill_while_staging_changes_nothing_and_the_next_run_cleans_up(
 def test_legacy_staging_folders_beside_the_output_are_reported_and_removed(tmp_path: Path) -> None:
     write(fileset(NEW), tmp_path)
     (tmp_path / ".shipspec-staging-abc123" / "infra").mkdir(parents=True)
-    with pytest.raises(InterruptedWrite, match=".shipspec-staging-abc123"):
+    with pytest.raises(InterruptedWrite, match=r"\.shipspec-staging-abc123"):
         write(fileset(NEW), tmp_path, check=True)
     write(fileset(NEW), tmp_path)
     assert not (tmp_path / ".shipspec-staging-abc123").exists()

@@ -22,7 +22,17 @@ from pydantic import (
 
 from .fargate import SizeError, fargate_size
 from .rules import Problem, validate_with_rules
-from .types import EnvValue, EvidencePath, MemoryMiB, Name, Port, Schedule, Version, in_range
+from .types import (
+    EnvValue,
+    EvidencePath,
+    MemoryMiB,
+    Name,
+    Port,
+    Schedule,
+    TagValue,
+    Version,
+    in_range,
+)
 
 API_VERSION = "shipspec/v1"
 
@@ -47,7 +57,7 @@ class SpecModel(BaseModel):
 
 class Metadata(SpecModel):
     name: Name = Field(description="Application name; prefixes every resource name.")
-    owner: str = Field(min_length=1, description="Owning team, tagged on every resource.")
+    owner: TagValue = Field(description="Owning team, tagged on every resource.")
 
 
 class Deliverable(SpecModel):

@@ -82,7 +82,8 @@ def recover(out_dir: Path) -> list[str]:
             shutil.rmtree(folder)
         except OSError as error:
             raise WriteFailed(folder, error, "a leftover staging folder stays") from None
-        notes.append(f"removed {folder.relative_to(out_dir).as_posix()}/ left by an interrupted run")
+        shown = folder.relative_to(out_dir).as_posix()
+        notes.append(f"removed {shown}/ left by an interrupted run")
     return notes
 
 
@@ -104,9 +105,7 @@ def _staging_folders(out_dir: Path) -> list[Path]:
     found: list[Path] = []
     for folder, prefix in ((out_dir / STATE_DIR, STAGING_PREFIX), (out_dir, LEGACY_STAGING_PREFIX)):
         if folder.is_dir() and not folder.is_symlink():
-            found += sorted(
-                p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir()
-            )
+            found += sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir())
     return found
 
 
