@@ -142,11 +142,9 @@ def read_depends_on(ctx: Context, compose: str, data: dict[str, Any]) -> dict[st
 
 def _decoded(raw: bytes) -> str | int:
     """The env file's text, or the 1-based line of its first byte that is not UTF-8 text."""
+    if b"\x00" in raw:  # a binary file
+        return raw[: raw.index(b"\x00")].count(b"\n") + 1
     try:
-        if b"\x00" in raw:
-            raise UnicodeDecodeError(
-                "utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL"
-            )
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return raw[: error.start].count(b"\n") + 1
