@@ -337,5 +337,7 @@ def init(
     """Write a commented starter handoff.yaml."""
     from ..starter import write_starter
 
-    write_starter(path, force=force)
+    schema = write_starter(path, force=force)
+    if schema is not None:
+        print(f"wrote {schema} (editor completion for the spec)")
     print(f"wrote {path}; edit it, then run `shipspec validate {path}`")
