@@ -42,17 +42,17 @@ def read_environment(ctx: Context, compose: str, data: dict[str, Any]) -> dict[s
             )
             continue
         shown = ctx.project.reader.shown(ctx.project.directory / path)
-        text = _decoded(raw)
-        if isinstance(text, int):
+        decoded = _decoded(raw)
+        if isinstance(decoded, int):
             # Compose refuses such a file too; replacing bytes would change a value silently.
             ctx.error(
                 compose,
                 ("env_file", index),
-                f"{shown} is not UTF-8 text (line {text})",
+                f"{shown} is not UTF-8 text (line {decoded})",
                 "save the env file as UTF-8",
             )
             continue
-        values = parse_env_file(text, shown, _expander(ctx))
+        values = parse_env_file(decoded, shown, _expander(ctx))
         ctx.find("mapped", compose, ("env_file", index), f"{len(values)} variables from {shown}")
         for key, value in values.items():
             if value is None:

@@ -144,7 +144,7 @@ def _read_journal(out_dir: Path) -> dict[str, Any] | None:
             "  hint: delete the journal and the .shipspec/staging-* folders, then run generate"
         )
     refuse_links(out_dir, [*replace, *delete])
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _apply(out_dir: Path, journal: dict[str, Any]) -> None:
