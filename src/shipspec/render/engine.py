@@ -148,7 +148,7 @@ def wrap_comment(text: str, width: int = 96, prefix: str = "# ") -> str:
     """Wrap a reason into comment lines that stay under the formatter's line length."""
     import textwrap
 
-    lines = textwrap.wrap(text, width - len(prefix), subsequent_indent="  ")
+    lines = textwrap.wrap(one_line(text), width - len(prefix), subsequent_indent="  ")
     return "\n".join(prefix + line for line in lines)
 
 

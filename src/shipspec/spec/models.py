@@ -155,7 +155,9 @@ class Build(SpecModel):
 
 
 class Health(SpecModel):
-    path: str = Field(default="/health", pattern=r"^/\S*$")
+    # An HTTP request path: ALB takes 1-1024 characters starting with "/"; a control or
+    # non-ASCII character cannot go on the request line unencoded (write %XX).
+    path: str = Field(default="/health", max_length=1024, pattern=r"^/[\x21-\x7e]*$")
     grace_seconds: Annotated[
         int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
     ] = 30
@@ -393,7 +395,11 @@ class Slo(SpecModel):
 
 
 class Observability(SpecModel):
-    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Printable ASCII without spaces around one "@": what SNS email subscriptions accept.
+    alert_email: str | None = Field(
+        default=None,
+        pattern=r"^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+\.[\x21-\x3f\x41-\x7e]+$",
+    )
     slos: list[Slo] = Field(default_factory=list)
 
 
