@@ -60,7 +60,7 @@ WEIRD_TEXT = st.one_of(
             "%YAML 1.2",
             "\ud800",
         ]
-    ),  # fmt: skip
+    ),
     st.text(max_size=12),
 )
 SCALARS = st.one_of(
