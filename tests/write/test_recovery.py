@@ -238,3 +238,23 @@ def test_a_tampered_journal_is_refused_and_touches_nothing(tmp_path: Path) -> No
     assert victim.read_text() == "keep me\n"
     with pytest.raises((InterruptedWrite, StaleOutput)):
         write(fileset(OLD), tmp_path, check=True)
+
+
+def test_a_full_disk_during_generate_is_exit_1_with_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from shipspec.cli import app
+    from tests.conftest import EXAMPLES
+
+    def full(path: Path, data: bytes, *, atomic: bool = False) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(journal, "_write_synced", full)
+    result = CliRunner().invoke(
+        app, ["generate", str(EXAMPLES / "minimal.yaml"), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output and "nothing was changed" in result.output
+    assert "internal error" not in result.output
