@@ -25,7 +25,7 @@ from .lock import locked
 from .progress import checklist, missing_before_end
 from .progressfile import ProgressFile
 from .protocol import PERSON, Item, item, item_ids, marked_by
-from .state import Evidence, Phase, ProgressState, Session, sha256
+from .state import DeliverableRecord, Evidence, Phase, ProgressState, Session, sha256
 from .status import (
     Clock,
     PackageCheck,
@@ -95,7 +95,6 @@ def start_session(
 ) -> SessionStatus:
     """Step 1: the handoff is valid and Phase 6 complete and approved; open a session."""
     from .deliverables import check_deliverables
-    from .deliverables import summary as package_summary
     from .start import check_handoff  # the spec loader, only when starting
 
     path = find_progress(cwd)
@@ -104,13 +103,12 @@ def start_session(
     package = check_deliverables(spec, spec_path, root)
     path = path or root / PROGRESS_FILE
     with locked(path, shown(path, cwd)):
-        return _start(spec, approval, valid, spec_path, path, root, cwd, clock, actor)
+        checked = (spec, approval, valid, package)
+        return _start(checked, spec_path, path, root, cwd, clock, actor)
 
 
 def _start(
-    spec: HandoffSpec,
-    approval: str,
-    valid: str,
+    checked: tuple[HandoffSpec, str, str, list[DeliverableRecord]],
     spec_path: Path,
     path: Path,
     root: Path,
@@ -118,6 +116,9 @@ def _start(
     clock: Clock | None,
     actor: str | None,
 ) -> SessionStatus:
+    from .deliverables import summary as package_summary
+
+    spec, approval, valid, package = checked
     doc = (
         ProgressFile.read(path, shown(path, cwd))
         if path.is_file()
