@@ -251,10 +251,10 @@ def test_a_full_disk_during_generate_is_exit_1_with_the_path(
     def full(path: Path, data: bytes, *, atomic: bool = False) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
+    spec = tmp_path / "handoff.yaml"
+    spec.write_bytes((EXAMPLES / "minimal.yaml").read_bytes())
     monkeypatch.setattr(journal, "_write_synced", full)
-    result = CliRunner().invoke(
-        app, ["generate", str(EXAMPLES / "minimal.yaml"), "-o", str(tmp_path / "out")]
-    )
+    result = CliRunner().invoke(app, ["generate", str(spec)])
     assert result.exit_code == 1, result.output
     assert "No space left on device" in result.output and "nothing was changed" in result.output
     assert "internal error" not in result.output
