@@ -139,6 +139,8 @@ def generate(
     spec_file = _spec_file(spec, out_dir, spec_path)
     model = plan_model(load(spec), spec_file=spec_file)
     result = generate_output(model, out_dir, force=force, check=check, blueprints=blueprints)
+    for note in result.notes:
+        base.err(f"{out_dir}: {note}")
     if check:
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
@@ -335,5 +337,7 @@ def init(
     """Write a commented starter handoff.yaml."""
     from ..starter import write_starter
 
-    write_starter(path, force=force)
+    schema = write_starter(path, force=force)
+    if schema is not None:
+        print(f"wrote {schema} (editor completion for the spec)")
     print(f"wrote {path}; edit it, then run `shipspec validate {path}`")

@@ -22,7 +22,17 @@ from pydantic import (
 
 from .fargate import SizeError, fargate_size
 from .rules import Problem, validate_with_rules
-from .types import EnvValue, EvidencePath, MemoryMiB, Name, Port, Schedule, Version, in_range
+from .types import (
+    EnvValue,
+    EvidencePath,
+    MemoryMiB,
+    Name,
+    Port,
+    Schedule,
+    TagValue,
+    Version,
+    in_range,
+)
 
 API_VERSION = "shipspec/v1"
 
@@ -47,7 +57,7 @@ class SpecModel(BaseModel):
 
 class Metadata(SpecModel):
     name: Name = Field(description="Application name; prefixes every resource name.")
-    owner: str = Field(min_length=1, description="Owning team, tagged on every resource.")
+    owner: TagValue = Field(description="Owning team, tagged on every resource.")
 
 
 class Deliverable(SpecModel):
@@ -145,7 +155,9 @@ class Build(SpecModel):
 
 
 class Health(SpecModel):
-    path: str = Field(default="/health", pattern=r"^/\S*$")
+    # An HTTP request path: ALB takes 1-1024 characters starting with "/"; a control or
+    # non-ASCII character cannot go on the request line unencoded (write %XX).
+    path: str = Field(default="/health", max_length=1024, pattern=r"^/[\x21-\x7e]*$")
     grace_seconds: Annotated[
         int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
     ] = 30
@@ -440,7 +452,11 @@ class Slack(SpecModel):
 
 
 class Observability(SpecModel):
-    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Printable ASCII without spaces around one "@": what SNS email subscriptions accept.
+    alert_email: str | None = Field(
+        default=None,
+        pattern=r"^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+\.[\x21-\x3f\x41-\x7e]+$",
+    )
     pagerduty: PagerDuty | None = None
     slack: Slack | None = None
     slos: list[Slo] = Field(default_factory=list)

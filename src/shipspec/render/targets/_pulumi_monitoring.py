@@ -9,13 +9,12 @@ and runbook go into its description, which is what the notification email shows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from ...plan.monitoring import AlarmPlan
-from ..engine import identifier
+from ..engine import identifier, yaml_quoted
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
 RULE_DESCRIPTION_LIMIT = 512  # EventBridge's longest rule description
@@ -97,8 +96,8 @@ def components_by_name(items: Iterable[Any], suffix: str = "") -> list[str]:
 
 
 def yaml_scalar(value: Any) -> str:
-    """A config value as one line of YAML (JSON is YAML), keeping ``×`` and ``≥`` readable."""
-    return json.dumps(value, ensure_ascii=False)
+    """A config value as one line of YAML, keeping ``×`` and ``≥`` readable."""
+    return yaml_quoted(value)
 
 
 def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT) -> str:
