@@ -74,7 +74,7 @@ def _visibility_timeout(spec: HandoffSpec, name: str, log: Decisions) -> int:
     consumers = {
         s: svc.timeout_seconds
         for s, svc in spec.services.items()
-        if name in svc.uses and svc.type == "worker" and svc.timeout_seconds
+        if svc.uses_datastore(name) and svc.type == "worker" and svc.timeout_seconds
     }
     if not consumers:
         return log.decide(
