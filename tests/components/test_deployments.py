@@ -254,8 +254,14 @@ def test_scheduled_job_role_is_scoped(stack: Stack) -> None:
     ecs = schedule.inputs["target"]["ecsParameters"]
     assert ecs["launchType"] == "FARGATE" and ecs["taskCount"] == 1
     policy = json.loads(stack.named("nightly-scheduler-role-policy").inputs["policy"])
-    run_task, pass_role = policy["Statement"]
+    run_task, tag_on_create, pass_role = policy["Statement"]
     assert run_task["Action"] == ["ecs:RunTask"]
+    # RunTask with managed and propagated tags is denied without ecs:TagResource.
+    assert ecs["enableEcsManagedTags"] and ecs["propagateTags"] == "TASK_DEFINITION"
+    assert tag_on_create["Action"] == ["ecs:TagResource"]
+    assert tag_on_create["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    cluster = schedule.inputs["target"]["arn"]
+    assert tag_on_create["Resource"] == [cluster.replace(":cluster/", ":task/") + "/*"]
     assert run_task["Resource"] == [ecs["taskDefinitionArn"].rsplit(":", 1)[0] + ":*"]
     assert run_task["Condition"]["ArnEquals"]["ecs:cluster"] == schedule.inputs["target"]["arn"]
     task = stack.named("nightly-task", "aws:ecs/taskDefinition:TaskDefinition").inputs

@@ -245,3 +245,25 @@ def test_internal_load_balancer_serves_https_in_production(generated) -> None:  
         lb for lb in model.environment("staging").load_balancers if lb.name == "internal"
     )
     assert not staging.https and staging.domain is None
+
+
+@pytest.mark.parametrize(("example", "env"), _all_stacks())
+def test_databases_pin_the_version_rds_keeps_through_minor_upgrades(  # type: ignore[no-untyped-def]
+    generated, example: str, env: str
+) -> None:
+    """Version 1 pinned the spec's full version (postgres 16.4) with automatic minor upgrades:
+    once RDS applied 16.6, every later `pulumi up` asked for a downgrade RDS refuses."""
+    plan = generated.model(example).environment(env)
+    versions = {d.name: d.version for d in plan.datastores if d.engine in SQL}
+    for resource in generated.preview(example, env).resources:
+        if resource.type != "aws:rds/instance:Instance":
+            continue
+        inputs = resource.inputs
+        spec_version = versions[resource.name.removesuffix("-db")]
+        assert inputs["autoMinorVersionUpgrade"] is True
+        major = (
+            spec_version.split(".")[0]
+            if inputs["engine"] == "postgres"
+            else ".".join(spec_version.split(".")[:2])
+        )
+        assert inputs["engineVersion"] == major, resource.name
