@@ -105,6 +105,20 @@ class ScheduledJob(pulumi.ComponentResource):
                     "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
                 },
                 {
+                    # The task is started with tags (ECS managed tags, the task definition's
+                    # propagated), and ECS authorizes tag-on-create as ecs:TagResource: without
+                    # it every RunTask is denied. AWS: "Grant permission to tag resources on
+                    # creation" (Amazon ECS developer guide).
+                    "Effect": "Allow",
+                    "Action": ["ecs:TagResource"],
+                    "Resource": [
+                        pulumi.Output.from_input(cluster_arn).apply(
+                            lambda arn: arn.replace(":cluster/", ":task/", 1) + "/*"
+                        )
+                    ],
+                    "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+                },
+                {
                     "Effect": "Allow",
                     "Action": ["iam:PassRole"],
                     "Resource": [task.execution_role.arn, task.task_role.arn],

@@ -50,6 +50,18 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
     return f"{engine}{'.'.join(parts[:2])}"
 
 
+def major_version(engine: str, engine_version: str) -> str:
+    """The version prefix RDS keeps while it applies minor upgrades: postgres 16.4 -> ``16``,
+    mysql 8.0.39 -> ``8.0``, mariadb 10.11.9 -> ``10.11``.
+
+    With ``auto_minor_version_upgrade`` a full version would drift: after RDS upgrades 16.4 to
+    16.6 in the maintenance window, the next ``pulumi up`` would ask for 16.4 again, a downgrade
+    RDS refuses. The provider accepts a prefix and reports the running version as
+    ``engine_version_actual`` (Pulumi AWS ``rds.Instance`` ``engineVersion``).
+    """
+    return parameter_group_family(engine, engine_version).removeprefix(engine)
+
+
 class Database(pulumi.ComponentResource):
     """RDS instance with a closed security group and an RDS-managed master secret.
 
@@ -160,7 +172,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-db",
             identifier=identifier,
             engine=engine,
-            engine_version=engine_version,
+            engine_version=major_version(engine, engine_version),
             instance_class=instance_class,
             db_name=db_name,
             username=username,
