@@ -14,6 +14,7 @@ Compose leaves them out.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from .context import Context, text_of
@@ -227,6 +228,22 @@ def _called_only(ctx: Context, app: App) -> None:
     spec["type"] = "worker"
     del spec["public"]
     spec.pop("health", None)
+    ctx.notes.pop(("services", app.name, "health"), None)
+    findings = ctx.report.findings
+    for index, finding in enumerate(findings):
+        if finding.service != app.compose:
+            continue
+        if finding.message.endswith(", internal load balancer"):
+            findings[index] = replace(
+                finding,
+                message=f"port {spec['port']}, through Service Connect (no load balancer)",
+            )
+        elif finding.key == "healthcheck" and "load balancer probes" in finding.message:
+            findings[index] = replace(
+                finding,
+                message="a worker has no load balancer probe; the spec has no container "
+                "health check",
+            )
     ctx.note(
         ("services", app.name, "type"),
         f"a worker with port {spec['port']}: only other services call it (its port was not "
