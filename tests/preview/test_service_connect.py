@@ -122,3 +122,29 @@ def test_the_plan_says_how_each_service_is_reached(tmp_path: Path) -> None:
         "is called by services, not people, so no load balancer",
     )
     assert "client only" in reasons["services.mailer.discovery"][1]
+
+
+def test_called_services_alarm_on_the_errors_their_callers_get(preview: Preview) -> None:
+    alarms = {r.name: r.inputs for r in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    called = {n.removesuffix("-connect-5xx-ratio") for n in alarms if "connect-5xx" in n}
+    assert called == {"orders", "catalog"}  # front and mailer are called by nobody
+    queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio"]["metricQueries"]}
+    for metric_id, metric in (
+        ("errors", "HTTPCode_Target_5XX_Count"),
+        ("requests", "RequestCount"),
+    ):
+        assert queries[metric_id]["metric"]["namespace"] == "AWS/ECS"
+        assert queries[metric_id]["metric"]["metricName"] == metric
+        assert queries[metric_id]["metric"]["dimensions"]["DiscoveryName"] == "orders"
+
+
+def test_the_dashboard_graphs_service_connect_for_servers_only(preview: Preview) -> None:
+    import json
+
+    [dashboard] = preview.of_type("aws:cloudwatch/dashboard:Dashboard")
+    titles = [
+        w["properties"].get("title", "")
+        for w in json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    ]
+    graphed = {t.split(":")[0] for t in titles if "Service Connect" in t}
+    assert graphed == {"front", "orders", "catalog"}  # mailer serves nothing

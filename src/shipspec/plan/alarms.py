@@ -1,8 +1,8 @@
 """CloudWatch alarms per environment: what the stack creates, with thresholds and reasons.
 
 The Prometheus rules cover what the application reports; these cover what AWS sees
-whether or not anyone runs Prometheus: the load balancer, ECS, SQS, EventBridge, RDS and
-ElastiCache. Principle: an alarm pages when users are hurt now or will be within the
+whether or not anyone runs Prometheus: the load balancer, ECS (with Service Connect),
+SQS, EventBridge, RDS and ElastiCache. Principle: an alarm pages when users are hurt now or will be within the
 hour (errors, a full disk, stalled work, a fast SLO burn); causes and slow trends open a
 ticket. Non-production alarms notify but never page (``EnvironmentPlan.alarms_page``).
 """
@@ -27,6 +27,8 @@ from .monitoring import (
 # ECS CPU held this far above the autoscaling target means scaling is at max_count.
 CPU_ABOVE_TARGET = 30
 MEMORY_PERCENT = 90  # memory does not autoscale; a task is killed at 100%
+# 5xx share of Service Connect calls to a worker (no SLO of its own) that opens a ticket.
+CALLED_ERROR_RATE_PERCENT = 5.0
 
 
 def plan_alarms(
@@ -57,6 +59,8 @@ class Alarms:
                 self._web(service, burn_rate_pages=self.env.production and service.name in burned)
             if service.kind in ("web", "worker"):
                 self._ecs(service)
+            if service.callers:
+                self._called(service)
             if service.kind == "worker":
                 consumed.update(u.datastore for u in service.uses if u.engine == "sqs")
             if service.kind == "job":
@@ -240,6 +244,45 @@ class Alarms:
             reason="tasks missing for 10 minutes: failing to start or crash-looping (needs "
             "Container Insights on the cluster); deployments start replacements within "
             "minutes, so a shorter window would ring on every deploy",
+        )
+
+    def _called(self, s: ServicePlan) -> None:
+        """Errors other services get from this one through Service Connect.
+
+        The server-side proxy reports them in AWS/ECS under the service's DiscoveryName;
+        a load balancer never sees these calls, so without this alarm a service that
+        fails only its callers stays silent.
+        """
+        dims = {
+            "ClusterName": "cluster.name",
+            "ServiceName": f"service:{s.name}.name",
+            "DiscoveryName": f"service:{s.name}.discovery",
+        }
+        rate = (
+            s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
+        )
+        self.add(
+            f"service:{s.name}",
+            "connect-5xx-ratio",
+            f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx",
+            [
+                _m("errors", "AWS/ECS", "HTTPCode_Target_5XX_Count", "Sum", **dims),
+                _m("requests", "AWS/ECS", "RequestCount", "Sum", **dims),
+            ],
+            expression="100 * FILL(errors, 0) / FILL(requests, 1)",
+            threshold=rate,
+            period=60,
+            evaluations=5,
+            datapoints=3,
+            missing="notBreaching",
+            reason=(
+                "the web alarm's rate, for the calls its load balancer does not see"
+                if s.alarms is not None
+                else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of "
+                "their own"
+            )
+            + f"; 3 of 5 minutes; a ticket: {', '.join(s.callers)} alarm on what their "
+            "users see",
         )
 
     def _burn(self, slo: SloMonitor) -> None:

@@ -76,7 +76,7 @@ class WebService(pulumi.ComponentResource):
     alarm_names: pulumi.Output[list[str]]
     url: pulumi.Output[str]
     # What CloudWatch names this service's parts by, for Monitoring's dimension references.
-    metric_ids: dict[str, list[pulumi.Output[str]]]
+    metric_ids: dict[str, list[pulumi.Input[str]]]
     deployment_alarm_names: dict[str, pulumi.Output[str]]
 
     def __init__(
@@ -287,6 +287,8 @@ class WebService(pulumi.ComponentResource):
             "target_group": [tg.arn_suffix for tg in groups],
             "load_balancer": [load_balancer.arn_suffix],
         }
+        if service_connect_namespace is not None:  # its Service Connect server's metrics
+            self.metric_ids["discovery"] = [name]
         self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
         self.register_outputs(
             {

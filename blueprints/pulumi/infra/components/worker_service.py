@@ -51,7 +51,7 @@ class WorkerService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
-    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
+    metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
 
     def __init__(
         self,
@@ -115,6 +115,8 @@ class WorkerService(pulumi.ComponentResource):
         self.security_group_id = task.security_group.id
         self.port = port
         self.metric_ids = {"name": [service.name]}
+        if port is not None and service_connect_namespace is not None:
+            self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics
         self.register_outputs(
             {"service_name": self.service_name, "security_group_id": self.security_group_id}
         )
