@@ -270,7 +270,11 @@ def test_dashboard_has_a_row_per_service_with_its_kinds_graphs(stack) -> None:  
         if s.kind == "web":
             wanted |= {"RequestCount", "HTTPCode_Target_5XX_Count", "TargetResponseTime"}
             groups = len(children(preview, s.name, TARGET_GROUP))
-            assert len([line for line in lines if line[1] == "RequestCount"]) == groups
+            alb = [line for line in lines if line[:2] == ["AWS/ApplicationELB", "RequestCount"]]
+            assert len(alb) == groups
+        if s.port is not None:  # a Service Connect server: its proxy's view of the calls
+            connect = [line for line in lines if line[:2] == ["AWS/ECS", "RequestCount"]]
+            assert [line[line.index("DiscoveryName") + 1] for line in connect] == [s.name]
         if s.kind == "worker" and any(u.engine == "sqs" for u in s.uses):
             wanted.add("ApproximateAgeOfOldestMessage")
         assert wanted <= metrics, (s.name, wanted - metrics)

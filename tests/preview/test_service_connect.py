@@ -118,8 +118,8 @@ def test_the_plan_says_how_each_service_is_reached(tmp_path: Path) -> None:
     assert reasons["services.front.discovery"][0] == "service-connect+load-balancer"
     assert reasons["services.orders.discovery"] == (
         "service-connect",
-        "Service Connect server as orders:9000 only, for front, catalog: a worker with a port "
-        "is called by services, not people, so no load balancer",
+        "Service Connect server as orders:9000 only (called by front, catalog): a worker with "
+        "a port is called by services, not people, so no load balancer",
     )
     assert "client only" in reasons["services.mailer.discovery"][1]
 

@@ -76,7 +76,8 @@ CASES = [
     Case("unknown-top-level-key", (), "obserability", "17:1", "unknown field `obserability`",
          "did you mean `observability`?", tail="obserability: {}\n"),
     Case("unknown-key-far-from-any", after_port("    zzz: 1\n"), "services.web.zzz", "13:5",
-         "unknown field `zzz`", "allowed here: build, calls, capacity_rps, cpu, env, health, image"),
+         "unknown field `zzz`",
+         "allowed here: build, calls, capacity_rps, cpu, env, health, image"),
     # Wrong types.
     Case("text-for-a-number", (("port: 8080", "port: eighty"),), "services.web.port", "12:11",
          "must be a whole number, got 'eighty'", "whole number"),

@@ -2,9 +2,10 @@
 
 The Prometheus rules cover what the application reports; these cover what AWS sees
 whether or not anyone runs Prometheus: the load balancer, ECS (with Service Connect),
-SQS, EventBridge, RDS and ElastiCache. Principle: an alarm pages when users are hurt now or will be within the
-hour (errors, a full disk, stalled work, a fast SLO burn); causes and slow trends open a
-ticket. Non-production alarms notify but never page (``EnvironmentPlan.alarms_page``).
+SQS, EventBridge, RDS and ElastiCache. Principle: an alarm pages when users are hurt now
+or will be within the hour (errors, a full disk, stalled work, a fast SLO burn); causes
+and slow trends open a ticket. Non-production alarms notify but never page
+(``EnvironmentPlan.alarms_page``).
 """
 
 from __future__ import annotations
@@ -258,9 +259,7 @@ class Alarms:
             "ServiceName": f"service:{s.name}.name",
             "DiscoveryName": f"service:{s.name}.discovery",
         }
-        rate = (
-            s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
-        )
+        rate = s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
         self.add(
             f"service:{s.name}",
             "connect-5xx-ratio",
@@ -278,8 +277,7 @@ class Alarms:
             reason=(
                 "the web alarm's rate, for the calls its load balancer does not see"
                 if s.alarms is not None
-                else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of "
-                "their own"
+                else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of their own"
             )
             + f"; 3 of 5 minutes; a ticket: {', '.join(s.callers)} alarm on what their "
             "users see",

@@ -101,20 +101,19 @@ def _discovery(name: str, service: Service, callers: list[str], log: Decisions) 
     """
     if service.type == "job":
         return
+    called_by = f"called by {', '.join(callers)}" if callers else "called by no service yet"
     if service.port is None:
         how = "Service Connect client only: it has no port, so nothing calls it"
     elif service.type == "web":
         how = (
-            f"Service Connect server as {name}:{service.port} for "
-            + (", ".join(callers) if callers else "no caller yet")
-            + f", and the {'public' if service.public else 'internal'} load balancer: "
-            "`type: web` says people reach it"
+            f"Service Connect server as {name}:{service.port} ({called_by}), and the "
+            f"{'public' if service.public else 'internal'} load balancer: `type: web` says "
+            "people reach it"
         )
     else:
         how = (
-            f"Service Connect server as {name}:{service.port} only, for "
-            + (", ".join(callers) if callers else "no caller yet")
-            + ": a worker with a port is called by services, not people, so no load balancer"
+            f"Service Connect server as {name}:{service.port} only ({called_by}): a worker "
+            "with a port is called by services, not people, so no load balancer"
         )
     log.decide(
         f"services.{name}.discovery",

@@ -2,8 +2,9 @@
 
 Each row kind graphs what that kind's alarms watch, so an alarm's link lands next to
 its context: requests, 5xx and p99 for a web service; CPU, memory and tasks for every
-ECS service; calls, 5xx and p99 through Service Connect for a service others call; the age of the queues a worker drains; a job's schedule invocations; RDS
-CPU, storage and connections (DocumentDB alike); cache memory and evictions; broker
+ECS service; calls, 5xx and p99 through Service Connect for every service with a port;
+the age of the queues a worker drains; a job's schedule invocations; RDS CPU, storage
+and connections (DocumentDB alike); cache memory and evictions; broker
 memory and backlog; queue age and dead letters.
 A reference with several values (two target groups, three cache nodes) draws a line per
 value. The body is plain JSON (the CloudWatch dashboard format), hence the dicts.
