@@ -320,7 +320,7 @@ def test_two_hundred_services_spread_over_dashboards_without_splitting_a_row(tmp
         widgets = body["widgets"]
         assert len(widgets) <= 100
         assert min(w["y"] for w in widgets) == 0
-        assert {len(graphs) for graphs in _rows(widgets).values()} == {6}, "a row is whole"
+        assert {len(graphs) for graphs in _rows(widgets).values()} == {8}, "a row is whole"
         headers += [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert headers == [f"## s{i}: web service" for i in range(200)]
 
