@@ -129,7 +129,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("8.60")  # 86 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("8.80")  # 88 × 0.10
 
 
 def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
@@ -164,11 +164,12 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # full's api and admin deploy linearly (two target groups each): 12 metrics apiece,
     # the rolling indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's
     # memory (used, limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one
-    # cluster id), the queue 2, burn rates 8 × 2 × 2 = 32: 86.
+    # cluster id), the queue 2, burn rates 8 × 2 × 2 = 32, and api's Service Connect
+    # 5xx ratio (admin calls it: errors and requests) 2: 88.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 86
-    assert alarms.detail == "44 metric alarms reading 86 metrics"
+    assert alarms.quantity == 88
+    assert alarms.detail == "45 metric alarms reading 88 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "4 burn-rate + 6 rollback"
 
