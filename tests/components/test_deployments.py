@@ -244,7 +244,10 @@ def test_container_definition_wires_datastores(stack: Stack) -> None:
         assert values["DB_AUTH"] == "secret"
         assert values["DB_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
     assert container["logConfiguration"]["logDriver"] == "awslogs"
-    assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    # named, so Service Connect's portName can refer to it
+    assert container["portMappings"] == [
+        {"name": "web", "containerPort": 8080, "protocol": "tcp", "appProtocol": "http"}
+    ]
     assert "readonlyRootFilesystem" not in container
 
 

@@ -70,11 +70,12 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 132 alarm metrics × $0.10 and 15 composites (8 burn-rate, 1 service-down,
-    # 6 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms.
+    # Monitoring: 134 alarm metrics × $0.10 and 15 composites (8 burn-rate, 1 service-down,
+    # 6 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
+    # api's Service Connect 5xx ratio (admin calls api).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 132), ("CloudWatch composite alarms", 15)} <= monitoring
-    assert money(main.total) == "$4,114.55"  # $3,707.21 with burstable caches
+    assert {("CloudWatch alarms", 134), ("CloudWatch composite alarms", 15)} <= monitoring
+    assert money(main.total) == "$4,114.75"  # $3,707.41 with burstable caches
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -132,7 +133,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("13.20")  # 132 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("13.40")  # 134 × 0.10
 
 
 def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
@@ -171,11 +172,12 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # (with the load balancer's 5xx once and healthy hosts per target group), the rolling
     # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's memory (used,
     # limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one cluster id), the
-    # queue 2, availability burn rates 8 × (2 × 2 + 1) = 40, latency 8 × 2 × 2 = 32: 132.
+    # queue 2, availability burn rates 8 × (2 × 2 + 1) = 40, latency 8 × 2 × 2 = 32, and
+    # api's Service Connect 5xx ratio (admin calls it: errors and requests) 2: 134.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 132
-    assert alarms.detail == "54 metric alarms reading 132 metrics"
+    assert alarms.quantity == 134
+    assert alarms.detail == "55 metric alarms reading 134 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 1 service-down + 6 rollback"
 

@@ -281,7 +281,11 @@ def test_dashboard_has_a_row_per_service_with_its_kinds_graphs(stack) -> None:  
         if s.kind == "web":
             wanted |= {"RequestCount", "HTTPCode_Target_5XX_Count", "TargetResponseTime"}
             groups = len(children(preview, s.name, TARGET_GROUP))
-            assert len([line for line in lines if line[1] == "RequestCount"]) == groups
+            alb = [line for line in lines if line[:2] == ["AWS/ApplicationELB", "RequestCount"]]
+            assert len(alb) == groups
+        if s.port is not None:  # a Service Connect server: its proxy's view of the calls
+            connect = [line for line in lines if line[:2] == ["AWS/ECS", "RequestCount"]]
+            assert [line[line.index("DiscoveryName") + 1] for line in connect] == [s.name]
         if s.kind == "worker" and any(u.engine == "sqs" for u in s.uses):
             wanted.add("ApproximateAgeOfOldestMessage")
         assert wanted <= metrics, (s.name, wanted - metrics)
@@ -327,7 +331,7 @@ def test_two_hundred_services_spread_over_dashboards_without_splitting_a_row(tmp
         widgets = body["widgets"]
         assert len(widgets) <= 100
         assert min(w["y"] for w in widgets) == 0
-        assert {len(graphs) for graphs in _rows(widgets).values()} == {6}, "a row is whole"
+        assert {len(graphs) for graphs in _rows(widgets).values()} == {8}, "a row is whole"
         headers += [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert headers == [f"## s{i}: web service" for i in range(200)]
 

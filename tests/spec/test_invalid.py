@@ -76,7 +76,8 @@ CASES = [
     Case("unknown-top-level-key", (), "obserability", "17:1", "unknown field `obserability`",
          "did you mean `observability`?", tail="obserability: {}\n"),
     Case("unknown-key-far-from-any", after_port("    zzz: 1\n"), "services.web.zzz", "13:5",
-         "unknown field `zzz`", "allowed here: build, capacity_rps, cpu, env, health, image"),
+         "unknown field `zzz`",
+         "allowed here: build, calls, capacity_rps, cpu, env, health, image"),
     # Wrong types.
     Case("text-for-a-number", (("port: 8080", "port: eighty"),), "services.web.port", "12:11",
          "must be a whole number, got 'eighty'", "whole number"),
@@ -147,6 +148,21 @@ CASES = [
          "lists 'db' twice", "remove the repeat"),
     Case("duplicate-secret", after_port("    secrets: [API_KEY, API_KEY]\n"),
          "services.web.secrets[1]", "13:24", "lists 'API_KEY' twice", "remove the repeat"),
+    # Service-to-service calls (Service Connect).
+    Case("calls-unknown-service", after_port("    calls: [mailr]\n"), "services.web.calls[0]",
+         "13:13", "names service 'mailr', which is not declared", "did you mean `mailer`?"),
+    Case("calls-itself", after_port("    calls: [web]\n"), "services.web.calls[0]", "13:13",
+         "cannot call itself", "reaches itself on localhost"),
+    Case("calls-service-without-port", after_port("    calls: [mailer]\n"),
+         "services.web.calls[0]", "13:13", "'mailer' cannot be called: it has no `port`",
+         "give `mailer` a `port`"),
+    Case("calls-from-job",
+         ((MAILER, "type: job, image: ghcr.io/example/m:1, schedule: 'rate(1 hour)', "
+                   "calls: [web]"),),
+         "services.mailer.calls", "14:84", "a job cannot call other services",
+         "make it a `worker`"),
+    Case("duplicate-calls", ((MAILER, MAILER + ", port: 9000, calls: [web, web]"),),
+         "services.mailer.calls[1]", "14:86", "lists 'web' twice", "remove the repeat"),
     # Credentials in plain sight.
     Case("aws-access-key", after_port("    env: {AWS_KEY_ID: AKIAIOSFODNN7EXAMPLE}\n"),
          "services.web.env.AWS_KEY_ID", "13:23", "looks like an AWS access key id",

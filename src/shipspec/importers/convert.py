@@ -14,6 +14,7 @@ Compose leaves them out.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from .context import Context, text_of
@@ -122,7 +123,13 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     for app in apps:
         if app.compose in proxied:
             _promote(ctx, app, proxied[app.compose])
-        wire(ctx, app, stores, hosts)
+    servers = {app.compose: (app.name, app.spec["port"]) for app in apps if "port" in app.spec}
+    for app in apps:
+        wire(ctx, app, stores, hosts, servers)
+    called = {c for app in apps for c in app.spec.get("calls", ())}
+    for app in apps:
+        if app.name in called and app.compose not in proxied:
+            _called_only(ctx, app)
     for compose, wanted in project.excluded.items():
         listed = ", ".join(wanted)
         ctx.find(
@@ -205,6 +212,43 @@ def _proxy_upstreams(
     if parse_image(image).name not in PROXIES:
         return []
     return sorted(t for t in _depends(data) if t in rest and t not in stores and t != compose)
+
+
+def _called_only(ctx: Context, app: App) -> None:
+    """An internal service only other containers reach becomes a worker with a port.
+
+    A port that compose only ``expose``s (or the Dockerfile's EXPOSE) was never published
+    to the host: no person reached it, only the services that call it. On AWS those reach
+    it through Service Connect, so it needs no internal load balancer (nor its health
+    check path, which only a load balancer probes).
+    """
+    spec = app.spec
+    if spec.get("type") != "web" or spec.get("public") or app.published:
+        return
+    spec["type"] = "worker"
+    del spec["public"]
+    spec.pop("health", None)
+    ctx.notes.pop(("services", app.name, "health"), None)
+    findings = ctx.report.findings
+    for index, finding in enumerate(findings):
+        if finding.service != app.compose:
+            continue
+        if finding.message.endswith(", internal load balancer"):
+            findings[index] = replace(
+                finding,
+                message=f"port {spec['port']}, through Service Connect (no load balancer)",
+            )
+        elif finding.key == "healthcheck" and "load balancer probes" in finding.message:
+            findings[index] = replace(
+                finding,
+                message="a worker has no load balancer probe; the spec has no container "
+                "health check",
+            )
+    ctx.note(
+        ("services", app.name, "type"),
+        f"a worker with port {spec['port']}: only other services call it (its port was not "
+        "published), through Service Connect, so no internal load balancer",
+    )
 
 
 def _promote(ctx: Context, app: App, proxy: str) -> None:

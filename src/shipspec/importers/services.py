@@ -37,6 +37,7 @@ class App:
     env: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # compose secret -> variable name
     depends_on: dict[str, str] = field(default_factory=dict)
+    published: bool = False  # its port was published to the host: people reach it
 
 
 def convert_app(
@@ -53,6 +54,7 @@ def convert_app(
     if chosen is not None:
         port, public, origin = chosen
         spec["type"], spec["port"], spec["public"] = "web", port, public
+        app.published = origin.startswith("ports")
         ctx.note(("services", name, "port"), f"container port from {origin}")
         if public:
             ctx.note(

@@ -8,6 +8,11 @@ datastore's host, repeats its password or points at its secret file is replaced 
 ``uses`` (with a warning: the application must read the injected variables), and a
 ``depends_on`` on a datastore becomes ``uses`` too. Values that look like credentials
 move to ``secrets``; their values are never written.
+
+A variable or ``depends_on`` naming another application service becomes ``calls``:
+on AWS that service answers to its spec name through ECS Service Connect, so
+``http://catalog-api:8080`` keeps working as it is (a compose alias that is not the
+spec name is rewritten to it), and the security groups allow exactly those calls.
 """
 
 from __future__ import annotations
@@ -47,8 +52,35 @@ def prefix_of(name: str) -> str:
     return re.sub(r"[^A-Z0-9]", "_", name.upper())
 
 
-def wire(ctx: Context, app: App, stores: list[Store], services: dict[str, set[str]]) -> None:
+def rename_host(value: str, host: str, name: str) -> str:
+    """``value`` with each connection to ``host`` (as :func:`references` finds them) → ``name``."""
+    escaped = re.escape(host)
+    value = re.sub(
+        rf"(://(?:[^@/\s]*@)?){escaped}(?=(?::\d+)?(?:[/?#\s,;]|$))",
+        rf"\g<1>{name}",
+        value,
+        flags=re.I,
+    )
+    value = re.sub(
+        rf"(^|[\s,;=]){escaped}(?=:\d+(?:$|[\s,;/]))", rf"\g<1>{name}", value, flags=re.I
+    )
+    return name if value.strip().lower() == host else value
+
+
+def wire(
+    ctx: Context,
+    app: App,
+    stores: list[Store],
+    services: dict[str, set[str]],
+    servers: dict[str, tuple[str, int]],
+) -> None:
+    """Fill ``app.spec``'s env, secrets, uses and calls.
+
+    ``services`` maps each application service's compose name to its hostnames;
+    ``servers`` maps those that listen on a port to their spec name and that port.
+    """
     uses: set[str] = set()
+    calls: set[str] = set()
     env: dict[str, str] = {}
     secrets: set[str] = set()
     compose = app.compose
@@ -70,6 +102,16 @@ def wire(ctx: Context, app: App, stores: list[Store], services: dict[str, set[st
                 compose,
                 keys,
                 f"run the one-shot task {target} before deploying this service",
+            )
+        elif target in servers and target != compose:
+            name, port = servers[target]
+            calls.add(name)
+            ctx.find(
+                "mapped",
+                compose,
+                keys,
+                f"calls {name} (http://{name}:{port} through Service Connect); ECS starts "
+                f"services independently, so {compose} must retry until {name} answers",
             )
         elif target in services:
             ctx.find(
@@ -154,13 +196,16 @@ def wire(ctx: Context, app: App, stores: list[Store], services: dict[str, set[st
             ),
             None,
         )
-        if other:
+        if other in servers:
+            value = _call(ctx, app, keys, value, variable, services[other], servers[other])
+            calls.add(servers[other][0])
+        elif other:
             ctx.find(
                 "dropped",
                 compose,
                 keys,
-                f"names service {other} by its compose hostname: on AWS, point it at "
-                f"{other}'s load balancer address (kept as is)",
+                f"names service {other}, which listens on no port here: nothing answers to "
+                "it on AWS (kept as is)",
             )
         reason = credential(variable, value)
         if reason:
@@ -205,6 +250,33 @@ def wire(ctx: Context, app: App, stores: list[Store], services: dict[str, set[st
         app.spec["secrets"] = sorted(secrets)
     if uses:
         app.spec["uses"] = sorted(uses)
+    if calls:
+        app.spec["calls"] = sorted(calls)
+
+
+def _call(
+    ctx: Context,
+    app: App,
+    keys: tuple[str, ...],
+    value: str,
+    variable: str,
+    hosts: set[str],
+    server: tuple[str, int],
+) -> str:
+    """The value, with the callee's compose hostname replaced by its spec name if they differ."""
+    name, port = server
+    renamed = value
+    for host in sorted(hosts):
+        if host != name and references(variable, renamed, host):
+            renamed = rename_host(renamed, host, name)
+    how = "kept as is" if renamed == value else f"host renamed to {name}, the spec name"
+    ctx.find(
+        "mapped",
+        app.compose,
+        keys,
+        f"calls {name}: Service Connect answers to http://{name}:{port} ({how})",
+    )
+    return renamed
 
 
 def _datastore_for(variable: str, value: str, stores: list[Store]) -> tuple[Store, str] | None:

@@ -97,6 +97,8 @@ class ServicePlan(Frozen):
     secrets: list[str]
     image_credentials: str | None  # the secret holding a private registry's login
     uses: list[UsePlan]
+    calls: list[str] = []  # services this one calls through Service Connect
+    callers: list[str] = []  # services that call this one (its security group admits them)
     schedule: str | None
     load_balancer: Literal["public", "internal"] | None
     listener_priority: int | None

@@ -51,6 +51,8 @@ def plan_service(
     deployment = _deployment(spec, name, service, production, log)
     alarms = _alarms(spec, name, log) if service.type == "web" else None
     priority, patterns = routing.get(name, (None, []))
+    callers = [n for n, other in spec.services.items() if name in other.calls]
+    _discovery(name, service, callers, log)
     return ServicePlan(
         name=name,
         kind=service.type,
@@ -73,6 +75,8 @@ def plan_service(
         secrets=sorted(service.secrets),
         image_credentials=service.image_credentials,
         uses=plan_uses(spec, name, service, production, log),
+        calls=list(service.calls),
+        callers=callers,
         schedule=service.schedule,
         load_balancer=("public" if service.public else "internal")
         if service.type == "web"
@@ -82,6 +86,42 @@ def plan_service(
         deployment=deployment,
         alarms=alarms,
         capacity_rps=service.capacity_rps,
+    )
+
+
+def _discovery(name: str, service: Service, callers: list[str], log: Decisions) -> None:
+    """How other services and people reach this one: Service Connect, a load balancer, or both.
+
+    Every ECS service is a Service Connect client; one with a port is also a server under
+    its spec name, so ``http://<name>:<port>`` works as it did in compose. ``type: web``
+    is the spec's way to say people reach it: it keeps its load balancer (internal when
+    ``public: false``, e.g. an admin tool). A service only other services call is a
+    ``worker`` with a ``port``: reached through Service Connect alone, no load balancer
+    hop and no load balancer to pay for.
+    """
+    if service.type == "job":
+        return
+    called_by = f"called by {', '.join(callers)}" if callers else "called by no service yet"
+    if service.port is None:
+        how = "Service Connect client only: it has no port, so nothing calls it"
+    elif service.type == "web":
+        how = (
+            f"Service Connect server as {name}:{service.port} ({called_by}), and the "
+            f"{'public' if service.public else 'internal'} load balancer: `type: web` says "
+            "people reach it"
+        )
+    else:
+        how = (
+            f"Service Connect server as {name}:{service.port} only ({called_by}): a worker "
+            "with a port is called by services, not people, so no load balancer"
+        )
+    log.decide(
+        f"services.{name}.discovery",
+        "service-connect" if service.type != "web" else "service-connect+load-balancer",
+        how,
+        kind=service.type,
+        port=service.port,
+        callers=callers,
     )
 
 

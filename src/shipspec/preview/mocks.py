@@ -119,6 +119,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:docdb/clusterInstance:ClusterInstance": self._docdb_instance,
             "aws:mq/broker:Broker": self._mq_broker,
             "aws:elasticache/cluster:Cluster": self._cache_cluster,
+            "aws:servicediscovery/httpNamespace:HttpNamespace": self._http_namespace,
         }
         # EC2-style ids: resource type -> id prefix.
         self._ec2_prefixes = {
@@ -368,6 +369,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         cluster = str(inputs.get("cluster", "default")).rsplit("/", 1)[-1]
         arn = self._arn("ecs", f"service/{cluster}/{service}")
         return arn, {"name": service, "arn": arn}
+
+    def _http_namespace(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # Cloud Map ids are "ns-" and 16 lowercase alphanumerics; the API may take a name
+        # as HttpName for discovery calls, the same as the namespace name.
+        namespace_id = f"ns-{_alnum(token + name, 16).lower()}"
+        physical = self._physical(inputs, "name", name, token)
+        arn = self._arn("servicediscovery", f"namespace/{namespace_id}")
+        return namespace_id, {"name": physical, "arn": arn, "httpName": physical}
 
     def _scaling_target(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         resource_id = str(inputs.get("resourceId", name))

@@ -57,6 +57,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 found.extend(_access(document, path[:-1], target, access, datastores))
         names = [u.get("name") if isinstance(u, dict) else u for u in uses]
         found.extend(_duplicates(document, ("services", name, "uses"), names))
+        found.extend(_calls(document, services, name, service))
         secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
@@ -110,6 +111,58 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     for where, items in listed:
         found.extend(_duplicates(document, where, _list(items)))
     return found
+
+
+def _calls(
+    document: YamlDocument, services: dict[str, Any], name: str, service: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """``calls`` names other long-running services that listen on a port.
+
+    Service Connect serves ECS services only: a scheduled job's task is started by
+    EventBridge outside any service, so it can neither call through it nor be called.
+    """
+    calls = _list(service.get("calls"))
+    if calls and service.get("type") == "job":
+        yield _at(
+            document,
+            ("services", name, "calls"),
+            "a job cannot call other services: Service Connect serves ECS services, and a "
+            "job's task runs outside any service",
+            "remove `calls`, or make it a `worker`",
+            "calls-from-job",
+        )
+        return
+    for index, target in enumerate(calls):
+        path: Path = ("services", name, "calls", index)
+        if not isinstance(target, str):
+            continue
+        if target == name:
+            yield _at(
+                document,
+                path,
+                "a service cannot call itself through Service Connect",
+                "remove it: the application reaches itself on localhost",
+                "self-call",
+            )
+        elif target not in services:
+            yield _unknown(document, path, target, "service", services)
+        else:
+            callee = _mapping(services[target])
+            if callee.get("type") == "job" or callee.get("port") is None:
+                yield _at(
+                    document,
+                    path,
+                    f"{target!r} cannot be called: "
+                    + (
+                        "it is a job, which runs no standing tasks"
+                        if callee.get("type") == "job"
+                        else "it has no `port` to listen on"
+                    ),
+                    f"give `{target}` a `port` (a `worker` with a port is reached only by the "
+                    "services that call it), or remove it from `calls`",
+                    "callee-without-port",
+                )
+    yield from _duplicates(document, ("services", name, "calls"), calls)
 
 
 def _name_clashes(

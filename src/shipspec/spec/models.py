@@ -221,6 +221,9 @@ class Service(SpecModel):
         default_factory=list
     )
     uses: list[str | DatastoreUse] = Field(default_factory=list)
+    # Other services this one calls by name (`http://<name>:<port>`), through ECS Service
+    # Connect; security groups allow exactly these calls.
+    calls: list[str] = Field(default_factory=list)
     scaling: Scaling | None = None
     capacity_rps: (
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None

@@ -23,6 +23,7 @@ from components import (
     Network,
     Queue,
     ScheduledJob,
+    ServiceCalls,
     Use,
     WebService,
     WorkerService,
@@ -46,12 +47,21 @@ network = Network(
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
+# Service Connect: every service finds the others by their spec names (http://<name>:<port>)
+# through this Cloud Map namespace, one per stack; security groups decide who may call whom.
+namespace = aws.servicediscovery.HttpNamespace(
+    "namespace",
+    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+    description="Service Connect names of this stack's services",
+)
+
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
 # Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
     name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+    service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
 
 # The internet-facing load balancer for api.
@@ -254,6 +264,7 @@ api = WebService(
     min_count=api_config["minCount"],
     max_count=api_config["maxCount"],
     cpu_target=api_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
     canary_percent=api_config["canaryPercent"],
@@ -311,6 +322,7 @@ admin = WebService(
     min_count=admin_config["minCount"],
     max_count=admin_config["maxCount"],
     cpu_target=admin_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
     strategy=admin_config["strategy"],
     bake_time_minutes=admin_config["bakeTimeMinutes"],
     canary_percent=admin_config["canaryPercent"],
@@ -350,6 +362,7 @@ indexer = WorkerService(
     min_count=indexer_config["minCount"],
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
     environment={
         "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
         "OTEL_SERVICE_NAME": "atlas-indexer",
@@ -386,6 +399,19 @@ reports = ScheduledJob(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+)
+
+# The calls the spec declares (services.<name>.calls): each opens the callee's port to the
+# caller's tasks; a pair not listed gets no rule, whatever Service Connect resolves.
+ServiceCalls(
+    "service-calls",
+    services={
+        "admin": admin,
+        "api": api,
+    },
+    calls={
+        "admin": ["api"],
+    },
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,

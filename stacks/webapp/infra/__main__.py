@@ -39,12 +39,21 @@ network = Network(
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
+# Service Connect: every service finds the others by their spec names (http://<name>:<port>)
+# through this Cloud Map namespace, one per stack; security groups decide who may call whom.
+namespace = aws.servicediscovery.HttpNamespace(
+    "namespace",
+    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+    description="Service Connect names of this stack's services",
+)
+
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
 # Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
     name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+    service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
 
 # The internet-facing load balancer for web.
@@ -119,6 +128,7 @@ web = WebService(
     min_count=web_config["minCount"],
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -161,6 +171,7 @@ worker = WorkerService(
     min_count=worker_config["minCount"],
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
     environment={
         "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
         "OTEL_SERVICE_NAME": "webapp-worker",

@@ -22,6 +22,7 @@ from .network import Network
 from .queue import Queue
 from .scheduled_job import ScheduledJob
 from .secret import AppSecret
+from .service_calls import ServiceCalls
 from .web_service import WebService
 from .worker_service import WorkerService
 
@@ -39,6 +40,7 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "ServiceCalls",
     "Use",
     "WebService",
     "WorkerService",

@@ -1,8 +1,9 @@
-"""A long-running background service on Fargate: no load balancer, no inbound traffic.
+"""A long-running service on Fargate without a load balancer.
 
-Workers pull their work (queues, schedules in the app, streams), so their security
-group has no ingress at all, and deployments are rolling with the circuit breaker:
-there is no traffic to shift and no per-request metric to judge a canary by.
+Workers pull their work (queues, schedules in the app, streams), or, with a port, are
+called by other services through Service Connect and by nobody else: their security
+group admits only the callers ServiceCalls names. Deployments are rolling with the
+circuit breaker: there is no load balancer to shift traffic on.
 """
 
 from __future__ import annotations
@@ -41,11 +42,16 @@ class WorkerService(pulumi.ComponentResource):
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        port: Container port other services call it on (``http://<name>:<port>``), or
+            None for a worker nothing calls.
+        service_connect_namespace: ARN of the environment's Service Connect namespace;
+            the service joins it as a client (and a server when it has a port).
     """
 
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
-    metric_ids: dict[str, list[pulumi.Output[str]]]  # for Monitoring's dimension references
+    port: int | None
+    metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
 
     def __init__(
         self,
@@ -69,6 +75,8 @@ class WorkerService(pulumi.ComponentResource):
         log_retention_days: int = 30,
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
+        port: int | None = None,
+        service_connect_namespace: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -79,7 +87,7 @@ class WorkerService(pulumi.ComponentResource):
             image=image,
             cpu=cpu,
             memory=memory,
-            port=None,
+            port=port,
             environment=environment or {},
             secrets=secrets or {},
             image_credentials=image_credentials,
@@ -101,10 +109,14 @@ class WorkerService(pulumi.ComponentResource):
             cpu_target=cpu_target,
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
             rolling=True,
+            service_connect_namespace=service_connect_namespace,
         )
         self.service_name = service.name
         self.security_group_id = task.security_group.id
+        self.port = port
         self.metric_ids = {"name": [service.name]}
+        if port is not None and service_connect_namespace is not None:
+            self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics
         self.register_outputs(
             {"service_name": self.service_name, "security_group_id": self.security_group_id}
         )

@@ -86,6 +86,22 @@ GUIDES: dict[str, Guide] = {
             "health checks too strict for startup: raise `health.grace_seconds` in the handoff",
         ),
     ),
+    "service:connect-5xx-ratio": Guide(
+        "5xx to calling services",
+        "Services that call this one through Service Connect get server errors: its "
+        "Service Connect proxy counts them. No load balancer sees these calls.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
+            "for the proxy's (timeouts, no healthy endpoint)",
+            "the Service Connect graphs of the service on the dashboard: which caller, since when",
+        ),
+        (
+            "a bad release of this service: roll back (see Rollback above)",
+            "no task running or all failing: follow its `running-tasks` section",
+            "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
     "service:cpu": Guide(
         "CPU (ECS service)",
         "Autoscaling cannot keep CPU near its target: the service is at max_count or cannot "

@@ -94,6 +94,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("DataKey")
     if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
         names.add("Use")
+    if any(s.calls for s in env.services):
+        names.add("ServiceCalls")
     names.add("Monitoring")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 

@@ -6,6 +6,11 @@ read exactly the secrets the task injects, a task role holding only the statemen
 datastores grant, a security group with egress to AWS APIs and to the datastores it
 uses (nothing else), and for services an ECS service that rolls back failed deployments
 and scales on CPU without a redeploy resetting the scaled task count.
+
+Every ECS service joins the environment's Service Connect namespace as a client; one
+with a port is also a server under its own name, so ``http://<name>:<port>`` reaches it
+from any other service, as in compose. Which calls the network allows is ServiceCalls'
+business (service_calls.py), not this module's.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class FargateTask:
     execution_role: aws.iam.Role
     task_role: aws.iam.Role
     security_group: aws.ec2.SecurityGroup
+    port: int | None
+    log_group: aws.cloudwatch.LogGroup
+    region: pulumi.Output[str]
 
 
 def task_family(name: str) -> str:
@@ -174,7 +182,10 @@ def create_task(
         # A private registry's login, read by the ECS agent to pull the image.
         container["repositoryCredentials"] = {"credentialsParameter": image_credentials}
     if port is not None:
-        container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
+        # Service Connect finds a server's port by this name (its portName must match).
+        container["portMappings"] = [
+            {"name": name, "containerPort": port, "protocol": "tcp", "appProtocol": "http"}
+        ]
 
     task_definition = aws.ecs.TaskDefinition(
         f"{name}-task",
@@ -191,7 +202,48 @@ def create_task(
         container_definitions=pulumi.Output.json_dumps([container]),
         opts=child,
     )
-    return FargateTask(name, task_definition, execution_role, task_role, sg)
+    return FargateTask(
+        name, task_definition, execution_role, task_role, sg, port, log_group, region
+    )
+
+
+def service_connect(
+    task: FargateTask, namespace: pulumi.Input[str]
+) -> aws.ecs.ServiceServiceConnectConfigurationArgs:
+    """Client of ``namespace`` always; server as ``<name>:<port>`` when the task listens.
+
+    The client alias's DNS name is the container (spec) name itself, not
+    ``<name>.<namespace>``, so compose URLs such as ``http://catalog:8080`` keep working.
+    The proxy's own logs go to the task's log group under the ``service-connect`` prefix.
+    """
+    servers = (
+        [
+            aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
+                port_name=task.container_name,
+                discovery_name=task.container_name,
+                client_alias=[
+                    aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                        port=task.port, dns_name=task.container_name
+                    )
+                ],
+            )
+        ]
+        if task.port is not None
+        else None
+    )
+    return aws.ecs.ServiceServiceConnectConfigurationArgs(
+        enabled=True,
+        namespace=namespace,
+        services=servers,
+        log_configuration=aws.ecs.ServiceServiceConnectConfigurationLogConfigurationArgs(
+            log_driver="awslogs",
+            options={
+                "awslogs-group": task.log_group.name,
+                "awslogs-region": task.region,
+                "awslogs-stream-prefix": "service-connect",
+            },
+        ),
+    )
 
 
 def create_service(
@@ -211,6 +263,7 @@ def create_service(
     load_balancers: Sequence[aws.ecs.ServiceLoadBalancerArgs] | None = None,
     alarms: aws.ecs.ServiceAlarmsArgs | None = None,
     health_check_grace_period_seconds: int | None = None,
+    service_connect_namespace: pulumi.Input[str] | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
     ignore_changes: Sequence[str] = (),
 ) -> aws.ecs.Service:
@@ -249,6 +302,9 @@ def create_service(
         alarms=alarms,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        service_connect_configuration=service_connect(task, service_connect_namespace)
+        if service_connect_namespace is not None
+        else None,
         # Moves tasks back into a zone after it recovers; services created before
         # rebalancing existed stay DISABLED unless it is set explicitly.
         availability_zone_rebalancing="ENABLED",

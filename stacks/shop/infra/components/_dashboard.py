@@ -3,8 +3,9 @@
 
 Each row kind graphs what that kind's alarms watch, so an alarm's link lands next to
 its context: requests, 5xx and p99 for a web service; CPU, memory and tasks for every
-ECS service; the age of the queues a worker drains; a job's schedule invocations; RDS
-CPU, storage and connections (DocumentDB alike); cache memory and evictions; broker
+ECS service; calls, 5xx and p99 through Service Connect for every service with a port;
+the age of the queues a worker drains; a job's schedule invocations; RDS CPU, storage
+and connections (DocumentDB alike); cache memory and evictions; broker
 memory and backlog; queue age and dead letters.
 A reference with several values (two target groups, three cache nodes) draws a line per
 value. The body is plain JSON (the CloudWatch dashboard format), hence the dicts.
@@ -40,6 +41,17 @@ SERVICE: list[Graph] = [
         ECS_DIMENSIONS,
     ),
 ]
+# Service Connect's proxy reports what a server's callers see, per DiscoveryName.
+CONNECT_DIMENSIONS = {**ECS_DIMENSIONS, "DiscoveryName": "discovery"}
+CONNECT: list[Graph] = [
+    (
+        "Service Connect calls",
+        ECS,
+        [("RequestCount", "Sum"), ("HTTPCode_Target_5XX_Count", "Sum")],
+        CONNECT_DIMENSIONS,
+    ),
+    ("Service Connect p99 (ms)", ECS, [("TargetResponseTime", "p99")], CONNECT_DIMENSIONS),
+]
 OLDEST: Graph = ("oldest message (s)", SQS, [("ApproximateAgeOfOldestMessage", "Maximum")], QUEUE)
 GRAPHS: dict[str, list[Graph]] = {
     "web": [
@@ -47,8 +59,9 @@ GRAPHS: dict[str, list[Graph]] = {
         ("5xx responses", ELB, [("HTTPCode_Target_5XX_Count", "Sum")], ALB_DIMENSIONS),
         ("p99 response time (s)", ELB, [("TargetResponseTime", "p99")], ALB_DIMENSIONS),
         *SERVICE,
+        *CONNECT,
     ],
-    "worker": SERVICE,
+    "worker": SERVICE + CONNECT,
     "job": [
         (
             "schedule invocations",

@@ -68,15 +68,18 @@ class WebService(pulumi.ComponentResource):
         linear_step_bake_minutes: Linear: minutes between steps.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
         health_check_grace_seconds: Start-up time before failed health checks count.
+        service_connect_namespace: ARN of the environment's Service Connect namespace; the
+            service joins it as a client and serves ``http://<name>:<port>`` to callers.
     """
 
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    port: int
     target_group_arn: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
     url: pulumi.Output[str]
     # What CloudWatch names this service's parts by, for Monitoring's dimension references.
-    metric_ids: dict[str, list[pulumi.Output[str]]]
+    metric_ids: dict[str, list[pulumi.Input[str]]]
     deployment_alarm_names: dict[str, pulumi.Output[str]]
 
     def __init__(
@@ -117,6 +120,7 @@ class WebService(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         health_check_grace_seconds: int = 60,
         kms_key_arn: pulumi.Input[str] | None = None,
+        service_connect_namespace: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -272,6 +276,7 @@ class WebService(pulumi.ComponentResource):
                 alarm_names=[alarm.name for alarm in alarms.values()], enable=True, rollback=True
             ),
             health_check_grace_period_seconds=health_check_grace_seconds,
+            service_connect_namespace=service_connect_namespace,
             # ECS rejects a target group that no listener rule uses yet.
             depends_on=routing,
             ignore_changes=owned_by_ecs,
@@ -280,6 +285,7 @@ class WebService(pulumi.ComponentResource):
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
         self.service_name = service.name
         self.security_group_id = task.security_group.id
+        self.port = port
         self.target_group_arn = primary.arn
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms.values()])
         self.deployment_alarm_names = {check: alarm.name for check, alarm in alarms.items()}
@@ -288,6 +294,8 @@ class WebService(pulumi.ComponentResource):
             "target_group": [tg.arn_suffix for tg in groups],
             "load_balancer": [load_balancer.arn_suffix],
         }
+        if service_connect_namespace is not None:  # its Service Connect server's metrics
+            self.metric_ids["discovery"] = [name]
         self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
         self.register_outputs(
             {

@@ -1,0 +1,150 @@
+"""Service Connect under mocks: three services calling each other, one nobody calls.
+
+Asserts what AWS needs for ``http://<name>:<port>`` to work (a namespace that is the
+cluster default, every service a client, a server per port under its spec name with a
+named port mapping) and that security groups allow exactly the declared calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shipspec.preview.result import Preview
+
+from .discovery_support import (
+    CLUSTER,
+    INGRESS,
+    NAMESPACE,
+    container,
+    ecs_services,
+    generate_and_preview,
+    service_rules,
+    task_groups,
+)
+
+SPEC = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: mesh, owner: team-mesh}
+cloud: {provider: aws, region: eu-west-1, state: s3://acme-pulumi-state}
+environments:
+  prod: {}
+services:
+  front: {type: web, image: ghcr.io/example/front:1.0, port: 8080, public: true,
+          calls: [orders, catalog]}
+  orders: {type: worker, image: ghcr.io/example/orders:1.0, port: 9000, calls: [catalog]}
+  catalog: {type: worker, image: ghcr.io/example/catalog:1.0, port: 7000, calls: [orders]}
+  mailer: {type: worker, image: ghcr.io/example/mailer:1.0}
+"""
+PORTS = {"front": 8080, "orders": 9000, "catalog": 7000}
+DECLARED = {
+    ("front", "orders", 9000),
+    ("front", "catalog", 7000),
+    ("orders", "catalog", 7000),
+    ("catalog", "orders", 9000),
+}
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    root = tmp_path_factory.mktemp("mesh")
+    (root / "handoff.yaml").write_text(SPEC, encoding="utf-8")
+    return generate_and_preview(root / "handoff.yaml", root / "out", "prod")
+
+
+def test_one_namespace_per_stack_is_the_cluster_default(preview: Preview) -> None:
+    [namespace] = preview.of_type(NAMESPACE)
+    assert namespace.inputs["name"] == "mesh-prod"
+    [cluster] = preview.of_type(CLUSTER)
+    arn = cluster.inputs["serviceConnectDefaults"]["namespace"]
+    assert arn.startswith("arn:aws:servicediscovery:eu-west-1:") and "namespace/ns-" in arn
+
+
+def test_every_service_is_a_client_and_each_port_a_server_under_its_name(
+    preview: Preview,
+) -> None:
+    [cluster] = preview.of_type(CLUSTER)
+    namespace = cluster.inputs["serviceConnectDefaults"]["namespace"]
+    services = ecs_services(preview)
+    assert set(services) == {"front", "orders", "catalog", "mailer"}
+    for name, inputs in services.items():
+        config = inputs["serviceConnectConfiguration"]
+        assert config["enabled"] is True and config["namespace"] == namespace, name
+        assert config["logConfiguration"]["logDriver"] == "awslogs"
+        assert config["logConfiguration"]["options"]["awslogs-stream-prefix"] == "service-connect"
+        if name not in PORTS:
+            assert not config.get("services"), f"{name} has no port: a client only"
+            continue
+        [server] = config["services"]
+        assert server["discoveryName"] == name
+        assert server["clientAlias"] == [{"dnsName": name, "port": PORTS[name]}]
+        # ECS refuses a portName that no port mapping in the task definition carries.
+        [mapping] = container(preview, name)["portMappings"]
+        assert mapping == {
+            "name": server["portName"],
+            "containerPort": PORTS[name],
+            "protocol": "tcp",
+            "appProtocol": "http",
+        }
+
+
+def test_security_groups_allow_exactly_the_declared_calls(preview: Preview) -> None:
+    assert service_rules(preview, "ingress") == DECLARED
+    assert service_rules(preview, "egress") == DECLARED
+    # undeclared pairs (mailer, and orders -> front) have no rule in either direction
+    pairs = {(a, b) for a, b, _ in DECLARED}
+    assert ("orders", "front") not in pairs and not any("mailer" in p for p in pairs)
+
+
+def test_workers_with_a_port_admit_only_their_callers(preview: Preview) -> None:
+    groups = task_groups(preview)
+    for rule in preview.of_type(INGRESS):
+        owner = groups.get(rule.inputs["securityGroupId"])
+        if owner in ("orders", "catalog", "mailer"):
+            assert rule.inputs.get("referencedSecurityGroupId") in groups, rule.name
+            assert "cidrIpv4" not in rule.inputs
+    assert not any(r.type.startswith("aws:lb/") and "orders" in r.name for r in preview.resources)
+
+
+def test_the_plan_says_how_each_service_is_reached(tmp_path: Path) -> None:
+    import shipspec
+
+    (tmp_path / "handoff.yaml").write_text(SPEC, encoding="utf-8")
+    model = shipspec.plan(shipspec.load(tmp_path / "handoff.yaml"))
+    [env] = model.environments
+    reasons = {d.key: (d.value, d.reason) for d in env.decisions if d.key.endswith(".discovery")}
+    assert reasons["services.front.discovery"][0] == "service-connect+load-balancer"
+    assert reasons["services.orders.discovery"] == (
+        "service-connect",
+        "Service Connect server as orders:9000 only (called by front, catalog): a worker with "
+        "a port is called by services, not people, so no load balancer",
+    )
+    assert "client only" in reasons["services.mailer.discovery"][1]
+
+
+def test_called_services_alarm_on_the_errors_their_callers_get(preview: Preview) -> None:
+    alarms = {r.name: r.inputs for r in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    called = {n.removesuffix("-connect-5xx-ratio") for n in alarms if "connect-5xx" in n}
+    assert called == {"orders", "catalog"}  # front and mailer are called by nobody
+    queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio"]["metricQueries"]}
+    for metric_id, metric in (
+        ("errors", "HTTPCode_Target_5XX_Count"),
+        ("requests", "RequestCount"),
+    ):
+        assert queries[metric_id]["metric"]["namespace"] == "AWS/ECS"
+        assert queries[metric_id]["metric"]["metricName"] == metric
+        assert queries[metric_id]["metric"]["dimensions"]["DiscoveryName"] == "orders"
+
+
+def test_the_dashboard_graphs_service_connect_for_servers_only(preview: Preview) -> None:
+    import json
+
+    [dashboard] = preview.of_type("aws:cloudwatch/dashboard:Dashboard")
+    titles = [
+        w["properties"].get("title", "")
+        for w in json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    ]
+    graphed = {t.split(":")[0] for t in titles if "Service Connect" in t}
+    assert graphed == {"front", "orders", "catalog"}  # mailer serves nothing
