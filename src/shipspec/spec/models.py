@@ -407,6 +407,13 @@ class Delivery(SpecModel):
     ci: Literal["github", "gitlab"] = "github"
     strategy: Literal["rolling", "blue-green", "canary", "linear", "auto"] = "auto"
     test_command: str | None = None
+    repository_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https://[a-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-]+)+$",
+        description="The repository's web address, e.g. https://github.com/acme/shop: "
+        "the alerts' runbook links point at the runbook on its default branch.",
+    )
 
 
 class Slo(SpecModel):
