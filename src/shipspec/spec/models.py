@@ -467,6 +467,12 @@ class Observability(SpecModel):
     pagerduty: PagerDuty | None = None
     slack: Slack | None = None
     slos: list[Slo] = Field(default_factory=list)
+    prometheus: Literal["self-hosted", "managed"] = Field(
+        default="self-hosted",
+        description="self-hosted: the rules, Alertmanager and dashboard files are yours to "
+        "load; managed: the production stack also deploys an Amazon Managed Service for "
+        "Prometheus workspace with them loaded, and an ADOT collector beside every task.",
+    )
 
 
 class HandoffSpec(SpecModel):
