@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
+from ._collector import MetricsCollector
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name
@@ -52,6 +53,8 @@ class WebService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
+            collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -116,6 +119,7 @@ class WebService(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         health_check_grace_seconds: int = 60,
         kms_key_arn: pulumi.Input[str] | None = None,
+        collector: MetricsCollector | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -141,6 +145,7 @@ class WebService(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
+            collector=collector,
             ingress_security_group_id=load_balancer.security_group_id,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
