@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
-from ._collector import MetricsCollector
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore, Use
 from ._collector import MetricsCollector
+from ._datastore import Datastore, Use
 from ._fargate import create_service, create_task
 
 

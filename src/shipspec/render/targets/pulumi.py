@@ -16,13 +16,13 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
-from ._pulumi_prometheus import prometheus_config
 from ._pulumi_monitoring import (
     components_by_name,
     monitoring_config,
     rollback_ratio,
     yaml_scalar,
 )
+from ._pulumi_prometheus import prometheus_config
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
 PULUMI_VERSION = "3.272.0"
