@@ -87,7 +87,8 @@ internal_lb = LoadBalancer(
 
 # Restricted data: one customer-managed KMS key, rotated yearly, encrypts the databases,
 # cache, buckets, queues, secrets and logs below.
-data_key = DataKey("data", also_via=("aps",))
+# With a managed Prometheus workspace (one stack), the key encrypts its samples too.
+data_key = DataKey("data", also_via=("aps",) if config.get_object("prometheus") else ())
 
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
