@@ -81,7 +81,8 @@ def test_without_a_repository_links_stay_repo_relative_and_the_readme_says_so(
 
 def test_the_monitoring_readme_names_the_absolute_link(tmp_path: Path) -> None:
     readme = (write(model_of("full"), tmp_path) / "README.md").read_text()
-    assert "https://github.com/example/atlas/blob/main/docs/operations/runbook.md#<anchor>" in readme
+    link = "https://github.com/example/atlas/blob/main/docs/operations/runbook.md#<anchor>"
+    assert link in readme
 
 
 def test_validate_hints_at_the_missing_repository_only_when_it_is_missing(tmp_path: Path) -> None:

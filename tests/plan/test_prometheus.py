@@ -65,4 +65,4 @@ def test_an_unknown_prometheus_mode_is_refused_with_its_location(tmp_path) -> No
     result = CliRunner().invoke(app, ["validate", str(spec)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "observability.prometheus: must be one of" in result.stderr
-    assert "did you mean 'managed'" in result.stderr or "managed" in result.stderr
+    assert "handoff.yaml:42:15" in result.stderr and "did you mean `managed`" in result.stderr
