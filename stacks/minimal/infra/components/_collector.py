@@ -107,6 +107,19 @@ def collector_container(
     }
 
 
+def otlp_to_collector(env: dict[str, Any]) -> dict[str, str]:
+    """The app's OTLP settings for the collector, unless the spec set the endpoint itself:
+    HTTP on 4318, or gRPC on 4317 when the spec asks for ``grpc`` (as the plan lists them)."""
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
+        return {}
+    protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    port = 4317 if protocol == "grpc" else 4318
+    return {
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{port}",
+    }
+
+
 def remote_write_statement(collector: MetricsCollector) -> dict[str, Any]:
     """The task role's one permission for it: remote write to this workspace only."""
     return {"Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": collector.workspace_arn}

@@ -18,7 +18,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._collector import MetricsCollector, collector_container, remote_write_statement
+from ._collector import (
+    MetricsCollector,
+    collector_container,
+    otlp_to_collector,
+    remote_write_statement,
+)
 from ._datastore import Datastore, Use, as_use, env_prefix
 from ._iam import secret_read_statements, service_role
 from ._names import physical_name
@@ -92,6 +97,7 @@ def create_task(
     env, refs, statements = _merge(environment, secrets, uses)
     if collector is not None:
         statements.append(remote_write_statement(collector))
+        env = {**otlp_to_collector(env), **env}
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
 
     log_group = aws.cloudwatch.LogGroup(
