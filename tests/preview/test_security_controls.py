@@ -22,7 +22,8 @@ SQL = ("postgres", "mysql", "mariadb")
 
 
 def _container(preview: Any, service: str) -> dict[str, Any]:
-    (container,) = json.loads(preview.named(f"{service}-task").inputs["containerDefinitions"])
+    containers = json.loads(preview.named(f"{service}-task").inputs["containerDefinitions"])
+    (container,) = [c for c in containers if c["name"] == service]  # not the collector beside it
     return container
 
 

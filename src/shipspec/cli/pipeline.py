@@ -60,6 +60,12 @@ def validate(spec: SpecArg, json_out: JsonOpt = False) -> None:
 
     summary = validation_summary(spec, loaded)
     print(json.dumps({"valid": True, "problems": []}, indent=2) if json_out else summary)
+    if not json_out and loaded.delivery.repository_url is None:
+        print(
+            "  hint: without `delivery.repository_url` the alerts' runbook links are paths in "
+            "the repository (docs/operations/runbook.md#…), not links a pager can open; set "
+            "it, e.g. `repository_url: https://github.com/acme/shop`"
+        )
     record_step("validate", spec, summary)
 
 

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
 from ..plan.monitoring import AlarmPlan
 from .prices import PriceTable, RegionPrices, load_prices
+from .prometheus import prometheus_lines
 from .telemetry import telemetry_lines
 from .usage import Usage, num, runs_per_month
 
@@ -156,6 +157,7 @@ class _Builder:
         self._network()
         self._datastores()
         telemetry_lines(self.add, self.env, self.usage, self.hours, self._average_rps())
+        prometheus_lines(self.add, self.model, self.env, self.usage, self.hours)
         self._monitoring()
 
     def _compute(self) -> None:

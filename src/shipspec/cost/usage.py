@@ -54,6 +54,10 @@ class Usage:
     insights_log_gb_per_task: Decimal = Decimal("0.1")  # performance events, per task-month
     job_minutes_per_run: Decimal = Decimal(15)
     waf_rules: int = 3  # the generated web ACL: a rate limit and two managed rule groups
+    amp_series_per_task: int = 300  # HTTP histograms per route and status, runtime metrics
+    amp_export_seconds: Decimal = Decimal(60)  # OTEL_METRIC_EXPORT_INTERVAL's default
+    amp_retention_days: int = 150  # the workspace's default retention
+    amp_bytes_per_sample: Decimal = Decimal(2)  # AMP: "typically 1 or 2 bytes" plus metadata
 
     def statements(self) -> list[str]:
         """The assumptions as sentences, in the order the estimate uses them."""
@@ -110,6 +114,13 @@ class Usage:
             "yearly rotation adds $1 a month, for the first two); the account's free tier (10 "
             "alarm metrics, 3 dashboards) is not deducted, as every stack in the account shares "
             "it; SNS email notifications are too few to price",
+            "with observability.prometheus: managed, each running task's collector writes "
+            f"{self.amp_series_per_task} series every {num(self.amp_export_seconds)} s "
+            "(scheduled jobs' runs are not priced), the SLO and service rules are evaluated "
+            "every minute, reading each SLO's two recorded rates over every window and each "
+            f"raw series over 5 minutes; samples are kept {self.amp_retention_days} days at "
+            f"{num(self.amp_bytes_per_sample)} bytes each; dashboards' queries and the free "
+            "tier are not included",
             "RDS and DocumentDB backups stay within the free allowance (the database's size); "
             "ElastiCache snapshots, CPU credits of burstable (t4g) instances, the databases' log "
             "exports to CloudWatch Logs, data transfer out, Route 53, Secrets Manager, ECR and "

@@ -137,6 +137,16 @@ class SecretPlan(Frozen):
     used_by: list[str]
 
 
+class PrometheusPlan(Frozen):
+    """Amazon Managed Service for Prometheus for this stack: a workspace holding the
+    generated rules and Alertmanager routing, fed by an ADOT collector beside every task."""
+
+    collector_image: str  # pinned aws-otel-collector release
+    collector_cpu: int  # CPU units the collector container reserves out of the task's
+    collector_memory: int  # MiB: the collector's hard limit, added to the task's memory
+    rule_namespace: str  # the rule groups namespace: the rules file's name without suffix
+
+
 class EnvironmentPlan(Frozen):
     name: str
     production: bool
@@ -152,6 +162,8 @@ class EnvironmentPlan(Frozen):
     decisions: list[Decision]
     # Restricted data: one customer-managed KMS key encrypts the datastores, secrets and logs.
     customer_managed_key: bool = False
+    # observability.prometheus: managed, in the environment the SLO rules describe
+    prometheus: PrometheusPlan | None = None
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)

@@ -31,6 +31,8 @@ Comparison = Literal[
 
 SLO_WINDOW_DAYS = 30
 RUNBOOK = "docs/operations/runbook.md"
+# The branch the pipelines deploy from, and so the one whose runbook the alerts link to.
+DEFAULT_BRANCH = "main"
 # (severity, long window, short window, burn rate): 2% of a 30-day budget in 1 hour and
 # 5% in 6 hours page; 10% in a day or in 3 days opens a ticket. The short window (1/12
 # of the long one) lets an alert reset soon after the burn stops.
@@ -242,6 +244,13 @@ class MonitoringPlan(Frozen):
     routing: AlertRouting
     alarms: dict[str, EnvironmentAlarms]  # by environment name, in promotion order
     decisions: list[Decision]
+    # ``<repository>/blob/<branch>/`` (GitLab ``/-/blob/``), or None: links stay repo-relative
+    runbook_base: str | None = None
+
+    def link(self, runbook: str) -> str:
+        """The runbook link an alert carries: absolute when the repository's address is
+        known, since a page read in a mail or a pager app has no repository to be relative to."""
+        return f"{self.runbook_base}{runbook}" if self.runbook_base else runbook
 
     def slo(self, name: str) -> SloMonitor:
         return next(s for s in self.slos if s.name == name)

@@ -16,6 +16,7 @@ from .decisions import Decisions
 from .model import EnvironmentPlan
 from .monitoring import (
     BURN_RATE_WINDOWS,
+    DEFAULT_BRANCH,
     RUNBOOK,
     SLO_WINDOW_DAYS,
     AlertRouting,
@@ -61,8 +62,32 @@ def plan_monitoring(
         slos=slos,
         routing=_routing(spec, log),
         alarms=plan_alarms(app, environments, slos, log, spec.requirements.performance.peak_rps),
+        runbook_base=_runbook_base(spec, log),
         decisions=log.records,
     )
+
+
+def _runbook_base(spec: HandoffSpec, log: Decisions) -> str | None:
+    """Where the runbook's links point: the runbook on the default branch in the repository's
+    web view, or nowhere absolute when the spec does not say where the repository is."""
+    repository = spec.delivery.repository_url
+    if repository is None:
+        log.decide(
+            "monitoring.runbook_links",
+            "relative",
+            f"no `delivery.repository_url`: alerts name the runbook as {RUNBOOK}#<anchor> in "
+            "the repository; set it to make the links clickable in mails and pager apps",
+        )
+        return None
+    blob = "/-/blob/" if spec.delivery.ci == "gitlab" else "/blob/"
+    base = f"{repository.removesuffix('.git')}{blob}{DEFAULT_BRANCH}/"
+    log.decide(
+        "monitoring.runbook_links",
+        base,
+        f"alerts link to the runbook on {DEFAULT_BRANCH!r}, the branch the pipelines deploy "
+        f"from, in the {spec.delivery.ci} web view of `delivery.repository_url`",
+    )
+    return base
 
 
 def _slos(spec: HandoffSpec, log: Decisions) -> list[tuple[str, Slo]]:

@@ -12,6 +12,7 @@ from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
+from .prometheus import plan_prometheus, with_collector
 from .services import plan_service, resolve_strategy, routing_table, telemetry_env
 
 
@@ -67,6 +68,13 @@ def is_production(spec: HandoffSpec, name: str) -> tuple[bool, str]:
     )
 
 
+def monitored_environment(spec: HandoffSpec) -> str:
+    """The environment the SLO rules describe: the last production one (as the monitoring
+    plan picks it), or the last environment when none is production."""
+    prods = [n for n in spec.environments if is_production(spec, n)[0]]
+    return (prods or list(spec.environments))[-1]
+
+
 def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     log = Decisions()
     env = spec.environments[name]
@@ -82,6 +90,9 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         )
         for s, svc in spec.services.items()
     ]
+    prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
+    if prometheus is not None:
+        services = [with_collector(spec, s, prometheus, log) for s in services]
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
     datastores = [
@@ -138,6 +149,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         secrets=[SecretPlan(name=k, used_by=sorted(v)) for k, v in sorted(secret_users.items())],
         log_retention_days=retention,
         alarms_page=page,
+        prometheus=prometheus,
         decisions=log.records,
         customer_managed_key=customer_key,
     )

@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 
 from ..plan.zones import ZONE_IDS, region_short, zone_ids
+from .mocks_amp import amp_handlers
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -120,6 +121,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:mq/broker:Broker": self._mq_broker,
             "aws:elasticache/cluster:Cluster": self._cache_cluster,
             "aws:servicediscovery/httpNamespace:HttpNamespace": self._http_namespace,
+            **amp_handlers(region, account_id),
         }
         # EC2-style ids: resource type -> id prefix.
         self._ec2_prefixes = {

@@ -35,7 +35,9 @@ def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
             _record(promql.BUDGET_REMAINING, promql.budget_remaining(app, slo), labels),
         ]
         env = {"environment": mon.environment}
-        rules += [_alert(app, slo, alert, labels | env) for alert in slo.alerts]
+        rules += [
+            _alert(app, slo, alert, labels | env, mon.link(slo.runbook)) for alert in slo.alerts
+        ]
         groups.append({"name": f"{app}-slo-{slo.name}", "rules": rules})
     for service, selector in mon.services.items():
         labels = {"app": app, "service": service}
@@ -65,7 +67,9 @@ def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
     return groups
 
 
-def _alert(app: str, slo: SloMonitor, alert: BurnRateAlert, labels: dict[str, str]) -> dict:
+def _alert(
+    app: str, slo: SloMonitor, alert: BurnRateAlert, labels: dict[str, str], runbook: str
+) -> dict:
     what = "5xx responses" if slo.sli == "availability" else "slow responses"
     long, short = alert.long_window, alert.short_window
     return {
@@ -79,7 +83,7 @@ def _alert(app: str, slo: SloMonitor, alert: BurnRateAlert, labels: dict[str, st
             f"{long} and {short}: at this rate {alert.budget_spent_percent:g}% of the "
             f"{slo.window_days}-day error budget of the {slo.objective}% objective is spent "
             f"in {long}.",
-            "runbook_url": slo.runbook,
+            "runbook_url": runbook,
         },
     }
 

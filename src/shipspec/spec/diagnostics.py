@@ -36,6 +36,10 @@ _FORMATS = {
         "an UPPER_SNAKE_CASE variable name",
         "secret names are variable names, e.g. STRIPE_KEY",
     ),
+    "repository_url": (
+        "a repository web address over https",
+        "no trailing slash or .git, e.g. https://github.com/acme/shop",
+    ),
     "env": ("a variable name", "letters, digits and _, not starting with a digit, e.g. LOG_LEVEL"),
 }
 _TYPE_HINTS = {

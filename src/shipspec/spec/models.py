@@ -410,6 +410,13 @@ class Delivery(SpecModel):
     ci: Literal["github", "gitlab"] = "github"
     strategy: Literal["rolling", "blue-green", "canary", "linear", "auto"] = "auto"
     test_command: str | None = None
+    repository_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https://[a-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-]+)+$",
+        description="The repository's web address, e.g. https://github.com/acme/shop: "
+        "the alerts' runbook links point at the runbook on its default branch.",
+    )
 
 
 class Slo(SpecModel):
@@ -463,6 +470,12 @@ class Observability(SpecModel):
     pagerduty: PagerDuty | None = None
     slack: Slack | None = None
     slos: list[Slo] = Field(default_factory=list)
+    prometheus: Literal["self-hosted", "managed"] = Field(
+        default="self-hosted",
+        description="self-hosted: the rules, Alertmanager and dashboard files are yours to "
+        "load; managed: the production stack also deploys an Amazon Managed Service for "
+        "Prometheus workspace with them loaded, and an ADOT collector beside every task.",
+    )
 
 
 class HandoffSpec(SpecModel):

@@ -17,6 +17,7 @@ from components import (
     DataKey,
     DocumentDB,
     LoadBalancer,
+    ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
@@ -96,7 +97,8 @@ internal_lb = LoadBalancer(
 
 # Restricted data: one customer-managed KMS key, rotated yearly, encrypts the databases,
 # cache, buckets, queues, secrets and logs below.
-data_key = DataKey("data")
+# With a managed Prometheus workspace (one stack), the key encrypts its samples too.
+data_key = DataKey("data", also_via=("aps",) if config.get_object("prometheus") else ())
 
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
@@ -241,6 +243,25 @@ secret_stripe_key = AppSecret(
     kms_key_arn=data_key.arn,
 )
 
+# Amazon Managed Service for Prometheus, only in the stack the SLO rules describe (where
+# Pulumi.<env>.yaml has `prometheus`): a workspace that loads monitoring/'s rules, and an ADOT
+# collector beside every task remote-writing the app's OTLP metrics to it.
+prometheus_config = config.get_object("prometheus")
+prometheus = (
+    ManagedPrometheus(
+        "prometheus",
+        rule_namespace=prometheus_config["ruleNamespace"],
+        rules_file=prometheus_config["rulesFile"],
+        collector_image=prometheus_config["collectorImage"],
+        collector_cpu=prometheus_config["collectorCpu"],
+        collector_memory=prometheus_config["collectorMemory"],
+        kms_key_arn=data_key.arn,
+    )
+    if prometheus_config
+    else None
+)
+collector = prometheus.collector if prometheus else None
+
 # api: public web service on port 8000, behind the public load balancer at /*.
 # Uses db, cache, assets, events, catalog, sessions, broker: network access, IAM scoped to them, and
 #   DB_*, CACHE_*, ASSETS_*, EVENTS_*, CATALOG_*, SESSIONS_*, BROKER_* connection variables.
@@ -298,6 +319,7 @@ api = WebService(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    collector=collector,
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
@@ -343,6 +365,7 @@ admin = WebService(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    collector=collector,
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -375,6 +398,7 @@ indexer = WorkerService(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    collector=collector,
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -399,6 +423,7 @@ reports = ScheduledJob(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    collector=collector,
 )
 
 # The calls the spec declares (services.<name>.calls): each opens the callee's port to the
@@ -418,7 +443,7 @@ ServiceCalls(
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
 monitoring_config = config.require_object("monitoring")
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
@@ -432,6 +457,7 @@ Monitoring(
     pagerduty_url=config.get_secret("pagerdutyUrl"),
     pagerduty_topics=monitoring_config.get("pagerdutyTopics", []),
     slack=monitoring_config.get("slack"),
+    prometheus_workspace_arn=prometheus.workspace_arn if prometheus else None,
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
     services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},
@@ -447,6 +473,13 @@ Monitoring(
         "sessions": sessions,
     },
 )
+if prometheus:
+    # AMP's Alertmanager notifies only SNS: the routing of monitoring/alertmanager.yml, each
+    # receiver publishing to this stack's page or ticket topic.
+    prometheus.alert_to(
+        prometheus_config["alertmanager"],
+        {"page": monitoring.page_topic_arn, "ticket": monitoring.ticket_topic_arn},
+    )
 
 # What to look for in the ECS console, the CLI and the dashboard's variables.
 pulumi.export("cluster_name", cluster.name)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
@@ -52,6 +53,8 @@ class WebService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
+            collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -120,6 +123,7 @@ class WebService(pulumi.ComponentResource):
         health_check_grace_seconds: int = 60,
         kms_key_arn: pulumi.Input[str] | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
+        collector: MetricsCollector | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -145,6 +149,7 @@ class WebService(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
+            collector=collector,
             ingress_security_group_id=load_balancer.security_group_id,
         )
         load_balancer.allow_to(name, task.security_group.id, port)

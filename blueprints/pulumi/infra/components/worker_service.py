@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._fargate import create_service, create_task
 
@@ -36,6 +37,8 @@ class WorkerService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
+            collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -77,6 +80,7 @@ class WorkerService(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         port: int | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
+        collector: MetricsCollector | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -95,6 +99,7 @@ class WorkerService(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
+            collector=collector,
         )
         service = create_service(
             self,

@@ -264,6 +264,19 @@ NAME_RULES: list[Rule] = [
     *_rules(
         "iam.role.name", "aws:iam/role:Role", "name", "", *_boto("iam", "CreateRole", "RoleName")
     ),
+    # Amazon Managed Service for Prometheus: set explicitly, never autonamed.
+    Rule(
+        "amp.workspace.alias.length",
+        "aws:amp/workspace:Workspace",
+        "alias",
+        Botocore("amp", "CreateWorkspace", "alias", "length"),
+        "",
+    ),
+    *[
+        Rule(f"amp.rule-groups-namespace.name.{facet}", *where, constraint, "")
+        for where in [("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "name")]
+        for facet, constraint in _boto("amp", "CreateRuleGroupsNamespace", "name")
+    ],
     *_rules(
         "iam.role-policy.name",
         "aws:iam/rolePolicy:RolePolicy",

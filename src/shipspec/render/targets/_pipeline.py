@@ -23,11 +23,12 @@ from typing import Any
 
 from ... import __version__
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+
+# GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
+from ...plan.monitoring import DEFAULT_BRANCH
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
-# GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
-DEFAULT_BRANCH = "main"
 TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
 # Images are pinned by digest like the actions are by commit: a tag can be moved under us.
 # Each digest is the multi-platform index digest of that release, as pinned by several

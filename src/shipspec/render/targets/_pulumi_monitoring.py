@@ -35,6 +35,7 @@ DASHBOARD_KINDS = {
 def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
     planned = model.monitoring.alarms[env.name]
+    link = model.monitoring.link
     routing = model.monitoring.routing
     kinds = ["ticket", "page"] if env.alarms_page else ["ticket"]  # the stack's topics
     targets: dict[str, Any] = {}
@@ -54,10 +55,10 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
             "pages": env.alarms_page,
             **targets,
         },
-        "alarms": {alarm.name: _alarm(alarm) for alarm in planned.alarms},
+        "alarms": {alarm.name: _alarm(alarm, link(alarm.runbook)) for alarm in planned.alarms},
         "compositeAlarms": {
             c.name: {
-                "description": describe(c.description, c.reason, c.runbook),
+                "description": describe(c.description, c.reason, link(c.runbook)),
                 "members": c.members,
                 "pages": c.pages,
                 # The rule's operator: AND for a burn rate's two windows, OR for service-down.
@@ -69,7 +70,9 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
         },
         "jobFailures": {
             j.name: {
-                "description": describe(j.description, j.reason, j.runbook, RULE_DESCRIPTION_LIMIT),
+                "description": describe(
+                    j.description, j.reason, link(j.runbook), RULE_DESCRIPTION_LIMIT
+                ),
                 "job": j.job,
                 "pages": j.pages,
             }
@@ -108,10 +111,8 @@ def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMI
     return f"{what}. Why: {why}{tail}"
 
 
-def _alarm(alarm: AlarmPlan) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "description": describe(alarm.description, alarm.reason, alarm.runbook)
-    }
+def _alarm(alarm: AlarmPlan, runbook: str) -> dict[str, Any]:
+    values: dict[str, Any] = {"description": describe(alarm.description, alarm.reason, runbook)}
     if alarm.rollback:
         # The web service's own rollback alarm, which the stack notifies through.
         values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"

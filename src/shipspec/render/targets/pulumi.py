@@ -22,6 +22,7 @@ from ._pulumi_monitoring import (
     rollback_ratio,
     yaml_scalar,
 )
+from ._pulumi_prometheus import prometheus_config
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
 PULUMI_VERSION = "3.272.0"
@@ -32,8 +33,7 @@ def _select(
     model: DeploymentModel, templates: list[str], read: Callable[[str], str]
 ) -> dict[str, str | None]:
     """Only the components some environment's program imports reach ``infra/components/``."""
-    classes = {name for env in model.environments for name in component_imports(env)}
-    return select_components(classes, templates, read)
+    return select_components(program_imports(model), templates, read)
 
 
 @target("pulumi", select=_select)
@@ -46,7 +46,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "first": model.environments[0],
         "stack_config": stack_config,
         "component_for_kind": SERVICE_COMPONENTS,
-        "component_imports": component_imports,
+        "program_imports": program_imports(model),
+        "managed_prometheus": any(env.prometheus for env in model.environments),
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
@@ -81,6 +82,13 @@ ENDPOINT_ATTRIBUTE = {
 }
 
 
+def program_imports(model: DeploymentModel) -> list[str]:
+    """The component classes of the one program every stack runs: what any stack needs
+    (the managed Prometheus path, say, exists in one stack only)."""
+    names = {name for env in model.environments for name in component_imports(env)}
+    return sorted(names, key=str.lower)
+
+
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
     names = {"Network"}
@@ -97,6 +105,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     if any(s.calls for s in env.services):
         names.add("ServiceCalls")
     names.add("Monitoring")
+    if env.prometheus is not None:
+        names.add("ManagedPrometheus")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
@@ -149,6 +159,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
         "services": {s.name: _service(s, model, env) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
         **monitoring_config(model, env),
+        **prometheus_config(model, env),
     }
 
 

@@ -16,6 +16,7 @@ from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
+from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
 from .message_broker import MessageBroker
 from .monitoring import Monitoring
@@ -35,6 +36,7 @@ __all__ = [
     "Database",
     "DocumentDB",
     "LoadBalancer",
+    "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
     "Monitoring",

@@ -32,16 +32,27 @@ class DataKey(pulumi.ComponentResource):
 
     Args:
         name: Component name; the alias is ``alias/<project>-<stack>-<name>``.
+        also_via: More services the key serves the same way (``aps``: a managed
+            Prometheus workspace encrypted with it).
     """
 
     arn: pulumi.Output[str]
 
-    def __init__(self, name: str, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        also_via: tuple[str, ...] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("shipspec:aws:DataKey", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        policy = pulumi.Output.all(region, account).apply(lambda ra: _policy(ra[0], ra[1]))
+        services = (*VIA_SERVICES, *also_via)
+        policy = pulumi.Output.all(region, account).apply(
+            lambda ra: _policy(ra[0], ra[1], services)
+        )
         key = aws.kms.Key(
             f"{name}-key",
             description=f"{pulumi.get_project()} {pulumi.get_stack()}: restricted data",
@@ -60,7 +71,7 @@ class DataKey(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn})
 
 
-def _policy(region: str, account: str) -> str:
+def _policy(region: str, account: str, services: tuple[str, ...] = VIA_SERVICES) -> str:
     root = f"arn:aws:iam::{account}:root"
     statements = [
         {
@@ -86,7 +97,7 @@ def _policy(region: str, account: str) -> str:
             "Condition": {
                 "StringEquals": {
                     "kms:CallerAccount": account,
-                    "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in VIA_SERVICES],
+                    "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in services],
                 }
             },
         },

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
@@ -35,6 +36,8 @@ class ScheduledJob(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
+            collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -68,6 +71,7 @@ class ScheduledJob(pulumi.ComponentResource):
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
+        collector: MetricsCollector | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -88,6 +92,7 @@ class ScheduledJob(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
+            collector=collector,
         )
         task_definition = task.task_definition
 

@@ -88,6 +88,8 @@ class Monitoring(pulumi.ComponentResource):
             over HTTPS to ``pagerduty_topics``; PagerDuty confirms the subscription itself.
         slack: ``{workspaceId, channelId, topics}``: AWS Chatbot posts those topics' alerts to
             the Slack channel (the workspace must be authorized in the Chatbot console).
+        prometheus_workspace_arn: A managed Prometheus workspace whose Alertmanager may
+            publish to the topics (and use their key).
         cluster: The ECS cluster, for ``cluster.name``.
         load_balancers: Targets of ``load_balancer:<name>``.
         services: Targets of ``service:<name>`` and ``job:<name>`` (exposing ``metric_ids``).
@@ -113,6 +115,7 @@ class Monitoring(pulumi.ComponentResource):
         pagerduty_url: pulumi.Input[str] | None = None,
         pagerduty_topics: Sequence[str] = (),
         slack: Mapping[str, Any] | None = None,
+        prometheus_workspace_arn: pulumi.Input[str] | None = None,
         load_balancers: Mapping[str, Any],
         services: Mapping[str, Any],
         datastores: Mapping[str, Any],
@@ -125,7 +128,7 @@ class Monitoring(pulumi.ComponentResource):
             cluster=cluster, load_balancers=load_balancers, services=services, datastores=datastores
         )
         kinds = ["ticket", "page"] if pages else ["ticket"]
-        self._topics = alert_topics(self, prefix, kinds, alert_email)
+        self._topics = alert_topics(self, prefix, kinds, alert_email, prometheus_workspace_arn)
         alert_targets(self, prefix, self._topics, pagerduty_url, pagerduty_topics, slack)
 
         created: dict[str, aws.cloudwatch.MetricAlarm] = {}

@@ -23,6 +23,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ._collector import (
+    MetricsCollector,
+    collector_container,
+    otlp_to_collector,
+    remote_write_statement,
+)
 from ._datastore import Datastore, Use, as_use, env_prefix
 from ._iam import secret_read_statements, service_role
 from ._names import physical_name
@@ -90,11 +96,16 @@ def create_task(
     ingress_security_group_id: pulumi.Input[str] | None = None,
     image_credentials: pulumi.Input[str] | None = None,
     kms_key_arn: pulumi.Input[str] | None = None,
+    collector: MetricsCollector | None = None,
 ) -> FargateTask:
-    """Log group, roles, security group and task definition for one container."""
+    """Log group, roles, security group and task definition for one container, and the
+    metrics collector beside it when ``collector`` is given."""
     child = pulumi.ResourceOptions(parent=owner)
     uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
+    if collector is not None:
+        statements.append(remote_write_statement(collector))
+        env = {**otlp_to_collector(env), **env}
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
 
     log_group = aws.cloudwatch.LogGroup(
@@ -186,6 +197,12 @@ def create_task(
         container["portMappings"] = [
             {"name": name, "containerPort": port, "protocol": "tcp", "appProtocol": "http"}
         ]
+    containers = [container]
+    if collector is not None:
+        # Weighted CPU shares: the app gets what the collector does not reserve (an app
+        # without a value would weigh 2 against the collector's reservation).
+        container["cpu"] = cpu - collector.cpu
+        containers.append(collector_container(collector, region, log_group.name))
 
     task_definition = aws.ecs.TaskDefinition(
         f"{name}-task",
@@ -199,7 +216,7 @@ def create_task(
         runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
             operating_system_family="LINUX", cpu_architecture=cpu_architecture
         ),
-        container_definitions=pulumi.Output.json_dumps([container]),
+        container_definitions=pulumi.Output.json_dumps(containers),
         opts=child,
     )
     return FargateTask(

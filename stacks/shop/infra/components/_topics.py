@@ -7,7 +7,8 @@ actions fail with a KMS access error and nobody is told. The topics therefore sh
 customer-managed key (rotated yearly) whose policy lets this stack's alarms, and only
 those, use it. The same goes for EventBridge: the failed-runs rules of the scheduled
 jobs publish to the topics, so the key and each topic's policy let this stack's rules
-(named ``<prefix>-*``) do so as well.
+(named ``<prefix>-*``) do so as well, and so may a managed Prometheus workspace's
+Alertmanager (``aps.amazonaws.com``, for that workspace only) when the stack has one.
 """
 
 from __future__ import annotations
@@ -20,16 +21,21 @@ import pulumi_aws as aws
 
 
 def alert_topics(
-    owner: pulumi.Resource, prefix: str, kinds: Sequence[str], email: str | None
+    owner: pulumi.Resource,
+    prefix: str,
+    kinds: Sequence[str],
+    email: str | None,
+    workspace_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, aws.sns.Topic]:
     """One topic per kind (``ticket``, ``page``), named ``<prefix>-<kind>``, with ``email``
-    subscribed (SNS mails a confirmation link first)."""
+    subscribed (SNS mails a confirmation link first); ``workspace_arn``'s Alertmanager may
+    publish to them."""
     child = pulumi.ResourceOptions(parent=owner)
     key = aws.kms.Key(
         "alerts-key",
         description=f"{prefix} alert topics",
         enable_key_rotation=True,
-        policy=_key_policy(owner, prefix),
+        policy=_key_policy(owner, prefix, workspace_arn),
         opts=child,
     )
     topics = {}
@@ -40,7 +46,7 @@ def alert_topics(
         aws.sns.TopicPolicy(
             f"{kind}-topic-policy",
             arn=topic.arn,
-            policy=_topic_policy(owner, prefix, topic),
+            policy=_topic_policy(owner, prefix, topic, workspace_arn),
             opts=child,
         )
         if email:
@@ -148,11 +154,32 @@ def _arns(owner: pulumi.Resource, prefix: str) -> tuple[pulumi.Output[str], ...]
     return account, alarms, rules
 
 
-def _topic_policy(owner: pulumi.Resource, prefix: str, topic: aws.sns.Topic) -> pulumi.Output[str]:
+def _topic_policy(
+    owner: pulumi.Resource,
+    prefix: str,
+    topic: aws.sns.Topic,
+    workspace_arn: pulumi.Input[str] | None,
+) -> pulumi.Output[str]:
     """The account manages the topic (what SNS's default policy grants); this stack's alarms
-    and EventBridge rules may publish to it."""
+    and EventBridge rules, and its Prometheus workspace, may publish to it."""
     account, alarms, rules = _arns(owner, prefix)
     publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn}
+    workspace = []
+    if workspace_arn is not None:
+        # AMP's documented topic policy: Publish and GetTopicAttributes, for the workspace.
+        workspace.append(
+            {
+                "Sid": "ThisStacksPrometheusPublishes",
+                "Effect": "Allow",
+                "Principal": {"Service": "aps.amazonaws.com"},
+                "Action": ["sns:Publish", "sns:GetTopicAttributes"],
+                "Resource": topic.arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnEquals": {"aws:SourceArn": workspace_arn},
+                },
+            }
+        )
     return pulumi.Output.json_dumps(
         {
             "Version": "2012-10-17",
@@ -191,13 +218,31 @@ def _topic_policy(owner: pulumi.Resource, prefix: str, topic: aws.sns.Topic) -> 
                         "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
                     },
                 },
+                *workspace,
             ],
         }
     )
 
 
-def _key_policy(owner: pulumi.Resource, prefix: str) -> pulumi.Output[str]:
+def _key_policy(
+    owner: pulumi.Resource, prefix: str, workspace_arn: pulumi.Input[str] | None
+) -> pulumi.Output[str]:
     account, alarms, rules = _arns(owner, prefix)
+    workspace = []
+    if workspace_arn is not None:
+        workspace.append(
+            {
+                "Sid": "ThisStacksPrometheusPublishes",
+                "Effect": "Allow",
+                "Principal": {"Service": "aps.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnEquals": {"aws:SourceArn": workspace_arn},
+                },
+            }
+        )
     # In a key policy, "Resource": "*" means this key.
     return pulumi.Output.json_dumps(
         {
@@ -232,6 +277,7 @@ def _key_policy(owner: pulumi.Resource, prefix: str) -> pulumi.Output[str]:
                         "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
                     },
                 },
+                *workspace,
             ],
         }
     )

@@ -1,0 +1,99 @@
+"""The managed Prometheus path: where it runs and what it adds to each task.
+
+With ``observability.prometheus: managed`` the stack of the environment the SLO rules
+describe (``monitoring.environment``) gets an Amazon Managed Service for Prometheus
+workspace, and every task there an AWS Distro for OpenTelemetry collector sidecar that
+receives the app's OTLP metrics on localhost and remote-writes them to the workspace.
+Other stacks get none: the rules' alerts carry the production environment's label, so
+loading them elsewhere would page about the wrong environment.
+
+The collector needs room in the task. Its memory is a hard limit added on top of what
+the service asked for, and the sum rounded up to a Fargate size, so the app keeps at
+least its own request however much the collector uses; its CPU is a reservation carved
+out of the task's (the app container gets the rest, so the two share CPU by those
+weights instead of an unweighted app losing to a weighted collector).
+"""
+
+from __future__ import annotations
+
+from ..spec.fargate import MEMORY_BY_CPU, cpu_units, fargate_size
+from ..spec.models import HandoffSpec
+from .decisions import Decisions
+from .model import PrometheusPlan, ServicePlan
+
+# The ADOT collector release, pinned: a moving tag could change the config schema under a
+# running stack. v0.47.0 is the release AWS's own EKS Anywhere packaging builds
+# (aws/eks-anywhere-build-tooling, projects/aws-observability/aws-otel-collector).
+COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0"
+# An OTLP-to-remote-write pipeline for one task's series: a small, bounded footprint.
+COLLECTOR_CPU = 64
+COLLECTOR_MEMORY = 128
+# The collector's OTLP receiver: gRPC on 4317, HTTP on 4318 (the OTLP specification's ports).
+OTLP_PORTS = {"grpc": 4317, "http/protobuf": 4318, "http/json": 4318}
+
+
+def plan_prometheus(
+    spec: HandoffSpec, environment: str, monitored: str, log: Decisions
+) -> PrometheusPlan | None:
+    """The managed path for ``environment``, or None: off in the spec, or not the
+    environment the rules describe (``monitored``)."""
+    if spec.observability.prometheus != "managed":
+        return None
+    if environment != monitored:
+        log.decide(
+            "prometheus",
+            None,
+            f"observability.prometheus is managed, but the rules describe {monitored!r}: "
+            "no workspace or collector here",
+        )
+        return None
+    return log.decide(
+        "prometheus",
+        PrometheusPlan(
+            collector_image=COLLECTOR_IMAGE,
+            collector_cpu=COLLECTOR_CPU,
+            collector_memory=COLLECTOR_MEMORY,
+            rule_namespace=f"{spec.metadata.name}-slos",
+        ),
+        "observability.prometheus is managed: an Amazon Managed Service for Prometheus "
+        "workspace with the generated rules and alert routing, and an ADOT collector beside "
+        "every task remote-writing the app's OTLP metrics to it",
+    )
+
+
+def with_collector(
+    spec: HandoffSpec, s: ServicePlan, prometheus: PrometheusPlan, log: Decisions
+) -> ServicePlan:
+    """``s`` resized to hold the collector, its app pointed at the collector's OTLP port
+    (HTTP unless the spec's ``OTEL_EXPORTER_OTLP_PROTOCOL`` says gRPC; a spec's own
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` wins)."""
+    service = spec.services[s.name]
+    vcpu, app_memory = fargate_size(service.cpu, service.memory)
+    wanted = app_memory + prometheus.collector_memory
+    # The smallest CPU at or above the service's whose memory sizes reach the sum.
+    fits = next((c for c in MEMORY_BY_CPU if c >= vcpu and MEMORY_BY_CPU[c][-1] >= wanted), None)
+    if fits is None:  # already Fargate's largest memory: the collector's share comes out of it
+        task_vcpu, task_memory = vcpu, app_memory
+    else:
+        task_vcpu, task_memory = fargate_size(fits, wanted)
+    log.decide(
+        f"services.{s.name}.collector_size",
+        {"cpu": cpu_units(task_vcpu), "memory": task_memory},
+        f"the app's {app_memory} MiB plus the collector's {prometheus.collector_memory} MiB, "
+        f"rounded up to the Fargate size {task_vcpu:g} vCPU / {task_memory} MiB; the collector "
+        f"reserves {prometheus.collector_cpu} of its CPU units",
+        app_memory=app_memory,
+        collector_memory=prometheus.collector_memory,
+    )
+    env = dict(s.env)
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" not in env:
+        protocol = env.setdefault("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        port = OTLP_PORTS.get(protocol, OTLP_PORTS["http/protobuf"])
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://localhost:{port}"
+    return s.model_copy(
+        update={
+            "cpu": cpu_units(task_vcpu),
+            "memory": task_memory,
+            "env": dict(sorted(env.items())),
+        }
+    )
