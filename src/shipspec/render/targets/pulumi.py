@@ -14,6 +14,8 @@ from typing import Any
 
 from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.services import ENVIRONMENT_ATTRIBUTE
+from ..engine import python_literal
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_monitoring import (
@@ -50,7 +52,22 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
+        "env_value": stack_environment_value,
     }
+
+
+def stack_environment_value(value: str, environment: str) -> str:
+    """A task's environment value as a Python expression of the one program: the
+    ``deployment.environment.name=<env>`` attribute becomes ``pulumi.get_stack()``, so
+    production telemetry is labelled production, not the environment rendered first."""
+    marker = f"{ENVIRONMENT_ATTRIBUTE}={environment}"
+    if marker not in value:
+        return python_literal(value)
+    before, after = value.split(marker, 1)
+    parts = [python_literal(before + f"{ENVIRONMENT_ATTRIBUTE}="), "pulumi.get_stack()"]
+    if after:
+        parts.append(python_literal(after))
+    return " + ".join(parts)
 
 
 SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
