@@ -262,7 +262,7 @@ GUIDES: dict[str, Guide] = {
         ),
         (
             'scale the consumer: `aws ecs update-service --cluster "$CLUSTER" --service '
-            '"$SERVICE" --desired-count <n>` (`SERVICE`: the worker\'s, see Before you start)',
+            '"$WORKER" --desired-count <n>` (`WORKER`: see Before you start)',
             "a poison message: it moves to the dead-letter queue after 5 receives",
         ),
     ),
