@@ -192,9 +192,9 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
         log.decide(
             "monitoring.routing",
             email,
-            f"observability.alert_email: pages and tickets both go to {email}; pages repeat "
-            "hourly until resolved, tickets daily. Put a pager integration on `page` to wake "
-            "someone up",
+            f"observability.alert_email: pages and tickets both go to {email}. CloudWatch "
+            "alarms notify once per state change; Alertmanager re-sends a firing page hourly "
+            "and a ticket daily",
             alert_email=email,
         )
     else:
