@@ -321,7 +321,6 @@ def telemetry_env(app: str, environment: str, s: ServicePlan, log: Decisions) ->
         added,
         "OpenTelemetry SDKs read these: namespace/service name is the `job` label of its "
         "metrics and the environment their `deployment_environment_name`, which the SLO "
-        "rules select by"
-        + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
+        "rules select by" + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
     )
     return s.model_copy(update={"env": dict(sorted({**s.env, **added}.items()))})
