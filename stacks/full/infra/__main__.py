@@ -280,7 +280,7 @@ api = WebService(
         "FEATURE_FLAGS": "search,export",
         "LOG_LEVEL": "info",
         "MAX_UPLOAD_MB": "25",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=atlas,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "atlas-api",
     },
     secrets={
@@ -334,7 +334,7 @@ admin = WebService(
     min_requests=admin_config["minRequests"],
     load_balancer_errors=admin_config["loadBalancerErrors"],
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=atlas,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "atlas-admin",
     },
     uses={
@@ -364,7 +364,7 @@ indexer = WorkerService(
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=atlas,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "atlas-indexer",
     },
     image_credentials=secret_ghcr_pull.arn,
@@ -390,7 +390,7 @@ reports = ScheduledJob(
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=atlas,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "atlas-reports",
     },
     uses={

@@ -93,7 +93,7 @@ web = WebService(
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=hello,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=hello,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "hello-web",
     },
     log_retention_days=log_retention_days,

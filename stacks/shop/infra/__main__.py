@@ -160,7 +160,7 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=shop,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "shop-web",
     },
     secrets={
@@ -193,7 +193,7 @@ mailer = WorkerService(
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=shop,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "shop-mailer",
     },
     uses={
@@ -214,7 +214,7 @@ nightly = ScheduledJob(
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=shop,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "shop-nightly",
     },
     log_retention_days=log_retention_days,

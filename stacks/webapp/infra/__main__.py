@@ -141,7 +141,7 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=webapp,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "webapp-web",
         "WEB_CONCURRENCY": "2",
     },
@@ -173,7 +173,7 @@ worker = WorkerService(
     cpu_target=worker_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=" + pulumi.get_stack(),
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace=webapp,deployment.environment.name={pulumi.get_stack()}",
         "OTEL_SERVICE_NAME": "webapp-worker",
         "QUEUES": "default,mailers",
     },

@@ -64,10 +64,14 @@ def stack_environment_value(value: str, environment: str) -> str:
     if marker not in value:
         return python_literal(value)
     before, after = value.split(marker, 1)
-    parts = [python_literal(before + f"{ENVIRONMENT_ATTRIBUTE}="), "pulumi.get_stack()"]
-    if after:
-        parts.append(python_literal(after))
-    return " + ".join(parts)
+    # One f-string, so the formatter leaves it on one line; braces in the text are escaped.
+    head = _f_string_text(python_literal(before + f"{ENVIRONMENT_ATTRIBUTE}=")[:-1])
+    tail = _f_string_text(python_literal(after)[1:])
+    return f"f{head}{{pulumi.get_stack()}}{tail}"
+
+
+def _f_string_text(literal_part: str) -> str:
+    return literal_part.replace("{", "{{").replace("}", "}}")
 
 
 SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
