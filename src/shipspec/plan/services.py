@@ -300,8 +300,8 @@ ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
 
 def resource_attributes(app: str, environment: str) -> str:
     """The ``OTEL_RESOURCE_ATTRIBUTES`` every task carries. The one generated program
-    serves every stack, so it writes the environment as ``pulumi.get_stack()`` (the stack
-    is named after the environment): see :func:`stack_environment_value`."""
+    serves every stack, so it writes this value as ``otel_resource_attributes``, built
+    from ``pulumi.get_stack()`` (the stack is named after the environment)."""
     return f"service.namespace={app},{ENVIRONMENT_ATTRIBUTE}={environment}"
 
 

@@ -14,8 +14,7 @@ from typing import Any
 
 from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ...plan.services import ENVIRONMENT_ATTRIBUTE
-from ..engine import python_literal
+from ...plan.services import resource_attributes
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_monitoring import (
@@ -52,26 +51,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
-        "env_value": stack_environment_value,
+        "otel_attributes": resource_attributes,
     }
 
-
-def stack_environment_value(value: str, environment: str) -> str:
-    """A task's environment value as a Python expression of the one program: the
-    ``deployment.environment.name=<env>`` attribute becomes ``pulumi.get_stack()``, so
-    production telemetry is labelled production, not the environment rendered first."""
-    marker = f"{ENVIRONMENT_ATTRIBUTE}={environment}"
-    if marker not in value:
-        return python_literal(value)
-    before, after = value.split(marker, 1)
-    # One f-string, so the formatter leaves it on one line; braces in the text are escaped.
-    head = _f_string_text(python_literal(before + f"{ENVIRONMENT_ATTRIBUTE}=")[:-1])
-    tail = _f_string_text(python_literal(after)[1:])
-    return f"f{head}{{pulumi.get_stack()}}{tail}"
-
-
-def _f_string_text(literal_part: str) -> str:
-    return literal_part.replace("{", "{{").replace("}", "}}")
 
 
 SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
