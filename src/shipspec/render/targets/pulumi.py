@@ -55,7 +55,6 @@ def context(model: DeploymentModel) -> dict[str, Any]:
     }
 
 
-
 SERVICE_COMPONENTS = {"web": "WebService", "worker": "WorkerService", "job": "ScheduledJob"}
 DATASTORE_COMPONENTS = {
     "postgres": "Database",
