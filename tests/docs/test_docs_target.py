@@ -98,7 +98,11 @@ def test_the_diagram_shows_every_service_and_datastore(shop_docs: dict[str, str]
 
 def test_the_runbook_says_who_is_paged(shop_docs: dict[str, str]) -> None:
     runbook = shop_docs[f"{DOCS}/runbook.md"]
-    assert "go to the `page` receiver:\n  oncall@example.com" in runbook
+    assert "`page` topic and receiver: oncall@example.com" in runbook
+    # CloudWatch alarm actions fire on state changes: no sentence may promise repeats of them.
+    assert "it does not repeat while it stays in ALARM" in runbook
+    assert "repeated every" not in runbook
+    assert "new dead letters notify nobody until the queue is emptied" in runbook
     row = "| prod | `shop-prod-db-free-storage` | db: under 2.5 GiB of storage free | yes | no |"
     assert row in runbook
     assert "| dev | `shop-dev-db-free-storage` |" in runbook
@@ -127,3 +131,12 @@ def test_the_svg_is_drawn_only_with_graphviz(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
     assert render_svg(tmp_path) is None
     assert not (tmp_path / DOCS / "architecture.svg").exists()
+
+
+def test_the_runbook_names_pagerduty_and_slack_where_the_spec_routes_there() -> None:
+    spec = Path(__file__).parent / "specs" / "settlement-review.yaml"
+    model = shipspec.plan(shipspec.load(spec), spec_file=spec.name)
+    runbook = dict(render(model, only=["docs"]))[f"{DOCS}/runbook.md"]
+    page, ticket = (line for line in runbook.splitlines() if "topic and receiver:" in line)
+    assert "PagerDuty" in page and "Slack channel" in page
+    assert "PagerDuty" not in ticket  # the spec pages PagerDuty only

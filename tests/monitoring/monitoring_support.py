@@ -14,6 +14,23 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))
 
 
+def otel_prometheus_labels(task_env: dict[str, str]) -> dict[str, str]:
+    """The labels a task's metrics carry in Prometheus, derived from its OTEL_* variables as
+    the OpenTelemetry "Prometheus and OpenMetrics compatibility" spec says: ``job`` is
+    ``<service.namespace>/<service.name>`` (``<service.name>`` without a namespace), and a
+    resource attribute the collector promotes (``resource_to_telemetry_conversion``) has
+    its dots turned into underscores. Written independently of the planner on purpose."""
+    attributes = dict(
+        pair.split("=", 1) for pair in task_env["OTEL_RESOURCE_ATTRIBUTES"].split(",") if pair
+    )
+    name = task_env["OTEL_SERVICE_NAME"]
+    namespace = attributes.get("service.namespace")
+    labels = {"job": f"{namespace}/{name}" if namespace else name}
+    if "deployment.environment.name" in attributes:
+        labels["deployment_environment_name"] = attributes["deployment.environment.name"]
+    return labels
+
+
 def model_of(example: str) -> DeploymentModel:
     return plan(load(ROOT / "examples" / f"{example}.yaml"))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.monitoring.monitoring_support import EXAMPLES, model_from, run, write
+from shipspec.plan.planner import plan
+from shipspec.spec.loader import load
+from tests.monitoring.monitoring_support import EXAMPLES, ROOT, model_from, run, write
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -61,3 +63,24 @@ def test_without_an_alert_email_the_receivers_have_no_integration(tmp_path, amto
     assert result.returncode == 0, result.stdout + result.stderr
     config = yaml.safe_load((folder / "alertmanager.yml").read_text())
     assert config["receivers"] == [{"name": "page"}, {"name": "ticket"}]
+
+
+def test_pagerduty_and_slack_receivers_where_the_spec_names_them(tmp_path, amtool: str) -> None:
+    """observability.pagerduty (pages) and slack (pages and tickets) reach Alertmanager too,
+    with their secrets in files, never inline; amtool accepts the result and routes by severity."""
+    spec = ROOT / "tests" / "docs" / "specs" / "settlement-review.yaml"
+    folder = write(plan(load(spec)), tmp_path)
+    config = folder / "alertmanager.yml"
+    result = run(amtool, "check-config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    receivers = {r["name"]: r for r in yaml.safe_load(config.read_text())["receivers"]}
+    assert receivers["page"]["pagerduty_configs"] == [
+        {"routing_key_file": "/etc/alertmanager/pagerduty-routing-key", "send_resolved": True}
+    ]
+    assert "pagerduty_configs" not in receivers["ticket"]
+    for name in ("page", "ticket"):
+        assert receivers[name]["slack_configs"][0]["api_url_file"].startswith("/etc/")
+    routed = run(
+        amtool, "config", "routes", "test", f"--config.file={config}", "severity=page", "slo=x"
+    )
+    assert routed.stdout.split() == ["page"], routed.stdout

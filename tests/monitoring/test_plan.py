@@ -17,7 +17,12 @@ from shipspec.plan.monitoring import (
 from shipspec.plan.observability import plan_monitoring
 from shipspec.plan.planner import plan
 from shipspec.spec.loader import loads
-from tests.monitoring.monitoring_support import EXAMPLES, model_from, model_of
+from tests.monitoring.monitoring_support import (
+    EXAMPLES,
+    model_from,
+    model_of,
+    otel_prometheus_labels,
+)
 
 SPEC = """
 apiVersion: shipspec/v1
@@ -93,9 +98,15 @@ def test_an_slo_on_a_worker_is_reported_not_monitored() -> None:
 
 @pytest.mark.parametrize(
     ("threshold_ms", "le", "words"),
-    [(250, 0.25, "is a bucket boundary"), (300, 0.25, "boundary below"), (1, 0.005, "below every")],
+    [
+        (250, 0.25, "is a default bucket boundary"),
+        (400, 0.4, "give the histogram a 0.4 boundary"),
+        (1, 0.001, "give the histogram a 0.001 boundary"),
+    ],
 )
-def test_latency_threshold_picks_the_bucket_at_or_below(threshold_ms, le, words) -> None:
+def test_latency_threshold_is_the_bucket_boundary(threshold_ms, le, words) -> None:
+    """A boundary below the threshold would count 250-400 ms responses, which meet a
+    400 ms SLO, as bad: the SLI counts as fast exactly what the spec promises."""
     model = demo(
         f"{{slos: [{{service: web, objective: 99, sli: latency, threshold_ms: {threshold_ms}}}]}}"
     )
@@ -269,4 +280,5 @@ def test_every_task_names_itself_to_opentelemetry_as_the_rules_select_it() -> No
                 f"service.namespace=shop,deployment.environment.name={env.name}"
             )
     selector = model.monitoring.slo("web-availability").selector
-    assert selector["job"] == model.production.service("web").env["OTEL_SERVICE_NAME"]
+    assert selector == otel_prometheus_labels(model.production.service("web").env)
+    assert selector == {"job": "shop/shop-web", "deployment_environment_name": "prod"}

@@ -13,7 +13,14 @@ import pytest
 
 from shipspec.render.engine import environment
 from shipspec.render.promtests import DAY, Scenario, rule_tests
-from tests.monitoring.monitoring_support import EXAMPLES, model_from, model_of, run, write
+from tests.monitoring.monitoring_support import (
+    EXAMPLES,
+    model_from,
+    model_of,
+    otel_prometheus_labels,
+    run,
+    write,
+)
 
 TEMPLATE = "monitoring/monitoring/prometheus/{app}-slos.test.yml.j2"
 
@@ -135,10 +142,14 @@ def test_an_integer_bucket_matches_both_spellings_of_le(tmp_path, promtool, le) 
 
 
 def test_recording_rules_compute_the_error_ratio(tmp_path, promtool) -> None:
-    """0.25% errors against a 0.5% budget: the ratio is 0.0025 and half the budget is left."""
+    """0.25% errors against a 0.5% budget: the ratio is 0.0025 and half the budget is left.
+    Series carry the labels the OpenTelemetry pipeline derives from the task's variables;
+    the dev environment's errors, in the same Prometheus, do not count."""
     model = model_of("webapp")  # one SLO: 99.5% availability
     folder = write(model, tmp_path)
     series = "http_server_request_duration_seconds_count"
+    task = otel_prometheus_labels(model.production.service("web").env)
+    fed = ", ".join(f'{k}="{v}"' for k, v in sorted(task.items()))
     selector = 'app="webapp", slo="web-availability"'
     labels = '{app="webapp", service="web", sli="availability", slo="web-availability"}'
     text = f"""
@@ -147,10 +158,13 @@ evaluation_interval: 5m
 tests:
   - interval: 1m
     input_series:
-      - series: '{series}{{job="webapp-web", http_response_status_code="200"}}'
+      - series: '{series}{{{fed}, http_response_status_code="200"}}'
         values: '0+997.5x360'
-      - series: '{series}{{job="webapp-web", http_response_status_code="503"}}'
+      - series: '{series}{{{fed}, http_response_status_code="503"}}'
         values: '0+2.5x360'
+      - series: '{series}{{job="webapp/webapp-web", deployment_environment_name="dev",
+          http_response_status_code="503"}}'
+        values: '0+500x360'
     promql_expr_test:
       - expr: slo:sli_error:ratio_rate1h{{{selector}}}
         eval_time: 6h

@@ -33,6 +33,8 @@ def test_files_and_determinism(example: str) -> None:
 
 def test_readme_explains_the_shop_slos() -> None:
     readme = render(model_of("shop"), only=["monitoring"])["monitoring/README.md"]
-    assert "| `web-latency` | 99.0% | responses ≤ 0.25 s (spec: 300 ms)" in readme
-    assert "OTEL_SERVICE_NAME=shop-web" in readme
-    assert "boundary below" in readme
+    assert "| `web-latency` | 99.0% | responses ≤ 0.3 s (spec: 300 ms)" in readme
+    assert '`job="shop/shop-web"`, `deployment_environment_name="prod"`' in readme
+    assert 'bucket boundary at each latency SLO threshold** (here: `le="0.3"`)' in readme
+    assert "resource_to_telemetry_conversion" in readme
+    assert "0.25, 0.3, 0.5" in readme  # the SDK View example adds the threshold

@@ -372,3 +372,22 @@ def test_a_stack_config_the_plan_could_not_have_written_fails_the_deployment(
     with pytest.raises(ProgramError) as failure:
         run_stack(infra, project=project, stack="dev", config=config)
     assert message in str(failure.value)
+
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None:  # type: ignore[no-untyped-def]
+    """The one program serves every stack: a task's deployment.environment.name is the
+    stack's, not the environment the program was rendered from (production telemetry
+    labelled as the sandbox matched no production SLO selector)."""
+    _, env, preview = stack
+    tasks = preview.of_type(TASK_DEFINITION)
+    assert tasks
+    for task in tasks:
+        for container in json.loads(task.inputs["containerDefinitions"]):
+            variables = {v["name"]: v["value"] for v in container.get("environment", [])}
+            attributes = dict(
+                pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+            )
+            assert attributes["deployment.environment.name"] == env.name, task.name

@@ -66,9 +66,13 @@ class MetricConvention(Frozen):
     """Where the SLIs come from: the request-duration histogram and its labels.
 
     The defaults fit OpenTelemetry's stable HTTP server metric ``http.server.request.duration``
-    (seconds, status in ``http.response.status_code``) as Prometheus stores it, and
-    ``job`` holding ``service.name`` (the OTLP and collector mapping). ``service_value``
-    is formatted with ``app`` and ``service``: set ``OTEL_SERVICE_NAME`` to match.
+    (seconds, status in ``http.response.status_code``) as Prometheus stores it. Under the
+    OpenTelemetry "Prometheus and OpenMetrics compatibility" spec, ``job`` is
+    ``<service.namespace>/<service.name>`` when the namespace is set (tasks set it to the
+    app), so ``service_value`` (formatted with ``app`` and ``service``) is that pair.
+    ``environment_label`` is the resource attribute ``deployment.environment.name`` as
+    the collector promotes it (``resource_to_telemetry_conversion``): it keeps other
+    environments' traffic out of the production SLO in a shared Prometheus.
     """
 
     histogram: str = "http_server_request_duration_seconds"
@@ -77,7 +81,8 @@ class MetricConvention(Frozen):
     status_label: str = "http_response_status_code"
     error_status_regex: str = "5.."
     service_label: str = "job"
-    service_value: str = "{app}-{service}"
+    service_value: str = "{app}/{app}-{service}"
+    environment_label: str = "deployment_environment_name"
 
     @property
     def bucket_metric(self) -> str:

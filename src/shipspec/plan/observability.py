@@ -49,13 +49,13 @@ def plan_monitoring(
         "SLOs are promises to users: the rules and the dashboard watch the production "
         f"environment {production!r}; other environments get CloudWatch alarms only",
     )
-    slos = [_slo(spec, slo, name, metrics, log) for name, slo in _slos(spec, log)]
+    slos = [_slo(spec, slo, name, production, metrics, log) for name, slo in _slos(spec, log)]
     app = spec.metadata.name
     return MonitoringPlan(
         environment=production,
         metrics=metrics,
         services={
-            name: _selector(app, name, metrics)
+            name: _selector(app, name, production, metrics)
             for name, service in spec.services.items()
             if service.type == "web"
         },
@@ -123,7 +123,12 @@ def _slos(spec: HandoffSpec, log: Decisions) -> list[tuple[str, Slo]]:
 
 
 def _slo(
-    spec: HandoffSpec, slo: Slo, name: str, metrics: MetricConvention, log: Decisions
+    spec: HandoffSpec,
+    slo: Slo,
+    name: str,
+    environment: str,
+    metrics: MetricConvention,
+    log: Decisions,
 ) -> SloMonitor:
     key = f"monitoring.slos.{name}"
     budget = log.decide(
@@ -164,13 +169,13 @@ def _slo(
             )
         )
     app = spec.metadata.name
-    selector = _selector(app, slo.service, metrics)
+    selector = _selector(app, slo.service, environment, metrics)
     log.decide(
         f"{key}.selector",
         selector,
-        f"{metrics.histogram} of {slo.service}: its `{metrics.service_label}` label holds "
-        "the OpenTelemetry service.name, so set OTEL_SERVICE_NAME="
-        + selector[metrics.service_label],
+        f"{metrics.histogram} of {slo.service} in {environment}: `{metrics.service_label}` "
+        "is <service.namespace>/<service.name> (OpenTelemetry's Prometheus compatibility "
+        f"spec) and `{metrics.environment_label}` the promoted deployment.environment.name",
     )
     return SloMonitor(
         name=name,
@@ -189,25 +194,19 @@ def _slo(
 
 
 def _bucket(slo: Slo, metrics: MetricConvention, key: str, log: Decisions) -> float:
-    """The ``le`` boundary the latency SLI counts as fast: the threshold, or the one below it."""
+    """The ``le`` boundary the latency SLI counts as fast: the threshold itself. A boundary
+    below it would page for responses that meet the SLO, so the app's histogram must have
+    a bucket boundary at every latency threshold (monitoring/README.md shows the View)."""
     assert slo.threshold_ms is not None
-    wanted = slo.threshold_ms / 1000 / metrics.seconds_per_unit
-    below = [b for b in metrics.buckets if b <= wanted * (1 + 1e-9)]
     ms = slo.threshold_ms
-    if below and abs(below[-1] - wanted) <= wanted * 1e-9:
-        reason = f"{ms} ms is a bucket boundary of {metrics.histogram}"
-        chosen = below[-1]
-    elif below:
-        chosen = below[-1]
-        reason = (
-            f"{ms} ms is not a bucket boundary: requests ≤ {chosen:g} (the boundary below) count "
-            f"as fast, stricter than the spec; add a {wanted:g} bucket to measure {ms} ms exactly"
-        )
+    chosen = round(ms / 1000 / metrics.seconds_per_unit, 9)
+    if any(abs(b - chosen) <= chosen * 1e-9 for b in metrics.buckets):
+        reason = f"{ms} ms is a default bucket boundary of {metrics.histogram}"
     else:
-        chosen = min(metrics.buckets)
         reason = (
-            f"{ms} ms is below every bucket: the smallest, {chosen:g}, is used, more lenient "
-            "than the spec; add a smaller bucket"
+            f"{ms} ms is the SLO threshold but not a default bucket boundary of "
+            f"{metrics.histogram}: give the histogram a {chosen:g} boundary (an SDK View), "
+            "or the SLI has no series and the SLO is never measured"
         )
     return log.decide(f"{key}.bucket_le", chosen, reason, threshold_ms=ms)
 
@@ -218,9 +217,9 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
         log.decide(
             "monitoring.routing",
             email,
-            f"observability.alert_email: pages and tickets both go to {email}; pages repeat "
-            "hourly until resolved, tickets daily. Put a pager integration on `page` to wake "
-            "someone up",
+            f"observability.alert_email: pages and tickets both go to {email}. CloudWatch "
+            "alarms notify once per state change; Alertmanager re-sends a firing page hourly "
+            "and a ticket daily",
             alert_email=email,
         )
     else:
@@ -267,8 +266,15 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
     )
 
 
-def _selector(app: str, service: str, metrics: MetricConvention) -> dict[str, str]:
-    return {metrics.service_label: metrics.service_value.format(app=app, service=service)}
+def _selector(
+    app: str, service: str, environment: str, metrics: MetricConvention
+) -> dict[str, str]:
+    """The one place a service's series are named: the ``job`` the OpenTelemetry pipeline
+    derives from the task's resource attributes, and the environment it runs in."""
+    return {
+        metrics.service_label: metrics.service_value.format(app=app, service=service),
+        metrics.environment_label: environment,
+    }
 
 
 def _camel(*parts: str) -> str:

@@ -295,23 +295,32 @@ def routing_table(spec: HandoffSpec) -> dict[str, tuple[int, list[str]]]:
     return table
 
 
+ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+
+
+def resource_attributes(app: str, environment: str) -> str:
+    """The ``OTEL_RESOURCE_ATTRIBUTES`` every task carries. The one generated program
+    serves every stack, so it writes this value as ``otel_resource_attributes``, built
+    from ``pulumi.get_stack()`` (the stack is named after the environment)."""
+    return f"service.namespace={app},{ENVIRONMENT_ATTRIBUTE}={environment}"
+
+
 def telemetry_env(app: str, environment: str, s: ServicePlan, log: Decisions) -> ServicePlan:
-    """Every task names itself to OpenTelemetry: ``OTEL_SERVICE_NAME=<app>-<service>`` is
-    the ``job`` label the Prometheus rules select a service's series by, and
-    ``OTEL_RESOURCE_ATTRIBUTES`` adds the app and the environment. A value the spec sets
-    wins."""
+    """Every task names itself to OpenTelemetry: ``OTEL_SERVICE_NAME=<app>-<service>`` and
+    ``OTEL_RESOURCE_ATTRIBUTES`` (namespace = app, and the environment) become the
+    Prometheus labels the SLO rules select by: ``job="<app>/<app>-<service>"`` and
+    ``deployment_environment_name``. A value the spec sets wins."""
     wanted = {
         "OTEL_SERVICE_NAME": f"{app}-{s.name}",
-        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace={app},"
-        f"deployment.environment.name={environment}",
+        "OTEL_RESOURCE_ATTRIBUTES": resource_attributes(app, environment),
     }
     added = {k: v for k, v in wanted.items() if k not in s.env}
     kept = sorted(set(wanted) - set(added))
     log.decide(
         f"services.{s.name}.telemetry",
         added,
-        "OpenTelemetry SDKs read these: the service name is the `job` label of its metrics, "
-        "which the SLO rules select by"
-        + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
+        "OpenTelemetry SDKs read these: namespace/service name is the `job` label of its "
+        "metrics and the environment their `deployment_environment_name`, which the SLO "
+        "rules select by" + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
     )
     return s.model_copy(update={"env": dict(sorted({**s.env, **added}.items()))})

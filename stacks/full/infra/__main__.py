@@ -37,6 +37,11 @@ services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
 
+# Every task's OpenTelemetry resource: the one program serves every stack, so the
+# environment is the stack's own (production telemetry must not say sandbox).
+otel_namespace = "service.namespace=atlas"
+otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
+
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
 network = Network(
@@ -301,7 +306,7 @@ api = WebService(
         "FEATURE_FLAGS": "search,export",
         "LOG_LEVEL": "info",
         "MAX_UPLOAD_MB": "25",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "atlas-api",
     },
     secrets={
@@ -356,7 +361,7 @@ admin = WebService(
     min_requests=admin_config["minRequests"],
     load_balancer_errors=admin_config["loadBalancerErrors"],
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "atlas-admin",
     },
     uses={
@@ -387,7 +392,7 @@ indexer = WorkerService(
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "atlas-indexer",
     },
     image_credentials=secret_ghcr_pull.arn,
@@ -414,7 +419,7 @@ reports = ScheduledJob(
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=atlas,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "atlas-reports",
     },
     uses={

@@ -17,6 +17,11 @@ load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 log_retention_days = config.require_int("logRetentionDays")
 
+# Every task's OpenTelemetry resource: the one program serves every stack, so the
+# environment is the stack's own (production telemetry must not say sandbox).
+otel_namespace = "service.namespace=hello"
+otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
+
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
 network = Network(
@@ -93,7 +98,7 @@ web = WebService(
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=hello,deployment.environment.name=prod",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "hello-web",
     },
     log_retention_days=log_retention_days,

@@ -31,6 +31,11 @@ services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
 
+# Every task's OpenTelemetry resource: the one program serves every stack, so the
+# environment is the stack's own (production telemetry must not say sandbox).
+otel_namespace = "service.namespace=shop"
+otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
+
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
 network = Network(
@@ -160,7 +165,7 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "shop-web",
     },
     secrets={
@@ -193,7 +198,7 @@ mailer = WorkerService(
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "shop-mailer",
     },
     uses={
@@ -214,7 +219,7 @@ nightly = ScheduledJob(
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=shop,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "shop-nightly",
     },
     log_retention_days=log_retention_days,

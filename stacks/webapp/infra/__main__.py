@@ -28,6 +28,11 @@ services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
 
+# Every task's OpenTelemetry resource: the one program serves every stack, so the
+# environment is the stack's own (production telemetry must not say sandbox).
+otel_namespace = "service.namespace=webapp"
+otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
+
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
 network = Network(
@@ -141,7 +146,7 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment={
         "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "webapp-web",
         "WEB_CONCURRENCY": "2",
     },
@@ -173,7 +178,7 @@ worker = WorkerService(
     cpu_target=worker_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
     environment={
-        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=webapp,deployment.environment.name=dev",
+        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
         "OTEL_SERVICE_NAME": "webapp-worker",
         "QUEUES": "default,mailers",
     },

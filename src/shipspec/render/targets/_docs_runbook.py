@@ -262,13 +262,16 @@ GUIDES: dict[str, Guide] = {
         ),
         (
             'scale the consumer: `aws ecs update-service --cluster "$CLUSTER" --service '
-            '"$SERVICE" --desired-count <n>` (`SERVICE`: the worker\'s, see Before you start)',
+            '"$WORKER" --desired-count <n>` (`WORKER`: see Before you start)',
             "a poison message: it moves to the dead-letter queue after 5 receives",
         ),
     ),
     "sqs:dead-letters": Guide(
         "dead letters (SQS)",
-        "Messages failed 5 times and wait for a person in the dead-letter queue.",
+        "Messages failed 5 times and wait for a person in the dead-letter queue. The alarm "
+        "stays in ALARM while any message remains, and CloudWatch notifies only on a state "
+        "change: new dead letters notify nobody until the queue is emptied (redriven or "
+        "purged) and the alarm returns to OK, so empty it before you close the incident.",
         (
             "the dead-letter queue of `$QUEUE_URL`: `DLQ_ARN=$(aws sqs get-queue-attributes "
             '--queue-url "$QUEUE_URL" --attribute-names RedrivePolicy --query '

@@ -14,6 +14,7 @@ from typing import Any
 
 from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.services import resource_attributes
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_monitoring import (
@@ -51,6 +52,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
+        "otel_attributes": resource_attributes,
     }
 
 
