@@ -134,7 +134,14 @@ def test_every_task_runs_the_collector_remote_writing_to_the_workspace(
         assert setting["name"] == "AOT_CONFIG_CONTENT"
         config = yaml.safe_load(setting["value"])
         exporter = config["exporters"]["prometheusremotewrite"]
-        assert exporter == {"endpoint": endpoint, "auth": {"authenticator": "sigv4auth"}}
+        # The SLO rules select deployment_environment_name and job="<namespace>/<name>":
+        # resource attributes must reach Prometheus as labels, the namespace untouched.
+        assert exporter == {
+            "endpoint": endpoint,
+            "auth": {"authenticator": "sigv4auth"},
+            "resource_to_telemetry_conversion": {"enabled": True},
+        }
+        assert "resource" not in config["processors"]
         assert config["extensions"]["sigv4auth"] == {"region": "eu-central-1", "service": "aps"}
         pipeline = config["service"]["pipelines"]["metrics"]
         assert pipeline["receivers"] == ["otlp"] and pipeline["exporters"] == [

@@ -9,9 +9,9 @@ the task role (SigV4), to the managed Prometheus workspace. Its configuration tr
 Why the settings are what they are:
 
 * The receivers listen on ``localhost`` only: nothing outside the task can write metrics.
-* ``service.namespace`` is removed before export: the Prometheus mapping makes ``job``
-  ``<namespace>/<name>`` when a namespace is set, and the SLO rules select a service by
-  ``job="<app>-<service>"``, the bare ``OTEL_SERVICE_NAME``.
+* Resource attributes become labels (``resource_to_telemetry_conversion``): the SLO rules
+  select a stack's series by ``deployment_environment_name`` and a service by ``job``,
+  which the Prometheus mapping builds as ``<service.namespace>/<service.name>``.
 * ``memory_limiter`` keeps the collector under its container's hard limit: refusing data
   beats being killed by it.
 * The container is not essential: a collector crash stops metrics, not the app.
@@ -58,13 +58,13 @@ def collector_config(remote_write_url: str, region: str, memory: int) -> str:
                     "limit_mib": memory * 3 // 4,
                     "spike_limit_mib": memory // 8,
                 },
-                "resource": {"attributes": [{"key": "service.namespace", "action": "delete"}]},
                 "batch": {},
             },
             "exporters": {
                 "prometheusremotewrite": {
                     "endpoint": remote_write_url,
                     "auth": {"authenticator": "sigv4auth"},
+                    "resource_to_telemetry_conversion": {"enabled": True},
                 }
             },
             "service": {
@@ -72,7 +72,7 @@ def collector_config(remote_write_url: str, region: str, memory: int) -> str:
                 "pipelines": {
                     "metrics": {
                         "receivers": ["otlp"],
-                        "processors": ["memory_limiter", "resource", "batch"],
+                        "processors": ["memory_limiter", "batch"],
                         "exporters": ["prometheusremotewrite"],
                     }
                 },
