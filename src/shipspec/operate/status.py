@@ -236,5 +236,8 @@ def _alarms(stack: StackContext) -> list[Alarm]:
             alarms += [
                 Alarm(a["AlarmName"], kind, str(a.get("StateReason", "")))
                 for a in page.get(key, [])
+                # AWS applies StateValue with the prefix; checked again for emulators that
+                # do not (moto 5 ignores it when AlarmNamePrefix is given).
+                if a.get("StateValue", "ALARM") == "ALARM"
             ]
     return sorted(alarms, key=lambda a: a.name)
