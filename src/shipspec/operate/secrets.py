@@ -2,8 +2,8 @@
 
 The program creates each secret without a value (components/secret.py); its ARN is in
 the stack output ``secrets`` (spec name -> ARN). A secret is *empty* while it has no
-version labelled AWSCURRENT: Secrets Manager answers GetSecretValue with
-ResourceNotFoundException then. Values are read from stdin or a file, never from an
+version labelled AWSCURRENT (DescribeSecret's ``VersionIdsToStages``; GetSecretValue
+would answer ResourceNotFoundException). Values are read from stdin or a file, never from an
 argument (it would land in the shell history and the process list), and never printed.
 """
 
@@ -73,18 +73,21 @@ def list_secrets(stack: StackContext) -> list[SecretState]:
 
 
 def _state(client: Any, arn: str) -> str:
-    """``missing`` (no such secret), ``empty`` (no AWSCURRENT version) or ``set``."""
+    """``missing`` (no such secret), ``empty`` (no AWSCURRENT version) or ``set``.
+
+    DescribeSecret's ``VersionIdsToStages`` says which versions carry which labels, so
+    the value is never fetched (and the caller needs no secretsmanager:GetSecretValue).
+    """
     from botocore.exceptions import ClientError
 
-    for call in (client.describe_secret, client.get_secret_value):
-        try:
-            # Only the answer's existence matters: the value is dropped at once.
-            call(SecretId=arn)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
-            return "missing" if call == client.describe_secret else "empty"
-    return "set"
+    try:
+        answer = client.describe_secret(SecretId=arn)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return "missing"
+        raise
+    stages = answer.get("VersionIdsToStages") or {}
+    return "set" if any("AWSCURRENT" in labels for labels in stages.values()) else "empty"
 
 
 def set_secret(stack: StackContext, name: str, value: str) -> str:
