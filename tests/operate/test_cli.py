@@ -35,7 +35,17 @@ def test_secrets_set_from_stdin_never_echoes(deployed: Deployed) -> None:
 def test_secrets_set_from_file(deployed: Deployed, tmp_path: Path) -> None:
     value = tmp_path / "jwt.pem"
     value.write_text("-----BEGIN KEY-----\nabc\n-----END KEY-----\n")
-    result = run(deployed, "secrets", "set", "JWT_SIGNING_KEY", "--env", "dev", "--from-file", str(value), "--json")
+    result = run(
+        deployed,
+        "secrets",
+        "set",
+        "JWT_SIGNING_KEY",
+        "--env",
+        "dev",
+        "--from-file",
+        str(value),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["name"] == "JWT_SIGNING_KEY"
     arn = deployed.outputs["secrets"]["JWT_SIGNING_KEY"]
@@ -103,6 +113,9 @@ def test_an_unknown_environment_names_the_known_ones(deployed: Deployed) -> None
 
 
 def test_the_cli_does_not_import_boto3_to_start() -> None:
-    code = "import sys, shipspec.cli; print(sorted(m for m in sys.modules if m.startswith(('boto3', 'botocore', 'pulumi'))))"
+    code = (
+        "import sys, shipspec.cli; "
+        "print(sorted(m for m in sys.modules if m.startswith(('boto3', 'botocore', 'pulumi'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from .conftest import Deployed, client
 
-FAKE_AWS = '''#!{python}
+FAKE_AWS = """#!{python}
 import json, sys
 import boto3, jmespath
 from botocore.exceptions import ClientError
@@ -31,7 +31,7 @@ except ClientError as error:
     sys.exit(254)
 answer.pop("ResponseMetadata", None)
 print(json.dumps(jmespath.search(opts["--query"], answer), default=str))
-'''
+"""
 
 
 def _steps(out_dir: Path) -> dict[str, Any]:
@@ -71,7 +71,12 @@ def _run(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPro
     # GitHub runs `run:` with `bash --noprofile --norc -eo pipefail {0}`.
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=60,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
 
 
@@ -82,7 +87,9 @@ def outputs(deployed: Deployed) -> str:
     return json.dumps(deployed.outputs["secrets"])
 
 
-def test_deploy_stops_while_a_secret_is_empty(deployed: Deployed, outputs: str, tmp_path: Path) -> None:
+def test_deploy_stops_while_a_secret_is_empty(
+    deployed: Deployed, outputs: str, tmp_path: Path
+) -> None:
     steps = _steps(deployed.out_dir)
     env = _tools(tmp_path, outputs)
     client("secretsmanager").put_secret_value(
@@ -107,12 +114,16 @@ def test_an_aws_error_fails_closed(deployed: Deployed, outputs: str, tmp_path: P
         client("secretsmanager").put_secret_value(
             SecretId=deployed.outputs["secrets"][name], SecretString="v"
         )
-    result = _run(_steps(deployed.out_dir)["Secrets have values"]["run"], _tools(tmp_path, outputs), tmp_path)
+    result = _run(
+        _steps(deployed.out_dir)["Secrets have values"]["run"], _tools(tmp_path, outputs), tmp_path
+    )
     assert result.returncode == 1
     assert "::error::Secret STRIPE_KEY (" in result.stdout and "could not be read" in result.stdout
 
 
-def test_first_deploy_checks_after_pulumi_up(deployed: Deployed, outputs: str, tmp_path: Path) -> None:
+def test_first_deploy_checks_after_pulumi_up(
+    deployed: Deployed, outputs: str, tmp_path: Path
+) -> None:
     steps = _steps(deployed.out_dir)
     before = _run(steps["Secrets have values"]["run"], _tools(tmp_path, None), tmp_path)
     assert before.returncode == 0, before.stderr

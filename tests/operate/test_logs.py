@@ -56,11 +56,13 @@ def test_a_service_without_a_log_group_is_located(deployed: Deployed) -> None:
 
 
 def test_an_unknown_service_names_the_known_ones(deployed: Deployed) -> None:
-    with pytest.raises(OperateError, match="no service 'web' .*api, admin, indexer, reports"):
+    with pytest.raises(OperateError, match=r"no service 'web' .*api, admin, indexer, reports"):
         list(log_events(_stack(deployed), "web", since_seconds=60))
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400)]
+)
 def test_since_units(text: str, seconds: int) -> None:
     assert parse_since(text) == seconds
 

@@ -25,7 +25,9 @@ def test_secrets_start_empty_and_set_one_puts_awscurrent(deployed: Deployed) -> 
     version = set_secret(stack, "STRIPE_KEY", "sk_test_123")
 
     assert version
-    value = client("secretsmanager").get_secret_value(SecretId=deployed.outputs["secrets"]["STRIPE_KEY"])
+    value = client("secretsmanager").get_secret_value(
+        SecretId=deployed.outputs["secrets"]["STRIPE_KEY"]
+    )
     assert value["SecretString"] == "sk_test_123"
     assert "AWSCURRENT" in value["VersionStages"]
     assert _states(stack) == {"JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "set"}
@@ -54,13 +56,13 @@ def test_an_empty_value_is_refused(deployed: Deployed) -> None:
 
 
 def test_an_unknown_secret_names_the_known_ones(deployed: Deployed) -> None:
-    with pytest.raises(OperateError, match="no secret 'STRIPE' .*JWT_SIGNING_KEY, STRIPE_KEY"):
+    with pytest.raises(OperateError, match=r"no secret 'STRIPE' .*JWT_SIGNING_KEY, STRIPE_KEY"):
         set_secret(_stack(deployed), "STRIPE", "x")
 
 
 def test_a_stack_without_the_secrets_output_says_to_deploy(deployed: Deployed) -> None:
     del deployed.outputs["secrets"]
-    with pytest.raises(OperateError, match="(?s)no output .secrets.*pulumi up --stack dev"):
+    with pytest.raises(OperateError, match=r"(?s)no output .secrets.*pulumi up --stack dev"):
         list_secrets(_stack(deployed))
 
 

@@ -103,7 +103,10 @@ def _stubbed(
     ecs_stub.add_response(
         "describe_services",
         {"services": services, "failures": []},
-        {"cluster": deployed.outputs["cluster_name"], "services": [s["serviceName"] for s in services]},
+        {
+            "cluster": deployed.outputs["cluster_name"],
+            "services": [s["serviceName"] for s in services],
+        },
     )
     for service in services:
         name = service["serviceName"].removeprefix("atlas-dev-")
@@ -130,15 +133,24 @@ def _stubbed(
 def test_every_service_complete_on_its_image_no_alarm_is_verified(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = [_ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")]
-    _stubbed(monkeypatch, deployed, services, {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
-             {"MetricAlarms": [], "CompositeAlarms": []})
+    services = [
+        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
+    ]
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {"MetricAlarms": [], "CompositeAlarms": []},
+    )
 
     status = stack_status(_stack(deployed), probe=_healthy)
 
     assert status.verified, status.problems()
     assert status.as_dict()["verified"] is True
-    assert status.summary().startswith("status dev: verified; services: api 2/2 COMPLETED img/api:1")
+    assert status.summary().startswith(
+        "status dev: verified; services: api 2/2 COMPLETED img/api:1"
+    )
 
 
 def test_a_composite_alarm_an_old_image_or_a_second_deployment_fail_verification(
@@ -151,12 +163,19 @@ def test_a_composite_alarm_an_old_image_or_a_second_deployment_fail_verification
     ]
     images = {"api": "img/api:1", "admin": "img/admin:1", "indexer": "img/indexer:0"}
     composite = {"AlarmName": "atlas-dev-api-availability-burn", "StateReason": "both windows"}
-    _stubbed(monkeypatch, deployed, services, images,
-             {"MetricAlarms": [], "CompositeAlarms": [composite]})
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        images,
+        {"MetricAlarms": [], "CompositeAlarms": [composite]},
+    )
 
     status = stack_status(_stack(deployed), probe=_healthy)
 
     assert not status.verified
-    assert [(a.name, a.kind) for a in status.alarms] == [("atlas-dev-api-availability-burn", "composite")]
+    assert [(a.name, a.kind) for a in status.alarms] == [
+        ("atlas-dev-api-availability-burn", "composite")
+    ]
     assert [s.name for s in status.services if not s.ok] == ["admin", "indexer"]
     assert any("image img/indexer:0 (expected img/indexer:1)" in p for p in status.problems())

@@ -140,9 +140,7 @@ def test_a_second_session_follows_the_first(started: Path, generated: Path, cloc
     assert "| 8 | Operations | ready |" in text
 
 
-def test_a_verified_production_status_proves_the_live_steps(
-    started: Path, generated: Path
-) -> None:
+def test_a_verified_production_status_proves_the_live_steps(started: Path, generated: Path) -> None:
     """`shipspec status --env prod` records only when it exits 0 (verified)."""
     assert record_success("status", generated, "status dev: verified", environment="dev") == []
     marked = record_success("status", generated, "status prod: verified", environment="prod")

@@ -119,7 +119,9 @@ def logs(
     service: Annotated[str, typer.Argument(help="The service, as the spec names it.")],
     env: EnvReq,
     since: Annotated[str, typer.Option("--since", help="How far back: 30s, 15m, 2h, 1d.")] = "15m",
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
     out_dir: OutDirOpt = Path("."),
     json_out: JsonOpt = False,
 ) -> None:

@@ -88,7 +88,10 @@ def _fetch(logs: Any, group: str, start: int) -> list[LogEvent]:
     ):
         events += [
             LogEvent(
-                int(e["timestamp"]), str(e.get("logStreamName", "")), str(e["message"]), e["eventId"]
+                int(e["timestamp"]),
+                str(e.get("logStreamName", "")),
+                str(e["message"]),
+                e["eventId"],
             )
             for e in page.get("events", [])
         ]

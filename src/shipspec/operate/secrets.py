@@ -97,7 +97,7 @@ def set_secret(stack: StackContext, name: str, value: str) -> str:
     if not value:
         raise OperateError(
             f"secret {name}: refusing an empty value\n  hint: pipe the value in "
-            f"(`printf %s \"$VALUE\" | shipspec secrets set {name} --env {stack.env.name}`) "
+            f'(`printf %s "$VALUE" | shipspec secrets set {name} --env {stack.env.name}`) '
             "or use --from-file"
         )
     arn = _arn(stack, name)

@@ -119,7 +119,7 @@ class StackContext:
             import boto3
         except ImportError:  # pragma: no cover - boto3 is a dependency
             raise OperateError("boto3 is not installed\n  hint: pip install boto3") from None
-        return boto3.session.Session(region_name=self.region).client(service)  # type: ignore[attr-defined]
+        return boto3.session.Session(region_name=self.region).client(service)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

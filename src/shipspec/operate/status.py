@@ -96,16 +96,16 @@ class StackStatus:
 
     @property
     def verified(self) -> bool:
-        return (
-            all(s.ok for s in self.services)
-            and not self.alarms
-            and all(u.ok for u in self.urls)
-        )
+        return all(s.ok for s in self.services) and not self.alarms and all(u.ok for u in self.urls)
 
     def problems(self) -> list[str]:
         out = [
             f"service {s.name}: {s.running}/{s.desired} running, deployment {s.deployment}"
-            + (f", image {s.image} (expected {s.expected_image})" if s.image != s.expected_image else "")
+            + (
+                f", image {s.image} (expected {s.expected_image})"
+                if s.image != s.expected_image
+                else ""
+            )
             for s in self.services
             if not s.ok
         ]
@@ -140,7 +140,7 @@ def http_probe(url: str) -> tuple[bool, str]:
     """GET ``url``; ok on a 2xx/3xx answer (redirects followed)."""
     request = urllib.request.Request(url, headers={"User-Agent": "shipspec-status"})
     try:
-        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as answer:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as answer:
             return 200 <= answer.status < 400, f"HTTP {answer.status}"
     except urllib.error.HTTPError as error:
         return False, f"HTTP {error.code}"
