@@ -453,6 +453,7 @@ pulumi.export(
 pulumi.export(
     "secrets",
     {
+        "GHCR_PULL": secret_ghcr_pull.arn,
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
         "STRIPE_KEY": secret_stripe_key.arn,
     },
