@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 REGION = "eu-central-1"  # the full example's region
+SECRETS = ("GHCR_PULL", "JWT_SIGNING_KEY", "STRIPE_KEY")  # the full example's, sorted
 
 
 def _free_port() -> int:
@@ -84,7 +85,7 @@ def deployed(aws: str, generated: Any) -> Deployed:
     env = "dev"
     secrets = {
         name: client("secretsmanager").create_secret(Name=f"{name}-secret-1a2b3c")["ARN"]
-        for name in ("JWT_SIGNING_KEY", "STRIPE_KEY")
+        for name in SECRETS
     }
     ecs = client("ecs")
     cluster = ecs.create_cluster(clusterName="atlas-dev-cluster-9f8e")["cluster"]["clusterName"]

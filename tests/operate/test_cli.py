@@ -64,9 +64,10 @@ def test_secrets_list_fails_while_one_is_empty(deployed: Deployed) -> None:
     result = run(deployed, "secrets", "list", "--env", "dev", "--json")
     assert result.exit_code == 1
     states = {s["name"]: s["state"] for s in json.loads(result.stdout)}
-    assert states == {"JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "set"}
+    assert states == {"GHCR_PULL": "empty", "JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "set"}
 
-    run(deployed, "secrets", "set", "JWT_SIGNING_KEY", "--env", "dev", stdin="y")
+    for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
+        run(deployed, "secrets", "set", name, "--env", "dev", stdin="y")
     table = run(deployed, "secrets", "list", "--env", "dev")
     assert table.exit_code == 0, table.output
     assert "JWT_SIGNING_KEY" in table.stdout and "empty" not in table.stdout

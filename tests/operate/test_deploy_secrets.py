@@ -92,9 +92,10 @@ def test_deploy_stops_while_a_secret_is_empty(
 ) -> None:
     steps = _steps(deployed.out_dir)
     env = _tools(tmp_path, outputs)
-    client("secretsmanager").put_secret_value(
-        SecretId=deployed.outputs["secrets"]["JWT_SIGNING_KEY"], SecretString="v"
-    )
+    for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
+        client("secretsmanager").put_secret_value(
+            SecretId=deployed.outputs["secrets"][name], SecretString="v"
+        )
     result = _run(steps["Secrets have values"]["run"], env, tmp_path)
     assert result.returncode == 1, result.stderr
     assert "::error::Secret STRIPE_KEY has no value" in result.stdout
@@ -110,7 +111,7 @@ def test_an_aws_error_fails_closed(deployed: Deployed, outputs: str, tmp_path: P
     client("secretsmanager").delete_secret(
         SecretId=deployed.outputs["secrets"]["STRIPE_KEY"], ForceDeleteWithoutRecovery=True
     )
-    for name in ("JWT_SIGNING_KEY",):
+    for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
         client("secretsmanager").put_secret_value(
             SecretId=deployed.outputs["secrets"][name], SecretString="v"
         )

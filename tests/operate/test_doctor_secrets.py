@@ -8,7 +8,7 @@ import pytest
 
 from shipspec.doctor import run_doctor
 
-from .conftest import Deployed, client
+from .conftest import SECRETS, Deployed, client
 
 pytestmark = pytest.mark.usefixtures("pulumi_outputs_on_path")
 
@@ -21,15 +21,17 @@ def _secrets_check(out_dir: Path):  # type: ignore[no-untyped-def]
 def test_doctor_fails_while_a_secret_is_empty_then_passes(deployed: Deployed) -> None:
     check, report = _secrets_check(deployed.out_dir)
     assert check.status == "fail" and not report.ok
-    assert check.detail == "no value: JWT_SIGNING_KEY (empty), STRIPE_KEY (empty)"
+    assert check.detail == (
+        "no value: GHCR_PULL (empty), JWT_SIGNING_KEY (empty), STRIPE_KEY (empty)"
+    )
     assert "shipspec secrets set NAME --env dev" in check.fix
 
-    for name in ("JWT_SIGNING_KEY", "STRIPE_KEY"):
+    for name in SECRETS:
         client("secretsmanager").put_secret_value(
             SecretId=deployed.outputs["secrets"][name], SecretString="v"
         )
     check, _ = _secrets_check(deployed.out_dir)
-    assert (check.status, check.detail) == ("pass", "2 set")
+    assert (check.status, check.detail) == ("pass", "3 set")
 
 
 def test_doctor_skips_a_stack_not_deployed_yet(deployed: Deployed) -> None:

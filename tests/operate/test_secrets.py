@@ -7,7 +7,7 @@ import pytest
 from shipspec.operate import OperateError, StackContext
 from shipspec.operate.secrets import list_secrets, set_secret
 
-from .conftest import Deployed, client
+from .conftest import SECRETS, Deployed, client
 
 
 def _stack(deployed: Deployed) -> StackContext:
@@ -20,7 +20,7 @@ def _states(stack: StackContext) -> dict[str, str]:
 
 def test_secrets_start_empty_and_set_one_puts_awscurrent(deployed: Deployed) -> None:
     stack = _stack(deployed)
-    assert _states(stack) == {"JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "empty"}
+    assert _states(stack) == dict.fromkeys(SECRETS, "empty")
 
     version = set_secret(stack, "STRIPE_KEY", "sk_test_123")
 
@@ -30,7 +30,7 @@ def test_secrets_start_empty_and_set_one_puts_awscurrent(deployed: Deployed) -> 
     )
     assert value["SecretString"] == "sk_test_123"
     assert "AWSCURRENT" in value["VersionStages"]
-    assert _states(stack) == {"JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "set"}
+    assert _states(stack) == {"GHCR_PULL": "empty", "JWT_SIGNING_KEY": "empty", "STRIPE_KEY": "set"}
 
 
 def test_list_never_carries_values(deployed: Deployed) -> None:
@@ -39,6 +39,7 @@ def test_list_never_carries_values(deployed: Deployed) -> None:
     listed = [s.as_dict() for s in list_secrets(stack)]
     assert "very-secret-value" not in repr(listed)
     assert {d["name"]: d["used_by"] for d in listed} == {
+        "GHCR_PULL": ["indexer"],
         "JWT_SIGNING_KEY": ["api"],
         "STRIPE_KEY": ["api"],
     }
@@ -56,7 +57,9 @@ def test_an_empty_value_is_refused(deployed: Deployed) -> None:
 
 
 def test_an_unknown_secret_names_the_known_ones(deployed: Deployed) -> None:
-    with pytest.raises(OperateError, match=r"no secret 'STRIPE' .*JWT_SIGNING_KEY, STRIPE_KEY"):
+    with pytest.raises(
+        OperateError, match=r"no secret 'STRIPE' .*GHCR_PULL, JWT_SIGNING_KEY, STRIPE_KEY"
+    ):
         set_secret(_stack(deployed), "STRIPE", "x")
 
 
@@ -71,6 +74,6 @@ def test_no_credentials_is_a_located_message(
 ) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    with pytest.raises(OperateError, match="secret JWT_SIGNING_KEY: no AWS credentials") as error:
+    with pytest.raises(OperateError, match="secret GHCR_PULL: no AWS credentials") as error:
         list_secrets(_stack(deployed))
     assert error.value.exit_code == 1
