@@ -140,3 +140,44 @@ class PreviewProgress:
                 for env, count in sorted(counts.items())
             )
         )
+
+
+def print_secrets(env: str, states: list[Any]) -> None:
+    """``secrets list``: each secret's state, coloured on a terminal; never a value."""
+    table = Table(show_edge=False, pad_edge=False, title=f"secrets in {env}", title_justify="left")
+    for column in ("secret", "state", "used by"):
+        table.add_column(column)
+    colour = {"set": "green", "empty": "red", "missing": "red"}
+    for s in states:
+        table.add_row(s.name, f"[{colour[s.state]}]{s.state}[/]", ", ".join(s.used_by))
+    console.print(table)
+    empty = [s.name for s in states if s.state != "set"]
+    if empty:
+        console.print(
+            f"[red]{len(empty)} without a value[/]: set each with "
+            f"`shipspec secrets set NAME --env {env} < file`"
+        )
+
+
+def print_status(status: Any) -> None:
+    """``status``: services, firing alarms and health URLs, then the verdict."""
+    kind = "production" if status.production else "non-production"
+    console.print(f"[bold]{status.env}[/bold] ({kind})")
+    if status.services:
+        table = Table(show_edge=False, pad_edge=False)
+        for column in ("service", "running/desired", "deployment", "image"):
+            table.add_column(column)
+        for s in status.services:
+            mark = "green" if s.ok else "red"
+            table.add_row(
+                f"[{mark}]{s.name}[/]", f"{s.running}/{s.desired}", s.deployment, s.image or "-"
+            )
+        console.print(table)
+    for a in status.alarms:
+        console.print(f"[red]ALARM[/] {a.name} ({a.kind}): {a.reason}")
+    for u in status.urls:
+        console.print(f"[{'green' if u.ok else 'red'}]{u.answer}[/] {u.url}")
+    if status.verified:
+        console.print("[green]verified[/]: every service as deployed, no alarm, URLs healthy")
+    else:
+        console.print("[red]not verified[/]: " + "; ".join(status.problems()))

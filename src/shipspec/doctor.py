@@ -99,7 +99,57 @@ def run_doctor(out_dir: Path, env: str | None = None, *, pulumi: str = "pulumi")
     report.checks.append(_ci_files(Path(out_dir), model))
     report.checks.append(_state_backend(model.state_backend, region))
     report.checks.append(_alert_subscriptions(model, env, region))
+    credentials_ok = any(c.name == "aws-credentials" and c.status == "pass" for c in report.checks)
+    report.checks += _secrets(Path(out_dir), model, env, pulumi, credentials_ok)
     return report
+
+
+def _secrets(
+    out_dir: Path, model: Any, env: str | None, pulumi: str, credentials_ok: bool
+) -> list[Check]:
+    """A deployed stack whose secret has no value cannot start the tasks that read it.
+
+    Checked only where the stack already exports ``secrets`` (``pulumi up`` creates
+    them empty); before the first deploy there is nothing to set yet.
+    """
+    from functools import partial
+
+    from .operate import OperateError, StackContext, pulumi_outputs
+    from .operate.secrets import list_secrets
+
+    checks = []
+    for plan in model.environments:
+        if (env is not None and plan.name != env) or not plan.secrets:
+            continue
+        name = f"secrets:{plan.name}"
+        if not credentials_ok:
+            checks.append(Check(name, "skip", "needs AWS credentials"))
+            continue
+        try:
+            stack = StackContext.load(
+                out_dir, plan.name, outputs=partial(pulumi_outputs, pulumi=pulumi)
+            )
+        except OperateError as error:
+            checks.append(
+                Check(name, "skip", f"stack outputs unavailable: {str(error).splitlines()[0]}")
+            )
+            continue
+        if "secrets" not in stack.outputs:
+            checks.append(Check(name, "skip", "not deployed yet: `pulumi up` creates the secrets"))
+            continue
+        try:
+            states = list_secrets(stack)
+        except OperateError as error:
+            message, _, hint = str(error).partition("\n  hint: ")
+            checks.append(Check(name, "fail", message, hint))
+            continue
+        empty = [f"{s.name} ({s.state})" for s in states if s.state != "set"]
+        if empty:
+            fix = f"shipspec secrets set NAME --env {plan.name} < value-file, for each"
+            checks.append(Check(name, "fail", f"no value: {', '.join(empty)}", fix))
+        else:
+            checks.append(Check(name, "pass", f"{len(states)} set"))
+    return checks
 
 
 def _pulumi(executable: str) -> Check:

@@ -138,3 +138,17 @@ def test_a_second_session_follows_the_first(started: Path, generated: Path, cloc
     assert text.index("shipspec:end session-2") < text.index("shipspec:begin audit")
     assert "| 7 | Deployment | in-progress |" in text
     assert "| 8 | Operations | ready |" in text
+
+
+def test_a_verified_production_status_proves_the_live_steps(started: Path, generated: Path) -> None:
+    """`shipspec status --env prod` records only when it exits 0 (verified)."""
+    assert record_success("status", generated, "status dev: verified", environment="dev") == []
+    marked = record_success("status", generated, "status prod: verified", environment="prod")
+    assert marked == ["production-deployed", "production-verified"]
+    evidence = session_status(cwd=started).session.evidence
+    assert evidence["production-verified"].command == f"shipspec status {generated}"
+
+
+def test_a_person_may_still_mark_the_live_steps(started: Path) -> None:
+    status = mark_step("production-verified", "smoke tests passed", cwd=started)
+    assert "production-verified" in status.session.evidence

@@ -9,7 +9,7 @@ the order ``shipspec --help`` lists them.
 from . import pipeline  # noqa: F401
 
 # isort: split
-from . import importing, session  # noqa: F401
+from . import importing, operate, session  # noqa: F401
 from .base import app, main, reports_errors
 
 __all__ = ["app", "main", "reports_errors"]

@@ -72,7 +72,7 @@ def record_success(
         if not items:
             return []
         subject = Path(subject)
-        needed = {i.when for i in items if i.when}
+        needed = {w for i in items if (w := i.condition_for(step_command))}
         satisfied = _conditions(needed, subject, environment) if subject.is_dir() else set()
         output = subject if step_command == "generate" else None
         return record(

@@ -6,6 +6,10 @@ shipspec command whose success is the evidence (``validate``, ``plan``, ``doctor
 :data:`PERSON` for what only a person can confirm (``session mark ITEM --evidence``).
 ``when`` narrows a command's evidence: ``generate`` proves the CI/CD step only when it
 wrote CI files, ``preview`` proves the production step only for the production stack.
+``proved_by`` lets a command prove a person's item with live evidence: ``shipspec status
+--env <production>`` exits 0 only when every service runs its desired count on the
+deployed image, no alarm is in ALARM and every public health URL answers, which proves
+"production deployed" and "production verified"; a person may still mark them.
 
 Changing this table changes the protocol: bump :data:`PROTOCOL`, so a progress file
 written under the old one is recognised as such.
@@ -29,6 +33,13 @@ class Item:
     marked_by: str  # a command, or PERSON
     when: str | None = None  # "infra-files", "ci-files", "docs-files", "production"
     example: str = ""  # for PERSON items: the kind of evidence a person gives
+    # A command whose success also proves a PERSON item (live evidence), and its condition.
+    proved_by: str = ""
+    proved_when: str | None = None
+
+    def condition_for(self, command: str) -> str | None:
+        """The ``when`` that applies when ``command`` gives this item evidence."""
+        return self.when if command == self.marked_by else self.proved_when
 
     def how(self, spec: str = "handoff.yaml", out: str = ".") -> str:
         """What to run to produce this item's evidence."""
@@ -179,6 +190,8 @@ STEPS: tuple[Step, ...] = (
                 "`pulumi up` ran on the production stack",
                 PERSON,
                 example="CI run https://ci.example.com/runs/123 deployed prod",
+                proved_by="status",
+                proved_when="production",
             ),
         ),
         requires=("start-3", "work-2", "work-3"),
@@ -216,6 +229,8 @@ STEPS: tuple[Step, ...] = (
                 "pass, dashboards and alarms are green",
                 PERSON,
                 example="smoke tests passed, no alarm in ALARM for 1 hour",
+                proved_by="status",
+                proved_when="production",
             ),
         ),
         requires=("work-4",),
@@ -271,4 +286,4 @@ def item_ids() -> list[str]:
 
 def marked_by(command: str) -> list[Item]:
     """The items a successful ``command`` gives evidence for."""
-    return [i for s in STEPS for i in s.items if i.marked_by == command]
+    return [i for s in STEPS for i in s.items if command in (i.marked_by, i.proved_by)]

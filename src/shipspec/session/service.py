@@ -222,7 +222,8 @@ def _record(
     text = f"shipspec {command} {subject}".rstrip()
     changed = []
     for it in marked_by(command):
-        if it.when is not None and it.when not in satisfied:
+        when = it.condition_for(command)
+        if when is not None and when not in satisfied:
             continue
         old = session.evidence.get(it.id)
         if old is not None and old.digest == sha256(summary) and old.command == text:

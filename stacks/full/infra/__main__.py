@@ -513,6 +513,15 @@ pulumi.export(
         "reports": reports_config["image"],
     },
 )
+# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+pulumi.export(
+    "secrets",
+    {
+        "GHCR_PULL": secret_ghcr_pull.arn,
+        "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
+        "STRIPE_KEY": secret_stripe_key.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {

@@ -268,6 +268,13 @@ pulumi.export(
         "nightly": nightly_config["image"],
     },
 )
+# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+pulumi.export(
+    "secrets",
+    {
+        "STRIPE_KEY": secret_stripe_key.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {

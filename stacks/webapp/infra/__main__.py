@@ -234,6 +234,14 @@ pulumi.export(
         "worker": worker_config["image"],
     },
 )
+# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+pulumi.export(
+    "secrets",
+    {
+        "SESSION_SECRET": secret_session_secret.arn,
+        "SMTP_PASSWORD": secret_smtp_password.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {

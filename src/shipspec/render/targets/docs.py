@@ -85,6 +85,11 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 f"each ECS service's name, <app>-<env>-<service> ({', '.join(running)})",
             )
         )
+    if env.secrets:
+        names = ", ".join(s.name for s in env.secrets)
+        outputs.append(
+            ("secrets", f"each secret's ARN, never its value: `shipspec secrets` ({names})")
+        )
     if env.datastores:
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"

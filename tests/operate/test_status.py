@@ -1,0 +1,181 @@
+"""``status``: moto for what it implements (ECS DescribeServices, metric alarms), botocore's
+Stubber for answers moto cannot give (a COMPLETED rollout, composite alarms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from shipspec.operate import OperateError, StackContext
+from shipspec.operate.status import stack_status
+
+from .conftest import Deployed, client
+
+
+def _stack(deployed: Deployed) -> StackContext:
+    return StackContext.load(deployed.out_dir, deployed.env, outputs=deployed.fake_outputs)
+
+
+def _healthy(url: str) -> tuple[bool, str]:
+    return True, "HTTP 200"
+
+
+def _alarm(name: str, state: str, reason: str = "threshold crossed") -> None:
+    cloudwatch = client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+
+
+def test_moto_stack_in_rollout_with_an_alarm_is_not_verified(deployed: Deployed) -> None:
+    _alarm("atlas-dev-api-5xx-ratio", "ALARM")
+    _alarm("atlas-dev-admin-5xx-ratio", "OK")
+    _alarm("other-app-dev-5xx", "ALARM")  # another stack's alarm: not ours
+    probed: list[str] = []
+
+    def probe(url: str) -> tuple[bool, str]:
+        probed.append(url)
+        return False, "HTTP 503"
+
+    status = stack_status(_stack(deployed), probe=probe)
+
+    assert [s.name for s in status.services] == ["api", "admin", "indexer"]  # no job
+    api = status.services[0]
+    # moto starts tasks as pending and never completes the rollout.
+    assert (api.desired, api.running, api.pending, api.deployment) == (1, 0, 1, "IN_PROGRESS")
+    assert api.image == api.expected_image == "img/api:1"
+    assert [a.name for a in status.alarms] == ["atlas-dev-api-5xx-ratio"]
+    assert probed == ["https://api.dev.example.com/healthz"]  # admin is internal
+    assert not status.verified
+    problems = status.problems()
+    assert "service api: 0/1 running, deployment IN_PROGRESS" in problems
+    assert "alarm atlas-dev-api-5xx-ratio in ALARM" in problems
+    assert "https://api.dev.example.com/healthz: HTTP 503" in problems
+
+
+def test_a_service_missing_from_ecs_is_located(deployed: Deployed) -> None:
+    deployed.outputs["service_names"]["indexer"] = "atlas-dev-indexer-gone"
+    with pytest.raises(OperateError, match="service indexer: ECS has no service"):
+        stack_status(_stack(deployed), probe=_healthy)
+
+
+def _ecs_service(name: str, *, running: int, rollout: str, deployments: int = 1) -> dict[str, Any]:
+    primary = {
+        "id": f"ecs-svc/{name}",
+        "status": "PRIMARY",
+        "taskDefinition": f"arn:aws:ecs:eu-central-1:123456789012:task-definition/{name}:7",
+        "desiredCount": 2,
+        "runningCount": running,
+        "rolloutState": rollout,
+    }
+    active = {**primary, "id": f"ecs-svc/{name}-old", "status": "ACTIVE"}
+    return {
+        "serviceName": f"atlas-dev-{name}",
+        "desiredCount": 2,
+        "runningCount": running,
+        "pendingCount": 2 - running,
+        "deployments": [primary] + [active] * (deployments - 1),
+    }
+
+
+def _stubbed(
+    monkeypatch: pytest.MonkeyPatch,
+    deployed: Deployed,
+    services: list[dict[str, Any]],
+    images: dict[str, str],
+    alarms: dict[str, Any],
+) -> None:
+    import boto3
+
+    ecs = boto3.client("ecs", region_name="eu-central-1")
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-central-1")
+    ecs_stub, cw_stub = Stubber(ecs), Stubber(cloudwatch)
+    ecs_stub.add_response(
+        "describe_services",
+        {"services": services, "failures": []},
+        {
+            "cluster": deployed.outputs["cluster_name"],
+            "services": [s["serviceName"] for s in services],
+        },
+    )
+    for service in services:
+        name = service["serviceName"].removeprefix("atlas-dev-")
+        ecs_stub.add_response(
+            "describe_task_definition",
+            {"taskDefinition": {"containerDefinitions": [{"name": name, "image": images[name]}]}},
+            {"taskDefinition": service["deployments"][0]["taskDefinition"]},
+        )
+    cw_stub.add_response(
+        "describe_alarms",
+        alarms,
+        {
+            "AlarmNamePrefix": "atlas-dev",
+            "StateValue": "ALARM",
+            "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+        },
+    )
+    ecs_stub.activate()
+    cw_stub.activate()
+    clients = {"ecs": ecs, "cloudwatch": cloudwatch}
+    monkeypatch.setattr(StackContext, "client", lambda self, name: clients[name])
+
+
+def test_every_service_complete_on_its_image_no_alarm_is_verified(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = [
+        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
+    ]
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {"MetricAlarms": [], "CompositeAlarms": []},
+    )
+
+    status = stack_status(_stack(deployed), probe=_healthy)
+
+    assert status.verified, status.problems()
+    assert status.as_dict()["verified"] is True
+    assert status.summary().startswith(
+        "status dev: verified; services: api 2/2 COMPLETED img/api:1"
+    )
+
+
+def test_a_composite_alarm_an_old_image_or_a_second_deployment_fail_verification(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = [
+        _ecs_service("api", running=2, rollout="COMPLETED"),
+        _ecs_service("admin", running=2, rollout="COMPLETED", deployments=2),
+        _ecs_service("indexer", running=2, rollout="COMPLETED"),
+    ]
+    images = {"api": "img/api:1", "admin": "img/admin:1", "indexer": "img/indexer:0"}
+    composite = {"AlarmName": "atlas-dev-api-availability-burn", "StateReason": "both windows"}
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        images,
+        {"MetricAlarms": [], "CompositeAlarms": [composite]},
+    )
+
+    status = stack_status(_stack(deployed), probe=_healthy)
+
+    assert not status.verified
+    assert [(a.name, a.kind) for a in status.alarms] == [
+        ("atlas-dev-api-availability-burn", "composite")
+    ]
+    assert [s.name for s in status.services if not s.ok] == ["admin", "indexer"]
+    assert any("image img/indexer:0 (expected img/indexer:1)" in p for p in status.problems())
