@@ -127,3 +127,19 @@ def test_the_svg_is_drawn_only_with_graphviz(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
     assert render_svg(tmp_path) is None
     assert not (tmp_path / DOCS / "architecture.svg").exists()
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_secret_values_go_to_this_stacks_own_secret(name: str) -> None:
+    """By the ARN the stack exports, never a name-prefix search that matches other stacks'."""
+    files = dict(render(model_of(name)))
+    secrets = [s.name for s in model_of(name).environments[0].secrets]
+    program, handoff = files["infra/__main__.py"], files[f"{DOCS}/handoff.md"]
+    assert "list-secrets" not in handoff
+    for secret in secrets:
+        assert f'"{secret}": secret_' in program.split('"secret_arns"')[1]
+        assert f"secret_arns --json | jq -r '.[\"{secret}\"]')\"" in handoff
+    for service in model_of(name).environments[0].services:
+        if service.image_credentials:  # ECS private registry auth reads username/password JSON
+            step = handoff.split(f"- `{service.image_credentials}` (for")[1].split("\n   - ")[0]
+            assert '{"username": "…", "password": "…"}' in step

@@ -76,6 +76,9 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
     outputs.append(("images", "the image each service runs"))
+    if env.secrets:
+        names = ", ".join(s.name for s in env.secrets)
+        outputs.append(("secret_arns", f"the ARN of each secret this stack created ({names})"))
     outputs.append(("cluster_name", f"the ECS cluster's name ({model.app}-{env.name})"))
     running = [s.name for s in env.services if s.kind != "job"]
     if running:
