@@ -189,5 +189,7 @@ def test_production_never_creates_its_stack(ci: str, tmp_path: Path) -> None:
     assert production and others  # full.yaml: main is production, dev is not
     for job in production:
         scripts = job.get("script") or [s.get("run", "") for s in job.get("steps", [])]
-        selects = [line for s in scripts for line in s.splitlines() if "pulumi stack select" in line]
+        selects = [
+            line for s in scripts for line in s.splitlines() if "pulumi stack select" in line
+        ]
         assert selects and not any("--create" in line for line in selects)

@@ -138,7 +138,7 @@ def test_secret_values_go_to_this_stacks_own_secret(name: str) -> None:
     assert "list-secrets" not in handoff
     for secret in secrets:
         assert f'"{secret}": secret_' in program.split('"secret_arns"')[1]
-        assert f"secret_arns --json | jq -r '.[\"{secret}\"]')\"" in handoff
+        assert f'secret_arns --json | jq -r \'.["{secret}"]\')"' in handoff
     for service in model_of(name).environments[0].services:
         if service.image_credentials:  # ECS private registry auth reads username/password JSON
             step = handoff.split(f"- `{service.image_credentials}` (for")[1].split("\n   - ")[0]

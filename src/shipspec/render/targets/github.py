@@ -84,7 +84,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
 
 def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     """The images (for the registry output), the previous environment (promotion order is a
-    chain of ``needs``), the tests where no images job already waits for them and, where a person must approve, the check that one can."""
+    chain of ``needs``), the tests where no images job already waits for them and, where a
+    person must approve, the check that one can."""
     needs = ["images"] if image_builds(model) else []
     needs += [f"deploy-{stage.previous.name}"] if stage.previous else []
     if not stage.previous and not needs and model.test_command:
