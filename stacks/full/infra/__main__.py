@@ -449,6 +449,16 @@ pulumi.export(
         "reports": reports_config["image"],
     },
 )
+# Each spec secret's ARN, so setting a value names exactly this stack's secret
+# (docs/operations/handoff.md): the autonamed secrets of every stack share a name prefix.
+pulumi.export(
+    "secret_arns",
+    {
+        "GHCR_PULL": secret_ghcr_pull.arn,
+        "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
+        "STRIPE_KEY": secret_stripe_key.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {

@@ -252,6 +252,14 @@ pulumi.export(
         "nightly": nightly_config["image"],
     },
 )
+# Each spec secret's ARN, so setting a value names exactly this stack's secret
+# (docs/operations/handoff.md): the autonamed secrets of every stack share a name prefix.
+pulumi.export(
+    "secret_arns",
+    {
+        "STRIPE_KEY": secret_stripe_key.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {

@@ -218,6 +218,15 @@ pulumi.export(
         "worker": worker_config["image"],
     },
 )
+# Each spec secret's ARN, so setting a value names exactly this stack's secret
+# (docs/operations/handoff.md): the autonamed secrets of every stack share a name prefix.
+pulumi.export(
+    "secret_arns",
+    {
+        "SESSION_SECRET": secret_session_secret.arn,
+        "SMTP_PASSWORD": secret_smtp_password.arn,
+    },
+)
 pulumi.export(
     "endpoints",
     {
