@@ -134,7 +134,7 @@ def _secrets(
                 Check(name, "skip", f"stack outputs unavailable: {str(error).splitlines()[0]}")
             )
             continue
-        if "secrets" not in stack.outputs:
+        if "secret_arns" not in stack.outputs:
             checks.append(Check(name, "skip", "not deployed yet: `pulumi up` creates the secrets"))
             continue
         try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FAKED = ("gh", "aws", "pulumi", "curl")
+FAKED = ("gh", "aws", "pulumi", "curl", "apt-get", "apk", "python", "pip")
 
 FAKE = r"""
 import json, os, sys
@@ -41,6 +41,8 @@ for index, rule in enumerate(rules):
         seen = int(counter.read_text()) if counter.exists() else 0
         counter.write_text(str(seen + 1))
         out, err, code = answers[min(seen, len(answers) - 1)]
+        for tool, real in rule.get("installs", {}).items():  # a package manager's side effect
+            (folder / "bin" / tool).symlink_to(real)
         sys.stdout.write(out)
         sys.stderr.write(err)
         sys.exit(code)
@@ -58,6 +60,13 @@ def answer(out: Any = "", code: int = 0, err: str = "") -> tuple[str, str, int]:
 def rule(*when: str, answers: list[tuple[str, str, int]] | None = None, **one: Any) -> dict:
     """``rule("ecs", "list-service-deployments", out={...})`` or with ``answers=[...]``."""
     return {"when": list(when), "answers": answers or [answer(**one)]}
+
+
+def installs(*when: str, tools: tuple[str, ...]) -> dict:
+    """A package-manager rule that succeeds and puts the real ``tools`` on PATH."""
+    found = {tool: shutil.which(tool) for tool in tools}
+    assert all(found.values()), f"not installed here: {found}"
+    return {"when": list(when), "answers": [answer()], "installs": found}
 
 
 @dataclass
@@ -81,8 +90,12 @@ def run_script(
     env: dict[str, str] | None = None,
     shell: tuple[str, ...] = ("bash", "--noprofile", "--norc", "-eo", "pipefail"),
     files: dict[str, str] | None = None,
+    image_lacks: tuple[str, ...] = (),
 ) -> Run:
-    """Run ``body`` as CI would (GitHub: ``bash --noprofile --norc -eo pipefail``)."""
+    """Run ``body`` as CI would (GitHub: ``bash --noprofile --norc -eo pipefail``).
+
+    ``image_lacks`` models a job image without those tools: they are not on PATH until a
+    fake package manager's rule ``installs`` them (see :func:`installs`)."""
     folder.mkdir(parents=True, exist_ok=True)
     bin_dir, temp = folder / "bin", folder / "temp"
     bin_dir.mkdir(exist_ok=True)
@@ -101,8 +114,18 @@ def run_script(
     script.write_text(body)
     jq = shutil.which("jq")
     assert jq, "jq is not installed (scripts/bootstrap installs it)"
+    path = os.environ["PATH"]
+    if image_lacks:
+        system = folder / "system"
+        system.mkdir(exist_ok=True)
+        for directory in reversed(path.split(os.pathsep)):
+            for tool in Path(directory).glob("*") if Path(directory).is_dir() else []:
+                if tool.name not in image_lacks and tool.name not in FAKED:
+                    (system / tool.name).unlink(missing_ok=True)
+                    (system / tool.name).symlink_to(tool)
+        path = str(system)
     environment = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{bin_dir}{os.pathsep}{path}",
         "HOME": str(folder),
         "FAKE_CLI_DIR": str(folder),
         "RUNNER_TEMP": str(temp),

@@ -283,6 +283,32 @@ def test_a_deploy_is_done_when_ecs_says_so(shop: Rendered, tmp_path: Path, case:
         assert len(result.called("list-service-deployments")) == len(SERVICES)
 
 
+def test_the_newest_deployment_is_found_on_a_later_page(shop: Rendered, tmp_path: Path) -> None:
+    """ListServiceDeployments pages its results; the newest may be on the last page."""
+    web = SERVICES["web"]
+    old = {"serviceDeploymentArn": f"arn:old/{web}", "createdAt": "2026-12-01T10:00:00Z"}
+    new = {"serviceDeploymentArn": f"arn:new/{web}", "createdAt": "2026-12-07T03:00:00Z"}
+    pages = rule(
+        "list-service-deployments",
+        f"--service {web}",
+        answers=[
+            answer({"serviceDeployments": [old], "nextToken": "page-2"}),
+            answer({"serviceDeployments": [new]}),
+        ],
+    )
+    aws = [pages, deployments("web", ["SUCCESSFUL"])[1]]
+    aws += deployments("mailer", ["SUCCESSFUL"]) + ecs_running(DEPLOYED)
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {"pulumi": [rule("stack output --json", out=stack_outputs())], "aws": aws},
+        tmp_path,
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.called("list-service-deployments", web, "--next-token page-2")
+    assert not result.called("describe-service-deployments", f"arn:old/{web}")
+
+
 def test_a_service_running_another_image_than_deployed_fails(
     shop: Rendered, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.delivery.delivery_support import Rendered, gitlab_job
-from tests.delivery.fake_cli import Run, answer, rule, run_script
+from tests.delivery.fake_cli import Run, answer, installs, rule, run_script
 from tests.delivery.test_github_scripts import (
     DEPLOYED,
     NO_NETWORK,
@@ -196,8 +196,10 @@ def test_a_deploy_that_cannot_record_what_runs_deploys_nothing(
 def test_production_deploys_only_from_a_protected_environment(
     webapp: Rendered, tmp_path: Path, case: str, variables: dict, reply: Any, passes: bool
 ) -> None:
-    script = gitlab_job(webapp.yaml(FILE), "deploy:prod")["script"][0]
-    assert "CI_COMMIT_REF_PROTECTED" in script
+    # The job from its first line up to the check, in an image without jq (Pulumi's).
+    job = gitlab_job(webapp.yaml(FILE), "deploy:prod")["script"]
+    check = next(i for i, entry in enumerate(job) if "CI_COMMIT_REF_PROTECTED" in entry)
+    script = "\n".join(job[: check + 1])
     env = {
         "GITLAB_READ_API_TOKEN": "glpat-x",
         "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
@@ -206,10 +208,15 @@ def test_production_deploys_only_from_a_protected_environment(
         **variables,
     }
     curl = [rule("protected_environments/prod", answers=[reply])] if reply else []
-    result = run_script(script, {"curl": curl}, tmp_path, env=env, shell=("bash", "-e"))
+    tools = {
+        "curl": curl,
+        "apt-get": [installs("install", "jq", tools=("jq",)), rule("update")],
+        "python": [rule("pip install", "awscli")],
+    }
+    result = run_script(script, tools, tmp_path, env=env, shell=("bash", "-e"), image_lacks=("jq",))
     assert (result.code == 0) == passes, result.stdout + result.stderr
     if variables.get("CI_COMMIT_REF_PROTECTED") != "true" or not env["GITLAB_READ_API_TOKEN"]:
-        assert not result.calls, "checked the branch and the token before calling the API"
+        assert not result.called("curl"), "checked the branch and the token before calling the API"
 
 
 def test_only_production_jobs_carry_the_protection_check(webapp: Rendered) -> None:

@@ -140,3 +140,19 @@ def test_the_runbook_names_pagerduty_and_slack_where_the_spec_routes_there() -> 
     page, ticket = (line for line in runbook.splitlines() if "topic and receiver:" in line)
     assert "PagerDuty" in page and "Slack channel" in page
     assert "PagerDuty" not in ticket  # the spec pages PagerDuty only
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_secret_values_go_to_this_stacks_own_secret(name: str) -> None:
+    """By the ARN the stack exports, never a name-prefix search that matches other stacks'."""
+    files = dict(render(model_of(name)))
+    secrets = [s.name for s in model_of(name).environments[0].secrets]
+    program, handoff = files["infra/__main__.py"], files[f"{DOCS}/handoff.md"]
+    assert "list-secrets" not in handoff
+    for secret in secrets:
+        assert f'"{secret}": secret_' in program.split('"secret_arns"')[1]
+        assert f'secret_arns --json | jq -r \'.["{secret}"]\')"' in handoff
+    for service in model_of(name).environments[0].services:
+        if service.image_credentials:  # ECS private registry auth reads username/password JSON
+            step = handoff.split(f"- `{service.image_credentials}` (for")[1].split("\n   - ")[0]
+            assert '{"username": "…", "password": "…"}' in step

@@ -33,10 +33,14 @@ def sources() -> list[tuple[str, Path]]:
 
 def stack_outputs(model: DeploymentModel) -> dict[str, object]:
     """What ``pulumi stack output --json`` and the CLI calls the docs pipe into jq give:
-    every service and datastore by name, and an SQS redrive policy."""
+    every service, datastore and secret by name, and an SQS redrive policy."""
     env = model.production
     outputs: dict[str, object] = {s.name: f"{s.name}-1a2b3c" for s in env.services}
     outputs |= {d.name: f"{d.name}-1a2b3c.example.internal" for d in env.datastores}
+    outputs |= {
+        s.name: f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{s.name}"
+        for s in env.secrets
+    }
     outputs["deadLetterTargetArn"] = "arn:aws:sqs:eu-west-1:123456789012:dlq"
     return outputs
 

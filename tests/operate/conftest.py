@@ -115,7 +115,7 @@ def deployed(aws: str, generated: Any) -> Deployed:
     outputs = {
         "cluster_name": cluster,
         "service_names": names,
-        "secrets": secrets,
+        "secret_arns": secrets,
         "urls": {"api": "https://api.dev.example.com", "admin": "http://internal-admin"},
         "images": {s: f"img/{s}:1" for s in ("api", "admin", "indexer", "reports")},
     }

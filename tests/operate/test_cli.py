@@ -28,7 +28,7 @@ def test_secrets_set_from_stdin_never_echoes(deployed: Deployed) -> None:
     assert result.exit_code == 0, result.output
     assert "sk_live_42" not in result.output
     assert "set STRIPE_KEY in dev" in result.stderr
-    arn = deployed.outputs["secrets"]["STRIPE_KEY"]
+    arn = deployed.outputs["secret_arns"]["STRIPE_KEY"]
     assert client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"] == "sk_live_42"
 
 
@@ -48,7 +48,7 @@ def test_secrets_set_from_file(deployed: Deployed, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["name"] == "JWT_SIGNING_KEY"
-    arn = deployed.outputs["secrets"]["JWT_SIGNING_KEY"]
+    arn = deployed.outputs["secret_arns"]["JWT_SIGNING_KEY"]
     stored = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     assert stored == "-----BEGIN KEY-----\nabc\n-----END KEY-----"
 

@@ -50,7 +50,7 @@ def _tools(tmp_path: Path, outputs: str | None) -> dict[str, str]:
     else:
         (tmp_path / "secrets.json").write_text(outputs)
         pulumi.write_text(
-            '#!/bin/sh\n[ "$*" = "stack output secrets --json" ] || exit 2\n'
+            '#!/bin/sh\n[ "$*" = "stack output secret_arns --json" ] || exit 2\n'
             f"cat {tmp_path / 'secrets.json'}\n"
         )
     for tool in (aws, pulumi):
@@ -84,7 +84,7 @@ def _run(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPro
 def outputs(deployed: Deployed) -> str:
     import json
 
-    return json.dumps(deployed.outputs["secrets"])
+    return json.dumps(deployed.outputs["secret_arns"])
 
 
 def test_deploy_stops_while_a_secret_is_empty(
@@ -94,7 +94,7 @@ def test_deploy_stops_while_a_secret_is_empty(
     env = _tools(tmp_path, outputs)
     for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
         client("secretsmanager").put_secret_value(
-            SecretId=deployed.outputs["secrets"][name], SecretString="v"
+            SecretId=deployed.outputs["secret_arns"][name], SecretString="v"
         )
     result = _run(steps["Secrets have values"]["run"], env, tmp_path)
     assert result.returncode == 1, result.stderr
@@ -102,18 +102,18 @@ def test_deploy_stops_while_a_secret_is_empty(
     assert "JWT_SIGNING_KEY" not in result.stdout
 
     client("secretsmanager").put_secret_value(
-        SecretId=deployed.outputs["secrets"]["STRIPE_KEY"], SecretString="v"
+        SecretId=deployed.outputs["secret_arns"]["STRIPE_KEY"], SecretString="v"
     )
     assert _run(steps["Secrets have values"]["run"], env, tmp_path).returncode == 0
 
 
 def test_an_aws_error_fails_closed(deployed: Deployed, outputs: str, tmp_path: Path) -> None:
     client("secretsmanager").delete_secret(
-        SecretId=deployed.outputs["secrets"]["STRIPE_KEY"], ForceDeleteWithoutRecovery=True
+        SecretId=deployed.outputs["secret_arns"]["STRIPE_KEY"], ForceDeleteWithoutRecovery=True
     )
     for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
         client("secretsmanager").put_secret_value(
-            SecretId=deployed.outputs["secrets"][name], SecretString="v"
+            SecretId=deployed.outputs["secret_arns"][name], SecretString="v"
         )
     result = _run(
         _steps(deployed.out_dir)["Secrets have values"]["run"], _tools(tmp_path, outputs), tmp_path
@@ -130,7 +130,7 @@ def test_first_deploy_checks_after_pulumi_up(
     assert before.returncode == 0, before.stderr
     assert (tmp_path / "github-output").read_text() == "first=true\n"
     after = steps["Secrets have values (first deploy)"]
-    assert after["if"] == "steps.secrets.outputs.first == 'true'"
+    assert after["if"] == "steps.secret-values.outputs.first == 'true'"
     # `pulumi up` created the secrets empty: the job fails after it.
     result = _run(after["run"], _tools(tmp_path, outputs), tmp_path)
     assert result.returncode == 1

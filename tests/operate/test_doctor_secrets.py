@@ -28,7 +28,7 @@ def test_doctor_fails_while_a_secret_is_empty_then_passes(deployed: Deployed) ->
 
     for name in SECRETS:
         client("secretsmanager").put_secret_value(
-            SecretId=deployed.outputs["secrets"][name], SecretString="v"
+            SecretId=deployed.outputs["secret_arns"][name], SecretString="v"
         )
     check, _ = _secrets_check(deployed.out_dir)
     assert (check.status, check.detail) == ("pass", "3 set")

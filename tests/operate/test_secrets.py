@@ -26,7 +26,7 @@ def test_secrets_start_empty_and_set_one_puts_awscurrent(deployed: Deployed) -> 
 
     assert version
     value = client("secretsmanager").get_secret_value(
-        SecretId=deployed.outputs["secrets"]["STRIPE_KEY"]
+        SecretId=deployed.outputs["secret_arns"]["STRIPE_KEY"]
     )
     assert value["SecretString"] == "sk_test_123"
     assert "AWSCURRENT" in value["VersionStages"]
@@ -46,7 +46,7 @@ def test_list_never_carries_values(deployed: Deployed) -> None:
 
 
 def test_a_secret_deleted_in_aws_is_missing(deployed: Deployed) -> None:
-    arn = deployed.outputs["secrets"]["JWT_SIGNING_KEY"]
+    arn = deployed.outputs["secret_arns"]["JWT_SIGNING_KEY"]
     client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
     assert _states(_stack(deployed))["JWT_SIGNING_KEY"] == "missing"
 
@@ -64,8 +64,8 @@ def test_an_unknown_secret_names_the_known_ones(deployed: Deployed) -> None:
 
 
 def test_a_stack_without_the_secrets_output_says_to_deploy(deployed: Deployed) -> None:
-    del deployed.outputs["secrets"]
-    with pytest.raises(OperateError, match=r"(?s)no output .secrets.*pulumi up --stack dev"):
+    del deployed.outputs["secret_arns"]
+    with pytest.raises(OperateError, match=r"(?s)no output .secret_arns.*pulumi up --stack dev"):
         list_secrets(_stack(deployed))
 
 

@@ -1,7 +1,7 @@
 """``shipspec secrets``: set a secret's value and list which ones are still empty.
 
 The program creates each secret without a value (components/secret.py); its ARN is in
-the stack output ``secrets`` (spec name -> ARN). A secret is *empty* while it has no
+the stack output ``secret_arns`` (spec name -> ARN). A secret is *empty* while it has no
 version labelled AWSCURRENT (DescribeSecret's ``VersionIdsToStages``; GetSecretValue
 would answer ResourceNotFoundException). Values are read from stdin or a file, never from an
 argument (it would land in the shell history and the process list), and never printed.
@@ -28,12 +28,12 @@ class SecretState:
 
 
 def secret_arns(stack: StackContext) -> dict[str, str]:
-    """Spec name -> ARN for the environment's secrets, from the stack output ``secrets``."""
+    """Spec name -> ARN for the environment's secrets, from the stack output ``secret_arns``."""
     if not stack.env.secrets:
         return {}
-    arns = stack.output("secrets")
+    arns = stack.output("secret_arns")
     if not isinstance(arns, dict):
-        raise OperateError(f"stack {stack.env.name!r}: output 'secrets' is not a mapping")
+        raise OperateError(f"stack {stack.env.name!r}: output 'secret_arns' is not a mapping")
     return {str(k): str(v) for k, v in arns.items()}
 
 

@@ -513,9 +513,11 @@ pulumi.export(
         "reports": reports_config["image"],
     },
 )
-# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+# Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:
+# the autonamed secrets of every stack share a name prefix, so a name search could pick
+# another stack's.
 pulumi.export(
-    "secrets",
+    "secret_arns",
     {
         "GHCR_PULL": secret_ghcr_pull.arn,
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,

@@ -268,9 +268,11 @@ pulumi.export(
         "nightly": nightly_config["image"],
     },
 )
-# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+# Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:
+# the autonamed secrets of every stack share a name prefix, so a name search could pick
+# another stack's.
 pulumi.export(
-    "secrets",
+    "secret_arns",
     {
         "STRIPE_KEY": secret_stripe_key.arn,
     },

@@ -234,9 +234,11 @@ pulumi.export(
         "worker": worker_config["image"],
     },
 )
-# What `shipspec secrets set/list` finds each secret by: its ARN, never its value.
+# Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:
+# the autonamed secrets of every stack share a name prefix, so a name search could pick
+# another stack's.
 pulumi.export(
-    "secrets",
+    "secret_arns",
     {
         "SESSION_SECRET": secret_session_secret.arn,
         "SMTP_PASSWORD": secret_smtp_password.arn,

@@ -182,6 +182,28 @@ def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
     return stages
 
 
+# The toolchain a test command needs, by its first word (a path's last part: ./gradlew is
+# gradlew). GitLab picks the test job's image by it, GitHub a setup action; "python" is
+# also the fallback, for commands (make, scripts) whose toolchain the word does not say.
+TOOLCHAINS: dict[str, str] = {
+    **dict.fromkeys(["gradle", "gradlew", "mvn", "mvnw", "java", "sbt"], "java"),
+    **dict.fromkeys(["npm", "npx", "node", "yarn", "pnpm"], "node"),
+    "go": "go",
+    **dict.fromkeys(["python", "python3", "pytest", "tox", "nox", "make", "uv"], "python"),
+    "cargo": "rust",
+    "dotnet": "dotnet",
+    **dict.fromkeys(["bundle", "rake", "ruby", "rspec"], "ruby"),
+}
+
+
+def toolchain(command: str | None) -> str | None:
+    """The toolchain of a test command (``None`` for no command)."""
+    words = [w for w in (command or "").split() if "=" not in w]  # skip FOO=bar env prefixes
+    if not words:
+        return None
+    return TOOLCHAINS.get(posixpath.basename(words[0]), "python")
+
+
 def login_command(model: DeploymentModel) -> str:
     """``pulumi login <state URL>``, or plain ``pulumi login`` (Pulumi Cloud, token from env)."""
     backend = model.state_backend
@@ -196,6 +218,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "approval_envs": [e.name for e in model.environments if e.approval_required],
         "check_command": f"shipspec generate {shlex.quote(model.spec_file)} --out . --check",
         "login_command": login_command(model),
+        "toolchain": toolchain(model.test_command),
         "shipspec_requirement": f"shipspec=={__version__}",
         "pulumi_version": PULUMI_VERSION,
         "python_version": PYTHON_VERSION,

@@ -76,6 +76,10 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
     outputs.append(("images", "the image each service runs"))
+    if env.secrets:
+        names = ", ".join(s.name for s in env.secrets)
+        held = f"the ARN of each secret this stack created, never its value ({names})"
+        outputs.append(("secret_arns", f"{held}: what `shipspec secrets` sets values by"))
     outputs.append(("cluster_name", f"the ECS cluster's name ({model.app}-{env.name})"))
     running = [s.name for s in env.services if s.kind != "job"]
     if running:
@@ -84,11 +88,6 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 "service_names",
                 f"each ECS service's name, <app>-<env>-<service> ({', '.join(running)})",
             )
-        )
-    if env.secrets:
-        names = ", ".join(s.name for s in env.secrets)
-        outputs.append(
-            ("secrets", f"each secret's ARN, never its value: `shipspec secrets` ({names})")
         )
     if env.datastores:
         names = ", ".join(d.name for d in env.datastores)

@@ -39,9 +39,18 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
         "v5.1.1",
     ),
     "trivy": ("aquasecurity/trivy-action", "57a97c7e7821a5776cebc9bb87c984fa69cba8f1", "v0.35.0"),
+    # The test job's toolchain (docs/delivery.md): each commit is the one several unrelated
+    # public repositories pin with that release's comment.
+    "setup-java": ("actions/setup-java", "dded0888837ed1f317902acf8a20df0ad188d165", "v5.0.0"),
+    "setup-node": ("actions/setup-node", "2028fbc5c25fe9cf00d9f06a71cc4710d4507903", "v6.0.0"),
+    "setup-go": ("actions/setup-go", "44694675825211faa026b3c33043df3e48a5fa00", "v6.0.0"),
     "pulumi": ("pulumi/actions", "8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"),
 }
 
+# The versions the setup actions install; rust, dotnet and ruby commands use the runner's own.
+JAVA_VERSION = "21"
+NODE_VERSION = "22"
+GO_VERSION = "1.24"
 RUNNER = "ubuntu-24.04"  # a fixed image, not ubuntu-latest: the pipeline should not move under us
 
 
@@ -64,6 +73,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "uses": uses,
         "gh": expr,
         "runner": RUNNER,
+        "java_version": JAVA_VERSION,
+        "node_version": NODE_VERSION,
+        "go_version": GO_VERSION,
         # workflow_dispatch can start the deploy from any branch; every job refuses but this one.
         "branch_guard": f"github.ref == 'refs/heads/{DEFAULT_BRANCH}'",
         "deploy_needs": lambda stage: deploy_needs(model, stage),
@@ -72,7 +84,10 @@ def context(model: DeploymentModel) -> dict[str, Any]:
 
 def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     """The images (for the registry output), the previous environment (promotion order is a
-    chain of ``needs``) and, where a person must approve, the check that one can."""
+    chain of ``needs``), the tests where no images job already waits for them and, where a
+    person must approve, the check that one can."""
     needs = ["images"] if image_builds(model) else []
     needs += [f"deploy-{stage.previous.name}"] if stage.previous else []
+    if not stage.previous and not needs and model.test_command:
+        needs = ["test"]  # the images job needs the tests; without images the first deploy does
     return needs + (["approval-check"] if stage.env.approval_required else [])

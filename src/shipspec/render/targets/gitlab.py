@@ -19,7 +19,7 @@ from typing import Any
 
 from ...plan.model import DeploymentModel
 from . import target
-from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context
+from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context, toolchain
 from .pulumi import PULUMI_VERSION
 
 # Pinned by digest (see _pipeline's note on where the digests come from): the jobs that
@@ -36,11 +36,18 @@ PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
 # The deploy jobs wait on ECS ListServiceDeployments / DescribeServiceDeployments (2024), which
 # the Pulumi image's Debian lacks an AWS CLI for; AWS CLI v1 from PyPI has them.
 AWSCLI_REQUIREMENT = "awscli==1.46.2"
-# The test job's image, by the test command's first word: a GitLab job has only what its
-# image has (a GitHub runner has them all). Full Debian images, so make, git and gcc are there.
+# The test job's image, by the test command's toolchain: a GitLab job has only what its
+# image has. Full (Debian/Ubuntu) images, so make, git and gcc are there. Pinned by tag only:
+# these tags move with each patch release, so no digest is pinned by several unrelated
+# repositories the way the scanner and Docker digests are (docs/delivery.md lists them).
 TEST_IMAGES = {
-    **dict.fromkeys(["npm", "npx", "node", "yarn", "pnpm"], "node:22"),
+    "java": "eclipse-temurin:21-jdk",
+    "node": "node:22",
     "go": "golang:1.24",
+    "python": PYTHON_IMAGE,
+    "rust": "rust:1",
+    "dotnet": "mcr.microsoft.com/dotnet/sdk:8.0",
+    "ruby": "ruby:3.3",
 }
 
 
@@ -60,8 +67,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
 
 
 def image_for_tests(command: str | None) -> str:
-    words = (command or "").split()
-    return TEST_IMAGES.get(words[0] if words else "", PYTHON_IMAGE)
+    """An image with the toolchain the test command runs (a JDK for ./gradlew check)."""
+    return TEST_IMAGES[toolchain(command) or "python"]
 
 
 def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
