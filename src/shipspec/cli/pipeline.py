@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ShipspecError
+from ..errors import DataLossError, ShipspecError
 
 if TYPE_CHECKING:
     from ..plan.model import DeploymentModel, EnvironmentPlan
     from ..write.writer import GenerationResult
 from . import base
 from .base import EnvOpt, JsonOpt, SpecArg, app, record_step, reports_errors, spec_path_from
+
+AllowDataLossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-data-loss",
+        help="Let a preview delete or replace databases, buckets, queues... (else exit 5).",
+    ),
+]
 
 
 @app.command()
@@ -186,14 +194,19 @@ def preview(
     live: Annotated[
         bool, typer.Option("--live", help="Run a real `pulumi preview` through the Automation API.")
     ] = False,
+    allow_data_loss: AllowDataLossOpt = False,
 ) -> None:
-    """Run the generated program offline under Pulumi mocks and show what it would create."""
+    """Run the generated program offline under Pulumi mocks and show what it would create.
+
+    Exit 5 when a stateful resource (database, bucket, queue...) would be deleted or
+    replaced compared with the previous preview, unless --allow-data-loss.
+    """
     from ..preview import run_live_preview, run_preview
 
     if live:
         print(run_live_preview(out_dir, env))
         return
-    result = run_preview(out_dir, env)
+    result = run_preview(out_dir, env, allow_data_loss=allow_data_loss)
     counts = result.summary()
     summary = (
         f"{result.project}/{result.environment}: {counts['total']} resources "
@@ -211,6 +224,8 @@ def preview(
         if cost:
             print(cost)
         print(preview_policy_line(out_dir, result))
+    if result.data_loss and not allow_data_loss:
+        raise DataLossError(result.environment, result.data_loss)
     record_step("preview", out_dir, summary, environment=result.environment)
     _exit_now()
 
@@ -257,11 +272,16 @@ def check(
     sarif: Annotated[
         bool, typer.Option("--sarif", help="SARIF 2.1.0 on stdout, for code scanning.")
     ] = False,
+    allow_data_loss: AllowDataLossOpt = False,
 ) -> None:
-    """Check the generated program against the policy packs; exit 4 when an error rule fails."""
+    """Check the generated program against the policy packs; exit 4 when an error rule fails.
+
+    Exit 5 (before 4) when an environment's preview would delete or replace a stateful
+    resource compared with its previous preview, unless --allow-data-loss.
+    """
     from ..policy.command import check_command
 
-    check_command(out_dir, env, policy, json_out, sarif)
+    check_command(out_dir, env, policy, json_out, sarif, allow_data_loss)
     record_step(
         "check", out_dir, f"policy checks passed ({env or 'all environments'})", environment=env
     )

@@ -63,7 +63,9 @@ def check(
     reports = []
     for name in [env] if env else names:
         preview = run_preview(out, name, remember=False)
-        reports.append(evaluate(model, name, preview.resources, selected, locate=locator))
+        report = evaluate(model, name, preview.resources, selected, locate=locator)
+        report.data_loss = preview.data_loss
+        reports.append(report)
     return reports
 
 

@@ -39,8 +39,12 @@ def check_command(
     policy: PolicyOption = None,
     json_out: JsonOption = False,
     sarif: SarifOption = False,
+    allow_data_loss: bool = False,
 ) -> None:
-    """Check the generated program against the policy packs; exit 4 on a failed error rule."""
+    """Check the generated program against the policy packs; exit 4 on a failed error rule.
+
+    Exit 5 first when a preview loses a stateful resource (see ``preview.dataloss``).
+    """
     from .check import check
     from .report import reports_to_json, reports_to_sarif
 
@@ -54,6 +58,15 @@ def check_command(
         print(reports_to_json(reports))
     else:
         print("\n\n".join(report.to_text() for report in reports))
+    losses = [(r.environment, r.data_loss) for r in reports if r.data_loss]
+    if losses and not allow_data_loss:
+        from ..errors import DataLossError
+
+        if len(losses) == 1:
+            raise DataLossError(*losses[0])
+        raise DataLossError(
+            ", ".join(env for env, _ in losses), [loss for _, found in losses for loss in found]
+        )
     if any(not report.passed for report in reports):
         raise typer.Exit(PolicyViolation.exit_code)
 

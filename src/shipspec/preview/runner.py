@@ -23,6 +23,10 @@ Recorded resources:
   ints; an unknown value is the string :data:`UNKNOWN` and a secret :data:`SECRET`.
 * The list is in tree order: depth-first from the stack, siblings sorted by name and
   type, so the same program gives the same list on every run.
+* ``aliases`` are the URNs the engine would also accept as this resource's old identity:
+  its own ``ResourceOptions.aliases`` and, as the engine derives them, one per alias of
+  its parent (the parent's old URN as parent, and the child's name with the parent's
+  name prefix replaced by the alias's name). See :func:`_alias_urns`.
 """
 
 from __future__ import annotations
@@ -90,6 +94,11 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     """``ResourceOptions.ignore_changes`` in wire names (``desiredCount``)."""
     protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    """Old URNs this resource answers to (own aliases and those inherited from its parent)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         rec.local.inputs = {}
         response = super().RegisterResource(request)
+        with rec.lock:
+            parent = rec.resources.get(request.parent)
+        aliases = self._alias_urns(request, parent)
         recorded = RecordedResource(
             type=request.type,
             name=request.name,
@@ -210,10 +222,42 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom),
             ignore_changes=list(request.ignoreChanges),
             protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            replace_on_changes=sorted(request.replaceOnChanges),
+            aliases=aliases,
         )
         with rec.lock:
             rec.resources[response.urn] = recorded
         return response
+
+    def _alias_urns(self, request: Any, parent: RecordedResource | None) -> list[str]:
+        """The old URNs the engine would match this registration against.
+
+        The SDK sends alias *specs* (the mock monitor supports them), so, like the engine
+        (``pkg/resource/deploy``: ``generateAliases`` and ``inheritedChildAlias``), turn
+        each into a URN and add one per parent alias: a child named ``<parent>-x`` under a
+        parent once called ``old`` was ``old-x`` under the parent's old URN.
+        """
+        urns: set[str] = set()
+        for alias in request.aliases:
+            if alias.urn:
+                urns.add(alias.urn)
+                continue
+            spec = alias.spec
+            alias_parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.add(
+                self.make_urn(alias_parent, spec.type or request.type, spec.name or request.name)
+            )
+        urns.update(request.aliasURNs)
+        if parent is not None:
+            for parent_alias in parent.aliases:
+                old_parent_name = parent_alias.rsplit("::", 1)[1]
+                name = request.name
+                if name.startswith(parent.name):
+                    name = old_parent_name + name[len(parent.name) :]
+                urns.add(self.make_urn(parent_alias, request.type, name))
+        return sorted(urns)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         rec = self._recorder

@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..errors import PreviewError
+from .dataloss import find_data_loss
 from .result import Preview, PreviewResource, diff
+
+if TYPE_CHECKING:
+    from .runner import RecordedResource
 
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
 
@@ -79,12 +83,23 @@ def stack_config(infra: Path, stack: str) -> tuple[str, dict[str, str]]:
     return project, flat
 
 
-def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True) -> Preview:
+def run_preview(
+    out_dir: Path,
+    env: str | None = None,
+    *,
+    remember: bool = True,
+    allow_data_loss: bool = False,
+) -> Preview:
     """Preview one environment offline.
 
     :class:`PreviewError` if the program fails, registers nothing, or registers an input
     that AWS or the Pulumi AWS provider would reject (the conformance rules, see
     :mod:`shipspec.preview.conformance`).
+
+    ``Preview.data_loss`` lists the stateful resources this run deletes or replaces
+    compared with the previous one. Unless ``allow_data_loss``, such a run is not
+    remembered, so the next preview still compares with the state before the loss and
+    the caller (which raises :class:`~shipspec.errors.DataLossError`) is asked again.
     """
     from .runner import ProgramError, run_stack
 
@@ -104,13 +119,23 @@ def run_preview(out_dir: Path, env: str | None = None, *, remember: bool = True)
     if violations:
         raise conformance_error(stack, violations)
     current = [
-        PreviewResource(r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies)
+        PreviewResource(
+            r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies, options=_options(r)
+        )
         for r in run.resources
     ]
     state = Path(out_dir) / ".shipspec" / "previews" / f"{stack}.json"
-    marked, deleted = diff(current, _previous(state))
-    result = Preview(project, stack, marked, deleted, notes=[f"warning: {w}" for w in run.warnings])
-    if remember:
+    previous = _previous(state)
+    marked, deleted = diff(current, previous)
+    result = Preview(
+        project,
+        stack,
+        marked,
+        deleted,
+        notes=[f"warning: {w}" for w in run.warnings],
+        data_loss=find_data_loss(previous, current),
+    )
+    if remember and (allow_data_loss or not result.data_loss):
         _remember(state, current)
     return result
 
@@ -130,6 +155,19 @@ def run_live_preview(out_dir: Path, env: str | None = None) -> str:
     stack = automation.select_stack(stack_name=stack_name, work_dir=str(infra))
     outcome = stack.preview(on_output=print)
     return f"{stack_name}: {json.dumps(outcome.change_summary, sort_keys=True)}"
+
+
+def _options(r: RecordedResource) -> dict[str, Any]:
+    """The resource options that were set, in the engine's wire names."""
+    options: dict[str, Any] = {
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "deleteBeforeReplace": r.delete_before_replace,
+        "ignoreChanges": r.ignore_changes,
+        "replaceOnChanges": r.replace_on_changes,
+        "aliases": r.aliases,
+    }
+    return {key: value for key, value in options.items() if value}
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
