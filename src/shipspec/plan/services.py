@@ -57,6 +57,7 @@ def plan_service(
     priority, patterns = routing.get(name, (None, []))
     return ServicePlan(
         name=name,
+        renamed_from=service.renamed_from,
         kind=service.type,
         image=service.image,
         build_context=service.build.context if service.build else None,

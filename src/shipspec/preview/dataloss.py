@@ -265,9 +265,7 @@ def _component(urn: str, resources: dict[str, dict[str, Any]]) -> str:
     return str(resources.get(root, {}).get("name") or root.rsplit("::", 1)[-1])
 
 
-def _created_components(
-    current: list[PreviewResource], matched: set[str]
-) -> dict[str, list[str]]:
+def _created_components(current: list[PreviewResource], matched: set[str]) -> dict[str, list[str]]:
     """Top-level resources with no previous identity, by type: candidates for a rename."""
     urns = {r.urn for r in current}
     created: dict[str, list[str]] = {}

@@ -178,6 +178,13 @@ class _CapturingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         self._recorder.local.inputs = args.inputs
+        kept = getattr(self._recorder.local, "kept_name", None)
+        if kept:
+            # An aliased resource is the one it aliases: the engine keeps its state, so
+            # its autonamed physical name and id are those of the old name, not new ones.
+            args = pulumi.runtime.MockResourceArgs(
+                args.typ, kept, args.inputs, args.provider, args.resource_id, args.custom
+            )
         return self._inner.new_resource(args)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
@@ -208,10 +215,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 # The engine rejects this; the mock monitor would silently overwrite.
                 raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         rec.local.inputs = {}
-        response = super().RegisterResource(request)
         with rec.lock:
             parent = rec.resources.get(request.parent)
         aliases = self._alias_urns(request, parent)
+        rec.local.kept_name = aliases[0].rsplit("::", 1)[1] if aliases else None
+        response = super().RegisterResource(request)
         recorded = RecordedResource(
             type=request.type,
             name=request.name,

@@ -86,6 +86,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
     found.extend(_name_clashes(document, services, datastores))
+    found.extend(_renames(document, services, datastores))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
         (
@@ -160,6 +161,37 @@ def _credential(variable: str, value: Any) -> str | None:
     if _CREDENTIAL_NAME.search(variable.upper()) and not _PLACEHOLDER.match(value.strip()):
         return f"a credential (the name {variable} says so)"
     return None
+
+
+def _renames(
+    document: YamlDocument, services: dict[str, Any], datastores: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """``renamed_from`` names a former name: not a current one, and claimed only once."""
+    current = set(services) | set(datastores)
+    claimed: dict[str, str] = {}
+    for section, items in (("services", services), ("datastores", datastores)):
+        for name, item in items.items():
+            old = _mapping(item).get("renamed_from")
+            if not isinstance(old, str):
+                continue
+            path: Path = (section, name, "renamed_from")
+            if old in current:
+                yield _at(
+                    document,
+                    path,
+                    f"{old!r} is a current name, so {name!r} cannot have been renamed from it",
+                    f"remove `renamed_from`, or rename {old!r} too",
+                    "rename-clash",
+                )
+            elif old in claimed:
+                yield _at(
+                    document,
+                    path,
+                    f"{claimed[old]!r} is already renamed from {old!r}",
+                    "only one service or datastore can keep the old name's resources",
+                    "rename-clash",
+                )
+            claimed.setdefault(old, name)
 
 
 def _unknown(

@@ -198,6 +198,10 @@ class Service(SpecModel):
         ]
         | None
     ) = None
+    renamed_from: Name | None = Field(
+        default=None,
+        description="The name this service had before: it keeps its resources (Pulumi aliases).",
+    )
 
     def _problems(self) -> Iterator[Problem]:
         if self.image is not None and self.build is not None:
@@ -305,11 +309,15 @@ class Datastore(SpecModel):
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
     dead_letter: bool | None = None
+    renamed_from: Name | None = Field(
+        default=None,
+        description="The name this datastore had before: it keeps its data (Pulumi aliases).",
+    )
 
     def _problems(self) -> Iterator[Problem]:
         allowed = ENGINE_FIELDS[self.engine]
         takes = ", ".join(f"`{f}`" for f in allowed) if allowed else "no settings besides `engine`"
-        for name in sorted(self.model_fields_set - set(allowed) - {"engine"}):
+        for name in sorted(self.model_fields_set - set(allowed) - {"engine", "renamed_from"}):
             yield Problem(
                 (name,),
                 f"`{name}` does not apply to engine {self.engine}",

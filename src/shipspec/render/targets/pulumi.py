@@ -152,6 +152,13 @@ def _service(s: Any, app: str) -> dict[str, Any]:
 
 
 def _datastore(d: Any) -> dict[str, Any]:
+    values = _engine_values(d)
+    if d.engine not in ("memcached", "rabbitmq"):
+        values["protect"] = d.protect
+    return values
+
+
+def _engine_values(d: Any) -> dict[str, Any]:
     if d.engine in ("postgres", "mysql", "mariadb"):
         return {
             "version": d.version,

@@ -1,0 +1,178 @@
+"""Day 2: a rename keeps its data, the data-loss guard stops what would lose it.
+
+Each test generates a small stack, previews it once (the remembered state stands in for
+the deployed stack), changes the spec and previews again through the CLI, as a user
+would. The guard is a pure function too, tested on hand-made recordings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shipspec.cli import app
+from shipspec.preview.dataloss import FORCES_REPLACEMENT, find_data_loss
+from shipspec.preview.result import PreviewResource
+
+SPEC = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: keep, owner: team-keep}
+cloud: {region: eu-west-1}
+environments:
+  prod: {}
+services:
+  app: {type: worker, image: ghcr.io/example/app:1.0, uses: [db, docs]}
+datastores:
+  db: {engine: postgres, version: "16"}
+  docs: {engine: mongodb}
+"""
+RDS = "aws:rds/instance:Instance"
+DOCDB = "aws:docdb/cluster:Cluster"
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def generate(tmp: Path, spec: str) -> Path:
+    path = tmp / "handoff.yaml"
+    path.write_text(spec)
+    result = run("generate", str(path), "-o", str(tmp / "out"), "--force")
+    assert result.exit_code == 0, result.output
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stack as first generated and previewed (its preview is the 'deployed' state)."""
+    tmp = tmp_path_factory.mktemp("keep")
+    out = generate(tmp, SPEC)
+    first = run("preview", str(out), "--json")
+    assert first.exit_code == 0, first.output
+    return tmp
+
+
+def renamed(spec: str, *, keep: bool) -> str:
+    marker = "renamed_from: db, " if keep else ""
+    return spec.replace("  db: {engine", f"  main: {{{marker}engine").replace(
+        "uses: [db, docs]", "uses: [main, docs]"
+    )
+
+
+def preview_json(out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    result = run("preview", str(out), "--json", *extra)
+    start = result.stdout.index("{")
+    body, _ = json.JSONDecoder().raw_decode(result.stdout[start:])
+    return result, body
+
+
+def test_rename_with_renamed_from_keeps_every_resource(deployed: Path, tmp_path: Path) -> None:
+    """Every child of the renamed component answers to its old URN: nothing is deleted,
+    created or replaced in the database's tree, and its physical identifier is unchanged."""
+    out = tmp_path / "out"
+    _copy_state(deployed, out)
+    generate(tmp_path, renamed(SPEC, keep=True))
+    result, body = preview_json(out)
+    assert result.exit_code == 0, result.output
+    assert body["dataLoss"] == []
+    tree = [r for r in body["resources"] if "::shipspec:aws:Database" in r["urn"]]
+    database = [r for r in tree if r["type"] == RDS]
+    assert len(database) == 1 and len(tree) >= 7
+    for r in tree:
+        assert r["change"] in ("same", "update"), (r["name"], r["change"])
+        assert r["options"]["aliases"], r["name"]
+    assert database[0]["options"]["aliases"] == [
+        "urn:pulumi:prod::keep::shipspec:aws:Database$aws:rds/instance:Instance::db-db"
+    ]
+    assert database[0]["inputs"]["identifier"] == "keep-prod-db"
+    deleted = [r for r in body["resources"] if r["change"] == "delete"]
+    assert all(r["type"] != RDS and not r["name"].startswith("db-d") for r in deleted)
+
+
+def test_rename_without_renamed_from_exits_5_naming_the_database(
+    deployed: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _copy_state(deployed, out)
+    generate(tmp_path, renamed(SPEC, keep=False))
+    result = run("preview", str(out))
+    assert result.exit_code == 5, result.output
+    assert f"delete {RDS} db-db (db): db is no longer in the program" in result.stderr
+    assert "add `renamed_from: db` to main in the spec" in result.stderr
+    assert "--allow-data-loss" in result.stderr
+    # Not remembered: asking again still stops, and `check` reports the same (exit 5).
+    assert run("preview", str(out)).exit_code == 5
+    check = run("check", str(out))
+    assert check.exit_code == 5 and "db-db (db)" in check.stderr
+    # --allow-data-loss lets it through, and the new state is then the remembered one.
+    assert run("check", str(out), "--allow-data-loss").exit_code == 0
+    allowed = run("preview", str(out), "--allow-data-loss")
+    assert allowed.exit_code == 0, allowed.output
+    assert run("preview", str(out)).exit_code == 0
+
+
+def test_production_stateful_resources_are_protected(deployed: Path) -> None:
+    _, body = preview_json(deployed / "out")
+    by_type = {r["type"]: r for r in body["resources"]}
+    assert by_type[RDS]["options"]["protect"] is True
+    assert by_type[DOCDB]["options"]["protect"] is True
+    assert "protect" not in by_type["aws:ec2/securityGroup:SecurityGroup"]["options"]
+
+
+def _copy_state(deployed: Path, out: Path) -> None:
+    state = deployed / "out" / ".shipspec" / "previews"
+    target = out / ".shipspec" / "previews"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in state.iterdir():
+        (target / f.name).write_text(f.read_text())
+
+
+# -- the guard as a function ---------------------------------------------------------
+
+
+def _res(urn: str, type_: str, inputs: dict, **options: object) -> PreviewResource:
+    return PreviewResource(type_, urn.rsplit("::", 1)[1], urn, None, inputs, [], options=options)
+
+
+URN = "urn:pulumi:prod::app::aws:rds/instance:Instance::db"
+
+
+def test_a_changed_replacing_input_is_a_replacement() -> None:
+    before = {URN: _res(URN, RDS, {"engine": "postgres", "storageEncrypted": True}).as_dict()}
+    after = [_res(URN, RDS, {"engine": "mysql", "storageEncrypted": True})]
+    (loss,) = find_data_loss(before, after)
+    assert loss.action == "replace"
+    assert loss.reason == "engine 'postgres' -> 'mysql' forces a new resource"
+
+
+def test_updatable_unknown_and_stateless_changes_are_not_losses() -> None:
+    before = {URN: _res(URN, RDS, {"instanceClass": "db.t4g.micro", "kmsKeyId": "k"}).as_dict()}
+    assert (
+        find_data_loss(before, [_res(URN, RDS, {"instanceClass": "db.m7g.large", "kmsKeyId": "k"})])
+        == []
+    )
+    assert find_data_loss(before, [_res(URN, RDS, {"kmsKeyId": "[unknown]"})]) == []
+    sg = "urn:pulumi:prod::app::aws:ec2/securityGroup:SecurityGroup::sg"
+    assert (
+        find_data_loss({sg: _res(sg, "aws:ec2/securityGroup:SecurityGroup", {}).as_dict()}, [])
+        == []
+    )
+    assert find_data_loss(None, []) == []
+
+
+def test_replace_on_changes_is_honoured() -> None:
+    before = {URN: _res(URN, RDS, {"instanceClass": "a"}).as_dict()}
+    after = [_res(URN, RDS, {"instanceClass": "b"}, replaceOnChanges=["instanceClass"])]
+    assert [loss.action for loss in find_data_loss(before, after)] == ["replace"]
+
+
+def test_every_stateful_type_token_is_a_pulumi_aws_type() -> None:
+    for token in FORCES_REPLACEMENT:
+        package, module_type, name = token.split(":")
+        assert package == "aws" and module_type.split("/")[1][0].lower() == name[0].lower()
