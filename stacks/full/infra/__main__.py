@@ -94,6 +94,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -111,6 +112,7 @@ search = Database(
     multi_az=datastores["search"]["multiAz"],
     backup_retention_days=datastores["search"]["backupDays"],
     deletion_protection=datastores["search"]["deletionProtection"],
+    protect=datastores["search"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -124,6 +126,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )
@@ -134,6 +137,7 @@ assets = Bucket(
     "assets",
     versioning=datastores["assets"]["versioning"],
     force_destroy=datastores["assets"]["forceDestroy"],
+    protect=datastores["assets"]["protect"],
 )
 
 # events: sqs, used by api, indexer.
@@ -142,6 +146,7 @@ events = Queue(
     "events",
     dead_letter=datastores["events"]["deadLetter"],
     visibility_timeout_seconds=datastores["events"]["visibilityTimeoutSeconds"],
+    protect=datastores["events"]["protect"],
 )
 
 # ledger: mariadb 10.11, used by admin.
@@ -156,6 +161,7 @@ ledger = Database(
     multi_az=datastores["ledger"]["multiAz"],
     backup_retention_days=datastores["ledger"]["backupDays"],
     deletion_protection=datastores["ledger"]["deletionProtection"],
+    protect=datastores["ledger"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -171,6 +177,7 @@ catalog = DocumentDB(
     instances=datastores["catalog"]["instances"],
     backup_retention_days=datastores["catalog"]["backupDays"],
     deletion_protection=datastores["catalog"]["deletionProtection"],
+    protect=datastores["catalog"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,

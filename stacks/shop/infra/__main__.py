@@ -76,6 +76,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -89,6 +90,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )
@@ -99,6 +101,7 @@ uploads = Bucket(
     "uploads",
     versioning=datastores["uploads"]["versioning"],
     force_destroy=datastores["uploads"]["forceDestroy"],
+    protect=datastores["uploads"]["protect"],
 )
 
 # orders: sqs, used by mailer, web.
@@ -107,6 +110,7 @@ orders = Queue(
     "orders",
     dead_letter=datastores["orders"]["deadLetter"],
     visibility_timeout_seconds=datastores["orders"]["visibilityTimeoutSeconds"],
+    protect=datastores["orders"]["protect"],
 )
 
 # Secrets: shipspec creates the entries; set each value out of band, e.g.

@@ -73,6 +73,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -86,6 +87,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from ._datastore import Datastore
 from ._fargate import create_task
 from ._iam import service_role
+from ._logs import original_name
 
 
 class ScheduledJob(pulumi.ComponentResource):
@@ -71,6 +72,7 @@ class ScheduledJob(pulumi.ComponentResource):
         task = create_task(
             self,
             name,
+            created_as=original_name(name, opts),
             vpc_id=vpc_id,
             image=image,
             cpu=cpu,

@@ -77,21 +77,27 @@ def create_task(
     log_retention_days: int,
     cpu_architecture: str,
     ingress_security_group_id: pulumi.Input[str] | None = None,
+    created_as: str | None = None,
 ) -> FargateTask:
-    """Log group, roles, security group and task definition for one container."""
+    """Log group, roles, security group and task definition for one container.
+
+    ``created_as`` is the name the service was first created under (see
+    ``_logs.original_name``): the log group path and task family keep deriving from it.
+    """
+    kept = created_as or name
     child = pulumi.ResourceOptions(parent=owner)
     env, refs, statements = _merge(environment, secrets, uses)
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
 
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
-        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{name}",
+        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
         retention_in_days=log_retention_days,  # never "forever": storage is billed
         opts=child,
     )
 
     sg = aws.ec2.SecurityGroup(
-        f"{name}-sg", vpc_id=vpc_id, description=f"{name} tasks", tags={"Name": name}, opts=child
+        f"{name}-sg", vpc_id=vpc_id, description=f"{kept} tasks", tags={"Name": kept}, opts=child
     )
     aws.vpc.SecurityGroupEgressRule(
         f"{name}-https-out",
@@ -166,7 +172,7 @@ def create_task(
 
     task_definition = aws.ecs.TaskDefinition(
         f"{name}-task",
-        family=task_family(name),
+        family=task_family(kept),
         requires_compatibilities=["FARGATE"],
         network_mode="awsvpc",
         cpu=str(cpu),

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._names import fitting_logical_name
+from ._logs import original_name
 
 PORT = 6379
 
@@ -33,6 +33,7 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: Private subnets.
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
+        protect: Pulumi refuses to delete or replace the replication group (production).
     """
 
     primary_endpoint: pulumi.Output[str]
@@ -49,28 +50,29 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         snapshot_retention_days: int,
         engine: str = "redis",
+        protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Cache", name, None, opts)
         if not 0 <= replicas <= 5:
             raise ValueError(f"replicas must be 0-5, got {replicas}")
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # descriptions that force a new resource survive a rename
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=subnet_ids,
-            description=f"{name} private subnets",
+            description=f"{kept} private subnets",
             opts=child,
         )
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine
+            self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine, label=kept
         )
         sg = self._gate.security_group
         highly_available = replicas > 0
-        # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
-            fitting_logical_name(f"{name}-cache", max_length=40, keep_suffix="-cache"),
-            description=f"{name} cache",
+            f"{name}-cache",
+            description=f"{kept} cache",
             engine=engine,
             engine_version=engine_version,
             node_type=node_type,
@@ -84,7 +86,8 @@ class Cache(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             snapshot_retention_limit=snapshot_retention_days,
             auto_minor_version_upgrade=True,
-            opts=child,
+            # Protected (production): Pulumi refuses to delete or replace the cache.
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
 
         self.primary_endpoint = group.primary_endpoint_address

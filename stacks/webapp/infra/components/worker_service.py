@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from ._datastore import Datastore
 from ._fargate import create_service, create_task
+from ._logs import original_name
 
 
 class WorkerService(pulumi.ComponentResource):
@@ -71,6 +72,7 @@ class WorkerService(pulumi.ComponentResource):
         task = create_task(
             self,
             name,
+            created_as=original_name(name, opts),
             vpc_id=vpc_id,
             image=image,
             cpu=cpu,
