@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from shipspec.cli import app
 from shipspec.preview.dataloss import FORCES_REPLACEMENT, find_data_loss
 from shipspec.preview.result import PreviewResource
+from tests.conftest import EXAMPLES
 
 SPEC = """\
 apiVersion: shipspec/v1
@@ -176,3 +177,54 @@ def test_every_stateful_type_token_is_a_pulumi_aws_type() -> None:
     for token in FORCES_REPLACEMENT:
         package, module_type, name = token.split(":")
         assert package == "aws" and module_type.split("/")[1][0].lower() == name[0].lower()
+
+
+# -- infra/overrides.py: the user's own code ---------------------------------------
+
+OVERRIDES = """\
+import pulumi
+import pulumi_aws as aws
+
+
+def _bigger(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    if args.type_ == "aws:ecs/service:Service":
+        return pulumi.ResourceTransformResult(
+            {**args.props, "tags": {**(args.props.get("tags") or {}), "team": "mine"}},
+            pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=True)),
+        )
+    return None
+
+
+pulumi.runtime.register_resource_transform(_bigger)
+
+
+def customize(components):
+    aws.s3.Bucket("reports", opts=pulumi.ResourceOptions(parent=components["web"]))
+"""
+
+
+def test_an_edited_overrides_py_survives_generate_and_runs_in_the_preview(tmp_path: Path) -> None:
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text(Path(EXAMPLES / "minimal.yaml").read_text())
+    out = tmp_path / "out"
+    first = run("generate", str(spec), "-o", str(out))
+    assert first.exit_code == 0 and "+ infra/overrides.py" in first.stdout
+    user_file = out / "infra" / "overrides.py"
+    assert "def customize(components" in user_file.read_text()
+    user_file.write_text(OVERRIDES)
+    for extra in ([], ["--force"], ["--check"]):
+        again = run("generate", str(spec), "-o", str(out), *extra)
+        assert again.exit_code == 0, (extra, again.output)
+        assert user_file.read_text() == OVERRIDES, extra
+    manifest = json.loads((out / ".shipspec" / "manifest.json").read_text())
+    assert "infra/overrides.py" not in manifest["files"]
+
+    result, body = preview_json(out)
+    assert result.exit_code == 0, result.output
+    by_name = {r["name"]: r for r in body["resources"]}
+    reports = by_name["reports"]
+    assert reports["type"] == "aws:s3/bucket:Bucket"
+    assert reports["parent"] == by_name["web"]["urn"]
+    service = next(r for r in body["resources"] if r["type"] == "aws:ecs/service:Service")
+    assert service["inputs"]["tags"]["team"] == "mine"
+    assert service["options"]["protect"] is True

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 import os
 import runpy
@@ -209,6 +210,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             response = super().RegisterResource(request)
             rec.stack_urn = response.urn
             return response
+        request = self._transformed(request)
         urn = self.make_urn(request.parent, request.type, request.name)
         with rec.lock:
             if urn in rec.resources:
@@ -238,6 +240,47 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         with rec.lock:
             rec.resources[response.urn] = recorded
         return response
+
+    def _transformed(self, request: Any) -> Any:
+        """The registration after the stack's transforms, as the engine would apply them.
+
+        ``pulumi.runtime.register_resource_transform`` hands a transform to the engine,
+        which calls it on every later registration with the wire-named properties and the
+        options, and registers what it returns. The SDK's mock monitor only records them;
+        apply them here (properties and the options the preview records).
+        """
+        if not self._stack_transforms:
+            return request
+        pulumi_mocks._ensure_event_loop()
+        props = rpc.deserialize_properties(request.object)
+        opts = pulumi.ResourceOptions(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+        )
+        for transform in self._stack_transforms:
+            args = pulumi.ResourceTransformArgs(
+                bool(request.custom), request.type, request.name, props, opts
+            )
+            result = transform(args)
+            if inspect.isawaitable(result):
+                result = pulumi_mocks._sync_await(result)
+            if result is not None:
+                props = result.props if result.props is not None else props
+                opts = result.opts if result.opts is not None else opts
+        changed = type(request)()
+        changed.CopyFrom(request)
+        changed.object.CopyFrom(pulumi_mocks._sync_await(rpc.serialize_properties(props, {})))
+        changed.protect = bool(opts.protect)
+        changed.retainOnDelete = bool(opts.retain_on_delete)
+        changed.deleteBeforeReplace = bool(opts.delete_before_replace)
+        del changed.ignoreChanges[:]
+        changed.ignoreChanges.extend(opts.ignore_changes or [])
+        del changed.replaceOnChanges[:]
+        changed.replaceOnChanges.extend(opts.replace_on_changes or [])
+        return changed
 
     def _alias_urns(self, request: Any, parent: RecordedResource | None) -> list[str]:
         """The old URNs the engine would match this registration against.

@@ -11,6 +11,7 @@ import jinja2
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
 from .fileset import FileSet
+from .seeds import SEEDS
 from .targets import Target, load_builtin_targets
 
 MODEL_PATH = ".shipspec/model.json"
@@ -38,6 +39,9 @@ def render(
         for template, replacement in sorted(templates.items()):
             for path, text in _render_one(jinja, template, target, context, model, replacement):
                 files.add(path, header(path, model.spec_file) + text)
+    if "infra/__main__.py" in files:
+        for path, text in SEEDS.items():
+            files.seed(path, text)
     return files
 
 

@@ -1,5 +1,9 @@
 """Write a :class:`FileSet` to disk: plan the changes, refuse to clobber edits, apply atomically.
 
+Seed files (``FileSet.seeds``, e.g. ``infra/overrides.py``) belong to the user once
+written: created when missing, otherwise ``kept`` as they are (also with ``force``),
+never in the manifest (so never deleted) and never stale for ``check``.
+
 Every generated file is first written into a staging folder beside the output, then
 moved into place with ``os.replace``; nothing moves until every check has passed, so a
 failed run leaves the tree as it was.
@@ -18,7 +22,7 @@ from ..errors import StaleOutput, WriteConflict
 from ..render.fileset import FileSet, digest
 from .manifest import MANIFEST_PATH, Manifest
 
-Action = Literal["create", "update", "unchanged", "delete"]
+Action = Literal["create", "update", "unchanged", "delete", "kept"]
 GENERATOR = "shipspec"
 
 
@@ -35,7 +39,7 @@ class GenerationResult:
 
     @property
     def changed(self) -> bool:
-        return any(a != "unchanged" for a in self.actions.values())
+        return any(a not in ("unchanged", "kept") for a in self.actions.values())
 
 
 def write(
@@ -64,12 +68,14 @@ def write(
             result.actions[path] = "delete"
             if digest(target.read_bytes()) != old.files[path]:
                 conflicts.append(path)
+    if not check:
+        _plan_seeds(files, out_dir, result)
     if check:
         if result.changed:
             raise StaleOutput(
                 f"{result.actions[p]}: {p}"
                 for p in result.actions
-                if result.actions[p] != "unchanged"
+                if result.actions[p] not in ("unchanged", "kept")
             )
         return result
     if conflicts and not force:
@@ -78,11 +84,20 @@ def write(
     return result
 
 
+def _plan_seeds(files: FileSet, out_dir: Path, result: GenerationResult) -> None:
+    """A seed is created when missing and kept (whatever it holds) when present."""
+    for path in sorted(files.seeds):
+        result.actions[path] = "kept" if (out_dir / path).exists() else "create"
+
+
 def _apply(files: FileSet, out_dir: Path, result: GenerationResult, manifest_text: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".shipspec-staging-", dir=out_dir))
     try:
         staged = {path: text for path, text in files if result.actions[path] != "unchanged"}
+        staged.update(
+            (path, text) for path, text in files.seeds.items() if result.actions[path] == "create"
+        )
         staged[MANIFEST_PATH] = manifest_text
         for path, text in staged.items():
             target = staging / path
