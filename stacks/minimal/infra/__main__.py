@@ -9,6 +9,9 @@ components in components/ give `pulumi preview` one tree per service and datasto
 import pulumi
 import pulumi_aws as aws
 
+# infra/overrides.py is yours (shipspec never rewrites it): the transforms it registers
+# when imported here apply to every resource below; customize() runs at the end.
+import overrides
 from components import LoadBalancer, Monitoring, Network, WebService
 
 config = pulumi.Config()
@@ -29,10 +32,8 @@ network = Network(
 )
 
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
-# Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
-    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
 )
 
@@ -87,7 +88,7 @@ web = WebService(
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
 monitoring_config = config.require_object("monitoring")
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
@@ -101,13 +102,15 @@ Monitoring(
     datastores={},
 )
 
-# What to look for in the ECS console, the CLI and the dashboard's variables.
-pulumi.export("cluster_name", cluster.name)
-pulumi.export(
-    "service_names",
+# Every component, by its name here, for your overrides.customize().
+overrides.customize(
     {
-        "web": web.service_name,
-    },
+        "network": network,
+        "cluster": cluster,
+        "internal_lb": internal_lb,
+        "web": web,
+        "monitoring": monitoring,
+    }
 )
 
 pulumi.export(
