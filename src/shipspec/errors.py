@@ -7,6 +7,7 @@
     ├── WriteConflict             generated files were edited by hand; --force overwrites (exit 1)
     ├── StaleOutput               generate --check found output that differs from the spec (exit 3)
     ├── PreviewError              the generated program failed or registered nothing (exit 1)
+    ├── BlueprintError            a --blueprints file that no target renders, or no folder (exit 1)
     ├── DataLossError             a preview deletes or replaces a stateful resource (exit 5)
     ├── write.single.FileExists   init/import would replace a user's file (exit 1)
     ├── write.agents.AgentsFileError  AGENTS.md's shipspec markers are broken (exit 1)
@@ -122,3 +123,7 @@ class DataLossError(ShipspecError):
             f"resource{'s' if len(self.losses) != 1 else ''}:\n{listed}\n"
             "  hint: undo the change, or pass --allow-data-loss if losing this data is intended"
         )
+
+
+class BlueprintError(ShipspecError):
+    """A user blueprint folder that is missing, or holds files no target would render."""

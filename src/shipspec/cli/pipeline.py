@@ -110,7 +110,9 @@ def generate(
     blueprints: Annotated[
         Path | None,
         typer.Option(
-            "--blueprints", help="A folder of templates overriding the packaged ones by path."
+            "--blueprints",
+            help="A folder of templates overriding the packaged ones by path; recorded in "
+            ".shipspec/manifest.json and used by every later generate.",
         ),
     ] = None,
     spec_path: Annotated[

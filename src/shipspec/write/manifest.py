@@ -7,8 +7,9 @@ delete: a file whose current hash differs from the recorded one was edited by a 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 MANIFEST_PATH = ".shipspec/manifest.json"
 FORMAT_VERSION = 1
@@ -17,6 +18,8 @@ FORMAT_VERSION = 1
 @dataclass
 class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # path → sha256 digest
+    blueprints: str | None = None
+    """``generate --blueprints DIR``, relative to the output folder (POSIX), for later runs."""
 
     @classmethod
     def read(cls, root: Path) -> Manifest:
@@ -28,15 +31,37 @@ class Manifest:
             files = data["files"]
             if not isinstance(files, dict):
                 raise TypeError
-            return cls({str(k): str(v) for k, v in files.items()})
+            recorded = data.get("blueprints")
+            return cls(
+                {str(k): str(v) for k, v in files.items()},
+                recorded if isinstance(recorded, str) and recorded else None,
+            )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             # An unreadable manifest protects nothing; treat every existing file as the user's.
             return cls()
 
     def text(self, generator: str) -> str:
-        body = {
+        body: dict[str, object] = {
             "format": FORMAT_VERSION,
             "generator": generator,
             "files": dict(sorted(self.files.items())),
         }
+        if self.blueprints:
+            body["blueprints"] = self.blueprints
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def blueprints_for(out_dir: Path, given: Path | None) -> tuple[Path | None, str | None]:
+    """The blueprint folder to use and the relative path to record for it.
+
+    ``given`` (``--blueprints``) wins; without it, the folder the manifest recorded at
+    the last ``generate --blueprints`` (so a plain ``generate``, ``--check`` and CI use
+    it too).
+    """
+    if given is not None:
+        relative = os.path.relpath(Path(given).resolve(), Path(out_dir).resolve())
+        return Path(given), PurePosixPath(Path(relative)).as_posix()
+    recorded = Manifest.read(Path(out_dir)).blueprints
+    if recorded is None:
+        return None, None
+    return Path(out_dir) / recorded, recorded

@@ -43,11 +43,17 @@ class GenerationResult:
 
 
 def write(
-    files: FileSet, out_dir: Path, *, force: bool = False, check: bool = False
+    files: FileSet,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    check: bool = False,
+    blueprints: str | None = None,
 ) -> GenerationResult:
+    """Plan and apply ``files``; ``blueprints`` is the relative folder the manifest records."""
     out_dir = Path(out_dir)
     old = Manifest.read(out_dir)
-    new = Manifest({path: digest(text) for path, text in files})
+    new = Manifest({path: digest(text) for path, text in files}, blueprints)
     result = GenerationResult(out_dir, checked_only=check)
     conflicts = []
     for path, text in files:

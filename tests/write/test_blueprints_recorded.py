@@ -1,0 +1,58 @@
+"""``--blueprints DIR`` is remembered: later plain runs, ``--check`` and CI use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shipspec.cli import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+README = "monitoring/README.md"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def test_a_recorded_blueprint_folder_is_used_by_every_later_generate(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    spec = repo / "handoff.yaml"
+    spec.write_text((EXAMPLES / "minimal.yaml").read_text())
+    custom = repo / "ours"
+    folder = custom / "monitoring" / "monitoring"  # the target's folder, then the output path
+    folder.mkdir(parents=True)
+    (folder / "README.md.j2").write_text("Our own monitoring notes for {{ model.app }}.\n")
+    (folder / "extra.txt").write_text("added by us\n")
+
+    first = run("generate", str(spec), "--blueprints", str(custom))
+    assert first.exit_code == 0, first.output
+    manifest = json.loads((repo / ".shipspec" / "manifest.json").read_text())
+    assert manifest["blueprints"] == "ours"
+    assert "Our own monitoring notes for hello." in (repo / README).read_text()
+
+    # A plain generate neither reverts the template nor deletes the added file; --check
+    # (as the generated CI runs it: `shipspec generate handoff.yaml --out . --check`) agrees.
+    again = run("generate", str(spec))
+    assert again.exit_code == 0, again.output
+    assert "0 created, 0 updated, 0 deleted" in again.stdout
+    assert (repo / "monitoring" / "extra.txt").read_text().endswith("added by us\n")
+    assert run("generate", str(spec), "--out", str(repo), "--check").exit_code == 0
+
+
+def test_a_blueprint_file_no_target_renders_is_an_error(tmp_path: Path) -> None:
+    custom = tmp_path / "ours"
+    (custom / "pulumni" / "infra").mkdir(parents=True)
+    (custom / "pulumni" / "infra" / "__main__.py.j2").write_text("typo\n")
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text((EXAMPLES / "minimal.yaml").read_text())
+    result = run("generate", str(spec), "-o", str(tmp_path / "out"), "--blueprints", str(custom))
+    assert result.exit_code == 1
+    assert f"{custom}/pulumni/infra/__main__.py.j2: matches no template and no target" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
