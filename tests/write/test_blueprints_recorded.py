@@ -56,3 +56,24 @@ def test_a_blueprint_file_no_target_renders_is_an_error(tmp_path: Path) -> None:
         result.stderr
     )
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_removing_an_environment_says_its_stack_still_runs_and_how_to_destroy_it(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text((EXAMPLES / "shop.yaml").read_text())
+    assert run("generate", str(spec)).exit_code == 0
+    spec.write_text(spec.read_text().replace("  staging: {}\n", ""))
+    result = run("generate", str(spec))
+    assert result.exit_code == 0, result.output
+    infra = tmp_path / "infra"
+    assert not (infra / "Pulumi.staging.yaml").exists() and (infra / "Pulumi.dev.yaml").exists()
+    assert "its stack 'staging' still runs in AWS" in result.stdout
+    commands = [line.split("#")[0].strip() for line in result.stdout.splitlines()]
+    assert f"cd {infra}" in commands
+    assert "git checkout HEAD -- Pulumi.staging.yaml" in commands
+    assert commands.index("pulumi destroy --stack staging") < commands.index(
+        "pulumi stack rm staging"
+    )
+    assert "Pulumi.dev.yaml" not in result.stdout

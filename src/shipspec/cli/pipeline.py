@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import sys
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated
@@ -137,6 +139,8 @@ def generate(
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
     print(generation_summary(result))
+    for note in removed_stack_notes(result):
+        print(note)
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 
@@ -168,6 +172,34 @@ def _spec_file(spec: Path, out_dir: Path, spec_path: str | None) -> str:
             "or pass --spec-path with the path CI finds it at"
         )
     return relative
+
+
+def removed_stack_notes(result: GenerationResult) -> list[str]:
+    """For each environment gone from the spec: its stack still runs; how to destroy it.
+
+    ``generate`` deletes the environment's ``infra/Pulumi.<env>.yaml`` like any file it
+    no longer generates (an edited one only with ``--force``); git keeps the last version,
+    which ``pulumi destroy`` may need (config, secrets provider), so the commands restore
+    it first. Nothing here touches the stack.
+    """
+    notes = []
+    for path in result.paths("delete"):
+        match = re.fullmatch(r"(.*/)?Pulumi\.([^/]+)\.yaml", path)
+        if match is None:
+            continue
+        env = match.group(2)
+        infra = str(Path(result.out_dir) / (match.group(1) or ""))
+        notes.append(
+            f"note: environment {env!r} is no longer in the spec, but its stack {env!r} still "
+            f"runs in AWS: shipspec only deleted {path}.\n"
+            "  To destroy it:\n"
+            f"    cd {shlex.quote(infra)}\n"
+            f"    git checkout HEAD -- Pulumi.{env}.yaml  # its config as last committed\n"
+            f"    pulumi destroy --stack {env}  # stops at protected (production) datastores\n"
+            f"    pulumi stack rm {env}  # then the state and Pulumi.{env}.yaml go too\n"
+            f"  or run the CI's manual destroy for {env!r} before removing it from the spec."
+        )
+    return notes
 
 
 def generation_summary(result: GenerationResult) -> str:
