@@ -12,6 +12,7 @@ from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
+from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .services import plan_service, resolve_strategy, routing_table
 
 
@@ -73,14 +74,31 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     production = log.decide("production", *is_production(spec, name))
     network = plan_network(spec, production, log)
     routing = routing_table(spec)
-    services = [
-        plan_service(spec, s, svc, production, network.az_count, routing, log)
-        for s, svc in spec.services.items()
-    ]
+    services = []
+    for s, svc in spec.services.items():
+        override = env.services.get(s)
+        service = plan_service(
+            spec,
+            s,
+            overridden_service(svc, override),
+            production,
+            network.az_count,
+            routing,
+            log,
+            env_scaling=override is not None and override.scaling is not None,
+        )
+        note_service_override(name, s, override, service, log)
+        services.append(service)
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
     datastores = [
-        plan_datastore(spec, d, store, production, network.az_count, log)
+        apply_datastore_override(
+            name,
+            plan_datastore(spec, d, store, production, network.az_count, log),
+            env.datastores.get(d),
+            production,
+            log,
+        )
         for d, store in spec.datastores.items()
     ]
     regulated = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)

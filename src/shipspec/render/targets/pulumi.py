@@ -126,7 +126,8 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
 def _service(s: Any, app: str) -> dict[str, Any]:
     # A service built from source gets its image from CI (`pulumi config set --path`).
     image = s.image or f"{app}/{s.name}:set-by-ci"
-    values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory}
+    # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
+    values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory, "env": s.env}
     if s.kind != "job":
         values.update(
             desiredCount=s.desired_count,
