@@ -245,12 +245,7 @@ api = WebService(
     linear_step_bake_minutes=api_config["linearStepBakeMinutes"],
     latency_p99_ms=api_config["latencyP99Ms"],
     error_rate_percent=api_config["errorRatePercent"],
-    environment={
-        "DEBUG": "false",
-        "FEATURE_FLAGS": "search,export",
-        "LOG_LEVEL": "info",
-        "MAX_UPLOAD_MB": "25",
-    },
+    environment=api_config["env"],
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
         "STRIPE_KEY": secret_stripe_key.arn,
@@ -297,6 +292,7 @@ admin = WebService(
     linear_step_bake_minutes=admin_config["linearStepBakeMinutes"],
     latency_p99_ms=admin_config["latencyP99Ms"],
     error_rate_percent=admin_config["errorRatePercent"],
+    environment=admin_config["env"],
     uses={
         "DB": db,
         "LEDGER": ledger,
@@ -321,6 +317,7 @@ indexer = WorkerService(
     min_count=indexer_config["minCount"],
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
+    environment=indexer_config["env"],
     uses={
         "EVENTS": events,
         "SEARCH": search,
@@ -341,6 +338,7 @@ reports = ScheduledJob(
     cpu=reports_config["cpu"],
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
+    environment=reports_config["env"],
     uses={
         "DB": db,
         "ASSETS": assets,

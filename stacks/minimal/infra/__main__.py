@@ -81,6 +81,7 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    environment=web_config["env"],
     log_retention_days=log_retention_days,
 )
 

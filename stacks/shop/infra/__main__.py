@@ -150,9 +150,7 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
-    environment={
-        "LOG_LEVEL": "info",
-    },
+    environment=web_config["env"],
     secrets={
         "STRIPE_KEY": secret_stripe_key.arn,
     },
@@ -181,6 +179,7 @@ mailer = WorkerService(
     min_count=mailer_config["minCount"],
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
+    environment=mailer_config["env"],
     uses={
         "ORDERS": orders,
     },
@@ -198,6 +197,7 @@ nightly = ScheduledJob(
     cpu=nightly_config["cpu"],
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
+    environment=nightly_config["env"],
     log_retention_days=log_retention_days,
 )
 

@@ -129,10 +129,7 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
-    environment={
-        "LOG_LEVEL": "info",
-        "WEB_CONCURRENCY": "2",
-    },
+    environment=web_config["env"],
     secrets={
         "SESSION_SECRET": secret_session_secret.arn,
     },
@@ -159,9 +156,7 @@ worker = WorkerService(
     min_count=worker_config["minCount"],
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
-    environment={
-        "QUEUES": "default,mailers",
-    },
+    environment=worker_config["env"],
     secrets={
         "SMTP_PASSWORD": secret_smtp_password.arn,
     },
