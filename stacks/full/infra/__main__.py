@@ -166,6 +166,8 @@ ledger = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    # Renamed from accounts: the alias keeps its resources (and their data).
+    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -344,6 +346,8 @@ reports = ScheduledJob(
         "ASSETS": assets,
     },
     log_retention_days=log_retention_days,
+    # Renamed from nightly-reports: the alias keeps its resources (and their data).
+    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,
