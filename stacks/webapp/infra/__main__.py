@@ -42,8 +42,10 @@ network = Network(
 )
 
 # Container Insights gives per-task CPU, memory and network metrics for the alarms.
+# Named <app>-<environment>, as the dashboard and the runbook expect to find it.
 cluster = aws.ecs.Cluster(
     "cluster",
+    name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
 )
 
@@ -199,6 +201,16 @@ overrides.customize(
         "worker": worker,
         "monitoring": monitoring,
     }
+)
+
+# What to look for in the ECS console, the CLI and the dashboard's variables.
+pulumi.export("cluster_name", cluster.name)
+pulumi.export(
+    "service_names",
+    {
+        "web": web.service_name,
+        "worker": worker.service_name,
+    },
 )
 
 pulumi.export(

@@ -24,7 +24,8 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._logs import original_name, owned_log_groups, physical_name
+from ._logs import owned_log_groups
+from ._names import original_name, physical_name
 
 _ENGINES = {
     # engine: (port, TLS-enforcing parameter, CloudWatch log exports)
@@ -104,6 +105,11 @@ class Database(pulumi.ComponentResource):
         super().__init__("shipspec:aws:Database", name, None, opts)
         if engine not in _ENGINES:
             raise ValueError(f"engine must be one of {sorted(_ENGINES)}, got {engine!r}")
+        if 0 < max_allocated_storage <= allocated_storage:
+            raise ValueError(
+                "max_allocated_storage must be 0 (no storage autoscaling) or above "
+                f"allocated_storage ({allocated_storage}), got {max_allocated_storage}"
+            )
         port, (tls_param, tls_value), log_exports = _ENGINES[engine]
         if performance_insights is None:
             performance_insights = engine == "postgres" or instance_class not in _NO_INSIGHTS

@@ -26,7 +26,8 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._logs import original_name, owned_log_groups, physical_name
+from ._logs import owned_log_groups
+from ._names import original_name, physical_name
 
 PORT = 27017
 # Cluster logs exported to CloudWatch. "profiler" also needs profiler=enabled in the

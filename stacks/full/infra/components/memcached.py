@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._logs import original_name
+from ._names import original_name
 
 PORT = 11211
 

@@ -30,7 +30,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._logs import original_name
+from ._names import original_name
 
 PORT = 5671  # AMQP 0-9-1 over TLS; Amazon MQ offers no plain-text listener
 

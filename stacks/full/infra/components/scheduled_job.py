@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from ._datastore import Datastore
 from ._fargate import create_task
 from ._iam import service_role
-from ._logs import original_name
+from ._names import original_name
 
 
 class ScheduledJob(pulumi.ComponentResource):

@@ -18,7 +18,7 @@ from ._datastore import Datastore
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
-from ._logs import original_name
+from ._names import fitting_logical_name, original_name
 from .load_balancer import LoadBalancer
 
 STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -135,7 +135,12 @@ class WebService(pulumi.ComponentResource):
             ingress_security_group_id=load_balancer.security_group_id,
         )
 
-        primary = self._target_group(f"{name}-tg", vpc_id, port, health_check_path)
+        primary = self._target_group(
+            fitting_logical_name(f"{name}-tg", max_length=32, keep_suffix="-tg"),
+            vpc_id,
+            port,
+            health_check_path,
+        )
         groups = [primary]
         conditions = [
             aws.lb.ListenerRuleConditionArgs(
@@ -143,7 +148,12 @@ class WebService(pulumi.ComponentResource):
             )
         ]
         if shifting:
-            alternate = self._target_group(f"{name}-tg-alt", vpc_id, port, health_check_path)
+            alternate = self._target_group(
+                fitting_logical_name(f"{name}-tg-alt", max_length=32, keep_suffix="-tg-alt"),
+                vpc_id,
+                port,
+                health_check_path,
+            )
             groups.append(alternate)
             # ECS moves traffic by rewriting these weights; Pulumi must not put them back.
             rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
@@ -220,6 +230,7 @@ class WebService(pulumi.ComponentResource):
         service = create_service(
             self,
             name,
+            created_as=original_name(name, opts),
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,

@@ -8,50 +8,17 @@ forever, and ``pulumi destroy`` leaves it behind. Creating the group first, with
 stack's retention, makes it the stack's: the service finds it and writes there.
 
 That needs the name before the service first writes, so the resources whose names
-appear in those paths get a physical name computed here from the project, stack and
-component names, instead of a Pulumi autoname with a random suffix that is only known
-once the resource exists (by which time AWS has made the group itself).
+appear in those paths get a physical name (``_names.physical_name``) computed from the
+project, stack and component names, instead of a Pulumi autoname with a random suffix
+that is only known once the resource exists (by which time AWS has made the group itself).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
-
-
-def physical_name(name: str, *, max_length: int = 63) -> str:
-    """``shop``, ``prod``, ``db`` -> ``shop-prod-db``: stable per stack, distinct between stacks.
-
-    Lowercase letters, digits and single hyphens, starting with a letter (what RDS and
-    DocumentDB accept as identifiers). A name longer than ``max_length`` is cut and ends
-    in a hash of the whole, so two long names stay distinct.
-    """
-    full = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
-    cleaned = re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-")
-    if not cleaned[:1].isalpha():
-        cleaned = f"x-{cleaned}"
-    if len(cleaned) > max_length:
-        digest = hashlib.sha256(full.encode()).hexdigest()[:7]
-        cleaned = f"{cleaned[: max_length - len(digest) - 1].rstrip('-')}-{digest}"
-    return cleaned
-
-
-def original_name(name: str, opts: pulumi.ResourceOptions | None) -> str:
-    """The name a component was first created under: after a rename, its alias's name.
-
-    A component renamed in the spec (``renamed_from``) gets ``aliases=[Alias(name=old)]``,
-    which keeps its Pulumi resources; its physical names (identifiers, log group paths,
-    task families) keep deriving from the old name too, since changing them would replace
-    the resources that carry them (a DocumentDB cluster identifier forces a new cluster).
-    """
-    for alias in (opts.aliases or []) if opts is not None else []:
-        if isinstance(alias, pulumi.Alias) and isinstance(alias.name, str):
-            return alias.name
-    return name
 
 
 def owned_log_groups(

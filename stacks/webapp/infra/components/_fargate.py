@@ -207,6 +207,7 @@ def create_service(
     health_check_grace_period_seconds: int | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
     ignore_changes: Sequence[str] = (),
+    created_as: str | None = None,
 ) -> aws.ecs.Service:
     """The ECS service in private subnets, plus CPU target tracking when it may scale.
 
@@ -222,7 +223,8 @@ def create_service(
     service = aws.ecs.Service(
         f"{name}-service",
         # <project>-<stack>-<name>: what people and the dashboard look for in the console.
-        name=physical_name(name, max_length=255),
+        # The name the service was first created under (a new name replaces the service).
+        name=physical_name(created_as or name, max_length=255),
         cluster=cluster_arn,
         task_definition=task.task_definition.arn,
         desired_count=desired_count,

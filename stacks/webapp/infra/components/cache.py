@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._logs import original_name
+from ._names import fitting_logical_name, original_name
 
 PORT = 6379
 
@@ -70,8 +70,9 @@ class Cache(pulumi.ComponentResource):
         )
         sg = self._gate.security_group
         highly_available = replicas > 0
+        # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
-            f"{name}-cache",
+            fitting_logical_name(f"{name}-cache", max_length=40, keep_suffix="-cache"),
             description=f"{kept} cache",
             engine=engine,
             engine_version=engine_version,

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from ._datastore import Datastore
 from ._fargate import create_service, create_task
-from ._logs import original_name
+from ._names import original_name
 
 
 class WorkerService(pulumi.ComponentResource):
@@ -87,6 +87,7 @@ class WorkerService(pulumi.ComponentResource):
         service = create_service(
             self,
             name,
+            created_as=original_name(name, opts),
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
