@@ -42,7 +42,9 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 
 def generate(tmp: Path, spec: str) -> Path:
-    path = tmp / "handoff.yaml"
+    """The spec inside the output folder, as in a repository."""
+    (tmp / "out").mkdir(exist_ok=True)
+    path = tmp / "out" / "handoff.yaml"
     path.write_text(spec)
     result = run("generate", str(path), "-o", str(tmp / "out"), "--force")
     assert result.exit_code == 0, result.output
@@ -204,9 +206,10 @@ def customize(components):
 
 
 def test_an_edited_overrides_py_survives_generate_and_runs_in_the_preview(tmp_path: Path) -> None:
-    spec = tmp_path / "handoff.yaml"
-    spec.write_text(Path(EXAMPLES / "minimal.yaml").read_text())
     out = tmp_path / "out"
+    out.mkdir()
+    spec = out / "handoff.yaml"
+    spec.write_text(Path(EXAMPLES / "minimal.yaml").read_text())
     first = run("generate", str(spec), "-o", str(out))
     assert first.exit_code == 0 and "+ infra/overrides.py" in first.stdout
     user_file = out / "infra" / "overrides.py"

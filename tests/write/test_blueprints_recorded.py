@@ -50,12 +50,12 @@ def test_a_blueprint_file_no_target_renders_is_an_error(tmp_path: Path) -> None:
     (custom / "pulumni" / "infra" / "__main__.py.j2").write_text("typo\n")
     spec = tmp_path / "handoff.yaml"
     spec.write_text((EXAMPLES / "minimal.yaml").read_text())
-    result = run("generate", str(spec), "-o", str(tmp_path / "out"), "--blueprints", str(custom))
+    result = run("generate", str(spec), "-o", str(tmp_path), "--blueprints", str(custom))
     assert result.exit_code == 1
     assert f"{custom}/pulumni/infra/__main__.py.j2: matches no template and no target" in (
         result.stderr
     )
-    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+    assert "Traceback" not in result.output and not (tmp_path / "infra").exists()
 
 
 def test_removing_an_environment_says_its_stack_still_runs_and_how_to_destroy_it(

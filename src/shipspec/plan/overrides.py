@@ -80,7 +80,8 @@ def apply_datastore_override(
         update["storage_gb"] = storage
         update["max_storage_gb"] = log.override(
             f"{key}.max_storage_gb",
-            storage * 2 if production else storage,
+            # RDS takes 0 for "no autoscaling"; a ceiling equal to the allocation is refused.
+            storage * 2 if production else 0,
             "production: storage autoscaling up to twice the allocation"
             if production
             else "non-production: no storage autoscaling",
