@@ -1,9 +1,18 @@
-"""shipspec benchmark: whole-process timings for validate, generate and preview.
+"""shipspec benchmark: whole-process timings and peak memory, printed against the targets.
 
-Not part of the test suite. Prints a table for specs of 1, 10, 50 and 200 services
-(generated here), with resource counts and peak memory, plus CLI start-up against
-a bare interpreter, whether pulumi_aws is imported outside preview, and preview's
-cost per resource against a bare Pulumi mocks run of the same resources (the floor).
+Not part of the test suite (no test asserts a timing). Generates specs of 1, 10, 50 and
+200 services where every service uses two datastores, then prints a table (validate,
+generate, preview, resources, preview and floor per resource, peak memory) and the
+issue-14 targets with the figure measured for each:
+
+* ``generate`` ≤ 0.5 s at 10 services and ≤ 1.0 s at 200 services;
+* preview per resource ≤ 1.1× the same program under bare Pulumi mocks
+  (``bench/floor.py``), isolation included: both are whole processes, the preview with
+  its child process, the floor running the program in its own process;
+* ``preview --env all`` of a three-environment spec ≤ 1.3× its largest environment alone;
+* peak memory ≤ 300 MiB at 200 services (the preview's child process counts).
+
+Previews run with ``--no-cache``; a cached ``check`` after a preview is printed too.
 
     python bench/run.py [--sizes 1,10,50,200] [--repeat 3]
 """
@@ -13,12 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,22 +33,29 @@ from specs import spec_text
 
 PY = sys.executable
 SHIPSPEC = [PY, "-m", "shipspec"]
+# Runs one command and reports its wall time and the peak RSS of it and its descendants.
+_MEASURE = """\
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print(json.dumps({"seconds": seconds, "peak": peak, "code": done.returncode,
+                  "stdout": done.stdout, "stderr": done.stderr}))
+"""
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (MiB) of the child, and stdout of one process run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024, done.stdout
+def timed(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MiB) of the command and its children, and its stdout."""
+    report = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True)
+    result = json.loads(report.stdout)
+    if result["code"] != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{result['stderr']}")
+    return result["seconds"], result["peak"], result["stdout"]
 
 
-def best(cmd: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, int, str]:
-    runs = [timed(cmd, cwd) for _ in range(repeat)]
+def best(cmd: list[str], repeat: int) -> tuple[float, int, str]:
+    runs = [timed(cmd) for _ in range(repeat)]
     return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
 
 
@@ -63,6 +77,10 @@ def startup(repeat: int) -> None:
     print(f"pulumi_aws imported by validate/plan/generate: {loaded[0]} (pulumi: {loaded[1]})")
 
 
+def verdict(value: float, limit: float) -> str:
+    return "met" if value <= limit else "NOT met"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -78,6 +96,7 @@ def main() -> None:
     header = " ".join(f"{c:>12}" for c in (*columns, "ratio", "peak MiB"))
     print(header)
     print("-" * len(header))
+    figures: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for n in sizes:
@@ -91,15 +110,16 @@ def main() -> None:
                 [*SHIPSPEC, "generate", str(spec), "-o", str(out), "--force"], args.repeat
             )
             preview, m3, text = best(
-                [*SHIPSPEC, "preview", str(out), "--env", "prod", "--json"], args.repeat
+                [*SHIPSPEC, "preview", str(out), "--env", "prod", "--json", "--no-cache"],
+                args.repeat,
             )
-            data = json.loads(text)
-            count = data["summary"]["total"]
-            floor_cmd = [PY, str(Path(__file__).parent / "floor.py"), str(out), "prod"]
-            floor = min(json.loads(timed(floor_cmd)[2])["seconds"] for _ in range(args.repeat))
-            inner = _inner_seconds(out, args.repeat)
-            per = inner / count * 1000
-            floor_per = floor / count * 1000
+            count = json.loads(text)["summary"]["total"]
+            floor, m4, _ = best(
+                [PY, str(Path(__file__).parent / "floor.py"), str(out), "prod"], args.repeat
+            )
+            per, floor_per = preview / count * 1000, floor / count * 1000
+            peak = max(m1, m2, m3)
+            figures[n] = {"generate": generate, "ratio": per / floor_per, "peak": peak}
             cells = (
                 f"{n}",
                 f"{validate:.2f}s",
@@ -109,27 +129,55 @@ def main() -> None:
                 f"{per:.2f}",
                 f"{floor_per:.2f}",
                 f"{per / floor_per:.2f}",
-                f"{max(m1, m2, m3)}",
+                f"{peak} ({m4})",
             )
             print(" ".join(f"{c:>12}" for c in cells))
+        print(
+            "\npreview and floor: whole processes, per resource of the prod stack (the preview"
+            " with its child process and result transfer; the floor running the program under"
+            " bare Pulumi mocks in one process). peak: the largest of validate, generate and"
+            " preview, children included (the floor's in brackets)."
+        )
+        print("\nTargets (issue 14):")
+        if 10 in figures:
+            g = figures[10]["generate"]
+            print(f"  generate at 10 services: {g:.2f}s (target <= 0.5s): {verdict(g, 0.5)}")
+        if 200 in figures:
+            g = figures[200]["generate"]
+            print(f"  generate at 200 services: {g:.2f}s (target <= 1.0s): {verdict(g, 1.0)}")
+        largest = max(figures)
+        ratio = figures[largest]["ratio"]
+        print(
+            f"  preview per resource at {largest} services: {ratio:.2f}x the floor"
+            f" (target <= 1.1x): {verdict(ratio, 1.1)}"
+        )
+        if 200 in figures:
+            peak = figures[200]["peak"]
+            print(
+                f"  peak memory at 200 services: {peak} MiB (target <= 300): {verdict(peak, 300)}"
+            )
+        all_envs(root, min(10, largest), args.repeat)
+
+
+def all_envs(root: Path, n: int, repeat: int) -> None:
+    """``--env all`` of a three-environment spec against its largest environment alone."""
+    spec = root / "three.yaml"
+    spec.write_text(spec_text(n, environments=3))
+    out = root / "three"
+    timed([*SHIPSPEC, "generate", str(spec), "-o", str(out), "--force"])
+    alone = {
+        env: best([*SHIPSPEC, "preview", str(out), "--env", env, "--no-cache"], repeat)[0]
+        for env in ("dev", "staging", "prod")
+    }
+    together = best([*SHIPSPEC, "preview", str(out), "--env", "all", "--no-cache"], repeat)[0]
+    ratio = together / max(alone.values())
     print(
-        "\nms/res: one warm run of the generated program inside preview (registration until every"
-        " output resolved), per resource; floor: the same program under bare Pulumi mocks"
-        " (Pulumi's MockMonitor, no recording), per resource."
+        f"  preview --env all, 3 environments, {n} services: {together:.2f}s vs largest alone"
+        f" {max(alone.values()):.2f}s = {ratio:.2f}x (target <= 1.3x): {verdict(ratio, 1.3)}"
     )
-
-
-def _inner_seconds(out: Path, repeat: int) -> float:
-    code = (
-        "import time, sys, os; from pathlib import Path;"
-        "from shipspec.preview.service import program_dir, stack_config;"
-        "from shipspec.preview.runner import run_stack;"
-        f"infra = program_dir(Path({str(out)!r})); project, config = stack_config(infra, 'prod');"
-        "sys.path.insert(0, str(infra)); import components; sys.path.pop(0);"  # warm, as the floor
-        "t = time.perf_counter(); run_stack(infra, project=project, stack='prod', config=config);"
-        "print(time.perf_counter() - t); sys.stdout.flush(); os._exit(0)"
-    )
-    return min(float(timed([PY, "-c", code])[2]) for _ in range(repeat))
+    timed([*SHIPSPEC, "preview", str(out), "--env", "all"])
+    cached = best([*SHIPSPEC, "check", str(out)], repeat)[0]
+    print(f"  check after preview (every environment cached): {cached:.2f}s")
 
 
 if __name__ == "__main__":

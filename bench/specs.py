@@ -1,15 +1,21 @@
-"""Synthetic handoff specs of N services for the benchmark (web, worker and job in turn)."""
+"""Synthetic handoff specs of N services for the benchmark (web, worker and job in turn).
+
+Every service uses two datastores, as the issue's targets assume; ``environments`` gives
+the spec two (staging, prod) or three (dev, staging, prod) environments.
+"""
 
 from __future__ import annotations
 
 
-def spec_text(services: int) -> str:
+def spec_text(services: int, environments: int = 2) -> str:
+    envs = ["  dev: {}"] if environments >= 3 else []
     lines = [
         "apiVersion: shipspec/v1",
         "kind: Handoff",
         "metadata: {name: bench, owner: team-bench}",
         "cloud: {provider: aws, region: eu-west-1}",
         "environments:",
+        *envs,
         "  staging: {}",
         "  prod: {approval: required, domain: bench.example.com}",
         "datastores:",
@@ -36,6 +42,6 @@ def spec_text(services: int) -> str:
         else:
             lines.append(
                 f"  {name}: {{type: job, image: ghcr.io/example/{name}:1.0, "
-                f'schedule: "cron(0 3 * * ? *)", uses: [db]}}'
+                f'schedule: "cron(0 3 * * ? *)", uses: [db, files]}}'
             )
     return "\n".join(lines) + "\n"

@@ -77,3 +77,66 @@ def print_preview(preview: Preview) -> None:
     console.print(table)
     for line in preview.summary_lines():
         console.print(line)
+
+
+class PreviewProgress:
+    """A live "resources registered so far" line per environment, on a terminal only.
+
+    Shown on stderr once a preview has run for :data:`DELAY` seconds (a quick one stays
+    silent), never when stdout or stderr is not a terminal (piped, redirected, CI) or
+    when stdout is machine-readable (``enabled=False`` for ``--json``/``--sarif``).
+    ``update`` is called from worker threads; the display refreshes on its own thread
+    and disappears when done.
+    """
+
+    DELAY = 1.0
+
+    def __init__(self, enabled: bool) -> None:
+        import threading
+        import time
+
+        self._errors = Console(stderr=True, highlight=False)
+        # Both streams on a terminal: piped or redirected output gets no display.
+        self.enabled = enabled and self._errors.is_terminal and Console().is_terminal
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._clock = time.monotonic
+        self._live: Any = None
+
+    def __enter__(self) -> PreviewProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._live is not None:
+                self._live.stop()
+                self._live = None
+            self.enabled = False
+
+    def update(self, environment: str, count: int) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._counts[environment] = count
+            if self._live is None and self._clock() - self._started >= self.DELAY:
+                from rich.live import Live
+
+                self._live = Live(
+                    get_renderable=self._render,
+                    console=self._errors,
+                    transient=True,
+                    refresh_per_second=8,
+                )
+                self._live.start()
+
+    def _render(self) -> Any:
+        from rich.text import Text
+
+        counts = dict(self._counts)
+        return Text(
+            "\n".join(
+                f"previewing {env}: {count} resources registered"
+                for env, count in sorted(counts.items())
+            )
+        )

@@ -98,6 +98,7 @@ def run_doctor(out_dir: Path, env: str | None = None, *, pulumi: str = "pulumi")
     report.checks += _stack_configs(Path(out_dir), model, env)
     report.checks.append(_ci_files(Path(out_dir), model))
     report.checks.append(_state_backend(model.state_backend, region))
+    report.checks.append(_alert_subscriptions(model, env, region))
     return report
 
 
@@ -213,6 +214,75 @@ def _ci_files(out_dir: Path, model: Any) -> Check:
             f"run `shipspec generate {model.spec_file} -o {out_dir}` and commit them",
         )
     return Check("ci-files", "pass", f"{model.ci}: {', '.join(expected) or 'none'}")
+
+
+def _alert_topics(model: Any, env: str | None) -> list[str]:
+    """The SNS topics the stacks create: ``<app>-<env>-ticket``, and ``-page`` where alarms
+    page."""
+    envs = [e for e in model.environments if env in (None, e.name)]
+    return [
+        f"{model.app}-{e.name}-{kind}"
+        for e in envs
+        for kind in (["ticket", "page"] if e.alarms_page else ["ticket"])
+    ]
+
+
+def _alert_subscriptions(model: Any, env: str | None, region: str) -> Check:
+    """Alerts reach nobody until SNS email subscriptions are confirmed: SNS mails a link
+    and lists the subscription as ``PendingConfirmation`` until it is clicked."""
+    name = "alert-subscriptions"
+    topics = _alert_topics(model, env)
+    by_hand = (
+        "after `pulumi up`, run `aws sns list-subscriptions-by-topic --topic-arn "
+        f"arn:aws:sns:{region}:<account>:<topic>` for {', '.join(topics)}: a SubscriptionArn "
+        "of PendingConfirmation means nobody clicked the link SNS mailed"
+    )
+    if not topics:
+        return Check(name, "skip", "no environment selected")
+    try:
+        account = _client("sts", region).get_caller_identity()["Account"]
+        sns = _client("sns", region)
+    except ImportError:
+        return Check(name, "skip", "boto3 is not installed", by_hand)
+    except Exception:
+        return Check(name, "skip", "no AWS credentials to ask SNS with", by_hand)
+    from botocore.exceptions import ClientError
+
+    pending: list[str] = []
+    confirmed: list[str] = []
+    missing: list[str] = []
+    for topic in topics:
+        arn = f"arn:aws:sns:{region}:{account}:{topic}"
+        try:
+            pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
+            subscriptions = [s for page in pages for s in page["Subscriptions"]]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NotFound":
+                missing.append(topic)
+                continue
+            return _aws_failure(name, error, f"ListSubscriptionsByTopic {topic} failed")
+        except Exception as error:
+            return _aws_failure(name, error, f"ListSubscriptionsByTopic {topic} failed")
+        for s in subscriptions:
+            where = f"{topic} → {s['Protocol']}:{s['Endpoint']}"
+            (pending if s["SubscriptionArn"] == "PendingConfirmation" else confirmed).append(where)
+        if not subscriptions:
+            pending.append(f"{topic} has no subscription")
+    if pending:
+        return Check(
+            name,
+            "fail",
+            "alerts reach nobody through: " + "; ".join(pending),
+            "click the confirmation link SNS mailed to each address (resend it with `aws sns "
+            "subscribe --topic-arn <arn> --protocol email --notification-endpoint <address>`), "
+            "or set observability.alert_email and deploy",
+        )
+    if missing and not confirmed:
+        return Check(name, "skip", f"not deployed yet ({', '.join(missing)})", by_hand)
+    detail = f"{len(confirmed)} confirmed" + (
+        f"; not deployed: {', '.join(missing)}" if missing else ""
+    )
+    return Check(name, "pass", detail)
 
 
 def _state_backend(url: str | None, region: str) -> Check:

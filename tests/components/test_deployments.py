@@ -216,21 +216,33 @@ def test_container_definition_wires_datastores(stack: Stack) -> None:
     (container,) = json.loads(task["containerDefinitions"])
     env = [e["name"] for e in container["environment"]]
     assert env == sorted(env)
+    credential = "DB_USERNAME" if stack_name == "prod" else "DB_SECRET_ARN"
     assert env == [
         "CACHE_HOST",
         "CACHE_PORT",
         "CACHE_TLS",
         "CACHE_URL",
+        "DB_AUTH",
         "DB_HOST",
         "DB_NAME",
         "DB_PORT",
+        credential,
         "LOG_LEVEL",
         "ORDERS_QUEUE_URL",
         "UPLOADS_BUCKET",
     ]
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    assert sorted(secrets) == ["DB_PASSWORD", "DB_USERNAME", "STRIPE_KEY"]
-    assert secrets["DB_PASSWORD"].endswith(":password::")
+    # No database password injected once at start: RDS rotates it every 7 days. The app
+    # reads the managed secret by its ARN when it connects (docs/credentials.md).
+    # The Redis AUTH token (never rotated by AWS) is injected like an app secret.
+    assert sorted(secrets) == ["CACHE_PASSWORD", "STRIPE_KEY"]
+    assert ":secret:cache-auth-" in secrets["CACHE_PASSWORD"]
+    values = {e["name"]: e["value"] for e in container["environment"]}
+    if stack_name == "prod":  # its own user, signing in with 15-minute IAM tokens
+        assert (values["DB_AUTH"], values["DB_USERNAME"]) == ("iam", "web")
+    else:
+        assert values["DB_AUTH"] == "secret"
+        assert values["DB_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
     assert "readonlyRootFilesystem" not in container
@@ -242,8 +254,14 @@ def test_scheduled_job_role_is_scoped(stack: Stack) -> None:
     ecs = schedule.inputs["target"]["ecsParameters"]
     assert ecs["launchType"] == "FARGATE" and ecs["taskCount"] == 1
     policy = json.loads(stack.named("nightly-scheduler-role-policy").inputs["policy"])
-    run_task, pass_role = policy["Statement"]
+    run_task, tag_on_create, pass_role = policy["Statement"]
     assert run_task["Action"] == ["ecs:RunTask"]
+    # RunTask with managed and propagated tags is denied without ecs:TagResource.
+    assert ecs["enableEcsManagedTags"] and ecs["propagateTags"] == "TASK_DEFINITION"
+    assert tag_on_create["Action"] == ["ecs:TagResource"]
+    assert tag_on_create["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    cluster = schedule.inputs["target"]["arn"]
+    assert tag_on_create["Resource"] == [cluster.replace(":cluster/", ":task/") + "/*"]
     assert run_task["Resource"] == [ecs["taskDefinitionArn"].rsplit(":", 1)[0] + ":*"]
     assert run_task["Condition"]["ArnEquals"]["ecs:cluster"] == schedule.inputs["target"]["arn"]
     task = stack.named("nightly-task", "aws:ecs/taskDefinition:TaskDefinition").inputs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -205,17 +206,21 @@ def test_no_wildcard_iam(stack: Stack) -> None:
 
 
 def test_execution_role_reads_exactly_the_injected_secrets(stack: Stack) -> None:
-    (secret,) = stack.of_type("aws:secretsmanager/secret:Secret")
+    secret = stack.named("stripe-key-secret", "aws:secretsmanager/secret:Secret")
     assert secret.parent == stack.named("stripe-key", "shipspec:aws:AppSecret").urn
-    assert not stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    # The app secret's value is set out of band; only the drawn Redis token is written.
+    (version,) = stack.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.name == "cache-auth" and "secretStringWo" in version.inputs
     policy = json.loads(stack.named("web-execution-role-policy").inputs["policy"])
     (statement,) = policy["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue"]
     resources = statement["Resource"]
+    # The database's rotated password is not injected: the agent reads STRIPE_KEY and
+    # the Redis AUTH token only.
     assert len(resources) == 2
     assert all(r.count(":") == 6 for r in resources), "json-key suffix must be stripped"
-    assert any(":secret:rds!db-" in r for r in resources)
     assert any(":secret:stripe-key-secret-" in r for r in resources)
+    assert any(":secret:cache-auth-" in r for r in resources)
     # A service without secrets gets the managed execution policy and nothing else.
     assert [r.name for r in stack.of_type(ROLE_POLICY) if r.name.startswith("api-execution")] == []
 
@@ -225,17 +230,31 @@ def test_task_roles_hold_only_their_datastores(stack: Stack) -> None:
         doc = json.loads(stack.named(policy).inputs["policy"])
         return {a for s in doc["Statement"] for a in s["Action"]}
 
-    sqs = {
-        "sqs:SendMessage",
+    produce = {"sqs:SendMessage", "sqs:GetQueueAttributes"}
+    consume = {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
     }
-    s3 = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
-    assert actions("web-task-role-policy") == sqs | s3
-    assert actions("mailer-task-role-policy") == sqs
-    assert actions("nightly-task-role-policy") == s3
+    read_write = {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    db = {"rds-db:connect"} if stack.named("web-task-role").urn.split(":")[2] == "prod" else set()
+    secret = set() if db else {"secretsmanager:GetSecretValue"}
+    # A producer cannot receive or delete; a consumer cannot send; only the job deletes.
+    assert actions("web-task-role-policy") == produce | read_write | db | secret
+    assert actions("mailer-task-role-policy") == consume
+    assert actions("nightly-task-role-policy") == read_write | {"s3:DeleteObject"}
+    assert actions("api-task-role-policy") == produce | consume  # a bare datastore: both
+
+
+def test_database_user_arn_names_the_instance_and_user(prod: Stack) -> None:
+    doc = json.loads(prod.named("web-task-role-policy").inputs["policy"])
+    (connect,) = [s for s in doc["Statement"] if s["Action"] == ["rds-db:connect"]]
+    instance = prod.named("db-db", "aws:rds/instance:Instance")
+    assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True
+    # dbuser:<DbiResourceId>/<user>: the instance's resource id, never its identifier.
+    (arn,) = connect["Resource"]
+    assert re.fullmatch(r"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-[A-Z0-9]{26}/web", arn)
 
 
 def test_logs_expire(stack: Stack) -> None:
@@ -360,12 +379,44 @@ def test_load_balancer_hardening(stack: Stack) -> None:
     assert redirect["redirect"] == {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}
     (acl,) = stack.of_type("aws:wafv2/webAcl:WebAcl")
     assert acl.inputs["scope"] == "REGIONAL"
-    assert [r["name"] for r in acl.inputs["rules"]] == [
+    rules = {r["name"]: r for r in acl.inputs["rules"]}
+    assert list(rules) == [
         "rate-limit",
+        "AWSManagedRulesAmazonIpReputationList",
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
     ]
+    # Every group blocks, except the common set's 8 KB body limit, which API requests
+    # exceed: that one rule only counts.
+    overrides = {
+        name: rule["statement"]["managedRuleGroupStatement"].get("ruleActionOverrides")
+        for name, rule in rules.items()
+        if name != "rate-limit"
+    }
+    assert overrides.pop("AWSManagedRulesCommonRuleSet") == [
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
+    ]
+    assert set(overrides.values()) == {None}
+    assert all("none" in r["overrideAction"] for n, r in rules.items() if n != "rate-limit")
     assert stack.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def test_load_balancer_sends_only_to_its_services_tasks(stack: Stack) -> None:
+    egress = {r.name: r.inputs for r in stack.children("public") if r.type == EGRESS}
+    # One rule per web service, to its task security group on its container port; no CIDR.
+    assert sorted(egress) == ["public-to-api", "public-to-web"]
+    ingress = {
+        r.name: r.inputs for r in stack.of_type(INGRESS) if r.name in ("api-from-lb", "web-from-lb")
+    }
+    for service, port in (("api", 9000), ("web", 8080)):
+        rule = egress[f"public-to-{service}"]
+        assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
+        assert (rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (port, port, "tcp")
+        # The same task group that admits the load balancer on that port.
+        back = ingress[f"{service}-from-lb"]
+        assert back["securityGroupId"] == rule["referencedSecurityGroupId"]
+        assert back["fromPort"] == port
 
 
 def test_interface_endpoints_are_private(stack: Stack) -> None:
@@ -400,13 +451,13 @@ class Everything:
     def allow_from(self, consumer_name, security_group_id):
         pass
 
-    def environment(self, prefix):
+    def environment(self, prefix, use):
         return {}
 
-    def secrets(self, prefix):
+    def secrets(self, prefix, use):
         return {}
 
-    def policy_statements(self):
+    def policy_statements(self, use):
         return [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::b/*"]}]
 
 
@@ -437,3 +488,22 @@ def test_wildcard_statements_fail_the_deployment(make_program: Callable[..., Pat
     with pytest.raises(ProgramError, match="wildcard action 's3:\\*'") as caught:
         run_program(program, project="greedy", stack="dev", config={})
     assert caught.value.filename == "components/_iam.py"
+
+
+def test_queues_refuse_plain_http(stack: Stack) -> None:
+    policies = {p.name: p.inputs for p in stack.of_type("aws:sqs/queuePolicy:QueuePolicy")}
+    assert sorted(policies) == ["orders-dlq-tls-only", "orders-queue-tls-only"]
+    for name, inputs in policies.items():
+        (deny,) = json.loads(inputs["policy"])["Statement"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "sqs:*")
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        queue = stack.named(name.removesuffix("-tls-only"), "aws:sqs/queue:Queue")
+        assert queue.urn in stack.named(name).dependencies
+
+
+def test_redis_requires_tls_and_auth(stack: Stack) -> None:
+    group = stack.named("cache-cache", "aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert group["transitEncryptionEnabled"] is True
+    assert group["transitEncryptionMode"] == "required"
+    assert group["authTokenWoVersion"] == 1 and group["authTokenWo"] == "[secret]"
+    assert "authToken" not in group  # write-only: the token never lands in Pulumi state

@@ -101,12 +101,14 @@ def test_arm_tasks_and_environment(variants: Stack) -> None:
     (container,) = json.loads(task["containerDefinitions"])
     assert [e["name"] for e in container["environment"]] == [
         "JOBS_QUEUE_URL",
+        "MYSQL_AUTH",
         "MYSQL_HOST",
         "MYSQL_NAME",
         "MYSQL_PORT",
+        "MYSQL_SECRET_ARN",
         "SCRATCH_BUCKET",
     ]
-    assert [s["name"] for s in container["secrets"]] == ["MYSQL_PASSWORD", "MYSQL_USERNAME"]
+    assert container["secrets"] == []  # the rotated password is read at run time
 
 
 def test_small_network(variants: Stack) -> None:

@@ -51,9 +51,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         ("RDS storage", "search"): Decimal("4.60"),  # 20 GB × 0.23
         ("RDS instance", "ledger"): Decimal("245.28"),
         ("RDS storage", "ledger"): Decimal("9.20"),  # 40 GB × 0.23
-        # Redis: a primary and 2 replicas; Memcached: a node in each of 3 AZs; 3 × 730 × 0.065
-        ("ElastiCache", "cache"): Decimal("142.35"),
-        ("ElastiCache", "sessions"): Decimal("142.35"),
+        # Redis: a primary and 2 replicas; Memcached: a node in each of 3 AZs; both on the
+        # non-burstable cache.m7g.large at 99.95%: 3 × 730 × 0.158
+        ("ElastiCache", "cache"): Decimal("346.02"),
+        ("ElastiCache", "sessions"): Decimal("346.02"),
         # DocumentDB: a primary and 2 replicas of db.r6g.large: 3 × 730 h × $0.26315
         ("DocumentDB instances", "catalog"): Decimal("576.2985"),
         ("DocumentDB storage", "catalog"): Decimal("5.00"),  # 50 GB × 0.10
@@ -69,7 +70,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    assert money(main.total) == "$3,700.11"
+    # Monitoring: 132 alarm metrics × $0.10 and 15 composites (8 burn-rate, 1 service-down,
+    # 6 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms.
+    monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
+    assert {("CloudWatch alarms", 132), ("CloudWatch composite alarms", 15)} <= monitoring
+    assert money(main.total) == "$4,114.55"  # $3,707.21 with burstable caches
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -121,13 +126,13 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert main.region == "eu-west-1" and main.notes == []
     assert line(main, "RDS instance", "search") == Decimal("268.640")  # 730 × 0.368
     assert line(main, "RDS instance", "ledger") == Decimal("268.640")
-    assert line(main, "ElastiCache", "sessions") == Decimal("148.920")  # 3 × 730 × 0.068
+    assert line(main, "ElastiCache", "sessions") == Decimal("385.440")  # 3 × 730 × 0.176 (m7g)
     assert line(main, "DocumentDB instances", "catalog") == Decimal("634.0050")  # 3×730×0.2895
     assert line(main, "DocumentDB storage", "catalog") == Decimal("5.50")  # 50 GB × 0.11
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("8.60")  # 86 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("13.20")  # 132 × 0.10
 
 
 def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
@@ -141,34 +146,38 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 25 alarms reading 60 metrics. The canary web service has two target groups, so each
-    # of its target-group metrics counts twice: 5xx (2 metrics), latency and unhealthy
-    # hosts (1 each) = 8, and eight burn-rate window alarms of 2 metrics = 32. Then web
-    # and mailer CPU, memory and running tasks (1, 1, 2) = 8, the nightly job 1, db 3, the
-    # Redis cache's memory and evictions once per node of 3 = 6, and the queue's 2:
-    # 8 + 32 + 8 + 1 + 3 + 6 + 2 = 60 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("6.00")
-    # 4 burn-rate composites and one per rollback alarm of web (3): 7 × $0.50
-    assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("3.50")
+    # 34 alarms reading 103 metrics. The canary web service has two target groups, so each
+    # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
+    # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
+    # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
+    # eight latency windows of 2 (percentile rank, requests) = 32. Then web and mailer CPU,
+    # memory and running tasks (1, 1, 2) = 8, the nightly job 1, db 3, the Redis cache's
+    # memory and evictions once per node of 3 = 6, and the queue's 2:
+    # 11 + 40 + 32 + 8 + 1 + 3 + 6 + 2 = 103 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("10.30")
+    # 8 burn-rate composites, web's service-down and one per rollback alarm of web (3):
+    # 12 × $0.50
+    assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("6.00")
     assert line(prod, "CloudWatch dashboard", "monitoring") == Decimal("3.00")
     assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "25 metric alarms reading 60 metrics"
-    assert details["CloudWatch composite alarms"] == "4 burn-rate + 3 rollback"
-    assert money(prod.total) == "$1,532.06"
+    assert details["CloudWatch alarms"] == "34 metric alarms reading 103 metrics"
+    assert details["CloudWatch composite alarms"] == "8 burn-rate + 1 service-down + 3 rollback"
+    assert money(prod.total) == "$1,775.38"  # $1,538.86 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
-    # full's api and admin deploy linearly (two target groups each): 12 metrics apiece,
-    # the rolling indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's
-    # memory (used, limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one
-    # cluster id), the queue 2, burn rates 8 × 2 × 2 = 32: 86.
+    # full's api and admin deploy linearly (two target groups each): 15 metrics apiece
+    # (with the load balancer's 5xx once and healthy hosts per target group), the rolling
+    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's memory (used,
+    # limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one cluster id), the
+    # queue 2, availability burn rates 8 × (2 × 2 + 1) = 40, latency 8 × 2 × 2 = 32: 132.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 86
-    assert alarms.detail == "44 metric alarms reading 86 metrics"
+    assert alarms.quantity == 132
+    assert alarms.detail == "54 metric alarms reading 132 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "4 burn-rate + 6 rollback"
+    assert composites.detail == "8 burn-rate + 1 service-down + 6 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

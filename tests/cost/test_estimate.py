@@ -32,8 +32,8 @@ def test_production_lines_by_hand(shop: DeploymentModel) -> None:
     # db.m7g.large Multi-AZ: 730 h × $0.368; 50 GB gp3 Multi-AZ × $0.254
     assert line(prod, "RDS instance", "db") == Decimal("268.640")
     assert line(prod, "RDS storage", "db") == Decimal("12.700")
-    # Redis: a primary and 2 replicas of cache.t4g.medium: 3 × 730 h × $0.068
-    assert line(prod, "ElastiCache", "cache") == Decimal("148.920")
+    # Redis: a primary and 2 replicas of cache.m7g.large: 3 × 730 h × $0.176
+    assert line(prod, "ElastiCache", "cache") == Decimal("385.440")  # 3 × 730 × 0.176 (m7g)
     # NAT per AZ: 3 × 730 h × $0.048, and 100 GB × $0.048
     assert line(prod, "NAT gateway", "network") == Decimal("105.120")
     assert line(prod, "NAT data", "network") == Decimal("4.800")
@@ -82,11 +82,13 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("VPC flow logs", "network"): Decimal("2.28"),
         ("Container Insights metrics", "cluster"): Decimal("15.60"),  # 52 × 0.30
         ("Container Insights events", "cluster"): Decimal("0.114"),  # 2 × 0.1 GB × 0.57
-        # 17 alarms reading 24 metrics: web's 5xx (2), latency (1) and unhealthy (1) over a
-        # canary's 2 target groups = 8, web and mailer CPU, memory, running-tasks 2 × 4 = 8,
-        # nightly 1, db 3, cache 2 (one node), orders 2: 24 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("2.40"),
-        ("CloudWatch composite alarms", "monitoring"): Decimal("1.50"),  # 3 rollback × 0.50
+        # 18 alarms reading 27 metrics: web's 5xx (2), latency, unhealthy and healthy hosts
+        # (1 each) over a canary's 2 target groups and the load balancer's 5xx once = 11,
+        # web and mailer CPU, memory, running-tasks 2 × 4 = 8, nightly 1, db 3, cache 2 (one
+        # node), orders 2: 27 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("2.70"),
+        # web's service-down and 3 rollback composites × 0.50
+        ("CloudWatch composite alarms", "monitoring"): Decimal("2.00"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
         ("KMS key", "monitoring"): Decimal("1.00"),
     }
@@ -98,7 +100,7 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    assert money(dev.total) == "$151.60"
+    assert money(dev.total) == "$152.40"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

@@ -38,6 +38,7 @@ def _built(spec: dict[str, Any]) -> None:
         name = next((n for n, s in services.items() if s["type"] == kind and "image" in s), None)
         if name:
             services[name].pop("image")
+            services[name].pop("image_credentials", None)  # a built image is in ECR
             services[name]["build"] = {"context": f"{folder}/{name}"}
     services["edge-api"] = {
         "type": "web",

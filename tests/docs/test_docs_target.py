@@ -79,7 +79,11 @@ def test_the_handoff_per_environment(shop_docs: dict[str, str]) -> None:
     assert "--stop-type ROLLBACK" in handoff
     assert "[web-availability](runbook.md#slo-web-availability) | 99.9% |" in handoff
     assert "Compliance frameworks:\npci-dss." in handoff
-    assert "AWS WAF (rate limit and managed rule groups)" in handoff
+    assert "IP reputation, common, known-bad-inputs and SQL injection rule groups" in handoff
+    # pci-dss production: the one-time SQL that creates web's own IAM-authenticated user.
+    users = handoff.split("### Database users in prod")[1].split("\n## ")[0]
+    assert "CREATE USER web;\nGRANT rds_iam TO web;" in users
+    assert "### Database users in staging" not in handoff
 
 
 def test_the_diagram_shows_every_service_and_datastore(shop_docs: dict[str, str]) -> None:

@@ -149,7 +149,22 @@ def test_shop_production_alarm_set() -> None:
     # deployments and opens a ticket, so one incident pages once.
     assert (web.threshold, web.pages, web.rollback) == (1.44, False, True)
     assert any(c.pages and c.target == "slo:web-availability" for c in alarms.composites)
-    assert web.expression == "100 * FILL(errors, 0) / FILL(requests, 1)"
+    # The load balancer's own 5xx count (web is alone on it), and only over 100+ requests
+    # a minute (1% of 900 rps × 60, capped at 100).
+    assert web.expression == (
+        "IF(FILL(requests, 0) + FILL(elb_errors, 0) >= 100, 100 * (FILL(errors, 0) + "
+        "FILL(elb_errors, 0)) / (FILL(requests, 0) + FILL(elb_errors, 0)), 0)"
+    )
+    assert [m.metric_name for m in web.metrics][-1] == "HTTPCode_ELB_5XX_Count"
+    assert web.metrics[-1].dimensions == {"LoadBalancer": "load_balancer:public"}
+    # A public service's outage pages once, through the service-down composite.
+    down = next(c for c in alarms.composites if c.check == "down")
+    assert down.pages and down.rule == (
+        'ALARM("shop-prod-web-no-healthy-hosts") OR ALARM("shop-prod-web-running-tasks")'
+    )
+    for member in down.members:
+        assert alarms.alarm(member).pages and not alarms.alarm(member).notify
+    assert by_check[("service:mailer", "running-tasks")].pages is False  # a worker: ticket
     latency = by_check[("service:web", "latency-p99")]
     assert (latency.statistic, latency.threshold, latency.pages) == ("p99", 0.3, False)
     assert by_check[("service:web", "unhealthy-hosts")].comparison == "GreaterThanThreshold"
@@ -174,7 +189,7 @@ def test_shop_production_alarm_set() -> None:
 
 def test_burn_rate_alarms_pair_a_long_and_a_short_window() -> None:
     alarms = model_of("shop").monitoring.alarms["prod"]
-    composites = {c.check: c for c in alarms.composites}
+    composites = {c.check: c for c in alarms.composites if c.target == "slo:web-availability"}
     assert set(composites) == {"burn-1h", "burn-6h", "burn-1d", "burn-3d"}
     fast = composites["burn-1h"]
     members = [alarms.alarm(name) for name in fast.members]
@@ -186,7 +201,35 @@ def test_burn_rate_alarms_pair_a_long_and_a_short_window() -> None:
     for a in alarms.alarms:
         limit = 86400 if a.period_seconds < 3600 else 7 * 86400
         assert a.period_seconds % 60 == 0 and a.period_seconds * a.evaluation_periods <= limit
-    assert model_of("shop").monitoring.alarms["dev"].composites == []
+    assert fast.suppressed_by == "shop-prod-web-down" and not composites["burn-1d"].suppressed_by
+    # Outside production: no burn rates, and the service-down composite only notifies.
+    dev = model_of("shop").monitoring.alarms["dev"].composites
+    assert [(c.check, c.pages) for c in dev] == [("down", False)]
+
+
+def test_latency_slo_burns_on_the_share_of_slow_responses() -> None:
+    alarms = model_of("shop").monitoring.alarms["prod"]
+    fast = next(c for c in alarms.composites if c.name == "shop-prod-web-latency-burn-1h")
+    assert fast.pages and fast.suppressed_by == "shop-prod-web-down"
+    long, short = (alarms.alarm(m) for m in fast.members)
+    assert (long.period_seconds, short.period_seconds) == (3600, 300)
+    assert long.metrics[0].statistic == "PR(:0.3)"  # % of responses at most 300 ms
+    assert long.expression == "IF(FILL(requests, 0) >= 100, (100 - FILL(fast, 100)) / 100, 0)"
+
+
+def test_minimum_request_count_follows_traffic() -> None:
+    from shipspec.plan.alarms import min_requests
+
+    assert min_requests(None)[0] == 20
+    assert min_requests(10)[0] == 20  # 6 requests in 1% of a peak minute: the floor
+    assert min_requests(50)[0] == 30
+    assert min_requests(900)[0] == 100
+    assert model_of("minimal").monitoring.decision("alarms.prod.min_requests").value == 20
+
+
+def test_a_failing_job_opens_a_ticket_in_every_environment() -> None:
+    for env, alarms in model_of("shop").monitoring.alarms.items():
+        assert [(j.job, j.pages) for j in alarms.job_failures] == [("nightly", False)], env
 
 
 def test_alarm_names_are_unique_per_environment() -> None:
@@ -215,3 +258,15 @@ def test_without_an_availability_slo_the_5xx_alarm_is_what_pages() -> None:
         alarms = {(a.target, a.check): a for a in planned.monitoring.alarms[env.name].alarms}
         five_xx = [a for (t, c), a in alarms.items() if c == "5xx-ratio"]
         assert five_xx and all(a.pages is env.alarms_page for a in five_xx)
+
+
+def test_every_task_names_itself_to_opentelemetry_as_the_rules_select_it() -> None:
+    model = model_of("shop")
+    for env in model.environments:
+        for s in env.services:
+            assert s.env["OTEL_SERVICE_NAME"] == f"shop-{s.name}"
+            assert s.env["OTEL_RESOURCE_ATTRIBUTES"] == (
+                f"service.namespace=shop,deployment.environment.name={env.name}"
+            )
+    selector = model.monitoring.slo("web-availability").selector
+    assert selector["job"] == model.production.service("web").env["OTEL_SERVICE_NAME"]

@@ -113,9 +113,10 @@ def test_memcached_gets_a_full_tls_capable_version_and_a_node_per_az() -> None:
     assert prod.datastore("memo").version == "1.6.22"
     assert "1.6.22" in prod.decision("datastores.memo.version").reason
     assert prod.datastore("pinned").version == "1.6.17"
+    # Production at >= 99.9%: never a burstable (t*) node.
     assert (prod.datastore("memo").nodes, prod.datastore("memo").instance_class) == (
         3,
-        "cache.t4g.medium",
+        "cache.m7g.large",
     )
     assert (dev.datastore("memo").nodes, dev.datastore("memo").instance_class) == (
         1,
@@ -197,7 +198,7 @@ def test_stack_config_carries_each_engine_s_settings() -> None:
         "cluster": True,
         "deletionProtection": True,
     }
-    assert prod["memo"] == {"version": "1.6.22", "nodeType": "cache.t4g.medium", "nodes": 3}
+    assert prod["memo"] == {"version": "1.6.22", "nodeType": "cache.m7g.large", "nodes": 3}
     assert prod["ledger"]["version"] == "11.4" and prod["ledger"]["multiAz"] is True
     dev = stack_config(planned, planned.environment("dev"))["datastores"]
     assert (dev["docs"]["instances"], dev["mq"]["cluster"], dev["memo"]["nodes"]) == (1, False, 1)

@@ -184,7 +184,10 @@ def test_https_and_its_zone_come_with_a_domain(
     public = next(b for b in prod.load_balancers if b.name == "public")
     internal = next(b for b in prod.load_balancers if b.name == "internal")
     assert (public.https, public.hosted_zone) == (https, zone)
-    assert (internal.https, internal.domain) == (False, None)
+    # Production with a domain: the internal ALB serves HTTPS on internal.<domain>, with a
+    # public certificate validated in the same public zone.
+    assert (internal.https, internal.hosted_zone) == (https, zone)
+    assert internal.domain == (f"internal.{public.domain}" if https else None)
 
 
 def test_waf_only_on_the_public_balancer_when_asked() -> None:

@@ -34,6 +34,7 @@ PRIVATE_DB = {"baseline/rds-not-public", "pci-dss/stored-data-not-public"} | eac
 DB_TLS = {"baseline/rds-tls-enforced"} | each("database-connections-encrypted")
 CACHE_AT_REST = {"baseline/elasticache-encrypted-at-rest"} | each("cache-encrypted-at-rest")
 CACHE_TRANSIT = {"baseline/elasticache-encrypted-in-transit"} | each("cache-encrypted-in-transit")
+CACHE_AUTH = each("cache-requires-auth", ("pci-dss", "hipaa"))
 BUCKET_SSE = {"baseline/s3-encryption-configured"} | each("bucket-encrypted")
 QUEUE_SSE = {"baseline/sqs-encrypted"} | each("queue-encrypted")
 TLS_POLICY = {"baseline/https-tls-policy"} | each("strong-tls-only")
@@ -201,6 +202,16 @@ MUTATIONS = [
     ),
     Mutation(
         "cache transit off", inputs("cache-cache", transitEncryptionEnabled=False), CACHE_TRANSIT
+    ),
+    Mutation(
+        "cache accepts plain text",
+        inputs("cache-cache", transitEncryptionMode="preferred"),
+        CACHE_AUTH,
+    ),
+    Mutation(
+        "cache without AUTH",
+        inputs("cache-cache", authTokenWo=DELETE, authTokenWoVersion=DELETE),
+        CACHE_AUTH,
     ),
     Mutation(
         "bucket encryption removed",

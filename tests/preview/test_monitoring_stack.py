@@ -181,7 +181,14 @@ def test_composite_alarms_are_the_plans_burn_rate_pairs(stack) -> None:  # type:
     alarms = by_name(preview)
     planned = model.monitoring.alarms[env.name]
     for composite in planned.composites:
-        assert alarms[composite.name].inputs["alarmRule"] == composite.rule
+        inputs = alarms[composite.name].inputs
+        assert inputs["alarmRule"] == composite.rule
+        suppressor = inputs.get("actionsSuppressor")
+        if composite.suppressed_by:
+            assert suppressor["alarm"] == composite.suppressed_by
+            assert alarms[composite.suppressed_by].urn in alarms[composite.name].dependencies
+        else:
+            assert suppressor is None, composite.name
     burns = {
         c.inputs["alarmName"]
         for c in preview.of_type(COMPOSITE)
@@ -190,7 +197,8 @@ def test_composite_alarms_are_the_plans_burn_rate_pairs(stack) -> None:  # type:
     expected = {
         f"{model.app}-{env.name}-{slo.name}-burn-{alert.long_window}"
         for slo in model.monitoring.slos
-        if slo.sli == "availability"
+        if env.service(slo.service).kind == "web"
+        and (slo.sli == "availability" or slo.threshold_ms)
         for alert in slo.alerts
     }
     assert burns == (expected if env.production else set())
@@ -214,6 +222,9 @@ def test_no_alarm_is_silent_and_only_production_pages(stack) -> None:  # type: i
         *model.monitoring.alarms[env.name].composites,
     ]:
         inputs = alarms[plan.name].inputs
+        if not getattr(plan, "notify", True):
+            assert "alarmActions" not in inputs, f"{plan.name} notifies through its composite"
+            continue
         if plan.pages:
             assert env.alarms_page
             assert [a[-len(page) :] for a in inputs["alarmActions"]] == [page]

@@ -28,7 +28,10 @@ def by_name(report) -> dict[str, object]:
 
 def test_a_prepared_machine_passes(out: Path, state_bucket: str, pulumi_on_path: Path) -> None:
     report = run_doctor(out)
-    assert [c.status for c in report.checks] == ["pass"] * 8, report.lines()
+    # Before the first deploy there are no alert topics to ask about yet.
+    assert [c.status for c in report.checks] == ["pass"] * 8 + ["skip"], report.lines()
+    assert report.checks[-1].name == "alert-subscriptions"
+    assert "PendingConfirmation" in report.checks[-1].fix
     checks = by_name(report)
     assert checks["pulumi-cli"].detail == "v3.272.0"
     assert checks["aws-credentials"].detail.startswith("account 123456789012 as arn:aws:")
@@ -61,6 +64,9 @@ def test_no_credentials(out: Path, aws: str, monkeypatch, pulumi_on_path: Path, 
     assert result.exit_code == 1
     assert "FAIL aws-credentials: no usable AWS credentials found" in result.output
     assert "fix: configure credentials: `aws configure sso`" in result.output
+    # What to check by hand once deployed, since SNS cannot be asked.
+    assert "skip alert-subscriptions: no AWS credentials to ask SNS with" in result.output
+    assert "aws sns list-subscriptions-by-topic --topic-arn" in result.output
 
 
 def test_credentials_aws_rejects(out: Path, aws: str, monkeypatch) -> None:
@@ -124,3 +130,65 @@ def test_without_generated_output_the_rest_is_skipped(project: Path, aws: str) -
     assert "shipspec generate" in checks["generated-output"].fix
     assert [checks[n].status for n in ("stack-config", "ci-files", "state")] == ["skip"] * 3
     assert not report.ok
+
+
+@pytest.fixture
+def topics(out: Path, aws: str):  # type: ignore[no-untyped-def]
+    """The deployed stacks' alert topics (moto confirms email subscriptions at once)."""
+    import boto3
+
+    from shipspec.model_io import read_model
+
+    model = read_model(out)
+    sns = boto3.client("sns", region_name=model.region)
+    arns = {}
+    for env in model.environments:
+        for kind in ["ticket", "page"] if env.alarms_page else ["ticket"]:
+            name = f"{model.app}-{env.name}-{kind}"
+            arns[name] = sns.create_topic(Name=name)["TopicArn"]
+            sns.subscribe(TopicArn=arns[name], Protocol="email", Endpoint="oncall@example.com")
+    yield arns
+    for arn in arns.values():
+        sns.delete_topic(TopicArn=arn)
+
+
+def test_confirmed_alert_subscriptions_pass(out: Path, topics: dict) -> None:
+    check = by_name(run_doctor(out))["alert-subscriptions"]
+    assert (check.status, check.detail) == ("pass", f"{len(topics)} confirmed")
+
+
+def test_an_unconfirmed_email_subscription_fails(out: Path, topics: dict, monkeypatch) -> None:
+    """SNS lists an email subscription nobody confirmed as PendingConfirmation (moto
+    confirms at once, so SNS's answer is stubbed)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from shipspec import doctor
+
+    real = doctor._client
+    sns = boto3.client("sns", region_name="eu-west-1")
+    stub = Stubber(sns)
+    for arn in topics.values():
+        subscription = {
+            "SubscriptionArn": "PendingConfirmation" if arn.endswith("prod-page") else arn + ":1",
+            "Owner": "123456789012",
+            "Protocol": "email",
+            "Endpoint": "oncall@example.com",
+            "TopicArn": arn,
+        }
+        stub.add_response(
+            "list_subscriptions_by_topic", {"Subscriptions": [subscription]}, {"TopicArn": arn}
+        )
+    stub.activate()
+    monkeypatch.setattr(
+        doctor,
+        "_client",
+        lambda service, region: sns if service == "sns" else real(service, region),
+    )
+    report = run_doctor(out)
+    check = by_name(report)["alert-subscriptions"]
+    assert check.status == "fail" and not report.ok
+    page = next(name for name in topics if name.endswith("prod-page"))
+    assert check.detail == f"alerts reach nobody through: {page} → email:oncall@example.com"
+    assert "confirmation link" in check.fix
+    stub.assert_no_pending_responses()

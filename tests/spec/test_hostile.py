@@ -3,7 +3,6 @@ with another exception (a parser traceback, a RecursionError, a MemoryError)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +11,6 @@ import pytest
 import shipspec
 from shipspec.errors import Diagnostic, SpecError
 from shipspec.spec.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_ENTRIES
-
-LIMIT_SECONDS = 2.0  # generous: each case takes milliseconds; this catches runaway parsing
 
 BILLION_LAUGHS = "\n".join(
     [
@@ -70,19 +67,20 @@ CASES: list[tuple[str, bytes, str, str]] = [
 # fmt: on
 
 
-def refused(load: Callable[[], object]) -> tuple[list[Diagnostic], float]:
-    started = time.perf_counter()
+def refused(load: Callable[[], object]) -> list[Diagnostic]:
+    """The diagnostics of a refused load. Runaway parsing is caught by the reader's own
+    budgets (expanded values, depth, size), which each case asserts by its code: a test never
+    times the machine it runs on."""
     with pytest.raises(SpecError) as caught:
         load()
-    return caught.value.diagnostics, time.perf_counter() - started
+    return caught.value.diagnostics
 
 
 @pytest.mark.parametrize(
     ("content", "code", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_hostile_content_is_refused_quickly(content: bytes, code: str, fragment: str) -> None:
-    found, seconds = refused(lambda: shipspec.loads(content, "hostile.yaml"))
-    assert seconds < LIMIT_SECONDS
+def test_hostile_content_is_refused(content: bytes, code: str, fragment: str) -> None:
+    found = refused(lambda: shipspec.loads(content, "hostile.yaml"))
     [problem] = found
     assert (problem.code, problem.file) == (code, "hostile.yaml")
     assert fragment in problem.message
@@ -90,36 +88,36 @@ def test_hostile_content_is_refused_quickly(content: bytes, code: str, fragment:
 
 
 def test_the_bad_byte_is_located() -> None:
-    [problem], _ = refused(lambda: shipspec.loads(b"kind: Handoff\nowner: caf\xc3(\n"))
+    [problem] = refused(lambda: shipspec.loads(b"kind: Handoff\nowner: caf\xc3(\n"))
     assert (problem.line, problem.column) == (2, 11)
     assert "byte 0xc3" in problem.message
 
 
 def test_a_syntax_error_is_located() -> None:
-    [problem], _ = refused(lambda: shipspec.loads(b"kind: Handoff\nservices: [web\nother: 1\n"))
+    [problem] = refused(lambda: shipspec.loads(b"kind: Handoff\nservices: [web\nother: 1\n"))
     assert problem.line == 3 and problem.column > 0
 
 
 def test_deep_flow_nesting_is_located_where_it_passes_the_limit() -> None:
-    [problem], _ = refused(lambda: shipspec.loads(b"a: " + b"[" * 100))
+    [problem] = refused(lambda: shipspec.loads(b"a: " + b"[" * 100))
     assert (problem.line, problem.column) == (1, 3 + MAX_DEPTH + 1)
 
 
 def test_nesting_within_the_limit_is_parsed() -> None:
     """The depth limit refuses attacks, not specs: 20 levels reach validation."""
-    found, _ = refused(lambda: shipspec.loads(b"a: " + b"[" * 20 + b"]" * 20))
+    found = refused(lambda: shipspec.loads(b"a: " + b"[" * 20 + b"]" * 20))
     assert [p.code for p in found if p.path == "a"] == ["unknown-field"]
 
 
 def test_a_directory_is_not_a_spec(tmp_path: Path) -> None:
-    [problem], seconds = refused(lambda: shipspec.load(tmp_path))
+    [problem] = refused(lambda: shipspec.load(tmp_path))
     assert (problem.code, problem.file) == ("not-a-file", str(tmp_path))
-    assert "folder" in problem.message and seconds < LIMIT_SECONDS
+    assert "folder" in problem.message
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "handoff.yaml"
-    [problem], _ = refused(lambda: shipspec.load(missing))
+    [problem] = refused(lambda: shipspec.load(missing))
     assert (problem.code, problem.message) == ("not-found", "no such file")
     assert "shipspec init" in problem.hint
 
@@ -128,21 +126,21 @@ def test_an_endless_file_reads_only_past_the_limit() -> None:
     """`/dev/zero` never ends: the loader reads one byte past the limit and stops."""
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero here")
-    [problem], seconds = refused(lambda: shipspec.load("/dev/zero"))
-    assert problem.code == "too-large" and seconds < LIMIT_SECONDS
+    [problem] = refused(lambda: shipspec.load("/dev/zero"))
+    assert problem.code == "too-large"
 
 
 def test_a_file_on_disk_is_named_in_its_diagnostics(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_bytes(b"- a list\n")
-    [problem], _ = refused(lambda: shipspec.load(path))
+    [problem] = refused(lambda: shipspec.load(path))
     assert problem.file == str(path)
     assert str(path) in str(SpecError([problem]))
 
 
 def test_yaml_tags_and_odd_keys_are_read_as_plain_values() -> None:
     """Tags construct nothing: `!!python/object` is text, and keys are text."""
-    found, _ = refused(
+    found = refused(
         lambda: shipspec.loads(
             b"kind: !!python/object/apply:os.system [echo]\n"
             b"apiVersion: !custom shipspec/v1\n"
@@ -156,13 +154,13 @@ def test_yaml_tags_and_odd_keys_are_read_as_plain_values() -> None:
 
 @pytest.mark.parametrize("content", [b"a: &a [*a]\n", b"a: &a {b: *a}\n"])
 def test_an_alias_to_itself_does_not_recurse(content: bytes) -> None:
-    found, seconds = refused(lambda: shipspec.loads(content))
-    assert "a" in {p.path for p in found} and seconds < LIMIT_SECONDS
+    found = refused(lambda: shipspec.loads(content))
+    assert "a" in {p.path for p in found}
 
 
 def test_a_mapping_that_merges_itself_is_a_yaml_error() -> None:
     """ruamel raises AttributeError on `{<<: *self}`; the user sees a syntax problem."""
-    [problem], _ = refused(lambda: shipspec.loads(b"a: &a {<<: *a}\n"))
+    [problem] = refused(lambda: shipspec.loads(b"a: &a {<<: *a}\n"))
     assert problem.code == "yaml-syntax" and "not valid YAML" in problem.message
 
 
@@ -174,7 +172,7 @@ def test_a_lone_surrogate_escape_is_refused_before_it_reaches_a_file(
     content: bytes, where: tuple[int, int]
 ) -> None:
     """YAML's "\\ud800" is a character no UTF-8 file or terminal can hold."""
-    [problem], _ = refused(lambda: shipspec.loads(content))
+    [problem] = refused(lambda: shipspec.loads(content))
     assert (problem.code, (problem.line, problem.column)) == ("encoding", where)
     assert "lone surrogate" in problem.message
     str(problem).encode("utf-8")  # printable

@@ -1,6 +1,7 @@
 """The typer application, its shared options, and how errors become exit codes.
 
-Exit codes: 0 ok, 1 invalid input or refused write, 2 usage, 3 stale output
+Exit codes: 0 ok, 1 invalid input, refused write or a file the system refused (an
+``OSError`` naming a file), 2 usage, 3 stale output or an interrupted write
 (``generate --check``), 4 policy violations (``check``). Any other exception is a bug
 and is reported as one (70), with a traceback only under ``SHIPSPEC_DEBUG=1``.
 """
@@ -51,16 +52,32 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except Exception as error:
-            if os.environ.get("SHIPSPEC_DEBUG"):
-                raise
+        except OSError as error:
+            if error.filename is None or os.environ.get("SHIPSPEC_DEBUG"):
+                raise _as_bug(error) from None
+            # The file system refused a named file (read-only, full, no permission, immutable):
+            # the environment's doing, not a bug, and the user can act on it.
             err(
-                f"internal error: {type(error).__name__}: {error}\n"
-                "This is a bug in shipspec: rerun with SHIPSPEC_DEBUG=1 for a traceback, report it."
+                f"{error.filename}: {error.strerror or type(error).__name__}\n"
+                "  hint: check that the path exists and that you may read and write it, "
+                "and that its file system has space"
             )
-            raise typer.Exit(70) from None
+            raise typer.Exit(1) from None
+        except Exception as error:
+            raise _as_bug(error) from None
 
     return run  # type: ignore[return-value]
+
+
+def _as_bug(error: Exception) -> typer.Exit:
+    """Report an unexpected exception as a bug (exit 70); re-raise it under SHIPSPEC_DEBUG=1."""
+    if os.environ.get("SHIPSPEC_DEBUG"):
+        raise error
+    err(
+        f"internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in shipspec: rerun with SHIPSPEC_DEBUG=1 for a traceback, report it."
+    )
+    return typer.Exit(70)
 
 
 def err(text: str) -> None:

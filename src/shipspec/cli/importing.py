@@ -87,6 +87,7 @@ def analyze(
 
 def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
     from ..importers import ImportFailed
+    from ..starter import write_schema_beside
     from ..write.single import write_user_file
 
     if out.exists() and not force:
@@ -99,4 +100,7 @@ def _write_import(run: Callable[[], Any], out: Path, force: bool) -> None:
         raise
     print(result.report.text())
     write_user_file(out, result.handoff_yaml, force=force)
+    schema = write_schema_beside(out)
+    if schema is not None:
+        print(f"wrote {schema} (editor completion for the spec)")
     print(f"wrote {out}; next: `shipspec plan {out}`")

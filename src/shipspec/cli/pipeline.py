@@ -16,6 +16,7 @@ from ..errors import DataLossError, ShipspecError
 
 if TYPE_CHECKING:
     from ..plan.model import DeploymentModel, EnvironmentPlan
+    from ..preview.result import Preview
     from ..write.writer import GenerationResult
 from . import base
 from .base import EnvOpt, JsonOpt, SpecArg, app, record_step, reports_errors, spec_path_from
@@ -26,6 +27,20 @@ AllowDataLossOpt = Annotated[
         "--allow-data-loss",
         help="Let a preview delete or replace databases, buckets, queues... (else exit 5).",
     ),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=1,
+        show_default=False,
+        help="Seconds one environment's program may run before it is stopped, exit 1"
+        " (default: 300).",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Run the program even when an unchanged run is cached."),
 ]
 
 
@@ -135,6 +150,8 @@ def generate(
     spec_file = _spec_file(spec, out_dir, spec_path)
     model = plan_model(load(spec), spec_file=spec_file)
     result = generate_output(model, out_dir, force=force, check=check, blueprints=blueprints)
+    for note in result.notes:
+        base.err(f"{out_dir}: {note}")
     if check:
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
@@ -223,11 +240,18 @@ def preview(
     out_dir: Annotated[
         Path, typer.Argument(help="The folder generate wrote (holding infra/).")
     ] = Path("."),
-    env: EnvOpt = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", "-e", help="One environment, or `all` (default: production, or the only one)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     live: Annotated[
         bool, typer.Option("--live", help="Run a real `pulumi preview` through the Automation API.")
     ] = False,
+    timeout: TimeoutOpt = None,
+    no_cache: NoCacheOpt = False,
     allow_data_loss: AllowDataLossOpt = False,
 ) -> None:
     """Run the generated program offline under Pulumi mocks and show what it would create.
@@ -235,33 +259,63 @@ def preview(
     Exit 5 when a stateful resource (database, bucket, queue...) would be deleted or
     replaced compared with the previous preview, unless --allow-data-loss.
     """
-    from ..preview import run_live_preview, run_preview
+    from ..console import PreviewProgress
+    from ..preview import run_live_preview
+    from ..preview.service import environments, run_previews
 
     if live:
         print(run_live_preview(out_dir, env))
         return
-    result = run_preview(out_dir, env, allow_data_loss=allow_data_loss)
-    counts = result.summary()
-    summary = (
-        f"{result.project}/{result.environment}: {counts['total']} resources "
-        f"({counts['create']} to create, {counts['update']} to update, "
-        f"{counts['delete']} to delete)"
-    )
-    if json_out:
-        print(result.to_json())
-    else:
-        from ..console import print_preview
-        from ..policy.command import preview_policy_line
-
-        print_preview(result)
-        cost = _cost_line(out_dir, result.environment)
-        if cost:
-            print(cost)
-        print(preview_policy_line(out_dir, result))
-    if result.data_loss and not allow_data_loss:
-        raise DataLossError(result.environment, result.data_loss)
-    record_step("preview", out_dir, summary, environment=result.environment)
+    with PreviewProgress(enabled=not json_out) as progress:
+        results = run_previews(
+            out_dir,
+            environments(out_dir, env),
+            allow_data_loss=allow_data_loss,
+            timeout=timeout,
+            use_cache=not no_cache,
+            on_progress=progress.update,
+        )
+    previews = [r for r in results if not isinstance(r, ShipspecError)]
+    if json_out and previews:
+        bodies = [p.to_dict() for p in previews]
+        print(json.dumps(bodies if env == "all" else bodies[0], indent=2, sort_keys=True))
+    losses: list[DataLossError] = []
+    for result in results:
+        if isinstance(result, ShipspecError):
+            base.err(str(result))
+            continue
+        if not json_out:
+            _print_preview(out_dir, result)
+        if result.data_loss and not allow_data_loss:
+            losses.append(DataLossError(result.environment, result.data_loss))
+            continue
+        counts = result.summary()
+        summary = (
+            f"{result.project}/{result.environment}: {counts['total']} resources "
+            f"({counts['create']} to create, {counts['update']} to update, "
+            f"{counts['delete']} to delete)"
+        )
+        record_step("preview", out_dir, summary, environment=result.environment)
+    if len(previews) < len(results):
+        for loss in losses:
+            base.err(str(loss))
+        raise typer.Exit(1)
+    if losses:
+        for loss in losses[:-1]:
+            base.err(str(loss))
+        raise losses[-1]
     _exit_now()
+
+
+def _print_preview(out_dir: Path, result: Preview) -> None:
+    from ..console import print_preview
+    from ..policy.command import preview_policy_line
+
+    print_preview(result)
+    cost = _cost_line(out_dir, result.environment)
+    if cost:
+        print(cost)
+    print(preview_policy_line(out_dir, result))
 
 
 def _cost_line(out_dir: Path, env: str) -> str | None:
@@ -296,7 +350,8 @@ def check(
         Path, typer.Argument(help="The folder generate wrote (holding infra/).")
     ] = Path("."),
     env: Annotated[
-        str | None, typer.Option("--env", "-e", help="One environment (default: all of them).")
+        str | None,
+        typer.Option("--env", "-e", help="One environment, or `all` (the default)."),
     ] = None,
     policy: Annotated[
         list[Path] | None,
@@ -307,6 +362,8 @@ def check(
         bool, typer.Option("--sarif", help="SARIF 2.1.0 on stdout, for code scanning.")
     ] = False,
     allow_data_loss: AllowDataLossOpt = False,
+    timeout: TimeoutOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Check the generated program against the policy packs; exit 4 when an error rule fails.
 
@@ -315,9 +372,19 @@ def check(
     """
     from ..policy.command import check_command
 
-    check_command(out_dir, env, policy, json_out, sarif, allow_data_loss)
+    one = None if env == "all" else env
+    check_command(
+        out_dir,
+        one,
+        policy,
+        json_out,
+        sarif,
+        timeout=timeout,
+        use_cache=not no_cache,
+        allow_data_loss=allow_data_loss,
+    )
     record_step(
-        "check", out_dir, f"policy checks passed ({env or 'all environments'})", environment=env
+        "check", out_dir, f"policy checks passed ({one or 'all environments'})", environment=one
     )
 
 
@@ -341,5 +408,7 @@ def init(
     """Write a commented starter handoff.yaml."""
     from ..starter import write_starter
 
-    write_starter(path, force=force)
+    schema = write_starter(path, force=force)
+    if schema is not None:
+        print(f"wrote {schema} (editor completion for the spec)")
     print(f"wrote {path}; edit it, then run `shipspec validate {path}`")

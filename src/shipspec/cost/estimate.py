@@ -349,6 +349,7 @@ class _Builder:
             f"{len(planned.alarms)} metric alarms reading {metrics} metrics",
         )
         composites = len(planned.composites) + rollback
+        down = sum(1 for c in planned.composites if c.check == "down")
         if composites:
             self.add(
                 "CloudWatch composite alarms",
@@ -358,7 +359,8 @@ class _Builder:
                 " + ".join(
                     f"{count} {what}"
                     for count, what in (
-                        (len(planned.composites), "burn-rate"),
+                        (len(planned.composites) - down, "burn-rate"),
+                        (down, "service-down"),
                         (rollback, "rollback"),
                     )
                     if count

@@ -42,7 +42,17 @@ def read_environment(ctx: Context, compose: str, data: dict[str, Any]) -> dict[s
             )
             continue
         shown = ctx.project.reader.shown(ctx.project.directory / path)
-        values = parse_env_file(raw.decode("utf-8", "replace"), shown, _expander(ctx))
+        decoded = _decoded(raw)
+        if isinstance(decoded, int):
+            # Compose refuses such a file too; replacing bytes would change a value silently.
+            ctx.error(
+                compose,
+                ("env_file", index),
+                f"{shown} is not UTF-8 text (line {decoded})",
+                "save the env file as UTF-8",
+            )
+            continue
+        values = parse_env_file(decoded, shown, _expander(ctx))
         ctx.find("mapped", compose, ("env_file", index), f"{len(values)} variables from {shown}")
         for key, value in values.items():
             if value is None:
@@ -128,3 +138,13 @@ def read_depends_on(ctx: Context, compose: str, data: dict[str, Any]) -> dict[st
         )
         out[str(target)] = str(condition)
     return out
+
+
+def _decoded(raw: bytes) -> str | int:
+    """The env file's text, or the 1-based line of its first byte that is not UTF-8 text."""
+    if b"\x00" in raw:  # a binary file
+        return raw[: raw.index(b"\x00")].count(b"\n") + 1
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return raw[: error.start].count(b"\n") + 1

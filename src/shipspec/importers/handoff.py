@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import SpecError
 from ..spec.loader import loads
 from ..spec.models import HandoffSpec
+from ..spec.schema import SCHEMA_LINE
 from .context import Context
 from .convert import spec_name
 from .emit import commented_block, emit
@@ -116,6 +117,7 @@ def _region(environ: Mapping[str, str]) -> tuple[str, str]:
 def _header(ctx: Context, command: str) -> list[str]:
     project = ctx.project
     lines = [
+        SCHEMA_LINE,
         f"Written by `{command}` from {', '.join(project.files)}.",
         "Review it before use: comments beside values say where they came from, and the report",
         "below lists every compose setting and what became of it. Then run",

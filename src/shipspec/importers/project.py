@@ -92,8 +92,12 @@ def load_project(
 ) -> ComposeProject:
     if not files:
         raise ImportFailed([Where("compose").problem("no compose file given", code="usage")])
-    directory = files[0].resolve().parent
+    # Relative paths (and the default .env) start from the folder of the compose file as
+    # named, not from a symlink's target: docker compose takes the project directory from
+    # the path it was given (compose-go's absolute, unresolved path; podman-compose #993).
+    directory = Path(os.path.abspath(files[0])).parent
     anchors = [f.resolve().parent for f in files] + [f.resolve().parent for f in env_files]
+    anchors.append(directory.resolve())
     reader = Reader(root or Path(os.path.commonpath(anchors)), directory)
     process = dict(os.environ if environ is None else environ)
     variables: dict[str, str] = {}

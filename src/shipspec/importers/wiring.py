@@ -26,8 +26,11 @@ _HOSTISH = re.compile(r"(HOST|ADDR|SERVER|ENDPOINT|BROKER|URL|URI|DSN|CONNECTION
 # under the same name would clash with it.
 _INJECTED = frozenset(
     {"HOST", "PORT", "URL", "URI", "ENDPOINT", "USER", "USERNAME", "PASSWORD", "NAME"}
-    | {"DATABASE", "DB", "ADDRESS", "SECRET_ARN"}
+    | {"DATABASE", "DB", "ADDRESS", "SECRET_ARN", "AUTH"}
 )
+# Engines whose password AWS rotates: the app reads it from <PREFIX>_SECRET_ARN at connect
+# time (docs/credentials.md) instead of receiving <PREFIX>_PASSWORD once at start.
+_ROTATED = frozenset({"postgres", "mysql", "mariadb", "mongodb"})
 
 
 def references(name: str, value: str, host: str) -> bool:
@@ -88,8 +91,13 @@ def wire(ctx: Context, app: App, stores: list[Store], services: dict[str, set[st
                 "dropped",
                 compose,
                 keys,
-                f"{store.name}'s credential: the managed service generates it; read "
-                f"{prefix_of(store.name)}_PASSWORD (injected by uses)",
+                f"{store.name}'s credential: the managed service generates it; "
+                + (
+                    f"read it from the secret {prefix_of(store.name)}_SECRET_ARN names when "
+                    "connecting (docs/credentials.md)"
+                    if store.engine in _ROTATED
+                    else f"read {prefix_of(store.name)}_PASSWORD (injected by uses)"
+                ),
             )
             continue
         secrets.add(variable)

@@ -9,6 +9,9 @@ ticket. Non-production alarms notify but never page (``EnvironmentPlan.alarms_pa
 
 from __future__ import annotations
 
+import math
+
+from .burn_alarms import availability_burn, latency_burn, ratio_expression
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
@@ -20,19 +23,46 @@ from .monitoring import (
     Comparison,
     CompositeAlarmPlan,
     EnvironmentAlarms,
+    JobFailurePlan,
     SloMonitor,
-    seconds,
 )
 
 # ECS CPU held this far above the autoscaling target means scaling is at max_count.
 CPU_ABOVE_TARGET = 30
 MEMORY_PERCENT = 90  # memory does not autoscale; a task is killed at 100%
+# What makes the service-down composite (either one): the members' check names.
+DOWN_SIGNALS = ("no-healthy-hosts", "running-tasks")
+ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer
+# Paging ratios count only over this many requests per evaluation period: 1% of a peak
+# minute, at least 20 (one error is then at most 5%) and at most 100 (so a quiet night's
+# real traffic still pages).
+MIN_REQUESTS_FLOOR, MIN_REQUESTS_CAP, MIN_REQUESTS_SHARE = 20, 100, 0.01
 
 
 def plan_alarms(
-    app: str, environments: list[EnvironmentPlan], slos: list[SloMonitor], log: Decisions
+    app: str,
+    environments: list[EnvironmentPlan],
+    slos: list[SloMonitor],
+    log: Decisions,
+    peak_rps: float | None = None,
 ) -> dict[str, EnvironmentAlarms]:
-    return {env.name: Alarms(app, env, log).build(slos) for env in environments}
+    return {env.name: Alarms(app, env, log, peak_rps).build(slos) for env in environments}
+
+
+def min_requests(peak_rps: float | None) -> tuple[int, str]:
+    """The request count below which a paging ratio reads 0, and why."""
+    if peak_rps is None:
+        return MIN_REQUESTS_FLOOR, (
+            f"no performance.peak_rps in the spec: {MIN_REQUESTS_FLOOR} requests, so one "
+            "error in 10 requests cannot page"
+        )
+    share = math.ceil(peak_rps * 60 * MIN_REQUESTS_SHARE)
+    n = max(MIN_REQUESTS_FLOOR, min(MIN_REQUESTS_CAP, share))
+    return n, (
+        f"1% of a peak minute ({peak_rps:g} rps × 60 / 100 = {share}), kept within "
+        f"{MIN_REQUESTS_FLOOR}-{MIN_REQUESTS_CAP}: below it a ratio is a few requests' noise "
+        "(one error in 10 is 10%) and does not page"
+    )
 
 
 def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
@@ -44,14 +74,26 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
 class Alarms:
     """Collects one environment's alarms; every threshold is also a Decision."""
 
-    def __init__(self, app: str, env: EnvironmentPlan, log: Decisions) -> None:
+    def __init__(
+        self, app: str, env: EnvironmentPlan, log: Decisions, peak_rps: float | None = None
+    ) -> None:
         self.app, self.env, self.log = app, env, log
         self.alarms: list[AlarmPlan] = []
         self.composites: list[CompositeAlarmPlan] = []
+        self.job_failures: list[JobFailurePlan] = []
+        self.latency_slos: set[str] = set()
+        n, why = min_requests(peak_rps)
+        self.min_requests = log.decide(f"alarms.{env.name}.min_requests", n, why)
 
     def build(self, slos: list[SloMonitor]) -> EnvironmentAlarms:
         consumed: set[str] = set()
+        webs = {s.name for s in self.env.services if s.kind == "web"}
         burned = {slo.service for slo in slos if slo.sli == "availability"}
+        self.latency_slos = {s.service for s in slos if s.sli == "latency" and s.threshold_ms}
+        shared = {s.load_balancer for s in self.env.services if s.kind == "web"}
+        for lb in sorted(x for x in shared if x is not None):
+            if len([s for s in self.env.services if s.load_balancer == lb]) > 1:
+                self._shared_load_balancer(lb)
         for service in self.env.services:
             if service.kind == "web":
                 self._web(service, burn_rate_pages=self.env.production and service.name in burned)
@@ -76,13 +118,18 @@ class Alarms:
                 memcached_alarms(self, store)
         if self.env.production:
             for slo in slos:
+                if slo.service not in webs:
+                    continue  # only web services have a load balancer that measures them
                 if slo.sli == "availability":
-                    self._burn(slo)
+                    availability_burn(self, slo)
+                elif slo.service in self.latency_slos:
+                    latency_burn(self, slo)
         return EnvironmentAlarms(
             environment=self.env.name,
             production=self.env.production,
             alarms=self.alarms,
             composites=self.composites,
+            job_failures=self.job_failures,
         )
 
     def add(
@@ -102,6 +149,7 @@ class Alarms:
         page: bool = False,
         rollback: bool = False,
         notify: bool = True,
+        suppressed_by: str | None = None,
         reason: str,
     ) -> AlarmPlan:
         name = f"{self.app}-{self.env.name}-{target.split(':')[1]}-{check}"
@@ -127,6 +175,7 @@ class Alarms:
             rollback=rollback,
             runbook=f"{RUNBOOK}#alarm-{check.split('-burn')[0]}",
             reason=reason,
+            suppressed_by=suppressed_by if pages else None,
         )
         self.alarms.append(alarm)
         return alarm
@@ -140,15 +189,29 @@ class Alarms:
         elb = "AWS/ApplicationELB"
         target = f"service:{s.name}"
         rate = s.alarms.error_rate_percent
+        own = self.owns_load_balancer(s)
+        metrics = [
+            _m("errors", elb, "HTTPCode_Target_5XX_Count", "Sum", **dims),
+            _m("requests", elb, "RequestCount", "Sum", **dims),
+        ]
+        if own:
+            metrics.append(
+                _m(
+                    "elb_errors",
+                    elb,
+                    "HTTPCode_ELB_5XX_Count",
+                    "Sum",
+                    LoadBalancer=dims["LoadBalancer"],
+                )
+            )
+        down = self.down_name(s)
         self.add(
             target,
             "5xx-ratio",
-            f"{s.name}: more than {rate:g}% of responses are 5xx",
-            [
-                _m("errors", elb, "HTTPCode_Target_5XX_Count", "Sum", **dims),
-                _m("requests", elb, "RequestCount", "Sum", **dims),
-            ],
-            expression="100 * FILL(errors, 0) / FILL(requests, 1)",
+            f"{s.name}: more than {rate:g}% of responses are 5xx"
+            + (" (its own and the load balancer's)" if own else ""),
+            metrics,
+            expression=ratio_expression(own, self.min_requests, percent=True),
             threshold=rate,
             period=60,
             evaluations=3,
@@ -158,7 +221,10 @@ class Alarms:
             # paging here too would wake the on-call twice for one incident.
             page=not burn_rate_pages,
             rollback=True,
+            suppressed_by=down,
             reason=self.env.decision(f"services.{s.name}.alarms.error_rate_percent").reason
+            + f"; only over {self.min_requests}+ requests a minute"
+            + ("; counts the load balancer's own 5xx (no healthy target, timeouts)" if own else "")
             + (
                 "; 2 of 3 minutes; rolls deployments back, and a ticket, since the "
                 "availability SLO's burn-rate alarm pages"
@@ -168,6 +234,7 @@ class Alarms:
         )
         ms = s.alarms.latency_p99_ms
         latency_reason = self.env.decision(f"services.{s.name}.alarms.latency_p99_ms").reason
+        latency_burns = self.env.production and s.name in self.latency_slos
         self.add(
             target,
             "latency-p99",
@@ -179,8 +246,12 @@ class Alarms:
             datapoints=2,
             missing="notBreaching",
             rollback=True,
-            reason=f"p99 above {ms} ms ({latency_reason}) in 2 of 3 minutes; a ticket, since "
-            "the latency SLO's burn rate pages",
+            reason=f"p99 above {ms} ms ({latency_reason}) in 2 of 3 minutes; a ticket"
+            + (
+                ": the latency SLO's burn-rate alarms page"
+                if latency_burns
+                else ": no latency SLO burn rate watches this service in this stack"
+            ),
         )
         self.add(
             target,
@@ -194,7 +265,28 @@ class Alarms:
             missing="notBreaching",
             rollback=True,
             reason="a task failing health checks in 2 of 3 minutes; the load balancer routes "
-            "around it, so a ticket: the 5xx alarm pages if users notice",
+            "around it, so a ticket: the no-healthy-hosts and 5xx alarms page if users notice",
+        )
+        self.add(
+            target,
+            "no-healthy-hosts",
+            f"{s.name}: no target passes its health check",
+            [_m("healthy", elb, "HealthyHostCount", "Maximum", **dims)],
+            threshold=1,
+            comparison="LessThanThreshold",
+            period=60,
+            evaluations=3,
+            datapoints=2,
+            missing="notBreaching",
+            page=s.public,
+            notify=down is None,
+            reason="no healthy target in 2 of 3 minutes: every request fails at the load "
+            "balancer (502/503)"
+            + (
+                "; pages through the service-down composite"
+                if s.public
+                else "; an internal service, so a ticket: its callers' alarms page"
+            ),
         )
 
     def _ecs(self, s: ServicePlan) -> None:
@@ -225,6 +317,8 @@ class Alarms:
             "or find the leak before it is",
         )
         insights = "ECS/ContainerInsights"
+        public = s.kind == "web" and s.public
+        down = self.down_name(s)
         self.add(
             target,
             "running-tasks",
@@ -237,62 +331,83 @@ class Alarms:
             threshold=0,
             period=60,
             evaluations=10,
+            page=public,
+            notify=down is None,
             reason="tasks missing for 10 minutes: failing to start or crash-looping (needs "
             "Container Insights on the cluster); deployments start replacements within "
-            "minutes, so a shorter window would ring on every deploy",
+            "minutes, so a shorter window would ring on every deploy"
+            + (
+                "; a public service, so it pages through the service-down composite"
+                if public
+                else ""
+            ),
+        )
+        if down is not None:
+            self._down(s, down)
+
+    def _down(self, s: ServicePlan, name: str) -> None:
+        members = [f"{self.app}-{self.env.name}-{s.name}-{c}" for c in DOWN_SIGNALS]
+        pages = self.env.alarms_page
+        reason = (
+            "a public service is down when no target is healthy or tasks stay missing: "
+            "either pages once, and mutes the burn-rate and 5xx pages of the same outage"
+        )
+        if not pages:
+            reason += "; non-production: notifies, never pages"
+        self.log.decide(
+            f"alarms.{self.env.name}.{name}", " OR ".join(DOWN_SIGNALS), reason, pages=pages
+        )
+        self.composites.append(
+            CompositeAlarmPlan(
+                name=name,
+                target=f"service:{s.name}",
+                check="down",
+                description=f"{s.name}: down (no healthy target, or tasks missing)",
+                members=members,
+                rule=" OR ".join(f'ALARM("{m}")' for m in members),
+                pages=pages,
+                runbook=f"{RUNBOOK}#alarm-down",
+                reason=reason,
+            )
         )
 
-    def _burn(self, slo: SloMonitor) -> None:
-        s = self.env.service(slo.service)
-        assert s.load_balancer is not None
-        dims = {
-            "LoadBalancer": f"load_balancer:{s.load_balancer}",
-            "TargetGroup": f"service:{s.name}.target_group",
-        }
+    def down_name(self, s: ServicePlan) -> str | None:
+        """The service-down composite of a public web service; None for other services."""
+        if s.kind == "web" and s.public:
+            return f"{self.app}-{self.env.name}-{s.name}-down"
+        return None
+
+    def owns_load_balancer(self, s: ServicePlan) -> bool:
+        """Whether the load balancer's own 5xx are this service's: ``HTTPCode_ELB_5XX_Count``
+        has no TargetGroup dimension, so they are attributable only to a service alone on it."""
+        sharing = [x for x in self.env.services if x.load_balancer == s.load_balancer]
+        return len(sharing) == 1
+
+    def _shared_load_balancer(self, lb: str) -> None:
+        """A load balancer several services share: its own 5xx cannot be told apart by
+        service, so one ratio alarm watches the load balancer as a whole."""
+        dims = {"LoadBalancer": f"load_balancer:{lb}"}
         elb = "AWS/ApplicationELB"
-        target = f"slo:{slo.name}"
-        for alert in slo.alerts:
-            members = []
-            for window in (alert.long_window, alert.short_window):
-                members.append(
-                    self.add(
-                        target,
-                        f"burn-{alert.long_window}-{window}",
-                        f"{slo.name}: 5xx ratio over {window} above {alert.error_ratio:g}",
-                        [
-                            _m("errors", elb, "HTTPCode_Target_5XX_Count", "Sum", **dims),
-                            _m("requests", elb, "RequestCount", "Sum", **dims),
-                        ],
-                        expression="FILL(errors, 0) / FILL(requests, 1)",
-                        threshold=alert.error_ratio,
-                        period=seconds(window),
-                        evaluations=1,
-                        missing="notBreaching",
-                        notify=False,
-                        reason=f"{alert.burn_rate:g}× the error budget {slo.error_budget:g} over "
-                        f"{window}; notifies through its composite alarm",
-                    ).name
-                )
-            pages = alert.severity == "page" and self.env.alarms_page
-            check = f"burn-{alert.long_window}"
-            name = f"{self.app}-{self.env.name}-{slo.name}-{check}"
-            reason = (
-                f"{alert.severity}: {alert.budget_spent_percent:g}% of the {slo.window_days}-day "
-                f"budget of {slo.name} in {alert.long_window}, confirmed over {alert.short_window}"
-            )
-            self.log.decide(
-                f"alarms.{self.env.name}.{name}", alert.error_ratio, reason, pages=pages
-            )
-            self.composites.append(
-                CompositeAlarmPlan(
-                    name=name,
-                    target=target,
-                    check=check,
-                    description=f"{slo.name}: error budget burning {alert.burn_rate:g}× too fast",
-                    members=members,
-                    rule=" AND ".join(f'ALARM("{m}")' for m in members),
-                    pages=pages,
-                    runbook=slo.runbook,
-                    reason=reason,
-                )
-            )
+        sharing = ", ".join(s.name for s in self.env.services if s.load_balancer == lb)
+        self.add(
+            f"load_balancer:{lb}",
+            "elb-5xx",
+            f"{lb} load balancer: more than {ELB_ERROR_PERCENT}% of requests fail at the "
+            "load balancer (5xx it generates itself)",
+            [
+                _m("errors", elb, "HTTPCode_Target_5XX_Count", "Sum", **dims),
+                _m("requests", elb, "RequestCount", "Sum", **dims),
+                _m("elb_errors", elb, "HTTPCode_ELB_5XX_Count", "Sum", **dims),
+            ],
+            expression=f"IF(FILL(requests, 0) + FILL(elb_errors, 0) >= {self.min_requests}, "
+            "100 * FILL(elb_errors, 0) / (FILL(requests, 0) + FILL(elb_errors, 0)), 0)",
+            threshold=ELB_ERROR_PERCENT,
+            period=60,
+            evaluations=3,
+            datapoints=2,
+            missing="notBreaching",
+            page=True,
+            reason=f"shared by {sharing}: the load balancer's own 5xx (no healthy target, "
+            "timeouts) have no target group dimension, so they are watched here, over "
+            f"{self.min_requests}+ requests a minute, 2 of 3 minutes",
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .model import DatastorePlan, ServicePlan
-from .monitoring import AlarmMetric
+from .monitoring import RUNBOOK, AlarmMetric, JobFailurePlan
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -119,7 +119,24 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         missing="notBreaching",
         reason="EventBridge Scheduler gave up starting the task after its retries (capacity, "
         "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
-        "exits non-zero is not counted here",
+        "exits non-zero is caught by the job's failed-runs rule",
+    )
+    name = f"{self.app}-{self.env.name}-{s.name}-failed-runs"
+    reason = (
+        "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
+        "events of the job's task definition family); the spec cannot mark a job critical, "
+        "and the next run is hours away, so a ticket in every environment"
+    )
+    self.log.decide(f"alarms.{self.env.name}.{name}", "ticket", reason, pages=False)
+    self.job_failures.append(
+        JobFailurePlan(
+            name=name,
+            job=s.name,
+            description=f"{s.name}: a run failed (non-zero exit code, or it could not start)",
+            pages=False,
+            runbook=f"{RUNBOOK}#alarm-failed-runs",
+            reason=reason,
+        )
     )
 
 

@@ -11,7 +11,7 @@ from typing import Literal, cast
 from ..spec.models import Datastore, HandoffSpec
 from . import rules
 from .decisions import Decisions
-from .engines import plan_broker, plan_document_db, plan_memcached
+from .engines import cache_node, plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
 
 RdsEngine = Literal["postgres", "mysql", "mariadb"]
@@ -46,7 +46,7 @@ def plan_datastore(
 def _plan_engine(
     spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
 ) -> DatastorePlan:
-    used_by = sorted(s for s, svc in spec.services.items() if name in svc.uses)
+    used_by = sorted(s for s, svc in spec.services.items() if svc.uses_datastore(name))
     if store.engine in ("postgres", "mysql", "mariadb"):
         return _database(spec, name, store, production, used_by, log)
     if store.engine == "redis":
@@ -100,7 +100,7 @@ def _visibility_timeout(spec: HandoffSpec, name: str, log: Decisions) -> int:
     consumers = {
         s: svc.timeout_seconds
         for s, svc in spec.services.items()
-        if name in svc.uses and svc.type == "worker" and svc.timeout_seconds
+        if svc.uses_datastore(name) and svc.type == "worker" and svc.timeout_seconds
     }
     if not consumers:
         return log.decide(
@@ -247,13 +247,7 @@ def _cache(
 ) -> DatastorePlan:
     key = f"datastores.{name}"
     availability = spec.requirements.availability
-    node = log.decide(
-        f"{key}.node_type",
-        rules.CACHE_NODE_PROD if production else rules.CACHE_NODE_NON_PROD,
-        "production: Graviton node with memory headroom"
-        if production
-        else "non-production: the smallest Graviton node",
-    )
+    node = cache_node(spec, key, production, log)
     if production and availability >= rules.TWO_TASK_AVAILABILITY:
         replicas = log.decide(
             f"{key}.replicas",

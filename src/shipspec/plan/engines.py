@@ -158,13 +158,7 @@ def plan_memcached(
         else "version from the spec",
         spec_version=store.version,
     )
-    node = log.decide(
-        f"{key}.node_type",
-        rules.CACHE_NODE_PROD if production else rules.CACHE_NODE_NON_PROD,
-        "production: Graviton node with memory headroom"
-        if production
-        else "non-production: the smallest Graviton node",
-    )
+    node = cache_node(spec, key, production, log)
     redundant, why = _redundant(spec, production)
     nodes = log.decide(
         f"{key}.nodes",
@@ -182,4 +176,25 @@ def plan_memcached(
         nodes=nodes,
         multi_az=nodes > 1,
         used_by=used_by,
+    )
+
+
+def cache_node(spec: HandoffSpec, key: str, production: bool, log: Decisions) -> str:
+    """The ElastiCache node class: never burstable in production at >= 99.9%."""
+    availability = spec.requirements.availability
+    if production and availability >= rules.TWO_TASK_AVAILABILITY:
+        return log.decide(
+            f"{key}.node_type",
+            rules.CACHE_NODE_PROD_STEADY,
+            f"production at {availability}%: a non-burstable node, whose CPU never drops to "
+            "a credit baseline under sustained load",
+            availability=availability,
+        )
+    return log.decide(
+        f"{key}.node_type",
+        rules.CACHE_NODE_PROD if production else rules.CACHE_NODE_NON_PROD,
+        f"production at {availability}%: a burstable Graviton node with memory headroom"
+        if production
+        else "non-production: the smallest Graviton node",
+        availability=availability,
     )

@@ -55,6 +55,12 @@ class UsePlan(Frozen):
     datastore: str
     engine: str
     env_prefix: str
+    # S3: read | read-write | read-write-delete; SQS: produce | consume | produce-consume;
+    # None for engines reached over the network with credentials.
+    access: str | None = None
+    # SQL databases: the service's own database user, authenticated with IAM tokens;
+    # None: the service reads the RDS-managed master secret by its ARN at run time.
+    db_user: str | None = None
 
 
 class DeploymentPlan(Frozen):
@@ -89,6 +95,7 @@ class ServicePlan(Frozen):
     cpu_target: int
     env: dict[str, str]
     secrets: list[str]
+    image_credentials: str | None  # the secret holding a private registry's login
     uses: list[UsePlan]
     schedule: str | None
     load_balancer: Literal["public", "internal"] | None
@@ -144,6 +151,8 @@ class EnvironmentPlan(Frozen):
     log_retention_days: int
     alarms_page: bool
     decisions: list[Decision]
+    # Restricted data: one customer-managed KMS key encrypts the datastores, secrets and logs.
+    customer_managed_key: bool = False
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from pydantic import Field
+
 from .model import Decision, Frozen
 
 Severity = Literal["page", "ticket"]
@@ -124,11 +126,20 @@ class Receiver(Frozen):
     repeat_interval: str
 
 
+class SlackChannel(Frozen):
+    workspace_id: str
+    channel_id: str
+    topics: list[Severity]
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
     page: Receiver
     ticket: Receiver
+    # The topics PagerDuty's CloudWatch integration URL (secret config) is subscribed to.
+    pagerduty_topics: list[Severity] = Field(default_factory=list)
+    slack: SlackChannel | None = None  # AWS Chatbot posts these topics' alerts to the channel
     group_by: list[str]
     inhibit_equal: list[str]  # a firing page mutes tickets that share these labels
     smtp_smarthost: str  # placeholders until the operator fills them in
@@ -144,7 +155,7 @@ class AlarmMetric(Frozen):
     id: str
     namespace: str
     metric_name: str
-    statistic: str  # Sum, Average, Maximum, Minimum, p99
+    statistic: str  # Sum, Average, Maximum, Minimum, p99, PR(:0.3) (percentile rank)
     dimensions: dict[str, str]
 
 
@@ -168,6 +179,9 @@ class AlarmPlan(Frozen):
     rollback: bool  # also a deployment (rollback) alarm for the service
     runbook: str
     reason: str
+    # A rollback alarm notifies through a composite in the stack: this composite's ALARM
+    # mutes it (see CompositeAlarmPlan.suppressed_by).
+    suppressed_by: str | None = None
 
     @property
     def statistic(self) -> str:
@@ -175,7 +189,8 @@ class AlarmPlan(Frozen):
 
 
 class CompositeAlarmPlan(Frozen):
-    """Fires when all its members are in ALARM: the long and short window of a burn rate."""
+    """A CloudWatch composite alarm over the plan's alarms: both windows of a burn rate
+    (``AND``), or any sign that a service is down (``OR``)."""
 
     name: str
     target: str
@@ -186,6 +201,24 @@ class CompositeAlarmPlan(Frozen):
     pages: bool
     runbook: str
     reason: str
+    # Another composite whose ALARM mutes this one's actions (CloudWatch's ActionsSuppressor),
+    # so one outage pages once: the service-down composite mutes the burn-rate pages.
+    suppressed_by: str | None = None
+    # Composites (of the same SLO, paging faster) whose ALARM keeps this one quiet: the
+    # rule ends ``AND NOT ALARM(...)``, as Alertmanager's inhibition does for the rules.
+    unless: list[str] = Field(default_factory=list)
+
+
+class JobFailurePlan(Frozen):
+    """An EventBridge rule on the job's ECS task state changes: a run that stops with a
+    non-zero exit code (or fails to start) notifies; CloudWatch has no metric for it."""
+
+    name: str
+    job: str
+    description: str
+    pages: bool
+    runbook: str
+    reason: str
 
 
 class EnvironmentAlarms(Frozen):
@@ -193,6 +226,7 @@ class EnvironmentAlarms(Frozen):
     production: bool
     alarms: list[AlarmPlan]
     composites: list[CompositeAlarmPlan]
+    job_failures: list[JobFailurePlan] = Field(default_factory=list)
 
     def alarm(self, name: str) -> AlarmPlan:
         return next(a for a in self.alarms if a.name == name)

@@ -118,18 +118,31 @@ def plan_load_balancers(
         members = [name for name, s in webs if s.public is public]
         if not members:
             continue
-        https = bool(public and env.domain)
+        domain = env.domain if public else _internal_name(env.domain, production)
+        https = domain is not None
         log.decide(
             f"load_balancers.{visibility}.https",
             https,
-            f"domain {env.domain} is set: HTTPS with an ACM certificate, HTTP redirects"
+            (
+                f"domain {env.domain} is set: HTTPS with an ACM certificate, HTTP redirects"
+                if public
+                else f"production with domain {env.domain}: HTTPS on {domain}, a public ACM "
+                "certificate validated in the public zone (no private CA), so traffic inside "
+                "the VPC is encrypted too; the name resolves to the load balancer's private IPs"
+            )
             if https
             else (
                 "no domain in this environment: HTTP only; set `domain` to serve HTTPS"
                 if public
-                else "internal load balancer: reachable only inside the VPC"
+                else "internal load balancer: reachable only inside the VPC; HTTP"
+                + (
+                    ", as this environment is not production"
+                    if env.domain
+                    else " until the environment has a `domain`"
+                )
             ),
             domain=env.domain,
+            production=production,
         )
         waf = public and spec.requirements.security.waf
         if public:
@@ -147,7 +160,7 @@ def plan_load_balancers(
             LoadBalancerPlan(
                 name=visibility,
                 internet_facing=public,
-                domain=env.domain if https else None,
+                domain=domain,
                 hosted_zone=hosted_zone,
                 https=https,
                 waf=waf,
@@ -165,6 +178,14 @@ def plan_load_balancers(
             services=members,
         )
     return balancers
+
+
+def _internal_name(domain: str | None, production: bool) -> str | None:
+    """``shop.example.com`` -> ``internal.shop.example.com`` in production, if it fits DNS."""
+    if not (production and domain):
+        return None
+    name = f"internal.{domain}"
+    return name if len(name) <= 253 else None
 
 
 def default_zone(env: Environment) -> str | None:

@@ -23,6 +23,7 @@ from .monitoring import (
     MetricConvention,
     MonitoringPlan,
     Receiver,
+    SlackChannel,
     SloMonitor,
     budget_spent_percent,
     error_budget,
@@ -59,7 +60,7 @@ def plan_monitoring(
         },
         slos=slos,
         routing=_routing(spec, log),
-        alarms=plan_alarms(spec.metadata.name, environments, slos, log),
+        alarms=plan_alarms(app, environments, slos, log, spec.requirements.performance.peak_rps),
         decisions=log.records,
     )
 
@@ -204,8 +205,30 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
             "no observability.alert_email: alerts reach receivers with no integration; set "
             "alert_email or add one to alertmanager.yml",
         )
+    pagerduty = spec.observability.pagerduty
+    if pagerduty:
+        log.decide(
+            "monitoring.routing.pagerduty",
+            pagerduty.topics,
+            "observability.pagerduty: the stack subscribes the PagerDuty CloudWatch "
+            "integration URL (secret config `pagerdutyUrl`) over HTTPS to the "
+            + " and ".join(pagerduty.topics)
+            + " topic; PagerDuty confirms the subscription itself and resolves on OK",
+        )
+    slack = spec.observability.slack
+    if slack:
+        log.decide(
+            "monitoring.routing.slack",
+            slack.channel_id,
+            "observability.slack: AWS Chatbot posts the "
+            + " and ".join(slack.topics)
+            + f" topics' alarms to channel {slack.channel_id} of workspace "
+            f"{slack.workspace_id}; authorize the workspace in the Chatbot console first",
+        )
     domain = email.split("@", 1)[1] if email else "example.com"
     return AlertRouting(
+        pagerduty_topics=list(pagerduty.topics) if pagerduty else [],
+        slack=SlackChannel(**slack.model_dump()) if slack else None,
         page=Receiver(
             name="page", email=email, group_wait="30s", group_interval="5m", repeat_interval="1h"
         ),

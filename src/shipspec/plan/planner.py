@@ -13,7 +13,7 @@ from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretP
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
-from .services import plan_service, resolve_strategy, routing_table
+from .services import plan_service, resolve_strategy, routing_table, telemetry_env
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
@@ -77,15 +77,20 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     services = []
     for s, svc in spec.services.items():
         override = env.services.get(s)
-        service = plan_service(
-            spec,
-            s,
-            overridden_service(svc, override),
-            production,
-            network.az_count,
-            routing,
+        service = telemetry_env(
+            spec.metadata.name,
+            name,
+            plan_service(
+                spec,
+                s,
+                overridden_service(svc, override),
+                production,
+                network.az_count,
+                routing,
+                log,
+                env_scaling=override is not None and override.scaling is not None,
+            ),
             log,
-            env_scaling=override is not None and override.scaling is not None,
         )
         note_service_override(name, s, override, service, log)
         services.append(service)
@@ -124,9 +129,20 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         if production
         else "non-production alarms notify but never page",
     )
+    classification = spec.requirements.security.data_classification
+    customer_key = log.decide(
+        "encryption.customer_managed_key",
+        classification == "restricted",
+        "restricted data: a customer-managed KMS key (rotated yearly) encrypts the databases, "
+        "cache, buckets, queues, secrets and logs, so its key policy decides who can ever read "
+        "them and disabling it locks the data at once"
+        if classification == "restricted"
+        else f"{classification} data: AWS-managed encryption keys",
+        data_classification=classification,
+    )
     secret_users: dict[str, list[str]] = {}
     for s, svc in spec.services.items():
-        for secret in svc.secrets:
+        for secret in sorted({*svc.secrets, *filter(None, [svc.image_credentials])}):
             secret_users.setdefault(secret, []).append(s)
     return EnvironmentPlan(
         name=name,
@@ -141,6 +157,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         log_retention_days=retention,
         alarms_page=page,
         decisions=log.records,
+        customer_managed_key=customer_key,
     )
 
 

@@ -35,6 +35,10 @@ DB_BACKUP_DAYS_NON_PROD = 1
 
 CACHE_DEFAULT_VERSION = "7.1"
 CACHE_NODE_PROD = "cache.t4g.medium"
+# Burstable (t*) nodes throttle to their baseline once CPU credits run out, a silent
+# latency cliff under sustained load: production at >= 99.9% gets a fixed-performance
+# Graviton node (the smallest m7g) instead.
+CACHE_NODE_PROD_STEADY = "cache.m7g.large"
 CACHE_NODE_NON_PROD = "cache.t4g.micro"
 
 # ElastiCache takes a full Memcached version; TLS needs 1.6.12 or later.

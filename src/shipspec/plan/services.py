@@ -6,13 +6,9 @@ from ..spec.capacity import availability_floor, explicit_max, peak_tasks
 from ..spec.fargate import cpu_units, fargate_size
 from ..spec.models import HandoffSpec, Service
 from . import rules
+from .access import plan_uses
 from .decisions import Decisions
-from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy, UsePlan
-
-
-def env_prefix(datastore: str) -> str:
-    """``order-events`` → ``ORDER_EVENTS``: the prefix of the variables a datastore injects."""
-    return datastore.upper().replace("-", "_")
+from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy
 
 
 def plan_service(
@@ -82,10 +78,8 @@ def plan_service(
         cpu_target=service.scaling.cpu_target if service.scaling else 60,
         env=dict(sorted(service.env.items())),
         secrets=sorted(service.secrets),
-        uses=[
-            UsePlan(datastore=d, engine=spec.datastores[d].engine, env_prefix=env_prefix(d))
-            for d in service.uses
-        ],
+        image_credentials=service.image_credentials,
+        uses=plan_uses(spec, name, service, production, log),
         schedule=service.schedule,
         load_balancer=("public" if service.public else "internal")
         if service.type == "web"
@@ -280,3 +274,25 @@ def routing_table(spec: HandoffSpec) -> dict[str, tuple[int, list[str]]]:
             else:
                 table[name] = (100 + 10 * index, [f"/{name}", f"/{name}/*"])
     return table
+
+
+def telemetry_env(app: str, environment: str, s: ServicePlan, log: Decisions) -> ServicePlan:
+    """Every task names itself to OpenTelemetry: ``OTEL_SERVICE_NAME=<app>-<service>`` is
+    the ``job`` label the Prometheus rules select a service's series by, and
+    ``OTEL_RESOURCE_ATTRIBUTES`` adds the app and the environment. A value the spec sets
+    wins."""
+    wanted = {
+        "OTEL_SERVICE_NAME": f"{app}-{s.name}",
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace={app},"
+        f"deployment.environment.name={environment}",
+    }
+    added = {k: v for k, v in wanted.items() if k not in s.env}
+    kept = sorted(set(wanted) - set(added))
+    log.decide(
+        f"services.{s.name}.telemetry",
+        added,
+        "OpenTelemetry SDKs read these: the service name is the `job` label of its metrics, "
+        "which the SLO rules select by"
+        + (f"; the spec's own {', '.join(kept)} kept" if kept else ""),
+    )
+    return s.model_copy(update={"env": dict(sorted({**s.env, **added}.items()))})

@@ -10,7 +10,7 @@ component, model findings at the spec field the decision came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,17 @@ def check(
     policy_files: Iterable[str | Path] = (),
     *,
     packs: list[Pack] | None = None,
+    timeout: float | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[str, int], None] | None = None,
 ) -> list[PolicyReport]:
-    """One report per environment (all of them unless ``env``), in promotion order."""
+    """One report per environment (all of them unless ``env``), in promotion order.
+
+    The environments are previewed at once, each in its own child process; the first
+    that fails raises its :class:`PreviewError` (exit 1).
+    """
     from ..model_io import read_model
-    from ..preview.service import run_preview
+    from ..preview.service import run_previews
 
     out = Path(out_dir)
     model = read_model(out)
@@ -60,9 +67,20 @@ def check(
             f"no environment {env!r} in {out}\n  hint: environments here: {', '.join(names)}"
         )
     locator = Locator(out, model.spec_file)
+    chosen: list[str | None] = [env] if env else list(names)
+    previews = run_previews(
+        out,
+        chosen,
+        remember=False,
+        timeout=timeout,
+        use_cache=use_cache,
+        on_progress=on_progress,
+    )
     reports = []
-    for name in [env] if env else names:
-        preview = run_preview(out, name, remember=False)
+    for name, preview in zip(chosen, previews, strict=True):
+        if isinstance(preview, PreviewError):
+            raise preview
+        assert name is not None
         report = evaluate(model, name, preview.resources, selected, locate=locator)
         report.data_loss = preview.data_loss
         reports.append(report)

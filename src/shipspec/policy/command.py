@@ -39,19 +39,32 @@ def check_command(
     policy: PolicyOption = None,
     json_out: JsonOption = False,
     sarif: SarifOption = False,
+    *,
+    timeout: float | None = None,
+    use_cache: bool = True,
     allow_data_loss: bool = False,
 ) -> None:
     """Check the generated program against the policy packs; exit 4 on a failed error rule.
 
+    ``timeout`` (seconds per environment) and ``use_cache`` are passed to the previews.
     Exit 5 first when a preview loses a stateful resource (see ``preview.dataloss``).
     """
+    from ..console import PreviewProgress
     from .check import check
     from .report import reports_to_json, reports_to_sarif
 
     if json_out and sarif:
         print("choose one of --json and --sarif", file=sys.stderr)
         raise typer.Exit(2)
-    reports = check(out_dir, env, policy or ())
+    with PreviewProgress(enabled=not (json_out or sarif)) as progress:
+        reports = check(
+            out_dir,
+            env,
+            policy or (),
+            timeout=timeout,
+            use_cache=use_cache,
+            on_progress=progress.update,
+        )
     if sarif:
         print(reports_to_sarif(reports))
     elif json_out:

@@ -174,14 +174,12 @@ def builtin_pack(name: str) -> Pack:
         hint = "built-in packs: " + ", ".join(BUILTIN) + "; pass your own with --policy FILE"
         message = f"no built-in policy pack named {name!r}"
         raise PackError([Diagnostic(name, 0, 0, "", message, hint, "unknown-pack")])
-    from ruamel.yaml import YAML
-
     from ..render.engine import blueprints_root
 
-    # Built-in packs ship with shipspec and are checked by its tests: read them with the
-    # plain loader, three times faster than the position-keeping one user packs need.
+    # Built-in packs ship with shipspec and are checked by its tests: the libyaml reader
+    # user packs go through, without using its positions.
     path = blueprints_root() / "policy" / f"{name}.yaml"
-    data = YAML(typ="safe", pure=True).load(path.read_text("utf-8"))
+    data = read_yaml(path.read_bytes(), str(path)).data
     return compile_pack(PackSpec.model_validate(data), str(path))
 
 

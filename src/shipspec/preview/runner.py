@@ -5,12 +5,16 @@ The program runs as ``pulumi preview`` would run it (``__main__.py`` executed as
 but against :class:`~shipspec.preview.mocks.AwsMocks` instead of an engine. Like the
 engine, a program that logs an error (``pulumi.log.error``) fails.
 
-Isolation: each run happens on its own thread, in a fresh ``contextvars`` context with
-its own event loop, so the SDK's context-scoped globals (settings, root stack, config)
-never leak between runs and ``run_program`` may be called many times in one process,
-also from inside a running event loop. Modules imported from the program directory
-(``components``...) are evicted afterwards so a second program with a different
-``components`` package is not served the first one's.
+This is the in-process run, for library callers and tests that trust the program.
+``shipspec preview`` and ``check`` never run a program in their own process: they call
+:mod:`shipspec.preview.isolation`, which runs this module in a child process.
+
+Isolation between in-process runs: each run happens on its own thread, in a fresh
+``contextvars`` context with its own event loop, so the SDK's context-scoped globals
+(settings, root stack, config) never leak between runs and ``run_program`` may be
+called many times in one process, also from inside a running event loop. Modules
+imported from the program directory (``components``...) are evicted afterwards so a
+second program with a different ``components`` package is not served the first one's.
 
 Recorded resources:
 
@@ -42,8 +46,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,67 +56,23 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_in_stack
 
 from shipspec.preview.mocks import DEFAULT_REGION, AwsMocks
+from shipspec.preview.records import ProgramError, RecordedResource, StackRun
+
+__all__ = [
+    "SECRET",
+    "UNKNOWN",
+    "ProgramError",
+    "RecordedResource",
+    "StackRun",
+    "run_program",
+    "run_stack",
+]
 
 UNKNOWN = "[unknown]"
 SECRET = "[secret]"
 
 _STACK_TYPE = "pulumi:pulumi:Stack"
 _NEVER_EVICT = {"__main__", "pulumi", "pulumi_aws", "shipspec", "__pycache__"}
-
-
-class ProgramError(Exception):
-    """The program raised, failed a registration, logged an error or registered nothing."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        filename: str | None = None,
-        lineno: int | None = None,
-        cause: BaseException | None = None,
-    ) -> None:
-        self.message = message
-        self.filename = filename
-        self.lineno = lineno
-        self.cause = cause
-        where = f"{filename}:{lineno}: " if filename and lineno else ""
-        super().__init__(f"{where}{message}")
-
-
-@dataclass(frozen=True)
-class RecordedResource:
-    """One resource registration, as the engine would have received it."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str | None
-    inputs: dict[str, Any]
-    dependencies: list[str]
-    custom: bool = True
-    """False for component resources (``shipspec:aws:WebService``...)."""
-    ignore_changes: list[str] = field(default_factory=list)
-    """``ResourceOptions.ignore_changes`` in wire names (``desiredCount``)."""
-    protect: bool = False
-    retain_on_delete: bool = False
-    delete_before_replace: bool = False
-    replace_on_changes: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    """Old URNs this resource answers to (own aliases and those inherited from its parent)."""
-
-
-@dataclass(frozen=True)
-class StackRun:
-    """Everything one mocked run produced."""
-
-    project: str
-    stack: str
-    stack_urn: str
-    resources: list[RecordedResource]
-    outputs: dict[str, Any]
-    """Stack exports (``pulumi.export``), rendered like inputs."""
-    warnings: list[str]
-    seconds: float
 
 
 def run_program(
@@ -130,9 +89,18 @@ def run_program(
 
 
 def run_stack(
-    program_dir: Path, *, project: str, stack: str, config: Mapping[str, str]
+    program_dir: Path,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    on_register: Callable[[int], None] | None = None,
 ) -> StackRun:
-    """Like :func:`run_program`, also returning stack exports, warnings and timing."""
+    """Like :func:`run_program`, also returning stack exports, warnings and timing.
+
+    ``on_register`` is called with the number of resources registered so far after each
+    registration (from the SDK's worker threads): the live progress display's feed.
+    """
     program_dir = Path(program_dir).resolve()
     main = program_dir / "__main__.py"
     if not main.is_file():
@@ -143,7 +111,7 @@ def run_stack(
     def target() -> None:
         try:
             box["run"] = contextvars.Context().run(
-                _run_isolated, program_dir, main, project, stack, full_config
+                _run_isolated, program_dir, main, project, stack, full_config, on_register
             )
         except BaseException as exc:  # handed to the calling thread
             box["error"] = exc
@@ -162,7 +130,8 @@ def run_stack(
 
 
 class _Recorder:
-    def __init__(self) -> None:
+    def __init__(self, on_register: Callable[[int], None] | None = None) -> None:
+        self.on_register = on_register
         self.lock = threading.Lock()
         self.resources: dict[str, RecordedResource] = {}
         self.stack_urn = ""
@@ -239,6 +208,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         with rec.lock:
             rec.resources[response.urn] = recorded
+            count = len(rec.resources)
+        if rec.on_register is not None:
+            rec.on_register(count)
         return response
 
     def _transformed(self, request: Any) -> Any:
@@ -327,10 +299,15 @@ class _ListHandler(logging.Handler):
 
 
 def _run_isolated(
-    program_dir: Path, main: Path, project: str, stack: str, config: dict[str, str]
+    program_dir: Path,
+    main: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    on_register: Callable[[int], None] | None,
 ) -> StackRun:
     started = time.perf_counter()
-    recorder = _Recorder()
+    recorder = _Recorder(on_register)
     handler = _ListHandler()
     logger = logging.Logger(f"shipspec.preview.{project}.{stack}")
     logger.addHandler(handler)

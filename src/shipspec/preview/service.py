@@ -1,26 +1,40 @@
 """``run_preview(out_dir, env)``: find the generated program and its stack config, run it
-under mocks, and diff the result against the previous preview of that environment.
+under mocks in a child process, and diff the result against the previous preview.
 
-The previous preview is kept in ``<out_dir>/.shipspec/previews/<env>.json`` (ignored by
-git through the generated ``.shipspec/.gitignore``): a cache for the ``+ ~ -`` marks.
+Two files per environment in ``<out_dir>/.shipspec/previews/`` (ignored by git through
+the generated ``.shipspec/.gitignore``):
+
+* ``<env>.json``, the previous preview: the base for the ``+ ~ -`` marks;
+* ``<env>.run.json``, the last run and the content hash it was made from (every file of
+  the program folder, ``infra/overrides.py`` included, except caches and other stacks'
+  configs, plus the versions of shipspec, Pulumi and ``pulumi_aws``). A run whose hash
+  is unchanged is served from it, so ``check`` after ``preview`` costs one run and a
+  repeated ``check`` almost nothing; ``use_cache=False`` (``--no-cache``) runs anyway.
+
+``run_previews`` runs several environments at once, one child process each.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from .. import __version__
 from ..errors import PreviewError
 from .dataloss import find_data_loss
+from .isolation import DEFAULT_TIMEOUT, run_stack_isolated
+from .records import ProgramError, RecordedResource, StackRun, run_from_dict, run_to_dict
 from .result import Preview, PreviewResource, diff
 
-if TYPE_CHECKING:
-    from .runner import RecordedResource
+ALL = "all"
+"""``--env all``: every environment that has a stack config."""
 
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
 
@@ -89,6 +103,9 @@ def run_preview(
     *,
     remember: bool = True,
     allow_data_loss: bool = False,
+    timeout: float | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[str, int], None] | None = None,
 ) -> Preview:
     """Preview one environment offline.
 
@@ -97,22 +114,38 @@ def run_preview(
     :mod:`shipspec.preview.conformance`).
 
     ``Preview.data_loss`` lists the stateful resources this run deletes or replaces
-    compared with the previous one. Unless ``allow_data_loss``, such a run is not
-    remembered, so the next preview still compares with the state before the loss and
-    the caller (which raises :class:`~shipspec.errors.DataLossError`) is asked again.
-    """
-    from .runner import ProgramError, run_stack
+    compared with the previous preview; it is computed after the cache lookup, so a run
+    served from the cache is checked the same way. Unless ``allow_data_loss``, such a run
+    is not remembered as the previous preview, so the next preview still compares with
+    the state before the loss and the caller (which raises
+    :class:`~shipspec.errors.DataLossError`) is asked again.
 
+    ``on_progress(stack, count)`` hears how many resources the running program has
+    registered so far (not called for a run served from the cache).
+    """
     infra = program_dir(Path(out_dir))
     stack = choose_stack(infra, env)
     project, config = stack_config(infra, stack)
-    try:
-        run = run_stack(infra, project=project, stack=stack, config=config)
-    except ProgramError as error:
-        raise PreviewError(
-            f"the generated program failed for {stack}: {error}\n"
-            "  hint: if you edited infra/, run `shipspec generate --force` to restore it"
-        ) from None
+    previews = Path(out_dir) / ".shipspec" / "previews"
+    key = _run_key(infra, stack)
+    run = _cached_run(previews / f"{stack}.run.json", key) if use_cache else None
+    if run is None:
+        progress = (lambda count: on_progress(stack, count)) if on_progress else None
+        try:
+            run = run_stack_isolated(
+                infra,
+                project=project,
+                stack=stack,
+                config=config,
+                timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                on_progress=progress,
+            )
+        except ProgramError as error:
+            raise PreviewError(
+                f"the generated program failed for {stack}: {error}\n"
+                "  hint: if you edited infra/, run `shipspec generate --force` to restore it"
+            ) from None
+        _store(previews / f"{stack}.run.json", {"key": key, "run": run_to_dict(run)})
     from .conformance import check_resources, conformance_error
 
     violations = check_resources(run.resources)
@@ -124,7 +157,7 @@ def run_preview(
         )
         for r in run.resources
     ]
-    state = Path(out_dir) / ".shipspec" / "previews" / f"{stack}.json"
+    state = previews / f"{stack}.json"
     previous = _previous(state)
     marked, deleted = diff(current, previous)
     result = Preview(
@@ -136,8 +169,95 @@ def run_preview(
         data_loss=find_data_loss(previous, current),
     )
     if remember and (allow_data_loss or not result.data_loss):
-        _remember(state, current)
+        _store(state, {"resources": [r.as_dict() for r in current]})
     return result
+
+
+def environments(out_dir: Path, env: str | None) -> list[str | None]:
+    """The environments ``--env`` selects: ``all`` → every stack config, in promotion order
+    when ``generate``'s saved model says it (else by name); otherwise just ``env``."""
+    from ..model_io import ModelMissing, read_model
+
+    if env != ALL:
+        return [env]
+    infra = program_dir(Path(out_dir))
+    names = stacks(infra)
+    if not names:
+        raise PreviewError(f"no stack configs (Pulumi.<env>.yaml) in {infra}")
+    try:
+        order = [e.name for e in read_model(Path(out_dir)).environments]
+    except ModelMissing:
+        order = []
+    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def run_previews(
+    out_dir: Path,
+    envs: list[str | None],
+    *,
+    remember: bool = True,
+    allow_data_loss: bool = False,
+    timeout: float | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> list[Preview | PreviewError]:
+    """Preview each environment in its own child process, all at once; results in order.
+
+    A failed environment gives its :class:`PreviewError` in its place, so the others'
+    results are still reported.
+    """
+
+    def one(env: str | None) -> Preview | PreviewError:
+        try:
+            return run_preview(
+                out_dir,
+                env,
+                remember=remember,
+                allow_data_loss=allow_data_loss,
+                timeout=timeout,
+                use_cache=use_cache,
+                on_progress=on_progress,
+            )
+        except PreviewError as error:
+            return error
+
+    if len(envs) == 1:
+        return [one(envs[0])]
+    with ThreadPoolExecutor(max_workers=len(envs), thread_name_prefix="shipspec-preview") as pool:
+        return list(pool.map(one, envs))
+
+
+def _run_key(infra: Path, stack: str) -> str:
+    """The content hash a cached run is valid for (see the module docstring)."""
+    digest = hashlib.sha256()
+    versions = [__version__, sys.version]
+    for dist in ("pulumi", "pulumi_aws"):
+        try:
+            versions.append(metadata.version(dist))
+        except metadata.PackageNotFoundError:
+            versions.append("-")
+    digest.update(json.dumps([versions, stack]).encode())
+    others = {f"Pulumi.{name}.yaml" for name in stacks(infra)} - {f"Pulumi.{stack}.yaml"}
+    for path in sorted(infra.rglob("*")):
+        relative = path.relative_to(infra)
+        if (
+            "__pycache__" in relative.parts
+            or relative.parts[0] in (".venv", "venv", ".git")
+            or str(relative) in others
+            or not path.is_file()
+        ):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _cached_run(path: Path, key: str) -> StackRun | None:
+    try:
+        body = json.loads(path.read_text("utf-8"))
+        return run_from_dict(body["run"]) if body.get("key") == key else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def run_live_preview(out_dir: Path, env: str | None = None) -> str:
@@ -171,9 +291,14 @@ def _options(r: RecordedResource) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """shipspec's own stack configs: libyaml, no positions (see :mod:`shipspec.ownyaml`)."""
+    import yaml
+
+    from ..ownyaml import load_own_yaml
+
     try:
-        data = YAML(typ="safe", pure=True).load(path.read_text("utf-8"))
-    except (OSError, YAMLError, UnicodeDecodeError) as error:
+        data = load_own_yaml(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
         raise PreviewError(f"cannot read {path}: {error}") from None
     return data if isinstance(data, dict) else {}
 
@@ -186,7 +311,12 @@ def _previous(state: Path) -> dict[str, dict[str, Any]] | None:
         return None
 
 
-def _remember(state: Path, resources: list[PreviewResource]) -> None:
-    state.parent.mkdir(parents=True, exist_ok=True)
-    body = {"resources": [r.as_dict() for r in resources]}
-    state.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def _store(path: Path, body: dict[str, Any]) -> None:
+    """Write a cache file whole (a temporary file renamed into place); a failure is not fatal."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(body, sort_keys=True) + "\n", encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        pass

@@ -2,6 +2,12 @@
 
 A user blueprint folder mirrors ``blueprints/``; a file there replaces the packaged
 template of the same path, so a team can change one template without forking.
+
+Text from the spec never reaches a generated file pasted: each template prints it
+through the filter of the file's language (``yaml_str``/``yaml_text`` in YAML, ``py``
+or ``py_text`` in Python, ``json`` in JSON, ``md`` in Markdown, ``one_line`` in a
+comment), so an owner such as ``a: b # "c"`` or one with a line separator still gives
+files their parsers read back as written.
 """
 
 from __future__ import annotations
@@ -54,6 +60,12 @@ def environment(user_blueprints: Path | None = None) -> jinja2.Environment:
     env.filters["camel"] = camel
     env.filters["wrap_comment"] = wrap_comment
     env.filters["yaml"] = yaml_block
+    env.filters["yaml_str"] = yaml_str
+    env.filters["yaml_text"] = yaml_text
+    env.filters["py_text"] = py_text
+    env.filters["md"] = markdown_text
+    env.filters["md_code"] = markdown_code
+    env.filters["one_line"] = one_line
     return env
 
 
@@ -76,14 +88,14 @@ def header(path: str, spec_file: str) -> str:
     """The "generated, edit the handoff" line in the file's own comment syntax ('' for JSON)."""
     suffix = Path(path).suffix
     template = _COMMENT.get(suffix)
-    name = spec_file.rsplit("/", 1)[-1]
+    name = one_line(spec_file.rsplit("/", 1)[-1]).replace("--", "- -")
     return template.format(HEADER.format(spec=name)) + "\n" if template else ""
 
 
 def python_literal(value: Any) -> str:
     """A Python literal for a plain value: ``True``, ``None``, ``"text"``, ``["a", "b"]``."""
     if isinstance(value, str):
-        return json.dumps(value)
+        return f'"{py_text(value)}"'
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, int | float):
@@ -136,7 +148,7 @@ def wrap_comment(text: str, width: int = 96, prefix: str = "# ") -> str:
     """Wrap a reason into comment lines that stay under the formatter's line length."""
     import textwrap
 
-    lines = textwrap.wrap(text, width - len(prefix), subsequent_indent="  ")
+    lines = textwrap.wrap(one_line(text), width - len(prefix), subsequent_indent="  ")
     return "\n".join(prefix + line for line in lines)
 
 
@@ -158,5 +170,116 @@ def yaml_block(value: Any, indent: int = 0) -> str:
                 lines.append(f"{pad}{key}: {yaml_block(item)}")
         return "\n".join(lines)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(json.dumps(v) for v in value) + "]"
-    return json.dumps(value)
+        return "[" + ", ".join(yaml_quoted(v) for v in value) + "]"
+    return yaml_quoted(value)
+
+
+_PLAIN_ASCII = re.compile(r"^[\x20-\x7e]*$")
+# Characters a YAML double-quoted scalar must escape: controls, YAML's own line breaks
+# (U+0085, U+2028, U+2029), surrogates, U+FEFF (a byte-order mark) and non-characters.
+_YAML_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]')
+
+
+_YAML_NAMED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _YAML_NAMED:
+        return _YAML_NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def yaml_str(value: Any) -> str:
+    """A YAML scalar that reads back as exactly ``value``: a string double-quoted, escaped.
+
+    Text every YAML reader takes as a string stays plain (``team-web``, ``pulumi login``);
+    other printable ASCII gets the JSON form (``"a: b # c"``); other text keeps its
+    printable characters (``é``, ``×``, emoji whole, where JSON's surrogate-pair escapes
+    would read back as two lone surrogates) and escapes what YAML would read as a line
+    break (U+0085, U+2028...) or refuse. Numbers, booleans and null stay JSON.
+    """
+    if not isinstance(value, str):
+        return json.dumps(value)
+    plain = _YAML_PLAIN.match(value) and not _PLAIN_BREAKS.search(value)
+    if plain and value.lower() not in _YAML_WORDS:
+        return value
+    return yaml_quoted(value)
+
+
+def yaml_quoted(value: Any) -> str:
+    """:func:`yaml_str` always quoted (stack config keeps its strings quoted, for review)."""
+    if not isinstance(value, str) or _PLAIN_ASCII.match(value):
+        return json.dumps(value)
+    return '"' + _YAML_ESCAPE.sub(_yaml_escape, value) + '"'
+
+
+# Plain (unquoted) only where every YAML 1.1 and 1.2 reader takes the text as this
+# string: a letter first (no number, indicator or tag), a closed set of characters,
+# no ": " or " #", not a word either version reads as a boolean or null.
+_YAML_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/@+=,:'\"-]*[A-Za-z0-9._/@+='\"-]$|^[A-Za-z]$")
+_PLAIN_BREAKS = re.compile(r": |:$| #")
+_YAML_WORDS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null"])
+
+
+_BLOCK_SAFE = re.compile(r"^[\x21-\x7e][\x20-\x7e\n]*$")
+
+
+def yaml_text(value: str, indent: int) -> str:
+    """Multi-line text (a shell script) as a ``|`` block scalar when that reads back as
+    written, else as :func:`yaml_str`; continuation lines get ``indent`` spaces."""
+    lines = value.split("\n")
+    if not _BLOCK_SAFE.match(value) or any(line != line.rstrip() for line in lines):
+        return yaml_str(value)
+    while lines and not lines[-1]:
+        lines.pop()
+    pad = " " * indent
+    return "|\n" + "\n".join(pad + line if line else "" for line in lines)
+
+
+_PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def py_text(value: str) -> str:
+    """The inside of a double-quoted Python string (or docstring) that reads back as ``value``.
+
+    Printable characters stay as they are (``é``, ``→``); quotes, backslashes, line breaks
+    of any kind, control characters and lone surrogates become escapes.
+    """
+    out = []
+    for char in value:
+        if char in _PY_ESCAPES:
+            out.append(_PY_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out)
+
+
+def one_line(value: str) -> str:
+    """Text for a comment: each run of whitespace (line breaks included) one space, and
+    anything else unprintable escaped, so the comment cannot end early."""
+    return "".join(c if c.isprintable() else py_text(c) for c in " ".join(str(value).split()))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(value: str) -> str:
+    """Inline Markdown that shows ``value`` literally: one line, HTML and markup escaped."""
+    flat = one_line(value)
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def markdown_code(value: str) -> str:
+    """A Markdown code span of ``value`` (a path), or escaped text where a span cannot hold it."""
+    if "`" in value or not value.isprintable() or value != value.strip():
+        return markdown_text(value)
+    return f"`{value}`"

@@ -28,8 +28,9 @@ def render(
         check_blueprints(blueprints)
     jinja = environment(blueprints)
     files = FileSet()
-    # The preview's cache of the last run per environment, beside the manifest, stays local.
-    files.add(".shipspec/.gitignore", "previews/\n")
+    # Local only: the preview's cache of the last run per environment, and what an
+    # interrupted generate leaves for the next run to finish (see shipspec.write.journal).
+    files.add(".shipspec/.gitignore", "previews/\nstaging-*/\njournal.json\n.journal.json.tmp\n")
     # The planned model, so preview, check and session can read decisions without the spec.
     files.add(MODEL_PATH, model.model_dump_json(indent=2) + "\n")
     for target in load_builtin_targets().values():

@@ -105,7 +105,10 @@ STATE_CLOSE = "-->"
 
 
 def state_block(state: ProgressState) -> list[str]:
-    """The record as JSON inside an HTML comment; ``<``/``>`` escaped so ``-->`` cannot occur."""
+    """The record as JSON inside an HTML comment; ``<``/``>`` escaped so ``-->`` cannot occur,
+    and the characters Python reads as line breaks (U+0085, U+2028, U+2029) escaped so the
+    record keeps the lines it was written with."""
     text = json.dumps(state.model_dump(mode="json"), indent=1, sort_keys=True, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e")
+    for char in "<>\x85\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
     return [STATE_OPEN, *text.split("\n"), STATE_CLOSE]

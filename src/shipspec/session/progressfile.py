@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from ..errors import Diagnostic
 from .blocks import STATE_CLOSE, markdown_blocks, state_block
-from .errors import ProgressFileError
+from .errors import ProgressFileError, SessionError
 from .layout import Block, assemble
 from .protocol import PROTOCOL, item_ids
 from .state import ProgressState, sha256
@@ -188,6 +188,8 @@ class ProgressFile:
         start = block.begin + 2  # 0-based index of the first JSON line
         try:
             data = json.loads("\n".join(body[1:-1]))
+            # A lone surrogate (``"\\ud800"``) parses, but could never be written back.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
         except json.JSONDecodeError as error:
             return [
                 self._at(
@@ -195,6 +197,19 @@ class ProgressFile:
                     "state",
                     f"the record is not valid JSON: {error.msg} (column {error.colno})",
                     "restore it from version control, or fix the JSON by hand",
+                    "state-json",
+                )
+            ]
+        except (ValueError, RecursionError) as error:
+            # An integer past Python's digit limit, nesting deeper than the parser's
+            # recursion, or a string that is not Unicode text: not a record shipspec wrote.
+            reason = "nests too deeply" if isinstance(error, RecursionError) else f"holds {error}"
+            return [
+                self._at(
+                    start,
+                    "state",
+                    f"the record is not one shipspec wrote: it {reason}",
+                    "restore it from version control (`git log -p` on the progress file)",
                     "state-json",
                 )
             ]
@@ -286,13 +301,26 @@ class ProgressFile:
         state.blocks = {name: sha256("\n".join(lines)) for name, lines in bodies.items()}
         bodies["state"] = state_block(state)
         text = "".join(assemble(self.lines, self.blocks, bodies, self.newline))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".progress-", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".progress-", dir=self.path.parent)
+        except OSError as error:
+            raise self._unwritable(error) from None
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(text.encode("utf-8"))
             os.replace(temp, self.path)
+        except OSError as error:
+            Path(temp).unlink(missing_ok=True)
+            raise self._unwritable(error) from None
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
         self.state = state
+
+    def _unwritable(self, error: OSError) -> SessionError:
+        return SessionError(
+            f"{self.shown}: cannot write the progress file: {error.strerror}; it was left as "
+            "it was\n  hint: the folder must be writable and have space (read-only, full or "
+            "immutable? `lsattr -d .ai_context`), then run the command again"
+        )

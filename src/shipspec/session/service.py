@@ -2,8 +2,10 @@
 
 Each call finds the progress file (in ``cwd`` or a parent), changes the state, and
 writes it back through :class:`~.progressfile.ProgressFile`, or raises without writing.
-Time comes from an injectable clock and the acting person from ``actor``, so tests pass
-fixed ones and the file they produce is the same on every run.
+Every change reads, changes and writes the file under one lock (:mod:`.lock`), so
+concurrent commands do not lose each other's updates. Time comes from an injectable
+clock and the acting person from ``actor``, so tests pass fixed ones and the file they
+produce is the same on every run.
 
 ``end_session`` is handed the function that checks the operations package
 (:func:`shipspec.session.package.check_operations_package` in the CLI): this module
@@ -12,14 +14,18 @@ records what other stages did, it does not render or write generated files itsel
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SessionError, SessionIncomplete
 from .locate import PROGRESS_FILE, find_progress
+from .lock import locked
 from .progress import checklist, missing_before_end
 from .progressfile import ProgressFile
-from .protocol import PERSON, item, item_ids, marked_by
-from .state import Evidence, Phase, ProgressState, Session, sha256
+from .protocol import PERSON, Item, item, item_ids, marked_by
+from .state import DeliverableRecord, Evidence, Phase, ProgressState, Session, sha256
 from .status import (
     Clock,
     PackageCheck,
@@ -31,6 +37,9 @@ from .status import (
     stamp,
 )
 
+if TYPE_CHECKING:
+    from ..spec.models import HandoffSpec
+
 
 def _open(cwd: Path) -> ProgressFile:
     path = find_progress(cwd)
@@ -40,6 +49,17 @@ def _open(cwd: Path) -> ProgressFile:
             "  hint: start a deployment session with `shipspec session start handoff.yaml`"
         )
     return ProgressFile.read(path, shown(path, cwd))
+
+
+@contextlib.contextmanager
+def _open_locked(cwd: Path) -> Iterator[ProgressFile]:
+    """The progress file, read under its lock, held until the caller has written it."""
+    path = find_progress(cwd)
+    if path is None:
+        _open(cwd)  # raises the "no progress file" error
+        raise AssertionError
+    with locked(path, shown(path, cwd)):
+        yield ProgressFile.read(path, shown(path, cwd))
 
 
 def _status(doc: ProgressFile, session: Session, recorded: list[str]) -> SessionStatus:
@@ -75,7 +95,6 @@ def start_session(
 ) -> SessionStatus:
     """Step 1: the handoff is valid and Phase 6 complete and approved; open a session."""
     from .deliverables import check_deliverables
-    from .deliverables import summary as package_summary
     from .start import check_handoff  # the spec loader, only when starting
 
     path = find_progress(cwd)
@@ -83,6 +102,23 @@ def start_session(
     spec, approval, valid = check_handoff(spec_path, relative(spec_path, root))
     package = check_deliverables(spec, spec_path, root)
     path = path or root / PROGRESS_FILE
+    with locked(path, shown(path, cwd)):
+        checked = (spec, approval, valid, package)
+        return _start(checked, spec_path, path, root, cwd, clock, actor)
+
+
+def _start(
+    checked: tuple[HandoffSpec, str, str, list[DeliverableRecord]],
+    spec_path: Path,
+    path: Path,
+    root: Path,
+    cwd: Path,
+    clock: Clock | None,
+    actor: str | None,
+) -> SessionStatus:
+    from .deliverables import summary as package_summary
+
+    spec, approval, valid, package = checked
     doc = (
         ProgressFile.read(path, shown(path, cwd))
         if path.is_file()
@@ -162,6 +198,21 @@ def record(
     path = find_progress(cwd)
     if path is None:
         return []
+    with locked(path, shown(path, cwd)):
+        return _record(command, subject, summary, path, cwd, satisfied, output, clock, actor)
+
+
+def _record(
+    command: str,
+    subject: str,
+    summary: str,
+    path: Path,
+    cwd: Path,
+    satisfied: set[str],
+    output: Path | None,
+    clock: Clock | None,
+    actor: str | None,
+) -> list[str]:
     doc = ProgressFile.read(path, shown(path, cwd))
     state = doc.state
     session = state.open_session() if state else None
@@ -210,7 +261,19 @@ def mark_step(
         raise SessionError(
             f"no protocol step `{item_id}`\n  hint: steps: {', '.join(item_ids())}"
         ) from None
-    doc = _open(cwd)
+    with _open_locked(cwd) as doc:
+        return _mark(doc, item_id, it, evidence, clock, actor, override)
+
+
+def _mark(
+    doc: ProgressFile,
+    item_id: str,
+    it: Item,
+    evidence: str,
+    clock: Clock | None,
+    actor: str | None,
+    override: bool,
+) -> SessionStatus:
     state, session = _needs_open(doc)
     if it.marked_by != PERSON and not override:
         raise SessionError(
@@ -238,7 +301,17 @@ def end_session(
 ) -> SessionStatus:
     """Refuse until every step has evidence; then check the handoff package, set Phase 7
     complete and Phase 8 ready, and close the session with an audit trail entry."""
-    doc = _open(cwd)
+    with _open_locked(cwd) as doc:
+        return _end(doc, check_package, out, clock, actor)
+
+
+def _end(
+    doc: ProgressFile,
+    check_package: PackageCheck,
+    out: Path | None,
+    clock: Clock | None,
+    actor: str | None,
+) -> SessionStatus:
     state, session = _needs_open(doc)
     doc.refuse_edits()
     missing = missing_before_end(checklist(session))

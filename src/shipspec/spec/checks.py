@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import Diagnostic
 from .diagnostics import dotted
+from .models import ACCESS_BY_ENGINE
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -47,9 +48,15 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
         uses = _list(service.get("uses"))
         for index, target in enumerate(uses):
             path: Path = ("services", name, "uses", index)
+            access = None
+            if isinstance(target, dict):  # {name: orders, access: consume}
+                path, access, target = (*path, "name"), target.get("access"), target.get("name")
             if isinstance(target, str) and target not in datastores:
                 found.append(_unknown(document, path, target, "datastore", datastores))
-        found.extend(_duplicates(document, ("services", name, "uses"), uses))
+            elif isinstance(target, str) and isinstance(access, str):
+                found.extend(_access(document, path[:-1], target, access, datastores))
+        names = [u.get("name") if isinstance(u, dict) else u for u in uses]
+        found.extend(_duplicates(document, ("services", name, "uses"), names))
         secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
@@ -296,6 +303,30 @@ def _unknown(
     return _at(
         document, path, f"names {kind} {target!r}, which is not declared", hint, f"unknown-{kind}"
     )
+
+
+def _access(
+    document: YamlDocument, path: Path, target: str, access: str, datastores: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    engine = _mapping(datastores[target]).get("engine")
+    allowed = ACCESS_BY_ENGINE.get(engine) if isinstance(engine, str) else None
+    if allowed is None and isinstance(engine, str):
+        yield _at(
+            document,
+            (*path, "access"),
+            f"`access` does not apply to {target} ({engine}): it is reached with credentials "
+            "over the network, not per API action",
+            "remove `access`, or list the datastore by name only",
+            "access-not-for-engine",
+        )
+    elif allowed is not None and access not in allowed:
+        yield _at(
+            document,
+            (*path, "access"),
+            f"{target} is {engine}: access {access!r} does not apply",
+            "use one of: " + ", ".join(allowed),
+            "access-not-for-engine",
+        )
 
 
 def _duplicates(document: YamlDocument, path: Path, items: list[Any]) -> Iterator[Diagnostic]:

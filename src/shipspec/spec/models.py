@@ -22,7 +22,17 @@ from pydantic import (
 
 from .fargate import SizeError, fargate_size
 from .rules import Problem, validate_with_rules
-from .types import EnvValue, EvidencePath, MemoryMiB, Name, Port, Schedule, Version, in_range
+from .types import (
+    EnvValue,
+    EvidencePath,
+    MemoryMiB,
+    Name,
+    Port,
+    Schedule,
+    TagValue,
+    Version,
+    in_range,
+)
 
 API_VERSION = "shipspec/v1"
 
@@ -47,7 +57,7 @@ class SpecModel(BaseModel):
 
 class Metadata(SpecModel):
     name: Name = Field(description="Application name; prefixes every resource name.")
-    owner: str = Field(min_length=1, description="Owning team, tagged on every resource.")
+    owner: TagValue = Field(description="Owning team, tagged on every resource.")
 
 
 class Deliverable(SpecModel):
@@ -154,7 +164,9 @@ class Build(SpecModel):
 
 
 class Health(SpecModel):
-    path: str = Field(default="/health", pattern=r"^/\S*$")
+    # An HTTP request path: ALB takes 1-1024 characters starting with "/"; a control or
+    # non-ASCII character cannot go on the request line unencoded (write %XX).
+    path: str = Field(default="/health", max_length=1024, pattern=r"^/[\x21-\x7e]*$")
     grace_seconds: Annotated[
         int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
     ] = 30
@@ -207,11 +219,32 @@ class DatastoreOverride(SpecModel):
         Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
+# What a service may do with a datastore, for the engines whose API access is per action
+# (S3 and SQS; the others are reached over the network with credentials). Which access
+# fits which engine is checked against the datastore in `checks.check_references`.
+Access = Literal["read", "read-write", "read-write-delete", "produce", "consume", "produce-consume"]
+ACCESS_BY_ENGINE: dict[str, tuple[str, ...]] = {
+    "s3": ("read", "read-write", "read-write-delete"),
+    "sqs": ("produce", "consume", "produce-consume"),
+}
+
+
+class DatastoreUse(SpecModel):
+    """``{name: orders, access: consume}``: a use with its access (a plain name: the default)."""
+
+    name: Name
+    access: Access | None = None
 
 
 class Service(SpecModel):
     type: Literal["web", "worker", "job"]
     image: str | None = Field(default=None, pattern=r"^\S+$")
+    image_credentials: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Secret holding the private registry's username and password, "
+        "e.g. REGISTRY_AUTH; the stack creates it, you set its value.",
+    )
     build: Build | None = None
     port: Port | None = None
     public: bool = False
@@ -226,7 +259,7 @@ class Service(SpecModel):
     secrets: list[Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]] = Field(
         default_factory=list
     )
-    uses: list[str] = Field(default_factory=list)
+    uses: list[str | DatastoreUse] = Field(default_factory=list)
     scaling: Scaling | None = None
     capacity_rps: (
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
@@ -244,7 +277,22 @@ class Service(SpecModel):
         description="The name this service had before: it keeps its resources (Pulumi aliases).",
     )
 
+    def datastore_uses(self) -> list[tuple[str, Access | None]]:
+        """Each used datastore's name and the access the spec gives (None: the default)."""
+        return [(u, None) if isinstance(u, str) else (u.name, u.access) for u in self.uses]
+
+    def uses_datastore(self, name: str) -> bool:
+        return any(used == name for used, _ in self.datastore_uses())
+
     def _problems(self) -> Iterator[Problem]:
+        if self.image_credentials is not None and self.image is None:
+            yield Problem(
+                ("image_credentials",),
+                "`image_credentials` is for a published `image` from a private registry",
+                "remove it: a `build` is pushed to the stack's own ECR repository",
+                ("image", "image_credentials"),
+                "not-for-build",
+            )
         if self.image is not None and self.build is not None:
             yield Problem(
                 (),
@@ -431,8 +479,33 @@ class Slo(SpecModel):
             )
 
 
+AlertTopic = Literal["page", "ticket"]
+
+
+class PagerDuty(SpecModel):
+    """A PagerDuty service's Amazon CloudWatch integration: SNS posts each alarm to its URL,
+    which the stack reads from the secret stack config ``pagerdutyUrl``."""
+
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]
+
+
+class Slack(SpecModel):
+    """A Slack channel through AWS Chatbot (authorize the workspace in the Chatbot console)."""
+
+    # Chatbot's CreateSlackChannelConfiguration patterns (botocore's chatbot model).
+    workspace_id: str = Field(pattern=r"^[0-9A-Z]{1,255}$")
+    channel_id: str = Field(pattern=r"^[A-Za-z0-9]{1,255}$")
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]
+
+
 class Observability(SpecModel):
-    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Printable ASCII without spaces around one "@": what SNS email subscriptions accept.
+    alert_email: str | None = Field(
+        default=None,
+        pattern=r"^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+\.[\x21-\x3f\x41-\x7e]+$",
+    )
+    pagerduty: PagerDuty | None = None
+    slack: Slack | None = None
     slos: list[Slo] = Field(default_factory=list)
 
 

@@ -16,5 +16,10 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+# The file the starter and imported specs point editors at, in their first line.
+SCHEMA_FILE = "handoff.schema.json"
+SCHEMA_LINE = f"yaml-language-server: $schema={SCHEMA_FILE}"
+
+
 def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

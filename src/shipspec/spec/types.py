@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
@@ -135,6 +136,33 @@ def _version_text(value: Any) -> Any:
 # schema of `memory` is "1GiB" or 2048, not the int it becomes.
 Name = Annotated[
     str, AfterValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})
+]
+
+
+def _tag_value(value: str) -> str:
+    """An AWS tag value: ECS, ELBv2, CloudWatch Logs and IAM take at most 256 characters of
+    letters, digits, spaces and ``_ . : / = + - @`` (botocore's ``TagValue`` shapes)."""
+    bad = sorted({c for c in value if not _is_tag_char(c)})
+    if len(value) > 256 or bad or not value.strip():
+        shown = ", ".join(repr(c) for c in bad[:5])
+        detail = f"; it has {shown}" if bad else ""
+        raise SpecValueError(
+            f"must be an AWS tag value: 1-256 letters, digits, spaces and _ . : / = + - @{detail}",
+            "it is tagged on every resource, and ECS, load balancers, CloudWatch Logs and "
+            "IAM refuse other characters: e.g. `team-payments` or `payments@example.com`",
+        )
+    return value
+
+
+def _is_tag_char(char: str) -> bool:
+    return char in "_.:/=+-@" or unicodedata.category(char)[0] in "LNZ"
+
+
+# No "pattern" in the schema: \p{L} classes are not portable across JSON Schema validators.
+TagValue = Annotated[
+    str,
+    AfterValidator(_tag_value),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 256}),
 ]
 MemoryMiB = Annotated[
     int,

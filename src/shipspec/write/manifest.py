@@ -2,6 +2,8 @@
 
 The manifest, not the header in a file, decides what shipspec may overwrite or
 delete: a file whose current hash differs from the recorded one was edited by a person.
+It sits in the output folder where anyone can edit it, so every path it lists must be
+relative, normalised and inside the folder: ``../../x`` or ``/etc/x`` is refused.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from .errors import UnsafePath
+from .safety import is_inside_path
 
 MANIFEST_PATH = ".shipspec/manifest.json"
 FORMAT_VERSION = 1
@@ -31,14 +36,22 @@ class Manifest:
             files = data["files"]
             if not isinstance(files, dict):
                 raise TypeError
-            recorded = data.get("blueprints")
-            return cls(
-                {str(k): str(v) for k, v in files.items()},
-                recorded if isinstance(recorded, str) and recorded else None,
-            )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             # An unreadable manifest protects nothing; treat every existing file as the user's.
             return cls()
+        bad = sorted(str(k) for k in files if not is_inside_path(k))
+        if bad:
+            listed = "\n".join(f"  {k!r}" for k in bad)
+            raise UnsafePath(
+                f"{path}: files: these entries are not relative paths inside the output "
+                f"folder, so shipspec will neither write nor delete them:\n{listed}\n"
+                "  hint: remove those entries (or restore the manifest from version control)"
+            )
+        recorded = data.get("blueprints")
+        return cls(
+            {str(k): str(v) for k, v in files.items()},
+            recorded if isinstance(recorded, str) and recorded else None,
+        )
 
     def text(self, generator: str) -> str:
         body: dict[str, object] = {

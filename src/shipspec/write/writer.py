@@ -4,23 +4,24 @@ Seed files (``FileSet.seeds``, e.g. ``infra/overrides.py``) belong to the user o
 written: created when missing, otherwise ``kept`` as they are (also with ``force``),
 never in the manifest (so never deleted) and never stale for ``check``.
 
-Every generated file is first written into a staging folder beside the output, then
-moved into place with ``os.replace``; nothing moves until every check has passed, so a
-failed run leaves the tree as it was.
+Nothing moves until every check has passed (hand edits, links out of the folder, the
+manifest's paths), so a refused run leaves the tree as it was; the commit itself is
+journaled (:mod:`.journal`), so an interrupted one is finished by the next run and
+reported by ``--check``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from ..errors import StaleOutput, WriteConflict
 from ..render.fileset import FileSet, digest
+from .errors import UnsafePath
+from .journal import commit, leftovers, recover
 from .manifest import MANIFEST_PATH, Manifest
+from .safety import is_inside_path, refuse_links
 
 Action = Literal["create", "update", "unchanged", "delete", "kept"]
 GENERATOR = "shipspec"
@@ -33,6 +34,7 @@ class GenerationResult:
     out_dir: Path
     actions: dict[str, Action] = field(default_factory=dict)
     checked_only: bool = False
+    notes: list[str] = field(default_factory=list)  # what recovering an interrupted run did
 
     def paths(self, action: Action) -> list[str]:
         return sorted(p for p, a in self.actions.items() if a == action)
@@ -52,9 +54,17 @@ def write(
 ) -> GenerationResult:
     """Plan and apply ``files``; ``blueprints`` is the relative folder the manifest records."""
     out_dir = Path(out_dir)
+    result = GenerationResult(out_dir, checked_only=check)
+    if check:
+        leftovers(out_dir)
+    elif out_dir.is_dir():
+        result.notes = recover(out_dir)
     old = Manifest.read(out_dir)
     new = Manifest({path: digest(text) for path, text in files}, blueprints)
-    result = GenerationResult(out_dir, checked_only=check)
+    unsafe = [path for path in [*(p for p, _ in files), *files.seeds] if not is_inside_path(path)]
+    if unsafe:
+        raise UnsafePath(f"generated paths outside the output folder: {unsafe}")
+    refuse_links(out_dir, [MANIFEST_PATH, *new.files, *old.files, *files.seeds])
     conflicts = []
     for path, text in files:
         target = out_dir / path
@@ -86,7 +96,12 @@ def write(
         return result
     if conflicts and not force:
         raise WriteConflict(conflicts)
-    _apply(files, out_dir, result, new.text(GENERATOR))
+    staged = {path: text for path, text in files if result.actions[path] != "unchanged"}
+    staged.update(
+        (path, text) for path, text in files.seeds.items() if result.actions[path] == "create"
+    )
+    staged[MANIFEST_PATH] = new.text(GENERATOR)
+    commit(out_dir, staged, result.paths("delete"))
     return result
 
 
@@ -95,32 +110,3 @@ def _plan_seeds(files: FileSet, out_dir: Path, result: GenerationResult) -> None
     for path in sorted(files.seeds):
         result.actions[path] = "kept" if (out_dir / path).exists() else "create"
 
-
-def _apply(files: FileSet, out_dir: Path, result: GenerationResult, manifest_text: str) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".shipspec-staging-", dir=out_dir))
-    try:
-        staged = {path: text for path, text in files if result.actions[path] != "unchanged"}
-        staged.update(
-            (path, text) for path, text in files.seeds.items() if result.actions[path] == "create"
-        )
-        staged[MANIFEST_PATH] = manifest_text
-        for path, text in staged.items():
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-        for path in staged:
-            final = out_dir / path
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, final)
-        for path in result.paths("delete"):
-            (out_dir / path).unlink(missing_ok=True)
-            _prune_empty(out_dir, (out_dir / path).parent)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _prune_empty(root: Path, folder: Path) -> None:
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

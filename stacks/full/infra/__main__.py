@@ -17,6 +17,7 @@ from components import (
     Bucket,
     Cache,
     Database,
+    DataKey,
     DocumentDB,
     LoadBalancer,
     Memcached,
@@ -25,6 +26,7 @@ from components import (
     Network,
     Queue,
     ScheduledJob,
+    Use,
     WebService,
     WorkerService,
 )
@@ -85,6 +87,10 @@ internal_lb = LoadBalancer(
     log_retention_days=log_retention_days,
 )
 
+# Restricted data: one customer-managed KMS key, rotated yearly, encrypts the databases,
+# cache, buckets, queues, secrets and logs below.
+data_key = DataKey("data")
+
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
 db = Database(
@@ -101,6 +107,7 @@ db = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # search: mysql 8.0, used by indexer.
@@ -119,6 +126,7 @@ search = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # cache: redis 7.1, used by api.
@@ -132,6 +140,7 @@ cache = Cache(
     protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
 )
 
 # assets: s3, used by api, reports.
@@ -140,15 +149,17 @@ assets = Bucket(
     "assets",
     versioning=datastores["assets"]["versioning"],
     force_destroy=datastores["assets"]["forceDestroy"],
+    kms_key_arn=data_key.arn,
     protect=datastores["assets"]["protect"],
 )
 
 # events: sqs, used by api, indexer.
-# Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
+# Encrypted with the data key, TLS only; failed messages move to a dead-letter queue.
 events = Queue(
     "events",
     dead_letter=datastores["events"]["deadLetter"],
     visibility_timeout_seconds=datastores["events"]["visibilityTimeoutSeconds"],
+    kms_key_arn=data_key.arn,
     protect=datastores["events"]["protect"],
 )
 
@@ -168,6 +179,7 @@ ledger = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
     # Renamed from accounts: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
 )
@@ -215,8 +227,21 @@ sessions = Memcached(
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...
 # Values never appear in code, state or task definitions (only their ARNs do).
-secret_jwt_signing_key = AppSecret("JWT_SIGNING_KEY", description="JWT_SIGNING_KEY for api")
-secret_stripe_key = AppSecret("STRIPE_KEY", description="STRIPE_KEY for api")
+secret_ghcr_pull = AppSecret(
+    "GHCR_PULL",
+    description="GHCR_PULL for indexer",
+    kms_key_arn=data_key.arn,
+)
+secret_jwt_signing_key = AppSecret(
+    "JWT_SIGNING_KEY",
+    description="JWT_SIGNING_KEY for api",
+    kms_key_arn=data_key.arn,
+)
+secret_stripe_key = AppSecret(
+    "STRIPE_KEY",
+    description="STRIPE_KEY for api",
+    kms_key_arn=data_key.arn,
+)
 
 # api: public web service on port 8000, behind the public load balancer at /*.
 # Uses db, cache, assets, events, catalog, sessions, broker: network access, IAM scoped to them, and
@@ -249,21 +274,24 @@ api = WebService(
     linear_step_bake_minutes=api_config["linearStepBakeMinutes"],
     latency_p99_ms=api_config["latencyP99Ms"],
     error_rate_percent=api_config["errorRatePercent"],
+    min_requests=api_config["minRequests"],
+    load_balancer_errors=api_config["loadBalancerErrors"],
     environment=api_config["env"],
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
         "STRIPE_KEY": secret_stripe_key.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=api_config["dbUsers"]["DB"]),
         "CACHE": cache,
-        "ASSETS": assets,
-        "EVENTS": events,
+        "ASSETS": Use(assets, access="read-write"),
+        "EVENTS": Use(events, access="produce"),
         "CATALOG": catalog,
         "SESSIONS": sessions,
         "BROKER": broker,
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
@@ -296,12 +324,15 @@ admin = WebService(
     linear_step_bake_minutes=admin_config["linearStepBakeMinutes"],
     latency_p99_ms=admin_config["latencyP99Ms"],
     error_rate_percent=admin_config["errorRatePercent"],
+    min_requests=admin_config["minRequests"],
+    load_balancer_errors=admin_config["loadBalancerErrors"],
     environment=admin_config["env"],
     uses={
-        "DB": db,
-        "LEDGER": ledger,
+        "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
+        "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -322,12 +353,14 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     environment=indexer_config["env"],
+    image_credentials=secret_ghcr_pull.arn,
     uses={
-        "EVENTS": events,
-        "SEARCH": search,
+        "EVENTS": Use(events, access="consume"),
+        "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -344,10 +377,11 @@ reports = ScheduledJob(
     schedule="cron(30 2 ? * MON-FRI *)",
     environment=reports_config["env"],
     uses={
-        "DB": db,
-        "ASSETS": assets,
+        "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
+        "ASSETS": Use(assets, access="read-write-delete"),
     },
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
@@ -361,9 +395,15 @@ monitoring = Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
+    # PagerDuty's Amazon CloudWatch integration URL: once per stack, `pulumi config set
+    # --secret pagerdutyUrl https://events.pagerduty.com/integration/<key>/enqueue`.
+    pagerduty_url=config.get_secret("pagerdutyUrl"),
+    pagerduty_topics=monitoring_config.get("pagerdutyTopics", []),
+    slack=monitoring_config.get("slack"),
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
     services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},
@@ -396,6 +436,7 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
         "api": api,

@@ -83,6 +83,8 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    min_requests=web_config["minRequests"],
+    load_balancer_errors=web_config["loadBalancerErrors"],
     environment=web_config["env"],
     log_retention_days=log_retention_days,
 )
@@ -96,6 +98,7 @@ monitoring = Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],

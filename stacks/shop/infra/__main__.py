@@ -22,6 +22,7 @@ from components import (
     Network,
     Queue,
     ScheduledJob,
+    Use,
     WebService,
     WorkerService,
 )
@@ -108,7 +109,7 @@ uploads = Bucket(
 )
 
 # orders: sqs, used by mailer, web.
-# Encrypted with SQS-managed keys; failed messages move to a dead-letter queue.
+# Encrypted with SQS-managed keys, TLS only; failed messages move to a dead-letter queue.
 orders = Queue(
     "orders",
     dead_letter=datastores["orders"]["deadLetter"],
@@ -152,15 +153,17 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    min_requests=web_config["minRequests"],
+    load_balancer_errors=web_config["loadBalancerErrors"],
     environment=web_config["env"],
     secrets={
         "STRIPE_KEY": secret_stripe_key.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=web_config["dbUsers"]["DB"]),
         "CACHE": cache,
-        "UPLOADS": uploads,
-        "ORDERS": orders,
+        "UPLOADS": Use(uploads, access="read-write"),
+        "ORDERS": Use(orders, access="produce"),
     },
     log_retention_days=log_retention_days,
 )
@@ -183,7 +186,7 @@ mailer = WorkerService(
     cpu_target=mailer_config["cpuTarget"],
     environment=mailer_config["env"],
     uses={
-        "ORDERS": orders,
+        "ORDERS": Use(orders, access="consume"),
     },
     log_retention_days=log_retention_days,
 )
@@ -212,6 +215,7 @@ monitoring = Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],

@@ -19,6 +19,7 @@ from components import (
     LoadBalancer,
     Monitoring,
     Network,
+    Use,
     WebService,
     WorkerService,
 )
@@ -131,12 +132,14 @@ web = WebService(
     linear_step_bake_minutes=web_config["linearStepBakeMinutes"],
     latency_p99_ms=web_config["latencyP99Ms"],
     error_rate_percent=web_config["errorRatePercent"],
+    min_requests=web_config["minRequests"],
+    load_balancer_errors=web_config["loadBalancerErrors"],
     environment=web_config["env"],
     secrets={
         "SESSION_SECRET": secret_session_secret.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=web_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,
@@ -163,7 +166,7 @@ worker = WorkerService(
         "SMTP_PASSWORD": secret_smtp_password.arn,
     },
     uses={
-        "DB": db,
+        "DB": Use(db, db_user=worker_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,
@@ -178,6 +181,7 @@ monitoring = Monitoring(
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
+    job_failures=config.require_object("jobFailures"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],

@@ -8,8 +8,10 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
+from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
@@ -27,6 +29,7 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "DataKey",
     "Database",
     "DocumentDB",
     "LoadBalancer",
@@ -36,6 +39,7 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "Use",
     "WebService",
     "WorkerService",
 ]

@@ -1,6 +1,7 @@
 """The contract between services and the datastores they use.
 
-A service is handed ``uses={"DB": db, "UPLOADS": uploads}`` and asks each datastore for
+A service is handed ``uses={"DB": db, "UPLOADS": Use(uploads, access="read")}`` and asks each
+datastore, for that use, for
 the four things wiring needs: network access (``allow_from``), connection settings
 (``environment``), credentials as secret references (``secrets``) and IAM statements
 scoped to the datastore's own ARNs (``policy_statements``). Access is therefore granted
@@ -10,10 +11,26 @@ only by naming a datastore, never by opening a port or a policy by hand.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class Use:
+    """One service's use of one datastore, when it is more than the default.
+
+    ``access`` narrows the IAM actions (S3: ``read``, ``read-write``,
+    ``read-write-delete``; SQS: ``produce``, ``consume``, ``produce-consume``); ``db_user``
+    makes a SQL database hand the service its own user, authenticated with IAM tokens,
+    instead of the master secret's ARN. A bare datastore in ``uses`` is ``Use(store)``.
+    """
+
+    store: Datastore
+    access: str | None = None
+    db_user: str | None = None
 
 
 class Datastore(Protocol):
@@ -31,11 +48,15 @@ class Datastore(Protocol):
 
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None: ...
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]: ...
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]: ...
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]: ...
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]: ...
 
-    def policy_statements(self) -> list[dict[str, Any]]: ...
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]: ...
+
+
+def as_use(used: Datastore | Use) -> Use:
+    return used if isinstance(used, Use) else Use(used)
 
 
 def env_prefix(prefix: str) -> str:

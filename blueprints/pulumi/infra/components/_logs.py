@@ -27,6 +27,7 @@ def owned_log_groups(
     path: str,
     logs: Sequence[str],
     retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> list[aws.cloudwatch.LogGroup]:
     """A group ``<path>/<log>`` per log, kept ``retention_days``; resource ``<name>-<log>-logs``.
 
@@ -38,6 +39,7 @@ def owned_log_groups(
             f"{name}-{log}-logs",
             name=f"{path}/{log}",
             retention_in_days=retention_days,
+            kms_key_id=kms_key_arn,
             opts=pulumi.ResourceOptions(parent=owner),
         )
         for log in logs

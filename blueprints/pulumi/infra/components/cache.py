@@ -1,8 +1,12 @@
 """A Redis-compatible ElastiCache replication group reachable only by its consumers.
 
-Encrypted at rest and in transit (clients connect with TLS: ``rediss://``). Access
-control is the security group, opened per consumer service. Failover and multi-AZ
-come with the first read replica; a single node is the cheap non-prod shape.
+Encrypted at rest and in transit, with TLS required (clients connect with
+``rediss://``), and Redis AUTH: a client must also present the token, so reaching the
+port is not enough. The token is drawn at deploy time from Secrets Manager's
+GetRandomPassword and written once, write-only (never kept in Pulumi state), to the
+replication group and to a secret that services receive as an ECS secret
+(``<PREFIX>_PASSWORD``). The security group opens per consumer service. Failover and
+multi-AZ come with the first read replica; a single node is the cheap non-prod shape.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._names import fitting_logical_name, original_name
 
 PORT = 6379
@@ -33,6 +37,8 @@ class Cache(pulumi.ComponentResource):
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
         protect: Pulumi refuses to delete or replace the replication group (production).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
+            AUTH token's secret.
     """
 
     primary_endpoint: pulumi.Output[str]
@@ -50,6 +56,7 @@ class Cache(pulumi.ComponentResource):
         snapshot_retention_days: int,
         engine: str = "redis",
         protect: bool = False,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Cache", name, None, opts)
@@ -68,6 +75,29 @@ class Cache(pulumi.ComponentResource):
             self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine, label=kept
         )
         sg = self._gate.security_group
+        # Redis AUTH tokens are 16-128 printable characters without @, " or /: alphanumeric.
+        drawn = aws.secretsmanager.get_random_password_output(
+            password_length=64,
+            exclude_punctuation=True,
+            require_each_included_type=True,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        token: pulumi.Output[str] = pulumi.Output.secret(drawn.random_password)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth",
+            description=f"{name}: Redis AUTH token, written once at creation",
+            recovery_window_in_days=30,
+            kms_key_id=kms_key_arn,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth",
+            secret_id=secret.id,
+            # Write-only: not read back; version 1 writes it once, and a new draw is ignored.
+            secret_string_wo=pulumi.Output.json_dumps({"password": token}),
+            secret_string_wo_version=1,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string_wo"]),
+        )
         highly_available = replicas > 0
         # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
@@ -83,13 +113,20 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[sg.id],
             at_rest_encryption_enabled=True,
+            kms_key_id=kms_key_arn,
             transit_encryption_enabled=True,
+            transit_encryption_mode="required",  # no plain-text connections at all
+            auth_token_wo=token,
+            auth_token_wo_version=1,
             snapshot_retention_limit=snapshot_retention_days,
             auto_minor_version_upgrade=True,
             # Protected (production): Pulumi refuses to delete or replace the cache.
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=protect, ignore_changes=["auth_token_wo"]
+            ),
         )
 
+        self.secret_arn = secret.arn
         self.primary_endpoint = group.primary_endpoint_address
         self.security_group_id = sg.id
         # CloudWatch reports per node (CacheClusterId); the primary moves on failover.
@@ -109,7 +146,7 @@ class Cache(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {
             f"{prefix}_HOST": self.primary_endpoint,
             f"{prefix}_PORT": str(PORT),
@@ -117,10 +154,11 @@ class Cache(pulumi.ComponentResource):
             f"{prefix}_URL": pulumi.Output.concat("rediss://", self.primary_endpoint, f":{PORT}"),
         }
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        return {}
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
+        # Not rotated by AWS, so injecting it at start is safe; see the module docstring.
+        return {f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::")}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
         return []
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._logs import owned_log_groups
 from ._names import original_name, physical_name
 
@@ -192,9 +192,9 @@ class DocumentDB(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         # DocumentDB needs TLS, a replica set name, and no retryable writes; the driver
-        # takes the user and password from the secrets below.
+        # takes the user and password from the secret named by _SECRET_ARN.
         options = "tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
         return {
             f"{prefix}_HOST": self.endpoint,
@@ -203,16 +203,22 @@ class DocumentDB(pulumi.ComponentResource):
             f"{prefix}_URL": pulumi.Output.concat(
                 "mongodb://", self.endpoint, f":{PORT}/?{options}"
             ),
+            # Read when connecting and again on an authentication error: DocumentDB
+            # rotates the managed password, so a value injected at start would go stale.
+            f"{prefix}_SECRET_ARN": self.secret_arn,
         }
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        return {
-            f"{prefix}_USERNAME": pulumi.Output.concat(self.secret_arn, ":username::"),
-            f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
-        }
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
+        return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
-        return []  # credentials arrive through the execution role's secret read
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        return [
+            {
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [self.secret_arn],
+            }
+        ]
 
 
 def _subnet_zones(

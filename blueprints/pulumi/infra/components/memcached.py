@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._names import original_name
 
 PORT = 11211
@@ -121,7 +121,7 @@ class Memcached(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         # _HOST is the configuration endpoint for clients with ElastiCache auto discovery;
         # _SERVERS lists every node for the rest.
         return {
@@ -131,8 +131,8 @@ class Memcached(pulumi.ComponentResource):
             f"{prefix}_SERVERS": self.servers,
         }
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
         return []

@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._names import original_name
 
 PORT = 5671  # AMQP 0-9-1 over TLS; Amazon MQ offers no plain-text listener
@@ -152,7 +152,7 @@ class MessageBroker(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {
             f"{prefix}_HOST": self.endpoint,
             f"{prefix}_PORT": str(PORT),
@@ -160,7 +160,7 @@ class MessageBroker(pulumi.ComponentResource):
             f"{prefix}_URL": pulumi.Output.concat("amqps://", self.endpoint, f":{PORT}"),
         }
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         # The broker's one user is its administrator; create narrower users in RabbitMQ
         # if services should not manage queues and exchanges.
         return {
@@ -168,7 +168,7 @@ class MessageBroker(pulumi.ComponentResource):
             f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
         }
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
         return []  # credentials arrive through the execution role's secret read
 
 

@@ -1,6 +1,7 @@
 """An SQS queue, optionally with a dead-letter queue for messages that keep failing.
 
-Encrypted with SQS-managed keys (no KMS charges), long polling to cut empty receives,
+Encrypted with SQS-managed keys (no KMS charges), reachable only over TLS (a queue
+policy denies ``aws:SecureTransport`` false), long polling to cut empty receives,
 and a dead-letter queue that keeps poison messages for the 14-day maximum so someone
 can inspect and redrive them.
 """
@@ -11,6 +12,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from ._datastore import Use
 
 FOURTEEN_DAYS = 14 * 24 * 3600
 
@@ -26,6 +29,8 @@ class Queue(pulumi.ComponentResource):
             than the consumer's worst-case processing time, or it is processed twice.
         max_receive_count: Receives before a message goes to the dead-letter queue.
         protect: Pulumi refuses to delete or replace the queues (production).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data, instead
+            of SQS-managed keys.
     """
 
     url: pulumi.Output[str]
@@ -43,6 +48,7 @@ class Queue(pulumi.ComponentResource):
         visibility_timeout_seconds: int = 30,
         max_receive_count: int = 5,
         protect: bool = False,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Queue", name, None, opts)
@@ -55,22 +61,26 @@ class Queue(pulumi.ComponentResource):
             dlq = aws.sqs.Queue(
                 f"{name}-dlq",
                 message_retention_seconds=FOURTEEN_DAYS,
-                sqs_managed_sse_enabled=True,
+                sqs_managed_sse_enabled=None if kms_key_arn else True,
+                kms_master_key_id=kms_key_arn,
                 opts=child,
             )
             redrive_policy = pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": max_receive_count}
             )
             self.dead_letter_url = dlq.url
+            _tls_only(f"{name}-dlq", dlq, self)
 
         queue = aws.sqs.Queue(
             f"{name}-queue",
             visibility_timeout_seconds=visibility_timeout_seconds,
             receive_wait_time_seconds=20,  # long polling: fewer, cheaper empty receives
-            sqs_managed_sse_enabled=True,
+            sqs_managed_sse_enabled=None if kms_key_arn else True,
+            kms_master_key_id=kms_key_arn,
             redrive_policy=redrive_policy,
             opts=child,
         )
+        _tls_only(f"{name}-queue", queue, self)
         self.url = queue.url
         self.arn = queue.arn
         # Queue names, as CloudWatch's QueueName dimension has them (for Monitoring).
@@ -84,23 +94,49 @@ class Queue(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         pass  # access is IAM-only (policy_statements)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {f"{prefix}_QUEUE_URL": self.url}
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
-        return [
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        actions = _ACTIONS.get(use.access or "produce-consume")
+        if actions is None:
+            raise ValueError(f"queue access must be one of {sorted(_ACTIONS)}, got {use.access!r}")
+        return [{"Effect": "Allow", "Action": list(actions), "Resource": [self.arn]}]
+
+
+# Least privilege per role: a producer cannot take or delete messages, a consumer cannot
+# send. GetQueueAttributes lets both read the queue's depth and settings.
+_PRODUCE = ("sqs:SendMessage",)
+_CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
+_ACTIONS = {
+    "produce": (*_PRODUCE, "sqs:GetQueueAttributes"),
+    "consume": (*_CONSUME, "sqs:GetQueueAttributes"),
+    "produce-consume": (*_PRODUCE, *_CONSUME, "sqs:GetQueueAttributes"),
+}
+
+
+def _tls_only(name: str, queue: aws.sqs.Queue, parent: pulumi.Resource) -> None:
+    """A queue policy refusing every request not made over TLS, whoever makes it."""
+    aws.sqs.QueuePolicy(
+        f"{name}-tls-only",
+        queue_url=queue.url,
+        policy=pulumi.Output.json_dumps(
             {
-                "Effect": "Allow",
-                "Action": [
-                    "sqs:SendMessage",
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:GetQueueAttributes",
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sqs:*",
+                        "Resource": queue.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
                 ],
-                "Resource": [self.arn],
             }
-        ]
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

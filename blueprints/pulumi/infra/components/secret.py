@@ -17,6 +17,7 @@ class AppSecret(pulumi.ComponentResource):
     Args:
         name: Component name, prefix of the child resource name.
         description: What the secret is for and who sets it, shown in the console.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data.
     """
 
     arn: pulumi.Output[str]
@@ -26,6 +27,7 @@ class AppSecret(pulumi.ComponentResource):
         name: str,
         *,
         description: str,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:AppSecret", name, None, opts)
@@ -34,6 +36,7 @@ class AppSecret(pulumi.ComponentResource):
             description=description,
             # Deleting waits 30 days, so an accidental destroy can be undone.
             recovery_window_in_days=30,
+            kms_key_id=kms_key_arn,  # None: the account's aws/secretsmanager key
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn = secret.arn

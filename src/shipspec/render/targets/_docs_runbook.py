@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...plan.model import DeploymentModel
+from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 
 _DESCRIBE = (
     "`aws cloudwatch describe-alarms --alarm-names <alarm> --query 'MetricAlarms[0].StateReason'`"
@@ -36,9 +37,10 @@ _SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest
 GUIDES: dict[str, Guide] = {
     "service:5xx-ratio": Guide(
         "5xx responses",
-        "Users are getting server errors right now: the share of 5xx responses passed the "
-        "fast-burn rate of the availability SLO. It is also a rollback alarm: during a "
-        "deployment ECS rolls back on its own.",
+        "Users are getting server errors right now: the share of 5xx responses (the "
+        "targets' own, and the load balancer's when it serves only this service) passed the "
+        "fast-burn rate of the availability SLO, over at least the plan's minimum request "
+        "count. It is also a rollback alarm: during a deployment ECS rolls back on its own.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the first stack trace",
@@ -55,8 +57,9 @@ GUIDES: dict[str, Guide] = {
     "service:latency-p99": Guide(
         "p99 latency",
         "The slowest 1% of requests take longer than the latency the handoff promises. A "
-        "rollback alarm during deployments; a ticket otherwise (the latency SLO's burn rate "
-        "pages).",
+        "rollback alarm during deployments and a ticket; where the handoff has a latency SLO, "
+        "its burn-rate alarms (the share of responses slower than the threshold) page in "
+        "production.",
         (
             f"{_DESCRIBE}",
             "CPU and memory of the service (its `cpu` and `memory` alarms)",
@@ -114,6 +117,55 @@ GUIDES: dict[str, Guide] = {
         (
             "image pull errors: check the image tag and the ECR or registry access",
             "crash on start: roll back to the last good image",
+        ),
+    ),
+    "service:no-healthy-hosts": Guide(
+        "no healthy hosts",
+        "No target of the service passes its health check: the load balancer answers every "
+        "request with 502/503 itself. For a public service in production it pages through "
+        "the service-down alarm.",
+        (
+            "`aws elbv2 describe-target-health --target-group-arn <target group arn>`: each "
+            "target's state and reason",
+            "the service's events and stopped tasks (see running tasks below)",
+        ),
+        (
+            "tasks crash or fail health checks after a release: roll back (see Rollback above)",
+            "a dependency down (database, secrets): follow that alarm's section",
+        ),
+    ),
+    "service:down": Guide(
+        "service down",
+        "A public service is down: no healthy target, or tasks missing for 10 minutes. It "
+        "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
+        "actions suppressor) while it is in ALARM, so one outage is one page; other "
+        "environments get a ticket.",
+        (
+            "which member fired: `aws cloudwatch describe-alarms --alarm-types CompositeAlarm "
+            "--alarm-names <alarm> --query 'CompositeAlarms[0].StateReason'`",
+        ),
+        ("follow the member's section: no healthy hosts, or running tasks",),
+    ),
+    "load_balancer:elb-5xx": Guide(
+        "load balancer 5xx",
+        "The load balancer itself answers with 5xx (no healthy target, target timeouts or "
+        "connection errors) for several services at once: its own 5xx cannot be told apart "
+        "by service, so this alarm watches the shared load balancer.",
+        (f"{_DESCRIBE}", "the `no-healthy-hosts` and `running-tasks` alarms of its services"),
+        ("follow the failing service's sections",),
+    ),
+    "job:failed-runs": Guide(
+        "failed job runs",
+        "A run of the scheduled job stopped with a non-zero exit code, or could not start "
+        "(the EventBridge rule on its ECS task state changes mailed the task's event).",
+        (
+            "the event's `stoppedReason`, `stopCode` and each container's `exitCode`",
+            "`aws ecs describe-tasks --cluster $CLUSTER --tasks <task arn from the event>`",
+            "the job's log group in CloudWatch Logs, around the event's time",
+        ),
+        (
+            "fix the cause, then start a run by hand: `aws ecs run-task --cluster $CLUSTER "
+            "--task-definition <family> --launch-type FARGATE --network-configuration ...`",
         ),
     ),
     "job:failed-invocations": Guide(
@@ -260,7 +312,15 @@ def sections(model: DeploymentModel) -> list[Section]:
     reasons: dict[str, str] = {}
     anchors: dict[str, list[str]] = {}
     for env_name, env_alarms in model.monitoring.alarms.items():
-        for alarm in env_alarms.alarms:
+        # Composites linking to an alarm section (service-down; the SLOs' have their own)
+        # and the jobs' failed-runs rules share the alarms' sections.
+        linked = [c for c in env_alarms.composites if "#alarm-" in c.runbook]
+        alarms: list[AlarmPlan | CompositeAlarmPlan | JobFailurePlan] = [
+            *env_alarms.alarms,
+            *linked,
+            *env_alarms.job_failures,
+        ]
+        for alarm in alarms:
             anchor = alarm.runbook.partition("#")[2]
             group = _BURN if anchor.startswith(_BURN) else anchor
             anchors.setdefault(group, [])
@@ -273,13 +333,17 @@ def sections(model: DeploymentModel) -> list[Section]:
                     alarm.name,
                     alarm.description,
                     alarm.pages,
-                    alarm.rollback,
-                    alarm.notify,
+                    getattr(alarm, "rollback", False),
+                    getattr(alarm, "notify", True),
                 )
             )
             reasons.setdefault(anchor, alarm.reason)
-            check = "burn" if alarm.check.startswith("burn-") else alarm.check
-            key = f"{_kind(model, env_name, alarm.target)}:{check}"
+            if isinstance(alarm, JobFailurePlan):
+                check, target = "failed-runs", f"job:{alarm.job}"
+            else:
+                check = "burn" if alarm.check.startswith("burn-") else alarm.check
+                target = alarm.target
+            key = f"{_kind(model, env_name, target)}:{check}"
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
     result = []

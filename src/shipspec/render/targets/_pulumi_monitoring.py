@@ -9,15 +9,15 @@ and runbook go into its description, which is what the notification email shows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from ...plan.monitoring import AlarmPlan
-from ..engine import identifier
+from ..engine import identifier, yaml_quoted
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
+RULE_DESCRIPTION_LIMIT = 512  # EventBridge's longest rule description
 KINDS = {"web": "web service", "worker": "worker", "job": "scheduled job"}
 # Datastore engines the dashboard has graphs for (the component's row kinds).
 DASHBOARD_KINDS = {
@@ -35,11 +35,24 @@ DASHBOARD_KINDS = {
 def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
     planned = model.monitoring.alarms[env.name]
+    routing = model.monitoring.routing
+    kinds = ["ticket", "page"] if env.alarms_page else ["ticket"]  # the stack's topics
+    targets: dict[str, Any] = {}
+    pagerduty = [k for k in routing.pagerduty_topics if k in kinds]
+    if pagerduty:
+        targets["pagerdutyTopics"] = pagerduty
+    if routing.slack and [k for k in routing.slack.topics if k in kinds]:
+        targets["slack"] = {
+            "workspaceId": routing.slack.workspace_id,
+            "channelId": routing.slack.channel_id,
+            "topics": [k for k in routing.slack.topics if k in kinds],
+        }
     return {
         "monitoring": {
             "prefix": f"{model.app}-{env.name}",
             "alertEmail": model.alert_email,
             "pages": env.alarms_page,
+            **targets,
         },
         "alarms": {alarm.name: _alarm(alarm) for alarm in planned.alarms},
         "compositeAlarms": {
@@ -47,10 +60,33 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
                 "description": describe(c.description, c.reason, c.runbook),
                 "members": c.members,
                 "pages": c.pages,
+                # The rule's operator: AND for a burn rate's two windows, OR for service-down.
+                "any": " OR " in c.rule,
+                **({"suppressedBy": c.suppressed_by} if c.suppressed_by else {}),
+                **({"unless": c.unless} if c.unless else {}),
             }
             for c in planned.composites
         },
+        "jobFailures": {
+            j.name: {
+                "description": describe(j.description, j.reason, j.runbook, RULE_DESCRIPTION_LIMIT),
+                "job": j.job,
+                "pages": j.pages,
+            }
+            for j in planned.job_failures
+        },
         "dashboard": _dashboard(env),
+    }
+
+
+def rollback_ratio(model: DeploymentModel, env: EnvironmentPlan, service: str) -> dict[str, Any]:
+    """How the web service's own 5xx rollback alarm counts, as the plan's 5xx-ratio alarm
+    does: the minimum request count, and whether the load balancer's own 5xx are its."""
+    planned = model.monitoring.alarms[env.name]
+    ratio = planned.alarm(f"{model.app}-{env.name}-{service}-5xx-ratio")
+    return {
+        "minRequests": model.monitoring.decision(f"alarms.{env.name}.min_requests").value,
+        "loadBalancerErrors": any(m.id == "elb_errors" for m in ratio.metrics),
     }
 
 
@@ -60,14 +96,14 @@ def components_by_name(items: Iterable[Any], suffix: str = "") -> list[str]:
 
 
 def yaml_scalar(value: Any) -> str:
-    """A config value as one line of YAML (JSON is YAML), keeping ``×`` and ``≥`` readable."""
-    return json.dumps(value, ensure_ascii=False)
+    """A config value as one line of YAML, keeping ``×`` and ``≥`` readable."""
+    return yaml_quoted(value)
 
 
-def describe(what: str, reason: str, runbook: str) -> str:
-    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to CloudWatch's limit."""
+def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to fit ``limit``."""
     tail = f". Runbook: {runbook}"
-    room = DESCRIPTION_LIMIT - len(what) - len(". Why: ") - len(tail)
+    room = limit - len(what) - len(". Why: ") - len(tail)
     why = reason if len(reason) <= room else reason[: room - 1] + "…"
     return f"{what}. Why: {why}{tail}"
 
@@ -79,6 +115,8 @@ def _alarm(alarm: AlarmPlan) -> dict[str, Any]:
     if alarm.rollback:
         # The web service's own rollback alarm, which the stack notifies through.
         values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"
+        if alarm.suppressed_by:
+            values["suppressedBy"] = alarm.suppressed_by
     else:
         values["metrics"] = [
             {

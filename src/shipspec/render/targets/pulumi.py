@@ -8,13 +8,20 @@ environments lives in the stack config, commented with the plan's reasons.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
-from ._pulumi_monitoring import components_by_name, monitoring_config, yaml_scalar
+from ._pulumi_monitoring import (
+    components_by_name,
+    monitoring_config,
+    rollback_ratio,
+    yaml_scalar,
+)
 
 # The SDK versions the generated program is tested against (under mocks, in CI).
 PULUMI_VERSION = "3.272.0"
@@ -83,17 +90,37 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("LoadBalancer")
     if env.secrets:
         names.add("AppSecret")
+    if env.customer_managed_key:
+        names.add("DataKey")
+    if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
+        names.add("Use")
     names.add("Monitoring")
-    return sorted(names)
+    return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
     """The plan's reasons for the values under ``prefix`` (``network``, ``services.web``)."""
-    return [
-        f"{d.key.removeprefix(prefix + '.')}: {d.reason}"
-        for d in env.decisions
-        if d.key == prefix or d.key.startswith(prefix + ".")
-    ]
+    return [f"{d.key.removeprefix(prefix + '.')}: {d.reason}" for d in _under(env).get(prefix, [])]
+
+
+# Decisions per key prefix, per environment (by identity; the entry goes with the plan):
+# a stack config asks for every service's reasons, and scanning every decision each
+# time cost a second at 200 services.
+_DECISIONS_UNDER: dict[int, tuple[weakref.ref[EnvironmentPlan], dict[str, list[Any]]]] = {}
+
+
+def _under(env: EnvironmentPlan) -> dict[str, list[Any]]:
+    entry = _DECISIONS_UNDER.get(id(env))
+    if entry is not None and entry[0]() is env:
+        return entry[1]
+    index: dict[str, list[Any]] = {}
+    for decision in env.decisions:
+        parts = decision.key.split(".")
+        for end in range(1, len(parts) + 1):
+            index.setdefault(".".join(parts[:end]), []).append(decision)
+    key = id(env)
+    _DECISIONS_UNDER[key] = (weakref.ref(env, lambda _: _DECISIONS_UNDER.pop(key, None)), index)
+    return index
 
 
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
@@ -117,13 +144,14 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             }
             for lb in env.load_balancers
         },
-        "services": {s.name: _service(s, model.app) for s in env.services},
+        "services": {s.name: _service(s, model, env) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
         **monitoring_config(model, env),
     }
 
 
-def _service(s: Any, app: str) -> dict[str, Any]:
+def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    app = model.app
     # A service built from source gets its image from CI (`pulumi config set --path`).
     image = s.image or f"{app}/{s.name}:set-by-ci"
     # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
@@ -135,6 +163,10 @@ def _service(s: Any, app: str) -> dict[str, Any]:
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
         )
+    db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
+    if db_users:
+        # null: read the master secret by its ARN; a name: that user, with IAM tokens.
+        values["dbUsers"] = db_users
     if s.kind == "web":
         d = s.deployment
         values.update(
@@ -148,6 +180,7 @@ def _service(s: Any, app: str) -> dict[str, Any]:
         values.update(
             latencyP99Ms=s.alarms.latency_p99_ms,
             errorRatePercent=s.alarms.error_rate_percent,
+            **rollback_ratio(model, env, s.name),
         )
     return values
 

@@ -9,8 +9,10 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
+from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
 from .load_balancer import LoadBalancer
@@ -28,6 +30,7 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "DataKey",
     "Database",
     "DocumentDB",
     "LoadBalancer",
@@ -37,6 +40,7 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "Use",
     "WebService",
     "WorkerService",
 ]

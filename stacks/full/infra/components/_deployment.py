@@ -21,8 +21,9 @@ CHECKS = {"5xx": "5xx-ratio", "unhealthy": "unhealthy-hosts", "latency": "latenc
 
 
 def _metric(
-    query_id: str, metric: str, stat: str, lb: pulumi.Input[str], tg: pulumi.Input[str]
+    query_id: str, metric: str, stat: str, lb: pulumi.Input[str], tg: pulumi.Input[str] | None
 ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    dimensions = {"LoadBalancer": lb} if tg is None else {"LoadBalancer": lb, "TargetGroup": tg}
     return aws.cloudwatch.MetricAlarmMetricQueryArgs(
         id=query_id,
         return_data=False,
@@ -31,7 +32,7 @@ def _metric(
             metric_name=metric,
             stat=stat,
             period=PERIOD_SECONDS,
-            dimensions={"LoadBalancer": lb, "TargetGroup": tg},
+            dimensions=dimensions,
         ),
     )
 
@@ -52,8 +53,16 @@ def deployment_alarms(
     target_group_arn_suffixes: Sequence[pulumi.Input[str]],
     error_rate_percent: float,
     latency_p99_ms: int,
+    min_requests: int = 0,
+    load_balancer_errors: bool = False,
 ) -> dict[str, aws.cloudwatch.MetricAlarm]:
-    """5xx ratio, unhealthy hosts and p99 latency alarms over the service's target groups."""
+    """5xx ratio, unhealthy hosts and p99 latency alarms over the service's target groups.
+
+    The 5xx ratio reads 0 below ``min_requests`` a minute (one error in ten requests is no
+    outage). With ``load_balancer_errors`` (the service is alone on its load balancer) the
+    load balancer's own 5xx count too: ``HTTPCode_ELB_5XX_Count`` has no TargetGroup
+    dimension, and a service with no healthy target answers only through them.
+    """
     lb = load_balancer_arn_suffix
     groups = list(enumerate(target_group_arn_suffixes))
 
@@ -61,6 +70,9 @@ def deployment_alarms(
         return ids[0] if len(ids) == 1 else f"MAX([{', '.join(ids)}])"
 
     errors: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] = []
+    elb = " + FILL(elb_errors, 0)" if load_balancer_errors else ""
+    if load_balancer_errors:
+        errors.append(_metric("elb_errors", "HTTPCode_ELB_5XX_Count", "Sum", lb, None))
     rates = []
     for i, tg in groups:
         errors += [
@@ -68,7 +80,10 @@ def deployment_alarms(
             _metric(f"requests{i}", "RequestCount", "Sum", lb, tg),
         ]
         # A minute without requests has no errors either: FILL makes missing data 0.
-        rates.append(f"100 * FILL(errors{i}, 0) / FILL(requests{i}, 1)")
+        requests = f"FILL(requests{i}, 0){elb}"
+        rates.append(
+            f"IF({requests} >= {min_requests}, 100 * (FILL(errors{i}, 0){elb}) / ({requests}), 0)"
+        )
     if len(rates) > 1:
         errors += [_expression(f"rate{i}", rate, f"5xx % {i}") for i, rate in enumerate(rates)]
         rates = [f"rate{i}" for i in range(len(rates))]

@@ -5,12 +5,15 @@ CloudWatch cannot publish to a topic encrypted with the AWS-managed ``alias/aws/
 key: its key policy cannot be changed to let CloudWatch encrypt messages, so alarm
 actions fail with a KMS access error and nobody is told. The topics therefore share a
 customer-managed key (rotated yearly) whose policy lets this stack's alarms, and only
-those, use it.
+those, use it. The same goes for EventBridge: the failed-runs rules of the scheduled
+jobs publish to the topics, so the key and each topic's policy let this stack's rules
+(named ``<prefix>-*``) do so as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -34,6 +37,12 @@ def alert_topics(
         topic = aws.sns.Topic(
             f"{kind}-topic", name=f"{prefix}-{kind}", kms_master_key_id=key.arn, opts=child
         )
+        aws.sns.TopicPolicy(
+            f"{kind}-topic-policy",
+            arn=topic.arn,
+            policy=_topic_policy(owner, prefix, topic),
+            opts=child,
+        )
         if email:
             aws.sns.TopicSubscription(
                 f"{kind}-email", topic=topic.arn, protocol="email", endpoint=email, opts=child
@@ -42,11 +51,153 @@ def alert_topics(
     return topics
 
 
-def _key_policy(owner: pulumi.Resource, prefix: str) -> pulumi.Output[str]:
+def alert_targets(
+    owner: pulumi.Resource,
+    prefix: str,
+    topics: Mapping[str, aws.sns.Topic],
+    pagerduty_url: pulumi.Input[str] | None,
+    pagerduty_topics: Sequence[str],
+    slack: Mapping[str, Any] | None,
+) -> None:
+    """PagerDuty (an HTTPS subscription to its CloudWatch integration URL, which confirms
+    itself and resolves incidents on OK) and Slack through AWS Chatbot, besides email."""
+    child = pulumi.ResourceOptions(parent=owner)
+    if pagerduty_topics and pagerduty_url is None:
+        missing = (
+            "the handoff routes alerts to PagerDuty: set its integration URL with "
+            "`pulumi config set --secret pagerdutyUrl <url>`"
+        )
+        if not pulumi.runtime.is_dry_run():
+            raise ValueError(missing)  # a deployment must not leave the pager unsubscribed
+        pulumi.log.warn(missing + "; `pulumi up` fails until then", resource=owner)
+        pagerduty_topics = ()
+    for kind in pagerduty_topics:
+        aws.sns.TopicSubscription(
+            f"{kind}-pagerduty",
+            topic=topics[kind].arn,
+            protocol="https",
+            endpoint=pagerduty_url,
+            endpoint_auto_confirms=True,
+            opts=child,
+        )
+    if not slack:
+        return
+    # Chatbot's role only reads what it shows with an alarm notification (the read calls of
+    # its "Notification permissions" template, named one by one); nobody can run commands
+    # from the channel.
+    role = aws.iam.Role(
+        "chatbot-role",
+        description=f"Lets AWS Chatbot show {prefix} alarms in Slack",
+        assume_role_policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "chatbot.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        opts=child,
+    )
+    aws.iam.RolePolicy(
+        "chatbot-notifications",
+        role=role.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "cloudwatch:DescribeAlarms",
+                            "cloudwatch:DescribeAlarmHistory",
+                            "cloudwatch:GetMetricData",
+                            "cloudwatch:GetMetricWidgetImage",
+                            "cloudwatch:ListMetrics",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+        opts=child,
+    )
+    aws.chatbot.SlackChannelConfiguration(
+        "slack",
+        configuration_name=f"{prefix}-alerts",
+        slack_team_id=slack["workspaceId"],
+        slack_channel_id=slack["channelId"],
+        iam_role_arn=role.arn,
+        guardrail_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        sns_topic_arns=[topics[kind].arn for kind in slack["topics"]],
+        logging_level="ERROR",
+        opts=child,
+    )
+
+
+def _arns(owner: pulumi.Resource, prefix: str) -> tuple[pulumi.Output[str], ...]:
+    """The account, and ARN patterns of this stack's alarms and EventBridge rules."""
     invoke = pulumi.InvokeOutputOptions(parent=owner)
     account = aws.get_caller_identity_output(opts=invoke).account_id
     region = aws.get_region_output(opts=invoke).region
     alarms = pulumi.Output.concat("arn:aws:cloudwatch:", region, ":", account, ":alarm:", prefix)
+    rules = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":rule/", prefix)
+    return account, alarms, rules
+
+
+def _topic_policy(owner: pulumi.Resource, prefix: str, topic: aws.sns.Topic) -> pulumi.Output[str]:
+    """The account manages the topic (what SNS's default policy grants); this stack's alarms
+    and EventBridge rules may publish to it."""
+    account, alarms, rules = _arns(owner, prefix)
+    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn}
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountManagesTheTopic",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")},
+                    "Action": [
+                        "sns:GetTopicAttributes",
+                        "sns:SetTopicAttributes",
+                        "sns:AddPermission",
+                        "sns:RemovePermission",
+                        "sns:DeleteTopic",
+                        "sns:Subscribe",
+                        "sns:ListSubscriptionsByTopic",
+                        "sns:Publish",
+                    ],
+                    "Resource": topic.arn,
+                },
+                {
+                    "Sid": "ThisStacksAlarmsPublish",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    **publish,
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(alarms, "-*")},
+                    },
+                },
+                {
+                    "Sid": "ThisStacksRulesPublish",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    **publish,
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
+                    },
+                },
+            ],
+        }
+    )
+
+
+def _key_policy(owner: pulumi.Resource, prefix: str) -> pulumi.Output[str]:
+    account, alarms, rules = _arns(owner, prefix)
     # In a key policy, "Resource": "*" means this key.
     return pulumi.Output.json_dumps(
         {
@@ -68,6 +219,17 @@ def _key_policy(owner: pulumi.Resource, prefix: str) -> pulumi.Output[str]:
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account},
                         "ArnLike": {"aws:SourceArn": pulumi.Output.concat(alarms, "-*")},
+                    },
+                },
+                {
+                    "Sid": "ThisStacksRulesPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
                     },
                 },
             ],

@@ -2,7 +2,10 @@
 """A PostgreSQL, MySQL or MariaDB RDS instance that only its consumers can reach.
 
 The master password is generated and rotated by RDS in Secrets Manager, so no password
-ever appears in code, state or stack config; services receive it as an ECS secret. The
+ever appears in code, state or stack config. A service either reads that secret by its
+ARN when it connects (so the 7-day rotation never strands it), or connects as its own
+database user with IAM authentication tokens (``Use(db, db_user=...)``); see
+docs/credentials.md in the shipspec repository. The
 security group starts closed and opens per consumer, TLS is enforced by the parameter
 group, storage is encrypted and backups are kept.
 
@@ -23,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import IngressGate
+from ._datastore import IngressGate, Use
 from ._logs import owned_log_groups
 from ._names import original_name, physical_name
 
@@ -45,6 +48,18 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
     if engine == "postgres":
         return f"postgres{parts[0]}"
     return f"{engine}{'.'.join(parts[:2])}"
+
+
+def major_version(engine: str, engine_version: str) -> str:
+    """The version prefix RDS keeps while it applies minor upgrades: postgres 16.4 -> ``16``,
+    mysql 8.0.39 -> ``8.0``, mariadb 10.11.9 -> ``10.11``.
+
+    With ``auto_minor_version_upgrade`` a full version would drift: after RDS upgrades 16.4 to
+    16.6 in the maintenance window, the next ``pulumi up`` would ask for 16.4 again, a downgrade
+    RDS refuses. The provider accepts a prefix and reports the running version as
+    ``engine_version_actual`` (Pulumi AWS ``rds.Instance`` ``engineVersion``).
+    """
+    return parameter_group_family(engine, engine_version).removeprefix(engine)
 
 
 class Database(pulumi.ComponentResource):
@@ -71,6 +86,9 @@ class Database(pulumi.ComponentResource):
         log_retention_days: How long the exported logs (PostgreSQL: postgresql and
             upgrade; MySQL and MariaDB: error and slowquery) are kept in CloudWatch Logs.
         protect: Pulumi refuses to delete or replace the instance (production).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots,
+            Performance Insights, the master secret and the exported logs; None keeps
+            the AWS-managed keys.
 
     ``identifier`` is the DBInstanceIdentifier (``<project>-<stack>-<name>``), the
     dimension of the RDS metrics.
@@ -100,6 +118,7 @@ class Database(pulumi.ComponentResource):
         performance_insights: bool | None = None,
         log_retention_days: int = 30,
         protect: bool = False,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Database", name, None, opts)
@@ -150,22 +169,27 @@ class Database(pulumi.ComponentResource):
             path=f"/aws/rds/instance/{identifier}",
             logs=log_exports,
             retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
         )
         instance = aws.rds.Instance(
             f"{name}-db",
             identifier=identifier,
             engine=engine,
-            engine_version=engine_version,
+            engine_version=major_version(engine, engine_version),
             instance_class=instance_class,
             db_name=db_name,
             username=username,
             # RDS generates the password into Secrets Manager and rotates it.
             manage_master_user_password=True,
+            # Services with their own database user sign in with IAM tokens instead.
+            iam_database_authentication_enabled=True,
             port=port,
             allocated_storage=allocated_storage,
             max_allocated_storage=max_allocated_storage,
             storage_type="gp3",
             storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            master_user_secret_kms_key_id=kms_key_arn,
             multi_az=multi_az,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[sg.id],
@@ -176,6 +200,7 @@ class Database(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             performance_insights_enabled=performance_insights,
             performance_insights_retention_period=7 if performance_insights else None,
+            performance_insights_kms_key_id=kms_key_arn if performance_insights else None,
             enabled_cloudwatch_logs_exports=log_exports,
             deletion_protection=deletion_protection,
             # A protected database leaves a final snapshot behind if it is ever deleted.
@@ -189,6 +214,17 @@ class Database(pulumi.ComponentResource):
         self.identifier = instance.identifier
         self.secret_arn = instance.master_user_secrets.apply(lambda s: str(s[0].secret_arn))
         self.security_group_id = sg.id
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        # arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>, for rds-db:connect.
+        self._db_user_prefix = pulumi.Output.concat(
+            "arn:aws:rds-db:",
+            aws.get_region_output(opts=invoke).region,
+            ":",
+            aws.get_caller_identity_output(opts=invoke).account_id,
+            ":dbuser:",
+            instance.resource_id,
+            "/",
+        )
         self.metric_ids = {"id": [instance.identifier]}  # for Monitoring's dimension references
         self.register_outputs(
             {
@@ -207,20 +243,36 @@ class Database(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        return {
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
+        env: dict[str, pulumi.Input[str]] = {
             f"{prefix}_HOST": self.address,
             f"{prefix}_PORT": str(self._port),
             f"{prefix}_NAME": self._db_name,
         }
+        if use.db_user is not None:
+            # The service's own user; its password is an IAM token the app generates
+            # (rds generate-db-auth-token), valid 15 minutes. See docs/credentials.md.
+            env[f"{prefix}_USERNAME"] = use.db_user
+            env[f"{prefix}_AUTH"] = "iam"
+        else:
+            # The app reads username and password from this secret when it opens a
+            # connection, and again on an authentication error: RDS rotates it every 7
+            # days, and a value injected at task start would go stale.
+            env[f"{prefix}_SECRET_ARN"] = self.secret_arn
+            env[f"{prefix}_AUTH"] = "secret"
+        return env
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        # The application connects as the master user; create a narrower role in a
-        # migration if the app should not own the schema.
-        return {
-            f"{prefix}_USERNAME": pulumi.Output.concat(self.secret_arn, ":username::"),
-            f"{prefix}_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
-        }
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
+        return {}  # nothing injected once at start-up: it would not survive a rotation
 
-    def policy_statements(self) -> list[dict[str, Any]]:
-        return []  # credentials arrive through the execution role's secret read
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        if use.db_user is not None:
+            user = pulumi.Output.concat(self._db_user_prefix, use.db_user)
+            return [{"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [user]}]
+        return [
+            {
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [self.secret_arn],
+            }
+        ]

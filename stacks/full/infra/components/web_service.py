@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
@@ -46,10 +46,15 @@ class WebService(pulumi.ComponentResource):
         health_check_path: Path the load balancer probes; must answer 2xx/3xx.
         latency_p99_ms: Deployment rolls back when p99 latency exceeds this.
         error_rate_percent: Deployment rolls back when the 5xx ratio exceeds this.
+        min_requests: Below this many requests a minute the 5xx ratio reads 0.
+        load_balancer_errors: Count the load balancer's own 5xx (it serves only this service).
         listener_priority: Priority of this service's rule on the listener (unique).
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings (``DB`` -> ``DB_HOST``, ``DB_PASSWORD``...).
         log_retention_days: CloudWatch Logs retention.
@@ -95,10 +100,13 @@ class WebService(pulumi.ComponentResource):
         latency_p99_ms: int,
         error_rate_percent: float,
         listener_priority: int,
+        min_requests: int = 0,
+        load_balancer_errors: bool = False,
         path_patterns: Sequence[str] = ("/*",),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         strategy: str = "ROLLING",
         bake_time_minutes: int = 10,
@@ -108,6 +116,7 @@ class WebService(pulumi.ComponentResource):
         linear_step_bake_minutes: int = 5,
         cpu_architecture: str = "X86_64",
         health_check_grace_seconds: int = 60,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -129,11 +138,14 @@ class WebService(pulumi.ComponentResource):
             port=port,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
             ingress_security_group_id=load_balancer.security_group_id,
         )
+        load_balancer.allow_to(name, task.security_group.id, port)
 
         primary = self._target_group(
             fitting_logical_name(f"{name}-tg", max_length=32, keep_suffix="-tg"),
@@ -225,6 +237,8 @@ class WebService(pulumi.ComponentResource):
             target_group_arn_suffixes=[tg.arn_suffix for tg in groups],
             error_rate_percent=error_rate_percent,
             latency_p99_ms=latency_p99_ms,
+            min_requests=min_requests,
+            load_balancer_errors=load_balancer_errors,
         )
 
         service = create_service(

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore, env_prefix
+from ._datastore import Datastore, Use, as_use, env_prefix
 from ._iam import secret_read_statements, service_role
 from ._names import physical_name
 
@@ -43,19 +43,22 @@ def task_family(name: str) -> str:
 def _merge(
     environment: Mapping[str, pulumi.Input[str]],
     secrets: Mapping[str, pulumi.Input[str]],
-    uses: Mapping[str, Datastore],
+    uses: Mapping[str, Use],
 ) -> tuple[dict[str, pulumi.Input[str]], dict[str, pulumi.Input[str]], list[dict[str, Any]]]:
     env = dict(environment)
     refs = dict(secrets)
     statements: list[dict[str, Any]] = []
-    for prefix, store in sorted(uses.items()):
-        wired = env_prefix(prefix)
-        for target, extra in ((env, store.environment(wired)), (refs, store.secrets(wired))):
+    for prefix, use in sorted(uses.items()):
+        wired, store = env_prefix(prefix), use.store
+        for target, extra in (
+            (env, store.environment(wired, use)),
+            (refs, store.secrets(wired, use)),
+        ):
             for key in extra:
                 if key in env or key in refs:
                     raise ValueError(f"{key} is set twice (uses[{prefix!r}] sets it too)")
             target.update(extra)
-        statements.extend(store.policy_statements())
+        statements.extend(store.policy_statements(use))
     both = set(env) & set(refs)
     if both:
         raise ValueError(f"{sorted(both)} are both plain environment and secrets")
@@ -73,11 +76,13 @@ def create_task(
     port: int | None,
     environment: Mapping[str, pulumi.Input[str]],
     secrets: Mapping[str, pulumi.Input[str]],
-    uses: Mapping[str, Datastore],
+    uses: Mapping[str, Datastore | Use],
     log_retention_days: int,
     cpu_architecture: str,
     ingress_security_group_id: pulumi.Input[str] | None = None,
     created_as: str | None = None,
+    image_credentials: pulumi.Input[str] | None = None,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container.
 
@@ -86,6 +91,7 @@ def create_task(
     """
     kept = created_as or name
     child = pulumi.ResourceOptions(parent=owner)
+    uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
 
@@ -93,6 +99,7 @@ def create_task(
         f"{name}-logs",
         name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
         retention_in_days=log_retention_days,  # never "forever": storage is billed
+        kms_key_id=kms_key_arn,
         opts=child,
     )
 
@@ -120,7 +127,7 @@ def create_task(
             description="Container port from the load balancer only",
             opts=child,
         )
-    for prefix, store in sorted(uses.items()):
+    for prefix, store in sorted((p, u.store) for p, u in uses.items()):
         if store.port is not None and store.security_group_id is not None:
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-to-{prefix.lower()}",
@@ -134,13 +141,15 @@ def create_task(
             )
         store.allow_from(name, sg.id)
 
+    # The agent reads the injected secrets and a private registry's login; nothing else.
+    agent_reads = [*refs.values(), *([image_credentials] if image_credentials else [])]
     execution_role = service_role(
         f"{name}-execution-role",
         parent=owner,
         service="ecs-tasks.amazonaws.com",
         description=f"ECS agent for {name}: pull the image, write logs, read its secrets",
         managed_policies=[EXECUTION_POLICY],
-        statements=secret_read_statements(list(refs.values())) if refs else None,
+        statements=secret_read_statements(agent_reads) if agent_reads else None,
     )
     task_role = service_role(
         f"{name}-task-role",
@@ -167,6 +176,9 @@ def create_task(
             },
         },
     }
+    if image_credentials is not None:
+        # A private registry's login, read by the ECS agent to pull the image.
+        container["repositoryCredentials"] = {"credentialsParameter": image_credentials}
     if port is not None:
         container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
 

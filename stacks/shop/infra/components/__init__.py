@@ -9,6 +9,7 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
 from .database import Database
@@ -31,6 +32,7 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "Use",
     "WebService",
     "WorkerService",
 ]

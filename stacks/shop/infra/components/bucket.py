@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ._datastore import Use
+
 
 class Bucket(pulumi.ComponentResource):
     """S3 bucket with versioning, encryption, public access block and TLS-only policy.
@@ -26,6 +28,8 @@ class Bucket(pulumi.ComponentResource):
             many days so storage does not grow without bound.
         protect: Pulumi refuses to delete or replace the bucket, and keeps it in the
             account if it leaves the program (``retain_on_delete``); production.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data: SSE-KMS
+            with a bucket key instead of SSE-S3.
     """
 
     bucket_name: pulumi.Output[str]
@@ -42,6 +46,7 @@ class Bucket(pulumi.ComponentResource):
         force_destroy: bool,
         noncurrent_version_days: int = 30,
         protect: bool = False,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Bucket", name, None, opts)
@@ -74,10 +79,14 @@ class Bucket(pulumi.ComponentResource):
             bucket=bucket.id,
             rules=[
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    # SSE-S3: no KMS request charges on every object read and write.
+                    # SSE-S3: no KMS request charges on every object read and write;
+                    # restricted data: the stack's key, with an S3 bucket key so KMS is
+                    # called once per bucket key, not once per object.
                     apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
+                        sse_algorithm="aws:kms" if kms_key_arn else "AES256",
+                        kms_master_key_id=kms_key_arn,
+                    ),
+                    bucket_key_enabled=True if kms_key_arn else None,
                 )
             ],
             opts=child,
@@ -143,18 +152,32 @@ class Bucket(pulumi.ComponentResource):
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         pass  # access is IAM-only (policy_statements)
 
-    def environment(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {f"{prefix}_BUCKET": self.bucket_name}
 
-    def secrets(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+    def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
-    def policy_statements(self) -> list[dict[str, Any]]:
+    def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        actions = _OBJECT_ACTIONS.get(use.access or "read-write-delete")
+        if actions is None:
+            raise ValueError(
+                f"bucket access must be one of {sorted(_OBJECT_ACTIONS)}, got {use.access!r}"
+            )
         return [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Action": list(actions),
                 "Resource": [pulumi.Output.concat(self.arn, "/*")],
             },
             {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [self.arn]},
         ]
+
+
+# Only a service whose use says so may delete objects (or, with versioning, their
+# current versions): a compromised reader or writer cannot empty the bucket.
+_OBJECT_ACTIONS = {
+    "read": ("s3:GetObject",),
+    "read-write": ("s3:GetObject", "s3:PutObject"),
+    "read-write-delete": ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+}

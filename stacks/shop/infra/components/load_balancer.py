@@ -39,7 +39,8 @@ class LoadBalancer(pulumi.ComponentResource):
         name: Component name, prefix of every child resource name.
         vpc_id: VPC of the load balancer.
         vpc_cidr: VPC range; the only source allowed on an internal load balancer and on
-            the test listener, and the only destination the ALB may send to.
+            the test listener. The ALB sends only to the tasks of the services that
+            register with ``allow_to``, on their container port.
         subnet_ids: Public subnets for an internet-facing ALB, private ones otherwise.
         internet_facing: Accept traffic from the internet (80/443 from anywhere).
         domain: Host name to serve over HTTPS, e.g. ``"shop.example.com"``. With a
@@ -100,17 +101,10 @@ class LoadBalancer(pulumi.ComponentResource):
         for port in public_ports:
             for label, cidr in sources.items():
                 self._ingress(f"{name}-{port}-{label}", sg, port, cidr)
-        # Targets are in the VPC; the ALB has no reason to talk to anything else.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-vpc",
-            security_group_id=sg.id,
-            cidr_ipv4=vpc_cidr,
-            ip_protocol="tcp",
-            from_port=0,
-            to_port=65535,
-            description="To targets in the VPC",
-            opts=child,
-        )
+        # No egress until a service registers (allow_to): the ALB may reach its targets'
+        # tasks on their container port and nothing else, not even the rest of the VPC.
+        self._sg = sg
+        self._targets: set[str] = set()
 
         # A protected load balancer keeps its logs when the stack is destroyed.
         log_bucket, log_bucket_ready = self._access_log_bucket(
@@ -214,6 +208,22 @@ class LoadBalancer(pulumi.ComponentResource):
                 "test_listener_arn": self.test_listener_arn,
                 "url": self.url,
             }
+        )
+
+    def allow_to(self, service: str, security_group_id: pulumi.Input[str], port: int) -> None:
+        """Egress to one service's tasks on its container port (traffic and health checks)."""
+        if service in self._targets:
+            return
+        self._targets.add(service)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-to-{service}",
+            security_group_id=self._sg.id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"To {service} tasks on {port}",
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _ingress(self, rule_name: str, sg: aws.ec2.SecurityGroup, port: int, cidr: str) -> None:

@@ -35,10 +35,14 @@ import pulumi
 import pulumi_aws as aws
 
 from ._dashboard import dashboard_bodies
+from ._job_failures import job_failure_rule
 from ._references import References
-from ._topics import alert_topics
+from ._topics import alert_targets, alert_topics
 
-COMBINE = {"Sum": "SUM", "SampleCount": "SUM", "Minimum": "MIN"}  # otherwise MAX: the worst
+# How one metric over several parts (two target groups) becomes one: counts add up; a
+# minimum or a percentile rank (the share of fast responses, ``PR(:0.3)``) takes the
+# worst part, which is the lowest; anything else (p99, Maximum) the highest.
+COMBINE = {"Sum": "SUM", "SampleCount": "SUM", "Minimum": "MIN"}
 ALARM_KEYS = {
     "description",
     "metrics",
@@ -52,8 +56,15 @@ ALARM_KEYS = {
     "notify",
     "pages",
     "deploymentAlarm",
+    "suppressedBy",
 }
-COMPOSITE_KEYS = {"description", "members", "pages"}
+COMPOSITE_KEYS = {"description", "members", "pages", "any", "suppressedBy", "unless"}
+JOB_FAILURE_KEYS = {"description", "job", "pages"}
+# While a suppressor (a service-down composite) is in ALARM, or goes there within this
+# long of the suppressed alarm, the suppressed alarm's actions wait; and for this long
+# after the suppressor recovers. The burn rate's short window is 5 minutes.
+SUPPRESS_WAIT_SECONDS = 600
+SUPPRESS_EXTENSION_SECONDS = 300
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -63,11 +74,20 @@ class Monitoring(pulumi.ComponentResource):
         name: Component name.
         prefix: Of the topic, dashboard and alarm names: the app and stack (``shop-prod``).
         alarms: Alarm name -> definition, as ``shipspec plan`` writes it to the stack config.
-        composite_alarms: Name -> ``{description, members, pages}``; fires when all members do.
+        composite_alarms: Name -> ``{description, members, pages, any?, suppressedBy?}``;
+            fires when all members do (any of them with ``any``); ``suppressedBy`` names
+            another composite whose ALARM mutes this one's actions.
+        job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
+            ECS task state changes that notifies when a run stops with a non-zero exit code
+            or fails to start.
         dashboard: Rows ``{title, kind, target, queues?}``: a service or datastore each;
             more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
         pages: Whether this stack's alarms may page; only then is there a page topic.
         alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.
+        pagerduty_url: A PagerDuty Amazon CloudWatch integration URL (a secret), subscribed
+            over HTTPS to ``pagerduty_topics``; PagerDuty confirms the subscription itself.
+        slack: ``{workspaceId, channelId, topics}``: AWS Chatbot posts those topics' alerts to
+            the Slack channel (the workspace must be authorized in the Chatbot console).
         cluster: The ECS cluster, for ``cluster.name``.
         load_balancers: Targets of ``load_balancer:<name>``.
         services: Targets of ``service:<name>`` and ``job:<name>`` (exposing ``metric_ids``).
@@ -86,9 +106,13 @@ class Monitoring(pulumi.ComponentResource):
         alarms: Mapping[str, Mapping[str, Any]],
         composite_alarms: Mapping[str, Mapping[str, Any]],
         dashboard: Sequence[Mapping[str, Any]],
+        job_failures: Mapping[str, Mapping[str, Any]] | None = None,
         pages: bool,
         alert_email: str | None,
         cluster: aws.ecs.Cluster,
+        pagerduty_url: pulumi.Input[str] | None = None,
+        pagerduty_topics: Sequence[str] = (),
+        slack: Mapping[str, Any] | None = None,
         load_balancers: Mapping[str, Any],
         services: Mapping[str, Any],
         datastores: Mapping[str, Any],
@@ -102,22 +126,37 @@ class Monitoring(pulumi.ComponentResource):
         )
         kinds = ["ticket", "page"] if pages else ["ticket"]
         self._topics = alert_topics(self, prefix, kinds, alert_email)
+        alert_targets(self, prefix, self._topics, pagerduty_url, pagerduty_topics, slack)
 
         created: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        rollbacks: dict[str, Mapping[str, Any]] = {}
         for alarm_name, spec in alarms.items():
             _check_keys(alarm_name, spec, ALARM_KEYS)
             if "deploymentAlarm" in spec:
-                member = self._refs.deployment_alarm(spec["deploymentAlarm"])
-                self._composite(alarm_name, spec, pulumi.Output.format('ALARM("{0}")', member))
+                rollbacks[alarm_name] = spec
             else:
                 created[alarm_name] = self._metric_alarm(alarm_name, spec)
-        for alarm_name, spec in composite_alarms.items():
-            _check_keys(alarm_name, spec, COMPOSITE_KEYS)
+        self._composites: dict[str, aws.cloudwatch.CompositeAlarm] = {}
+        for alarm_name, spec in _after_what_they_name(composite_alarms):
             members = [created[member].name for member in spec["members"]]
-            rule = pulumi.Output.all(*members).apply(
-                lambda names: " AND ".join(f'ALARM("{n}")' for n in names)
+            unless = [self._composites[other].alarm_name for other in spec.get("unless", [])]
+            operator = " OR " if spec.get("any") else " AND "
+            rule = pulumi.Output.all(pulumi.Output.all(*members), pulumi.Output.all(*unless)).apply(
+                lambda names, op=operator: op.join(
+                    [f'ALARM("{n}")' for n in names[0]] + [f'NOT ALARM("{u}")' for u in names[1]]
+                )
             )
-            self._composite(alarm_name, {**spec, "notify": True}, rule)
+            self._composites[alarm_name] = self._composite(
+                alarm_name, {**spec, "notify": True}, rule
+            )
+        for alarm_name, spec in rollbacks.items():
+            member = self._refs.deployment_alarm(spec["deploymentAlarm"])
+            self._composite(alarm_name, spec, pulumi.Output.format('ALARM("{0}")', member))
+        for rule_name, spec in (job_failures or {}).items():
+            _check_keys(rule_name, spec, JOB_FAILURE_KEYS)
+            job_failure_rule(
+                self, rule_name, spec, cluster.arn, self._refs, self._target(rule_name, spec)
+            )
 
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         boards = [
@@ -141,15 +180,21 @@ class Monitoring(pulumi.ComponentResource):
             }
         )
 
+    def _target(self, name: str, spec: Mapping[str, Any]) -> aws.sns.Topic:
+        """The topic an alarm or rule notifies: ``page`` if it pages, else ``ticket``."""
+        if not spec["pages"]:
+            return self._topics["ticket"]
+        if "page" not in self._topics:
+            raise ValueError(f"alarm {name} pages, but this stack's alarms do not page")
+        return self._topics["page"]
+
     def _actions(self, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
         if not spec["notify"]:
             return {}
+        topic = self._target(name, spec).arn
         if not spec["pages"]:
-            return {"alarm_actions": [self._topics["ticket"].arn]}
-        if "page" not in self._topics:
-            raise ValueError(f"alarm {name} pages, but this stack's alarms do not page")
-        page = self._topics["page"].arn
-        return {"alarm_actions": [page], "ok_actions": [page]}
+            return {"alarm_actions": [topic]}
+        return {"alarm_actions": [topic], "ok_actions": [topic]}
 
     def _queries(
         self, metric: Mapping[str, Any], period: int, result: str
@@ -176,7 +221,8 @@ class Monitoring(pulumi.ComponentResource):
             for query_id, dimensions in zip(ids, combinations, strict=True)
         ]
         if len(combinations) > 1:
-            combine = COMBINE.get(metric["stat"], "MAX")
+            stat = metric["stat"]
+            combine = "MIN" if stat.startswith("PR(") else COMBINE.get(stat, "MAX")
             queries.append(
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id=metric_id,
@@ -214,14 +260,54 @@ class Monitoring(pulumi.ComponentResource):
     def _composite(
         self, name: str, spec: Mapping[str, Any], rule: pulumi.Input[str]
     ) -> aws.cloudwatch.CompositeAlarm:
+        suppressor = None
+        opts = self._child
+        if "suppressedBy" in spec:
+            muting = self._composites.get(spec["suppressedBy"])
+            if muting is None:
+                raise ValueError(f"alarm {name}: no composite alarm {spec['suppressedBy']}")
+            suppressor = aws.cloudwatch.CompositeAlarmActionsSuppressorArgs(
+                alarm=muting.alarm_name,
+                wait_period=SUPPRESS_WAIT_SECONDS,
+                extension_period=SUPPRESS_EXTENSION_SECONDS,
+            )
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[muting]))
         return aws.cloudwatch.CompositeAlarm(
             name.removeprefix(f"{self._prefix}-"),
             alarm_name=name,
             alarm_description=spec["description"],
             alarm_rule=rule,
+            actions_suppressor=suppressor,
             **self._actions(name, spec),
-            opts=self._child,
+            opts=opts,
         )
+
+
+def _after_what_they_name(
+    composites: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Composites ordered so each comes after the composites its rule (``unless``) and its
+    suppressor name: config objects arrive sorted by name, not in the plan's order."""
+    pending = dict(composites)
+    ordered: list[tuple[str, Mapping[str, Any]]] = []
+    while pending:
+        done = {name for name, _ in ordered}
+        ready = [
+            (name, spec)
+            for name, spec in pending.items()
+            if {
+                *spec.get("unless", []),
+                *([spec["suppressedBy"]] if "suppressedBy" in spec else []),
+            }
+            <= done
+        ]
+        if not ready:
+            raise ValueError(f"composite alarms name each other in a cycle: {sorted(pending)}")
+        for name, spec in ready:
+            _check_keys(name, spec, COMPOSITE_KEYS)
+            ordered.append((name, spec))
+            del pending[name]
+    return ordered
 
 
 def _check_keys(name: str, spec: Mapping[str, Any], known: set[str]) -> None:

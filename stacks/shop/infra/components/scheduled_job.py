@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
 from ._names import original_name
@@ -35,6 +35,9 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: EventBridge expression, ``cron(0 3 * * ? *)`` or ``rate(1 hour)``.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
@@ -60,10 +63,12 @@ class ScheduledJob(pulumi.ComponentResource):
         schedule: str,
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -80,9 +85,11 @@ class ScheduledJob(pulumi.ComponentResource):
             port=None,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
         )
         task_definition = task.task_definition
 
@@ -98,6 +105,20 @@ class ScheduledJob(pulumi.ComponentResource):
                     # Any revision of this family, and only in this cluster.
                     "Resource": [pulumi.Output.concat(task_definition.arn_without_revision, ":*")],
                     "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+                },
+                {
+                    # The task is started with tags (ECS managed tags, the task definition's
+                    # propagated), and ECS authorizes tag-on-create as ecs:TagResource: without
+                    # it every RunTask is denied. AWS: "Grant permission to tag resources on
+                    # creation" (Amazon ECS developer guide).
+                    "Effect": "Allow",
+                    "Action": ["ecs:TagResource"],
+                    "Resource": [
+                        pulumi.Output.from_input(cluster_arn).apply(
+                            lambda arn: arn.replace(":cluster/", ":task/", 1) + "/*"
+                        )
+                    ],
+                    "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
                 },
                 {
                     "Effect": "Allow",
@@ -147,7 +168,11 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule_arn = job.arn
         self.task_definition_arn = task_definition.arn
         self.security_group_id = task.security_group.id
-        self.metric_ids = {"schedule_group": [group.name]}
+        # task_family: what Monitoring's failed-runs rule matches the task events by.
+        self.metric_ids = {
+            "schedule_group": [group.name],
+            "task_family": [task_definition.arn_without_revision],
+        }
         self.register_outputs(
             {
                 "schedule_arn": self.schedule_arn,

@@ -9,6 +9,7 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._datastore import Use
 from .cache import Cache
 from .database import Database
 from .load_balancer import LoadBalancer
@@ -25,6 +26,7 @@ __all__ = [
     "LoadBalancer",
     "Monitoring",
     "Network",
+    "Use",
     "WebService",
     "WorkerService",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ._datastore import Datastore
+from ._datastore import Datastore, Use
 from ._fargate import create_service, create_task
 from ._names import original_name
 
@@ -36,6 +36,9 @@ class WorkerService(pulumi.ComponentResource):
         cpu_target: Average CPU % that target tracking holds.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
+            private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
@@ -63,9 +66,11 @@ class WorkerService(pulumi.ComponentResource):
         cpu_target: int = 70,
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-        uses: Mapping[str, Datastore] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        uses: Mapping[str, Datastore | Use] | None = None,
         log_retention_days: int = 30,
         cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -80,9 +85,11 @@ class WorkerService(pulumi.ComponentResource):
             port=None,
             environment=environment or {},
             secrets=secrets or {},
+            image_credentials=image_credentials,
             uses=uses or {},
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
+            kms_key_arn=kms_key_arn,
         )
         service = create_service(
             self,

@@ -1,0 +1,130 @@
+"""What each service may do with each datastore it uses, and as whom it connects.
+
+Least privilege per use: a producer cannot receive or delete messages, a consumer cannot
+send, and only a service that says so may delete objects. SQL databases are reached
+either with the RDS-managed master secret, read by its ARN at run time so a rotation
+never strands a running task, or, in production under PCI DSS or HIPAA, as the
+service's own database user authenticated with short-lived IAM tokens
+(``docs/credentials.md``).
+"""
+
+from __future__ import annotations
+
+from ..spec.models import HandoffSpec, Service
+from . import rules
+from .decisions import Decisions
+from .model import UsePlan
+
+SQL_ENGINES = frozenset({"postgres", "mysql", "mariadb"})
+
+
+def env_prefix(datastore: str) -> str:
+    """``order-events`` → ``ORDER_EVENTS``: the prefix of the variables a datastore injects."""
+    return datastore.upper().replace("-", "_")
+
+
+def db_user(service: str) -> str:
+    """``order-api`` → ``order_api``: a database user name that needs no quoting."""
+    return service.replace("-", "_")
+
+
+def plan_uses(
+    spec: HandoffSpec, name: str, service: Service, production: bool, log: Decisions
+) -> list[UsePlan]:
+    regulated: list[str] = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
+    uses = []
+    for datastore, access in service.datastore_uses():
+        store = spec.datastores[datastore]
+        key = f"services.{name}.uses.{datastore}"
+        chosen = _access(key, service, store.engine, access, log)
+        user = None
+        if store.engine in SQL_ENGINES:
+            user = _identity(key, name, store.engine, store.version, production, regulated, log)
+        uses.append(
+            UsePlan(
+                datastore=datastore,
+                engine=store.engine,
+                env_prefix=env_prefix(datastore),
+                access=chosen,
+                db_user=user,
+            )
+        )
+    return uses
+
+
+def _access(
+    key: str, service: Service, engine: str, access: str | None, log: Decisions
+) -> str | None:
+    if engine not in ("s3", "sqs"):
+        return None
+    if access is not None:
+        return log.decide(f"{key}.access", access, "access set in the spec", access=access)
+    if engine == "s3":
+        return log.decide(
+            f"{key}.access",
+            "read-write",
+            "default: read and write objects; deleting them needs "
+            "`access: read-write-delete`, so a compromised task cannot empty the bucket",
+        )
+    if service.type == "worker":
+        return log.decide(
+            f"{key}.access",
+            "consume",
+            "default for a worker: receive and delete messages, not send them; "
+            "`access: produce-consume` if it also sends",
+            type=service.type,
+        )
+    return log.decide(
+        f"{key}.access",
+        "produce",
+        f"default for a {service.type}: send messages, never receive or delete them; "
+        "`access: consume` or `produce-consume` otherwise",
+        type=service.type,
+    )
+
+
+def _identity(
+    key: str,
+    service: str,
+    engine: str,
+    version: str | None,
+    production: bool,
+    regulated: list[str],
+    log: Decisions,
+) -> str | None:
+    if not (production and regulated):
+        log.decide(
+            f"{key}.credentials",
+            "master-secret-arn",
+            "reads the RDS-managed master secret by its ARN when it connects, so the 7-day "
+            "rotation never leaves it with a stale password"
+            + ("" if production else "; non-production: one shared database user"),
+            production=production,
+            compliance=regulated,
+        )
+        return None
+    if engine == "mariadb" and _older(version or rules.DB_DEFAULT_VERSION["mariadb"], "10.11"):
+        log.decide(
+            f"{key}.credentials",
+            "master-secret-arn",
+            f"{', '.join(regulated)} asks for a database user per service, but RDS offers IAM "
+            "authentication for MariaDB only from 10.11: upgrade to give this service its own "
+            "identity; until then it reads the master secret by its ARN at run time",
+            version=version,
+        )
+        return None
+    return log.decide(
+        f"{key}.credentials",
+        db_user(service),
+        f"production under {', '.join(regulated)}: its own database user, authenticated with "
+        "15-minute IAM tokens (rds-db:connect on that user only), so a rotation cannot break "
+        "it and its access is auditable apart from the other services",
+        compliance=regulated,
+    )
+
+
+def _older(version: str, than: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.split("."))
+
+    return parts(version)[:2] < parts(than)

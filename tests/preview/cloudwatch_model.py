@@ -1,0 +1,296 @@
+"""A small model of how CloudWatch and EventBridge act on a previewed stack's alarms and rules.
+
+The scenario tests feed it metric values and events and ask who is told: it reads the
+alarms, composite alarms, EventBridge rules and targets the generated program registered
+under Pulumi mocks (not the plan or the templates) and evaluates them as AWS does:
+
+- Metric alarms: each metric query's value per period (from the scenario), metric math
+  (``FILL``, ``IF``, ``MIN``/``MAX``/``SUM`` of arrays, arithmetic, comparisons), then
+  "M out of N": ALARM when at least ``datapointsToAlarm`` of the last ``evaluationPeriods``
+  periods breach; a period without a value counts as ``treatMissingData`` says (``missing``
+  and ``ignore`` keep the prior state, OK here). Source: CloudWatch User Guide, "Evaluating
+  an alarm" and "Using math expressions with CloudWatch metrics".
+- Composite alarms: the rule's ``ALARM("name")``, ``AND``, ``OR``, ``NOT`` over the states;
+  actions of a composite whose ``actionsSuppressor`` is in ALARM are suppressed.
+- EventBridge patterns: exact values, ``prefix``, ``anything-but``, ``numeric``, ``exists``
+  and ``$or``; an array in the event matches when any element does; a field the pattern
+  names must be present unless ``exists: false`` (EventBridge User Guide, "Event patterns").
+
+A scenario is an incident that started ``duration`` seconds ago and is still going on:
+for a period that overlaps it by a fraction ``f`` a count is the time-weighted mix of the
+baseline and the incident rate, an average or percentile rank the same mix, and any other
+statistic (a maximum, a p99) takes the incident's value once the overlap is half the period.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+
+# metric query → value per minute (counts) or the statistic's value; None: no data
+Values = Callable[[Mapping[str, Any]], float | None]
+COUNTS = {"Sum", "SampleCount"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Metric values before (``baseline``) and during (``incident``) an ongoing incident."""
+
+    baseline: Values
+    incident: Values
+    duration: int  # seconds since the incident started
+
+
+class Value:
+    """A datapoint that may be missing: arithmetic on a missing value is missing."""
+
+    def __init__(self, v: float | None) -> None:
+        self.v = v
+
+    def _op(self, other: Any, op: Callable[[float, float], float | None]) -> Value:
+        o = other.v if isinstance(other, Value) else other
+        if self.v is None or o is None:
+            return Value(None)
+        return Value(op(self.v, o))
+
+    def __add__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: a + b)
+
+    __radd__ = __add__
+
+    def __sub__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: a - b)
+
+    def __rsub__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: b - a)
+
+    def __mul__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: a * b)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: a / b if b else None)
+
+    def __rtruediv__(self, o: Any) -> Value:
+        return self._op(o, lambda a, b: b / a if a else None)
+
+    def __ge__(self, o: Any) -> Value:  # type: ignore[override]
+        return self._op(o, lambda a, b: float(a >= b))
+
+    def __gt__(self, o: Any) -> Value:  # type: ignore[override]
+        return self._op(o, lambda a, b: float(a > b))
+
+
+def _fill(x: Value, v: float) -> Value:
+    return x if x.v is not None else Value(v)
+
+
+def _if(c: Value, a: Any, b: Any) -> Value:
+    if c.v is None:
+        return Value(None)
+    chosen = a if c.v else b
+    return chosen if isinstance(chosen, Value) else Value(chosen)
+
+
+def _reduce(fn: Callable[[list[float]], float]) -> Callable[[list[Value]], Value]:
+    def apply(values: list[Value]) -> Value:
+        present = [x.v for x in values if x.v is not None]
+        return Value(fn(present) if present else None)
+
+    return apply
+
+
+MATH = {
+    "FILL": _fill,
+    "IF": _if,
+    "MIN": _reduce(min),
+    "MAX": _reduce(max),
+    "SUM": _reduce(sum),
+    "__builtins__": {},
+}
+
+
+def _metric_value(metric: Mapping[str, Any], scenario: Scenario, overlap: float) -> float | None:
+    """One metric over one period that overlaps the incident by ``overlap`` (0-1)."""
+    minutes = metric["period"] / 60
+    base, hit = scenario.baseline(metric), scenario.incident(metric)
+    if metric["stat"] in COUNTS:
+        if base is None and hit is None:
+            return None
+        return ((base or 0) * (1 - overlap) + (hit or 0) * overlap) * minutes
+    if metric["stat"] == "Average" or metric["stat"].startswith("PR("):
+        if overlap == 0 or hit is None:
+            return base if overlap < 1 else None
+        if base is None or overlap == 1:
+            return hit
+        return base * (1 - overlap) + hit * overlap
+    return hit if overlap >= 0.5 else base
+
+
+class _Queries(dict):  # type: ignore[type-arg]
+    """Metric query id → its value over one period, computed on first use (metric math
+    names other queries by id)."""
+
+    def __init__(self, queries: Mapping[str, Any], scenario: Scenario, overlap: float) -> None:
+        super().__init__()
+        self.queries, self.scenario, self.overlap = queries, scenario, overlap
+
+    def __missing__(self, key: str) -> Value:
+        q = self.queries[key]
+        if "metric" in q:
+            value = Value(_metric_value(q["metric"], self.scenario, self.overlap))
+        else:
+            value = eval(q["expression"], MATH, self)
+        self[key] = value
+        return value
+
+
+def breaching_periods(alarm: Mapping[str, Any], scenario: Scenario) -> list[bool | None]:
+    """Each evaluated period, latest first: breaching, not, or None (no datapoint)."""
+    queries = {q["id"]: q for q in alarm["metricQueries"]}
+    (result,) = [q["id"] for q in alarm["metricQueries"] if q["returnData"]]
+    period = next(q["metric"]["period"] for q in queries.values() if "metric" in q)
+    compare = {
+        "GreaterThanThreshold": lambda v, t: v > t,
+        "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+        "LessThanThreshold": lambda v, t: v < t,
+        "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+    }[alarm["comparisonOperator"]]
+    out: list[bool | None] = []
+    for k in range(alarm["evaluationPeriods"]):
+        overlap = min(max(scenario.duration - k * period, 0), period) / period
+        value = _Queries(queries, scenario, overlap)[result].v
+        out.append(None if value is None else compare(value, alarm["threshold"]))
+    return out
+
+
+def in_alarm(alarm: Mapping[str, Any], scenario: Scenario) -> bool:
+    periods = breaching_periods(alarm, scenario)
+    missing = alarm.get("treatMissingData", "missing")
+    counted = [p if p is not None else (missing == "breaching") for p in periods]
+    if missing in ("missing", "ignore") and all(p is None for p in periods):
+        return False  # keeps its state: OK before the incident
+    return sum(counted) >= alarm["datapointsToAlarm"]
+
+
+class Stack:
+    """The alarms, composites and rules of one previewed stack, by their physical names."""
+
+    def __init__(self, preview: Any) -> None:
+        composites = preview.of_type(COMPOSITE)
+        rules = " ".join(c.inputs["alarmRule"] for c in composites)
+        self.alarms: dict[str, Mapping[str, Any]] = {}
+        for a in preview.of_type(ALARM):
+            name = a.inputs.get("name")
+            if name is None:  # auto-named (a web service's rollback alarm): as rules name it
+                (name,) = set(re.findall(rf'"({re.escape(a.name)}-[0-9a-f]{{7}})"', rules)) or {
+                    a.name
+                }
+            self.alarms[name] = a.inputs
+        self.composites = {c.inputs["alarmName"]: c.inputs for c in composites}
+        self.rules = {r.inputs["name"]: r.inputs for r in preview.of_type(RULE)}
+        self.targets = {t.inputs["rule"]: t.inputs["arn"] for t in preview.of_type(TARGET)}
+
+    def states(self, scenario: Scenario) -> dict[str, bool]:
+        states = {name: in_alarm(a, scenario) for name, a in self.alarms.items()}
+        pending = dict(self.composites)
+        while pending:
+            for name, c in list(pending.items()):
+                named = re.findall(r'ALARM\("([^"]+)"\)', c["alarmRule"])
+                if all(n in states for n in named):
+                    states[name] = _rule(c["alarmRule"], states)
+                    del pending[name]
+        return states
+
+    def notified(self, scenario: Scenario, events: list[dict] = ()) -> dict[str, set[str]]:  # type: ignore[assignment]
+        """``{"page": {...}, "ticket": {...}}``: which alarms and rules notify which topic."""
+        states = self.states(scenario)
+        told: dict[str, set[str]] = {"page": set(), "ticket": set()}
+        for name, inputs in [*self.alarms.items(), *self.composites.items()]:
+            if not states[name] or not inputs.get("alarmActions"):
+                continue
+            suppressor = inputs.get("actionsSuppressor")
+            if suppressor and states[suppressor["alarm"]]:
+                continue
+            for action in inputs["alarmActions"]:
+                told[action.rsplit("-", 1)[1]].add(name)
+        for name, rule in self.rules.items():
+            import json
+
+            pattern = json.loads(rule["eventPattern"])
+            if any(matches(pattern, event) for event in events):
+                told[self.targets[name].rsplit("-", 1)[1]].add(name)
+        return told
+
+
+def _rule(rule: str, states: Mapping[str, bool]) -> bool:
+    python = re.sub(r'ALARM\("([^"]+)"\)', lambda m: str(states[m.group(1)]), rule)
+    python = python.replace(" AND ", " and ").replace(" OR ", " or ").replace("NOT ", "not ")
+    return bool(eval(python, {"__builtins__": {}}))
+
+
+def matches(pattern: Mapping[str, Any], event: Any) -> bool:
+    """Whether an EventBridge event pattern matches ``event``."""
+    for key, want in pattern.items():
+        if key == "$or":
+            if not any(matches(branch, event) for branch in want):
+                return False
+            continue
+        present = isinstance(event, Mapping) and key in event
+        value = event.get(key) if present else None
+        if isinstance(want, Mapping):
+            items = value if isinstance(value, list) else [value]
+            if not present or not any(matches(want, item) for item in items):
+                return False
+            continue
+        if not _field_matches(want, present, value):
+            return False
+    return True
+
+
+def _field_matches(filters: list[Any], present: bool, value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    for f in filters:
+        if isinstance(f, Mapping) and "exists" in f:
+            if f["exists"] == present:
+                return True
+            continue
+        if not present:
+            continue
+        for v in values:
+            if not isinstance(f, Mapping):
+                if v == f:
+                    return True
+            elif "prefix" in f:
+                if isinstance(v, str) and v.startswith(f["prefix"]):
+                    return True
+            elif "anything-but" in f:
+                but = f["anything-but"]
+                if v not in (but if isinstance(but, list) else [but]):
+                    return True
+            elif "numeric" in f:
+                if isinstance(v, int | float) and _numeric(f["numeric"], v):
+                    return True
+            else:
+                raise ValueError(f"filter the model does not know: {f}")
+    return False
+
+
+def _numeric(conditions: list[Any], v: float) -> bool:
+    ops = {
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+        "=": lambda a, b: a == b,
+    }
+    pairs = zip(conditions[::2], conditions[1::2], strict=True)
+    return all(ops[op](v, bound) for op, bound in pairs)

@@ -1,0 +1,251 @@
+"""Who is paged, who gets a ticket and what stays quiet, in the incidents an SRE expects.
+
+Each scenario sets the metrics of the shop example's production stack (900 requests a
+second at peak) before and during an ongoing incident, and a CloudWatch model
+(:mod:`tests.preview.cloudwatch_model`) evaluates the alarms, composite alarms and
+EventBridge rules of the stack as previewed under Pulumi mocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from tests.preview.cloudwatch_model import Scenario, Stack, matches
+
+GIB = 2**30
+RPM = 900 * 60 * 0.5  # requests a minute: half the peak
+HEALTHY = {
+    "RequestCount": RPM,
+    "HTTPCode_Target_5XX_Count": 0,
+    "HTTPCode_ELB_5XX_Count": None,  # reported only when non-zero
+    "HealthyHostCount": 3,
+    "UnHealthyHostCount": 0,
+    "TargetResponseTime": 0.08,  # p99, seconds
+    "PR": 99.95,  # % of responses within the latency SLO's 300 ms
+    "RunningTaskCount": 3,
+    "DesiredTaskCount": 3,
+    "CPUUtilization": 35,
+    "MemoryUtilization": 50,
+    "ApproximateAgeOfOldestMessage": 20,
+    "ApproximateNumberOfMessagesVisible": 0,
+    "InvocationDroppedCount": None,
+    "FreeStorageSpace": 30 * GIB,
+    "DatabaseConnections": 40,
+    "DatabaseMemoryUsagePercentage": 40,
+    "Evictions": 0,
+}
+
+
+def values(
+    overrides: Mapping[str, Any] | None = None, *, alt: Mapping[str, Any] | None = None
+) -> Any:
+    """Metric values: HEALTHY with ``overrides``; the alternate (canary) target group gets
+    ``alt`` (no traffic unless given)."""
+    table = {**HEALTHY, **(overrides or {})}
+
+    def value(metric: Mapping[str, Any]) -> float | None:
+        name = metric["metricName"]
+        key = "PR" if metric["stat"].startswith("PR(") else name
+        if "-tg-alt-" in metric["dimensions"].get("TargetGroup", ""):
+            return (alt or {}).get(key, 0 if key == "HealthyHostCount" else None)
+        got = table.get(f"{name}@{_owner(metric)}", table[key])
+        return got(metric) if callable(got) else got
+
+    return value
+
+
+def _owner(metric: Mapping[str, Any]) -> str:
+    """``web``, ``mailer``, ``orders``, ``orders-dlq``: what a metric is about, from the
+    physical name (``shop-prod-web``, ``orders-dlq-84f7c11``) without the stack prefix, the
+    mocks' autoname suffix and the resource kind."""
+    dims = metric["dimensions"]
+    for key in ("ServiceName", "QueueName"):
+        if key in dims:
+            words = [
+                w
+                for w in dims[key].split("-")
+                if w not in ("shop", "prod", "dev", "staging", "service", "queue")
+                and not re.fullmatch(r"[0-9a-f]{7}", w)
+            ]
+            return "-".join(words)
+    return ""
+
+
+def scenario(incident: Mapping[str, Any], minutes: float, **kw: Any) -> Scenario:
+    return Scenario(values(), values(incident, **kw), int(minutes * 60))
+
+
+@pytest.fixture(scope="module")
+def prod(generated) -> Stack:  # type: ignore[no-untyped-def]
+    return Stack(generated.preview("shop", "prod"))
+
+
+@pytest.fixture(scope="module")
+def dev(generated) -> Stack:  # type: ignore[no-untyped-def]
+    return Stack(generated.preview("shop", "dev"))
+
+
+ALL_TASKS_DOWN = {
+    # No target is registered: the load balancer answers 503 itself; targets report nothing.
+    "RequestCount": None,
+    "HTTPCode_Target_5XX_Count": None,
+    "HTTPCode_ELB_5XX_Count": RPM,
+    "HealthyHostCount": 0,
+    "TargetResponseTime": None,
+    "PR": None,
+    "RunningTaskCount@web": 0,
+}
+
+
+def test_healthy_traffic_tells_nobody(prod) -> None:  # type: ignore[no-untyped-def]
+    assert prod.notified(scenario({}, 60)) == {"page": set(), "ticket": set()}
+
+
+def test_all_tasks_of_a_service_down_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
+    told = prod.notified(scenario(ALL_TASKS_DOWN, 15))
+    # The burn-rate pages of the same outage are muted by the service-down composite.
+    assert told["page"] == {"shop-prod-web-down"}
+    assert told["ticket"] == {"shop-prod-web-5xx-ratio"}  # the rollback alarm, counting ELB 5xx
+    states = prod.states(scenario(ALL_TASKS_DOWN, 15))
+    assert states["shop-prod-web-availability-burn-1h"], "the burn rate sees the ELB's 5xx"
+    assert states["shop-prod-web-no-healthy-hosts"] and states["shop-prod-web-running-tasks"]
+
+
+def test_an_outage_pages_on_the_load_balancers_errors_alone(prod) -> None:  # type: ignore[no-untyped-def]
+    """Without the down signals (say the tasks run but the load balancer times them out),
+    the ELB-generated 5xx page through the availability burn rate."""
+    timeouts = {"HTTPCode_ELB_5XX_Count": RPM * 0.3, "RequestCount": RPM * 0.7}
+    told = prod.notified(scenario(timeouts, 10))
+    assert told["page"] == {"shop-prod-web-availability-burn-1h"}
+    assert told["ticket"] == {"shop-prod-web-5xx-ratio"}
+
+
+def test_a_crash_loop_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
+    crash_loop = {
+        "RunningTaskCount@web": 1,  # tasks start and die; ECS keeps replacing them
+        "HealthyHostCount": 0,
+        "UnHealthyHostCount": 1,
+        "HTTPCode_ELB_5XX_Count": RPM * 0.5,  # 502 from targets that died mid-request
+        "RequestCount": RPM * 0.5,
+    }
+    told = prod.notified(scenario(crash_loop, 15))
+    assert told["page"] == {"shop-prod-web-down"}
+    assert told["ticket"] == {"shop-prod-web-5xx-ratio", "shop-prod-web-unhealthy-hosts"}
+
+
+def test_a_slow_dependency_pages_through_the_latency_burn_rate(prod) -> None:  # type: ignore[no-untyped-def]
+    slow = {"PR": 70.0, "TargetResponseTime": 2.5}  # 30% of responses over 300 ms
+    told = prod.notified(scenario(slow, 30))
+    assert told["page"] == {"shop-prod-web-latency-burn-1h"}  # the 6h alert waits on it
+    assert told["ticket"] == {"shop-prod-web-latency-p99"}
+    # 2% slow for two days (twice the 1% budget): the slow burn opens a ticket, no page.
+    told = prod.notified(scenario({"PR": 98.0}, 2 * 24 * 60))
+    assert told == {"page": set(), "ticket": {"shop-prod-web-latency-burn-3d"}}
+
+
+def test_a_bad_canary_rolls_back_and_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    """The new target group takes 10% and answers half of it with 5xx; ECS rolls back on
+    the worst target group's ratio within 3 minutes, before the budget burns."""
+    canary = {"RequestCount": RPM * 0.1, "HTTPCode_Target_5XX_Count": RPM * 0.05}
+    told = prod.notified(
+        scenario({"RequestCount": RPM * 0.9}, 3, alt={**canary, "HealthyHostCount": 1})
+    )
+    assert told == {"page": set(), "ticket": {"shop-prod-web-5xx-ratio"}}
+
+
+def test_one_error_in_ten_requests_at_low_traffic_stays_quiet(prod) -> None:  # type: ignore[no-untyped-def]
+    quiet = {"RequestCount": 10}
+    told = prod.notified(
+        Scenario(values(quiet), values({**quiet, "HTTPCode_Target_5XX_Count": 1}), 60)
+    )
+    assert told == {"page": set(), "ticket": set()}
+    # The same 10% at full traffic is an incident.
+    told = prod.notified(scenario({"HTTPCode_Target_5XX_Count": RPM * 0.1}, 10))
+    assert told["page"] == {"shop-prod-web-availability-burn-1h"}
+
+
+def test_a_growing_dead_letter_queue_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    told = prod.notified(scenario({"ApproximateNumberOfMessagesVisible@orders-dlq": 12}, 20))
+    assert told == {"page": set(), "ticket": {"shop-prod-orders-dead-letters"}}
+
+
+def test_stalled_consumers_page(prod) -> None:  # type: ignore[no-untyped-def]
+    stalled = {"ApproximateAgeOfOldestMessage@orders": 1800, "RunningTaskCount@mailer": 0}
+    told = prod.notified(scenario(stalled, 30))
+    assert told["page"] == {"shop-prod-orders-oldest-message"}
+    assert told["ticket"] == {"shop-prod-mailer-running-tasks"}  # a worker: not public
+
+
+def test_database_storage_running_out_pages(prod) -> None:  # type: ignore[no-untyped-def]
+    told = prod.notified(scenario({"FreeStorageSpace": 1 * GIB}, 10))
+    assert told == {"page": {"shop-prod-db-free-storage"}, "ticket": set()}
+
+
+def _task_stopped(schedule_target: Mapping[str, Any], **detail: Any) -> dict[str, Any]:
+    """An ECS Task State Change event (the EventBridge sample's shape) of a task the
+    schedule started: its cluster and task definition revision."""
+    ecs = schedule_target["ecsParameters"]
+    return {
+        "version": "0",
+        "source": "aws.ecs",
+        "detail-type": "ECS Task State Change",
+        "account": "123456789012",
+        "region": "eu-west-1",
+        "detail": {
+            "clusterArn": schedule_target["arn"],
+            "taskDefinitionArn": ecs["taskDefinitionArn"],
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "group": "family:shop-prod-nightly",
+            "stopCode": "EssentialContainerExited",
+            "stoppedReason": "Essential container in task exited",
+            "containers": [{"name": "nightly", "lastStatus": "STOPPED", "exitCode": 0}],
+            **detail,
+        },
+    }
+
+
+def test_a_failing_job_opens_a_ticket(prod, generated) -> None:  # type: ignore[no-untyped-def]
+    (schedule,) = generated.preview("shop", "prod").of_type("aws:scheduler/schedule:Schedule")
+    target = schedule.inputs["target"]
+    failed = _task_stopped(target, containers=[{"name": "nightly", "exitCode": 1}])
+    not_started = _task_stopped(
+        target, stopCode="TaskFailedToStart", containers=[{"name": "nightly"}]
+    )
+    succeeded = _task_stopped(target)
+    other = _task_stopped(
+        target,
+        taskDefinitionArn=target["ecsParameters"]["taskDefinitionArn"].replace(
+            "nightly:", "nightly2:"
+        ),
+        containers=[{"name": "nightly2", "exitCode": 1}],
+    )
+    healthy = scenario({}, 10)
+    for event in (failed, not_started):
+        told = prod.notified(healthy, [event])
+        assert told == {"page": set(), "ticket": {"shop-prod-nightly-failed-runs"}}
+    assert prod.notified(healthy, [succeeded, other]) == {"page": set(), "ticket": set()}
+    description = prod.rules["shop-prod-nightly-failed-runs"]["description"]
+    assert len(description) <= 512 and description.endswith("#alarm-failed-runs")
+
+
+def test_non_production_never_pages(dev) -> None:  # type: ignore[no-untyped-def]
+    told = dev.notified(scenario(ALL_TASKS_DOWN, 15))
+    assert told["page"] == set()
+    assert "shop-dev-web-down" in told["ticket"]
+
+
+def test_the_pattern_model_follows_eventbridge() -> None:
+    """The matcher's own rules, on the documented examples: arrays match on any element,
+    anything-but needs the field, $or takes any branch."""
+    assert matches({"a": [{"anything-but": 0}]}, {"a": [0, 3]})
+    assert not matches({"a": [{"anything-but": 0}]}, {"b": 1})
+    assert matches({"a": [{"exists": False}]}, {"b": 1})
+    assert matches({"x": {"y": [1]}}, {"x": [{"y": 2}, {"y": 1}]})
+    assert matches({"$or": [{"a": [1]}, {"b": [2]}]}, {"b": 2})
+    assert not matches({"a": [{"prefix": "fam:"}]}, {"a": "fam2:1"})
+    assert matches({"n": [{"numeric": [">", 0, "<=", 5]}]}, {"n": 5})

@@ -1,0 +1,99 @@
+"""PagerDuty and Slack (AWS Chatbot) as alert targets besides email, under Pulumi mocks.
+
+The shop example with ``observability.pagerduty`` and ``observability.slack`` added:
+PagerDuty's integration URL comes from the stack's secret config and is subscribed over
+HTTPS to the page topic only where there is one; Chatbot posts the topics that exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import shipspec
+from shipspec.errors import SpecError
+from tests.conftest import EXAMPLES
+
+URL = "https://events.pagerduty.com/integration/abc123/enqueue"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
+
+
+def _spec(tmp: Path, **observability: object) -> Path:
+    spec = yaml.safe_load((EXAMPLES / "shop.yaml").read_text())
+    spec["observability"].update(observability)
+    path = tmp / "handoff.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("targets")
+    spec = _spec(
+        tmp,
+        pagerduty={"topics": ["page"]},
+        slack={"workspace_id": "T0123ABCD", "channel_id": "C0456EFGH"},
+    )
+    model = shipspec.plan(shipspec.load(spec), spec_file="handoff.yaml")
+    shipspec.generate(model, tmp / "out")
+    return tmp / "out"
+
+
+def _run(out: Path, env: str, **extra: str):  # type: ignore[no-untyped-def]
+    from shipspec.preview.runner import run_stack
+    from shipspec.preview.service import stack_config
+
+    project, config = stack_config(out / "infra", env)
+    return run_stack(out / "infra", project=project, stack=env, config={**config, **extra})
+
+
+def test_pagerduty_gets_the_page_topic_and_slack_both(out: Path) -> None:
+    resources = _run(out, "prod", pagerdutyUrl=URL).resources
+    https = [
+        r.inputs for r in resources if r.type == SUBSCRIPTION and r.inputs["protocol"] == "https"
+    ]
+    assert len(https) == 1
+    # The URL carries the integration key: it stays a secret in the state and the preview.
+    assert https[0]["endpoint"] == "[secret]" and https[0]["topic"].endswith(":shop-prod-page")
+    assert https[0]["endpointAutoConfirms"] is True
+    (slack,) = [r.inputs for r in resources if r.type == SLACK]
+    assert (slack["slackTeamId"], slack["slackChannelId"]) == ("T0123ABCD", "C0456EFGH")
+    assert sorted(a.rsplit(":", 1)[1] for a in slack["snsTopicArns"]) == [
+        "shop-prod-page",
+        "shop-prod-ticket",
+    ]
+    (trust,) = [
+        r.inputs for r in resources if r.type == "aws:iam/role:Role" and r.name == "chatbot-role"
+    ]
+    assert '"chatbot.amazonaws.com"' in trust["assumeRolePolicy"]
+
+
+def test_non_production_has_no_page_topic_for_pagerduty(out: Path) -> None:
+    resources = _run(out, "dev").resources  # no URL needed: nothing to subscribe it to
+    assert not [r for r in resources if r.type == SUBSCRIPTION and r.inputs["protocol"] == "https"]
+    (slack,) = [r.inputs for r in resources if r.type == SLACK]
+    assert [a.rsplit(":", 1)[1] for a in slack["snsTopicArns"]] == ["shop-dev-ticket"]
+
+
+def test_a_missing_pagerduty_url_warns_the_preview_and_fails_the_deployment(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pulumi
+
+    from shipspec.preview.runner import ProgramError
+
+    run = _run(out, "prod")
+    assert any("pulumi config set --secret pagerdutyUrl" in w for w in run.warnings)
+    assert not [r for r in run.resources if r.type == SUBSCRIPTION and r.name == "page-pagerduty"]
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: False)  # as in `pulumi up`
+    with pytest.raises(ProgramError, match="pulumi config set --secret pagerdutyUrl"):
+        _run(out, "prod")
+
+
+def test_a_bad_slack_id_is_a_located_spec_error(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, slack={"workspace_id": "t-lower", "channel_id": "C0456EFGH"})
+    with pytest.raises(SpecError, match="workspace_id"):
+        shipspec.load(spec)
