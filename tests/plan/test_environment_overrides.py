@@ -40,7 +40,12 @@ def test_an_environment_sets_its_own_sizes_and_the_plan_says_so(tmp_path: Path) 
     staging, prod = model.environment("staging"), model.environment("prod")
     web = staging.service("web")
     assert (web.cpu, web.memory, web.min_count, web.max_count) == (1024, 2048, 2, 3)
-    assert web.env == {"A": "b", "LOG_LEVEL": "debug"}
+    # The override merges over the service's env; main's telemetry names stay per environment.
+    assert {k: v for k, v in web.env.items() if not k.startswith("OTEL_")} == {
+        "A": "b",
+        "LOG_LEVEL": "debug",
+    }
+    assert "deployment.environment.name=staging" in web.env["OTEL_RESOURCE_ATTRIBUTES"]
     db = staging.datastore("db")
     assert (db.instance_class, db.storage_gb, db.backup_days) == ("db.t4g.small", 40, 3)
     reasons = {d.key: d.reason for d in staging.decisions}
@@ -48,7 +53,11 @@ def test_an_environment_sets_its_own_sizes_and_the_plan_says_so(tmp_path: Path) 
         assert "set in the spec for staging: environments.staging." in reasons[key], key
     assert [d.key for d in staging.decisions].count("datastores.db.instance_class") == 1
     # The other environment keeps the service's own values and the plan's rules.
-    assert prod.service("web").env == {"A": "b", "LOG_LEVEL": "info"}
+    prod_env = prod.service("web").env
+    assert {k: v for k, v in prod_env.items() if not k.startswith("OTEL_")} == {
+        "A": "b",
+        "LOG_LEVEL": "info",
+    }
     assert prod.service("web").cpu == 256 and prod.datastore("db").instance_class != "db.t4g.small"
 
 

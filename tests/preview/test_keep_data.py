@@ -231,3 +231,62 @@ def test_an_edited_overrides_py_survives_generate_and_runs_in_the_preview(tmp_pa
     service = next(r for r in body["resources"] if r["type"] == "aws:ecs/service:Service")
     assert service["inputs"]["tags"]["team"] == "mine"
     assert service["options"]["protect"] is True
+
+
+# -- across the child process and the run cache ------------------------------------------
+
+
+def test_every_recorded_option_survives_the_pipe_and_the_cache_format() -> None:
+    """The child sends, and the cache stores, ``run_to_dict`` as JSON: nothing is dropped."""
+    from shipspec.preview.records import RecordedResource, StackRun, run_from_dict, run_to_dict
+
+    resource = RecordedResource(
+        type=RDS,
+        name="main-db",
+        urn="urn:pulumi:prod::keep::shipspec:aws:Database$aws:rds/instance:Instance::main-db",
+        parent="urn:pulumi:prod::keep::shipspec:aws:Database::main",
+        inputs={"engine": "postgres"},
+        dependencies=[],
+        ignore_changes=["password"],
+        protect=True,
+        retain_on_delete=True,
+        delete_before_replace=True,
+        replace_on_changes=["engine"],
+        aliases=["urn:pulumi:prod::keep::shipspec:aws:Database$aws:rds/instance:Instance::db-db"],
+    )
+    run_ = StackRun("keep", "prod", "urn:s", [resource], {}, [], 0.5)
+    assert run_from_dict(json.loads(json.dumps(run_to_dict(run_)))) == run_
+
+
+def test_a_run_served_from_the_cache_is_still_guarded(
+    deployed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard compares after the cache lookup: an unchanged program (cached run) that
+    loses data still exits 5, and the aliases of a kept rename come back from the cache."""
+    from shipspec.preview import service
+
+    out = tmp_path / "out"
+    _copy_state(deployed, out)
+    generate(tmp_path, renamed(SPEC, keep=False))
+    assert run("preview", str(out)).exit_code == 5  # runs the program and caches the run
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the program ran although its run was cached")
+
+    monkeypatch.setattr(service, "run_stack_isolated", no_run)
+    cached = run("preview", str(out))
+    assert cached.exit_code == 5, cached.output
+    assert f"delete {RDS} db-db (db)" in cached.stderr
+    assert run("check", str(out)).exit_code == 5
+
+    monkeypatch.undo()
+    generate(tmp_path, renamed(SPEC, keep=True))
+    assert run("preview", str(out), "--json").exit_code == 0  # runs and caches
+    monkeypatch.setattr(service, "run_stack_isolated", no_run)
+    result, body = preview_json(out)
+    assert result.exit_code == 0, result.output
+    database = next(r for r in body["resources"] if r["type"] == RDS)
+    assert database["options"]["protect"] is True
+    assert database["options"]["aliases"] == [
+        "urn:pulumi:prod::keep::shipspec:aws:Database$aws:rds/instance:Instance::db-db"
+    ]

@@ -219,6 +219,8 @@ class DatastoreOverride(SpecModel):
         Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
+
+
 # What a service may do with a datastore, for the engines whose API access is per action
 # (S3 and SQS; the others are reached over the network with credentials). Which access
 # fits which engine is checked against the datastore in `checks.check_references`.

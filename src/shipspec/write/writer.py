@@ -109,4 +109,3 @@ def _plan_seeds(files: FileSet, out_dir: Path, result: GenerationResult) -> None
     """A seed is created when missing and kept (whatever it holds) when present."""
     for path in sorted(files.seeds):
         result.actions[path] = "kept" if (out_dir / path).exists() else "create"
-
