@@ -126,6 +126,9 @@ def test_timeout_seconds_is_for_workers_only() -> None:
 def test_queue_visibility_reads_a_worker_that_names_its_access() -> None:
     """A `{name, access}` use is a use: the review found a consumer with `timeout_seconds: 900`
     left at SQS's 30 s, so the queue redelivered every message to a second worker."""
-    workers = "  w0: {type: worker, image: x:1, uses: [{name: jobs, access: consume}], timeout_seconds: 900}\n"
+    workers = (
+        "  w0: {type: worker, image: x:1, uses: [{name: jobs, access: consume}],"
+        " timeout_seconds: 900}\n"
+    )
     env = environment("prod", workers=workers)
     assert env.datastore("jobs").visibility_timeout_seconds == 1125
