@@ -181,6 +181,31 @@ def test_every_stateful_type_token_is_a_pulumi_aws_type() -> None:
         assert package == "aws" and module_type.split("/")[1][0].lower() == name[0].lower()
 
 
+def test_every_forcing_input_is_an_input_of_its_pulumi_type() -> None:
+    """The lists are wire names: each must be an argument of the pulumi_aws resource."""
+    import importlib
+    import inspect
+    import re
+
+    for token, inputs in FORCES_REPLACEMENT.items():
+        _, module_type, class_name = token.split(":")
+        module = importlib.import_module(f"pulumi_aws.{module_type.split('/')[0]}")
+        params = inspect.signature(getattr(module, class_name)._internal_init).parameters
+        for wire in inputs:
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", wire).lower()
+            assert snake in params, (token, wire)
+
+
+def test_a_broker_storage_type_is_updatable_but_its_name_is_not() -> None:
+    """internal/service/mq/broker.go: storage_type has no ForceNew, broker_name has."""
+    mq = "aws:mq/broker:Broker"
+    urn = f"urn:pulumi:prod::app::{mq}::broker"
+    before = {urn: _res(urn, mq, {"brokerName": "a", "storageType": "efs"}).as_dict()}
+    assert find_data_loss(before, [_res(urn, mq, {"brokerName": "a", "storageType": "ebs"})]) == []
+    (loss,) = find_data_loss(before, [_res(urn, mq, {"brokerName": "b", "storageType": "efs"})])
+    assert loss.action == "replace"
+
+
 # -- infra/overrides.py: the user's own code ---------------------------------------
 
 OVERRIDES = """\

@@ -53,21 +53,32 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
         "timezone",
         "username",
     ),
+    # Each list below is the attributes with `ForceNew: true` in the schema of
+    # hashicorp/terraform-provider-aws, file named per type (read December 2026), in
+    # Pulumi's wire names. A nested block with ForceNew fields counts as its top-level
+    # input. ForceNew that depends on other inputs (CustomizeDiff `ForceNewIf`: an RDS
+    # cluster's storage type outside Aurora, a Memcached node type, an engine downgrade,
+    # ElastiCache node groups) is not listed: the preview cannot decide it from one input.
     # internal/service/rds/cluster.go
     "aws:rds/cluster:Cluster": (
         "availabilityZones",
         "clusterIdentifier",
         "clusterIdentifierPrefix",
+        "clusterScalabilityType",
         "databaseName",
         "dbSubnetGroupName",
+        "dbSystemId",
         "engine",
         "engineMode",
         "kmsKeyId",
         "masterUsername",
+        "restoreToPointInTime",
+        "s3Import",
         "snapshotIdentifier",
+        "sourceRegion",
         "storageEncrypted",
     ),
-    # internal/service/docdb/cluster.go and cluster_instance.go
+    # internal/service/docdb/cluster.go
     "aws:docdb/cluster:Cluster": (
         "availabilityZones",
         "clusterIdentifier",
@@ -76,9 +87,12 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
         "engine",
         "kmsKeyId",
         "masterUsername",
+        "port",
+        "restoreToPointInTime",
         "snapshotIdentifier",
         "storageEncrypted",
     ),
+    # internal/service/docdb/cluster_instance.go
     "aws:docdb/clusterInstance:ClusterInstance": (
         "availabilityZone",
         "clusterIdentifier",
@@ -86,35 +100,44 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
         "identifier",
         "identifierPrefix",
     ),
-    # internal/service/elasticache/replication_group.go and cluster.go (the registry:
-    # "Changing this value will re-create the resource")
+    # internal/service/elasticache/replication_group.go
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         "atRestEncryptionEnabled",
+        "dataTieringEnabled",
         "globalReplicationGroupId",
         "kmsKeyId",
+        "networkType",
         "port",
         "replicationGroupId",
+        "securityGroupNames",
         "snapshotArns",
         "snapshotName",
         "subnetGroupName",
     ),
+    # internal/service/elasticache/cluster.go
     "aws:elasticache/cluster:Cluster": (
         "availabilityZone",
         "clusterId",
         "engine",
+        "networkType",
+        "outpostMode",
         "port",
+        "preferredOutpostArn",
+        "replicationGroupId",
         "snapshotArns",
         "snapshotName",
         "subnetGroupName",
+        "transitEncryptionEnabled",
     ),
-    # internal/service/mq/broker.go
+    # internal/service/mq/broker.go (storage_type is updatable there)
     "aws:mq/broker:Broker": (
         "brokerName",
+        "dataReplicationPrimaryBrokerArn",
         "deploymentMode",
         "encryptionOptions",
         "engineType",
+        "ldapServerMetadata",
         "publiclyAccessible",
-        "storageType",
         "subnetIds",
     ),
     # internal/service/s3/bucket.go
@@ -141,7 +164,15 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
         "performanceMode",
     ),
     # internal/service/dynamodb/table.go
-    "aws:dynamodb/table:Table": ("name",),
+    "aws:dynamodb/table:Table": (
+        "hashKey",
+        "localSecondaryIndexes",
+        "name",
+        "rangeKey",
+        "restoreDateTime",
+        "restoreSourceName",
+        "restoreToLatestTime",
+    ),
 }
 
 STATEFUL_TYPES = frozenset(FORCES_REPLACEMENT)
