@@ -88,12 +88,14 @@ def generate(
     from .render.renderer import render as render_files
     from .render.targets.context import agents_section
     from .write.agents import sync_agents_section
+    from .write.manifest import blueprints_for
     from .write.writer import write
 
-    files = render_files(model, blueprints=Path(blueprints) if blueprints else None)
+    folder, recorded = blueprints_for(Path(out_dir), Path(blueprints) if blueprints else None)
+    files = render_files(model, blueprints=folder)
     section = agents_section(model)
     sync_agents_section(Path(out_dir), section, check=True)  # broken markers: write nothing
-    result = write(files, Path(out_dir), force=force, check=check)
+    result = write(files, Path(out_dir), force=force, check=check, blueprints=recorded)
     path, action = sync_agents_section(Path(out_dir), section, check=check)
     if check and action != "unchanged":
         raise StaleOutput([f"{action}: {path} (shipspec's section)"])

@@ -7,6 +7,8 @@
     ├── WriteConflict             generated files were edited by hand; --force overwrites (exit 1)
     ├── StaleOutput               generate --check found output that differs from the spec (exit 3)
     ├── PreviewError              the generated program failed or registered nothing (exit 1)
+    ├── BlueprintError            a --blueprints file that no target renders, or no folder (exit 1)
+    ├── DataLossError             a preview deletes or replaces a stateful resource (exit 5)
     ├── write.single.FileExists   init/import would replace a user's file (exit 1)
     ├── write.agents.AgentsFileError  AGENTS.md's shipspec markers are broken (exit 1)
     ├── model_io.ModelMissing     an output folder without .shipspec/model.json (exit 1)
@@ -105,3 +107,23 @@ class StaleOutput(ShipspecError):
 
 class PreviewError(ShipspecError):
     """The generated program raised, or ran and registered no resources."""
+
+
+class DataLossError(ShipspecError):
+    """A preview would delete or replace databases, buckets, queues... (``--allow-data-loss``)."""
+
+    exit_code = 5
+
+    def __init__(self, environment: str, losses: Iterable[object]) -> None:
+        self.environment = environment
+        self.losses = list(losses)
+        listed = "\n".join(f"  {loss}" for loss in self.losses)
+        super().__init__(
+            f"{environment}: this change would lose the data of {len(self.losses)} stateful "
+            f"resource{'s' if len(self.losses) != 1 else ''}:\n{listed}\n"
+            "  hint: undo the change, or pass --allow-data-loss if losing this data is intended"
+        )
+
+
+class BlueprintError(ShipspecError):
+    """A user blueprint folder that is missing, or holds files no target would render."""

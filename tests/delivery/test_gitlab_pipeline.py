@@ -51,7 +51,7 @@ def test_pipelines_run_for_merge_requests_and_the_default_branch_only(
             DEFAULT_BRANCH,
         ]
         for name, job in jobs(pipeline).items():
-            writes = name.startswith(("publish:", "deploy:"))
+            writes = name.startswith(("publish:", "deploy:", "destroy:"))
             if name == "test":  # tests run again on the default branch, before any deploy
                 assert runs_on(job) == {MERGE_REQUEST, DEFAULT_BRANCH}
                 continue

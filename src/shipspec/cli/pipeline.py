@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import sys
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ShipspecError
+from ..errors import DataLossError, ShipspecError
 
 if TYPE_CHECKING:
     from ..plan.model import DeploymentModel, EnvironmentPlan
@@ -19,6 +21,13 @@ if TYPE_CHECKING:
 from . import base
 from .base import EnvOpt, JsonOpt, SpecArg, app, record_step, reports_errors, spec_path_from
 
+AllowDataLossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-data-loss",
+        help="Let a preview delete or replace databases, buckets, queues... (else exit 5).",
+    ),
+]
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
@@ -124,7 +133,9 @@ def generate(
     blueprints: Annotated[
         Path | None,
         typer.Option(
-            "--blueprints", help="A folder of templates overriding the packaged ones by path."
+            "--blueprints",
+            help="A folder of templates overriding the packaged ones by path; recorded in "
+            ".shipspec/manifest.json and used by every later generate.",
         ),
     ] = None,
     spec_path: Annotated[
@@ -151,6 +162,8 @@ def generate(
         print(f"{out_dir}: {len(result.actions)} generated files are up to date")
         return
     print(generation_summary(result))
+    for note in removed_stack_notes(result):
+        print(note)
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 
@@ -182,6 +195,34 @@ def _spec_file(spec: Path, out_dir: Path, spec_path: str | None) -> str:
             "or pass --spec-path with the path CI finds it at"
         )
     return relative
+
+
+def removed_stack_notes(result: GenerationResult) -> list[str]:
+    """For each environment gone from the spec: its stack still runs; how to destroy it.
+
+    ``generate`` deletes the environment's ``infra/Pulumi.<env>.yaml`` like any file it
+    no longer generates (an edited one only with ``--force``); git keeps the last version,
+    which ``pulumi destroy`` may need (config, secrets provider), so the commands restore
+    it first. Nothing here touches the stack.
+    """
+    notes = []
+    for path in result.paths("delete"):
+        match = re.fullmatch(r"(.*/)?Pulumi\.([^/]+)\.yaml", path)
+        if match is None:
+            continue
+        env = match.group(2)
+        infra = str(Path(result.out_dir) / (match.group(1) or ""))
+        notes.append(
+            f"note: environment {env!r} is no longer in the spec, but its stack {env!r} still "
+            f"runs in AWS: shipspec only deleted {path}.\n"
+            "  To destroy it:\n"
+            f"    cd {shlex.quote(infra)}\n"
+            f"    git checkout HEAD -- Pulumi.{env}.yaml  # its config as last committed\n"
+            f"    pulumi destroy --stack {env}  # stops at protected (production) datastores\n"
+            f"    pulumi stack rm {env}  # then the state and Pulumi.{env}.yaml go too\n"
+            f"  or run the CI's manual destroy for {env!r} before removing it from the spec."
+        )
+    return notes
 
 
 def generation_summary(result: GenerationResult) -> str:
@@ -217,8 +258,13 @@ def preview(
     ] = False,
     timeout: TimeoutOpt = None,
     no_cache: NoCacheOpt = False,
+    allow_data_loss: AllowDataLossOpt = False,
 ) -> None:
-    """Run the generated program offline under Pulumi mocks and show what it would create."""
+    """Run the generated program offline under Pulumi mocks and show what it would create.
+
+    Exit 5 when a stateful resource (database, bucket, queue...) would be deleted or
+    replaced compared with the previous preview, unless --allow-data-loss.
+    """
     from ..console import PreviewProgress
     from ..preview import run_live_preview
     from ..preview.service import environments, run_previews
@@ -230,6 +276,7 @@ def preview(
         results = run_previews(
             out_dir,
             environments(out_dir, env),
+            allow_data_loss=allow_data_loss,
             timeout=timeout,
             use_cache=not no_cache,
             on_progress=progress.update,
@@ -238,12 +285,16 @@ def preview(
     if json_out and previews:
         bodies = [p.to_dict() for p in previews]
         print(json.dumps(bodies if env == "all" else bodies[0], indent=2, sort_keys=True))
+    losses: list[DataLossError] = []
     for result in results:
         if isinstance(result, ShipspecError):
             base.err(str(result))
             continue
         if not json_out:
             _print_preview(out_dir, result)
+        if result.data_loss and not allow_data_loss:
+            losses.append(DataLossError(result.environment, result.data_loss))
+            continue
         counts = result.summary()
         summary = (
             f"{result.project}/{result.environment}: {counts['total']} resources "
@@ -252,7 +303,13 @@ def preview(
         )
         record_step("preview", out_dir, summary, environment=result.environment)
     if len(previews) < len(results):
+        for loss in losses:
+            base.err(str(loss))
         raise typer.Exit(1)
+    if losses:
+        for loss in losses[:-1]:
+            base.err(str(loss))
+        raise losses[-1]
     _exit_now()
 
 
@@ -310,14 +367,28 @@ def check(
     sarif: Annotated[
         bool, typer.Option("--sarif", help="SARIF 2.1.0 on stdout, for code scanning.")
     ] = False,
+    allow_data_loss: AllowDataLossOpt = False,
     timeout: TimeoutOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Check the generated program against the policy packs; exit 4 when an error rule fails."""
+    """Check the generated program against the policy packs; exit 4 when an error rule fails.
+
+    Exit 5 (before 4) when an environment's preview would delete or replace a stateful
+    resource compared with its previous preview, unless --allow-data-loss.
+    """
     from ..policy.command import check_command
 
     one = None if env == "all" else env
-    check_command(out_dir, one, policy, json_out, sarif, timeout=timeout, use_cache=not no_cache)
+    check_command(
+        out_dir,
+        one,
+        policy,
+        json_out,
+        sarif,
+        timeout=timeout,
+        use_cache=not no_cache,
+        allow_data_loss=allow_data_loss,
+    )
     record_step(
         "check", out_dir, f"policy checks passed ({one or 'all environments'})", environment=one
     )

@@ -17,7 +17,33 @@ from .model import DatastorePlan
 RdsEngine = Literal["postgres", "mysql", "mariadb"]
 
 
+# Engines whose resource holds data Pulumi could destroy (Memcached keeps none; Amazon MQ
+# is protected through its own deletion_protection decision).
+_PROTECTED_ENGINES = ("postgres", "mysql", "mariadb", "redis", "mongodb", "s3", "sqs")
+
+
 def plan_datastore(
+    spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
+) -> DatastorePlan:
+    plan = _plan_engine(spec, name, store, production, az_count, log)
+    update: dict[str, object] = {"renamed_from": store.renamed_from}
+    if store.engine in _PROTECTED_ENGINES:
+        kept = (
+            ", and retain_on_delete keeps the bucket if it ever leaves the program"
+            if store.engine == "s3"
+            else ""
+        )
+        update["protect"] = log.decide(
+            f"datastores.{name}.protect",
+            production,
+            f"production: Pulumi refuses to delete or replace it (protect{kept})"
+            if production
+            else "non-production: not protected, so the stack can be destroyed",
+        )
+    return plan.model_copy(update=update)
+
+
+def _plan_engine(
     spec: HandoffSpec, name: str, store: Datastore, production: bool, az_count: int, log: Decisions
 ) -> DatastorePlan:
     used_by = sorted(s for s, svc in spec.services.items() if svc.uses_datastore(name))

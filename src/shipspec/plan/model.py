@@ -106,6 +106,7 @@ class ServicePlan(Frozen):
     deployment: DeploymentPlan
     alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
     capacity_rps: float | None
+    renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
 
 
 DatastoreEngine = Literal[
@@ -130,6 +131,8 @@ class DatastorePlan(Frozen):
     versioning: bool = False
     force_destroy: bool = False
     used_by: list[str] = []
+    protect: bool = False  # Pulumi refuses to delete or replace its stateful resource
+    renamed_from: str | None = None  # the former name: its data is kept (Pulumi aliases)
 
 
 class SecretPlan(Frozen):

@@ -12,6 +12,7 @@ from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
+from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .prometheus import plan_prometheus, with_collector
 from .services import plan_service, resolve_strategy, routing_table, telemetry_env
 
@@ -81,22 +82,39 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     production = log.decide("production", *is_production(spec, name))
     network = plan_network(spec, production, log)
     routing = routing_table(spec)
-    services = [
-        telemetry_env(
+    services = []
+    for s, svc in spec.services.items():
+        override = env.services.get(s)
+        service = telemetry_env(
             spec.metadata.name,
             name,
-            plan_service(spec, s, svc, production, network.az_count, routing, log),
+            plan_service(
+                spec,
+                s,
+                overridden_service(svc, override),
+                production,
+                network.az_count,
+                routing,
+                log,
+                env_scaling=override is not None and override.scaling is not None,
+            ),
             log,
         )
-        for s, svc in spec.services.items()
-    ]
+        note_service_override(name, s, override, service, log)
+        services.append(service)
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
     datastores = [
-        plan_datastore(spec, d, store, production, network.az_count, log)
+        apply_datastore_override(
+            name,
+            plan_datastore(spec, d, store, production, network.az_count, log),
+            env.datastores.get(d),
+            production,
+            log,
+        )
         for d, store in spec.datastores.items()
     ]
     regulated = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)

@@ -19,7 +19,11 @@ def plan_service(
     az_count: int,
     routing: dict[str, tuple[int, list[str]]],
     log: Decisions,
+    *,
+    env_scaling: bool = False,
 ) -> ServicePlan:
+    """``env_scaling``: the environment's own ``scaling`` (spec) replaces the service's, and
+    outside production is used as given instead of the non-production sizes."""
     key = f"services.{name}"
     vcpu, memory = fargate_size(service.cpu, service.memory)  # the spec validated that it fits
     size = {"cpu": cpu_units(vcpu), "memory": memory}
@@ -47,7 +51,9 @@ def plan_service(
             cpu=service.cpu,
             memory=service.memory,
         )
-    low, high, desired = _task_counts(spec, name, service, production, az_count, log)
+    low, high, desired = _task_counts(
+        spec, name, service, production, az_count, log, env_scaling=env_scaling
+    )
     deployment = _deployment(spec, name, service, production, log)
     alarms = _alarms(spec, name, log) if service.type == "web" else None
     priority, patterns = routing.get(name, (None, []))
@@ -55,6 +61,7 @@ def plan_service(
     _discovery(name, service, callers, log)
     return ServicePlan(
         name=name,
+        renamed_from=service.renamed_from,
         kind=service.type,
         image=service.image,
         build_context=service.build.context if service.build else None,
@@ -126,7 +133,14 @@ def _discovery(name: str, service: Service, callers: list[str], log: Decisions) 
 
 
 def _task_counts(
-    spec: HandoffSpec, name: str, service: Service, production: bool, az_count: int, log: Decisions
+    spec: HandoffSpec,
+    name: str,
+    service: Service,
+    production: bool,
+    az_count: int,
+    log: Decisions,
+    *,
+    env_scaling: bool = False,
 ) -> tuple[int, int, int]:
     key = f"services.{name}"
     if service.type == "job":
@@ -136,6 +150,13 @@ def _task_counts(
         return 0, 0, 0
     scaling = service.scaling
     spec_min, spec_max = (scaling.min, scaling.max) if scaling else (1, 4)
+    if not production and env_scaling:
+        low = log.decide(f"{key}.min_count", spec_min, "scaling.min", spec_min=spec_min)
+        high = log.decide(f"{key}.max_count", max(low, spec_max), "scaling.max", spec_max=spec_max)
+        desired = log.decide(
+            f"{key}.desired_count", low, "deploys start at the minimum", min_count=low
+        )
+        return low, high, desired
     if not production:
         low = log.decide(
             f"{key}.min_count", 1, "non-production: one task is enough to test", spec_min=spec_min

@@ -81,7 +81,9 @@ def check(
         if isinstance(preview, PreviewError):
             raise preview
         assert name is not None
-        reports.append(evaluate(model, name, preview.resources, selected, locate=locator))
+        report = evaluate(model, name, preview.resources, selected, locate=locator)
+        report.data_loss = preview.data_loss
+        reports.append(report)
     return reports
 
 

@@ -42,10 +42,12 @@ def check_command(
     *,
     timeout: float | None = None,
     use_cache: bool = True,
+    allow_data_loss: bool = False,
 ) -> None:
     """Check the generated program against the policy packs; exit 4 on a failed error rule.
 
     ``timeout`` (seconds per environment) and ``use_cache`` are passed to the previews.
+    Exit 5 first when a preview loses a stateful resource (see ``preview.dataloss``).
     """
     from ..console import PreviewProgress
     from .check import check
@@ -69,6 +71,15 @@ def check_command(
         print(reports_to_json(reports))
     else:
         print("\n\n".join(report.to_text() for report in reports))
+    losses = [(r.environment, r.data_loss) for r in reports if r.data_loss]
+    if losses and not allow_data_loss:
+        from ..errors import DataLossError
+
+        if len(losses) == 1:
+            raise DataLossError(*losses[0])
+        raise DataLossError(
+            ", ".join(env for env, _ in losses), [loss for _, found in losses for loss in found]
+        )
     if any(not report.passed for report in reports):
         raise typer.Exit(PolicyViolation.exit_code)
 

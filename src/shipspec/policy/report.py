@@ -94,6 +94,8 @@ class PolicyReport:
     rules: list[Any] = dataclasses.field(
         default_factory=list, repr=False
     )  # the compiled rules, for SARIF
+    data_loss: list[Any] = dataclasses.field(default_factory=list)
+    """Stateful resources this environment's preview deletes or replaces (exit 5)."""
 
     @property
     def errors(self) -> list[Violation]:
@@ -131,6 +133,7 @@ class PolicyReport:
             "checks": self.checks,
             "counts": {"error": len(self.errors), "warning": len(self.warnings)},
             "violations": [v.as_dict() for v in self.violations],
+            "dataLoss": [loss.as_dict() for loss in self.data_loss],
         }
 
     def to_json(self) -> str:

@@ -47,6 +47,11 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     """``ResourceOptions.ignore_changes`` in wire names (``desiredCount``)."""
     protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    """Old URNs this resource answers to (own aliases and those inherited from its parent)."""
 
 
 @dataclass(frozen=True)

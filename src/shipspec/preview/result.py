@@ -3,13 +3,19 @@
 The JSON form is a documented, stable contract::
 
     {"project": "shop", "environment": "prod",
-     "resources": [{"type", "name", "urn", "parent", "inputs", "dependencies", "change"}],
+     "resources": [{"type", "name", "urn", "parent", "inputs", "dependencies", "change",
+                    "options"}],
      "summary": {"total": 170, "create": 3, "update": 1, "delete": 0, "same": 166,
                  "by_type": {"aws:ec2/subnet:Subnet": 6, ...}}}
 
 ``inputs`` are keyed as Pulumi records them (``storageEncrypted``); ``change`` is
 ``create``/``update``/``same`` against the previous preview of that environment, and
-resources that were there last time but are gone now appear with ``delete``.
+resources that were there last time but are gone now appear with ``delete``. A resource
+whose URN changed but that lists its old URN in ``options.aliases`` is the same resource
+(Pulumi moves its state), so it is compared with the old one rather than created.
+``options`` are the resource options the engine receives, in its wire names, each only
+when set: ``protect``, ``retainOnDelete``, ``deleteBeforeReplace``, ``ignoreChanges``,
+``replaceOnChanges``, ``aliases`` (old URNs, including those inherited from the parent).
 """
 
 from __future__ import annotations
@@ -31,6 +37,19 @@ class PreviewResource:
     inputs: dict[str, Any]
     dependencies: list[str]
     change: Change = "create"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def with_change(self, change: Change) -> PreviewResource:
+        return PreviewResource(
+            self.type,
+            self.name,
+            self.urn,
+            self.parent,
+            self.inputs,
+            self.dependencies,
+            change,
+            self.options,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +60,7 @@ class PreviewResource:
             "inputs": self.inputs,
             "dependencies": self.dependencies,
             "change": self.change,
+            "options": self.options,
         }
 
 
@@ -61,6 +81,8 @@ class Preview:
     resources: list[PreviewResource]
     deleted: list[PreviewResource] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    data_loss: list[Any] = field(default_factory=list)
+    """:class:`~shipspec.preview.dataloss.DataLoss` items against the previous preview."""
 
     def of_type(self, type_token: str) -> list[PreviewResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -85,6 +107,7 @@ class Preview:
             "environment": self.environment,
             "resources": [r.as_dict() for r in [*self.resources, *self.deleted]],
             "summary": self.summary(),
+            "dataLoss": [loss.as_dict() for loss in self.data_loss],
         }
 
     def to_json(self) -> str:
@@ -118,17 +141,17 @@ def diff(
     if previous is None:
         return current, []
     marked = []
+    seen = set()
     for r in current:
-        before = previous.get(r.urn)
+        before_urn = previous_urn(r, previous)
+        before = previous.get(before_urn) if before_urn else None
+        seen.add(before_urn)
         change: Change = (
             "create"
             if before is None
             else ("same" if before.get("inputs") == r.inputs else "update")
         )
-        marked.append(
-            PreviewResource(r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies, change)
-        )
-    seen = {r.urn for r in current}
+        marked.append(r.with_change(change))
     deleted = [
         PreviewResource(
             p["type"],
@@ -138,8 +161,16 @@ def diff(
             p.get("inputs", {}),
             p.get("dependencies", []),
             "delete",
+            p.get("options", {}),
         )
         for urn, p in sorted(previous.items())
         if urn not in seen
     ]
     return marked, deleted
+
+
+def previous_urn(resource: PreviewResource, previous: dict[str, dict[str, Any]]) -> str | None:
+    """The URN ``resource`` had in the previous run: its own, or an alias that was there."""
+    if resource.urn in previous:
+        return resource.urn
+    return next((a for a in resource.options.get("aliases", []) if a in previous), None)

@@ -27,6 +27,10 @@ Recorded resources:
   ints; an unknown value is the string :data:`UNKNOWN` and a secret :data:`SECRET`.
 * The list is in tree order: depth-first from the stack, siblings sorted by name and
   type, so the same program gives the same list on every run.
+* ``aliases`` are the URNs the engine would also accept as this resource's old identity:
+  its own ``ResourceOptions.aliases`` and, as the engine derives them, one per alias of
+  its parent (the parent's old URN as parent, and the child's name with the parent's
+  name prefix replaced by the alias's name). See :func:`_alias_urns`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 import os
 import runpy
@@ -143,6 +148,13 @@ class _CapturingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         self._recorder.local.inputs = args.inputs
+        kept = getattr(self._recorder.local, "kept_name", None)
+        if kept:
+            # An aliased resource is the one it aliases: the engine keeps its state, so
+            # its autonamed physical name and id are those of the old name, not new ones.
+            args = pulumi.runtime.MockResourceArgs(
+                args.typ, kept, args.inputs, args.provider, args.resource_id, args.custom
+            )
         return self._inner.new_resource(args)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
@@ -167,12 +179,17 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             response = super().RegisterResource(request)
             rec.stack_urn = response.urn
             return response
+        request = self._transformed(request)
         urn = self.make_urn(request.parent, request.type, request.name)
         with rec.lock:
             if urn in rec.resources:
                 # The engine rejects this; the mock monitor would silently overwrite.
                 raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         rec.local.inputs = {}
+        with rec.lock:
+            parent = rec.resources.get(request.parent)
+        aliases = self._alias_urns(request, parent)
+        rec.local.kept_name = aliases[0].rsplit("::", 1)[1] if aliases else None
         response = super().RegisterResource(request)
         recorded = RecordedResource(
             type=request.type,
@@ -184,6 +201,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom),
             ignore_changes=list(request.ignoreChanges),
             protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            replace_on_changes=sorted(request.replaceOnChanges),
+            aliases=aliases,
         )
         with rec.lock:
             rec.resources[response.urn] = recorded
@@ -191,6 +212,75 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         if rec.on_register is not None:
             rec.on_register(count)
         return response
+
+    def _transformed(self, request: Any) -> Any:
+        """The registration after the stack's transforms, as the engine would apply them.
+
+        ``pulumi.runtime.register_resource_transform`` hands a transform to the engine,
+        which calls it on every later registration with the wire-named properties and the
+        options, and registers what it returns. The SDK's mock monitor only records them;
+        apply them here (properties and the options the preview records).
+        """
+        if not self._stack_transforms:
+            return request
+        pulumi_mocks._ensure_event_loop()
+        props = rpc.deserialize_properties(request.object)
+        opts = pulumi.ResourceOptions(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+        )
+        for transform in self._stack_transforms:
+            args = pulumi.ResourceTransformArgs(
+                bool(request.custom), request.type, request.name, props, opts
+            )
+            result = transform(args)
+            if inspect.isawaitable(result):
+                result = pulumi_mocks._sync_await(result)
+            if result is not None:
+                props = result.props if result.props is not None else props
+                opts = result.opts if result.opts is not None else opts
+        changed = type(request)()
+        changed.CopyFrom(request)
+        changed.object.CopyFrom(pulumi_mocks._sync_await(rpc.serialize_properties(props, {})))
+        changed.protect = bool(opts.protect)
+        changed.retainOnDelete = bool(opts.retain_on_delete)
+        changed.deleteBeforeReplace = bool(opts.delete_before_replace)
+        del changed.ignoreChanges[:]
+        changed.ignoreChanges.extend(opts.ignore_changes or [])
+        del changed.replaceOnChanges[:]
+        changed.replaceOnChanges.extend(opts.replace_on_changes or [])
+        return changed
+
+    def _alias_urns(self, request: Any, parent: RecordedResource | None) -> list[str]:
+        """The old URNs the engine would match this registration against.
+
+        The SDK sends alias *specs* (the mock monitor supports them), so, like the engine
+        (``pkg/resource/deploy``: ``generateAliases`` and ``inheritedChildAlias``), turn
+        each into a URN and add one per parent alias: a child named ``<parent>-x`` under a
+        parent once called ``old`` was ``old-x`` under the parent's old URN.
+        """
+        urns: set[str] = set()
+        for alias in request.aliases:
+            if alias.urn:
+                urns.add(alias.urn)
+                continue
+            spec = alias.spec
+            alias_parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.add(
+                self.make_urn(alias_parent, spec.type or request.type, spec.name or request.name)
+            )
+        urns.update(request.aliasURNs)
+        if parent is not None:
+            for parent_alias in parent.aliases:
+                old_parent_name = parent_alias.rsplit("::", 1)[1]
+                name = request.name
+                if name.startswith(parent.name):
+                    name = old_parent_name + name[len(parent.name) :]
+                urns.add(self.make_urn(parent_alias, request.type, name))
+        return sorted(urns)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         rec = self._recorder

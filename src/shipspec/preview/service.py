@@ -28,8 +28,9 @@ from typing import Any
 
 from .. import __version__
 from ..errors import PreviewError
+from .dataloss import find_data_loss
 from .isolation import DEFAULT_TIMEOUT, run_stack_isolated
-from .records import ProgramError, StackRun, run_from_dict, run_to_dict
+from .records import ProgramError, RecordedResource, StackRun, run_from_dict, run_to_dict
 from .result import Preview, PreviewResource, diff
 
 ALL = "all"
@@ -101,6 +102,7 @@ def run_preview(
     env: str | None = None,
     *,
     remember: bool = True,
+    allow_data_loss: bool = False,
     timeout: float | None = None,
     use_cache: bool = True,
     on_progress: Callable[[str, int], None] | None = None,
@@ -110,6 +112,13 @@ def run_preview(
     :class:`PreviewError` if the program fails, registers nothing, or registers an input
     that AWS or the Pulumi AWS provider would reject (the conformance rules, see
     :mod:`shipspec.preview.conformance`).
+
+    ``Preview.data_loss`` lists the stateful resources this run deletes or replaces
+    compared with the previous preview; it is computed after the cache lookup, so a run
+    served from the cache is checked the same way. Unless ``allow_data_loss``, such a run
+    is not remembered as the previous preview, so the next preview still compares with
+    the state before the loss and the caller (which raises
+    :class:`~shipspec.errors.DataLossError`) is asked again.
 
     ``on_progress(stack, count)`` hears how many resources the running program has
     registered so far (not called for a run served from the cache).
@@ -143,13 +152,23 @@ def run_preview(
     if violations:
         raise conformance_error(stack, violations)
     current = [
-        PreviewResource(r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies)
+        PreviewResource(
+            r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies, options=_options(r)
+        )
         for r in run.resources
     ]
     state = previews / f"{stack}.json"
-    marked, deleted = diff(current, _previous(state))
-    result = Preview(project, stack, marked, deleted, notes=[f"warning: {w}" for w in run.warnings])
-    if remember:
+    previous = _previous(state)
+    marked, deleted = diff(current, previous)
+    result = Preview(
+        project,
+        stack,
+        marked,
+        deleted,
+        notes=[f"warning: {w}" for w in run.warnings],
+        data_loss=find_data_loss(previous, current),
+    )
+    if remember and (allow_data_loss or not result.data_loss):
         _store(state, {"resources": [r.as_dict() for r in current]})
     return result
 
@@ -177,6 +196,7 @@ def run_previews(
     envs: list[str | None],
     *,
     remember: bool = True,
+    allow_data_loss: bool = False,
     timeout: float | None = None,
     use_cache: bool = True,
     on_progress: Callable[[str, int], None] | None = None,
@@ -193,6 +213,7 @@ def run_previews(
                 out_dir,
                 env,
                 remember=remember,
+                allow_data_loss=allow_data_loss,
                 timeout=timeout,
                 use_cache=use_cache,
                 on_progress=on_progress,
@@ -254,6 +275,19 @@ def run_live_preview(out_dir: Path, env: str | None = None) -> str:
     stack = automation.select_stack(stack_name=stack_name, work_dir=str(infra))
     outcome = stack.preview(on_output=print)
     return f"{stack_name}: {json.dumps(outcome.change_summary, sort_keys=True)}"
+
+
+def _options(r: RecordedResource) -> dict[str, Any]:
+    """The resource options that were set, in the engine's wire names."""
+    options: dict[str, Any] = {
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "deleteBeforeReplace": r.delete_before_replace,
+        "ignoreChanges": r.ignore_changes,
+        "replaceOnChanges": r.replace_on_changes,
+        "aliases": r.aliases,
+    }
+    return {key: value for key, value in options.items() if value}
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -12,6 +12,13 @@ class FileSet:
     """Generated files keyed by POSIX path relative to the output root; iteration is sorted."""
 
     files: dict[str, str] = field(default_factory=dict)
+    seeds: dict[str, str] = field(default_factory=dict)
+    """Files created once and then the user's (``render.seeds``): not iterated with ``files``."""
+
+    def seed(self, path: str, text: str) -> None:
+        if path in self.files or path in self.seeds:
+            raise ValueError(f"two targets render {path}")
+        self.seeds[path] = text
 
     def add(self, path: str, text: str) -> None:
         if path in self.files:

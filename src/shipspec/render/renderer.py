@@ -8,9 +8,11 @@ from typing import Any
 
 import jinja2
 
+from ..errors import BlueprintError
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
 from .fileset import FileSet
+from .seeds import SEEDS
 from .targets import Target, load_builtin_targets
 
 MODEL_PATH = ".shipspec/model.json"
@@ -22,6 +24,8 @@ def render(
     model: DeploymentModel, *, blueprints: Path | None = None, only: list[str] | None = None
 ) -> FileSet:
     """Render every target the model enables (or just ``only``) into one :class:`FileSet`."""
+    if blueprints is not None:
+        check_blueprints(blueprints)
     jinja = environment(blueprints)
     files = FileSet()
     # Local only: the preview's cache of the last run per environment, and what an
@@ -39,7 +43,37 @@ def render(
         for template, replacement in sorted(templates.items()):
             for path, text in _render_one(jinja, template, target, context, model, replacement):
                 files.add(path, header(path, model.spec_file) + text)
+    if "infra/__main__.py" in files:
+        for path, text in SEEDS.items():
+            files.seed(path, text)
     return files
+
+
+def check_blueprints(user: Path) -> None:
+    """Every file in a user's blueprint folder belongs to a target, or it is an error.
+
+    A file under a target's folder (``pulumi/``, ``github/``...) replaces the packaged
+    template of the same path or adds a file to that target's output; anything else
+    (``pulumni/infra/__main__.py``) would be silently ignored, so it is refused.
+    """
+    if not user.is_dir():
+        raise BlueprintError(f"--blueprints {user}: no such folder")
+    folders = sorted({t.folder for t in load_builtin_targets().values()})
+    stray = sorted(
+        p.relative_to(user).as_posix()
+        for p in user.rglob("*")
+        if p.is_file()
+        and not _BUILD_LEFTOVERS.intersection(p.parts)
+        and p.suffix != ".pyc"
+        and p.relative_to(user).parts[0] not in folders
+    )
+    if stray:
+        listed = "\n".join(f"  {user / path}: matches no template and no target" for path in stray)
+        raise BlueprintError(
+            f"{len(stray)} blueprint file{'s' if len(stray) != 1 else ''} would be ignored:\n"
+            f"{listed}\n  hint: a blueprint lives under a target's folder, at the path of the "
+            f"template it replaces: {', '.join(f + '/' for f in folders)}"
+        )
 
 
 def _templates(target: Target, user: Path | None) -> list[str]:

@@ -94,6 +94,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
     found.extend(_name_clashes(document, services, datastores))
+    found.extend(_renames(document, services, datastores))
+    found.extend(_environment_overrides(document, data, services, datastores))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
         (
@@ -220,6 +222,122 @@ def _credential(variable: str, value: Any) -> str | None:
     if _CREDENTIAL_NAME.search(variable.upper()) and not _PLACEHOLDER.match(value.strip()):
         return f"a credential (the name {variable} says so)"
     return None
+
+
+# The class family each engine's instances are named in (db.r7g.large, cache.t4g.small...).
+_CLASS_PREFIX = {
+    "postgres": "db.",
+    "mysql": "db.",
+    "mariadb": "db.",
+    "mongodb": "db.",
+    "redis": "cache.",
+    "memcached": "cache.",
+    "rabbitmq": "mq.",
+}
+
+
+def _environment_overrides(
+    document: YamlDocument,
+    data: dict[str, Any],
+    services: dict[str, Any],
+    datastores: dict[str, Any],
+) -> Iterator[Diagnostic]:
+    """``environments.<env>.services/datastores.<name>`` name real ones and fit them."""
+    from .models import ENGINE_FIELDS
+
+    for env, environment in _mapping(data.get("environments")).items():
+        environment = _mapping(environment)
+        for name, override in _mapping(environment.get("services")).items():
+            path: Path = ("environments", env, "services", name)
+            if name not in services:
+                yield _unknown(document, path, name, "service", services)
+                continue
+            yield from _fargate_override(document, path, _mapping(services[name]), override)
+        for name, override in _mapping(environment.get("datastores")).items():
+            path = ("environments", env, "datastores", name)
+            if name not in datastores:
+                yield _unknown(document, path, name, "datastore", datastores)
+                continue
+            engine = _mapping(datastores[name]).get("engine")
+            if not isinstance(engine, str) or engine not in ENGINE_FIELDS:
+                continue
+            for field in ("storage_gb", "backup_days"):
+                if field in _mapping(override) and field not in ENGINE_FIELDS[engine]:
+                    yield _at(
+                        document,
+                        (*path, field),
+                        f"`{field}` does not apply to engine {engine}",
+                        f"remove it from environments.{env}.datastores.{name}",
+                        "not-for-engine",
+                        key=True,
+                    )
+            klass = _mapping(override).get("instance_class")
+            prefix = _CLASS_PREFIX.get(engine)
+            if isinstance(klass, str) and (prefix is None or not klass.startswith(prefix)):
+                yield _at(
+                    document,
+                    (*path, "instance_class"),
+                    f"{klass!r} is not an instance class for engine {engine}",
+                    f"use a {prefix}* class" if prefix else f"{engine} has no instance class",
+                    "not-for-engine",
+                )
+
+
+def _fargate_override(
+    document: YamlDocument, path: Path, service: dict[str, Any], override: Any
+) -> Iterator[Diagnostic]:
+    """The environment's cpu and memory, over the service's, must be a Fargate size."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from .fargate import SizeError, fargate_size
+    from .types import MemoryMiB
+
+    override = _mapping(override)
+    if "cpu" not in override and "memory" not in override:
+        return
+    try:
+        cpu = float(override.get("cpu", service.get("cpu", 0.25)))
+        raw_memory = override.get("memory", service.get("memory"))
+        memory = None if raw_memory is None else TypeAdapter(MemoryMiB).validate_python(raw_memory)
+        fargate_size(cpu, memory)
+    except SizeError as error:
+        field = "memory" if "memory" in override else "cpu"
+        yield _at(
+            document, (*path, field), f"no Fargate size fits: {error}", error.hint, "fargate-size"
+        )
+    except (TypeError, ValueError, ValidationError):
+        return  # the field's own validation reports it
+
+
+def _renames(
+    document: YamlDocument, services: dict[str, Any], datastores: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """``renamed_from`` names a former name: not a current one, and claimed only once."""
+    current = set(services) | set(datastores)
+    claimed: dict[str, str] = {}
+    for section, items in (("services", services), ("datastores", datastores)):
+        for name, item in items.items():
+            old = _mapping(item).get("renamed_from")
+            if not isinstance(old, str):
+                continue
+            path: Path = (section, name, "renamed_from")
+            if old in current:
+                yield _at(
+                    document,
+                    path,
+                    f"{old!r} is a current name, so {name!r} cannot have been renamed from it",
+                    f"remove `renamed_from`, or rename {old!r} too",
+                    "rename-clash",
+                )
+            elif old in claimed:
+                yield _at(
+                    document,
+                    path,
+                    f"{claimed[old]!r} is already renamed from {old!r}",
+                    "only one service or datastore can keep the old name's resources",
+                    "rename-clash",
+                )
+            claimed.setdefault(old, name)
 
 
 def _unknown(

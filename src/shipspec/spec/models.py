@@ -130,6 +130,15 @@ class Environment(SpecModel):
         description="Size and protect as production; defaults to true for "
         "prod/production/prd/live.",
     )
+    services: dict[Name, ServiceOverride] = Field(
+        default_factory=dict,
+        description="What this environment changes on a service: cpu, memory, scaling, env.",
+    )
+    datastores: dict[Name, DatastoreOverride] = Field(
+        default_factory=dict,
+        description="What this environment changes on a datastore: instance_class, "
+        "storage_gb, backup_days.",
+    )
 
     def _problems(self) -> Iterator[Problem]:
         zone, domain = self.hosted_zone, self.domain
@@ -178,6 +187,38 @@ class Scaling(SpecModel):
                 "lower `min` or raise `max`",
                 ("min", "max"),
             )
+
+
+class ServiceOverride(SpecModel):
+    """``environments.<env>.services.<name>``: this environment's size, scaling and settings.
+
+    Each field set here replaces the service's own for this environment (``env`` is
+    merged over the service's ``env``); the plan says the spec set it.
+    """
+
+    cpu: (
+        Annotated[float, in_range(0.25, 16, "vCPU: Fargate runs 0.25, 0.5, 1, 2, 4, 8 or 16")]
+        | None
+    ) = None
+    memory: MemoryMiB | None = None
+    scaling: Scaling | None = None
+    env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
+        default_factory=dict
+    )
+
+
+class DatastoreOverride(SpecModel):
+    """``environments.<env>.datastores.<name>``: this environment's class, storage, backups."""
+
+    instance_class: str | None = Field(
+        default=None,
+        pattern=r"^(db|cache|mq)\.[a-z0-9-]+\.[a-z0-9]+$",
+        description="e.g. db.r7g.large, cache.t4g.small, mq.m5.large",
+    )
+    storage_gb: (
+        Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
+    ) = None
+    backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
 
 
 # What a service may do with a datastore, for the engines whose API access is per action
@@ -236,6 +277,10 @@ class Service(SpecModel):
         ]
         | None
     ) = None
+    renamed_from: Name | None = Field(
+        default=None,
+        description="The name this service had before: it keeps its resources (Pulumi aliases).",
+    )
 
     def datastore_uses(self) -> list[tuple[str, Access | None]]:
         """Each used datastore's name and the access the spec gives (None: the default)."""
@@ -358,11 +403,15 @@ class Datastore(SpecModel):
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
     dead_letter: bool | None = None
+    renamed_from: Name | None = Field(
+        default=None,
+        description="The name this datastore had before: it keeps its data (Pulumi aliases).",
+    )
 
     def _problems(self) -> Iterator[Problem]:
         allowed = ENGINE_FIELDS[self.engine]
         takes = ", ".join(f"`{f}`" for f in allowed) if allowed else "no settings besides `engine`"
-        for name in sorted(self.model_fields_set - set(allowed) - {"engine"}):
+        for name in sorted(self.model_fields_set - set(allowed) - {"engine", "renamed_from"}):
             yield Problem(
                 (name,),
                 f"`{name}` does not apply to engine {self.engine}",

@@ -9,8 +9,9 @@ relative, normalised and inside the folder: ``../../x`` or ``/etc/x`` is refused
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import UnsafePath
 from .safety import is_inside_path
@@ -22,6 +23,8 @@ FORMAT_VERSION = 1
 @dataclass
 class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # path → sha256 digest
+    blueprints: str | None = None
+    """``generate --blueprints DIR``, relative to the output folder (POSIX), for later runs."""
 
     @classmethod
     def read(cls, root: Path) -> Manifest:
@@ -44,12 +47,34 @@ class Manifest:
                 f"folder, so shipspec will neither write nor delete them:\n{listed}\n"
                 "  hint: remove those entries (or restore the manifest from version control)"
             )
-        return cls({str(k): str(v) for k, v in files.items()})
+        recorded = data.get("blueprints")
+        return cls(
+            {str(k): str(v) for k, v in files.items()},
+            recorded if isinstance(recorded, str) and recorded else None,
+        )
 
     def text(self, generator: str) -> str:
-        body = {
+        body: dict[str, object] = {
             "format": FORMAT_VERSION,
             "generator": generator,
             "files": dict(sorted(self.files.items())),
         }
+        if self.blueprints:
+            body["blueprints"] = self.blueprints
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def blueprints_for(out_dir: Path, given: Path | None) -> tuple[Path | None, str | None]:
+    """The blueprint folder to use and the relative path to record for it.
+
+    ``given`` (``--blueprints``) wins; without it, the folder the manifest recorded at
+    the last ``generate --blueprints`` (so a plain ``generate``, ``--check`` and CI use
+    it too).
+    """
+    if given is not None:
+        relative = os.path.relpath(Path(given).resolve(), Path(out_dir).resolve())
+        return Path(given), PurePosixPath(Path(relative)).as_posix()
+    recorded = Manifest.read(Path(out_dir)).blueprints
+    if recorded is None:
+        return None, None
+    return Path(out_dir) / recorded, recorded

@@ -1,5 +1,9 @@
 """Write a :class:`FileSet` to disk: plan the changes, refuse to clobber edits, apply atomically.
 
+Seed files (``FileSet.seeds``, e.g. ``infra/overrides.py``) belong to the user once
+written: created when missing, otherwise ``kept`` as they are (also with ``force``),
+never in the manifest (so never deleted) and never stale for ``check``.
+
 Nothing moves until every check has passed (hand edits, links out of the folder, the
 manifest's paths), so a refused run leaves the tree as it was; the commit itself is
 journaled (:mod:`.journal`), so an interrupted one is finished by the next run and
@@ -19,7 +23,7 @@ from .journal import commit, leftovers, recover
 from .manifest import MANIFEST_PATH, Manifest
 from .safety import is_inside_path, refuse_links
 
-Action = Literal["create", "update", "unchanged", "delete"]
+Action = Literal["create", "update", "unchanged", "delete", "kept"]
 GENERATOR = "shipspec"
 
 
@@ -37,12 +41,18 @@ class GenerationResult:
 
     @property
     def changed(self) -> bool:
-        return any(a != "unchanged" for a in self.actions.values())
+        return any(a not in ("unchanged", "kept") for a in self.actions.values())
 
 
 def write(
-    files: FileSet, out_dir: Path, *, force: bool = False, check: bool = False
+    files: FileSet,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    check: bool = False,
+    blueprints: str | None = None,
 ) -> GenerationResult:
+    """Plan and apply ``files``; ``blueprints`` is the relative folder the manifest records."""
     out_dir = Path(out_dir)
     result = GenerationResult(out_dir, checked_only=check)
     if check:
@@ -50,11 +60,11 @@ def write(
     elif out_dir.is_dir():
         result.notes = recover(out_dir)
     old = Manifest.read(out_dir)
-    new = Manifest({path: digest(text) for path, text in files})
-    unsafe = [path for path, _ in files if not is_inside_path(path)]
+    new = Manifest({path: digest(text) for path, text in files}, blueprints)
+    unsafe = [path for path in [*(p for p, _ in files), *files.seeds] if not is_inside_path(path)]
     if unsafe:
         raise UnsafePath(f"generated paths outside the output folder: {unsafe}")
-    refuse_links(out_dir, [MANIFEST_PATH, *new.files, *old.files])
+    refuse_links(out_dir, [MANIFEST_PATH, *new.files, *old.files, *files.seeds])
     conflicts = []
     for path, text in files:
         target = out_dir / path
@@ -74,17 +84,28 @@ def write(
             result.actions[path] = "delete"
             if digest(target.read_bytes()) != old.files[path]:
                 conflicts.append(path)
+    if not check:
+        _plan_seeds(files, out_dir, result)
     if check:
         if result.changed:
             raise StaleOutput(
                 f"{result.actions[p]}: {p}"
                 for p in result.actions
-                if result.actions[p] != "unchanged"
+                if result.actions[p] not in ("unchanged", "kept")
             )
         return result
     if conflicts and not force:
         raise WriteConflict(conflicts)
     staged = {path: text for path, text in files if result.actions[path] != "unchanged"}
+    staged.update(
+        (path, text) for path, text in files.seeds.items() if result.actions[path] == "create"
+    )
     staged[MANIFEST_PATH] = new.text(GENERATOR)
     commit(out_dir, staged, result.paths("delete"))
     return result
+
+
+def _plan_seeds(files: FileSet, out_dir: Path, result: GenerationResult) -> None:
+    """A seed is created when missing and kept (whatever it holds) when present."""
+    for path in sorted(files.seeds):
+        result.actions[path] = "kept" if (out_dir / path).exists() else "create"

@@ -9,6 +9,9 @@ components in components/ give `pulumi preview` one tree per service and datasto
 import pulumi
 import pulumi_aws as aws
 
+# infra/overrides.py is yours (shipspec never rewrites it): the transforms it registers
+# when imported here apply to every resource below; customize() runs at the end.
+import overrides
 from components import (
     AppSecret,
     Bucket,
@@ -36,11 +39,6 @@ load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
-
-# Every task's OpenTelemetry resource: the one program serves every stack, so the
-# environment is the stack's own (production telemetry must not say sandbox).
-otel_namespace = "service.namespace=atlas"
-otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
 
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
@@ -117,6 +115,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -135,6 +134,7 @@ search = Database(
     multi_az=datastores["search"]["multiAz"],
     backup_retention_days=datastores["search"]["backupDays"],
     deletion_protection=datastores["search"]["deletionProtection"],
+    protect=datastores["search"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -149,6 +149,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     kms_key_arn=data_key.arn,
@@ -161,6 +162,7 @@ assets = Bucket(
     versioning=datastores["assets"]["versioning"],
     force_destroy=datastores["assets"]["forceDestroy"],
     kms_key_arn=data_key.arn,
+    protect=datastores["assets"]["protect"],
 )
 
 # events: sqs, used by api, indexer.
@@ -170,6 +172,7 @@ events = Queue(
     dead_letter=datastores["events"]["deadLetter"],
     visibility_timeout_seconds=datastores["events"]["visibilityTimeoutSeconds"],
     kms_key_arn=data_key.arn,
+    protect=datastores["events"]["protect"],
 )
 
 # ledger: mariadb 10.11, used by admin.
@@ -184,10 +187,13 @@ ledger = Database(
     multi_az=datastores["ledger"]["multiAz"],
     backup_retention_days=datastores["ledger"]["backupDays"],
     deletion_protection=datastores["ledger"]["deletionProtection"],
+    protect=datastores["ledger"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    # Renamed from accounts: the alias keeps its resources (and their data).
+    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -200,6 +206,7 @@ catalog = DocumentDB(
     instances=datastores["catalog"]["instances"],
     backup_retention_days=datastores["catalog"]["backupDays"],
     deletion_protection=datastores["catalog"]["deletionProtection"],
+    protect=datastores["catalog"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -301,14 +308,7 @@ api = WebService(
     error_rate_percent=api_config["errorRatePercent"],
     min_requests=api_config["minRequests"],
     load_balancer_errors=api_config["loadBalancerErrors"],
-    environment={
-        "DEBUG": "false",
-        "FEATURE_FLAGS": "search,export",
-        "LOG_LEVEL": "info",
-        "MAX_UPLOAD_MB": "25",
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "atlas-api",
-    },
+    environment=api_config["env"],
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
         "STRIPE_KEY": secret_stripe_key.arn,
@@ -360,10 +360,7 @@ admin = WebService(
     error_rate_percent=admin_config["errorRatePercent"],
     min_requests=admin_config["minRequests"],
     load_balancer_errors=admin_config["loadBalancerErrors"],
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "atlas-admin",
-    },
+    environment=admin_config["env"],
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
@@ -391,10 +388,7 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "atlas-indexer",
-    },
+    environment=indexer_config["env"],
     image_credentials=secret_ghcr_pull.arn,
     uses={
         "EVENTS": Use(events, access="consume"),
@@ -418,10 +412,7 @@ reports = ScheduledJob(
     cpu=reports_config["cpu"],
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "atlas-reports",
-    },
+    environment=reports_config["env"],
     uses={
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
         "ASSETS": Use(assets, access="read-write-delete"),
@@ -429,6 +420,8 @@ reports = ScheduledJob(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    # Renamed from nightly-reports: the alias keeps its resources (and their data).
+    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
 
 # The calls the spec declares (services.<name>.calls): each opens the callee's port to the
@@ -485,6 +478,33 @@ if prometheus:
         prometheus_config["alertmanager"],
         {"page": monitoring.page_topic_arn, "ticket": monitoring.ticket_topic_arn},
     )
+
+# Every component, by its name here, for your overrides.customize().
+overrides.customize(
+    {
+        "network": network,
+        "cluster": cluster,
+        "public_lb": public_lb,
+        "internal_lb": internal_lb,
+        "db": db,
+        "search": search,
+        "cache": cache,
+        "assets": assets,
+        "events": events,
+        "ledger": ledger,
+        "catalog": catalog,
+        "broker": broker,
+        "sessions": sessions,
+        "secret_ghcr_pull": secret_ghcr_pull,
+        "secret_jwt_signing_key": secret_jwt_signing_key,
+        "secret_stripe_key": secret_stripe_key,
+        "api": api,
+        "admin": admin,
+        "indexer": indexer,
+        "reports": reports,
+        "monitoring": monitoring,
+    }
+)
 
 # What to look for in the ECS console, the CLI and the dashboard's variables.
 pulumi.export("cluster_name", cluster.name)

@@ -9,6 +9,9 @@ components in components/ give `pulumi preview` one tree per service and datasto
 import pulumi
 import pulumi_aws as aws
 
+# infra/overrides.py is yours (shipspec never rewrites it): the transforms it registers
+# when imported here apply to every resource below; customize() runs at the end.
+import overrides
 from components import LoadBalancer, Monitoring, Network, WebService
 
 config = pulumi.Config()
@@ -16,11 +19,6 @@ network_config = config.require_object("network")
 load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 log_retention_days = config.require_int("logRetentionDays")
-
-# Every task's OpenTelemetry resource: the one program serves every stack, so the
-# environment is the stack's own (production telemetry must not say sandbox).
-otel_namespace = "service.namespace=hello"
-otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
 
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
@@ -97,10 +95,7 @@ web = WebService(
     error_rate_percent=web_config["errorRatePercent"],
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "hello-web",
-    },
+    environment=web_config["env"],
     log_retention_days=log_retention_days,
 )
 
@@ -108,7 +103,7 @@ web = WebService(
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
 monitoring_config = config.require_object("monitoring")
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
@@ -121,6 +116,17 @@ Monitoring(
     load_balancers={"internal": internal_lb},
     services={"web": web},
     datastores={},
+)
+
+# Every component, by its name here, for your overrides.customize().
+overrides.customize(
+    {
+        "network": network,
+        "cluster": cluster,
+        "internal_lb": internal_lb,
+        "web": web,
+        "monitoring": monitoring,
+    }
 )
 
 # What to look for in the ECS console, the CLI and the dashboard's variables.

@@ -9,6 +9,9 @@ components in components/ give `pulumi preview` one tree per service and datasto
 import pulumi
 import pulumi_aws as aws
 
+# infra/overrides.py is yours (shipspec never rewrites it): the transforms it registers
+# when imported here apply to every resource below; customize() runs at the end.
+import overrides
 from components import (
     AppSecret,
     Bucket,
@@ -30,11 +33,6 @@ load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
-
-# Every task's OpenTelemetry resource: the one program serves every stack, so the
-# environment is the stack's own (production telemetry must not say sandbox).
-otel_namespace = "service.namespace=shop"
-otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
 
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
@@ -91,6 +89,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -104,6 +103,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )
@@ -114,6 +114,7 @@ uploads = Bucket(
     "uploads",
     versioning=datastores["uploads"]["versioning"],
     force_destroy=datastores["uploads"]["forceDestroy"],
+    protect=datastores["uploads"]["protect"],
 )
 
 # orders: sqs, used by mailer, web.
@@ -122,6 +123,7 @@ orders = Queue(
     "orders",
     dead_letter=datastores["orders"]["deadLetter"],
     visibility_timeout_seconds=datastores["orders"]["visibilityTimeoutSeconds"],
+    protect=datastores["orders"]["protect"],
 )
 
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
@@ -163,11 +165,7 @@ web = WebService(
     error_rate_percent=web_config["errorRatePercent"],
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
-    environment={
-        "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "shop-web",
-    },
+    environment=web_config["env"],
     secrets={
         "STRIPE_KEY": secret_stripe_key.arn,
     },
@@ -197,10 +195,7 @@ mailer = WorkerService(
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "shop-mailer",
-    },
+    environment=mailer_config["env"],
     uses={
         "ORDERS": Use(orders, access="consume"),
     },
@@ -218,10 +213,7 @@ nightly = ScheduledJob(
     cpu=nightly_config["cpu"],
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "shop-nightly",
-    },
+    environment=nightly_config["env"],
     log_retention_days=log_retention_days,
 )
 
@@ -229,7 +221,7 @@ nightly = ScheduledJob(
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
 monitoring_config = config.require_object("monitoring")
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
@@ -242,6 +234,24 @@ Monitoring(
     load_balancers={"public": public_lb},
     services={"web": web, "mailer": mailer, "nightly": nightly},
     datastores={"db": db, "cache": cache, "uploads": uploads, "orders": orders},
+)
+
+# Every component, by its name here, for your overrides.customize().
+overrides.customize(
+    {
+        "network": network,
+        "cluster": cluster,
+        "public_lb": public_lb,
+        "db": db,
+        "cache": cache,
+        "uploads": uploads,
+        "orders": orders,
+        "secret_stripe_key": secret_stripe_key,
+        "web": web,
+        "mailer": mailer,
+        "nightly": nightly,
+        "monitoring": monitoring,
+    }
 )
 
 # What to look for in the ECS console, the CLI and the dashboard's variables.

@@ -9,6 +9,9 @@ components in components/ give `pulumi preview` one tree per service and datasto
 import pulumi
 import pulumi_aws as aws
 
+# infra/overrides.py is yours (shipspec never rewrites it): the transforms it registers
+# when imported here apply to every resource below; customize() runs at the end.
+import overrides
 from components import (
     AppSecret,
     Cache,
@@ -27,11 +30,6 @@ load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
-
-# Every task's OpenTelemetry resource: the one program serves every stack, so the
-# environment is the stack's own (production telemetry must not say sandbox).
-otel_namespace = "service.namespace=webapp"
-otel_resource_attributes = f"{otel_namespace},deployment.environment.name={pulumi.get_stack()}"
 
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
 # the private subnets, without public IPs.
@@ -88,6 +86,7 @@ db = Database(
     multi_az=datastores["db"]["multiAz"],
     backup_retention_days=datastores["db"]["backupDays"],
     deletion_protection=datastores["db"]["deletionProtection"],
+    protect=datastores["db"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
@@ -101,6 +100,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )
@@ -144,12 +144,7 @@ web = WebService(
     error_rate_percent=web_config["errorRatePercent"],
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
-    environment={
-        "LOG_LEVEL": "info",
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "webapp-web",
-        "WEB_CONCURRENCY": "2",
-    },
+    environment=web_config["env"],
     secrets={
         "SESSION_SECRET": secret_session_secret.arn,
     },
@@ -177,11 +172,7 @@ worker = WorkerService(
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
-    environment={
-        "OTEL_RESOURCE_ATTRIBUTES": otel_resource_attributes,
-        "OTEL_SERVICE_NAME": "webapp-worker",
-        "QUEUES": "default,mailers",
-    },
+    environment=worker_config["env"],
     secrets={
         "SMTP_PASSWORD": secret_smtp_password.arn,
     },
@@ -196,7 +187,7 @@ worker = WorkerService(
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
 monitoring_config = config.require_object("monitoring")
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     prefix=monitoring_config["prefix"],
     alarms=config.require_object("alarms"),
@@ -209,6 +200,22 @@ Monitoring(
     load_balancers={"public": public_lb},
     services={"web": web, "worker": worker},
     datastores={"db": db, "cache": cache},
+)
+
+# Every component, by its name here, for your overrides.customize().
+overrides.customize(
+    {
+        "network": network,
+        "cluster": cluster,
+        "public_lb": public_lb,
+        "db": db,
+        "cache": cache,
+        "secret_session_secret": secret_session_secret,
+        "secret_smtp_password": secret_smtp_password,
+        "web": web,
+        "worker": worker,
+        "monitoring": monitoring,
+    }
 )
 
 # What to look for in the ECS console, the CLI and the dashboard's variables.

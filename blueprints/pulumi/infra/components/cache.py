@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
-from ._names import fitting_logical_name
+from ._names import fitting_logical_name, original_name
 
 PORT = 6379
 
@@ -36,6 +36,7 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: Private subnets.
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
+        protect: Pulumi refuses to delete or replace the replication group (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
             AUTH token's secret.
     """
@@ -54,6 +55,7 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         snapshot_retention_days: int,
         engine: str = "redis",
+        protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -61,15 +63,16 @@ class Cache(pulumi.ComponentResource):
         if not 0 <= replicas <= 5:
             raise ValueError(f"replicas must be 0-5, got {replicas}")
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # descriptions that force a new resource survive a rename
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=subnet_ids,
-            description=f"{name} private subnets",
+            description=f"{kept} private subnets",
             opts=child,
         )
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine
+            self, name, vpc_id=vpc_id, kind="cache", port=PORT, description=engine, label=kept
         )
         sg = self._gate.security_group
         # Redis AUTH tokens are 16-128 printable characters without @, " or /: alphanumeric.
@@ -99,7 +102,7 @@ class Cache(pulumi.ComponentResource):
         # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
             fitting_logical_name(f"{name}-cache", max_length=40, keep_suffix="-cache"),
-            description=f"{name} cache",
+            description=f"{kept} cache",
             engine=engine,
             engine_version=engine_version,
             node_type=node_type,
@@ -117,7 +120,10 @@ class Cache(pulumi.ComponentResource):
             auth_token_wo_version=1,
             snapshot_retention_limit=snapshot_retention_days,
             auto_minor_version_upgrade=True,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["auth_token_wo"]),
+            # Protected (production): Pulumi refuses to delete or replace the cache.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=protect, ignore_changes=["auth_token_wo"]
+            ),
         )
 
         self.secret_arn = secret.arn

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
+from ._names import original_name
 
 PORT = 11211
 
@@ -63,15 +64,22 @@ class Memcached(pulumi.ComponentResource):
                 f"TLS needs a full Memcached version >= 1.6.12, got {engine_version!r}"
             )
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # descriptions that force a new resource survive a rename
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=subnet_ids,
-            description=f"{name} private subnets",
+            description=f"{kept} private subnets",
             opts=child,
         )
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="memcached", port=PORT, description="memcached"
+            self,
+            name,
+            vpc_id=vpc_id,
+            kind="memcached",
+            port=PORT,
+            description="memcached",
+            label=kept,
         )
         sg = self._gate.security_group
         cluster = aws.elasticache.Cluster(

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._fargate import create_service, create_task
+from ._names import original_name
 
 
 class WorkerService(pulumi.ComponentResource):
@@ -87,6 +88,7 @@ class WorkerService(pulumi.ComponentResource):
         task = create_task(
             self,
             name,
+            created_as=original_name(name, opts),
             vpc_id=vpc_id,
             image=image,
             cpu=cpu,
@@ -104,6 +106,7 @@ class WorkerService(pulumi.ComponentResource):
         service = create_service(
             self,
             name,
+            created_as=original_name(name, opts),
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,

@@ -14,7 +14,6 @@ from typing import Any
 
 from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ...plan.services import resource_attributes
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_monitoring import (
@@ -52,7 +51,6 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
-        "otel_attributes": resource_attributes,
     }
 
 
@@ -169,7 +167,8 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     app = model.app
     # A service built from source gets its image from CI (`pulumi config set --path`).
     image = s.image or f"{app}/{s.name}:set-by-ci"
-    values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory}
+    # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
+    values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory, "env": s.env}
     if s.kind != "job":
         values.update(
             desiredCount=s.desired_count,
@@ -200,6 +199,13 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
 
 
 def _datastore(d: Any) -> dict[str, Any]:
+    values = _engine_values(d)
+    if d.engine not in ("memcached", "rabbitmq"):
+        values["protect"] = d.protect
+    return values
+
+
+def _engine_values(d: Any) -> dict[str, Any]:
     if d.engine in ("postgres", "mysql", "mariadb"):
         return {
             "version": d.version,

@@ -94,12 +94,18 @@ def create_task(
     log_retention_days: int,
     cpu_architecture: str,
     ingress_security_group_id: pulumi.Input[str] | None = None,
+    created_as: str | None = None,
     image_credentials: pulumi.Input[str] | None = None,
     kms_key_arn: pulumi.Input[str] | None = None,
     collector: MetricsCollector | None = None,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
-    metrics collector beside it when ``collector`` is given."""
+    metrics collector beside it when ``collector`` is given.
+
+    ``created_as`` is the name the service was first created under (see
+    ``_logs.original_name``): the log group path and task family keep deriving from it.
+    """
+    kept = created_as or name
     child = pulumi.ResourceOptions(parent=owner)
     uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
@@ -110,14 +116,14 @@ def create_task(
 
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
-        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{name}",
+        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
         retention_in_days=log_retention_days,  # never "forever": storage is billed
         kms_key_id=kms_key_arn,
         opts=child,
     )
 
     sg = aws.ec2.SecurityGroup(
-        f"{name}-sg", vpc_id=vpc_id, description=f"{name} tasks", tags={"Name": name}, opts=child
+        f"{name}-sg", vpc_id=vpc_id, description=f"{kept} tasks", tags={"Name": kept}, opts=child
     )
     aws.vpc.SecurityGroupEgressRule(
         f"{name}-https-out",
@@ -206,7 +212,7 @@ def create_task(
 
     task_definition = aws.ecs.TaskDefinition(
         f"{name}-task",
-        family=task_family(name),
+        family=task_family(kept),
         requires_compatibilities=["FARGATE"],
         network_mode="awsvpc",
         cpu=str(cpu),
@@ -283,6 +289,7 @@ def create_service(
     service_connect_namespace: pulumi.Input[str] | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
     ignore_changes: Sequence[str] = (),
+    created_as: str | None = None,
 ) -> aws.ecs.Service:
     """The ECS service in private subnets, plus CPU target tracking when it may scale.
 
@@ -298,7 +305,8 @@ def create_service(
     service = aws.ecs.Service(
         f"{name}-service",
         # <project>-<stack>-<name>: what people and the dashboard look for in the console.
-        name=physical_name(name, max_length=255),
+        # The name the service was first created under (a new name replaces the service).
+        name=physical_name(created_as or name, max_length=255),
         cluster=cluster_arn,
         task_definition=task.task_definition.arn,
         desired_count=desired_count,

@@ -26,6 +26,8 @@ class Bucket(pulumi.ComponentResource):
         force_destroy: Let ``pulumi destroy`` delete a non-empty bucket (non-prod only).
         noncurrent_version_days: With versioning, delete replaced versions after this
             many days so storage does not grow without bound.
+        protect: Pulumi refuses to delete or replace the bucket, and keeps it in the
+            account if it leaves the program (``retain_on_delete``); production.
         kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data: SSE-KMS
             with a bucket key instead of SSE-S3.
     """
@@ -43,13 +45,20 @@ class Bucket(pulumi.ComponentResource):
         versioning: bool,
         force_destroy: bool,
         noncurrent_version_days: int = 30,
+        protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Bucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        bucket = aws.s3.Bucket(f"{name}-bucket", force_destroy=force_destroy, opts=child)
+        # Protected (production): Pulumi refuses to delete or replace the bucket, and if it
+        # ever leaves the program it is left in the account instead of deleted.
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            force_destroy=force_destroy,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
+        )
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,

@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
 from ._logs import owned_log_groups
-from ._names import physical_name
+from ._names import original_name, physical_name
 
 PORT = 27017
 # Cluster logs exported to CloudWatch. "profiler" also needs profiler=enabled in the
@@ -59,6 +59,7 @@ class DocumentDB(pulumi.ComponentResource):
         subnet_ids: Private subnets in at least two AZs.
         username: Master user name (its password lives in Secrets Manager).
         log_retention_days: How long the audit log is kept in CloudWatch Logs.
+        protect: Pulumi refuses to delete or replace the cluster (production).
 
     ``identifier`` (also ``metric_ids["id"]``) is the DBClusterIdentifier
     (``<project>-<stack>-<name>``), the dimension of the AWS/DocDB metrics.
@@ -83,6 +84,7 @@ class DocumentDB(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         username: str = "app",
         log_retention_days: int = 30,
+        protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:DocumentDB", name, None, opts)
@@ -92,21 +94,28 @@ class DocumentDB(pulumi.ComponentResource):
             raise ValueError(f"DocumentDB keeps 1-35 days of backups, got {backup_retention_days}")
         version, family = docdb_version(engine_version)
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # physical names and descriptions survive a rename
 
         subnet_group = aws.docdb.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=subnet_ids,
-            description=f"{name} private subnets",
+            description=f"{kept} private subnets",
             opts=child,
         )
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="document database", port=PORT, description="mongodb"
+            self,
+            name,
+            vpc_id=vpc_id,
+            kind="document database",
+            port=PORT,
+            description="mongodb",
+            label=kept,
         )
         sg = self._gate.security_group
         parameters = aws.docdb.ClusterParameterGroup(
             f"{name}-params",
             family=family,
-            description=f"{name}: TLS only, audit log on",
+            description=f"{kept}: TLS only, audit log on",
             parameters=[
                 aws.docdb.ClusterParameterGroupParameterArgs(
                     name="tls", value="enabled", apply_method="pending-reboot"
@@ -118,9 +127,9 @@ class DocumentDB(pulumi.ComponentResource):
             opts=child,
         )
         final_snapshot = re.sub(
-            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
+            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{kept}-final"
         ).strip("-")
-        identifier = physical_name(name)
+        identifier = physical_name(kept)
         log_groups = owned_log_groups(
             self,
             name,
@@ -147,7 +156,7 @@ class DocumentDB(pulumi.ComponentResource):
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
             # DocumentDB writes to the groups above only if they exist before its first export.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=protect),
         )
         zones = _subnet_zones(subnet_ids, self)
         for i in range(instances):

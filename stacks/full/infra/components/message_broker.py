@@ -30,6 +30,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
+from ._names import original_name
 
 PORT = 5671  # AMQP 0-9-1 over TLS; Amazon MQ offers no plain-text listener
 
@@ -75,9 +76,16 @@ class MessageBroker(pulumi.ComponentResource):
     ) -> None:
         super().__init__("shipspec:aws:MessageBroker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # descriptions that force a new resource survive a rename
 
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="message broker", port=PORT, description="amqps"
+            self,
+            name,
+            vpc_id=vpc_id,
+            kind="message broker",
+            port=PORT,
+            description="amqps",
+            label=kept,
         )
         sg = self._gate.security_group
 

@@ -29,6 +29,7 @@ class Queue(pulumi.ComponentResource):
         visibility_timeout_seconds: How long a received message stays hidden; longer
             than the consumer's worst-case processing time, or it is processed twice.
         max_receive_count: Receives before a message goes to the dead-letter queue.
+        protect: Pulumi refuses to delete or replace the queues (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data, instead
             of SQS-managed keys.
     """
@@ -47,11 +48,13 @@ class Queue(pulumi.ComponentResource):
         dead_letter: bool,
         visibility_timeout_seconds: int = 30,
         max_receive_count: int = 5,
+        protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Queue", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Protected (production): Pulumi refuses to delete or replace a queue holding messages.
+        child = pulumi.ResourceOptions(parent=self, protect=protect)
 
         redrive_policy = None
         self.dead_letter_url = None

@@ -19,6 +19,7 @@ from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
+from ._names import original_name
 
 
 class ScheduledJob(pulumi.ComponentResource):
@@ -80,6 +81,7 @@ class ScheduledJob(pulumi.ComponentResource):
         task = create_task(
             self,
             name,
+            created_as=original_name(name, opts),
             vpc_id=vpc_id,
             image=image,
             cpu=cpu,

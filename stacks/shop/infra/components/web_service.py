@@ -19,7 +19,7 @@ from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
 from ._fargate import create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
-from ._names import fitting_logical_name
+from ._names import fitting_logical_name, original_name
 from .load_balancer import LoadBalancer
 
 STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -138,6 +138,7 @@ class WebService(pulumi.ComponentResource):
         task = create_task(
             self,
             name,
+            created_as=original_name(name, opts),
             vpc_id=vpc_id,
             image=image,
             cpu=cpu,
@@ -252,6 +253,7 @@ class WebService(pulumi.ComponentResource):
         service = create_service(
             self,
             name,
+            created_as=original_name(name, opts),
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,

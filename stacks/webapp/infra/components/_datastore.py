@@ -84,14 +84,18 @@ class IngressGate:
         kind: str,
         port: int,
         description: str,
+        label: str | None = None,
     ) -> None:
         self._owner = owner
         self._name = name
+        # The group's description cannot change without a new group: it names the
+        # datastore as first created (``label``, the old name after a rename).
+        label = label or name
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=vpc_id,
-            description=f"{name} {kind}: consumers only",
-            tags={"Name": name},
+            description=f"{label} {kind}: consumers only",
+            tags={"Name": label},
             opts=pulumi.ResourceOptions(parent=owner),
         )
         self._port = port

@@ -73,3 +73,17 @@ def physical_name(name: str, *, max_length: int = 63, avoid_prefixes: tuple[str,
     if len(cleaned) > max_length:
         cleaned = f"{cleaned[: max_length - HASH_LENGTH - 1].rstrip('-')}-{_digest(full)}"
     return cleaned
+
+
+def original_name(name: str, opts: pulumi.ResourceOptions | None) -> str:
+    """The name a component was first created under: after a rename, its alias's name.
+
+    A component renamed in the spec (``renamed_from``) gets ``aliases=[Alias(name=old)]``,
+    which keeps its Pulumi resources; its physical names (identifiers, log group paths,
+    task families) keep deriving from the old name too, since changing them would replace
+    the resources that carry them (a DocumentDB cluster identifier forces a new cluster).
+    """
+    for alias in (opts.aliases or []) if opts is not None else []:
+        if isinstance(alias, pulumi.Alias) and isinstance(alias.name, str):
+            return alias.name
+    return name

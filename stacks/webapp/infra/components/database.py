@@ -28,7 +28,7 @@ import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
 from ._logs import owned_log_groups
-from ._names import physical_name
+from ._names import original_name, physical_name
 
 _ENGINES = {
     # engine: (port, TLS-enforcing parameter, CloudWatch log exports)
@@ -85,6 +85,7 @@ class Database(pulumi.ComponentResource):
             (MySQL and MariaDB do not on micro and small classes).
         log_retention_days: How long the exported logs (PostgreSQL: postgresql and
             upgrade; MySQL and MariaDB: error and slowquery) are kept in CloudWatch Logs.
+        protect: Pulumi refuses to delete or replace the instance (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots,
             Performance Insights, the master secret and the exported logs; None keeps
             the AWS-managed keys.
@@ -116,6 +117,7 @@ class Database(pulumi.ComponentResource):
         username: str = "app",
         performance_insights: bool | None = None,
         log_retention_days: int = 30,
+        protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -131,23 +133,24 @@ class Database(pulumi.ComponentResource):
         if performance_insights is None:
             performance_insights = engine == "postgres" or instance_class not in _NO_INSIGHTS
         child = pulumi.ResourceOptions(parent=self)
+        kept = original_name(name, opts)  # physical names and descriptions survive a rename
         self._port = port
         self._db_name = db_name
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=subnet_ids,
-            description=f"{name} private subnets",
+            description=f"{kept} private subnets",
             opts=child,
         )
         self._gate = IngressGate(
-            self, name, vpc_id=vpc_id, kind="database", port=port, description=engine
+            self, name, vpc_id=vpc_id, kind="database", port=port, description=engine, label=kept
         )
         sg = self._gate.security_group
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
             family=parameter_group_family(engine, engine_version),
-            description=f"{name}: reject unencrypted connections",
+            description=f"{kept}: reject unencrypted connections",
             parameters=[
                 aws.rds.ParameterGroupParameterArgs(
                     name=tls_param, value=tls_value, apply_method="pending-reboot"
@@ -157,9 +160,9 @@ class Database(pulumi.ComponentResource):
         )
 
         final_snapshot = re.sub(
-            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-final"
+            r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{kept}-final"
         ).strip("-")
-        identifier = physical_name(name)
+        identifier = physical_name(kept)
         log_groups = owned_log_groups(
             self,
             name,
@@ -204,7 +207,7 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
             # RDS writes to the groups above only if they exist before its first export.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=protect),
         )
 
         self.address = instance.address
