@@ -12,7 +12,8 @@ bootstrap:
 demo: bootstrap
 	$(BIN)/shipspec validate examples/shop.yaml
 	$(BIN)/shipspec plan examples/shop.yaml --env prod
-	$(BIN)/shipspec generate examples/shop.yaml -o build/demo --force
+	@mkdir -p build/demo && cp examples/shop.yaml build/demo/handoff.yaml  # the spec lives in the repository it generates
+	$(BIN)/shipspec generate build/demo/handoff.yaml -o build/demo --force
 	$(BIN)/shipspec preview build/demo --env prod
 
 ## The whole test suite, the linters, and the golden-file check.
