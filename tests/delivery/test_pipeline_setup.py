@@ -186,12 +186,15 @@ def test_production_never_creates_its_stack(ci: str, tmp_path: Path) -> None:
     text = files[".gitlab-ci.yml" if ci == "gitlab" else ".github/workflows/deploy.yml"]
     doc = load_yaml(text)
     jobs = gitlab_jobs(doc) if ci == "gitlab" else doc["jobs"]
-    production = [job for job in jobs.values() if "'name': 'main'" in str(job.get("environment"))]
-    others = [job for job in jobs.values() if "'name': 'dev'" in str(job.get("environment"))]
+
+    def script(job: dict[str, Any]) -> str:
+        return "\n".join(job.get("script") or [s.get("run", "") for s in job.get("steps", [])])
+
+    # The deploy jobs (`pulumi up`); a destroy job names its stack with --stack and selects none.
+    deploys = [job for job in jobs.values() if "pulumi up" in script(job)]
+    production = [job for job in deploys if "'name': 'main'" in str(job.get("environment"))]
+    others = [job for job in deploys if "'name': 'dev'" in str(job.get("environment"))]
     assert production and others  # full.yaml: main is production, dev is not
     for job in production:
-        scripts = job.get("script") or [s.get("run", "") for s in job.get("steps", [])]
-        selects = [
-            line for s in scripts for line in s.splitlines() if "pulumi stack select" in line
-        ]
+        selects = [line for line in script(job).splitlines() if "pulumi stack select" in line]
         assert selects and not any("--create" in line for line in selects)
