@@ -12,14 +12,13 @@ guessing where the section ends could eat the user's text.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 from ..errors import Diagnostic, ShipspecError
+from .atomic import replace_file
 
 AGENTS_FILE = "AGENTS.md"
 SECTION = "deployment-context"
@@ -168,19 +167,5 @@ def sync_agents_section(
         return AGENTS_FILE, "unchanged"
     action: SectionAction = "update" if exists else "create"
     if not check:
-        _replace(path, new)
+        replace_file(path, new, keep_mode=True)
     return AGENTS_FILE, action
-
-
-def _replace(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -10,13 +10,12 @@ are kept as they are.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import WriteConflict
 from ..render.fileset import FileSet, digest
+from .atomic import replace_file
 from .manifest import MANIFEST_PATH, Manifest
 from .writer import GENERATOR, GenerationResult
 
@@ -56,20 +55,8 @@ def write_only(
     before = dict(manifest.files)
     for path, action in result.actions.items():
         if action != "unchanged":
-            _replace(out_dir / path, files[path].encode("utf-8"))
+            replace_file(out_dir / path, files[path].encode("utf-8"))
         manifest.files[path] = digest(files[path])
     if manifest.files != before or not (out_dir / MANIFEST_PATH).is_file():
-        _replace(out_dir / MANIFEST_PATH, manifest.text(GENERATOR).encode("utf-8"))
+        replace_file(out_dir / MANIFEST_PATH, manifest.text(GENERATOR).encode("utf-8"))
     return result
-
-
-def _replace(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -6,11 +6,10 @@ an existing file is never replaced without ``force``, and the write is atomic.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..errors import ShipspecError
+from .atomic import replace_file
 
 
 class FileExists(ShipspecError):
@@ -23,12 +22,4 @@ def write_user_file(path: Path, text: str, *, force: bool = False) -> None:
             f"{path} already exists; nothing was written\n"
             "  hint: pass --force to replace it, or name another path with -o"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    replace_file(path, text.encode("utf-8"))
