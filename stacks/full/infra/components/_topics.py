@@ -154,6 +154,56 @@ def _arns(owner: pulumi.Resource, prefix: str) -> tuple[pulumi.Output[str], ...]
     return account, alarms, rules
 
 
+def _publishers(
+    owner: pulumi.Resource,
+    prefix: str,
+    workspace_arn: pulumi.Input[str] | None,
+    resource: pulumi.Input[str],
+    actions: list[str],
+    workspace_actions: list[str],
+) -> tuple[pulumi.Output[str], list[dict[str, Any]]]:
+    """The account, and the statements letting this stack's alarms and EventBridge rules (and
+    its Prometheus workspace) use ``resource``. The topic and its key grant the same
+    principals under the same conditions; each lists the actions its own service checks."""
+    account, alarms, rules = _arns(owner, prefix)
+
+    def grant(sid: str, service: str, source: dict[str, Any], allowed: list[str]) -> dict[str, Any]:
+        return {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": allowed,
+            "Resource": resource,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}, **source},
+        }
+
+    statements = [
+        grant(
+            "ThisStacksAlarmsPublish",
+            "cloudwatch.amazonaws.com",
+            {"ArnLike": {"aws:SourceArn": pulumi.Output.concat(alarms, "-*")}},
+            actions,
+        ),
+        grant(
+            "ThisStacksRulesPublish",
+            "events.amazonaws.com",
+            {"ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")}},
+            actions,
+        ),
+    ]
+    if workspace_arn is not None:
+        # AMP's documented policies: the workspace's Alertmanager, and that workspace only.
+        statements.append(
+            grant(
+                "ThisStacksPrometheusPublishes",
+                "aps.amazonaws.com",
+                {"ArnEquals": {"aws:SourceArn": workspace_arn}},
+                workspace_actions,
+            )
+        )
+    return account, statements
+
+
 def _topic_policy(
     owner: pulumi.Resource,
     prefix: str,
@@ -162,24 +212,14 @@ def _topic_policy(
 ) -> pulumi.Output[str]:
     """The account manages the topic (what SNS's default policy grants); this stack's alarms
     and EventBridge rules, and its Prometheus workspace, may publish to it."""
-    account, alarms, rules = _arns(owner, prefix)
-    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn}
-    workspace = []
-    if workspace_arn is not None:
-        # AMP's documented topic policy: Publish and GetTopicAttributes, for the workspace.
-        workspace.append(
-            {
-                "Sid": "ThisStacksPrometheusPublishes",
-                "Effect": "Allow",
-                "Principal": {"Service": "aps.amazonaws.com"},
-                "Action": ["sns:Publish", "sns:GetTopicAttributes"],
-                "Resource": topic.arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnEquals": {"aws:SourceArn": workspace_arn},
-                },
-            }
-        )
+    account, publishers = _publishers(
+        owner,
+        prefix,
+        workspace_arn,
+        topic.arn,
+        ["sns:Publish"],
+        ["sns:Publish", "sns:GetTopicAttributes"],
+    )
     return pulumi.Output.json_dumps(
         {
             "Version": "2012-10-17",
@@ -200,25 +240,7 @@ def _topic_policy(
                     ],
                     "Resource": topic.arn,
                 },
-                {
-                    "Sid": "ThisStacksAlarmsPublish",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    **publish,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(alarms, "-*")},
-                    },
-                },
-                {
-                    "Sid": "ThisStacksRulesPublish",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    **publish,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
-                    },
-                },
-                *workspace,
+                *publishers,
             ],
         }
     )
@@ -227,23 +249,10 @@ def _topic_policy(
 def _key_policy(
     owner: pulumi.Resource, prefix: str, workspace_arn: pulumi.Input[str] | None
 ) -> pulumi.Output[str]:
-    account, alarms, rules = _arns(owner, prefix)
-    workspace = []
-    if workspace_arn is not None:
-        workspace.append(
-            {
-                "Sid": "ThisStacksPrometheusPublishes",
-                "Effect": "Allow",
-                "Principal": {"Service": "aps.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnEquals": {"aws:SourceArn": workspace_arn},
-                },
-            }
-        )
+    """The account administers the key; the topics' publishers may encrypt with it."""
+    encrypt = ["kms:Decrypt", "kms:GenerateDataKey*"]
     # In a key policy, "Resource": "*" means this key.
+    account, publishers = _publishers(owner, prefix, workspace_arn, "*", encrypt, encrypt)
     return pulumi.Output.json_dumps(
         {
             "Version": "2012-10-17",
@@ -255,29 +264,7 @@ def _key_policy(
                     "Action": "kms:*",
                     "Resource": "*",
                 },
-                {
-                    "Sid": "ThisStacksAlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(alarms, "-*")},
-                    },
-                },
-                {
-                    "Sid": "ThisStacksRulesPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat(rules, "-*")},
-                    },
-                },
-                *workspace,
+                *publishers,
             ],
         }
     )
