@@ -28,9 +28,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .fileset import FileSet
     from .plan.model import DeploymentModel
     from .preview import Preview
-    from .render.fileset import FileSet
     from .spec.models import HandoffSpec
     from .write.writer import GenerationResult
 
@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "DeploymentModel": "shipspec.plan.model",
-    "FileSet": "shipspec.render.fileset",
+    "FileSet": "shipspec.fileset",
     "GenerationResult": "shipspec.write.writer",
     "HandoffSpec": "shipspec.spec.models",
     "Preview": "shipspec.preview.result",

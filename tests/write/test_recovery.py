@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipspec.errors import StaleOutput
-from shipspec.render.fileset import FileSet, digest
+from shipspec.fileset import FileSet, digest
 from shipspec.write import MANIFEST_PATH, journal, write
 from shipspec.write.errors import InterruptedWrite, UnsafePath, WriteFailed
 

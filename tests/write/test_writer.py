@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shipspec.errors import StaleOutput, WriteConflict
-from shipspec.render.fileset import FileSet, digest
+from shipspec.fileset import FileSet, digest
 from shipspec.write import MANIFEST_PATH, write
 
 

@@ -11,7 +11,7 @@ import typer
 from .base import EnvOpt, JsonOpt, app, record_step, reports_errors
 
 if TYPE_CHECKING:
-    from ..render.fileset import FileSet
+    from ..fileset import FileSet
 
 ByOpt = Annotated[
     str | None,

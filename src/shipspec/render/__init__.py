@@ -1,6 +1,6 @@
 """Rendering: :class:`DeploymentModel` → :class:`FileSet` through Jinja blueprints."""
 
-from .fileset import FileSet, digest
+from ..fileset import FileSet, digest
 from .renderer import render
 
 __all__ = ["FileSet", "digest", "render"]

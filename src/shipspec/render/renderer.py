@@ -9,9 +9,9 @@ from typing import Any
 import jinja2
 
 from ..errors import BlueprintError
+from ..fileset import FileSet
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
-from .fileset import FileSet
 from .seeds import SEEDS
 from .targets import Target, load_builtin_targets
 

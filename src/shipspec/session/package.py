@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StaleOutput
-from ..render.fileset import digest
+from ..fileset import digest
 from .errors import SessionError
 
 PACKAGE_FILES = ("handoff.md", "runbook.md", "baseline.md", "architecture.dot")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import WriteConflict
-from ..render.fileset import FileSet, digest
+from ..fileset import FileSet, digest
 from .atomic import replace_file
 from .manifest import MANIFEST_PATH, Manifest
 from .writer import GENERATOR, GenerationResult

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import StaleOutput, WriteConflict
-from ..render.fileset import FileSet, digest
+from ..fileset import FileSet, digest
 from .errors import UnsafePath
 from .journal import commit, leftovers, recover
 from .manifest import MANIFEST_PATH, Manifest

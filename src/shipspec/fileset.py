@@ -1,4 +1,5 @@
-"""``FileSet``: the rendered output, path → text, before anything touches the disk."""
+"""``FileSet``: the value between the render and write stages, path → text, before anything
+touches the disk. It lives outside both packages so the writer does not need the renderer."""
 
 from __future__ import annotations
 
