@@ -216,7 +216,7 @@ CASES = [
     Case("bad-service-name", (("  mailer: {", "  Mailer: {"),), "services.Mailer", "14:3",
          "lowercase letters, digits and single inner '-'", "e.g. `web`, `order-api`"),
     Case("misspelt-choice", (("type: web", "type: webb"),), "services.web.type", "10:11",
-         "must be one of 'web', 'worker' or 'job', got 'webb'", "did you mean `web`?"),
+         "must be one of 'web', 'worker', 'job' or 'static', got 'webb'", "did you mean `web`?"),
     Case("misspelt-strategy", (), "delivery.strategy", "17:22", "got 'canery'",
          "did you mean `canary`?", tail="delivery: {strategy: canery}\n"),
     Case("bad-region", (("region: eu-west-1", "region: ireland"),), "cloud.region", "4:17",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import Diagnostic
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
+from .queue_scaling import check_queue
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -58,6 +59,18 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
         names = [u.get("name") if isinstance(u, dict) else u for u in uses]
         found.extend(_duplicates(document, ("services", name, "uses"), names))
         found.extend(_calls(document, services, name, service))
+        scaling = _mapping(service.get("scaling"))
+        if isinstance(scaling.get("queue"), str):
+            found.extend(
+                check_queue(
+                    name,
+                    service,
+                    scaling["queue"],
+                    datastores,
+                    _reporter(document),
+                    ("services", name, "scaling"),
+                )
+            )
         secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
@@ -78,6 +91,17 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
         path = ("observability", "slos", index, "service")
         if isinstance(target, str) and target not in services:
             found.append(_unknown(document, path, target, "service", services))
+        elif isinstance(target, str) and _mapping(services[target]).get("type") == "static":
+            found.append(
+                _at(
+                    document,
+                    path,
+                    f"{target!r} is a static site: CloudFront serves it, and its 5xx error-rate "
+                    "alarm watches it; SLOs measure load-balanced services",
+                    "set the SLO on the web service the site calls",
+                    "slo-target",
+                )
+            )
         elif (
             isinstance(target, str)
             and _mapping(services[target]).get("type") in ("worker", "job")
@@ -150,7 +174,16 @@ def _calls(
             yield _unknown(document, path, target, "service", services)
         else:
             callee = _mapping(services[target])
-            if callee.get("type") == "job" or callee.get("port") is None:
+            if callee.get("type") == "static":
+                yield _at(
+                    document,
+                    path,
+                    f"{target!r} is a static site: browsers load it from CloudFront, services "
+                    "do not call it",
+                    f"remove `{target}` from `calls`",
+                    "callee-static",
+                )
+            elif callee.get("type") == "job" or callee.get("port") is None:
                 yield _at(
                     document,
                     path,
@@ -252,7 +285,27 @@ def _environment_overrides(
             if name not in services:
                 yield _unknown(document, path, name, "service", services)
                 continue
+            if _mapping(services[name]).get("type") == "static":
+                yield _at(
+                    document,
+                    path,
+                    f"{name} is a static site: no environment setting applies to it",
+                    f"remove environments.{env}.services.{name}",
+                    "not-for-type",
+                    key=True,
+                )
+                continue
             yield from _fargate_override(document, path, _mapping(services[name]), override)
+            queue = _mapping(_mapping(override).get("scaling")).get("queue")
+            if isinstance(queue, str):
+                yield from check_queue(
+                    name,
+                    _mapping(services[name]),
+                    queue,
+                    datastores,
+                    _reporter(document),
+                    (*path, "scaling"),
+                )
         for name, override in _mapping(environment.get("datastores")).items():
             path = ("environments", env, "datastores", name)
             if name not in datastores:
@@ -401,6 +454,10 @@ def _at(
 ) -> Diagnostic:
     line, col = document.position(path, key=key)
     return Diagnostic(document.file, line, col, dotted(path), message, hint, code)
+
+
+def _reporter(document: YamlDocument) -> Callable[[Path, str, str, str], Diagnostic]:
+    return lambda path, message, hint, code: _at(document, path, message, hint, code)
 
 
 def _mapping(value: Any) -> dict[str, Any]:

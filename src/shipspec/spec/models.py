@@ -22,6 +22,12 @@ from pydantic import (
 
 from .fargate import SizeError, fargate_size
 from .rules import Problem, validate_with_rules
+from .static import (
+    DEFAULT_BUILD_COMMAND,
+    RELATIVE_DIR_PATTERN,
+    not_static_problems,
+    static_problems,
+)
 from .types import (
     EnvValue,
     EvidencePath,
@@ -161,6 +167,18 @@ class Environment(SpecModel):
 class Build(SpecModel):
     context: str = Field(min_length=1)
     dockerfile: str = "Dockerfile"
+    # type: static only (spec/static.py): the command that writes the site's files, and
+    # the folder it writes them to, relative to `context`.
+    command: str | None = Field(
+        default=None,
+        min_length=1,
+        description=f"Static sites: the build command; default `{DEFAULT_BUILD_COMMAND}`.",
+    )
+    output: str | None = Field(
+        default=None,
+        pattern=RELATIVE_DIR_PATTERN,
+        description="Static sites: the folder the build writes, relative to `context`.",
+    )
 
 
 class Health(SpecModel):
@@ -178,6 +196,13 @@ class Scaling(SpecModel):
     cpu_target: Annotated[
         int, in_range(10, 95, "the average CPU % autoscaling aims for, e.g. 60")
     ] = 60
+    # Workers (spec/queue_scaling.py): scale on this SQS datastore's backlog per task.
+    queue: Name | None = Field(
+        default=None, description="An SQS datastore the worker consumes: scale on its backlog."
+    )
+    messages_per_task: (
+        Annotated[int, in_range(1, 100_000, "visible messages one task may have waiting")] | None
+    ) = None
 
     def _problems(self) -> Iterator[Problem]:
         if self.min > self.max:
@@ -186,6 +211,21 @@ class Scaling(SpecModel):
                 f"min ({self.min}) must not exceed max ({self.max})",
                 "lower `min` or raise `max`",
                 ("min", "max"),
+            )
+        if self.messages_per_task is not None and self.queue is None:
+            yield Problem(
+                ("messages_per_task",),
+                "`messages_per_task` needs `queue`: the SQS datastore whose backlog it divides",
+                "add `queue: <sqs datastore>`, or remove `messages_per_task`",
+                ("queue", "messages_per_task"),
+            )
+        if self.queue is not None and "cpu_target" in self.model_fields_set:
+            yield Problem(
+                ("cpu_target",),
+                "a worker scaling on its queue does not also track CPU: both policies would "
+                "fight over the task count",
+                "remove `cpu_target`, or remove `queue` to scale on CPU",
+                ("queue", "cpu_target"),
             )
 
 
@@ -239,7 +279,7 @@ class DatastoreUse(SpecModel):
 
 
 class Service(SpecModel):
-    type: Literal["web", "worker", "job"]
+    type: Literal["web", "worker", "job", "static"]
     image: str | None = Field(default=None, pattern=r"^\S+$")
     image_credentials: str | None = Field(
         default=None,
@@ -248,6 +288,16 @@ class Service(SpecModel):
         "e.g. REGISTRY_AUTH; the stack creates it, you set its value.",
     )
     build: Build | None = None
+    # type: static (spec/static.py): a folder of ready files, and single-page-app routing.
+    source: str | None = Field(
+        default=None,
+        pattern=RELATIVE_DIR_PATTERN,
+        description="Static sites: a folder of ready files, relative to the spec file.",
+    )
+    spa: bool = Field(
+        default=False,
+        description="Static sites: unknown paths serve /index.html with 200 (client routing).",
+    )
     port: Port | None = None
     public: bool = False
     health: Health | None = None
@@ -290,6 +340,11 @@ class Service(SpecModel):
         return any(used == name for used, _ in self.datastore_uses())
 
     def _problems(self) -> Iterator[Problem]:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        if self.type == "static":
+            yield from static_problems(fields, self.model_fields_set)
+            return
+        yield from not_static_problems(self.type, fields, self.model_fields_set)
         if self.image_credentials is not None and self.image is None:
             yield Problem(
                 ("image_credentials",),
