@@ -107,6 +107,8 @@ class ServicePlan(Frozen):
     alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
     capacity_rps: float | None
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
+    # Workers consuming a queue: target tracking on its backlog per task instead of CPU.
+    queue_scaling: QueueScalingPlan | None = None
 
 
 DatastoreEngine = Literal[
@@ -167,6 +169,8 @@ class EnvironmentPlan(Frozen):
     customer_managed_key: bool = False
     # observability.prometheus: managed, in the environment the SLO rules describe
     prometheus: PrometheusPlan | None = None
+    # type: static services: S3 + CloudFront, not ECS (plan/static.py)
+    static_sites: list[StaticSitePlan] = []
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)
@@ -243,3 +247,5 @@ class DeploymentModel(Frozen):
 # Last, because monitoring.py builds on Frozen and Decision above; pydantic resolves the
 # forward reference in DeploymentModel.monitoring on first use.
 from .monitoring import MonitoringPlan  # noqa: E402
+from .queue_scaling import QueueScalingPlan  # noqa: E402
+from .static import StaticSitePlan  # noqa: E402

@@ -14,7 +14,9 @@ from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .prometheus import plan_prometheus, with_collector
+from .queue_scaling import plan_queue_scaling
 from .services import plan_service, resolve_strategy, routing_table, telemetry_env
+from .static import plan_static_site, static_site_names
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
@@ -84,19 +86,28 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     routing = routing_table(spec)
     services = []
     for s, svc in spec.services.items():
+        if svc.type == "static":
+            continue
         override = env.services.get(s)
+        effective = overridden_service(svc, override)
         service = telemetry_env(
             spec.metadata.name,
             name,
-            plan_service(
+            plan_queue_scaling(
                 spec,
-                s,
-                overridden_service(svc, override),
+                plan_service(
+                    spec,
+                    s,
+                    effective,
+                    production,
+                    network.az_count,
+                    routing,
+                    log,
+                    env_scaling=override is not None and override.scaling is not None,
+                ),
+                effective,
                 production,
-                network.az_count,
-                routing,
                 log,
-                env_scaling=override is not None and override.scaling is not None,
             ),
             log,
         )
@@ -155,6 +166,10 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     for s, svc in spec.services.items():
         for secret in sorted({*svc.secrets, *filter(None, [svc.image_credentials])}):
             secret_users.setdefault(secret, []).append(s)
+    static_sites = [
+        plan_static_site(spec, s, spec.services[s], env, production, log)
+        for s in static_site_names(spec)
+    ]
     return EnvironmentPlan(
         name=name,
         production=production,
@@ -168,6 +183,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         log_retention_days=retention,
         alarms_page=page,
         prometheus=prometheus,
+        static_sites=static_sites,
         decisions=log.records,
         customer_managed_key=customer_key,
     )

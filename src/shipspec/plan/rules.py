@@ -78,3 +78,15 @@ BAKE_TIME_MINUTES = 15
 FAST_BURN_RATE = 14.4
 MIN_ERROR_RATE_PERCENT = 1.0
 DEFAULT_LATENCY_P99_MS = 1000
+
+# Static sites. CloudFront price classes (CreateDistribution, DistributionConfig.PriceClass):
+# PriceClass_All serves from every edge location; PriceClass_100 from North America and
+# Europe only, the cheapest per GB.
+CLOUDFRONT_PRICE_CLASS_PROD = "PriceClass_All"
+CLOUDFRONT_PRICE_CLASS_NON_PROD = "PriceClass_100"
+# CloudFront's 5xxErrorRate (AWS/CloudFront, Region=Global, in us-east-1) above this for
+# five minutes: the bucket or its policy fails many visitors, not a stray request.
+STATIC_SITE_5XX_RATE_PERCENT = 5.0
+
+# Queue consumers: the backlog per task target tracking holds when the spec gives none.
+QUEUE_MESSAGES_PER_TASK = 10

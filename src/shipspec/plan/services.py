@@ -25,6 +25,9 @@ def plan_service(
     """``env_scaling``: the environment's own ``scaling`` (spec) replaces the service's, and
     outside production is used as given instead of the non-production sizes."""
     key = f"services.{name}"
+    kind = service.type
+    if kind == "static":
+        raise ValueError(f"{name} is a static site: plan it with plan.static")
     vcpu, memory = fargate_size(service.cpu, service.memory)  # the spec validated that it fits
     size = {"cpu": cpu_units(vcpu), "memory": memory}
     if service.memory is None:
@@ -62,7 +65,7 @@ def plan_service(
     return ServicePlan(
         name=name,
         renamed_from=service.renamed_from,
-        kind=service.type,
+        kind=kind,
         image=service.image,
         build_context=service.build.context if service.build else None,
         dockerfile=service.build.dockerfile if service.build else None,

@@ -53,7 +53,8 @@ def check_queue(
             "queue-scaling-not-sqs",
         )
         return
-    uses = service.get("uses") if isinstance(service.get("uses"), list) else []
+    uses = service.get("uses")
+    uses = uses if isinstance(uses, list) else []
     access: Any = "absent"
     for use in uses:
         if use == queue:

@@ -1,0 +1,142 @@
+"""Static sites (``type: static``): an S3 bucket behind a CloudFront distribution, per env.
+
+A static site is not an ECS service, so it is planned apart from ``services`` and
+rendered by its own component (``StaticSite``) and CI steps; nothing that iterates the
+environment's services (alarms, Service Connect, dashboards) ever sees it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..spec.models import Environment, HandoffSpec, Service
+from ..spec.static import DEFAULT_BUILD_COMMAND
+from . import rules
+from .decisions import Decisions
+from .model import Frozen
+from .network import default_zone
+
+
+class StaticSitePlan(Frozen):
+    name: str
+    # The folder CI uploads, relative to the spec file: the build's output, or `source`.
+    files: str
+    build_context: str | None  # None: `source` holds ready files, nothing is built
+    build_command: str | None
+    spa: bool  # unknown paths answer /index.html with 200
+    domain: str | None  # served on this name with an ACM certificate (us-east-1)
+    hosted_zone: str | None
+    price_class: str  # CloudFront price class
+    access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
+    error_rate_percent: float  # the 5xx error-rate alarm's threshold
+    pages: bool  # the 5xx alarm pages (production) or notifies
+    force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
+    renamed_from: str | None = None
+
+
+def static_site_names(spec: HandoffSpec) -> list[str]:
+    return [n for n, s in spec.services.items() if s.type == "static"]
+
+
+def plan_static_site(
+    spec: HandoffSpec,
+    name: str,
+    service: Service,
+    env: Environment,
+    production: bool,
+    log: Decisions,
+) -> StaticSitePlan:
+    key = f"static_sites.{name}"
+    if service.build is not None:
+        context, output = service.build.context, service.build.output or "."
+        files = posixpath.normpath(posixpath.join(context, output))
+        command = service.build.command or DEFAULT_BUILD_COMMAND
+        log.decide(
+            f"{key}.build",
+            {"context": context, "command": command, "files": files},
+            "CI runs the build command in the context and uploads what it writes to "
+            f"{output}" + ("" if service.build.command else f" (no command: `{command}`)"),
+        )
+    else:
+        context, command, files = None, None, posixpath.normpath(service.source or ".")
+        log.decide(f"{key}.build", None, f"`source`: CI uploads the ready files in {files}")
+    domain = _domain(spec, name, env, log)
+    price = log.decide(
+        f"{key}.price_class",
+        rules.CLOUDFRONT_PRICE_CLASS_PROD if production else rules.CLOUDFRONT_PRICE_CLASS_NON_PROD,
+        "production: served from every CloudFront edge location, the lowest latency worldwide"
+        if production
+        else "non-production: North America and Europe edges only, the cheapest price class",
+        production=production,
+    )
+    regulated = sorted(set(spec.requirements.security.compliance))
+    logs = log.decide(
+        f"{key}.access_logs",
+        bool(regulated),
+        f"{', '.join(regulated)}: CloudFront access logs (who fetched what) are audit evidence"
+        if regulated
+        else "no compliance framework asks for request logs; CloudFront metrics suffice",
+        compliance=regulated,
+    )
+    rate = log.decide(
+        f"{key}.alarms.error_rate_percent",
+        rules.STATIC_SITE_5XX_RATE_PERCENT,
+        f"CloudFront 5xxErrorRate above {rules.STATIC_SITE_5XX_RATE_PERCENT:g}% for 5 minutes: "
+        "the origin bucket or its policy is failing every visitor, not one bad request",
+    )
+    log.decide(
+        f"{key}.spa",
+        service.spa,
+        "spa: unknown paths answer /index.html with 200, so client-side routes load"
+        if service.spa
+        else "not a single-page app: unknown paths answer 404",
+    )
+    return StaticSitePlan(
+        name=name,
+        files=files,
+        build_context=context,
+        build_command=command,
+        spa=service.spa,
+        domain=domain,
+        hosted_zone=default_zone(env) if domain else None,
+        price_class=price,
+        access_logs=logs,
+        error_rate_percent=rate,
+        pages=production,
+        force_destroy=not production,
+        renamed_from=service.renamed_from,
+    )
+
+
+def _domain(spec: HandoffSpec, name: str, env: Environment, log: Decisions) -> str | None:
+    """The environment's domain when nothing else serves it, else ``<name>.<domain>``.
+
+    The public load balancer takes the environment's domain when a public web service
+    exists (as it always has), so a static site then gets its own subdomain; without
+    one, the first static site takes the domain itself.
+    """
+    key = f"static_sites.{name}.domain"
+    if env.domain is None:
+        return log.decide(
+            key, None, "no domain in this environment: served on the CloudFront domain name"
+        )
+    public_web = any(s.type == "web" and s.public for s in spec.services.values())
+    first = static_site_names(spec)[0] == name
+    if not public_web and first:
+        return log.decide(
+            key,
+            env.domain,
+            f"no public web service holds {env.domain}: the site serves it, with an ACM "
+            "certificate in us-east-1 (where CloudFront reads certificates)",
+        )
+    domain = f"{name}.{env.domain}"
+    return log.decide(
+        key,
+        domain,
+        (
+            f"the public load balancer serves {env.domain}"
+            if public_web
+            else f"the first static site serves {env.domain}"
+        )
+        + f": this site gets {domain}, with an ACM certificate in us-east-1",
+    )
