@@ -51,6 +51,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
+        "queue_scaled": lambda name: queue_scaled(model, name),
+        "consumed_queues": consumed_queues,
     }
 
 
@@ -107,6 +109,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
+    if env.static_sites:
+        names.add("StaticSite")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
@@ -157,6 +161,11 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             for lb in env.load_balancers
         },
         "services": {s.name: _service(s, model, env) for s in env.services},
+        **(
+            {"staticSites": {site.name: _static_site(site) for site in env.static_sites}}
+            if env.static_sites
+            else {}
+        ),
         "datastores": {d.name: _datastore(d) for d in env.datastores},
         **monitoring_config(model, env),
         **prometheus_config(model, env),
@@ -175,6 +184,12 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             minCount=s.min_count,
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
+        )
+    if queue_scaled(model, s.name):
+        # null in a stack that scales this worker on CPU (an environment's own scaling).
+        q = s.queue_scaling
+        values["queueScaling"] = (
+            {"queue": q.queue, "messagesPerTask": q.messages_per_task} if q else None
         )
     db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
     if db_users:
@@ -196,6 +211,39 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             **rollback_ratio(model, env, s.name),
         )
     return values
+
+
+def _static_site(site: Any) -> dict[str, Any]:
+    return {
+        "spa": site.spa,
+        "priceClass": site.price_class,
+        "domain": site.domain,
+        "hostedZone": site.hosted_zone,
+        "accessLogs": site.access_logs,
+        "errorRatePercent": site.error_rate_percent,
+        "forceDestroy": site.force_destroy,
+        "pages": site.pages,
+    }
+
+
+def queue_scaled(model: DeploymentModel, service: str) -> bool:
+    """Whether some stack scales ``service`` on a queue's backlog (the program then passes
+    it its consumed queues and the stack's ``queueScaling``)."""
+    return any(
+        s.queue_scaling is not None
+        for env in model.environments
+        for s in env.services
+        if s.name == service
+    )
+
+
+def consumed_queues(service: Any) -> list[str]:
+    """The SQS datastores a planned service receives from."""
+    return [
+        u.datastore
+        for u in service.uses
+        if u.engine == "sqs" and u.access in ("consume", "produce-consume")
+    ]
 
 
 def _datastore(d: Any) -> dict[str, Any]:

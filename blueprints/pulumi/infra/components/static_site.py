@@ -1,0 +1,480 @@
+"""A static site or single-page app: a private S3 bucket served by CloudFront.
+
+The bucket is never public: all public access is blocked, objects are encrypted (SSE-S3)
+and the bucket policy admits only this distribution, through Origin Access Control
+(SigV4-signed requests, ``AWS:SourceArn`` = the distribution), plus TLS only. CloudFront
+serves HTTPS with security headers and compression; a single-page app answers unknown
+paths with ``/index.html`` and 200, so client-side routes load.
+
+CloudFront is a global service whose certificates, metrics and logs live in us-east-1.
+The certificate, the 5xx alarm and the access-log delivery therefore set
+``region="us-east-1"`` (pulumi-aws 7's per-resource region), so the stack's provider
+and its default tags serve them too. The alarm's notifications reach the stack's alert
+topics through EventBridge (:meth:`StaticSite.alert_to`): a CloudWatch alarm can only
+notify a topic in its own region.
+
+CI uploads the files after ``pulumi up`` (``aws s3 sync --delete`` to ``bucket_name``)
+and invalidates the cache (``aws cloudfront create-invalidation`` on
+``distribution_id``); versioning keeps the previous deploy's objects for 30 days.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from ._names import physical_name
+
+CLOUDFRONT_REGION = "us-east-1"
+# AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip and brotli keys.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+NONCURRENT_VERSION_DAYS = 30
+
+
+class StaticSite(pulumi.ComponentResource):
+    """S3 + CloudFront with Origin Access Control.
+
+    Args:
+        name: Component name, the spec's service name.
+        spa: Answer 403 and 404 with ``/index.html`` and 200 (client-side routing).
+        price_class: CloudFront price class (``PriceClass_All``, ``PriceClass_100``...).
+        domain: Serve on this name: an ACM certificate in us-east-1, validated in
+            ``hosted_zone_name``, and alias records to the distribution. None: the
+            distribution's own ``*.cloudfront.net`` name.
+        hosted_zone_name: Public Route 53 zone holding ``domain``.
+        access_logs: Deliver CloudFront standard logs (v2) to a CloudWatch log group in
+            us-east-1, kept ``log_retention_days``.
+        error_rate_percent: The 5xx error-rate alarm's threshold (5 minutes above it).
+        force_destroy: Let ``pulumi destroy`` empty the bucket (CI rebuilds its content).
+    """
+
+    bucket_name: pulumi.Output[str]
+    distribution_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+    alarm: aws.cloudwatch.MetricAlarm
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spa: bool,
+        price_class: str,
+        domain: str | None = None,
+        hosted_zone_name: str | None = None,
+        access_logs: bool = False,
+        log_retention_days: int = 30,
+        error_rate_percent: float = 5.0,
+        force_destroy: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:StaticSite", name, None, opts)
+        if domain and not hosted_zone_name:
+            raise ValueError("hosted_zone_name is required when a domain is given")
+        child = pulumi.ResourceOptions(parent=self)
+        self._site = name
+        bucket = self._bucket(name, force_destroy)
+        access = aws.cloudfront.OriginAccessControl(
+            f"{name}-oac",
+            name=physical_name(name, max_length=64),
+            description=f"CloudFront reads the {name} bucket with SigV4-signed requests",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-headers",
+            name=physical_name(f"{name}-headers", max_length=128),
+            comment="HSTS, nosniff, DENY framing, strict referrer",
+            security_headers_config=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs(
+                strict_transport_security=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                    access_control_max_age_sec=31536000, include_subdomains=True, override=True
+                ),
+                content_type_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
+                    override=True
+                ),
+                frame_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                    frame_option="DENY", override=True
+                ),
+                referrer_policy=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                    referrer_policy="strict-origin-when-cross-origin", override=True
+                ),
+            ),
+            opts=child,
+        )
+        certificate_arn = self._certificate(name, domain, hosted_zone_name) if domain else None
+        origin = "s3"
+        distribution = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            comment=f"{name}: static site",
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            price_class=price_class,
+            default_root_object="index.html",
+            aliases=[domain] if domain else None,
+            origins=[
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=origin,
+                    domain_name=bucket.bucket_regional_domain_name,
+                    origin_access_control_id=access.id,
+                )
+            ],
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id=origin,
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD", "OPTIONS"],
+                cached_methods=["GET", "HEAD"],
+                compress=True,
+                cache_policy_id=CACHING_OPTIMIZED,
+                response_headers_policy_id=headers.id,
+            ),
+            # The bucket lets CloudFront list it, so a missing object is S3's 404, not 403;
+            # a single-page app answers both with its index so client routes load.
+            custom_error_responses=[
+                aws.cloudfront.DistributionCustomErrorResponseArgs(
+                    error_code=code,
+                    response_code=200,
+                    response_page_path="/index.html",
+                    error_caching_min_ttl=10,
+                )
+                for code in (403, 404)
+            ]
+            if spa
+            else None,
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
+                    restriction_type="none"
+                )
+            ),
+            viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=certificate_arn,
+                ssl_support_method="sni-only",
+                minimum_protocol_version="TLSv1.2_2021",
+            )
+            if certificate_arn is not None
+            else aws.cloudfront.DistributionViewerCertificateArgs(
+                cloudfront_default_certificate=True
+            ),
+            opts=child,
+        )
+        self._bucket_policy(name, bucket, distribution)
+        if domain and hosted_zone_name:
+            self._alias_records(name, domain, hosted_zone_name, distribution)
+        if access_logs:
+            self._access_logs(name, distribution, log_retention_days)
+        self.alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-5xx",
+            name=physical_name(f"{name}-5xx", max_length=255),
+            region=CLOUDFRONT_REGION,  # CloudFront publishes its metrics in us-east-1 only
+            alarm_description=f"{name}: more than {error_rate_percent:g}% of CloudFront "
+            "responses are 5xx for 5 minutes (the origin bucket or its policy is failing).",
+            namespace="AWS/CloudFront",
+            metric_name="5xxErrorRate",
+            dimensions={"DistributionId": distribution.id, "Region": "Global"},
+            statistic="Average",
+            period=60,
+            evaluation_periods=5,
+            datapoints_to_alarm=5,
+            threshold=error_rate_percent,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",  # no requests: nothing is failing
+            opts=child,
+        )
+        self.bucket_name = bucket.bucket
+        self.distribution_id = distribution.id
+        self.url = pulumi.Output.concat(
+            "https://", domain if domain else distribution.domain_name
+        )
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "distribution_id": self.distribution_id,
+                "url": self.url,
+            }
+        )
+
+    def alert_to(self, topic_arn: pulumi.Input[str], *, pages: bool) -> None:
+        """Notify ``topic_arn`` (in the stack's region) of the alarm's state changes.
+
+        The alarm lives in us-east-1 and may only notify a topic there, so EventBridge
+        carries its state changes: a rule in us-east-1 forwards them to the default
+        event bus of the stack's region, where a rule named ``<app>-<stack>-*`` (which
+        the alert topics' policy admits) publishes them to the topic. ``pages``: also
+        the return to OK, as paging alarms do.
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        states = ["ALARM", "OK"] if pages else ["ALARM"]
+        pattern = pulumi.Output.json_dumps(
+            {
+                "source": ["aws.cloudwatch"],
+                "detail-type": ["CloudWatch Alarm State Change"],
+                "resources": [self.alarm.arn],
+                "detail": {"state": {"value": states}},
+            }
+        )
+        home_bus = pulumi.Output.concat(
+            "arn:aws:events:", region, ":", account, ":event-bus/default"
+        )
+        role = aws.iam.Role(
+            f"{self._site}-alarm-forward",
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{self._site}-alarm-forward",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": home_bus}
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        forward = aws.cloudwatch.EventRule(
+            f"{self._site}-5xx-forward",
+            name=physical_name(f"{self._site}-5xx-forward", max_length=64),
+            region=CLOUDFRONT_REGION,
+            description=f"{self._site}'s CloudFront 5xx alarm, to the stack's region",
+            event_pattern=pattern,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._site}-5xx-forward",
+            region=CLOUDFRONT_REGION,
+            rule=forward.name,
+            arn=home_bus,
+            role_arn=role.arn,
+            opts=child,
+        )
+        notify = aws.cloudwatch.EventRule(
+            f"{self._site}-5xx-notify",
+            name=physical_name(f"{self._site}-5xx", max_length=64),
+            description=f"{self._site}'s CloudFront 5xx alarm, to the alert topic",
+            event_pattern=pattern,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._site}-5xx-notify", rule=notify.name, arn=topic_arn, opts=child
+        )
+
+    def _bucket(self, name: str, force_destroy: bool) -> aws.s3.Bucket:
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(f"{name}-site", force_destroy=force_destroy, opts=child)
+        self._public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    # SSE-S3: CloudFront's OAC reads it without a KMS key policy grant.
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        # Every deploy's `sync --delete` leaves the replaced objects as old versions:
+        # kept 30 days to restore a bad deploy, then expired.
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-noncurrent-versions",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=NONCURRENT_VERSION_DAYS
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=7
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        return bucket
+
+    def _bucket_policy(
+        self, name: str, bucket: aws.s3.Bucket, distribution: aws.cloudfront.Distribution
+    ) -> None:
+        """Only this distribution reads (and lists) the bucket; nothing over plain HTTP."""
+        from_this_distribution = {
+            "StringEquals": {"AWS:SourceArn": distribution.arn},
+        }
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "ThisDistributionReads",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": pulumi.Output.concat(bucket.arn, "/*"),
+                            "Condition": from_this_distribution,
+                        },
+                        {
+                            # Listing lets S3 answer a missing key with 404 instead of 403.
+                            "Sid": "ThisDistributionLists",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:ListBucket",
+                            "Resource": bucket.arn,
+                            "Condition": from_this_distribution,
+                        },
+                    ],
+                }
+            ),
+            # A policy put before the public access block exists could be refused or race.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._public_access]),
+        )
+
+    def _certificate(
+        self, name: str, domain: str, zone_name: str | None
+    ) -> pulumi.Output[str]:
+        """An ACM certificate in us-east-1 (the only region CloudFront reads), DNS-validated."""
+        child = pulumi.ResourceOptions(parent=self)
+        self._zone_id = aws.route53.get_zone_output(
+            name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).zone_id
+        cert = aws.acm.Certificate(
+            f"{name}-cert",
+            region=CLOUDFRONT_REGION,
+            domain_name=domain,
+            validation_method="DNS",
+            opts=child,
+        )
+        option = cert.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-cert-validation",
+            zone_id=self._zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=60,
+            allow_overwrite=True,  # the record is deterministic per domain; adopt it
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert-validation",
+            region=CLOUDFRONT_REGION,
+            certificate_arn=cert.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        return validation.certificate_arn
+
+    def _alias_records(
+        self,
+        name: str,
+        domain: str,
+        zone_name: str,
+        distribution: aws.cloudfront.Distribution,
+    ) -> None:
+        for kind in ("A", "AAAA"):  # the distribution serves IPv4 and IPv6
+            aws.route53.Record(
+                f"{name}-alias-{kind.lower()}",
+                zone_id=self._zone_id,
+                name=domain,
+                type=kind,
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=distribution.domain_name,
+                        zone_id=distribution.hosted_zone_id,
+                        evaluate_target_health=False,
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _access_logs(
+        self, name: str, distribution: aws.cloudfront.Distribution, retention_days: int
+    ) -> None:
+        """CloudFront standard logging (v2): CloudWatch Logs vended delivery in us-east-1."""
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            # /aws/vendedlogs/: CloudWatch Logs' prefix for vended (service-delivered) logs.
+            name="/aws/vendedlogs/cloudfront/" + physical_name(name, max_length=200),
+            region=CLOUDFRONT_REGION,
+            retention_in_days=retention_days,
+            opts=child,
+        )
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{name}-log-source",
+            name=physical_name(f"{name}-cdn", max_length=60),
+            region=CLOUDFRONT_REGION,
+            log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn,
+            opts=child,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{name}-log-destination",
+            name=physical_name(f"{name}-cdn-logs", max_length=60),
+            region=CLOUDFRONT_REGION,
+            delivery_destination_configuration=aws.cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
+                destination_resource_arn=group.arn
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{name}-log-delivery",
+            region=CLOUDFRONT_REGION,
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            opts=child,
+        )
