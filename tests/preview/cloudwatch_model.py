@@ -88,6 +88,11 @@ class Value:
     def __gt__(self, o: Any) -> Value:  # type: ignore[override]
         return self._op(o, lambda a, b: float(a > b))
 
+    def __eq__(self, o: Any) -> Value:  # type: ignore[override]
+        return self._op(o, lambda a, b: float(a == b))
+
+    __hash__ = None  # type: ignore[assignment]  # compares into a Value, like CloudWatch
+
 
 def _fill(x: Value, v: float) -> Value:
     return x if x.v is not None else Value(v)
@@ -222,13 +227,31 @@ class Stack:
                 continue
             for action in inputs["alarmActions"]:
                 told[action.rsplit("-", 1)[1]].add(name)
-        for name, rule in self.rules.items():
-            import json
+        import json
 
-            pattern = json.loads(rule["eventPattern"])
-            if any(matches(pattern, event) for event in events):
-                told[self.targets[name].rsplit("-", 1)[1]].add(name)
+        pending = [dict(event) for event in events]
+        while pending:
+            event = pending.pop()
+            for name, rule in self.rules.items():
+                # A rule sees the events of its own region's bus (pulumi-aws 7's `region`;
+                # without one, the stack's region, where an event without "region" is).
+                if rule.get("region") != event.get("region"):
+                    continue
+                if not matches(json.loads(rule["eventPattern"]), event):
+                    continue
+                target = self.targets[name]
+                if ":event-bus/" in target:  # forwarded: the event enters that region's bus
+                    region = target.split(":")[3]
+                    home = self._home_region()
+                    pending.append({**event, "region": None if region == home else region})
+                else:
+                    told[target.rsplit("-", 1)[1]].add(name)
         return told
+
+    def _home_region(self) -> str | None:
+        """The stack's region: that of its alert topics."""
+        topics = [t for t in self.targets.values() if t.startswith("arn:aws:sns:")]
+        return topics[0].split(":")[3] if topics else None
 
 
 def _rule(rule: str, states: Mapping[str, bool]) -> bool:

@@ -19,7 +19,8 @@ datastores:
   jobs: {engine: sqs}
   files: {engine: s3}
 services:
-  api: {type: web, image: ghcr.io/example/api:1.0, port: 8080, public: true, uses: [{name: jobs, access: produce}]}
+  api: {type: web, image: ghcr.io/example/api:1.0, port: 8080, public: true,
+        uses: [{name: jobs, access: produce}]}
 """
 
 

@@ -11,7 +11,7 @@ count metric; the stack's cluster has Container Insights enabled for the alarms 
 Target tracking cannot start from zero tasks: with no running task the division has no
 value (CloudWatch drops a division by zero), and a policy without data takes no action.
 So a service allowed to scale to zero also gets a *wake* alarm, on
-``IF(FILL(desired, 0) == 0 AND visible > 0, 1, 0)`` (``DesiredTaskCount`` from Container
+``IF(FILL(desired, 0) == 0, visible, 0) >= 1`` (``DesiredTaskCount`` from Container
 Insights), whose step-scaling policy adds one task; from one task on, target tracking
 owns the count. :func:`scaling_actions` models which policy acts for given numbers.
 """

@@ -121,6 +121,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:mq/broker:Broker": self._mq_broker,
             "aws:elasticache/cluster:Cluster": self._cache_cluster,
             "aws:servicediscovery/httpNamespace:HttpNamespace": self._http_namespace,
+            "aws:cloudfront/distribution:Distribution": self._distribution,
             **amp_handlers(region, account_id),
         }
         # EC2-style ids: resource type -> id prefix.
@@ -187,6 +188,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             extra = {}
         else:
             resource_id, extra = self._generic(args.name, token, inputs)
+        own_region = inputs.get("region")
+        if isinstance(own_region, str) and own_region != self.region and "arn" in extra:
+            # pulumi-aws 7's per-resource `region`: the resource lives there, and so its ARN.
+            extra["arn"] = str(extra["arn"]).replace(f":{self.region}:", f":{own_region}:", 1)
         state = {**inputs, **{k: v for k, v in extra.items() if k not in inputs}}
         return resource_id, state
 
@@ -201,6 +206,17 @@ class AwsMocks(pulumi.runtime.Mocks):
         return handler(dict(args.args)), []
 
     # -- resources ------------------------------------------------------------
+
+    def _distribution(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        """CloudFront: a global ARN (no region), a *.cloudfront.net name and CloudFront's
+        fixed alias hosted zone (Route 53 API reference, AliasTarget)."""
+        dist_id = "E" + _hex(token + name, 13).upper()
+        return dist_id, {
+            "arn": self._arn("cloudfront", f"distribution/{dist_id}", region=False),
+            "domainName": f"d{_hex(name + 'cf', 13)}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "status": "Deployed",
+        }
 
     def _generic(self, name: str, token: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         _, module, typ = _type_parts(token)

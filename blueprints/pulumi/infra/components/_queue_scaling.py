@@ -7,7 +7,7 @@ as in the Application Auto Scaling guide's "Example: Amazon SQS queue backlog pe
 
 With no task running, that division has no value and target tracking takes no action,
 so it can never scale out from zero. A service whose minimum is zero therefore also gets
-a wake alarm on ``IF(FILL(desired, 0) == 0 AND visible > 0, 1, 0)`` (``DesiredTaskCount``,
+a wake alarm on ``IF(FILL(desired, 0) == 0, visible, 0) >= 1`` (``DesiredTaskCount``,
 also Container Insights) and a step-scaling policy that adds one task when it fires;
 from there target tracking owns the count, and scales back in to zero once the queue
 is empty.
@@ -20,12 +20,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-_TT = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
-_CUSTOM = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs
-_QUERY = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs
-_STAT = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs
-_METRIC = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs
-_DIMENSION = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs
+_AS = aws.appautoscaling
+_TT = _AS.PolicyTargetTrackingScalingPolicyConfigurationArgs
+# The customized metric's nested argument classes, by their names' distinct tails.
+_SPEC = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification"
+_CUSTOM = getattr(_AS, f"{_SPEC}Args")
+_QUERY = getattr(_AS, f"{_SPEC}MetricArgs")
+_STAT = getattr(_AS, f"{_SPEC}MetricMetricStatArgs")
+_METRIC = getattr(_AS, f"{_SPEC}MetricMetricStatMetricArgs")
+_DIMENSION = getattr(_AS, f"{_SPEC}MetricMetricStatMetricDimensionArgs")
 
 INSIGHTS = "ECS/ContainerInsights"
 
@@ -164,10 +167,10 @@ def backlog_scaling(
             ),
             aws.cloudwatch.MetricAlarmMetricQueryArgs(
                 id="wake",
-                label="Messages waiting with no task wanted",
+                label="Messages waiting while no task is wanted",
                 # A service without tasks may report no count at all: FILL reads a
                 # missing count as zero.
-                expression="IF(FILL(desired, 0) == 0 AND visible > 0, 1, 0)",
+                expression="IF(FILL(desired, 0) == 0, visible, 0)",
                 return_data=True,
             ),
         ],

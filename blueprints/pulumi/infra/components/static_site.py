@@ -169,11 +169,20 @@ class StaticSite(pulumi.ComponentResource):
             region=CLOUDFRONT_REGION,  # CloudFront publishes its metrics in us-east-1 only
             alarm_description=f"{name}: more than {error_rate_percent:g}% of CloudFront "
             "responses are 5xx for 5 minutes (the origin bucket or its policy is failing).",
-            namespace="AWS/CloudFront",
-            metric_name="5xxErrorRate",
-            dimensions={"DistributionId": distribution.id, "Region": "Global"},
-            statistic="Average",
-            period=60,
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="errors",
+                    label="5xx responses, % of all",
+                    return_data=True,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/CloudFront",
+                        metric_name="5xxErrorRate",
+                        dimensions={"DistributionId": distribution.id, "Region": "Global"},
+                        stat="Average",
+                        period=60,
+                    ),
+                )
+            ],
             evaluation_periods=5,
             datapoints_to_alarm=5,
             threshold=error_rate_percent,
@@ -183,9 +192,7 @@ class StaticSite(pulumi.ComponentResource):
         )
         self.bucket_name = bucket.bucket
         self.distribution_id = distribution.id
-        self.url = pulumi.Output.concat(
-            "https://", domain if domain else distribution.domain_name
-        )
+        self.url = pulumi.Output.concat("https://", domain if domain else distribution.domain_name)
         self.register_outputs(
             {
                 "bucket_name": self.bucket_name,
@@ -383,9 +390,7 @@ class StaticSite(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._public_access]),
         )
 
-    def _certificate(
-        self, name: str, domain: str, zone_name: str | None
-    ) -> pulumi.Output[str]:
+    def _certificate(self, name: str, domain: str, zone_name: str | None) -> pulumi.Output[str]:
         """An ACM certificate in us-east-1 (the only region CloudFront reads), DNS-validated."""
         child = pulumi.ResourceOptions(parent=self)
         self._zone_id = aws.route53.get_zone_output(

@@ -1,0 +1,205 @@
+"""A static site under mocks: a private bucket only its distribution reads, through OAC.
+
+Read from the resources the generated program registers, as a reviewer would check them
+in the console: the bucket admits nothing but this distribution's signed requests, the
+distribution serves HTTPS with the SPA's routing, and the 5xx alarm lives in us-east-1
+(where CloudFront publishes metrics) and still reaches the stack's alert topic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shipspec.preview.result import Preview
+
+from .cloudwatch_model import Scenario, Stack, matches
+from .static_support import market_preview
+
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    return market_preview(tmp_path_factory, "prod")
+
+
+@pytest.fixture(scope="module")
+def staging(tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    return market_preview(tmp_path_factory, "staging")
+
+
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+
+
+def _inputs(preview: Preview, name: str, token: str | None = None) -> dict[str, Any]:
+    [found] = [r for r in preview.resources if r.name == name and token in (None, r.type)]
+    return found.inputs
+
+
+def _distribution_arn(preview: Preview) -> str:
+    """The distribution's ARN, as the bucket policy received it (a global ARN)."""
+    policy = json.loads(_inputs(preview, "frontend-policy")["policy"])
+    [arn] = {
+        s["Condition"]["StringEquals"]["AWS:SourceArn"]
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow"
+    }
+    assert arn.startswith("arn:aws:cloudfront::123456789012:distribution/")
+    return str(arn)
+
+
+def test_the_bucket_is_private_encrypted_versioned_and_read_only_by_its_distribution(
+    prod: Preview,
+) -> None:
+    bucket = _inputs(prod, "frontend-site")
+    block = _inputs(prod, "frontend-public-access")
+    assert all(
+        block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    assert _inputs(prod, "frontend-ownership")["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+    [rule] = _inputs(prod, "frontend-encryption")["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    assert _inputs(prod, "frontend-versioning")["versioningConfiguration"]["status"] == "Enabled"
+    assert bucket.get("forceDestroy") is False
+
+    policy = json.loads(_inputs(prod, "frontend-policy")["policy"])
+    allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert {s["Action"] for s in allows} == {"s3:GetObject", "s3:ListBucket"}
+    for statement in allows:
+        assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+        source = statement["Condition"]["StringEquals"]["AWS:SourceArn"]
+        assert source == _distribution_arn(prod)
+    [deny] = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_distribution_signs_origin_requests_and_routes_the_spa(prod: Preview) -> None:
+    oac = _inputs(prod, "frontend-oac")
+    assert (oac["signingBehavior"], oac["signingProtocol"]) == ("always", "sigv4")
+    assert oac["originAccessControlOriginType"] == "s3"
+    cdn = _inputs(prod, "frontend-cdn")
+    [origin] = cdn["origins"]
+    assert origin["originAccessControlId"]  # the OAC's id (the preview records no ids)
+    assert len(prod.of_type("aws:cloudfront/originAccessControl:OriginAccessControl")) == 1
+    assert origin["domainName"].endswith(".s3.eu-west-1.amazonaws.com")
+    assert "s3OriginConfig" not in origin  # no legacy origin access identity
+    assert cdn["defaultRootObject"] == "index.html"
+    behavior = cdn["defaultCacheBehavior"]
+    assert behavior["viewerProtocolPolicy"] == "redirect-to-https" and behavior["compress"]
+    assert behavior["responseHeadersPolicyId"]
+    assert {
+        (e["errorCode"], e["responseCode"], e["responsePagePath"])
+        for e in cdn["customErrorResponses"]
+    } == {
+        (403, 200, "/index.html"),
+        (404, 200, "/index.html"),
+    }
+    headers = _inputs(prod, "frontend-headers")["securityHeadersConfig"]
+    assert headers["strictTransportSecurity"]["accessControlMaxAgeSec"] >= 31536000
+    assert headers["frameOptions"]["frameOption"] == "DENY"
+
+
+def test_price_class_and_paging_follow_the_environment(prod: Preview, staging: Preview) -> None:
+    assert _inputs(prod, "frontend-cdn")["priceClass"] == "PriceClass_All"
+    assert _inputs(staging, "frontend-cdn")["priceClass"] == "PriceClass_100"
+    assert _inputs(staging, "frontend-site")["forceDestroy"] is True
+    assert _inputs(prod, "frontend-5xx-notify", TARGET)["arn"].endswith(":market-prod-page")
+    assert _inputs(staging, "frontend-5xx-notify", TARGET)["arn"].endswith(":market-staging-ticket")
+
+
+def test_the_custom_domain_uses_a_us_east_1_certificate_and_aliases_the_distribution(
+    prod: Preview,
+) -> None:
+    cert = _inputs(prod, "frontend-cert", "aws:acm/certificate:Certificate")
+    # The public load balancer holds market.example.com: the site gets its own name.
+    assert cert["domainName"] == "frontend.market.example.com"
+    assert cert["region"] == "us-east-1"  # the only region CloudFront reads certificates from
+    assert (
+        _inputs(
+            prod, "frontend-cert-validation", "aws:acm/certificateValidation:CertificateValidation"
+        )["region"]
+        == "us-east-1"
+    )
+    viewer = _inputs(prod, "frontend-cdn")["viewerCertificate"]
+    assert viewer["acmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+    assert viewer["sslSupportMethod"] == "sni-only"
+    assert _inputs(prod, "frontend-cdn")["aliases"] == ["frontend.market.example.com"]
+    for kind in ("a", "aaaa"):
+        [alias] = _inputs(prod, f"frontend-alias-{kind}")["aliases"]
+        assert alias["zoneId"] == "Z2FDTNDATAQYW2"  # CloudFront's alias hosted zone
+        assert alias["name"].endswith(".cloudfront.net")
+
+
+def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -> None:
+    alarm = _inputs(prod, "frontend-5xx", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarm["region"] == "us-east-1"
+    [query] = alarm["metricQueries"]
+    metric = query["metric"]
+    assert (metric["namespace"], metric["metricName"]) == ("AWS/CloudFront", "5xxErrorRate")
+    assert metric["dimensions"] == {
+        "DistributionId": _distribution_arn(prod).rsplit("/", 1)[1],
+        "Region": "Global",
+    }
+    [alarm_arn] = json.loads(_inputs(prod, "frontend-5xx-forward", RULE)["eventPattern"])[
+        "resources"
+    ]
+    assert alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-5xx"
+    # The state change CloudWatch emits in us-east-1 when the alarm fires...
+    event = {
+        "source": "aws.cloudwatch",
+        "detail-type": "CloudWatch Alarm State Change",
+        "resources": [alarm_arn],
+        "detail": {"state": {"value": "ALARM"}},
+        "region": "us-east-1",  # where the alarm, and so its event, lives
+    }
+    forward = _inputs(prod, "frontend-5xx-forward", RULE)
+    assert forward["region"] == "us-east-1"
+    assert matches(json.loads(forward["eventPattern"]), event)
+    hop = _inputs(prod, "frontend-5xx-forward", TARGET)
+    assert hop["rule"] == forward["name"]
+    assert hop["arn"] == "arn:aws:events:eu-west-1:123456789012:event-bus/default"
+    assert hop["region"] == "us-east-1" and hop["roleArn"]
+    # ...arrives on the stack region's default bus, where the notify rule sends it to the topic.
+    stack = Stack(prod)
+    told = stack.notified(_quiet, [event])
+    assert told["page"] == {"market-prod-frontend-5xx"}
+    # The notify rule's name is one the alert topics' policy admits (<app>-<stack>-*).
+    assert _inputs(prod, "frontend-5xx-notify", RULE)["name"].startswith("market-prod-")
+
+
+def _cloudfront_5xx(percent: float) -> Any:
+    def values(metric: Any) -> float | None:
+        return percent if metric["metricName"] == "5xxErrorRate" else None
+
+    return values
+
+
+def _no_data(metric: Any) -> None:
+    return None
+
+
+_quiet = Scenario(baseline=_no_data, incident=_no_data, duration=0)
+
+
+@pytest.mark.parametrize(
+    ("percent", "minutes", "fires"),
+    [(50.0, 10, True), (50.0, 3, False), (2.0, 30, False)],
+    ids=["origin-down-10min", "blip-3min", "stray-errors"],
+)
+def test_the_5xx_alarm_fires_on_a_sustained_origin_failure_only(
+    prod: Preview, percent: float, minutes: int, fires: bool
+) -> None:
+    scenario = Scenario(
+        baseline=_cloudfront_5xx(0.0), incident=_cloudfront_5xx(percent), duration=minutes * 60
+    )
+    assert Stack(prod).states(scenario)["market-prod-frontend-5xx"] is fires
