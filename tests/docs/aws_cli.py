@@ -38,6 +38,25 @@ SERVICE_NAMES = {"s3api": "s3", "configservice": "config"}
 CUSTOM_COMMANDS = {
     # awscli/customizations/ecr.py: GetLoginPassword takes no options of its own.
     ("ecr", "get-login-password"): set(),
+    # awscli/customizations/s3/subcommands.py (SyncCommand: the transfer, filter and
+    # object-attribute arguments the static sites' upload uses)
+    ("s3", "sync"): {
+        "--delete",
+        "--exclude",
+        "--include",
+        "--cache-control",
+        "--no-progress",
+        "--size-only",
+        "--only-show-errors",
+        "--dryrun",
+    },
+    # awscli/customizations/cloudfront.py: CreateInvalidation with --paths instead of the
+    # --invalidation-batch structure (one of the two is required).
+    ("cloudfront", "create-invalidation"): {
+        "--distribution-id",
+        "--paths",
+        "--invalidation-batch",
+    },
     # awscli/customizations/logs/tail.py
     ("logs", "tail"): {
         "--follow",

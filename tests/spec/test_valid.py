@@ -116,7 +116,7 @@ def test_full_example_uses_every_field_of_the_spec() -> None:
 def test_full_example_covers_every_choice_that_changes_the_plan() -> None:
     spec = shipspec.load(EXAMPLES / "full.yaml")
     assert spec.delivery.strategy == "linear"
-    assert {s.type for s in spec.services.values()} == {"web", "worker", "job"}
+    assert {s.type for s in spec.services.values()} == {"web", "worker", "job", "static"}
     assert {s.public for s in spec.services.values() if s.type == "web"} == {True, False}
     assert {e.production for e in spec.environments.values()} == {None, True, False}
 

@@ -93,6 +93,15 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
         outputs.append(("endpoints", held))
+    if env.static_sites:
+        names = ", ".join(site.name for site in env.static_sites)
+        outputs.append(
+            (
+                "static_sites",
+                f"per static site ({names}): its `bucket`, CloudFront `distribution_id` and "
+                "`url`, what the deploy uploads to and invalidates",
+            )
+        )
     return outputs
 
 

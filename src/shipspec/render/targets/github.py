@@ -18,6 +18,7 @@ from typing import Any
 from ...plan.model import DeploymentModel
 from . import target
 from ._pipeline import DEFAULT_BRANCH, DeployStage, image_builds, pipeline_context
+from ._static_sites import site_builds, static_sites_context
 
 # action → (repository, commit, release). Each commit was checked against the release tag.
 ACTIONS: dict[str, tuple[str, str, str]] = {
@@ -45,6 +46,18 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
     "setup-node": ("actions/setup-node", "2028fbc5c25fe9cf00d9f06a71cc4710d4507903", "v6.0.0"),
     "setup-go": ("actions/setup-go", "44694675825211faa026b3c33043df3e48a5fa00", "v6.0.0"),
     "pulumi": ("pulumi/actions", "8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"),
+    # Static sites' built files, from the sites job to each deploy: the commits several
+    # unrelated public repositories pin with these releases.
+    "upload-artifact": (
+        "actions/upload-artifact",
+        "ea165f8d65b6e75b540449e92b4886f43607fa02",
+        "v4.6.0",
+    ),
+    "download-artifact": (
+        "actions/download-artifact",
+        "95815c38cf2ff2164869cbab79da8d1f422bc89e",
+        "v4.2.1",
+    ),
 }
 
 # The versions the setup actions install; rust, dotnet and ruby commands use the runner's own.
@@ -70,6 +83,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
     """.github/workflows/pull-request.yml, .github/workflows/deploy.yml"""
     return {
         **pipeline_context(model),
+        **static_sites_context(model),
         "uses": uses,
         "gh": expr,
         "runner": RUNNER,
@@ -87,6 +101,7 @@ def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     chain of ``needs``), the tests where no images job already waits for them and, where a
     person must approve, the check that one can."""
     needs = ["images"] if image_builds(model) else []
+    needs += ["sites"] if site_builds(model) else []
     needs += [f"deploy-{stage.previous.name}"] if stage.previous else []
     if not stage.previous and not needs and model.test_command:
         needs = ["test"]  # the images job needs the tests; without images the first deploy does

@@ -20,6 +20,7 @@ from typing import Any
 from ...plan.model import DeploymentModel
 from . import target
 from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context, toolchain
+from ._static_sites import site_builds, static_sites_context
 from .pulumi import PULUMI_VERSION
 
 # Pinned by digest (see _pipeline's note on where the digests come from): the jobs that
@@ -56,6 +57,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
     """.gitlab-ci.yml"""
     return {
         **pipeline_context(model),
+        **static_sites_context(model),
         "docker_image": DOCKER_IMAGE,
         "dind_image": DIND_IMAGE,
         "pulumi_image": PULUMI_IMAGE,
@@ -63,6 +65,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "test_image": image_for_tests(model.test_command),
         "awscli_requirement": AWSCLI_REQUIREMENT,
         "deploy_needs": lambda stage: deploy_needs(model, stage),
+        "site_image": lambda toolchain: TEST_IMAGES[toolchain],
     }
 
 
@@ -76,6 +79,7 @@ def deploy_needs(model: DeploymentModel, stage: DeployStage) -> list[str]:
     previous environment's deploy: promotion order is a chain of ``needs``. The first
     deploy also needs the default branch's test job, so nothing deploys untested."""
     needs = [f"publish:{build.service}" for build in image_builds(model)]
+    needs += [f"site:{build.site}" for build in site_builds(model)]
     if stage.previous:
         return [*needs, f"deploy:{stage.previous.name}"]
     return needs + (["test"] if model.test_command else [])
