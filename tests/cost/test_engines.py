@@ -64,6 +64,14 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         ("Amazon MQ storage", "broker"): Decimal("1.50"),  # 3 nodes × 5 GB × 0.10
         ("S3 storage", "assets"): Decimal("1.15"),  # 50 GB × 0.023
         ("SQS requests", "events"): Decimal("4.00"),  # 10 million × 0.40
+        # Static sites: 50 GB × $0.085 out of CloudFront, 5 million HTTPS requests at $0.01
+        # per 10,000, 1 GB stored, and the 5xx alarm's metric
+        ("CloudFront data out", "storefront"): Decimal("4.250"),
+        ("CloudFront HTTPS requests", "storefront"): Decimal("5.0000"),
+        ("S3 storage", "handbook"): Decimal("0.023"),
+        # indexer scales on its queue down to zero: no standing task, its wake alarm's two
+        # metrics instead (its tasks are in the headroom)
+        ("Fargate vCPU", "indexer"): Decimal("0"),
     }
     for (component, resource), amount in expected.items():
         assert line(main, component, resource) == amount, (component, resource)
@@ -76,8 +84,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
     assert {("CloudWatch alarms", 134), ("CloudWatch composite alarms", 15)} <= monitoring
     # $3,707.41 with burstable caches; the managed Prometheus path (the collector's memory in
-    # every task, and the workspace) adds $31.80 of it.
-    assert money(main.total) == "$4,146.55"
+    # every task, and the workspace) adds $31.80 of it. $4,146.55 before indexer scaled to
+    # zero (-$52.55 of standing tasks) and the two static sites (+$18.95) came in.
+    assert money(main.total) == "$4,112.95"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:

@@ -16,6 +16,7 @@ from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
 from ..plan.monitoring import AlarmPlan
 from .prices import PriceTable, RegionPrices, load_prices
 from .prometheus import prometheus_lines
+from .static_sites import static_site_lines
 from .telemetry import telemetry_lines
 from .usage import Usage, num, runs_per_month
 
@@ -157,6 +158,7 @@ class _Builder:
         self._network()
         self._datastores()
         telemetry_lines(self.add, self.env, self.usage, self.hours, self._average_rps())
+        static_site_lines(self.add, self.env, self.usage)
         prometheus_lines(self.add, self.model, self.env, self.usage, self.hours)
         self._monitoring()
 

@@ -58,6 +58,11 @@ class Usage:
     amp_export_seconds: Decimal = Decimal(60)  # OTEL_METRIC_EXPORT_INTERVAL's default
     amp_retention_days: int = 150  # the workspace's default retention
     amp_bytes_per_sample: Decimal = Decimal(2)  # AMP: "typically 1 or 2 bytes" plus metadata
+    static_gb_production: Decimal = Decimal(50)  # CloudFront data out per site, per month
+    static_gb_non_production: Decimal = Decimal(1)
+    static_requests_million_production: Decimal = Decimal(5)
+    static_requests_million_non_production: Decimal = Decimal("0.1")
+    static_site_gb: Decimal = Decimal(1)  # a site's files with 30 days of old versions
 
     def statements(self) -> list[str]:
         """The assumptions as sentences, in the order the estimate uses them."""
@@ -75,6 +80,12 @@ class Usage:
             f"NAT gateways process {num(self.nat_gb_production)} GB a month in production and "
             f"{num(self.nat_gb_non_production)} GB elsewhere; each interface endpoint "
             f"{num(self.endpoint_gb)} GB",
+            f"each static site serves {num(self.static_gb_production)} GB in "
+            f"{num(self.static_requests_million_production)} million HTTPS requests a month "
+            f"through CloudFront in production ({num(self.static_gb_non_production)} GB in "
+            f"{num(self.static_requests_million_non_production)} million elsewhere) and stores "
+            f"{num(self.static_site_gb)} GB; CloudFront's always-free tier (1 TB, 10 million "
+            "requests) is per account and not deducted",
             f"each bucket stores {num(self.s3_gb_production)} GB in production and "
             f"{num(self.s3_gb_non_production)} GB elsewhere; requests are not priced",
             f"each queue serves {num(self.sqs_million_production)} million requests a month in "

@@ -1,0 +1,56 @@
+"""What a static site costs: CloudFront's data out and requests, its bucket, its alarms.
+
+CloudFront bills the bytes and HTTPS requests it serves (origin fetches from S3 are
+free); the site's bucket bills its storage; the 5xx alarm (us-east-1) one alarm metric.
+A queue consumer's wake alarm (scale to zero) reads two metrics. CloudFront's always-free
+tier (1 TB and 10 million requests a month) is per account and not deducted, like the
+CloudWatch free tier. Source: https://aws.amazon.com/cloudfront/pricing/ (United States
+and Europe: $0.085 per GB for the first 10 TB; HTTPS requests per 10,000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from ..plan.model import EnvironmentPlan
+from .usage import Usage, num
+
+Add = Callable[[str, str, Decimal, str, str], None]
+
+
+def static_site_lines(add: Add, env: EnvironmentPlan, usage: Usage) -> None:
+    prod = env.production
+    for site in env.static_sites:
+        gb = usage.static_gb_production if prod else usage.static_gb_non_production
+        million = (
+            usage.static_requests_million_production
+            if prod
+            else usage.static_requests_million_non_production
+        )
+        add("CloudFront data out", site.name, gb, "cloudfront_gb", f"{num(gb)} GB")
+        add(
+            "CloudFront HTTPS requests",
+            site.name,
+            million * 100,
+            "cloudfront_https_10k",
+            f"{num(million)} million requests",
+        )
+        stored = usage.static_site_gb
+        add("S3 storage", site.name, stored, "s3_gb_month", f"{num(stored)} GB with old versions")
+        add(
+            "CloudWatch alarm metrics",
+            site.name,
+            Decimal(1),
+            "cloudwatch_alarm_metric_month",
+            "the 5xx error-rate alarm (us-east-1)",
+        )
+    for service in env.services:
+        if service.queue_scaling is not None and service.queue_scaling.wake_from_zero:
+            add(
+                "CloudWatch alarm metrics",
+                service.name,
+                Decimal(2),
+                "cloudwatch_alarm_metric_month",
+                "the wake-from-zero alarm: visible messages and desired tasks",
+            )
