@@ -27,6 +27,7 @@ ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference
 RDS = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference"
 DOCDB = "https://docs.aws.amazon.com/documentdb/latest/developerguide"
 ECS = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference"
+CLOUDFRONT = "https://docs.aws.amazon.com/cloudfront/latest/APIReference"
 
 _ALNUM_HYPHEN = Matches(r"[A-Za-z0-9-]+", "only letters, digits and hyphens")
 _NO_EDGE_HYPHEN = Matches(r"[^-](.*[^-])?", "neither beginning nor ending with a hyphen")
@@ -390,6 +391,35 @@ NAME_RULES: list[Rule] = [
         "name",
         "",
         *_boto("application-autoscaling", "PutScalingPolicy", "PolicyName"),
+    ),
+    # CloudFront's model states no name limits; its API reference does.
+    *_rules(
+        "cloudfront.origin-access-control.name",
+        "aws:cloudfront/originAccessControl:OriginAccessControl",
+        "name",
+        f"{CLOUDFRONT}/API_OriginAccessControlConfig.html (Name: up to 64 characters)",
+        ("length", Length(64)),
+    ),
+    *_rules(
+        "cloudfront.response-headers-policy.name",
+        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+        "name",
+        f"{CLOUDFRONT}/API_ResponseHeadersPolicyConfig.html (Name: up to 128 characters)",
+        ("length", Length(128)),
+    ),
+    *_rules(
+        "logs.delivery-source.name",
+        "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+        "name",
+        "",
+        *_boto("logs", "PutDeliverySource", "name"),
+    ),
+    *_rules(
+        "logs.delivery-destination.name",
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
+        "name",
+        "",
+        *_boto("logs", "PutDeliveryDestination", "name"),
     ),
     *_autoname_rules(),
 ]
