@@ -28,6 +28,7 @@ from components import (
     Queue,
     ScheduledJob,
     ServiceCalls,
+    StaticSite,
     Use,
     WebService,
     WorkerService,
@@ -388,6 +389,9 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    # Scales on its queue's backlog per task (stack config `queueScaling`), not on CPU.
+    queue_scaling=indexer_config["queueScaling"],
+    queues={"events": events},
     environment=indexer_config["env"],
     image_credentials=secret_ghcr_pull.arn,
     uses={
@@ -422,6 +426,35 @@ reports = ScheduledJob(
     collector=collector,
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
+)
+static_sites = config.require_object("staticSites")
+
+# storefront: static site (single-page app) from a private S3 bucket through CloudFront with origin
+#   access control; CI uploads storefront/dist and invalidates the cache.
+storefront = StaticSite(
+    "storefront",
+    spa=static_sites["storefront"]["spa"],
+    price_class=static_sites["storefront"]["priceClass"],
+    domain=static_sites["storefront"]["domain"],
+    hosted_zone_name=static_sites["storefront"]["hostedZone"],
+    access_logs=static_sites["storefront"]["accessLogs"],
+    log_retention_days=log_retention_days,
+    error_rate_percent=static_sites["storefront"]["errorRatePercent"],
+    force_destroy=static_sites["storefront"]["forceDestroy"],
+)
+
+# handbook: static site from a private S3 bucket through CloudFront with origin access control; CI
+#   uploads handbook/site and invalidates the cache.
+handbook = StaticSite(
+    "handbook",
+    spa=static_sites["handbook"]["spa"],
+    price_class=static_sites["handbook"]["priceClass"],
+    domain=static_sites["handbook"]["domain"],
+    hosted_zone_name=static_sites["handbook"]["hostedZone"],
+    access_logs=static_sites["handbook"]["accessLogs"],
+    log_retention_days=log_retention_days,
+    error_rate_percent=static_sites["handbook"]["errorRatePercent"],
+    force_destroy=static_sites["handbook"]["forceDestroy"],
 )
 
 # The calls the spec declares (services.<name>.calls): each opens the callee's port to the
@@ -479,6 +512,20 @@ if prometheus:
         {"page": monitoring.page_topic_arn, "ticket": monitoring.ticket_topic_arn},
     )
 
+# The static sites' 5xx alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
+# their state changes to this stack's page topic (production) or ticket topic.
+storefront.alert_to(
+    monitoring.page_topic_arn
+    if static_sites["storefront"]["pages"] and monitoring.page_topic_arn
+    else monitoring.ticket_topic_arn,
+    pages=static_sites["storefront"]["pages"],
+)
+handbook.alert_to(
+    monitoring.page_topic_arn
+    if static_sites["handbook"]["pages"] and monitoring.page_topic_arn
+    else monitoring.ticket_topic_arn,
+    pages=static_sites["handbook"]["pages"],
+)
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(
     {
@@ -502,6 +549,8 @@ overrides.customize(
         "admin": admin,
         "indexer": indexer,
         "reports": reports,
+        "storefront": storefront,
+        "handbook": handbook,
         "monitoring": monitoring,
     }
 )
@@ -531,6 +580,22 @@ pulumi.export(
         "admin": admin_config["image"],
         "indexer": indexer_config["image"],
         "reports": reports_config["image"],
+    },
+)
+# What CI uploads to and invalidates after `pulumi up`, and where each site answers.
+pulumi.export(
+    "static_sites",
+    {
+        "storefront": {
+            "bucket": storefront.bucket_name,
+            "distribution_id": storefront.distribution_id,
+            "url": storefront.url,
+        },
+        "handbook": {
+            "bucket": handbook.bucket_name,
+            "distribution_id": handbook.distribution_id,
+            "url": handbook.url,
+        },
     },
 )
 # Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:

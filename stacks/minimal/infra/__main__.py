@@ -117,7 +117,6 @@ monitoring = Monitoring(
     services={"web": web},
     datastores={},
 )
-
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(
     {

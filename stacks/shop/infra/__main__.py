@@ -195,6 +195,9 @@ mailer = WorkerService(
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    # Scales on its queue's backlog per task (stack config `queueScaling`), not on CPU.
+    queue_scaling=mailer_config["queueScaling"],
+    queues={"orders": orders},
     environment=mailer_config["env"],
     uses={
         "ORDERS": Use(orders, access="consume"),
@@ -235,7 +238,6 @@ monitoring = Monitoring(
     services={"web": web, "mailer": mailer, "nightly": nightly},
     datastores={"db": db, "cache": cache, "uploads": uploads, "orders": orders},
 )
-
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(
     {

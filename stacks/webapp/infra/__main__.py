@@ -201,7 +201,6 @@ monitoring = Monitoring(
     services={"web": web, "worker": worker},
     datastores={"db": db, "cache": cache},
 )
-
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(
     {

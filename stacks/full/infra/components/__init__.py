@@ -25,6 +25,7 @@ from .queue import Queue
 from .scheduled_job import ScheduledJob
 from .secret import AppSecret
 from .service_calls import ServiceCalls
+from .static_site import StaticSite
 from .web_service import WebService
 from .worker_service import WorkerService
 
@@ -44,6 +45,7 @@ __all__ = [
     "Queue",
     "ScheduledJob",
     "ServiceCalls",
+    "StaticSite",
     "Use",
     "WebService",
     "WorkerService",

@@ -84,6 +84,7 @@ class Queue(pulumi.ComponentResource):
         _tls_only(f"{name}-queue", queue, self)
         self.url = queue.url
         self.arn = queue.arn
+        self.queue_name = queue.name  # what a consumer's backlog scaling reads
         # Queue names, as CloudWatch's QueueName dimension has them (for Monitoring).
         self.metric_ids = {"id": [queue.name]}
         if dead_letter:

@@ -10,6 +10,7 @@ circuit breaker: there is no load balancer to shift traffic on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +19,7 @@ from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._fargate import create_service, create_task
 from ._names import original_name
+from ._queue_scaling import QueueScaling
 
 
 class WorkerService(pulumi.ComponentResource):
@@ -51,6 +53,10 @@ class WorkerService(pulumi.ComponentResource):
             None for a worker nothing calls.
         service_connect_namespace: ARN of the environment's Service Connect namespace;
             the service joins it as a client (and a server when it has a port).
+        queue_scaling: ``{queue, messagesPerTask}`` from the stack config: scale on that
+            queue's backlog per task instead of CPU (down to zero when ``min_count`` is 0).
+        queues: The SQS queues (``Queue``) the worker consumes, by spec name, for
+            ``queue_scaling`` to name.
     """
 
     service_name: pulumi.Output[str]
@@ -83,9 +89,20 @@ class WorkerService(pulumi.ComponentResource):
         port: int | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        queue_scaling: Mapping[str, Any] | None = None,
+        queues: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
+        backlog = None
+        if queue_scaling is not None:
+            queue = (queues or {}).get(queue_scaling["queue"])
+            if queue is None:
+                raise ValueError(
+                    f"{name}: scales on queue {queue_scaling['queue']!r}, which is not among "
+                    f"the queues it consumes ({', '.join(sorted(queues or {})) or 'none'})"
+                )
+            backlog = QueueScaling(queue.queue_name, int(queue_scaling["messagesPerTask"]))
         task = create_task(
             self,
             name,
@@ -119,6 +136,7 @@ class WorkerService(pulumi.ComponentResource):
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
             rolling=True,
             service_connect_namespace=service_connect_namespace,
+            queue_scaling=backlog,
         )
         self.service_name = service.name
         self.security_group_id = task.security_group.id

@@ -32,6 +32,7 @@ from ._collector import (
 from ._datastore import Datastore, Use, as_use, env_prefix
 from ._iam import secret_read_statements, service_role
 from ._names import physical_name
+from ._queue_scaling import QueueScaling, backlog_scaling
 
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
@@ -290,8 +291,10 @@ def create_service(
     depends_on: Sequence[pulumi.Resource] = (),
     ignore_changes: Sequence[str] = (),
     created_as: str | None = None,
+    queue_scaling: QueueScaling | None = None,
 ) -> aws.ecs.Service:
-    """The ECS service in private subnets, plus CPU target tracking when it may scale.
+    """The ECS service in private subnets, plus target tracking when it may scale: on CPU,
+    or with ``queue_scaling`` on the queue's backlog per task (``_queue_scaling``).
 
     ``ignore_changes`` names inputs that something other than Pulumi owns after the
     first deployment (ECS itself, for the target group pair it alternates).
@@ -357,20 +360,32 @@ def create_service(
             max_capacity=max_count,
             opts=child,
         )
-        aws.appautoscaling.Policy(
-            f"{name}-cpu",
-            policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace,
-            scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
-            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=float(cpu_target),
-                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+        if queue_scaling is not None:
+            backlog_scaling(
+                owner,
+                name,
+                target=target,
+                cluster_name=cluster_name,
+                service_name=service.name,
+                queue_name=queue_scaling.queue_name,
+                messages_per_task=queue_scaling.messages_per_task,
+                wake_from_zero=min_count == 0,
+            )
+        else:
+            aws.appautoscaling.Policy(
+                f"{name}-cpu",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=float(cpu_target),
+                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type="ECSServiceAverageCPUUtilization"
+                    ),
+                    scale_out_cooldown=60,  # add capacity quickly
+                    scale_in_cooldown=300,  # remove it slowly
                 ),
-                scale_out_cooldown=60,  # add capacity quickly
-                scale_in_cooldown=300,  # remove it slowly
-            ),
-            opts=child,
-        )
+                opts=child,
+            )
     return service
