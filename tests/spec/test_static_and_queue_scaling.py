@@ -139,3 +139,11 @@ def test_an_environment_may_not_scale_on_a_queue_the_worker_only_sends_to() -> N
     assert [d.path for d in raised.value.diagnostics] == [
         "environments.dev.services.wk.scaling.queue"
     ]
+
+
+def test_a_spec_of_static_sites_only_is_refused_with_a_reason() -> None:
+    text = HEAD.split("services:")[0] + "services:\n  front: {type: static, source: ./site}\n"
+    with pytest.raises(SpecError) as raised:
+        shipspec.loads(text)
+    [problem] = raised.value.diagnostics
+    assert problem.path == "services" and "static site" in problem.message

@@ -117,6 +117,18 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                     "slo-target",
                 )
             )
+    if services and all(_mapping(s).get("type") == "static" for s in services.values()):
+        found.append(
+            _at(
+                document,
+                ("services",),
+                "every service is a static site: the generated stack and pipelines are built "
+                "around at least one ECS service (web, worker or job)",
+                "add the service the site talks to, or host a site-only project elsewhere",
+                "static-only",
+                key=True,
+            )
+        )
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
