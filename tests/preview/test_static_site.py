@@ -8,6 +8,7 @@ distribution serves HTTPS with the SPA's routing, and the 5xx alarm lives in us-
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -173,8 +174,20 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
     stack = Stack(prod)
     told = stack.notified(_quiet, [event])
     assert told["page"] == {"market-prod-frontend-5xx"}
-    # The notify rule's name is one the alert topics' policy admits (<app>-<stack>-*).
-    assert _inputs(prod, "frontend-5xx-notify", RULE)["name"].startswith("market-prod-")
+    # The page topic's policy lets the notify rule publish (this stack's rules, <prefix>-*).
+    notify = _inputs(prod, "frontend-5xx-notify", RULE)["name"]
+    rule_arn = f"arn:aws:events:eu-west-1:123456789012:rule/{notify}"
+    [policy] = [
+        json.loads(r.inputs["policy"])
+        for r in prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+        if r.inputs["arn"].endswith(":market-prod-page")
+    ]
+    [grant] = [
+        st
+        for st in policy["Statement"]
+        if st.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert fnmatch.fnmatchcase(rule_arn, grant["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
 def _cloudfront_5xx(percent: float) -> Any:
