@@ -229,21 +229,20 @@ class Stack:
                 told[action.rsplit("-", 1)[1]].add(name)
         import json
 
+        home = self._home_region()
         pending = [dict(event) for event in events]
         while pending:
             event = pending.pop()
             for name, rule in self.rules.items():
                 # A rule sees the events of its own region's bus (pulumi-aws 7's `region`;
                 # without one, the stack's region, where an event without "region" is).
-                if rule.get("region") != event.get("region"):
+                if (rule.get("region") or home) != (event.get("region") or home):
                     continue
                 if not matches(json.loads(rule["eventPattern"]), event):
                     continue
                 target = self.targets[name]
                 if ":event-bus/" in target:  # forwarded: the event enters that region's bus
-                    region = target.split(":")[3]
-                    home = self._home_region()
-                    pending.append({**event, "region": None if region == home else region})
+                    pending.append({**event, "region": target.split(":")[3]})
                 else:
                     told[target.rsplit("-", 1)[1]].add(name)
         return told
