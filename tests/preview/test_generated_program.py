@@ -180,6 +180,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
         elif store.engine == "mongodb":
             expected.add(f"{store.name}-audit-logs")
     expected |= {f"{lb.name}-waf-logs" for lb in env.load_balancers if lb.waf}
+    # Static sites' CloudFront access logs (in us-east-1) where compliance asks for them.
+    expected |= {f"{site.name}-access-logs" for site in env.static_sites if site.access_logs}
     if env.network.flow_log_retention_days:
         flow = groups.pop("network-flow-logs")
         assert flow.inputs["retentionInDays"] == env.network.flow_log_retention_days
