@@ -27,7 +27,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from .dataloss import DataLoss, find_data_loss
 from .result import PreviewResource, previous_urn
 from .service import ALL, choose_stack, program_dir, record_stack, stacks
 
+CENT = Decimal("0.01")
 GIT_TIMEOUT = 120  # seconds for one git command (archive of a large output folder)
 
 
@@ -294,7 +295,8 @@ def _lines(out_dir: Path, env: str, which: str, notes: list[str]) -> dict[str, D
     totals: dict[str, Decimal] = {}
     for item in result.items:
         totals[item.resource] = totals.get(item.resource, Decimal(0)) + item.monthly
-    return totals
+    # Cents, rounded half up per group: every total and difference shown then adds up.
+    return {g: v.quantize(CENT, rounding=ROUND_HALF_UP) for g, v in totals.items()}
 
 
 def _program_dir_or_none(folder: Path) -> Path | None:
