@@ -66,6 +66,18 @@ ECS_DEPLOYMENT_RUNNING = (
 )
 POLL_SECONDS = 15
 
+# The hidden first line of the pull-request comment `shipspec preview --against --format
+# markdown` prints (shipspec.preview.review_report.MARKER; a test keeps the two equal): CI
+# finds its own comment by it and updates that one instead of adding one per push.
+REVIEW_MARKER = "<!-- shipspec:preview -->"
+
+# The nightly drift check. Pulumi's `--expect-no-changes` exits non-zero with this message
+# when the preview proposes changes (pkg/backend/errors.go NoChangesExpectedError, "no
+# changes were expected[ for <op>] but changes were proposed"); any other failure is an
+# error, not drift. Off the hour: GitHub drops or delays schedules at busy times.
+DRIFT_MESSAGE = "no changes were expected( for [^ ]+)? but changes were proposed"
+DRIFT_CRON = "17 4 * * *"
+
 
 @dataclass(frozen=True)
 class ImageBuild:
@@ -231,5 +243,8 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "ecs_failed": " ".join(ECS_DEPLOYMENT_FAILED),
         "ecs_running": " ".join(ECS_DEPLOYMENT_RUNNING),
         "poll_seconds": POLL_SECONDS,
+        "review_marker": REVIEW_MARKER,
+        "drift_message": DRIFT_MESSAGE,
+        "drift_cron": DRIFT_CRON,
         "sh": shlex.quote,
     }

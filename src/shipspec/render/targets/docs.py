@@ -28,6 +28,7 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
+from ._pipeline import DEFAULT_BRANCH, DRIFT_CRON
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -60,6 +61,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "reasons": reasons_by_key,
         "production": model.production,
         "first": model.environments[0],
+        "default_branch": DEFAULT_BRANCH,
+        "drift_cron": DRIFT_CRON,
     }
 
 
