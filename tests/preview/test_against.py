@@ -135,11 +135,12 @@ def test_adding_a_service_shows_plus_and_a_positive_cost_difference(
 def test_text_and_markdown_show_the_marks_and_the_cost(repo: Path) -> None:
     text = preview(repo, "--against", "HEAD~1")
     assert text.exit_code == 0, text.output
+    worker = "urn:pulumi:prod::diffy::shipspec:aws:WorkerService$aws:ecs"
+    assert f"  + {worker}/service:Service::mailer-service" in text.stdout
     assert (
-        "  + urn:pulumi:prod::diffy::shipspec:aws:WorkerService$aws:ecs/service:Service::mailer-service"
+        "  ~ urn:pulumi:prod::diffy::shipspec:aws:WorkerService$aws:ecs/taskDefinition"
         in text.stdout
     )
-    assert "  ~ urn:pulumi:prod::diffy::shipspec:aws:WorkerService$aws:ecs/taskDefinition" in text.stdout
     assert "containerDefinitions: " in text.stdout and "app:1.1" in text.stdout
     assert "Monthly cost: $" in text.stdout and "mailer: $0.00 → $" in text.stdout
     markdown = preview(repo, "--against", "HEAD~1", "--format", "markdown")
