@@ -14,12 +14,14 @@ deployment in progress, no alarm in ALARM, and every health URL answering 2xx/3x
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deployments import DeploymentInProgress, DeploymentsUnavailable, deployment_in_progress
 from .errors import OperateError, aws_error
 from .stack import StackContext
 
@@ -40,6 +42,10 @@ class ServiceStatus:
     deployments: int
     image: str
     expected_image: str
+    in_progress: DeploymentInProgress | None = None
+    """The ECS service deployment still running (ListServiceDeployments), if any."""
+    in_progress_unknown: str = ""
+    """Why the deployment detail is missing, when the service-deployment API failed."""
 
     @property
     def ok(self) -> bool:
@@ -47,6 +53,7 @@ class ServiceStatus:
             self.running == self.desired
             and self.deployments == 1
             and self.deployment in ("COMPLETED", "PRIMARY")
+            and self.in_progress is None
             and (not self.expected_image or self.image == self.expected_image)
         )
 
@@ -61,6 +68,8 @@ class ServiceStatus:
             "deployments": self.deployments,
             "image": self.image,
             "expected_image": self.expected_image,
+            "in_progress": self.in_progress.as_dict() if self.in_progress else None,
+            "in_progress_unknown": self.in_progress_unknown,
             "ok": self.ok,
         }
 
@@ -101,6 +110,7 @@ class StackStatus:
     def problems(self) -> list[str]:
         out = [
             f"service {s.name}: {s.running}/{s.desired} running, deployment {s.deployment}"
+            + (f" ({s.in_progress.describe()})" if s.in_progress else "")
             + (
                 f", image {s.image} (expected {s.expected_image})"
                 if s.image != s.expected_image
@@ -193,7 +203,16 @@ def _services(stack: StackContext) -> list[ServiceStatus]:
                 f"service {name}: ECS has no service {ecs_name} in cluster {cluster}\n"
                 "  hint: the stack's outputs are older than the cluster; run `pulumi refresh`"
             )
-        out.append(_service_status(ecs, name, found[ecs_name], str(images.get(name) or "")))
+        service_status = _service_status(ecs, name, found[ecs_name], str(images.get(name) or ""))
+        try:
+            in_progress, unknown = deployment_in_progress(ecs, cluster, ecs_name), ""
+        except DeploymentsUnavailable as error:
+            in_progress, unknown = None, f"deployment detail unavailable: {error}"
+        out.append(
+            dataclasses.replace(
+                service_status, in_progress=in_progress, in_progress_unknown=unknown
+            )
+        )
     return out
 
 
