@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import ShipspecError
+from ..operate.errors import OperateError
 from .base import JsonOpt, app, err, record_step, reports_errors
 
 if TYPE_CHECKING:
@@ -93,11 +95,29 @@ def secrets_list(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt 
 
 @app.command()
 @reports_errors
-def status(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt = False) -> None:
+def status(
+    env: EnvReq,
+    out_dir: OutDirOpt = Path("."),
+    json_out: JsonOpt = False,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline",
+            help="Measure p50/p99 latency, requests, CPU and memory per service from "
+            "CloudWatch and write docs/operations/baseline-ENV.measured.md instead.",
+        ),
+    ] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="With --baseline: how far back (1h, 1d, 7d).")
+    ] = "7d",
+) -> None:
     """Per service: tasks, deployment and image; alarms in ALARM; health URLs. Exit 1 unless
     everything is as deployed and healthy (the protocol's live evidence)."""
     from ..operate.status import stack_status
 
+    if baseline:
+        _baseline(out_dir, env, window, json_out)
+        return
     stack = _stack(out_dir, env)
     if json_out:
         result = stack_status(stack)
@@ -111,6 +131,24 @@ def status(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt = Fals
     if not result.verified:
         raise typer.Exit(1)
     record_step("status", out_dir, result.summary(), environment=env)
+
+
+def _baseline(out_dir: Path, env: str, window: str, json_out: bool) -> None:
+    from ..operate.baseline import measure_baseline, render, write_baseline
+    from ..operate.logs import parse_since
+
+    try:
+        seconds = parse_since(window)
+    except ShipspecError as error:
+        raise OperateError(str(error).replace("--since", "--window")) from None
+    stack = _stack(out_dir, env)
+    result = measure_baseline(stack, seconds)
+    path = write_baseline(out_dir, result, stack.model.app)
+    if json_out:
+        print(json.dumps({**result.as_dict(), "file": str(path)}, indent=2))
+    else:
+        print(render(result, stack.model.app), end="")
+    err(f"wrote {path}")
 
 
 @app.command()
