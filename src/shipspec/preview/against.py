@@ -372,8 +372,11 @@ def materialised(out_dir: Path, commit: str) -> Iterator[Path | None]:
         raise AgainstError(f"--against: git archive {tree} failed: {message}")
     folder = Path(tempfile.mkdtemp(prefix="shipspec-against-"))
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(folder, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(folder, filter="data")
+        except (tarfile.TarError, OSError) as error:  # e.g. a symlink pointing outside
+            raise AgainstError(f"--against: cannot extract {tree}: {error}") from None
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
