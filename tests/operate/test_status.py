@@ -254,3 +254,34 @@ def test_the_deployment_in_progress_is_shown_and_blocks_verification(
     assert [s.name for s in status.services if not s.ok] == ["api"]
     assert any("10% of production traffic" in p for p in status.problems())
     assert status.as_dict()["services"][0]["in_progress"]["arn"] == arn
+
+
+def test_a_service_on_another_revision_than_the_stack_deployed_is_not_verified(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack output `task_definitions` names the revision `pulumi up` registered; ECS
+    running any other one (a circuit-breaker rollback, a console edit) is not "deployed",
+    even with the same image."""
+    arn = "arn:aws:ecs:eu-central-1:123456789012:task-definition/{}:{}"
+    deployed.outputs["task_definitions"] = {
+        "api": arn.format("api", 7),
+        "admin": arn.format("admin", 7),
+        "indexer": arn.format("indexer", 8),
+    }
+    services = [
+        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
+    ]
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {"MetricAlarms": [], "CompositeAlarms": []},
+    )
+
+    status = stack_status(_stack(deployed), probe=_healthy)
+
+    assert [s.name for s in status.services if not s.ok] == ["indexer"]
+    assert not status.verified
+    assert any("revision indexer:7 (expected indexer:8)" in p for p in status.problems())
+    assert status.as_dict()["services"][0]["task_definition"] == arn.format("api", 7)

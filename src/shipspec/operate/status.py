@@ -42,6 +42,8 @@ class ServiceStatus:
     deployments: int
     image: str
     expected_image: str
+    task_definition: str = ""  # the PRIMARY deployment's revision (ARN)
+    expected_task_definition: str = ""  # stack output `task_definitions` ("" before it existed)
     in_progress: DeploymentInProgress | None = None
     """The ECS service deployment still running (ListServiceDeployments), if any."""
     in_progress_unknown: str = ""
@@ -55,6 +57,15 @@ class ServiceStatus:
             and self.deployment in ("COMPLETED", "PRIMARY")
             and self.in_progress is None
             and (not self.expected_image or self.image == self.expected_image)
+            and self.on_expected_revision
+        )
+
+    @property
+    def on_expected_revision(self) -> bool:
+        """The revision the last ``pulumi up`` registered, when the stack exports it."""
+        return (
+            not self.expected_task_definition
+            or self.task_definition == self.expected_task_definition
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,6 +79,8 @@ class ServiceStatus:
             "deployments": self.deployments,
             "image": self.image,
             "expected_image": self.expected_image,
+            "task_definition": self.task_definition,
+            "expected_task_definition": self.expected_task_definition,
             "in_progress": self.in_progress.as_dict() if self.in_progress else None,
             "in_progress_unknown": self.in_progress_unknown,
             "ok": self.ok,
@@ -116,6 +129,12 @@ class StackStatus:
                 if s.image != s.expected_image
                 else ""
             )
+            + (
+                f", revision {_revision(s.task_definition)} (expected "
+                f"{_revision(s.expected_task_definition)})"
+                if not s.on_expected_revision
+                else ""
+            )
             for s in self.services
             if not s.ok
         ]
@@ -144,6 +163,11 @@ class StackStatus:
             "urls": [u.as_dict() for u in self.urls],
             "problems": self.problems(),
         }
+
+
+def _revision(arn: str) -> str:
+    """``arn:aws:ecs:…:task-definition/atlas-dev-api:7`` → ``atlas-dev-api:7``."""
+    return arn.rsplit("/", 1)[-1] or "none"
 
 
 def http_probe(url: str) -> tuple[bool, str]:
@@ -183,6 +207,7 @@ def _services(stack: StackContext) -> list[ServiceStatus]:
     names = stack.output("service_names")
     cluster = str(stack.output("cluster_name"))
     images = stack.outputs.get("images") or {}
+    revisions = stack.outputs.get("task_definitions") or {}
     missing = [n for n in running if n not in names]
     if missing:
         raise OperateError(
@@ -204,6 +229,9 @@ def _services(stack: StackContext) -> list[ServiceStatus]:
                 "  hint: the stack's outputs are older than the cluster; run `pulumi refresh`"
             )
         service_status = _service_status(ecs, name, found[ecs_name], str(images.get(name) or ""))
+        service_status = dataclasses.replace(
+            service_status, expected_task_definition=str(revisions.get(name) or "")
+        )
         try:
             in_progress, unknown = deployment_in_progress(ecs, cluster, ecs_name), ""
         except DeploymentsUnavailable as error:
@@ -221,9 +249,10 @@ def _service_status(ecs: Any, name: str, service: dict[str, Any], expected: str)
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
     image = ""
     state = "NONE"
+    task_definition = ""
     if primary is not None:
         state = primary.get("rolloutState") or primary.get("status", "PRIMARY")
-        task_definition = primary.get("taskDefinition") or service.get("taskDefinition")
+        task_definition = primary.get("taskDefinition") or service.get("taskDefinition") or ""
         if task_definition:
             definition = ecs.describe_task_definition(taskDefinition=task_definition)
             containers = definition["taskDefinition"].get("containerDefinitions") or []
@@ -239,6 +268,7 @@ def _service_status(ecs: Any, name: str, service: dict[str, Any], expected: str)
         len(deployments),
         image,
         expected,
+        task_definition=str(task_definition),
     )
 
 

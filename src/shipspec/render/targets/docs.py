@@ -92,6 +92,13 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 f"each ECS service's name, <app>-<env>-<service> ({', '.join(running)})",
             )
         )
+        outputs.append(
+            (
+                "task_definitions",
+                "the task definition revision (ARN) each service should run: "
+                "`shipspec status` checks ECS runs exactly it",
+            )
+        )
     if env.datastores:
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
