@@ -516,6 +516,15 @@ pulumi.export(
         "indexer": indexer.service_name,
     },
 )
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "api": api.task_definition_arn,
+        "admin": admin.task_definition_arn,
+        "indexer": indexer.task_definition_arn,
+    },
+)
 
 pulumi.export(
     "urls",

@@ -137,6 +137,13 @@ pulumi.export(
         "web": web.service_name,
     },
 )
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+    },
+)
 
 pulumi.export(
     "urls",

@@ -263,6 +263,14 @@ pulumi.export(
         "mailer": mailer.service_name,
     },
 )
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+        "mailer": mailer.task_definition_arn,
+    },
+)
 
 pulumi.export(
     "urls",

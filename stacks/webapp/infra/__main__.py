@@ -227,6 +227,14 @@ pulumi.export(
         "worker": worker.service_name,
     },
 )
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+        "worker": worker.task_definition_arn,
+    },
+)
 
 pulumi.export(
     "urls",

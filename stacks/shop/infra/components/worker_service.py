@@ -54,6 +54,7 @@ class WorkerService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
     metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
@@ -121,11 +122,17 @@ class WorkerService(pulumi.ComponentResource):
             service_connect_namespace=service_connect_namespace,
         )
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
         self.metric_ids = {"name": [service.name]}
         if port is not None and service_connect_namespace is not None:
             self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics
         self.register_outputs(
-            {"service_name": self.service_name, "security_group_id": self.security_group_id}
+            {
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "security_group_id": self.security_group_id,
+            }
         )

@@ -76,6 +76,7 @@ class WebService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int
     target_group_arn: pulumi.Output[str]
@@ -291,6 +292,8 @@ class WebService(pulumi.ComponentResource):
 
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
         self.target_group_arn = primary.arn
@@ -307,6 +310,7 @@ class WebService(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
                 "target_group_arn": self.target_group_arn,
                 "alarm_names": self.alarm_names,
