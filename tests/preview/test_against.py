@@ -28,6 +28,7 @@ from shipspec.preview.against import (
     ResourceChange,
     Review,
 )
+from shipspec.preview.result import PreviewResource
 from shipspec.preview.review_report import MARKDOWN_LIMIT, MARKER, to_markdown
 
 SPEC = """\
@@ -241,3 +242,33 @@ def test_the_markdown_comment_stays_under_githubs_limit() -> None:
     assert len(text) <= MARKDOWN_LIMIT
     assert text.startswith(MARKER)
     assert "more changes not shown (comment size limit)" in text
+
+
+def test_a_removed_environment_deletes_everything_and_names_its_databases() -> None:
+    """``--env staging`` after the change removed staging: every resource is `-`, and the
+    database among them is reported as data loss (the same guard as `preview`)."""
+    db = PreviewResource(
+        "aws:rds/instance:Instance",
+        "db-db",
+        "urn:pulumi:staging::shop::shipspec:aws:Database$aws:rds/instance:Instance::db-db",
+        None,
+        {"identifier": "shop-staging-db"},
+        [],
+    )
+    log = PreviewResource(
+        "aws:cloudwatch/logGroup:LogGroup",
+        "web-logs",
+        "urn:pulumi:staging::shop::aws:cloudwatch/logGroup:LogGroup::web-logs",
+        None,
+        {},
+        [],
+    )
+    cost = CostChange(Decimal("40.00"), Decimal(0), [], [])
+    review = against._compare("staging", [db, log], None, cost)
+    assert (review.in_base, review.in_head) == (True, False)
+    assert [(c.change, c.name) for c in review.changes] == [  # by URN
+        ("delete", "web-logs"),
+        ("delete", "db-db"),
+    ]
+    assert [loss.name for loss in review.data_loss] == ["db-db"]
+    assert review.cost.difference == Decimal("-40.00")
