@@ -272,3 +272,17 @@ def test_a_removed_environment_deletes_everything_and_names_its_databases() -> N
     ]
     assert [loss.name for loss in review.data_loss] == ["db-db"]
     assert review.cost.difference == Decimal("-40.00")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "markdown"], "--format markdown renders the --against comparison"),
+        (["--against", "main", "--live"], "--against compares offline previews"),
+    ],
+)
+def test_options_that_do_not_combine_are_usage_errors(
+    repo: Path, args: list[str], message: str
+) -> None:
+    result = preview(repo, *args)
+    assert result.exit_code == 2 and message in result.stderr

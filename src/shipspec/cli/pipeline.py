@@ -284,11 +284,13 @@ def preview(
     from ..preview import run_live_preview
     from ..preview.service import environments, run_previews
 
+    if against is None and output_format is not ReviewFormat.text:
+        base.err("--format markdown renders the --against comparison: add --against REF")
+        raise typer.Exit(2)
     if against is not None:
         if live:
-            raise typer.BadParameter(
-                "compares offline previews; drop --live", param_hint="--against"
-            )
+            base.err("--against compares offline previews: drop --live")
+            raise typer.Exit(2)
         preview_against(
             out_dir,
             against,
