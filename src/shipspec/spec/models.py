@@ -170,6 +170,11 @@ class Health(SpecModel):
     grace_seconds: Annotated[
         int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
     ] = 30
+    port: Port | None = Field(
+        default=None,
+        description="tcp and udp services: the TCP port the Network Load Balancer checks "
+        "(required for udp); the traffic port when omitted.",
+    )
 
 
 class Scaling(SpecModel):
@@ -249,6 +254,15 @@ class Service(SpecModel):
     )
     build: Build | None = None
     port: Port | None = None
+    protocol: Protocol = Field(
+        default="http",
+        description="What `port` speaks: http, grpc, or tcp/udp (a Network Load Balancer).",
+    )
+    ports: list[ExtraPort] = Field(
+        default_factory=list,
+        description="Further ports other services call as <name>:<port> (Service Connect).",
+    )
+    routes: Routes | None = None
     public: bool = False
     health: Health | None = None
     cpu: Annotated[float, in_range(0.25, 16, "vCPU: Fargate runs 0.25, 0.5, 1, 2, 4, 8 or 16")] = (
@@ -356,6 +370,7 @@ class Service(SpecModel):
                 ("type", "timeout_seconds"),
                 "not-for-type",
             )
+        yield from traffic_problems(self)
         try:
             fargate_size(self.cpu, self.memory)
         except SizeError as error:
@@ -543,3 +558,8 @@ class HandoffSpec(SpecModel):
     observability: Observability = Field(default_factory=Observability)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# Last: traffic's sub-models build on SpecModel above; pydantic resolves the forward
+# references in Service (Protocol, ExtraPort, Routes) on first use.
+from .traffic import ExtraPort, Protocol, Routes, traffic_problems  # noqa: E402
