@@ -193,7 +193,12 @@ def stack_status(stack: StackContext, *, probe: Probe = http_probe) -> StackStat
         raise aws_error(error, f"status of stack {stack.env.name}") from None
     urls = stack.outputs.get("urls") or {}
     for service in stack.env.services:
-        if service.kind == "web" and service.public and service.name in urls:
+        if (
+            service.kind == "web"
+            and service.public
+            and service.health_path
+            and service.name in urls
+        ):
             url = str(urls[service.name]).rstrip("/") + (service.health_path or "/")
             ok, answer = probe(url)
             status.urls.append(UrlCheck(service.name, url, ok, answer))

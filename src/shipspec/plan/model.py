@@ -77,6 +77,40 @@ class AlarmThresholds(Frozen):
     error_rate_percent: float
 
 
+class PortPlan(Frozen):
+    """A further container port other services call (``<service>:<port>``)."""
+
+    port: int
+    protocol: Literal["http", "grpc", "tcp", "udp"]
+    name: str  # the port mapping name, also its Service Connect discovery name
+    app_protocol: Literal["http", "grpc"] | None  # Service Connect's; None: plain TCP
+
+
+class PathRewrite(Frozen):
+    """An ALB url-rewrite transform: ``regex`` matched against the path, ``replace`` ($1...)."""
+
+    regex: str
+    replace: str
+
+
+class RoutePlan(Frozen):
+    """A web service's listener rule on its ALB."""
+
+    priority: int
+    paths: list[str]
+    hosts: list[str] = []
+    rewrite: PathRewrite | None = None
+
+
+class HealthCheckPlan(Frozen):
+    """What a load balancer probes: HTTP (path, matcher) or TCP; port None = traffic port."""
+
+    protocol: Literal["HTTP", "TCP"]
+    port: int | None = None
+    path: str | None = None
+    matcher: str | None = None  # HTTP codes (200-399), or gRPC status codes (0) for grpc
+
+
 class ServicePlan(Frozen):
     name: str
     kind: Literal["web", "worker", "job"]
@@ -107,6 +141,12 @@ class ServicePlan(Frozen):
     alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
     capacity_rps: float | None
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
+    # What `port` speaks: http/grpc behind the ALB, tcp/udp behind a Network Load Balancer.
+    protocol: Literal["http", "grpc", "tcp", "udp"] = "http"
+    ports: list[PortPlan] = []  # further ports other services call through Service Connect
+    host_patterns: list[str] = []  # the listener rule's host-header condition, if any
+    path_rewrite: PathRewrite | None = None  # routes.strip_prefix: the url-rewrite transform
+    health_check: HealthCheckPlan | None = None  # web services: what the load balancer probes
 
 
 DatastoreEngine = Literal[

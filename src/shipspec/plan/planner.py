@@ -14,7 +14,8 @@ from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .prometheus import plan_prometheus, with_collector
-from .services import plan_service, resolve_strategy, routing_table, telemetry_env
+from .services import plan_service, resolve_strategy, telemetry_env
+from .traffic import routing_table
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:

@@ -92,7 +92,13 @@ def program_imports(model: DeploymentModel) -> list[str]:
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
     names = {"Network"}
-    names.update(SERVICE_COMPONENTS[s.kind] for s in env.services)
+    names.update(
+        SERVICE_COMPONENTS[s.kind] for s in env.services if s.load_balancer or s.kind != "web"
+    )
+    if any(s.kind == "web" and s.load_balancer is None for s in env.services):
+        names.add("NetworkService")  # tcp/udp behind a Network Load Balancer
+    if any(s.ports for s in env.services):
+        names.add("ExtraPort")
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if env.load_balancers:
         names.add("LoadBalancer")
@@ -180,7 +186,9 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if db_users:
         # null: read the master secret by its ARN; a name: that user, with IAM tokens.
         values["dbUsers"] = db_users
-    if s.kind == "web":
+    if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
+        values["deletionProtection"] = env.production
+    if s.kind == "web" and s.load_balancer is not None:  # on an ALB
         d = s.deployment
         values.update(
             strategy=d.strategy,
