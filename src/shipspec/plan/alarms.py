@@ -17,7 +17,6 @@ from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_a
 from .decisions import Decisions
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
 from .model import EnvironmentPlan, ServicePlan
-from .traffic_alarms import connect_alarms, network_alarms
 from .monitoring import (
     RUNBOOK,
     AlarmMetric,
@@ -28,6 +27,7 @@ from .monitoring import (
     JobFailurePlan,
     SloMonitor,
 )
+from .traffic_alarms import connect_alarms, network_alarms
 
 # ECS CPU held this far above the autoscaling target means scaling is at max_count.
 CPU_ABOVE_TARGET = 30

@@ -38,6 +38,40 @@ from .monitoring import AlarmMetric
 if TYPE_CHECKING:
     from .alarms import Alarms
 
+# The dimension sets Service Connect publishes each metric under (the ECS metrics page
+# cited above): a server's inbound metrics by its DiscoveryName, a client's view of a
+# target by TargetDiscoveryName (ServiceName then names the calling service).
+SERVER_SETS = frozenset({("DiscoveryName",), ("ClusterName", "DiscoveryName", "ServiceName")})
+TARGET_SETS = frozenset(
+    {("TargetDiscoveryName",), ("ClusterName", "ServiceName", "TargetDiscoveryName")}
+)
+SERVICE_CONNECT_DIMENSIONS: dict[str, frozenset[tuple[str, ...]]] = {
+    **dict.fromkeys(
+        (
+            "ActiveConnectionCount",
+            "NewConnectionCount",
+            "ProcessedBytes",
+            "RequestCount",
+            "GrpcRequestCount",
+            "ClientTLSNegotiationErrorCount",
+        ),
+        SERVER_SETS,
+    ),
+    **dict.fromkeys(
+        (
+            "HTTPCode_Target_2XX_Count",
+            "HTTPCode_Target_3XX_Count",
+            "HTTPCode_Target_4XX_Count",
+            "HTTPCode_Target_5XX_Count",
+            "RequestCountPerTarget",
+            "TargetProcessedBytes",
+            "TargetResponseTime",
+            "TargetTLSNegotiationErrorCount",
+        ),
+        TARGET_SETS,
+    ),
+}
+
 # 5xx share of Service Connect calls to a worker (no SLO of its own) that opens a ticket.
 CALLED_ERROR_RATE_PERCENT = 5.0
 RESET_PERCENT = 5.0  # of new TCP flows reset by the NLB itself

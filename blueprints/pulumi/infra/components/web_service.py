@@ -352,7 +352,9 @@ class WebService(pulumi.ComponentResource):
             resource_name,
             target_type="ip",  # Fargate tasks register by ENI address
             protocol="HTTP",
-            protocol_version=self._protocol_version,  # GRPC: HTTP/2 to the tasks
+            # GRPC: HTTP/2 to the tasks. Left unset for HTTP/1.1 (the default): setting it on
+            # an existing target group would replace it.
+            protocol_version=self._protocol_version if self._protocol_version != "HTTP1" else None,
             port=port,
             vpc_id=vpc_id,
             deregistration_delay=30,  # default 300 s makes every deployment 5 min slower

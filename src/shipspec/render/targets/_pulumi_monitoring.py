@@ -148,7 +148,11 @@ def _dashboard(env: EnvironmentPlan) -> list[dict[str, Any]]:
     for s in env.services:
         kind = "job" if s.kind == "job" else "service"
         row: dict[str, Any] = {"title": f"{s.name}: {KINDS[s.kind]}", "kind": s.kind}
+        if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB
+            row.update(title=f"{s.name}: {s.protocol} service", kind="network")
         row["target"] = f"{kind}:{s.name}"
+        if s.callers:  # the Service Connect graphs draw what each caller got
+            row["callers"] = list(s.callers)
         queues = [u.datastore for u in s.uses if u.engine == "sqs"]
         if s.kind == "worker" and queues:
             row["queues"] = queues
