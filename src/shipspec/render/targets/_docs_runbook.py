@@ -88,8 +88,9 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:connect-5xx-ratio": Guide(
         "5xx to calling services",
-        "Services that call this one through Service Connect get server errors: its "
-        "Service Connect proxy counts them. No load balancer sees these calls.",
+        "Services that call this one through Service Connect get server errors: their "
+        "Service Connect proxies count them (per caller, by the callee's discovery name). No "
+        "load balancer sees these calls.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
@@ -100,6 +101,25 @@ GUIDES: dict[str, Guide] = {
             "a bad release of this service: roll back (see Rollback above)",
             "no task running or all failing: follow its `running-tasks` section",
             "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
+    "service:tcp-resets": Guide(
+        "connections reset by the network load balancer",
+        "The service's Network Load Balancer resets new TCP connections itself: no healthy "
+        "target in the client's zone, or a target that refused or did not answer in time.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
+            '--cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
+            "whether any target is healthy",
+            f"{_SERVICE_LOGS}: a listener that crashed or stopped accepting",
+        ),
+        (
+            "no healthy target: follow its `no-healthy-hosts` and `running-tasks` sections",
+            "a bad release: roll back (see Rollback above)",
+            "the application closes idle connections: NLB idles TCP flows out after 350 s; "
+            "send keepalives more often",
         ),
     ),
     "service:cpu": Guide(
