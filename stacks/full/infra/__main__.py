@@ -19,12 +19,14 @@ from components import (
     Database,
     DataKey,
     DocumentDB,
+    ExtraPort,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
     Network,
+    NetworkService,
     Queue,
     ScheduledJob,
     ServiceCalls,
@@ -68,7 +70,7 @@ cluster = aws.ecs.Cluster(
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
 
-# The internet-facing load balancer for api.
+# The internet-facing load balancer for api, docs.
 public_lb = LoadBalancer(
     "public",
     vpc_id=network.vpc_id,
@@ -297,6 +299,10 @@ api = WebService(
     min_count=api_config["minCount"],
     max_count=api_config["maxCount"],
     cpu_target=api_config["cpuTarget"],
+    # Further ports other services call as api:<port> (Service Connect).
+    ports=[
+        ExtraPort(9090, "api-rpc", "grpc"),
+    ],
     service_connect_namespace=namespace.arn,
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
@@ -322,6 +328,79 @@ api = WebService(
         "SESSIONS": sessions,
         "BROKER": broker,
     },
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    collector=collector,
+)
+
+# docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for
+#   atlas.example.com staging.atlas.example.com *.elb.amazonaws.com, the prefix stripped.
+docs_config = services["docs"]
+docs = WebService(
+    "docs",
+    cluster_arn=cluster.arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    load_balancer=public_lb,
+    listener_priority=100,
+    path_patterns=["/docs/*", "/docs"],
+    host_patterns=["atlas.example.com", "staging.atlas.example.com", "*.elb.amazonaws.com"],
+    # routes.strip_prefix: the ALB rewrites the path before it reaches the tasks.
+    path_rewrite=("^/docs(?:/(.*))?$", "/$1"),
+    port=8080,
+    health_check_path="/health",
+    health_check_grace_seconds=30,
+    image=docs_config["image"],
+    cpu=docs_config["cpu"],
+    memory=docs_config["memory"],
+    desired_count=docs_config["desiredCount"],
+    min_count=docs_config["minCount"],
+    max_count=docs_config["maxCount"],
+    cpu_target=docs_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
+    strategy=docs_config["strategy"],
+    bake_time_minutes=docs_config["bakeTimeMinutes"],
+    canary_percent=docs_config["canaryPercent"],
+    canary_bake_minutes=docs_config["canaryBakeMinutes"],
+    linear_step_percent=docs_config["linearStepPercent"],
+    linear_step_bake_minutes=docs_config["linearStepBakeMinutes"],
+    latency_p99_ms=docs_config["latencyP99Ms"],
+    error_rate_percent=docs_config["errorRatePercent"],
+    min_requests=docs_config["minRequests"],
+    load_balancer_errors=docs_config["loadBalancerErrors"],
+    environment=docs_config["env"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    collector=collector,
+)
+
+# ingest: TCP service on port 6514, behind its own internal Network Load Balancer.
+ingest_config = services["ingest"]
+ingest = NetworkService(
+    "ingest",
+    cluster_arn=cluster.arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    vpc_cidr=network.vpc_cidr,
+    load_balancer_subnet_ids=network.private_subnet_ids,
+    internet_facing=False,
+    port=6514,
+    protocol="tcp",
+    health_check_port=8081,
+    health_check_path="/ready",
+    health_check_grace_seconds=30,
+    deletion_protection=ingest_config["deletionProtection"],
+    image=ingest_config["image"],
+    cpu=ingest_config["cpu"],
+    memory=ingest_config["memory"],
+    desired_count=ingest_config["desiredCount"],
+    min_count=ingest_config["minCount"],
+    max_count=ingest_config["maxCount"],
+    cpu_target=ingest_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
+    environment=ingest_config["env"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
@@ -458,7 +537,14 @@ monitoring = Monitoring(
     prometheus_workspace_arn=prometheus.workspace_arn if prometheus else None,
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
-    services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},
+    services={
+        "api": api,
+        "docs": docs,
+        "ingest": ingest,
+        "admin": admin,
+        "indexer": indexer,
+        "reports": reports,
+    },
     datastores={
         "db": db,
         "search": search,
@@ -499,6 +585,8 @@ overrides.customize(
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
         "api": api,
+        "docs": docs,
+        "ingest": ingest,
         "admin": admin,
         "indexer": indexer,
         "reports": reports,
@@ -512,6 +600,8 @@ pulumi.export(
     "service_names",
     {
         "api": api.service_name,
+        "docs": docs.service_name,
+        "ingest": ingest.service_name,
         "admin": admin.service_name,
         "indexer": indexer.service_name,
     },
@@ -530,6 +620,8 @@ pulumi.export(
     "urls",
     {
         "api": api.url,
+        "docs": docs.url,
+        "ingest": ingest.url,
         "admin": admin.url,
     },
 )
@@ -537,6 +629,8 @@ pulumi.export(
     "images",
     {
         "api": api_config["image"],
+        "docs": docs_config["image"],
+        "ingest": ingest_config["image"],
         "admin": admin_config["image"],
         "indexer": indexer_config["image"],
         "reports": reports_config["image"],

@@ -10,6 +10,7 @@ to exactly that datastore.
 """
 
 from ._datastore import Use
+from ._fargate import ExtraPort
 from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
@@ -21,6 +22,7 @@ from .memcached import Memcached
 from .message_broker import MessageBroker
 from .monitoring import Monitoring
 from .network import Network
+from .network_service import NetworkService
 from .queue import Queue
 from .scheduled_job import ScheduledJob
 from .secret import AppSecret
@@ -35,12 +37,14 @@ __all__ = [
     "DataKey",
     "Database",
     "DocumentDB",
+    "ExtraPort",
     "LoadBalancer",
     "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
     "Monitoring",
     "Network",
+    "NetworkService",
     "Queue",
     "ScheduledJob",
     "ServiceCalls",

@@ -37,6 +37,24 @@ EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
 
 @dataclass(frozen=True)
+class ExtraPort:
+    """A further container port other services call as ``<service>:<port>``.
+
+    ``name`` is its port mapping's name and Service Connect discovery name (unique in the
+    namespace); ``app_protocol`` is ``http``, ``grpc`` or None for plain TCP.
+    """
+
+    port: int
+    name: str
+    app_protocol: str | None = "http"
+
+
+# Service Connect's app protocol for the main port's protocol; tcp has none (the proxy
+# forwards bytes), udp is not proxied at all (Service Connect carries TCP only).
+APP_PROTOCOLS = {"http": "http", "grpc": "grpc", "tcp": None, "udp": None}
+
+
+@dataclass(frozen=True)
 class FargateTask:
     container_name: str
     task_definition: aws.ecs.TaskDefinition
@@ -46,6 +64,8 @@ class FargateTask:
     port: int | None
     log_group: aws.cloudwatch.LogGroup
     region: pulumi.Output[str]
+    protocol: str = "http"  # what `port` speaks: http, grpc, tcp or udp
+    extra_ports: tuple[ExtraPort, ...] = ()
 
 
 def task_family(name: str) -> str:
@@ -98,9 +118,14 @@ def create_task(
     image_credentials: pulumi.Input[str] | None = None,
     kms_key_arn: pulumi.Input[str] | None = None,
     collector: MetricsCollector | None = None,
+    protocol: str = "http",
+    extra_ports: Sequence[ExtraPort] = (),
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
     metrics collector beside it when ``collector`` is given.
+
+    ``protocol`` is what ``port`` speaks (http, grpc, tcp, udp); ``extra_ports`` are
+    further ports other services call, each its own named port mapping.
 
     ``created_as`` is the name the service was first created under (see
     ``_logs.original_name``): the log group path and task family keep deriving from it.
@@ -198,11 +223,15 @@ def create_task(
     if image_credentials is not None:
         # A private registry's login, read by the ECS agent to pull the image.
         container["repositoryCredentials"] = {"credentialsParameter": image_credentials}
+    if protocol not in APP_PROTOCOLS:
+        raise ValueError(f"protocol must be one of {sorted(APP_PROTOCOLS)}, got {protocol!r}")
     if port is not None:
         # Service Connect finds a server's port by this name (its portName must match).
         container["portMappings"] = [
-            {"name": name, "containerPort": port, "protocol": "tcp", "appProtocol": "http"}
-        ]
+            _port_mapping(
+                name, port, "udp" if protocol == "udp" else "tcp", APP_PROTOCOLS[protocol]
+            )
+        ] + [_port_mapping(p.name, p.port, "tcp", p.app_protocol) for p in extra_ports]
     containers = [container]
     if collector is not None:
         # Weighted CPU shares: the app gets what the collector does not reserve (an app
@@ -226,8 +255,24 @@ def create_task(
         opts=child,
     )
     return FargateTask(
-        name, task_definition, execution_role, task_role, sg, port, log_group, region
+        name,
+        task_definition,
+        execution_role,
+        task_role,
+        sg,
+        port,
+        log_group,
+        region,
+        protocol,
+        tuple(extra_ports),
     )
+
+
+def _port_mapping(name: str, port: int, transport: str, app: str | None) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"name": name, "containerPort": port, "protocol": transport}
+    if app is not None:  # without one Service Connect treats the port as plain TCP
+        mapping["appProtocol"] = app
+    return mapping
 
 
 def service_connect(
@@ -237,23 +282,27 @@ def service_connect(
 
     The client alias's DNS name is the container (spec) name itself, not
     ``<name>.<namespace>``, so compose URLs such as ``http://catalog:8080`` keep working.
-    The proxy's own logs go to the task's log group under the ``service-connect`` prefix.
+    Each further port is a server of its own (discovery name = its port mapping's name)
+    under the same DNS name with its own port. A UDP port is never a server: Service
+    Connect proxies TCP only. The proxy's own logs go to the task's log group under the
+    ``service-connect`` prefix.
     """
-    servers = (
-        [
-            aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
-                port_name=task.container_name,
-                discovery_name=task.container_name,
-                client_alias=[
-                    aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
-                        port=task.port, dns_name=task.container_name
-                    )
-                ],
-            )
-        ]
-        if task.port is not None
-        else None
-    )
+    served = [(task.container_name, task.port)] if task.port is not None else []
+    if task.protocol == "udp":
+        served = []
+    served += [(p.name, p.port) for p in task.extra_ports]
+    servers = [
+        aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
+            port_name=port_name,
+            discovery_name=port_name,
+            client_alias=[
+                aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                    port=port, dns_name=task.container_name
+                )
+            ],
+        )
+        for port_name, port in served
+    ] or None
     return aws.ecs.ServiceServiceConnectConfigurationArgs(
         enabled=True,
         namespace=namespace,

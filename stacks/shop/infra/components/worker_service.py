@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
-from ._fargate import create_service, create_task
+from ._fargate import ExtraPort, create_service, create_task
 from ._names import original_name
 
 
@@ -49,6 +49,10 @@ class WorkerService(pulumi.ComponentResource):
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
         port: Container port other services call it on (``http://<name>:<port>``), or
             None for a worker nothing calls.
+        protocol: What ``port`` speaks: ``http``, ``grpc`` or ``tcp`` (Service Connect's app
+            protocol; tcp has none, so the proxy forwards bytes).
+        ports: Further ports other services call (``ExtraPort``), each a Service Connect
+            server ``<name>:<port>`` of its own.
         service_connect_namespace: ARN of the environment's Service Connect namespace;
             the service joins it as a client (and a server when it has a port).
     """
@@ -57,6 +61,7 @@ class WorkerService(pulumi.ComponentResource):
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
+    called_ports: list[tuple[str, int]]  # (ip protocol, port) callers may reach
     metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
 
     def __init__(
@@ -82,11 +87,17 @@ class WorkerService(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
         port: int | None = None,
+        protocol: str = "http",
+        ports: Sequence[ExtraPort] = (),
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
+        if protocol == "udp":
+            raise ValueError(
+                f"{name}: Service Connect proxies TCP only; a UDP worker is unreachable"
+            )
         task = create_task(
             self,
             name,
@@ -104,6 +115,8 @@ class WorkerService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            protocol=protocol,
+            extra_ports=ports,
         )
         service = create_service(
             self,
@@ -126,6 +139,7 @@ class WorkerService(pulumi.ComponentResource):
         self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
+        self.called_ports = [("tcp", p) for p in ([port] if port else []) + [x.port for x in ports]]
         self.metric_ids = {"name": [service.name]}
         if port is not None and service_connect_namespace is not None:
             self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics

@@ -17,9 +17,10 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
-from ._fargate import create_service, create_task
+from ._fargate import ExtraPort, create_service, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name, original_name
+from ._routes import protocol_version, rule_conditions, rule_transforms
 from .load_balancer import LoadBalancer
 
 STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -44,13 +45,20 @@ class WebService(pulumi.ComponentResource):
         min_count: Autoscaling floor; equal to ``max_count`` disables autoscaling.
         max_count: Autoscaling ceiling.
         cpu_target: Average CPU % that target tracking holds.
-        health_check_path: Path the load balancer probes; must answer 2xx/3xx.
+        health_check_path: Path the load balancer probes; must answer ``health_check_matcher``.
+        health_check_matcher: HTTP codes that pass (``200-399``), or for gRPC the gRPC status
+            codes (``0``: OK).
+        protocol: ``http``, or ``grpc`` (an HTTP/2 target group; the listener must be HTTPS).
         latency_p99_ms: Deployment rolls back when p99 latency exceeds this.
         error_rate_percent: Deployment rolls back when the 5xx ratio exceeds this.
         min_requests: Below this many requests a minute the 5xx ratio reads 0.
         load_balancer_errors: Count the load balancer's own 5xx (it serves only this service).
         listener_priority: Priority of this service's rule on the listener (unique).
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
+        host_patterns: Host names routed to this service (with the paths, if any).
+        path_rewrite: ``(regex, replacement)`` of an ALB url-rewrite transform, e.g. to strip
+            ``/api`` before the request reaches the tasks.
+        ports: Further ports other services call (``ExtraPort``), through Service Connect.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
@@ -79,6 +87,7 @@ class WebService(pulumi.ComponentResource):
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int
+    called_ports: list[tuple[str, int]]  # (ip protocol, port) callers may reach
     target_group_arn: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
     url: pulumi.Output[str]
@@ -110,6 +119,11 @@ class WebService(pulumi.ComponentResource):
         min_requests: int = 0,
         load_balancer_errors: bool = False,
         path_patterns: Sequence[str] = ("/*",),
+        host_patterns: Sequence[str] = (),
+        path_rewrite: tuple[str, str] | None = None,
+        protocol: str = "http",
+        health_check_matcher: str = "200-399",
+        ports: Sequence[ExtraPort] = (),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
         image_credentials: pulumi.Input[str] | None = None,
@@ -134,6 +148,11 @@ class WebService(pulumi.ComponentResource):
         shifting = strategy != "ROLLING"
         if shifting and load_balancer.test_listener_arn is None:
             raise ValueError(f"{strategy} needs a LoadBalancer with needs_test_listener=True")
+        if protocol == "grpc" and not load_balancer.https:
+            # AWS: the GRPC protocol version is supported only with HTTPS listeners.
+            raise ValueError(f"{name}: gRPC needs a LoadBalancer with a domain (HTTPS)")
+        self._protocol_version = protocol_version(protocol)
+        self._matcher = health_check_matcher
         child = pulumi.ResourceOptions(parent=self)
 
         task = create_task(
@@ -154,6 +173,8 @@ class WebService(pulumi.ComponentResource):
             kms_key_arn=kms_key_arn,
             collector=collector,
             ingress_security_group_id=load_balancer.security_group_id,
+            protocol=protocol,
+            extra_ports=ports,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
 
@@ -164,11 +185,8 @@ class WebService(pulumi.ComponentResource):
             health_check_path,
         )
         groups = [primary]
-        conditions = [
-            aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))
-            )
-        ]
+        conditions = rule_conditions(path_patterns, host_patterns)
+        transforms = rule_transforms(path_rewrite)
         if shifting:
             alternate = self._target_group(
                 fitting_logical_name(f"{name}-tg-alt", max_length=32, keep_suffix="-tg-alt"),
@@ -184,6 +202,7 @@ class WebService(pulumi.ComponentResource):
                 listener_arn=load_balancer.listener_arn,
                 priority=listener_priority,
                 conditions=conditions,
+                transforms=transforms,
                 actions=[_weighted(primary, 100, alternate, 0)],
                 opts=rule_opts,
             )
@@ -192,6 +211,7 @@ class WebService(pulumi.ComponentResource):
                 listener_arn=load_balancer.test_listener_arn,
                 priority=listener_priority,
                 conditions=conditions,
+                transforms=transforms,
                 actions=[_weighted(primary, 0, alternate, 100)],
                 opts=rule_opts,
             )
@@ -233,6 +253,7 @@ class WebService(pulumi.ComponentResource):
                     listener_arn=load_balancer.listener_arn,
                     priority=listener_priority,
                     conditions=conditions,
+                    transforms=transforms,
                     actions=[
                         aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)
                     ],
@@ -296,6 +317,7 @@ class WebService(pulumi.ComponentResource):
         self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
+        self.called_ports = [("tcp", p) for p in [port, *(x.port for x in ports)]]
         self.target_group_arn = primary.arn
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms.values()])
         self.deployment_alarm_names = {check: alarm.name for check, alarm in alarms.items()}
@@ -306,7 +328,13 @@ class WebService(pulumi.ComponentResource):
         }
         if service_connect_namespace is not None:  # its Service Connect server's metrics
             self.metric_ids["discovery"] = [name]
-        self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
+        host = next((h for h in host_patterns if "*" not in h and "?" not in h), None)
+        scheme = "https" if load_balancer.https else "http"
+        self.url = (
+            pulumi.Output.concat(f"{scheme}://{host}", path_prefix)
+            if host is not None
+            else pulumi.Output.concat(load_balancer.url, path_prefix)
+        )
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -325,12 +353,15 @@ class WebService(pulumi.ComponentResource):
             resource_name,
             target_type="ip",  # Fargate tasks register by ENI address
             protocol="HTTP",
+            # GRPC: HTTP/2 to the tasks. Left unset for HTTP/1.1 (the default): setting it on
+            # an existing target group would replace it.
+            protocol_version=self._protocol_version if self._protocol_version != "HTTP1" else None,
             port=port,
             vpc_id=vpc_id,
             deregistration_delay=30,  # default 300 s makes every deployment 5 min slower
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 path=path,
-                matcher="200-399",
+                matcher=self._matcher,
                 interval=15,
                 timeout=5,
                 healthy_threshold=2,
