@@ -70,14 +70,17 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 134 alarm metrics × $0.10 and 15 composites (8 burn-rate, 1 service-down,
-    # 6 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
-    # api's Service Connect 5xx ratio (admin calls api).
+    # Monitoring: 150 alarm metrics × $0.10 and 19 composites (8 burn-rate, 2 service-down,
+    # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
+    # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
+    # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 134), ("CloudWatch composite alarms", 15)} <= monitoring
+    assert {("CloudWatch alarms", 150), ("CloudWatch composite alarms", 19)} <= monitoring
+    # ingest's Network Load Balancer: 730 h at the ALB's hourly rate ($0.0225 × 730).
+    assert line(main, "Network load balancer", "ingest") == Decimal("16.425")
     # $3,707.41 with burstable caches; the managed Prometheus path (the collector's memory in
     # every task, and the workspace) adds $31.80 of it.
-    assert money(main.total) == "$4,146.55"
+    assert money(main.total) == "$4,253.56"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -135,7 +138,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("13.40")  # 134 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("15.00")  # 150 × 0.10
 
 
 def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
@@ -170,18 +173,18 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
-    # full's api and admin deploy linearly (two target groups each): 15 metrics apiece
-    # (with the load balancer's 5xx once and healthy hosts per target group), the rolling
-    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's memory (used,
-    # limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one cluster id), the
-    # queue 2, availability burn rates 8 × (2 × 2 + 1) = 40, latency 8 × 2 × 2 = 32, and
-    # api's Service Connect 5xx ratio (admin calls it: errors and requests) 2: 134.
+    # full's api, admin and docs deploy linearly (two target groups each), the rolling
+    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3, Redis 2 × 3
+    # nodes, Memcached 2, the queue 2, api's availability and latency burn rates, api's
+    # Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's requests) 2,
+    # ingest behind its NLB (health 2, TCP resets 2, ECS 4), and the public ALB's own 5xx,
+    # watched once now that api and docs share it: 150.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 134
-    assert alarms.detail == "55 metric alarms reading 134 metrics"
+    assert alarms.quantity == 150
+    assert alarms.detail == "69 metric alarms reading 150 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "8 burn-rate + 1 service-down + 6 rollback"
+    assert composites.detail == "8 burn-rate + 2 service-down + 9 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

@@ -210,6 +210,17 @@ class _Builder:
             )
             if lb.waf:
                 self._waf(lb.name, rps if lb.internet_facing else None)
+        # tcp/udp services: a Network Load Balancer each. Its NLCUs (new and active flows,
+        # bytes) depend on traffic the spec does not describe, so only its hours are priced.
+        for s in self.env.services:
+            if s.kind == "web" and s.load_balancer is None:
+                self.add(
+                    "Network load balancer",
+                    s.name,
+                    self.hours,
+                    "nlb_hour",
+                    f"{num(self.hours)} h; NLCUs by traffic, not estimated",
+                )
 
     def _waf(self, name: str, rps: Decimal | None) -> None:
         self.add("WAF web ACL", name, Decimal(1), "waf_acl_month", "1 web ACL")
