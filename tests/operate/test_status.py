@@ -51,13 +51,23 @@ def test_moto_stack_in_rollout_with_an_alarm_is_not_verified(deployed: Deployed)
 
     status = stack_status(_stack(deployed), probe=probe)
 
-    assert [s.name for s in status.services] == ["api", "admin", "indexer"]  # no job
+    assert [s.name for s in status.services] == [
+        "api",
+        "docs",
+        "ingest",
+        "admin",
+        "indexer",
+    ]  # no job
     api = status.services[0]
     # moto starts tasks as pending and never completes the rollout.
     assert (api.desired, api.running, api.pending, api.deployment) == (1, 0, 1, "IN_PROGRESS")
     assert api.image == api.expected_image == "img/api:1"
     assert [a.name for a in status.alarms] == ["atlas-dev-api-5xx-ratio"]
-    assert probed == ["https://api.dev.example.com/healthz"]  # admin is internal
+    # admin is internal; ingest is TCP behind an NLB, where an HTTP GET means nothing.
+    assert probed == [
+        "https://api.dev.example.com/healthz",
+        "https://api.dev.example.com/docs/health",
+    ]
     assert not status.verified
     problems = status.problems()
     assert "service api: 0/1 running, deployment IN_PROGRESS" in problems
@@ -153,17 +163,18 @@ def _stubbed(
     monkeypatch.setattr(StackContext, "client", lambda self, name: clients[name])
 
 
+RUNNING = ("api", "docs", "ingest", "admin", "indexer")  # the full example's ECS services
+
+
 def test_every_service_complete_on_its_image_no_alarm_is_verified(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = [
-        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
-    ]
+    services = [_ecs_service(n, running=2, rollout="COMPLETED") for n in RUNNING]
     _stubbed(
         monkeypatch,
         deployed,
         services,
-        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {n: f"img/{n}:1" for n in RUNNING},
         {"MetricAlarms": [], "CompositeAlarms": []},
     )
 
@@ -181,10 +192,18 @@ def test_a_composite_alarm_an_old_image_or_a_second_deployment_fail_verification
 ) -> None:
     services = [
         _ecs_service("api", running=2, rollout="COMPLETED"),
+        _ecs_service("docs", running=2, rollout="COMPLETED"),
+        _ecs_service("ingest", running=2, rollout="COMPLETED"),
         _ecs_service("admin", running=2, rollout="COMPLETED", deployments=2),
         _ecs_service("indexer", running=2, rollout="COMPLETED"),
     ]
-    images = {"api": "img/api:1", "admin": "img/admin:1", "indexer": "img/indexer:0"}
+    images = {
+        "api": "img/api:1",
+        "docs": "img/docs:1",
+        "ingest": "img/ingest:1",
+        "admin": "img/admin:1",
+        "indexer": "img/indexer:0",
+    }
     composite = {"AlarmName": "atlas-dev-api-availability-burn", "StateReason": "both windows"}
     _stubbed(
         monkeypatch,
