@@ -125,7 +125,7 @@ def test_every_task_runs_the_collector_remote_writing_to_the_workspace(
     workspace_id = workspace_arn.rsplit("/", 1)[1]
     endpoint = f"https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/{workspace_id}/api/v1/remote_write"
     tasks = of_type(main, TASK)
-    assert len(tasks) == 4
+    assert len(tasks) == 6  # api, docs, ingest, admin, indexer, reports
     for task in tasks:
         app, collector = containers(task)
         assert collector["name"] == "otel-collector" and collector["essential"] is False
@@ -182,7 +182,7 @@ def test_the_task_role_may_remote_write_to_this_workspace_only(
         if "-task-role" in r.name
     ]
     writes = [s for p in policies for s in p["Statement"] if "aps" in json.dumps(s["Action"])]
-    assert len(writes) == 4  # one per task role
+    assert len(writes) == 6  # one per task role
     assert all(
         s == {"Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": workspace_arn}
         for s in writes

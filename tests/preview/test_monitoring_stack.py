@@ -278,7 +278,9 @@ def test_dashboard_has_a_row_per_service_with_its_kinds_graphs(stack) -> None:  
         wanted = {"job": {"InvocationDroppedCount"}}.get(
             s.kind, {"CPUUtilization", "MemoryUtilization", "RunningTaskCount"}
         )
-        if s.kind == "web":
+        if s.kind == "web" and s.load_balancer is None:  # tcp/udp behind its own NLB
+            wanted |= {"ActiveFlowCount", "HealthyHostCount", "UnHealthyHostCount"}
+        elif s.kind == "web":
             wanted |= {"RequestCount", "HTTPCode_Target_5XX_Count", "TargetResponseTime"}
             groups = len(children(preview, s.name, TARGET_GROUP))
             alb = [line for line in lines if line[:2] == ["AWS/ApplicationELB", "RequestCount"]]

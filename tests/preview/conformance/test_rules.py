@@ -106,6 +106,41 @@ CROSS_FIELD: dict[str, list[Res]] = {
     "lb.target-group.matcher": [
         Res("aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"matcher": "200-599"}})
     ],
+    "lb.target-group.grpc-matcher": [
+        Res(
+            "aws:lb/targetGroup:TargetGroup",
+            "tg",
+            {"protocolVersion": "GRPC", "healthCheck": {"matcher": "200-399"}},
+        )
+    ],
+    "lb.target-group.udp-health-check": [
+        Res(
+            "aws:lb/targetGroup:TargetGroup",
+            "tg",
+            {"protocol": "UDP", "healthCheck": {"protocol": "UDP"}},
+        )
+    ],
+    "lb.listener-rule.condition-values": [
+        Res(
+            "aws:lb/listenerRule:ListenerRule",
+            "rule",
+            {"conditions": [{"pathPattern": {"values": ["/a", "/b", "/c", "/d"]}}]},
+        )
+    ],
+    "lb.listener-rule.transform": [
+        Res(
+            "aws:lb/listenerRule:ListenerRule",
+            "rule",
+            {
+                "transforms": [
+                    {
+                        "type": "url-rewrite",
+                        "urlRewriteConfig": {"rewrite": {"regex": "^/(?=a)", "replace": "/"}},
+                    }
+                ]
+            },
+        )
+    ],
     "lb.listener-rule.priority-unique": [
         Res("aws:lb/listenerRule:ListenerRule", n, {"listenerArn": LISTENER, "priority": 10})
         for n in ("a", "b")
