@@ -611,6 +611,8 @@ pulumi.export(
     "task_definitions",
     {
         "api": api.task_definition_arn,
+        "docs": docs.task_definition_arn,
+        "ingest": ingest.task_definition_arn,
         "admin": admin.task_definition_arn,
         "indexer": indexer.task_definition_arn,
     },

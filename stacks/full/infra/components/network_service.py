@@ -63,6 +63,7 @@ class NetworkService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]  # the revision the stack deployed (status checks it)
     security_group_id: pulumi.Output[str]
     port: int | None
     called_ports: list[tuple[str, int]]  # (ip protocol, port) Service Connect callers reach
@@ -269,6 +270,7 @@ class NetworkService(pulumi.ComponentResource):
             depends_on=[listener],  # ECS rejects a target group no listener uses yet
         )
         self.service_name = service.name
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
         served = [port] if protocol == "tcp" else []  # Service Connect carries TCP only
@@ -284,6 +286,7 @@ class NetworkService(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
                 "url": self.url,
             }
