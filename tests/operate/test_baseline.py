@@ -48,7 +48,13 @@ def _stubbed(
     cloudwatch = boto3.client("cloudwatch", region_name="eu-central-1")
     stubs = [Stubber(ecs), Stubber(elbv2), Stubber(cloudwatch)]
     # admin is an internal web service whose target group ECS does not report here.
-    services = [_service("api", TG), _service("admin"), _service("indexer")]
+    services = [
+        _service("api", TG),
+        _service("docs"),
+        _service("ingest"),
+        _service("admin"),
+        _service("indexer"),
+    ]
     stubs[0].add_response(
         "describe_services",
         {"services": services, "failures": []},
@@ -83,7 +89,8 @@ def _result(query_id: str, value: float) -> dict[str, Any]:
 
 
 # Queries in order: per service CPU avg/max, memory avg/max, then (web with a target group)
-# p50, p99, requests. api: m0-m6, admin: m7-m10, indexer: m11-m14.
+# p50, p99, requests. api: m0-m6, docs: m7-m10, ingest: m11-m14, admin: m15-m18,
+# indexer: m19-m22.
 RESULTS = [
     _result("m0", 31.5),
     _result("m1", 78.0),
@@ -92,8 +99,8 @@ RESULTS = [
     _result("m4", 0.042),
     _result("m5", 0.387),
     _result("m6", 1234567.0),
-    _result("m11", 12.0),
-    {"Id": "m12", "Values": [], "Timestamps": [], "StatusCode": "Complete"},  # no data
+    _result("m19", 12.0),
+    {"Id": "m20", "Values": [], "Timestamps": [], "StatusCode": "Complete"},  # no data
 ]
 
 
@@ -107,7 +114,7 @@ def test_the_baseline_reads_each_services_metrics_by_its_real_dimensions(
     [request] = sent
     assert request["EndTime"] == NOW and (NOW - request["StartTime"]).days == 7
     queries = {q["Id"]: q["MetricStat"] for q in request["MetricDataQueries"]}
-    assert len(queries) == 15
+    assert len(queries) == 23
     p99 = queries["m5"]
     assert (p99["Metric"]["MetricName"], p99["Stat"], p99["Period"]) == (
         "TargetResponseTime",
@@ -118,11 +125,11 @@ def test_the_baseline_reads_each_services_metrics_by_its_real_dimensions(
         {"Name": "LoadBalancer", "Value": "app/atlas-dev-public/fedcba9876543210"},
         {"Name": "TargetGroup", "Value": "targetgroup/atlas-dev-api/0123456789abcdef"},
     ]
-    assert queries["m11"]["Metric"]["Dimensions"] == [
+    assert queries["m19"]["Metric"]["Dimensions"] == [
         {"Name": "ClusterName", "Value": deployed.outputs["cluster_name"]},
         {"Name": "ServiceName", "Value": "atlas-dev-indexer"},
     ]
-    api, admin, indexer = result.services
+    api, _docs, _ingest, admin, indexer = result.services
     assert api.values["p50_ms"] == pytest.approx(42.0)
     assert api.values["p99_ms"] == pytest.approx(387.0)
     assert api.values["requests"] == 1234567.0 and api.values["cpu_max"] == 78.0

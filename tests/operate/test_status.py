@@ -249,14 +249,12 @@ def test_the_deployment_in_progress_is_shown_and_blocks_verification(
             "requestedProductionTrafficWeight": 10.0,
         },
     }
-    services = [
-        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
-    ]
+    services = [_ecs_service(n, running=2, rollout="COMPLETED") for n in RUNNING]
     _stubbed(
         monkeypatch,
         deployed,
         services,
-        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {n: f"img/{n}:1" for n in RUNNING},
         {"MetricAlarms": [], "CompositeAlarms": []},
         in_progress={"api": (brief, detail)},
     )
@@ -284,17 +282,17 @@ def test_a_service_on_another_revision_than_the_stack_deployed_is_not_verified(
     arn = "arn:aws:ecs:eu-central-1:123456789012:task-definition/{}:{}"
     deployed.outputs["task_definitions"] = {
         "api": arn.format("api", 7),
+        "docs": arn.format("docs", 7),
+        "ingest": arn.format("ingest", 7),
         "admin": arn.format("admin", 7),
         "indexer": arn.format("indexer", 8),
     }
-    services = [
-        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
-    ]
+    services = [_ecs_service(n, running=2, rollout="COMPLETED") for n in RUNNING]
     _stubbed(
         monkeypatch,
         deployed,
         services,
-        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {n: f"img/{n}:1" for n in RUNNING},
         {"MetricAlarms": [], "CompositeAlarms": []},
     )
 

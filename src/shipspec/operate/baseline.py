@@ -129,7 +129,8 @@ def _queries(
             service.values[key] = None
         balanced = described.get(ecs_name, {}).get("loadBalancers") or []
         arn = next((b["targetGroupArn"] for b in balanced if b.get("targetGroupArn")), None)
-        if plan.kind == "web" and arn in target_groups:
+        # ALB latency and requests; a tcp/udp service's NLB has neither (load_balancer None).
+        if plan.kind == "web" and plan.load_balancer is not None and arn in target_groups:
             alb_dims = [
                 {"Name": "LoadBalancer", "Value": target_groups[arn]},
                 {"Name": "TargetGroup", "Value": _suffix(arn, "targetgroup/")},
