@@ -58,6 +58,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
         names = [u.get("name") if isinstance(u, dict) else u for u in uses]
         found.extend(_duplicates(document, ("services", name, "uses"), names))
         found.extend(_calls(document, services, name, service))
+        found.extend(_containers(document, data, name, service))
         secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
@@ -165,6 +166,38 @@ def _calls(
                     "callee-without-port",
                 )
     yield from _duplicates(document, ("services", name, "calls"), calls)
+
+
+# The metrics collector's container name (blueprints' _collector.COLLECTOR_NAME): a
+# sidecar of that name would give the task two containers of one name.
+_RESERVED_CONTAINERS = ("otel-collector",)
+
+
+def _containers(
+    document: YamlDocument, data: dict[str, Any], name: str, service: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """Mounted volumes are declared at the top level; sidecar names are the task's own."""
+    volumes = _mapping(data.get("volumes"))
+    for volume in _mapping(service.get("volumes")):
+        if volume not in volumes:
+            yield _unknown(
+                document, ("services", name, "volumes", volume), volume, "volume", volumes
+            )
+    for sidecar in _mapping(service.get("sidecars")):
+        if sidecar == name or sidecar in _RESERVED_CONTAINERS:
+            yield _at(
+                document,
+                ("services", name, "sidecars", sidecar),
+                f"a sidecar cannot be named {sidecar!r}: "
+                + (
+                    "that is the app container's name"
+                    if sidecar == name
+                    else "shipspec's metrics collector uses it"
+                ),
+                "rename the sidecar",
+                "container-name-clash",
+                key=True,
+            )
 
 
 def _name_clashes(

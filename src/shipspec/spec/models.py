@@ -9,19 +9,24 @@ so a typo never silently becomes a default.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    model_validator,
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from .base import SpecModel
+from .container import (
+    Command,
+    ContainerCondition,
+    ContainerPath,
+    HealthCheck,
+    Platform,
+    Sidecar,
+    User,
+    Volume,
+    container_problems,
 )
-
 from .fargate import SizeError, fargate_size
-from .rules import Problem, validate_with_rules
+from .rules import Problem
 from .types import (
     EnvValue,
     EvidencePath,
@@ -35,24 +40,6 @@ from .types import (
 )
 
 API_VERSION = "shipspec/v1"
-
-
-class SpecModel(BaseModel):
-    """Base of every spec section: strict about unknown keys, immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    def _problems(self) -> Iterator[Problem]:
-        """The rules between this section's fields (see :mod:`shipspec.spec.rules`)."""
-        return iter(())
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _check_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        if cls._problems is SpecModel._problems:
-            return handler(data)
-        checked = validate_with_rules(cls, data, handler, lambda model: model._problems())
-        return checked  # type: ignore[return-value]
 
 
 class Metadata(SpecModel):
@@ -281,6 +268,34 @@ class Service(SpecModel):
         default=None,
         description="The name this service had before: it keeps its resources (Pulumi aliases).",
     )
+    # How the container runs (spec/container.py): ECS container definition settings.
+    command: Command | None = Field(default=None, description="Replaces the image's CMD.")
+    entrypoint: Command | None = Field(default=None, description="Replaces the image's ENTRYPOINT.")
+    working_dir: ContainerPath | None = None
+    user: User | None = Field(default=None, description="user, uid, user:group or uid:gid")
+    healthcheck: HealthCheck | None = None
+    stop_timeout_seconds: (
+        Annotated[int, in_range(1, 120, "seconds between SIGTERM and SIGKILL; Fargate: 1-120")]
+        | None
+    ) = None
+    read_only_root_filesystem: bool = False
+    platform: Platform | None = Field(
+        default=None, description="CPU architecture; the plan picks arm64 when the image has it."
+    )
+    spot: bool | None = Field(
+        default=None, description="Run on Fargate Spot; the plan's default: outside production."
+    )
+    ephemeral_storage_gb: (
+        Annotated[int, in_range(21, 200, "GiB of task storage: Fargate takes 21-200")] | None
+    ) = None
+    sidecars: dict[Name, Sidecar] = Field(default_factory=dict)
+    depends_on: dict[Name, ContainerCondition] = Field(
+        default_factory=dict,
+        description="Sidecars the app container waits for: START, COMPLETE, SUCCESS or HEALTHY.",
+    )
+    volumes: dict[Name, ContainerPath] = Field(
+        default_factory=dict, description="Top-level `volumes` mounted here: {name: path}."
+    )
 
     def datastore_uses(self) -> list[tuple[str, Access | None]]:
         """Each used datastore's name and the access the spec gives (None: the default)."""
@@ -356,6 +371,7 @@ class Service(SpecModel):
                 ("type", "timeout_seconds"),
                 "not-for-type",
             )
+        yield from container_problems(self.port, self.sidecars, self.depends_on, self.volumes)
         try:
             fargate_size(self.cpu, self.memory)
         except SizeError as error:
@@ -498,7 +514,7 @@ class PagerDuty(SpecModel):
     """A PagerDuty service's Amazon CloudWatch integration: SNS posts each alarm to its URL,
     which the stack reads from the secret stack config ``pagerdutyUrl``."""
 
-    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]  # noqa: RUF012 (pydantic copies defaults)
 
 
 class Slack(SpecModel):
@@ -507,7 +523,7 @@ class Slack(SpecModel):
     # Chatbot's CreateSlackChannelConfiguration patterns (botocore's chatbot model).
     workspace_id: str = Field(pattern=r"^[0-9A-Z]{1,255}$")
     channel_id: str = Field(pattern=r"^[A-Za-z0-9]{1,255}$")
-    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]  # noqa: RUF012 (pydantic copies defaults)
 
 
 class Observability(SpecModel):
@@ -538,6 +554,10 @@ class HandoffSpec(SpecModel):
     environments: Annotated[dict[Name, Environment], Field(min_length=1)]
     services: Annotated[dict[Name, Service], Field(min_length=1)]
     datastores: dict[Name, Datastore] = Field(default_factory=dict)
+    volumes: dict[Name, Volume] = Field(
+        default_factory=dict,
+        description="Persistent file systems (encrypted EFS) that services mount by name.",
+    )
     requirements: Requirements = Field(default_factory=Requirements)
     delivery: Delivery = Field(default_factory=Delivery)
     observability: Observability = Field(default_factory=Observability)
