@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Strategy = Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]
 
@@ -107,6 +107,8 @@ class ServicePlan(Frozen):
     alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
     capacity_rps: float | None
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
+    # command, user, health check, sidecars, mounts, architecture, Spot (plan/container.py)
+    container: ContainerPlan = Field(default_factory=lambda: ContainerPlan())
 
 
 DatastoreEngine = Literal[
@@ -167,6 +169,7 @@ class EnvironmentPlan(Frozen):
     customer_managed_key: bool = False
     # observability.prometheus: managed, in the environment the SLO rules describe
     prometheus: PrometheusPlan | None = None
+    volumes: list[VolumePlan] = []  # persistent file systems (EFS) services mount
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)
@@ -242,4 +245,5 @@ class DeploymentModel(Frozen):
 
 # Last, because monitoring.py builds on Frozen and Decision above; pydantic resolves the
 # forward reference in DeploymentModel.monitoring on first use.
+from .container_model import ContainerPlan, VolumePlan  # noqa: E402
 from .monitoring import MonitoringPlan  # noqa: E402

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
+from .container import plan_container, plan_volumes
 from .datastores import plan_datastore
 from .decisions import Decisions
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
@@ -101,7 +102,8 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             log,
         )
         note_service_override(name, s, override, service, log)
-        services.append(service)
+        container = plan_container(s, svc, production, service.min_count, log)
+        services.append(service.model_copy(update={"container": container}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]
@@ -170,6 +172,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         prometheus=prometheus,
         decisions=log.records,
         customer_managed_key=customer_key,
+        volumes=plan_volumes(spec, production, log),
     )
 
 
