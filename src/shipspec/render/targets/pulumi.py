@@ -16,6 +16,12 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
+from ._pulumi_containers import (
+    CONTAINER_FIELDS,
+    DEFAULT_SETTINGS,
+    container_config,
+    volume_config,
+)
 from ._pulumi_monitoring import (
     components_by_name,
     monitoring_config,
@@ -51,6 +57,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
+        "container_fields": CONTAINER_FIELDS,
+        "default_settings": DEFAULT_SETTINGS,
     }
 
 
@@ -107,6 +115,12 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
+    if any(
+        s.container.model_dump(include=CONTAINER_FIELDS) != DEFAULT_SETTINGS for s in env.services
+    ):
+        names.add("Container")
+    if env.volumes:
+        names.add("FileSystem")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
@@ -158,6 +172,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
         },
         "services": {s.name: _service(s, model, env) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
+        "volumes": {v.name: volume_config(v) for v in env.volumes},
         **monitoring_config(model, env),
         **prometheus_config(model, env),
     }
@@ -169,6 +184,7 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     image = s.image or f"{app}/{s.name}:set-by-ci"
     # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
     values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory, "env": s.env}
+    values.update(container_config(s.container))
     if s.kind != "job":
         values.update(
             desiredCount=s.desired_count,
