@@ -11,12 +11,17 @@ from typing import Any
 from ...plan.container_model import ContainerPlan, VolumePlan
 
 # What the program's Container carries (architecture and capacity are their own keys).
-CONTAINER_FIELDS = frozenset(ContainerPlan.model_fields) - {
+_CONTAINER_FIELDS = set(ContainerPlan.model_fields) - {
     "cpu_architecture",
     "capacity_providers",
     "writable_tmp",  # the component adds /tmp itself for a read-only root
 }
-DEFAULT_SETTINGS = ContainerPlan().model_dump(include=CONTAINER_FIELDS)
+_DEFAULTS = ContainerPlan().model_dump(include=_CONTAINER_FIELDS)
+
+
+def customized(plan: ContainerPlan) -> bool:
+    """Whether the program passes a ``Container``: anything but the image's defaults."""
+    return plan.model_dump(include=_CONTAINER_FIELDS) != _DEFAULTS
 
 
 def container_config(plan: ContainerPlan) -> dict[str, Any]:

@@ -16,12 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
-from ._pulumi_containers import (
-    CONTAINER_FIELDS,
-    DEFAULT_SETTINGS,
-    container_config,
-    volume_config,
-)
+from ._pulumi_containers import container_config, customized, volume_config
 from ._pulumi_monitoring import (
     components_by_name,
     monitoring_config,
@@ -57,8 +52,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
-        "container_fields": CONTAINER_FIELDS,
-        "default_settings": DEFAULT_SETTINGS,
+        "customized": customized,
     }
 
 
@@ -115,9 +109,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
-    if any(
-        s.container.model_dump(include=CONTAINER_FIELDS) != DEFAULT_SETTINGS for s in env.services
-    ):
+    if any(customized(s.container) for s in env.services):
         names.add("Container")
     if env.volumes:
         names.add("FileSystem")
