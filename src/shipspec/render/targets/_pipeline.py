@@ -38,6 +38,12 @@ TRIVY_IMAGE = (
     "ghcr.io/aquasecurity/trivy:0.69.3"
     "@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c"
 )
+# QEMU for the GitLab runner's Docker daemon, so buildx can build linux/arm64 images on an
+# x86_64 runner (pinned as above: two unrelated repositories pin this digest for the tag).
+BINFMT_IMAGE = (
+    "tonistiigi/binfmt:qemu-v10.2.3"
+    "@sha256:400a4873b838d1b89194d982c45e5fb3cda4593fbfd7e08a02e76b03b21166f0"
+)
 # The gitleaks CLI image rather than gitleaks-action, which needs a licence key for organisations.
 GITLEAKS_IMAGE = (
     "ghcr.io/gitleaks/gitleaks:v8.30.1"
@@ -79,6 +85,9 @@ DRIFT_MESSAGE = "no changes were expected( for [^ ]+)? but changes were proposed
 DRIFT_CRON = "17 4 * * *"
 
 
+BUILD_PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+
+
 @dataclass(frozen=True)
 class ImageBuild:
     """A service CI builds from source and pushes to ECR, one image promoted through every stage."""
@@ -87,6 +96,9 @@ class ImageBuild:
     repository: str  # ECR repository name, "<app>/<service>"
     context: str
     dockerfile: str  # relative to the repository root, as `docker build --file` takes it
+    # The task definition's CPU architecture as a build platform: an image built for the
+    # runner's own (amd64) would fail on ARM64 Fargate with "exec format error".
+    platform: str = "linux/amd64"
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ def image_builds(model: DeploymentModel) -> list[ImageBuild]:
             dockerfile=posixpath.normpath(
                 posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
             ),
+            platform=BUILD_PLATFORMS[s.container.cpu_architecture],
         )
         for s in services
         if s.build_context
@@ -237,6 +250,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "default_branch": DEFAULT_BRANCH,
         "trivy_version": TRIVY_VERSION,
         "trivy_image": TRIVY_IMAGE,
+        "binfmt_image": BINFMT_IMAGE,
         "gitleaks_image": GITLEAKS_IMAGE,
         "severity": SCAN_SEVERITY,
         "ecs_succeeded": ECS_DEPLOYMENT_SUCCEEDED,
