@@ -16,9 +16,11 @@ from components import (
     AppSecret,
     Bucket,
     Cache,
+    Container,
     Database,
     DataKey,
     DocumentDB,
+    FileSystem,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
@@ -38,6 +40,7 @@ network_config = config.require_object("network")
 load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
+volumes = config.require_object("volumes")
 log_retention_days = config.require_int("logRetentionDays")
 
 # Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
@@ -67,6 +70,15 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
 # The internet-facing load balancer for api.
 public_lb = LoadBalancer(
@@ -236,6 +248,18 @@ sessions = Memcached(
     subnet_ids=network.private_subnet_ids,
 )
 
+# uploads: a persistent volume (encrypted EFS) mounted by api, indexer; NFS only from them, TLS and
+#   IAM required, backed up daily.
+uploads_volume = FileSystem(
+    "uploads",
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    zone_count=len(network_config["zoneIds"]),
+    backup_days=volumes["uploads"]["backupDays"],
+    protect=volumes["uploads"]["protect"],
+    kms_key_arn=data_key.arn,
+)
+
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...
 # Values never appear in code, state or task definitions (only their ARNs do).
@@ -280,7 +304,7 @@ collector = prometheus.collector if prometheus else None
 api_config = services["api"]
 api = WebService(
     "api",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -325,6 +349,14 @@ api = WebService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=api_config["cpuArchitecture"],
+    capacity_providers=api_config["capacityProviders"],
+    container=Container.from_config(
+        api_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
@@ -332,7 +364,7 @@ api = WebService(
 admin_config = services["admin"]
 admin = WebService(
     "admin",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -368,6 +400,8 @@ admin = WebService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=admin_config["cpuArchitecture"],
+    capacity_providers=admin_config["capacityProviders"],
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -376,7 +410,7 @@ admin = WebService(
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -398,6 +432,14 @@ indexer = WorkerService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=indexer_config["cpuArchitecture"],
+    capacity_providers=indexer_config["capacityProviders"],
+    container=Container.from_config(
+        indexer_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -405,7 +447,7 @@ indexer = WorkerService(
 reports_config = services["reports"]
 reports = ScheduledJob(
     "reports",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     image=reports_config["image"],
@@ -420,6 +462,8 @@ reports = ScheduledJob(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=reports_config["cpuArchitecture"],
+    capacity_providers=reports_config["capacityProviders"],
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
@@ -495,6 +539,7 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "uploads_volume": uploads_volume,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,

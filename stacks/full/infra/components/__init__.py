@@ -9,12 +9,14 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._containers import Container
 from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
+from .file_system import FileSystem
 from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
@@ -32,9 +34,11 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "Container",
     "DataKey",
     "Database",
     "DocumentDB",
+    "FileSystem",
     "LoadBalancer",
     "ManagedPrometheus",
     "Memcached",

@@ -10,13 +10,16 @@ circuit breaker: there is no load balancer to shift traffic on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
-from ._fargate import create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import create_task
 from ._names import original_name
 
 
@@ -47,6 +50,10 @@ class WorkerService(pulumi.ComponentResource):
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
         port: Container port other services call it on (``http://<name>:<port>``), or
             None for a worker nothing calls.
         service_connect_namespace: ARN of the environment's Service Connect namespace;
@@ -84,6 +91,8 @@ class WorkerService(pulumi.ComponentResource):
         port: int | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -104,6 +113,7 @@ class WorkerService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            container=container,
         )
         service = create_service(
             self,
@@ -120,6 +130,7 @@ class WorkerService(pulumi.ComponentResource):
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
             rolling=True,
             service_connect_namespace=service_connect_namespace,
+            capacity_providers=capacity_providers,
         )
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
