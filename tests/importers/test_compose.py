@@ -61,8 +61,9 @@ def test_override_file_adds_ports_replaces_command_and_honours_tags() -> None:
     web = result.spec.services["web"]
     assert web.type == "web" and web.port == 3000 and web.public  # the override published 80:3000
     assert web.env == {"LOG_LEVEL": "warning"}  # DEBUG_TOOLBAR: !reset null
-    dropped = findings(result, "dropped", "web")
-    assert "command" in dropped and "dns" in dropped
+    assert web.command == ["serve"]  # the override replaces the command, not appends
+    assert "command" in findings(result, "mapped", "web")
+    assert "dns" in findings(result, "dropped", "web")
     assert result.spec.datastores["cache"].version == "7.0"
 
 

@@ -81,6 +81,8 @@ def build_handoff(
     }
     if datastores:
         document["datastores"] = datastores
+    if ctx.volumes:
+        document["volumes"] = dict(sorted(ctx.volumes.items()))
     if test_command:
         document["delivery"] = {"test_command": test_command}
     notes = ctx.notes

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..spec.fargate import MEMORY_BY_CPU
+from .container import container_health_check, named_volumes, read_container, read_user
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .environment import read_depends_on, read_environment, read_secrets
@@ -62,19 +63,33 @@ def convert_app(
                 "published on all interfaces, so reachable from the internet",
             )
         spec["health"] = health(ctx, compose, name, data, probe, port)
-    elif "healthcheck" in data:
+    check = container_health_check(ctx, compose, data)
+    if check is not None:
+        spec["healthcheck"] = check
         ctx.find(
-            "dropped",
+            "mapped",
             compose,
-            ("healthcheck",),
-            "a worker has no load balancer probe; the spec has no container health check",
+            ("healthcheck", "test"),
+            f"container health check {check['command'][0]} {' '.join(check['command'][1:])}",
         )
+    elif "healthcheck" in data and chosen is None:
+        ctx.find("dropped", compose, ("healthcheck",), "disabled, or no command to run")
     _size(ctx, compose, name, data, spec)
+    read_container(ctx, compose, data, spec)
+    if data.get("init") in (True, "true"):
+        ctx.find(
+            "mapped", compose, ("init",), "every task runs an init process (ECS initProcessEnabled)"
+        )
+    elif "init" in data:
+        ctx.find("mapped", compose, ("init",), "ECS tasks run an init process regardless")
     app.env = read_environment(ctx, compose, data)
     app.secrets = read_secrets(ctx, compose, data)
     app.depends_on = read_depends_on(ctx, compose, data)
-    _user(ctx, compose, data, facts)
+    _user(ctx, compose, data, facts, spec)
+    mounted = named_volumes(ctx, compose, data, spec)
     for index, volume in enumerate(sequence(data.get("volumes"))):
+        if index in mounted:
+            continue
         verdict = judge_volume(index, volume, datastore=False)
         if verdict is None:
             ctx.error(
@@ -206,23 +221,16 @@ def _size(
             )
 
 
-def _user(ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None) -> None:
+def _user(
+    ctx: Context,
+    compose: str,
+    data: dict[str, Any],
+    facts: DockerfileFacts | None,
+    spec: dict[str, Any],
+) -> None:
     user = text_of(data.get("user")) if "user" in data else None
     if user is not None:
-        if user.split(":")[0] in ("root", "0"):
-            ctx.find(
-                "dropped",
-                compose,
-                ("user",),
-                "runs as root; the spec cannot set a user: give the image a non-root USER",
-            )
-        else:
-            ctx.find(
-                "dropped",
-                compose,
-                ("user",),
-                f"the spec cannot set a user: put `USER {user}` in the Dockerfile",
-            )
+        read_user(ctx, compose, user, spec)
     elif facts is not None:
         if facts.user is None or facts.user.split(":")[0] in ("root", "0"):
             said = "USER root" if facts.user else "no USER"
