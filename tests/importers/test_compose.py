@@ -91,8 +91,18 @@ def test_services_without_ports_are_workers_and_one_shots_are_reported() -> None
     assert result.spec.services["consumer"].type == "worker"
     assert result.spec.services["app"].type == "web" and not result.spec.services["app"].public
     reported = {f.service for f in result.report.dropped if f.message.startswith("a one-shot")}
-    assert reported == {"migrate", "seed", "retry"}
-    assert "# migrate:\n  #   type: job" in result.handoff_yaml
+    assert reported == {"seed", "retry"}
+    assert "# seed:\n  #   type: job" in result.handoff_yaml
+    # The step the app waits for (service_completed_successfully) runs in each app task first.
+    app = result.spec.services["app"]
+    migrate = app.sidecars["migrate"]
+    assert (migrate.image, migrate.command, migrate.essential) == (
+        "example/app:1",
+        ["migrate"],
+        False,
+    )
+    assert app.depends_on == {"migrate": "SUCCESS"}
+    assert "depends_on.migrate" in findings(result, "mapped", "app")
 
 
 def test_secrets_from_files_and_datastore_credentials() -> None:

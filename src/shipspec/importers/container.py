@@ -20,7 +20,8 @@ from ..spec.container import (
     HEALTHCHECK_TIMEOUT,
     STOP_TIMEOUT,
 )
-from .context import Context, text_of
+from .context import Context, credential, text_of
+from .environment import read_environment
 from .shapes import sequence
 from .syntax import duration_seconds, parse_volume
 
@@ -209,3 +210,40 @@ def _volume_name(source: str) -> str | None:
         cleaned = f"vol-{cleaned}".strip("-")
     cleaned = cleaned[:31].rstrip("-")
     return cleaned if len(cleaned) >= 2 else None
+
+
+def init_container(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A one-shot service other services wait for (``service_completed_successfully``) as
+    an init sidecar: it runs to completion in each of their tasks before the app starts.
+
+    Only a published ``image`` can be a sidecar (a ``build`` has no image of its own in
+    the spec), and only with a command of plain words: a multi-line inline script stays
+    a one-shot task to bake into an image. Its plain environment is copied; a credential is not (a sidecar takes no
+    secrets), and is reported dropped.
+    """
+    image = data.get("image")
+    if "build" in data or not isinstance(image, str) or not image.strip() or " " in image.strip():
+        return None
+    sidecar: dict[str, Any] = {"image": image.strip(), "essential": False}
+    for key in ("command", "entrypoint"):
+        found = words(data.get(key)) if key in data else None
+        if found:
+            sidecar["command"] = [*(sidecar.get("command") or []), *found]
+    if any("\n" in word for word in sidecar.get("command", [])):
+        return None  # an inline multi-line script belongs in an image, not in the spec
+    environment = read_environment(ctx, compose, data)
+    env = {}
+    for variable, value in sorted(environment.items()):
+        reason = credential(variable, value)
+        if reason:
+            ctx.find(
+                "dropped",
+                compose,
+                ("environment", variable),
+                f"{reason}: an init container takes no secrets; give the step its own access",
+            )
+        else:
+            env[variable] = value
+    if env:
+        sidecar["env"] = env
+    return sidecar

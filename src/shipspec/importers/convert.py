@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from .container import init_container
 from .context import Context, text_of
 from .datastores import Store, convert_store, hostnames, recognise
 from .dockerfile import DockerfileFacts, read_dockerfile
@@ -86,12 +87,16 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     stores: list[Store] = []
     rest: dict[str, dict[str, Any]] = {}
     oneshots: dict[str, dict[str, Any]] = {}
+    inits: dict[str, dict[str, Any]] = {}  # one-shot steps that become init sidecars
     for compose, data in services.items():
         engine, how, image = recognise(compose, data, facts[compose])
         if engine is not None:
             store = convert_store(ctx, compose, ctx.names[compose], engine, how, image, data)
             if store:
                 stores.append(store)
+            continue
+        if compose in waited and (init := init_container(ctx, compose, data)) is not None:
+            inits[compose] = init
             continue
         if compose in waited or _runs_once(data):
             oneshots[compose] = _oneshot(ctx, compose, data, compose in waited)
@@ -119,6 +124,7 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
                 if store.compose == target and alias:
                     store.hosts.add(alias.lower())
     apps: list[App] = [convert_app(ctx, c, ctx.names[c], d, facts[c]) for c, d in rest.items()]
+    _attach_inits(ctx, apps, inits)
     hosts = {compose: hostnames(compose, data) for compose, data in rest.items()}
     for app in apps:
         if app.compose in proxied:
@@ -156,6 +162,30 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         {store.name: store.spec for store in stores},
         {ctx.names[c]: spec for c, spec in oneshots.items()},
     )
+
+
+def _attach_inits(ctx: Context, apps: list[App], inits: dict[str, dict[str, Any]]) -> None:
+    """Each app waiting for an init step gets it as a sidecar and waits for its SUCCESS."""
+    users: dict[str, list[str]] = {}
+    for app in apps:
+        for target, condition in app.depends_on.items():
+            if target in inits and condition == "service_completed_successfully":
+                name = ctx.names[target]
+                app.spec.setdefault("sidecars", {})[name] = inits[target]
+                app.spec.setdefault("depends_on", {})[name] = "SUCCESS"
+                users.setdefault(target, []).append(app.name)
+    for target in inits:
+        if target in users:
+            ctx.find(
+                "mapped",
+                target,
+                (),
+                f"init container of {', '.join(users[target])}: runs to completion in each "
+                "task before the app starts (depends_on SUCCESS); its environment is copied as "
+                "written, so point any datastore host in it at the app's injected variables",
+            )
+        else:
+            ctx.find("dropped", target, (), "a one-shot step no application service waits for")
 
 
 def _depends(data: Any) -> dict[str, str]:

@@ -96,6 +96,10 @@ def wire(
                 f"uses {store.name}: network access, IAM and its {prefix_of(store.name)}_* "
                 "variables",
             )
+        elif condition == "service_completed_successfully" and ctx.names.get(
+            target, target
+        ) in app.spec.get("depends_on", {}):
+            ctx.find("mapped", compose, keys, f"waits for the init container {target}: SUCCESS")
         elif condition == "service_completed_successfully":
             ctx.find(
                 "dropped",
