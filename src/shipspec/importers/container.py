@@ -218,8 +218,8 @@ def init_container(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str
 
     Only a published ``image`` can be a sidecar (a ``build`` has no image of its own in
     the spec), and only with a command of plain words: a multi-line inline script stays
-    a one-shot task to bake into an image. Its plain environment is copied; a credential is not (a sidecar takes no
-    secrets), and is reported dropped.
+    a one-shot task to bake into an image. Its plain environment is copied; a credential
+    is not (a sidecar takes no secrets), and is reported dropped.
     """
     image = data.get("image")
     if "build" in data or not isinstance(image, str) or not image.strip() or " " in image.strip():
