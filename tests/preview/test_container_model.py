@@ -72,9 +72,10 @@ def test_sidecars_run_beside_the_app_with_their_own_logs(main) -> None:  # type:
     assert proxy["environment"] == [{"name": "ENVOY_LOG_LEVEL", "value": "warn"}]
     for sidecar in (migrate, proxy):
         options = sidecar["logConfiguration"]["options"]
-        assert options["awslogs-group"] == containers["api"]["logConfiguration"]["options"][
-            "awslogs-group"
-        ]
+        assert (
+            options["awslogs-group"]
+            == containers["api"]["logConfiguration"]["options"]["awslogs-group"]
+        )
         assert options["awslogs-stream-prefix"] == sidecar["name"]
     # The sidecar's port is a mapping inside the task; no rule admits other services to it.
     assert proxy["portMappings"] == [{"containerPort": 9901, "protocol": "tcp"}]
