@@ -150,3 +150,10 @@ def test_a_full_container_section_loads() -> None:
 def test_each_container_mistake_is_a_located_message(extra: str, expected: str) -> None:
     problems = _problems(extra)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_credential_in_a_sidecars_env_is_refused() -> None:
+    problems = _problems("    sidecars: {agent: {image: x, env: {API_TOKEN: s3cr3t-value-123}}}\n")
+    assert any(
+        p.startswith("services.web.sidecars.agent.env.API_TOKEN: looks like") for p in problems
+    )

@@ -233,6 +233,20 @@ def check_credentials(document: YamlDocument) -> list[Diagnostic]:
                         "credential-in-env",
                     )
                 )
+        for sidecar, settings in _mapping(_mapping(service).get("sidecars")).items():
+            for variable, value in _mapping(_mapping(settings).get("env")).items():
+                reason = _credential(str(variable), value)
+                if reason:
+                    found.append(
+                        _at(
+                            document,
+                            ("services", name, "sidecars", sidecar, "env", variable),
+                            f"looks like {reason}; credentials must not be in a sidecar's `env`",
+                            "a sidecar takes no secrets: bake the credential's source into its "
+                            "image's configuration, or move the work into the app",
+                            "credential-in-env",
+                        )
+                    )
     return found
 
 
