@@ -27,7 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import IngressGate
-from ._names import original_name
+from ._names import fitting_logical_name, original_name
 
 NFS_PORT = 2049
 BACKUP_POLICY = "service-role/AWSBackupServiceRolePolicyForBackup"
@@ -117,9 +117,15 @@ class FileSystem(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None,
         child: pulumi.ResourceOptions,
     ) -> None:
-        vault = aws.backup.Vault(f"{name}-backups", kms_key_arn=kms_key_arn, opts=child)
+        # AWS Backup takes vault, plan and selection names of at most 50 characters
+        # (botocore's backup model): autonames ("<logical name>-<7 chars>") are made to fit.
+        vault = aws.backup.Vault(
+            fitting_logical_name(f"{name}-backups", max_length=50, keep_suffix="-backups"),
+            kms_key_arn=kms_key_arn,
+            opts=child,
+        )
         plan = aws.backup.Plan(
-            f"{name}-backup-plan",
+            fitting_logical_name(f"{name}-backup-plan", max_length=50, keep_suffix="-backup-plan"),
             rules=[
                 aws.backup.PlanRuleArgs(
                     rule_name="daily",
@@ -154,7 +160,9 @@ class FileSystem(pulumi.ComponentResource):
             opts=child,
         )
         aws.backup.Selection(
-            f"{name}-backup-selection",
+            fitting_logical_name(
+                f"{name}-backup-selection", max_length=50, keep_suffix="-selection"
+            ),
             plan_id=plan.id,
             iam_role_arn=role.arn,
             resources=[fs.arn],
