@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Diagnostic
+from .adopt import import_id_problem
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
+from .network import network_problems
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -96,6 +98,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
+    for path, message, hint, code in network_problems(data):
+        found.append(_at(document, path, message, hint, code))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
         (
@@ -229,6 +233,7 @@ _CLASS_PREFIX = {
     "postgres": "db.",
     "mysql": "db.",
     "mariadb": "db.",
+    "sqlserver": "db.",
     "mongodb": "db.",
     "redis": "cache.",
     "memcached": "cache.",
@@ -271,16 +276,32 @@ def _environment_overrides(
                         "not-for-engine",
                         key=True,
                     )
+            import_id = _mapping(override).get("import_id")
+            problem = import_id_problem(engine, import_id) if isinstance(import_id, str) else None
+            if problem is not None:
+                yield _at(document, (*path, "import_id"), *problem, "import-id")
             klass = _mapping(override).get("instance_class")
-            prefix = _CLASS_PREFIX.get(engine)
-            if isinstance(klass, str) and (prefix is None or not klass.startswith(prefix)):
+            if isinstance(klass, str) and not _class_fits(engine, klass):
+                prefix = _CLASS_PREFIX.get(engine)
                 yield _at(
                     document,
                     (*path, "instance_class"),
                     f"{klass!r} is not an instance class for engine {engine}",
-                    f"use a {prefix}* class" if prefix else f"{engine} has no instance class",
+                    "use a *.search class, e.g. r6g.large.search"
+                    if engine == "opensearch"
+                    else (
+                        f"use a {prefix}* class" if prefix else f"{engine} has no instance class"
+                    ),
                     "not-for-engine",
                 )
+
+
+def _class_fits(engine: str, klass: str) -> bool:
+    """OpenSearch names its instance types ``<family>.<size>.search``; the others by prefix."""
+    if engine == "opensearch":
+        return klass.endswith(".search")
+    prefix = _CLASS_PREFIX.get(engine)
+    return prefix is not None and klass.startswith(prefix)
 
 
 def _fargate_override(

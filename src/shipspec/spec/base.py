@@ -1,0 +1,28 @@
+"""The base of every spec section (its own module, so section modules can share it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, model_validator
+
+from .rules import Problem, validate_with_rules
+
+
+class SpecModel(BaseModel):
+    """Base of every spec section: strict about unknown keys, immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def _problems(self) -> Iterator[Problem]:
+        """The rules between this section's fields (see :mod:`shipspec.spec.rules`)."""
+        return iter(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if cls._problems is SpecModel._problems:
+            return handler(data)
+        checked = validate_with_rules(cls, data, handler, lambda model: model._problems())
+        return checked  # type: ignore[return-value]
