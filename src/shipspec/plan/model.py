@@ -28,13 +28,30 @@ class Decision(Frozen):
     inputs: dict[str, Any] = {}
 
 
+class ExistingNetworkPlan(Frozen):
+    """The VPC and subnets an environment deploys into (``cloud.network``): not created."""
+
+    vpc_id: str
+    private_subnet_ids: list[str]
+    public_subnet_ids: list[str]
+    # What the program checks when it runs: distinct zones, routes (see the decisions).
+    min_private_zones: int
+    min_public_zones: int
+
+
 class NetworkPlan(Frozen):
-    cidr_block: str
+    cidr_block: str  # "" for an existing VPC: the program reads its range
     az_count: int
     zone_ids: list[str]  # the AZ IDs the subnets are pinned to, one per AZ, in order
     nat_gateway_count: int
     interface_endpoints: list[str]
     flow_log_retention_days: int | None
+    existing: ExistingNetworkPlan | None = None
+
+    @property
+    def label(self) -> str:
+        """How the docs name it: ``10.0.0.0/16`` or ``vpc-0abc… (existing)``."""
+        return f"{self.existing.vpc_id} (existing)" if self.existing else self.cidr_block
 
 
 class LoadBalancerPlan(Frozen):
@@ -110,7 +127,17 @@ class ServicePlan(Frozen):
 
 
 DatastoreEngine = Literal[
-    "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlserver",
+    "redis",
+    "memcached",
+    "mongodb",
+    "opensearch",
+    "rabbitmq",
+    "s3",
+    "sqs",
 ]
 
 
@@ -125,7 +152,9 @@ class DatastorePlan(Frozen):
     backup_days: int = 0
     deletion_protection: bool = False
     replicas: int = 0  # redis and mongodb: read replicas that take over on failure
-    nodes: int = 0  # memcached: cache nodes, each holding a share of the keys
+    nodes: int = 0  # memcached: cache nodes, each holding a share; opensearch: data nodes
+    master_nodes: int = 0  # opensearch: dedicated master nodes (0: none)
+    edition: str | None = None  # sqlserver: the RDS engine of its edition (sqlserver-se...)
     dead_letter: bool = False
     visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes
     versioning: bool = False
@@ -133,6 +162,7 @@ class DatastorePlan(Frozen):
     used_by: list[str] = []
     protect: bool = False  # Pulumi refuses to delete or replace its stateful resource
     renamed_from: str | None = None  # the former name: its data is kept (Pulumi aliases)
+    import_id: str | None = None  # adopt the existing resource with this id (Pulumi import)
 
 
 class SecretPlan(Frozen):

@@ -56,6 +56,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_in_stack
 
 from shipspec.preview.mocks import DEFAULT_REGION, AwsMocks
+from shipspec.preview.mocks_network import AccountError, existing_account
 from shipspec.preview.records import ProgramError, RecordedResource, StackRun
 
 __all__ = [
@@ -205,6 +206,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             replace_on_changes=sorted(request.replaceOnChanges),
             aliases=aliases,
+            import_id=str(request.importId),
         )
         with rec.lock:
             rec.resources[response.urn] = recorded
@@ -335,6 +337,10 @@ def _run_isolated(
 
         pulumi.runtime.set_all_config(config, [])
         mocks = AwsMocks(region=config.get("aws:region", DEFAULT_REGION))
+        try:
+            mocks.existing = existing_account(program_dir, config, mocks.zone_names())
+        except AccountError as error:
+            raise ProgramError(str(error)) from error
         pulumi.runtime.set_mocks(
             mocks,
             project=project,

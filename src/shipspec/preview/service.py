@@ -286,6 +286,7 @@ def _options(r: RecordedResource) -> dict[str, Any]:
         "ignoreChanges": r.ignore_changes,
         "replaceOnChanges": r.replace_on_changes,
         "aliases": r.aliases,
+        "import": r.import_id,
     }
     return {key: value for key, value in options.items() if value}
 

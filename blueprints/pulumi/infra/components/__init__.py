@@ -14,6 +14,7 @@ from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
+from .existing_network import ExistingNetwork
 from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
@@ -22,8 +23,10 @@ from .monitoring import Monitoring
 from .network import Network
 from .queue import Queue
 from .scheduled_job import ScheduledJob
+from .search_domain import SearchDomain
 from .secret import AppSecret
 from .service_calls import ServiceCalls
+from .sql_server import SqlServer
 from .web_service import WebService
 from .worker_service import WorkerService
 
@@ -34,6 +37,7 @@ __all__ = [
     "DataKey",
     "Database",
     "DocumentDB",
+    "ExistingNetwork",
     "LoadBalancer",
     "ManagedPrometheus",
     "Memcached",
@@ -42,7 +46,9 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "SearchDomain",
     "ServiceCalls",
+    "SqlServer",
     "Use",
     "WebService",
     "WorkerService",

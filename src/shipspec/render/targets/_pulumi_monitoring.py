@@ -24,6 +24,8 @@ DASHBOARD_KINDS = {
     "postgres": "rds",
     "mysql": "rds",
     "mariadb": "rds",
+    "sqlserver": "rds",
+    "opensearch": "opensearch",
     "mongodb": "docdb",
     "redis": "redis",
     "memcached": "memcached",

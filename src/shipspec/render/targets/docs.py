@@ -132,7 +132,12 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
     net = env.network
     controls = [
         f"tasks run in private subnets without public IPs across {net.az_count} AZs; "
-        f"egress through {net.nat_gateway_count} NAT gateway(s)",
+        + (
+            f"egress through {net.nat_gateway_count} NAT gateway(s)"
+            if net.existing is None
+            else f"the existing VPC {net.existing.vpc_id}'s own egress (checked: no private "
+            "subnet routes to an internet gateway)"
+        ),
         "datastores accept connections only from the services that `use` them",
         "IAM task roles are scoped to the named resources each service uses",
         "encryption at rest on every datastore; TLS required by RDS, Redis, S3 and SQS",
