@@ -154,6 +154,7 @@ class DatastorePlan(Frozen):
     replicas: int = 0  # redis and mongodb: read replicas that take over on failure
     nodes: int = 0  # memcached: cache nodes, each holding a share; opensearch: data nodes
     master_nodes: int = 0  # opensearch: dedicated master nodes (0: none)
+    master_class: str | None = None  # opensearch: their instance type
     edition: str | None = None  # sqlserver: the RDS engine of its edition (sqlserver-se...)
     dead_letter: bool = False
     visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes

@@ -232,6 +232,7 @@ def plan_search(
         instance_class=node,
         nodes=nodes,
         master_nodes=masters,
+        master_class=OPENSEARCH_MASTER_NODE if masters else None,
         storage_gb=storage,
         multi_az=nodes > 1,
         used_by=used_by,

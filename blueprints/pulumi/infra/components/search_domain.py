@@ -80,7 +80,7 @@ class SearchDomain(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         master_count: int = 0,
-        master_type: str = "m6g.large.search",
+        master_type: str | None = None,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
@@ -91,6 +91,8 @@ class SearchDomain(pulumi.ComponentResource):
             raise ValueError(f"instance_count must be 1-80, got {instance_count}")
         if master_count not in (0, 3, 5):
             raise ValueError(f"master_count must be 0, 3 or 5, got {master_count}")
+        if master_count and not master_type:
+            raise ValueError("dedicated master nodes need master_type, e.g. m6g.large.search")
         kept = original_name(name, opts)
         physical = import_id or domain_name(pulumi.get_project(), pulumi.get_stack(), kept)
         zones = min(instance_count, 3)

@@ -255,6 +255,7 @@ def _engine_values(d: Any) -> dict[str, Any]:
             "instanceType": d.instance_class,
             "nodes": d.nodes,
             "masterNodes": d.master_nodes,
+            "masterType": d.master_class,
             "storageGb": d.storage_gb,
         }
     if d.engine == "redis":
