@@ -4,7 +4,7 @@ The program's ``ExistingNetwork`` reads each subnet's zone and VPC, the route ta
 the VPC's range from the account. Offline there is no account, so the mocks answer from
 one of two descriptions:
 
-* ``infra/preview-network.json`` when present: the account as
+* ``infra/preview-network.<stack>.json`` when present: the stack's account as
   ``aws ec2 describe-vpcs``, ``describe-subnets`` and ``describe-route-tables`` print it
   (their ``Vpcs``, ``Subnets`` and ``RouteTables`` lists in one JSON object), so the
   preview checks the real network; the file is part of the preview cache's key;
@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-ACCOUNT_FILE = "preview-network.json"
+ACCOUNT_FILE = "preview-network.{stack}.json"
 
 
 class AccountError(ValueError):
@@ -35,7 +35,10 @@ class ExistingAccount:
         vpcs: list[dict[str, Any]],
         subnets: list[dict[str, Any]],
         route_tables: list[dict[str, Any]],
+        *,
+        source: str | None = None,
     ) -> None:
+        self.source = source  # the file described, or None for the promised network
         self._vpcs = {str(v["VpcId"]): v for v in vpcs}
         self._subnets = {str(s["SubnetId"]): s for s in subnets}
         self._tables = {str(t["RouteTableId"]): t for t in route_tables}
@@ -44,7 +47,7 @@ class ExistingAccount:
     def from_file(cls, path: Path) -> ExistingAccount:
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
-            return cls(body.get("Vpcs", []), body["Subnets"], body["RouteTables"])
+            return cls(body.get("Vpcs", []), body["Subnets"], body["RouteTables"], source=path.name)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise AccountError(
                 f"{path}: not the Vpcs/Subnets/RouteTables of `aws ec2 describe-vpcs`, "
@@ -77,6 +80,8 @@ class ExistingAccount:
 
     def subnet(self, subnet_id: str) -> dict[str, Any] | None:
         found = self._subnets.get(subnet_id)
+        if found is None and self.source is not None:
+            raise AccountError(f"subnet {subnet_id} is not described in {self.source}")
         if found is None:
             return None
         return {
@@ -90,7 +95,7 @@ class ExistingAccount:
         vpc_id = str(args.get("id") or "")
         found = self._vpcs.get(vpc_id)
         if found is None:
-            raise AccountError(f"no VPC {vpc_id} in the preview's account description")
+            raise AccountError(f"VPC {vpc_id} is not described in {self.source or 'the config'}")
         return {"id": vpc_id, "cidrBlock": found.get("CidrBlock", ""), "default": False}
 
     def route_tables(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -143,12 +148,14 @@ def _matches(table: dict[str, Any], flt: dict[str, Any]) -> bool:
     raise AccountError(f"the offline preview cannot filter route tables by {name!r}")
 
 
-def existing_account(program_dir: Path, config: dict[str, str], zones: list[str]) -> Any:
+def existing_account(
+    program_dir: Path, stack: str, config: dict[str, str], zones: list[str]
+) -> ExistingAccount | None:
     """The account description for this run, or None when the stack creates its network."""
     network = next((json.loads(v) for k, v in config.items() if k.endswith(":network")), None)
     if not isinstance(network, dict) or "vpcId" not in network:
         return None
-    path = program_dir / ACCOUNT_FILE
+    path = program_dir / ACCOUNT_FILE.format(stack=stack)
     if path.is_file():
         return ExistingAccount.from_file(path)
     return ExistingAccount.promised(network, zones)

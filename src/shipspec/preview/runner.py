@@ -338,7 +338,7 @@ def _run_isolated(
         pulumi.runtime.set_all_config(config, [])
         mocks = AwsMocks(region=config.get("aws:region", DEFAULT_REGION))
         try:
-            mocks.existing = existing_account(program_dir, config, mocks.zone_names())
+            mocks.existing = existing_account(program_dir, stack, config, mocks.zone_names())
         except AccountError as error:
             raise ProgramError(str(error)) from error
         pulumi.runtime.set_mocks(

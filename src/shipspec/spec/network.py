@@ -50,10 +50,10 @@ class ExistingNetwork(SpecModel):
         for field in ("private_subnet_ids", "public_subnet_ids"):
             ids: list[str] = getattr(self, field)
             seen: set[str] = set()
-            for i, subnet in enumerate(ids):
+            for subnet in ids:
                 if subnet in seen:
                     yield Problem(
-                        (field, i),
+                        (field,),
                         f"subnet {subnet} is listed twice",
                         "list each subnet once",
                         (field,),
