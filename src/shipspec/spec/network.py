@@ -97,22 +97,25 @@ def network_problems(data: dict[str, Any]) -> Iterator[tuple[Path, str, str, str
             )
     if not public_web:
         return
+    lacking: dict[Path, list[str]] = {}
     for env_name in environments:
-        chosen = own.get(env_name) if isinstance(own.get(env_name), dict) else cloud
+        own_network = own.get(env_name)
+        chosen = own_network if isinstance(own_network, dict) else cloud
         path: Path = (
             ("environments", env_name, "network")
-            if isinstance(own.get(env_name), dict)
+            if isinstance(own_network, dict)
             else ("cloud", "network")
         )
         if isinstance(chosen, dict) and not chosen.get("public_subnet_ids"):
-            yield (
-                path,
-                f"environment {env_name} has a public web service but its network lists no "
-                "`public_subnet_ids` for the internet-facing load balancer",
-                "add two or more public subnets (routed to an internet gateway), in different "
-                "zones",
-                "no-public-subnets",
-            )
+            lacking.setdefault(path, []).append(env_name)
+    for path, names in lacking.items():
+        yield (
+            path,
+            f"{', '.join(names)} {'has' if len(names) == 1 else 'have'} a public web service but "
+            "the network lists no `public_subnet_ids` for the internet-facing load balancer",
+            "add two or more public subnets (routed to an internet gateway), in different zones",
+            "no-public-subnets",
+        )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
