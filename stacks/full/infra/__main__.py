@@ -19,15 +19,17 @@ from components import (
     Database,
     DataKey,
     DocumentDB,
+    ExistingNetwork,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
-    Network,
     Queue,
     ScheduledJob,
+    SearchDomain,
     ServiceCalls,
+    SqlServer,
     Use,
     WebService,
     WorkerService,
@@ -40,14 +42,14 @@ services = config.require_object("services")
 datastores = config.require_object("datastores")
 log_retention_days = config.require_int("logRetentionDays")
 
-# Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
-# the private subnets, without public IPs.
-network = Network(
+# The existing VPC each stack config names (cloud.network in the spec): the stack creates
+# security groups in it, never subnets, routes or NAT gateways. Before anything else it
+# reads the subnets' zones and routes, and stops with the reason if they cannot work.
+network = ExistingNetwork(
     "network",
-    cidr_block=network_config["cidrBlock"],
-    zone_ids=network_config["zoneIds"],
-    nat_gateway_count=network_config["natGatewayCount"],
-    interface_endpoints=network_config["interfaceEndpoints"],
+    vpc_id=network_config["vpcId"],
+    private_subnet_ids=network_config["privateSubnetIds"],
+    public_subnet_ids=network_config["publicSubnetIds"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
@@ -163,6 +165,8 @@ assets = Bucket(
     force_destroy=datastores["assets"]["forceDestroy"],
     kms_key_arn=data_key.arn,
     protect=datastores["assets"]["protect"],
+    # Adopted, in the stacks whose config sets importId: Pulumi imports the existing resource.
+    import_id=datastores["assets"].get("importId"),
 )
 
 # events: sqs, used by api, indexer.
@@ -234,6 +238,44 @@ sessions = Memcached(
     nodes=datastores["sessions"]["nodes"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+)
+
+# legacy: sqlserver 16.00, used by admin.
+# RDS for SQL Server, license included: encrypted, private, TLS-only (rds.force_ssl); the
+# master password lives in Secrets Manager, managed by RDS. No database exists at launch:
+# the application creates its own with the master user.
+legacy = SqlServer(
+    "legacy",
+    edition=datastores["legacy"]["edition"],
+    engine_version=datastores["legacy"]["version"],
+    instance_class=datastores["legacy"]["instanceClass"],
+    allocated_storage=datastores["legacy"]["storageGb"],
+    max_allocated_storage=datastores["legacy"]["maxStorageGb"],
+    multi_az=datastores["legacy"]["multiAz"],
+    backup_retention_days=datastores["legacy"]["backupDays"],
+    deletion_protection=datastores["legacy"]["deletionProtection"],
+    protect=datastores["legacy"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
+# fulltext: opensearch 2.17, used by indexer.
+# Amazon OpenSearch Service in the private subnets: encrypted at rest and between nodes,
+# HTTPS only (TLS 1.2+); IAM-based access for the services that use it (SigV4 requests).
+fulltext = SearchDomain(
+    "fulltext",
+    engine_version=datastores["fulltext"]["version"],
+    instance_type=datastores["fulltext"]["instanceType"],
+    instance_count=datastores["fulltext"]["nodes"],
+    master_count=datastores["fulltext"]["masterNodes"],
+    master_type=datastores["fulltext"]["masterType"],
+    volume_size=datastores["fulltext"]["storageGb"],
+    protect=datastores["fulltext"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
 )
 
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
@@ -328,7 +370,8 @@ api = WebService(
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
-# Uses db, ledger: network access, IAM scoped to them, and DB_*, LEDGER_* connection variables.
+# Uses db, ledger, legacy: network access, IAM scoped to them, and DB_*, LEDGER_*, LEGACY_*
+#   connection variables.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
@@ -364,6 +407,7 @@ admin = WebService(
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
+        "LEGACY": legacy,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -371,8 +415,8 @@ admin = WebService(
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses events, search, broker: network access, IAM scoped to them, and EVENTS_*, SEARCH_*, BROKER_*
-#   connection variables.
+# Uses events, search, broker, fulltext: network access, IAM scoped to them, and EVENTS_*, SEARCH_*,
+#   BROKER_*, FULLTEXT_* connection variables.
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
@@ -394,6 +438,7 @@ indexer = WorkerService(
         "EVENTS": Use(events, access="consume"),
         "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
+        "FULLTEXT": fulltext,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -469,6 +514,8 @@ monitoring = Monitoring(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
     },
 )
 if prometheus:
@@ -495,6 +542,8 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
@@ -556,5 +605,7 @@ pulumi.export(
         "catalog": catalog.endpoint,
         "broker": broker.endpoint,
         "sessions": sessions.configuration_endpoint,
+        "legacy": legacy.address,
+        "fulltext": fulltext.endpoint,
     },
 )
