@@ -24,7 +24,8 @@ Status = Literal["pass", "fail", "n/a", "check"]
 
 # Resource type prefixes → whether the environment has what creates them.
 _FEATURES = {
-    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb"),
+    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb", "sqlserver"),
+    "aws:opensearch/": lambda env: _engines(env, "opensearch"),
     "aws:docdb/": lambda env: _engines(env, "mongodb"),
     "aws:mq/": lambda env: _engines(env, "rabbitmq"),
     "aws:elasticache/": lambda env: _engines(env, "redis", "memcached"),
