@@ -13,6 +13,7 @@ files their parsers read back as written.
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import keyword
 import os
@@ -146,9 +147,16 @@ def camel(name: str) -> str:
 
 def wrap_comment(text: str, width: int = 96, prefix: str = "# ") -> str:
     """Wrap a reason into comment lines that stay under the formatter's line length."""
+    return _wrapped(one_line(text), width, prefix)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, prefix: str) -> str:
+    """Cached: every stack config repeats the same reasons, and wrapping was a tenth of a
+    large render."""
     import textwrap
 
-    lines = textwrap.wrap(one_line(text), width - len(prefix), subsequent_indent="  ")
+    lines = textwrap.wrap(text, width - len(prefix), subsequent_indent="  ")
     return "\n".join(prefix + line for line in lines)
 
 
@@ -265,7 +273,10 @@ def py_text(value: str) -> str:
 def one_line(value: str) -> str:
     """Text for a comment: each run of whitespace (line breaks included) one space, and
     anything else unprintable escaped, so the comment cannot end early."""
-    return "".join(c if c.isprintable() else py_text(c) for c in " ".join(str(value).split()))
+    flat = " ".join(str(value).split())
+    if flat.isprintable():  # the common case, without a pass per character
+        return flat
+    return "".join(c if c.isprintable() else py_text(c) for c in flat)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
