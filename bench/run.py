@@ -173,11 +173,12 @@ def main() -> None:
             g = figures[200]["generate"]
             print(f"  generate at 200 services: {g:.2f}s (target <= 1.0s): {verdict(g, 1.0)}")
         largest = max(figures)
-        ratio = figures[largest]["ratio"]
-        print(
-            f"  preview per resource at {largest} services: {ratio:.2f}x the floor"
-            f" (target <= 1.1x): {verdict(ratio, 1.1)}"
-        )
+        for n, measured in figures.items():
+            ratio = measured["ratio"]
+            print(
+                f"  preview per resource at {n} services: {ratio:.2f}x the floor"
+                f" (target <= 1.1x): {verdict(ratio, 1.1)}"
+            )
         if 200 in figures:
             peak, floor_peak = figures[200]["peak"], figures[200]["floor_peak"]
             print(
@@ -190,9 +191,10 @@ def main() -> None:
 
 def all_envs(root: Path, n: int, repeat: int) -> None:
     """``--env all`` of a three-environment spec against its largest environment alone."""
-    spec = root / "three.yaml"
-    spec.write_text(spec_text(n, environments=3))
     out = root / "three"
+    out.mkdir(exist_ok=True)
+    spec = out / "three.yaml"  # inside the repository, as CI needs it
+    spec.write_text(spec_text(n, environments=3))
     timed([*SHIPSPEC, "generate", str(spec), "-o", str(out), "--force"])
     alone = {
         env: best([*SHIPSPEC, "preview", str(out), "--env", env, "--no-cache"], repeat)[0]
