@@ -12,9 +12,11 @@ is the ground truth and the imported spec is judged against it:
   service with no load balancer probe when nothing says it has one. A load balancer
   probe on a path nothing vouches for (the invented ``/health``), or an HTTP/1.1 probe of a
   gRPC port, fails; a service the spec lost fails.
-* **reachable**: a service another service names by host (a URL, ``host:port``, a
-  ``*_HOST``-like variable) or ``depends_on`` is reachable when every port its callers
-  use is served (``port`` or ``ports`` of the spec service) and each caller ``calls`` it;
+* **reachable**: a service another service's environment names by host (a URL,
+  ``host:port``, a ``*_HOST``-like variable; ``depends_on`` alone orders start-up and says
+  nothing of how or whether it connects, so it does not count) is reachable when every
+  port its callers use is served (``port`` or ``ports`` of the spec service) and each
+  caller ``calls`` it;
   a datastore is reachable when each caller ``uses`` it.
 * **secret**: a service with credentials in compose (by key: password, secret, token,
   key...; by value: a URL's ``user:password@``, a connection string's ``Password=``)
@@ -124,10 +126,6 @@ def measure(path: Path) -> dict[str, Any] | None:
                         callers.setdefault(target, {}).setdefault(caller, set()).add(used)
                         if upath and re.search(r"hc|health|ready|live", variable + upath, re.I):
                             health_urls.setdefault(target, set()).add(upath)
-        depends = data.get("depends_on") or {}
-        for target in depends if isinstance(depends, dict | list) else []:
-            if target in compose and target != caller:
-                callers.setdefault(str(target), {}).setdefault(caller, set())
     rows = {"services": 0, "health": 0, "called": 0, "reachable": 0, "with_creds": 0}
     rows |= {"secret": 0, "public": 0}
     for name, data in compose.items():

@@ -24,7 +24,6 @@ from .datastores import Store
 from .services import App
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _CREDENTIAL = re.compile(r"(PASS|SECRET|KEY|TOKEN)", re.I)
 _HOSTISH = re.compile(r"(HOST|ADDR|SERVER|ENDPOINT|BROKER|URL|URI|DSN|CONNECTION)", re.I)
 # Suffixes of the variables a datastore may inject (``DB_HOST``...): a compose value
@@ -84,18 +83,12 @@ def wire(
     env: dict[str, str] = {}
     secrets: set[str] = set()
     compose = app.compose
+    depended: dict[str, tuple[str, ...]] = {}
     for target, condition in sorted(app.depends_on.items()):
         keys = ("depends_on", target)
         store = next((s for s in stores if s.compose == target), None)
         if store:
-            uses.add(store.name)
-            ctx.find(
-                "mapped",
-                compose,
-                keys,
-                f"uses {store.name}: network access, IAM and its {prefix_of(store.name)}_* "
-                "variables",
-            )
+            depended[store.name] = keys
         elif condition == "service_completed_successfully":
             ctx.find(
                 "dropped",
@@ -207,27 +200,21 @@ def wire(
                 f"names service {other}, which listens on no port here: nothing answers to "
                 "it on AWS (kept as is)",
             )
+        _unreachable_host(ctx, compose, keys, value)
         reason = credential(variable, value)
         if reason:
-            if _SECRET_NAME.match(variable):
-                secrets.add(variable)
-                ctx.find(
-                    "mapped",
-                    compose,
-                    keys,
-                    f"looks like {reason}: moved to `secrets`; its value is not written, "
-                    "set it in AWS Secrets Manager",
-                )
-            else:
-                ctx.find(
-                    "dropped",
-                    compose,
-                    keys,
-                    f"looks like {reason}, but secrets must be named in capitals: rename it "
-                    "and list it under `secrets`",
-                )
+            secrets.add(variable)
+            whole = " (the whole value: ECS injects it as is)" if value.strip() else ""
+            ctx.find(
+                "mapped",
+                compose,
+                keys,
+                f"looks like {reason}: moved to `secrets`{whole}; its value is not written, "
+                "set it in AWS Secrets Manager",
+            )
             continue
         env[variable] = value
+    _depended(ctx, compose, depended, uses)
     for store in stores:
         if store.name in uses:
             prefix = prefix_of(store.name) + "_"
@@ -252,6 +239,33 @@ def wire(
         app.spec["uses"] = sorted(uses)
     if calls:
         app.spec["calls"] = sorted(calls)
+
+
+def _depended(
+    ctx: Context, compose: str, depended: dict[str, tuple[str, ...]], uses: set[str]
+) -> None:
+    """``depends_on`` a datastore grants access only when the service names it elsewhere.
+
+    Compose only orders start-up; access on AWS is a security group rule, an IAM grant
+    and injected variables, so it follows what the service's configuration connects to.
+    """
+    for name, keys in sorted(depended.items()):
+        if name in uses:
+            ctx.find(
+                "mapped",
+                compose,
+                keys,
+                f"uses {name}: network access, IAM and its {prefix_of(name)}_* variables "
+                "(its environment connects to it)",
+            )
+        else:
+            ctx.find(
+                "dropped",
+                compose,
+                keys,
+                f"waits for {name}, but no variable or secret of {compose} connects to it, so "
+                f"no access is granted: add `uses: [{name}]` if its code or image config does",
+            )
 
 
 def _call(
@@ -300,3 +314,38 @@ def _secret_origin(definition: object) -> str:
         if definition.get("external"):
             return f"the existing secret {definition.get('name', '')}".rstrip()
     return "its value"
+
+
+# Addresses that mean "this machine" under Docker: on Fargate the task is its own host and
+# Docker Desktop's names do not resolve, so nothing answers there.
+_HOST_ONLY = re.compile(
+    r"(?:^|[/@\s=;,])(localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal|"
+    r"gateway\.docker\.internal|docker\.for\.(?:mac|win|linux)\.(?:localhost|host\.internal))"
+    r"(?=[:/\s;,]|$)",
+    re.I,
+)
+
+
+def _unreachable_host(ctx: Context, compose: str, keys: tuple[str, ...], value: str) -> None:
+    """Warn about a value that reaches the Docker host or the container itself by name."""
+    match = _HOST_ONLY.search(value)
+    if match is None or match.group(1) == "0.0.0.0" or _binds(value):
+        return
+    host = match.group(1)
+    ctx.find(
+        "dropped",
+        compose,
+        keys,
+        f"points at {host}, which on AWS is "
+        + (
+            "the task itself"
+            if host.lower() in ("localhost", "127.0.0.1")
+            else "a Docker Desktop name that does not resolve"
+        )
+        + ": set it to the address the service has on AWS (kept as is)",
+    )
+
+
+def _binds(value: str) -> bool:
+    """``http://0.0.0.0:80``-like listen addresses are the app's own binding, not a call."""
+    return bool(re.fullmatch(r"\s*(https?://)?(0\.0\.0\.0|\*|\+|\[::\])(:\d+)?/?\s*", value))
