@@ -25,6 +25,7 @@ from .report import ImportFailed
 from .services import App, convert_app, relative_context
 from .shapes import mapping, sequence
 from .sources import usable
+from .stateful import stateful_image
 from .wiring import wire
 
 PROXIES = frozenset(
@@ -93,6 +94,8 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
             if store:
                 stores.append(store)
             continue
+        if _stateful(ctx, compose, data, facts[compose]):
+            continue
         if compose in waited or _runs_once(data):
             oneshots[compose] = _oneshot(ctx, compose, data, compose in waited)
             continue
@@ -156,6 +159,28 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         {store.name: store.spec for store in stores},
         {ctx.names[c]: spec for c, spec in oneshots.items()},
     )
+
+
+def _stateful(
+    ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None
+) -> bool:
+    """A stateful server with no spec engine is incompatible, never a stateless worker."""
+    image = data.get("image")
+    if isinstance(data.get("build"), dict):
+        ref = parse_image(facts.base) if facts is not None else None
+    else:
+        ref = parse_image(image) if isinstance(image, str) else None
+    found = stateful_image(ref) if ref is not None else None
+    if found is None:
+        return False
+    ctx.incompatible(
+        compose,
+        ("build",) if "build" in data else ("image",),
+        f"{found.what} keeps state: as a Fargate task its data would vanish with every "
+        f"deployment. On AWS its role is played by {found.service}, which shipspec does not "
+        "generate: provision it and point the services at it",
+    )
+    return True
 
 
 def _depends(data: Any) -> dict[str, str]:

@@ -20,6 +20,7 @@ from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
 from .rules import KNOWN, judge_volume
 from .shapes import mapping
+from .stateful import spec_engines, stateful_image
 from .syntax import secret_source
 
 _SECRET_NAME = re.compile(r"(PASS|PASSWORD|PASSWD|SECRET|_KEY|ROOT_USER|ACCESS_KEY)$")
@@ -49,14 +50,23 @@ def recognise(
             return None, "", None
         ref = parse_image(facts.base)
         engine, how = engine_of(ref)
+        engine = engine or _managed_stateful(ref)
         return engine, f"its Dockerfile builds FROM {ref.repository}", ref
     if not isinstance(image, str):
         return None, "", None
     ref = parse_image(image)
     engine, how = engine_of(ref)
+    if engine is None and _managed_stateful(ref):
+        engine, how = _managed_stateful(ref), f"image {ref.repository}"
     if engine is None and (_DB_LIKE.search(compose) or _DB_LIKE.search(ref.name)):
         engine, how = engine_of(None, [str(k) for k in env])
     return engine, how, ref
+
+
+def _managed_stateful(ref: ImageRef) -> str | None:
+    """The spec engine of a stateful image whose managed service the spec can deploy."""
+    found = stateful_image(ref)
+    return found.engine if found and found.engine in spec_engines() else None
 
 
 def convert_store(
