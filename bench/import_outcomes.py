@@ -46,6 +46,17 @@ _CRED_KEY = re.compile(r"(pass(word|wd)?|secret|token|api_?key|access_?key|_key$
 _CRED_IN_URL = re.compile(r"://[^:/@\s]+:([^@/\s]+)@")
 _CRED_IN_CONN = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]+)", re.I)
 _GRPC = re.compile(r"grpc|http2", re.I)
+# Databases, caches, brokers and search servers: judged as datastores, not services.
+_STATEFUL = re.compile(
+    r"(mssql|sqlserver|elasticsearch|opensearch|kafka|zookeeper|cassandra|neo4j|influxdb|"
+    r"couchdb|etcd|clickhouse|postgres|mysql|mariadb|mongo|redis|valkey|memcached|rabbitmq|"
+    r"minio)",
+    re.I,
+)
+# Health endpoints documented for the sample's images (not read from the importer): the
+# Spring PetClinic microservices ship Spring Boot Actuator (their Prometheus scrapes
+# /actuator/prometheus), whose /actuator/health is exposed over HTTP by default.
+_DOCUMENTED = ((re.compile(r"spring-petclinic"), "/actuator/health"),)
 _SCHEME_PORT = {"http": 80, "https": 443, "grpc": 80}
 
 
@@ -129,7 +140,8 @@ def measure(path: Path) -> dict[str, Any] | None:
     rows = {"services": 0, "health": 0, "called": 0, "reachable": 0, "with_creds": 0}
     rows |= {"secret": 0, "public": 0}
     for name, data in compose.items():
-        if name in spec_datastore_names(spec, names):
+        image = str(data.get("image") or "")
+        if name in spec_datastore_names(spec, names) or _STATEFUL.search(image):
             continue
         rows["services"] += 1
         service = spec.services.get(names[name] or "")
@@ -163,8 +175,12 @@ def _healthy(name: str, data: dict[str, Any], service: Any, urls: set[str]) -> i
     check = data.get("healthcheck") or {}
     test = check.get("test") if isinstance(check, dict) else None
     text = " ".join(map(str, test)) if isinstance(test, list) else str(test or "")
-    known = {p for _, _, p in _references(text, "localhost") + _references(text, name) if p}
-    known |= {p for _, _, p in _references(text, "127.0.0.1") if p}
+    probes = [
+        r for h in ("localhost", "127.0.0.1", *_hosts(name, data)) for r in _references(text, h)
+    ]
+    lenient = "curl" in text and not re.search(r"\s(-\w*f\w*|--fail)\b", text)
+    # a curl without -f accepts any answer (a 404 too): it vouches for no path
+    known = set() if lenient else {p or "/" for s, _, p in probes if s in ("http", "https")}
     carried = getattr(service, "healthcheck", None)
     if carried is not None and text and "CMD" in " ".join(getattr(carried, "command", [])):
         return 1
@@ -176,7 +192,8 @@ def _healthy(name: str, data: dict[str, Any], service: Any, urls: set[str]) -> i
     grpc_port = service.port and f":{service.port}" in str(_grpc_ports(data))
     if grpc and grpc_port and protocol == "http":
         return 0
-    return int(path in (known or urls))
+    documented = {p for pattern, p in _DOCUMENTED if pattern.search(str(data.get("image", "")))}
+    return int(path in (known or urls or documented))
 
 
 def _grpc_ports(data: dict[str, Any]) -> list[str]:

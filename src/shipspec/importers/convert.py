@@ -20,6 +20,7 @@ from typing import Any
 from .context import Context, text_of
 from .datastores import Store, convert_store, hostnames, recognise
 from .dockerfile import DockerfileFacts, read_dockerfile
+from .health import called_health_paths
 from .images import parse_image
 from .report import ImportFailed
 from .services import App, convert_app, relative_context
@@ -121,8 +122,11 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
             for store in stores:
                 if store.compose == target and alias:
                     store.hosts.add(alias.lower())
-    apps: list[App] = [convert_app(ctx, c, ctx.names[c], d, facts[c]) for c, d in rest.items()]
     hosts = {compose: hostnames(compose, data) for compose, data in rest.items()}
+    checked = called_health_paths(services, hosts)
+    apps: list[App] = [
+        convert_app(ctx, c, ctx.names[c], d, facts[c], checked.get(c)) for c, d in rest.items()
+    ]
     for app in apps:
         if app.compose in proxied:
             _promote(ctx, app, proxied[app.compose])
@@ -263,11 +267,17 @@ def _called_only(ctx: Context, app: App) -> None:
                 finding,
                 message=f"port {spec['port']}, through Service Connect (no load balancer)",
             )
-        elif finding.key == "healthcheck" and "load balancer probes" in finding.message:
+        elif finding.message.startswith("health path") or (
+            finding.key == "healthcheck" and "load balancer probes" in finding.message
+        ):
             findings[index] = replace(
                 finding,
-                message="a worker has no load balancer probe; the spec has no container "
-                "health check",
+                message="a worker has no load balancer probe; "
+                + (
+                    "ECS runs its container health check"
+                    if "healthcheck" in spec
+                    else "ECS only sees the process run"
+                ),
             )
     ctx.note(
         ("services", app.name, "type"),
