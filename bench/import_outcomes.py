@@ -185,7 +185,7 @@ def _healthy(name: str, data: dict[str, Any], service: Any, urls: set[str]) -> i
     if carried is not None and text and "CMD" in " ".join(getattr(carried, "command", [])):
         return 1
     if service.type != "web":
-        return 1 if not known and not urls else int(carried is not None)
+        return 1  # no load balancer probe: ECS judges the running process (or its own check)
     path = service.health.path if service.health else "/health"
     grpc = _GRPC.search(" ".join(f"{k}={v}" for k, v in _env(data).items()))
     protocol = getattr(service, "protocol", "http")

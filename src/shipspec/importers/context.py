@@ -29,6 +29,7 @@ class Context:
     problems: list[Diagnostic] = field(default_factory=list)
     notes: dict[KeyPath, list[str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # compose service -> spec name
+    public: tuple[str, ...] = ()  # --public: the only services that face the internet
 
     def where(self, service: str, *keys: str | int, key: bool = False) -> Where:
         return self.project.locator.where(("services", service, *keys), key=key)

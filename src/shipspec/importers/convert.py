@@ -20,6 +20,7 @@ from typing import Any
 from .context import Context, text_of
 from .datastores import Store, convert_store, hostnames, recognise
 from .dockerfile import DockerfileFacts, read_dockerfile
+from .entrypoints import choose_entry_points
 from .health import called_health_paths
 from .images import parse_image
 from .report import ImportFailed
@@ -133,6 +134,7 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     servers = {app.compose: (app.name, app.spec["port"]) for app in apps if "port" in app.spec}
     for app in apps:
         wire(ctx, app, stores, hosts, servers)
+    choose_entry_points(ctx, apps, services, proxied, ctx.public)
     called = {c for app in apps for c in app.spec.get("calls", ())}
     for app in apps:
         if app.name in called and app.compose not in proxied:

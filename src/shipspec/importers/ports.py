@@ -144,7 +144,7 @@ def choose_port(
         else ("expose",)
         if "expose" in chosen[2]
         else ("build",),
-        f"port {chosen[0]}" + (", public" if public else ", internal load balancer"),
+        f"port {chosen[0]}" + (", published" if public else ", internal load balancer"),
     )
     return chosen[0], public, chosen[2]
 
