@@ -92,7 +92,7 @@ def _list_item(data: Any, path: KeyPath) -> KeyPath:
             isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
         ):
             out.append(part)
-            value = value[part]
+            value = value[part]  # type: ignore[index]
         else:
             return (*out, *path[len(out) :])
     return tuple(out)
