@@ -28,6 +28,7 @@ from .services import App, convert_app, relative_context
 from .shapes import mapping, sequence
 from .sources import usable
 from .stateful import stateful_image
+from .traffic import serve_called_ports
 from .wiring import wire
 
 PROXIES = frozenset(
@@ -68,6 +69,13 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     for compose in services:
         ctx.names[compose] = spec_name(compose, taken)
         if ctx.names[compose] != compose:
+            ctx.find(
+                "mapped",
+                compose,
+                (),
+                f"renamed to `{ctx.names[compose]}`: spec names are lowercase letters, digits "
+                "and -, at most 31 characters; callers reach it by the new name",
+            )
             ctx.note(
                 ("services", ctx.names[compose]),
                 f"compose service `{compose}` (renamed: spec names are lowercase letters, "
@@ -134,6 +142,7 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     servers = {app.compose: (app.name, app.spec["port"]) for app in apps if "port" in app.spec}
     for app in apps:
         wire(ctx, app, stores, hosts, servers)
+    serve_called_ports(ctx, apps, services, hosts)
     choose_entry_points(ctx, apps, services, proxied, ctx.public)
     called = {c for app in apps for c in app.spec.get("calls", ())}
     for app in apps:

@@ -134,7 +134,8 @@ def choose_port(
                 "dropped",
                 compose,
                 ("ports",),
-                f"port {port} ({origin}): a web service has one load-balanced port, {chosen[0]}",
+                f"port {port} ({origin}): not the main port ({chosen[0]}); served only if "
+                "another service calls it there",
             )
     ctx.find(
         "mapped",
