@@ -26,6 +26,7 @@ from .health import container_check, framework_path
 from .ports import choose_port, health, health_url, read_ports
 from .resources import size_for
 from .rules import DROPPED, INCOMPATIBLE, KNOWN, judge, judge_volume
+from .runtimes import runtime_size
 from .shapes import mapping, sequence
 from .sources import usable
 
@@ -85,6 +86,7 @@ def convert_app(
             f"container health check from {origin}: {' '.join(check[0]['command'])}",
         )
     _size(ctx, compose, name, data, spec)
+    runtime_size(ctx, compose, name, data, facts, spec)
     app.env = read_environment(ctx, compose, data)
     app.secrets = read_secrets(ctx, compose, data)
     app.depends_on = read_depends_on(ctx, compose, data)
