@@ -23,6 +23,7 @@ from .dockerfile import DockerfileFacts, read_dockerfile
 from .entrypoints import choose_entry_points
 from .health import called_health_paths
 from .images import parse_image
+from .proxies import keep_note, proxy_upstreams, read_routes
 from .report import ImportFailed
 from .services import App, convert_app, relative_context
 from .shapes import mapping, sequence
@@ -30,19 +31,6 @@ from .sources import usable
 from .stateful import stateful_image
 from .traffic import serve_called_ports
 from .wiring import wire
-
-PROXIES = frozenset(
-    {
-        "nginx",
-        "nginx-unprivileged",
-        "traefik",
-        "caddy",
-        "haproxy",
-        "envoy",
-        "nginx-proxy",
-        "openresty",
-    }
-)
 
 
 def spec_name(compose: str, taken: set[str]) -> str:
@@ -111,19 +99,11 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
             continue
         rest[compose] = data
     store_names = {s.compose for s in stores}
-    proxied: dict[str, str] = {}
+    proxies: dict[str, list[str]] = {}
     for compose, data in list(rest.items()):
-        upstreams = _proxy_upstreams(data, rest, store_names, compose)
+        upstreams = proxy_upstreams(data, rest, store_names, compose)
         if upstreams:
-            ref = parse_image(str(data["image"]))
-            ctx.find(
-                "dropped",
-                compose,
-                (),
-                f"reverse proxy ({ref.name}): the load balancer takes its place and routes "
-                f"to {', '.join(upstreams)}",
-            )
-            proxied.update({u: compose for u in upstreams})
+            proxies[compose] = upstreams
             del rest[compose]
     for data in services.values():
         for link in sequence(data.get("links")):
@@ -136,9 +116,12 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     apps: list[App] = [
         convert_app(ctx, c, ctx.names[c], d, facts[c], checked.get(c)) for c, d in rest.items()
     ]
-    for app in apps:
-        if app.compose in proxied:
-            _promote(ctx, app, proxied[app.compose])
+    proxied: dict[str, str] = {}
+    for compose, upstreams in proxies.items():
+        kept = _replace_proxy(ctx, compose, services[compose], upstreams, apps, proxied)
+        if kept:
+            hosts[compose] = hostnames(compose, services[compose])
+            apps.append(convert_app(ctx, compose, ctx.names[compose], services[compose], None))
     servers = {app.compose: (app.name, app.spec["port"]) for app in apps if "port" in app.spec}
     for app in apps:
         wire(ctx, app, stores, hosts, servers)
@@ -243,17 +226,6 @@ def _oneshot(ctx: Context, compose: str, data: dict[str, Any], waited: bool) -> 
     return job
 
 
-def _proxy_upstreams(
-    data: dict[str, Any], rest: dict[str, Any], stores: set[str], compose: str
-) -> list[str]:
-    image = data.get("image")
-    if not isinstance(image, str) or "build" in data or not data.get("ports"):
-        return []
-    if parse_image(image).name not in PROXIES:
-        return []
-    return sorted(t for t in _depends(data) if t in rest and t not in stores and t != compose)
-
-
 def _called_only(ctx: Context, app: App) -> None:
     """An internal service only other containers reach becomes a worker with a port.
 
@@ -297,21 +269,63 @@ def _called_only(ctx: Context, app: App) -> None:
     )
 
 
-def _promote(ctx: Context, app: App, proxy: str) -> None:
-    if app.spec.get("type") == "web":
-        app.spec["public"] = True
-        ctx.note(
-            ("services", app.name, "public"),
-            f"public: it was behind the reverse proxy `{proxy}`, which the load balancer replaces",
-        )
-    else:
+def _replace_proxy(
+    ctx: Context,
+    compose: str,
+    data: dict[str, Any],
+    upstreams: list[str],
+    apps: list[App],
+    proxied: dict[str, str],
+) -> bool:
+    """Let the load balancer replace the proxy when it can reach every upstream.
+
+    Returns True when the proxy must be kept (some upstream has no port to reach).
+    """
+    name = parse_image(str(data["image"])).name
+    routes = read_routes(ctx, compose, data) or {}
+    by_compose = {a.compose: a for a in apps}
+    for upstream in upstreams:
+        app = by_compose[upstream]
+        route = next((r for host, r in routes.items() if host in hostnames(upstream, {})), None)
+        if "port" not in app.spec and route and route.port:
+            app.spec.update(type="web", port=route.port, public=True)
+            app.spec.setdefault("health", {"path": "/health"})
+            ctx.find(
+                "mapped",
+                compose,
+                ("volumes",),
+                f"{upstream} listens on port {route.port}: the proxy's configuration sends "
+                "to it there",
+            )
+        if route and route.paths != ["/"]:
+            app.spec["routes"] = {"paths": sorted(p.rstrip("/") + "/*" if p != "/" else "/*"
+                                                  for p in route.paths),
+                                  "strip_prefix": route.strip}  # fmt: skip
+    unreachable = [u for u in upstreams if "port" not in by_compose[u].spec]
+    if unreachable:
         ctx.find(
             "dropped",
-            app.compose,
+            compose,
             (),
-            f"was behind the reverse proxy `{proxy}` but declares no port: add `expose` (or "
-            "EXPOSE) so the load balancer can reach it",
+            f"reverse proxy ({name}) kept as the public entry point: the load balancer cannot "
+            f"reach {', '.join(unreachable)} (no port in compose or the proxy's configuration); "
+            + keep_note(compose, data),
         )
+        proxied[compose] = compose
+        return True
+    ctx.find(
+        "dropped",
+        compose,
+        (),
+        f"reverse proxy ({name}): the load balancer takes its place and routes to "
+        f"{', '.join(upstreams)}",
+    )
+    for upstream in upstreams:
+        app = by_compose[upstream]
+        proxied[upstream] = compose
+        if app.spec.get("type") == "web":
+            app.spec["public"] = True
+    return False
 
 
 def _dockerfile(ctx: Context, compose: str, data: Any) -> DockerfileFacts | None:

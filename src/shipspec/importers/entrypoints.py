@@ -96,6 +96,8 @@ def _decide(
     if wanted:
         named = app.name in wanted or app.compose.lower() in wanted
         return named, "named with --public" if named else "not named with --public"
+    if proxied.get(app.compose) == app.compose:
+        return True, "the application's reverse proxy, kept as its way in"
     if app.compose in proxied:
         return True, f"it was behind the reverse proxy `{proxied[app.compose]}`"
     if app.name in browsed:

@@ -27,6 +27,7 @@ from .ports import choose_port, health, health_url, read_ports
 from .resources import size_for
 from .rules import DROPPED, INCOMPATIBLE, KNOWN, judge, judge_volume
 from .runtimes import runtime_size
+from .schedules import report_loop
 from .shapes import mapping, sequence
 from .sources import usable
 
@@ -87,6 +88,7 @@ def convert_app(
         )
     _size(ctx, compose, name, data, spec)
     runtime_size(ctx, compose, name, data, facts, spec)
+    report_loop(ctx, compose, data)
     app.env = read_environment(ctx, compose, data)
     app.secrets = read_secrets(ctx, compose, data)
     app.depends_on = read_depends_on(ctx, compose, data)

@@ -66,9 +66,9 @@ def serve_called_ports(
                 host, port = match.group(1).lower(), int(match.group(2))
                 for target, names in hosts.items():
                     if target != caller and host in names and target in by_compose:
-                        grpc = bool(_GRPC_NAME.search(str(variable)))
+                        named = bool(_GRPC_NAME.search(str(variable)))
                         called.setdefault(target, {}).setdefault(
-                            port, (caller, str(variable), grpc)
+                            port, (caller, str(variable), named)
                         )
     for app in apps:
         if "port" not in app.spec:
