@@ -67,6 +67,18 @@ def choose_entry_points(
         for app in fallback or web:
             decided[app.name] = (True, "the application needs a way in and nothing else "
                                  "qualifies")  # fmt: skip
+    primary = _primary(web, decided, proxied)
+    if primary is not None:
+        apps.sort(key=lambda a: a is not primary)  # the plan routes `/*` to the first
+        others = [a.name for a in web if decided[a.name][0] and a is not primary]
+        ctx.report.decisions.append(
+            f"/* goes to {primary.name} (the load balancer's default route)"
+            + (
+                f"; {', '.join(others)} at /<name>/*, a prefix they must serve under"
+                if others
+                else ""
+            )
+        )
     for app in web:
         public, reason = decided[app.name]
         app.spec["public"] = public
@@ -84,6 +96,34 @@ def choose_entry_points(
             + (f" (pass --public {app.name} to change it)" if not wanted else ""),
         )
         ctx.report.decisions.append(f"{app.name}: {'public' if public else 'internal'} ({reason})")
+
+
+# What users open, most telling first: a storefront or UI, then a web app or gateway.
+_FRONTS = (
+    re.compile(r"(spa|front|mvc|ui$|^ui|www|site|portal|storefront|shop$)", re.I),
+    re.compile(r"(web|app|gateway|gw)", re.I),
+)
+
+
+def _front_rank(name: str) -> int:
+    return next((i for i, pattern in enumerate(_FRONTS) if pattern.search(name)), len(_FRONTS))
+
+
+def _primary(
+    web: list[App], decided: dict[str, tuple[bool, str]], proxied: dict[str, str]
+) -> App | None:
+    """The public service that takes ``/*``: the kept proxy, what it fronted, a frontend."""
+    public = [a for a in web if decided[a.name][0]]
+    ranked = sorted(
+        public,
+        key=lambda a: (
+            proxied.get(a.compose) != a.compose,
+            a.compose not in proxied,
+            _front_rank(a.compose),
+            "routes" in a.spec,
+        ),
+    )
+    return ranked[0] if ranked else None
 
 
 def _decide(
