@@ -18,6 +18,7 @@ from typing import Any
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
+from .initdb import initdb_keys, report_initdb
 from .rules import KNOWN, judge_volume
 from .shapes import mapping
 from .stateful import spec_engines, stateful_image
@@ -144,8 +145,11 @@ def convert_store(
             ("datastores", name),
             "use the AWS SDK's default endpoint and the task role; no access keys",
         )
+    handled = initdb_keys(engine)
     for key, value in env.items():
         text = text_of(value)
+        if key in handled:
+            continue
         if _SECRET_NAME.search(str(key).upper()) or str(key).upper().endswith("_PASSWORD_FILE"):
             if text and len(text) >= 3 and not text.startswith("/run/secrets/"):
                 store.passwords.add(text)
@@ -162,6 +166,7 @@ def convert_store(
     for key in data:
         _datastore_key(ctx, compose, key, data[key], store)
     store.hosts |= hostnames(compose, data)
+    report_initdb(ctx, compose, engine, data)
     return store
 
 
