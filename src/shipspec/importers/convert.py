@@ -85,8 +85,9 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     stores: list[Store] = []
     rest: dict[str, dict[str, Any]] = {}
     oneshots: dict[str, dict[str, Any]] = {}
+    called_on = _called_ports(services)
     for compose, data in services.items():
-        engine, how, image = recognise(compose, data, facts[compose])
+        engine, how, image = recognise(compose, data, facts[compose], called_on.get(compose))
         if engine is not None:
             store = convert_store(ctx, compose, ctx.names[compose], engine, how, image, data)
             if store:
@@ -157,6 +158,22 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         {store.name: store.spec for store in stores},
         {ctx.names[c]: spec for c, spec in oneshots.items()},
     )
+
+
+_HOST_PORT = re.compile(
+    r"(?:://(?:[^@/\s]*@)?|^|[\s,;=])([A-Za-z0-9_.-]+):(\d{1,5})(?=$|[/\s,;?#])"
+)
+
+
+def _called_ports(services: dict[str, Any]) -> dict[str, int]:
+    """Compose service -> a port another service's environment reaches it on."""
+    found: dict[str, int] = {}
+    for caller, data in services.items():
+        for value in mapping(mapping(data).get("environment")).values():
+            for host, port in _HOST_PORT.findall(str(value or "")):
+                if host in services and host != caller:
+                    found.setdefault(host, int(port))
+    return found
 
 
 def _stateful(

@@ -25,6 +25,10 @@ from .stateful import spec_engines, stateful_image
 from .syntax import secret_source
 
 _SECRET_NAME = re.compile(r"(PASS|PASSWORD|PASSWD|SECRET|_KEY|ROOT_USER|ACCESS_KEY)$")
+# The default port of each engine, as the images listen (IANA registrations and the images'
+# documentation): a custom image named like a database and called there is that engine.
+_ENGINE_PORTS = {5432: "postgres", 3306: "mysql", 27017: "mongodb", 6379: "redis", 5672: "rabbitmq",
+                 11211: "memcached"}  # fmt: skip
 _DB_LIKE = re.compile(r"(db|database|sql|mongo|redis|cache)", re.I)
 
 
@@ -40,9 +44,13 @@ class Store:
 
 
 def recognise(
-    compose: str, data: dict[str, Any], facts: DockerfileFacts | None
+    compose: str, data: dict[str, Any], facts: DockerfileFacts | None, called_on: int | None = None
 ) -> tuple[str | None, str, ImageRef | None]:
-    """``(engine, how it was recognised, image)``; engine None for application services."""
+    """``(engine, how it was recognised, image)``; engine None for application services.
+
+    ``called_on``: the port other services reach it on (``MONGO_HOST=user-db:27017``), which
+    identifies a custom database image (``weaveworksdemos/user-db``) named like one.
+    """
     image = data.get("image")
     built = isinstance(data.get("build"), dict)
     env = mapping(data.get("environment"))
@@ -61,6 +69,9 @@ def recognise(
         engine, how = _managed_stateful(ref), f"image {ref.repository}"
     if engine is None and (_DB_LIKE.search(compose) or _DB_LIKE.search(ref.name)):
         engine, how = engine_of(None, [str(k) for k in env])
+        if engine is None and called_on in _ENGINE_PORTS and not data.get("ports"):
+            engine = _ENGINE_PORTS[called_on]
+            how = f"its name and the port its callers use ({called_on})"
     return engine, how, ref
 
 
