@@ -37,12 +37,14 @@ from shipspec.spec.checks import credential_reason
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / ".." / "shared" / "compose-samples"
-FILES = sorted(
-    [p for p in SHARED.rglob("*.y*ml")] if SHARED.is_dir() else []
-) + sorted((HERE / "samples").glob("*/compose.yaml"))
+FILES = sorted([p for p in SHARED.rglob("*.y*ml")] if SHARED.is_dir() else []) + sorted(
+    (HERE / "samples").glob("*/compose.yaml")
+)
 _HOST_PORT = re.compile(r"(?:://|^|[\s,;=@])([A-Za-z0-9_.-]+):(\d{1,5})(?=$|[/\s,;?#])")
 _PROBE = re.compile(r"https?://(localhost|127\.0\.0\.1)(?::\d+)?(/[^\s'\"]*)")
-_EMBEDDED = re.compile(r"://[^:/@\s]+:([^@/\s]{3,})@|(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]{3,})", re.I)
+_EMBEDDED = re.compile(
+    r"://[^:/@\s]+:([^@/\s]{3,})@|(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]{3,})", re.I
+)
 
 
 def _id(path: Path) -> str:
