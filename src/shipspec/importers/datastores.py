@@ -18,7 +18,7 @@ from typing import Any
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
-from .initdb import initdb_keys, report_initdb
+from .initdb import INITDB, initdb_keys, report_initdb
 from .rules import KNOWN, judge_volume
 from .shapes import mapping
 from .stateful import spec_engines, stateful_image
@@ -195,6 +195,8 @@ def _datastore_key(ctx: Context, compose: str, key: str, value: Any, store: Stor
         )
     elif key == "volumes" and isinstance(value, list):
         for index, volume in enumerate(value):
+            if INITDB in str(volume):
+                continue  # reported with what the scripts create (report_initdb)
             verdict = judge_volume(index, volume, datastore=True)
             ctx.find(
                 "dropped",

@@ -29,7 +29,7 @@ _STATEMENT = re.compile(
     r"^\s*((?:CREATE|ALTER)\s+(?:DATABASE|USER|ROLE|SCHEMA|EXTENSION)\b[^;]*;|GRANT\b[^;]*;)",
     re.I | re.M,
 )
-_INITDB = "/docker-entrypoint-initdb.d"
+INITDB = "/docker-entrypoint-initdb.d"
 
 
 def initdb_keys(engine: str) -> frozenset[str]:
@@ -66,10 +66,10 @@ def report_initdb(ctx: Context, compose: str, engine: str, data: dict[str, Any])
             )
     for index, volume in enumerate(sequence(data.get("volumes"))):
         source, target = _mount(volume)
-        if not source or not target.startswith(_INITDB):
+        if not source or not target.startswith(INITDB):
             continue
         statements = _statements(ctx, compose, index, source)
-        shown = "; ".join(s.replace("\n", " ") for s in statements[:8])
+        shown = " ".join(s.replace("\n", " ") for s in statements[:8])
         ctx.find(
             "dropped",
             compose,

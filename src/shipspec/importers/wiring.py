@@ -44,6 +44,14 @@ def references(name: str, value: str, host: str) -> bool:
         return True
     if re.search(rf"(?:^|[\s,;=]){escaped}:\d+(?=$|[\s,;/])", value, re.I):
         return True
+    # key=value connection strings: `Host=db;...`, `Server=sqldata,1433;...`, `Data Source=db`
+    if re.search(
+        rf"(?:^|;)\s*(?:host|server|data source|address|addr)\s*=\s*(?:tcp:)?{escaped}"
+        rf"(?=$|[;,:\s])",
+        value,
+        re.I,
+    ):
+        return True
     return value.strip().lower() == host and bool(_HOSTISH.search(name))
 
 
@@ -164,8 +172,9 @@ def wire(
                 "dropped",
                 compose,
                 keys,
-                f"{how} {store.name}: replaced by `uses: [{store.name}]`; read the injected "
-                f"{prefix}_* variables instead",
+                f"{how} {store.name}: replaced by `uses: [{store.name}]`; build {variable} at "
+                f"start from the injected {prefix}_* variables (docs/import.md, \"Connection "
+                f"strings\"). {_tls(store.engine, value)}",
             )
             ctx.note(
                 ("services", app.name, "uses"),
@@ -349,3 +358,30 @@ def _unreachable_host(ctx: Context, compose: str, keys: tuple[str, ...], value: 
 def _binds(value: str) -> bool:
     """``http://0.0.0.0:80``-like listen addresses are the app's own binding, not a call."""
     return bool(re.fullmatch(r"\s*(https?://)?(0\.0\.0\.0|\*|\+|\[::\])(:\d+)?/?\s*", value))
+
+
+# What each managed service requires of a client's transport (the generated components:
+# rds.force_ssl / require_secure_transport, ElastiCache transit encryption "required",
+# DocumentDB tls=enabled, Amazon MQ's AMQPS-only endpoints).
+_TLS = {
+    "postgres": "TLS is required: sslmode=require (or verify-full with the RDS CA bundle)",
+    "mysql": "TLS is required: ssl-mode=REQUIRED",
+    "mariadb": "TLS is required: ssl-mode=REQUIRED",
+    "redis": "TLS is required: rediss:// (or ssl=true)",
+    "mongodb": "TLS is required: tls=true with the RDS CA bundle",
+    "rabbitmq": "TLS is required: amqps:// on port 5671",
+}
+_TLS_OFF = re.compile(
+    r"(sslmode\s*=\s*disable|encrypt\s*=\s*(false|no)|ssl\s*=\s*false|tls\s*=\s*false|"
+    r"^redis://|^amqp://|^mongodb://(?!.*tls=true))",
+    re.I,
+)
+
+
+def _tls(engine: str, value: str) -> str:
+    """The managed service's TLS requirement, and whether the compose value turns TLS off."""
+    wanted = _TLS.get(engine)
+    if wanted is None:
+        return ""
+    off = _TLS_OFF.search(value)
+    return wanted + (f"; the compose value has `{off.group(0)}`, which fails" if off else "")
