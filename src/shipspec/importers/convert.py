@@ -281,8 +281,9 @@ def _called_only(ctx: Context, app: App) -> None:
             )
     ctx.note(
         ("services", app.name, "type"),
-        f"a worker with port {spec['port']}: only other services call it (its port was not "
-        "published), through Service Connect, so no internal load balancer",
+        f"a worker with port {spec['port']}: only other services call it (compose did not "
+        "publish its port, or only for local access), through Service Connect, so no internal "
+        "load balancer",
     )
 
 
