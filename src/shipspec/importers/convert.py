@@ -132,6 +132,15 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     for app in apps:
         if app.name in called and app.compose not in proxied:
             _called_only(ctx, app)
+        if app.spec.get("type") == "web" and app.spec.get("protocol") == "grpc":
+            del app.spec["protocol"]
+            ctx.find(
+                "dropped",
+                app.compose,
+                ("ports",),
+                f"port {app.spec['port']} speaks gRPC, which a load balancer carries only over "
+                "HTTPS: give the environments a `domain`, then set `protocol: grpc`",
+            )
     for compose, wanted in project.excluded.items():
         listed = ", ".join(wanted)
         ctx.find(
