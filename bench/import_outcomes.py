@@ -116,6 +116,11 @@ def measure(path: Path) -> dict[str, Any] | None:
         return None
     project = load_project([path], env_files=[], profiles=[], environ={})
     compose = {n: d for n, d in project.services.items() if isinstance(d, dict)}
+    for data in compose.values():  # `- CART_ADDR` takes its value from the .env file
+        env = data.get("environment")
+        if isinstance(env, dict):
+            for key in [k for k, v in env.items() if v is None]:
+                env[key] = project.env.get(str(key))
     spec = result.spec
     names = {c: _spec_name(c, spec) for c in compose}
     health_urls: dict[str, set[str]] = {}

@@ -28,7 +28,7 @@ from .report import ImportFailed
 from .services import App, convert_app, relative_context
 from .shapes import mapping, sequence
 from .sources import usable
-from .stateful import stateful_image
+from .stateful import stateful_image, stateful_names
 from .traffic import serve_called_ports
 from .wiring import wire
 
@@ -75,6 +75,14 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         if not isinstance(data, dict):
             ctx.error(compose, (), "must be a mapping of settings")
             del services[compose]
+    for data in services.values():
+        # `- CART_ADDR` takes its value from the environment: resolve it once, so every step
+        # that reads another service's variables (calls, ports, health URLs) sees it.
+        environment = mapping(data.get("environment"))
+        for key in [k for k, v in environment.items() if v is None]:
+            value = ctx.project.env.get(str(key))
+            if value is not None:
+                environment[key] = value
     facts = {compose: _dockerfile(ctx, compose, data) for compose, data in services.items()}
     waited = {
         t
@@ -195,6 +203,11 @@ def _stateful(
     else:
         ref = parse_image(image) if isinstance(image, str) else None
     found = stateful_image(ref) if ref is not None else None
+    if found is None and (ref is None or ref.name not in stateful_names()):
+        # A custom build of a known server (`kafka: build: ./src/kafka`): its service name.
+        named = stateful_image(parse_image(compose))
+        env = " ".join(str(k) for k in mapping(data.get("environment")))
+        found = named if named and compose.upper().split("-")[0] in env.upper() else None
     if found is None:
         return False
     ctx.incompatible(

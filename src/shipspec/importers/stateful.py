@@ -71,3 +71,8 @@ def stateful_image(image: ImageRef) -> Stateful | None:
 def spec_engines() -> frozenset[str]:
     """The datastore engines this version of the spec accepts."""
     return frozenset(typing.get_args(Datastore.model_fields["engine"].annotation))
+
+
+def stateful_names() -> frozenset[str]:
+    """The image names of :data:`_BY_NAME`."""
+    return frozenset(_BY_NAME)

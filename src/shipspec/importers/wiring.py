@@ -173,8 +173,8 @@ def wire(
                 compose,
                 keys,
                 f"{how} {store.name}: replaced by `uses: [{store.name}]`; build {variable} at "
-                f"start from the injected {prefix}_* variables (docs/import.md, \"Connection "
-                f"strings\"). {_tls(store.engine, value)}",
+                f'start from the injected {prefix}_* variables (docs/import.md, "Connection '
+                f'strings"). {_tls(store.engine, value)}',
             )
             ctx.note(
                 ("services", app.name, "uses"),
