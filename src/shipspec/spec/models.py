@@ -258,7 +258,9 @@ class Service(SpecModel):
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
         default_factory=dict
     )
-    secrets: list[Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]] = Field(
+    # Any environment variable name: applications read `EventBus__Password` or `Token`
+    # as they are, and ECS injects a secret under whatever name the task asks for.
+    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list
     )
     uses: list[str | DatastoreUse] = Field(default_factory=list)
