@@ -9,14 +9,18 @@ file the way the CLI does and runs the writer the way ``generate`` and ``--check
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from shipspec.cli import app
 from shipspec.errors import StaleOutput, WriteConflict
 from shipspec.render.fileset import FileSet
 from shipspec.write import write
+from tests.conftest import EXAMPLES
 
 STACK = "infra/Pulumi.prod.yaml"
 GENERATED = (
@@ -30,6 +34,10 @@ GENERATED = (
     "    web: {desiredCount: 3, cpu: 512}\n"
 )
 SECRET = {"secure": "v1:Zm9vYmFy:c2VjcmV0LWNpcGhlcnRleHQ="}
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args))
 
 
 def files(text: str) -> FileSet:
@@ -95,3 +103,17 @@ def test_other_files_are_still_compared_byte_for_byte(tmp_path: Path) -> None:
     (tmp_path / "infra/__main__.py").write_text("print('program')  \n")
     with pytest.raises(StaleOutput):
         write(files(GENERATED), tmp_path, check=True)
+
+
+def test_generate_check_passes_after_the_handoffs_pagerduty_step(tmp_path: Path) -> None:
+    """The full example, end to end through the CLI: the step the handoff prints, done the
+    way the Pulumi CLI does it, leaves ``generate --check`` green."""
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text((EXAMPLES / "full.yaml").read_text())
+    assert run("generate", str(spec)).exit_code == 0
+    handoff = (tmp_path / "docs/operations/handoff.md").read_text()
+    key, stack = re.findall(r"pulumi config set --secret (\S+) '[^']+' --stack (\S+)`", handoff)[0]
+    project = yaml.safe_load((tmp_path / "infra/Pulumi.yaml").read_text())["name"]
+    pulumi_config_set_secret(tmp_path / f"infra/Pulumi.{stack}.yaml", f"{project}:{key}")
+    result = run("generate", str(spec), "--check")
+    assert result.exit_code == 0, result.output
