@@ -145,9 +145,8 @@ def test_first_deploy_checks_after_pulumi_up(
 def gitlab_deploy(deployed: Deployed, tmp_path: Path) -> list[str]:
     """deploy:dev's script entries of the full example generated for GitLab."""
     import shipspec
-    from tests.delivery.delivery_support import gitlab_job
-
     from tests.conftest import EXAMPLES
+    from tests.delivery.delivery_support import gitlab_job
 
     spec_text = (EXAMPLES / "full.yaml").read_text().replace("ci: github", "ci: gitlab")
     folder = tmp_path / "gitlab-repo"
