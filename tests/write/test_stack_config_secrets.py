@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from shipspec.cli import app
 from shipspec.errors import StaleOutput, WriteConflict
-from shipspec.render.fileset import FileSet
+from shipspec.fileset import FileSet
 from shipspec.write import write
 from tests.conftest import EXAMPLES
 

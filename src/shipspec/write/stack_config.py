@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
+from ..fileset import digest
 from ..ownyaml import load_own_yaml
-from ..render.fileset import digest
 
 _STACK_CONFIG = re.compile(r"^infra/Pulumi\.[^/.]+\.yaml$")
 
