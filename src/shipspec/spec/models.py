@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from .fargate import SizeError, fargate_size
+from .operations import ExecSetting
 from .rules import Problem, validate_with_rules
 from .types import (
     EnvValue,
@@ -283,6 +284,7 @@ class Service(SpecModel):
         default=None,
         description="The name this service had before: it keeps its resources (Pulumi aliases).",
     )
+    exec: ExecSetting = None
 
     def datastore_uses(self) -> list[tuple[str, Access | None]]:
         """Each used datastore's name and the access the spec gives (None: the default)."""
@@ -323,6 +325,14 @@ class Service(SpecModel):
                 "add e.g. `port: 8080`",
                 ("type", "port"),
                 "no-port",
+            )
+        if self.type == "job" and self.exec:
+            yield Problem(
+                ("exec",),
+                "`exec` is for services: a job's task ends when its run does",
+                "remove `exec`; to debug a job, run its image in a non-production service",
+                ("type", "exec"),
+                "exec-on-job",
             )
         if self.type == "job" and self.schedule is None:
             yield Problem(
