@@ -1,5 +1,6 @@
 """``status``: moto for what it implements (ECS DescribeServices, metric alarms), botocore's
-Stubber for answers moto cannot give (a COMPLETED rollout, composite alarms)."""
+Stubber for answers moto cannot give (a COMPLETED rollout, composite alarms, the service
+deployment in progress from ListServiceDeployments/DescribeServiceDeployments)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from shipspec.operate import OperateError, StackContext
+from shipspec.operate.deployments import RUNNING_STATUSES
 from shipspec.operate.status import stack_status
 
 from .conftest import Deployed, client
@@ -61,6 +63,9 @@ def test_moto_stack_in_rollout_with_an_alarm_is_not_verified(deployed: Deployed)
     assert "service api: 0/1 running, deployment IN_PROGRESS" in problems
     assert "alarm atlas-dev-api-5xx-ratio in ALARM" in problems
     assert "https://api.dev.example.com/healthz: HTTP 503" in problems
+    # moto lacks the service-deployment API: the detail is missing, and says why.
+    assert api.in_progress is None
+    assert api.in_progress_unknown.startswith("deployment detail unavailable: ECS answered")
 
 
 def test_a_service_missing_from_ecs_is_located(deployed: Deployed) -> None:
@@ -94,7 +99,9 @@ def _stubbed(
     services: list[dict[str, Any]],
     images: dict[str, str],
     alarms: dict[str, Any],
+    in_progress: dict[str, tuple[dict[str, Any], dict[str, Any]]] | None = None,
 ) -> None:
+    """``in_progress``: service name → (ListServiceDeployments brief, its description)."""
     import boto3
 
     ecs = boto3.client("ecs", region_name="eu-central-1")
@@ -115,6 +122,22 @@ def _stubbed(
             {"taskDefinition": {"containerDefinitions": [{"name": name, "image": images[name]}]}},
             {"taskDefinition": service["deployments"][0]["taskDefinition"]},
         )
+        brief, detail = (in_progress or {}).get(name, (None, None))
+        ecs_stub.add_response(
+            "list_service_deployments",
+            {"serviceDeployments": [brief] if brief else []},
+            {
+                "cluster": deployed.outputs["cluster_name"],
+                "service": service["serviceName"],
+                "status": list(RUNNING_STATUSES),
+            },
+        )
+        if brief:
+            ecs_stub.add_response(
+                "describe_service_deployments",
+                {"serviceDeployments": [detail], "failures": []},
+                {"serviceDeploymentArns": [brief["serviceDeploymentArn"]]},
+            )
     cw_stub.add_response(
         "describe_alarms",
         alarms,
@@ -179,3 +202,86 @@ def test_a_composite_alarm_an_old_image_or_a_second_deployment_fail_verification
     ]
     assert [s.name for s in status.services if not s.ok] == ["admin", "indexer"]
     assert any("image img/indexer:0 (expected img/indexer:1)" in p for p in status.problems())
+
+
+def test_the_deployment_in_progress_is_shown_and_blocks_verification(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A canary mid-way: ECS's service-deployment API says the stage, the new revision's
+    tasks and its share of production traffic; the service is not settled until it ends."""
+    from datetime import UTC, datetime
+
+    arn = "arn:aws:ecs:eu-central-1:123456789012:service-deployment/atlas-dev/atlas-dev-api/abc"
+    started = datetime(2026, 12, 7, 5, 40, tzinfo=UTC)
+    brief = {
+        "serviceDeploymentArn": arn,
+        "status": "IN_PROGRESS",
+        "createdAt": started,
+        "startedAt": started,
+    }
+    detail = {
+        **brief,
+        "lifecycleStage": "BAKE_TIME",
+        "targetServiceRevision": {
+            "arn": "arn:aws:ecs:eu-central-1:123456789012:service-revision/atlas-dev/api/8",
+            "requestedTaskCount": 2,
+            "runningTaskCount": 2,
+            "pendingTaskCount": 0,
+            "requestedProductionTrafficWeight": 10.0,
+        },
+    }
+    services = [
+        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
+    ]
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {"MetricAlarms": [], "CompositeAlarms": []},
+        in_progress={"api": (brief, detail)},
+    )
+
+    status = stack_status(_stack(deployed), probe=_healthy)
+
+    api = status.services[0]
+    assert api.in_progress is not None and api.in_progress.stage == "BAKE_TIME"
+    assert api.in_progress.describe() == (
+        "IN_PROGRESS at BAKE_TIME, new revision 2/2 tasks, 10% of production traffic, "
+        "since 2026-12-07T05:40:00+00:00"
+    )
+    assert not api.ok and not status.verified
+    assert [s.name for s in status.services if not s.ok] == ["api"]
+    assert any("10% of production traffic" in p for p in status.problems())
+    assert status.as_dict()["services"][0]["in_progress"]["arn"] == arn
+
+
+def test_a_service_on_another_revision_than_the_stack_deployed_is_not_verified(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack output `task_definitions` names the revision `pulumi up` registered; ECS
+    running any other one (a circuit-breaker rollback, a console edit) is not "deployed",
+    even with the same image."""
+    arn = "arn:aws:ecs:eu-central-1:123456789012:task-definition/{}:{}"
+    deployed.outputs["task_definitions"] = {
+        "api": arn.format("api", 7),
+        "admin": arn.format("admin", 7),
+        "indexer": arn.format("indexer", 8),
+    }
+    services = [
+        _ecs_service(n, running=2, rollout="COMPLETED") for n in ("api", "admin", "indexer")
+    ]
+    _stubbed(
+        monkeypatch,
+        deployed,
+        services,
+        {n: f"img/{n}:1" for n in ("api", "admin", "indexer")},
+        {"MetricAlarms": [], "CompositeAlarms": []},
+    )
+
+    status = stack_status(_stack(deployed), probe=_healthy)
+
+    assert [s.name for s in status.services if not s.ok] == ["indexer"]
+    assert not status.verified
+    assert any("revision indexer:7 (expected indexer:8)" in p for p in status.problems())
+    assert status.as_dict()["services"][0]["task_definition"] == arn.format("api", 7)

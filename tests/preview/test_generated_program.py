@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from shipspec.policy.validator import RESOURCELESS_ACTIONS
 from tests.conftest import example_names
 
 SERVICE = "aws:ecs/service:Service"
@@ -162,9 +163,12 @@ def test_iam_is_scoped_to_named_resources(stack) -> None:  # type: ignore[no-unt
             resources = statement.get("Resource", [])
             resources = resources if isinstance(resources, list) else [resources]
             if "*" in resources:
-                # Only read-only calls that AWS does not scope by resource may use "*".
+                # Only read-only calls that AWS does not scope by resource may use "*", and
+                # ECS Exec's Session Manager channels, which have no resource type at all.
                 assert all(
-                    a.split(":")[1].startswith(("Get", "Describe", "List")) for a in actions
+                    a.split(":")[1].startswith(("Get", "Describe", "List"))
+                    or a in RESOURCELESS_ACTIONS
+                    for a in actions
                 ), (policy.name, actions)
 
 

@@ -124,6 +124,7 @@ class ServicePlan(Frozen):
     alarms: AlarmThresholds | None  # web services only: they have a load balancer to measure
     capacity_rps: float | None
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
+    execute_command: bool = False  # ECS Exec (`shipspec exec`) into its tasks
 
 
 DatastoreEngine = Literal[

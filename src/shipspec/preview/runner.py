@@ -292,8 +292,12 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 class _ListHandler(logging.Handler):
+    """Keeps the program's warnings and errors: the SDK also logs debug lines for every
+    resource, which bare mocks drop (their root logger is at WARNING) and keeping them cost
+    memory and time (about 50,000 objects at 1,400 resources)."""
+
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
+        super().__init__(logging.WARNING)
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -313,6 +317,7 @@ def _run_isolated(
     handler = _ListHandler()
     logger = logging.Logger(f"shipspec.preview.{project}.{stack}")
     logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)  # no debug or info records made at all
     logger.propagate = False
 
     loop = asyncio.new_event_loop()

@@ -32,6 +32,11 @@ _CREDENTIAL_VALUES = (
     (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), "a JWT"),
     (re.compile(r"://[^/\s:@]+:[^/\s@]{3,}@"), "a URL with a password"),
+    # ADO.NET, ODBC and JDBC-style key=value connection strings (`...;Password=Pass@word;`).
+    (
+        re.compile(r"(?:^|[;\s])(?:password|pwd)\s*=\s*[^;\s${}<>]{3,}", re.I),
+        "a connection string with a password",
+    ),
 )
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")

@@ -20,6 +20,7 @@ from pydantic import (
 from .base import SpecModel
 from .fargate import SizeError, fargate_size
 from .network import ExistingNetwork
+from .operations import ExecSetting
 from .rules import Problem
 from .types import (
     EnvValue,
@@ -256,7 +257,9 @@ class Service(SpecModel):
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
         default_factory=dict
     )
-    secrets: list[Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]] = Field(
+    # Any environment variable name: applications read `EventBus__Password` or `Token`
+    # as they are, and ECS injects a secret under whatever name the task asks for.
+    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list
     )
     uses: list[str | DatastoreUse] = Field(default_factory=list)
@@ -279,6 +282,7 @@ class Service(SpecModel):
         default=None,
         description="The name this service had before: it keeps its resources (Pulumi aliases).",
     )
+    exec: ExecSetting = None
 
     def datastore_uses(self) -> list[tuple[str, Access | None]]:
         """Each used datastore's name and the access the spec gives (None: the default)."""
@@ -319,6 +323,14 @@ class Service(SpecModel):
                 "add e.g. `port: 8080`",
                 ("type", "port"),
                 "no-port",
+            )
+        if self.type == "job" and self.exec:
+            yield Problem(
+                ("exec",),
+                "`exec` is for services: a job's task ends when its run does",
+                "remove `exec`; to debug a job, run its image in a non-production service",
+                ("type", "exec"),
+                "exec-on-job",
             )
         if self.type == "job" and self.schedule is None:
             yield Problem(

@@ -340,6 +340,7 @@ api = WebService(
     max_count=api_config["maxCount"],
     cpu_target=api_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=api_config["executeCommand"],
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
     canary_percent=api_config["canaryPercent"],
@@ -393,6 +394,7 @@ admin = WebService(
     max_count=admin_config["maxCount"],
     cpu_target=admin_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=admin_config["executeCommand"],
     strategy=admin_config["strategy"],
     bake_time_minutes=admin_config["bakeTimeMinutes"],
     canary_percent=admin_config["canaryPercent"],
@@ -432,6 +434,7 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=indexer_config["executeCommand"],
     environment=indexer_config["env"],
     image_credentials=secret_ghcr_pull.arn,
     uses={
@@ -563,6 +566,15 @@ pulumi.export(
         "api": api.service_name,
         "admin": admin.service_name,
         "indexer": indexer.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "api": api.task_definition_arn,
+        "admin": admin.task_definition_arn,
+        "indexer": indexer.task_definition_arn,
     },
 )
 

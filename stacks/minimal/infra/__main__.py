@@ -85,6 +85,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -135,6 +136,13 @@ pulumi.export(
     "service_names",
     {
         "web": web.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
     },
 )
 

@@ -155,6 +155,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -195,6 +196,7 @@ mailer = WorkerService(
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=mailer_config["executeCommand"],
     environment=mailer_config["env"],
     uses={
         "ORDERS": Use(orders, access="consume"),
@@ -261,6 +263,14 @@ pulumi.export(
     {
         "web": web.service_name,
         "mailer": mailer.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+        "mailer": mailer.task_definition_arn,
     },
 )
 

@@ -38,6 +38,8 @@ class WorkerService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -53,6 +55,7 @@ class WorkerService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
     metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
@@ -82,6 +85,7 @@ class WorkerService(pulumi.ComponentResource):
         port: int | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -102,11 +106,13 @@ class WorkerService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            execute_command=execute_command,
         )
         service = create_service(
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -120,11 +126,17 @@ class WorkerService(pulumi.ComponentResource):
             service_connect_namespace=service_connect_namespace,
         )
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
         self.metric_ids = {"name": [service.name]}
         if port is not None and service_connect_namespace is not None:
             self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics
         self.register_outputs(
-            {"service_name": self.service_name, "security_group_id": self.security_group_id}
+            {
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "security_group_id": self.security_group_id,
+            }
         )

@@ -195,6 +195,7 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             minCount=s.min_count,
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
+            executeCommand=s.execute_command,
         )
     db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
     if db_users:

@@ -30,6 +30,7 @@ from ._collector import (
     remote_write_statement,
 )
 from ._datastore import Datastore, Use, as_use, env_prefix
+from ._exec import EXEC_STATEMENT
 from ._iam import secret_read_statements, service_role
 from ._names import physical_name
 
@@ -98,6 +99,7 @@ def create_task(
     image_credentials: pulumi.Input[str] | None = None,
     kms_key_arn: pulumi.Input[str] | None = None,
     collector: MetricsCollector | None = None,
+    execute_command: bool = False,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
     metrics collector beside it when ``collector`` is given.
@@ -109,6 +111,8 @@ def create_task(
     child = pulumi.ResourceOptions(parent=owner)
     uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
+    if execute_command:
+        statements.append(EXEC_STATEMENT)
     if collector is not None:
         statements.append(remote_write_statement(collector))
         env = {**otlp_to_collector(env), **env}
@@ -290,6 +294,7 @@ def create_service(
     depends_on: Sequence[pulumi.Resource] = (),
     ignore_changes: Sequence[str] = (),
     created_as: str | None = None,
+    execute_command: bool = False,
 ) -> aws.ecs.Service:
     """The ECS service in private subnets, plus CPU target tracking when it may scale.
 
@@ -335,7 +340,9 @@ def create_service(
         availability_zone_rebalancing="ENABLED",
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
-        enable_execute_command=False,  # no shell into production tasks
+        # ECS Exec (`shipspec exec`): the plan enables it outside production, and in
+        # production only where the spec says `exec: true`.
+        enable_execute_command=execute_command,
         # `pulumi up` returns once ECS accepts the deployment; ECS itself rolls back
         # on the circuit breaker or an alarm, and canary bake times would block it.
         wait_for_steady_state=False,

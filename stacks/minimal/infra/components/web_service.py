@@ -54,6 +54,8 @@ class WebService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -76,6 +78,7 @@ class WebService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int
     target_group_arn: pulumi.Output[str]
@@ -125,6 +128,7 @@ class WebService(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -152,6 +156,7 @@ class WebService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            execute_command=execute_command,
             ingress_security_group_id=load_balancer.security_group_id,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
@@ -254,6 +259,7 @@ class WebService(pulumi.ComponentResource):
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -291,6 +297,8 @@ class WebService(pulumi.ComponentResource):
 
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
         self.target_group_arn = primary.arn
@@ -307,6 +315,7 @@ class WebService(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
                 "target_group_arn": self.target_group_arn,
                 "alarm_names": self.alarm_names,
