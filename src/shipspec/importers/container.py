@@ -13,25 +13,13 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from ..spec.container import (
-    HEALTHCHECK_INTERVAL,
-    HEALTHCHECK_RETRIES,
-    HEALTHCHECK_START_PERIOD,
-    HEALTHCHECK_TIMEOUT,
-    STOP_TIMEOUT,
-)
+from ..spec.container import STOP_TIMEOUT
 from .context import Context, credential, text_of
 from .environment import read_environment
 from .shapes import sequence
 from .syntax import duration_seconds, parse_volume
 
 _PLATFORMS = {"linux/arm64": "arm64", "linux/arm64/v8": "arm64", "linux/amd64": "x86_64"}
-# Compose healthcheck key -> (spec key, ECS range); `test` and `disable` are read apart.
-_HEALTH_TIMES = {
-    "interval": ("interval_seconds", HEALTHCHECK_INTERVAL),
-    "timeout": ("timeout_seconds", HEALTHCHECK_TIMEOUT),
-    "start_period": ("start_period_seconds", HEALTHCHECK_START_PERIOD),
-}
 
 
 def words(value: Any) -> list[str] | None:
@@ -103,47 +91,6 @@ def read_user(ctx: Context, compose: str, user: str, spec: dict[str, Any]) -> No
         return
     spec["user"] = user
     ctx.find("mapped", compose, ("user",), f"user {user}")
-
-
-def container_health_check(
-    ctx: Context, compose: str, data: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The compose ``healthcheck`` as the spec's container health check; None when off."""
-    check = data.get("healthcheck")
-    if not isinstance(check, dict) or check.get("disable") in (True, "true"):
-        return None
-    test = check.get("test")
-    if isinstance(test, list) and test and str(test[0]) in ("CMD", "CMD-SHELL"):
-        command = [str(t) for t in test]
-        if command[0] == "CMD-SHELL" and len(command) > 2:
-            command = ["CMD-SHELL", " ".join(command[1:])]
-    elif isinstance(test, str) and test.strip():
-        command = ["CMD-SHELL", test.strip()]  # a string runs through the shell in Compose
-    else:
-        return None
-    if len(command) < 2:
-        return None
-    found: dict[str, Any] = {"command": command}
-    for key, (field, (low, high)) in _HEALTH_TIMES.items():
-        seconds = duration_seconds(check.get(key)) if key in check else None
-        if seconds is not None:
-            found[field] = _clamp(ctx, compose, ("healthcheck", key), seconds, low, high)
-    retries = check.get("retries")
-    if isinstance(retries, int) and not isinstance(retries, bool):
-        found["retries"] = _clamp(
-            ctx, compose, ("healthcheck", "retries"), retries, *HEALTHCHECK_RETRIES
-        )
-    return found
-
-
-def _clamp(
-    ctx: Context, compose: str, keys: tuple[str, ...], value: float, low: int, high: int
-) -> int:
-    whole = int(-(-value // 1))
-    kept = max(low, min(high, whole))
-    if kept != whole:
-        ctx.find("mapped", compose, keys, f"{whole} is outside ECS's {low}-{high}: {kept}")
-    return kept
 
 
 def _stop_timeout(ctx: Context, compose: str, value: Any, spec: dict[str, Any]) -> None:

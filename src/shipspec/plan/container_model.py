@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .model import Frozen
+from .frozen import Frozen
 
 CpuArchitecture = Literal["X86_64", "ARM64"]
 

@@ -10,6 +10,7 @@ from . import rules
 from .container import plan_container, plan_volumes
 from .datastores import plan_datastore
 from .decisions import Decisions
+from .existing_network import plan_existing_network
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
@@ -81,7 +82,9 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     log = Decisions()
     env = spec.environments[name]
     production = log.decide("production", *is_production(spec, name))
-    network = plan_network(spec, production, log)
+    network = plan_existing_network(spec, name, production, log) or plan_network(
+        spec, production, log
+    )
     routing = routing_table(spec)
     services = []
     for s, svc in spec.services.items():

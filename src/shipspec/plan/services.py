@@ -9,6 +9,7 @@ from . import rules
 from .access import plan_uses
 from .decisions import Decisions
 from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy
+from .operations import plan_exec
 
 
 def plan_service(
@@ -93,6 +94,7 @@ def plan_service(
         deployment=deployment,
         alarms=alarms,
         capacity_rps=service.capacity_rps,
+        execute_command=plan_exec(name, service, production, log),
     )
 
 

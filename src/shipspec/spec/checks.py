@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Diagnostic
+from .adopt import import_id_problem
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
+from .network import network_problems
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -30,6 +32,11 @@ _CREDENTIAL_VALUES = (
     (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), "a JWT"),
     (re.compile(r"://[^/\s:@]+:[^/\s@]{3,}@"), "a URL with a password"),
+    # ADO.NET, ODBC and JDBC-style key=value connection strings (`...;Password=Pass@word;`).
+    (
+        re.compile(r"(?:^|[;\s])(?:password|pwd)\s*=\s*[^;\s${}<>]{3,}", re.I),
+        "a connection string with a password",
+    ),
 )
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
@@ -97,6 +104,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
+    for path, message, hint, code in network_problems(data):
+        found.append(_at(document, path, message, hint, code))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
         (
@@ -276,6 +285,7 @@ _CLASS_PREFIX = {
     "postgres": "db.",
     "mysql": "db.",
     "mariadb": "db.",
+    "sqlserver": "db.",
     "mongodb": "db.",
     "redis": "cache.",
     "memcached": "cache.",
@@ -318,16 +328,32 @@ def _environment_overrides(
                         "not-for-engine",
                         key=True,
                     )
+            import_id = _mapping(override).get("import_id")
+            problem = import_id_problem(engine, import_id) if isinstance(import_id, str) else None
+            if problem is not None:
+                yield _at(document, (*path, "import_id"), *problem, "import-id")
             klass = _mapping(override).get("instance_class")
-            prefix = _CLASS_PREFIX.get(engine)
-            if isinstance(klass, str) and (prefix is None or not klass.startswith(prefix)):
+            if isinstance(klass, str) and not _class_fits(engine, klass):
+                prefix = _CLASS_PREFIX.get(engine)
                 yield _at(
                     document,
                     (*path, "instance_class"),
                     f"{klass!r} is not an instance class for engine {engine}",
-                    f"use a {prefix}* class" if prefix else f"{engine} has no instance class",
+                    "use a *.search class, e.g. r6g.large.search"
+                    if engine == "opensearch"
+                    else (
+                        f"use a {prefix}* class" if prefix else f"{engine} has no instance class"
+                    ),
                     "not-for-engine",
                 )
+
+
+def _class_fits(engine: str, klass: str) -> bool:
+    """OpenSearch names its instance types ``<family>.<size>.search``; the others by prefix."""
+    if engine == "opensearch":
+        return klass.endswith(".search")
+    prefix = _CLASS_PREFIX.get(engine)
+    return prefix is not None and klass.startswith(prefix)
 
 
 def _fargate_override(

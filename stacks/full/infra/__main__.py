@@ -20,16 +20,18 @@ from components import (
     Database,
     DataKey,
     DocumentDB,
+    ExistingNetwork,
     FileSystem,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
-    Network,
     Queue,
     ScheduledJob,
+    SearchDomain,
     ServiceCalls,
+    SqlServer,
     Use,
     WebService,
     WorkerService,
@@ -43,14 +45,14 @@ datastores = config.require_object("datastores")
 volumes = config.require_object("volumes")
 log_retention_days = config.require_int("logRetentionDays")
 
-# Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
-# the private subnets, without public IPs.
-network = Network(
+# The existing VPC each stack config names (cloud.network in the spec): the stack creates
+# security groups in it, never subnets, routes or NAT gateways. Before anything else it
+# reads the subnets' zones and routes, and stops with the reason if they cannot work.
+network = ExistingNetwork(
     "network",
-    cidr_block=network_config["cidrBlock"],
-    zone_ids=network_config["zoneIds"],
-    nat_gateway_count=network_config["natGatewayCount"],
-    interface_endpoints=network_config["interfaceEndpoints"],
+    vpc_id=network_config["vpcId"],
+    private_subnet_ids=network_config["privateSubnetIds"],
+    public_subnet_ids=network_config["publicSubnetIds"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
@@ -175,6 +177,8 @@ assets = Bucket(
     force_destroy=datastores["assets"]["forceDestroy"],
     kms_key_arn=data_key.arn,
     protect=datastores["assets"]["protect"],
+    # Adopted, in the stacks whose config sets importId: Pulumi imports the existing resource.
+    import_id=datastores["assets"].get("importId"),
 )
 
 # events: sqs, used by api, indexer.
@@ -248,13 +252,51 @@ sessions = Memcached(
     subnet_ids=network.private_subnet_ids,
 )
 
+# legacy: sqlserver 16.00, used by admin.
+# RDS for SQL Server, license included: encrypted, private, TLS-only (rds.force_ssl); the
+# master password lives in Secrets Manager, managed by RDS. No database exists at launch:
+# the application creates its own with the master user.
+legacy = SqlServer(
+    "legacy",
+    edition=datastores["legacy"]["edition"],
+    engine_version=datastores["legacy"]["version"],
+    instance_class=datastores["legacy"]["instanceClass"],
+    allocated_storage=datastores["legacy"]["storageGb"],
+    max_allocated_storage=datastores["legacy"]["maxStorageGb"],
+    multi_az=datastores["legacy"]["multiAz"],
+    backup_retention_days=datastores["legacy"]["backupDays"],
+    deletion_protection=datastores["legacy"]["deletionProtection"],
+    protect=datastores["legacy"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
+# fulltext: opensearch 2.17, used by indexer.
+# Amazon OpenSearch Service in the private subnets: encrypted at rest and between nodes,
+# HTTPS only (TLS 1.2+); IAM-based access for the services that use it (SigV4 requests).
+fulltext = SearchDomain(
+    "fulltext",
+    engine_version=datastores["fulltext"]["version"],
+    instance_type=datastores["fulltext"]["instanceType"],
+    instance_count=datastores["fulltext"]["nodes"],
+    master_count=datastores["fulltext"]["masterNodes"],
+    master_type=datastores["fulltext"]["masterType"],
+    volume_size=datastores["fulltext"]["storageGb"],
+    protect=datastores["fulltext"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
+)
+
 # uploads: a persistent volume (encrypted EFS) mounted by api, indexer; NFS only from them, TLS and
 #   IAM required, backed up daily.
 uploads_volume = FileSystem(
     "uploads",
     vpc_id=network.vpc_id,
-    subnet_ids=network.private_subnet_ids,
-    zone_count=len(network_config["zoneIds"]),
+    subnet_ids=network.zone_subnet_ids,
+    zone_count=len(network.zone_subnet_ids),
     backup_days=volumes["uploads"]["backupDays"],
     protect=volumes["uploads"]["protect"],
     kms_key_arn=data_key.arn,
@@ -322,6 +364,7 @@ api = WebService(
     max_count=api_config["maxCount"],
     cpu_target=api_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=api_config["executeCommand"],
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
     canary_percent=api_config["canaryPercent"],
@@ -360,7 +403,8 @@ api = WebService(
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
-# Uses db, ledger: network access, IAM scoped to them, and DB_*, LEDGER_* connection variables.
+# Uses db, ledger, legacy: network access, IAM scoped to them, and DB_*, LEDGER_*, LEGACY_*
+#   connection variables.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
@@ -382,6 +426,7 @@ admin = WebService(
     max_count=admin_config["maxCount"],
     cpu_target=admin_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=admin_config["executeCommand"],
     strategy=admin_config["strategy"],
     bake_time_minutes=admin_config["bakeTimeMinutes"],
     canary_percent=admin_config["canaryPercent"],
@@ -396,6 +441,7 @@ admin = WebService(
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
+        "LEGACY": legacy,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -405,8 +451,8 @@ admin = WebService(
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses events, search, broker: network access, IAM scoped to them, and EVENTS_*, SEARCH_*, BROKER_*
-#   connection variables.
+# Uses events, search, broker, fulltext: network access, IAM scoped to them, and EVENTS_*, SEARCH_*,
+#   BROKER_*, FULLTEXT_* connection variables.
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
@@ -422,12 +468,14 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=indexer_config["executeCommand"],
     environment=indexer_config["env"],
     image_credentials=secret_ghcr_pull.arn,
     uses={
         "EVENTS": Use(events, access="consume"),
         "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
+        "FULLTEXT": fulltext,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -513,6 +561,8 @@ monitoring = Monitoring(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
     },
 )
 if prometheus:
@@ -539,6 +589,8 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
         "uploads_volume": uploads_volume,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
@@ -610,5 +662,7 @@ pulumi.export(
         "catalog": catalog.endpoint,
         "broker": broker.endpoint,
         "sessions": sessions.configuration_endpoint,
+        "legacy": legacy.address,
+        "fulltext": fulltext.endpoint,
     },
 )

@@ -143,6 +143,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -183,6 +184,7 @@ worker = WorkerService(
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=worker_config["executeCommand"],
     environment=worker_config["env"],
     secrets={
         "SMTP_PASSWORD": secret_smtp_password.arn,

@@ -106,6 +106,14 @@ def _task(*containers: dict[str, Any]) -> Res:
     )
 
 
+def _sql(inputs: dict[str, Any]) -> Res:
+    return Res("aws:rds/instance:Instance", "mssql", {"engine": "sqlserver-se", **inputs})
+
+
+def _domain(inputs: dict[str, Any]) -> Res:
+    return Res("aws:opensearch/domain:Domain", "search", inputs)
+
+
 CROSS_FIELD: dict[str, list[Res]] = {
     "lb.target-group.health-timeout-below-interval": [
         Res(
@@ -227,6 +235,25 @@ CROSS_FIELD: dict[str, list[Res]] = {
     "rds.subnet-group.name.not-default": [
         Res("aws:rds/subnetGroup:SubnetGroup", "s", {"name": "default"})
     ],
+    "rds.sqlserver.no-db-name": [_sql({"dbName": "app"})],
+    "rds.sqlserver.storage": [_sql({"allocatedStorage": 16385})],
+    "rds.sqlserver.instance-class": [_sql({"instanceClass": "db.r7g.large"})],
+    "rds.sqlserver.multi-az-edition": [_sql({"engine": "sqlserver-ex", "multiAz": True})],
+    "rds.sqlserver.no-iam-auth": [_sql({"iamDatabaseAuthenticationEnabled": True})],
+    "opensearch.gp3-size": [_domain({"ebsOptions": {"volumeType": "gp3", "volumeSize": 5}})],
+    "opensearch.zone-awareness": [
+        _domain(
+            {
+                "clusterConfig": {
+                    "instanceCount": 4,
+                    "zoneAwarenessEnabled": True,
+                    "zoneAwarenessConfig": {"availabilityZoneCount": 3},
+                },
+                "vpcOptions": {"subnetIds": ["subnet-1", "subnet-2", "subnet-3"]},
+            }
+        )
+    ],
+    "opensearch.encrypted": [_domain({"encryptAtRest": {"enabled": False}})],
 }
 
 

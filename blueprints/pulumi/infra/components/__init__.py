@@ -15,6 +15,7 @@ from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
+from .existing_network import ExistingNetwork
 from .file_system import FileSystem, Mount
 from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
@@ -24,8 +25,10 @@ from .monitoring import Monitoring
 from .network import Network
 from .queue import Queue
 from .scheduled_job import ScheduledJob
+from .search_domain import SearchDomain
 from .secret import AppSecret
 from .service_calls import ServiceCalls
+from .sql_server import SqlServer
 from .web_service import WebService
 from .worker_service import WorkerService
 
@@ -37,6 +40,7 @@ __all__ = [
     "DataKey",
     "Database",
     "DocumentDB",
+    "ExistingNetwork",
     "FileSystem",
     "LoadBalancer",
     "ManagedPrometheus",
@@ -47,8 +51,10 @@ __all__ = [
     "Network",
     "Queue",
     "ScheduledJob",
+    "SearchDomain",
     "ServiceCalls",
     "Sidecar",
+    "SqlServer",
     "Use",
     "WebService",
     "WorkerService",

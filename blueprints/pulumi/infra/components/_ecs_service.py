@@ -79,6 +79,7 @@ def create_service(
     ignore_changes: Sequence[str] = (),
     created_as: str | None = None,
     capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+    execute_command: bool = False,
 ) -> aws.ecs.Service:
     """The ECS service in private subnets, plus CPU target tracking when it may scale.
 
@@ -129,7 +130,9 @@ def create_service(
         availability_zone_rebalancing="ENABLED",
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
-        enable_execute_command=False,  # no shell into production tasks
+        # ECS Exec (`shipspec exec`): the plan enables it outside production, and in
+        # production only where the spec says `exec: true`.
+        enable_execute_command=execute_command,
         # `pulumi up` returns once ECS accepts the deployment; ECS itself rolls back
         # on the circuit breaker or an alarm, and canary bake times would block it.
         wait_for_steady_state=False,

@@ -26,29 +26,18 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
+from ._images import image_ref
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
 TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
-# Images are pinned by digest like the actions are by commit: a tag can be moved under us.
-# Each digest is the multi-platform index digest of that release, as pinned by several
-# unrelated public repositories (found with a code search for "<image>:<tag>@sha256"), e.g.
-# Dockerfiles with `FROM ghcr.io/aquasecurity/trivy:0.69.3@sha256:bcc376de…` under Renovate.
-TRIVY_IMAGE = (
-    "ghcr.io/aquasecurity/trivy:0.69.3"
-    "@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c"
-)
-# QEMU for the GitLab runner's Docker daemon, so buildx can build linux/arm64 images on an
-# x86_64 runner (pinned as above: two unrelated repositories pin this digest for the tag).
-BINFMT_IMAGE = (
-    "tonistiigi/binfmt:qemu-v10.2.3"
-    "@sha256:400a4873b838d1b89194d982c45e5fb3cda4593fbfd7e08a02e76b03b21166f0"
-)
+# Images are pinned by digest like the actions are by commit; the digests and where each
+# was found live in images.json (see _images).
+TRIVY_IMAGE = image_ref("trivy")
+# QEMU for the GitLab runner's Docker daemon, so buildx can build linux/arm64 images.
+BINFMT_IMAGE = image_ref("binfmt")
 # The gitleaks CLI image rather than gitleaks-action, which needs a licence key for organisations.
-GITLEAKS_IMAGE = (
-    "ghcr.io/gitleaks/gitleaks:v8.30.1"
-    "@sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f"
-)
+GITLEAKS_IMAGE = image_ref("gitleaks")
 SCAN_SEVERITY = "CRITICAL,HIGH"
 
 # A deploy's time budget: infrastructure changes (a first Multi-AZ RDS takes ~40 minutes),

@@ -53,6 +53,10 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "scalar": yaml_scalar,
         "by_name": components_by_name,
         "customized": customized,
+        # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
+        "adopted": sorted(
+            {d.name for env in model.environments for d in env.datastores if d.import_id}
+        ),
     }
 
 
@@ -61,9 +65,11 @@ DATASTORE_COMPONENTS = {
     "postgres": "Database",
     "mysql": "Database",
     "mariadb": "Database",
+    "sqlserver": "SqlServer",
     "redis": "Cache",
     "memcached": "Memcached",
     "mongodb": "DocumentDB",
+    "opensearch": "SearchDomain",
     "rabbitmq": "MessageBroker",
     "s3": "Bucket",
     "sqs": "Queue",
@@ -75,9 +81,11 @@ ENDPOINT_ATTRIBUTE = {
     "postgres": "address",
     "mysql": "address",
     "mariadb": "address",
+    "sqlserver": "address",
     "redis": "primary_endpoint",
     "memcached": "configuration_endpoint",
     "mongodb": "endpoint",
+    "opensearch": "endpoint",
     "rabbitmq": "endpoint",
     "s3": "bucket_name",
     "sqs": "url",
@@ -93,7 +101,7 @@ def program_imports(model: DeploymentModel) -> list[str]:
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
-    names = {"Network"}
+    names = {"ExistingNetwork" if env.network.existing else "Network"}
     names.update(SERVICE_COMPONENTS[s.kind] for s in env.services)
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if env.load_balancers:
@@ -144,13 +152,7 @@ def _under(env: EnvironmentPlan) -> dict[str, list[Any]]:
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """The per-environment values the program reads, keyed as in ``Pulumi.<env>.yaml``."""
     return {
-        "network": {
-            "cidrBlock": env.network.cidr_block,
-            "zoneIds": env.network.zone_ids,
-            "natGatewayCount": env.network.nat_gateway_count,
-            "interfaceEndpoints": env.network.interface_endpoints,
-            "flowLogRetentionDays": env.network.flow_log_retention_days,
-        },
+        "network": _network(env),
         "logRetentionDays": env.log_retention_days,
         "loadBalancers": {
             lb.name: {
@@ -170,6 +172,24 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
     }
 
 
+def _network(env: EnvironmentPlan) -> dict[str, Any]:
+    net = env.network
+    if net.existing is not None:
+        return {
+            "vpcId": net.existing.vpc_id,
+            "privateSubnetIds": net.existing.private_subnet_ids,
+            "publicSubnetIds": net.existing.public_subnet_ids,
+            "flowLogRetentionDays": net.flow_log_retention_days,
+        }
+    return {
+        "cidrBlock": net.cidr_block,
+        "zoneIds": net.zone_ids,
+        "natGatewayCount": net.nat_gateway_count,
+        "interfaceEndpoints": net.interface_endpoints,
+        "flowLogRetentionDays": net.flow_log_retention_days,
+    }
+
+
 def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     app = model.app
     # A service built from source gets its image from CI (`pulumi config set --path`).
@@ -183,6 +203,7 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             minCount=s.min_count,
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
+            executeCommand=s.execute_command,
         )
     db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
     if db_users:
@@ -210,6 +231,8 @@ def _datastore(d: Any) -> dict[str, Any]:
     values = _engine_values(d)
     if d.engine not in ("memcached", "rabbitmq"):
         values["protect"] = d.protect
+    if d.import_id:
+        values["importId"] = d.import_id
     return values
 
 
@@ -223,6 +246,26 @@ def _engine_values(d: Any) -> dict[str, Any]:
             "multiAz": d.multi_az,
             "backupDays": d.backup_days,
             "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "sqlserver":
+        return {
+            "edition": d.edition,
+            "version": d.version,
+            "instanceClass": d.instance_class,
+            "storageGb": d.storage_gb,
+            "maxStorageGb": d.max_storage_gb,
+            "multiAz": d.multi_az,
+            "backupDays": d.backup_days,
+            "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "opensearch":
+        return {
+            "version": d.version,
+            "instanceType": d.instance_class,
+            "nodes": d.nodes,
+            "masterNodes": d.master_nodes,
+            "masterType": d.master_class,
+            "storageGb": d.storage_gb,
         }
     if d.engine == "redis":
         return {

@@ -16,17 +16,19 @@ from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
+from .existing_network import ExistingNetwork
 from .file_system import FileSystem
 from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
 from .message_broker import MessageBroker
 from .monitoring import Monitoring
-from .network import Network
 from .queue import Queue
 from .scheduled_job import ScheduledJob
+from .search_domain import SearchDomain
 from .secret import AppSecret
 from .service_calls import ServiceCalls
+from .sql_server import SqlServer
 from .web_service import WebService
 from .worker_service import WorkerService
 
@@ -38,16 +40,18 @@ __all__ = [
     "DataKey",
     "Database",
     "DocumentDB",
+    "ExistingNetwork",
     "FileSystem",
     "LoadBalancer",
     "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
     "Monitoring",
-    "Network",
     "Queue",
     "ScheduledJob",
+    "SearchDomain",
     "ServiceCalls",
+    "SqlServer",
     "Use",
     "WebService",
     "WorkerService",

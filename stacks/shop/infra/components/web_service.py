@@ -57,6 +57,8 @@ class WebService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -135,6 +137,7 @@ class WebService(pulumi.ComponentResource):
         collector: MetricsCollector | None = None,
         container: Container | None = None,
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -162,6 +165,7 @@ class WebService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            execute_command=execute_command,
             ingress_security_group_id=load_balancer.security_group_id,
             container=container,
         )
@@ -265,6 +269,7 @@ class WebService(pulumi.ComponentResource):
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,

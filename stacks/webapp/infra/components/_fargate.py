@@ -31,6 +31,7 @@ from ._collector import (
 )
 from ._containers import Container, app_settings, mount_volumes, sidecar_definitions
 from ._datastore import Datastore, Use, as_use, env_prefix
+from ._exec import EXEC_STATEMENT
 from ._iam import secret_read_statements, service_role
 
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
@@ -99,6 +100,7 @@ def create_task(
     kms_key_arn: pulumi.Input[str] | None = None,
     collector: MetricsCollector | None = None,
     container: Container | None = None,
+    execute_command: bool = False,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
     metrics collector beside it when ``collector`` is given; ``container`` adds the
@@ -112,6 +114,8 @@ def create_task(
     child = pulumi.ResourceOptions(parent=owner)
     uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
+    if execute_command:
+        statements.append(EXEC_STATEMENT)
     if collector is not None:
         statements.append(remote_write_statement(collector))
         env = {**otlp_to_collector(env), **env}
