@@ -60,6 +60,7 @@ def print_plan(model: DeploymentModel, envs: list[EnvironmentPlan]) -> None:
 def print_preview(preview: Preview) -> None:
     marks = {
         "create": "[green]+[/green]",
+        "import": "[cyan]=[/cyan]",
         "update": "[yellow]~[/yellow]",
         "delete": "[red]-[/red]",
         "same": " ",

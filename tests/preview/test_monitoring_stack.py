@@ -387,11 +387,11 @@ def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None
     tasks = preview.of_type(TASK_DEFINITION)
     assert tasks
     for task in tasks:
-        for container in json.loads(task.inputs["containerDefinitions"]):
-            if container["name"] == "otel-collector":  # the managed path's sidecar, not the app
-                continue
-            variables = {v["name"]: v["value"] for v in container.get("environment", [])}
-            attributes = dict(
-                pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
-            )
-            assert attributes["deployment.environment.name"] == env.name, task.name
+        # The app container comes first; sidecars and the managed path's collector follow.
+        app = json.loads(task.inputs["containerDefinitions"])[0]
+        assert app["name"] == task.name.removesuffix("-task")
+        variables = {v["name"]: v["value"] for v in app.get("environment", [])}
+        attributes = dict(
+            pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+        )
+        assert attributes["deployment.environment.name"] == env.name, task.name

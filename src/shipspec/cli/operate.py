@@ -1,4 +1,4 @@
-"""``shipspec secrets``, ``status`` and ``logs``: day-2 commands on a deployed stack.
+"""``shipspec secrets``, ``status``, ``logs`` and ``exec``: day-2 commands on a deployed stack.
 
 Thin: each command loads the stack (:class:`shipspec.operate.StackContext`) and calls
 :mod:`shipspec.operate`, which imports boto3 only then.
@@ -179,3 +179,40 @@ def logs(
                 print(f"{at:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + f"Z {event.message}", flush=True)
     except KeyboardInterrupt:
         err("stopped")
+
+
+@app.command("exec")
+@reports_errors
+def exec_(
+    service: Annotated[str, typer.Argument(help="The service, as the spec names it.")],
+    env: EnvReq,
+    container: Annotated[
+        str | None,
+        typer.Option("--container", help="The container (default: the service's own)."),
+    ] = None,
+    command: Annotated[
+        str | None, typer.Option("--command", help="What to run (default: /bin/sh).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the task and the command; run nothing.")
+    ] = False,
+    out_dir: OutDirOpt = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """A shell, or one --command, in a running task of a service (ECS Exec). Needs the AWS
+    CLI and its Session Manager plugin; --json and --dry-run only say what would run."""
+    import shlex
+
+    from ..operate.exec import exec_target, missing_tools, run_session
+
+    target = exec_target(_stack(out_dir, env), service, container=container, command=command)
+    if json_out:
+        print(json.dumps({**target.as_dict(), "missing": missing_tools()}, indent=2))
+        return
+    if dry_run:
+        print(shlex.join(target.argv))
+        return
+    err(f"{service} in {env}: task {target.task_arn.rsplit('/', 1)[-1]}, {target.container}")
+    code = run_session(target)
+    if code:
+        raise typer.Exit(code)

@@ -15,7 +15,7 @@ import math
 from .burn_alarms import availability_burn, latency_burn, ratio_expression
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
-from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,
@@ -112,7 +112,7 @@ class Alarms:
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)
-            if store.engine in ("postgres", "mysql", "mariadb"):
+            if store.engine in ("postgres", "mysql", "mariadb", "sqlserver"):
                 database_alarms(self, store)
             if store.engine == "redis":
                 cache_alarms(self, store)
@@ -122,6 +122,8 @@ class Alarms:
                 broker_alarms(self, store)
             if store.engine == "memcached":
                 memcached_alarms(self, store)
+            if store.engine == "opensearch":
+                search_alarms(self, store)
         if self.env.production:
             for slo in slos:
                 if slo.service not in webs:

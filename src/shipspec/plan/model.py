@@ -8,33 +8,42 @@ so ``shipspec plan`` and the generated comments can say why prod has three AZs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
+
+# Re-exported: the model's base classes live apart so the sections kept in their own
+# modules (container_model, monitoring) can build on them without an import cycle.
+from .frozen import Decision as Decision
+from .frozen import Frozen as Frozen
 
 Strategy = Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ExistingNetworkPlan(Frozen):
+    """The VPC and subnets an environment deploys into (``cloud.network``): not created."""
 
-
-class Decision(Frozen):
-    """One derived value: ``key`` names it (``services.web.desired_count``), ``reason`` says why."""
-
-    key: str
-    value: Any
-    reason: str
-    inputs: dict[str, Any] = {}
+    vpc_id: str
+    private_subnet_ids: list[str]
+    public_subnet_ids: list[str]
+    # What the program checks when it runs: distinct zones, routes (see the decisions).
+    min_private_zones: int
+    min_public_zones: int
 
 
 class NetworkPlan(Frozen):
-    cidr_block: str
+    cidr_block: str  # "" for an existing VPC: the program reads its range
     az_count: int
     zone_ids: list[str]  # the AZ IDs the subnets are pinned to, one per AZ, in order
     nat_gateway_count: int
     interface_endpoints: list[str]
     flow_log_retention_days: int | None
+    existing: ExistingNetworkPlan | None = None
+
+    @property
+    def label(self) -> str:
+        """How the docs name it: ``10.0.0.0/16`` or ``vpc-0abc… (existing)``."""
+        return f"{self.existing.vpc_id} (existing)" if self.existing else self.cidr_block
 
 
 class LoadBalancerPlan(Frozen):
@@ -147,10 +156,23 @@ class ServicePlan(Frozen):
     host_patterns: list[str] = []  # the listener rule's host-header condition, if any
     path_rewrite: PathRewrite | None = None  # routes.strip_prefix: the url-rewrite transform
     health_check: HealthCheckPlan | None = None  # web services: what the load balancer probes
+    # command, user, health check, sidecars, mounts, architecture, Spot (plan/container.py)
+    container: ContainerPlan = Field(default_factory=lambda: ContainerPlan())
+    execute_command: bool = False  # ECS Exec (`shipspec exec`) into its tasks
 
 
 DatastoreEngine = Literal[
-    "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlserver",
+    "redis",
+    "memcached",
+    "mongodb",
+    "opensearch",
+    "rabbitmq",
+    "s3",
+    "sqs",
 ]
 
 
@@ -165,7 +187,10 @@ class DatastorePlan(Frozen):
     backup_days: int = 0
     deletion_protection: bool = False
     replicas: int = 0  # redis and mongodb: read replicas that take over on failure
-    nodes: int = 0  # memcached: cache nodes, each holding a share of the keys
+    nodes: int = 0  # memcached: cache nodes, each holding a share; opensearch: data nodes
+    master_nodes: int = 0  # opensearch: dedicated master nodes (0: none)
+    master_class: str | None = None  # opensearch: their instance type
+    edition: str | None = None  # sqlserver: the RDS engine of its edition (sqlserver-se...)
     dead_letter: bool = False
     visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes
     versioning: bool = False
@@ -173,6 +198,7 @@ class DatastorePlan(Frozen):
     used_by: list[str] = []
     protect: bool = False  # Pulumi refuses to delete or replace its stateful resource
     renamed_from: str | None = None  # the former name: its data is kept (Pulumi aliases)
+    import_id: str | None = None  # adopt the existing resource with this id (Pulumi import)
 
 
 class SecretPlan(Frozen):
@@ -207,6 +233,7 @@ class EnvironmentPlan(Frozen):
     customer_managed_key: bool = False
     # observability.prometheus: managed, in the environment the SLO rules describe
     prometheus: PrometheusPlan | None = None
+    volumes: list[VolumePlan] = []  # persistent file systems (EFS) services mount
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)
@@ -282,4 +309,5 @@ class DeploymentModel(Frozen):
 
 # Last, because monitoring.py builds on Frozen and Decision above; pydantic resolves the
 # forward reference in DeploymentModel.monitoring on first use.
+from .container_model import ContainerPlan, VolumePlan  # noqa: E402
 from .monitoring import MonitoringPlan  # noqa: E402

@@ -10,6 +10,7 @@ from . import rules
 from .access import plan_uses
 from .decisions import Decisions
 from .model import AlarmThresholds, DeploymentPlan, RoutePlan, ServicePlan, Strategy
+from .operations import plan_exec
 from .traffic import note_protocol, on_alb, plan_health, plan_ports
 
 
@@ -103,6 +104,7 @@ def plan_service(
         protocol=service.protocol,
         ports=plan_ports(name, service, log),
         health_check=health_check,
+        execute_command=plan_exec(name, service, production, log),
     )
 
 

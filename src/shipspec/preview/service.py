@@ -209,10 +209,10 @@ def record_stack(
 def environments(out_dir: Path, env: str | None) -> list[str | None]:
     """The environments ``--env`` selects: ``all`` → every stack config, in promotion order
     when ``generate``'s saved model says it (else by name); otherwise just ``env``."""
-    from ..model_io import ModelMissing, read_model
-
     if env != ALL:
         return [env]
+    from ..model_io import ModelMissing, read_model  # the plan's models: only for the order
+
     infra = program_dir(Path(out_dir))
     names = stacks(infra)
     if not names:
@@ -319,6 +319,7 @@ def _options(r: RecordedResource) -> dict[str, Any]:
         "ignoreChanges": r.ignore_changes,
         "replaceOnChanges": r.replace_on_changes,
         "aliases": r.aliases,
+        "import": r.import_id,
     }
     return {key: value for key, value in options.items() if value}
 

@@ -16,20 +16,24 @@ from components import (
     AppSecret,
     Bucket,
     Cache,
+    Container,
     Database,
     DataKey,
     DocumentDB,
+    ExistingNetwork,
     ExtraPort,
+    FileSystem,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
-    Network,
     NetworkService,
     Queue,
     ScheduledJob,
+    SearchDomain,
     ServiceCalls,
+    SqlServer,
     Use,
     WebService,
     WorkerService,
@@ -40,16 +44,17 @@ network_config = config.require_object("network")
 load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
+volumes = config.require_object("volumes")
 log_retention_days = config.require_int("logRetentionDays")
 
-# Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
-# the private subnets, without public IPs.
-network = Network(
+# The existing VPC each stack config names (cloud.network in the spec): the stack creates
+# security groups in it, never subnets, routes or NAT gateways. Before anything else it
+# reads the subnets' zones and routes, and stops with the reason if they cannot work.
+network = ExistingNetwork(
     "network",
-    cidr_block=network_config["cidrBlock"],
-    zone_ids=network_config["zoneIds"],
-    nat_gateway_count=network_config["natGatewayCount"],
-    interface_endpoints=network_config["interfaceEndpoints"],
+    vpc_id=network_config["vpcId"],
+    private_subnet_ids=network_config["privateSubnetIds"],
+    public_subnet_ids=network_config["publicSubnetIds"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
@@ -69,6 +74,15 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
 # The internet-facing load balancer for api, docs.
 public_lb = LoadBalancer(
@@ -165,6 +179,8 @@ assets = Bucket(
     force_destroy=datastores["assets"]["forceDestroy"],
     kms_key_arn=data_key.arn,
     protect=datastores["assets"]["protect"],
+    # Adopted, in the stacks whose config sets importId: Pulumi imports the existing resource.
+    import_id=datastores["assets"].get("importId"),
 )
 
 # events: sqs, used by api, indexer.
@@ -238,6 +254,56 @@ sessions = Memcached(
     subnet_ids=network.private_subnet_ids,
 )
 
+# legacy: sqlserver 16.00, used by admin.
+# RDS for SQL Server, license included: encrypted, private, TLS-only (rds.force_ssl); the
+# master password lives in Secrets Manager, managed by RDS. No database exists at launch:
+# the application creates its own with the master user.
+legacy = SqlServer(
+    "legacy",
+    edition=datastores["legacy"]["edition"],
+    engine_version=datastores["legacy"]["version"],
+    instance_class=datastores["legacy"]["instanceClass"],
+    allocated_storage=datastores["legacy"]["storageGb"],
+    max_allocated_storage=datastores["legacy"]["maxStorageGb"],
+    multi_az=datastores["legacy"]["multiAz"],
+    backup_retention_days=datastores["legacy"]["backupDays"],
+    deletion_protection=datastores["legacy"]["deletionProtection"],
+    protect=datastores["legacy"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
+# fulltext: opensearch 2.17, used by indexer.
+# Amazon OpenSearch Service in the private subnets: encrypted at rest and between nodes,
+# HTTPS only (TLS 1.2+); IAM-based access for the services that use it (SigV4 requests).
+fulltext = SearchDomain(
+    "fulltext",
+    engine_version=datastores["fulltext"]["version"],
+    instance_type=datastores["fulltext"]["instanceType"],
+    instance_count=datastores["fulltext"]["nodes"],
+    master_count=datastores["fulltext"]["masterNodes"],
+    master_type=datastores["fulltext"]["masterType"],
+    volume_size=datastores["fulltext"]["storageGb"],
+    protect=datastores["fulltext"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
+)
+
+# uploads: a persistent volume (encrypted EFS) mounted by api, indexer; NFS only from them, TLS and
+#   IAM required, backed up daily.
+uploads_volume = FileSystem(
+    "uploads",
+    vpc_id=network.vpc_id,
+    subnet_ids=network.zone_subnet_ids,
+    zone_count=len(network.zone_subnet_ids),
+    backup_days=volumes["uploads"]["backupDays"],
+    protect=volumes["uploads"]["protect"],
+    kms_key_arn=data_key.arn,
+)
+
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...
 # Values never appear in code, state or task definitions (only their ARNs do).
@@ -282,7 +348,7 @@ collector = prometheus.collector if prometheus else None
 api_config = services["api"]
 api = WebService(
     "api",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -304,6 +370,7 @@ api = WebService(
         ExtraPort(9090, "api-rpc", "grpc"),
     ],
     service_connect_namespace=namespace.arn,
+    execute_command=api_config["executeCommand"],
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
     canary_percent=api_config["canaryPercent"],
@@ -331,6 +398,14 @@ api = WebService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=api_config["cpuArchitecture"],
+    capacity_providers=api_config["capacityProviders"],
+    container=Container.from_config(
+        api_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
 )
 
 # docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for
@@ -338,7 +413,7 @@ api = WebService(
 docs_config = services["docs"]
 docs = WebService(
     "docs",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -359,6 +434,7 @@ docs = WebService(
     max_count=docs_config["maxCount"],
     cpu_target=docs_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=docs_config["executeCommand"],
     strategy=docs_config["strategy"],
     bake_time_minutes=docs_config["bakeTimeMinutes"],
     canary_percent=docs_config["canaryPercent"],
@@ -373,13 +449,15 @@ docs = WebService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=docs_config["cpuArchitecture"],
+    capacity_providers=docs_config["capacityProviders"],
 )
 
 # ingest: TCP service on port 6514, behind its own internal Network Load Balancer.
 ingest_config = services["ingest"]
 ingest = NetworkService(
     "ingest",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -400,18 +478,22 @@ ingest = NetworkService(
     max_count=ingest_config["maxCount"],
     cpu_target=ingest_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=ingest_config["executeCommand"],
     environment=ingest_config["env"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=ingest_config["cpuArchitecture"],
+    capacity_providers=ingest_config["capacityProviders"],
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
-# Uses db, ledger: network access, IAM scoped to them, and DB_*, LEDGER_* connection variables.
+# Uses db, ledger, legacy: network access, IAM scoped to them, and DB_*, LEDGER_*, LEGACY_*
+#   connection variables.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -429,6 +511,7 @@ admin = WebService(
     max_count=admin_config["maxCount"],
     cpu_target=admin_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=admin_config["executeCommand"],
     strategy=admin_config["strategy"],
     bake_time_minutes=admin_config["bakeTimeMinutes"],
     canary_percent=admin_config["canaryPercent"],
@@ -443,19 +526,22 @@ admin = WebService(
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
+        "LEGACY": legacy,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=admin_config["cpuArchitecture"],
+    capacity_providers=admin_config["capacityProviders"],
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses events, search, broker: network access, IAM scoped to them, and EVENTS_*, SEARCH_*, BROKER_*
-#   connection variables.
+# Uses events, search, broker, fulltext: network access, IAM scoped to them, and EVENTS_*, SEARCH_*,
+#   BROKER_*, FULLTEXT_* connection variables.
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -467,16 +553,26 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=indexer_config["executeCommand"],
     environment=indexer_config["env"],
     image_credentials=secret_ghcr_pull.arn,
     uses={
         "EVENTS": Use(events, access="consume"),
         "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
+        "FULLTEXT": fulltext,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=indexer_config["cpuArchitecture"],
+    capacity_providers=indexer_config["capacityProviders"],
+    container=Container.from_config(
+        indexer_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -484,7 +580,7 @@ indexer = WorkerService(
 reports_config = services["reports"]
 reports = ScheduledJob(
     "reports",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     image=reports_config["image"],
@@ -499,6 +595,8 @@ reports = ScheduledJob(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=reports_config["cpuArchitecture"],
+    capacity_providers=reports_config["capacityProviders"],
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
@@ -555,6 +653,8 @@ monitoring = Monitoring(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
     },
 )
 if prometheus:
@@ -581,6 +681,9 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
+        "uploads_volume": uploads_volume,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
@@ -661,5 +764,7 @@ pulumi.export(
         "catalog": catalog.endpoint,
         "broker": broker.endpoint,
         "sessions": sessions.configuration_endpoint,
+        "legacy": legacy.address,
+        "fulltext": fulltext.endpoint,
     },
 )

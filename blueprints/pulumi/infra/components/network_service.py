@@ -19,13 +19,16 @@ UDP target group always preserves it, so the tasks admit the listener's own sour
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
-from ._fargate import ExtraPort, create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import ExtraPort, create_task
 from ._names import fitting_logical_name, original_name
 
 PROTOCOLS = ("tcp", "udp")
@@ -58,6 +61,11 @@ class NetworkService(pulumi.ComponentResource):
         deletion_protection: Refuse to delete the load balancer (set in production).
         ports: Further ports other services call (``ExtraPort``), through Service Connect.
         service_connect_namespace: ARN of the environment's Service Connect namespace.
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image's defaults.
+        capacity_providers: ECS capacity provider strategy items, e.g. Fargate Spot; None
+            runs on the FARGATE launch type.
+        execute_command: ECS Exec into its tasks (``shipspec exec``).
         Other arguments as for WebService.
     """
 
@@ -103,6 +111,9 @@ class NetworkService(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:NetworkService", name, None, opts)
@@ -130,6 +141,8 @@ class NetworkService(pulumi.ComponentResource):
             collector=collector,
             protocol=protocol,
             extra_ports=ports,
+            container=container,
+            execute_command=execute_command,
         )
         check_port = health_check_port or port
         sources = {"ipv4": "0.0.0.0/0", "ipv6": "::/0"} if internet_facing else {"vpc": vpc_cidr}
@@ -267,6 +280,8 @@ class NetworkService(pulumi.ComponentResource):
             health_check_grace_period_seconds=health_check_grace_seconds,
             service_connect_namespace=service_connect_namespace,
             depends_on=[listener],  # ECS rejects a target group no listener uses yet
+            capacity_providers=capacity_providers,
+            execute_command=execute_command,
         )
         self.service_name = service.name
         self.task_definition_arn = task.task_definition.arn

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 
-_DESCRIBE = (
-    "`aws cloudwatch describe-alarms --alarm-names <alarm> --query 'MetricAlarms[0].StateReason'`"
-)
+_DESCRIBE = "the alarm's state and why it changed (the look-up commands under the table)"
 
 
 @dataclass(frozen=True)
@@ -176,10 +175,7 @@ GUIDES: dict[str, Guide] = {
         "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
         "actions suppressor) while it is in ALARM, so one outage is one page; other "
         "environments get a ticket.",
-        (
-            "which member fired: `aws cloudwatch describe-alarms --alarm-types CompositeAlarm "
-            "--alarm-names <alarm> --query 'CompositeAlarms[0].StateReason'`",
-        ),
+        (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or running tasks",),
     ),
     "load_balancer:elb-5xx": Guide(
@@ -323,6 +319,7 @@ class AlarmRow:
     pages: bool
     rollback: bool
     notify: bool
+    member: str | None  # a rollback alarm is a composite over this metric alarm
 
 
 @dataclass(frozen=True)
@@ -332,6 +329,7 @@ class Section:
     guides: list[Guide]
     rows: list[AlarmRow]
     reason: str  # the plan's reason, for alarms without guidance
+    lookups: list[str]  # describe-alarms commands that find every alarm of the section
 
 
 def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
@@ -350,6 +348,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     guides: dict[str, dict[str, Guide]] = {}
     reasons: dict[str, str] = {}
     anchors: dict[str, list[str]] = {}
+    names: dict[str, dict[str, AlarmType]] = {}
     for env_name, env_alarms in model.monitoring.alarms.items():
         # Composites linking to an alarm section (service-down; the SLOs' have their own)
         # and the jobs' failed-runs rules share the alarms' sections.
@@ -374,8 +373,11 @@ def sections(model: DeploymentModel) -> list[Section]:
                     alarm.pages,
                     getattr(alarm, "rollback", False),
                     getattr(alarm, "notify", True),
+                    None if isinstance(alarm, JobFailurePlan) else _member(alarm),
                 )
             )
+            if not isinstance(alarm, JobFailurePlan):
+                names.setdefault(anchor, {}).update(aws_alarms(alarm))
             reasons.setdefault(anchor, alarm.reason)
             if isinstance(alarm, JobFailurePlan):
                 check, target = "failed-runs", f"job:{alarm.job}"
@@ -389,5 +391,11 @@ def sections(model: DeploymentModel) -> list[Section]:
     for anchor, alarm_rows in rows.items():
         found = list(guides.get(anchor, {}).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
-        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor]))
+        commands = lookups(names.get(anchor, {}))
+        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
     return result
+
+
+def _member(alarm: AlarmPlan | CompositeAlarmPlan) -> str | None:
+    found = aws_alarms(alarm)
+    return found[1][0] if len(found) > 1 else None

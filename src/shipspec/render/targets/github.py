@@ -35,6 +35,12 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
         "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
         "v7.3.0",
     ),
+    # QEMU, for linux/arm64 images built on the x86_64 runner.
+    "setup-qemu": (
+        "docker/setup-qemu-action",
+        "29109295f81e9208d7d86ff1c6c12d2833863392",
+        "v3.6.0",
+    ),
     "aws-credentials": (
         "aws-actions/configure-aws-credentials",
         "61815dcd50bd041e203e49132bacad1fd04d2708",

@@ -16,6 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
+from ._pulumi_containers import container_config, customized, volume_config
 from ._pulumi_monitoring import (
     components_by_name,
     monitoring_config,
@@ -51,6 +52,11 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
+        "customized": customized,
+        # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
+        "adopted": sorted(
+            {d.name for env in model.environments for d in env.datastores if d.import_id}
+        ),
     }
 
 
@@ -59,9 +65,11 @@ DATASTORE_COMPONENTS = {
     "postgres": "Database",
     "mysql": "Database",
     "mariadb": "Database",
+    "sqlserver": "SqlServer",
     "redis": "Cache",
     "memcached": "Memcached",
     "mongodb": "DocumentDB",
+    "opensearch": "SearchDomain",
     "rabbitmq": "MessageBroker",
     "s3": "Bucket",
     "sqs": "Queue",
@@ -73,9 +81,11 @@ ENDPOINT_ATTRIBUTE = {
     "postgres": "address",
     "mysql": "address",
     "mariadb": "address",
+    "sqlserver": "address",
     "redis": "primary_endpoint",
     "memcached": "configuration_endpoint",
     "mongodb": "endpoint",
+    "opensearch": "endpoint",
     "rabbitmq": "endpoint",
     "s3": "bucket_name",
     "sqs": "url",
@@ -91,7 +101,7 @@ def program_imports(model: DeploymentModel) -> list[str]:
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
-    names = {"Network"}
+    names = {"ExistingNetwork" if env.network.existing else "Network"}
     names.update(
         SERVICE_COMPONENTS[s.kind] for s in env.services if s.load_balancer or s.kind != "web"
     )
@@ -113,6 +123,10 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
+    if any(customized(s.container) for s in env.services):
+        names.add("Container")
+    if env.volumes:
+        names.add("FileSystem")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
@@ -144,13 +158,7 @@ def _under(env: EnvironmentPlan) -> dict[str, list[Any]]:
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """The per-environment values the program reads, keyed as in ``Pulumi.<env>.yaml``."""
     return {
-        "network": {
-            "cidrBlock": env.network.cidr_block,
-            "zoneIds": env.network.zone_ids,
-            "natGatewayCount": env.network.nat_gateway_count,
-            "interfaceEndpoints": env.network.interface_endpoints,
-            "flowLogRetentionDays": env.network.flow_log_retention_days,
-        },
+        "network": _network(env),
         "logRetentionDays": env.log_retention_days,
         "loadBalancers": {
             lb.name: {
@@ -164,8 +172,27 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
         },
         "services": {s.name: _service(s, model, env) for s in env.services},
         "datastores": {d.name: _datastore(d) for d in env.datastores},
+        "volumes": {v.name: volume_config(v) for v in env.volumes},
         **monitoring_config(model, env),
         **prometheus_config(model, env),
+    }
+
+
+def _network(env: EnvironmentPlan) -> dict[str, Any]:
+    net = env.network
+    if net.existing is not None:
+        return {
+            "vpcId": net.existing.vpc_id,
+            "privateSubnetIds": net.existing.private_subnet_ids,
+            "publicSubnetIds": net.existing.public_subnet_ids,
+            "flowLogRetentionDays": net.flow_log_retention_days,
+        }
+    return {
+        "cidrBlock": net.cidr_block,
+        "zoneIds": net.zone_ids,
+        "natGatewayCount": net.nat_gateway_count,
+        "interfaceEndpoints": net.interface_endpoints,
+        "flowLogRetentionDays": net.flow_log_retention_days,
     }
 
 
@@ -175,12 +202,14 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     image = s.image or f"{app}/{s.name}:set-by-ci"
     # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
     values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory, "env": s.env}
+    values.update(container_config(s.container))
     if s.kind != "job":
         values.update(
             desiredCount=s.desired_count,
             minCount=s.min_count,
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
+            executeCommand=s.execute_command,
         )
     db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
     if db_users:
@@ -210,6 +239,8 @@ def _datastore(d: Any) -> dict[str, Any]:
     values = _engine_values(d)
     if d.engine not in ("memcached", "rabbitmq"):
         values["protect"] = d.protect
+    if d.import_id:
+        values["importId"] = d.import_id
     return values
 
 
@@ -223,6 +254,26 @@ def _engine_values(d: Any) -> dict[str, Any]:
             "multiAz": d.multi_az,
             "backupDays": d.backup_days,
             "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "sqlserver":
+        return {
+            "edition": d.edition,
+            "version": d.version,
+            "instanceClass": d.instance_class,
+            "storageGb": d.storage_gb,
+            "maxStorageGb": d.max_storage_gb,
+            "multiAz": d.multi_az,
+            "backupDays": d.backup_days,
+            "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "opensearch":
+        return {
+            "version": d.version,
+            "instanceType": d.instance_class,
+            "nodes": d.nodes,
+            "masterNodes": d.master_nodes,
+            "masterType": d.master_class,
+            "storageGb": d.storage_gb,
         }
     if d.engine == "redis":
         return {

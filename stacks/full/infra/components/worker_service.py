@@ -10,13 +10,16 @@ circuit breaker: there is no load balancer to shift traffic on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
-from ._fargate import ExtraPort, create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import ExtraPort, create_task
 from ._names import original_name
 
 
@@ -39,6 +42,8 @@ class WorkerService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -47,6 +52,10 @@ class WorkerService(pulumi.ComponentResource):
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
         port: Container port other services call it on (``http://<name>:<port>``), or
             None for a worker nothing calls.
         protocol: What ``port`` speaks: ``http``, ``grpc`` or ``tcp`` (Service Connect's app
@@ -91,6 +100,9 @@ class WorkerService(pulumi.ComponentResource):
         ports: Sequence[ExtraPort] = (),
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -117,11 +129,14 @@ class WorkerService(pulumi.ComponentResource):
             collector=collector,
             protocol=protocol,
             extra_ports=ports,
+            container=container,
+            execute_command=execute_command,
         )
         service = create_service(
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -133,6 +148,7 @@ class WorkerService(pulumi.ComponentResource):
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
             rolling=True,
             service_connect_namespace=service_connect_namespace,
+            capacity_providers=capacity_providers,
         )
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.

@@ -30,6 +30,7 @@ ECS_DIMENSIONS = {"ClusterName": "@cluster", "ServiceName": "name"}
 RDS, CACHE = {"DBInstanceIdentifier": "id"}, {"CacheClusterId": "id"}
 DOCDB, BROKER, MQ = {"DBClusterIdentifier": "id"}, {"Broker": "id"}, "AWS/AmazonMQ"
 QUEUE, DEAD = {"QueueName": "id"}, {"QueueName": "dead_letter"}
+SEARCH = {"DomainName": "id", "ClientId": "client"}  # OpenSearch: the domain and its account
 # kind -> graphs: (title, namespace, [(metric, statistic)], {dimension: metric_ids key});
 # "@cluster" is the ECS cluster. A graph whose keys the component lacks is left out.
 Graph = tuple[str, str, list[tuple[str, str]], dict[str, str]]
@@ -140,6 +141,11 @@ GRAPHS: dict[str, list[Graph]] = {
             BROKER,
         ),
         ("messages ready", MQ, [("MessageReadyCount", "Maximum")], BROKER),
+    ],
+    "opensearch": [
+        ("cluster status red", "AWS/ES", [("ClusterStatus.red", "Maximum")], SEARCH),
+        ("free storage (MiB)", "AWS/ES", [("FreeStorageSpace", "Minimum")], SEARCH),
+        ("JVM memory pressure %", "AWS/ES", [("JVMMemoryPressure", "Maximum")], SEARCH),
     ],
     "memcached": [
         ("CPU %", "AWS/ElastiCache", [("CPUUtilization", "Maximum")], CACHE),

@@ -10,14 +10,17 @@ no CodeDeploy application and no task definition juggling outside Pulumi.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
-from ._fargate import ExtraPort, create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import ExtraPort, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name, original_name
 from ._routes import protocol_version, rule_conditions, rule_transforms
@@ -62,6 +65,8 @@ class WebService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -78,6 +83,10 @@ class WebService(pulumi.ComponentResource):
         linear_step_percent: Linear: traffic shifted per step.
         linear_step_bake_minutes: Linear: minutes between steps.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
         health_check_grace_seconds: Start-up time before failed health checks count.
         service_connect_namespace: ARN of the environment's Service Connect namespace; the
             service joins it as a client and serves ``http://<name>:<port>`` to callers.
@@ -140,6 +149,9 @@ class WebService(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -172,9 +184,11 @@ class WebService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            execute_command=execute_command,
             ingress_security_group_id=load_balancer.security_group_id,
             protocol=protocol,
             extra_ports=ports,
+            container=container,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
 
@@ -276,6 +290,7 @@ class WebService(pulumi.ComponentResource):
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -306,6 +321,7 @@ class WebService(pulumi.ComponentResource):
             ),
             health_check_grace_period_seconds=health_check_grace_seconds,
             service_connect_namespace=service_connect_namespace,
+            capacity_providers=capacity_providers,
             # ECS rejects a target group that no listener rule uses yet.
             depends_on=routing,
             ignore_changes=owned_by_ecs,
