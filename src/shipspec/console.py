@@ -60,6 +60,7 @@ def print_plan(model: DeploymentModel, envs: list[EnvironmentPlan]) -> None:
 def print_preview(preview: Preview) -> None:
     marks = {
         "create": "[green]+[/green]",
+        "import": "[cyan]=[/cyan]",
         "update": "[yellow]~[/yellow]",
         "delete": "[red]-[/red]",
         "same": " ",
@@ -169,8 +170,9 @@ def print_status(status: Any) -> None:
             table.add_column(column)
         for s in status.services:
             mark = "green" if s.ok else "red"
+            deployment = s.in_progress.describe() if s.in_progress else s.deployment
             table.add_row(
-                f"[{mark}]{s.name}[/]", f"{s.running}/{s.desired}", s.deployment, s.image or "-"
+                f"[{mark}]{s.name}[/]", f"{s.running}/{s.desired}", deployment, s.image or "-"
             )
         console.print(table)
     for a in status.alarms:

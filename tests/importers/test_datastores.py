@@ -81,9 +81,13 @@ def test_custom_images_and_consumers() -> None:
         "files": ("s3", None),
     }
     app = result.spec.services["app"]
-    assert app.uses == ["cache", "docs", "files", "geo", "legacy-db", "pg", "queue"]
+    # depends_on alone (docs, files) orders start-up; nothing in app connects to them.
+    assert app.uses == ["cache", "geo", "legacy-db", "pg", "queue"]
     assert app.env == {} and app.secrets == []
     dropped = findings(result, "dropped", "app")
+    assert "no access is granted" in dropped["depends_on.docs"]
+    assert "add `uses: [files]`" in dropped["depends_on.files"]
+    assert "its environment connects" in findings(result, "mapped", "app")["depends_on.legacy-db"]
     assert "uses: [pg]" in dropped["environment.DATABASE_URL"]
     assert "password" in dropped["environment.LEGACY_DB_PASSWORD"]
     assert "s3cretpass" not in result.handoff_yaml and "hunter22" not in result.handoff_yaml

@@ -42,7 +42,7 @@ def test_extends_loop_is_an_error(compose) -> None:  # type: ignore[no-untyped-d
 
 def test_include_adds_services_from_another_file(compose) -> None:  # type: ignore[no-untyped-def]
     result = compose(
-        "include: [db/compose.yaml]\nservices:\n  web:\n    image: x\n    depends_on: [db]\n",
+        "include: [db/compose.yaml]\nservices:\n  web:\n    image: x\n    environment: {DB_URL: 'postgres://db/app'}\n",
         extra={"db/compose.yaml": "services:\n  db:\n    image: postgres:16\n"},
     )
     assert result.spec.services["web"].uses == ["db"]

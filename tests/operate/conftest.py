@@ -51,7 +51,7 @@ def deployed(aws: str, generated: Any) -> Deployed:
     ecs = client("ecs")
     cluster = ecs.create_cluster(clusterName="atlas-dev-cluster-9f8e")["cluster"]["clusterName"]
     names = {}
-    for service in ("api", "admin", "indexer"):
+    for service in ("api", "docs", "ingest", "admin", "indexer"):
         task = ecs.register_task_definition(
             family=f"atlas-dev-{service}",
             containerDefinitions=[{"name": service, "image": f"img/{service}:1", "memory": 512}],
@@ -77,8 +77,15 @@ def deployed(aws: str, generated: Any) -> Deployed:
         "cluster_name": cluster,
         "service_names": names,
         "secret_arns": secrets,
-        "urls": {"api": "https://api.dev.example.com", "admin": "http://internal-admin"},
-        "images": {s: f"img/{s}:1" for s in ("api", "admin", "indexer", "reports")},
+        "urls": {
+            "api": "https://api.dev.example.com",
+            "docs": "https://api.dev.example.com/docs",
+            "ingest": "tcp://ingest-nlb-1a2b.elb.eu-central-1.amazonaws.com:6514",
+            "admin": "http://internal-admin",
+        },
+        "images": {
+            s: f"img/{s}:1" for s in ("api", "docs", "ingest", "admin", "indexer", "reports")
+        },
     }
     return Deployed(out_dir, env, outputs)
 

@@ -78,7 +78,7 @@ def test_status_json_exits_1_until_verified(deployed: Deployed) -> None:
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["verified"] is False
-    assert [s["name"] for s in report["services"]] == ["api", "admin", "indexer"]
+    assert [s["name"] for s in report["services"]] == ["api", "docs", "ingest", "admin", "indexer"]
     assert report["services"][0]["deployment"] == "IN_PROGRESS"
 
 

@@ -135,3 +135,94 @@ def test_first_deploy_checks_after_pulumi_up(
     result = _run(after["run"], _tools(tmp_path, outputs), tmp_path)
     assert result.returncode == 1
     assert "::error::Secret JWT_SIGNING_KEY has no value" in result.stdout
+
+
+# GitLab: the same check in the deploy job's script, run as the GitLab runner runs a job's
+# script (bash, -e and pipefail), with the same fake tools.
+
+
+@pytest.fixture
+def gitlab_deploy(deployed: Deployed, tmp_path: Path) -> list[str]:
+    """deploy:dev's script entries of the full example generated for GitLab."""
+    import shipspec
+    from tests.conftest import EXAMPLES
+    from tests.delivery.delivery_support import gitlab_job
+
+    spec_text = (EXAMPLES / "full.yaml").read_text().replace("ci: github", "ci: gitlab")
+    folder = tmp_path / "gitlab-repo"
+    folder.mkdir()
+    (folder / "handoff.yaml").write_text(spec_text)
+    model = shipspec.plan(shipspec.load(folder / "handoff.yaml"), spec_file="handoff.yaml")
+    shipspec.generate(model, folder)
+    doc = YAML(typ="safe").load((folder / ".gitlab-ci.yml").read_text())
+    script: list[str] = gitlab_job(doc, "deploy:dev")["script"]
+    return script
+
+
+def _gitlab_check(script: list[str]) -> str:
+    entry = next(e for e in script if "check-secrets.sh" in e and "<<'CHECK'" in e)
+    return f'{entry}\necho "checked=$SECRETS_CHECKED"'
+
+
+def _gitlab_env(tmp_path: Path, outputs: str | None) -> dict[str, str]:
+    return {**_tools(tmp_path, outputs), "CI_PROJECT_DIR": str(tmp_path)}
+
+
+def test_gitlab_deploy_checks_secrets_before_pulumi_up(
+    deployed: Deployed, outputs: str, gitlab_deploy: list[str], tmp_path: Path
+) -> None:
+    check = gitlab_deploy.index(next(e for e in gitlab_deploy if "<<'CHECK'" in e))
+    up = gitlab_deploy.index(next(e for e in gitlab_deploy if "pulumi up --yes" in e))
+    assert check < up  # before anything is deployed
+    env = _gitlab_env(tmp_path, outputs)
+    for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
+        client("secretsmanager").put_secret_value(
+            SecretId=deployed.outputs["secret_arns"][name], SecretString="v"
+        )
+    result = _run(_gitlab_check(gitlab_deploy), env, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error: Secret STRIPE_KEY has no value" in result.stdout
+    assert "checked=" not in result.stdout  # the job stopped there
+
+    client("secretsmanager").put_secret_value(
+        SecretId=deployed.outputs["secret_arns"]["STRIPE_KEY"], SecretString="v"
+    )
+    result = _run(_gitlab_check(gitlab_deploy), env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked=true" in result.stdout
+
+
+def test_gitlab_deploy_fails_closed_on_an_aws_error(
+    deployed: Deployed, outputs: str, gitlab_deploy: list[str], tmp_path: Path
+) -> None:
+    client("secretsmanager").delete_secret(
+        SecretId=deployed.outputs["secret_arns"]["STRIPE_KEY"], ForceDeleteWithoutRecovery=True
+    )
+    for name in ("GHCR_PULL", "JWT_SIGNING_KEY"):
+        client("secretsmanager").put_secret_value(
+            SecretId=deployed.outputs["secret_arns"][name], SecretString="v"
+        )
+    result = _run(_gitlab_check(gitlab_deploy), _gitlab_env(tmp_path, outputs), tmp_path)
+    assert result.returncode == 1
+    assert "error: Secret STRIPE_KEY (" in result.stdout and "could not be read" in result.stdout
+
+
+def test_gitlab_first_deploy_checks_after_pulumi_up(
+    deployed: Deployed, outputs: str, gitlab_deploy: list[str], tmp_path: Path
+) -> None:
+    before = _run(_gitlab_check(gitlab_deploy), _gitlab_env(tmp_path, None), tmp_path)
+    assert before.returncode == 0, before.stderr
+    assert "checked=false" in before.stdout
+    deploy = next(e for e in gitlab_deploy if "pulumi up --yes" in e)
+    after_up = deploy.split("pulumi up --yes", 1)[1].split("ecs", 1)[0]
+    assert 'if [ "$SECRETS_CHECKED" != true ]; then' in after_up
+    assert 'bash "$CI_PROJECT_DIR/check-secrets.sh"' in after_up
+    # `pulumi up` created the secrets empty: the check the job runs next fails.
+    result = _run(
+        'SECRETS_CHECKED=false\nif [ "$SECRETS_CHECKED" != true ]; then\n'
+        '  bash "$CI_PROJECT_DIR/check-secrets.sh"\nfi',
+        _gitlab_env(tmp_path, outputs),
+        tmp_path,
+    )
+    assert result.returncode == 1
+    assert "error: Secret JWT_SIGNING_KEY has no value" in result.stdout

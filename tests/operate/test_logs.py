@@ -56,7 +56,9 @@ def test_a_service_without_a_log_group_is_located(deployed: Deployed) -> None:
 
 
 def test_an_unknown_service_names_the_known_ones(deployed: Deployed) -> None:
-    with pytest.raises(OperateError, match=r"no service 'web' .*api, admin, indexer, reports"):
+    with pytest.raises(
+        OperateError, match=r"no service 'web' .*api, docs, ingest, admin, indexer, reports"
+    ):
         list(log_events(_stack(deployed), "web", since_seconds=60))
 
 

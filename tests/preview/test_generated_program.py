@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from shipspec.policy.validator import RESOURCELESS_ACTIONS
 from tests.conftest import example_names
 
 SERVICE = "aws:ecs/service:Service"
@@ -64,10 +65,13 @@ def test_tasks_run_in_private_subnets_without_public_ips(stack) -> None:  # type
         for r in preview.resources
         if r.type == "aws:ec2/subnet:Subnet" and "private" in r.name
     }
-    assert private, "the network has private subnets"
+    existing = env.network.existing
+    assert private or existing, "the network has private subnets"
     for service in services:
         network = service.inputs["networkConfiguration"]
         assert network["assignPublicIp"] is False, service.name
+        if existing is not None:  # an existing VPC (cloud.network): its private subnets
+            assert network["subnets"] == existing.private_subnet_ids, service.name
     for schedule in preview.of_type("aws:scheduler/schedule:Schedule"):
         params = schedule.inputs["target"]["ecsParameters"]["networkConfiguration"]
         assert params["assignPublicIp"] is False
@@ -159,9 +163,12 @@ def test_iam_is_scoped_to_named_resources(stack) -> None:  # type: ignore[no-unt
             resources = statement.get("Resource", [])
             resources = resources if isinstance(resources, list) else [resources]
             if "*" in resources:
-                # Only read-only calls that AWS does not scope by resource may use "*".
+                # Only read-only calls that AWS does not scope by resource may use "*", and
+                # ECS Exec's Session Manager channels, which have no resource type at all.
                 assert all(
-                    a.split(":")[1].startswith(("Get", "Describe", "List")) for a in actions
+                    a.split(":")[1].startswith(("Get", "Describe", "List"))
+                    or a in RESOURCELESS_ACTIONS
+                    for a in actions
                 ), (policy.name, actions)
 
 
@@ -179,6 +186,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
             expected |= {f"{store.name}-{log}-logs" for log in RDS_EXPORTS[store.engine]}
         elif store.engine == "mongodb":
             expected.add(f"{store.name}-audit-logs")
+        elif store.engine == "sqlserver":  # RDS for SQL Server exports its agent and error logs
+            expected |= {f"{store.name}-{log}-logs" for log in ("agent", "error")}
     expected |= {f"{lb.name}-waf-logs" for lb in env.load_balancers if lb.waf}
     # Static sites' CloudFront access logs (in us-east-1) where compliance asks for them.
     expected |= {f"{site.name}-access-logs" for site in env.static_sites if site.access_logs}
@@ -223,6 +232,11 @@ def test_deployments_roll_back_and_autoscaling_owns_the_count(stack) -> None:  #
 
 def test_network_matches_the_plan(stack) -> None:  # type: ignore[no-untyped-def]
     _, env, preview = stack
+    if env.network.existing is not None:  # cloud.network: nothing of the network is created
+        created = {"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"}
+        assert not [r for r in preview.resources if r.type in created]
+        assert not preview.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        return
     assert len(preview.of_type("aws:ec2/natGateway:NatGateway")) == env.network.nat_gateway_count
     subnets = preview.of_type("aws:ec2/subnet:Subnet")
     assert len(subnets) == 2 * env.network.az_count

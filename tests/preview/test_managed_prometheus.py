@@ -51,6 +51,13 @@ def containers(task: Any) -> list[dict[str, Any]]:
     return json.loads(task.inputs["containerDefinitions"])
 
 
+def app_and_collector(task: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The app container (always first) and the collector, whatever sidecars sit between."""
+    found = containers(task)
+    [collector] = [c for c in found if c["name"] == "otel-collector"]
+    return found[0], collector
+
+
 def test_the_workspace_is_encrypted_with_the_data_key(main: list[Any]) -> None:
     workspace = only(main, WORKSPACE)
     assert workspace.inputs["alias"] == "atlas-main-prometheus"
@@ -125,9 +132,9 @@ def test_every_task_runs_the_collector_remote_writing_to_the_workspace(
     workspace_id = workspace_arn.rsplit("/", 1)[1]
     endpoint = f"https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/{workspace_id}/api/v1/remote_write"
     tasks = of_type(main, TASK)
-    assert len(tasks) == 4
+    assert len(tasks) == 6  # api, docs, ingest, admin, indexer, reports
     for task in tasks:
-        app, collector = containers(task)
+        app, collector = app_and_collector(task)
         assert collector["name"] == "otel-collector" and collector["essential"] is False
         assert collector["image"] == "public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0"
         [setting] = collector["environment"]
@@ -167,7 +174,7 @@ def test_task_sizes_stay_valid_fargate_sizes_with_room_for_the_app(
     for task in of_type(main, TASK):
         cpu, memory = int(task.inputs["cpu"]), int(task.inputs["memory"])
         assert memory in MEMORY_BY_CPU[cpu / 1024], (task.name, cpu, memory)
-        app, collector = containers(task)
+        app, collector = app_and_collector(task)
         assert app["cpu"] + collector["cpu"] == cpu
         # The app keeps at least the memory it has without the collector (as in dev).
         assert memory - collector["memory"] >= dev[app["name"]].memory
@@ -182,7 +189,7 @@ def test_the_task_role_may_remote_write_to_this_workspace_only(
         if "-task-role" in r.name
     ]
     writes = [s for p in policies for s in p["Statement"] if "aps" in json.dumps(s["Action"])]
-    assert len(writes) == 4  # one per task role
+    assert len(writes) == 6  # one per task role
     assert all(
         s == {"Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": workspace_arn}
         for s in writes
@@ -194,7 +201,8 @@ def test_nothing_of_it_where_the_path_is_off(generated, example: str, env: str) 
     resources = generated.preview(example, env).resources
     assert not [r for r in resources if r.type in AMP_TYPES]
     for task in of_type(resources, TASK):
-        [app] = containers(task)
+        app = containers(task)[0]
+        assert "otel-collector" not in {c["name"] for c in containers(task)}
         assert "cpu" not in app
         assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in {e["name"] for e in app["environment"]}
     policies = [str(r.inputs["policy"]) for r in resources if "policy" in r.inputs]

@@ -278,7 +278,9 @@ def test_dashboard_has_a_row_per_service_with_its_kinds_graphs(stack) -> None:  
         wanted = {"job": {"InvocationDroppedCount"}}.get(
             s.kind, {"CPUUtilization", "MemoryUtilization", "RunningTaskCount"}
         )
-        if s.kind == "web":
+        if s.kind == "web" and s.load_balancer is None:  # tcp/udp behind its own NLB
+            wanted |= {"ActiveFlowCount", "HealthyHostCount", "UnHealthyHostCount"}
+        elif s.kind == "web":
             wanted |= {"RequestCount", "HTTPCode_Target_5XX_Count", "TargetResponseTime"}
             groups = len(children(preview, s.name, TARGET_GROUP))
             alb = [line for line in lines if line[:2] == ["AWS/ApplicationELB", "RequestCount"]]
@@ -385,11 +387,11 @@ def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None
     tasks = preview.of_type(TASK_DEFINITION)
     assert tasks
     for task in tasks:
-        for container in json.loads(task.inputs["containerDefinitions"]):
-            if container["name"] == "otel-collector":  # the managed path's sidecar, not the app
-                continue
-            variables = {v["name"]: v["value"] for v in container.get("environment", [])}
-            attributes = dict(
-                pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
-            )
-            assert attributes["deployment.environment.name"] == env.name, task.name
+        # The app container comes first; sidecars and the managed path's collector follow.
+        app = json.loads(task.inputs["containerDefinitions"])[0]
+        assert app["name"] == task.name.removesuffix("-task")
+        variables = {v["name"]: v["value"] for v in app.get("environment", [])}
+        attributes = dict(
+            pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+        )
+        assert attributes["deployment.environment.name"] == env.name, task.name

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from shipspec.plan.queue_scaling import QueueScalingPlan, scaling_actions
+from shipspec.plan.model import QueueScalingPlan
+from shipspec.plan.queue_scaling import scaling_actions
 from shipspec.preview.result import Preview
 
 from .cloudwatch_model import Scenario, _Queries, in_alarm

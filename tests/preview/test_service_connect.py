@@ -129,13 +129,23 @@ def test_called_services_alarm_on_the_errors_their_callers_get(preview: Preview)
     called = {n.removesuffix("-connect-5xx-ratio") for n in alarms if "connect-5xx" in n}
     assert called == {"orders", "catalog"}  # front and mailer are called by nobody
     queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio"]["metricQueries"]}
-    for metric_id, metric in (
-        ("errors", "HTTPCode_Target_5XX_Count"),
-        ("requests", "RequestCount"),
-    ):
-        assert queries[metric_id]["metric"]["namespace"] == "AWS/ECS"
-        assert queries[metric_id]["metric"]["metricName"] == metric
-        assert queries[metric_id]["metric"]["dimensions"]["DiscoveryName"] == "orders"
+    services = {name: inputs["name"] for name, inputs in ecs_services(preview).items()}
+    # The 5xx each caller's proxy got back (TargetDiscoveryName, the caller's ServiceName),
+    # over the requests the server's own proxy received (DiscoveryName): the dimension sets
+    # Service Connect publishes. orders is called by front and catalog.
+    callers = {
+        q["metric"]["dimensions"]["ServiceName"]
+        for q in queries.values()
+        if q.get("metric", {}).get("metricName") == "HTTPCode_Target_5XX_Count"
+    }
+    assert callers == {services["front"], services["catalog"]}
+    for query in queries.values():
+        metric = query.get("metric")
+        if metric is None:
+            continue
+        assert metric["namespace"] == "AWS/ECS"
+        key = "TargetDiscoveryName" if metric["metricName"] != "RequestCount" else "DiscoveryName"
+        assert metric["dimensions"][key] == "orders"
 
 
 def test_the_dashboard_graphs_service_connect_for_servers_only(preview: Preview) -> None:

@@ -23,6 +23,14 @@ ProfileOpt = Annotated[
     list[str] | None,
     typer.Option("--profile", help="Include compose services of this profile (repeatable)."),
 ]
+PublicOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--public",
+        help="A service that faces the internet (repeatable); only these do. Default: the "
+        "entry points the import finds.",
+    ),
+]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the handoff spec.")]
 
 
@@ -43,6 +51,7 @@ def import_compose_command(
     ] = None,
     profiles: ProfileOpt = None,
     allow_incompatible: AllowOpt = False,
+    public: PublicOpt = None,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,
 ) -> None:
@@ -56,6 +65,7 @@ def import_compose_command(
             profiles=profiles or (),
             allow_incompatible=allow_incompatible,
             output=out,
+            public=public or (),
         ),
         out,
         force,
@@ -70,6 +80,7 @@ def analyze(
     ),
     profiles: ProfileOpt = None,
     allow_incompatible: AllowOpt = False,
+    public: PublicOpt = None,
     out: OutOpt = Path("handoff.yaml"),
     force: ForceOpt = False,
 ) -> None:
@@ -78,7 +89,11 @@ def analyze(
 
     _write_import(
         lambda: analyze_repository(
-            repository, allow_incompatible=allow_incompatible, profiles=profiles or (), output=out
+            repository,
+            allow_incompatible=allow_incompatible,
+            profiles=profiles or (),
+            output=out,
+            public=public or (),
         ),
         out,
         force,

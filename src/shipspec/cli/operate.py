@@ -1,4 +1,4 @@
-"""``shipspec secrets``, ``status`` and ``logs``: day-2 commands on a deployed stack.
+"""``shipspec secrets``, ``status``, ``logs`` and ``exec``: day-2 commands on a deployed stack.
 
 Thin: each command loads the stack (:class:`shipspec.operate.StackContext`) and calls
 :mod:`shipspec.operate`, which imports boto3 only then.
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import ShipspecError
+from ..operate.errors import OperateError
 from .base import JsonOpt, app, err, record_step, reports_errors
 
 if TYPE_CHECKING:
@@ -93,11 +95,29 @@ def secrets_list(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt 
 
 @app.command()
 @reports_errors
-def status(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt = False) -> None:
+def status(
+    env: EnvReq,
+    out_dir: OutDirOpt = Path("."),
+    json_out: JsonOpt = False,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline",
+            help="Measure p50/p99 latency, requests, CPU and memory per service from "
+            "CloudWatch and write docs/operations/baseline-ENV.measured.md instead.",
+        ),
+    ] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="With --baseline: how far back (1h, 1d, 7d).")
+    ] = "7d",
+) -> None:
     """Per service: tasks, deployment and image; alarms in ALARM; health URLs. Exit 1 unless
     everything is as deployed and healthy (the protocol's live evidence)."""
     from ..operate.status import stack_status
 
+    if baseline:
+        _baseline(out_dir, env, window, json_out)
+        return
     stack = _stack(out_dir, env)
     if json_out:
         result = stack_status(stack)
@@ -111,6 +131,24 @@ def status(env: EnvReq, out_dir: OutDirOpt = Path("."), json_out: JsonOpt = Fals
     if not result.verified:
         raise typer.Exit(1)
     record_step("status", out_dir, result.summary(), environment=env)
+
+
+def _baseline(out_dir: Path, env: str, window: str, json_out: bool) -> None:
+    from ..operate.baseline import measure_baseline, render, write_baseline
+    from ..operate.logs import parse_since
+
+    try:
+        seconds = parse_since(window)
+    except ShipspecError as error:
+        raise OperateError(str(error).replace("--since", "--window")) from None
+    stack = _stack(out_dir, env)
+    result = measure_baseline(stack, seconds)
+    path = write_baseline(out_dir, result, stack.model.app)
+    if json_out:
+        print(json.dumps({**result.as_dict(), "file": str(path)}, indent=2))
+    else:
+        print(render(result, stack.model.app), end="")
+    err(f"wrote {path}")
 
 
 @app.command()
@@ -141,3 +179,40 @@ def logs(
                 print(f"{at:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + f"Z {event.message}", flush=True)
     except KeyboardInterrupt:
         err("stopped")
+
+
+@app.command("exec")
+@reports_errors
+def exec_(
+    service: Annotated[str, typer.Argument(help="The service, as the spec names it.")],
+    env: EnvReq,
+    container: Annotated[
+        str | None,
+        typer.Option("--container", help="The container (default: the service's own)."),
+    ] = None,
+    command: Annotated[
+        str | None, typer.Option("--command", help="What to run (default: /bin/sh).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the task and the command; run nothing.")
+    ] = False,
+    out_dir: OutDirOpt = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """A shell, or one --command, in a running task of a service (ECS Exec). Needs the AWS
+    CLI and its Session Manager plugin; --json and --dry-run only say what would run."""
+    import shlex
+
+    from ..operate.exec import exec_target, missing_tools, run_session
+
+    target = exec_target(_stack(out_dir, env), service, container=container, command=command)
+    if json_out:
+        print(json.dumps({**target.as_dict(), "missing": missing_tools()}, indent=2))
+        return
+    if dry_run:
+        print(shlex.join(target.argv))
+        return
+    err(f"{service} in {env}: task {target.task_arn.rsplit('/', 1)[-1]}, {target.container}")
+    code = run_session(target)
+    if code:
+        raise typer.Exit(code)

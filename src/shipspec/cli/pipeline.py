@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..write.writer import GenerationResult
 from . import base
 from .base import EnvOpt, JsonOpt, SpecArg, app, record_step, reports_errors, spec_path_from
+from .review import ReviewFormat, preview_against
 
 AllowDataLossOpt = Annotated[
     bool,
@@ -259,16 +260,48 @@ def preview(
     timeout: TimeoutOpt = None,
     no_cache: NoCacheOpt = False,
     allow_data_loss: AllowDataLossOpt = False,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            metavar="REF",
+            help="Compare with the generated output at git REF (a branch, tag or commit): "
+            "+ ~ - per resource and the monthly cost before and after.",
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReviewFormat,
+        typer.Option("--format", help="With --against: text, or markdown for a PR comment."),
+    ] = ReviewFormat.text,
 ) -> None:
     """Run the generated program offline under Pulumi mocks and show what it would create.
 
     Exit 5 when a stateful resource (database, bucket, queue...) would be deleted or
-    replaced compared with the previous preview, unless --allow-data-loss.
+    replaced compared with the previous preview, unless --allow-data-loss. With
+    --against REF, compare with the output at that commit instead (reported, never exit 5).
     """
     from ..console import PreviewProgress
     from ..preview import run_live_preview
     from ..preview.service import environments, run_previews
 
+    if against is None and output_format is not ReviewFormat.text:
+        base.err("--format markdown renders the --against comparison: add --against REF")
+        raise typer.Exit(2)
+    if against is not None:
+        if live:
+            base.err("--against compares offline previews: drop --live")
+            raise typer.Exit(2)
+        preview_against(
+            out_dir,
+            against,
+            env,
+            json_out=json_out,
+            output_format=output_format,
+            timeout=timeout,
+            use_cache=not no_cache,
+        )
+        _exit_now()
+        return
     if live:
         print(run_live_preview(out_dir, env))
         return

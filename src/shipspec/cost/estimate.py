@@ -212,6 +212,17 @@ class _Builder:
             )
             if lb.waf:
                 self._waf(lb.name, rps if lb.internet_facing else None)
+        # tcp/udp services: a Network Load Balancer each. Its NLCUs (new and active flows,
+        # bytes) depend on traffic the spec does not describe, so only its hours are priced.
+        for s in self.env.services:
+            if s.kind == "web" and s.load_balancer is None:
+                self.add(
+                    "Network load balancer",
+                    s.name,
+                    self.hours,
+                    "nlb_hour",
+                    f"{num(self.hours)} h; NLCUs by traffic, not estimated",
+                )
 
     def _waf(self, name: str, rps: Decimal | None) -> None:
         self.add("WAF web ACL", name, Decimal(1), "waf_acl_month", "1 web ACL")
@@ -269,6 +280,10 @@ class _Builder:
                 key = "rds_gp3_multi_az_gb_month" if d.multi_az else "rds_gp3_gb_month"
                 gb = Decimal(d.storage_gb or 0)
                 self.add("RDS storage", d.name, gb, key, f"{num(gb)} GB gp3 {az}")
+            elif d.engine == "sqlserver":
+                self._sql_server(d)
+            elif d.engine == "opensearch":
+                self._search(d)
             elif d.engine in ("redis", "memcached"):
                 nodes = 1 + d.replicas if d.engine == "redis" else max(d.nodes, 1)
                 self.add(
@@ -294,6 +309,43 @@ class _Builder:
                 self.add("SQS requests", d.name, million, "sqs_million", f"{num(million)} million")
             else:
                 self.notes.append(f"{d.name}: {d.engine} is not in the price table; not included")
+
+    def _sql_server(self, d: DatastorePlan) -> None:
+        """An RDS for SQL Server instance: the edition's license-included rate and gp3 storage."""
+        kind = "rds-multi-az" if d.multi_az else "rds"
+        az = "Multi-AZ" if d.multi_az else "Single-AZ"
+        self.add(
+            "RDS instance",
+            d.name,
+            self.hours,
+            f"{kind}:{d.edition}:{d.instance_class}",
+            f"SQL Server ({d.edition}) {d.instance_class} {az} × {num(self.hours)} h",
+        )
+        key = "rds_gp3_multi_az_gb_month" if d.multi_az else "rds_gp3_gb_month"
+        gb = Decimal(d.storage_gb or 0)
+        self.add("RDS storage", d.name, gb, key, f"{num(gb)} GB gp3 {az}")
+
+    def _search(self, d: DatastorePlan) -> None:
+        """An OpenSearch domain: data and dedicated master node-hours, gp3 per data node."""
+        nodes = max(d.nodes, 1)
+        self.add(
+            "OpenSearch data nodes",
+            d.name,
+            nodes * self.hours,
+            f"opensearch:{d.instance_class}",
+            f"{nodes} × {d.instance_class} × {num(self.hours)} h",
+        )
+        if d.master_nodes and d.master_class:
+            master = d.master_class
+            self.add(
+                "OpenSearch master nodes",
+                d.name,
+                d.master_nodes * self.hours,
+                f"opensearch:{master}",
+                f"{d.master_nodes} × {master} × {num(self.hours)} h",
+            )
+        gb = Decimal(nodes * (d.storage_gb or 0))
+        self.add("OpenSearch storage", d.name, gb, "opensearch_gp3_gb_month", f"{num(gb)} GB gp3")
 
     def _document_db(self, d: DatastorePlan) -> None:
         """A DocumentDB cluster: every instance, the storage it uses and its I/O requests."""

@@ -43,6 +43,7 @@ def analyze_repository(
     environ: Mapping[str, str] | None = None,
     output: str | Path | None = None,
     name: str | None = None,
+    public: Sequence[str] = (),
 ) -> ImportResult:
     """Analyse the repository at ``path``; nothing outside it is read.
 
@@ -81,7 +82,7 @@ def analyze_repository(
                 "another compose file, not used: import it with `shipspec import compose`",
             )
         )
-    ctx = Context(project, report, base, allow_incompatible)
+    ctx = Context(project, report, base, allow_incompatible, public=tuple(public))
     services, datastores, oneshots = convert(ctx)
     if not composes and len([s for s in services.values() if s.get("type") == "web"]) == 1:
         for spec_name, spec in services.items():

@@ -29,6 +29,7 @@ def import_compose(
     output: str | Path | None = None,
     name: str | None = None,
     root: str | Path | None = None,
+    public: Sequence[str] = (),
 ) -> ImportResult:
     """Import compose ``files`` (merged in order, like ``docker compose -f a -f b``).
 
@@ -37,7 +38,8 @@ def import_compose(
     ``environ`` is the process environment (default: ``os.environ``), which wins over
     env files as in Compose. ``output`` is where the handoff will be written: build
     contexts are written relative to its folder. ``root`` is the folder outside which no
-    file is read (default: the folder holding the given files). Raises
+    file is read (default: the folder holding the given files). ``public`` names the
+    only services that face the internet (default: the entry points the import finds). Raises
     :class:`~shipspec.importers.ImportFailed` for compose errors and, unless
     ``allow_incompatible``, for settings Fargate cannot run.
     """
@@ -51,7 +53,7 @@ def import_compose(
     )
     report = ImportReport(sources=project.files, allow_incompatible=allow_incompatible)
     base = Path(output).resolve().parent if output is not None else project.directory
-    ctx = Context(project, report, base, allow_incompatible)
+    ctx = Context(project, report, base, allow_incompatible, public=tuple(public))
     services, datastores, oneshots = convert(ctx)
     return build_handoff(
         ctx,

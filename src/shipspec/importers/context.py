@@ -29,6 +29,8 @@ class Context:
     problems: list[Diagnostic] = field(default_factory=list)
     notes: dict[KeyPath, list[str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # compose service -> spec name
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)  # top-level spec volumes
+    public: tuple[str, ...] = ()  # --public: the only services that face the internet
 
     def where(self, service: str, *keys: str | int, key: bool = False) -> Where:
         return self.project.locator.where(("services", service, *keys), key=key)
@@ -68,6 +70,14 @@ _SECRET_WORDS = re.compile(
 )
 
 
+# Keys named for what they unlock, in any case (`AzureStorageAccountKey`, `CLIENT_KEY`);
+# a bare `*_KEY` (`CACHE_KEY`, `SORT_KEY`) is usually a setting, so only these count.
+_NAMED_KEY = re.compile(
+    r"(ACCOUNT|ACCESS|API|SECRET|PRIVATE|SIGNING|ENCRYPTION|MASTER|CLIENT|STORAGE|AUTH|LICEN[CS]E)"
+    r"_?KEY$"
+)
+
+
 def credential(variable: str, value: str) -> str | None:
     """Why ``variable=value`` is a credential, or None.
 
@@ -81,6 +91,8 @@ def credential(variable: str, value: str) -> str | None:
     name = variable.upper()
     if _SECRET_WORDS.search(name) and value.strip().lower() not in ("true", "false"):
         return f"a credential (the name {variable} says so)"
+    if _NAMED_KEY.search(name):
+        return f"a key (the name {variable} says so)"
     if name.endswith("_KEY") and not value.strip():
         return f"a key left for deploy time (the name {variable} says so)"
     return None

@@ -17,28 +17,21 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from .container import init_container
 from .context import Context, text_of
 from .datastores import Store, convert_store, hostnames, recognise
 from .dockerfile import DockerfileFacts, read_dockerfile
+from .entrypoints import choose_entry_points
+from .health import called_health_paths
 from .images import parse_image
+from .proxies import keep_note, proxy_upstreams, read_routes
 from .report import ImportFailed
 from .services import App, convert_app, relative_context
 from .shapes import mapping, sequence
 from .sources import usable
+from .stateful import stateful_image, stateful_names
+from .traffic import serve_called_ports
 from .wiring import wire
-
-PROXIES = frozenset(
-    {
-        "nginx",
-        "nginx-unprivileged",
-        "traefik",
-        "caddy",
-        "haproxy",
-        "envoy",
-        "nginx-proxy",
-        "openresty",
-    }
-)
 
 
 def spec_name(compose: str, taken: set[str]) -> str:
@@ -65,6 +58,13 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     for compose in services:
         ctx.names[compose] = spec_name(compose, taken)
         if ctx.names[compose] != compose:
+            ctx.find(
+                "mapped",
+                compose,
+                (),
+                f"renamed to `{ctx.names[compose]}`: spec names are lowercase letters, digits "
+                "and -, at most 31 characters; callers reach it by the new name",
+            )
             ctx.note(
                 ("services", ctx.names[compose]),
                 f"compose service `{compose}` (renamed: spec names are lowercase letters, "
@@ -76,6 +76,14 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         if not isinstance(data, dict):
             ctx.error(compose, (), "must be a mapping of settings")
             del services[compose]
+    for data in services.values():
+        # `- CART_ADDR` takes its value from the environment: resolve it once, so every step
+        # that reads another service's variables (calls, ports, health URLs) sees it.
+        environment = mapping(data.get("environment"))
+        for key in [k for k, v in environment.items() if v is None]:
+            value = ctx.project.env.get(str(key))
+            if value is not None:
+                environment[key] = value
     facts = {compose: _dockerfile(ctx, compose, data) for compose, data in services.items()}
     waited = {
         t
@@ -86,31 +94,30 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
     stores: list[Store] = []
     rest: dict[str, dict[str, Any]] = {}
     oneshots: dict[str, dict[str, Any]] = {}
+    inits: dict[str, dict[str, Any]] = {}  # one-shot steps that become init sidecars
+    called_on = _called_ports(services)
     for compose, data in services.items():
-        engine, how, image = recognise(compose, data, facts[compose])
+        engine, how, image = recognise(compose, data, facts[compose], called_on.get(compose))
         if engine is not None:
             store = convert_store(ctx, compose, ctx.names[compose], engine, how, image, data)
             if store:
                 stores.append(store)
+            continue
+        if _stateful(ctx, compose, data, facts[compose]):
+            continue
+        if compose in waited and (init := init_container(ctx, compose, data)) is not None:
+            inits[compose] = init
             continue
         if compose in waited or _runs_once(data):
             oneshots[compose] = _oneshot(ctx, compose, data, compose in waited)
             continue
         rest[compose] = data
     store_names = {s.compose for s in stores}
-    proxied: dict[str, str] = {}
+    proxies: dict[str, list[str]] = {}
     for compose, data in list(rest.items()):
-        upstreams = _proxy_upstreams(data, rest, store_names, compose)
+        upstreams = proxy_upstreams(data, rest, store_names, compose)
         if upstreams:
-            ref = parse_image(str(data["image"]))
-            ctx.find(
-                "dropped",
-                compose,
-                (),
-                f"reverse proxy ({ref.name}): the load balancer takes its place and routes "
-                f"to {', '.join(upstreams)}",
-            )
-            proxied.update({u: compose for u in upstreams})
+            proxies[compose] = upstreams
             del rest[compose]
     for data in services.values():
         for link in sequence(data.get("links")):
@@ -118,18 +125,36 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
             for store in stores:
                 if store.compose == target and alias:
                     store.hosts.add(alias.lower())
-    apps: list[App] = [convert_app(ctx, c, ctx.names[c], d, facts[c]) for c, d in rest.items()]
     hosts = {compose: hostnames(compose, data) for compose, data in rest.items()}
-    for app in apps:
-        if app.compose in proxied:
-            _promote(ctx, app, proxied[app.compose])
+    checked = called_health_paths(services, hosts)
+    apps: list[App] = [
+        convert_app(ctx, c, ctx.names[c], d, facts[c], checked.get(c)) for c, d in rest.items()
+    ]
+    proxied: dict[str, str] = {}
+    for compose, upstreams in proxies.items():
+        kept = _replace_proxy(ctx, compose, services[compose], upstreams, apps, proxied)
+        if kept:
+            hosts[compose] = hostnames(compose, services[compose])
+            apps.append(convert_app(ctx, compose, ctx.names[compose], services[compose], None))
+    _attach_inits(ctx, apps, inits)
     servers = {app.compose: (app.name, app.spec["port"]) for app in apps if "port" in app.spec}
     for app in apps:
         wire(ctx, app, stores, hosts, servers)
+    serve_called_ports(ctx, apps, services, hosts)
+    choose_entry_points(ctx, apps, services, proxied, ctx.public)
     called = {c for app in apps for c in app.spec.get("calls", ())}
     for app in apps:
         if app.name in called and app.compose not in proxied:
             _called_only(ctx, app)
+        if app.spec.get("type") == "web" and app.spec.get("protocol") == "grpc":
+            del app.spec["protocol"]
+            ctx.find(
+                "dropped",
+                app.compose,
+                ("ports",),
+                f"port {app.spec['port']} speaks gRPC, which a load balancer carries only over "
+                "HTTPS: give the environments a `domain`, then set `protocol: grpc`",
+            )
     for compose, wanted in project.excluded.items():
         listed = ", ".join(wanted)
         ctx.find(
@@ -156,6 +181,73 @@ def convert(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], dict[str, dic
         {store.name: store.spec for store in stores},
         {ctx.names[c]: spec for c, spec in oneshots.items()},
     )
+
+
+_HOST_PORT = re.compile(
+    r"(?:://(?:[^@/\s]*@)?|^|[\s,;=])([A-Za-z0-9_.-]+):(\d{1,5})(?=$|[/\s,;?#])"
+)
+
+
+def _called_ports(services: dict[str, Any]) -> dict[str, int]:
+    """Compose service -> a port another service's environment reaches it on."""
+    found: dict[str, int] = {}
+    for caller, data in services.items():
+        for value in mapping(mapping(data).get("environment")).values():
+            for host, port in _HOST_PORT.findall(str(value or "")):
+                if host in services and host != caller:
+                    found.setdefault(host, int(port))
+    return found
+
+
+def _stateful(
+    ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None
+) -> bool:
+    """A stateful server with no spec engine is incompatible, never a stateless worker."""
+    image = data.get("image")
+    if isinstance(data.get("build"), dict):
+        ref = parse_image(facts.base) if facts is not None else None
+    else:
+        ref = parse_image(image) if isinstance(image, str) else None
+    found = stateful_image(ref) if ref is not None else None
+    if found is None and (ref is None or ref.name not in stateful_names()):
+        # A custom build of a known server (`kafka: build: ./src/kafka`): its service name.
+        named = stateful_image(parse_image(compose))
+        env = " ".join(str(k) for k in mapping(data.get("environment")))
+        found = named if named and compose.upper().split("-")[0] in env.upper() else None
+    if found is None:
+        return False
+    ctx.incompatible(
+        compose,
+        ("build",) if "build" in data else ("image",),
+        f"{found.what} keeps state: as a Fargate task its data would vanish with every "
+        f"deployment. On AWS its role is played by {found.service}, which shipspec does not "
+        "generate: provision it and point the services at it",
+    )
+    return True
+
+
+def _attach_inits(ctx: Context, apps: list[App], inits: dict[str, dict[str, Any]]) -> None:
+    """Each app waiting for an init step gets it as a sidecar and waits for its SUCCESS."""
+    users: dict[str, list[str]] = {}
+    for app in apps:
+        for target, condition in app.depends_on.items():
+            if target in inits and condition == "service_completed_successfully":
+                name = ctx.names[target]
+                app.spec.setdefault("sidecars", {})[name] = inits[target]
+                app.spec.setdefault("depends_on", {})[name] = "SUCCESS"
+                users.setdefault(target, []).append(app.name)
+    for target in inits:
+        if target in users:
+            ctx.find(
+                "mapped",
+                target,
+                (),
+                f"init container of {', '.join(users[target])}: runs to completion in each "
+                "task before the app starts (depends_on SUCCESS); its environment is copied as "
+                "written, so point any datastore host in it at the app's injected variables",
+            )
+        else:
+            ctx.find("dropped", target, (), "a one-shot step no application service waits for")
 
 
 def _depends(data: Any) -> dict[str, str]:
@@ -203,17 +295,6 @@ def _oneshot(ctx: Context, compose: str, data: dict[str, Any], waited: bool) -> 
     return job
 
 
-def _proxy_upstreams(
-    data: dict[str, Any], rest: dict[str, Any], stores: set[str], compose: str
-) -> list[str]:
-    image = data.get("image")
-    if not isinstance(image, str) or "build" in data or not data.get("ports"):
-        return []
-    if parse_image(image).name not in PROXIES:
-        return []
-    return sorted(t for t in _depends(data) if t in rest and t not in stores and t != compose)
-
-
 def _called_only(ctx: Context, app: App) -> None:
     """An internal service only other containers reach becomes a worker with a port.
 
@@ -238,34 +319,83 @@ def _called_only(ctx: Context, app: App) -> None:
                 finding,
                 message=f"port {spec['port']}, through Service Connect (no load balancer)",
             )
-        elif finding.key == "healthcheck" and "load balancer probes" in finding.message:
+        elif finding.message.startswith("health path") or (
+            finding.key == "healthcheck" and "load balancer probes" in finding.message
+        ):
             findings[index] = replace(
                 finding,
-                message="a worker has no load balancer probe; the spec has no container "
-                "health check",
+                message="a worker has no load balancer probe; "
+                + (
+                    "ECS runs its container health check"
+                    if "healthcheck" in spec
+                    else "ECS only sees the process run"
+                ),
             )
     ctx.note(
         ("services", app.name, "type"),
-        f"a worker with port {spec['port']}: only other services call it (its port was not "
-        "published), through Service Connect, so no internal load balancer",
+        f"a worker with port {spec['port']}: only other services call it (compose did not "
+        "publish its port, or only for local access), through Service Connect, so no internal "
+        "load balancer",
     )
 
 
-def _promote(ctx: Context, app: App, proxy: str) -> None:
-    if app.spec.get("type") == "web":
-        app.spec["public"] = True
-        ctx.note(
-            ("services", app.name, "public"),
-            f"public: it was behind the reverse proxy `{proxy}`, which the load balancer replaces",
-        )
-    else:
+def _replace_proxy(
+    ctx: Context,
+    compose: str,
+    data: dict[str, Any],
+    upstreams: list[str],
+    apps: list[App],
+    proxied: dict[str, str],
+) -> bool:
+    """Let the load balancer replace the proxy when it can reach every upstream.
+
+    Returns True when the proxy must be kept (some upstream has no port to reach).
+    """
+    name = parse_image(str(data["image"])).name
+    routes = read_routes(ctx, compose, data) or {}
+    by_compose = {a.compose: a for a in apps}
+    for upstream in upstreams:
+        app = by_compose[upstream]
+        route = next((r for host, r in routes.items() if host in hostnames(upstream, {})), None)
+        if "port" not in app.spec and route and route.port:
+            app.spec.update(type="web", port=route.port, public=True)
+            app.spec.setdefault("health", {"path": "/health"})
+            ctx.find(
+                "mapped",
+                compose,
+                ("volumes",),
+                f"{upstream} listens on port {route.port}: the proxy's configuration sends "
+                "to it there",
+            )
+        if route and route.paths != ["/"]:
+            app.spec["routes"] = {"paths": sorted(p.rstrip("/") + "/*" if p != "/" else "/*"
+                                                  for p in route.paths),
+                                  "strip_prefix": route.strip}  # fmt: skip
+    unreachable = [u for u in upstreams if "port" not in by_compose[u].spec]
+    if unreachable:
         ctx.find(
             "dropped",
-            app.compose,
+            compose,
             (),
-            f"was behind the reverse proxy `{proxy}` but declares no port: add `expose` (or "
-            "EXPOSE) so the load balancer can reach it",
+            f"reverse proxy ({name}) kept as the public entry point: the load balancer cannot "
+            f"reach {', '.join(unreachable)} (no port in compose or the proxy's configuration); "
+            + keep_note(compose, data),
         )
+        proxied[compose] = compose
+        return True
+    ctx.find(
+        "dropped",
+        compose,
+        (),
+        f"reverse proxy ({name}): the load balancer takes its place and routes to "
+        f"{', '.join(upstreams)}",
+    )
+    for upstream in upstreams:
+        app = by_compose[upstream]
+        proxied[upstream] = compose
+        if app.spec.get("type") == "web":
+            app.spec["public"] = True
+    return False
 
 
 def _dockerfile(ctx: Context, compose: str, data: Any) -> DockerfileFacts | None:

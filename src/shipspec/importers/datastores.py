@@ -18,11 +18,17 @@ from typing import Any
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .images import SERVICE, ImageRef, choose_version, engine_of, parse_image, unsupported_extension
+from .initdb import INITDB, initdb_keys, report_initdb
 from .rules import KNOWN, judge_volume
 from .shapes import mapping
+from .stateful import spec_engines, stateful_image
 from .syntax import secret_source
 
 _SECRET_NAME = re.compile(r"(PASS|PASSWORD|PASSWD|SECRET|_KEY|ROOT_USER|ACCESS_KEY)$")
+# The default port of each engine, as the images listen (IANA registrations and the images'
+# documentation): a custom image named like a database and called there is that engine.
+_ENGINE_PORTS = {5432: "postgres", 3306: "mysql", 27017: "mongodb", 6379: "redis", 5672: "rabbitmq",
+                 11211: "memcached"}  # fmt: skip
 _DB_LIKE = re.compile(r"(db|database|sql|mongo|redis|cache)", re.I)
 
 
@@ -38,9 +44,13 @@ class Store:
 
 
 def recognise(
-    compose: str, data: dict[str, Any], facts: DockerfileFacts | None
+    compose: str, data: dict[str, Any], facts: DockerfileFacts | None, called_on: int | None = None
 ) -> tuple[str | None, str, ImageRef | None]:
-    """``(engine, how it was recognised, image)``; engine None for application services."""
+    """``(engine, how it was recognised, image)``; engine None for application services.
+
+    ``called_on``: the port other services reach it on (``MONGO_HOST=user-db:27017``), which
+    identifies a custom database image (``weaveworksdemos/user-db``) named like one.
+    """
     image = data.get("image")
     built = isinstance(data.get("build"), dict)
     env = mapping(data.get("environment"))
@@ -49,14 +59,26 @@ def recognise(
             return None, "", None
         ref = parse_image(facts.base)
         engine, how = engine_of(ref)
+        engine = engine or _managed_stateful(ref)
         return engine, f"its Dockerfile builds FROM {ref.repository}", ref
     if not isinstance(image, str):
         return None, "", None
     ref = parse_image(image)
     engine, how = engine_of(ref)
+    if engine is None and _managed_stateful(ref):
+        engine, how = _managed_stateful(ref), f"image {ref.repository}"
     if engine is None and (_DB_LIKE.search(compose) or _DB_LIKE.search(ref.name)):
         engine, how = engine_of(None, [str(k) for k in env])
+        if engine is None and called_on in _ENGINE_PORTS and not data.get("ports"):
+            engine = _ENGINE_PORTS[called_on]
+            how = f"its name and the port its callers use ({called_on})"
     return engine, how, ref
+
+
+def _managed_stateful(ref: ImageRef) -> str | None:
+    """The spec engine of a stateful image whose managed service the spec can deploy."""
+    found = stateful_image(ref)
+    return found.engine if found and found.engine in spec_engines() else None
 
 
 def convert_store(
@@ -134,8 +156,11 @@ def convert_store(
             ("datastores", name),
             "use the AWS SDK's default endpoint and the task role; no access keys",
         )
+    handled = initdb_keys(engine)
     for key, value in env.items():
         text = text_of(value)
+        if key in handled:
+            continue
         if _SECRET_NAME.search(str(key).upper()) or str(key).upper().endswith("_PASSWORD_FILE"):
             if text and len(text) >= 3 and not text.startswith("/run/secrets/"):
                 store.passwords.add(text)
@@ -152,6 +177,7 @@ def convert_store(
     for key in data:
         _datastore_key(ctx, compose, key, data[key], store)
     store.hosts |= hostnames(compose, data)
+    report_initdb(ctx, compose, engine, data)
     return store
 
 
@@ -169,6 +195,8 @@ def _datastore_key(ctx: Context, compose: str, key: str, value: Any, store: Stor
         )
     elif key == "volumes" and isinstance(value, list):
         for index, volume in enumerate(value):
+            if INITDB in str(volume):
+                continue  # reported with what the scripts create (report_initdb)
             verdict = judge_volume(index, volume, datastore=True)
             ctx.find(
                 "dropped",

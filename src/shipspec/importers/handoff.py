@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..spec.loader import loads
-from ..spec.models import HandoffSpec
+from ..spec.models import HandoffSpec, Service
 from ..spec.schema import SCHEMA_LINE
 from .context import Context
 from .convert import spec_name
@@ -68,6 +68,7 @@ def build_handoff(
         )
     if ctx.problems:
         raise ImportFailed(ctx.problems, report)
+    services = {name: _known_fields(ctx, name, spec) for name, spec in services.items()}
     app = spec_name(name or project.name or project.directory.name or "app", set())
     region, region_note = _region(environ)
     services = {name: _ordered(spec) for name, spec in services.items()}
@@ -81,6 +82,8 @@ def build_handoff(
     }
     if datastores:
         document["datastores"] = datastores
+    if ctx.volumes:
+        document["volumes"] = dict(sorted(ctx.volumes.items()))
     if test_command:
         document["delivery"] = {"test_command": test_command}
     notes = ctx.notes
@@ -104,6 +107,35 @@ def build_handoff(
     except SpecError as error:
         raise ImportFailed(error.diagnostics, report) from None
     return ImportResult(loaded, report, text)
+
+
+def _known_fields(ctx: Context, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The service without the fields this version of the spec does not have.
+
+    The converter fills the agreed container and traffic fields (``healthcheck``,
+    ``protocol``, ``ports``...); a spec model without one of them would refuse the whole
+    handoff, so each such field is left out and reported instead.
+    """
+    known = Service.model_fields
+    compose = next((c for c, n in ctx.names.items() if n == name), name)
+    for key in [k for k in spec if k not in known]:
+        value = spec.pop(key)
+        ctx.report.add(
+            Finding(
+                "dropped",
+                compose,
+                key,
+                f"this version of the spec has no `{key}` field, so {_shown(value)} is not "
+                "written: carry it over by hand once it has",
+            )
+        )
+        ctx.notes.pop(("services", name, key), None)
+    return spec
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _region(environ: Mapping[str, str]) -> tuple[str, str]:

@@ -36,6 +36,8 @@ SERVICE = {
     "rabbitmq": "Amazon MQ for RabbitMQ",
     "s3": "Amazon S3",
     "sqs": "Amazon SQS",
+    "sqlserver": "Amazon RDS for SQL Server",
+    "opensearch": "Amazon OpenSearch Service",
 }
 _BY_NAME = {
     "postgres": "postgres", "postgresql": "postgres", "postgis": "postgres", "pgvector": "postgres",
@@ -45,14 +47,6 @@ _BY_NAME = {
     "redismod": "redis", "memcached": "memcached", "mongo": "mongodb", "mongodb": "mongodb",
     "mongodb-community-server": "mongodb", "rabbitmq": "rabbitmq", "minio": "s3",
     "elasticmq": "sqs", "elasticmq-native": "sqs", "localstack": "localstack",
-}  # fmt: skip
-# Stateful servers AWS runs under another name; shipspec does not generate these.
-ELSEWHERE = {
-    "elasticsearch": "Amazon OpenSearch Service", "opensearch": "Amazon OpenSearch Service",
-    "kafka": "Amazon MSK", "cp-kafka": "Amazon MSK", "zookeeper": "Amazon MSK",
-    "cassandra": "Amazon Keyspaces", "neo4j": "Amazon Neptune", "influxdb": "Amazon Timestream",
-    "couchdb": "Amazon DocumentDB or DynamoDB", "etcd": "a managed key-value store",
-    "nats": "Amazon MQ or SQS/SNS", "clickhouse-server": "ClickHouse Cloud or Amazon Redshift",
 }  # fmt: skip
 # Environment variables that only make sense to the database image itself.
 _SIGNATURE = (

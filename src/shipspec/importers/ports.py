@@ -14,6 +14,7 @@ from typing import Any
 
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
+from .health import lenient_probe
 from .shapes import sequence
 from .syntax import duration_seconds, parse_port
 
@@ -133,7 +134,8 @@ def choose_port(
                 "dropped",
                 compose,
                 ("ports",),
-                f"port {port} ({origin}): a web service has one load-balanced port, {chosen[0]}",
+                f"port {port} ({origin}): not the main port ({chosen[0]}); served only if "
+                "another service calls it there",
             )
     ctx.find(
         "mapped",
@@ -143,7 +145,7 @@ def choose_port(
         else ("expose",)
         if "expose" in chosen[2]
         else ("build",),
-        f"port {chosen[0]}" + (", public" if public else ", internal load balancer"),
+        f"port {chosen[0]}" + (", published" if public else ", internal load balancer"),
     )
     return chosen[0], public, chosen[2]
 
@@ -180,9 +182,25 @@ def health(
     data: dict[str, Any],
     url: tuple[int | None, str] | None,
     port: int,
+    hint: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The load balancer's probe: the compose probe's path, else ``hint`` (path, reason).
+
+    A curl probe without ``-f`` passes on any answer, a 404 included, while the load
+    balancer wants 200-399: there a known health endpoint (``hint``) is the better path.
+    """
     health: dict[str, Any] = {}
     path_key = ("services", name, "health")
+    lenient = url is not None and lenient_probe(data)
+    if lenient and hint and url and hint[0] != url[1]:
+        ctx.find(
+            "dropped",
+            compose,
+            ("healthcheck",),
+            f"the compose probe (curl without -f) passes on any answer at {url[1]}; the load "
+            f"balancer wants 200-399, so it probes {hint[0]} instead: {hint[1]}",
+        )
+        url = None
     if url and re.fullmatch(r"/\S*", url[1]):
         health["path"] = url[1]
         ctx.note(path_key, f"path from the HTTP probe in the health check ({url[1]})")
@@ -196,6 +214,23 @@ def health(
             )
         else:
             ctx.find("mapped", compose, ("healthcheck",), f"health path {url[1]}")
+        if lenient:
+            ctx.find(
+                "dropped",
+                compose,
+                ("healthcheck",),
+                f"the compose probe (curl without -f) passes on any answer; the load balancer "
+                f"wants 200-399 at {url[1]}: check it answers so, or set health.path",
+            )
+    elif hint:
+        health["path"] = hint[0]
+        ctx.note(path_key, f"path {hint[0]}: {hint[1]}")
+        ctx.find(
+            "mapped",
+            compose,
+            ("healthcheck",) if "healthcheck" in data else (),
+            f"health path {hint[0]}: {hint[1]}",
+        )
     else:
         health["path"] = "/health"
         ctx.note(

@@ -62,10 +62,40 @@ class Locator:
         while probe:
             if probe in self.sources:
                 doc, origin = self.sources[probe]
-                line, column = doc.position(origin + path[len(probe) :], key=key)
+                target = _list_item(doc.data, origin + path[len(probe) :])
+                line, column = doc.position(target, key=key)
                 return Where(doc.file, line, column, dotted(path))
             probe = probe[:-1]
         return Where(self.fallback, 0, 0, dotted(path))
+
+
+def _list_item(data: Any, path: KeyPath) -> KeyPath:
+    """``path`` in the file's own shape: ``environment.KEY`` of a list-form ``environment``
+    (``- KEY=value``) is that list item, so a finding points at the line of the key."""
+    out: list[str | int] = []
+    value = data
+    for part in path:
+        if isinstance(value, list) and isinstance(part, str):
+            index = next(
+                (
+                    i
+                    for i, item in enumerate(value)
+                    if isinstance(item, str) and item.split("=", 1)[0].strip() == part
+                ),
+                None,
+            )
+            if index is None:
+                return path
+            out.append(index)
+            value = value[index]
+        elif (isinstance(value, dict) and part in value) or (
+            isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        ):
+            out.append(part)
+            value = value[part]  # type: ignore[index]
+        else:
+            return (*out, *path[len(out) :])
+    return tuple(out)
 
 
 @dataclass

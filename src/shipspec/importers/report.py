@@ -48,6 +48,8 @@ class ImportReport:
     sources: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     allow_incompatible: bool = False
+    # Choices the user may want to correct (which services face the internet), shown first.
+    decisions: list[str] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         if finding not in self.findings:
@@ -75,6 +77,13 @@ class ImportReport:
     def lines(self, width: int = 98) -> list[str]:
         """The report as plain text lines, wrapped to ``width``, one section per bin."""
         out: list[str] = []
+        if self.decisions:
+            out.append("Entry points (change with --public NAME):")
+            for decision in sorted(self.decisions):
+                out.extend(
+                    textwrap.wrap(decision, width=width, initial_indent="  - ",
+                                  subsequent_indent="    ", break_on_hyphens=False)
+                )  # fmt: skip
         for which in ("incompatible", "dropped", "mapped"):
             found = self.binned(which)
             if not found:

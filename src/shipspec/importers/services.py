@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from ..spec.fargate import MEMORY_BY_CPU
+from .container import named_volumes, read_container, read_user
 from .context import Context, text_of
 from .dockerfile import DockerfileFacts
 from .environment import read_depends_on, read_environment, read_secrets
+from .health import container_check, framework_path
 from .ports import choose_port, health, health_url, read_ports
 from .resources import size_for
 from .rules import DROPPED, INCOMPATIBLE, KNOWN, judge, judge_volume
+from .runtimes import runtime_size
+from .schedules import report_loop
 from .shapes import mapping, sequence
 from .sources import usable
 
@@ -41,8 +45,14 @@ class App:
 
 
 def convert_app(
-    ctx: Context, compose: str, name: str, data: dict[str, Any], facts: DockerfileFacts | None
+    ctx: Context,
+    compose: str,
+    name: str,
+    data: dict[str, Any],
+    facts: DockerfileFacts | None,
+    called_health: tuple[str, str] | None = None,
 ) -> App:
+    """``called_health``: a health path another service calls this one at, and who does."""
     app = App(compose, name, {})
     _keys(ctx, compose, data)
     spec = app.spec
@@ -61,20 +71,45 @@ def convert_app(
                 ("services", name, "public"),
                 "published on all interfaces, so reachable from the internet",
             )
-        spec["health"] = health(ctx, compose, name, data, probe, port)
-    elif "healthcheck" in data:
-        ctx.find(
-            "dropped",
-            compose,
-            ("healthcheck",),
-            "a worker has no load balancer probe; the spec has no container health check",
+        hint = (
+            (called_health[0], f"{called_health[1]} checks it there")
+            if called_health
+            else framework_path(data, facts)
         )
+        spec["health"] = health(ctx, compose, name, data, probe, port, hint)
+    clamped: list[tuple[str, str]] = []
+    check = container_check(data, facts, clamped)
+    for key, what in clamped:
+        ctx.find("mapped", compose, ("healthcheck", key), what)
+    if check is not None:
+        spec["healthcheck"], origin = check
+        ctx.note(("services", name, "healthcheck"), f"from {origin}, the command as is")
+        ctx.find(
+            "mapped",
+            compose,
+            ("healthcheck",) if "healthcheck" in data else ("build",),
+            f"container health check from {origin}: {' '.join(check[0]['command'])}",
+        )
+    elif "healthcheck" in data and chosen is None:
+        ctx.find("dropped", compose, ("healthcheck",), "disabled, or no command to run")
     _size(ctx, compose, name, data, spec)
+    read_container(ctx, compose, data, spec)
+    if data.get("init") in (True, "true"):
+        ctx.find(
+            "mapped", compose, ("init",), "every task runs an init process (ECS initProcessEnabled)"
+        )
+    elif "init" in data:
+        ctx.find("mapped", compose, ("init",), "ECS tasks run an init process regardless")
+    runtime_size(ctx, compose, name, data, facts, spec)
+    report_loop(ctx, compose, data)
     app.env = read_environment(ctx, compose, data)
     app.secrets = read_secrets(ctx, compose, data)
     app.depends_on = read_depends_on(ctx, compose, data)
-    _user(ctx, compose, data, facts)
+    _user(ctx, compose, data, facts, spec)
+    mounted = named_volumes(ctx, compose, data, spec)
     for index, volume in enumerate(sequence(data.get("volumes"))):
+        if index in mounted:
+            continue
         verdict = judge_volume(index, volume, datastore=False)
         if verdict is None:
             ctx.error(
@@ -206,23 +241,16 @@ def _size(
             )
 
 
-def _user(ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None) -> None:
+def _user(
+    ctx: Context,
+    compose: str,
+    data: dict[str, Any],
+    facts: DockerfileFacts | None,
+    spec: dict[str, Any],
+) -> None:
     user = text_of(data.get("user")) if "user" in data else None
     if user is not None:
-        if user.split(":")[0] in ("root", "0"):
-            ctx.find(
-                "dropped",
-                compose,
-                ("user",),
-                "runs as root; the spec cannot set a user: give the image a non-root USER",
-            )
-        else:
-            ctx.find(
-                "dropped",
-                compose,
-                ("user",),
-                f"the spec cannot set a user: put `USER {user}` in the Dockerfile",
-            )
+        read_user(ctx, compose, user, spec)
     elif facts is not None:
         if facts.user is None or facts.user.split(":")[0] in ("root", "0"):
             said = "USER root" if facts.user else "no USER"

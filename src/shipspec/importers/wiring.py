@@ -24,7 +24,6 @@ from .datastores import Store
 from .services import App
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _CREDENTIAL = re.compile(r"(PASS|SECRET|KEY|TOKEN)", re.I)
 _HOSTISH = re.compile(r"(HOST|ADDR|SERVER|ENDPOINT|BROKER|URL|URI|DSN|CONNECTION)", re.I)
 # Suffixes of the variables a datastore may inject (``DB_HOST``...): a compose value
@@ -44,6 +43,14 @@ def references(name: str, value: str, host: str) -> bool:
     if re.search(rf"://(?:[^@/\s]*@)?{escaped}(?::\d+)?(?=[/?#\s,;]|$)", value, re.I):
         return True
     if re.search(rf"(?:^|[\s,;=]){escaped}:\d+(?=$|[\s,;/])", value, re.I):
+        return True
+    # key=value connection strings: `Host=db;...`, `Server=sqldata,1433;...`, `Data Source=db`
+    if re.search(
+        rf"(?:^|;)\s*(?:host|server|data source|address|addr)\s*=\s*(?:tcp:)?{escaped}"
+        rf"(?=$|[;,:\s])",
+        value,
+        re.I,
+    ):
         return True
     return value.strip().lower() == host and bool(_HOSTISH.search(name))
 
@@ -84,18 +91,16 @@ def wire(
     env: dict[str, str] = {}
     secrets: set[str] = set()
     compose = app.compose
+    depended: dict[str, tuple[str, ...]] = {}
     for target, condition in sorted(app.depends_on.items()):
         keys = ("depends_on", target)
         store = next((s for s in stores if s.compose == target), None)
         if store:
-            uses.add(store.name)
-            ctx.find(
-                "mapped",
-                compose,
-                keys,
-                f"uses {store.name}: network access, IAM and its {prefix_of(store.name)}_* "
-                "variables",
-            )
+            depended[store.name] = keys
+        elif condition == "service_completed_successfully" and ctx.names.get(
+            target, target
+        ) in app.spec.get("depends_on", {}):
+            ctx.find("mapped", compose, keys, f"waits for the init container {target}: SUCCESS")
         elif condition == "service_completed_successfully":
             ctx.find(
                 "dropped",
@@ -171,8 +176,9 @@ def wire(
                 "dropped",
                 compose,
                 keys,
-                f"{how} {store.name}: replaced by `uses: [{store.name}]`; read the injected "
-                f"{prefix}_* variables instead",
+                f"{how} {store.name}: replaced by `uses: [{store.name}]`; build {variable} at "
+                f'start from the injected {prefix}_* variables (docs/import.md, "Connection '
+                f'strings"). {_tls(store.engine, value)}',
             )
             ctx.note(
                 ("services", app.name, "uses"),
@@ -207,27 +213,21 @@ def wire(
                 f"names service {other}, which listens on no port here: nothing answers to "
                 "it on AWS (kept as is)",
             )
+        _unreachable_host(ctx, compose, keys, value)
         reason = credential(variable, value)
         if reason:
-            if _SECRET_NAME.match(variable):
-                secrets.add(variable)
-                ctx.find(
-                    "mapped",
-                    compose,
-                    keys,
-                    f"looks like {reason}: moved to `secrets`; its value is not written, "
-                    "set it in AWS Secrets Manager",
-                )
-            else:
-                ctx.find(
-                    "dropped",
-                    compose,
-                    keys,
-                    f"looks like {reason}, but secrets must be named in capitals: rename it "
-                    "and list it under `secrets`",
-                )
+            secrets.add(variable)
+            whole = " (the whole value: ECS injects it as is)" if value.strip() else ""
+            ctx.find(
+                "mapped",
+                compose,
+                keys,
+                f"looks like {reason}: moved to `secrets`{whole}; its value is not written, "
+                "set it in AWS Secrets Manager",
+            )
             continue
         env[variable] = value
+    _depended(ctx, compose, depended, uses)
     for store in stores:
         if store.name in uses:
             prefix = prefix_of(store.name) + "_"
@@ -252,6 +252,33 @@ def wire(
         app.spec["uses"] = sorted(uses)
     if calls:
         app.spec["calls"] = sorted(calls)
+
+
+def _depended(
+    ctx: Context, compose: str, depended: dict[str, tuple[str, ...]], uses: set[str]
+) -> None:
+    """``depends_on`` a datastore grants access only when the service names it elsewhere.
+
+    Compose only orders start-up; access on AWS is a security group rule, an IAM grant
+    and injected variables, so it follows what the service's configuration connects to.
+    """
+    for name, keys in sorted(depended.items()):
+        if name in uses:
+            ctx.find(
+                "mapped",
+                compose,
+                keys,
+                f"uses {name}: network access, IAM and its {prefix_of(name)}_* variables "
+                "(its environment connects to it)",
+            )
+        else:
+            ctx.find(
+                "dropped",
+                compose,
+                keys,
+                f"waits for {name}, but no variable or secret of {compose} connects to it, so "
+                f"no access is granted: add `uses: [{name}]` if its code or image config does",
+            )
 
 
 def _call(
@@ -300,3 +327,65 @@ def _secret_origin(definition: object) -> str:
         if definition.get("external"):
             return f"the existing secret {definition.get('name', '')}".rstrip()
     return "its value"
+
+
+# Addresses that mean "this machine" under Docker: on Fargate the task is its own host and
+# Docker Desktop's names do not resolve, so nothing answers there.
+_HOST_ONLY = re.compile(
+    r"(?:^|[/@\s=;,])(localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal|"
+    r"gateway\.docker\.internal|docker\.for\.(?:mac|win|linux)\.(?:localhost|host\.internal))"
+    r"(?=[:/\s;,]|$)",
+    re.I,
+)
+
+
+def _unreachable_host(ctx: Context, compose: str, keys: tuple[str, ...], value: str) -> None:
+    """Warn about a value that reaches the Docker host or the container itself by name."""
+    match = _HOST_ONLY.search(value)
+    if match is None or match.group(1) == "0.0.0.0" or _binds(value):
+        return
+    host = match.group(1)
+    ctx.find(
+        "dropped",
+        compose,
+        keys,
+        f"points at {host}, which on AWS is "
+        + (
+            "the task itself"
+            if host.lower() in ("localhost", "127.0.0.1")
+            else "a Docker Desktop name that does not resolve"
+        )
+        + ": set it to the address the service has on AWS (kept as is)",
+    )
+
+
+def _binds(value: str) -> bool:
+    """``http://0.0.0.0:80``-like listen addresses are the app's own binding, not a call."""
+    return bool(re.fullmatch(r"\s*(https?://)?(0\.0\.0\.0|\*|\+|\[::\])(:\d+)?/?\s*", value))
+
+
+# What each managed service requires of a client's transport (the generated components:
+# rds.force_ssl / require_secure_transport, ElastiCache transit encryption "required",
+# DocumentDB tls=enabled, Amazon MQ's AMQPS-only endpoints).
+_TLS = {
+    "postgres": "TLS is required: sslmode=require (or verify-full with the RDS CA bundle)",
+    "mysql": "TLS is required: ssl-mode=REQUIRED",
+    "mariadb": "TLS is required: ssl-mode=REQUIRED",
+    "redis": "TLS is required: rediss:// (or ssl=true)",
+    "mongodb": "TLS is required: tls=true with the RDS CA bundle",
+    "rabbitmq": "TLS is required: amqps:// on port 5671",
+}
+_TLS_OFF = re.compile(
+    r"(sslmode\s*=\s*disable|encrypt\s*=\s*(false|no)|ssl\s*=\s*false|tls\s*=\s*false|"
+    r"^redis://|^amqp://|^mongodb://(?!.*tls=true))",
+    re.I,
+)
+
+
+def _tls(engine: str, value: str) -> str:
+    """The managed service's TLS requirement, and whether the compose value turns TLS off."""
+    wanted = _TLS.get(engine)
+    if wanted is None:
+        return ""
+    off = _TLS_OFF.search(value)
+    return wanted + (f"; the compose value has `{off.group(0)}`, which fails" if off else "")

@@ -14,12 +14,14 @@ deployment in progress, no alarm in ALARM, and every health URL answering 2xx/3x
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deployments import DeploymentInProgress, DeploymentsUnavailable, deployment_in_progress
 from .errors import OperateError, aws_error
 from .stack import StackContext
 
@@ -40,6 +42,12 @@ class ServiceStatus:
     deployments: int
     image: str
     expected_image: str
+    task_definition: str = ""  # the PRIMARY deployment's revision (ARN)
+    expected_task_definition: str = ""  # stack output `task_definitions` ("" before it existed)
+    in_progress: DeploymentInProgress | None = None
+    """The ECS service deployment still running (ListServiceDeployments), if any."""
+    in_progress_unknown: str = ""
+    """Why the deployment detail is missing, when the service-deployment API failed."""
 
     @property
     def ok(self) -> bool:
@@ -47,7 +55,17 @@ class ServiceStatus:
             self.running == self.desired
             and self.deployments == 1
             and self.deployment in ("COMPLETED", "PRIMARY")
+            and self.in_progress is None
             and (not self.expected_image or self.image == self.expected_image)
+            and self.on_expected_revision
+        )
+
+    @property
+    def on_expected_revision(self) -> bool:
+        """The revision the last ``pulumi up`` registered, when the stack exports it."""
+        return (
+            not self.expected_task_definition
+            or self.task_definition == self.expected_task_definition
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,6 +79,10 @@ class ServiceStatus:
             "deployments": self.deployments,
             "image": self.image,
             "expected_image": self.expected_image,
+            "task_definition": self.task_definition,
+            "expected_task_definition": self.expected_task_definition,
+            "in_progress": self.in_progress.as_dict() if self.in_progress else None,
+            "in_progress_unknown": self.in_progress_unknown,
             "ok": self.ok,
         }
 
@@ -101,9 +123,16 @@ class StackStatus:
     def problems(self) -> list[str]:
         out = [
             f"service {s.name}: {s.running}/{s.desired} running, deployment {s.deployment}"
+            + (f" ({s.in_progress.describe()})" if s.in_progress else "")
             + (
                 f", image {s.image} (expected {s.expected_image})"
                 if s.image != s.expected_image
+                else ""
+            )
+            + (
+                f", revision {_revision(s.task_definition)} (expected "
+                f"{_revision(s.expected_task_definition)})"
+                if not s.on_expected_revision
                 else ""
             )
             for s in self.services
@@ -136,6 +165,11 @@ class StackStatus:
         }
 
 
+def _revision(arn: str) -> str:
+    """``arn:aws:ecs:…:task-definition/atlas-dev-api:7`` → ``atlas-dev-api:7``."""
+    return arn.rsplit("/", 1)[-1] or "none"
+
+
 def http_probe(url: str) -> tuple[bool, str]:
     """GET ``url``; ok on a 2xx/3xx answer (redirects followed)."""
     request = urllib.request.Request(url, headers={"User-Agent": "shipspec-status"})
@@ -159,7 +193,12 @@ def stack_status(stack: StackContext, *, probe: Probe = http_probe) -> StackStat
         raise aws_error(error, f"status of stack {stack.env.name}") from None
     urls = stack.outputs.get("urls") or {}
     for service in stack.env.services:
-        if service.kind == "web" and service.public and service.name in urls:
+        if (
+            service.kind == "web"
+            and service.public
+            and service.health_path
+            and service.name in urls
+        ):
             url = str(urls[service.name]).rstrip("/") + (service.health_path or "/")
             ok, answer = probe(url)
             status.urls.append(UrlCheck(service.name, url, ok, answer))
@@ -173,6 +212,7 @@ def _services(stack: StackContext) -> list[ServiceStatus]:
     names = stack.output("service_names")
     cluster = str(stack.output("cluster_name"))
     images = stack.outputs.get("images") or {}
+    revisions = stack.outputs.get("task_definitions") or {}
     missing = [n for n in running if n not in names]
     if missing:
         raise OperateError(
@@ -193,7 +233,19 @@ def _services(stack: StackContext) -> list[ServiceStatus]:
                 f"service {name}: ECS has no service {ecs_name} in cluster {cluster}\n"
                 "  hint: the stack's outputs are older than the cluster; run `pulumi refresh`"
             )
-        out.append(_service_status(ecs, name, found[ecs_name], str(images.get(name) or "")))
+        service_status = _service_status(ecs, name, found[ecs_name], str(images.get(name) or ""))
+        service_status = dataclasses.replace(
+            service_status, expected_task_definition=str(revisions.get(name) or "")
+        )
+        try:
+            in_progress, unknown = deployment_in_progress(ecs, cluster, ecs_name), ""
+        except DeploymentsUnavailable as error:
+            in_progress, unknown = None, f"deployment detail unavailable: {error}"
+        out.append(
+            dataclasses.replace(
+                service_status, in_progress=in_progress, in_progress_unknown=unknown
+            )
+        )
     return out
 
 
@@ -202,9 +254,10 @@ def _service_status(ecs: Any, name: str, service: dict[str, Any], expected: str)
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
     image = ""
     state = "NONE"
+    task_definition = ""
     if primary is not None:
         state = primary.get("rolloutState") or primary.get("status", "PRIMARY")
-        task_definition = primary.get("taskDefinition") or service.get("taskDefinition")
+        task_definition = primary.get("taskDefinition") or service.get("taskDefinition") or ""
         if task_definition:
             definition = ecs.describe_task_definition(taskDefinition=task_definition)
             containers = definition["taskDefinition"].get("containerDefinitions") or []
@@ -220,6 +273,7 @@ def _service_status(ecs: Any, name: str, service: dict[str, Any], expected: str)
         len(deployments),
         image,
         expected,
+        task_definition=str(task_definition),
     )
 
 

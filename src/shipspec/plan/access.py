@@ -40,6 +40,20 @@ def plan_uses(
         user = None
         if store.engine in SQL_ENGINES:
             user = _identity(key, name, store.engine, store.version, production, regulated, log)
+        elif store.engine == "sqlserver":
+            log.decide(
+                f"{key}.credentials",
+                "master-secret-arn",
+                "reads the RDS-managed master secret by its ARN when it connects (RDS for SQL "
+                "Server has no IAM database authentication"
+                + (
+                    f", so {', '.join(regulated)}'s user per service is a login the application "
+                    "creates)"
+                    if production and regulated
+                    else ")"
+                ),
+                compliance=regulated,
+            )
         uses.append(
             UsePlan(
                 datastore=datastore,

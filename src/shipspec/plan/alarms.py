@@ -15,7 +15,7 @@ import math
 from .burn_alarms import availability_burn, latency_burn, ratio_expression
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
-from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,
@@ -27,6 +27,7 @@ from .monitoring import (
     JobFailurePlan,
     SloMonitor,
 )
+from .traffic_alarms import connect_alarms, network_alarms
 
 # ECS CPU held this far above the autoscaling target means scaling is at max_count.
 CPU_ABOVE_TARGET = 30
@@ -38,8 +39,6 @@ ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the loa
 # minute, at least 20 (one error is then at most 5%) and at most 100 (so a quiet night's
 # real traffic still pages).
 MIN_REQUESTS_FLOOR, MIN_REQUESTS_CAP, MIN_REQUESTS_SHARE = 20, 100, 0.01
-# 5xx share of Service Connect calls to a worker (no SLO of its own) that opens a ticket.
-CALLED_ERROR_RATE_PERCENT = 5.0
 
 
 def plan_alarms(
@@ -93,17 +92,19 @@ class Alarms:
         webs = {s.name for s in self.env.services if s.kind == "web"}
         burned = {slo.service for slo in slos if slo.sli == "availability"}
         self.latency_slos = {s.service for s in slos if s.sli == "latency" and s.threshold_ms}
-        shared = {s.load_balancer for s in self.env.services if s.kind == "web"}
+        shared = {s.load_balancer for s in self.env.services if s.kind == "web"}  # ALBs
         for lb in sorted(x for x in shared if x is not None):
             if len([s for s in self.env.services if s.load_balancer == lb]) > 1:
                 self._shared_load_balancer(lb)
         for service in self.env.services:
-            if service.kind == "web":
+            if service.kind == "web" and service.load_balancer is None:
+                network_alarms(self, service)  # tcp/udp: its own Network Load Balancer
+            elif service.kind == "web":
                 self._web(service, burn_rate_pages=self.env.production and service.name in burned)
             if service.kind in ("web", "worker"):
                 self._ecs(service)
             if service.callers:
-                self._called(service)
+                connect_alarms(self, service)
             if service.kind == "worker":
                 consumed.update(u.datastore for u in service.uses if u.engine == "sqs")
             if service.kind == "job":
@@ -111,7 +112,7 @@ class Alarms:
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)
-            if store.engine in ("postgres", "mysql", "mariadb"):
+            if store.engine in ("postgres", "mysql", "mariadb", "sqlserver"):
                 database_alarms(self, store)
             if store.engine == "redis":
                 cache_alarms(self, store)
@@ -121,6 +122,8 @@ class Alarms:
                 broker_alarms(self, store)
             if store.engine == "memcached":
                 memcached_alarms(self, store)
+            if store.engine == "opensearch":
+                search_alarms(self, store)
         if self.env.production:
             for slo in slos:
                 if slo.service not in webs:
@@ -374,42 +377,6 @@ class Alarms:
                 runbook=f"{RUNBOOK}#alarm-down",
                 reason=reason,
             )
-        )
-
-    def _called(self, s: ServicePlan) -> None:
-        """Errors other services get from this one through Service Connect.
-
-        The server-side proxy reports them in AWS/ECS under the service's DiscoveryName;
-        a load balancer never sees these calls, so without this alarm a service that
-        fails only its callers stays silent.
-        """
-        dims = {
-            "ClusterName": "cluster.name",
-            "ServiceName": f"service:{s.name}.name",
-            "DiscoveryName": f"service:{s.name}.discovery",
-        }
-        rate = s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
-        self.add(
-            f"service:{s.name}",
-            "connect-5xx-ratio",
-            f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx",
-            [
-                _m("errors", "AWS/ECS", "HTTPCode_Target_5XX_Count", "Sum", **dims),
-                _m("requests", "AWS/ECS", "RequestCount", "Sum", **dims),
-            ],
-            expression="100 * FILL(errors, 0) / FILL(requests, 1)",
-            threshold=rate,
-            period=60,
-            evaluations=5,
-            datapoints=3,
-            missing="notBreaching",
-            reason=(
-                "the web alarm's rate, for the calls its load balancer does not see"
-                if s.alarms is not None
-                else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of their own"
-            )
-            + f"; 3 of 5 minutes; a ticket: {', '.join(s.callers)} alarm on what their "
-            "users see",
         )
 
     def down_name(self, s: ServicePlan) -> str | None:

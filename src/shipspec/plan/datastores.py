@@ -1,7 +1,8 @@
 """Datastore decisions for one environment: class, storage, redundancy, backups, protection.
 
 RDS, Redis, S3 and SQS are planned here; DocumentDB, Amazon MQ and Memcached in
-:mod:`.engines`. :func:`unplannable` runs first, so nothing AWS would refuse gets a plan.
+:mod:`.engines`, SQL Server and OpenSearch in :mod:`.search_sql`. :func:`unplannable` runs
+first, so nothing AWS would refuse gets a plan.
 """
 
 from __future__ import annotations
@@ -13,13 +14,24 @@ from . import rules
 from .decisions import Decisions
 from .engines import cache_node, plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
+from .search_sql import plan_search, plan_sql_server
 
 RdsEngine = Literal["postgres", "mysql", "mariadb"]
 
 
 # Engines whose resource holds data Pulumi could destroy (Memcached keeps none; Amazon MQ
 # is protected through its own deletion_protection decision).
-_PROTECTED_ENGINES = ("postgres", "mysql", "mariadb", "redis", "mongodb", "s3", "sqs")
+_PROTECTED_ENGINES = (
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlserver",
+    "redis",
+    "mongodb",
+    "opensearch",
+    "s3",
+    "sqs",
+)
 
 
 def plan_datastore(
@@ -49,6 +61,10 @@ def _plan_engine(
     used_by = sorted(s for s, svc in spec.services.items() if svc.uses_datastore(name))
     if store.engine in ("postgres", "mysql", "mariadb"):
         return _database(spec, name, store, production, used_by, log)
+    if store.engine == "sqlserver":
+        return plan_sql_server(spec, name, store, production, used_by, log)
+    if store.engine == "opensearch":
+        return plan_search(spec, name, store, production, az_count, used_by, log)
     if store.engine == "redis":
         return _cache(spec, name, store, production, az_count, used_by, log)
     if store.engine == "mongodb":

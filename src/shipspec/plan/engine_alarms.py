@@ -1,4 +1,4 @@
-"""CloudWatch alarms of DocumentDB, Amazon MQ for RabbitMQ and ElastiCache for Memcached.
+"""CloudWatch alarms of DocumentDB, Amazon MQ, ElastiCache for Memcached and OpenSearch.
 
 Companion of :mod:`.datastore_alarms` (RDS, Redis, SQS, jobs) for the engines planned in
 :mod:`.engines`; the collector and the paging principle are in :mod:`.alarms`. Every
@@ -156,4 +156,81 @@ def memcached_alarms(self: Alarms, c: DatastorePlan) -> None:
         missing="notBreaching",
         reason="evictions in three 5-minute periods in a row: the working set no longer "
         "fits, and the hit rate falls",
+    )
+
+
+# Amazon OpenSearch Service's recommended alarms (OpenSearch Service Developer Guide,
+# "Recommended CloudWatch alarms"): ClusterStatus.red >= 1 for 1 minute; FreeStorageSpace
+# <= 25% of a node's storage for 1 minute (in MiB); JVMMemoryPressure >= 95% for 1 minute,
+# 3 times; ClusterIndexWritesBlocked >= 1 for 5 minutes; AutomatedSnapshotFailure >= 1.
+SEARCH_FREE_STORAGE_SHARE = 0.25
+SEARCH_JVM_PRESSURE_PERCENT = 95
+
+
+def search_alarms(self: Alarms, s: DatastorePlan) -> None:
+    # Metrics of a domain carry its name and the account id (ClientId), in AWS/ES.
+    dims = {"DomainName": f"datastore:{s.name}.id", "ClientId": f"datastore:{s.name}.client"}
+    target = f"datastore:{s.name}"
+    self.add(
+        target,
+        "red",
+        f"{s.name}: cluster status red",
+        [_m("red", "AWS/ES", "ClusterStatus.red", "Maximum", **dims)],
+        threshold=0,
+        period=60,
+        evaluations=1,
+        page=True,
+        reason="a primary shard and its replicas are unassigned: searches of that index fail "
+        "and its writes are lost (AWS's recommended alarm: ClusterStatus.red >= 1 for 1 minute)",
+    )
+    self.add(
+        target,
+        "writes-blocked",
+        f"{s.name}: the cluster blocks index writes",
+        [_m("blocked", "AWS/ES", "ClusterIndexWritesBlocked", "Maximum", **dims)],
+        threshold=0,
+        period=300,
+        evaluations=1,
+        page=True,
+        reason="the domain refuses writes (ClusterBlockException: storage or memory ran out); "
+        "AWS's recommended alarm: ClusterIndexWritesBlocked >= 1 for 5 minutes",
+    )
+    storage_mib = (s.storage_gb or 0) * 1024
+    free = int(storage_mib * SEARCH_FREE_STORAGE_SHARE)
+    self.add(
+        target,
+        "free-storage",
+        f"{s.name}: a node under {free} MiB of storage free",
+        [_m("free", "AWS/ES", "FreeStorageSpace", "Minimum", **dims)],
+        threshold=free,
+        period=60,
+        evaluations=1,
+        comparison="LessThanThreshold",
+        page=True,
+        reason=f"{SEARCH_FREE_STORAGE_SHARE:.0%} of a node's {s.storage_gb} GiB, as AWS "
+        "recommends instead of a fixed 20 GiB; at the disk watermarks OpenSearch stops "
+        "allocating shards and then blocks writes",
+    )
+    self.add(
+        target,
+        "jvm-pressure",
+        f"{s.name}: JVM memory pressure above {SEARCH_JVM_PRESSURE_PERCENT}%",
+        [_m("jvm", "AWS/ES", "JVMMemoryPressure", "Maximum", **dims)],
+        threshold=SEARCH_JVM_PRESSURE_PERCENT,
+        period=60,
+        evaluations=3,
+        reason=f"a node's heap above {SEARCH_JVM_PRESSURE_PERCENT}% for 3 minutes: out-of-memory "
+        "errors next; a larger instance type (AWS's recommended alarm)",
+    )
+    self.add(
+        target,
+        "snapshot-failed",
+        f"{s.name}: an automated snapshot failed",
+        [_m("snapshot", "AWS/ES", "AutomatedSnapshotFailure", "Maximum", **dims)],
+        threshold=0,
+        period=60,
+        evaluations=1,
+        missing="notBreaching",
+        reason="the hourly automated snapshot failed (usually with a red cluster): the "
+        "restore point is getting old",
     )

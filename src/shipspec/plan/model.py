@@ -8,33 +8,42 @@ so ``shipspec plan`` and the generated comments can say why prod has three AZs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
+
+# Re-exported: the model's base classes live apart so the sections kept in their own
+# modules (container_model, monitoring) can build on them without an import cycle.
+from .frozen import Decision as Decision
+from .frozen import Frozen as Frozen
 
 Strategy = Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ExistingNetworkPlan(Frozen):
+    """The VPC and subnets an environment deploys into (``cloud.network``): not created."""
 
-
-class Decision(Frozen):
-    """One derived value: ``key`` names it (``services.web.desired_count``), ``reason`` says why."""
-
-    key: str
-    value: Any
-    reason: str
-    inputs: dict[str, Any] = {}
+    vpc_id: str
+    private_subnet_ids: list[str]
+    public_subnet_ids: list[str]
+    # What the program checks when it runs: distinct zones, routes (see the decisions).
+    min_private_zones: int
+    min_public_zones: int
 
 
 class NetworkPlan(Frozen):
-    cidr_block: str
+    cidr_block: str  # "" for an existing VPC: the program reads its range
     az_count: int
     zone_ids: list[str]  # the AZ IDs the subnets are pinned to, one per AZ, in order
     nat_gateway_count: int
     interface_endpoints: list[str]
     flow_log_retention_days: int | None
+    existing: ExistingNetworkPlan | None = None
+
+    @property
+    def label(self) -> str:
+        """How the docs name it: ``10.0.0.0/16`` or ``vpc-0abc… (existing)``."""
+        return f"{self.existing.vpc_id} (existing)" if self.existing else self.cidr_block
 
 
 class LoadBalancerPlan(Frozen):
@@ -77,6 +86,48 @@ class AlarmThresholds(Frozen):
     error_rate_percent: float
 
 
+class PortPlan(Frozen):
+    """A further container port other services call (``<service>:<port>``)."""
+
+    port: int
+    protocol: Literal["http", "grpc", "tcp", "udp"]
+    name: str  # the port mapping name, also its Service Connect discovery name
+    app_protocol: Literal["http", "grpc"] | None  # Service Connect's; None: plain TCP
+
+
+class PathRewrite(Frozen):
+    """An ALB url-rewrite transform: ``regex`` matched against the path, ``replace`` ($1...)."""
+
+    regex: str
+    replace: str
+
+
+class RoutePlan(Frozen):
+    """A web service's listener rule on its ALB."""
+
+    priority: int
+    paths: list[str]
+    hosts: list[str] = []
+    rewrite: PathRewrite | None = None
+
+
+class HealthCheckPlan(Frozen):
+    """What a load balancer probes: HTTP (path, matcher) or TCP; port None = traffic port."""
+
+    protocol: Literal["HTTP", "TCP"]
+    port: int | None = None
+    path: str | None = None
+    matcher: str | None = None  # HTTP codes (200-399), or gRPC status codes (0) for grpc
+
+
+class QueueScalingPlan(Frozen):
+    """A queue consumer's target tracking on its backlog per task (plan/queue_scaling.py)."""
+
+    queue: str  # the SQS datastore's spec name
+    messages_per_task: int  # the backlog per running task target tracking holds
+    wake_from_zero: bool  # min_count is 0: the wake alarm and its step policy exist
+
+
 class ServicePlan(Frozen):
     name: str
     kind: Literal["web", "worker", "job"]
@@ -109,10 +160,29 @@ class ServicePlan(Frozen):
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
     # Workers consuming a queue: target tracking on its backlog per task instead of CPU.
     queue_scaling: QueueScalingPlan | None = None
+    # What `port` speaks: http/grpc behind the ALB, tcp/udp behind a Network Load Balancer.
+    protocol: Literal["http", "grpc", "tcp", "udp"] = "http"
+    ports: list[PortPlan] = []  # further ports other services call through Service Connect
+    host_patterns: list[str] = []  # the listener rule's host-header condition, if any
+    path_rewrite: PathRewrite | None = None  # routes.strip_prefix: the url-rewrite transform
+    health_check: HealthCheckPlan | None = None  # web services: what the load balancer probes
+    # command, user, health check, sidecars, mounts, architecture, Spot (plan/container.py)
+    container: ContainerPlan = Field(default_factory=lambda: ContainerPlan())
+    execute_command: bool = False  # ECS Exec (`shipspec exec`) into its tasks
 
 
 DatastoreEngine = Literal[
-    "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlserver",
+    "redis",
+    "memcached",
+    "mongodb",
+    "opensearch",
+    "rabbitmq",
+    "s3",
+    "sqs",
 ]
 
 
@@ -127,7 +197,10 @@ class DatastorePlan(Frozen):
     backup_days: int = 0
     deletion_protection: bool = False
     replicas: int = 0  # redis and mongodb: read replicas that take over on failure
-    nodes: int = 0  # memcached: cache nodes, each holding a share of the keys
+    nodes: int = 0  # memcached: cache nodes, each holding a share; opensearch: data nodes
+    master_nodes: int = 0  # opensearch: dedicated master nodes (0: none)
+    master_class: str | None = None  # opensearch: their instance type
+    edition: str | None = None  # sqlserver: the RDS engine of its edition (sqlserver-se...)
     dead_letter: bool = False
     visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes
     versioning: bool = False
@@ -135,6 +208,7 @@ class DatastorePlan(Frozen):
     used_by: list[str] = []
     protect: bool = False  # Pulumi refuses to delete or replace its stateful resource
     renamed_from: str | None = None  # the former name: its data is kept (Pulumi aliases)
+    import_id: str | None = None  # adopt the existing resource with this id (Pulumi import)
 
 
 class SecretPlan(Frozen):
@@ -150,6 +224,25 @@ class PrometheusPlan(Frozen):
     collector_cpu: int  # CPU units the collector container reserves out of the task's
     collector_memory: int  # MiB: the collector's hard limit, added to the task's memory
     rule_namespace: str  # the rule groups namespace: the rules file's name without suffix
+
+
+class StaticSitePlan(Frozen):
+    """A `type: static` service: S3 + CloudFront, not ECS (plan/static.py)."""
+
+    name: str
+    # The folder CI uploads, relative to the spec file: the build's output, or `source`.
+    files: str
+    build_context: str | None  # None: `source` holds ready files, nothing is built
+    build_command: str | None
+    spa: bool  # unknown paths answer /index.html with 200
+    domain: str | None  # served on this name with an ACM certificate (us-east-1)
+    hosted_zone: str | None
+    price_class: str  # CloudFront price class
+    access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
+    error_rate_percent: float  # the 5xx error-rate alarm's threshold
+    pages: bool  # the 5xx alarm pages (production) or notifies
+    force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
+    renamed_from: str | None = None
 
 
 class EnvironmentPlan(Frozen):
@@ -171,6 +264,7 @@ class EnvironmentPlan(Frozen):
     prometheus: PrometheusPlan | None = None
     # type: static services: S3 + CloudFront, not ECS (plan/static.py)
     static_sites: list[StaticSitePlan] = []
+    volumes: list[VolumePlan] = []  # persistent file systems (EFS) services mount
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)
@@ -246,6 +340,5 @@ class DeploymentModel(Frozen):
 
 # Last, because monitoring.py builds on Frozen and Decision above; pydantic resolves the
 # forward reference in DeploymentModel.monitoring on first use.
+from .container_model import ContainerPlan, VolumePlan  # noqa: E402
 from .monitoring import MonitoringPlan  # noqa: E402
-from .queue_scaling import QueueScalingPlan  # noqa: E402
-from .static import StaticSitePlan  # noqa: E402

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .model import Decision, Frozen
+from .frozen import Decision, Frozen
 
 Severity = Literal["page", "ticket"]
 Comparison = Literal[

@@ -8,6 +8,7 @@ from ..spec.models import Environment, HandoffSpec
 from . import rules
 from .decisions import Decisions
 from .model import LoadBalancerPlan, NetworkPlan
+from .traffic import on_alb
 from .zones import region_short, zone_ids
 
 
@@ -108,7 +109,8 @@ def plan_load_balancers(
     needs_test_listener: dict[str, bool],
     log: Decisions,
 ) -> list[LoadBalancerPlan]:
-    webs = [(name, s) for name, s in spec.services.items() if s.type == "web"]
+    # tcp and udp services have a Network Load Balancer each (components/network_service.py).
+    webs = [(name, s) for name, s in spec.services.items() if on_alb(s)]
     balancers = []
     sides: tuple[tuple[Literal["public", "internal"], bool], ...] = (
         ("public", True),
@@ -173,8 +175,8 @@ def plan_load_balancers(
             f"load_balancers.{visibility}.services",
             members,
             f"{'public' if public else 'private'} web services share one "
-            f"{'internet-facing' if public else 'internal'} load balancer; the first takes `/*`, "
-            "the others `/<name>/*`",
+            f"{'internet-facing' if public else 'internal'} load balancer; without `routes` the "
+            "first takes `/*` and the others `/<name>/*`, with them each its paths and hosts",
             services=members,
         )
     return balancers

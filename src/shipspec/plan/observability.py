@@ -11,6 +11,7 @@ environment come from :mod:`.alarms`.
 from __future__ import annotations
 
 from ..spec.models import HandoffSpec, Slo
+from ..spec.traffic import NETWORK_PROTOCOLS
 from .alarms import plan_alarms
 from .decisions import Decisions
 from .model import EnvironmentPlan
@@ -57,7 +58,7 @@ def plan_monitoring(
         services={
             name: _selector(app, name, production, metrics)
             for name, service in spec.services.items()
-            if service.type == "web"
+            if service.type == "web" and service.protocol not in NETWORK_PROTOCOLS
         },
         slos=slos,
         routing=_routing(spec, log),
@@ -94,13 +95,18 @@ def _slos(spec: HandoffSpec, log: Decisions) -> list[tuple[str, Slo]]:
     declared = list(spec.observability.slos)
     if not declared:
         availability = spec.requirements.availability
-        public = [n for n, s in spec.services.items() if s.type == "web" and s.public]
+        # tcp/udp services have no requests to count: an NLB sees connections only.
+        public = [
+            n
+            for n, s in spec.services.items()
+            if s.type == "web" and s.public and s.protocol not in NETWORK_PROTOCOLS
+        ]
         declared = [Slo(service=n, objective=availability, sli="availability") for n in public]
         log.decide(
             "monitoring.slos",
             [f"{n}-availability" for n in public],
             f"no SLOs in the spec: requirements.availability {availability}% becomes an "
-            "availability SLO for each public web service",
+            "availability SLO for each public web service (HTTP or gRPC)",
             availability=availability,
         )
     named: list[tuple[str, Slo]] = []

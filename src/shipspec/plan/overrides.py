@@ -60,7 +60,7 @@ def apply_datastore_override(
     production: bool,
     log: Decisions,
 ) -> DatastorePlan:
-    """The planned datastore with this environment's class, storage and backups."""
+    """The planned datastore with this environment's class, storage, backups and import id."""
     if override is None:
         return plan
     key, where = f"datastores.{plan.name}", f"environments.{env}.datastores.{plan.name}"
@@ -92,5 +92,13 @@ def apply_datastore_override(
             f"{key}.backup_days",
             override.backup_days,
             f"set in the spec for {env}: {where}.backup_days",
+        )
+    if override.import_id is not None:
+        update["import_id"] = log.decide(
+            f"{key}.import_id",
+            override.import_id,
+            f"set in the spec for {env}: {where}.import_id; the stack adopts the existing "
+            "resource (Pulumi import) and names it by that id, so `pulumi preview` shows it as "
+            "an import and lists every input that differs (docs/adopt.md)",
         )
     return plan.model_copy(update=update)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
+from .container import plan_container, plan_volumes
 from .datastores import plan_datastore
 from .decisions import Decisions
+from .existing_network import plan_existing_network
 from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretPlan, SloPlan
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .prometheus import plan_prometheus, with_collector
 from .queue_scaling import plan_queue_scaling
-from .services import plan_service, resolve_strategy, routing_table, telemetry_env
+from .services import plan_service, resolve_strategy, telemetry_env
 from .static import plan_static_site, static_site_names
+from .traffic import routing_table
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
@@ -82,7 +85,9 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     log = Decisions()
     env = spec.environments[name]
     production = log.decide("production", *is_production(spec, name))
-    network = plan_network(spec, production, log)
+    network = plan_existing_network(spec, name, production, log) or plan_network(
+        spec, production, log
+    )
     routing = routing_table(spec)
     services = []
     for s, svc in spec.services.items():
@@ -112,7 +117,8 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             log,
         )
         note_service_override(name, s, override, service, log)
-        services.append(service)
+        container = plan_container(s, svc, production, service.min_count, log)
+        services.append(service.model_copy(update={"container": container}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]
@@ -186,6 +192,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         static_sites=static_sites,
         decisions=log.records,
         customer_managed_key=customer_key,
+        volumes=plan_volumes(spec, production, log),
     )
 
 

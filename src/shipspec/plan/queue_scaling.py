@@ -23,13 +23,7 @@ import math
 from ..spec.models import HandoffSpec, Scaling, Service
 from . import rules
 from .decisions import Decisions
-from .model import Frozen, ServicePlan
-
-
-class QueueScalingPlan(Frozen):
-    queue: str  # the SQS datastore's spec name
-    messages_per_task: int  # the backlog per running task target tracking holds
-    wake_from_zero: bool  # min_count is 0: the wake alarm and its step policy exist
+from .model import QueueScalingPlan, ServicePlan
 
 
 def consumed_queues(spec: HandoffSpec, service: Service) -> list[str]:

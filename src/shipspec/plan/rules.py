@@ -90,3 +90,6 @@ STATIC_SITE_5XX_RATE_PERCENT = 5.0
 
 # Queue consumers: the backlog per task target tracking holds when the spec gives none.
 QUEUE_MESSAGES_PER_TASK = 10
+# Persistent volumes (EFS): daily AWS Backup recovery points kept this long, as databases.
+VOLUME_BACKUP_DAYS_PROD = DB_BACKUP_DAYS_PROD
+VOLUME_BACKUP_DAYS_NON_PROD = DB_BACKUP_DAYS_NON_PROD

@@ -5,10 +5,13 @@ from __future__ import annotations
 from ..spec.capacity import availability_floor, explicit_max, peak_tasks
 from ..spec.fargate import cpu_units, fargate_size
 from ..spec.models import HandoffSpec, Service
+from ..spec.traffic import NETWORK_PROTOCOLS
 from . import rules
 from .access import plan_uses
 from .decisions import Decisions
-from .model import AlarmThresholds, DeploymentPlan, ServicePlan, Strategy
+from .model import AlarmThresholds, DeploymentPlan, RoutePlan, ServicePlan, Strategy
+from .operations import plan_exec
+from .traffic import note_protocol, on_alb, plan_health, plan_ports
 
 
 def plan_service(
@@ -17,7 +20,7 @@ def plan_service(
     service: Service,
     production: bool,
     az_count: int,
-    routing: dict[str, tuple[int, list[str]]],
+    routing: dict[str, RoutePlan],
     log: Decisions,
     *,
     env_scaling: bool = False,
@@ -58,10 +61,12 @@ def plan_service(
         spec, name, service, production, az_count, log, env_scaling=env_scaling
     )
     deployment = _deployment(spec, name, service, production, log)
-    alarms = _alarms(spec, name, log) if service.type == "web" else None
-    priority, patterns = routing.get(name, (None, []))
+    alarms = _alarms(spec, name, log) if on_alb(service) else None
+    route = routing.get(name)
     callers = [n for n, other in spec.services.items() if name in other.calls]
     _discovery(name, service, callers, log)
+    note_protocol(name, service, log)
+    health_check = plan_health(name, service, log)
     return ServicePlan(
         name=name,
         renamed_from=service.renamed_from,
@@ -71,8 +76,9 @@ def plan_service(
         dockerfile=service.build.dockerfile if service.build else None,
         port=service.port,
         public=service.public,
-        health_path=(service.health.path if service.health else "/health")
-        if service.type == "web"
+        # The path people and the pipeline's smoke test can GET through the load balancer.
+        health_path=health_check.path
+        if health_check is not None and service.protocol == "http"
         else None,
         health_grace_seconds=service.health.grace_seconds if service.health else 30,
         cpu=cpu_units(vcpu),
@@ -88,14 +94,20 @@ def plan_service(
         calls=list(service.calls),
         callers=callers,
         schedule=service.schedule,
-        load_balancer=("public" if service.public else "internal")
-        if service.type == "web"
-        else None,
-        listener_priority=priority,
-        path_patterns=patterns,
+        # The shared ALB it is routed on; a tcp/udp service has a Network Load Balancer of
+        # its own instead (see `protocol`).
+        load_balancer=("public" if service.public else "internal") if on_alb(service) else None,
+        listener_priority=route.priority if route else None,
+        path_patterns=route.paths if route else [],
+        host_patterns=route.hosts if route else [],
+        path_rewrite=route.rewrite if route else None,
         deployment=deployment,
         alarms=alarms,
         capacity_rps=service.capacity_rps,
+        protocol=service.protocol,
+        ports=plan_ports(name, service, log),
+        health_check=health_check,
+        execute_command=plan_exec(name, service, production, log),
     )
 
 
@@ -112,8 +124,21 @@ def _discovery(name: str, service: Service, callers: list[str], log: Decisions) 
     if service.type == "job":
         return
     called_by = f"called by {', '.join(callers)}" if callers else "called by no service yet"
+    value = "service-connect" if service.type != "web" else "service-connect+load-balancer"
     if service.port is None:
         how = "Service Connect client only: it has no port, so nothing calls it"
+    elif service.type == "web" and service.protocol == "udp":
+        value = "network-load-balancer"
+        how = (
+            f"its {'internet-facing' if service.public else 'internal'} Network Load Balancer "
+            "only: Service Connect proxies TCP, so it is a client, never a server, for UDP"
+        )
+    elif service.type == "web" and service.protocol == "tcp":
+        value = "service-connect+network-load-balancer"
+        how = (
+            f"Service Connect server as {name}:{service.port} ({called_by}), and its own "
+            f"{'internet-facing' if service.public else 'internal'} Network Load Balancer"
+        )
     elif service.type == "web":
         how = (
             f"Service Connect server as {name}:{service.port} ({called_by}), and the "
@@ -127,7 +152,7 @@ def _discovery(name: str, service: Service, callers: list[str], log: Decisions) 
         )
     log.decide(
         f"services.{name}.discovery",
-        "service-connect" if service.type != "web" else "service-connect+load-balancer",
+        value,
         how,
         kind=service.type,
         port=service.port,
@@ -238,6 +263,12 @@ def resolve_strategy(spec: HandoffSpec, service: Service, production: bool) -> t
             f"a {service.type} has no load balancer to shift traffic on: rolling with the circuit "
             "breaker",
         )
+    if service.protocol in NETWORK_PROTOCOLS:
+        return (
+            "ROLLING",
+            f"{service.protocol} behind a Network Load Balancer: rolling with the circuit breaker "
+            "(no listener rules to shift traffic with)",
+        )
     if asked != "auto":
         return asked.upper().replace("-", "_"), f"delivery.strategy is {asked}"  # type: ignore[return-value]
     if not production:
@@ -304,19 +335,6 @@ def _alarms(spec: HandoffSpec, name: str, log: Decisions) -> AlarmThresholds:
         latency_p99_ms=latency,
     )
     return AlarmThresholds(latency_p99_ms=latency_ms, error_rate_percent=rate)
-
-
-def routing_table(spec: HandoffSpec) -> dict[str, tuple[int, list[str]]]:
-    """Listener rule priority and paths per web service; the first per balancer takes ``/*``."""
-    table: dict[str, tuple[int, list[str]]] = {}
-    for public in (True, False):
-        members = [n for n, s in spec.services.items() if s.type == "web" and s.public is public]
-        for index, name in enumerate(members):
-            if index == 0:
-                table[name] = (50000, ["/*"])
-            else:
-                table[name] = (100 + 10 * index, [f"/{name}", f"/{name}/*"])
-    return table
 
 
 ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"

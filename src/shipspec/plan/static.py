@@ -13,25 +13,8 @@ from ..spec.models import Environment, HandoffSpec, Service
 from ..spec.static import DEFAULT_BUILD_COMMAND
 from . import rules
 from .decisions import Decisions
-from .model import Frozen
+from .model import StaticSitePlan
 from .network import default_zone
-
-
-class StaticSitePlan(Frozen):
-    name: str
-    # The folder CI uploads, relative to the spec file: the build's output, or `source`.
-    files: str
-    build_context: str | None  # None: `source` holds ready files, nothing is built
-    build_command: str | None
-    spa: bool  # unknown paths answer /index.html with 200
-    domain: str | None  # served on this name with an ACM certificate (us-east-1)
-    hosted_zone: str | None
-    price_class: str  # CloudFront price class
-    access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
-    error_rate_percent: float  # the 5xx error-rate alarm's threshold
-    pages: bool  # the 5xx alarm pages (production) or notifies
-    force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
-    renamed_from: str | None = None
 
 
 def static_site_names(spec: HandoffSpec) -> list[str]:

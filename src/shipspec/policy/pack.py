@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -83,8 +83,22 @@ class Rule:
     model: str | None
     when: Mapping[str, Any]
     schema: Mapping[str, Any]
-    _when: PolicyValidator = field(repr=False, compare=False)
-    _check: PolicyValidator = field(repr=False, compare=False)
+
+    # Built on first use: cerberus checks a schema when a validator is built, which was
+    # most of the time a generate spent on the compliance page, and that page evaluates
+    # only the rules on the model. A user's pack is built whole when it loads.
+    @functools.cached_property
+    def _when(self) -> PolicyValidator:
+        return PolicyValidator(when_to_schema(dict(self.when)))
+
+    @functools.cached_property
+    def _check(self) -> PolicyValidator:
+        return PolicyValidator(self.schema)
+
+    def build(self) -> Rule:
+        """Build both validators now (a schema cerberus refuses raises here)."""
+        self._when, self._check  # noqa: B018
+        return self
 
     @property
     def qualified_id(self) -> str:
@@ -144,7 +158,10 @@ def loads_pack(raw: bytes | str, file: str = "pack.yaml") -> Pack:
         raise PackError([_pack_hint(d) for d in located] + problems) from None
     if problems:
         raise PackError(problems)
-    return compile_pack(spec, file)
+    pack = compile_pack(spec, file)
+    for rule in pack.rules:
+        rule.build()
+    return pack
 
 
 def compile_pack(spec: PackSpec, source: str) -> Pack:
@@ -160,8 +177,6 @@ def compile_pack(spec: PackSpec, source: str) -> Pack:
             model=r.model,
             when=r.when,
             schema=r.rules_schema,
-            _when=PolicyValidator(when_to_schema(r.when)),
-            _check=PolicyValidator(r.rules_schema),
         )
         for r in spec.rules
     )

@@ -10,6 +10,8 @@ result is the authoritative status; this page says so.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -24,7 +26,8 @@ Status = Literal["pass", "fail", "n/a", "check"]
 
 # Resource type prefixes → whether the environment has what creates them.
 _FEATURES = {
-    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb"),
+    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb", "sqlserver"),
+    "aws:opensearch/": lambda env: _engines(env, "opensearch"),
     "aws:docdb/": lambda env: _engines(env, "mongodb"),
     "aws:mq/": lambda env: _engines(env, "rabbitmq"),
     "aws:elasticache/": lambda env: _engines(env, "redis", "memcached"),
@@ -63,13 +66,19 @@ def _status(model: DeploymentModel, env: EnvironmentPlan, rule: Rule) -> Status:
 def _resource_status(model: DeploymentModel, env: EnvironmentPlan, rule: Rule) -> Status:
     environment = rule.when.get("environment")
     if environment is not None:
-        scoped = PolicyValidator(when_to_schema({"environment": environment}))
+        scoped = _environment_validator(json.dumps(environment, sort_keys=True))
         if not scoped.validate({"environment": when_context(model, env)["environment"]}):
             return "n/a"
     present = [_feature(glob, env) for glob in rule.resources]
     if not any(present):
         return "n/a"
     return "check"
+
+
+@functools.cache
+def _environment_validator(environment: str) -> PolicyValidator:
+    """One validator per distinct ``when.environment`` (JSON): many rules share one."""
+    return PolicyValidator(when_to_schema({"environment": json.loads(environment)}))
 
 
 def _engines(env: EnvironmentPlan, *engines: str) -> bool:

@@ -27,6 +27,17 @@ import cerberus
 # The preview's markers for values unknown at preview time and for secrets.
 OPAQUE = frozenset({"[unknown]", "[secret]"})
 READ_ONLY_VERBS = ("Get", "List", "Describe", "BatchGet", "Head", "Query", "Scan", "Lookup")
+# Actions with no resource type in the Service Authorization Reference, so "*" is their only
+# Resource: the Session Manager channels ECS Exec opens (ssmmessages, Amazon Message
+# Gateway Service).
+RESOURCELESS_ACTIONS = frozenset(
+    {
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    }
+)
 
 
 class GraphFacts(Protocol):
@@ -155,6 +166,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def _read_only(action: str) -> bool:
+    """Read-only, or an action AWS scopes by no resource (where "*" is the only form)."""
+    if action in RESOURCELESS_ACTIONS:
+        return True
     verb = action.split(":", 1)[-1]
     return action != "*" and "*" not in verb and verb.startswith(READ_ONLY_VERBS)
 

@@ -163,6 +163,16 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
         "kmsKeyId",
         "performanceMode",
     ),
+    # internal/service/opensearch/domain.go (nested ForceNew: advanced_security_options
+    # .enabled, encrypt_at_rest.enabled and .kms_key_id, node_to_node_encryption.enabled;
+    # the whole vpc_options block; an engine_version with no upgrade path is ForceNewIf)
+    "aws:opensearch/domain:Domain": (
+        "advancedSecurityOptions",
+        "domainName",
+        "encryptAtRest",
+        "nodeToNodeEncryption",
+        "vpcOptions",
+    ),
     # internal/service/dynamodb/table.go
     "aws:dynamodb/table:Table": (
         "hashKey",

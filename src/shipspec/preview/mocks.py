@@ -20,6 +20,8 @@ import pulumi
 
 from ..plan.zones import ZONE_IDS, region_short, zone_ids
 from .mocks_amp import amp_handlers
+from .mocks_network import AccountError, ExistingAccount
+from .mocks_search import search_handlers
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -78,9 +80,16 @@ def _type_parts(token: str) -> tuple[str, str, str]:
 class AwsMocks(pulumi.runtime.Mocks):
     """Mocks answering resource registrations and the AWS data sources programs use."""
 
-    def __init__(self, *, region: str = DEFAULT_REGION, account_id: str = ACCOUNT_ID) -> None:
+    def __init__(
+        self,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = ACCOUNT_ID,
+        existing: ExistingAccount | None = None,
+    ) -> None:
         self.region = region
         self.account_id = account_id
+        self.existing = existing  # the VPC the stack deploys into, if it creates none
         self._subnet_zones: dict[str, str] = {}  # subnet id -> AZ, for getSubnet
         self._resource_handlers: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {
             "aws:ec2/vpc:Vpc": self._vpc,
@@ -123,6 +132,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:servicediscovery/httpNamespace:HttpNamespace": self._http_namespace,
             "aws:cloudfront/distribution:Distribution": self._distribution,
             **amp_handlers(region, account_id),
+            **search_handlers(region, account_id),
         }
         # EC2-style ids: resource type -> id prefix.
         self._ec2_prefixes = {
@@ -145,6 +155,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:iam/getPolicyDocument:getPolicyDocument": self._get_policy_document,
             "aws:secretsmanager/getRandomPassword:getRandomPassword": self._get_random_password,
             "aws:ec2/getSubnet:getSubnet": self._get_subnet,
+            "aws:ec2/getVpc:getVpc": lambda a: self._account().vpc(a),
+            "aws:ec2/getRouteTables:getRouteTables": lambda a: self._account().route_tables(a),
+            "aws:ec2/getRouteTable:getRouteTable": lambda a: self._account().route_table(a),
         }
 
     # -- helpers --------------------------------------------------------------
@@ -635,8 +648,19 @@ class AwsMocks(pulumi.runtime.Mocks):
         length = int(args.get("passwordLength") or 32)
         return {"id": _hex(seed, 16), "randomPassword": ("Preview0" + _alnum(seed, 64))[:length]}
 
+    def zone_names(self) -> list[str]:
+        return list(self._get_azs({})["names"])
+
+    def _account(self) -> ExistingAccount:
+        if self.existing is None:
+            raise AccountError("the stack creates its own VPC: there is no existing one to read")
+        return self.existing
+
     def _get_subnet(self, args: dict[str, Any]) -> dict[str, Any]:
         subnet = str(args.get("id") or "")
+        found = self.existing.subnet(subnet) if self.existing else None
+        if found is not None:
+            return found
         zone = self._subnet_zones.get(subnet) or f"{self.region}a"
         return {"id": subnet, "availabilityZone": zone, "vpcId": "", "cidrBlock": ""}
 

@@ -52,6 +52,8 @@ class RecordedResource:
     replace_on_changes: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     """Old URNs this resource answers to (own aliases and those inherited from its parent)."""
+    import_id: str = ""
+    """``ResourceOptions.import_``: the id of the existing resource Pulumi adopts ("" none)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Change = Literal["create", "update", "delete", "same"]
+# "import": new to the stack but adopted (the `import` option), shown like Pulumi's "=".
+Change = Literal["create", "import", "update", "delete", "same"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Preview:
         return {
             "total": len(self.resources),
             "create": changes["create"],
+            "import": changes["import"],
             "update": changes["update"],
             "delete": len(self.deleted),
             "same": changes["same"],
@@ -127,7 +129,9 @@ class Preview:
     def summary_lines(self) -> list[str]:
         s = self.summary()
         lines = [
-            f"Resources: {s['total']} ({s['create']} to create, {s['update']} to update, "
+            f"Resources: {s['total']} ({s['create']} to create, "
+            + (f"{s['import']} to import, " if s["import"] else "")
+            + f"{s['update']} to update, "
             f"{s['delete']} to delete, {s['same']} unchanged)"
         ]
         lines.extend(self.notes)
@@ -139,7 +143,7 @@ def diff(
 ) -> tuple[list[PreviewResource], list[PreviewResource]]:
     """Mark each resource create/update/same against the previous run's ``{urn: resource dict}``."""
     if previous is None:
-        return current, []
+        return [_adopted(r) for r in current], []
     marked = []
     seen = set()
     for r in current:
@@ -151,7 +155,7 @@ def diff(
             if before is None
             else ("same" if before.get("inputs") == r.inputs else "update")
         )
-        marked.append(r.with_change(change))
+        marked.append(_adopted(r.with_change(change)))
     deleted = [
         PreviewResource(
             p["type"],
@@ -167,6 +171,13 @@ def diff(
         if urn not in seen
     ]
     return marked, deleted
+
+
+def _adopted(resource: PreviewResource) -> PreviewResource:
+    """A resource new to the stack with the ``import`` option is adopted, not created."""
+    if resource.change == "create" and resource.options.get("import"):
+        return resource.with_change("import")
+    return resource
 
 
 def previous_urn(resource: PreviewResource, previous: dict[str, dict[str, Any]]) -> str | None:

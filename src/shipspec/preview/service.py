@@ -125,10 +125,61 @@ def run_preview(
     """
     infra = program_dir(Path(out_dir))
     stack = choose_stack(infra, env)
-    project, config = stack_config(infra, stack)
     previews = Path(out_dir) / ".shipspec" / "previews"
+    project, current, warnings = record_stack(
+        infra,
+        stack,
+        previews / f"{stack}.run.json",
+        timeout=timeout,
+        use_cache=use_cache,
+        on_progress=on_progress,
+    )
+    from .conformance import check_resources, conformance_error
+
+    violations = check_resources(current)
+    if violations:
+        raise conformance_error(stack, violations)
+    state = previews / f"{stack}.json"
+    previous = _previous(state)
+    marked, deleted = diff(current, previous)
+    result = Preview(
+        project,
+        stack,
+        marked,
+        deleted,
+        notes=[f"warning: {w}" for w in warnings],
+        data_loss=find_data_loss(previous, current),
+    )
+    if remember and (allow_data_loss or not result.data_loss):
+        _store(state, {"resources": [r.as_dict() for r in current]})
+    return result
+
+
+def record_stack(
+    infra: Path,
+    stack: str,
+    cache_file: Path,
+    *,
+    timeout: float | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[str, int], None] | None = None,
+    also_cached_in: tuple[Path, ...] = (),
+) -> tuple[str, list[PreviewResource], list[str]]:
+    """Run ``stack``'s program in ``infra`` under mocks, or take the run from the cache.
+
+    Returns the project name, the registered resources and the program's warnings. The
+    run is cached in ``cache_file`` under the content hash of ``infra``; a cached run in
+    ``cache_file`` or any of ``also_cached_in`` with the same hash is used instead of
+    running (the same program gives the same resources wherever it was run from).
+    """
+    project, config = stack_config(infra, stack)
     key = _run_key(infra, stack)
-    run = _cached_run(previews / f"{stack}.run.json", key) if use_cache else None
+    run = None
+    if use_cache:
+        for candidate in (cache_file, *also_cached_in):
+            run = _cached_run(candidate, key)
+            if run is not None:
+                break
     if run is None:
         progress = (lambda count: on_progress(stack, count)) if on_progress else None
         try:
@@ -145,41 +196,23 @@ def run_preview(
                 f"the generated program failed for {stack}: {error}\n"
                 "  hint: if you edited infra/, run `shipspec generate --force` to restore it"
             ) from None
-        _store(previews / f"{stack}.run.json", {"key": key, "run": run_to_dict(run)})
-    from .conformance import check_resources, conformance_error
-
-    violations = check_resources(run.resources)
-    if violations:
-        raise conformance_error(stack, violations)
-    current = [
+        _store(cache_file, {"key": key, "run": run_to_dict(run)})
+    resources = [
         PreviewResource(
             r.type, r.name, r.urn, r.parent, r.inputs, r.dependencies, options=_options(r)
         )
         for r in run.resources
     ]
-    state = previews / f"{stack}.json"
-    previous = _previous(state)
-    marked, deleted = diff(current, previous)
-    result = Preview(
-        project,
-        stack,
-        marked,
-        deleted,
-        notes=[f"warning: {w}" for w in run.warnings],
-        data_loss=find_data_loss(previous, current),
-    )
-    if remember and (allow_data_loss or not result.data_loss):
-        _store(state, {"resources": [r.as_dict() for r in current]})
-    return result
+    return project, resources, list(run.warnings)
 
 
 def environments(out_dir: Path, env: str | None) -> list[str | None]:
     """The environments ``--env`` selects: ``all`` → every stack config, in promotion order
     when ``generate``'s saved model says it (else by name); otherwise just ``env``."""
-    from ..model_io import ModelMissing, read_model
-
     if env != ALL:
         return [env]
+    from ..model_io import ModelMissing, read_model  # the plan's models: only for the order
+
     infra = program_dir(Path(out_dir))
     names = stacks(infra)
     if not names:
@@ -286,6 +319,7 @@ def _options(r: RecordedResource) -> dict[str, Any]:
         "ignoreChanges": r.ignore_changes,
         "replaceOnChanges": r.replace_on_changes,
         "aliases": r.aliases,
+        "import": r.import_id,
     }
     return {key: value for key, value in options.items() if value}
 

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import Diagnostic
+from .adopt import import_id_problem
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
+from .network import network_problems
 from .queue_scaling import check_queue
 from .yamlsource import Path, YamlDocument
 
@@ -31,6 +33,11 @@ _CREDENTIAL_VALUES = (
     (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), "a JWT"),
     (re.compile(r"://[^/\s:@]+:[^/\s@]{3,}@"), "a URL with a password"),
+    # ADO.NET, ODBC and JDBC-style key=value connection strings (`...;Password=Pass@word;`).
+    (
+        re.compile(r"(?:^|[;\s])(?:password|pwd)\s*=\s*[^;\s${}<>]{3,}", re.I),
+        "a connection string with a password",
+    ),
 )
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
@@ -71,6 +78,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                     ("services", name, "scaling"),
                 )
             )
+        found.extend(_containers(document, data, name, service))
         secrets = _list(service.get("secrets"))
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
@@ -132,6 +140,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
+    for path, message, hint, code in network_problems(data):
+        found.append(_at(document, path, message, hint, code))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (
         (
@@ -212,6 +222,38 @@ def _calls(
     yield from _duplicates(document, ("services", name, "calls"), calls)
 
 
+# The metrics collector's container name (blueprints' _collector.COLLECTOR_NAME): a
+# sidecar of that name would give the task two containers of one name.
+_RESERVED_CONTAINERS = ("otel-collector",)
+
+
+def _containers(
+    document: YamlDocument, data: dict[str, Any], name: str, service: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """Mounted volumes are declared at the top level; sidecar names are the task's own."""
+    volumes = _mapping(data.get("volumes"))
+    for volume in _mapping(service.get("volumes")):
+        if volume not in volumes:
+            yield _unknown(
+                document, ("services", name, "volumes", volume), volume, "volume", volumes
+            )
+    for sidecar in _mapping(service.get("sidecars")):
+        if sidecar == name or sidecar in _RESERVED_CONTAINERS:
+            yield _at(
+                document,
+                ("services", name, "sidecars", sidecar),
+                f"a sidecar cannot be named {sidecar!r}: "
+                + (
+                    "that is the app container's name"
+                    if sidecar == name
+                    else "shipspec's metrics collector uses it"
+                ),
+                "rename the sidecar",
+                "container-name-clash",
+                key=True,
+            )
+
+
 def _name_clashes(
     document: YamlDocument, services: dict[str, Any], datastores: dict[str, Any]
 ) -> Iterator[Diagnostic]:
@@ -245,6 +287,20 @@ def check_credentials(document: YamlDocument) -> list[Diagnostic]:
                         "credential-in-env",
                     )
                 )
+        for sidecar, settings in _mapping(_mapping(service).get("sidecars")).items():
+            for variable, value in _mapping(_mapping(settings).get("env")).items():
+                reason = _credential(str(variable), value)
+                if reason:
+                    found.append(
+                        _at(
+                            document,
+                            ("services", name, "sidecars", sidecar, "env", variable),
+                            f"looks like {reason}; credentials must not be in a sidecar's `env`",
+                            "a sidecar takes no secrets: bake the credential's source into its "
+                            "image's configuration, or move the work into the app",
+                            "credential-in-env",
+                        )
+                    )
     return found
 
 
@@ -274,6 +330,7 @@ _CLASS_PREFIX = {
     "postgres": "db.",
     "mysql": "db.",
     "mariadb": "db.",
+    "sqlserver": "db.",
     "mongodb": "db.",
     "redis": "cache.",
     "memcached": "cache.",
@@ -336,16 +393,32 @@ def _environment_overrides(
                         "not-for-engine",
                         key=True,
                     )
+            import_id = _mapping(override).get("import_id")
+            problem = import_id_problem(engine, import_id) if isinstance(import_id, str) else None
+            if problem is not None:
+                yield _at(document, (*path, "import_id"), *problem, "import-id")
             klass = _mapping(override).get("instance_class")
-            prefix = _CLASS_PREFIX.get(engine)
-            if isinstance(klass, str) and (prefix is None or not klass.startswith(prefix)):
+            if isinstance(klass, str) and not _class_fits(engine, klass):
+                prefix = _CLASS_PREFIX.get(engine)
                 yield _at(
                     document,
                     (*path, "instance_class"),
                     f"{klass!r} is not an instance class for engine {engine}",
-                    f"use a {prefix}* class" if prefix else f"{engine} has no instance class",
+                    "use a *.search class, e.g. r6g.large.search"
+                    if engine == "opensearch"
+                    else (
+                        f"use a {prefix}* class" if prefix else f"{engine} has no instance class"
+                    ),
                     "not-for-engine",
                 )
+
+
+def _class_fits(engine: str, klass: str) -> bool:
+    """OpenSearch names its instance types ``<family>.<size>.search``; the others by prefix."""
+    if engine == "opensearch":
+        return klass.endswith(".search")
+    prefix = _CLASS_PREFIX.get(engine)
+    return prefix is not None and klass.startswith(prefix)
 
 
 def _fargate_override(

@@ -33,8 +33,9 @@ _FORMATS = {
     "path": ("a URL path", "start it with /, e.g. /healthz"),
     "version": ("a version number", 'quote it, e.g. version: "16"'),
     "secrets": (
-        "an UPPER_SNAKE_CASE variable name",
-        "secret names are variable names, e.g. STRIPE_KEY",
+        "a variable name",
+        "secret names are the variables the app reads: letters, digits and _, not starting "
+        "with a digit, e.g. STRIPE_KEY",
     ),
     "repository_url": (
         "a repository web address over https",

@@ -16,6 +16,7 @@ from .checks import check_credentials, check_references
 from .compliance_checks import contradictions
 from .diagnostics import dotted, from_validation_error
 from .models import HandoffSpec
+from .traffic_checks import traffic_conflicts
 from .yamlsource import MAX_BYTES, read_yaml
 
 
@@ -95,6 +96,10 @@ def loads(raw: bytes | str, file: str = "handoff.yaml") -> HandoffSpec:
     problems += [
         Diagnostic(file, *document.position(path), dotted(path), message, hint, "scaling-bound")
         for path, message, hint in scaling_conflicts(spec)
+    ]
+    problems += [
+        Diagnostic(file, *document.position(path), dotted(path), message, hint, code)
+        for path, message, hint, code in traffic_conflicts(spec)
     ]
     if problems:
         raise SpecError(problems)

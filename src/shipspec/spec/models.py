@@ -9,19 +9,26 @@ so a typo never silently becomes a default.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    model_validator,
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from .base import SpecModel
+from .container import (
+    Command,
+    ContainerCondition,
+    ContainerPath,
+    HealthCheck,
+    Platform,
+    Sidecar,
+    User,
+    Volume,
+    container_problems,
 )
-
 from .fargate import SizeError, fargate_size
-from .rules import Problem, validate_with_rules
+from .network import ExistingNetwork
+from .operations import ExecSetting
+from .rules import Problem
 from .static import (
     DEFAULT_BUILD_COMMAND,
     RELATIVE_DIR_PATTERN,
@@ -41,24 +48,6 @@ from .types import (
 )
 
 API_VERSION = "shipspec/v1"
-
-
-class SpecModel(BaseModel):
-    """Base of every spec section: strict about unknown keys, immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    def _problems(self) -> Iterator[Problem]:
-        """The rules between this section's fields (see :mod:`shipspec.spec.rules`)."""
-        return iter(())
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _check_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        if cls._problems is SpecModel._problems:
-            return handler(data)
-        checked = validate_with_rules(cls, data, handler, lambda model: model._problems())
-        return checked  # type: ignore[return-value]
 
 
 class Metadata(SpecModel):
@@ -113,6 +102,10 @@ class Cloud(SpecModel):
         pattern=r"^(s3://[a-z0-9.\-]{3,63}(/.*)?|https://.+|file://.+)$",
         description="Pulumi state backend URL; Pulumi Cloud when omitted.",
     )
+    network: ExistingNetwork | None = Field(
+        default=None,
+        description="Deploy into this existing VPC and its subnets instead of creating a VPC.",
+    )
 
 
 class Environment(SpecModel):
@@ -143,7 +136,11 @@ class Environment(SpecModel):
     datastores: dict[Name, DatastoreOverride] = Field(
         default_factory=dict,
         description="What this environment changes on a datastore: instance_class, "
-        "storage_gb, backup_days.",
+        "storage_gb, backup_days, import_id.",
+    )
+    network: ExistingNetwork | None = Field(
+        default=None,
+        description="This environment's existing VPC and subnets, over `cloud.network`.",
     )
 
     def _problems(self) -> Iterator[Problem]:
@@ -188,6 +185,11 @@ class Health(SpecModel):
     grace_seconds: Annotated[
         int, in_range(0, 3600, "seconds a new task may fail health checks while it starts")
     ] = 30
+    port: Port | None = Field(
+        default=None,
+        description="tcp and udp services: the TCP port the Network Load Balancer checks "
+        "(required for udp); the traffic port when omitted.",
+    )
 
 
 class Scaling(SpecModel):
@@ -252,13 +254,22 @@ class DatastoreOverride(SpecModel):
 
     instance_class: str | None = Field(
         default=None,
-        pattern=r"^(db|cache|mq)\.[a-z0-9-]+\.[a-z0-9]+$",
-        description="e.g. db.r7g.large, cache.t4g.small, mq.m5.large",
+        pattern=r"^((db|cache|mq)\.[a-z0-9-]+\.[a-z0-9]+|[a-z0-9]+\.[a-z0-9]+\.search)$",
+        description="e.g. db.r7g.large, cache.t4g.small, mq.m5.large, r6g.large.search",
     )
     storage_gb: (
         Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
+    import_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        pattern=r"^\S+$",
+        description="Adopt the existing resource with this identifier in this environment "
+        "(Pulumi import): an RDS DB identifier, a replication group id, a bucket name, a "
+        "queue URL... (docs/adopt.md).",
+    )
 
 
 # What a service may do with a datastore, for the engines whose API access is per action
@@ -299,6 +310,15 @@ class Service(SpecModel):
         description="Static sites: unknown paths serve /index.html with 200 (client routing).",
     )
     port: Port | None = None
+    protocol: Protocol = Field(
+        default="http",
+        description="What `port` speaks: http, grpc, or tcp/udp (a Network Load Balancer).",
+    )
+    ports: list[ExtraPort] = Field(
+        default_factory=list,
+        description="Further ports other services call as <name>:<port> (Service Connect).",
+    )
+    routes: Routes | None = None
     public: bool = False
     health: Health | None = None
     cpu: Annotated[float, in_range(0.25, 16, "vCPU: Fargate runs 0.25, 0.5, 1, 2, 4, 8 or 16")] = (
@@ -308,7 +328,9 @@ class Service(SpecModel):
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
         default_factory=dict
     )
-    secrets: list[Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]] = Field(
+    # Any environment variable name: applications read `EventBus__Password` or `Token`
+    # as they are, and ECS injects a secret under whatever name the task asks for.
+    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list
     )
     uses: list[str | DatastoreUse] = Field(default_factory=list)
@@ -331,6 +353,35 @@ class Service(SpecModel):
         default=None,
         description="The name this service had before: it keeps its resources (Pulumi aliases).",
     )
+    # How the container runs (spec/container.py): ECS container definition settings.
+    command: Command | None = Field(default=None, description="Replaces the image's CMD.")
+    entrypoint: Command | None = Field(default=None, description="Replaces the image's ENTRYPOINT.")
+    working_dir: ContainerPath | None = None
+    user: User | None = Field(default=None, description="user, uid, user:group or uid:gid")
+    healthcheck: HealthCheck | None = None
+    stop_timeout_seconds: (
+        Annotated[int, in_range(1, 120, "seconds between SIGTERM and SIGKILL; Fargate: 1-120")]
+        | None
+    ) = None
+    read_only_root_filesystem: bool = False
+    platform: Platform | None = Field(
+        default=None, description="CPU architecture; the plan picks arm64 when the image has it."
+    )
+    spot: bool | None = Field(
+        default=None, description="Run on Fargate Spot; the plan's default: outside production."
+    )
+    ephemeral_storage_gb: (
+        Annotated[int, in_range(21, 200, "GiB of task storage: Fargate takes 21-200")] | None
+    ) = None
+    sidecars: dict[Name, Sidecar] = Field(default_factory=dict)
+    depends_on: dict[Name, ContainerCondition] = Field(
+        default_factory=dict,
+        description="Sidecars the app container waits for: START, COMPLETE, SUCCESS or HEALTHY.",
+    )
+    volumes: dict[Name, ContainerPath] = Field(
+        default_factory=dict, description="Top-level `volumes` mounted here: {name: path}."
+    )
+    exec: ExecSetting = None
 
     def datastore_uses(self) -> list[tuple[str, Access | None]]:
         """Each used datastore's name and the access the spec gives (None: the default)."""
@@ -377,6 +428,14 @@ class Service(SpecModel):
                 ("type", "port"),
                 "no-port",
             )
+        if self.type == "job" and self.exec:
+            yield Problem(
+                ("exec",),
+                "`exec` is for services: a job's task ends when its run does",
+                "remove `exec`; to debug a job, run its image in a non-production service",
+                ("type", "exec"),
+                "exec-on-job",
+            )
         if self.type == "job" and self.schedule is None:
             yield Problem(
                 (),
@@ -411,6 +470,8 @@ class Service(SpecModel):
                 ("type", "timeout_seconds"),
                 "not-for-type",
             )
+        yield from traffic_problems(self)
+        yield from container_problems(self.port, self.sidecars, self.depends_on, self.volumes)
         try:
             fargate_size(self.cpu, self.memory)
         except SizeError as error:
@@ -425,12 +486,28 @@ class Service(SpecModel):
 
 SqlEngine = Literal["postgres", "mysql"]
 
+DatastoreEngineName = Literal[
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlserver",
+    "redis",
+    "memcached",
+    "mongodb",
+    "opensearch",
+    "rabbitmq",
+    "s3",
+    "sqs",
+]
+
 
 # The datastore fields each engine takes; any other is an error, never silently ignored.
 ENGINE_FIELDS: dict[str, tuple[str, ...]] = {
     "postgres": ("version", "storage_gb", "backup_days"),
     "mysql": ("version", "storage_gb", "backup_days"),
     "mariadb": ("version", "storage_gb", "backup_days"),
+    "sqlserver": ("version", "storage_gb", "backup_days"),
+    "opensearch": ("version", "storage_gb"),
     "redis": ("version", "backup_days"),
     "memcached": ("version",),
     "mongodb": ("version", "backup_days"),
@@ -445,13 +522,21 @@ ENGINE_VERSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mongodb": ("DocumentDB", ("4.0", "5.0", "8.0")),
     "rabbitmq": ("Amazon MQ", ("3.13", "4.2")),
     "memcached": ("ElastiCache with TLS", ("1.6", "1.6.12", "1.6.17", "1.6.22")),
+    # SQL Server 2019 and 2022 (RDS engine versions 15.00.*, 16.00.*): the majors RDS for
+    # SQL Server offers new instances with license included (AWS RDS User Guide,
+    # "Microsoft SQL Server versions on Amazon RDS").
+    "sqlserver": ("RDS for SQL Server", ("15.00", "16.00")),
+    # OpenSearch_<major.minor> (botocore opensearch VersionString); the 1.3 and 2.x/3.x
+    # lines Amazon OpenSearch Service offers for new domains ("Supported versions").
+    "opensearch": (
+        "Amazon OpenSearch Service",
+        ("1.3", "2.11", "2.13", "2.15", "2.17", "2.19", "3.1"),
+    ),
 }
 
 
 class Datastore(SpecModel):
-    engine: Literal[
-        "postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs"
-    ]
+    engine: DatastoreEngineName
     version: Annotated[Version, Field(pattern=r"^\d+(\.\d+){0,2}$")] | None = None
     storage_gb: (
         Annotated[int, in_range(20, 65536, "GB of storage: RDS gp3 takes 20-65536")] | None
@@ -553,7 +638,7 @@ class PagerDuty(SpecModel):
     """A PagerDuty service's Amazon CloudWatch integration: SNS posts each alarm to its URL,
     which the stack reads from the secret stack config ``pagerdutyUrl``."""
 
-    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]  # noqa: RUF012 (pydantic copies defaults)
 
 
 class Slack(SpecModel):
@@ -562,7 +647,7 @@ class Slack(SpecModel):
     # Chatbot's CreateSlackChannelConfiguration patterns (botocore's chatbot model).
     workspace_id: str = Field(pattern=r"^[0-9A-Z]{1,255}$")
     channel_id: str = Field(pattern=r"^[A-Za-z0-9]{1,255}$")
-    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]
+    topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page", "ticket"]  # noqa: RUF012
 
 
 class Observability(SpecModel):
@@ -593,8 +678,17 @@ class HandoffSpec(SpecModel):
     environments: Annotated[dict[Name, Environment], Field(min_length=1)]
     services: Annotated[dict[Name, Service], Field(min_length=1)]
     datastores: dict[Name, Datastore] = Field(default_factory=dict)
+    volumes: dict[Name, Volume] = Field(
+        default_factory=dict,
+        description="Persistent file systems (encrypted EFS) that services mount by name.",
+    )
     requirements: Requirements = Field(default_factory=Requirements)
     delivery: Delivery = Field(default_factory=Delivery)
     observability: Observability = Field(default_factory=Observability)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# Last: traffic's sub-models build on SpecModel above; pydantic resolves the forward
+# references in Service (Protocol, ExtraPort, Routes) on first use.
+from .traffic import ExtraPort, Protocol, Routes, traffic_problems  # noqa: E402

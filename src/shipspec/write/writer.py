@@ -2,7 +2,8 @@
 
 Seed files (``FileSet.seeds``, e.g. ``infra/overrides.py``) belong to the user once
 written: created when missing, otherwise ``kept`` as they are (also with ``force``),
-never in the manifest (so never deleted) and never stale for ``check``.
+never in the manifest (so never deleted) and never stale for ``check``. Stack configs
+are compared as data and keep the secrets a user set in them (:mod:`.stack_config`).
 
 Nothing moves until every check has passed (hand edits, links out of the folder, the
 manifest's paths), so a refused run leaves the tree as it was; the commit itself is
@@ -22,6 +23,7 @@ from .errors import UnsafePath
 from .journal import commit, leftovers, recover
 from .manifest import MANIFEST_PATH, Manifest
 from .safety import is_inside_path, refuse_links
+from .stack_config import fingerprint, keep_users_values
 
 Action = Literal["create", "update", "unchanged", "delete", "kept"]
 GENERATOR = "shipspec"
@@ -60,29 +62,34 @@ def write(
     elif out_dir.is_dir():
         result.notes = recover(out_dir)
     old = Manifest.read(out_dir)
-    new = Manifest({path: digest(text) for path, text in files}, blueprints)
+    new = Manifest({path: fingerprint(path, text) for path, text in files}, blueprints)
     unsafe = [path for path in [*(p for p, _ in files), *files.seeds] if not is_inside_path(path)]
     if unsafe:
         raise UnsafePath(f"generated paths outside the output folder: {unsafe}")
     refuse_links(out_dir, [MANIFEST_PATH, *new.files, *old.files, *files.seeds])
     conflicts = []
+    wanted = dict(files)
     for path, text in files:
         target = out_dir / path
         if not target.exists():
             result.actions[path] = "create"
             continue
-        current = digest(target.read_bytes())
-        if current == digest(text):
+        data = target.read_bytes()
+        current = fingerprint(path, data)
+        if current == new.files[path]:
             result.actions[path] = "unchanged"
             continue
         result.actions[path] = "update"
-        if old.files.get(path) != current:
+        wanted[path] = keep_users_values(path, text, data.decode("utf-8", "replace"))
+        # A manifest from before stack configs were compared as data holds the bytes' digest.
+        if old.files.get(path) not in (current, digest(data)):
             conflicts.append(path)
     for path in sorted(set(old.files) - set(new.files)):
         target = out_dir / path
         if target.exists():
             result.actions[path] = "delete"
-            if digest(target.read_bytes()) != old.files[path]:
+            data = target.read_bytes()
+            if old.files[path] not in (fingerprint(path, data), digest(data)):
                 conflicts.append(path)
     if not check:
         _plan_seeds(files, out_dir, result)
@@ -96,7 +103,7 @@ def write(
         return result
     if conflicts and not force:
         raise WriteConflict(conflicts)
-    staged = {path: text for path, text in files if result.actions[path] != "unchanged"}
+    staged = {path: text for path, text in wanted.items() if result.actions[path] != "unchanged"}
     staged.update(
         (path, text) for path, text in files.seeds.items() if result.actions[path] == "create"
     )

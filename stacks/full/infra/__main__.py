@@ -16,18 +16,24 @@ from components import (
     AppSecret,
     Bucket,
     Cache,
+    Container,
     Database,
     DataKey,
     DocumentDB,
+    ExistingNetwork,
+    ExtraPort,
+    FileSystem,
     LoadBalancer,
     ManagedPrometheus,
     Memcached,
     MessageBroker,
     Monitoring,
-    Network,
+    NetworkService,
     Queue,
     ScheduledJob,
+    SearchDomain,
     ServiceCalls,
+    SqlServer,
     StaticSite,
     Use,
     WebService,
@@ -39,16 +45,17 @@ network_config = config.require_object("network")
 load_balancers = config.require_object("loadBalancers")
 services = config.require_object("services")
 datastores = config.require_object("datastores")
+volumes = config.require_object("volumes")
 log_retention_days = config.require_int("logRetentionDays")
 
-# Public subnets hold only load balancers and NAT gateways; tasks and datastores live in
-# the private subnets, without public IPs.
-network = Network(
+# The existing VPC each stack config names (cloud.network in the spec): the stack creates
+# security groups in it, never subnets, routes or NAT gateways. Before anything else it
+# reads the subnets' zones and routes, and stops with the reason if they cannot work.
+network = ExistingNetwork(
     "network",
-    cidr_block=network_config["cidrBlock"],
-    zone_ids=network_config["zoneIds"],
-    nat_gateway_count=network_config["natGatewayCount"],
-    interface_endpoints=network_config["interfaceEndpoints"],
+    vpc_id=network_config["vpcId"],
+    private_subnet_ids=network_config["privateSubnetIds"],
+    public_subnet_ids=network_config["publicSubnetIds"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
 )
 
@@ -68,8 +75,17 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
-# The internet-facing load balancer for api.
+# The internet-facing load balancer for api, docs.
 public_lb = LoadBalancer(
     "public",
     vpc_id=network.vpc_id,
@@ -164,6 +180,8 @@ assets = Bucket(
     force_destroy=datastores["assets"]["forceDestroy"],
     kms_key_arn=data_key.arn,
     protect=datastores["assets"]["protect"],
+    # Adopted, in the stacks whose config sets importId: Pulumi imports the existing resource.
+    import_id=datastores["assets"].get("importId"),
 )
 
 # events: sqs, used by api, indexer.
@@ -237,6 +255,56 @@ sessions = Memcached(
     subnet_ids=network.private_subnet_ids,
 )
 
+# legacy: sqlserver 16.00, used by admin.
+# RDS for SQL Server, license included: encrypted, private, TLS-only (rds.force_ssl); the
+# master password lives in Secrets Manager, managed by RDS. No database exists at launch:
+# the application creates its own with the master user.
+legacy = SqlServer(
+    "legacy",
+    edition=datastores["legacy"]["edition"],
+    engine_version=datastores["legacy"]["version"],
+    instance_class=datastores["legacy"]["instanceClass"],
+    allocated_storage=datastores["legacy"]["storageGb"],
+    max_allocated_storage=datastores["legacy"]["maxStorageGb"],
+    multi_az=datastores["legacy"]["multiAz"],
+    backup_retention_days=datastores["legacy"]["backupDays"],
+    deletion_protection=datastores["legacy"]["deletionProtection"],
+    protect=datastores["legacy"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
+# fulltext: opensearch 2.17, used by indexer.
+# Amazon OpenSearch Service in the private subnets: encrypted at rest and between nodes,
+# HTTPS only (TLS 1.2+); IAM-based access for the services that use it (SigV4 requests).
+fulltext = SearchDomain(
+    "fulltext",
+    engine_version=datastores["fulltext"]["version"],
+    instance_type=datastores["fulltext"]["instanceType"],
+    instance_count=datastores["fulltext"]["nodes"],
+    master_count=datastores["fulltext"]["masterNodes"],
+    master_type=datastores["fulltext"]["masterType"],
+    volume_size=datastores["fulltext"]["storageGb"],
+    protect=datastores["fulltext"]["protect"],
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
+)
+
+# uploads: a persistent volume (encrypted EFS) mounted by api, indexer; NFS only from them, TLS and
+#   IAM required, backed up daily.
+uploads_volume = FileSystem(
+    "uploads",
+    vpc_id=network.vpc_id,
+    subnet_ids=network.zone_subnet_ids,
+    zone_count=len(network.zone_subnet_ids),
+    backup_days=volumes["uploads"]["backupDays"],
+    protect=volumes["uploads"]["protect"],
+    kms_key_arn=data_key.arn,
+)
+
 # Secrets: shipspec creates the entries; set each value out of band, e.g.
 #   aws secretsmanager put-secret-value --secret-id <arn> --secret-string ...
 # Values never appear in code, state or task definitions (only their ARNs do).
@@ -281,7 +349,7 @@ collector = prometheus.collector if prometheus else None
 api_config = services["api"]
 api = WebService(
     "api",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -298,7 +366,12 @@ api = WebService(
     min_count=api_config["minCount"],
     max_count=api_config["maxCount"],
     cpu_target=api_config["cpuTarget"],
+    # Further ports other services call as api:<port> (Service Connect).
+    ports=[
+        ExtraPort(9090, "api-rpc", "grpc"),
+    ],
     service_connect_namespace=namespace.arn,
+    execute_command=api_config["executeCommand"],
     strategy=api_config["strategy"],
     bake_time_minutes=api_config["bakeTimeMinutes"],
     canary_percent=api_config["canaryPercent"],
@@ -326,14 +399,102 @@ api = WebService(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=api_config["cpuArchitecture"],
+    capacity_providers=api_config["capacityProviders"],
+    container=Container.from_config(
+        api_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
+)
+
+# docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for
+#   atlas.example.com staging.atlas.example.com *.elb.amazonaws.com, the prefix stripped.
+docs_config = services["docs"]
+docs = WebService(
+    "docs",
+    cluster_arn=cluster_arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    load_balancer=public_lb,
+    listener_priority=100,
+    path_patterns=["/docs/*", "/docs"],
+    host_patterns=["atlas.example.com", "staging.atlas.example.com", "*.elb.amazonaws.com"],
+    # routes.strip_prefix: the ALB rewrites the path before it reaches the tasks.
+    path_rewrite=("^/docs(?:/(.*))?$", "/$1"),
+    port=8080,
+    health_check_path="/health",
+    health_check_grace_seconds=30,
+    image=docs_config["image"],
+    cpu=docs_config["cpu"],
+    memory=docs_config["memory"],
+    desired_count=docs_config["desiredCount"],
+    min_count=docs_config["minCount"],
+    max_count=docs_config["maxCount"],
+    cpu_target=docs_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
+    execute_command=docs_config["executeCommand"],
+    strategy=docs_config["strategy"],
+    bake_time_minutes=docs_config["bakeTimeMinutes"],
+    canary_percent=docs_config["canaryPercent"],
+    canary_bake_minutes=docs_config["canaryBakeMinutes"],
+    linear_step_percent=docs_config["linearStepPercent"],
+    linear_step_bake_minutes=docs_config["linearStepBakeMinutes"],
+    latency_p99_ms=docs_config["latencyP99Ms"],
+    error_rate_percent=docs_config["errorRatePercent"],
+    min_requests=docs_config["minRequests"],
+    load_balancer_errors=docs_config["loadBalancerErrors"],
+    environment=docs_config["env"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    collector=collector,
+    cpu_architecture=docs_config["cpuArchitecture"],
+    capacity_providers=docs_config["capacityProviders"],
+)
+
+# ingest: TCP service on port 6514, behind its own internal Network Load Balancer.
+ingest_config = services["ingest"]
+ingest = NetworkService(
+    "ingest",
+    cluster_arn=cluster_arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    vpc_cidr=network.vpc_cidr,
+    load_balancer_subnet_ids=network.private_subnet_ids,
+    internet_facing=False,
+    port=6514,
+    protocol="tcp",
+    health_check_port=8081,
+    health_check_path="/ready",
+    health_check_grace_seconds=30,
+    deletion_protection=ingest_config["deletionProtection"],
+    image=ingest_config["image"],
+    cpu=ingest_config["cpu"],
+    memory=ingest_config["memory"],
+    desired_count=ingest_config["desiredCount"],
+    min_count=ingest_config["minCount"],
+    max_count=ingest_config["maxCount"],
+    cpu_target=ingest_config["cpuTarget"],
+    service_connect_namespace=namespace.arn,
+    execute_command=ingest_config["executeCommand"],
+    environment=ingest_config["env"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    collector=collector,
+    cpu_architecture=ingest_config["cpuArchitecture"],
+    capacity_providers=ingest_config["capacityProviders"],
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
-# Uses db, ledger: network access, IAM scoped to them, and DB_*, LEDGER_* connection variables.
+# Uses db, ledger, legacy: network access, IAM scoped to them, and DB_*, LEDGER_*, LEGACY_*
+#   connection variables.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -351,6 +512,7 @@ admin = WebService(
     max_count=admin_config["maxCount"],
     cpu_target=admin_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=admin_config["executeCommand"],
     strategy=admin_config["strategy"],
     bake_time_minutes=admin_config["bakeTimeMinutes"],
     canary_percent=admin_config["canaryPercent"],
@@ -365,19 +527,22 @@ admin = WebService(
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
+        "LEGACY": legacy,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=admin_config["cpuArchitecture"],
+    capacity_providers=admin_config["capacityProviders"],
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
-# Uses events, search, broker: network access, IAM scoped to them, and EVENTS_*, SEARCH_*, BROKER_*
-#   connection variables.
+# Uses events, search, broker, fulltext: network access, IAM scoped to them, and EVENTS_*, SEARCH_*,
+#   BROKER_*, FULLTEXT_* connection variables.
 indexer_config = services["indexer"]
 indexer = WorkerService(
     "indexer",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -389,6 +554,7 @@ indexer = WorkerService(
     max_count=indexer_config["maxCount"],
     cpu_target=indexer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=indexer_config["executeCommand"],
     # Scales on its queue's backlog per task (stack config `queueScaling`), not on CPU.
     queue_scaling=indexer_config["queueScaling"],
     queues={"events": events},
@@ -398,10 +564,19 @@ indexer = WorkerService(
         "EVENTS": Use(events, access="consume"),
         "SEARCH": Use(search, db_user=indexer_config["dbUsers"]["SEARCH"]),
         "BROKER": broker,
+        "FULLTEXT": fulltext,
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=indexer_config["cpuArchitecture"],
+    capacity_providers=indexer_config["capacityProviders"],
+    container=Container.from_config(
+        indexer_config["container"],
+        file_systems={
+            "uploads": uploads_volume,
+        },
+    ),
 )
 
 # reports: job on the schedule cron(30 2 ? * MON-FRI *) (UTC), a fresh Fargate task each run.
@@ -409,7 +584,7 @@ indexer = WorkerService(
 reports_config = services["reports"]
 reports = ScheduledJob(
     "reports",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     image=reports_config["image"],
@@ -424,6 +599,8 @@ reports = ScheduledJob(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
+    cpu_architecture=reports_config["cpuArchitecture"],
+    capacity_providers=reports_config["capacityProviders"],
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
@@ -491,7 +668,14 @@ monitoring = Monitoring(
     prometheus_workspace_arn=prometheus.workspace_arn if prometheus else None,
     cluster=cluster,
     load_balancers={"public": public_lb, "internal": internal_lb},
-    services={"api": api, "admin": admin, "indexer": indexer, "reports": reports},
+    services={
+        "api": api,
+        "docs": docs,
+        "ingest": ingest,
+        "admin": admin,
+        "indexer": indexer,
+        "reports": reports,
+    },
     datastores={
         "db": db,
         "search": search,
@@ -502,6 +686,8 @@ monitoring = Monitoring(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
     },
 )
 if prometheus:
@@ -542,10 +728,15 @@ overrides.customize(
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
+        "legacy": legacy,
+        "fulltext": fulltext,
+        "uploads_volume": uploads_volume,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
         "api": api,
+        "docs": docs,
+        "ingest": ingest,
         "admin": admin,
         "indexer": indexer,
         "reports": reports,
@@ -561,8 +752,21 @@ pulumi.export(
     "service_names",
     {
         "api": api.service_name,
+        "docs": docs.service_name,
+        "ingest": ingest.service_name,
         "admin": admin.service_name,
         "indexer": indexer.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "api": api.task_definition_arn,
+        "docs": docs.task_definition_arn,
+        "ingest": ingest.task_definition_arn,
+        "admin": admin.task_definition_arn,
+        "indexer": indexer.task_definition_arn,
     },
 )
 
@@ -570,6 +774,8 @@ pulumi.export(
     "urls",
     {
         "api": api.url,
+        "docs": docs.url,
+        "ingest": ingest.url,
         "admin": admin.url,
     },
 )
@@ -577,6 +783,8 @@ pulumi.export(
     "images",
     {
         "api": api_config["image"],
+        "docs": docs_config["image"],
+        "ingest": ingest_config["image"],
         "admin": admin_config["image"],
         "indexer": indexer_config["image"],
         "reports": reports_config["image"],
@@ -621,5 +829,7 @@ pulumi.export(
         "catalog": catalog.endpoint,
         "broker": broker.endpoint,
         "sessions": sessions.configuration_endpoint,
+        "legacy": legacy.address,
+        "fulltext": fulltext.endpoint,
     },
 )

@@ -47,6 +47,15 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
 # The internal load balancer for web.
 internal_lb = LoadBalancer(
@@ -67,7 +76,7 @@ internal_lb = LoadBalancer(
 web_config = services["web"]
 web = WebService(
     "web",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -85,6 +94,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -97,6 +107,8 @@ web = WebService(
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment=web_config["env"],
     log_retention_days=log_retention_days,
+    cpu_architecture=web_config["cpuArchitecture"],
+    capacity_providers=web_config["capacityProviders"],
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,
@@ -134,6 +146,13 @@ pulumi.export(
     "service_names",
     {
         "web": web.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
     },
 )
 

@@ -61,6 +61,15 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
 # The internet-facing load balancer for web.
 public_lb = LoadBalancer(
@@ -137,7 +146,7 @@ secret_stripe_key = AppSecret("STRIPE_KEY", description="STRIPE_KEY for web")
 web_config = services["web"]
 web = WebService(
     "web",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -155,6 +164,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -176,6 +186,8 @@ web = WebService(
         "ORDERS": Use(orders, access="produce"),
     },
     log_retention_days=log_retention_days,
+    cpu_architecture=web_config["cpuArchitecture"],
+    capacity_providers=web_config["capacityProviders"],
 )
 
 # mailer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -183,7 +195,7 @@ web = WebService(
 mailer_config = services["mailer"]
 mailer = WorkerService(
     "mailer",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -195,6 +207,7 @@ mailer = WorkerService(
     max_count=mailer_config["maxCount"],
     cpu_target=mailer_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=mailer_config["executeCommand"],
     # Scales on its queue's backlog per task (stack config `queueScaling`), not on CPU.
     queue_scaling=mailer_config["queueScaling"],
     queues={"orders": orders},
@@ -203,13 +216,15 @@ mailer = WorkerService(
         "ORDERS": Use(orders, access="consume"),
     },
     log_retention_days=log_retention_days,
+    cpu_architecture=mailer_config["cpuArchitecture"],
+    capacity_providers=mailer_config["capacityProviders"],
 )
 
 # nightly: job on the schedule cron(0 3 * * ? *) (UTC), a fresh Fargate task each run.
 nightly_config = services["nightly"]
 nightly = ScheduledJob(
     "nightly",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     image=nightly_config["image"],
@@ -218,6 +233,8 @@ nightly = ScheduledJob(
     schedule="cron(0 3 * * ? *)",
     environment=nightly_config["env"],
     log_retention_days=log_retention_days,
+    cpu_architecture=nightly_config["cpuArchitecture"],
+    capacity_providers=nightly_config["capacityProviders"],
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,
@@ -263,6 +280,14 @@ pulumi.export(
     {
         "web": web.service_name,
         "mailer": mailer.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+        "mailer": mailer.task_definition_arn,
     },
 )
 

@@ -58,6 +58,15 @@ cluster = aws.ecs.Cluster(
     settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
     service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn),
 )
+# Fargate and Fargate Spot belong to the cluster before any service or job names them in
+# a capacity provider strategy (`capacityProviders` per service in Pulumi.<env>.yaml):
+# services and jobs reach the cluster through the association, so they wait for it.
+capacity_providers = aws.ecs.ClusterCapacityProviders(
+    "cluster-capacity",
+    cluster_name=cluster.name,
+    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+)
+cluster_arn = pulumi.Output.all(cluster.arn, capacity_providers.id).apply(lambda ids: ids[0])
 
 # The internet-facing load balancer for web.
 public_lb = LoadBalancer(
@@ -116,7 +125,7 @@ secret_smtp_password = AppSecret("SMTP_PASSWORD", description="SMTP_PASSWORD for
 web_config = services["web"]
 web = WebService(
     "web",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -134,6 +143,7 @@ web = WebService(
     max_count=web_config["maxCount"],
     cpu_target=web_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=web_config["executeCommand"],
     strategy=web_config["strategy"],
     bake_time_minutes=web_config["bakeTimeMinutes"],
     canary_percent=web_config["canaryPercent"],
@@ -153,6 +163,8 @@ web = WebService(
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,
+    cpu_architecture=web_config["cpuArchitecture"],
+    capacity_providers=web_config["capacityProviders"],
 )
 
 # worker: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -160,7 +172,7 @@ web = WebService(
 worker_config = services["worker"]
 worker = WorkerService(
     "worker",
-    cluster_arn=cluster.arn,
+    cluster_arn=cluster_arn,
     cluster_name=cluster.name,
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
@@ -172,6 +184,7 @@ worker = WorkerService(
     max_count=worker_config["maxCount"],
     cpu_target=worker_config["cpuTarget"],
     service_connect_namespace=namespace.arn,
+    execute_command=worker_config["executeCommand"],
     environment=worker_config["env"],
     secrets={
         "SMTP_PASSWORD": secret_smtp_password.arn,
@@ -181,6 +194,8 @@ worker = WorkerService(
         "CACHE": cache,
     },
     log_retention_days=log_retention_days,
+    cpu_architecture=worker_config["cpuArchitecture"],
+    capacity_providers=worker_config["capacityProviders"],
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,
@@ -224,6 +239,14 @@ pulumi.export(
     {
         "web": web.service_name,
         "worker": worker.service_name,
+    },
+)
+# The task definition revision each service should run (`shipspec status` compares).
+pulumi.export(
+    "task_definitions",
+    {
+        "web": web.task_definition_arn,
+        "worker": worker.task_definition_arn,
     },
 )
 

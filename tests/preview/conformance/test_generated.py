@@ -37,7 +37,7 @@ def test_every_example_conforms_in_every_environment(generated) -> None:  # type
 
 def test_no_load_balancer_name_begins_with_internal(generated) -> None:  # type: ignore[no-untyped-def]
     albs = generated.preview("full", "main").of_type(ALB)
-    assert len(albs) == 2
+    assert len(albs) == 3  # the public and internal ALBs, and ingest's NLB
     for alb in albs:
         name = alb.inputs.get("name") or alb.name  # the autoname begins with the logical name
         assert not name.startswith("internal-"), alb.name
@@ -85,7 +85,13 @@ def test_ecs_cluster_and_services_carry_app_and_environment(generated) -> None: 
     (cluster,) = preview.of_type("aws:ecs/cluster:Cluster")
     assert cluster.inputs["name"] == "atlas-main"
     services = {s.inputs["name"] for s in preview.of_type("aws:ecs/service:Service")}
-    assert services == {"atlas-main-api", "atlas-main-admin", "atlas-main-indexer"}
+    assert services == {
+        "atlas-main-api",
+        "atlas-main-docs",
+        "atlas-main-ingest",
+        "atlas-main-admin",
+        "atlas-main-indexer",
+    }
     board = dashboard(generated.model("full"))
     variables = {v["name"]: v for v in board["templating"]["list"]}
     assert variables["cluster"]["current"]["value"] == cluster.inputs["name"]

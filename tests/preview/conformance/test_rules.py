@@ -97,6 +97,23 @@ def _queries(n: int, results: int = 1) -> list[dict[str, Any]]:
     return queries
 
 
+def _task(*containers: dict[str, Any]) -> Res:
+    """A Fargate task definition holding ``containers`` (JSON, as Pulumi records it)."""
+    return Res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "task",
+        {"requiresCompatibilities": ["FARGATE"], "containerDefinitions": json.dumps(containers)},
+    )
+
+
+def _sql(inputs: dict[str, Any]) -> Res:
+    return Res("aws:rds/instance:Instance", "mssql", {"engine": "sqlserver-se", **inputs})
+
+
+def _domain(inputs: dict[str, Any]) -> Res:
+    return Res("aws:opensearch/domain:Domain", "search", inputs)
+
+
 CROSS_FIELD: dict[str, list[Res]] = {
     "lb.target-group.health-timeout-below-interval": [
         Res(
@@ -105,6 +122,41 @@ CROSS_FIELD: dict[str, list[Res]] = {
     ],
     "lb.target-group.matcher": [
         Res("aws:lb/targetGroup:TargetGroup", "tg", {"healthCheck": {"matcher": "200-599"}})
+    ],
+    "lb.target-group.grpc-matcher": [
+        Res(
+            "aws:lb/targetGroup:TargetGroup",
+            "tg",
+            {"protocolVersion": "GRPC", "healthCheck": {"matcher": "200-399"}},
+        )
+    ],
+    "lb.target-group.udp-health-check": [
+        Res(
+            "aws:lb/targetGroup:TargetGroup",
+            "tg",
+            {"protocol": "UDP", "healthCheck": {"protocol": "UDP"}},
+        )
+    ],
+    "lb.listener-rule.condition-values": [
+        Res(
+            "aws:lb/listenerRule:ListenerRule",
+            "rule",
+            {"conditions": [{"pathPattern": {"values": ["/a", "/b", "/c", "/d"]}}]},
+        )
+    ],
+    "lb.listener-rule.transform": [
+        Res(
+            "aws:lb/listenerRule:ListenerRule",
+            "rule",
+            {
+                "transforms": [
+                    {
+                        "type": "url-rewrite",
+                        "urlRewriteConfig": {"rewrite": {"regex": "^/(?=a)", "replace": "/"}},
+                    }
+                ]
+            },
+        )
     ],
     "lb.listener-rule.priority-unique": [
         Res("aws:lb/listenerRule:ListenerRule", n, {"listenerArn": LISTENER, "priority": 10})
@@ -198,9 +250,45 @@ CROSS_FIELD: dict[str, list[Res]] = {
             {"fromPort": 443, "toPort": 80},
         )
     ],
+    "ecs.task-definition.health-check": [
+        _task({"name": "app", "healthCheck": {"command": ["CMD", "x"], "timeout": 61}})
+    ],
+    "ecs.task-definition.stop-timeout": [_task({"name": "app", "stopTimeout": 121})],
+    "ecs.task-definition.depends-on": [
+        _task(
+            {"name": "app", "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}]},
+            {"name": "init", "essential": True},
+        )
+    ],
+    "ecs.task-definition.ephemeral-storage": [
+        Res(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "task",
+            {"requiresCompatibilities": ["FARGATE"], "ephemeralStorage": {"sizeInGib": 20}},
+        )
+    ],
     "rds.subnet-group.name.not-default": [
         Res("aws:rds/subnetGroup:SubnetGroup", "s", {"name": "default"})
     ],
+    "rds.sqlserver.no-db-name": [_sql({"dbName": "app"})],
+    "rds.sqlserver.storage": [_sql({"allocatedStorage": 16385})],
+    "rds.sqlserver.instance-class": [_sql({"instanceClass": "db.r7g.large"})],
+    "rds.sqlserver.multi-az-edition": [_sql({"engine": "sqlserver-ex", "multiAz": True})],
+    "rds.sqlserver.no-iam-auth": [_sql({"iamDatabaseAuthenticationEnabled": True})],
+    "opensearch.gp3-size": [_domain({"ebsOptions": {"volumeType": "gp3", "volumeSize": 5}})],
+    "opensearch.zone-awareness": [
+        _domain(
+            {
+                "clusterConfig": {
+                    "instanceCount": 4,
+                    "zoneAwarenessEnabled": True,
+                    "zoneAwarenessConfig": {"availabilityZoneCount": 3},
+                },
+                "vpcOptions": {"subnetIds": ["subnet-1", "subnet-2", "subnet-3"]},
+            }
+        )
+    ],
+    "opensearch.encrypted": [_domain({"encryptAtRest": {"enabled": False}})],
 }
 
 
@@ -281,3 +369,27 @@ def test_botocore_limits_are_read_from_the_model() -> None:
     )
     rule = next(r for r in RULES if r.id == "lb.listener-rule.priority")
     assert rule.constraint.describe() == f"{shape.metadata['min']}-{shape.metadata['max']}"
+
+
+def test_the_container_rules_read_their_ranges_from_botocore() -> None:
+    from shipspec.preview.conformance.rules_containers import (
+        ephemeral_storage_range,
+        health_check_range,
+        stop_timeout_max,
+    )
+    from shipspec.spec import container
+
+    assert health_check_range("interval") == container.HEALTHCHECK_INTERVAL
+    assert health_check_range("timeout") == container.HEALTHCHECK_TIMEOUT
+    assert health_check_range("retries") == container.HEALTHCHECK_RETRIES
+    assert health_check_range("startPeriod") == container.HEALTHCHECK_START_PERIOD
+    assert stop_timeout_max() == container.STOP_TIMEOUT[1]
+    assert ephemeral_storage_range() == container.EPHEMERAL_STORAGE_GB
+
+
+def test_a_dependency_the_task_can_reach_passes() -> None:
+    good = _task(
+        {"name": "app", "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}]},
+        {"name": "init", "essential": False},
+    )
+    assert not check_resources([good])

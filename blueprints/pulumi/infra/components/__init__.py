@@ -8,22 +8,29 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._containers import Container, Sidecar
 from ._datastore import Use
+from ._fargate import ExtraPort
 from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .document_db import DocumentDB
+from .existing_network import ExistingNetwork
+from .file_system import FileSystem, Mount
 from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
 from .message_broker import MessageBroker
 from .monitoring import Monitoring
 from .network import Network
+from .network_service import NetworkService
 from .queue import Queue
 from .scheduled_job import ScheduledJob
+from .search_domain import SearchDomain
 from .secret import AppSecret
 from .service_calls import ServiceCalls
+from .sql_server import SqlServer
 from .static_site import StaticSite
 from .web_service import WebService
 from .worker_service import WorkerService
@@ -32,18 +39,27 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "Container",
     "DataKey",
     "Database",
     "DocumentDB",
+    "ExistingNetwork",
+    "ExtraPort",
+    "FileSystem",
     "LoadBalancer",
     "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
     "Monitoring",
+    "Mount",
     "Network",
+    "NetworkService",
     "Queue",
     "ScheduledJob",
+    "SearchDomain",
     "ServiceCalls",
+    "Sidecar",
+    "SqlServer",
     "StaticSite",
     "Use",
     "WebService",

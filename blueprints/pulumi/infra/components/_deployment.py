@@ -4,7 +4,10 @@ The alarms measure what users see through the load balancer: the 5xx ratio, unhe
 targets and p99 latency (the 5xx and latency thresholds come from the spec's SLO). With
 two target groups (blue/green, canary, linear) each metric is taken per target group and
 the worst one alarms, so a canary taking 10% of traffic is not averaged away by the 90%.
-Alarms have no notification actions: paging is the monitoring stack's job.
+Alarms have no notification actions: paging is the monitoring stack's job, through a
+composite alarm over each of them. Each has an explicit name, ``<project>-<stack>-<service>-
+<check>-rollback``, so the composite's rule, ``describe-alarms`` in the runbook and the
+console all find it by the name the runbook prints.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ._names import physical_name
+
 PERIOD_SECONDS = 60
 # The plan's names for these checks: the monitoring stack notifies through these alarms.
 CHECKS = {"5xx": "5xx-ratio", "unhealthy": "unhealthy-hosts", "latency": "latency-p99"}
+# The monitoring stack's composite over each alarm is <project>-<stack>-<service>-<check>;
+# the alarm itself carries this suffix (shipspec's plan names it the same way).
+ROLLBACK_SUFFIX = "-rollback"
 
 
 def _metric(
@@ -113,6 +121,7 @@ def deployment_alarms(
     return {
         CHECKS[suffix]: aws.cloudwatch.MetricAlarm(
             f"{name}-{suffix}",
+            name=physical_name(f"{name}-{CHECKS[suffix]}{ROLLBACK_SUFFIX}", max_length=255),
             alarm_description=f"{name} deployment rollback: {what}",
             metric_queries=queries,
             comparison_operator="GreaterThanThreshold",

@@ -29,6 +29,9 @@ class Bucket(pulumi.ComponentResource):
             account if it leaves the program (``retain_on_delete``); production.
         kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data: SSE-KMS
             with a bucket key instead of SSE-S3.
+        import_id: Adopt the existing bucket of this name instead of creating one (Pulumi's
+            ``import`` option), named by it; Pulumi treats it like any other resource while the
+            id stays.
     """
 
     bucket_name: pulumi.Output[str]
@@ -46,6 +49,7 @@ class Bucket(pulumi.ComponentResource):
         noncurrent_version_days: int = 30,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Bucket", name, None, opts)
@@ -55,8 +59,11 @@ class Bucket(pulumi.ComponentResource):
         # ever leaves the program it is left in the account instead of deleted.
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
+            bucket=import_id,
             force_destroy=force_destroy,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=protect, retain_on_delete=protect, import_=import_id
+            ),
         )
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",

@@ -59,6 +59,9 @@ class DocumentDB(pulumi.ComponentResource):
         username: Master user name (its password lives in Secrets Manager).
         log_retention_days: How long the audit log is kept in CloudWatch Logs.
         protect: Pulumi refuses to delete or replace the cluster (production).
+        import_id: Adopt the existing cluster with this identifier (its instances are new)
+            instead of creating one (Pulumi's ``import`` option), named by it; Pulumi treats it
+            like any other resource while the id stays.
 
     ``identifier`` (also ``metric_ids["id"]``) is the DBClusterIdentifier
     (``<project>-<stack>-<name>``), the dimension of the AWS/DocDB metrics.
@@ -84,6 +87,7 @@ class DocumentDB(pulumi.ComponentResource):
         username: str = "app",
         log_retention_days: int = 30,
         protect: bool = False,
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:DocumentDB", name, None, opts)
@@ -128,7 +132,7 @@ class DocumentDB(pulumi.ComponentResource):
         final_snapshot = re.sub(
             r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{kept}-final"
         ).strip("-")
-        identifier = physical_name(kept)
+        identifier = import_id or physical_name(kept)
         log_groups = owned_log_groups(
             self,
             name,
@@ -155,7 +159,9 @@ class DocumentDB(pulumi.ComponentResource):
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
             # DocumentDB writes to the groups above only if they exist before its first export.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=log_groups, protect=protect, import_=import_id
+            ),
         )
         zones = _subnet_zones(subnet_ids, self)
         for i in range(instances):

@@ -36,6 +36,9 @@ class Memcached(pulumi.ComponentResource):
 
     ``identifier`` (also ``metric_ids["id"]``) is the CacheClusterId, the dimension of the
     AWS/ElastiCache metrics.
+        import_id: Adopt the existing cluster with this id instead of creating one (Pulumi's
+            ``import`` option), named by it; Pulumi treats it like any other resource while the
+            id stays.
     """
 
     configuration_endpoint: pulumi.Output[str]
@@ -53,6 +56,7 @@ class Memcached(pulumi.ComponentResource):
         nodes: int,
         vpc_id: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Memcached", name, None, opts)
@@ -84,6 +88,7 @@ class Memcached(pulumi.ComponentResource):
         sg = self._gate.security_group
         cluster = aws.elasticache.Cluster(
             f"{name}-cache",
+            cluster_id=import_id,
             engine="memcached",
             engine_version=engine_version,
             node_type=node_type,
@@ -94,7 +99,7 @@ class Memcached(pulumi.ComponentResource):
             security_group_ids=[sg.id],
             transit_encryption_enabled=True,
             auto_minor_version_upgrade="true",  # a string for Memcached clusters
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, import_=import_id),
         )
 
         self.configuration_endpoint = cluster.cluster_address

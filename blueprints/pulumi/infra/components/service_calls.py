@@ -2,9 +2,10 @@
 
 Service Connect makes every server reachable by name from every client in the
 namespace; the network decides who may actually connect. For each declared call the
-callee's task security group admits the caller's task security group on the callee's
-port, and the caller's group may send there: a pair the spec does not name gets no rule,
-so its connection times out instead of quietly working.
+callee's task security group admits the caller's task security group on each port the
+callee serves through Service Connect (its ``port`` and its further ``ports``), and the
+caller's group may send there: a pair the spec does not name gets no rule, so its
+connection times out instead of quietly working.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class CalledService(Protocol):
 
     security_group_id: pulumi.Output[str]
     port: int | None
+    called_ports: list[tuple[str, int]]  # (ip protocol, port) it serves to callers
 
 
 class ServiceCalls(pulumi.ComponentResource):
@@ -48,26 +50,32 @@ class ServiceCalls(pulumi.ComponentResource):
                 target = services[callee]
                 if callee == caller:
                     raise ValueError(f"{caller} calls itself: it reaches itself on localhost")
-                if target.port is None:
-                    raise ValueError(f"{caller} calls {callee}, which has no port")
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{callee}-from-{caller}",
-                    security_group_id=target.security_group_id,
-                    referenced_security_group_id=source.security_group_id,
-                    ip_protocol="tcp",
-                    from_port=target.port,
-                    to_port=target.port,
-                    description=f"Service Connect: {caller} calls {callee}",
-                    opts=child,
-                )
-                aws.vpc.SecurityGroupEgressRule(
-                    f"{caller}-to-{callee}",
-                    security_group_id=source.security_group_id,
-                    referenced_security_group_id=target.security_group_id,
-                    ip_protocol="tcp",
-                    from_port=target.port,
-                    to_port=target.port,
-                    description=f"Service Connect: {caller} calls {callee}",
-                    opts=child,
-                )
+                served = getattr(target, "called_ports", None)
+                if served is None:
+                    served = [("tcp", target.port)] if target.port is not None else []
+                if not served:
+                    raise ValueError(f"{caller} calls {callee}, which serves no port to callers")
+                for index, (protocol, port) in enumerate(served):
+                    # The first (main) port keeps the rule names calls always had.
+                    suffix = "" if index == 0 else f"-{port}"
+                    aws.vpc.SecurityGroupIngressRule(
+                        f"{callee}-from-{caller}{suffix}",
+                        security_group_id=target.security_group_id,
+                        referenced_security_group_id=source.security_group_id,
+                        ip_protocol=protocol,
+                        from_port=port,
+                        to_port=port,
+                        description=f"Service Connect: {caller} calls {callee}:{port}",
+                        opts=child,
+                    )
+                    aws.vpc.SecurityGroupEgressRule(
+                        f"{caller}-to-{callee}{suffix}",
+                        security_group_id=source.security_group_id,
+                        referenced_security_group_id=target.security_group_id,
+                        ip_protocol=protocol,
+                        from_port=port,
+                        to_port=port,
+                        description=f"Service Connect: {caller} calls {callee}:{port}",
+                        opts=child,
+                    )
         self.register_outputs({})

@@ -1,8 +1,10 @@
 """Limits read from botocore's service models, so they are never copied by hand.
 
 botocore ships the AWS API models (min/max lengths and values, patterns, enums of each
-input shape). Loading a model costs tens of milliseconds, so this module is imported
-only when a check runs, and every service model is loaded once per process.
+input shape). Importing botocore and loading its models cost more than the rest of a
+small preview's checks, so the shapes' limits are also kept in the user's cache folder
+(:mod:`shipspec.usercache`), one file per botocore version: a later run reads them back
+without importing botocore. A shape not in that file is read from botocore and added.
 
 Patterns in the models use Java regex syntax; the one construct that differs from
 Python's ``re`` in the shapes used here, ``\\p{Print}``, is translated.
@@ -10,9 +12,15 @@ Python's ``re`` in the shapes used here, ``\\p{Print}``, is translated.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...usercache import cache_folder
 from .model import Between, Length, Matches, OneOf
 
 if TYPE_CHECKING:
@@ -39,13 +47,56 @@ def _session() -> Any:
 
 def shape_metadata(service: str, operation: str, member: str) -> tuple[dict[str, Any], list[str]]:
     """The metadata and enum of ``operation``'s input member at the dotted ``member`` path."""
-    shape = _service_model(service).operation_model(operation).input_shape
-    for part in member.split("."):
-        each = part.endswith("[]")
-        shape = shape.members[part.removesuffix("[]")]
-        if each:
-            shape = shape.member
-    return dict(shape.metadata), list(getattr(shape, "enum", None) or [])
+    key = f"{service} {operation} {member}"
+    known = _known_shapes()
+    if key not in known:
+        shape = _service_model(service).operation_model(operation).input_shape
+        for part in member.split("."):
+            each = part.endswith("[]")
+            shape = shape.members[part.removesuffix("[]")]
+            if each:
+                shape = shape.member
+        known[key] = [dict(shape.metadata), list(getattr(shape, "enum", None) or [])]
+        _save_shapes(known)
+    meta, enum = known[key]
+    return dict(meta), list(enum)
+
+
+@cache
+def _shapes_file() -> Path | None:
+    folder = cache_folder("botocore")
+    if folder is None:
+        return None
+    try:
+        version = metadata.version("botocore")
+    except metadata.PackageNotFoundError:
+        return None
+    return folder / f"shapes-{version}.json"
+
+
+@cache
+def _known_shapes() -> dict[str, list[Any]]:
+    """The shapes' limits this botocore version gave before (empty without a cache)."""
+    path = _shapes_file()
+    try:
+        data = json.loads(path.read_text("utf-8")) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_shapes(known: dict[str, list[Any]]) -> None:
+    """Write the file whole under a name of this process's, then rename it into place."""
+    path = _shapes_file()
+    if path is None:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 @cache

@@ -171,6 +171,8 @@ def _health_check_matcher(r: Resource) -> Iterable[Finding]:
         return
     if str(check.get("protocol", "HTTP")).upper() not in ("HTTP", "HTTPS"):
         return
+    if str(r.inputs.get("protocolVersion", "")).upper() == "GRPC":
+        return  # gRPC status codes: rules_traffic's lb.target-group.grpc-matcher
     for part in re.split(r"[,-]", matcher):
         code = _int(part.strip())
         if code is None or not 200 <= code <= 499:

@@ -43,7 +43,7 @@ def _id(prefix: str, name: str) -> str:
 
 def graph(env: EnvironmentPlan) -> Graph:
     net = env.network
-    g = Graph(f"VPC {net.cidr_block}, {net.az_count} AZs, {net.nat_gateway_count} NAT")
+    g = Graph(f"VPC {net.label}, {net.az_count} AZs, {net.nat_gateway_count} NAT")
     public = [lb for lb in env.load_balancers if lb.internet_facing]
     if public:
         g.node("internet", "Internet", "actor", False)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 
-_DESCRIBE = (
-    "`aws cloudwatch describe-alarms --alarm-names <alarm> --query 'MetricAlarms[0].StateReason'`"
-)
+_DESCRIBE = "the alarm's state and why it changed (the look-up commands under the table)"
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,9 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:connect-5xx-ratio": Guide(
         "5xx to calling services",
-        "Services that call this one through Service Connect get server errors: its "
-        "Service Connect proxy counts them. No load balancer sees these calls.",
+        "Services that call this one through Service Connect get server errors: their "
+        "Service Connect proxies count them (per caller, by the callee's discovery name). No "
+        "load balancer sees these calls.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
@@ -100,6 +100,25 @@ GUIDES: dict[str, Guide] = {
             "a bad release of this service: roll back (see Rollback above)",
             "no task running or all failing: follow its `running-tasks` section",
             "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
+    "service:tcp-resets": Guide(
+        "connections reset by the network load balancer",
+        "The service's Network Load Balancer resets new TCP connections itself: no healthy "
+        "target in the client's zone, or a target that refused or did not answer in time.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
+            '--cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
+            "whether any target is healthy",
+            f"{_SERVICE_LOGS}: a listener that crashed or stopped accepting",
+        ),
+        (
+            "no healthy target: follow its `no-healthy-hosts` and `running-tasks` sections",
+            "a bad release: roll back (see Rollback above)",
+            "the application closes idle connections: NLB idles TCP flows out after 350 s; "
+            "send keepalives more often",
         ),
     ),
     "service:cpu": Guide(
@@ -156,10 +175,7 @@ GUIDES: dict[str, Guide] = {
         "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
         "actions suppressor) while it is in ALARM, so one outage is one page; other "
         "environments get a ticket.",
-        (
-            "which member fired: `aws cloudwatch describe-alarms --alarm-types CompositeAlarm "
-            "--alarm-names <alarm> --query 'CompositeAlarms[0].StateReason'`",
-        ),
+        (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or running tasks",),
     ),
     "load_balancer:elb-5xx": Guide(
@@ -303,6 +319,7 @@ class AlarmRow:
     pages: bool
     rollback: bool
     notify: bool
+    member: str | None  # a rollback alarm is a composite over this metric alarm
 
 
 @dataclass(frozen=True)
@@ -312,6 +329,7 @@ class Section:
     guides: list[Guide]
     rows: list[AlarmRow]
     reason: str  # the plan's reason, for alarms without guidance
+    lookups: list[str]  # describe-alarms commands that find every alarm of the section
 
 
 def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
@@ -330,6 +348,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     guides: dict[str, dict[str, Guide]] = {}
     reasons: dict[str, str] = {}
     anchors: dict[str, list[str]] = {}
+    names: dict[str, dict[str, AlarmType]] = {}
     for env_name, env_alarms in model.monitoring.alarms.items():
         # Composites linking to an alarm section (service-down; the SLOs' have their own)
         # and the jobs' failed-runs rules share the alarms' sections.
@@ -354,8 +373,11 @@ def sections(model: DeploymentModel) -> list[Section]:
                     alarm.pages,
                     getattr(alarm, "rollback", False),
                     getattr(alarm, "notify", True),
+                    None if isinstance(alarm, JobFailurePlan) else _member(alarm),
                 )
             )
+            if not isinstance(alarm, JobFailurePlan):
+                names.setdefault(anchor, {}).update(aws_alarms(alarm))
             reasons.setdefault(anchor, alarm.reason)
             if isinstance(alarm, JobFailurePlan):
                 check, target = "failed-runs", f"job:{alarm.job}"
@@ -369,5 +391,11 @@ def sections(model: DeploymentModel) -> list[Section]:
     for anchor, alarm_rows in rows.items():
         found = list(guides.get(anchor, {}).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
-        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor]))
+        commands = lookups(names.get(anchor, {}))
+        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
     return result
+
+
+def _member(alarm: AlarmPlan | CompositeAlarmPlan) -> str | None:
+    found = aws_alarms(alarm)
+    return found[1][0] if len(found) > 1 else None

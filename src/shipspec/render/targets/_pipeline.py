@@ -26,23 +26,18 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
+from ._images import image_ref
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
 TRIVY_VERSION = "v0.69.3"  # the last release before the March 2026 compromise (v0.69.4)
-# Images are pinned by digest like the actions are by commit: a tag can be moved under us.
-# Each digest is the multi-platform index digest of that release, as pinned by several
-# unrelated public repositories (found with a code search for "<image>:<tag>@sha256"), e.g.
-# Dockerfiles with `FROM ghcr.io/aquasecurity/trivy:0.69.3@sha256:bcc376de…` under Renovate.
-TRIVY_IMAGE = (
-    "ghcr.io/aquasecurity/trivy:0.69.3"
-    "@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c"
-)
+# Images are pinned by digest like the actions are by commit; the digests and where each
+# was found live in images.json (see _images).
+TRIVY_IMAGE = image_ref("trivy")
+# QEMU for the GitLab runner's Docker daemon, so buildx can build linux/arm64 images.
+BINFMT_IMAGE = image_ref("binfmt")
 # The gitleaks CLI image rather than gitleaks-action, which needs a licence key for organisations.
-GITLEAKS_IMAGE = (
-    "ghcr.io/gitleaks/gitleaks:v8.30.1"
-    "@sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f"
-)
+GITLEAKS_IMAGE = image_ref("gitleaks")
 SCAN_SEVERITY = "CRITICAL,HIGH"
 
 # A deploy's time budget: infrastructure changes (a first Multi-AZ RDS takes ~40 minutes),
@@ -66,6 +61,21 @@ ECS_DEPLOYMENT_RUNNING = (
 )
 POLL_SECONDS = 15
 
+# The hidden first line of the pull-request comment `shipspec preview --against --format
+# markdown` prints (shipspec.preview.review_report.MARKER; a test keeps the two equal): CI
+# finds its own comment by it and updates that one instead of adding one per push.
+REVIEW_MARKER = "<!-- shipspec:preview -->"
+
+# The nightly drift check. Pulumi's `--expect-no-changes` exits non-zero with this message
+# when the preview proposes changes (pkg/backend/errors.go NoChangesExpectedError, "no
+# changes were expected[ for <op>] but changes were proposed"); any other failure is an
+# error, not drift. Off the hour: GitHub drops or delays schedules at busy times.
+DRIFT_MESSAGE = "no changes were expected( for [^ ]+)? but changes were proposed"
+DRIFT_CRON = "17 4 * * *"
+
+
+BUILD_PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+
 
 @dataclass(frozen=True)
 class ImageBuild:
@@ -75,6 +85,9 @@ class ImageBuild:
     repository: str  # ECR repository name, "<app>/<service>"
     context: str
     dockerfile: str  # relative to the repository root, as `docker build --file` takes it
+    # The task definition's CPU architecture as a build platform: an image built for the
+    # runner's own (amd64) would fail on ARM64 Fargate with "exec format error".
+    platform: str = "linux/amd64"
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,7 @@ def image_builds(model: DeploymentModel) -> list[ImageBuild]:
             dockerfile=posixpath.normpath(
                 posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
             ),
+            platform=BUILD_PLATFORMS[s.container.cpu_architecture],
         )
         for s in services
         if s.build_context
@@ -225,11 +239,15 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "default_branch": DEFAULT_BRANCH,
         "trivy_version": TRIVY_VERSION,
         "trivy_image": TRIVY_IMAGE,
+        "binfmt_image": BINFMT_IMAGE,
         "gitleaks_image": GITLEAKS_IMAGE,
         "severity": SCAN_SEVERITY,
         "ecs_succeeded": ECS_DEPLOYMENT_SUCCEEDED,
         "ecs_failed": " ".join(ECS_DEPLOYMENT_FAILED),
         "ecs_running": " ".join(ECS_DEPLOYMENT_RUNNING),
         "poll_seconds": POLL_SECONDS,
+        "review_marker": REVIEW_MARKER,
+        "drift_message": DRIFT_MESSAGE,
+        "drift_cron": DRIFT_CRON,
         "sh": shlex.quote,
     }

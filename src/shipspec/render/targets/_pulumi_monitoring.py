@@ -24,6 +24,8 @@ DASHBOARD_KINDS = {
     "postgres": "rds",
     "mysql": "rds",
     "mariadb": "rds",
+    "sqlserver": "rds",
+    "opensearch": "opensearch",
     "mongodb": "docdb",
     "redis": "redis",
     "memcached": "memcached",
@@ -32,10 +34,9 @@ DASHBOARD_KINDS = {
 }
 
 
-def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
-    """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
-    planned = model.monitoring.alarms[env.name]
-    link = model.monitoring.link
+def alert_targets(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """PagerDuty and Slack of ``env``'s stack: only the topics it has (``page`` only where
+    alarms page), so a stack without a PagerDuty topic needs no ``pagerdutyUrl``."""
     routing = model.monitoring.routing
     kinds = ["ticket", "page"] if env.alarms_page else ["ticket"]  # the stack's topics
     targets: dict[str, Any] = {}
@@ -48,6 +49,14 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
             "channelId": routing.slack.channel_id,
             "topics": [k for k in routing.slack.topics if k in kinds],
         }
+    return targets
+
+
+def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """``monitoring``, ``alarms``, ``compositeAlarms`` and ``dashboard`` of ``env``'s stack."""
+    planned = model.monitoring.alarms[env.name]
+    link = model.monitoring.link
+    targets = alert_targets(model, env)
     return {
         "monitoring": {
             "prefix": f"{model.app}-{env.name}",
@@ -148,7 +157,11 @@ def _dashboard(env: EnvironmentPlan) -> list[dict[str, Any]]:
     for s in env.services:
         kind = "job" if s.kind == "job" else "service"
         row: dict[str, Any] = {"title": f"{s.name}: {KINDS[s.kind]}", "kind": s.kind}
+        if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB
+            row.update(title=f"{s.name}: {s.protocol} service", kind="network")
         row["target"] = f"{kind}:{s.name}"
+        if s.callers:  # the Service Connect graphs draw what each caller got
+            row["callers"] = list(s.callers)
         queues = [u.datastore for u in s.uses if u.engine == "sqs"]
         if s.kind == "worker" and queues:
             row["queues"] = queues

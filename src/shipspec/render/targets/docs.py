@@ -28,6 +28,8 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
+from ._pipeline import DEFAULT_BRANCH, DRIFT_CRON
+from ._pulumi_monitoring import alert_targets
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -54,12 +56,19 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "database_users": database_users,
         "runbook_sections": sections(model),
         "routing": model.monitoring.routing,
+        # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
+        "pagerduty_stacks": [
+            e for e in model.environments if "pagerdutyTopics" in alert_targets(model, e)
+        ],
+        "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
         "budget_minutes": budget_minutes,
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
         "production": model.production,
         "first": model.environments[0],
+        "default_branch": DEFAULT_BRANCH,
+        "drift_cron": DRIFT_CRON,
     }
 
 
@@ -87,6 +96,13 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             (
                 "service_names",
                 f"each ECS service's name, <app>-<env>-<service> ({', '.join(running)})",
+            )
+        )
+        outputs.append(
+            (
+                "task_definitions",
+                "the task definition revision (ARN) each service should run: "
+                "`shipspec status` checks ECS runs exactly it",
             )
         )
     if env.datastores:
@@ -141,7 +157,12 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
     net = env.network
     controls = [
         f"tasks run in private subnets without public IPs across {net.az_count} AZs; "
-        f"egress through {net.nat_gateway_count} NAT gateway(s)",
+        + (
+            f"egress through {net.nat_gateway_count} NAT gateway(s)"
+            if net.existing is None
+            else f"the existing VPC {net.existing.vpc_id}'s own egress (checked: no private "
+            "subnet routes to an internet gateway)"
+        ),
         "datastores accept connections only from the services that `use` them",
         "IAM task roles are scoped to the named resources each service uses",
         "encryption at rest on every datastore; TLS required by RDS, Redis, S3 and SQS",

@@ -1,10 +1,12 @@
 """GitHub Actions target: the pull-request checks and the deploy pipeline.
 
-Writes two workflows, split by trigger because they differ in trust: ``pull-request.yml``
+Writes the workflows split by trigger because they differ in trust: ``pull-request.yml``
 runs on code nobody has reviewed yet, so it may read but never change anything (tests,
-image builds and scans, secret and IaC scans, ``shipspec generate --check`` and a
-``pulumi preview`` per stack posted to the pull request); ``deploy.yml`` runs on the
-default branch and alone may push images and run ``pulumi up``.
+image builds and scans, secret and IaC scans, ``shipspec generate --check``, the
+``shipspec preview --against`` comment and a ``pulumi preview`` per stack); ``deploy.yml``
+runs on the default branch and alone may push images and run ``pulumi up``;
+``destroy.yml`` is manual and confirmed; ``drift.yml`` runs nightly with the read-only
+preview role and reports drift as an issue.
 
 Third-party actions are pinned to full commit SHAs (tags can be moved: 76 trivy-action
 tags were in March 2026); :data:`ACTIONS` names each pin's release so a reviewer can
@@ -33,6 +35,12 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
         "docker/build-push-action",
         "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
         "v7.3.0",
+    ),
+    # QEMU, for linux/arm64 images built on the x86_64 runner.
+    "setup-qemu": (
+        "docker/setup-qemu-action",
+        "29109295f81e9208d7d86ff1c6c12d2833863392",
+        "v3.6.0",
     ),
     "aws-credentials": (
         "aws-actions/configure-aws-credentials",
@@ -80,7 +88,8 @@ def expr(expression: str) -> str:
 
 @target("github", enabled=lambda m: m.ci == "github")
 def context(model: DeploymentModel) -> dict[str, Any]:
-    """.github/workflows/pull-request.yml, .github/workflows/deploy.yml"""
+    """.github/workflows/pull-request.yml, .github/workflows/deploy.yml,
+    .github/workflows/destroy.yml, .github/workflows/drift.yml"""
     return {
         **pipeline_context(model),
         **static_sites_context(model),

@@ -19,36 +19,28 @@ from typing import Any
 
 from ...plan.model import DeploymentModel
 from . import target
-from ._pipeline import PYTHON_VERSION, DeployStage, image_builds, pipeline_context, toolchain
+from ._images import image_ref
+from ._pipeline import DeployStage, image_builds, pipeline_context, toolchain
 from ._static_sites import site_builds, static_sites_context
-from .pulumi import PULUMI_VERSION
 
-# Pinned by digest (see _pipeline's note on where the digests come from): the jobs that
-# build and push images must not run a Docker that changed under a moving tag.
-DOCKER_IMAGE = (
-    "docker:27-cli@sha256:851f91d241214e7c6db86513b270d58776379aacc5eb9c4a87e5b47115e3065c"
-)
-DIND_IMAGE = (
-    "docker:27-dind@sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce"
-)
-# Pulumi's own image: the CLI of the version the program is tested with, Python, git and curl.
-PULUMI_IMAGE = f"pulumi/pulumi-python:{PULUMI_VERSION}"
-PYTHON_IMAGE = f"python:{PYTHON_VERSION}"
+# Every image is pinned by digest (images.json, with where each digest was found): the
+# jobs that build and push images must not run a Docker that changed under a moving tag.
+DOCKER_IMAGE = image_ref("docker")
+DIND_IMAGE = image_ref("dind")
+# Pulumi's own image: the CLI, Python, git and curl. The newest pulumi-python digest that
+# public code pins is older than the SDK in the generated requirements (pulumi-aws needs a
+# newer SDK), which works: the SDK asks the engine which features it supports
+# (SupportsFeature) and names the CLI upgrade when one it needs is missing.
+PULUMI_IMAGE = image_ref("pulumi")
+PYTHON_IMAGE = image_ref("python")
 # The deploy jobs wait on ECS ListServiceDeployments / DescribeServiceDeployments (2024), which
 # the Pulumi image's Debian lacks an AWS CLI for; AWS CLI v1 from PyPI has them.
 AWSCLI_REQUIREMENT = "awscli==1.46.2"
 # The test job's image, by the test command's toolchain: a GitLab job has only what its
-# image has. Full (Debian/Ubuntu) images, so make, git and gcc are there. Pinned by tag only:
-# these tags move with each patch release, so no digest is pinned by several unrelated
-# repositories the way the scanner and Docker digests are (docs/delivery.md lists them).
+# image has. Full (Debian/Ubuntu) images, so make, git and gcc are there.
 TEST_IMAGES = {
-    "java": "eclipse-temurin:21-jdk",
-    "node": "node:22",
-    "go": "golang:1.24",
-    "python": PYTHON_IMAGE,
-    "rust": "rust:1",
-    "dotnet": "mcr.microsoft.com/dotnet/sdk:8.0",
-    "ruby": "ruby:3.3",
+    toolchain: image_ref(toolchain)
+    for toolchain in ("java", "node", "go", "python", "rust", "dotnet", "ruby")
 }
 
 

@@ -16,6 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
+from ._pulumi_containers import container_config, customized, volume_config
 from ._pulumi_monitoring import (
     components_by_name,
     monitoring_config,
@@ -53,6 +54,11 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "by_name": components_by_name,
         "queue_scaled": lambda name: queue_scaled(model, name),
         "consumed_queues": consumed_queues,
+        "customized": customized,
+        # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
+        "adopted": sorted(
+            {d.name for env in model.environments for d in env.datastores if d.import_id}
+        ),
     }
 
 
@@ -61,9 +67,11 @@ DATASTORE_COMPONENTS = {
     "postgres": "Database",
     "mysql": "Database",
     "mariadb": "Database",
+    "sqlserver": "SqlServer",
     "redis": "Cache",
     "memcached": "Memcached",
     "mongodb": "DocumentDB",
+    "opensearch": "SearchDomain",
     "rabbitmq": "MessageBroker",
     "s3": "Bucket",
     "sqs": "Queue",
@@ -75,9 +83,11 @@ ENDPOINT_ATTRIBUTE = {
     "postgres": "address",
     "mysql": "address",
     "mariadb": "address",
+    "sqlserver": "address",
     "redis": "primary_endpoint",
     "memcached": "configuration_endpoint",
     "mongodb": "endpoint",
+    "opensearch": "endpoint",
     "rabbitmq": "endpoint",
     "s3": "bucket_name",
     "sqs": "url",
@@ -93,8 +103,14 @@ def program_imports(model: DeploymentModel) -> list[str]:
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
     """The component classes ``__main__.py`` needs, sorted, so unused imports never appear."""
-    names = {"Network"}
-    names.update(SERVICE_COMPONENTS[s.kind] for s in env.services)
+    names = {"ExistingNetwork" if env.network.existing else "Network"}
+    names.update(
+        SERVICE_COMPONENTS[s.kind] for s in env.services if s.load_balancer or s.kind != "web"
+    )
+    if any(s.kind == "web" and s.load_balancer is None for s in env.services):
+        names.add("NetworkService")  # tcp/udp behind a Network Load Balancer
+    if any(s.ports for s in env.services):
+        names.add("ExtraPort")
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if env.load_balancers:
         names.add("LoadBalancer")
@@ -111,6 +127,10 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("ManagedPrometheus")
     if env.static_sites:
         names.add("StaticSite")
+    if any(customized(s.container) for s in env.services):
+        names.add("Container")
+    if env.volumes:
+        names.add("FileSystem")
     return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
 
 
@@ -142,13 +162,7 @@ def _under(env: EnvironmentPlan) -> dict[str, list[Any]]:
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """The per-environment values the program reads, keyed as in ``Pulumi.<env>.yaml``."""
     return {
-        "network": {
-            "cidrBlock": env.network.cidr_block,
-            "zoneIds": env.network.zone_ids,
-            "natGatewayCount": env.network.nat_gateway_count,
-            "interfaceEndpoints": env.network.interface_endpoints,
-            "flowLogRetentionDays": env.network.flow_log_retention_days,
-        },
+        "network": _network(env),
         "logRetentionDays": env.log_retention_days,
         "loadBalancers": {
             lb.name: {
@@ -167,8 +181,27 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             else {}
         ),
         "datastores": {d.name: _datastore(d) for d in env.datastores},
+        "volumes": {v.name: volume_config(v) for v in env.volumes},
         **monitoring_config(model, env),
         **prometheus_config(model, env),
+    }
+
+
+def _network(env: EnvironmentPlan) -> dict[str, Any]:
+    net = env.network
+    if net.existing is not None:
+        return {
+            "vpcId": net.existing.vpc_id,
+            "privateSubnetIds": net.existing.private_subnet_ids,
+            "publicSubnetIds": net.existing.public_subnet_ids,
+            "flowLogRetentionDays": net.flow_log_retention_days,
+        }
+    return {
+        "cidrBlock": net.cidr_block,
+        "zoneIds": net.zone_ids,
+        "natGatewayCount": net.nat_gateway_count,
+        "interfaceEndpoints": net.interface_endpoints,
+        "flowLogRetentionDays": net.flow_log_retention_days,
     }
 
 
@@ -178,12 +211,14 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     image = s.image or f"{app}/{s.name}:set-by-ci"
     # Plain settings per environment (`environments.<env>.services.<name>.env` may differ).
     values: dict[str, Any] = {"image": image, "cpu": s.cpu, "memory": s.memory, "env": s.env}
+    values.update(container_config(s.container))
     if s.kind != "job":
         values.update(
             desiredCount=s.desired_count,
             minCount=s.min_count,
             maxCount=s.max_count,
             cpuTarget=s.cpu_target,
+            executeCommand=s.execute_command,
         )
     if queue_scaled(model, s.name):
         # null in a stack that scales this worker on CPU (an environment's own scaling).
@@ -195,7 +230,9 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if db_users:
         # null: read the master secret by its ARN; a name: that user, with IAM tokens.
         values["dbUsers"] = db_users
-    if s.kind == "web":
+    if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
+        values["deletionProtection"] = env.production
+    if s.kind == "web" and s.load_balancer is not None:  # on an ALB
         d = s.deployment
         values.update(
             strategy=d.strategy,
@@ -250,6 +287,8 @@ def _datastore(d: Any) -> dict[str, Any]:
     values = _engine_values(d)
     if d.engine not in ("memcached", "rabbitmq"):
         values["protect"] = d.protect
+    if d.import_id:
+        values["importId"] = d.import_id
     return values
 
 
@@ -263,6 +302,26 @@ def _engine_values(d: Any) -> dict[str, Any]:
             "multiAz": d.multi_az,
             "backupDays": d.backup_days,
             "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "sqlserver":
+        return {
+            "edition": d.edition,
+            "version": d.version,
+            "instanceClass": d.instance_class,
+            "storageGb": d.storage_gb,
+            "maxStorageGb": d.max_storage_gb,
+            "multiAz": d.multi_az,
+            "backupDays": d.backup_days,
+            "deletionProtection": d.deletion_protection,
+        }
+    if d.engine == "opensearch":
+        return {
+            "version": d.version,
+            "instanceType": d.instance_class,
+            "nodes": d.nodes,
+            "masterNodes": d.master_nodes,
+            "masterType": d.master_class,
+            "storageGb": d.storage_gb,
         }
     if d.engine == "redis":
         return {

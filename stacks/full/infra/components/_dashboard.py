@@ -2,8 +2,10 @@
 """The CloudWatch dashboard body: a row per service, then a row per datastore.
 
 Each row kind graphs what that kind's alarms watch, so an alarm's link lands next to
-its context: requests, 5xx and p99 for a web service; CPU, memory and tasks for every
-ECS service; calls, 5xx and p99 through Service Connect for every service with a port;
+its context: requests, 5xx and p99 for a web service; flows, targets and resets for one
+behind a Network Load Balancer; CPU, memory and tasks for every ECS service; requests
+and connections received through Service Connect for every service with a port, and
+the 5xx and p99 its callers got;
 the age of the queues a worker drains; a job's schedule invocations; RDS CPU, storage
 and connections (DocumentDB alike); cache memory and evictions; broker
 memory and backlog; queue age and dead letters.
@@ -28,6 +30,7 @@ ECS_DIMENSIONS = {"ClusterName": "@cluster", "ServiceName": "name"}
 RDS, CACHE = {"DBInstanceIdentifier": "id"}, {"CacheClusterId": "id"}
 DOCDB, BROKER, MQ = {"DBClusterIdentifier": "id"}, {"Broker": "id"}, "AWS/AmazonMQ"
 QUEUE, DEAD = {"QueueName": "id"}, {"QueueName": "dead_letter"}
+SEARCH = {"DomainName": "id", "ClientId": "client"}  # OpenSearch: the domain and its account
 # kind -> graphs: (title, namespace, [(metric, statistic)], {dimension: metric_ids key});
 # "@cluster" is the ECS cluster. A graph whose keys the component lacks is left out.
 Graph = tuple[str, str, list[tuple[str, str]], dict[str, str]]
@@ -41,17 +44,40 @@ SERVICE: list[Graph] = [
         ECS_DIMENSIONS,
     ),
 ]
-# Service Connect's proxy reports what a server's callers see, per DiscoveryName.
+# Service Connect's proxies publish two dimension families (ECS "Service Connect metrics"):
+# what a server's proxy received, by DiscoveryName (with its own ServiceName), and what a
+# client's proxy got back, by TargetDiscoveryName (with the *calling* ServiceName, "@caller":
+# one line per service that calls this one). GrpcRequestCount counts gRPC calls only.
 CONNECT_DIMENSIONS = {**ECS_DIMENSIONS, "DiscoveryName": "discovery"}
+CALLER_DIMENSIONS = {
+    "ClusterName": "@cluster",
+    "ServiceName": "@caller",
+    "TargetDiscoveryName": "discovery",
+}
 CONNECT: list[Graph] = [
     (
-        "Service Connect calls",
+        "Service Connect requests received",
         ECS,
-        [("RequestCount", "Sum"), ("HTTPCode_Target_5XX_Count", "Sum")],
+        [("RequestCount", "Sum"), ("GrpcRequestCount", "Sum")],
         CONNECT_DIMENSIONS,
     ),
-    ("Service Connect p99 (ms)", ECS, [("TargetResponseTime", "p99")], CONNECT_DIMENSIONS),
+    (
+        "Service Connect connections",
+        ECS,
+        [("ActiveConnectionCount", "Maximum"), ("NewConnectionCount", "Sum")],
+        CONNECT_DIMENSIONS,
+    ),
+    (
+        "Service Connect 5xx to callers",
+        ECS,
+        [("HTTPCode_Target_5XX_Count", "Sum")],
+        CALLER_DIMENSIONS,
+    ),
+    ("Service Connect p99 (ms)", ECS, [("TargetResponseTime", "p99")], CALLER_DIMENSIONS),
 ]
+NLB = "AWS/NetworkELB"
+NLB_DIMENSIONS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group"}
+NLB_ONLY = {"LoadBalancer": "load_balancer"}
 OLDEST: Graph = ("oldest message (s)", SQS, [("ApproximateAgeOfOldestMessage", "Maximum")], QUEUE)
 GRAPHS: dict[str, list[Graph]] = {
     "web": [
@@ -62,6 +88,24 @@ GRAPHS: dict[str, list[Graph]] = {
         *CONNECT,
     ],
     "worker": SERVICE + CONNECT,
+    # A tcp/udp service behind its own Network Load Balancer.
+    "network": [
+        ("flows", NLB, [("ActiveFlowCount", "Maximum"), ("NewFlowCount", "Sum")], NLB_ONLY),
+        (
+            "targets",
+            NLB,
+            [("HealthyHostCount", "Minimum"), ("UnHealthyHostCount", "Maximum")],
+            NLB_DIMENSIONS,
+        ),
+        (
+            "TCP resets",
+            NLB,
+            [("TCP_ELB_Reset_Count", "Sum"), ("TCP_Target_Reset_Count", "Sum")],
+            NLB_ONLY,
+        ),
+        *SERVICE,
+        *CONNECT,
+    ],
     "job": [
         (
             "schedule invocations",
@@ -98,6 +142,11 @@ GRAPHS: dict[str, list[Graph]] = {
         ),
         ("messages ready", MQ, [("MessageReadyCount", "Maximum")], BROKER),
     ],
+    "opensearch": [
+        ("cluster status red", "AWS/ES", [("ClusterStatus.red", "Maximum")], SEARCH),
+        ("free storage (MiB)", "AWS/ES", [("FreeStorageSpace", "Minimum")], SEARCH),
+        ("JVM memory pressure %", "AWS/ES", [("JVMMemoryPressure", "Maximum")], SEARCH),
+    ],
     "memcached": [
         ("CPU %", "AWS/ElastiCache", [("CPUUtilization", "Maximum")], CACHE),
         ("evictions", "AWS/ElastiCache", [("Evictions", "Sum")], CACHE),
@@ -132,7 +181,8 @@ def _row(
 ) -> tuple[list[dict[str, Any]], int]:
     header = {"type": "text", "properties": {"markdown": f"## {row['title']}"}}
     widgets = [_place(header, 0, 0, 24, 1)]
-    found = [_graph(row["target"], graph, refs) for graph in GRAPHS[row["kind"]]]
+    callers = row.get("callers", [])
+    found = [_graph(row["target"], graph, refs, callers) for graph in GRAPHS[row["kind"]]]
     found += [_graph(f"datastore:{q}", OLDEST, refs) for q in row.get("queues", [])]
     graphs = [g for g in found if g is not None]
     for i, (title, metrics) in enumerate(graphs):
@@ -153,17 +203,27 @@ def _place(widget: dict[str, Any], x: int, y: int, width: int, height: int) -> d
     return {**widget, "x": x, "y": y, "width": width, "height": height}
 
 
-def _graph(target: str, graph: Graph, refs: References) -> tuple[str, list[list[Any]]] | None:
+def _graph(
+    target: str, graph: Graph, refs: References, callers: Sequence[str] = ()
+) -> tuple[str, list[list[Any]]] | None:
+    """A graph's lines; a "@caller" dimension draws one line per calling service (none: no
+    graph, as nobody calls it)."""
     title, namespace, metrics, dimensions = graph
-    keys = {name: key for name, key in dimensions.items() if key != "@cluster"}
+    keys = {name: key for name, key in dimensions.items() if not key.startswith("@")}
     if not all(refs.has(target, key) for key in keys.values()):
         return None
-    references = {
+    fixed = {
         n: "cluster.name" if k == "@cluster" else f"{target}.{k}" for n, k in dimensions.items()
     }
+    variants = (
+        [{**fixed, "ServiceName": f"service:{c}.name"} for c in callers]
+        if "@caller" in dimensions.values()
+        else [fixed]
+    )
     lines = []
-    for combination in refs.combinations(references):
-        for metric, stat in metrics:
-            flat = [part for pair in combination.items() for part in pair]
-            lines.append([namespace, metric, *flat, {"stat": stat}])
-    return f"{target.partition(':')[2]}: {title}", lines
+    for references in variants:
+        for combination in refs.combinations(references):
+            for metric, stat in metrics:
+                flat = [part for pair in combination.items() for part in pair]
+                lines.append([namespace, metric, *flat, {"stat": stat}])
+    return (f"{target.partition(':')[2]}: {title}", lines) if lines else None

@@ -29,12 +29,30 @@ from ._collector import (
     otlp_to_collector,
     remote_write_statement,
 )
+from ._containers import Container, app_settings, mount_volumes, sidecar_definitions
 from ._datastore import Datastore, Use, as_use, env_prefix
+from ._exec import EXEC_STATEMENT
 from ._iam import secret_read_statements, service_role
-from ._names import physical_name
-from ._queue_scaling import QueueScaling, backlog_scaling
 
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+@dataclass(frozen=True)
+class ExtraPort:
+    """A further container port other services call as ``<service>:<port>``.
+
+    ``name`` is its port mapping's name and Service Connect discovery name (unique in the
+    namespace); ``app_protocol`` is ``http``, ``grpc`` or None for plain TCP.
+    """
+
+    port: int
+    name: str
+    app_protocol: str | None = "http"
+
+
+# Service Connect's app protocol for the main port's protocol; tcp has none (the proxy
+# forwards bytes), udp is not proxied at all (Service Connect carries TCP only).
+APP_PROTOCOLS = {"http": "http", "grpc": "grpc", "tcp": None, "udp": None}
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,8 @@ class FargateTask:
     port: int | None
     log_group: aws.cloudwatch.LogGroup
     region: pulumi.Output[str]
+    protocol: str = "http"  # what `port` speaks: http, grpc, tcp or udp
+    extra_ports: tuple[ExtraPort, ...] = ()
 
 
 def task_family(name: str) -> str:
@@ -99,17 +119,28 @@ def create_task(
     image_credentials: pulumi.Input[str] | None = None,
     kms_key_arn: pulumi.Input[str] | None = None,
     collector: MetricsCollector | None = None,
+    protocol: str = "http",
+    extra_ports: Sequence[ExtraPort] = (),
+    container: Container | None = None,
+    execute_command: bool = False,
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
-    metrics collector beside it when ``collector`` is given.
+    metrics collector beside it when ``collector`` is given; ``container`` adds the
+    command, user, health check, sidecars and volume mounts (``_containers.py``).
+
+    ``protocol`` is what ``port`` speaks (http, grpc, tcp, udp); ``extra_ports`` are
+    further ports other services call, each its own named port mapping.
 
     ``created_as`` is the name the service was first created under (see
     ``_logs.original_name``): the log group path and task family keep deriving from it.
     """
     kept = created_as or name
+    container = container or Container()
     child = pulumi.ResourceOptions(parent=owner)
     uses = {prefix: as_use(used) for prefix, used in uses.items()}
     env, refs, statements = _merge(environment, secrets, uses)
+    if execute_command:
+        statements.append(EXEC_STATEMENT)
     if collector is not None:
         statements.append(remote_write_statement(collector))
         env = {**otlp_to_collector(env), **env}
@@ -160,6 +191,8 @@ def create_task(
                 opts=child,
             )
         store.allow_from(name, sg.id)
+    volumes, mount_statements = mount_volumes(owner, name, container, sg)
+    statements.extend(mount_statements)
 
     # The agent reads the injected secrets and a private registry's login; nothing else.
     agent_reads = [*refs.values(), *([image_credentials] if image_credentials else [])]
@@ -179,7 +212,7 @@ def create_task(
         statements=statements or None,
     )
 
-    container: dict[str, Any] = {
+    app: dict[str, Any] = {
         "name": name,
         "image": image,
         "essential": True,
@@ -195,20 +228,25 @@ def create_task(
                 "awslogs-stream-prefix": "ecs",
             },
         },
+        **app_settings(container),
     }
     if image_credentials is not None:
         # A private registry's login, read by the ECS agent to pull the image.
-        container["repositoryCredentials"] = {"credentialsParameter": image_credentials}
+        app["repositoryCredentials"] = {"credentialsParameter": image_credentials}
+    if protocol not in APP_PROTOCOLS:
+        raise ValueError(f"protocol must be one of {sorted(APP_PROTOCOLS)}, got {protocol!r}")
     if port is not None:
         # Service Connect finds a server's port by this name (its portName must match).
-        container["portMappings"] = [
-            {"name": name, "containerPort": port, "protocol": "tcp", "appProtocol": "http"}
-        ]
-    containers = [container]
+        app["portMappings"] = [
+            _port_mapping(
+                name, port, "udp" if protocol == "udp" else "tcp", APP_PROTOCOLS[protocol]
+            )
+        ] + [_port_mapping(p.name, p.port, "tcp", p.app_protocol) for p in extra_ports]
+    containers = [app, *sidecar_definitions(container, region, log_group.name)]
     if collector is not None:
         # Weighted CPU shares: the app gets what the collector does not reserve (an app
         # without a value would weigh 2 against the collector's reservation).
-        container["cpu"] = cpu - collector.cpu
+        app["cpu"] = cpu - collector.cpu
         containers.append(collector_container(collector, region, log_group.name))
 
     task_definition = aws.ecs.TaskDefinition(
@@ -224,168 +262,30 @@ def create_task(
             operating_system_family="LINUX", cpu_architecture=cpu_architecture
         ),
         container_definitions=pulumi.Output.json_dumps(containers),
+        volumes=volumes or None,
+        ephemeral_storage=aws.ecs.TaskDefinitionEphemeralStorageArgs(
+            size_in_gib=container.ephemeral_storage_gb
+        )
+        if container.ephemeral_storage_gb is not None
+        else None,
         opts=child,
     )
     return FargateTask(
-        name, task_definition, execution_role, task_role, sg, port, log_group, region
+        name,
+        task_definition,
+        execution_role,
+        task_role,
+        sg,
+        port,
+        log_group,
+        region,
+        protocol,
+        tuple(extra_ports),
     )
 
 
-def service_connect(
-    task: FargateTask, namespace: pulumi.Input[str]
-) -> aws.ecs.ServiceServiceConnectConfigurationArgs:
-    """Client of ``namespace`` always; server as ``<name>:<port>`` when the task listens.
-
-    The client alias's DNS name is the container (spec) name itself, not
-    ``<name>.<namespace>``, so compose URLs such as ``http://catalog:8080`` keep working.
-    The proxy's own logs go to the task's log group under the ``service-connect`` prefix.
-    """
-    servers = (
-        [
-            aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
-                port_name=task.container_name,
-                discovery_name=task.container_name,
-                client_alias=[
-                    aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
-                        port=task.port, dns_name=task.container_name
-                    )
-                ],
-            )
-        ]
-        if task.port is not None
-        else None
-    )
-    return aws.ecs.ServiceServiceConnectConfigurationArgs(
-        enabled=True,
-        namespace=namespace,
-        services=servers,
-        log_configuration=aws.ecs.ServiceServiceConnectConfigurationLogConfigurationArgs(
-            log_driver="awslogs",
-            options={
-                "awslogs-group": task.log_group.name,
-                "awslogs-region": task.region,
-                "awslogs-stream-prefix": "service-connect",
-            },
-        ),
-    )
-
-
-def create_service(
-    owner: pulumi.Resource,
-    name: str,
-    *,
-    task: FargateTask,
-    cluster_arn: pulumi.Input[str],
-    cluster_name: pulumi.Input[str],
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
-    desired_count: int,
-    min_count: int,
-    max_count: int,
-    cpu_target: int,
-    deployment_configuration: aws.ecs.ServiceDeploymentConfigurationArgs,
-    rolling: bool,
-    load_balancers: Sequence[aws.ecs.ServiceLoadBalancerArgs] | None = None,
-    alarms: aws.ecs.ServiceAlarmsArgs | None = None,
-    health_check_grace_period_seconds: int | None = None,
-    service_connect_namespace: pulumi.Input[str] | None = None,
-    depends_on: Sequence[pulumi.Resource] = (),
-    ignore_changes: Sequence[str] = (),
-    created_as: str | None = None,
-    queue_scaling: QueueScaling | None = None,
-) -> aws.ecs.Service:
-    """The ECS service in private subnets, plus target tracking when it may scale: on CPU,
-    or with ``queue_scaling`` on the queue's backlog per task (``_queue_scaling``).
-
-    ``ignore_changes`` names inputs that something other than Pulumi owns after the
-    first deployment (ECS itself, for the target group pair it alternates).
-    """
-    if not 0 <= min_count <= desired_count <= max_count:
-        raise ValueError(
-            f"{name}: need 0 <= min_count <= desired_count <= max_count, "
-            f"got {min_count}/{desired_count}/{max_count}"
-        )
-    autoscaled = max_count > min_count
-    service = aws.ecs.Service(
-        f"{name}-service",
-        # <project>-<stack>-<name>: what people and the dashboard look for in the console.
-        # The name the service was first created under (a new name replaces the service).
-        name=physical_name(created_as or name, max_length=255),
-        cluster=cluster_arn,
-        task_definition=task.task_definition.arn,
-        desired_count=desired_count,
-        launch_type="FARGATE",
-        platform_version="LATEST",
-        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-            subnets=subnet_ids,
-            security_groups=[task.security_group.id],
-            assign_public_ip=False,  # egress goes through NAT and VPC endpoints
-        ),
-        deployment_configuration=deployment_configuration,
-        # Rolling: start new tasks before stopping old ones, never below desired count.
-        deployment_minimum_healthy_percent=100 if rolling else None,
-        deployment_maximum_percent=200 if rolling else None,
-        deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-            enable=True, rollback=True
-        ),
-        alarms=alarms,
-        load_balancers=load_balancers,
-        health_check_grace_period_seconds=health_check_grace_period_seconds,
-        service_connect_configuration=service_connect(task, service_connect_namespace)
-        if service_connect_namespace is not None
-        else None,
-        # Moves tasks back into a zone after it recovers; services created before
-        # rebalancing existed stay DISABLED unless it is set explicitly.
-        availability_zone_rebalancing="ENABLED",
-        propagate_tags="SERVICE",
-        enable_ecs_managed_tags=True,
-        enable_execute_command=False,  # no shell into production tasks
-        # `pulumi up` returns once ECS accepts the deployment; ECS itself rolls back
-        # on the circuit breaker or an alarm, and canary bake times would block it.
-        wait_for_steady_state=False,
-        opts=pulumi.ResourceOptions(
-            parent=owner,
-            depends_on=list(depends_on),
-            # Autoscaling owns the task count; a redeploy must not reset it.
-            ignore_changes=(["desired_count"] if autoscaled else []) + list(ignore_changes) or None,
-        ),
-    )
-    if autoscaled:
-        child = pulumi.ResourceOptions(parent=owner)
-        target = aws.appautoscaling.Target(
-            f"{name}-scaling",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
-            min_capacity=min_count,
-            max_capacity=max_count,
-            opts=child,
-        )
-        if queue_scaling is not None:
-            backlog_scaling(
-                owner,
-                name,
-                target=target,
-                cluster_name=cluster_name,
-                service_name=service.name,
-                queue_name=queue_scaling.queue_name,
-                messages_per_task=queue_scaling.messages_per_task,
-                wake_from_zero=min_count == 0,
-            )
-        else:
-            aws.appautoscaling.Policy(
-                f"{name}-cpu",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                    target_value=float(cpu_target),
-                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                        predefined_metric_type="ECSServiceAverageCPUUtilization"
-                    ),
-                    scale_out_cooldown=60,  # add capacity quickly
-                    scale_in_cooldown=300,  # remove it slowly
-                ),
-                opts=child,
-            )
-    return service
+def _port_mapping(name: str, port: int, transport: str, app: str | None) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"name": name, "containerPort": port, "protocol": transport}
+    if app is not None:  # without one Service Connect treats the port as plain TCP
+        mapping["appProtocol"] = app
+    return mapping

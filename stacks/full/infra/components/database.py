@@ -89,6 +89,9 @@ class Database(pulumi.ComponentResource):
         kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots,
             Performance Insights, the master secret and the exported logs; None keeps
             the AWS-managed keys.
+        import_id: Adopt the existing DB instance with this id instead of creating one
+            (Pulumi's ``import`` option; the resource is named by it). Once imported, Pulumi
+            treats the resource like any other while the id stays the same.
 
     ``identifier`` is the DBInstanceIdentifier (``<project>-<stack>-<name>``), the
     dimension of the RDS metrics.
@@ -119,6 +122,7 @@ class Database(pulumi.ComponentResource):
         log_retention_days: int = 30,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Database", name, None, opts)
@@ -162,7 +166,7 @@ class Database(pulumi.ComponentResource):
         final_snapshot = re.sub(
             r"[^a-zA-Z0-9]+", "-", f"{pulumi.get_project()}-{pulumi.get_stack()}-{kept}-final"
         ).strip("-")
-        identifier = physical_name(kept)
+        identifier = import_id or physical_name(kept)
         log_groups = owned_log_groups(
             self,
             name,
@@ -207,7 +211,9 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
             # RDS writes to the groups above only if they exist before its first export.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=log_groups, protect=protect, import_=import_id
+            ),
         )
 
         self.address = instance.address

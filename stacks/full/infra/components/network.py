@@ -50,6 +50,7 @@ class Network(pulumi.ComponentResource):
     vpc_cidr: str
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
+    zone_subnet_ids: list[pulumi.Output[str]]  # one private subnet per zone (EFS mount targets)
 
     def __init__(
         self,
@@ -229,12 +230,14 @@ class Network(pulumi.ComponentResource):
                 )
 
         if flow_log_retention_days is not None:
-            self._flow_logs(name, vpc, flow_log_retention_days)
+            flow_logs(self, name, vpc.id, flow_log_retention_days)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = cidr_block
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
+        # One private subnet per zone already: what EFS mount targets need (ExistingNetwork).
+        self.zone_subnet_ids = [s.id for s in private_subnets]
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -244,37 +247,41 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", retention_in_days=retention_days, opts=child
-        )
-        role = service_role(
-            f"{name}-flow-logs",
-            parent=self,
-            service="vpc-flow-logs.amazonaws.com",
-            description=f"Lets VPC flow logs of {name} write to their log group",
-            statements=[
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                }
-            ],
-        )
-        aws.ec2.FlowLog(
-            f"{name}-flow-log",
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
-            opts=child,
-        )
+
+def flow_logs(
+    owner: pulumi.ComponentResource, name: str, vpc_id: pulumi.Input[str], retention_days: int
+) -> None:
+    """All of ``vpc_id``'s traffic to a log group kept ``retention_days``, under ``owner``."""
+    child = pulumi.ResourceOptions(parent=owner)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-flow-logs", retention_in_days=retention_days, opts=child
+    )
+    role = service_role(
+        f"{name}-flow-logs",
+        parent=owner,
+        service="vpc-flow-logs.amazonaws.com",
+        description=f"Lets VPC flow logs of {name} write to their log group",
+        statements=[
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+            }
+        ],
+    )
+    aws.ec2.FlowLog(
+        f"{name}-flow-log",
+        vpc_id=vpc_id,
+        traffic_type="ALL",
+        log_destination_type="cloud-watch-logs",
+        log_destination=log_group.arn,
+        iam_role_arn=role.arn,
+        opts=child,
+    )
 
 
 def _names_for(wanted: list[str], names: list[str], ids: list[str]) -> list[str]:

@@ -32,6 +32,9 @@ class Queue(pulumi.ComponentResource):
         protect: Pulumi refuses to delete or replace the queues (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for restricted data, instead
             of SQS-managed keys.
+        import_id: Adopt the existing queue with this URL (its dead-letter queue is new) instead
+            of creating one (Pulumi's ``import`` option), named by it; Pulumi treats it like any
+            other resource while the id stays.
     """
 
     url: pulumi.Output[str]
@@ -50,6 +53,7 @@ class Queue(pulumi.ComponentResource):
         max_receive_count: int = 5,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Queue", name, None, opts)
@@ -74,12 +78,13 @@ class Queue(pulumi.ComponentResource):
 
         queue = aws.sqs.Queue(
             f"{name}-queue",
+            name=import_id.rsplit("/", 1)[-1] if import_id else None,
             visibility_timeout_seconds=visibility_timeout_seconds,
             receive_wait_time_seconds=20,  # long polling: fewer, cheaper empty receives
             sqs_managed_sse_enabled=None if kms_key_arn else True,
             kms_master_key_id=kms_key_arn,
             redrive_policy=redrive_policy,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect, import_=import_id),
         )
         _tls_only(f"{name}-queue", queue, self)
         self.url = queue.url

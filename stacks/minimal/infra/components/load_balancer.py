@@ -63,6 +63,7 @@ class LoadBalancer(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     listener_arn: pulumi.Output[str]
     test_listener_arn: pulumi.Output[str] | None
+    https: bool  # the listener is HTTPS (a domain was given): what gRPC target groups need
     url: pulumi.Output[str]
 
     def __init__(
@@ -129,6 +130,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
         certificate_arn: pulumi.Output[str] | None = None
+        self.https = bool(domain and hosted_zone_name)
         if domain and hosted_zone_name:
             certificate_arn = self._certificate(name, alb, domain, hosted_zone_name)
             self.listener_arn = aws.lb.Listener(

@@ -4,7 +4,9 @@
 The IAM policy language is JSON, so statements are plain dicts (the one exception to
 "typed Args everywhere"); every policy document passes through ``policy_document``,
 which rejects wildcard actions and ``"Resource": "*"`` in Allow statements once the
-ARNs are known, so a broad grant fails the deployment instead of shipping.
+ARNs are known, so a broad grant fails the deployment instead of shipping. The one
+exception is a statement whose every action takes no resource ARN at all (the Service
+Authorization Reference lists no resource type for it), where ``*`` is the only form.
 """
 
 from __future__ import annotations
@@ -27,6 +29,19 @@ _SOURCE_ACCOUNT_AWARE = {
 }
 
 
+# Actions with no resource type in the Service Authorization Reference: "*" is their only
+# Resource. ssmmessages (Amazon Message Gateway Service): the Session Manager channels
+# ECS Exec opens.
+RESOURCELESS_ACTIONS = frozenset(
+    {
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    }
+)
+
+
 def _check_statement(statement: dict[str, Any]) -> dict[str, Any]:
     if statement.get("Effect") != "Allow":
         return statement
@@ -35,6 +50,9 @@ def _check_statement(statement: dict[str, Any]) -> dict[str, Any]:
         if action == "*" or action.endswith(":*"):
             raise ValueError(f"wildcard action {action!r} in IAM statement {statement}")
     resources = statement.get("Resource", [])
+    listed = [actions] if isinstance(actions, str) else list(actions)
+    if listed and set(listed) <= RESOURCELESS_ACTIONS:
+        return statement
     if "*" in ([resources] if isinstance(resources, str) else resources):
         raise ValueError(f'"Resource": "*" in IAM statement {statement}')
     return statement

@@ -11,11 +11,13 @@ own because EventBridge Scheduler publishes its CloudWatch metrics per group
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
 from ._fargate import create_task
 from ._iam import service_role
@@ -46,6 +48,10 @@ class ScheduledJob(pulumi.ComponentResource):
         log_retention_days: CloudWatch Logs retention.
         timezone: IANA time zone the cron expression is evaluated in.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
     """
 
     schedule_arn: pulumi.Output[str]
@@ -73,6 +79,8 @@ class ScheduledJob(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -95,6 +103,7 @@ class ScheduledJob(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            container=container,
         )
         task_definition = task.task_definition
 
@@ -151,7 +160,19 @@ class ScheduledJob(pulumi.ComponentResource):
                 role_arn=scheduler_role.arn,
                 ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
                     task_definition_arn=task_definition.arn,
-                    launch_type="FARGATE",
+                    # Fargate Spot through a capacity provider strategy, or the launch type:
+                    # ECS takes one or the other, never both.
+                    launch_type=None if capacity_providers else "FARGATE",
+                    capacity_provider_strategies=[
+                        aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(
+                            capacity_provider=item["capacityProvider"],
+                            weight=item["weight"],
+                            base=item.get("base", 0),
+                        )
+                        for item in capacity_providers
+                    ]
+                    if capacity_providers
+                    else None,
                     platform_version="LATEST",
                     task_count=1,
                     enable_ecs_managed_tags=True,

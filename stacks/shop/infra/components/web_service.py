@@ -10,16 +10,20 @@ no CodeDeploy application and no task definition juggling outside Pulumi.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
 from ._deployment import deployment_alarms, deployment_configuration
-from ._fargate import create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import ExtraPort, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name, original_name
+from ._routes import protocol_version, rule_conditions, rule_transforms
 from .load_balancer import LoadBalancer
 
 STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -44,16 +48,25 @@ class WebService(pulumi.ComponentResource):
         min_count: Autoscaling floor; equal to ``max_count`` disables autoscaling.
         max_count: Autoscaling ceiling.
         cpu_target: Average CPU % that target tracking holds.
-        health_check_path: Path the load balancer probes; must answer 2xx/3xx.
+        health_check_path: Path the load balancer probes; must answer ``health_check_matcher``.
+        health_check_matcher: HTTP codes that pass (``200-399``), or for gRPC the gRPC status
+            codes (``0``: OK).
+        protocol: ``http``, or ``grpc`` (an HTTP/2 target group; the listener must be HTTPS).
         latency_p99_ms: Deployment rolls back when p99 latency exceeds this.
         error_rate_percent: Deployment rolls back when the 5xx ratio exceeds this.
         min_requests: Below this many requests a minute the 5xx ratio reads 0.
         load_balancer_errors: Count the load balancer's own 5xx (it serves only this service).
         listener_priority: Priority of this service's rule on the listener (unique).
         path_patterns: Paths routed to this service, e.g. ``["/*"]`` or ``["/api/*"]``.
+        host_patterns: Host names routed to this service (with the paths, if any).
+        path_rewrite: ``(regex, replacement)`` of an ALB url-rewrite transform, e.g. to strip
+            ``/api`` before the request reaches the tasks.
+        ports: Further ports other services call (``ExtraPort``), through Service Connect.
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -70,14 +83,20 @@ class WebService(pulumi.ComponentResource):
         linear_step_percent: Linear: traffic shifted per step.
         linear_step_bake_minutes: Linear: minutes between steps.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
         health_check_grace_seconds: Start-up time before failed health checks count.
         service_connect_namespace: ARN of the environment's Service Connect namespace; the
             service joins it as a client and serves ``http://<name>:<port>`` to callers.
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int
+    called_ports: list[tuple[str, int]]  # (ip protocol, port) callers may reach
     target_group_arn: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
     url: pulumi.Output[str]
@@ -109,6 +128,11 @@ class WebService(pulumi.ComponentResource):
         min_requests: int = 0,
         load_balancer_errors: bool = False,
         path_patterns: Sequence[str] = ("/*",),
+        host_patterns: Sequence[str] = (),
+        path_rewrite: tuple[str, str] | None = None,
+        protocol: str = "http",
+        health_check_matcher: str = "200-399",
+        ports: Sequence[ExtraPort] = (),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
         image_credentials: pulumi.Input[str] | None = None,
@@ -125,6 +149,9 @@ class WebService(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -133,6 +160,11 @@ class WebService(pulumi.ComponentResource):
         shifting = strategy != "ROLLING"
         if shifting and load_balancer.test_listener_arn is None:
             raise ValueError(f"{strategy} needs a LoadBalancer with needs_test_listener=True")
+        if protocol == "grpc" and not load_balancer.https:
+            # AWS: the GRPC protocol version is supported only with HTTPS listeners.
+            raise ValueError(f"{name}: gRPC needs a LoadBalancer with a domain (HTTPS)")
+        self._protocol_version = protocol_version(protocol)
+        self._matcher = health_check_matcher
         child = pulumi.ResourceOptions(parent=self)
 
         task = create_task(
@@ -152,7 +184,11 @@ class WebService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            execute_command=execute_command,
             ingress_security_group_id=load_balancer.security_group_id,
+            protocol=protocol,
+            extra_ports=ports,
+            container=container,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
 
@@ -163,11 +199,8 @@ class WebService(pulumi.ComponentResource):
             health_check_path,
         )
         groups = [primary]
-        conditions = [
-            aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))
-            )
-        ]
+        conditions = rule_conditions(path_patterns, host_patterns)
+        transforms = rule_transforms(path_rewrite)
         if shifting:
             alternate = self._target_group(
                 fitting_logical_name(f"{name}-tg-alt", max_length=32, keep_suffix="-tg-alt"),
@@ -183,6 +216,7 @@ class WebService(pulumi.ComponentResource):
                 listener_arn=load_balancer.listener_arn,
                 priority=listener_priority,
                 conditions=conditions,
+                transforms=transforms,
                 actions=[_weighted(primary, 100, alternate, 0)],
                 opts=rule_opts,
             )
@@ -191,6 +225,7 @@ class WebService(pulumi.ComponentResource):
                 listener_arn=load_balancer.test_listener_arn,
                 priority=listener_priority,
                 conditions=conditions,
+                transforms=transforms,
                 actions=[_weighted(primary, 0, alternate, 100)],
                 opts=rule_opts,
             )
@@ -232,6 +267,7 @@ class WebService(pulumi.ComponentResource):
                     listener_arn=load_balancer.listener_arn,
                     priority=listener_priority,
                     conditions=conditions,
+                    transforms=transforms,
                     actions=[
                         aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)
                     ],
@@ -254,6 +290,7 @@ class WebService(pulumi.ComponentResource):
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -284,6 +321,7 @@ class WebService(pulumi.ComponentResource):
             ),
             health_check_grace_period_seconds=health_check_grace_seconds,
             service_connect_namespace=service_connect_namespace,
+            capacity_providers=capacity_providers,
             # ECS rejects a target group that no listener rule uses yet.
             depends_on=routing,
             ignore_changes=owned_by_ecs,
@@ -291,8 +329,11 @@ class WebService(pulumi.ComponentResource):
 
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
+        self.called_ports = [("tcp", p) for p in [port, *(x.port for x in ports)]]
         self.target_group_arn = primary.arn
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms.values()])
         self.deployment_alarm_names = {check: alarm.name for check, alarm in alarms.items()}
@@ -303,10 +344,17 @@ class WebService(pulumi.ComponentResource):
         }
         if service_connect_namespace is not None:  # its Service Connect server's metrics
             self.metric_ids["discovery"] = [name]
-        self.url = pulumi.Output.concat(load_balancer.url, path_prefix)
+        host = next((h for h in host_patterns if "*" not in h and "?" not in h), None)
+        scheme = "https" if load_balancer.https else "http"
+        self.url = (
+            pulumi.Output.concat(f"{scheme}://{host}", path_prefix)
+            if host is not None
+            else pulumi.Output.concat(load_balancer.url, path_prefix)
+        )
         self.register_outputs(
             {
                 "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
                 "target_group_arn": self.target_group_arn,
                 "alarm_names": self.alarm_names,
@@ -321,12 +369,15 @@ class WebService(pulumi.ComponentResource):
             resource_name,
             target_type="ip",  # Fargate tasks register by ENI address
             protocol="HTTP",
+            # GRPC: HTTP/2 to the tasks. Left unset for HTTP/1.1 (the default): setting it on
+            # an existing target group would replace it.
+            protocol_version=self._protocol_version if self._protocol_version != "HTTP1" else None,
             port=port,
             vpc_id=vpc_id,
             deregistration_delay=30,  # default 300 s makes every deployment 5 min slower
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 path=path,
-                matcher="200-399",
+                matcher=self._matcher,
                 interval=15,
                 timeout=5,
                 healthy_threshold=2,

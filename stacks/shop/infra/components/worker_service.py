@@ -16,8 +16,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ._collector import MetricsCollector
+from ._containers import Container
 from ._datastore import Datastore, Use
-from ._fargate import create_service, create_task
+from ._ecs_service import create_service
+from ._fargate import ExtraPort, create_task
 from ._names import original_name
 from ._queue_scaling import QueueScaling
 
@@ -41,6 +43,8 @@ class WorkerService(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
+        execute_command: ECS Exec into its tasks (``shipspec exec``); the task role then
+            may open Session Manager channels.
         collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
             collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
@@ -49,8 +53,16 @@ class WorkerService(pulumi.ComponentResource):
             injects its connection settings.
         log_retention_days: CloudWatch Logs retention.
         cpu_architecture: ``X86_64`` or ``ARM64`` (Graviton, ~20% cheaper per vCPU).
+        container: Command, user, health check, sidecars and volume mounts
+            (``_containers.Container``); None keeps the image\'s defaults.
+        capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
+            ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
         port: Container port other services call it on (``http://<name>:<port>``), or
             None for a worker nothing calls.
+        protocol: What ``port`` speaks: ``http``, ``grpc`` or ``tcp`` (Service Connect's app
+            protocol; tcp has none, so the proxy forwards bytes).
+        ports: Further ports other services call (``ExtraPort``), each a Service Connect
+            server ``<name>:<port>`` of its own.
         service_connect_namespace: ARN of the environment's Service Connect namespace;
             the service joins it as a client (and a server when it has a port).
         queue_scaling: ``{queue, messagesPerTask}`` from the stack config: scale on that
@@ -60,8 +72,10 @@ class WorkerService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
+    called_ports: list[tuple[str, int]]  # (ip protocol, port) callers may reach
     metric_ids: dict[str, list[pulumi.Input[str]]]  # for Monitoring's dimension references
 
     def __init__(
@@ -87,13 +101,22 @@ class WorkerService(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
         port: int | None = None,
+        protocol: str = "http",
+        ports: Sequence[ExtraPort] = (),
         service_connect_namespace: pulumi.Input[str] | None = None,
         collector: MetricsCollector | None = None,
+        container: Container | None = None,
+        capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        execute_command: bool = False,
         queue_scaling: Mapping[str, Any] | None = None,
         queues: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
+        if protocol == "udp":
+            raise ValueError(
+                f"{name}: Service Connect proxies TCP only; a UDP worker is unreachable"
+            )
         backlog = None
         if queue_scaling is not None:
             queue = (queues or {}).get(queue_scaling["queue"])
@@ -120,11 +143,16 @@ class WorkerService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
+            protocol=protocol,
+            extra_ports=ports,
+            container=container,
+            execute_command=execute_command,
         )
         service = create_service(
             self,
             name,
             created_as=original_name(name, opts),
+            execute_command=execute_command,
             task=task,
             cluster_arn=cluster_arn,
             cluster_name=cluster_name,
@@ -137,13 +165,21 @@ class WorkerService(pulumi.ComponentResource):
             rolling=True,
             service_connect_namespace=service_connect_namespace,
             queue_scaling=backlog,
+            capacity_providers=capacity_providers,
         )
         self.service_name = service.name
+        # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
+        self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
         self.port = port
+        self.called_ports = [("tcp", p) for p in ([port] if port else []) + [x.port for x in ports]]
         self.metric_ids = {"name": [service.name]}
         if port is not None and service_connect_namespace is not None:
             self.metric_ids["discovery"] = [name]  # its Service Connect server's metrics
         self.register_outputs(
-            {"service_name": self.service_name, "security_group_id": self.security_group_id}
+            {
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "security_group_id": self.security_group_id,
+            }
         )

@@ -40,6 +40,9 @@ class Cache(pulumi.ComponentResource):
         protect: Pulumi refuses to delete or replace the replication group (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
             AUTH token's secret.
+        import_id: Adopt the existing replication group with this id instead of creating one
+            (Pulumi's ``import`` option), named by it; Pulumi treats it like any other resource
+            while the id stays.
     """
 
     primary_endpoint: pulumi.Output[str]
@@ -58,6 +61,7 @@ class Cache(pulumi.ComponentResource):
         engine: str = "redis",
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
+        import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Cache", name, None, opts)
@@ -103,6 +107,7 @@ class Cache(pulumi.ComponentResource):
         # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
             fitting_logical_name(f"{name}-cache", max_length=40, keep_suffix="-cache"),
+            replication_group_id=import_id,
             description=f"{kept} cache",
             engine=engine,
             engine_version=engine_version,
@@ -123,7 +128,7 @@ class Cache(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             # Protected (production): Pulumi refuses to delete or replace the cache.
             opts=pulumi.ResourceOptions(
-                parent=self, protect=protect, ignore_changes=["auth_token_wo"]
+                parent=self, protect=protect, ignore_changes=["auth_token_wo"], import_=import_id
             ),
         )
 

@@ -80,7 +80,7 @@ class Monitoring(pulumi.ComponentResource):
         job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
             ECS task state changes that notifies when a run stops with a non-zero exit code
             or fails to start.
-        dashboard: Rows ``{title, kind, target, queues?}``: a service or datastore each;
+        dashboard: Rows ``{title, kind, target, queues?, callers?}``: a service or datastore each;
             more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
         pages: Whether this stack's alarms may page; only then is there a page topic.
         alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.

@@ -1,0 +1,159 @@
+"""Traffic rules that span services and environments, checked on the validated spec.
+
+- gRPC through an Application Load Balancer needs an HTTPS listener (AWS: "gRPC ...
+  supported only with HTTPS listeners", target group protocol versions,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-protocol-version);
+  the stack has one only where the environment has a `domain` (and, for the internal
+  load balancer, is production: `plan.network.plan_load_balancers`).
+- Service Connect proxies TCP only: a UDP service cannot be in anyone's `calls`.
+- An NLB counts connections, not requests or responses: no SLO can be measured on it.
+- Each Application Load Balancer has exactly one catch-all (`/*` on any host): the
+  default route's first service, or the one whose `routes` say so.
+- A further port's Service Connect discovery name `<service>-<name>` is unique in the
+  namespace, so it may not be another service's name.
+"""
+
+from __future__ import annotations
+
+from .capacity import PRODUCTION_NAMES
+from .models import HandoffSpec, Service
+from .traffic import CATCH_ALL, NETWORK_PROTOCOLS
+from .yamlsource import Path
+
+Conflict = tuple[Path, str, str, str]  # where, message, hint, code
+
+
+def _production(spec: HandoffSpec, name: str) -> bool:
+    """The planner's rule (plan.planner.is_production)."""
+    env = spec.environments[name]
+    if env.production is not None:
+        return env.production
+    return name in PRODUCTION_NAMES or len(spec.environments) == 1
+
+
+def _on_alb(service: Service) -> bool:
+    return service.type == "web" and service.protocol not in NETWORK_PROTOCOLS
+
+
+def traffic_conflicts(spec: HandoffSpec) -> list[Conflict]:
+    found: list[Conflict] = []
+    services = spec.services
+    for name, service in services.items():
+        if _on_alb(service) and service.protocol == "grpc":
+            found.extend(_grpc_without_https(spec, name, service))
+        for index, callee in enumerate(service.calls):
+            target = services.get(callee)
+            if target is not None and target.protocol == "udp":
+                found.append(
+                    (
+                        ("services", name, "calls", index),
+                        f"{callee!r} speaks UDP, which Service Connect cannot proxy (TCP only)",
+                        f"remove it from `calls`; other services reach {callee} only through its "
+                        "Network Load Balancer",
+                        "udp-callee",
+                    )
+                )
+        for index, extra in enumerate(service.ports):
+            discovery = f"{name}-{extra.label}"
+            if discovery in services:
+                found.append(
+                    (
+                        ("services", name, "ports", index),
+                        f"its Service Connect name {discovery!r} is the name of another service",
+                        "give the port a `name` that makes it unique",
+                        "port-name-clash",
+                    )
+                )
+    for index, slo in enumerate(spec.observability.slos):
+        target = services.get(slo.service)
+        if target is not None and target.type == "web" and target.protocol in NETWORK_PROTOCOLS:
+            found.append(
+                (
+                    ("observability", "slos", index, "service"),
+                    f"{slo.service!r} is behind a Network Load Balancer, which counts connections, "
+                    "not requests: there are no errors or latencies to hold an SLO to",
+                    "measure the SLO in the application (Prometheus), or remove it",
+                    "slo-on-nlb",
+                )
+            )
+    for public in (True, False):
+        found.extend(_catch_all(services, public))
+    return found
+
+
+def _grpc_without_https(spec: HandoffSpec, name: str, service: Service) -> list[Conflict]:
+    if service.public:
+        plain = [e for e, env in spec.environments.items() if env.domain is None]
+        why = "without a `domain`"
+        hint = "give every environment a `domain` (the ALB then listens on HTTPS)"
+    else:
+        plain = [
+            e
+            for e, env in spec.environments.items()
+            if env.domain is None or not _production(spec, e)
+        ]
+        why = "where the internal load balancer is HTTP (it has HTTPS only in production with a "
+        why += "`domain`)"
+        hint = "a gRPC service other services call is best a `worker` with a `port`: Service "
+        hint += "Connect carries gRPC without a load balancer"
+    if not plain:
+        return []
+    return [
+        (
+            ("services", name, "protocol"),
+            "gRPC through an Application Load Balancer needs an HTTPS listener, and "
+            f"{', '.join(plain)} {'is' if len(plain) == 1 else 'are'} {why}",
+            hint,
+            "grpc-needs-https",
+        )
+    ]
+
+
+def _catch_all(services: dict[str, Service], public: bool) -> list[Conflict]:
+    members = [(n, s) for n, s in services.items() if _on_alb(s) and s.public is public]
+    if not members or all(s.routes is None for _, s in members):
+        return []  # the default: the first takes /*, the others /<name>
+    side = "internet-facing" if public else "internal"
+    found: list[Conflict] = []
+    explicit = [(n, s) for n, s in members if s.routes is not None and s.routes.catch_all]
+    for name, service in explicit[1:]:
+        assert service.routes is not None
+        found.append(
+            (
+                ("services", name, "routes", "paths", service.routes.paths.index(CATCH_ALL)),
+                f"{explicit[0][0]!r} already takes {CATCH_ALL} on the {side} load balancer",
+                "give this service its own paths or hosts; one service per load balancer "
+                "takes every request the others do not claim",
+                "two-catch-alls",
+            )
+        )
+    defaults = [n for n, s in members if s.routes is None]
+    if not explicit and not defaults:
+        name = members[0][0]
+        found.append(
+            (
+                ("services", name, "routes"),
+                f"no service takes {CATCH_ALL} on the {side} load balancer: requests that no "
+                "route matches would get a 404",
+                f"add {CATCH_ALL} to the `paths` of the service that should answer them (the "
+                "application's entry point)",
+                "no-catch-all",
+            )
+        )
+    seen: dict[tuple[frozenset[str], frozenset[str]], str] = {}
+    for name, service in members:
+        if service.routes is None or service.routes.catch_all:
+            continue  # a second catch-all is reported above
+        key = (frozenset(service.routes.paths), frozenset(service.routes.hosts))
+        if key in seen:
+            found.append(
+                (
+                    ("services", name, "routes"),
+                    f"routes the same paths and hosts as {seen[key]!r}: one of them would never "
+                    "get a request",
+                    "give each service its own paths or hosts",
+                    "duplicate-route",
+                )
+            )
+        seen.setdefault(key, name)
+    return found

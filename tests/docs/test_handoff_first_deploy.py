@@ -1,0 +1,87 @@
+"""The handoff's "Before the first deploy" names what the stack needs from a person.
+
+PagerDuty: the exact secret config key the generated program reads, once per stack that
+subscribes PagerDuty (a stack whose alarms do not page has no ``page`` topic to
+subscribe). Slack: the AWS Chatbot workspace authorisation, which must come before the
+first deploy because CreateSlackChannelConfiguration takes only a workspace authorised
+with AWS Chatbot (botocore's chatbot model, ``SlackTeamId``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+from ruamel.yaml import YAML
+
+from shipspec.plan.planner import plan
+from shipspec.render.renderer import render
+from shipspec.spec.loader import load
+from tests.delivery.delivery_support import example_specs
+
+HANDOFF = "docs/operations/handoff.md"
+
+
+_TMP: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _folder(tmp_path: Any) -> None:
+    _TMP[:] = [tmp_path]
+
+
+def _render(spec: dict[str, Any]) -> dict[str, str]:
+    path = _TMP[0] / "handoff.yaml"
+    with path.open("w") as stream:
+        YAML().dump(spec, stream)
+    model = plan(load(path), spec_file="handoff.yaml")
+    return dict(render(model, only=["docs", "pulumi"]))
+
+
+def _first_steps(files: dict[str, str]) -> str:
+    handoff = files[HANDOFF]
+    return handoff.split("## Before the first deploy", 1)[1].split("\n## ", 1)[0]
+
+
+def test_pagerduty_step_sets_the_key_the_program_reads_per_paging_stack() -> None:
+    files = _render(example_specs()["full"])
+    key = re.search(r'config\.get_secret\("([^"]+)"\)', files["infra/__main__.py"])
+    assert key, "the program reads PagerDuty's URL from secret config"
+    steps = _first_steps(files)
+    commands = re.findall(r"pulumi config set --secret (\S+) '[^']+' --stack (\S+)`", steps)
+    stacks_with_pager = [
+        path.removeprefix("infra/Pulumi.").removesuffix(".yaml")
+        for path, text in files.items()
+        if path.startswith("infra/Pulumi.") and "pagerdutyTopics" in text
+    ]
+    assert stacks_with_pager == ["main"]  # only production pages
+    assert commands == [(key.group(1), "main")]
+
+
+def test_no_pagerduty_step_without_pagerduty() -> None:
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["observability"].pop("pagerduty")
+    steps = _first_steps(_render(spec))
+    assert "pagerdutyUrl" not in steps and "PagerDuty" not in steps
+
+
+def test_slack_step_authorises_the_workspace_before_the_first_deploy() -> None:
+    files = _render(example_specs()["full"])
+    steps = _first_steps(files)
+    slack = next(s for s in re.split(r"\n(?=\d+\. )", steps) if "AWS Chatbot" in s)
+    assert "T0ATLAS01" in slack and "C0ALERTS1" in slack
+    assert "before their first deploy" in slack and "fails" in slack
+    # What the step says fails is what the API documents: an authorised workspace only.
+    model = botocore.session.get_session().get_service_model("chatbot")
+    operation = model.operation_model("CreateSlackChannelConfiguration")
+    assert "authorized" in operation.input_shape.members["SlackTeamId"].documentation
+    assert "aws:chatbot:SlackChannelConfiguration" in slack or "SlackChannelConfiguration" in slack
+
+
+def test_steps_are_numbered_in_order() -> None:
+    steps = _first_steps(_render(example_specs()["full"]))
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. \*\*", steps, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 6

@@ -1,0 +1,96 @@
+"""The container decisions: architecture, Spot, /tmp and volume mounts, with their reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+import shipspec
+from shipspec.plan.platforms import arm64_source, repository
+
+BASE = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: shop, owner: team-shop}
+cloud: {region: eu-west-1}
+environments: {staging: {}, prod: {}}
+volumes: {media: {}}
+services:
+"""
+
+
+def _plan(services: str):  # type: ignore[no-untyped-def]
+    return shipspec.plan(shipspec.loads(BASE + services, "handoff.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("image", "known"),
+    [
+        ("nginx:1.27", True),
+        ("docker.io/library/postgres:16", True),
+        ("public.ecr.aws/docker/library/redis:7", True),
+        ("grafana/grafana:11.0.0", True),
+        ("mcr.microsoft.com/mssql/server:2022-latest", False),
+        ("ghcr.io/example/api:1.0", False),
+        ("nginx@sha256:" + "a" * 64, False),  # a digest may name one platform's manifest
+    ],
+)
+def test_arm64_only_for_images_known_to_publish_it(image: str, known: bool) -> None:
+    assert (arm64_source(image) is not None) is known
+    assert repository("localhost:5000/team/app:1") == "localhost:5000/team/app"
+
+
+def test_architecture_is_arm64_when_every_image_publishes_it() -> None:
+    model = _plan(
+        "  web: {type: web, image: nginx:1.27, port: 80}\n"
+        "  side: {type: worker, image: nginx:1.27, sidecars: {agent: {image: ghcr.io/x/agent:1}}}\n"
+        "  built: {type: worker, build: {context: .}}\n"
+        "  asked: {type: worker, build: {context: .}, platform: arm64}\n"
+    )
+    prod = model.environment("prod")
+    arch = {s.name: s.container.cpu_architecture for s in prod.services}
+    assert arch == {"web": "ARM64", "side": "X86_64", "built": "X86_64", "asked": "ARM64"}
+    assert (
+        "ghcr.io/x/agent:1 is not known" in prod.decision("services.side.cpu_architecture").reason
+    )
+    assert "CI builds it for linux/arm64" in prod.decision("services.asked.cpu_architecture").reason
+
+
+def test_spot_outside_production_and_where_production_asks_for_it() -> None:
+    model = _plan(
+        "  web: {type: web, image: nginx:1.27, port: 80, spot: true, scaling: {min: 2, max: 6}}\n"
+        "  quiet: {type: web, image: nginx:1.27, port: 81, public: true}\n"
+        "  worker: {type: worker, image: nginx:1.27, spot: true}\n"
+        "  steady: {type: worker, image: nginx:1.27, spot: false}\n"
+    )
+    staging, prod = model.environment("staging"), model.environment("prod")
+
+    def providers(env, name):  # type: ignore[no-untyped-def]
+        items = env.service(name).container.capacity_providers
+        return None if items is None else [(i.capacity_provider, i.weight, i.base) for i in items]
+
+    assert providers(staging, "quiet") == [("FARGATE_SPOT", 1, 0)]
+    assert providers(staging, "steady") is None  # spot: false
+    assert providers(prod, "quiet") is None
+    assert providers(prod, "worker") == [("FARGATE_SPOT", 1, 0)]
+    # The minimum production web tasks stay on-demand; only scaled-out tasks use Spot.
+    minimum = prod.service("web").min_count
+    assert providers(prod, "web") == [("FARGATE", 0, minimum), ("FARGATE_SPOT", 1, 0)]
+    assert "must survive" in prod.decision("services.web.capacity").reason
+
+
+def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
+    model = _plan(
+        "  web: {type: web, image: nginx:1.27, port: 80, user: '101:102',\n"
+        "        read_only_root_filesystem: true, volumes: {media: /srv/media}}\n"
+        "  named: {type: worker, image: nginx:1.27, user: app, volumes: {media: /tmp}}\n"
+        "  ro: {type: worker, image: nginx:1.27, read_only_root_filesystem: true,\n"
+        "       volumes: {media: /tmp}}\n"
+    )
+    prod = model.environment("prod")
+    web, named, ro = (prod.service(n).container for n in ("web", "named", "ro"))
+    assert web.writable_tmp and not ro.writable_tmp  # /tmp is already the volume
+    assert (web.mounts[0].uid, web.mounts[0].gid) == (101, 102)
+    assert (named.mounts[0].uid, named.mounts[0].gid) == (1000, 1000)
+    [volume] = prod.volumes
+    assert volume.mounted_by == ["named", "ro", "web"] and volume.protect
+    assert (volume.backup_days, model.environment("staging").volumes[0].backup_days) == (7, 1)
