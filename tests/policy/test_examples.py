@@ -17,6 +17,8 @@ STACKS = [
     ("full", "dev"),
     ("full", "staging"),
     ("full", "main"),
+    ("microservices", "staging"),
+    ("microservices", "prod"),
     ("minimal", "prod"),
     ("shop", "dev"),
     ("shop", "staging"),

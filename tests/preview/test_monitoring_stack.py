@@ -211,8 +211,10 @@ def test_no_alarm_is_silent_and_only_production_pages(stack) -> None:  # type: i
     notifying = [a for a in everything if a.inputs.get("alarmActions")]
     covered = {urn for a in notifying if a.type == COMPOSITE for urn in a.dependencies}
     for alarm in everything:
-        assert alarm in notifying or alarm.urn in covered, f"{alarm.name} notifies nobody"
+        routed = _routed_by_eventbridge(preview, alarm, env.name)
+        assert alarm in notifying or alarm.urn in covered or routed, f"{alarm.name} notifies nobody"
         actions = alarm.inputs.get("alarmActions", []) + alarm.inputs.get("okActions", [])
+        actions += routed
         if not env.alarms_page:
             assert not [a for a in actions if a.endswith("-page")], alarm.name
     alarms = by_name(preview)
@@ -395,3 +397,40 @@ def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None
             pair.split("=", 1) for pair in variables["OTEL_RESOURCE_ATTRIBUTES"].split(",")
         )
         assert attributes["deployment.environment.name"] == env.name, task.name
+
+
+def _routed_by_eventbridge(preview, alarm, stack: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The SNS topics an alarm in another region (CloudFront's, us-east-1) reaches through
+    EventBridge: a rule in the alarm's region matching its state changes forwards them to
+    the default bus of the stack's region, where a rule with the same pattern publishes
+    them to a topic. Follows exactly that chain, as EventBridge would deliver the event."""
+    region = alarm.inputs.get("region")
+    if region is None:
+        return []
+    name = alarm.inputs.get("name") or alarm.inputs.get("alarmName")
+    arn = f":{region}:123456789012:alarm:{name}"
+
+    def rules(in_region: str | None) -> list:  # type: ignore[type-arg]
+        found = []
+        for rule in preview.of_type("aws:cloudwatch/eventRule:EventRule"):
+            pattern = json.loads(rule.inputs.get("eventPattern", "{}"))
+            if rule.inputs.get("region") == in_region and any(
+                r.endswith(arn) for r in pattern.get("resources", [])
+            ):
+                found.append(rule)
+        return found
+
+    def targets(rule) -> list[str]:  # type: ignore[no-untyped-def]
+        return [
+            t.inputs["arn"]
+            for t in preview.of_type("aws:cloudwatch/eventTarget:EventTarget")
+            if t.inputs["rule"] == rule.inputs["name"]
+            and t.inputs.get("region") == rule.inputs.get("region")
+        ]
+
+    topics: list[str] = []
+    for forward in rules(region):
+        if any(":event-bus/default" in target for target in targets(forward)):
+            for home in rules(None):  # the stack's own region
+                topics += [t for t in targets(home) if t.startswith("arn:aws:sns:")]
+    return [t for t in topics if f"-{stack}-" in t]
