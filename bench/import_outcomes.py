@@ -9,7 +9,8 @@ is the ground truth and the imported spec is judged against it:
   it is known to answer: the path of its compose ``healthcheck`` HTTP probe, else a
   health URL another service calls it at (``CatalogUrlHC=http://catalog-api/hc``); a
   container health check carried over as the compose command passes too, and so does a
-  service with no load balancer probe when nothing says it has one. A load balancer
+  service with no load balancer probe when nothing says it has one, and a probe passing on
+  any answer but a server error (``matcher: 200-499``). A load balancer
   probe on a path nothing vouches for (the invented ``/health``), or an HTTP/1.1 probe of a
   gRPC port, fails; a service the spec lost fails.
 * **reachable**: a service another service's environment names by host (a URL,
@@ -192,6 +193,8 @@ def _healthy(name: str, data: dict[str, Any], service: Any, urls: set[str]) -> i
     if service.type != "web":
         return 1  # no load balancer probe: ECS judges the running process (or its own check)
     path = service.health.path if service.health else "/health"
+    if service.health is not None and getattr(service.health, "matcher", None) == "200-499":
+        return 1  # passes on any answer but a server error: it cannot fail a healthy server
     grpc = _GRPC.search(" ".join(f"{k}={v}" for k, v in _env(data).items()))
     protocol = getattr(service, "protocol", "http")
     grpc_port = service.port and f":{service.port}" in str(_grpc_ports(data))

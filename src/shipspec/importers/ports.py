@@ -35,6 +35,11 @@ NOT_HTTP = {
 Candidate = tuple[int, bool, str]  # container port, published on all interfaces, where from
 
 
+# An ALB check passing on any answer but a server error (ELBv2 Matcher.HttpCode allows
+# 200-499): what a probe that cannot fail a healthy server looks like behind an ALB.
+ANY_ANSWER = "200-499"
+
+
 def read_ports(
     ctx: Context, compose: str, data: dict[str, Any], facts: DockerfileFacts | None
 ) -> list[Candidate]:
@@ -215,12 +220,15 @@ def health(
         else:
             ctx.find("mapped", compose, ("healthcheck",), f"health path {url[1]}")
         if lenient:
+            # curl without -f passes on any HTTP answer: the closest an ALB check allows is
+            # 200-499 (it fails only on a server error or no answer).
+            health["matcher"] = ANY_ANSWER
             ctx.find(
-                "dropped",
+                "mapped",
                 compose,
                 ("healthcheck",),
-                f"the compose probe (curl without -f) passes on any answer; the load balancer "
-                f"wants 200-399 at {url[1]}: check it answers so, or set health.path",
+                f"the compose probe (curl without -f) passes on any answer at {url[1]}: the "
+                f"load balancer passes on {ANY_ANSWER} there (a server error or no answer fails)",
             )
     elif hint:
         health["path"] = hint[0]
@@ -232,17 +240,22 @@ def health(
             f"health path {hint[0]}: {hint[1]}",
         )
     else:
-        health["path"] = "/health"
+        # Nothing says where the service answers: probe its root and pass on any answer
+        # that is not a server error, so a healthy server that 404s on / still passes and
+        # the circuit breaker does not roll back a first deployment over an invented path.
+        health["path"], health["matcher"] = "/", ANY_ANSWER
         ctx.note(
             path_key,
-            "no HTTP probe in compose or the Dockerfile: the default /health; make sure it answers",
+            f"no HTTP probe in compose or the Dockerfile, and no known health endpoint: GET / "
+            f"passing on {ANY_ANSWER} (any answer but a server error); set a real health path",
         )
         ctx.find(
             "dropped",
             compose,
             ("healthcheck",),
-            "no HTTP probe to read: the load balancer probes /health; set health.path if "
-            "the service answers elsewhere",
+            f"no HTTP probe to read and no health endpoint known for the image: the load "
+            f"balancer probes / and passes on {ANY_ANSWER}, which only proves the server "
+            "answers; set health.path (and remove health.matcher) to a real health endpoint",
         )
     check = data.get("healthcheck")
     start = duration_seconds(check.get("start_period")) if isinstance(check, dict) else None

@@ -162,8 +162,11 @@ def plan_health(name: str, service: Service, log: Decisions) -> HealthCheckPlan 
             reason += ": an NLB cannot health-check UDP, so health.port names a TCP port"
     else:
         path = health.path if health is not None else "/health"
-        check = HealthCheckPlan(protocol="HTTP", path=path, matcher=HTTP_MATCHER)
-        reason = f"HTTP GET {path}, healthy on 200-399"
+        matcher = health.matcher if health is not None and health.matcher else HTTP_MATCHER
+        check = HealthCheckPlan(protocol="HTTP", path=path, matcher=matcher)
+        reason = f"HTTP GET {path}, healthy on {matcher}" + (
+            " (the spec's health.matcher)" if matcher != HTTP_MATCHER else ""
+        )
     log.decide(f"services.{name}.health_check", check.model_dump(exclude_none=True), reason)
     return check
 

@@ -190,6 +190,26 @@ class Health(SpecModel):
         description="tcp and udp services: the TCP port the Network Load Balancer checks "
         "(required for udp); the traffic port when omitted.",
     )
+    # ALB HTTP health checks: Matcher.HttpCode, "200", "200,202" or "200-299" within 200-499
+    # (ELBv2 API reference, Matcher). The default 200-399 is what the plan uses when unset.
+    matcher: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$",
+        description="HTTP web services: the status codes that pass the load balancer's check "
+        '(default "200-399"); "200-499" passes any server that answers at all, for an image '
+        "whose health endpoint is not known.",
+    )
+
+    def _problems(self) -> Iterator[Problem]:
+        for part in (self.matcher or "").split(","):
+            low, _, high = part.partition("-")
+            if part and not (200 <= int(low) <= int(high or low) <= 499):
+                yield Problem(
+                    ("matcher",),
+                    f"{part!r}: an ALB passes HTTP codes 200-499, in ranges low-high",
+                    'e.g. "200-399", or "200-499" for any answer but a server error',
+                    ("matcher",),
+                )
 
 
 class Scaling(SpecModel):

@@ -291,6 +291,19 @@ def _health_problems(service: Service) -> Iterator[Problem]:
             ("type", "protocol", "health"),
             "not-for-protocol",
         )
+    if (
+        health is not None
+        and health.matcher is not None
+        and (service.type != "web" or service.protocol != "http")
+    ):
+        yield Problem(
+            ("health", "matcher"),
+            "`health.matcher` is the HTTP codes an ALB's check passes on, for http web "
+            f"services; this one is a {service.protocol} {service.type}",
+            "remove `health.matcher`",
+            ("type", "protocol", "health"),
+            "not-for-protocol",
+        )
     if network and service.protocol == "udp" and (health is None or health.port is None):
         yield Problem(
             ("health",) if health is not None else ("protocol",),

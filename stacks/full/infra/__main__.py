@@ -502,6 +502,7 @@ admin = WebService(
     listener_priority=50000,
     path_patterns=["/*"],
     port=8080,
+    health_check_matcher="200-299",
     health_check_path="/status",
     health_check_grace_seconds=30,
     image=admin_config["image"],
