@@ -24,6 +24,7 @@ from .dockerfile import DockerfileFacts, read_dockerfile
 from .entrypoints import choose_entry_points
 from .health import called_health_paths
 from .images import parse_image
+from .ports import ANY_ANSWER
 from .proxies import keep_note, proxy_upstreams, read_routes
 from .report import ImportFailed
 from .services import App, convert_app, relative_context
@@ -352,25 +353,44 @@ def _replace_proxy(
     Returns True when the proxy must be kept (some upstream has no port to reach).
     """
     name = parse_image(str(data["image"])).name
-    routes = read_routes(ctx, compose, data) or {}
+    routes = read_routes(ctx, compose, data, ctx.project.services) or {}
     by_compose = {a.compose: a for a in apps}
     for upstream in upstreams:
         app = by_compose[upstream]
         route = next((r for host, r in routes.items() if host in hostnames(upstream, {})), None)
         if "port" not in app.spec and route and route.port:
             app.spec.update(type="web", port=route.port, public=True)
-            app.spec.setdefault("health", {"path": "/health"})
+            # Nothing else says how it answers: any answer but a server error passes.
+            app.spec.setdefault("health", {"path": "/", "matcher": ANY_ANSWER})
             ctx.find(
                 "mapped",
                 compose,
-                ("volumes",),
+                ("volumes",) if name != "traefik" else (),
                 f"{upstream} listens on port {route.port}: the proxy's configuration sends "
-                "to it there",
+                f"to it there; probed at / passing on {ANY_ANSWER} until you set health.path",
+            )
+        if route and route.hosts:
+            ctx.find(
+                "dropped",
+                upstream,
+                ("labels",) if name == "traefik" else (),
+                f"the proxy routes {', '.join(route.hosts)} here: the load balancer routes by "
+                "path; add `routes.hosts` once the environment's domain serves those names",
             )
         if route and route.paths != ["/"]:
-            app.spec["routes"] = {"paths": sorted(p.rstrip("/") + "/*" if p != "/" else "/*"
-                                                  for p in route.paths),
-                                  "strip_prefix": route.strip}  # fmt: skip
+            paths = {p.rstrip("/") + "/*" if p != "/" else "/*" for p in route.paths}
+            if name == "traefik":  # PathPrefix(`/api`) matches /api itself too
+                paths |= {p.rstrip("/") for p in route.paths if p.rstrip("/")}
+            app.spec["routes"] = {"paths": sorted(paths), "strip_prefix": route.strip}
+        if route and name == "traefik":
+            ctx.find(
+                "mapped",
+                upstream,
+                ("labels",),
+                f"Traefik routes {' '.join(route.paths)} here"
+                + (" stripping the prefix" if route.strip else "")
+                + ": the load balancer's listener rule (`routes`)",
+            )
     unreachable = [u for u in upstreams if "port" not in by_compose[u].spec]
     if unreachable:
         ctx.find(

@@ -70,14 +70,10 @@ def choose_entry_points(
     primary = _primary(web, decided, proxied)
     if primary is not None:
         apps.sort(key=lambda a: a is not primary)  # the plan routes `/*` to the first
-        others = [a.name for a in web if decided[a.name][0] and a is not primary]
+        others = [a for a in web if decided[a.name][0] and a is not primary]
         ctx.report.decisions.append(
             f"/* goes to {primary.name} (the load balancer's default route)"
-            + (
-                f"; {', '.join(others)} at /<name>/*, a prefix they must serve under"
-                if others
-                else ""
-            )
+            + "".join(f"; {_where(a.name, a.spec.get('routes'))}" for a in others)
         )
     for app in web:
         public, reason = decided[app.name]
@@ -167,3 +163,11 @@ def _browsed(services: dict[str, Any], apps: list[App]) -> dict[str, str]:
                 if target:
                     found.setdefault(target, f"{compose}.{variable}")
     return found
+
+
+def _where(name: str, routes: dict[str, Any] | None) -> str:
+    """Where a public service other than the default one is reached on the load balancer."""
+    if not routes or not routes.get("paths"):
+        return f"{name} at /{name}/*, a prefix it must serve under"
+    stripped = " (the prefix stripped)" if routes.get("strip_prefix") else ""
+    return f"{name} at {' '.join(routes['paths'])}{stripped}"

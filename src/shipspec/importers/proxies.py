@@ -8,6 +8,12 @@ The proxy is replaced only when every upstream then has a port the load balancer
 reach; otherwise it is kept as the public service it was (its configuration must then be
 baked into its image, which the report says how to do), so the application never loses
 its way in.
+
+Traefik is configured on the services it fronts, by labels (its Docker provider): a
+router's ``rule`` (``PathPrefix(`/api`)``, ``Host(`shop.example.com`)``), the
+``stripprefix`` middleware it names, and ``loadbalancer.server.port``. Those labels are read
+the same way, and every labelled service is an upstream even without ``depends_on``.
+Source: Traefik's Docker provider routing reference and its StripPrefix middleware page.
 """
 
 from __future__ import annotations
@@ -49,19 +55,75 @@ class Route:
     port: int | None = None
     paths: list[str] = field(default_factory=list)
     strip: bool = False
+    hosts: list[str] = field(default_factory=list)  # Host(...) rules: reported, not routed
 
 
 def proxy_upstreams(
     data: dict[str, Any], rest: dict[str, Any], stores: set[str], compose: str
 ) -> list[str]:
-    """The application services a published proxy image forwards to (its ``depends_on``)."""
+    """The application services a published proxy image forwards to: its ``depends_on``,
+    and for Traefik every service its labels route to."""
     image = data.get("image")
     if not isinstance(image, str) or "build" in data or not data.get("ports"):
         return []
-    if parse_image(image).name not in PROXIES:
+    name = parse_image(image).name
+    if name not in PROXIES:
         return []
-    depends = mapping(data.get("depends_on"))
-    return sorted(t for t in depends if t in rest and t not in stores and t != compose)
+    targets = set(mapping(data.get("depends_on")))
+    if name == "traefik":
+        exposed = exposed_by_default(data)
+        targets |= {s for s, d in rest.items() if traefik_route(mapping(d).get("labels"), exposed)}
+    return sorted(t for t in targets if t in rest and t not in stores and t != compose)
+
+
+_RULE_PATH = re.compile(r"\bPath(?:Prefix)?\(\s*`([^`{]*)(?:\{[^`]*\})?`")
+_RULE_HOST = re.compile(r"\bHost\(\s*`([^`]+)`")
+
+
+def exposed_by_default(data: dict[str, Any]) -> bool:
+    """Traefik's ``providers.docker.exposedByDefault`` (true unless its command or
+    environment turns it off): when off, only ``traefik.enable=true`` services are routed."""
+    command = data.get("command")
+    words = command.split() if isinstance(command, str) else [str(w) for w in sequence(command)]
+    env = {str(k).upper(): str(v) for k, v in mapping(data.get("environment")).items()}
+    settings = [w.partition("=")[2] for w in words if w.lower().startswith(_EXPOSED_FLAG)]
+    settings.append(env.get("TRAEFIK_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT", "true"))
+    return all(s.lower() != "false" for s in settings)
+
+
+_EXPOSED_FLAG = "--providers.docker.exposedbydefault="
+
+
+def traefik_route(labels: Any, exposed: bool = True) -> Route | None:
+    """The route Traefik's labels give one service, or None when it has no router.
+
+    ``exposed``: the proxy routes services without ``traefik.enable`` (its default)."""
+    labels = {str(k): str(v) for k, v in mapping(labels).items()}
+    enable = labels.get("traefik.enable", "true" if exposed else "false").lower()
+    if enable == "false":
+        return None
+    rules = {
+        k: v for k, v in labels.items() if re.fullmatch(r"traefik\.http\.routers\.[^.]+\.rule", k)
+    }
+    ports = [v for k, v in labels.items() if k.endswith(".loadbalancer.server.port")]
+    if not rules and not ports:
+        return None
+    route = Route(port=int(ports[0]) if ports and ports[0].isdigit() else None)
+    stripping = {
+        k.split(".")[3]
+        for k in labels
+        if re.fullmatch(r"traefik\.http\.middlewares\.[^.]+\.stripprefix\.prefixes", k)
+    }
+    for key, rule in sorted(rules.items()):
+        router = key.split(".")[3]
+        route.paths += [p or "/" for p in _RULE_PATH.findall(rule)]
+        route.hosts += _RULE_HOST.findall(rule)
+        used = labels.get(f"traefik.http.routers.{router}.middlewares", "")
+        names = {m.strip().split("@")[0] for m in used.split(",")}
+        route.strip = route.strip or bool(names & stripping)
+    if rules and not route.paths:
+        route.paths = ["/"]  # a Host-only router takes every path of that host
+    return route
 
 
 def config_files(data: dict[str, Any]) -> list[tuple[int, str, str]]:
@@ -79,10 +141,20 @@ def config_files(data: dict[str, Any]) -> list[tuple[int, str, str]]:
     return found
 
 
-def read_routes(ctx: Context, compose: str, data: dict[str, Any]) -> dict[str, Route] | None:
-    """Upstream host -> its route, from the nginx configuration; None when none is readable."""
+def read_routes(
+    ctx: Context, compose: str, data: dict[str, Any], services: dict[str, Any]
+) -> dict[str, Route] | None:
+    """Upstream host -> its route, from the nginx configuration or, for Traefik, the
+    services' labels; None when nothing is readable."""
     routes: dict[str, Route] = {}
     read = False
+    if parse_image(str(data.get("image", ""))).name == "traefik":
+        exposed = exposed_by_default(data)
+        for name, service in services.items():
+            route = traefik_route(mapping(service).get("labels"), exposed)
+            if route is not None and name != compose:
+                routes[name.lower()] = route
+                read = True
     for index, source, _target in config_files(data):
         path = ctx.project.directory / source
         try:

@@ -25,6 +25,7 @@ from .dockerfile import DockerfileFacts
 from .environment import read_depends_on, read_environment, read_secrets
 from .health import container_check, framework_path
 from .ports import choose_port, health, health_url, read_ports
+from .proxies import traefik_route
 from .resources import size_for
 from .rules import DROPPED, INCOMPATIBLE, KNOWN, judge, judge_volume
 from .runtimes import runtime_size
@@ -137,6 +138,8 @@ def _keys(ctx: Context, compose: str, data: dict[str, Any]) -> None:
                 f"`{key}` is not a compose service key",
                 f"did you mean `{close[0]}`?" if close else "",
             )
+        elif key == "labels" and traefik_route(value) is not None:
+            pass  # Traefik's routing labels: read where the proxy is replaced (convert.py)
         elif key in DROPPED:
             ctx.find("dropped", compose, (key,), DROPPED[key])
         elif key in INCOMPATIBLE:
