@@ -31,6 +31,8 @@ class Context:
     names: dict[str, str] = field(default_factory=dict)  # compose service -> spec name
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)  # top-level spec volumes
     public: tuple[str, ...] = ()  # --public: the only services that face the internet
+    # proxy -> its routes richer than listener rules carry (regex, headers...): kept
+    rich_routes: dict[str, list[str]] = field(default_factory=dict)
 
     def where(self, service: str, *keys: str | int, key: bool = False) -> Where:
         return self.project.locator.where(("services", service, *keys), key=key)

@@ -354,6 +354,23 @@ def _replace_proxy(
     """
     name = parse_image(str(data["image"])).name
     routes = read_routes(ctx, compose, data, ctx.project.services) or {}
+    rich = ctx.rich_routes.get(compose)
+    if rich:
+        for app in apps:  # the kept proxy calls them where its clusters say they listen
+            route = next((r for h, r in routes.items() if h in hostnames(app.compose, {})), None)
+            if app.compose in upstreams and "port" not in app.spec and route and route.port:
+                app.spec["port"] = route.port
+                ctx.note(("services", app.name, "port"), f"the port {name} sends to")
+        ctx.find(
+            "dropped",
+            compose,
+            ("volumes",),
+            f"reverse proxy ({name}) kept as the public entry point: {len(rich)} of its routes "
+            f"match or act beyond a path prefix (e.g. {rich[0]}), which listener rules do not "
+            "carry; " + keep_note(compose, data),
+        )
+        proxied[compose] = compose
+        return True
     by_compose = {a.compose: a for a in apps}
     for upstream in upstreams:
         app = by_compose[upstream]

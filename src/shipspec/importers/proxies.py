@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .context import Context
+from .envoy import read_envoy
 from .images import parse_image
 from .report import ImportFailed
 from .shapes import mapping, sequence
@@ -144,8 +145,9 @@ def config_files(data: dict[str, Any]) -> list[tuple[int, str, str]]:
 def read_routes(
     ctx: Context, compose: str, data: dict[str, Any], services: dict[str, Any]
 ) -> dict[str, Route] | None:
-    """Upstream host -> its route, from the nginx configuration or, for Traefik, the
-    services' labels; None when nothing is readable."""
+    """Upstream host -> its route, from the nginx or Envoy configuration or, for Traefik,
+    the services' labels; None when nothing is readable. Envoy routes richer than listener
+    rules land in ``ctx.rich_routes`` (the proxy is then kept)."""
     routes: dict[str, Route] = {}
     read = False
     if parse_image(str(data.get("image", ""))).name == "traefik":
@@ -166,6 +168,13 @@ def read_routes(
         if raw is None or path.is_dir():
             continue
         read = True
+        if parse_image(str(data.get("image", ""))).name == "envoy":
+            envoy = read_envoy(raw, source)
+            for upstream, (listens, paths, strip) in (envoy.upstreams if envoy else {}).items():
+                routes[upstream] = Route(port=listens or 80, paths=paths, strip=strip)
+            if envoy is not None and envoy.rich:
+                ctx.rich_routes[compose] = envoy.rich
+            continue
         text = raw.decode("utf-8", "replace")
         upstreams = {m.group(1): (m.group(2), m.group(3)) for m in _UPSTREAM.finditer(text)}
         for match in _LOCATION.finditer(text):
