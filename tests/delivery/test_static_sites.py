@@ -214,8 +214,8 @@ def test_github_builds_each_site_once_and_every_deploy_fetches_it(full_github: R
     jobs = full_github.yaml(DEPLOY)["jobs"]
     steps = jobs["sites"]["steps"]
     build = next(s for s in steps if s.get("name") == "Build storefront")
-    assert build["working-directory"] == "storefront"
-    assert "npm ci && npm run build" in build["run"]
+    assert 'cd "$GITHUB_WORKSPACE/"storefront' in build["run"]
+    assert "bash -eo pipefail -c 'npm ci && npm run build'" in build["run"]
     [upload] = [s for s in steps if "upload-artifact" in s.get("uses", "")]
     assert upload["with"]["path"] == "storefront/dist"
     for name in ("deploy-dev", "deploy-staging", "deploy-main"):
