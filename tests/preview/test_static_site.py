@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from typing import Any
 
 import pytest
@@ -188,6 +189,92 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
         if st.get("Principal") == {"Service": "events.amazonaws.com"}
     ]
     assert fnmatch.fnmatchcase(rule_arn, grant["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+# "CloudWatch Alarm State Change" as EventBridge delivers it (CloudWatch user guide, "Alarm
+# events and EventBridge", its sample with this alarm's names), the reason holding quotes.
+STATE_CHANGE = {
+    "version": "0",
+    "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+    "detail-type": "CloudWatch Alarm State Change",
+    "source": "aws.cloudwatch",
+    "account": "123456789012",
+    "time": "2026-12-07T12:05:01Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-5xx"],
+    "detail": {
+        "alarmName": "market-prod-frontend-5xx",
+        "configuration": {"description": "frontend: more than 5% of CloudFront responses"},
+        "state": {
+            "value": "ALARM",
+            "reason": 'Threshold Crossed: 5 datapoints "errors" were greater than 5.0',
+            "timestamp": "2026-12-07T12:05:00.123+0000",
+        },
+        "previousState": {
+            "value": "OK",
+            "reason": "Threshold Crossed: no datapoints were received",
+            "timestamp": "2026-12-07T11:00:00.000+0000",
+        },
+    },
+}
+
+
+def _path(document: Any, path: str) -> Any:
+    """EventBridge's JSON path subset: ``$.a.b`` and ``$.a[0]``."""
+    value = document
+    for part in path.removeprefix("$.").split("."):
+        key, _, index = part.partition("[")
+        value = value[key]
+        if index:
+            value = value[int(index.rstrip("]"))]
+    return value
+
+
+def transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What EventBridge sends the target: each ``<var>`` (all inside JSON strings here)
+    replaced by its path's value, escaped as a JSON string's content."""
+    template = transformer["inputTemplate"]
+    values = {var: _path(event, path) for var, path in transformer["inputPaths"].items()}
+    assert set(re.findall(r'"[^"]*<(\w+)>[^"]*"', template)) == set(
+        re.findall(r"<(\w+)>", template)
+    ), "every placeholder sits inside a JSON string"
+    return json.loads(
+        re.sub(r"<(\w+)>", lambda m: json.dumps(str(values[m.group(1)]))[1:-1], template)
+    )
+
+
+def test_the_topic_gets_cloudwatch_s_alarm_message_not_the_raw_event(prod: Preview) -> None:
+    """PagerDuty's CloudWatch integration titles by AlarmName and resolves on OK."""
+    notify = _inputs(prod, "frontend-5xx-notify", TARGET)
+    message = transform(notify["inputTransformer"], STATE_CHANGE)
+    assert message == {
+        "AlarmName": "market-prod-frontend-5xx",
+        "AlarmDescription": "frontend: more than 5% of CloudFront responses",
+        "AWSAccountId": "123456789012",
+        "NewStateValue": "ALARM",
+        "NewStateReason": STATE_CHANGE["detail"]["state"]["reason"],
+        "StateChangeTime": "2026-12-07T12:05:00.123+0000",
+        "Region": "US East (N. Virginia)",
+        "AlarmArn": STATE_CHANGE["resources"][0],
+        "OldStateValue": "OK",
+    }
+    # The recovery resolves the same incident: same name and ARN, NewStateValue OK.
+    recovered = json.loads(json.dumps(STATE_CHANGE))
+    recovered["detail"]["state"]["value"], recovered["detail"]["previousState"]["value"] = (
+        "OK",
+        "ALARM",
+    )
+    back = transform(notify["inputTransformer"], recovered)
+    assert (back["AlarmName"], back["NewStateValue"], back["OldStateValue"]) == (
+        message["AlarmName"],
+        "OK",
+        "ALARM",
+    )
+    # The alarm's real name and description are what the event carries.
+    alarm = _inputs(prod, "frontend-5xx", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert STATE_CHANGE["resources"][0].endswith(":alarm:" + alarm["name"])
+    # The hop between buses keeps the raw event: the home rule matches its pattern on it.
+    assert "inputTransformer" not in _inputs(prod, "frontend-5xx-forward", TARGET)
 
 
 def _cloudfront_5xx(percent: float) -> Any:

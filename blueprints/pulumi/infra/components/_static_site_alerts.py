@@ -1,0 +1,153 @@
+"""How a static site's 5xx alarm, in us-east-1, reaches the alert topics of the stack's region.
+
+CloudFront publishes its metrics in us-east-1 only, so the alarm lives there, and a
+CloudWatch alarm may only notify a topic in its own region. EventBridge carries its state
+changes instead: a rule in us-east-1 forwards them to the default event bus of the stack's
+region, where a rule named ``<app>-<stack>-*`` (which the alert topics' policy admits)
+publishes them to the topic.
+
+What reaches the topic must be the message CloudWatch itself publishes for an alarm, which
+is what the topics' subscribers read: PagerDuty's Amazon CloudWatch integration opens an
+incident titled by ``AlarmName`` on ``NewStateValue`` ALARM and resolves it on OK, and the
+email subscribers get the same fields. That message (the SNS payload of an alarm action; a
+sample in aws/aws-lambda-go
+``events/testdata/cloudwatch-alarm-sns-payload-single-metric.json``) is a JSON object with
+``AlarmName``, ``AlarmDescription``, ``AWSAccountId``, ``NewStateValue``,
+``NewStateReason``, ``StateChangeTime``, ``Region`` (the region's display name),
+``AlarmArn``, ``OldStateValue`` and the ``Trigger``. An EventBridge rule's target gets the
+"CloudWatch Alarm State Change" event instead (CloudWatch user guide, "Alarm events and
+EventBridge": ``account``, ``resources[0]`` the alarm ARN, ``detail.alarmName``,
+``detail.configuration.description``, ``detail.state`` and ``detail.previousState`` with
+``value``, ``reason``, ``timestamp``), so the target that publishes to the topic rebuilds
+the message with an input transformer (EventBridge API ``InputTransformer``: string values
+placed in quotes in a JSON template). ``Trigger`` is left out: the alarm is metric math, and
+the description says what it watches.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from ._names import physical_name
+
+CLOUDFRONT_REGION = "us-east-1"
+# CloudWatch's alarm message names the region by its display name, not its code.
+CLOUDFRONT_REGION_NAME = "US East (N. Virginia)"
+
+# Template variable -> where the "CloudWatch Alarm State Change" event holds it.
+ALARM_MESSAGE_PATHS = {
+    "alarm": "$.detail.alarmName",
+    "description": "$.detail.configuration.description",
+    "account": "$.account",
+    "state": "$.detail.state.value",
+    "reason": "$.detail.state.reason",
+    # The state's own timestamp, in CloudWatch's StateChangeTime format
+    # (2026-12-07T12:00:00.000+0000), rather than the event's `time`.
+    "changed": "$.detail.state.timestamp",
+    "arn": "$.resources[0]",
+    "previous": "$.detail.previousState.value",
+}
+ALARM_MESSAGE_TEMPLATE = json.dumps(
+    {
+        "AlarmName": "<alarm>",
+        "AlarmDescription": "<description>",
+        "AWSAccountId": "<account>",
+        "NewStateValue": "<state>",
+        "NewStateReason": "<reason>",
+        "StateChangeTime": "<changed>",
+        "Region": CLOUDFRONT_REGION_NAME,
+        "AlarmArn": "<arn>",
+        "OldStateValue": "<previous>",
+    }
+)
+
+
+def alert_through_eventbridge(
+    owner: pulumi.Resource,
+    site: str,
+    alarm: aws.cloudwatch.MetricAlarm,
+    topic_arn: pulumi.Input[str],
+    *,
+    pages: bool,
+) -> None:
+    """Publish ``alarm``'s state changes (ALARM, and OK too when ``pages``) to ``topic_arn``."""
+    child = pulumi.ResourceOptions(parent=owner)
+    invoke = pulumi.InvokeOutputOptions(parent=owner)
+    region = aws.get_region_output(opts=invoke).region
+    account = aws.get_caller_identity_output(opts=invoke).account_id
+    states = ["ALARM", "OK"] if pages else ["ALARM"]
+    pattern = pulumi.Output.json_dumps(
+        {
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "resources": [alarm.arn],
+            "detail": {"state": {"value": states}},
+        }
+    )
+    home_bus = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":event-bus/default")
+    role = aws.iam.Role(
+        f"{site}-alarm-forward",
+        assume_role_policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                    }
+                ],
+            }
+        ),
+        opts=child,
+    )
+    aws.iam.RolePolicy(
+        f"{site}-alarm-forward",
+        role=role.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "events:PutEvents", "Resource": home_bus}
+                ],
+            }
+        ),
+        opts=child,
+    )
+    forward = aws.cloudwatch.EventRule(
+        f"{site}-5xx-forward",
+        name=physical_name(f"{site}-5xx-forward", max_length=64),
+        region=CLOUDFRONT_REGION,
+        description=f"{site}'s CloudFront 5xx alarm, to the stack's region",
+        event_pattern=pattern,
+        opts=child,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{site}-5xx-forward",
+        region=CLOUDFRONT_REGION,
+        rule=forward.name,
+        arn=home_bus,
+        role_arn=role.arn,
+        opts=child,
+    )
+    notify = aws.cloudwatch.EventRule(
+        f"{site}-5xx-notify",
+        name=physical_name(f"{site}-5xx", max_length=64),
+        description=f"{site}'s CloudFront 5xx alarm, to the alert topic",
+        event_pattern=pattern,
+        opts=child,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{site}-5xx-notify",
+        rule=notify.name,
+        arn=topic_arn,
+        # The topic's subscribers (PagerDuty, email) read CloudWatch's alarm message.
+        input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+            input_paths=ALARM_MESSAGE_PATHS, input_template=ALARM_MESSAGE_TEMPLATE
+        ),
+        opts=child,
+    )
