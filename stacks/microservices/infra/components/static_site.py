@@ -11,8 +11,8 @@ CloudFront is a global service whose certificates, metrics and logs live in us-e
 The certificate, the 5xx alarm and the access-log delivery therefore set
 ``region="us-east-1"`` (pulumi-aws 7's per-resource region), so the stack's provider
 and its default tags serve them too. The alarm's notifications reach the stack's alert
-topics through EventBridge (:meth:`StaticSite.alert_to`): a CloudWatch alarm can only
-notify a topic in its own region.
+topics through EventBridge (:meth:`StaticSite.alert_to`, ``_static_site_alerts``): a
+CloudWatch alarm can only notify a topic in its own region.
 
 CI uploads the files after ``pulumi up`` (``aws s3 sync --delete`` to ``bucket_name``)
 and invalidates the cache (``aws cloudfront create-invalidation`` on
@@ -25,8 +25,8 @@ import pulumi
 import pulumi_aws as aws
 
 from ._names import physical_name
+from ._static_site_alerts import CLOUDFRONT_REGION, alert_through_eventbridge
 
-CLOUDFRONT_REGION = "us-east-1"
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip and brotli keys.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 NONCURRENT_VERSION_DAYS = 30
@@ -203,86 +203,10 @@ class StaticSite(pulumi.ComponentResource):
         )
 
     def alert_to(self, topic_arn: pulumi.Input[str], *, pages: bool) -> None:
-        """Notify ``topic_arn`` (in the stack's region) of the alarm's state changes.
-
-        The alarm lives in us-east-1 and may only notify a topic there, so EventBridge
-        carries its state changes: a rule in us-east-1 forwards them to the default
-        event bus of the stack's region, where a rule named ``<app>-<stack>-*`` (which
-        the alert topics' policy admits) publishes them to the topic. ``pages``: also
-        the return to OK, as paging alarms do.
-        """
-        child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        region = aws.get_region_output(opts=invoke).region
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        states = ["ALARM", "OK"] if pages else ["ALARM"]
-        pattern = pulumi.Output.json_dumps(
-            {
-                "source": ["aws.cloudwatch"],
-                "detail-type": ["CloudWatch Alarm State Change"],
-                "resources": [self.alarm.arn],
-                "detail": {"state": {"value": states}},
-            }
-        )
-        home_bus = pulumi.Output.concat(
-            "arn:aws:events:", region, ":", account, ":event-bus/default"
-        )
-        role = aws.iam.Role(
-            f"{self._site}-alarm-forward",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{self._site}-alarm-forward",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": home_bus}
-                    ],
-                }
-            ),
-            opts=child,
-        )
-        forward = aws.cloudwatch.EventRule(
-            f"{self._site}-5xx-forward",
-            name=physical_name(f"{self._site}-5xx-forward", max_length=64),
-            region=CLOUDFRONT_REGION,
-            description=f"{self._site}'s CloudFront 5xx alarm, to the stack's region",
-            event_pattern=pattern,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{self._site}-5xx-forward",
-            region=CLOUDFRONT_REGION,
-            rule=forward.name,
-            arn=home_bus,
-            role_arn=role.arn,
-            opts=child,
-        )
-        notify = aws.cloudwatch.EventRule(
-            f"{self._site}-5xx-notify",
-            name=physical_name(f"{self._site}-5xx", max_length=64),
-            description=f"{self._site}'s CloudFront 5xx alarm, to the alert topic",
-            event_pattern=pattern,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{self._site}-5xx-notify", rule=notify.name, arn=topic_arn, opts=child
-        )
+        """Notify ``topic_arn`` (in the stack's region) of the alarm's state changes, as
+        CloudWatch's own alarm message (see :mod:`._static_site_alerts`). ``pages``: also
+        the return to OK, as paging alarms do."""
+        alert_through_eventbridge(self, self._site, self.alarm, topic_arn, pages=pages)
 
     def _bucket(self, name: str, force_destroy: bool) -> aws.s3.Bucket:
         child = pulumi.ResourceOptions(parent=self)
