@@ -69,6 +69,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
         ("CloudFront data out", "storefront"): Decimal("4.250"),
         ("CloudFront HTTPS requests", "storefront"): Decimal("5.0000"),
         ("S3 storage", "handbook"): Decimal("0.023"),
+        # requirements.security.waf: each site's CloudFront web ACL ($5), its 2 managed rule
+        # groups ($1 each) and the 5 million requests it inspects ($0.60 per million)
+        ("WAF web ACL", "storefront"): Decimal("5.00"),
+        ("WAF rules", "storefront"): Decimal("2.00"),
+        ("WAF requests", "handbook"): Decimal("3.000"),
         # indexer scales on its queue down to zero: no standing task, its wake alarm's two
         # metrics instead (its tasks are in the headroom)
         ("Fargate vCPU", "indexer"): Decimal("0"),
@@ -101,8 +106,8 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # $3,707.41 with burstable caches; the managed Prometheus path (the collector's memory in
     # every task, and the workspace) adds $31.80 of it; SQL Server and OpenSearch $2,329.85;
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
-    # tasks) and the two static sites (+$18.95).
-    assert money(main.total) == "$6,359.47"
+    # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00).
+    assert money(main.total) == "$6,379.47"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:

@@ -41,6 +41,8 @@ services:
   mailer: {type: worker, image: ghcr.io/example/mailer:1.0, uses: [{name: jobs, access: consume}]}
 datastores:
   jobs: {engine: sqs, dead_letter: true}
+requirements:
+  security: {waf: true}
 """
 
 

@@ -191,6 +191,40 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
     assert fnmatch.fnmatchcase(rule_arn, grant["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
+def test_with_waf_the_distribution_is_behind_a_cloudfront_web_acl_in_us_east_1(
+    prod: Preview,
+) -> None:
+    """requirements.security.waf: true protects the site as it protects the load balancer."""
+    [acl] = [r for r in prod.of_type("aws:wafv2/webAcl:WebAcl") if r.name == "frontend-waf"]
+    # CloudFront accepts only a CLOUDFRONT-scope ACL, which lives in us-east-1.
+    assert (acl.inputs["scope"], acl.inputs["region"]) == ("CLOUDFRONT", "us-east-1")
+    groups = [
+        rule["statement"]["managedRuleGroupStatement"]
+        for rule in acl.inputs["rules"]
+        if "managedRuleGroupStatement" in rule["statement"]
+    ]
+    assert [(g["vendorName"], g["name"]) for g in groups] == [
+        ("AWS", "AWSManagedRulesCommonRuleSet"),
+        ("AWS", "AWSManagedRulesKnownBadInputsRuleSet"),
+    ]
+    assert all("overrideAction" in rule for rule in acl.inputs["rules"])
+    assert acl.inputs["defaultAction"] == {"allow": {}}
+    # The distribution names it by ARN (WAFv2), a global ACL's ARN in us-east-1.
+    web_acl_id = _inputs(prod, "frontend-cdn")["webAclId"]
+    assert re.fullmatch(r"arn:aws:wafv2:us-east-1:123456789012:global/webacl/[^/]+/.+", web_acl_id)
+    assert "frontend-waf" in web_acl_id
+    # Blocked requests are logged in the ACL's region, to a log group WAF accepts.
+    logging = _inputs(prod, "frontend-waf-logging")
+    assert logging["region"] == "us-east-1" and logging["resourceArn"] == web_acl_id
+    [destination] = logging["logDestinationConfigs"]
+    assert destination.startswith("arn:aws:logs:us-east-1:") and ":log-group:aws-waf-logs-" in (
+        destination
+    )
+    # Only the site's own ACL is attached to the distribution; the ALB's stays regional.
+    [alb_acl] = [r for r in prod.of_type("aws:wafv2/webAcl:WebAcl") if r.name != "frontend-waf"]
+    assert alb_acl.inputs["scope"] == "REGIONAL"
+
+
 # "CloudWatch Alarm State Change" as EventBridge delivers it (CloudWatch user guide, "Alarm
 # events and EventBridge", its sample with this alarm's names), the reason holding quotes.
 STATE_CHANGE = {

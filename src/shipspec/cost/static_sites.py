@@ -5,7 +5,10 @@ free); the site's bucket bills its storage; the 5xx alarm (us-east-1) one alarm 
 A queue consumer's wake alarm (scale to zero) reads two metrics. CloudFront's always-free
 tier (1 TB and 10 million requests a month) is per account and not deducted, like the
 CloudWatch free tier. Source: https://aws.amazon.com/cloudfront/pricing/ (United States
-and Europe: $0.085 per GB for the first 10 TB; HTTPS requests per 10,000).
+and Europe: $0.085 per GB for the first 10 TB; HTTPS requests per 10,000). With
+`requirements.security.waf`, the site's CloudFront web ACL bills like the load balancer's
+(https://aws.amazon.com/waf/pricing/): the ACL, each rule (a managed rule group counts as
+one) and every request it inspects, which is every request the site serves.
 """
 
 from __future__ import annotations
@@ -45,6 +48,17 @@ def static_site_lines(add: Add, env: EnvironmentPlan, usage: Usage) -> None:
             "cloudwatch_alarm_metric_month",
             "the 5xx error-rate alarm (us-east-1)",
         )
+        if site.waf:
+            rules = Decimal(usage.site_waf_rules)
+            add("WAF web ACL", site.name, Decimal(1), "waf_acl_month", "1 web ACL (CloudFront)")
+            add("WAF rules", site.name, rules, "waf_rule_month", f"{rules} managed rule groups")
+            add(
+                "WAF requests",
+                site.name,
+                million,
+                "waf_million",
+                f"{num(million)} million (every request the site serves)",
+            )
     for service in env.services:
         if service.queue_scaling is not None and service.queue_scaling.wake_from_zero:
             add(

@@ -63,6 +63,7 @@ class Usage:
     static_requests_million_production: Decimal = Decimal(5)
     static_requests_million_non_production: Decimal = Decimal("0.1")
     static_site_gb: Decimal = Decimal(1)  # a site's files with 30 days of old versions
+    site_waf_rules: int = 2  # a site's CloudFront web ACL: two managed rule groups
 
     def statements(self) -> list[str]:
         """The assumptions as sentences, in the order the estimate uses them."""
@@ -85,7 +86,8 @@ class Usage:
             f"through CloudFront in production ({num(self.static_gb_non_production)} GB in "
             f"{num(self.static_requests_million_non_production)} million elsewhere) and stores "
             f"{num(self.static_site_gb)} GB; CloudFront's always-free tier (1 TB, 10 million "
-            "requests) is per account and not deducted",
+            "requests) is per account and not deducted; with WAF, the site's web ACL has "
+            f"{self.site_waf_rules} rules and inspects every request",
             f"each bucket stores {num(self.s3_gb_production)} GB in production and "
             f"{num(self.s3_gb_non_production)} GB elsewhere; requests are not priced",
             f"each queue serves {num(self.sqs_million_production)} million requests a month in "

@@ -243,6 +243,7 @@ class StaticSitePlan(Frozen):
     pages: bool  # the 5xx alarm pages (production) or notifies
     force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
     renamed_from: str | None = None
+    waf: bool = False  # a WAFv2 web ACL (scope CLOUDFRONT, us-east-1) on the distribution
 
 
 class EnvironmentPlan(Frozen):

@@ -74,6 +74,15 @@ def plan_static_site(
         if service.spa
         else "not a single-page app: unknown paths answer 404",
     )
+    waf = log.decide(
+        f"{key}.waf",
+        spec.requirements.security.waf,
+        "requirements.security.waf is true: a CloudFront web ACL (AWS managed common rule "
+        "set and known bad inputs) in us-east-1, as the load balancer has its own"
+        if spec.requirements.security.waf
+        else "requirements.security.waf is false",
+        waf=spec.requirements.security.waf,
+    )
     return StaticSitePlan(
         name=name,
         files=files,
@@ -88,6 +97,7 @@ def plan_static_site(
         pages=production,
         force_destroy=not production,
         renamed_from=service.renamed_from,
+        waf=waf,
     )
 
 

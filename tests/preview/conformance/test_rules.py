@@ -234,6 +234,19 @@ CROSS_FIELD: dict[str, list[Res]] = {
             {"logDestinationConfigs": ["arn:aws:logs:us-east-1:1:log-group:waf-logs"]},
         )
     ],
+    "cloudfront.distribution.web-acl": [
+        # A regional ACL, or a CLOUDFRONT one created outside us-east-1: CloudFront refuses both.
+        Res(
+            "aws:cloudfront/distribution:Distribution",
+            "cdn",
+            {"webAclId": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/abc"},
+        ),
+        Res(
+            "aws:cloudfront/distribution:Distribution",
+            "cdn2",
+            {"webAclId": "arn:aws:wafv2:eu-west-1:123456789012:global/webacl/site/abc"},
+        ),
+    ],
     "ec2.ingress-rule.count": _rules("Ingress"),
     "ec2.egress-rule.count": _rules("Egress"),
     "ec2.ingress-rule.port-order": [

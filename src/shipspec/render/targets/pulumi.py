@@ -260,6 +260,7 @@ def _static_site(site: Any) -> dict[str, Any]:
         "errorRatePercent": site.error_rate_percent,
         "forceDestroy": site.force_destroy,
         "pages": site.pages,
+        "waf": site.waf,
     }
 
 
