@@ -619,6 +619,7 @@ storefront = StaticSite(
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["storefront"]["errorRatePercent"],
     force_destroy=static_sites["storefront"]["forceDestroy"],
+    waf=static_sites["storefront"]["waf"],
 )
 
 # handbook: static site from a private S3 bucket through CloudFront with origin access control; CI
@@ -633,6 +634,7 @@ handbook = StaticSite(
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["handbook"]["errorRatePercent"],
     force_destroy=static_sites["handbook"]["forceDestroy"],
+    waf=static_sites["handbook"]["waf"],
 )
 
 # The calls the spec declares (services.<name>.calls): each opens the callee's port to the

@@ -270,6 +270,7 @@ web = StaticSite(
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["web"]["errorRatePercent"],
     force_destroy=static_sites["web"]["forceDestroy"],
+    waf=static_sites["web"]["waf"],
 )
 
 # The calls the spec declares (services.<name>.calls): each opens the callee's port to the

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._names import physical_name
+from ._site_waf import cloudfront_web_acl
 from ._static_site_alerts import CLOUDFRONT_REGION, alert_through_eventbridge
 
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip and brotli keys.
@@ -47,6 +48,8 @@ class StaticSite(pulumi.ComponentResource):
             us-east-1, kept ``log_retention_days``.
         error_rate_percent: The 5xx error-rate alarm's threshold (5 minutes above it).
         force_destroy: Let ``pulumi destroy`` empty the bucket (CI rebuilds its content).
+        waf: Put a WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) in front of the
+            distribution: AWS managed rule groups, blocked requests logged.
     """
 
     bucket_name: pulumi.Output[str]
@@ -66,6 +69,7 @@ class StaticSite(pulumi.ComponentResource):
         log_retention_days: int = 30,
         error_rate_percent: float = 5.0,
         force_destroy: bool = False,
+        waf: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:StaticSite", name, None, opts)
@@ -104,6 +108,7 @@ class StaticSite(pulumi.ComponentResource):
             opts=child,
         )
         certificate_arn = self._certificate(name, domain, hosted_zone_name) if domain else None
+        acl = cloudfront_web_acl(self, name, log_retention_days) if waf else None
         origin = "s3"
         distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
@@ -114,6 +119,7 @@ class StaticSite(pulumi.ComponentResource):
             price_class=price_class,
             default_root_object="index.html",
             aliases=[domain] if domain else None,
+            web_acl_id=acl.arn if acl is not None else None,  # WAFv2: the ACL's ARN
             origins=[
                 aws.cloudfront.DistributionOriginArgs(
                     origin_id=origin,
