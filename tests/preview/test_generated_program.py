@@ -191,6 +191,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     expected |= {f"{lb.name}-waf-logs" for lb in env.load_balancers if lb.waf}
     # Static sites' CloudFront access logs (in us-east-1) where compliance asks for them.
     expected |= {f"{site.name}-access-logs" for site in env.static_sites if site.access_logs}
+    # Their CloudFront web ACLs' logs (us-east-1), with requirements.security.waf.
+    expected |= {f"{site.name}-waf-logs" for site in env.static_sites if site.waf}
     if env.network.flow_log_retention_days:
         flow = groups.pop("network-flow-logs")
         assert flow.inputs["retentionInDays"] == env.network.flow_log_retention_days
