@@ -9,9 +9,17 @@ from .rules_containers import CONTAINER_RULES
 from .rules_engines import ENGINE_RULES
 from .rules_fields import FIELD_RULES
 from .rules_names import NAME_RULES
+from .rules_names_monitoring import MONITORING_NAME_RULES
 from .rules_traffic import TRAFFIC_RULES
 
-RULES: list[Rule] = [*NAME_RULES, *FIELD_RULES, *CONTAINER_RULES, *ENGINE_RULES, *TRAFFIC_RULES]
+RULES: list[Rule] = [
+    *NAME_RULES,
+    *MONITORING_NAME_RULES,
+    *FIELD_RULES,
+    *CONTAINER_RULES,
+    *ENGINE_RULES,
+    *TRAFFIC_RULES,
+]
 
 _duplicates = [rule_id for rule_id, n in Counter(r.id for r in RULES).items() if n > 1]
 if _duplicates:  # pragma: no cover - a programming error caught at import in every test run
