@@ -18,7 +18,7 @@ rule ``events.rule.name.length`` reads it from there)."""
 
 
 def physical_name(app: str, env: str, name: str, *, max_length: int) -> str:
-    """``app``-``env``-``name`` as the program's ``physical_name`` makes it, within ``max_length``."""
+    """``<app>-<env>-<name>`` as the program's ``physical_name`` makes it, cut to fit."""
     full = f"{app}-{env}-{name}"
     cleaned = re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-")
     if not cleaned[:1].isalpha():

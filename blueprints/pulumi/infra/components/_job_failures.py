@@ -20,7 +20,7 @@ from ._names import physical_name
 from ._references import References
 
 RULE_NAME_MAX = 64
-"""EventBridge PutRule: a rule name is 1-64 characters of ``[.\-_A-Za-z0-9]``."""
+"""EventBridge PutRule: a rule name is 1-64 letters, digits, dots, hyphens, underscores."""
 
 
 def failed_run_pattern(cluster_arn: str, family_arn: str) -> dict[str, Any]:
