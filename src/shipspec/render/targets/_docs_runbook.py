@@ -154,6 +154,28 @@ GUIDES: dict[str, Guide] = {
             "crash on start: roll back to the last good image",
         ),
     ),
+    "service:no-tasks": Guide(
+        "no task running",
+        "A service that must always run (its `scaling.min` is at least 1) has had no task "
+        "running for 5 minutes: the services that call it get connection errors, or its "
+        "queue is not consumed. ECS reports no metric for a service without a running task, "
+        "so the alarm counts missing data as breaching; it pages in production. Queue "
+        "consumers that scale to zero have no such alarm.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].[desiredCount,runningCount,pendingCount,events[:10]]'`: a desired "
+            "count of 0 set by hand, or why tasks do not start",
+            f"{_STOPPED_TASKS}: why they stopped and their exit codes",
+        ),
+        (
+            "image pull or secret errors: fix the image or secret, then `aws ecs update-service "
+            '--cluster "$CLUSTER" --service "$SERVICE" --force-new-deployment`',
+            "crash on start after a release: roll back to the last good image (see Rollback "
+            "above)",
+            "no Spot capacity: the service's Fargate Spot share cannot place tasks; "
+            "`spot: false` on the service in the handoff",
+        ),
+    ),
     "service:no-healthy-hosts": Guide(
         "no healthy hosts",
         "No target of the service passes its health check: the load balancer answers every "
