@@ -154,8 +154,12 @@ class Alarms:
         rollback: bool = False,
         notify: bool = True,
         suppressed_by: str | None = None,
+        anchor: str | None = None,
         reason: str,
     ) -> AlarmPlan:
+        """One metric alarm. ``anchor``: its runbook section (``#alarm-<anchor>``) when the
+        check means different work per engine (free storage on RDS, SQL Server, OpenSearch);
+        else the check's own."""
         name = f"{self.app}-{self.env.name}-{target.split(':')[1]}-{check}"
         pages = page and self.env.alarms_page
         if page and not pages:
@@ -177,7 +181,7 @@ class Alarms:
             notify=notify,
             pages=pages,
             rollback=rollback,
-            runbook=f"{RUNBOOK}#alarm-{check.split('-burn')[0]}",
+            runbook=f"{RUNBOOK}#alarm-{anchor or check.split('-burn')[0]}",
             reason=reason,
             suppressed_by=suppressed_by if pages else None,
         )

@@ -178,6 +178,8 @@ def database_alarms(self: Alarms, d: DatastorePlan) -> None:
         period=300,
         evaluations=2,
         comparison="LessThanThreshold",
+        # SQL Server's disk fills differently (transaction log, tempdb): its own section.
+        anchor="sqlserver-free-storage" if d.engine == "sqlserver" else None,
         page=True,
         reason=f"{why}; a full disk stops writes, so this pages",
     )

@@ -206,6 +206,7 @@ def search_alarms(self: Alarms, s: DatastorePlan) -> None:
         period=60,
         evaluations=1,
         comparison="LessThanThreshold",
+        anchor="search-free-storage",
         page=True,
         reason=f"{SEARCH_FREE_STORAGE_SHARE:.0%} of a node's {s.storage_gb} GiB, as AWS "
         "recommends instead of a fixed 20 GiB; at the disk watermarks OpenSearch stops "
