@@ -37,6 +37,8 @@ HEALTHY = {
     "DatabaseConnections": 40,
     "DatabaseMemoryUsagePercentage": 40,
     "Evictions": 0,
+    "CacheHitRate": 95,
+    "EngineCPUUtilization": 20,
 }
 
 
@@ -214,6 +216,20 @@ def test_a_queue_consumer_scaled_to_zero_stays_quiet(parcel) -> None:  # type: i
     quiet = Scenario(values(PARCEL_HEALTHY), values(PARCEL_HEALTHY), 120 * 60)
     assert parcel.notified(quiet) == {"page": set(), "ticket": set()}
     assert "parcel-prod-dispatcher-no-tasks" not in parcel.alarms
+
+
+def test_a_cache_evicting_with_a_good_hit_rate_stays_quiet(prod) -> None:  # type: ignore[no-untyped-def]
+    """Evictions are a cache at its memory limit doing its job: nobody is told while 95% of
+    reads still hit. Evicting while 40% of reads miss is a working set that no longer fits."""
+    busy = {"Evictions": 500, "DatabaseMemoryUsagePercentage": 70}
+    assert prod.notified(scenario(busy, 60)) == {"page": set(), "ticket": set()}
+    told = prod.notified(scenario({**busy, "CacheHitRate": 60}, 20))
+    assert told == {"page": set(), "ticket": {"shop-prod-cache-evictions"}}
+
+
+def test_a_busy_redis_engine_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    told = prod.notified(scenario({"EngineCPUUtilization": 97}, 20))
+    assert told == {"page": set(), "ticket": {"shop-prod-cache-cpu"}}
 
 
 def test_database_storage_running_out_pages(prod) -> None:  # type: ignore[no-untyped-def]

@@ -354,10 +354,48 @@ GUIDES: dict[str, Guide] = {
         ),
     ),
     "redis:evictions": Guide(
-        "evictions (ElastiCache)",
-        "The working set no longer fits; the hit rate and latency suffer.",
-        ("`INFO stats`: evicted_keys, keyspace_hits and misses",),
-        ("a larger node (see memory above)",),
+        "evictions (ElastiCache for Redis)",
+        "Redis evicts keys and over 20% of reads miss, for 15 minutes: the working set no "
+        "longer fits, and reads fall through to the database. Evictions alone are a cache "
+        "doing its job and alarm nobody.",
+        ("`INFO stats`: evicted_keys, keyspace_hits and keyspace_misses", f"{_DESCRIBE}"),
+        ("a larger node (see memory above)", "shorter TTLs, or stop caching rarely read keys"),
+    ),
+    "memcached:evictions": Guide(
+        "evictions (ElastiCache for Memcached)",
+        "Memcached evicts items and over 20% of gets miss, for 15 minutes: the working set no "
+        "longer fits. Evictions alone alarm nobody.",
+        ("`stats` over the node's port: evictions, get_hits, get_misses", f"{_DESCRIBE}"),
+        ("a larger node type, or more nodes to spread the keys",),
+    ),
+    "redis:cpu": Guide(
+        "CPU (ElastiCache for Redis)",
+        "The Redis engine thread has been above 90% for 15 minutes: Redis runs commands one at "
+        "a time, so they queue and every client waits.",
+        (
+            "`SLOWLOG GET 20` with redis-cli from inside the VPC: the expensive commands",
+            "`INFO commandstats`: which commands take the time",
+        ),
+        (
+            "replace O(N) commands (`KEYS`, large `SMEMBERS`/`ZRANGE`) with `SCAN` and paging",
+            "a larger node type: `aws elasticache modify-replication-group "
+            "--replication-group-id <id> --cache-node-type <type> --apply-immediately`",
+        ),
+    ),
+    "opensearch:cpu": Guide(
+        "CPU (OpenSearch Service)",
+        "A data node has been at 80% CPU or more for 15 minutes (AWS's recommended alarm): "
+        "searches and indexing queue next.",
+        (
+            '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
+            "'DomainStatus.ClusterConfig'`: instance type and count",
+            "`GET _nodes/hot_threads` and `GET _cat/thread_pool?v` from inside the VPC",
+        ),
+        (
+            "expensive queries (wildcards, deep pagination, large aggregations): fix them",
+            "more or larger data nodes: `aws opensearch update-domain-config --domain-name "
+            '"$SEARCH_DOMAIN" --cluster-config InstanceType=<type>,InstanceCount=<n>`',
+        ),
     ),
     "sqs:oldest-message": Guide(
         "oldest message (SQS)",
