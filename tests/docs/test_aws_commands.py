@@ -114,4 +114,4 @@ def test_each_engine_s_full_disk_has_its_own_section_and_identifier(generated) -
     search = runbook.split('<a id="alarm-search-free-storage"></a>')[1].split("<a id=")[0]
     assert "aws opensearch update-domain-config" in search and "--ebs-options" in search
     assert 'pulumi.export(\n    "search_domains",' in program
-    assert 'pulumi stack output search_domains --json | jq -r \'.["fulltext"]\'' in runbook
+    assert "pulumi stack output search_domains --json | jq -r '.[\"fulltext\"]'" in runbook

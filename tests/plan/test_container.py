@@ -120,4 +120,5 @@ def test_queue_consumers_and_spot_tasks_stop_after_fargates_longest_timeout() ->
     reason = prod.decision("services.consumer.stop_timeout").reason
     assert "consumes a queue" in reason and "Spot" not in reason.split(":")[0]
     assert "Fargate Spot" in prod.decision("services.batch.stop_timeout").reason
-    assert prod.decision("services.patient.stop_timeout").reason == "stop_timeout_seconds in the spec"
+    patient = prod.decision("services.patient.stop_timeout")
+    assert patient.reason == "stop_timeout_seconds in the spec"

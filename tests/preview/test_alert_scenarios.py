@@ -62,8 +62,8 @@ def values(
 
 def _owner(metric: Mapping[str, Any]) -> str:
     """``web``, ``mailer``, ``orders``, ``orders-dlq``: what a metric is about, from the
-    physical name (``shop-prod-web``, ``parcel-prod-catalog``, ``orders-dlq-84f7c11``) without the stack prefix, the
-    mocks' autoname suffix and the resource kind."""
+    physical name (``shop-prod-web``, ``parcel-prod-catalog``, ``orders-dlq-84f7c11``)
+    without the stack prefix, the mocks' autoname suffix and the resource kind."""
     dims = metric["dimensions"]
     for key in ("ServiceName", "QueueName"):
         if key in dims:
