@@ -91,13 +91,13 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 157 alarm metrics × $0.10 and 19 composites (8 burn-rate, 2 service-down,
+    # Monitoring: 168 alarm metrics × $0.10 and 19 composites (8 burn-rate, 2 service-down,
     # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
     # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
-    # Server 2 and OpenSearch 5 metrics.
+    # Server 2 and OpenSearch 6 metrics; ingest's and admin's no-tasks alarms 2.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 157), ("CloudWatch composite alarms", 19)} <= monitoring
+    assert {("CloudWatch alarms", 168), ("CloudWatch composite alarms", 19)} <= monitoring
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -106,8 +106,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # $3,707.41 with burstable caches; the managed Prometheus path (the collector's memory in
     # every task, and the workspace) adds $31.80 of it; SQL Server and OpenSearch $2,329.85;
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
-    # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00).
-    assert money(main.total) == "$6,379.47"
+    # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
+    # pages and the cache CPU alarms (+$1.10).
+    assert money(main.total) == "$6,380.57"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -168,7 +169,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("15.70")  # 157 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("16.80")  # 168 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -183,38 +184,40 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 34 alarms reading 103 metrics. The canary web service has two target groups, so each
+    # 36 alarms reading 110 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
     # eight latency windows of 2 (percentile rank, requests) = 32. Then web and mailer CPU,
-    # memory and running tasks (1, 1, 2) = 8, the nightly job 1, db 3, the Redis cache's
-    # memory and evictions once per node of 3 = 6, and the queue's 2:
-    # 11 + 40 + 32 + 8 + 1 + 3 + 6 + 2 = 103 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("10.30")
+    # memory and running tasks (1, 1, 2) = 8, mailer's no-tasks 1 (a worker that must run),
+    # the nightly job 1, db 3, the Redis cache's memory, engine CPU, evictions and hit rate
+    # once per node of 3 = 12, and the queue's 2:
+    # 11 + 40 + 32 + 8 + 1 + 1 + 3 + 12 + 2 = 110 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.00")
     # 8 burn-rate composites, web's service-down and one per rollback alarm of web (3):
     # 12 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("6.00")
     assert line(prod, "CloudWatch dashboard", "monitoring") == Decimal("3.00")
     assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "34 metric alarms reading 103 metrics"
+    assert details["CloudWatch alarms"] == "36 metric alarms reading 110 metrics"
     assert details["CloudWatch composite alarms"] == "8 burn-rate + 1 service-down + 3 rollback"
-    assert money(prod.total) == "$1,775.38"  # $1,538.86 with a burstable cache
+    assert money(prod.total) == "$1,776.08"  # $1,539.56 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
     # full's api, admin and docs deploy linearly (two target groups each), the rolling
     # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3, Redis 2 × 3
-    # nodes, Memcached 2, the queue 2, api's availability and latency burn rates, api's
-    # Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's requests) 2,
-    # ingest behind its NLB (health 2, TCP resets 2, ECS 4), the public ALB's own 5xx,
-    # watched once now that api and docs share it, SQL Server 2 (CPU, free storage) and
-    # OpenSearch's five recommended alarms 5: 157.
+    # nodes (memory, engine CPU, evictions with the hit rate) 4 × 3, Memcached 4 (CPU,
+    # evictions with gets and misses), the queue 2, api's availability and latency burn
+    # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
+    # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
+    # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
+    # Server 2 (CPU, free storage) and OpenSearch's recommended alarms with CPU 6: 168.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 157
-    assert alarms.detail == "76 metric alarms reading 157 metrics"
+    assert alarms.quantity == 168
+    assert alarms.detail == "80 metric alarms reading 168 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 2 service-down + 9 rollback"
 

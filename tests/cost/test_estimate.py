@@ -82,11 +82,12 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("VPC flow logs", "network"): Decimal("2.28"),
         ("Container Insights metrics", "cluster"): Decimal("15.60"),  # 52 × 0.30
         ("Container Insights events", "cluster"): Decimal("0.114"),  # 2 × 0.1 GB × 0.57
-        # 18 alarms reading 27 metrics: web's 5xx (2), latency, unhealthy and healthy hosts
+        # 21 alarms reading 30 metrics: web's 5xx (2), latency, unhealthy and healthy hosts
         # (1 each) over a canary's 2 target groups and the load balancer's 5xx once = 11,
-        # web and mailer CPU, memory, running-tasks 2 × 4 = 8, nightly 1, db 3, cache 2 (one
-        # node), orders 2: 27 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("2.70"),
+        # web and mailer CPU, memory, running-tasks 2 × 4 = 8, mailer's no-tasks 1, nightly
+        # 1, db 3, cache 4 (memory, engine CPU, evictions and hit rate; one node), orders 2:
+        # 30 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("3.00"),
         # web's service-down and 3 rollback composites × 0.50
         ("CloudWatch composite alarms", "monitoring"): Decimal("2.00"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
@@ -100,7 +101,7 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    assert money(dev.total) == "$152.40"
+    assert money(dev.total) == "$152.70"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

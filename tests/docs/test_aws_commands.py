@@ -81,3 +81,37 @@ def test_commands_name_what_the_reader_has(name: str, generated) -> None:  # typ
     assert not [c.text for c in found if c.operation in ("list-clusters", "list-services")]
     runbook = (generated.out_dir(name) / "docs/operations/runbook.md").read_text()
     assert "CLUSTER=$(pulumi stack output cluster_name)" in runbook
+
+
+def test_each_engine_s_full_disk_has_its_own_section_and_identifier(generated) -> None:  # type: ignore[no-untyped-def]
+    """The full example's RDS, SQL Server and OpenSearch free-storage alarms link to three
+    sections; each section's commands use its own engine's identifier, which "Before you
+    start" derives from a stack output the program exports."""
+    out = generated.out_dir("full")
+    runbook = (out / "docs/operations/runbook.md").read_text()
+    program = (out / "infra/__main__.py").read_text()
+    model = generated.model("full")
+    anchors = {
+        "postgres": "alarm-free-storage",
+        "sqlserver": "alarm-sqlserver-free-storage",
+        "opensearch": "alarm-search-free-storage",
+    }
+    links = {
+        a.runbook.partition("#")[2]
+        for a in model.monitoring.alarms[model.production.name].alarms
+        if a.check == "free-storage"
+    }
+    assert set(anchors.values()) <= links
+    variables = {"postgres": "DB_ID", "sqlserver": "SQLSERVER_ID", "opensearch": "SEARCH_DOMAIN"}
+    for engine, anchor in anchors.items():
+        section = runbook.split(f'<a id="{anchor}"></a>')[1].split("<a id=")[0]
+        own = variables[engine]
+        assert f'"${own}"' in section, engine
+        assert not [v for v in variables.values() if v != own and f"${v}" in section], engine
+        assert f"\n{own}=$(pulumi stack output " in runbook
+    assert "--max-allocated-storage" in runbook.split('<a id="alarm-free-storage"></a>')[1]
+    assert "6 hours" in runbook.split('<a id="alarm-sqlserver-free-storage"></a>')[1]
+    search = runbook.split('<a id="alarm-search-free-storage"></a>')[1].split("<a id=")[0]
+    assert "aws opensearch update-domain-config" in search and "--ebs-options" in search
+    assert 'pulumi.export(\n    "search_domains",' in program
+    assert "pulumi stack output search_domains --json | jq -r '.[\"fulltext\"]'" in runbook

@@ -176,6 +176,15 @@ def test_shop_production_alarm_set() -> None:
     for member in down.members:
         assert alarms.alarm(member).pages and not alarms.alarm(member).notify
     assert by_check[("service:mailer", "running-tasks")].pages is False  # a worker: ticket
+    # ...but a worker that must run (scaling.min >= 1) pages when none of its tasks runs,
+    # counting missing data as breaching: ECS reports nothing for a service without tasks.
+    no_tasks = by_check[("service:mailer", "no-tasks")]
+    assert (no_tasks.pages, no_tasks.treat_missing_data, no_tasks.threshold) == (
+        True,
+        "breaching",
+        1,
+    )
+    assert ("service:web", "no-tasks") not in by_check  # its down composite covers it
     latency = by_check[("service:web", "latency-p99")]
     assert (latency.statistic, latency.threshold, latency.pages) == ("p99", 0.3, False)
     assert by_check[("service:web", "unhealthy-hosts")].comparison == "GreaterThanThreshold"
@@ -195,7 +204,11 @@ def test_shop_production_alarm_set() -> None:
     assert by_check[("datastore:db", "connections")].threshold == int(
         max_connections("postgres", "db.m7g.large") * 0.8
     )
-    assert {"memory", "evictions"} == {c for t, c in by_check if t == "datastore:cache"}
+    assert {"memory", "cpu", "evictions"} == {c for t, c in by_check if t == "datastore:cache"}
+    evictions = by_check[("datastore:cache", "evictions")]
+    # Evictions alone are a cache at its limit: only a high miss rate makes them a ticket.
+    assert evictions.expression == "IF(FILL(evictions, 0) > 0, 100 - hitrate, 0)"
+    assert (evictions.threshold, evictions.pages) == (20, False)
 
 
 def test_burn_rate_alarms_pair_a_long_and_a_short_window() -> None:

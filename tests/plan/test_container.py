@@ -94,3 +94,31 @@ def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
     [volume] = prod.volumes
     assert volume.mounted_by == ["named", "ro", "web"] and volume.protect
     assert (volume.backup_days, model.environment("staging").volumes[0].backup_days) == (7, 1)
+
+
+def test_queue_consumers_and_spot_tasks_stop_after_fargates_longest_timeout() -> None:
+    """120 s (Fargate's maximum, Spot's notice) between SIGTERM and SIGKILL for work that
+    a stop cuts short; ECS's default elsewhere; the spec's value always wins."""
+    model = shipspec.plan(
+        shipspec.loads(
+            BASE.replace("volumes: {media: {}}\n", "datastores: {jobs: {engine: sqs}}\n")
+            + "  web: {type: web, image: nginx:1.27, port: 80}\n"
+            "  consumer: {type: worker, image: nginx:1.27, uses: [jobs]}\n"
+            "  patient: {type: worker, image: nginx:1.27, uses: [jobs], stop_timeout_seconds: 45}\n"
+            "  batch: {type: worker, image: nginx:1.27, spot: true}\n",
+            "handoff.yaml",
+        )
+    )
+    staging, prod = model.environment("staging"), model.environment("prod")
+
+    def timeouts(env):  # type: ignore[no-untyped-def]
+        return {s.name: s.container.stop_timeout for s in env.services}
+
+    assert timeouts(prod) == {"web": None, "consumer": 120, "patient": 45, "batch": 120}
+    # Outside production every task runs on Spot: the web service too.
+    assert timeouts(staging) == {"web": 120, "consumer": 120, "patient": 45, "batch": 120}
+    reason = prod.decision("services.consumer.stop_timeout").reason
+    assert "consumes a queue" in reason and "Spot" not in reason.split(":")[0]
+    assert "Fargate Spot" in prod.decision("services.batch.stop_timeout").reason
+    patient = prod.decision("services.patient.stop_timeout")
+    assert patient.reason == "stop_timeout_seconds in the spec"

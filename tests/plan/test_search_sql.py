@@ -90,8 +90,18 @@ def test_opensearch_alarms_are_the_ones_aws_recommends() -> None:
         "free-storage",
         "jvm-pressure",
         "snapshot-failed",
+        "cpu",
     }
     red, free, jvm = alarms["red"], alarms["free-storage"], alarms["jvm-pressure"]
+    cpu = alarms["cpu"]  # CPUUtilization maximum >= 80% for 15 minutes, 3 times
+    assert (cpu.threshold, cpu.comparison, cpu.period_seconds, cpu.evaluation_periods) == (
+        80,
+        "GreaterThanOrEqualToThreshold",
+        300,
+        3,
+    )
+    # Each engine's full disk has its own runbook section.
+    assert free.runbook.endswith("#alarm-search-free-storage")
     assert (red.metrics[0].metric_name, red.metrics[0].namespace, red.pages) == (
         "ClusterStatus.red",
         "AWS/ES",

@@ -37,6 +37,8 @@ HEALTHY = {
     "DatabaseConnections": 40,
     "DatabaseMemoryUsagePercentage": 40,
     "Evictions": 0,
+    "CacheHitRate": 95,
+    "EngineCPUUtilization": 20,
 }
 
 
@@ -60,15 +62,15 @@ def values(
 
 def _owner(metric: Mapping[str, Any]) -> str:
     """``web``, ``mailer``, ``orders``, ``orders-dlq``: what a metric is about, from the
-    physical name (``shop-prod-web``, ``orders-dlq-84f7c11``) without the stack prefix, the
-    mocks' autoname suffix and the resource kind."""
+    physical name (``shop-prod-web``, ``parcel-prod-catalog``, ``orders-dlq-84f7c11``)
+    without the stack prefix, the mocks' autoname suffix and the resource kind."""
     dims = metric["dimensions"]
     for key in ("ServiceName", "QueueName"):
         if key in dims:
             words = [
                 w
                 for w in dims[key].split("-")
-                if w not in ("shop", "prod", "dev", "staging", "service", "queue")
+                if w not in ("shop", "parcel", "prod", "dev", "staging", "service", "queue")
                 and not re.fullmatch(r"[0-9a-f]{7}", w)
             ]
             return "-".join(words)
@@ -174,10 +176,60 @@ def test_a_growing_dead_letter_queue_opens_a_ticket(prod) -> None:  # type: igno
 
 
 def test_stalled_consumers_page(prod) -> None:  # type: ignore[no-untyped-def]
-    stalled = {"ApproximateAgeOfOldestMessage@orders": 1800, "RunningTaskCount@mailer": 0}
+    # ECS reports no metric for a service with no running task: RunningTaskCount is missing.
+    stalled = {"ApproximateAgeOfOldestMessage@orders": 1800, "RunningTaskCount@mailer": None}
     told = prod.notified(scenario(stalled, 30))
-    assert told["page"] == {"shop-prod-orders-oldest-message"}
+    # mailer must run (scaling.min 2): its no-tasks alarm pages with the queue's age.
+    assert told["page"] == {"shop-prod-orders-oldest-message", "shop-prod-mailer-no-tasks"}
     assert told["ticket"] == {"shop-prod-mailer-running-tasks"}  # a worker: not public
+
+
+@pytest.fixture(scope="module")
+def parcel(generated) -> Stack:  # type: ignore[no-untyped-def]
+    """The microservices example: gateway (public) calls orders and catalog (gRPC workers
+    with callers); dispatcher consumes a queue and scales to zero."""
+    return Stack(generated.preview("microservices", "prod"))
+
+
+# dispatcher scaled to zero on an empty queue; the SPA's distribution answers (CloudFront).
+PARCEL_HEALTHY = {
+    "RunningTaskCount@dispatcher": None,
+    "DesiredTaskCount@dispatcher": 0,
+    "5xxErrorRate": 0,
+}
+
+
+@pytest.mark.parametrize("reported", [0, None], ids=["zero", "no-datapoints"])
+def test_a_called_worker_with_no_task_pages(parcel, reported) -> None:  # type: ignore[no-untyped-def]
+    """catalog serves gRPC to orders and gateway and no load balancer watches it: with no
+    task running (Container Insights reporting 0, or nothing at all) it pages."""
+    down = {**PARCEL_HEALTHY, "RunningTaskCount@catalog": reported}
+    before = Scenario(values(PARCEL_HEALTHY), values(down), 4 * 60)
+    assert parcel.notified(before)["page"] == set(), "a replacement task gets 5 minutes"
+    told = parcel.notified(Scenario(values(PARCEL_HEALTHY), values(down), 6 * 60))
+    assert told["page"] == {"parcel-prod-catalog-no-tasks"}
+
+
+def test_a_queue_consumer_scaled_to_zero_stays_quiet(parcel) -> None:  # type: ignore[no-untyped-def]
+    """dispatcher (scaling.min 0) has no task while its queue is empty (ECS reports no
+    metric for it): nobody is told, and it has no no-tasks alarm at all."""
+    quiet = Scenario(values(PARCEL_HEALTHY), values(PARCEL_HEALTHY), 120 * 60)
+    assert parcel.notified(quiet) == {"page": set(), "ticket": set()}
+    assert "parcel-prod-dispatcher-no-tasks" not in parcel.alarms
+
+
+def test_a_cache_evicting_with_a_good_hit_rate_stays_quiet(prod) -> None:  # type: ignore[no-untyped-def]
+    """Evictions are a cache at its memory limit doing its job: nobody is told while 95% of
+    reads still hit. Evicting while 40% of reads miss is a working set that no longer fits."""
+    busy = {"Evictions": 500, "DatabaseMemoryUsagePercentage": 70}
+    assert prod.notified(scenario(busy, 60)) == {"page": set(), "ticket": set()}
+    told = prod.notified(scenario({**busy, "CacheHitRate": 60}, 20))
+    assert told == {"page": set(), "ticket": {"shop-prod-cache-evictions"}}
+
+
+def test_a_busy_redis_engine_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    told = prod.notified(scenario({"EngineCPUUtilization": 97}, 20))
+    assert told == {"page": set(), "ticket": {"shop-prod-cache-cpu"}}
 
 
 def test_database_storage_running_out_pages(prod) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,10 @@
 The policies and alarms are read from the generated program's resources; their metric
 math is evaluated with the CloudWatch model of ``cloudwatch_model`` for the case the
 brief names: no task running and 100 messages waiting. Target tracking has no data then
-(visible / 0 has no value), so only the wake alarm fires; its policy starts one task,
-after which target tracking sizes the service on the backlog.
+((visible + inflight) / 0 has no value), so only the wake alarm fires; its policy starts
+one task, after which target tracking sizes the service on the backlog. Once the queue
+drains, the messages the tasks still process (in flight, not visible) keep their tasks:
+target tracking does not scale in from under them.
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ def test_consumers_scale_on_backlog_and_web_services_on_cpu(prod: Preview) -> No
     assert service["desiredCount"] == 0
 
 
-def test_the_backlog_policy_divides_visible_messages_by_running_tasks(prod: Preview) -> None:
+def test_the_backlog_policy_divides_waiting_and_in_flight_messages_by_running_tasks(
+    prod: Preview,
+) -> None:
     policy = _of(prod, "fulfil-backlog", POLICY)
     config = policy["targetTrackingScalingPolicyConfiguration"]
     assert config["targetValue"] == 20  # scaling.messages_per_task
@@ -74,6 +78,12 @@ def test_the_backlog_policy_divides_visible_messages_by_running_tasks(prod: Prev
         "ApproximateNumberOfMessagesVisible",
     )
     assert visible["dimensions"] == [{"name": "QueueName", "value": _queue_name(prod)}]
+    inflight = metrics["inflight"]["metricStat"]
+    assert (inflight["stat"], inflight["metric"]["metricName"]) == (
+        "Sum",
+        "ApproximateNumberOfMessagesNotVisible",
+    )
+    assert inflight["metric"]["dimensions"] == visible["dimensions"]
     running = metrics["running"]["metricStat"]["metric"]
     assert (running["namespace"], running["metricName"]) == (
         "ECS/ContainerInsights",
@@ -85,7 +95,7 @@ def test_the_backlog_policy_divides_visible_messages_by_running_tasks(prod: Prev
         "ServiceName": service["name"],
     }
     [result] = [m for m in metrics.values() if m.get("returnData")]
-    assert result["expression"] == "visible / running"
+    assert result["expression"] == "(visible + inflight) / running"
     assert (
         _of(prod, "mailer-backlog", POLICY)["targetTrackingScalingPolicyConfiguration"][
             "targetValue"
@@ -103,7 +113,9 @@ def test_the_wake_alarm_adds_one_task_through_its_step_policy(prod: Preview) -> 
     assert step["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}]
 
 
-def _backlog_value(policy: dict[str, Any], visible: float, running: float | None) -> Any:
+def _backlog_value(
+    policy: dict[str, Any], visible: float, running: float | None, in_flight: float = 0
+) -> Any:
     """The target tracking metric's value for one minute, as CloudWatch computes it."""
     metrics = policy["targetTrackingScalingPolicyConfiguration"]["customizedMetricSpecification"][
         "metrics"
@@ -123,16 +135,19 @@ def _backlog_value(policy: dict[str, Any], visible: float, running: float | None
         )
         for m in metrics
     }
-    values = _values(visible, running=running, desired=None)
+    values = _values(visible, running=running, desired=None, in_flight=in_flight)
     scenario = Scenario(baseline=values, incident=values, duration=60)
     (result,) = [m["id"] for m in metrics if m.get("returnData")]
     return _Queries(queries, scenario, 1.0)[result].v
 
 
-def _values(visible: float, *, running: float | None, desired: float | None) -> Any:
+def _values(
+    visible: float, *, running: float | None, desired: float | None, in_flight: float = 0
+) -> Any:
     def value(metric: dict[str, Any]) -> float | None:
         return {
             "ApproximateNumberOfMessagesVisible": visible,
+            "ApproximateNumberOfMessagesNotVisible": in_flight,
             "RunningTaskCount": running,
             "DesiredTaskCount": desired,
         }.get(metric["metricName"])
@@ -186,3 +201,38 @@ def test_zero_tasks_and_100_messages_wake_the_service_then_target_tracking_sizes
         duration=600,
     )
     assert not in_alarm(alarm, quiet)
+
+
+def test_a_drained_queue_does_not_scale_in_tasks_that_are_mid_message(prod: Preview) -> None:
+    """Five tasks each hold a 15-minute message and the queue is otherwise empty: the
+    backlog per task is 1 (not 0), so target tracking keeps a task for that work instead of
+    scaling to zero under it, and sheds the rest only as messages are deleted."""
+    policy = _of(prod, "fulfil-backlog", POLICY)
+    plan = QueueScalingPlan(queue="jobs", messages_per_task=20, wake_from_zero=True)
+    assert _backlog_value(policy, 0, running=5, in_flight=5) == 1
+    mid_message = {"min_count": 0, "max_count": 8, "running": 5, "desired": 5, "visible": 0}
+    assert scaling_actions(plan, **mid_message, in_flight=5) == ("target-tracking", 1)
+    assert scaling_actions(plan, **mid_message, in_flight=0) == ("target-tracking", 0)
+    # 100 waiting and 60 in flight on 2 tasks: 80 per task, so 8 tasks (the max).
+    assert _backlog_value(policy, 100, running=2, in_flight=60) == 80
+
+
+def test_queue_consumers_and_spot_tasks_get_fargates_longest_stop_timeout(
+    prod: Preview,
+) -> None:
+    """120 s between SIGTERM and SIGKILL for the queue consumers (unless the spec sets
+    it), so a task stopped by scale-in or a Spot reclaim can return its message."""
+
+    def stop_timeouts(service: str) -> set[Any]:
+        (task,) = [
+            r
+            for r in prod.of_type("aws:ecs/taskDefinition:TaskDefinition")
+            if r.name.startswith(f"{service}-")
+        ]
+        import json
+
+        return {c.get("stopTimeout") for c in json.loads(task.inputs["containerDefinitions"])}
+
+    assert stop_timeouts("fulfil") == {120}
+    assert stop_timeouts("mailer") == {120}
+    assert stop_timeouts("api") == {None}  # a web service on on-demand Fargate: ECS's 30 s

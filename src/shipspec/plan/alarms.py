@@ -15,6 +15,7 @@ import math
 from .burn_alarms import availability_burn, latency_burn, ratio_expression
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
+from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -29,11 +30,6 @@ from .monitoring import (
 )
 from .traffic_alarms import connect_alarms, network_alarms
 
-# ECS CPU held this far above the autoscaling target means scaling is at max_count.
-CPU_ABOVE_TARGET = 30
-MEMORY_PERCENT = 90  # memory does not autoscale; a task is killed at 100%
-# What makes the service-down composite (either one): the members' check names.
-DOWN_SIGNALS = ("no-healthy-hosts", "running-tasks")
 ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer
 # Paging ratios count only over this many requests per evaluation period: 1% of a peak
 # minute, at least 20 (one error is then at most 5%) and at most 100 (so a quiet night's
@@ -102,7 +98,7 @@ class Alarms:
             elif service.kind == "web":
                 self._web(service, burn_rate_pages=self.env.production and service.name in burned)
             if service.kind in ("web", "worker"):
-                self._ecs(service)
+                ecs_alarms(self, service)
             if service.callers:
                 connect_alarms(self, service)
             if service.kind == "worker":
@@ -158,8 +154,12 @@ class Alarms:
         rollback: bool = False,
         notify: bool = True,
         suppressed_by: str | None = None,
+        anchor: str | None = None,
         reason: str,
     ) -> AlarmPlan:
+        """One metric alarm. ``anchor``: its runbook section (``#alarm-<anchor>``) when the
+        check means different work per engine (free storage on RDS, SQL Server, OpenSearch);
+        else the check's own."""
         name = f"{self.app}-{self.env.name}-{target.split(':')[1]}-{check}"
         pages = page and self.env.alarms_page
         if page and not pages:
@@ -181,7 +181,7 @@ class Alarms:
             notify=notify,
             pages=pages,
             rollback=rollback,
-            runbook=f"{RUNBOOK}#alarm-{check.split('-burn')[0]}",
+            runbook=f"{RUNBOOK}#alarm-{anchor or check.split('-burn')[0]}",
             reason=reason,
             suppressed_by=suppressed_by if pages else None,
         )
@@ -295,88 +295,6 @@ class Alarms:
                 if s.public
                 else "; an internal service, so a ticket: its callers' alarms page"
             ),
-        )
-
-    def _ecs(self, s: ServicePlan) -> None:
-        dims = {"ClusterName": "cluster.name", "ServiceName": f"service:{s.name}.name"}
-        target = f"service:{s.name}"
-        cpu = min(95, s.cpu_target + CPU_ABOVE_TARGET)
-        self.add(
-            target,
-            "cpu",
-            f"{s.name}: CPU above {cpu}% for 15 minutes",
-            [_m("cpu", "AWS/ECS", "CPUUtilization", "Average", **dims)],
-            threshold=cpu,
-            period=300,
-            evaluations=3,
-            reason=f"autoscaling holds CPU near {s.cpu_target}%; {CPU_ABOVE_TARGET} points "
-            f"above it for 15 minutes means the service is at max_count ({s.max_count}) or "
-            "cannot scale",
-        )
-        self.add(
-            target,
-            "memory",
-            f"{s.name}: memory above {MEMORY_PERCENT}% for 15 minutes",
-            [_m("memory", "AWS/ECS", "MemoryUtilization", "Average", **dims)],
-            threshold=MEMORY_PERCENT,
-            period=300,
-            evaluations=3,
-            reason="memory does not autoscale and a task is killed at 100%: raise `memory` "
-            "or find the leak before it is",
-        )
-        insights = "ECS/ContainerInsights"
-        public = s.kind == "web" and s.public
-        down = self.down_name(s)
-        self.add(
-            target,
-            "running-tasks",
-            f"{s.name}: fewer tasks running than desired",
-            [
-                _m("running", insights, "RunningTaskCount", "Average", **dims),
-                _m("desired", insights, "DesiredTaskCount", "Average", **dims),
-            ],
-            expression="desired - FILL(running, 0)",
-            threshold=0,
-            period=60,
-            evaluations=10,
-            page=public,
-            notify=down is None,
-            reason="tasks missing for 10 minutes: failing to start or crash-looping (needs "
-            "Container Insights on the cluster); deployments start replacements within "
-            "minutes, so a shorter window would ring on every deploy"
-            + (
-                "; a public service, so it pages through the service-down composite"
-                if public
-                else ""
-            ),
-        )
-        if down is not None:
-            self._down(s, down)
-
-    def _down(self, s: ServicePlan, name: str) -> None:
-        members = [f"{self.app}-{self.env.name}-{s.name}-{c}" for c in DOWN_SIGNALS]
-        pages = self.env.alarms_page
-        reason = (
-            "a public service is down when no target is healthy or tasks stay missing: "
-            "either pages once, and mutes the burn-rate and 5xx pages of the same outage"
-        )
-        if not pages:
-            reason += "; non-production: notifies, never pages"
-        self.log.decide(
-            f"alarms.{self.env.name}.{name}", " OR ".join(DOWN_SIGNALS), reason, pages=pages
-        )
-        self.composites.append(
-            CompositeAlarmPlan(
-                name=name,
-                target=f"service:{s.name}",
-                check="down",
-                description=f"{s.name}: down (no healthy target, or tasks missing)",
-                members=members,
-                rule=" OR ".join(f'ALARM("{m}")' for m in members),
-                pages=pages,
-                runbook=f"{RUNBOOK}#alarm-down",
-                reason=reason,
-            )
         )
 
     def down_name(self, s: ServicePlan) -> str | None:

@@ -9,13 +9,15 @@ what the plan decides, with its reason in the decisions log, is
 * Fargate Spot: outside production by default, and in production only for services the
   spec marks ``spot: true`` (workers and jobs whose work is retried), never for all of a
   production web service's tasks;
+* the stop timeout (SIGTERM to SIGKILL): the spec's, else Fargate's maximum of 120 s for
+  work that must not be cut short (queue consumers, tasks on Spot), else ECS's 30 s;
 * a writable ``/tmp`` for a read-only root file system;
 * each volume mount's POSIX user and directory (its EFS access point).
 """
 
 from __future__ import annotations
 
-from ..spec.container import HealthCheck
+from ..spec.container import STOP_TIMEOUT, HealthCheck
 from ..spec.models import HandoffSpec, Service
 from . import rules
 from .container_model import (
@@ -49,9 +51,16 @@ def health_check(check: HealthCheck | None) -> dict[str, object] | None:
 
 
 def plan_container(
-    name: str, service: Service, production: bool, min_count: int, log: Decisions
+    name: str,
+    service: Service,
+    production: bool,
+    min_count: int,
+    log: Decisions,
+    *,
+    consumes_queue: bool = False,
 ) -> ContainerPlan:
     key = f"services.{name}"
+    capacity = _capacity(name, service, production, min_count, log)
     mounts = [
         _mount(name, volume, path, service.user, log) for volume, path in service.volumes.items()
     ]
@@ -70,7 +79,7 @@ def plan_container(
         working_directory=service.working_dir,
         user=service.user,
         health_check=health_check(service.healthcheck),
-        stop_timeout=service.stop_timeout_seconds,
+        stop_timeout=_stop_timeout(name, service, consumes_queue, capacity, log),
         readonly_root_filesystem=service.read_only_root_filesystem,
         writable_tmp=writable_tmp,
         ephemeral_storage_gb=service.ephemeral_storage_gb,
@@ -90,7 +99,7 @@ def plan_container(
         depends_on=dict(sorted(service.depends_on.items())),
         mounts=mounts,
         cpu_architecture=_architecture(name, service, log),
-        capacity_providers=_capacity(name, service, production, min_count, log),
+        capacity_providers=capacity,
     )
 
 
@@ -184,6 +193,54 @@ def _capacity(
         spot=asked,
     )
     return spot_only
+
+
+def _stop_timeout(
+    name: str,
+    service: Service,
+    consumes_queue: bool,
+    capacity: list[CapacityProviderItem] | None,
+    log: Decisions,
+) -> int | None:
+    """Seconds between SIGTERM and SIGKILL; None: ECS's default, 30 s on Fargate.
+
+    A queue consumer is stopped while it holds messages (target tracking scales in, a
+    deployment replaces it), and a Spot task is reclaimed with two minutes' notice (the
+    SIGTERM). Killed 30 s later, a consumer neither finishes nor returns its message, which
+    reappears only after its visibility timeout and, after enough of those, lands in the
+    dead-letter queue. ContainerDefinition.stopTimeout (botocore's ecs model) allows at
+    most 120 s on Fargate, which is also Spot's notice: the longest grace there is.
+    """
+    key = f"services.{name}.stop_timeout"
+    if service.stop_timeout_seconds is not None:
+        return log.decide(key, service.stop_timeout_seconds, "stop_timeout_seconds in the spec")
+    on_spot = any(c.capacity_provider == "FARGATE_SPOT" for c in capacity or [])
+    if not (consumes_queue or on_spot):
+        return None
+    why = " and ".join(
+        part
+        for part, applies in (
+            (
+                "it consumes a queue (scale-in and deployments stop tasks mid-message)",
+                consumes_queue,
+            ),
+            (
+                "its tasks run on Fargate Spot (reclaimed with a SIGTERM and 2 minutes' notice)",
+                on_spot,
+            ),
+        )
+        if applies
+    )
+    return log.decide(
+        key,
+        STOP_TIMEOUT[1],
+        f"{why}: {STOP_TIMEOUT[1]} s between SIGTERM and SIGKILL, Fargate's maximum, instead "
+        "of ECS's 30 s, so a task that handles SIGTERM can finish its message or return it "
+        "to the queue (ChangeMessageVisibility to 0) before it is killed; "
+        "stop_timeout_seconds in the spec overrides it",
+        consumes_queue=consumes_queue,
+        spot=on_spot,
+    )
 
 
 def _mount(name: str, volume: str, path: str, user: str | None, log: Decisions) -> MountPlan:

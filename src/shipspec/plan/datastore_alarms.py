@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .model import DatastorePlan, ServicePlan
 from .monitoring import RUNBOOK, AlarmMetric, JobFailurePlan
+from .physical_names import EVENTBRIDGE_RULE_NAME_MAX, physical_name
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -19,6 +20,11 @@ QUEUE_AGE_SECONDS = 900
 DB_CPU_PERCENT = 80
 DB_CONNECTIONS_SHARE = 0.8
 CACHE_MEMORY_PERCENT = 80
+# Evictions open a ticket only while this share of reads misses (evicting is a cache's job).
+CACHE_MISS_PERCENT = 20
+# ElastiCache for Redis: alarm on EngineCPUUtilization at 90% (ElastiCache User Guide,
+# "Monitoring best practices with ElastiCache (Redis OSS)": EngineCPUUtilization).
+REDIS_ENGINE_CPU_PERCENT = 90
 # RDS default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000) for
 # PostgreSQL, DBInstanceClassMemory / 12582880 for MySQL and MariaDB.
 # DBInstanceClassMemory is about 90% of the class's memory once RDS has taken its share.
@@ -121,7 +127,11 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
         "exits non-zero is caught by the job's failed-runs rule",
     )
-    name = f"{self.app}-{self.env.name}-{s.name}-failed-runs"
+    # EventBridge allows 64 characters: a long app, environment and job name is cut to a
+    # hash, keeping the stack prefix that the alert topics' policies allow (rule/<prefix>-*).
+    name = physical_name(
+        self.app, self.env.name, f"{s.name}-failed-runs", max_length=EVENTBRIDGE_RULE_NAME_MAX
+    )
     reason = (
         "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
         "events of the job's task definition family); the spec cannot mark a job critical, "
@@ -173,6 +183,8 @@ def database_alarms(self: Alarms, d: DatastorePlan) -> None:
         period=300,
         evaluations=2,
         comparison="LessThanThreshold",
+        # SQL Server's disk fills differently (transaction log, tempdb): its own section.
+        anchor="sqlserver-free-storage" if d.engine == "sqlserver" else None,
         page=True,
         reason=f"{why}; a full disk stops writes, so this pages",
     )
@@ -214,13 +226,48 @@ def cache_alarms(self: Alarms, c: DatastorePlan) -> None:
     )
     self.add(
         target,
+        "cpu",
+        f"{c.name}: Redis engine thread above {REDIS_ENGINE_CPU_PERCENT}% for 15 minutes",
+        [_m("cpu", "AWS/ElastiCache", "EngineCPUUtilization", "Maximum", **dims)],
+        threshold=REDIS_ENGINE_CPU_PERCENT,
+        period=300,
+        evaluations=3,
+        reason="Redis runs commands on one thread: EngineCPUUtilization is that thread's "
+        f"share (ElastiCache's guidance alarms at {REDIS_ENGINE_CPU_PERCENT}%); held there "
+        "for 15 minutes, commands queue and latency climbs. A larger node type, replicas for "
+        "reads, or the expensive commands (KEYS, large sorted sets) found in the slow log",
+    )
+    evictions_alarm(
+        self,
+        c,
+        [_m("hitrate", "AWS/ElastiCache", "CacheHitRate", "Average", **dims)],
+        "100 - hitrate",
+    )
+
+
+def evictions_alarm(
+    self: Alarms, c: DatastorePlan, hit_metrics: list[AlarmMetric], miss_percent: str
+) -> None:
+    """Evictions that hurt: keys evicted while the share of misses is high.
+
+    A cache evicts by design: at maxmemory the LRU policy makes room, and a cache that
+    does so while nearly every read still hits is healthy. Evictions alone opened a ticket
+    every busy afternoon; the alarm fires when the cache evicts and more than
+    ``CACHE_MISS_PERCENT`` % of reads miss, for 15 minutes (the working set no longer fits).
+    """
+    dims = {"CacheClusterId": f"datastore:{c.name}.id"}
+    self.add(
+        f"datastore:{c.name}",
         "evictions",
-        f"{c.name}: keys evicted for 15 minutes",
-        [_m("evictions", "AWS/ElastiCache", "Evictions", "Sum", **dims)],
-        threshold=0,
+        f"{c.name}: evicting keys while over {CACHE_MISS_PERCENT}% of reads miss",
+        [_m("evictions", "AWS/ElastiCache", "Evictions", "Sum", **dims), *hit_metrics],
+        expression=f"IF(FILL(evictions, 0) > 0, {miss_percent}, 0)",
+        threshold=CACHE_MISS_PERCENT,
         period=300,
         evaluations=3,
         missing="notBreaching",
-        reason="evictions in three 5-minute periods in a row: the working set no longer "
-        "fits, and the hit rate falls",
+        reason="evictions are normal for a cache at its memory limit; they matter when the "
+        f"working set no longer fits: keys evicted and over {CACHE_MISS_PERCENT}% of reads "
+        "missing for 15 minutes (a starting point; tune it to the hit rate the application "
+        "expects). A ticket",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .datastore_alarms import evictions_alarm
 from .model import DatastorePlan
 from .monitoring import AlarmMetric
 
@@ -145,17 +146,14 @@ def memcached_alarms(self: Alarms, c: DatastorePlan) -> None:
         reason=f"Memcached uses every core; a node above {MEMCACHED_CPU_PERCENT}% for 15 "
         "minutes answers slowly: a larger node type, or more nodes to spread the keys",
     )
-    self.add(
-        target,
-        "evictions",
-        f"{c.name}: keys evicted for 15 minutes",
-        [_m("evictions", "AWS/ElastiCache", "Evictions", "Sum", **dims)],
-        threshold=0,
-        period=300,
-        evaluations=3,
-        missing="notBreaching",
-        reason="evictions in three 5-minute periods in a row: the working set no longer "
-        "fits, and the hit rate falls",
+    evictions_alarm(
+        self,
+        c,
+        [
+            _m("hits", "AWS/ElastiCache", "GetHits", "Sum", **dims),
+            _m("misses", "AWS/ElastiCache", "GetMisses", "Sum", **dims),
+        ],
+        "100 * misses / (hits + misses)",
     )
 
 
@@ -163,6 +161,8 @@ def memcached_alarms(self: Alarms, c: DatastorePlan) -> None:
 # "Recommended CloudWatch alarms"): ClusterStatus.red >= 1 for 1 minute; FreeStorageSpace
 # <= 25% of a node's storage for 1 minute (in MiB); JVMMemoryPressure >= 95% for 1 minute,
 # 3 times; ClusterIndexWritesBlocked >= 1 for 5 minutes; AutomatedSnapshotFailure >= 1.
+# CPUUtilization >= 80% for 15 minutes, 3 consecutive times (the same page).
+SEARCH_CPU_PERCENT = 80
 SEARCH_FREE_STORAGE_SHARE = 0.25
 SEARCH_JVM_PRESSURE_PERCENT = 95
 
@@ -195,6 +195,19 @@ def search_alarms(self: Alarms, s: DatastorePlan) -> None:
         reason="the domain refuses writes (ClusterBlockException: storage or memory ran out); "
         "AWS's recommended alarm: ClusterIndexWritesBlocked >= 1 for 5 minutes",
     )
+    self.add(
+        target,
+        "cpu",
+        f"{s.name}: a data node at {SEARCH_CPU_PERCENT}% CPU or more for 15 minutes",
+        [_m("cpu", "AWS/ES", "CPUUtilization", "Maximum", **dims)],
+        threshold=SEARCH_CPU_PERCENT,
+        comparison="GreaterThanOrEqualToThreshold",
+        period=300,
+        evaluations=3,
+        reason=f"AWS's recommended alarm (CPUUtilization maximum >= {SEARCH_CPU_PERCENT}% for "
+        "15 minutes): searches and indexing queue and slow down next; a larger instance "
+        "type or more data nodes. A ticket",
+    )
     storage_mib = (s.storage_gb or 0) * 1024
     free = int(storage_mib * SEARCH_FREE_STORAGE_SHARE)
     self.add(
@@ -206,6 +219,7 @@ def search_alarms(self: Alarms, s: DatastorePlan) -> None:
         period=60,
         evaluations=1,
         comparison="LessThanThreshold",
+        anchor="search-free-storage",
         page=True,
         reason=f"{SEARCH_FREE_STORAGE_SHARE:.0%} of a node's {s.storage_gb} GiB, as AWS "
         "recommends instead of a fixed 20 GiB; at the disk watermarks OpenSearch stops "

@@ -16,7 +16,7 @@ from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
 from .prometheus import plan_prometheus, with_collector
-from .queue_scaling import plan_queue_scaling
+from .queue_scaling import consumed_queues, plan_queue_scaling
 from .services import plan_service, resolve_strategy, telemetry_env
 from .static import plan_static_site, static_site_names
 from .traffic import routing_table
@@ -117,7 +117,14 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             log,
         )
         note_service_override(name, s, override, service, log)
-        container = plan_container(s, svc, production, service.min_count, log)
+        container = plan_container(
+            s,
+            svc,
+            production,
+            service.min_count,
+            log,
+            consumes_queue=bool(consumed_queues(spec, effective)),
+        )
         services.append(service.model_copy(update={"container": container}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:

@@ -2,11 +2,17 @@
 
 The scaling policy follows AWS's "Example: Amazon SQS queue backlog per task"
 (Application Auto Scaling user guide, "Create a target tracking scaling policy using
-metric math"): target tracking on the metric math ``visible / running``, where
-``visible`` is AWS/SQS ``ApproximateNumberOfMessagesVisible`` of the queue and
-``running`` is ``RunningTaskCount`` from ECS Container Insights (namespace
-``ECS/ContainerInsights``, dimensions ClusterName and ServiceName). AWS/ECS has no task
-count metric; the stack's cluster has Container Insights enabled for the alarms already.
+metric math"): target tracking on the metric math ``(visible + inflight) / running``,
+where ``visible`` is AWS/SQS ``ApproximateNumberOfMessagesVisible`` of the queue,
+``inflight`` its ``ApproximateNumberOfMessagesNotVisible`` (received, not yet deleted:
+the work the tasks hold) and ``running`` is ``RunningTaskCount`` from ECS Container
+Insights (namespace ``ECS/ContainerInsights``, dimensions ClusterName and ServiceName).
+AWS/ECS has no task count metric; the stack's cluster has Container Insights enabled for
+the alarms already. AWS's example counts only the visible messages: once the queue
+drains that reads 0 while tasks are still mid-message, and target tracking scales in (to
+zero) and stops them; their messages return after the visibility timeout and, redelivered
+often enough, land in the dead-letter queue. Counting in-flight messages keeps the tasks
+that hold work.
 
 Target tracking cannot start from zero tasks: with no running task the division has no
 value (CloudWatch drops a division by zero), and a policy without data takes no action.
@@ -111,17 +117,19 @@ def scaling_actions(
     running: int,
     desired: int,
     visible: int,
+    in_flight: int = 0,
 ) -> tuple[str, int]:
     """Which policy acts, and the task count it sets, for one evaluation of the metrics.
 
     A model of Application Auto Scaling for the tests and the docs: target tracking sets
-    ``ceil(running * (visible / running) / target)`` = ``ceil(visible / target)`` within
-    the bounds when it has data (some task runs); with none running it has no data,
-    and only the wake alarm (desired 0, messages visible) adds one task.
+    ``ceil(running * ((visible + in_flight) / running) / target)`` =
+    ``ceil((visible + in_flight) / target)`` within the bounds when it has data (some task
+    runs); with none running it has no data, and only the wake alarm (desired 0, messages
+    visible) adds one task.
     """
     if running == 0:
         if plan.wake_from_zero and desired == 0 and visible > 0:
             return "wake", min(max_count, desired + 1)
         return "none", desired
-    wanted = math.ceil(visible / plan.messages_per_task)
+    wanted = math.ceil((visible + in_flight) / plan.messages_per_task)
     return "target-tracking", max(min_count, min(max_count, wanted))

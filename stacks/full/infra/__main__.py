@@ -452,6 +452,7 @@ docs = WebService(
     collector=collector,
     cpu_architecture=docs_config["cpuArchitecture"],
     capacity_providers=docs_config["capacityProviders"],
+    container=Container.from_config(docs_config.get("container", {})),
 )
 
 # ingest: TCP service on port 6514, behind its own internal Network Load Balancer.
@@ -486,6 +487,7 @@ ingest = NetworkService(
     collector=collector,
     cpu_architecture=ingest_config["cpuArchitecture"],
     capacity_providers=ingest_config["capacityProviders"],
+    container=Container.from_config(ingest_config.get("container", {})),
 )
 
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
@@ -535,6 +537,7 @@ admin = WebService(
     collector=collector,
     cpu_architecture=admin_config["cpuArchitecture"],
     capacity_providers=admin_config["capacityProviders"],
+    container=Container.from_config(admin_config.get("container", {})),
 )
 
 # indexer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -602,6 +605,7 @@ reports = ScheduledJob(
     collector=collector,
     cpu_architecture=reports_config["cpuArchitecture"],
     capacity_providers=reports_config["capacityProviders"],
+    container=Container.from_config(reports_config.get("container", {})),
     # Renamed from nightly-reports: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="nightly-reports")]),
 )
@@ -834,5 +838,12 @@ pulumi.export(
         "sessions": sessions.configuration_endpoint,
         "legacy": legacy.address,
         "fulltext": fulltext.endpoint,
+    },
+)
+# The OpenSearch domains' names, for the runbook's commands (their endpoints do not carry them).
+pulumi.export(
+    "search_domains",
+    {
+        "fulltext": fulltext.identifier,
     },
 )

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 import overrides
 from components import (
     Cache,
+    Container,
     Database,
     LoadBalancer,
     Monitoring,
@@ -162,6 +163,7 @@ gateway = WebService(
     log_retention_days=log_retention_days,
     cpu_architecture=gateway_config["cpuArchitecture"],
     capacity_providers=gateway_config["capacityProviders"],
+    container=Container.from_config(gateway_config.get("container", {})),
 )
 
 # orders: worker on port 8080, no load balancer: reached through Service Connect as
@@ -193,6 +195,7 @@ orders = WorkerService(
     log_retention_days=log_retention_days,
     cpu_architecture=orders_config["cpuArchitecture"],
     capacity_providers=orders_config["capacityProviders"],
+    container=Container.from_config(orders_config.get("container", {})),
 )
 
 # catalog: worker on port 50051, no load balancer: reached through Service Connect as
@@ -223,6 +226,7 @@ catalog = WorkerService(
     log_retention_days=log_retention_days,
     cpu_architecture=catalog_config["cpuArchitecture"],
     capacity_providers=catalog_config["capacityProviders"],
+    container=Container.from_config(catalog_config.get("container", {})),
 )
 
 # dispatcher: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -255,6 +259,7 @@ dispatcher = WorkerService(
     log_retention_days=log_retention_days,
     cpu_architecture=dispatcher_config["cpuArchitecture"],
     capacity_providers=dispatcher_config["capacityProviders"],
+    container=Container.from_config(dispatcher_config["container"]),
 )
 static_sites = config.require_object("staticSites")
 

@@ -16,6 +16,7 @@ from components import (
     AppSecret,
     Bucket,
     Cache,
+    Container,
     Database,
     LoadBalancer,
     Monitoring,
@@ -188,6 +189,7 @@ web = WebService(
     log_retention_days=log_retention_days,
     cpu_architecture=web_config["cpuArchitecture"],
     capacity_providers=web_config["capacityProviders"],
+    container=Container.from_config(web_config.get("container", {})),
 )
 
 # mailer: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -218,6 +220,7 @@ mailer = WorkerService(
     log_retention_days=log_retention_days,
     cpu_architecture=mailer_config["cpuArchitecture"],
     capacity_providers=mailer_config["capacityProviders"],
+    container=Container.from_config(mailer_config["container"]),
 )
 
 # nightly: job on the schedule cron(0 3 * * ? *) (UTC), a fresh Fargate task each run.
@@ -235,6 +238,7 @@ nightly = ScheduledJob(
     log_retention_days=log_retention_days,
     cpu_architecture=nightly_config["cpuArchitecture"],
     capacity_providers=nightly_config["capacityProviders"],
+    container=Container.from_config(nightly_config.get("container", {})),
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,

@@ -15,6 +15,7 @@ import overrides
 from components import (
     AppSecret,
     Cache,
+    Container,
     Database,
     LoadBalancer,
     Monitoring,
@@ -165,6 +166,7 @@ web = WebService(
     log_retention_days=log_retention_days,
     cpu_architecture=web_config["cpuArchitecture"],
     capacity_providers=web_config["capacityProviders"],
+    container=Container.from_config(web_config.get("container", {})),
 )
 
 # worker: worker, no load balancer; rolling deploys with the circuit breaker.
@@ -196,6 +198,7 @@ worker = WorkerService(
     log_retention_days=log_retention_days,
     cpu_architecture=worker_config["cpuArchitecture"],
     capacity_providers=worker_config["capacityProviders"],
+    container=Container.from_config(worker_config.get("container", {})),
 )
 
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,

@@ -6,6 +6,10 @@ and an internal web service, a worker, a job) and a production and a non-product
 environment, and the test runs once per deployment strategy. Both environments are
 generated and previewed; the preview itself raises on a conformance violation, and the
 test also asserts the checker finds none. Seeded and bounded: one example per strategy.
+
+Names the plan computes for the docs (the job's failed-runs EventBridge rule, 107
+characters before it is cut to 64) must be the names the stack creates: the runbook's
+tables and commands use them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 CHARS = LETTERS + "0123456789"
 MAX = 31
 ENGINES = ("postgres", "mysql", "mariadb", "redis", "memcached", "mongodb", "rabbitmq", "s3", "sqs")
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 STRATEGIES = ("rolling", "blue-green", "canary", "linear", "auto")
 
 max_length_name = st.builds(
@@ -84,5 +89,9 @@ def test_max_length_names_preview_without_violations(strategy: str, all_names: l
         for env in model.environments:
             preview = shipspec.preview(out, env.name)  # raises PreviewError on a violation
             assert check_resources(preview.resources) == []
+            rules = {r.inputs["name"] for r in preview.of_type(EVENT_RULE)}
+            planned = {f.name for f in model.monitoring.alarms[env.name].job_failures}
+            assert planned and planned <= rules
+            assert all(len(name) <= 64 for name in rules)
             kinds.add(env.production)
         assert kinds == {True, False}

@@ -1,16 +1,24 @@
 """Scaling a queue consumer on its backlog per task, and waking it from zero tasks.
 
-Target tracking holds ``visible / running`` at ``messages_per_task``: AWS/SQS
-``ApproximateNumberOfMessagesVisible`` of the queue over ``RunningTaskCount`` from ECS
+Target tracking holds ``(visible + in flight) / running`` at ``messages_per_task``: AWS/SQS
+``ApproximateNumberOfMessagesVisible`` (waiting) plus ``ApproximateNumberOfMessagesNotVisible``
+(received by a task and not yet deleted) of the queue, over ``RunningTaskCount`` from ECS
 Container Insights (``ECS/ContainerInsights``; the cluster enables Container Insights),
-as in the Application Auto Scaling guide's "Example: Amazon SQS queue backlog per task".
+after the Application Auto Scaling guide's "Example: Amazon SQS queue backlog per task".
+Counting the messages in flight matters once the queue drains: on ``visible`` alone the
+backlog reads 0 while tasks are mid-message (a 15-minute job), and target tracking scales
+in, stopping them; their messages come back after the visibility timeout and, after
+enough of those, land in the dead-letter queue. With the in-flight ones, the count
+scales in only as the work finishes (the plan also gives these tasks the longest stop
+timeout Fargate allows, 120 s, to return a message they cannot finish).
 
 With no task running, that division has no value and target tracking takes no action,
 so it can never scale out from zero. A service whose minimum is zero therefore also gets
 a wake alarm on ``IF(FILL(desired, 0) == 0, visible, 0) >= 1`` (``DesiredTaskCount``,
 also Container Insights) and a step-scaling policy that adds one task when it fires;
 from there target tracking owns the count, and scales back in to zero once the queue
-is empty.
+is empty and nothing is in flight. (A message in flight with no task wanted is one whose
+task was stopped: it turns visible after its visibility timeout, and wakes the service.)
 """
 
 from __future__ import annotations
@@ -82,6 +90,19 @@ def backlog_scaling(
                         ),
                     ),
                     _QUERY(
+                        id="inflight",
+                        label="Messages being processed",
+                        return_data=False,
+                        metric_stat=_STAT(
+                            stat="Sum",
+                            metric=_METRIC(
+                                namespace="AWS/SQS",
+                                metric_name="ApproximateNumberOfMessagesNotVisible",
+                                dimensions=[_DIMENSION(name="QueueName", value=queue_name)],
+                            ),
+                        ),
+                    ),
+                    _QUERY(
                         id="running",
                         label="Running tasks",
                         return_data=False,
@@ -96,8 +117,8 @@ def backlog_scaling(
                     ),
                     _QUERY(
                         id="backlog",
-                        label="Messages waiting per running task",
-                        expression="visible / running",
+                        label="Messages waiting or in flight per running task",
+                        expression="(visible + inflight) / running",
                         return_data=True,
                     ),
                 ]

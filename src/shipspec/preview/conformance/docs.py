@@ -38,7 +38,7 @@ $ echo $?
 How the rules work:
 
 - **Rules are data**, one constraint each, in `src/shipspec/preview/conformance/`
-  (`rules_names.py`, `rules_fields.py`), each citing its source.
+  (`rules_names.py`, `rules_names_monitoring.py`, `rules_fields.py`), each citing its source.
 - **Names are checked as AWS will see them**: the explicit input, or the autoname the
   provider makes up (`<logical name>-<7 random chars>`, lowercased for some types). The
   `autoname.*` rules carry the provider's own maximum per type, from

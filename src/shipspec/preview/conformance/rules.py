@@ -10,10 +10,12 @@ from .rules_containers import CONTAINER_RULES
 from .rules_engines import ENGINE_RULES
 from .rules_fields import FIELD_RULES
 from .rules_names import NAME_RULES
+from .rules_names_monitoring import MONITORING_NAME_RULES
 from .rules_traffic import TRAFFIC_RULES
 
 RULES: list[Rule] = [
     *NAME_RULES,
+    *MONITORING_NAME_RULES,
     *FIELD_RULES,
     *CONTAINER_RULES,
     *ENGINE_RULES,

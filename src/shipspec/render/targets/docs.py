@@ -109,6 +109,12 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
         outputs.append(("endpoints", held))
+    searches = [d.name for d in env.datastores if d.engine == "opensearch"]
+    if searches:
+        held = (
+            f"each OpenSearch domain's name ({', '.join(searches)}), for `aws opensearch` commands"
+        )
+        outputs.append(("search_domains", held))
     if env.static_sites:
         names = ", ".join(site.name for site in env.static_sites)
         outputs.append(

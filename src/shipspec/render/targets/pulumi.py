@@ -54,7 +54,13 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "by_name": components_by_name,
         "queue_scaled": lambda name: queue_scaled(model, name),
         "consumed_queues": consumed_queues,
-        "customized": customized,
+        # Whether the program passes a service a Container: when some stack customizes it
+        # (the stop timeout of Spot tasks, say, differs between stacks). A stack that does
+        # not has no `container` key: the program reads it with .get then.
+        "customized": lambda name: container_stacks(model, name) > 0,
+        "customized_everywhere": lambda name: (
+            container_stacks(model, name) == _stacks_with(model, name)
+        ),
         # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
         "adopted": sorted(
             {d.name for env in model.environments for d in env.datastores if d.import_id}
@@ -262,6 +268,20 @@ def _static_site(site: Any) -> dict[str, Any]:
         "pages": site.pages,
         "waf": site.waf,
     }
+
+
+def container_stacks(model: DeploymentModel, service: str) -> int:
+    """How many stacks customize ``service``'s container (its config has ``container``)."""
+    return sum(
+        customized(s.container)
+        for env in model.environments
+        for s in env.services
+        if s.name == service
+    )
+
+
+def _stacks_with(model: DeploymentModel, service: str) -> int:
+    return sum(s.name == service for env in model.environments for s in env.services)
 
 
 def queue_scaled(model: DeploymentModel, service: str) -> bool:

@@ -17,7 +17,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ._names import physical_name
 from ._references import References
+
+RULE_NAME_MAX = 64
+"""EventBridge PutRule: a rule name is 1-64 letters, digits, dots, hyphens, underscores."""
 
 
 def failed_run_pattern(cluster_arn: str, family_arn: str) -> dict[str, Any]:
@@ -41,14 +45,17 @@ def failed_run_pattern(cluster_arn: str, family_arn: str) -> dict[str, Any]:
 
 def job_failure_rule(
     owner: pulumi.Resource,
-    name: str,
     spec: Mapping[str, Any],
     cluster_arn: pulumi.Input[str],
     refs: References,
     topic: aws.sns.Topic,
 ) -> aws.cloudwatch.EventRule:
-    """The rule named ``name`` (the plan's name, under the stack prefix the topic policy
-    allows) and its target, the topic."""
+    """The failed-runs rule of ``spec['job']`` and its target, the topic.
+
+    The rule's physical name is ``<project>-<stack>-<job>-failed-runs`` cut to EventBridge's
+    64 characters with a hash (the plan computes the same name for the runbook); it keeps
+    the stack prefix, which the topic's policy allows to publish (``rule/<prefix>-*``).
+    """
     child = pulumi.ResourceOptions(parent=owner)
     (family,) = refs.resolve(f"job:{spec['job']}.task_family")
     pattern = pulumi.Output.all(cluster_arn, family).apply(
@@ -56,7 +63,7 @@ def job_failure_rule(
     )
     rule = aws.cloudwatch.EventRule(
         f"{spec['job']}-failed-runs",
-        name=name,
+        name=physical_name(f"{spec['job']}-failed-runs", max_length=RULE_NAME_MAX),
         description=spec["description"],  # the plan fits it to EventBridge's 512 characters
         event_pattern=pulumi.Output.json_dumps(pattern),
         opts=child,

@@ -9,6 +9,7 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._containers import Container
 from ._datastore import Use
 from .cache import Cache
 from .database import Database
@@ -23,6 +24,7 @@ from .worker_service import WorkerService
 
 __all__ = [
     "Cache",
+    "Container",
     "Database",
     "LoadBalancer",
     "Monitoring",

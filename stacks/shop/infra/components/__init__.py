@@ -9,6 +9,7 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._containers import Container
 from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
@@ -26,6 +27,7 @@ __all__ = [
     "AppSecret",
     "Bucket",
     "Cache",
+    "Container",
     "Database",
     "LoadBalancer",
     "Monitoring",

@@ -9,6 +9,7 @@ security group to the service, injects its connection settings and grants IAM ac
 to exactly that datastore.
 """
 
+from ._containers import Container
 from ._datastore import Use
 from .cache import Cache
 from .database import Database
@@ -22,6 +23,7 @@ from .worker_service import WorkerService
 __all__ = [
     "AppSecret",
     "Cache",
+    "Container",
     "Database",
     "LoadBalancer",
     "Monitoring",

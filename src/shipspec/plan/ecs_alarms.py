@@ -1,0 +1,153 @@
+"""CloudWatch alarms of an ECS service's tasks: CPU, memory, missing tasks, and when it is down.
+
+Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`) and the
+paging principle. A public web service is down when no target is healthy or tasks stay
+missing (a composite that pages); any other long-running service whose ``scaling.min`` is
+at least 1 pages when none of its tasks runs; a queue consumer that scales to zero does not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model import ServicePlan
+from .monitoring import RUNBOOK, AlarmMetric, CompositeAlarmPlan
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
+
+# ECS CPU held this far above the autoscaling target means scaling is at max_count.
+CPU_ABOVE_TARGET = 30
+MEMORY_PERCENT = 90  # memory does not autoscale; a task is killed at 100%
+# What makes the service-down composite (either one): the members' check names.
+DOWN_SIGNALS = ("no-healthy-hosts", "running-tasks")
+# A long-running service with scaling.min >= 1 and no task running this long pages.
+NO_TASKS_MINUTES = 5
+NO_TASK_METRICS_SOURCE = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html: "
+    "if a service has no tasks in the RUNNING state, no metrics are reported for it in that "
+    "period"
+)
+
+
+def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
+    return AlarmMetric(
+        id=id, namespace=namespace, metric_name=metric, statistic=stat, dimensions=dimensions
+    )
+
+
+def ecs_alarms(self: Alarms, s: ServicePlan) -> None:
+    dims = {"ClusterName": "cluster.name", "ServiceName": f"service:{s.name}.name"}
+    target = f"service:{s.name}"
+    cpu = min(95, s.cpu_target + CPU_ABOVE_TARGET)
+    self.add(
+        target,
+        "cpu",
+        f"{s.name}: CPU above {cpu}% for 15 minutes",
+        [_m("cpu", "AWS/ECS", "CPUUtilization", "Average", **dims)],
+        threshold=cpu,
+        period=300,
+        evaluations=3,
+        reason=f"autoscaling holds CPU near {s.cpu_target}%; {CPU_ABOVE_TARGET} points "
+        f"above it for 15 minutes means the service is at max_count ({s.max_count}) or "
+        "cannot scale",
+    )
+    self.add(
+        target,
+        "memory",
+        f"{s.name}: memory above {MEMORY_PERCENT}% for 15 minutes",
+        [_m("memory", "AWS/ECS", "MemoryUtilization", "Average", **dims)],
+        threshold=MEMORY_PERCENT,
+        period=300,
+        evaluations=3,
+        reason="memory does not autoscale and a task is killed at 100%: raise `memory` "
+        "or find the leak before it is",
+    )
+    insights = "ECS/ContainerInsights"
+    public = s.kind == "web" and s.public
+    down = self.down_name(s)
+    self.add(
+        target,
+        "running-tasks",
+        f"{s.name}: fewer tasks running than desired",
+        [
+            _m("running", insights, "RunningTaskCount", "Average", **dims),
+            _m("desired", insights, "DesiredTaskCount", "Average", **dims),
+        ],
+        expression="desired - FILL(running, 0)",
+        threshold=0,
+        period=60,
+        evaluations=10,
+        page=public,
+        notify=down is None,
+        reason="tasks missing for 10 minutes: failing to start or crash-looping (needs "
+        "Container Insights on the cluster); deployments start replacements within "
+        "minutes, so a shorter window would ring on every deploy"
+        + ("; a public service, so it pages through the service-down composite" if public else ""),
+    )
+    if down is not None:
+        down_composite(self, s, down)
+    elif s.min_count >= 1:
+        no_tasks_alarm(self, s, dims)
+
+
+def no_tasks_alarm(self: Alarms, s: ServicePlan, dims: dict[str, str]) -> None:
+    """A service no load balancer watches for users (a worker, an internal or network
+    service) is down when none of its tasks runs: page, where its minimum says one must.
+
+    ECS reports no service metrics for a period in which the service has no RUNNING task
+    (``NO_TASK_METRICS_SOURCE``), so a missing datapoint is counted as breaching.
+    """
+    why = (
+        f"called by {', '.join(s.callers)}, whose requests now fail"
+        if s.callers
+        else (
+            f"its queue ({s.queue_scaling.queue}) is not consumed"
+            if s.queue_scaling
+            else "its work has stopped"
+        )
+    )
+    self.add(
+        f"service:{s.name}",
+        "no-tasks",
+        f"{s.name}: no task running",
+        [_m("running", "ECS/ContainerInsights", "RunningTaskCount", "Maximum", **dims)],
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=60,
+        evaluations=NO_TASKS_MINUTES,
+        missing="breaching",
+        page=True,
+        reason=f"scaling.min is {s.min_count}, yet no task has run for {NO_TASKS_MINUTES} "
+        f"minutes: {why}. No metric arrives while no task runs ({NO_TASK_METRICS_SOURCE}), "
+        "so missing data counts as breaching; a replacement task (a Spot interruption, a "
+        f"deployment) runs within {NO_TASKS_MINUTES} minutes, so this window does not ring "
+        "on those",
+    )
+
+
+def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
+    members = [f"{self.app}-{self.env.name}-{s.name}-{c}" for c in DOWN_SIGNALS]
+    pages = self.env.alarms_page
+    reason = (
+        "a public service is down when no target is healthy or tasks stay missing: "
+        "either pages once, and mutes the burn-rate and 5xx pages of the same outage"
+    )
+    if not pages:
+        reason += "; non-production: notifies, never pages"
+    self.log.decide(
+        f"alarms.{self.env.name}.{name}", " OR ".join(DOWN_SIGNALS), reason, pages=pages
+    )
+    self.composites.append(
+        CompositeAlarmPlan(
+            name=name,
+            target=f"service:{s.name}",
+            check="down",
+            description=f"{s.name}: down (no healthy target, or tasks missing)",
+            members=members,
+            rule=" OR ".join(f'ALARM("{m}")' for m in members),
+            pages=pages,
+            runbook=f"{RUNBOOK}#alarm-down",
+            reason=reason,
+        )
+    )

@@ -1,0 +1,242 @@
+"""What each alarm means and how to act on it, keyed by what it watches and its check.
+
+Data for :mod:`._docs_runbook`, which builds the runbook's alarm sections: CPU on an ECS
+service is not CPU on RDS, and a full disk on RDS, SQL Server or OpenSearch takes
+different commands, so the guidance is keyed ``<kind>:<check>`` (``rds:free-storage``,
+``sqlserver:free-storage``, ``opensearch:free-storage``). Commands use the shell variables
+the runbook's "Before you start" block derives from the stack's outputs (``$CLUSTER``,
+``$SERVICE``, ``$DB_ID``, ``$SQLSERVER_ID``, ``$SEARCH_DOMAIN``...); a test checks every
+``aws`` command against botocore's models.
+"""
+
+from __future__ import annotations
+
+from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
+from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
+from ._docs_runbook_guide import Guide
+
+_STOPPED_TASKS = (
+    'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
+    '--desired-status STOPPED`, then `aws ecs describe-tasks --cluster "$CLUSTER" --tasks '
+    "<task ARN> --query 'tasks[].[stoppedReason,containers[].[name,exitCode,reason]]'`"
+)
+_SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest first"
+
+
+GUIDES: dict[str, Guide] = {
+    "service:5xx-ratio": Guide(
+        "5xx responses",
+        "Users are getting server errors right now: the share of 5xx responses (the "
+        "targets' own, and the load balancer's when it serves only this service) passed the "
+        "fast-burn rate of the availability SLO, over at least the plan's minimum request "
+        "count. It is also a rollback alarm: during a deployment ECS rolls back on its own.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            f"{_SERVICE_LOGS}: the first stack trace",
+            'did a deployment just start? `aws ecs list-service-deployments --cluster "$CLUSTER" '
+            '--service "$SERVICE"`',
+        ),
+        (
+            "a deployment in progress: let the automatic rollback finish, or stop it now with "
+            "`aws ecs stop-service-deployment --service-deployment-arn <arn> --stop-type ROLLBACK`",
+            "a bad release already finished: roll back (see Rollback above)",
+            "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
+    "service:latency-p99": Guide(
+        "p99 latency",
+        "The slowest 1% of requests take longer than the latency the handoff promises. A "
+        "rollback alarm during deployments and a ticket; where the handoff has a latency SLO, "
+        "its burn-rate alarms (the share of responses slower than the threshold) page in "
+        "production.",
+        (
+            f"{_DESCRIBE}",
+            "CPU and memory of the service (its `cpu` and `memory` alarms)",
+            "database CPU and connections; cache evictions",
+        ),
+        (
+            "saturated: scale out (see Scaling above)",
+            "slow queries: find them with Performance Insights or `pg_stat_statements`",
+            "a release made it slower: roll back",
+        ),
+    ),
+    "service:unhealthy-hosts": Guide(
+        "unhealthy targets",
+        "A task fails the load balancer's health check; the load balancer routes around it.",
+        (
+            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
+            '--cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
+            "the reason per target",
+            f"{_SERVICE_LOGS}: startup errors, the health path's answer",
+        ),
+        (
+            "a task that cannot start: fix its config or secret and redeploy",
+            "health checks too strict for startup: raise `health.grace_seconds` in the handoff",
+        ),
+    ),
+    "service:connect-5xx-ratio": Guide(
+        "5xx to calling services",
+        "Services that call this one through Service Connect get server errors: their "
+        "Service Connect proxies count them (per caller, by the callee's discovery name). No "
+        "load balancer sees these calls.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
+            "for the proxy's (timeouts, no healthy endpoint)",
+            "the Service Connect graphs of the service on the dashboard: which caller, since when",
+        ),
+        (
+            "a bad release of this service: roll back (see Rollback above)",
+            "no task running or all failing: follow its `running-tasks` section",
+            "a dependency failing (database, cache, queue): follow that alarm's section",
+        ),
+    ),
+    "service:tcp-resets": Guide(
+        "connections reset by the network load balancer",
+        "The service's Network Load Balancer resets new TCP connections itself: no healthy "
+        "target in the client's zone, or a target that refused or did not answer in time.",
+        (
+            f"{_DESCRIBE} for the numbers",
+            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
+            '--cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
+            "whether any target is healthy",
+            f"{_SERVICE_LOGS}: a listener that crashed or stopped accepting",
+        ),
+        (
+            "no healthy target: follow its `no-healthy-hosts` and `running-tasks` sections",
+            "a bad release: roll back (see Rollback above)",
+            "the application closes idle connections: NLB idles TCP flows out after 350 s; "
+            "send keepalives more often",
+        ),
+    ),
+    "service:cpu": Guide(
+        "CPU (ECS service)",
+        "Autoscaling cannot keep CPU near its target: the service is at max_count or cannot "
+        "place more tasks.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].[desiredCount,runningCount,events[:5]]'`",
+        ),
+        (
+            "raise the ceiling now (see Scaling above), then `scaling.max` in the handoff",
+            "a hot loop or a traffic spike from one client: the logs and the WAF's sampled "
+            "requests show which",
+        ),
+    ),
+    "service:memory": Guide(
+        "memory (ECS service)",
+        "Memory does not autoscale: a task is killed when it reaches 100%.",
+        (f"{_STOPPED_TASKS}: `OutOfMemoryError` in a container's reason, exit code 137",),
+        ("raise `memory` in the handoff and deploy; find the leak before the next release",),
+    ),
+    "service:running-tasks": Guide(
+        "running tasks",
+        "Fewer tasks run than desired for 10 minutes: tasks fail to start or crash-loop.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].events[:10]'`",
+            f"{_STOPPED_TASKS}: why they stopped and their exit codes",
+        ),
+        (
+            "image pull errors: check the image tag and the ECR or registry access",
+            "crash on start: roll back to the last good image",
+        ),
+    ),
+    "service:no-tasks": Guide(
+        "no task running",
+        "A service that must always run (its `scaling.min` is at least 1) has had no task "
+        "running for 5 minutes: the services that call it get connection errors, or its "
+        "queue is not consumed. ECS reports no metric for a service without a running task, "
+        "so the alarm counts missing data as breaching; it pages in production. Queue "
+        "consumers that scale to zero have no such alarm.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].[desiredCount,runningCount,pendingCount,events[:10]]'`: a desired "
+            "count of 0 set by hand, or why tasks do not start",
+            f"{_STOPPED_TASKS}: why they stopped and their exit codes",
+        ),
+        (
+            "image pull or secret errors: fix the image or secret, then `aws ecs update-service "
+            '--cluster "$CLUSTER" --service "$SERVICE" --force-new-deployment`',
+            "crash on start after a release: roll back to the last good image (see Rollback above)",
+            "no Spot capacity: the service's Fargate Spot share cannot place tasks; "
+            "`spot: false` on the service in the handoff",
+        ),
+    ),
+    "service:no-healthy-hosts": Guide(
+        "no healthy hosts",
+        "No target of the service passes its health check: the load balancer answers every "
+        "request with 502/503 itself. For a public service in production it pages through "
+        "the service-down alarm.",
+        (
+            "`aws elbv2 describe-target-health --target-group-arn <target group arn>`: each "
+            "target's state and reason",
+            "the service's events and stopped tasks (see running tasks below)",
+        ),
+        (
+            "tasks crash or fail health checks after a release: roll back (see Rollback above)",
+            "a dependency down (database, secrets): follow that alarm's section",
+        ),
+    ),
+    "service:down": Guide(
+        "service down",
+        "A public service is down: no healthy target, or tasks missing for 10 minutes. It "
+        "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
+        "actions suppressor) while it is in ALARM, so one outage is one page; other "
+        "environments get a ticket.",
+        (f"which member fired: {_DESCRIBE}",),
+        ("follow the member's section: no healthy hosts, or running tasks",),
+    ),
+    "load_balancer:elb-5xx": Guide(
+        "load balancer 5xx",
+        "The load balancer itself answers with 5xx (no healthy target, target timeouts or "
+        "connection errors) for several services at once: its own 5xx cannot be told apart "
+        "by service, so this alarm watches the shared load balancer.",
+        (f"{_DESCRIBE}", "the `no-healthy-hosts` and `running-tasks` alarms of its services"),
+        ("follow the failing service's sections",),
+    ),
+    "job:failed-runs": Guide(
+        "failed job runs",
+        "A run of the scheduled job stopped with a non-zero exit code, or could not start "
+        "(the EventBridge rule on its ECS task state changes mailed the task's event).",
+        (
+            "the event's `stoppedReason`, `stopCode` and each container's `exitCode`",
+            "`aws ecs describe-tasks --cluster $CLUSTER --tasks <task arn from the event>`",
+            "the job's log group in CloudWatch Logs, around the event's time",
+        ),
+        (
+            "fix the cause, then start a run by hand: `aws ecs run-task --cluster $CLUSTER "
+            "--task-definition <family> --launch-type FARGATE --network-configuration ...`",
+        ),
+    ),
+    "job:failed-invocations": Guide(
+        "failed job invocations",
+        "EventBridge Scheduler could not start the scheduled task (capacity, IAM or "
+        "networking) and dropped the run after its retries.",
+        (
+            "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
+            "list-schedules --name-prefix <job>-schedule --query "
+            "'Schedules[].[GroupName,Name,State]'`, then `aws scheduler get-schedule "
+            "--group-name <group> --name <schedule>` for its target, role and retry policy",
+            "the scheduler's failed `RunTask` calls in CloudTrail: `aws cloudtrail "
+            "lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=RunTask`",
+        ),
+        (
+            "fix the cause, then start a run by hand with the schedule's own target: "
+            "`aws scheduler get-schedule --group-name <group> --name <schedule> --query "
+            "Target.EcsParameters` gives the task definition and network configuration for "
+            '`aws ecs run-task --cluster "$CLUSTER" --task-definition <task definition ARN> '
+            "--launch-type FARGATE --network-configuration <from the schedule>`",
+        ),
+    ),
+    **DATASTORE_GUIDES,
+}
+GUIDES["slo:burn"] = Guide(
+    "SLO burn-rate windows",
+    "One window of a multi-window burn-rate alert. These alarms notify nobody themselves: the "
+    "composite alarm of their SLO fires when both its windows burn, and pages or opens a ticket.",
+    ("the composite alarm and the SLO's section below",),
+    ("act on the SLO's section; a single window in ALARM alone needs no action",),
+)
