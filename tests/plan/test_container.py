@@ -78,7 +78,7 @@ def test_spot_outside_production_and_where_production_asks_for_it() -> None:
     assert "must survive" in prod.decision("services.web.capacity").reason
 
 
-def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
+def test_read_only_root_gets_tmp_and_every_mount_of_a_volume_shares_its_owner() -> None:
     model = _plan(
         "  web: {type: web, image: nginx:1.27, port: 80, user: '101:102',\n"
         "        read_only_root_filesystem: true, volumes: {media: /srv/media}}\n"
@@ -89,8 +89,28 @@ def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
     prod = model.environment("prod")
     web, named, ro = (prod.service(n).container for n in ("web", "named", "ro"))
     assert web.writable_tmp and not ro.writable_tmp  # /tmp is already the volume
-    assert (web.mounts[0].uid, web.mounts[0].gid) == (101, 102)
-    assert (named.mounts[0].uid, named.mounts[0].gid) == (1000, 1000)
+    # One root and one identity for every service mounting media: the one numeric user.
+    for container in (web, named, ro):
+        [mount] = container.mounts
+        assert (mount.root, mount.uid, mount.gid) == ("/media", 101, 102)
+    assert "numeric `user` of web" in prod.decision("volumes.media.owner").reason
     [volume] = prod.volumes
     assert volume.mounted_by == ["named", "ro", "web"] and volume.protect
+    assert (volume.root, volume.uid, volume.gid) == ("/media", 101, 102)
     assert (volume.backup_days, model.environment("staging").volumes[0].backup_days) == (7, 1)
+
+
+def test_a_volume_owner_is_the_spec_s_then_the_default() -> None:
+    services = (
+        "  aa: {type: worker, image: nginx:1.27, user: '5:5', volumes: {media: /m}}\n"
+        "  bb: {type: worker, image: nginx:1.27, user: '6:6', volumes: {media: /n}}\n"
+    )
+    spec = (BASE + services).replace("volumes: {media: {}}", "volumes: {media: {uid: 7}}")
+    prod = shipspec.plan(shipspec.loads(spec, "handoff.yaml")).environment("prod")
+    assert {
+        (m.root, m.uid, m.gid) for s in ("aa", "bb") for m in prod.service(s).container.mounts
+    } == {("/media", 7, 7)}
+    prod = _plan("  cc: {type: worker, image: nginx:1.27, volumes: {media: /m}}\n").environment(
+        "prod"
+    )
+    assert (prod.volumes[0].uid, prod.volumes[0].gid) == (1000, 1000)

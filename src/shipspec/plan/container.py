@@ -10,13 +10,18 @@ what the plan decides, with its reason in the decisions log, is
   spec marks ``spot: true`` (workers and jobs whose work is retried), never for all of a
   production web service's tasks;
 * a writable ``/tmp`` for a read-only root file system;
-* each volume mount's POSIX user and directory (its EFS access point).
+* each volume's one root directory and POSIX identity, which every mounting service's
+  EFS access point shares.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from ..spec.container import HealthCheck
 from ..spec.models import HandoffSpec, Service
+from ..spec.volumes import volume_owner
 from . import rules
 from .container_model import (
     CapacityProviderItem,
@@ -28,11 +33,6 @@ from .container_model import (
 )
 from .decisions import Decisions
 from .platforms import arm64_source
-
-# The POSIX user an access point writes as when the spec's `user` is a name, not a uid:
-# 1000 is the first regular user most images create (node, python, eclipse-temurin's
-# `useradd` defaults), and never root.
-DEFAULT_POSIX_ID = 1000
 
 
 def health_check(check: HealthCheck | None) -> dict[str, object] | None:
@@ -49,11 +49,17 @@ def health_check(check: HealthCheck | None) -> dict[str, object] | None:
 
 
 def plan_container(
-    name: str, service: Service, production: bool, min_count: int, log: Decisions
+    name: str,
+    service: Service,
+    production: bool,
+    min_count: int,
+    log: Decisions,
+    owners: Mapping[str, VolumeOwner],
 ) -> ContainerPlan:
+    """``owners``: each volume's shared root and identity (:func:`volume_owners`)."""
     key = f"services.{name}"
     mounts = [
-        _mount(name, volume, path, service.user, log) for volume, path in service.volumes.items()
+        _mount(name, volume, path, owners, log) for volume, path in service.volumes.items()
     ]
     writable_tmp = service.read_only_root_filesystem and "/tmp" not in service.volumes.values()
     if writable_tmp:
@@ -186,35 +192,56 @@ def _capacity(
     return spot_only
 
 
-def _mount(name: str, volume: str, path: str, user: str | None, log: Decisions) -> MountPlan:
-    """The access point's POSIX user: the spec's numeric ``user``, else 1000.
+class VolumeOwner(NamedTuple):
+    root: str  # the directory every access point of the volume is rooted at
+    uid: int
+    gid: int
 
-    EFS enforces the access point's user and group on every file operation, whatever the
-    container runs as, and creates the service's own root directory (``/<service>``)
-    owned by them: one service's tasks cannot read or overwrite another's files.
+
+def volume_owners(spec: HandoffSpec, log: Decisions) -> dict[str, VolumeOwner]:
+    """Each volume's one root directory and POSIX identity, shared by every mounting service.
+
+    A compose named volume that two services mount is one set of files both see, and so
+    is this: every access point of the volume is rooted at ``/<volume>`` (created owned
+    by the identity, mode 0750) and runs every file operation as the same POSIX user
+    (``spec/volumes.py`` says which). Each service keeps an access point of its own, so
+    its task role may mount through that one only.
     """
-    uid = gid = DEFAULT_POSIX_ID
-    reason = (
-        f"no numeric `user`: files are written as {DEFAULT_POSIX_ID}:{DEFAULT_POSIX_ID}, the first "
-        "regular user most images create (set `user: <uid>:<gid>` to choose)"
-    )
-    if user is not None:
-        owner, _, group = user.partition(":")
-        if owner.isdigit():
-            uid = int(owner)
-            gid = int(group) if group.isdigit() else uid
-            reason = f"user {user}: files are written as {uid}:{gid}"
+    owners = {}
+    for name, volume in spec.volumes.items():
+        users = {s: svc.user for s, svc in spec.services.items() if name in svc.volumes}
+        uid, gid, why = volume_owner(name, volume.uid, volume.gid, users)
+        root = f"/{name}"
+        log.decide(
+            f"volumes.{name}.owner",
+            {"root": root, "uid": uid, "gid": gid},
+            f"{why}; every mounting service's access point is rooted at {root} and reads and "
+            "writes as it, so they share one set of files"
+            + (f" ({', '.join(sorted(users))})" if len(users) > 1 else ""),
+            uid=volume.uid,
+            gid=volume.gid,
+            users=users,
+        )
+        owners[name] = VolumeOwner(root, uid, gid)
+    return owners
+
+
+def _mount(
+    name: str, volume: str, path: str, owners: Mapping[str, VolumeOwner], log: Decisions
+) -> MountPlan:
+    owner = owners[volume]
     log.decide(
         f"services.{name}.volumes.{volume}",
-        {"path": path, "uid": uid, "gid": gid, "root": f"/{name}"},
-        reason + f"; its access point's root is /{name}, so services mounting the same "
-        "volume keep apart",
-        user=user,
+        {"path": path, "root": owner.root},
+        f"mounted at {path} through an access point of its own, onto {volume}'s shared "
+        f"{owner.root} as {owner.uid}:{owner.gid}",
     )
-    return MountPlan(volume=volume, path=path, uid=uid, gid=gid)
+    return MountPlan(volume=volume, path=path, root=owner.root, uid=owner.uid, gid=owner.gid)
 
 
-def plan_volumes(spec: HandoffSpec, production: bool, log: Decisions) -> list[VolumePlan]:
+def plan_volumes(
+    spec: HandoffSpec, production: bool, log: Decisions, owners: Mapping[str, VolumeOwner]
+) -> list[VolumePlan]:
     """One encrypted EFS file system per top-level volume, backed up daily."""
     planned = []
     for name, volume in spec.volumes.items():
@@ -236,7 +263,16 @@ def plan_volumes(spec: HandoffSpec, production: bool, log: Decisions) -> list[Vo
             if production
             else "non-production: the file system may be deleted with the stack",
         )
+        root, uid, gid = owners[name]
         planned.append(
-            VolumePlan(name=name, backup_days=days, mounted_by=mounted_by, protect=protect)
+            VolumePlan(
+                name=name,
+                backup_days=days,
+                mounted_by=mounted_by,
+                protect=protect,
+                root=root,
+                uid=uid,
+                gid=gid,
+            )
         )
     return planned

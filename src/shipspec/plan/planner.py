@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
-from .container import plan_container, plan_volumes
+from .container import plan_container, plan_volumes, volume_owners
 from .datastores import plan_datastore
 from .decisions import Decisions
 from .existing_network import plan_existing_network
@@ -89,6 +89,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         spec, production, log
     )
     routing = routing_table(spec)
+    owners = volume_owners(spec, log)
     services = []
     for s, svc in spec.services.items():
         if svc.type == "static":
@@ -117,7 +118,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             log,
         )
         note_service_override(name, s, override, service, log)
-        container = plan_container(s, svc, production, service.min_count, log)
+        container = plan_container(s, svc, production, service.min_count, log, owners)
         services.append(service.model_copy(update={"container": container}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
@@ -192,7 +193,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         static_sites=static_sites,
         decisions=log.records,
         customer_managed_key=customer_key,
-        volumes=plan_volumes(spec, production, log),
+        volumes=plan_volumes(spec, production, log, owners),
     )
 
 
