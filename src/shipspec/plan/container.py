@@ -58,9 +58,7 @@ def plan_container(
 ) -> ContainerPlan:
     """``owners``: each volume's shared root and identity (:func:`volume_owners`)."""
     key = f"services.{name}"
-    mounts = [
-        _mount(name, volume, path, owners, log) for volume, path in service.volumes.items()
-    ]
+    mounts = [_mount(name, volume, path, owners, log) for volume, path in service.volumes.items()]
     writable_tmp = service.read_only_root_filesystem and "/tmp" not in service.volumes.values()
     if writable_tmp:
         log.decide(

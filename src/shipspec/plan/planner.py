@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
+from .call_order import plan_call_order
 from .container import plan_container, plan_volumes, volume_owners
 from .datastores import plan_datastore
 from .decisions import Decisions
@@ -123,6 +124,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]
+    services, creation_order = plan_call_order(services, log)
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
     datastores = [
@@ -194,6 +196,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         decisions=log.records,
         customer_managed_key=customer_key,
         volumes=plan_volumes(spec, production, log, owners),
+        creation_order=creation_order,
     )
 
 
