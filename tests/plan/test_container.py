@@ -55,6 +55,50 @@ def test_architecture_is_arm64_when_every_image_publishes_it() -> None:
     assert "CI builds it for linux/arm64" in prod.decision("services.asked.cpu_architecture").reason
 
 
+def test_an_explicit_arm64_holds_only_when_every_sidecar_image_publishes_it() -> None:
+    model = _plan(
+        "  own: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "        sidecars: {warmup: {image: ghcr.io/x/warmup:1, essential: false}}}\n"
+        "  proxied: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "            sidecars: {proxy: {image: envoyproxy/envoy:v1.31.0}}}\n"
+        "  plain: {type: worker, image: ghcr.io/x/app:1, platform: arm64}\n"
+        "  migrated: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "             sidecars: {migrate: {image: ghcr.io/x/app:1, essential: false}}}\n"
+    )
+    prod = model.environment("prod")
+    arch = {s.name: s.container.cpu_architecture for s in prod.services}
+    # The spec's platform covers the app's own image, also run as a sidecar.
+    assert arch == {"own": "X86_64", "proxied": "ARM64", "plain": "ARM64", "migrated": "ARM64"}
+    reason = prod.decision("services.own.cpu_architecture").reason
+    assert "sidecar image ghcr.io/x/warmup:1 is not known to publish linux/arm64" in reason
+    assert "envoyproxy/envoy:v1.31.0: https://hub.docker.com/r/envoyproxy/envoy" in (
+        prod.decision("services.proxied.cpu_architecture").reason
+    )
+
+
+def test_arm64_on_spot_cites_the_ecs_api_reference() -> None:
+    import re
+
+    import botocore.session
+
+    from shipspec.plan.container import FARGATE_SPOT_ARM64, FARGATE_SPOT_SOURCE
+
+    ecs = botocore.session.get_session().get_service_model("ecs")
+    text = re.sub(r"<[^>]+>", "", ecs.shape_for("CapacityProviderStrategyItem").documentation)
+    assert FARGATE_SPOT_ARM64 in text  # older pages said X86_64 only
+    model = _plan(
+        "  graviton: {type: worker, image: nginx:1.27, spot: true}\n"
+        "  intel: {type: worker, image: ghcr.io/x/app:1, spot: true}\n"
+    )
+    for env in ("staging", "prod"):
+        plan = model.environment(env)
+        assert plan.service("graviton").container.cpu_architecture == "ARM64"
+        reason = plan.decision("services.graviton.capacity").reason
+        assert FARGATE_SPOT_ARM64 in reason and FARGATE_SPOT_SOURCE in reason
+        assert "platform version LATEST" in reason
+        assert "ARM64" not in plan.decision("services.intel.capacity").reason
+
+
 def test_spot_outside_production_and_where_production_asks_for_it() -> None:
     model = _plan(
         "  web: {type: web, image: nginx:1.27, port: 80, spot: true, scaling: {min: 2, max: 6}}\n"

@@ -103,6 +103,10 @@ def test_spot_outside_production_and_for_the_interruptible_worker(main, dev) -> 
         assert _strategy(dev, service) == (None, spot)  # never a launch type beside it
     assert _strategy(main, "indexer") == (None, spot)  # spot: true on a production worker
     assert _strategy(main, "api") == ("FARGATE", None)  # the production web tasks stay on-demand
+    # FARGATE_SPOT runs ARM64 tasks on platform version 1.4.0 or later: LATEST is 1.4.0.
+    for preview in (main, dev):
+        for service in preview.of_type(SERVICE):
+            assert service.inputs["platformVersion"] == "LATEST", service.name
     [schedule] = dev.of_type("aws:scheduler/schedule:Schedule")
     ecs = schedule.inputs["target"]["ecsParameters"]
     assert "launchType" not in ecs and ecs["capacityProviderStrategies"] == spot

@@ -32,7 +32,7 @@ from .container_model import (
     VolumePlan,
 )
 from .decisions import Decisions
-from .platforms import arm64_source
+from .platforms import arm64_source, repository
 
 
 def health_check(check: HealthCheck | None) -> dict[str, object] | None:
@@ -68,6 +68,7 @@ def plan_container(
             "storage, gone with the task) so programs that write temporary files still run "
             "while the image itself cannot be changed",
         )
+    architecture = _architecture(name, service, log)
     return ContainerPlan(
         command=service.command,
         entry_point=service.entrypoint,
@@ -93,17 +94,51 @@ def plan_container(
         ],
         depends_on=dict(sorted(service.depends_on.items())),
         mounts=mounts,
-        cpu_architecture=_architecture(name, service, log),
-        capacity_providers=_capacity(name, service, production, min_count, log),
+        cpu_architecture=architecture,
+        capacity_providers=_capacity(name, service, production, min_count, architecture, log),
     )
 
 
 def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitecture:
+    """ARM64 only when every container of the task can run on it: a task has one
+    architecture, and a container whose image has no ``linux/arm64`` manifest fails to
+    start there (``exec format error``)."""
     key = f"services.{name}.cpu_architecture"
-    if service.platform is not None:
-        arch: CpuArchitecture = "ARM64" if service.platform == "arm64" else "X86_64"
-        how = " (CI builds it for linux/arm64)" if service.build and arch == "ARM64" else ""
-        return log.decide(key, arch, f"platform: {service.platform} in the spec{how}")
+    sidecar_images = [s.image for s in service.sidecars.values()]
+    if service.platform == "x86_64":
+        return log.decide(key, "X86_64", "platform: x86_64 in the spec")
+    if service.platform == "arm64":
+        # The spec's word covers the app's image, and a sidecar running the same repository
+        # (a migration step from the app's own image, say); other images must be known.
+        own = repository(service.image) if service.image else None
+        unknown = [
+            image
+            for image in sidecar_images
+            if arm64_source(image) is None and repository(image) != own
+        ]
+        if unknown:
+            return log.decide(
+                key,
+                "X86_64",
+                f"platform: arm64 in the spec, but sidecar image {', '.join(unknown)} is not "
+                "known to publish linux/arm64 (plan/platforms.py), and every container of a "
+                "task runs on its one architecture: x86_64, where they all start; use a "
+                "sidecar image that publishes linux/arm64 for Graviton",
+                platform=service.platform,
+                images=sidecar_images,
+            )
+        how = " (CI builds it for linux/arm64)" if service.build else ""
+        known = "; ".join(
+            f"{image}: {arm64_source(image) or 'the app image'}" for image in sidecar_images
+        )
+        return log.decide(
+            key,
+            "ARM64",
+            f"platform: arm64 in the spec{how}"
+            + (f"; every sidecar image publishes linux/arm64 ({known})" if known else ""),
+            platform=service.platform,
+            images=sidecar_images,
+        )
     if service.image is None:
         return log.decide(
             key,
@@ -111,7 +146,7 @@ def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitectur
             "built from source: its base image and native dependencies are not known to "
             "build for arm64; set `platform: arm64` to build and run it on Graviton",
         )
-    images = [service.image, *(s.image for s in service.sidecars.values())]
+    images = [service.image, *sidecar_images]
     unknown = [image for image in images if arm64_source(image) is None]
     if unknown:
         return log.decide(
@@ -132,7 +167,12 @@ def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitectur
 
 
 def _capacity(
-    name: str, service: Service, production: bool, min_count: int, log: Decisions
+    name: str,
+    service: Service,
+    production: bool,
+    min_count: int,
+    architecture: CpuArchitecture,
+    log: Decisions,
 ) -> list[CapacityProviderItem] | None:
     """None: the FARGATE launch type; else a capacity provider strategy with FARGATE_SPOT.
 
@@ -154,7 +194,8 @@ def _capacity(
             key,
             "FARGATE_SPOT",
             "non-production: Fargate Spot, up to 70% cheaper; an interrupted task is replaced"
-            + (" (spot: true in the spec)" if asked else " (set spot: false to opt out)"),
+            + (" (spot: true in the spec)" if asked else " (set spot: false to opt out)")
+            + _spot_arm64(architecture),
             spot=asked,
         )
         return spot_only
@@ -172,7 +213,8 @@ def _capacity(
             f"FARGATE base {min_count}, then FARGATE_SPOT",
             f"spot: true on a production web service: its {min_count} minimum tasks stay "
             "on-demand (a Spot reclaim may stop every Spot task at once, and the only task "
-            "set serving users must survive it); only tasks autoscaling adds run on Spot",
+            "set serving users must survive it); only tasks autoscaling adds run on Spot"
+            + _spot_arm64(architecture),
             spot=asked,
             min_count=min_count,
         )
@@ -184,10 +226,35 @@ def _capacity(
         key,
         "FARGATE_SPOT",
         f"spot: true on a production {service.type}: interruptible work (a stopped task's "
-        "message is redelivered, a job runs again on schedule) at Spot's price",
+        "message is redelivered, a job runs again on schedule) at Spot's price"
+        + _spot_arm64(architecture),
         spot=asked,
     )
     return spot_only
+
+
+# ECS API reference, CapacityProviderStrategyItem (botocore's ``ecs`` model carries the
+# same text; tests/plan/test_container.py checks it still does). Older pages said
+# FARGATE_SPOT ran X86_64 only.
+FARGATE_SPOT_ARM64 = (
+    "FARGATE_SPOT supports Linux tasks with the ARM64 architecture on platform version "
+    "1.4.0 or later"
+)
+FARGATE_SPOT_SOURCE = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/"
+    "API_CapacityProviderStrategyItem.html"
+)
+
+
+def _spot_arm64(architecture: CpuArchitecture) -> str:
+    """What an ARM64 service on Spot rests on, for the decision's reason."""
+    if architecture != "ARM64":
+        return ""
+    return (
+        f'; ARM64 on Spot: "{FARGATE_SPOT_ARM64}" (ECS API reference, '
+        f"CapacityProviderStrategyItem, {FARGATE_SPOT_SOURCE}), and its tasks run platform "
+        "version LATEST (1.4.0 for Linux)"
+    )
 
 
 class VolumeOwner(NamedTuple):
