@@ -19,8 +19,9 @@ the service with the fewest calls left to wait for (then the one listed first in
 spec), and so on; the calls it could not wait for are its ``resolves_later``. Those
 callers' first tasks cannot reach those callees, so the first deployment of the stack
 ends with one redeployment of each such caller (``aws ecs update-service
---force-new-deployment``, printed by the handoff and the generated program's comment);
-every later deployment starts tasks after all the endpoints exist.
+--force-new-deployment``: the operations handoff's "After the first deploy" section gives
+the command, and the generated program's comment above the caller points to it); every
+later deployment starts tasks after all the endpoints exist.
 """
 
 from __future__ import annotations
