@@ -82,3 +82,18 @@ def test_named_volumes_an_app_keeps_become_efs_and_a_datastores_do_not(compose) 
     assert "EFS" in api["mapped"]["volumes[0]"]
     assert "bind mount" in api["dropped"]["volumes[1]"]
     assert "not migrated" in _bins(result, "db")["dropped"]["volumes[0]"]
+
+
+def test_services_sharing_a_volume_as_different_users_get_one_owner(compose) -> None:  # type: ignore[no-untyped-def]
+    """Compose lets each write the volume as its own user; on EFS a volume has one owner
+    for every mounting service, so the import picks the first's and says so."""
+    result = compose(
+        "services:\n"
+        "  ocr: {image: ghcr.io/example/ocr:1.0, user: '10001:10001', volumes: [models:/m]}\n"
+        "  invoice: {image: ghcr.io/example/invoice:1.0, user: '2000', volumes: [models:/n]}\n"
+        "volumes: {models: {}}\n"
+    )
+    volume = result.spec.volumes["models"]
+    assert (volume.uid, volume.gid) == (10001, 10001)
+    dropped = _bins(result, "invoice")["dropped"]["user"]
+    assert "shares volume models with ocr" in dropped and "2000:2000" in dropped

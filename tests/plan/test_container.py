@@ -55,6 +55,50 @@ def test_architecture_is_arm64_when_every_image_publishes_it() -> None:
     assert "CI builds it for linux/arm64" in prod.decision("services.asked.cpu_architecture").reason
 
 
+def test_an_explicit_arm64_holds_only_when_every_sidecar_image_publishes_it() -> None:
+    model = _plan(
+        "  own: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "        sidecars: {warmup: {image: ghcr.io/x/warmup:1, essential: false}}}\n"
+        "  proxied: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "            sidecars: {proxy: {image: envoyproxy/envoy:v1.31.0}}}\n"
+        "  plain: {type: worker, image: ghcr.io/x/app:1, platform: arm64}\n"
+        "  migrated: {type: worker, image: ghcr.io/x/app:1, platform: arm64,\n"
+        "             sidecars: {migrate: {image: ghcr.io/x/app:1, essential: false}}}\n"
+    )
+    prod = model.environment("prod")
+    arch = {s.name: s.container.cpu_architecture for s in prod.services}
+    # The spec's platform covers the app's own image, also run as a sidecar.
+    assert arch == {"own": "X86_64", "proxied": "ARM64", "plain": "ARM64", "migrated": "ARM64"}
+    reason = prod.decision("services.own.cpu_architecture").reason
+    assert "sidecar image ghcr.io/x/warmup:1 is not known to publish linux/arm64" in reason
+    assert "envoyproxy/envoy:v1.31.0: https://hub.docker.com/r/envoyproxy/envoy" in (
+        prod.decision("services.proxied.cpu_architecture").reason
+    )
+
+
+def test_arm64_on_spot_cites_the_ecs_api_reference() -> None:
+    import re
+
+    import botocore.session
+
+    from shipspec.plan.container import FARGATE_SPOT_ARM64, FARGATE_SPOT_SOURCE
+
+    ecs = botocore.session.get_session().get_service_model("ecs")
+    text = re.sub(r"<[^>]+>", "", ecs.shape_for("CapacityProviderStrategyItem").documentation)
+    assert FARGATE_SPOT_ARM64 in text  # older pages said X86_64 only
+    model = _plan(
+        "  graviton: {type: worker, image: nginx:1.27, spot: true}\n"
+        "  intel: {type: worker, image: ghcr.io/x/app:1, spot: true}\n"
+    )
+    for env in ("staging", "prod"):
+        plan = model.environment(env)
+        assert plan.service("graviton").container.cpu_architecture == "ARM64"
+        reason = plan.decision("services.graviton.capacity").reason
+        assert FARGATE_SPOT_ARM64 in reason and FARGATE_SPOT_SOURCE in reason
+        assert "platform version LATEST" in reason
+        assert "ARM64" not in plan.decision("services.intel.capacity").reason
+
+
 def test_spot_outside_production_and_where_production_asks_for_it() -> None:
     model = _plan(
         "  web: {type: web, image: nginx:1.27, port: 80, spot: true, scaling: {min: 2, max: 6}}\n"
@@ -78,7 +122,7 @@ def test_spot_outside_production_and_where_production_asks_for_it() -> None:
     assert "must survive" in prod.decision("services.web.capacity").reason
 
 
-def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
+def test_read_only_root_gets_tmp_and_every_mount_of_a_volume_shares_its_owner() -> None:
     model = _plan(
         "  web: {type: web, image: nginx:1.27, port: 80, user: '101:102',\n"
         "        read_only_root_filesystem: true, volumes: {media: /srv/media}}\n"
@@ -89,10 +133,14 @@ def test_read_only_root_gets_tmp_and_mounts_take_the_numeric_user() -> None:
     prod = model.environment("prod")
     web, named, ro = (prod.service(n).container for n in ("web", "named", "ro"))
     assert web.writable_tmp and not ro.writable_tmp  # /tmp is already the volume
-    assert (web.mounts[0].uid, web.mounts[0].gid) == (101, 102)
-    assert (named.mounts[0].uid, named.mounts[0].gid) == (1000, 1000)
+    # One root and one identity for every service mounting media: the one numeric user.
+    for container in (web, named, ro):
+        [mount] = container.mounts
+        assert (mount.root, mount.uid, mount.gid) == ("/media", 101, 102)
+    assert "numeric `user` of web" in prod.decision("volumes.media.owner").reason
     [volume] = prod.volumes
     assert volume.mounted_by == ["named", "ro", "web"] and volume.protect
+    assert (volume.root, volume.uid, volume.gid) == ("/media", 101, 102)
     assert (volume.backup_days, model.environment("staging").volumes[0].backup_days) == (7, 1)
 
 
@@ -122,3 +170,19 @@ def test_queue_consumers_and_spot_tasks_stop_after_fargates_longest_timeout() ->
     assert "Fargate Spot" in prod.decision("services.batch.stop_timeout").reason
     patient = prod.decision("services.patient.stop_timeout")
     assert patient.reason == "stop_timeout_seconds in the spec"
+
+
+def test_a_volume_owner_is_the_spec_s_then_the_default() -> None:
+    services = (
+        "  aa: {type: worker, image: nginx:1.27, user: '5:5', volumes: {media: /m}}\n"
+        "  bb: {type: worker, image: nginx:1.27, user: '6:6', volumes: {media: /n}}\n"
+    )
+    spec = (BASE + services).replace("volumes: {media: {}}", "volumes: {media: {uid: 7}}")
+    prod = shipspec.plan(shipspec.loads(spec, "handoff.yaml")).environment("prod")
+    assert {
+        (m.root, m.uid, m.gid) for s in ("aa", "bb") for m in prod.service(s).container.mounts
+    } == {("/media", 7, 7)}
+    prod = _plan("  cc: {type: worker, image: nginx:1.27, volumes: {media: /m}}\n").environment(
+        "prod"
+    )
+    assert (prod.volumes[0].uid, prod.volumes[0].gid) == (1000, 1000)

@@ -103,6 +103,10 @@ def test_spot_outside_production_and_for_the_interruptible_worker(main, dev) -> 
         assert _strategy(dev, service) == (None, spot)  # never a launch type beside it
     assert _strategy(main, "indexer") == (None, spot)  # spot: true on a production worker
     assert _strategy(main, "api") == ("FARGATE", None)  # the production web tasks stay on-demand
+    # FARGATE_SPOT runs ARM64 tasks on platform version 1.4.0 or later: LATEST is 1.4.0.
+    for preview in (main, dev):
+        for service in preview.of_type(SERVICE):
+            assert service.inputs["platformVersion"] == "LATEST", service.name
     [schedule] = dev.of_type("aws:scheduler/schedule:Schedule")
     ecs = schedule.inputs["target"]["ecsParameters"]
     assert "launchType" not in ecs and ecs["capacityProviderStrategies"] == spot
@@ -128,14 +132,26 @@ def test_a_volume_is_an_encrypted_efs_reached_only_by_its_services(main) -> None
     assert sorted(r["fromPort"] for r in ingress) == [2049, 2049]  # api and indexer only
     groups = {main.named(f"{s}-sg").urn for s in ("api", "indexer")}
     assert len(groups) == 2
-    for service, uid, root in (("api", 1000, "/api"), ("indexer", 1000, "/indexer")):
-        point = main.named(f"{service}-uploads-access").inputs
-        assert point["posixUser"] == {"uid": uid, "gid": uid}
-        assert point["rootDirectory"]["path"] == root
+    points, access = {}, {}
+    for service in ("api", "indexer"):
+        point = main.named(f"{service}-uploads-access")
         [volume] = [v for v in _task(main, service)["volumes"] if v["name"] == "uploads"]
         config = volume["efsVolumeConfiguration"]
         assert config["transitEncryption"] == "ENABLED"
         assert config["authorizationConfig"]["iam"] == "ENABLED"
+        assert config["fileSystemId"] == point.inputs["fileSystemId"]
+        access[service] = config["authorizationConfig"]["accessPointId"]
+        points[service] = point.inputs
+    assert len(set(access.values())) == 2  # each task mounts through its own access point
+    # One volume, one directory, one owner: what api writes, indexer reads (EFS runs
+    # every operation through an access point as its POSIX user, in its root directory).
+    assert len({p["fileSystemId"] for p in points.values()}) == 1
+    for inputs in points.values():
+        assert inputs["posixUser"] == {"uid": 1000, "gid": 1000}
+        assert inputs["rootDirectory"] == {
+            "path": "/uploads",
+            "creationInfo": {"ownerUid": 1000, "ownerGid": 1000, "permissions": "0750"},
+        }
     policies = [
         json.loads(r.inputs["policy"])
         for r in main.of_type("aws:iam/rolePolicy:RolePolicy")

@@ -17,6 +17,7 @@ from .discovery_support import (
     CLUSTER,
     INGRESS,
     NAMESPACE,
+    SERVICE,
     container,
     ecs_services,
     generate_and_preview,
@@ -158,3 +159,56 @@ def test_the_dashboard_graphs_service_connect_for_servers_only(preview: Preview)
     ]
     graphed = {t.split(":")[0] for t in titles if "Service Connect" in t}
     assert graphed == {"front", "orders", "catalog"}  # mailer serves nothing
+
+
+def test_each_caller_s_ecs_service_waits_for_the_services_it_calls(preview: Preview) -> None:
+    """A Service Connect client resolves only the endpoints that existed when its task
+    started, so a caller's ECS service depends on its callees' (orders and catalog call
+    each other: one of them must come first, and the plan says which)."""
+    urns = {r.name.removesuffix("-service"): r.urn for r in preview.of_type(SERVICE)}
+    depends = {
+        r.name.removesuffix("-service"): set(r.dependencies) & set(urns.values())
+        for r in preview.of_type(SERVICE)
+    }
+    assert depends == {
+        "front": {urns["orders"], urns["catalog"]},
+        "catalog": {urns["orders"]},
+        "orders": set(),  # created first: catalog calls it back
+        "mailer": set(),
+    }
+
+
+def test_a_circle_of_calls_is_broken_the_same_way_every_time_and_documented(
+    tmp_path: Path,
+) -> None:
+    import shipspec
+    from tests.docs.aws_cli import commands, problems
+
+    (tmp_path / "handoff.yaml").write_text(SPEC, encoding="utf-8")
+    model = shipspec.plan(shipspec.load(tmp_path / "handoff.yaml"))
+    [env] = model.environments
+    assert env.creation_order == ["orders", "catalog", "front", "mailer"]
+    orders = env.service("orders")
+    assert (orders.starts_after, orders.resolves_later) == ([], ["catalog"])
+    reason = env.decision("services.orders.starts_after").reason
+    assert "redeploy it once" in reason and "service-connect-concepts-deploy" in reason
+    # The same spec with its services listed the other way round breaks the circle at the
+    # first of them in the spec: deterministic, and stated.
+    [orders_line] = [line for line in SPEC.splitlines(keepends=True) if "  orders:" in line]
+    reordered = SPEC.replace(orders_line, "").replace("  mailer:", orders_line + "  mailer:")
+    (tmp_path / "reordered.yaml").write_text(reordered, encoding="utf-8")
+    [other] = shipspec.plan(shipspec.load(tmp_path / "reordered.yaml")).environments
+    assert other.creation_order == ["catalog", "orders", "front", "mailer"]
+    out = tmp_path / "out"
+    shipspec.generate(model, out)
+    program = (out / "infra" / "__main__.py").read_text()
+    assert program.index("orders = WorkerService(") < program.index("catalog = WorkerService(")
+    assert "shipspec creates orders before catalog" in program
+    handoff = (out / "docs" / "operations" / "handoff.md").read_text()
+    [redeploy] = [c for c in commands(handoff, "handoff.md") if "update-service" in c.text]
+    assert redeploy.options == ("--cluster", "--service", "--force-new-deployment")
+    assert "service_names --json | jq -r '.[\"orders\"]'" in handoff
+    assert problems(redeploy) == []
+    again = tmp_path / "again"
+    shipspec.generate(shipspec.plan(shipspec.load(tmp_path / "handoff.yaml")), again)
+    assert (again / "infra" / "__main__.py").read_text() == program

@@ -157,3 +157,59 @@ def test_a_credential_in_a_sidecars_env_is_refused() -> None:
     assert any(
         p.startswith("services.web.sidecars.agent.env.API_TOKEN: looks like") for p in problems
     )
+
+
+def test_volume_ids_are_the_efs_models() -> None:
+    from shipspec.spec.volumes import POSIX_ID
+
+    model = botocore.session.get_session().get_service_model("efs")
+    for shape in ("Uid", "Gid"):
+        bounds = model.shape_for(shape).metadata
+        assert (bounds["min"], bounds["max"]) == POSIX_ID
+
+
+MOUNTERS = """\
+  ocr: {type: worker, image: ghcr.io/example/ocr:1.0, user: "10001:10001",
+        volumes: {uploads: /opt/models}}
+  invoice: {type: job, image: ghcr.io/example/invoice:1.0, schedule: "rate(1 day)",
+            user: "2000", volumes: {uploads: /mnt/models}}
+"""
+
+
+def test_services_sharing_a_volume_as_different_users_is_a_located_error() -> None:
+    with pytest.raises(SpecError) as raised:
+        shipspec.loads(BASE + MOUNTERS, "handoff.yaml")
+    [problem] = raised.value.diagnostics
+    assert (problem.path, problem.line, problem.code) == (
+        "services.invoice.user",
+        15,  # the line of invoice's `user`
+        "volume-owner-conflict",
+    )
+    assert "invoice runs as 2000:2000 and ocr as 10001:10001" in problem.message
+    assert "volumes.uploads.uid" in problem.hint
+    # The volume's own identity settles it: every access point then runs as it.
+    fixed = (BASE + MOUNTERS).replace("volumes: {uploads: {}}", "volumes: {uploads: {uid: 3000}}")
+    spec = shipspec.loads(fixed, "handoff.yaml")
+    assert (spec.volumes["uploads"].uid, spec.volumes["uploads"].gid) == (3000, None)
+    # A named user has no uid to disagree with.
+    named = (BASE + MOUNTERS).replace('user: "2000"', "user: invoicing")
+    assert shipspec.loads(named, "handoff.yaml").services["invoice"].user == "invoicing"
+
+
+def test_a_volume_gid_needs_its_uid_and_ids_fit_efs() -> None:
+    base = BASE + MOUNTERS.replace('user: "2000"', 'user: "10001"')
+    assert _problems("") == []
+    gid_only = base.replace("volumes: {uploads: {}}", "volumes: {uploads: {gid: 5}}")
+    try:
+        shipspec.loads(gid_only, "handoff.yaml")
+    except SpecError as error:
+        assert [d.path for d in error.diagnostics] == ["volumes.uploads.gid"]
+    else:
+        raise AssertionError("a gid without a uid loaded")
+    too_big = base.replace("volumes: {uploads: {}}", "volumes: {uploads: {uid: 4294967296}}")
+    try:
+        shipspec.loads(too_big, "handoff.yaml")
+    except SpecError as error:
+        assert [d.path for d in error.diagnostics] == ["volumes.uploads.uid"]
+    else:
+        raise AssertionError("a uid above EFS's maximum loaded")

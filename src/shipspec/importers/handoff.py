@@ -17,6 +17,7 @@ from ..errors import SpecError
 from ..spec.loader import loads
 from ..spec.models import HandoffSpec, Service
 from ..spec.schema import SCHEMA_LINE
+from ..spec.volumes import numeric_owner
 from .context import Context
 from .convert import spec_name
 from .emit import commented_block, emit
@@ -83,6 +84,7 @@ def build_handoff(
     if datastores:
         document["datastores"] = datastores
     if ctx.volumes:
+        _one_owner_per_volume(ctx, services)
         document["volumes"] = dict(sorted(ctx.volumes.items()))
     if test_command:
         document["delivery"] = {"test_command": test_command}
@@ -185,3 +187,29 @@ def _ordered(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: spec[k] for k in _ORDER if k in spec} | {
         k: v for k, v in spec.items() if k not in _ORDER
     }
+
+
+def _one_owner_per_volume(ctx: Context, services: dict[str, dict[str, Any]]) -> None:
+    """Compose lets services that share a named volume write it as different users; on
+    EFS every mounting service reads and writes a volume as one owner (spec/volumes.py).
+    Where their numeric users differ, the volume takes the first service's, reported."""
+    compose_name = {spec: compose for compose, spec in ctx.names.items()}
+    for volume, settings in ctx.volumes.items():
+        first: tuple[str, tuple[int, int]] | None = None
+        for name, spec in services.items():
+            owner = numeric_owner(spec.get("user")) if volume in spec.get("volumes", {}) else None
+            if owner is None:
+                continue
+            if first is None:
+                first = (name, owner)
+            elif owner != first[1]:
+                settings.update(uid=first[1][0], gid=first[1][1])
+                ctx.find(
+                    "dropped",
+                    compose_name.get(name, name),
+                    ("user",),
+                    f"shares volume {volume} with {first[0]}, which runs as "
+                    f"{first[1][0]}:{first[1][1]}: on EFS every service reads and writes a "
+                    f"volume as one owner, so volumes.{volume}.uid/gid is {first[0]}'s "
+                    f"(its files no longer belong to {owner[0]}:{owner[1]})",
+                )

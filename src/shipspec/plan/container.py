@@ -12,13 +12,18 @@ what the plan decides, with its reason in the decisions log, is
 * the stop timeout (SIGTERM to SIGKILL): the spec's, else Fargate's maximum of 120 s for
   work that must not be cut short (queue consumers, tasks on Spot), else ECS's 30 s;
 * a writable ``/tmp`` for a read-only root file system;
-* each volume mount's POSIX user and directory (its EFS access point).
+* each volume's one root directory and POSIX identity, which every mounting service's
+  EFS access point shares.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from ..spec.container import STOP_TIMEOUT, HealthCheck
 from ..spec.models import HandoffSpec, Service
+from ..spec.volumes import volume_owner
 from . import rules
 from .container_model import (
     CapacityProviderItem,
@@ -29,12 +34,7 @@ from .container_model import (
     VolumePlan,
 )
 from .decisions import Decisions
-from .platforms import arm64_source
-
-# The POSIX user an access point writes as when the spec's `user` is a name, not a uid:
-# 1000 is the first regular user most images create (node, python, eclipse-temurin's
-# `useradd` defaults), and never root.
-DEFAULT_POSIX_ID = 1000
+from .platforms import arm64_source, repository
 
 
 def health_check(check: HealthCheck | None) -> dict[str, object] | None:
@@ -56,14 +56,13 @@ def plan_container(
     production: bool,
     min_count: int,
     log: Decisions,
+    owners: Mapping[str, VolumeOwner],
     *,
     consumes_queue: bool = False,
 ) -> ContainerPlan:
+    """``owners``: each volume's shared root and identity (:func:`volume_owners`)."""
     key = f"services.{name}"
-    capacity = _capacity(name, service, production, min_count, log)
-    mounts = [
-        _mount(name, volume, path, service.user, log) for volume, path in service.volumes.items()
-    ]
+    mounts = [_mount(name, volume, path, owners, log) for volume, path in service.volumes.items()]
     writable_tmp = service.read_only_root_filesystem and "/tmp" not in service.volumes.values()
     if writable_tmp:
         log.decide(
@@ -73,6 +72,8 @@ def plan_container(
             "storage, gone with the task) so programs that write temporary files still run "
             "while the image itself cannot be changed",
         )
+    architecture = _architecture(name, service, log)
+    capacity = _capacity(name, service, production, min_count, architecture, log)
     return ContainerPlan(
         command=service.command,
         entry_point=service.entrypoint,
@@ -98,17 +99,51 @@ def plan_container(
         ],
         depends_on=dict(sorted(service.depends_on.items())),
         mounts=mounts,
-        cpu_architecture=_architecture(name, service, log),
+        cpu_architecture=architecture,
         capacity_providers=capacity,
     )
 
 
 def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitecture:
+    """ARM64 only when every container of the task can run on it: a task has one
+    architecture, and a container whose image has no ``linux/arm64`` manifest fails to
+    start there (``exec format error``)."""
     key = f"services.{name}.cpu_architecture"
-    if service.platform is not None:
-        arch: CpuArchitecture = "ARM64" if service.platform == "arm64" else "X86_64"
-        how = " (CI builds it for linux/arm64)" if service.build and arch == "ARM64" else ""
-        return log.decide(key, arch, f"platform: {service.platform} in the spec{how}")
+    sidecar_images = [s.image for s in service.sidecars.values()]
+    if service.platform == "x86_64":
+        return log.decide(key, "X86_64", "platform: x86_64 in the spec")
+    if service.platform == "arm64":
+        # The spec's word covers the app's image, and a sidecar running the same repository
+        # (a migration step from the app's own image, say); other images must be known.
+        own = repository(service.image) if service.image else None
+        unknown = [
+            image
+            for image in sidecar_images
+            if arm64_source(image) is None and repository(image) != own
+        ]
+        if unknown:
+            return log.decide(
+                key,
+                "X86_64",
+                f"platform: arm64 in the spec, but sidecar image {', '.join(unknown)} is not "
+                "known to publish linux/arm64 (plan/platforms.py), and every container of a "
+                "task runs on its one architecture: x86_64, where they all start; use a "
+                "sidecar image that publishes linux/arm64 for Graviton",
+                platform=service.platform,
+                images=sidecar_images,
+            )
+        how = " (CI builds it for linux/arm64)" if service.build else ""
+        known = "; ".join(
+            f"{image}: {arm64_source(image) or 'the app image'}" for image in sidecar_images
+        )
+        return log.decide(
+            key,
+            "ARM64",
+            f"platform: arm64 in the spec{how}"
+            + (f"; every sidecar image publishes linux/arm64 ({known})" if known else ""),
+            platform=service.platform,
+            images=sidecar_images,
+        )
     if service.image is None:
         return log.decide(
             key,
@@ -116,7 +151,7 @@ def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitectur
             "built from source: its base image and native dependencies are not known to "
             "build for arm64; set `platform: arm64` to build and run it on Graviton",
         )
-    images = [service.image, *(s.image for s in service.sidecars.values())]
+    images = [service.image, *sidecar_images]
     unknown = [image for image in images if arm64_source(image) is None]
     if unknown:
         return log.decide(
@@ -137,7 +172,12 @@ def _architecture(name: str, service: Service, log: Decisions) -> CpuArchitectur
 
 
 def _capacity(
-    name: str, service: Service, production: bool, min_count: int, log: Decisions
+    name: str,
+    service: Service,
+    production: bool,
+    min_count: int,
+    architecture: CpuArchitecture,
+    log: Decisions,
 ) -> list[CapacityProviderItem] | None:
     """None: the FARGATE launch type; else a capacity provider strategy with FARGATE_SPOT.
 
@@ -159,7 +199,8 @@ def _capacity(
             key,
             "FARGATE_SPOT",
             "non-production: Fargate Spot, up to 70% cheaper; an interrupted task is replaced"
-            + (" (spot: true in the spec)" if asked else " (set spot: false to opt out)"),
+            + (" (spot: true in the spec)" if asked else " (set spot: false to opt out)")
+            + _spot_arm64(architecture),
             spot=asked,
         )
         return spot_only
@@ -177,7 +218,8 @@ def _capacity(
             f"FARGATE base {min_count}, then FARGATE_SPOT",
             f"spot: true on a production web service: its {min_count} minimum tasks stay "
             "on-demand (a Spot reclaim may stop every Spot task at once, and the only task "
-            "set serving users must survive it); only tasks autoscaling adds run on Spot",
+            "set serving users must survive it); only tasks autoscaling adds run on Spot"
+            + _spot_arm64(architecture),
             spot=asked,
             min_count=min_count,
         )
@@ -189,7 +231,8 @@ def _capacity(
         key,
         "FARGATE_SPOT",
         f"spot: true on a production {service.type}: interruptible work (a stopped task's "
-        "message is redelivered, a job runs again on schedule) at Spot's price",
+        "message is redelivered, a job runs again on schedule) at Spot's price"
+        + _spot_arm64(architecture),
         spot=asked,
     )
     return spot_only
@@ -243,35 +286,80 @@ def _stop_timeout(
     )
 
 
-def _mount(name: str, volume: str, path: str, user: str | None, log: Decisions) -> MountPlan:
-    """The access point's POSIX user: the spec's numeric ``user``, else 1000.
+# ECS API reference, CapacityProviderStrategyItem (botocore's ``ecs`` model carries the
+# same text; tests/plan/test_container.py checks it still does). Older pages said
+# FARGATE_SPOT ran X86_64 only.
+FARGATE_SPOT_ARM64 = (
+    "FARGATE_SPOT supports Linux tasks with the ARM64 architecture on platform version "
+    "1.4.0 or later"
+)
+FARGATE_SPOT_SOURCE = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/"
+    "API_CapacityProviderStrategyItem.html"
+)
 
-    EFS enforces the access point's user and group on every file operation, whatever the
-    container runs as, and creates the service's own root directory (``/<service>``)
-    owned by them: one service's tasks cannot read or overwrite another's files.
-    """
-    uid = gid = DEFAULT_POSIX_ID
-    reason = (
-        f"no numeric `user`: files are written as {DEFAULT_POSIX_ID}:{DEFAULT_POSIX_ID}, the first "
-        "regular user most images create (set `user: <uid>:<gid>` to choose)"
+
+def _spot_arm64(architecture: CpuArchitecture) -> str:
+    """What an ARM64 service on Spot rests on, for the decision's reason."""
+    if architecture != "ARM64":
+        return ""
+    return (
+        f'; ARM64 on Spot: "{FARGATE_SPOT_ARM64}" (ECS API reference, '
+        f"CapacityProviderStrategyItem, {FARGATE_SPOT_SOURCE}), and its tasks run platform "
+        "version LATEST (1.4.0 for Linux)"
     )
-    if user is not None:
-        owner, _, group = user.partition(":")
-        if owner.isdigit():
-            uid = int(owner)
-            gid = int(group) if group.isdigit() else uid
-            reason = f"user {user}: files are written as {uid}:{gid}"
+
+
+class VolumeOwner(NamedTuple):
+    root: str  # the directory every access point of the volume is rooted at
+    uid: int
+    gid: int
+
+
+def volume_owners(spec: HandoffSpec, log: Decisions) -> dict[str, VolumeOwner]:
+    """Each volume's one root directory and POSIX identity, shared by every mounting service.
+
+    A compose named volume that two services mount is one set of files both see, and so
+    is this: every access point of the volume is rooted at ``/<volume>`` (created owned
+    by the identity, mode 0750) and runs every file operation as the same POSIX user
+    (``spec/volumes.py`` says which). Each service keeps an access point of its own, so
+    its task role may mount through that one only.
+    """
+    owners = {}
+    for name, volume in spec.volumes.items():
+        users = {s: svc.user for s, svc in spec.services.items() if name in svc.volumes}
+        uid, gid, why = volume_owner(name, volume.uid, volume.gid, users)
+        root = f"/{name}"
+        log.decide(
+            f"volumes.{name}.owner",
+            {"root": root, "uid": uid, "gid": gid},
+            f"{why}; every mounting service's access point is rooted at {root} and reads and "
+            "writes as it, so they share one set of files"
+            + (f" ({', '.join(sorted(users))})" if len(users) > 1 else ""),
+            uid=volume.uid,
+            gid=volume.gid,
+            users=users,
+        )
+        owners[name] = VolumeOwner(root, uid, gid)
+    return owners
+
+
+def _mount(
+    name: str, volume: str, path: str, owners: Mapping[str, VolumeOwner], log: Decisions
+) -> MountPlan:
+    owner = owners[volume]
     log.decide(
         f"services.{name}.volumes.{volume}",
-        {"path": path, "uid": uid, "gid": gid, "root": f"/{name}"},
-        reason + f"; its access point's root is /{name}, so services mounting the same "
-        "volume keep apart",
-        user=user,
+        {"path": path, "root": owner.root},
+        f"mounted at {path} through an access point of its own, onto {volume}'s shared "
+        f"{owner.root} as {owner.uid}:{owner.gid}",
     )
-    return MountPlan(volume=volume, path=path, uid=uid, gid=gid)
+    return MountPlan(volume=volume, path=path, root=owner.root, uid=owner.uid, gid=owner.gid)
 
 
-def plan_volumes(spec: HandoffSpec, production: bool, log: Decisions) -> list[VolumePlan]:
+def plan_volumes(
+    spec: HandoffSpec, production: bool, log: Decisions, owners: Mapping[str, VolumeOwner]
+) -> list[VolumePlan]:
     """One encrypted EFS file system per top-level volume, backed up daily."""
     planned = []
     for name, volume in spec.volumes.items():
@@ -293,7 +381,16 @@ def plan_volumes(spec: HandoffSpec, production: bool, log: Decisions) -> list[Vo
             if production
             else "non-production: the file system may be deleted with the stack",
         )
+        root, uid, gid = owners[name]
         planned.append(
-            VolumePlan(name=name, backup_days=days, mounted_by=mounted_by, protect=protect)
+            VolumePlan(
+                name=name,
+                backup_days=days,
+                mounted_by=mounted_by,
+                protect=protect,
+                root=root,
+                uid=uid,
+                gid=gid,
+            )
         )
     return planned

@@ -31,10 +31,12 @@ class SidecarPlan(Frozen):
 
 
 class MountPlan(Frozen):
-    """A top-level volume mounted into the app container through its own access point."""
+    """A top-level volume mounted into the app container through its own access point,
+    onto the volume's one shared directory as the volume's one POSIX identity."""
 
     volume: str
-    path: str
+    path: str  # where the container sees it
+    root: str  # the access point's root directory: the volume's, the same for every service
     uid: int  # the access point's POSIX user: every file operation runs as it
     gid: int
 
@@ -71,5 +73,8 @@ class VolumePlan(Frozen):
 
     name: str
     backup_days: int
-    mounted_by: list[str]  # services, each with its own access point
+    mounted_by: list[str]  # services, each with its own access point onto the same root
+    root: str  # the one directory every access point is rooted at
+    uid: int  # the one POSIX identity every mounting service reads and writes as
+    gid: int
     protect: bool  # Pulumi refuses to delete or replace it

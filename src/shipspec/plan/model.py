@@ -169,6 +169,10 @@ class ServicePlan(Frozen):
     # command, user, health check, sidecars, mounts, architecture, Spot (plan/container.py)
     container: ContainerPlan = Field(default_factory=lambda: ContainerPlan())
     execute_command: bool = False  # ECS Exec (`shipspec exec`) into its tasks
+    # The services it calls whose ECS services exist before its own (depends_on), and
+    # those that call it back and so are created after it (plan/call_order.py).
+    starts_after: list[str] = []
+    resolves_later: list[str] = []
 
 
 DatastoreEngine = Literal[
@@ -266,6 +270,8 @@ class EnvironmentPlan(Frozen):
     # type: static services: S3 + CloudFront, not ECS (plan/static.py)
     static_sites: list[StaticSitePlan] = []
     volumes: list[VolumePlan] = []  # persistent file systems (EFS) services mount
+    # The services in the order the program creates them: callees first (plan/call_order.py).
+    creation_order: list[str] = []
 
     def service(self, name: str) -> ServicePlan:
         return _named(self.services, name, "service", lambda s: s.name)

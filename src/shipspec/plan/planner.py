@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
-from .container import plan_container, plan_volumes
+from .call_order import plan_call_order
+from .container import plan_container, plan_volumes, volume_owners
 from .datastores import plan_datastore
 from .decisions import Decisions
 from .existing_network import plan_existing_network
@@ -89,6 +90,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         spec, production, log
     )
     routing = routing_table(spec)
+    owners = volume_owners(spec, log)
     services = []
     for s, svc in spec.services.items():
         if svc.type == "static":
@@ -123,12 +125,14 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             production,
             service.min_count,
             log,
+            owners,
             consumes_queue=bool(consumed_queues(spec, effective)),
         )
         services.append(service.model_copy(update={"container": container}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]
+    services, creation_order = plan_call_order(services, log)
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)
     datastores = [
@@ -199,7 +203,8 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         static_sites=static_sites,
         decisions=log.records,
         customer_managed_key=customer_key,
-        volumes=plan_volumes(spec, production, log),
+        volumes=plan_volumes(spec, production, log, owners),
+        creation_order=creation_order,
     )
 
 

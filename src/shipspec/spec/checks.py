@@ -18,6 +18,7 @@ from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
 from .queue_scaling import check_queue
+from .volumes import volume_owner_problems
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -140,7 +141,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
-    for path, message, hint, code in network_problems(data):
+    for path, message, hint, code in (*network_problems(data), *volume_owner_problems(data)):
         found.append(_at(document, path, message, hint, code))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (

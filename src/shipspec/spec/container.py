@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field
 from .base import SpecModel
 from .rules import Problem
 from .types import EnvValue, Name, Port, SpecValueError, in_range
+from .volumes import POSIX_ID
 
 # ECS ContainerDependency.condition (botocore: ContainerCondition enum).
 ContainerCondition = Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
@@ -137,12 +138,37 @@ class Sidecar(SpecModel):
     )
 
 
+PosixId = Annotated[int, in_range(POSIX_ID[0], POSIX_ID[1], "a POSIX id; EFS takes 0-4294967295")]
+
+
 class Volume(SpecModel):
-    """``volumes.<name>``: a persistent file system (encrypted EFS), mounted by services."""
+    """``volumes.<name>``: a persistent file system (encrypted EFS), mounted by services.
+
+    Every mounting service reads and writes its files as one POSIX identity, ``uid`` and
+    ``gid`` (``spec/volumes.py`` says how it is chosen when they are not set).
+    """
 
     backup_days: Annotated[int, in_range(1, 35, "days AWS Backup keeps daily backups")] | None = (
         None
     )
+    uid: PosixId | None = Field(
+        default=None,
+        description="The user every mounting service's file operations run as (EFS access "
+        "points); default: the services' numeric `user`, else 1000.",
+    )
+    gid: PosixId | None = Field(
+        default=None, description="The group those operations run as; default: `uid`."
+    )
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.gid is not None and self.uid is None:
+            yield Problem(
+                ("gid",),
+                "`gid` without `uid`: the files' owner would still be chosen for you",
+                "set `uid` too (the user the volume's files belong to)",
+                ("uid", "gid"),
+                "volume-gid-without-uid",
+            )
 
 
 def dependency_problems(

@@ -294,7 +294,8 @@ fulltext = SearchDomain(
 )
 
 # uploads: a persistent volume (encrypted EFS) mounted by api, indexer; NFS only from them, TLS and
-#   IAM required, backed up daily.
+#   IAM required, backed up daily. Each mounts it through an access point of its own, all rooted at
+#   /uploads and reading and writing as 1000:1000, so they share its files.
 uploads_volume = FileSystem(
     "uploads",
     vpc_id=network.vpc_id,
@@ -342,6 +343,11 @@ prometheus = (
     else None
 )
 collector = prometheus.collector if prometheus else None
+
+# Services are created callees first: each caller's ECS service depends on the ECS services it
+# calls, since a Service Connect client resolves only the endpoints that existed when its task
+# started (ECS developer guide, "Amazon ECS Service Connect components"):
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html
 
 # api: public web service on port 8000, behind the public load balancer at /*.
 # Uses db, cache, assets, events, catalog, sessions, broker: network access, IAM scoped to them, and
@@ -537,6 +543,7 @@ admin = WebService(
     collector=collector,
     cpu_architecture=admin_config["cpuArchitecture"],
     capacity_providers=admin_config["capacityProviders"],
+    starts_after=[api.ecs_service],
     container=Container.from_config(admin_config.get("container", {})),
 )
 

@@ -126,6 +126,75 @@ shipments = Queue(
     protect=datastores["shipments"]["protect"],
 )
 
+# Services are created callees first: each caller's ECS service depends on the ECS services it
+# calls, since a Service Connect client resolves only the endpoints that existed when its task
+# started (ECS developer guide, "Amazon ECS Service Connect components"):
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html
+
+# catalog: worker on port 50051, no load balancer: reached through Service Connect as
+#   http://catalog:50051 by gateway, orders.
+# Uses cache: network access, IAM scoped to them, and CACHE_* connection variables.
+catalog_config = services["catalog"]
+catalog = WorkerService(
+    "catalog",
+    cluster_arn=cluster_arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    image=catalog_config["image"],
+    cpu=catalog_config["cpu"],
+    memory=catalog_config["memory"],
+    desired_count=catalog_config["desiredCount"],
+    min_count=catalog_config["minCount"],
+    max_count=catalog_config["maxCount"],
+    cpu_target=catalog_config["cpuTarget"],
+    port=50051,
+    protocol="grpc",
+    service_connect_namespace=namespace.arn,
+    execute_command=catalog_config["executeCommand"],
+    environment=catalog_config["env"],
+    uses={
+        "CACHE": cache,
+    },
+    log_retention_days=log_retention_days,
+    cpu_architecture=catalog_config["cpuArchitecture"],
+    capacity_providers=catalog_config["capacityProviders"],
+    container=Container.from_config(catalog_config.get("container", {})),
+)
+
+# orders: worker on port 8080, no load balancer: reached through Service Connect as
+#   http://orders:8080 by gateway.
+# Uses db, shipments: network access, IAM scoped to them, and DB_*, SHIPMENTS_* connection
+#   variables.
+orders_config = services["orders"]
+orders = WorkerService(
+    "orders",
+    cluster_arn=cluster_arn,
+    cluster_name=cluster.name,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    image=orders_config["image"],
+    cpu=orders_config["cpu"],
+    memory=orders_config["memory"],
+    desired_count=orders_config["desiredCount"],
+    min_count=orders_config["minCount"],
+    max_count=orders_config["maxCount"],
+    cpu_target=orders_config["cpuTarget"],
+    port=8080,
+    service_connect_namespace=namespace.arn,
+    execute_command=orders_config["executeCommand"],
+    environment=orders_config["env"],
+    uses={
+        "DB": Use(db, db_user=orders_config["dbUsers"]["DB"]),
+        "SHIPMENTS": Use(shipments, access="produce"),
+    },
+    log_retention_days=log_retention_days,
+    cpu_architecture=orders_config["cpuArchitecture"],
+    capacity_providers=orders_config["capacityProviders"],
+    starts_after=[catalog.ecs_service],
+    container=Container.from_config(orders_config.get("container", {})),
+)
+
 # gateway: public web service on port 8080, behind the public load balancer at /*.
 gateway_config = services["gateway"]
 gateway = WebService(
@@ -163,70 +232,8 @@ gateway = WebService(
     log_retention_days=log_retention_days,
     cpu_architecture=gateway_config["cpuArchitecture"],
     capacity_providers=gateway_config["capacityProviders"],
+    starts_after=[catalog.ecs_service, orders.ecs_service],
     container=Container.from_config(gateway_config.get("container", {})),
-)
-
-# orders: worker on port 8080, no load balancer: reached through Service Connect as
-#   http://orders:8080 by gateway.
-# Uses db, shipments: network access, IAM scoped to them, and DB_*, SHIPMENTS_* connection
-#   variables.
-orders_config = services["orders"]
-orders = WorkerService(
-    "orders",
-    cluster_arn=cluster_arn,
-    cluster_name=cluster.name,
-    vpc_id=network.vpc_id,
-    subnet_ids=network.private_subnet_ids,
-    image=orders_config["image"],
-    cpu=orders_config["cpu"],
-    memory=orders_config["memory"],
-    desired_count=orders_config["desiredCount"],
-    min_count=orders_config["minCount"],
-    max_count=orders_config["maxCount"],
-    cpu_target=orders_config["cpuTarget"],
-    port=8080,
-    service_connect_namespace=namespace.arn,
-    execute_command=orders_config["executeCommand"],
-    environment=orders_config["env"],
-    uses={
-        "DB": Use(db, db_user=orders_config["dbUsers"]["DB"]),
-        "SHIPMENTS": Use(shipments, access="produce"),
-    },
-    log_retention_days=log_retention_days,
-    cpu_architecture=orders_config["cpuArchitecture"],
-    capacity_providers=orders_config["capacityProviders"],
-    container=Container.from_config(orders_config.get("container", {})),
-)
-
-# catalog: worker on port 50051, no load balancer: reached through Service Connect as
-#   http://catalog:50051 by gateway, orders.
-# Uses cache: network access, IAM scoped to them, and CACHE_* connection variables.
-catalog_config = services["catalog"]
-catalog = WorkerService(
-    "catalog",
-    cluster_arn=cluster_arn,
-    cluster_name=cluster.name,
-    vpc_id=network.vpc_id,
-    subnet_ids=network.private_subnet_ids,
-    image=catalog_config["image"],
-    cpu=catalog_config["cpu"],
-    memory=catalog_config["memory"],
-    desired_count=catalog_config["desiredCount"],
-    min_count=catalog_config["minCount"],
-    max_count=catalog_config["maxCount"],
-    cpu_target=catalog_config["cpuTarget"],
-    port=50051,
-    protocol="grpc",
-    service_connect_namespace=namespace.arn,
-    execute_command=catalog_config["executeCommand"],
-    environment=catalog_config["env"],
-    uses={
-        "CACHE": cache,
-    },
-    log_retention_days=log_retention_days,
-    cpu_architecture=catalog_config["cpuArchitecture"],
-    capacity_providers=catalog_config["capacityProviders"],
-    container=Container.from_config(catalog_config.get("container", {})),
 )
 
 # dispatcher: worker, no load balancer; rolling deploys with the circuit breaker.

@@ -12,7 +12,9 @@ Why the settings are what they are:
   admits another service to it.
 * A mounted file system goes through an access point of this service's own, with
   transit encryption and IAM authorization, and the task role may mount and write
-  through that access point only.
+  through that access point only. Every access point of one volume has the same root
+  directory and POSIX user (the plan's, in the stack config), so the services that mount
+  a volume share its files, as services sharing a compose named volume do.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class Container:
             ),
             depends_on=config.get("dependsOn", {}),
             mounts=tuple(
-                Mount(systems[m["volume"]], m["path"], uid=m["uid"], gid=m["gid"])
+                Mount(systems[m["volume"]], m["path"], root=m["root"], uid=m["uid"], gid=m["gid"])
                 for m in config.get("mounts", [])
             ),
         )
@@ -177,7 +179,12 @@ def mount_volumes(
     security_group: aws.ec2.SecurityGroup,
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     """Access points, NFS rules and task volumes for the mounts; and the task role's
-    statements, each allowing mount and write through this service's access point only."""
+    statements, each allowing mount and write through this service's access point only.
+
+    EFS runs every file operation through an access point as its POSIX user and creates
+    its root directory, owned as ``creation_info`` says, on first use: with the volume's
+    one root and owner on every service's access point, they all see the same files.
+    """
     child = pulumi.ResourceOptions(parent=owner)
     volumes: list[Any] = []
     statements: list[dict[str, Any]] = []
@@ -189,7 +196,7 @@ def mount_volumes(
             file_system_id=fs.file_system_id,
             posix_user=aws.efs.AccessPointPosixUserArgs(uid=mount.uid, gid=mount.gid),
             root_directory=aws.efs.AccessPointRootDirectoryArgs(
-                path=f"/{name}",
+                path=mount.root,
                 creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
                     owner_uid=mount.uid, owner_gid=mount.gid, permissions="0750"
                 ),

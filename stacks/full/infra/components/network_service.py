@@ -62,6 +62,9 @@ class NetworkService(pulumi.ComponentResource):
         deletion_protection: Refuse to delete the load balancer (set in production).
         ports: Further ports other services call (``ExtraPort``), through Service Connect.
         service_connect_namespace: ARN of the environment's Service Connect namespace.
+        starts_after: The ECS services (``ecs_service``) of the services it calls: its own
+            is created after them, because a Service Connect client resolves only the
+            endpoints that existed when its task started.
         container: Command, user, health check, sidecars and volume mounts
             (``_containers.Container``); None keeps the image's defaults.
         capacity_providers: ECS capacity provider strategy items, e.g. Fargate Spot; None
@@ -71,6 +74,7 @@ class NetworkService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    ecs_service: aws.ecs.Service  # what a caller's ECS service depends on
     task_definition_arn: pulumi.Output[str]  # the revision the stack deployed (status checks it)
     security_group_id: pulumi.Output[str]
     port: int | None
@@ -115,6 +119,7 @@ class NetworkService(pulumi.ComponentResource):
         container: Container | None = None,
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         execute_command: bool = False,
+        starts_after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:NetworkService", name, None, opts)
@@ -280,10 +285,12 @@ class NetworkService(pulumi.ComponentResource):
             ],
             health_check_grace_period_seconds=health_check_grace_seconds,
             service_connect_namespace=service_connect_namespace,
-            depends_on=[listener],  # ECS rejects a target group no listener uses yet
+            # ECS rejects a target group no listener uses yet; callees' endpoints first.
+            depends_on=[listener, *starts_after],
             capacity_providers=capacity_providers,
             execute_command=execute_command,
         )
+        self.ecs_service = service
         self.service_name = service.name
         self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id

@@ -90,9 +90,13 @@ class WebService(pulumi.ComponentResource):
         health_check_grace_seconds: Start-up time before failed health checks count.
         service_connect_namespace: ARN of the environment's Service Connect namespace; the
             service joins it as a client and serves ``http://<name>:<port>`` to callers.
+        starts_after: The ECS services (``ecs_service``) of the services it calls: its own
+            is created after them, because a Service Connect client resolves only the
+            endpoints that existed when its task started.
     """
 
     service_name: pulumi.Output[str]
+    ecs_service: aws.ecs.Service  # what a caller's ECS service depends on
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int
@@ -152,6 +156,7 @@ class WebService(pulumi.ComponentResource):
         container: Container | None = None,
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         execute_command: bool = False,
+        starts_after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -323,11 +328,12 @@ class WebService(pulumi.ComponentResource):
             service_connect_namespace=service_connect_namespace,
             capacity_providers=capacity_providers,
             # ECS rejects a target group that no listener rule uses yet.
-            depends_on=routing,
+            depends_on=[*routing, *starts_after],
             ignore_changes=owned_by_ecs,
         )
 
         path_prefix = path_patterns[0].rstrip("*").rstrip("/") if path_patterns else ""
+        self.ecs_service = service
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
         self.task_definition_arn = task.task_definition.arn

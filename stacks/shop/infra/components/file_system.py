@@ -13,8 +13,10 @@ Why it is built this way:
   NFS (2049) from the mounting services' groups only, as datastores admit consumers.
 * Daily AWS Backup recovery points kept ``backup_days``, in a vault encrypted with the
   same key; the file system is ``protect``ed in production like every stateful resource.
-* Each mounting service gets an access point with its own POSIX user and root
-  directory (``/<service>``, created owned by that user, mode 0750).
+* Each mounting service gets an access point of its own (its task role may use only
+  that one), all rooted at the volume's one directory (``/<volume>``, created owned by
+  the volume's POSIX user, mode 0750) and all running as that user: the services share
+  the volume's files, as services sharing a compose named volume do.
 """
 
 from __future__ import annotations
@@ -195,9 +197,11 @@ def _tls_only_policy(arn: str) -> str:
 
 @dataclass(frozen=True)
 class Mount:
-    """A service's mount of a file system at ``path``, as POSIX ``uid``:``gid``."""
+    """A service's mount of a file system at ``path``: its access point is rooted at the
+    volume's shared ``root`` and runs as the volume's POSIX ``uid``:``gid``."""
 
     file_system: FileSystem
     path: str
+    root: str
     uid: int = 1000
     gid: int = 1000

@@ -65,6 +65,9 @@ class WorkerService(pulumi.ComponentResource):
             server ``<name>:<port>`` of its own.
         service_connect_namespace: ARN of the environment's Service Connect namespace;
             the service joins it as a client (and a server when it has a port).
+        starts_after: The ECS services (``ecs_service``) of the services it calls: its own
+            is created after them, because a Service Connect client resolves only the
+            endpoints that existed when its task started.
         queue_scaling: ``{queue, messagesPerTask}`` from the stack config: scale on that
             queue's backlog per task instead of CPU (down to zero when ``min_count`` is 0).
         queues: The SQS queues (``Queue``) the worker consumes, by spec name, for
@@ -72,6 +75,7 @@ class WorkerService(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    ecs_service: aws.ecs.Service  # what a caller's ECS service depends on
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     port: int | None
@@ -110,6 +114,7 @@ class WorkerService(pulumi.ComponentResource):
         execute_command: bool = False,
         queue_scaling: Mapping[str, Any] | None = None,
         queues: Mapping[str, Any] | None = None,
+        starts_after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -166,7 +171,9 @@ class WorkerService(pulumi.ComponentResource):
             service_connect_namespace=service_connect_namespace,
             queue_scaling=backlog,
             capacity_providers=capacity_providers,
+            depends_on=starts_after,
         )
+        self.ecs_service = service
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
         self.task_definition_arn = task.task_definition.arn
