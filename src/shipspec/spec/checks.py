@@ -18,6 +18,7 @@ from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
 from .queue_scaling import check_queue
+from .reference_checks import check_service_refs
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -79,7 +80,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
         found.extend(_containers(document, data, name, service))
-        secrets = _list(service.get("secrets"))
+        found.extend(check_service_refs(name, service, datastores, _reporter(document)))
+        secrets = [s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))]
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
             if variable in secrets:

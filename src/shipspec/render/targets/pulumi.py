@@ -98,7 +98,7 @@ def program_imports(model: DeploymentModel) -> list[str]:
     """The component classes of the one program every stack runs: what any stack needs
     (the managed Prometheus path, say, exists in one stack only)."""
     names = {name for env in model.environments for name in component_imports(env)}
-    return sorted(names, key=str.lower)
+    return sorted(names, key=_isort)
 
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
@@ -122,6 +122,10 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("Use")
     if any(s.calls for s in env.services):
         names.add("ServiceCalls")
+    if any(s.env_template for s in env.services):
+        names.add("resolve_env")  # ${datastore.attribute} in a service's own variables
+    if any(s.datastore_secrets for s in env.services):
+        names.add("credential")  # a datastore's credential secret, one JSON key
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
@@ -131,7 +135,12 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("Container")
     if env.volumes:
         names.add("FileSystem")
-    return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
+    return sorted(names, key=_isort)
+
+
+def _isort(name: str) -> tuple[bool, str]:
+    """As ruff's isort orders imported names: classes (Database, DataKey), then functions."""
+    return name[0].islower(), name.lower()
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
