@@ -17,15 +17,15 @@ from .model import DatastoreSecretPlan
 
 # What each engine's `host` is, for the decision's reason.
 _ENDPOINT = {
-    "postgres": "the RDS instance's address",
-    "mysql": "the RDS instance's address",
-    "mariadb": "the RDS instance's address",
-    "sqlserver": "the RDS instance's address",
-    "redis": "the replication group's primary endpoint",
-    "memcached": "the cluster's configuration endpoint",
-    "mongodb": "the DocumentDB cluster endpoint",
-    "rabbitmq": "the Amazon MQ broker's endpoint",
-    "opensearch": "the domain's VPC endpoint",
+    "postgres": "RDS instance address",
+    "mysql": "RDS instance address",
+    "mariadb": "RDS instance address",
+    "sqlserver": "RDS instance address",
+    "redis": "ElastiCache primary endpoint",
+    "memcached": "ElastiCache configuration endpoint",
+    "mongodb": "DocumentDB cluster endpoint",
+    "rabbitmq": "Amazon MQ broker endpoint",
+    "opensearch": "OpenSearch domain endpoint",
 }
 
 
@@ -46,8 +46,8 @@ def plan_env_refs(
             log.decide(f"{key}.env.{variable}", value, "`$$` is a literal `$`: written as one")
             continue
         described = "; ".join(
-            f"{r.text} is {_describe(spec.datastores[r.datastore].engine, r.attribute)} "
-            f"of {r.datastore}"
+            f"{r.text} is {r.datastore}'s "
+            f"{_describe(spec.datastores[r.datastore].engine, r.attribute)}"
             for r in refs
         )
         log.decide(
@@ -84,17 +84,17 @@ def _describe(engine: str, attribute: str) -> str:
     if attribute == "host":
         return _ENDPOINT.get(engine, "the endpoint")
     if attribute == "url" and engine == "redis":
-        return "rediss://<primary endpoint>:6379 (TLS)"
+        return "URL, rediss://<primary endpoint>:6379 (TLS)"
     if attribute == "url" and engine == "rabbitmq":
-        return "amqps://<broker>:5671 (TLS)"
+        return "URL, amqps://<broker endpoint>:5671 (TLS)"
     return {
-        "port": "the port",
-        "name": "the database name",
-        "tls": '"true" (TLS is required)',
-        "url": "the connection URL",
-        "servers": "every node's host:port",
-        "secret_arn": "the credential secret's ARN",
-        "auth": "how it authenticates",
-        "queue_url": "the queue URL",
-        "bucket": "the bucket name",
+        "port": "port",
+        "name": "database name",
+        "tls": 'TLS flag, "true" (TLS is required)',
+        "url": "connection URL",
+        "servers": "node list (host:port, comma-separated)",
+        "secret_arn": "credential secret's ARN",
+        "auth": "authentication mode",
+        "queue_url": "queue URL",
+        "bucket": "bucket name",
     }.get(attribute, attribute)

@@ -43,7 +43,7 @@ _CREDENTIAL_VALUES = (
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
 _PLACEHOLDER = re.compile(
-    r"^(|changeme|change-me|xxx+|\*+|<.*>|\$\{.*\}|todo|none|null|false|true)$", re.I
+    r"^(|changeme|change-me|xxx+|\*+|<.*>|\$?\$\{.*\}|todo|none|null|false|true)$", re.I
 )
 
 

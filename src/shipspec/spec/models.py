@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from .base import SpecModel
 from .container import (
@@ -325,6 +325,19 @@ class DatastoreSecret(SpecModel):
     )
 
 
+def _secret_kind(value: Any) -> str:
+    return "tag:from" if isinstance(value, dict | DatastoreSecret) else "tag:name"
+
+
+# A variable name (a secret the stack creates) or a mapping taking a datastore's credential;
+# discriminated so an error names the one shape the user wrote, not both.
+SecretItem = Annotated[
+    Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"), Tag("tag:name")]
+    | Annotated[DatastoreSecret, Tag("tag:from")],
+    Discriminator(_secret_kind),
+]
+
+
 class Service(SpecModel):
     type: Literal["web", "worker", "job", "static"]
     image: str | None = Field(default=None, pattern=r"^\S+$")
@@ -367,9 +380,7 @@ class Service(SpecModel):
     # Any environment variable name: applications read `EventBus__Password` or `Token`
     # as they are, and ECS injects a secret under whatever name the task asks for.
     # `{name: DB_PASSWORD, from: db.password}` takes a used datastore's credential instead.
-    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | DatastoreSecret] = (
-        Field(default_factory=list)
-    )
+    secrets: list[SecretItem] = Field(default_factory=list)
     uses: list[str | DatastoreUse] = Field(default_factory=list)
     # Other services this one calls by name (`http://<name>:<port>`), through ECS Service
     # Connect; security groups allow exactly these calls.

@@ -11,8 +11,8 @@ only by naming a datastore, never by opening a port or a policy by hand.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pulumi
