@@ -97,7 +97,9 @@ def test_a_literal_password_in_a_templated_connection_string_is_still_refused() 
 
 
 def test_a_secret_name_in_env_and_in_a_datastore_secret_clashes() -> None:
-    found = problems("    env: {DB_PASSWORD: x}\n    secrets: [{name: DB_PASSWORD, from: db.password}]\n")
+    found = problems(
+        "    env: {DB_PASSWORD: x}\n    secrets: [{name: DB_PASSWORD, from: db.password}]\n"
+    )
     assert any("both in `env` and in `secrets`" in m for _, _, m, _ in found), found
 
 

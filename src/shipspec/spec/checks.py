@@ -81,7 +81,9 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
             )
         found.extend(_containers(document, data, name, service))
         found.extend(check_service_refs(name, service, datastores, _reporter(document)))
-        secrets = [s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))]
+        secrets = [
+            s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))
+        ]
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
             if variable in secrets:
