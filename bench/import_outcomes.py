@@ -22,7 +22,8 @@ is the ground truth and the imported spec is judged against it:
 * **secret**: a service with credentials in compose (by key: password, secret, token,
   key...; by value: a URL's ``user:password@``, a connection string's ``Password=``)
   keeps them when no credential value appears in a plain ``env`` value of the spec and
-  each such variable is in ``secrets`` or replaced by a datastore ``uses``.
+  each such variable is in ``secrets`` (its own or a datastore's ``from: db.password``) or
+  replaced by a datastore ``uses`` (built at start from its secret).
 * **way in**: the number of public services (or kept gateways).
 
     python bench/import_outcomes.py [--samples DIR ...]
@@ -217,7 +218,8 @@ def _secret(creds: dict[str, str], service: Any, spec: Any) -> int:
         held |= {m.group(1).strip() for m in _CRED_IN_CONN.finditer(value)}
         if held & set(creds.values()):
             return 0
-    secrets = set(service.secrets)
+    # Its own secrets and those taken from a datastore's credential (`from: db.password`).
+    secrets = {s if isinstance(s, str) else s.name for s in service.secrets}
     uses = bool(service.uses)
     return int(all(var in secrets or (uses and var not in service.env) for var in creds))
 

@@ -94,7 +94,9 @@ def test_custom_images_and_consumers() -> None:
     assert "add `uses: [files]`" in dropped["depends_on.files"]
     assert "its environment connects" in findings(result, "mapped", "app")["depends_on.legacy-db"]
     assert "export DATABASE_URL=" in dropped["environment.DATABASE_URL"]
-    assert "legacy-db.password" in findings(result, "mapped", "app")["environment.LEGACY_DB_PASSWORD"]
+    assert (
+        "legacy-db.password" in findings(result, "mapped", "app")["environment.LEGACY_DB_PASSWORD"]
+    )
     assert "s3cretpass" not in result.handoff_yaml and "hunter22" not in result.handoff_yaml
     assert "credential" in findings(result, "dropped", "pg")["environment.POSTGRESQL_PASSWORD"]
 

@@ -70,3 +70,31 @@ def test_the_credential_comes_from_the_master_secret_json_key(preview) -> None: 
                 if "secretsmanager:GetSecretValue" in statement["Action"]:
                     readable.update(statement["Resource"])
     assert master in readable, sorted(readable)
+
+
+def test_one_environments_reference_makes_the_shared_program_resolve_env(
+    tmp_path: Path,
+) -> None:
+    """The program serves every stack: a reference only prod's `env` adds is resolved too."""
+    import shipspec
+
+    text = (ROOT / "examples" / "shop.yaml").read_text()
+    old = "  prod:    {approval: required, domain: shop.example.com}\n"
+    assert old in text
+    text = text.replace(
+        old,
+        "  prod:\n    approval: required\n    domain: shop.example.com\n"
+        '    services: {web: {env: {REDIS_HOST: "${cache.host}"}}}\n',
+    )
+    model = shipspec.plan(shipspec.loads(text), spec_file="handoff.yaml")
+    assert [s.env_template for e in model.environments for s in e.services if s.name == "web"] == [
+        False,
+        False,
+        True,
+    ]
+    shipspec.generate(model, tmp_path)
+    program = (tmp_path / "infra" / "__main__.py").read_text()
+    assert (
+        'environment=resolve_env(\n        web_config["env"],\n        {"cache": cache},\n'
+        in program
+    )

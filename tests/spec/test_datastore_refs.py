@@ -114,3 +114,17 @@ def test_scan_reads_references_in_order() -> None:
         Reference("a", "port", "${a.port}"),
         Malformed("${bad}"),
     ]
+
+
+def test_an_environments_own_env_is_checked_against_the_services_uses() -> None:
+    text = HEAD.replace("  prod: {}\n", '  prod: {services: {api: {env: {X: "${search.url}"}}}}\n')
+    try:
+        shipspec.loads(text)
+    except SpecError as error:
+        found = [(d.path, d.message) for d in error.diagnostics]
+    assert found == [
+        (
+            "environments.prod.services.api.env.X",
+            "refers to datastore 'search', which this service does not use",
+        )
+    ]

@@ -18,7 +18,7 @@ from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
 from .queue_scaling import check_queue
-from .reference_checks import check_service_refs
+from .reference_checks import check_override_refs, check_service_refs
 from .yamlsource import Path, YamlDocument
 
 # Values that are credentials whatever their variable is called.
@@ -97,6 +97,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                         key=True,
                     )
                 )
+    found.extend(check_override_refs(data, datastores, _reporter(document)))
     slos = _mapping(data.get("observability")).get("slos")
     for index, slo in enumerate(_list(slos)):
         target = _mapping(slo).get("service")

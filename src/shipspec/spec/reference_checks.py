@@ -25,11 +25,36 @@ def check_service_refs(
     name: str, service: dict[str, Any], datastores: dict[str, Any], report: Report
 ) -> Iterator[Diagnostic]:
     used = _used(service)
-    env = service.get("env")
+    yield from _env_refs(("services", name), service.get("env"), used, datastores, report)
+    secrets = service.get("secrets")
+    for index, item in enumerate(secrets if isinstance(secrets, list) else []):
+        if isinstance(item, dict) and isinstance(item.get("from"), str):
+            yield from _secret(name, index, item["from"], used, datastores, report)
+
+
+def check_override_refs(
+    data: dict[str, Any], datastores: dict[str, Any], report: Report
+) -> Iterator[Diagnostic]:
+    """``environments.<env>.services.<name>.env`` refers to what the service itself uses."""
+    services = data.get("services") if isinstance(data.get("services"), dict) else {}
+    environments = data.get("environments")
+    for env, settings in (environments if isinstance(environments, dict) else {}).items():
+        overrides = settings.get("services") if isinstance(settings, dict) else None
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            service = services.get(name)
+            if isinstance(override, dict) and isinstance(service, dict):
+                where: Path = ("environments", env, "services", name)
+                used = _used(service)
+                yield from _env_refs(where, override.get("env"), used, datastores, report)
+
+
+def _env_refs(
+    where: Path, env: Any, used: set[str], datastores: dict[str, Any], report: Report
+) -> Iterator[Diagnostic]:
     for variable, value in (env if isinstance(env, dict) else {}).items():
         if not isinstance(value, str):
             continue
-        path: Path = ("services", name, "env", variable)
+        path: Path = (*where, "env", variable)
         for ref in scan(value):
             if isinstance(ref, Malformed):
                 yield report(
@@ -65,10 +90,6 @@ def check_service_refs(
                 hint,
                 "unknown-attribute",
             )
-    secrets = service.get("secrets")
-    for index, item in enumerate(secrets if isinstance(secrets, list) else []):
-        if isinstance(item, dict) and isinstance(item.get("from"), str):
-            yield from _secret(name, index, item["from"], used, datastores, report)
 
 
 def _secret(

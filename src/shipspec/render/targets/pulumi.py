@@ -54,6 +54,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "by_name": components_by_name,
         "queue_scaled": lambda name: queue_scaled(model, name),
         "consumed_queues": consumed_queues,
+        "env_datastores": lambda name: env_datastores(model, name),
         "customized": customized,
         # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
         "adopted": sorted(
@@ -281,6 +282,16 @@ def queue_scaled(model: DeploymentModel, service: str) -> bool:
         for s in env.services
         if s.name == service
     )
+
+
+def env_datastores(model: DeploymentModel, service: str) -> list[str] | None:
+    """The datastores ``service``'s env refers to in any stack (``${db.host}``), or None
+    when no stack's env needs resolving: one program serves every stack, and an
+    environment's own ``env`` may add a reference the others lack."""
+    found = [s for env in model.environments for s in env.services if s.name == service]
+    if not any(s.env_template for s in found):
+        return None
+    return sorted({d for s in found for d in s.env_datastores})
 
 
 def consumed_queues(service: Any) -> list[str]:
