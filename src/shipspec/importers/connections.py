@@ -189,9 +189,12 @@ def _pairs(text: str, hosts: set[str], engine: str) -> Rewrite | None:
                 return None
             found = True
             pieces = [Ref("host")]
-            if address.group(2) or (engine == "sqlserver" and not has_port):
-                # SQL Server takes its port after a comma (`Server=host,1433`).
-                pieces += ["," if engine == "sqlserver" else ":", Ref("port")]
+            if engine == "sqlserver" and (address.group(2) or not has_port):
+                pieces += [",", Ref("port")]  # SQL Server: `Server=host,1433`
+            elif address.group(2):
+                pieces += [":", Ref("port")]
+            elif not has_port:
+                pieces += [";Port=", Ref("port")]  # Npgsql, MySqlConnector: a Port key
         elif _PORT_KEYS.match(key):
             pieces = [Ref("port")]
         elif _DB_KEYS.match(key) and "name" in ATTRIBUTES.get(engine, ()):
