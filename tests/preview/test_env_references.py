@@ -22,7 +22,8 @@ ENV = """\
       LOG_LEVEL: info
       REDIS_HOST: "${cache.host}"
       VALKEY_ADDR: "${cache.host}:${cache.port}"
-      ConnectionStrings__Shop: "Host=${db.host};Port=${db.port};Database=${db.name};SSL Mode=Require"
+      ConnectionStrings__Shop: "Host=${db.host};Port=${db.port};Database=${db.name};\\
+        SSL Mode=Require"
       PRICE_TAG: "$$5 and $${HOME}"
     secrets: [STRIPE_KEY, {name: DB_PASSWORD, from: db.password}]
 """

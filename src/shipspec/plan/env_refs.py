@@ -68,7 +68,7 @@ def plan_env_refs(
             "keeps the old value, so read the secret again on an authentication error or "
             "redeploy after a rotation (docs/credentials.md)"
             if engine in ROTATED
-            else "written once by the stack, never rotated: the value a task reads at start stays valid"
+            else "written once by the stack, never rotated: what a task reads at start stays valid"
         )
         log.decide(
             f"{key}.secrets.{item.name}",

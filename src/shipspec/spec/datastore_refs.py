@@ -7,7 +7,7 @@ the datastore component's outputs (as Score's ``${resources.db.host}``)::
 
     env:
       REDIS_HOST: "${cache.host}"
-      ConnectionStrings__Shop: "Host=${db.host};Port=${db.port};Database=${db.name};SSL Mode=Require"
+      DATABASE_URL: "postgres://${db.host}:${db.port}/${db.name}?sslmode=require"
 
 and a ``secrets`` entry may take the datastore's credential from the Secrets Manager
 secret the stack creates for it (``{name: DB_PASSWORD, from: db.password}``).

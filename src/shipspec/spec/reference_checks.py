@@ -36,7 +36,8 @@ def check_override_refs(
     data: dict[str, Any], datastores: dict[str, Any], report: Report
 ) -> Iterator[Diagnostic]:
     """``environments.<env>.services.<name>.env`` refers to what the service itself uses."""
-    services = data.get("services") if isinstance(data.get("services"), dict) else {}
+    found = data.get("services")
+    services: dict[str, Any] = found if isinstance(found, dict) else {}
     environments = data.get("environments")
     for env, settings in (environments if isinstance(environments, dict) else {}).items():
         overrides = settings.get("services") if isinstance(settings, dict) else None
