@@ -27,9 +27,9 @@ TLS_TEXT = {
     "mysql": "TLS is required: ssl-mode=REQUIRED",
     "mariadb": "TLS is required: ssl-mode=REQUIRED",
     "sqlserver": "TLS is required: Encrypt=True",
-    "redis": "TLS is required: rediss:// (or ssl=true)",
+    "redis": "TLS is required: rediss:// (or ssl=true), and the AUTH token (<P>_PASSWORD)",
     "mongodb": "TLS is required: tls=true with the RDS CA bundle",
-    "rabbitmq": "TLS is required: amqps:// on port 5671",
+    "rabbitmq": "TLS is required: amqps:// on port 5671, as the broker's user (<P>_USERNAME)",
     "memcached": "TLS is required: the client's TLS option",
 }
 # The same requirement written into a value: a URL's scheme, a URL query parameter, a
@@ -133,9 +133,11 @@ def _url(url: re.Match[str], engine: str) -> Rewrite:
     base = scheme[len(jdbc) :]
     parts: list[Part] = [jdbc + _SECURE_SCHEME.get(base.lower(), base) + "://"]
     userinfo = url.group("userinfo")
-    if userinfo is not None:
+    if engine == "redis":  # ElastiCache refuses a client without the AUTH token (NOAUTH)
+        parts += [":", Credential("password"), "@"]
+    elif engine == "rabbitmq" or userinfo is not None:  # Amazon MQ: no anonymous guest
         parts += [Credential("username")]
-        parts += [":", Credential("password")] if ":" in userinfo else []
+        parts += [":", Credential("password")] if engine == "rabbitmq" or ":" in userinfo else []
         parts += ["@"]
     parts += [Ref("host"), ":", Ref("port")]
     path = url.group("path") or ""
@@ -163,13 +165,10 @@ def _redis_options(options: str) -> Rewrite:
     parts: list[Part] = [Ref("host"), ":", Ref("port")]
     for option in (o for o in options.split(",") if o.strip()):
         key = option.split("=", 1)[0].strip()
-        if key.lower() == "password":
-            parts += [",password=", Credential("password")]
-        elif key.lower() == "user":
-            parts += [",user=", Credential("username")]
-        elif not _TLS_KEYS.match(key):
+        if key.lower() not in ("password", "user") and not _TLS_KEYS.match(key):
             parts += ["," + option]
-    parts += [",ssl=true"]
+    # ElastiCache refuses a client without the AUTH token, so the password always goes in.
+    parts += [",password=", Credential("password"), ",ssl=true"]
     return Rewrite("connection string", tuple(parts))
 
 

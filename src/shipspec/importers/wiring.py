@@ -184,7 +184,7 @@ def wire(
                 keys,
                 f"{how} {store.name}: replaced by `uses: [{store.name}]`; build {variable} at "
                 f'start from the injected {prefix}_* variables (docs/import.md, "Connection '
-                f'strings"). {_tls(store.engine, value)}',
+                f'strings"). {_tls(store.engine, value, prefix)}',
             )
             ctx.note(
                 ("services", app.name, "uses"),
@@ -278,7 +278,7 @@ def _rewritten(
     if found is None:
         return False
     prefix = prefix_of(store.name)
-    tls = TLS_TEXT.get(store.engine, "")
+    tls = TLS_TEXT.get(store.engine, "").replace("<P>", prefix)
     if found.embedded:
         line = shell_line(variable, found, prefix, store.engine)
         ctx.find(
@@ -464,9 +464,9 @@ _TLS_OFF = re.compile(
 )
 
 
-def _tls(engine: str, value: str) -> str:
+def _tls(engine: str, value: str, prefix: str) -> str:
     """The managed service's TLS requirement, and whether the compose value turns TLS off."""
-    wanted = TLS_TEXT.get(engine)
+    wanted = TLS_TEXT.get(engine, "").replace("<P>", prefix) or None
     if wanted is None:
         return ""
     off = _TLS_OFF.search(value)
