@@ -22,7 +22,13 @@ is the ground truth and the imported spec is judged against it:
 * **secret**: a service with credentials in compose (by key: password, secret, token,
   key...; by value: a URL's ``user:password@``, a connection string's ``Password=``)
   keeps them when no credential value appears in a plain ``env`` value of the spec and
-  each such variable is in ``secrets`` or replaced by a datastore ``uses``.
+  each such variable is in ``secrets`` (its own or a datastore's ``from: db.password``) or
+  replaced by a datastore ``uses`` (built at start from its secret).
+* **conn**: a variable of an application service that connects to a datastore (its host,
+  ``host:port``, a URL or a ``Host=``/``Server=`` connection string) counts when the spec
+  keeps it under the same name pointing at the managed datastore: a value with a
+  ``${<datastore>.`` reference, or a name the datastore's ``uses`` injects itself
+  (``DB_HOST``). Removed, or left for the entrypoint to build, it does not.
 * **way in**: the number of public services (or kept gateways).
 
     python bench/import_outcomes.py [--samples DIR ...]
@@ -144,7 +150,15 @@ def measure(path: Path) -> dict[str, Any] | None:
                         if upath and re.search(r"hc|health|ready|live", variable + upath, re.I):
                             health_urls.setdefault(target, set()).add(upath)
     rows = {"services": 0, "health": 0, "called": 0, "reachable": 0, "with_creds": 0}
-    rows |= {"secret": 0, "public": 0}
+    rows |= {"secret": 0, "public": 0, "connections": 0, "in_place": 0}
+    stores = {c: names[c] for c in spec_datastore_names(spec, names)}
+    for name, data in compose.items():
+        service = spec.services.get(names[name] or "")
+        for variable, value in _env(data).items():
+            store = _connects_to(value, {c: _hosts(c, compose[c]) for c in stores})
+            if store is not None and name not in stores:
+                rows["connections"] += 1
+                rows["in_place"] += _in_place(variable, service, str(stores[store]))
     for name, data in compose.items():
         image = str(data.get("image") or "")
         if name in spec_datastore_names(spec, names) or _STATEFUL.search(image):
@@ -162,6 +176,33 @@ def measure(path: Path) -> dict[str, Any] | None:
         rows["called"] += 1
         rows["reachable"] += _reachable(target, by_caller, names, spec)
     return rows
+
+
+# What a datastore's `uses` injects under its prefix (the components' environment()).
+_INJECTED = ("HOST", "PORT", "NAME", "URL", "TLS", "SERVERS", "QUEUE_URL", "BUCKET")
+_KEY_HOST = re.compile(
+    r"(?:^|;)\s*(?:host|server|data source|address)\s*=\s*(?:tcp:)?([^;,:]+)", re.I
+)
+
+
+def _connects_to(value: str, hosts: dict[str, set[str]]) -> str | None:
+    """The compose datastore ``value`` connects to, if any."""
+    named = {m.group(2).lower() for m in _URL.finditer(value)}
+    named |= {m.group(1).strip().lower() for m in _KEY_HOST.finditer(value)}
+    for store, names in hosts.items():
+        if value.strip().lower() in names or (named & names and (":" in value or "=" in value)):
+            return store
+    return None
+
+
+def _in_place(variable: str, service: Any, store: str) -> int:
+    if service is None:
+        return 0
+    if "${" + store + "." in service.env.get(variable, ""):
+        return 1
+    prefix = re.sub(r"[^A-Z0-9]", "_", store.upper()) + "_"
+    injected = variable.startswith(prefix) and variable[len(prefix) :] in _INJECTED
+    return int(injected and service.uses_datastore(store))
 
 
 def spec_datastore_names(spec: Any, names: dict[str, str | None]) -> set[str]:
@@ -217,7 +258,8 @@ def _secret(creds: dict[str, str], service: Any, spec: Any) -> int:
         held |= {m.group(1).strip() for m in _CRED_IN_CONN.finditer(value)}
         if held & set(creds.values()):
             return 0
-    secrets = set(service.secrets)
+    # Its own secrets and those taken from a datastore's credential (`from: db.password`).
+    secrets = {s if isinstance(s, str) else s.name for s in service.secrets}
     uses = bool(service.uses)
     return int(all(var in secrets or (uses and var not in service.env) for var in creds))
 
@@ -256,10 +298,13 @@ def main() -> int:
         for p in folder.rglob("*.y*ml")
         if p.name not in ("SOURCES.tsv",)
     )
-    header = f"{'sample':58} {'svc':>4} {'health':>7} {'reach':>7} {'secret':>7} {'public':>6}"
+    header = (
+        f"{'sample':58} {'svc':>4} {'health':>7} {'reach':>7} {'secret':>7} {'conn':>7} "
+        f"{'public':>6}"
+    )
     print(header)
     totals = dict.fromkeys(("services", "health", "called", "reachable", "with_creds"), 0)
-    totals |= {"secret": 0, "public": 0}
+    totals |= {"secret": 0, "public": 0, "connections": 0, "in_place": 0}
     for path in files:
         rows = measure(path)
         shown = path.resolve().relative_to(ROOT.parent).as_posix()
@@ -277,7 +322,7 @@ def _line(label: str, rows: dict[str, int]) -> str:
     return (
         f"{label[-58:]:58} {rows['services']:>4} {rows['health']:>3}/{rows['services']:<3} "
         f"{rows['reachable']:>3}/{rows['called']:<3} {rows['secret']:>3}/{rows['with_creds']:<3} "
-        f"{rows['public']:>6}"
+        f"{rows['in_place']:>3}/{rows['connections']:<3} {rows['public']:>6}"
     )
 
 

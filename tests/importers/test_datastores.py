@@ -83,13 +83,20 @@ def test_custom_images_and_consumers() -> None:
     app = result.spec.services["app"]
     # depends_on alone (docs, files) orders start-up; nothing in app connects to them.
     assert app.uses == ["cache", "geo", "legacy-db", "pg", "queue"]
-    assert app.env == {} and app.secrets == []
+    # GEO_HOST, CACHE_URL, QUEUE_HOST: rewritten, then the very variables `uses` injects
+    assert app.env == {}
+    assert [(s.name, s.from_) for s in app.datastore_secrets()] == [
+        ("LEGACY_DB_PASSWORD", "legacy-db.password")
+    ]
+    assert app.secret_names() == []
     dropped = findings(result, "dropped", "app")
     assert "no access is granted" in dropped["depends_on.docs"]
     assert "add `uses: [files]`" in dropped["depends_on.files"]
     assert "its environment connects" in findings(result, "mapped", "app")["depends_on.legacy-db"]
-    assert "uses: [pg]" in dropped["environment.DATABASE_URL"]
-    assert "password" in dropped["environment.LEGACY_DB_PASSWORD"]
+    assert "export DATABASE_URL=" in dropped["environment.DATABASE_URL"]
+    assert (
+        "legacy-db.password" in findings(result, "mapped", "app")["environment.LEGACY_DB_PASSWORD"]
+    )
     assert "s3cretpass" not in result.handoff_yaml and "hunter22" not in result.handoff_yaml
     assert "credential" in findings(result, "dropped", "pg")["environment.POSTGRESQL_PASSWORD"]
 

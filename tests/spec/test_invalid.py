@@ -271,7 +271,7 @@ def test_each_mistake_reports_its_place_message_and_hint(case: Case) -> None:
         ("LOG_LEVEL", "info"),
         ("DB_PASSWORD", '""'),
         ("DB_PASSWORD", "changeme"),
-        ("API_TOKEN", '"${API_TOKEN}"'),
+        ("API_TOKEN", '"$${API_TOKEN}"'),  # a literal `${API_TOKEN}`: `$$` escapes `$`
         ("ADMIN_PASSWORD", "<set in secrets manager>"),
         ("DEBUG", "true"),
         ("SECRET_NAME", "shop/prod/stripe"),

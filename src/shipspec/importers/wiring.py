@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from ..spec.datastore_refs import CREDENTIAL_KEYS, ROTATED, escape
+from .connections import TLS_TEXT, rewrite, shell_line
 from .context import Context, credential
 from .datastores import Store
 from .services import App
@@ -32,9 +34,6 @@ _INJECTED = frozenset(
     {"HOST", "PORT", "URL", "URI", "ENDPOINT", "USER", "USERNAME", "PASSWORD", "NAME"}
     | {"DATABASE", "DB", "ADDRESS", "SECRET_ARN", "AUTH"}
 )
-# Engines whose password AWS rotates: the app reads it from <PREFIX>_SECRET_ARN at connect
-# time (docs/credentials.md) instead of receiving <PREFIX>_PASSWORD once at start.
-_ROTATED = frozenset({"postgres", "mysql", "mariadb", "mongodb"})
 
 
 def references(name: str, value: str, host: str) -> bool:
@@ -90,6 +89,7 @@ def wire(
     calls: set[str] = set()
     env: dict[str, str] = {}
     secrets: set[str] = set()
+    from_stores: list[dict[str, str]] = []  # {name, from: store.password}
     compose = app.compose
     depended: dict[str, tuple[str, ...]] = {}
     for target, condition in sorted(app.depends_on.items()):
@@ -142,7 +142,7 @@ def wire(
                 + (
                     f"read it from the secret {prefix_of(store.name)}_SECRET_ARN names when "
                     "connecting (docs/credentials.md)"
-                    if store.engine in _ROTATED
+                    if store.engine in ROTATED
                     else f"read {prefix_of(store.name)}_PASSWORD (injected by uses)"
                 ),
             )
@@ -170,15 +170,21 @@ def wire(
         found = _datastore_for(variable, value, stores)
         if found is not None:
             store, how = found
-            prefix = prefix_of(store.name)
             uses.add(store.name)
+            if how == "connected to" and _rewritten(ctx, app, keys, variable, value, store, env):
+                continue
+            if how == "held the password of" and _credential_secret(
+                ctx, app, keys, variable, store, from_stores
+            ):
+                continue
+            prefix = prefix_of(store.name)
             ctx.find(
                 "dropped",
                 compose,
                 keys,
                 f"{how} {store.name}: replaced by `uses: [{store.name}]`; build {variable} at "
                 f'start from the injected {prefix}_* variables (docs/import.md, "Connection '
-                f'strings"). {_tls(store.engine, value)}',
+                f'strings"). {_tls(store.engine, value, prefix)}',
             )
             ctx.note(
                 ("services", app.name, "uses"),
@@ -226,7 +232,7 @@ def wire(
                 "set it in AWS Secrets Manager",
             )
             continue
-        env[variable] = value
+        env[variable] = escape(value)  # a literal `${` is not a datastore reference
     _depended(ctx, compose, depended, uses)
     for store in stores:
         if store.name in uses:
@@ -246,12 +252,99 @@ def wire(
     if env:
         ctx.find("mapped", compose, ("environment",), "env: " + ", ".join(sorted(env)))
         app.spec["env"] = env
-    if secrets:
-        app.spec["secrets"] = sorted(secrets)
+    if secrets or from_stores:
+        app.spec["secrets"] = [*sorted(secrets), *from_stores]
     if uses:
         app.spec["uses"] = sorted(uses)
     if calls:
         app.spec["calls"] = sorted(calls)
+
+
+def _rewritten(
+    ctx: Context,
+    app: App,
+    keys: tuple[str, ...],
+    variable: str,
+    value: str,
+    store: Store,
+    env: dict[str, str],
+) -> bool:
+    """Point ``variable`` at the managed datastore in place; False when its shape is unknown.
+
+    A value with a credential inside stays out of the spec: the report gives the line
+    that builds it when the container starts.
+    """
+    found = rewrite(variable, value, store.hosts, store.engine)
+    if found is None:
+        return False
+    prefix = prefix_of(store.name)
+    tls = TLS_TEXT.get(store.engine, "").replace("<P>", prefix)
+    if found.embedded:
+        line = shell_line(variable, found, prefix, store.engine)
+        ctx.find(
+            "dropped",
+            app.compose,
+            keys,
+            f"connected to {store.name} with a credential inside (a {found.shape}): ECS cannot "
+            "put a secret inside a plain value, so build it when the container starts "
+            f'(docs/import.md, "Connection strings"): `{line}`' + (f"; {tls}" if tls else ""),
+        )
+        ctx.note(
+            ("services", app.name, "uses"),
+            f"{variable} connected to compose service {store.compose} with a credential "
+            f"inside; build it at start from {prefix}_*",
+        )
+        return True
+    env[variable] = found.spec_value(store.name)
+    before = f"`{value.strip()}`" if credential(variable, value) is None else "its value"
+    ctx.find(
+        "mapped",
+        app.compose,
+        keys,
+        f"connected to {store.name}: rewritten in place ({found.shape}), {before} → "
+        f"`{env[variable]}`, resolved to the managed endpoint at deploy time"
+        + (f"; {tls}" + (", stated in the value" if found.shape != "host" else "") if tls else ""),
+    )
+    ctx.note(
+        ("services", app.name, "env", variable),
+        f"was {found.shape} of compose service {store.compose}; now {store.name}'s endpoint",
+    )
+    return True
+
+
+def _credential_secret(
+    ctx: Context,
+    app: App,
+    keys: tuple[str, ...],
+    variable: str,
+    store: Store,
+    from_stores: list[dict[str, str]],
+) -> bool:
+    """``DB_PASSWORD=s3cret`` (the datastore's own password): its managed secret's key."""
+    prefix = prefix_of(store.name) + "_"
+    # The cache's and the broker's `uses` inject <PREFIX>_PASSWORD (and _USERNAME) already.
+    injected = store.engine in ("redis", "rabbitmq") and variable in (
+        f"{prefix}PASSWORD",
+        f"{prefix}USERNAME",
+    )
+    if "password" not in CREDENTIAL_KEYS.get(store.engine, ()) or injected:
+        return False
+    from_stores.append({"name": variable, "from": f"{store.name}.password"})
+    rotation = (
+        "AWS rotates it every 7 days and ECS reads it when a task starts: redeploy or read "
+        f"{prefix}SECRET_ARN again after a rotation (docs/credentials.md)"
+        if store.engine in ROTATED
+        else "written once by the stack"
+    )
+    ctx.find(
+        "mapped",
+        app.compose,
+        keys,
+        f"held {store.name}'s password: `secrets: [{{name: {variable}, from: "
+        f"{store.name}.password}}]`, the `password` key of the secret the stack creates for "
+        f"it; {rotation}",
+    )
+    return True
 
 
 def _depended(
@@ -364,17 +457,6 @@ def _binds(value: str) -> bool:
     return bool(re.fullmatch(r"\s*(https?://)?(0\.0\.0\.0|\*|\+|\[::\])(:\d+)?/?\s*", value))
 
 
-# What each managed service requires of a client's transport (the generated components:
-# rds.force_ssl / require_secure_transport, ElastiCache transit encryption "required",
-# DocumentDB tls=enabled, Amazon MQ's AMQPS-only endpoints).
-_TLS = {
-    "postgres": "TLS is required: sslmode=require (or verify-full with the RDS CA bundle)",
-    "mysql": "TLS is required: ssl-mode=REQUIRED",
-    "mariadb": "TLS is required: ssl-mode=REQUIRED",
-    "redis": "TLS is required: rediss:// (or ssl=true)",
-    "mongodb": "TLS is required: tls=true with the RDS CA bundle",
-    "rabbitmq": "TLS is required: amqps:// on port 5671",
-}
 _TLS_OFF = re.compile(
     r"(sslmode\s*=\s*disable|encrypt\s*=\s*(false|no)|ssl\s*=\s*false|tls\s*=\s*false|"
     r"^redis://|^amqp://|^mongodb://(?!.*tls=true))",
@@ -382,9 +464,9 @@ _TLS_OFF = re.compile(
 )
 
 
-def _tls(engine: str, value: str) -> str:
+def _tls(engine: str, value: str, prefix: str) -> str:
     """The managed service's TLS requirement, and whether the compose value turns TLS off."""
-    wanted = _TLS.get(engine)
+    wanted = TLS_TEXT.get(engine, "").replace("<P>", prefix) or None
     if wanted is None:
         return ""
     off = _TLS_OFF.search(value)

@@ -72,6 +72,14 @@ class UsePlan(Frozen):
     db_user: str | None = None
 
 
+class DatastoreSecretPlan(Frozen):
+    """An ECS secret taken from one JSON key of a used datastore's credential secret."""
+
+    name: str  # the variable the application reads, e.g. DB_PASSWORD
+    datastore: str
+    key: str  # username | password
+
+
 class DeploymentPlan(Frozen):
     strategy: Strategy
     bake_time_minutes: int
@@ -173,6 +181,11 @@ class ServicePlan(Frozen):
     # those that call it back and so are created after it (plan/call_order.py).
     starts_after: list[str] = []
     resolves_later: list[str] = []
+    # `env` values holding `${store.attribute}` or `$$`, resolved by the program from these
+    # datastores' outputs (spec/datastore_refs.py); empty with env_template False: as is.
+    env_template: bool = False
+    env_datastores: list[str] = []
+    datastore_secrets: list[DatastoreSecretPlan] = []  # secrets: [{name, from: db.password}]
 
 
 DatastoreEngine = Literal[

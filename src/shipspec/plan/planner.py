@@ -181,7 +181,7 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
     )
     secret_users: dict[str, list[str]] = {}
     for s, svc in spec.services.items():
-        for secret in sorted({*svc.secrets, *filter(None, [svc.image_credentials])}):
+        for secret in sorted({*svc.secret_names(), *filter(None, [svc.image_credentials])}):
             secret_users.setdefault(secret, []).append(s)
     static_sites = [
         plan_static_site(spec, s, spec.services[s], env, production, log)

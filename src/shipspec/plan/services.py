@@ -9,6 +9,7 @@ from ..spec.traffic import NETWORK_PROTOCOLS
 from . import rules
 from .access import plan_uses
 from .decisions import Decisions
+from .env_refs import plan_env_refs
 from .model import AlarmThresholds, DeploymentPlan, RoutePlan, ServicePlan, Strategy
 from .operations import plan_exec
 from .traffic import note_protocol, on_alb, plan_health, plan_ports
@@ -67,6 +68,7 @@ def plan_service(
     _discovery(name, service, callers, log)
     note_protocol(name, service, log)
     health_check = plan_health(name, service, log)
+    env_template, env_datastores, datastore_secrets = plan_env_refs(spec, name, service, log)
     return ServicePlan(
         name=name,
         renamed_from=service.renamed_from,
@@ -88,7 +90,7 @@ def plan_service(
         max_count=high,
         cpu_target=service.scaling.cpu_target if service.scaling else 60,
         env=dict(sorted(service.env.items())),
-        secrets=sorted(service.secrets),
+        secrets=sorted(service.secret_names()),
         image_credentials=service.image_credentials,
         uses=plan_uses(spec, name, service, production, log),
         calls=list(service.calls),
@@ -108,6 +110,9 @@ def plan_service(
         ports=plan_ports(name, service, log),
         health_check=health_check,
         execute_command=plan_exec(name, service, production, log),
+        env_template=env_template,
+        env_datastores=env_datastores,
+        datastore_secrets=datastore_secrets,
     )
 
 

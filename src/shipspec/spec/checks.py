@@ -18,6 +18,7 @@ from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
 from .queue_scaling import check_queue
+from .reference_checks import check_override_refs, check_service_refs
 from .volumes import volume_owner_problems
 from .yamlsource import Path, YamlDocument
 
@@ -43,7 +44,7 @@ _CREDENTIAL_VALUES = (
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
 _PLACEHOLDER = re.compile(
-    r"^(|changeme|change-me|xxx+|\*+|<.*>|\$\{.*\}|todo|none|null|false|true)$", re.I
+    r"^(|changeme|change-me|xxx+|\*+|<.*>|\$?\$\{.*\}|todo|none|null|false|true)$", re.I
 )
 
 
@@ -80,7 +81,10 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
         found.extend(_containers(document, data, name, service))
-        secrets = _list(service.get("secrets"))
+        found.extend(check_service_refs(name, service, datastores, _reporter(document)))
+        secrets = [
+            s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))
+        ]
         found.extend(_duplicates(document, ("services", name, "secrets"), secrets))
         for variable in _mapping(service.get("env")):
             if variable in secrets:
@@ -94,6 +98,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                         key=True,
                     )
                 )
+    found.extend(check_override_refs(data, datastores, _reporter(document)))
     slos = _mapping(data.get("observability")).get("slos")
     for index, slo in enumerate(_list(slos)):
         target = _mapping(slo).get("service")

@@ -101,8 +101,8 @@ def _user_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
 
 
 def _is_union_tag(part: Any) -> bool:
-    """Pydantic adds the member's type to the path of union errors: not a user field."""
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+    """Pydantic adds the member's type (or its `Tag("tag:...")`) to union errors' paths."""
+    return isinstance(part, str) and ("[" in part or part.startswith(("function-", "tag:")))
 
 
 def _field(path: Path, about_key: bool) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from .base import SpecModel
 from .container import (
@@ -309,6 +309,35 @@ class DatastoreUse(SpecModel):
     access: Access | None = None
 
 
+class DatastoreSecret(SpecModel):
+    """``{name: DB_PASSWORD, from: db.password}``: a datastore's credential as an ECS secret.
+
+    ``from`` is ``<datastore>.<key>``, a JSON key of the Secrets Manager secret the stack
+    creates for that datastore (``spec/datastore_refs.CREDENTIAL_KEYS``); checked against
+    the service's ``uses`` in ``checks.check_references``.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    from_: str = Field(
+        alias="from",
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z_]+$",
+        description="<datastore>.<key>, e.g. db.password: a key of the datastore's secret.",
+    )
+
+
+def _secret_kind(value: Any) -> str:
+    return "tag:from" if isinstance(value, dict | DatastoreSecret) else "tag:name"
+
+
+# A variable name (a secret the stack creates) or a mapping taking a datastore's credential;
+# discriminated so an error names the one shape the user wrote, not both.
+SecretItem = Annotated[
+    Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"), Tag("tag:name")]
+    | Annotated[DatastoreSecret, Tag("tag:from")],
+    Discriminator(_secret_kind),
+]
+
+
 class Service(SpecModel):
     type: Literal["web", "worker", "job", "static"]
     image: str | None = Field(default=None, pattern=r"^\S+$")
@@ -350,9 +379,8 @@ class Service(SpecModel):
     )
     # Any environment variable name: applications read `EventBus__Password` or `Token`
     # as they are, and ECS injects a secret under whatever name the task asks for.
-    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
-        default_factory=list
-    )
+    # `{name: DB_PASSWORD, from: db.password}` takes a used datastore's credential instead.
+    secrets: list[SecretItem] = Field(default_factory=list)
     uses: list[str | DatastoreUse] = Field(default_factory=list)
     # Other services this one calls by name (`http://<name>:<port>`), through ECS Service
     # Connect; security groups allow exactly these calls.
@@ -409,6 +437,14 @@ class Service(SpecModel):
 
     def uses_datastore(self, name: str) -> bool:
         return any(used == name for used, _ in self.datastore_uses())
+
+    def secret_names(self) -> list[str]:
+        """The secrets the stack creates for this service (its own, set out of band)."""
+        return [s for s in self.secrets if isinstance(s, str)]
+
+    def datastore_secrets(self) -> list[DatastoreSecret]:
+        """The secrets taken from a used datastore's credential."""
+        return [s for s in self.secrets if isinstance(s, DatastoreSecret)]
 
     def _problems(self) -> Iterator[Problem]:
         fields = {name: getattr(self, name) for name in type(self).model_fields}

@@ -38,6 +38,8 @@ from components import (
     Use,
     WebService,
     WorkerService,
+    credential,
+    resolve_env,
 )
 
 config = pulumi.Config()
@@ -388,10 +390,15 @@ api = WebService(
     error_rate_percent=api_config["errorRatePercent"],
     min_requests=api_config["minRequests"],
     load_balancer_errors=api_config["loadBalancerErrors"],
-    environment=api_config["env"],
+    # ${datastore.attribute} in the app's own variables: the endpoints the datastores inject.
+    environment=resolve_env(
+        api_config["env"],
+        {"cache": cache, "db": db},
+    ),
     secrets={
         "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
         "STRIPE_KEY": secret_stripe_key.arn,
+        "BROKER_PASS": credential(broker, "password"),
     },
     uses={
         "DB": Use(db, db_user=api_config["dbUsers"]["DB"]),

@@ -9,7 +9,7 @@ to exactly that datastore.
 """
 
 from ._containers import Container, Sidecar
-from ._datastore import Use
+from ._datastore import Use, credential, resolve_env
 from ._fargate import ExtraPort
 from .bucket import Bucket
 from .cache import Cache
@@ -64,4 +64,6 @@ __all__ = [
     "Use",
     "WebService",
     "WorkerService",
+    "credential",
+    "resolve_env",
 ]

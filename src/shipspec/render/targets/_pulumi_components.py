@@ -99,10 +99,10 @@ def _init_source(init: ast.Module, module_of: dict[str, str]) -> str:
     """The blueprint ``__init__`` docstring, then imports and ``__all__`` of the used classes."""
     doc = ast.get_docstring(init, clean=False)
     lines = [f'"""{doc}"""', ""] if doc else []
-    lines += [
-        f"from .{module_of[c]} import {c}"
-        for c in sorted(module_of, key=lambda c: (module_of[c], c))
-    ]
+    names: dict[str, list[str]] = {}
+    for c in sorted(module_of, key=lambda c: (c[0].islower(), c)):
+        names.setdefault(module_of[c], []).append(c)
+    lines += [f"from .{module} import {', '.join(names[module])}" for module in sorted(names)]
     lines += ["", "__all__ = ["]
     lines += [f'    "{c}",' for c in sorted(module_of)]
     lines += ["]", ""]

@@ -61,6 +61,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "customized_everywhere": lambda name: (
             container_stacks(model, name) == _stacks_with(model, name)
         ),
+        "env_datastores": lambda name: env_datastores(model, name),
         # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
         "adopted": sorted(
             {d.name for env in model.environments for d in env.datastores if d.import_id}
@@ -104,7 +105,7 @@ def program_imports(model: DeploymentModel) -> list[str]:
     """The component classes of the one program every stack runs: what any stack needs
     (the managed Prometheus path, say, exists in one stack only)."""
     names = {name for env in model.environments for name in component_imports(env)}
-    return sorted(names, key=str.lower)
+    return sorted(names, key=_isort)
 
 
 def component_imports(env: EnvironmentPlan) -> list[str]:
@@ -128,6 +129,10 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("Use")
     if any(s.calls for s in env.services):
         names.add("ServiceCalls")
+    if any(s.env_template for s in env.services):
+        names.add("resolve_env")  # ${datastore.attribute} in a service's own variables
+    if any(s.datastore_secrets for s in env.services):
+        names.add("credential")  # a datastore's credential secret, one JSON key
     names.add("Monitoring")
     if env.prometheus is not None:
         names.add("ManagedPrometheus")
@@ -137,7 +142,12 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("Container")
     if env.volumes:
         names.add("FileSystem")
-    return sorted(names, key=str.lower)  # as ruff's isort orders them: Database, DataKey
+    return sorted(names, key=_isort)
+
+
+def _isort(name: str) -> tuple[bool, str]:
+    """As ruff's isort orders imported names: classes (Database, DataKey), then functions."""
+    return name[0].islower(), name.lower()
 
 
 def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
@@ -293,6 +303,16 @@ def queue_scaled(model: DeploymentModel, service: str) -> bool:
         for s in env.services
         if s.name == service
     )
+
+
+def env_datastores(model: DeploymentModel, service: str) -> list[str] | None:
+    """The datastores ``service``'s env refers to in any stack (``${db.host}``), or None
+    when no stack's env needs resolving: one program serves every stack, and an
+    environment's own ``env`` may add a reference the others lack."""
+    found = [s for env in model.environments for s in env.services if s.name == service]
+    if not any(s.env_template for s in found):
+        return None
+    return sorted({d for s in found for d in s.env_datastores})
 
 
 def consumed_queues(service: Any) -> list[str]:

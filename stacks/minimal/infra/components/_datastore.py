@@ -12,6 +12,7 @@ only by naming a datastore, never by opening a port or a policy by hand.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,6 +67,68 @@ def env_prefix(prefix: str) -> str:
     if not cleaned or cleaned[0].isdigit():
         raise ValueError(f"{prefix!r} cannot start an environment variable name")
     return cleaned
+
+
+# `$$` is a literal `$`, `${store.attribute}` a reference; any other `$` is literal
+# (the spec's rule, shipspec/spec/datastore_refs.py).
+_TOKEN = re.compile(r"\$\$|\$\{([a-z][a-z0-9-]*)\.([a-z_]+)\}")
+
+
+def resolve_env(
+    env: Mapping[str, str], stores: Mapping[str, Datastore | Use]
+) -> dict[str, pulumi.Input[str]]:
+    """The service's own variables with each ``${store.attribute}`` resolved.
+
+    ``REDIS_HOST: "${cache.host}"`` becomes the value ``cache.environment()`` gives its
+    ``<PREFIX>_HOST``, so the application's variable holds the managed endpoint, exactly
+    what ``uses`` injects. ``stores`` maps each referenced datastore's spec name to its
+    component (the service uses each one).
+    """
+    resolved: dict[str, pulumi.Input[str]] = {}
+    for variable, value in env.items():
+        parts: list[pulumi.Input[str]] = []
+        last = 0
+        for match in _TOKEN.finditer(value):
+            parts.append(value[last : match.start()])
+            last = match.end()
+            if match.group(0) == "$$":
+                parts.append("$")
+                continue
+            name, attribute = match.group(1), match.group(2)
+            if name not in stores:
+                raise ValueError(f"{variable} refers to {name!r}, which is not passed in stores")
+            use = as_use(stores[name])
+            prefix = env_prefix(name)
+            injected = use.store.environment(prefix, use)
+            key = f"{prefix}_{attribute.upper()}"
+            if key not in injected:
+                raise ValueError(f"{variable}: {name!r} has no attribute {attribute!r}")
+            parts.append(injected[key])
+        parts.append(value[last:])
+        texts = [p for p in parts if p != ""]
+        if all(isinstance(p, str) for p in texts):
+            resolved[variable] = "".join(str(p) for p in texts)
+        else:
+            resolved[variable] = pulumi.Output.concat(*texts)
+    return resolved
+
+
+class HasSecret(Protocol):
+    """A datastore whose credential lives in a Secrets Manager secret the stack creates."""
+
+    @property
+    def secret_arn(self) -> pulumi.Output[str]: ...
+
+
+def credential(store: HasSecret, key: str) -> pulumi.Output[str]:
+    """The ECS ``valueFrom`` for one JSON key of ``store``'s secret.
+
+    ``arn:aws:secretsmanager:region:account:secret:name:json-key:version-stage:version-id``
+    with the stage and id left empty: the current version, read when a task starts (Amazon
+    ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS environment
+    variables"). The execution role may read exactly that secret (``_iam.py``).
+    """
+    return pulumi.Output.concat(store.secret_arn, f":{key}::")
 
 
 class IngressGate:
