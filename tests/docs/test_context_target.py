@@ -47,6 +47,31 @@ def test_a_changed_slo_changes_the_page() -> None:
     assert "99.9%" not in after.split("SLOs")[1].split("##")[0]
 
 
+def test_an_slo_the_stack_does_not_implement_is_listed_as_not_implemented() -> None:
+    """A worker's availability SLO has no requests to count: no rule or alarm keeps it, so
+    the page must not promise it beside the implemented ones, and must say what watches
+    the worker instead (its own alarms, which exist in the planned stack)."""
+    spec = SHOP.replace(
+        "    - {service: web, objective: 99.9, sli: availability}",
+        "    - {service: web, objective: 99.9, sli: availability}\n"
+        "    - {service: mailer, objective: 99.5, sli: availability}",
+    )
+    assert spec != SHOP
+    model = shipspec.plan(shipspec.loads(spec))
+    text = shipspec.render(model)[CONTEXT_FILE]
+    implemented = text.split("SLOs (30-day")[1].split("\n\n")[0]
+    assert "- web availability: 99.9%" in implemented
+    assert "mailer" not in implemented
+    assert "- mailer availability: 99.5%: not implemented (mailer is a worker" in text
+    line = next(x for x in text.splitlines() if x.startswith("- mailer availability"))
+    alarms = model.monitoring.alarms[model.monitoring.environment].alarms
+    watching = [a.name for a in alarms if a.target == "service:mailer" and a.notify]
+    assert watching, "the worker has alarms of its own in the planned stack"
+    for name in watching:
+        assert f"`{name}`" in line
+    assert "mailer" not in {s.service for s in model.monitoring.slos}
+
+
 def test_every_protocol_item_has_its_proving_command() -> None:
     text = page()
     for step in STEPS:
