@@ -132,3 +132,23 @@ def test_each_recorded_digest_says_where_it_was_found() -> None:
         assert entry["tag"] and entry["image"], role
         # A source names a public file (owner/repo and path) or the files a search found.
         assert len(entry["source"]) > 40 and entry["digest"][7:15] in entry["source"], role
+
+
+def test_the_gitlab_pulumi_image_says_why_its_cli_differs_from_the_sdk(
+    gitlab: list[Rendered],
+) -> None:
+    """The image's CLI and the SDK that infra/requirements.txt pins differ: the pipeline
+    says which versions run, and why that holds, where a reader meets the image."""
+    from shipspec.render.targets._images import image_tag
+    from shipspec.render.targets.pulumi import PULUMI_VERSION
+
+    cli = image_tag("pulumi")
+    for pipeline in gitlab:
+        text = pipeline.files[".gitlab-ci.yml"]
+        block = text.split("\n.pulumi:\n", 1)[1].split("\n  image:", 1)[0]
+        if cli == PULUMI_VERSION:
+            assert "SDK" not in block
+        else:
+            assert f"Pulumi CLI {cli}" in block
+            assert f"{PULUMI_VERSION} SDK that infra/requirements.txt pins" in block
+            assert "SupportsFeature" in block

@@ -19,7 +19,7 @@ from typing import Any
 
 from ...plan.model import DeploymentModel
 from . import target
-from ._images import image_ref
+from ._images import image_ref, image_tag
 from ._pipeline import DeployStage, image_builds, pipeline_context, toolchain
 from ._static_sites import site_builds, static_sites_context
 
@@ -53,6 +53,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "docker_image": DOCKER_IMAGE,
         "dind_image": DIND_IMAGE,
         "pulumi_image": PULUMI_IMAGE,
+        # The CLI in that image and the SDK infra/requirements.txt pins differ; the
+        # generated comment beside the image says so and why it is safe.
+        "pulumi_cli_version": image_tag("pulumi"),
         "python_image": PYTHON_IMAGE,
         "test_image": image_for_tests(model.test_command),
         "awscli_requirement": AWSCLI_REQUIREMENT,
