@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import shipspec
 from shipspec.plan.model import DeploymentModel
 from shipspec.policy import builtin_packs
@@ -60,7 +62,7 @@ def test_a_failing_decision_is_marked(shop_model: DeploymentModel) -> None:
     ]
     text = page(shop_model.model_copy(update={"environments": envs}))
     assert rows(text)["pci-dss/production-changes-approved"][4:] == ["n/a", "n/a", "**FAIL**"]
-    assert ", 1 fail," in text
+    assert ", 1 fail or warn," in text
 
 
 def test_rules_without_their_resources_do_not_apply() -> None:
@@ -72,3 +74,79 @@ def test_rules_without_their_resources_do_not_apply() -> None:
 
 def test_the_page_is_byte_identical_across_runs(shop_model: DeploymentModel) -> None:
     assert page(shop_model) == page(shop_model)
+
+
+NLB_AND_EXEC = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: harbour, owner: team-harbour}
+cloud: {region: eu-west-1}
+environments:
+  dev: {}
+  prod: {production: true, domain: harbour.example.com}
+services:
+  web: {type: web, image: ghcr.io/example/web:1.0.0, port: 8080, public: true, health: {path: /healthz}}
+  ais:
+    {type: web, protocol: udp, image: ghcr.io/example/ais:1.0.0, port: 10110, public: true,
+     health: {port: 8081}}
+  admin:
+    {type: web, image: ghcr.io/example/admin:1.0.0, port: 8080, public: false,
+     health: {path: /health}, exec: true}
+"""
+
+
+def test_the_page_and_shipspec_check_agree_on_an_open_nlb_and_exec_in_production(
+    tmp_path: Path,
+) -> None:
+    """An internet-facing NLB opens its port to the internet, and `exec: true` enables ECS
+    Exec in production: the page lists both as exceptions the handoff declared and marks
+    exactly the rules `shipspec check` then reports, per environment, as failing (or
+    warning); every other rule it leaves at check/pass/n/a, and the check reports none."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from shipspec.cli import app
+
+    (tmp_path / "handoff.yaml").write_text(NLB_AND_EXEC, encoding="utf-8")
+    runner = CliRunner()
+    generated = runner.invoke(
+        app, ["generate", str(tmp_path / "handoff.yaml"), "-o", str(tmp_path)]
+    )
+    assert generated.exit_code == 0, generated.output
+    checked = runner.invoke(app, ["check", str(tmp_path), "--json"])
+    assert checked.exit_code == 4, checked.output  # the open NLB port is an error-severity rule
+    reported = {
+        (report["environment"], v["rule"], v["severity"])
+        for report in json.loads(checked.stdout)["reports"]
+        for v in report["violations"]
+    }
+    assert ("prod", "baseline/ecs-exec-disabled-in-production", "warning") in reported
+    assert ("dev", "baseline/no-open-ingress", "error") in reported
+
+    text = (tmp_path / PATH).read_text(encoding="utf-8")
+    envs = ["dev", "prod"]
+    shown = {
+        (env, rule, status)
+        for rule, cells in rows(text).items()
+        for env, status in zip(envs, cells[4:], strict=True)
+        if status in ("**FAIL**", "**warns**")
+    }
+    expected = {
+        (env, rule, "**warns**" if severity == "warning" else "**FAIL**")
+        for env, rule, severity in reported
+    }
+    assert shown == expected
+    exceptions = text.split("## Exceptions the handoff declares")[1].split("\n## ")[0]
+    assert "**dev**, `ais`: UDP 10110 open to 0.0.0.0/0 and ::/0" in exceptions
+    assert (
+        "**prod**, `admin`: ECS Exec enabled on its production tasks (`exec: true`)" in exceptions
+    )
+    assert "**dev**, `admin`" not in exceptions  # ECS Exec outside production breaks no rule
+
+
+def test_a_stack_without_exceptions_says_so(shop_model: DeploymentModel) -> None:
+    text = page(shop_model)
+    assert "None: nothing the handoff asks for is refused by a rule of these packs." in text
+    statuses = {status for cells in rows(text).values() for status in cells[4:]}
+    assert statuses <= {"pass", "check", "n/a"}

@@ -3,20 +3,23 @@
 The report is rendered before any preview exists, so it can only be a static view:
 rules on the model (``model: datastore`` ...) are evaluated for real; rules on
 resources are marked ``n/a`` when the environment or the model rules them out (a
-production-only rule in dev, an RDS rule without a database) and ``check`` otherwise,
-meaning ``shipspec check`` verifies them on the generated program. That command's
-result is the authoritative status; this page says so.
+production-only rule in dev, an RDS rule without a database), ``fail`` where the model
+already shows what the program will do and that the rule refuses it (:func:`exceptions`:
+an internet-facing Network Load Balancer, ECS Exec in production), and ``check``
+otherwise, meaning ``shipspec check`` verifies them on the generated program. That
+command's result is the authoritative status; this page says so, and a test runs both on
+the same spec and compares them.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..plan.model import DeploymentModel, EnvironmentPlan
+from ..plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from .pack import Pack, Rule
 from .schemas import when_to_schema
 from .targets import model_targets, when_context
@@ -40,6 +43,18 @@ _FEATURES = {
 
 
 @dataclass(frozen=True)
+class Exception_:
+    """Something the spec asked for that a rule refuses: the rule fails (or warns) on the
+    program, and the compliance page lists it rather than claiming the rule holds."""
+
+    environment: str
+    service: str
+    what: str  # what the stack does, in the reader's terms
+    because: str  # the spec's words that ask for it
+    rules: tuple[str, ...]  # qualified ids of the rules it fails
+
+
+@dataclass(frozen=True)
 class RuleStatus:
     rule: Rule
     statuses: tuple[tuple[str, Status], ...]  # (environment, status) in promotion order
@@ -53,9 +68,89 @@ def static_statuses(model: DeploymentModel, packs: Sequence[Pack]) -> list[RuleS
     ]
 
 
+def exceptions(model: DeploymentModel, packs: Sequence[Pack]) -> list[Exception_]:
+    """What each environment runs that a rule of ``packs`` refuses, foreseen from the model."""
+    found = []
+    for env in model.environments:
+        for service in env.services:
+            for what, because, kind in _refused(env, service):
+                rules = tuple(
+                    r.qualified_id
+                    for p in packs
+                    for r in p.rules
+                    if _refuses(r, kind) and _resource_status(model, env, r) == "check"
+                )
+                if rules:
+                    found.append(Exception_(env.name, service.name, what, because, rules))
+    return found
+
+
+def _refused(env: EnvironmentPlan, service: ServicePlan) -> list[tuple[str, str, str]]:
+    """``(what, because, kind)`` for each thing ``service`` does that some rules refuse."""
+    refused = []
+    if service.kind == "web" and service.public and service.protocol in ("tcp", "udp"):
+        # components/network_service.py: an internet-facing NLB keeps the client's address,
+        # so both its security group and the tasks' admit the internet on the port.
+        refused.append(
+            (
+                f"{service.protocol.upper()} {service.port} open to 0.0.0.0/0 and ::/0 through "
+                "its own internet-facing Network Load Balancer",
+                f"`public: true, protocol: {service.protocol}`",
+                "open-ingress",
+            )
+        )
+        if env.domain:
+            refused.append(
+                (
+                    f"an internet-facing Network Load Balancer without an HTTPS listener on 443 "
+                    f"(it serves {service.protocol.upper()} {service.port})",
+                    f"`public: true, protocol: {service.protocol}` in an environment with a domain",
+                    "https-listener",
+                )
+            )
+    if env.production and service.execute_command:
+        refused.append(
+            (
+                "ECS Exec enabled on its production tasks",
+                "`exec: true`",
+                "exec",
+            )
+        )
+    return refused
+
+
+def _refuses(rule: Rule, kind: str) -> bool:
+    """Whether ``rule`` is one that fails on ``kind``, recognised by what its schema checks
+    (so the same rule in every pack, and a user's pack, is found)."""
+    if kind == "open-ingress":
+        return _mentions(rule.schema, "cidr_not_open_except_ports")
+    if kind == "exec":
+        return _mentions(rule.schema, "enableExecuteCommand")
+    if kind == "https-listener":
+        return (
+            "aws:lb/loadBalancer:LoadBalancer" in rule.resources
+            and _mentions(rule.schema, "_dependents")
+            and _mentions(rule.schema, "HTTPS")
+        )
+    return False
+
+
+def _mentions(schema: object, key: str) -> bool:
+    if isinstance(schema, Mapping):
+        return any(k == key or _mentions(v, key) for k, v in schema.items())
+    if isinstance(schema, (list, tuple)):
+        return any(_mentions(v, key) for v in schema)
+    return schema == key
+
+
 def _status(model: DeploymentModel, env: EnvironmentPlan, rule: Rule) -> Status:
     if rule.model is None:
-        return _resource_status(model, env, rule)
+        status = _resource_status(model, env, rule)
+        if status == "check" and any(
+            _refuses(rule, kind) for s in env.services for _, _, kind in _refused(env, s)
+        ):
+            return "fail"
+        return status
     applicable = [t for t in model_targets(model, env, rule.model) if rule.applies(t.when_document)]
     if not applicable:
         return "n/a"

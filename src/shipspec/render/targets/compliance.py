@@ -3,8 +3,13 @@
 Lists the rules of ``baseline`` and of every pack the spec's ``compliance`` list turns
 on, grouped by pack and ordered by control, with a status per environment computed
 from the model alone (:mod:`shipspec.policy.static`): pass/FAIL for decisions the
-plan made, n/a where a rule does not apply, and "check" where the generated program
-must be previewed (``shipspec check``, the authoritative status).
+plan made, FAIL (or "warns", for a warning-severity rule) where the spec asked for
+something a rule refuses, n/a where a rule does not apply, and "check" where the
+generated program must be previewed (``shipspec check``, the authoritative status).
+
+The refused things are listed first, as exceptions the spec declared, so the page never
+claims a control holds (the baseline's "only a load balancer's web ports are open") for a
+stack that breaks it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from ...plan.model import DeploymentModel
 from ...policy.pack import builtin_packs
-from ...policy.static import RuleStatus, static_statuses
+from ...policy.static import RuleStatus, exceptions, static_statuses
 from . import target
 
 _SHOWN = {"pass": "pass", "fail": "**FAIL**", "n/a": "n/a", "check": "check"}
@@ -47,6 +52,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         for _, value in status.statuses:
             counts[value] += 1
     return {
+        "compliance_exceptions": exceptions(model, packs),
         "compliance_sections": sections,
         "compliance_envs": [e.name for e in model.environments],
         "compliance_counts": counts,
@@ -61,8 +67,13 @@ def _row(status: RuleStatus) -> dict[str, Any]:
         "description": rule.description.replace("|", "\\|"),
         "checks": f"model: {rule.model}" if rule.model else "program",
         "severity": rule.severity,
-        "statuses": [_SHOWN[value] for _, value in status.statuses],
+        "statuses": [_shown(value, rule.severity) for _, value in status.statuses],
     }
+
+
+def _shown(value: str, severity: str) -> str:
+    """A failing warning-severity rule warns in ``shipspec check`` (exit 0): say so."""
+    return "**warns**" if value == "fail" and severity == "warning" else _SHOWN[value]
 
 
 def _control_order(status: RuleStatus) -> tuple[Any, ...]:
