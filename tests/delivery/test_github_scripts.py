@@ -519,4 +519,15 @@ def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path:
     where = (PR, "preview", "Require the read-only preview role")
     assert run(shop, where, {}, tmp_path / "unset", env={"AWS_PREVIEW_ROLE_ARN": ""}).code == 1
     role = {"AWS_PREVIEW_ROLE_ARN": "arn:aws:iam::1:role/preview"}
-    assert run(shop, where, {}, tmp_path / "set", env=role).code == 0
+    # Without the stack's own passphrase (a repository secret per non-production stack) the
+    # preview stops too, naming the secret to set.
+    unset = run(
+        shop,
+        where,
+        {},
+        tmp_path / "nopass",
+        env={**role, "STACK": "dev", "PASSPHRASE_SECRET": "PULUMI_PREVIEW_PASSPHRASE_DEV"},
+    )
+    assert unset.code == 1 and "PULUMI_PREVIEW_PASSPHRASE_DEV" in unset.stdout
+    ready = {**role, "PULUMI_CONFIG_PASSPHRASE": "dev's own"}
+    assert run(shop, where, {}, tmp_path / "set", env=ready).code == 0

@@ -121,14 +121,32 @@ def test_approval_environments_wait_for_a_person(gitlab: list[Rendered]) -> None
 
 
 def test_only_jobs_that_assume_the_role_get_an_id_token(gitlab: list[Rendered]) -> None:
+    """AWS reads only a GitLab token's `aud` and `sub`, and `sub` names the branch alone: the
+    environment is bound through the audience. Jobs that deploy or destroy an environment,
+    and production's drift check, ask for that environment's audience (a protected variable
+    scoped to it); the rest (merge-request previews, image pushes, non-production drift)
+    the plain STS audience, which no environment's deploy role trusts (docs/delivery.md)."""
     for pipeline in gitlab:
+        production = {e.name for e in pipeline.model.environments if e.production}
         for name, job in jobs(pipeline).items():
             assumes = "AWS_WEB_IDENTITY_TOKEN_FILE" in script(job)
             tokens = job.get("id_tokens", {})
             assert bool(tokens) == assumes, name
-            if assumes:
-                assert tokens == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
-                assert '"$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"' in script(job)
+            if not assumes:
+                continue
+            assert '"$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"' in script(job)
+            environment = job.get("environment") or {}
+            action = environment.get("action", "start")
+            bound = bool(environment) and (
+                action in ("start", "stop")
+                or (action == "verify" and environment["name"] in production)
+            )
+            audience = "$AWS_OIDC_AUDIENCE" if bound else "sts.amazonaws.com"
+            assert tokens == {"AWS_ID_TOKEN": {"aud": audience}}, name
+            if bound:  # an unset audience stops the job before any credential is asked for
+                assert "AWS_OIDC_AUDIENCE:?" in script(job), name
+            if action == "prepare":  # merge-request previews: never production's
+                assert environment["name"] not in production, name
 
 
 def test_no_stored_aws_keys_anywhere(gitlab: list[Rendered]) -> None:
@@ -208,7 +226,10 @@ def test_merge_requests_run_the_handoffs_checks(gitlab: list[Rendered]) -> None:
         assert script(all_jobs["secret_detection"]).startswith("gitleaks git")
         assert "trivy config" in script(all_jobs["iac_scanning"])
         previews = [n.removeprefix("preview:") for n in all_jobs if n.startswith("preview:")]
-        assert previews == [e.name for e in model.environments]
+        # A merge request previews non-production stacks only; production's change is in
+        # the offline review (shipspec preview --against), which needs no credentials.
+        assert previews == [e.name for e in model.environments if not e.production]
+        assert "shipspec preview . --against" in script(all_jobs["review"])
         for name in previews:
             assert "pulumi preview" in script(all_jobs[f"preview:{name}"])
             assert all_jobs[f"preview:{name}"]["artifacts"]["expose_as"]

@@ -237,7 +237,7 @@ def test_only_production_jobs_carry_the_protection_check(webapp: Rendered) -> No
 
 
 def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) -> None:
-    doc = gitlab_job(webapp.yaml(FILE), "preview:prod")
+    doc = gitlab_job(webapp.yaml(FILE), "preview:dev")
     first = next(i for i, line in enumerate(doc["script"]) if "AWS_PREVIEW_ROLE_ARN" in line)
     body = "\n".join(doc["script"][first : first + 2]) + '\necho "$AWS_ROLE_ARN"'
     deploy_role = {"AWS_ROLE_ARN": "arn:aws:iam::1:role/deploy"}
@@ -251,8 +251,8 @@ def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("case", "stacks", "code", "previewed"),
     [
-        ("exists", answer([{"name": "org/webapp/prod"}]), 0, True),
-        ("not created yet", answer([{"name": "org/webapp/dev"}]), 0, False),
+        ("exists", answer([{"name": "org/webapp/dev"}]), 0, True),
+        ("not created yet", answer([{"name": "org/webapp/prod"}]), 0, False),
         ("state unreadable", answer(code=255), 1, False),
         ("empty answer", answer(""), 1, False),
     ],
@@ -260,7 +260,7 @@ def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) 
 def test_a_preview_skips_only_stacks_that_do_not_exist(
     webapp: Rendered, tmp_path: Path, case: str, stacks: Any, code: int, previewed: bool
 ) -> None:
-    body, variables = entries(webapp, "preview:prod", "set -euo pipefail")
+    body, variables = entries(webapp, "preview:dev", "set -euo pipefail")
     rules = {
         "pulumi": [
             rule("stack ls --json", answers=[stacks]),

@@ -224,6 +224,28 @@ def login_command(model: DeploymentModel) -> str:
     return f"pulumi login {shlex.quote(backend)}" if backend else "pulumi login"
 
 
+# Credentials per environment (docs/delivery.md, "Who can read which credential"): code a
+# pull request brings runs with whatever its jobs are given, and a repository-level secret
+# reaches every same-repository pull request. So pull requests get only non-production
+# stacks' passphrases, one repository secret per stack; production's passphrase lives only
+# in environments that admit the default branch alone: its own (deploys) and, on GitHub,
+# ``<env>-drift`` (the nightly drift check, which must not wait for reviewers).
+PREVIEW_PASSPHRASE_PREFIX = "PULUMI_PREVIEW_PASSPHRASE_"
+DRIFT_ENVIRONMENT_SUFFIX = "-drift"
+
+
+def preview_passphrase_secret(env: str) -> str:
+    """The GitHub repository secret holding a non-production stack's passphrase, for its
+    pull-request previews and nightly drift check (secret names: letters, digits, ``_``)."""
+    return PREVIEW_PASSPHRASE_PREFIX + env.upper().replace("-", "_")
+
+
+def drift_environment(env: str) -> str:
+    """The GitHub environment a production stack's drift check runs in: deployment branches
+    limited to the default branch, no reviewers, the stack's passphrase and read-only role."""
+    return env + DRIFT_ENVIRONMENT_SUFFIX
+
+
 def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
     """The values both CI templates read; see the module docstring for the reasons."""
     return {
@@ -250,4 +272,8 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "drift_message": DRIFT_MESSAGE,
         "drift_cron": DRIFT_CRON,
         "sh": shlex.quote,
+        "previewed": [e for e in model.environments if not e.production],
+        "guarded": [e for e in model.environments if e.production],
+        "preview_passphrase_secret": preview_passphrase_secret,
+        "drift_environment": drift_environment,
     }

@@ -28,7 +28,12 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
-from ._pipeline import DEFAULT_BRANCH, DRIFT_CRON
+from ._pipeline import (
+    DEFAULT_BRANCH,
+    DRIFT_CRON,
+    drift_environment,
+    preview_passphrase_secret,
+)
 from ._pulumi_monitoring import alert_targets
 from .pulumi import reasons_by_key
 
@@ -69,6 +74,10 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "first": model.environments[0],
         "default_branch": DEFAULT_BRANCH,
         "drift_cron": DRIFT_CRON,
+        "previewed": [e for e in model.environments if not e.production],
+        "guarded": [e for e in model.environments if e.production],
+        "preview_passphrase_secret": preview_passphrase_secret,
+        "drift_environment": drift_environment,
     }
 
 
