@@ -443,11 +443,39 @@ def test_the_drift_workflow_is_scheduled_read_only_and_per_stack(shop: Rendered)
     doc = shop.yaml(DRIFT)
     triggers = doc[True] if True in doc else doc["on"]  # YAML 1.1 reads `on` as true
     assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
-    job = doc["jobs"]["drift"]
-    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
-    assert job["strategy"]["matrix"]["stack"] == [e.name for e in shop.model.environments]
-    role = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-    assert role["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    # Non-production stacks with the pull requests' read-only role and their own passphrase;
+    # production only in its `<env>-drift` environment (deployment branches: main only),
+    # with that environment's role and passphrase: never a repository-level credential.
+    envs = shop.model.environments
+    expected = {
+        "drift": [e.name for e in envs if not e.production],
+        "drift-production": [e.name for e in envs if e.production],
+    }
+    assert all(expected.values()) and set(doc["jobs"]) == set(expected)
+    for name, stacks in expected.items():
+        job = doc["jobs"][name]
+        assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+        assert job["if"] == "github.ref == 'refs/heads/main'"
+        matrix = job["strategy"]["matrix"]["include"]
+        assert [entry["stack"] for entry in matrix] == stacks
+        role = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+        assert role["with"]["role-to-assume"] == "${{ env.READ_ROLE_ARN }}"
+        production = name == "drift-production"
+        assert job["env"]["READ_ROLE_ARN"] == (
+            "${{ vars.AWS_DRIFT_ROLE_ARN }}" if production else "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+        )
+        if production:
+            assert job["environment"] == "${{ matrix.environment }}"
+            assert [e["environment"] for e in matrix] == [f"{s}-drift" for s in stacks]
+            assert (
+                job["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
+            )
+        else:
+            assert "environment" not in job
+            assert [e["passphrase"] for e in matrix] == [
+                "PULUMI_PREVIEW_PASSPHRASE_" + s.upper().replace("-", "_") for s in stacks
+            ]
+            assert job["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets[matrix.passphrase] }}"
 
 
 # ---- GitLab: nightly drift ---------------------------------------------------------------
