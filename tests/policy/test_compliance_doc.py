@@ -85,7 +85,9 @@ environments:
   dev: {}
   prod: {production: true, domain: harbour.example.com}
 services:
-  web: {type: web, image: ghcr.io/example/web:1.0.0, port: 8080, public: true, health: {path: /healthz}}
+  web:
+    {type: web, image: ghcr.io/example/web:1.0.0, port: 8080, public: true,
+     health: {path: /healthz}}
   ais:
     {type: web, protocol: udp, image: ghcr.io/example/ais:1.0.0, port: 10110, public: true,
      health: {port: 8081}}
