@@ -18,7 +18,7 @@ from typing import Any
 from ..plan.model import DeploymentModel
 from .pack import Pack, Rule
 from .report import Location, PolicyReport, Violation
-from .targets import ResourceGraph, Target, model_targets, when_context
+from .targets import ResourceGraph, Target, model_targets, published_ports, when_context
 
 
 def evaluate(
@@ -34,7 +34,7 @@ def evaluate(
     ``locate(target, field)`` may place each finding in a file (see :mod:`.check`).
     """
     env = model.environment(env_name)
-    graph = ResourceGraph(list(resources))
+    graph = ResourceGraph(list(resources), published=published_ports(env))
     resource_targets = list(graph.targets(when_context(model, env)))
     by_kind: dict[str, list[Target]] = {}
     violations: list[Violation] = []

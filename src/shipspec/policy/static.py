@@ -88,26 +88,6 @@ def exceptions(model: DeploymentModel, packs: Sequence[Pack]) -> list[Exception_
 def _refused(env: EnvironmentPlan, service: ServicePlan) -> list[tuple[str, str, str]]:
     """``(what, because, kind)`` for each thing ``service`` does that some rules refuse."""
     refused = []
-    if service.kind == "web" and service.public and service.protocol in ("tcp", "udp"):
-        # components/network_service.py: an internet-facing NLB keeps the client's address,
-        # so both its security group and the tasks' admit the internet on the port.
-        refused.append(
-            (
-                f"{service.protocol.upper()} {service.port} open to 0.0.0.0/0 and ::/0 through "
-                "its own internet-facing Network Load Balancer",
-                f"`public: true, protocol: {service.protocol}`",
-                "open-ingress",
-            )
-        )
-        if env.domain:
-            refused.append(
-                (
-                    f"an internet-facing Network Load Balancer without an HTTPS listener on 443 "
-                    f"(it serves {service.protocol.upper()} {service.port})",
-                    f"`public: true, protocol: {service.protocol}` in an environment with a domain",
-                    "https-listener",
-                )
-            )
     if env.production and service.execute_command:
         refused.append(
             (
@@ -122,16 +102,8 @@ def _refused(env: EnvironmentPlan, service: ServicePlan) -> list[tuple[str, str,
 def _refuses(rule: Rule, kind: str) -> bool:
     """Whether ``rule`` is one that fails on ``kind``, recognised by what its schema checks
     (so the same rule in every pack, and a user's pack, is found)."""
-    if kind == "open-ingress":
-        return _mentions(rule.schema, "cidr_not_open_except_ports")
     if kind == "exec":
         return _mentions(rule.schema, "enableExecuteCommand")
-    if kind == "https-listener":
-        return (
-            "aws:lb/loadBalancer:LoadBalancer" in rule.resources
-            and _mentions(rule.schema, "_dependents")
-            and _mentions(rule.schema, "HTTPS")
-        )
     return False
 
 
@@ -192,4 +164,7 @@ class _NoGraph:
     """Model rules never ask about the resource graph."""
 
     def public_load_balancer_group(self, group_id: object, root: dict[str, object]) -> bool:
+        return False
+
+    def published_port(self, root: dict[str, object], protocol: str, low: int, high: int) -> bool:
         return False

@@ -23,6 +23,17 @@ from typing import Any
 
 from ..plan.model import DeploymentModel, EnvironmentPlan
 
+
+def published_ports(env: EnvironmentPlan) -> dict[str, set[tuple[str, int]]]:
+    """The ports each internet-facing TCP/UDP service of ``env`` publishes (its NLB listener;
+    a UDP target group keeps the client's address, so the tasks admit that port too)."""
+    return {
+        s.name: {(s.protocol, s.port)}
+        for s in env.services
+        if s.kind == "web" and s.public and s.protocol in ("tcp", "udp") and s.port is not None
+    }
+
+
 _LB = "aws:lb/loadBalancer:LoadBalancer"
 _SG = "aws:ec2/securityGroup:SecurityGroup"
 MODEL_KINDS = ("service", "datastore", "environment", "load_balancer", "deployment")
@@ -51,6 +62,9 @@ class ResourceGraph:
     dependents: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     public_groups: set[str] = field(default_factory=set)
     public_group_urns: set[str] = field(default_factory=set)
+    # Component (service) name -> the (ip protocol, port) pairs the spec publishes to the
+    # internet through a Network Load Balancer of its own (`public: true, protocol: tcp|udp`).
+    published: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_urn = {_get(r, "urn"): r for r in self.resources}
@@ -73,6 +87,14 @@ class ResourceGraph:
         if root.get("_urn") in self.public_group_urns:
             return True  # the security group itself, checked for its inline rules
         return any(d.get("_urn") in self.public_group_urns for d in root.get("_dependencies", []))
+
+    def published_port(self, root: dict[str, Any], protocol: str, low: int, high: int) -> bool:
+        """Whether the rule ``root`` opens only ports its service publishes on purpose."""
+        resource = self.by_urn.get(str(root.get("_urn")))
+        if resource is None or high - low > 64:
+            return False
+        allowed = self.published.get(self.component(resource), set())
+        return all((protocol, port) in allowed for port in range(low, high + 1))
 
     def component(self, resource: Any) -> str:
         """The name of the top-level resource (usually a component) ``resource`` is under."""

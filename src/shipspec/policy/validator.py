@@ -45,6 +45,10 @@ class GraphFacts(Protocol):
         """Whether the security group (by id, or the root resource itself) fronts a public LB."""
         ...
 
+    def published_port(self, root: dict[str, Any], protocol: str, low: int, high: int) -> bool:
+        """Whether ``root`` opens only ports its service publishes (a public TCP/UDP service)."""
+        ...
+
 
 class PolicyValidator(cerberus.Validator):
     """cerberus with the custom rules of the pack format (``allow_unknown`` by default)."""
@@ -90,19 +94,27 @@ class PolicyValidator(cerberus.Validator):
     ) -> None:
         """{'type': 'dict', 'schema': {
         'ports': {'type': 'list', 'required': True, 'schema': {'type': 'integer'}},
-        'public_load_balancer': {'type': 'boolean'}}}"""
+        'public_load_balancer': {'type': 'boolean'},
+        'published_ports': {'type': 'boolean'}}}"""
         opened = [c for c in _strings(value) if _internet_wide(c)]
         if not opened or str(self.document.get("type", "")).lower() == "egress":
             return
         allowed = set(constraint["ports"])
         low, high = _port_range(self.document)
         shown = f"{low}" if low == high else f"{low}-{high}"
+        facts: GraphFacts | None = self._config.get("policy_facts")
+        protocol = str(self.document.get("ipProtocol", self.document.get("protocol", ""))).lower()
+        if (
+            constraint.get("published_ports")
+            and facts is not None
+            and facts.published_port(self.root_document, protocol, low, high)
+        ):
+            return  # a port the spec publishes on purpose: an authorized port (FSBP EC2.18)
         if high - low > len(allowed) or not set(range(low, high + 1)) <= allowed:
             ports = ", ".join(str(p) for p in sorted(allowed)) or "none"
             self._error(field, f"opens port {shown} to {opened[0]}; only {ports} may be open")
             return
         if constraint.get("public_load_balancer"):
-            facts: GraphFacts | None = self._config.get("policy_facts")
             group = self.document.get("securityGroupId")
             if facts is None or not facts.public_load_balancer_group(group, self.root_document):
                 self._error(
