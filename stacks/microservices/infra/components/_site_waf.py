@@ -19,8 +19,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ._names import physical_name
-from ._waf import LOGGED_ACTIONS, REDACTED_HEADERS, _managed
+from ._waf import _managed, log_requests
 
 CLOUDFRONT_REGION = "us-east-1"
 SITE_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
@@ -46,44 +45,5 @@ def cloudfront_web_acl(
         ),
         opts=child,
     )
-    log_group = aws.cloudwatch.LogGroup(
-        f"{name}-logs",
-        # WAF delivers only to log groups whose name starts with aws-waf-logs-, in the
-        # web ACL's own region.
-        name=f"aws-waf-logs-{physical_name(name)}",
-        region=CLOUDFRONT_REGION,
-        retention_in_days=log_retention_days,
-        opts=child,
-    )
-    action = aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs
-    aws.wafv2.WebAclLoggingConfiguration(
-        f"{name}-logging",
-        region=CLOUDFRONT_REGION,
-        resource_arn=acl.arn,
-        log_destination_configs=[log_group.arn],
-        redacted_fields=[
-            aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
-                single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
-                    name=header
-                )
-            )
-            for header in REDACTED_HEADERS
-        ],
-        logging_filter=aws.wafv2.WebAclLoggingConfigurationLoggingFilterArgs(
-            default_behavior="DROP",
-            filters=[
-                aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterArgs(
-                    behavior="KEEP",
-                    requirement="MEETS_ANY",
-                    conditions=[
-                        aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionArgs(
-                            action_condition=action(action=logged)
-                        )
-                        for logged in LOGGED_ACTIONS
-                    ],
-                )
-            ],
-        ),
-        opts=child,
-    )
+    log_requests(owner, name, acl, log_retention_days, region=CLOUDFRONT_REGION)
     return acl

@@ -114,22 +114,35 @@ def web_acl(
         opts=child,
     )
     aws.wafv2.WebAclAssociation(name, resource_arn=resource_arn, web_acl_arn=acl.arn, opts=child)
-    _logging(owner, name, acl, log_retention_days)
+    log_requests(owner, name, acl, log_retention_days)
     return acl
 
 
-def _logging(owner: pulumi.Resource, name: str, acl: aws.wafv2.WebAcl, retention_days: int) -> None:
+def log_requests(
+    owner: pulumi.Resource,
+    name: str,
+    acl: aws.wafv2.WebAcl,
+    retention_days: int,
+    region: str | None = None,
+) -> None:
+    """Log the blocked and counted requests of ``acl``, credentials redacted.
+
+    ``region``: the ACL's own region when it is not the stack's (CloudFront's ACLs live in
+    us-east-1); WAF delivers only to a log group in the ACL's region.
+    """
     child = pulumi.ResourceOptions(parent=owner)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         # WAF delivers only to log groups whose name starts with aws-waf-logs-.
         name=f"aws-waf-logs-{physical_name(name)}",
+        region=region,
         retention_in_days=retention_days,
         opts=child,
     )
     action = aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs
     aws.wafv2.WebAclLoggingConfiguration(
         f"{name}-logging",
+        region=region,
         resource_arn=acl.arn,
         log_destination_configs=[log_group.arn],
         redacted_fields=[
