@@ -91,13 +91,14 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 168 alarm metrics × $0.10 and 19 composites (8 burn-rate, 2 service-down,
+    # Monitoring: 167 alarm metrics × $0.10 and 20 composites (8 burn-rate, 3 service-down,
     # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
     # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
-    # Server 2 and OpenSearch 6 metrics; ingest's and admin's no-tasks alarms 2.
+    # Server 2 and OpenSearch 6 metrics; admin's no-tasks alarm 1 (ingest, TCP behind its NLB, has
+    # a service-down composite instead).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 168), ("CloudWatch composite alarms", 19)} <= monitoring
+    assert {("CloudWatch alarms", 167), ("CloudWatch composite alarms", 20)} <= monitoring
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -108,7 +109,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
     # pages and the cache CPU alarms (+$1.10).
-    assert money(main.total) == "$6,380.57"
+    assert money(main.total) == "$6,380.97"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -169,7 +170,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("16.80")  # 168 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("16.70")  # 167 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -213,13 +214,13 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
     # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
     # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
-    # Server 2 (CPU, free storage) and OpenSearch's recommended alarms with CPU 6: 168.
+    # Server 2 (CPU, free storage) and OpenSearch's recommended alarms with CPU 6: 167.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 168
-    assert alarms.detail == "80 metric alarms reading 168 metrics"
+    assert alarms.quantity == 167
+    assert alarms.detail == "79 metric alarms reading 167 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "8 burn-rate + 2 service-down + 9 rollback"
+    assert composites.detail == "8 burn-rate + 3 service-down + 9 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

@@ -17,6 +17,7 @@ from shipspec.plan.monitoring import (
 from shipspec.plan.observability import plan_monitoring
 from shipspec.plan.planner import plan
 from shipspec.spec.loader import loads
+from tests.conftest import ROOT
 from tests.monitoring.monitoring_support import (
     EXAMPLES,
     model_from,
@@ -295,3 +296,20 @@ def test_every_task_names_itself_to_opentelemetry_as_the_rules_select_it() -> No
     selector = model.monitoring.slo("web-availability").selector
     assert selector == otel_prometheus_labels(model.production.service("web").env)
     assert selector == {"job": "shop/shop-web", "deployment_environment_name": "prod"}
+
+
+def test_a_tcp_service_behind_its_own_nlb_pages_when_down() -> None:
+    """An internal TCP service (full's `ingest`, syslog over TLS) fails everyone who connects
+    when no target is healthy or its tasks crash-loop: a service-down composite pages in
+    production (an NLB fails open, so its callers see failed connections, not 503s); the
+    per-service no-tasks alarm is then not needed."""
+    model = plan(loads((ROOT / "examples" / "full.yaml").read_text(), "full.yaml"))
+    alarms = model.monitoring.alarms["main"]
+    down = next(c for c in alarms.composites if c.name == "atlas-main-ingest-down")
+    assert down.pages
+    assert down.members == ["atlas-main-ingest-no-healthy-hosts", "atlas-main-ingest-running-tasks"]
+    names = {a.name for a in alarms.alarms}
+    assert "atlas-main-ingest-no-tasks" not in names
+    assert not next(
+        c for c in model.monitoring.alarms["dev"].composites if c.name == "atlas-dev-ingest-down"
+    ).pages

@@ -130,8 +130,9 @@ def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
     members = [f"{self.app}-{self.env.name}-{s.name}-{c}" for c in DOWN_SIGNALS]
     pages = self.env.alarms_page
     reason = (
-        "a public service is down when no target is healthy or tasks stay missing: "
-        "either pages once, and mutes the burn-rate and 5xx pages of the same outage"
+        "a service behind its load balancer (public, or a TCP/UDP service others connect "
+        "to) is down when no target is healthy or tasks stay missing: either pages once, "
+        "and mutes the burn-rate and 5xx pages of the same outage"
     )
     if not pages:
         reason += "; non-production: notifies, never pages"

@@ -179,15 +179,12 @@ def network_alarms(alarms: Alarms, s: ServicePlan) -> None:
         evaluations=3,
         datapoints=2,
         missing="breaching",
-        page=s.public,
+        page=True,
         notify=down is None,
-        reason="no healthy target in 2 of 3 minutes: every new connection fails"
-        + (
-            "; pages through the service-down composite"
-            if s.public
-            else "; an internal service, so a ticket"
-        )
-        + "; a missing datapoint counts as none healthy (the NLB reports while it exists)",
+        reason="no healthy target in 2 of 3 minutes: the NLB fails open, sending connections "
+        "to targets that fail their checks; pages through the service-down composite (with "
+        "tasks missing, which catches a crash loop); a missing datapoint counts as none "
+        "healthy (the NLB reports while it exists)",
     )
     if s.protocol != "tcp":
         return

@@ -21,6 +21,15 @@ _STOPPED_TASKS = (
     "<task ARN> --query 'tasks[].[stoppedReason,containers[].[name,exitCode,reason]]'`"
 )
 _SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest first"
+# Both target groups: ECS blue-green, linear and canary deployments move live traffic to the
+# alternate group on each deployment (advancedConfiguration.alternateTargetGroupArn), so the
+# first one alone may be the idle one; a JMESPath projection drops a rolling service's null.
+_TARGET_HEALTH = (
+    '`for tg in $(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" '
+    "--query 'services[0].loadBalancers[0].[targetGroupArn, "
+    "advancedConfiguration.alternateTargetGroupArn][]' --output text); do aws elbv2 "
+    'describe-target-health --target-group-arn "$tg"; done`'
+)
 
 
 GUIDES: dict[str, Guide] = {
@@ -64,10 +73,7 @@ GUIDES: dict[str, Guide] = {
         "unhealthy targets",
         "A task fails the load balancer's health check; the load balancer routes around it.",
         (
-            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
-            '--cluster "$CLUSTER" --services "$SERVICE" --query '
-            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
-            "the reason per target",
+            f"{_TARGET_HEALTH}: the reason per target",
             f"{_SERVICE_LOGS}: startup errors, the health path's answer",
         ),
         (
@@ -98,10 +104,7 @@ GUIDES: dict[str, Guide] = {
         "target in the client's zone, or a target that refused or did not answer in time.",
         (
             f"{_DESCRIBE} for the numbers",
-            '`aws elbv2 describe-target-health --target-group-arn "$(aws ecs describe-services '
-            '--cluster "$CLUSTER" --services "$SERVICE" --query '
-            "'services[0].loadBalancers[0].targetGroupArn' --output text)\"`: "
-            "whether any target is healthy",
+            f"{_TARGET_HEALTH}: whether any target is healthy",
             f"{_SERVICE_LOGS}: a listener that crashed or stopped accepting",
         ),
         (
@@ -167,12 +170,12 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:no-healthy-hosts": Guide(
         "no healthy hosts",
-        "No target of the service passes its health check: the load balancer answers every "
-        "request with 502/503 itself. For a public service in production it pages through "
-        "the service-down alarm.",
+        "No target of the service passes its health check: an Application Load Balancer "
+        "answers every request with 502/503 itself; a Network Load Balancer fails open and "
+        "keeps sending connections to the failing targets. In production it pages through "
+        "the service-down alarm of a public or TCP/UDP service.",
         (
-            "`aws elbv2 describe-target-health --target-group-arn <target group arn>`: each "
-            "target's state and reason",
+            f"{_TARGET_HEALTH}: each target's state and reason",
             "the service's events and stopped tasks (see running tasks below)",
         ),
         (
@@ -182,7 +185,8 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:down": Guide(
         "service down",
-        "A public service is down: no healthy target, or tasks missing for 10 minutes. It "
+        "A public or TCP/UDP service is down: no healthy target, or tasks missing for 10 "
+        "minutes. It "
         "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
         "actions suppressor) while it is in ALARM, so one outage is one page; other "
         "environments get a ticket.",
