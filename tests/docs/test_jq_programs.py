@@ -42,6 +42,11 @@ def stack_outputs(model: DeploymentModel) -> dict[str, object]:
         for s in env.secrets
     }
     outputs["deadLetterTargetArn"] = "arn:aws:sqs:eu-west-1:123456789012:dlq"
+    # `pulumi stack output static_sites --json`: an object per site.
+    outputs |= {
+        site.name: {"bucket": f"{site.name}-site-1a2b3c", "distribution_id": "E2QWRUHAPOMQZL"}
+        for site in env.static_sites
+    }
     return outputs
 
 

@@ -145,13 +145,26 @@ def test_the_custom_domain_uses_a_us_east_1_certificate_and_aliases_the_distribu
 def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -> None:
     alarm = _inputs(prod, "frontend-5xx", "aws:cloudwatch/metricAlarm:MetricAlarm")
     assert alarm["region"] == "us-east-1"
-    [query] = alarm["metricQueries"]
-    metric = query["metric"]
-    assert (metric["namespace"], metric["metricName"]) == ("AWS/CloudFront", "5xxErrorRate")
-    assert metric["dimensions"] == {
-        "DistributionId": _distribution_arn(prod).rsplit("/", 1)[1],
-        "Region": "Global",
-    }
+    rate, errors, requests = alarm["metricQueries"]
+    # Judged only in minutes with 100+ requests: one error among a handful is no outage.
+    assert rate["expression"] == "IF(FILL(requests, 0) >= 100, FILL(errors, 0), 0)"
+    assert rate["returnData"] is True and not errors.get("returnData")
+    for query, (name, stat) in (
+        (errors, ("5xxErrorRate", "Average")),
+        (requests, ("Requests", "Sum")),
+    ):
+        metric = query["metric"]
+        assert (metric["namespace"], metric["metricName"], metric["stat"]) == (
+            "AWS/CloudFront",
+            name,
+            stat,
+        )
+        assert metric["dimensions"] == {
+            "DistributionId": _distribution_arn(prod).rsplit("/", 1)[1],
+            "Region": "Global",
+        }
+    # The description links its runbook section.
+    assert alarm["alarmDescription"].endswith("runbook.md#alarm-static-site-5xx")
     [alarm_arn] = json.loads(_inputs(prod, "frontend-5xx-forward", RULE)["eventPattern"])[
         "resources"
     ]
@@ -311,9 +324,9 @@ def test_the_topic_gets_cloudwatch_s_alarm_message_not_the_raw_event(prod: Previ
     assert "inputTransformer" not in _inputs(prod, "frontend-5xx-forward", TARGET)
 
 
-def _cloudfront_5xx(percent: float) -> Any:
+def _cloudfront_5xx(percent: float, requests: float = 1000) -> Any:
     def values(metric: Any) -> float | None:
-        return percent if metric["metricName"] == "5xxErrorRate" else None
+        return {"5xxErrorRate": percent, "Requests": requests}.get(metric["metricName"])
 
     return values
 
@@ -327,14 +340,16 @@ _quiet = Scenario(baseline=_tasks_running, incident=_tasks_running, duration=0)
 
 
 @pytest.mark.parametrize(
-    ("percent", "minutes", "fires"),
-    [(50.0, 10, True), (50.0, 3, False), (2.0, 30, False)],
-    ids=["origin-down-10min", "blip-3min", "stray-errors"],
+    ("percent", "requests", "minutes", "fires"),
+    [(50.0, 1000, 10, True), (50.0, 1000, 3, False), (2.0, 1000, 30, False), (40.0, 5, 30, False)],
+    ids=["origin-down-10min", "blip-3min", "stray-errors", "two-errors-a-minute-at-night"],
 )
 def test_the_5xx_alarm_fires_on_a_sustained_origin_failure_only(
-    prod: Preview, percent: float, minutes: int, fires: bool
+    prod: Preview, percent: float, requests: float, minutes: int, fires: bool
 ) -> None:
     scenario = Scenario(
-        baseline=_cloudfront_5xx(0.0), incident=_cloudfront_5xx(percent), duration=minutes * 60
+        baseline=_cloudfront_5xx(0.0, requests),
+        incident=_cloudfront_5xx(percent, requests),
+        duration=minutes * 60,
     )
     assert Stack(prod).states(scenario)["market-prod-frontend-5xx"] is fires

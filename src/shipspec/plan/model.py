@@ -257,6 +257,7 @@ class StaticSitePlan(Frozen):
     price_class: str  # CloudFront price class
     access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
     error_rate_percent: float  # the 5xx error-rate alarm's threshold
+    min_requests: int = 100  # minutes with fewer requests do not count towards it
     pages: bool  # the 5xx alarm pages (production) or notifies
     force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
     renamed_from: str | None = None

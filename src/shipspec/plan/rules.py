@@ -87,6 +87,9 @@ CLOUDFRONT_PRICE_CLASS_NON_PROD = "PriceClass_100"
 # CloudFront's 5xxErrorRate (AWS/CloudFront, Region=Global, in us-east-1) above this for
 # five minutes: the bucket or its policy fails many visitors, not a stray request.
 STATIC_SITE_5XX_RATE_PERCENT = 5.0
+# ... judged only in minutes with at least this many requests: at night one error in a
+# handful of requests is a 20% rate, not an outage.
+STATIC_SITE_MIN_REQUESTS = 100
 
 # Queue consumers: the backlog per task target tracking holds when the spec gives none.
 QUEUE_MESSAGES_PER_TASK = 10

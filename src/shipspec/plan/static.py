@@ -67,6 +67,12 @@ def plan_static_site(
         f"CloudFront 5xxErrorRate above {rules.STATIC_SITE_5XX_RATE_PERCENT:g}% for 5 minutes: "
         "the origin bucket or its policy is failing every visitor, not one bad request",
     )
+    floor = log.decide(
+        f"{key}.alarms.min_requests",
+        rules.STATIC_SITE_MIN_REQUESTS,
+        f"only minutes with {rules.STATIC_SITE_MIN_REQUESTS}+ requests count (CloudFront "
+        "Requests): one error among a handful of night-time requests is no outage",
+    )
     log.decide(
         f"{key}.spa",
         service.spa,
@@ -94,6 +100,7 @@ def plan_static_site(
         price_class=price,
         access_logs=logs,
         error_rate_percent=rate,
+        min_requests=floor,
         pages=production,
         force_destroy=not production,
         renamed_from=service.renamed_from,

@@ -636,6 +636,8 @@ storefront = StaticSite(
     access_logs=static_sites["storefront"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["storefront"]["errorRatePercent"],
+    min_requests=static_sites["storefront"]["minRequests"],
+    alarm_description=static_sites["storefront"]["description"],
     force_destroy=static_sites["storefront"]["forceDestroy"],
     waf=static_sites["storefront"]["waf"],
 )
@@ -651,6 +653,8 @@ handbook = StaticSite(
     access_logs=static_sites["handbook"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["handbook"]["errorRatePercent"],
+    min_requests=static_sites["handbook"]["minRequests"],
+    alarm_description=static_sites["handbook"]["description"],
     force_destroy=static_sites["handbook"]["forceDestroy"],
     waf=static_sites["handbook"]["waf"],
 )

@@ -281,6 +281,8 @@ web = StaticSite(
     access_logs=static_sites["web"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["web"]["errorRatePercent"],
+    min_requests=static_sites["web"]["minRequests"],
+    alarm_description=static_sites["web"]["description"],
     force_destroy=static_sites["web"]["forceDestroy"],
     waf=static_sites["web"]["waf"],
 )

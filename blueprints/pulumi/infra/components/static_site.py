@@ -32,6 +32,23 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 NONCURRENT_VERSION_DAYS = 30
 
 
+def _cloudfront_metric(
+    id: str, metric: str, stat: str, distribution_id: pulumi.Input[str]
+) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    """One of a distribution's metrics (CloudFront publishes them in us-east-1, Region=Global)."""
+    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+        id=id,
+        return_data=False,
+        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+            namespace="AWS/CloudFront",
+            metric_name=metric,
+            dimensions={"DistributionId": distribution_id, "Region": "Global"},
+            stat=stat,
+            period=60,
+        ),
+    )
+
+
 class StaticSite(pulumi.ComponentResource):
     """S3 + CloudFront with Origin Access Control.
 
@@ -46,6 +63,8 @@ class StaticSite(pulumi.ComponentResource):
         access_logs: Deliver CloudFront standard logs (v2) to a CloudWatch log group in
             us-east-1, kept ``log_retention_days``.
         error_rate_percent: The 5xx error-rate alarm's threshold (5 minutes above it).
+        min_requests: Minutes with fewer CloudFront requests do not count (0 for them).
+        alarm_description: The alarm's description (what, why, the runbook link).
         force_destroy: Let ``pulumi destroy`` empty the bucket (CI rebuilds its content).
         waf: Put a WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) in front of the
             distribution: AWS managed rule groups, blocked requests logged.
@@ -67,6 +86,8 @@ class StaticSite(pulumi.ComponentResource):
         access_logs: bool = False,
         log_retention_days: int = 30,
         error_rate_percent: float = 5.0,
+        min_requests: int = 100,
+        alarm_description: str | None = None,
         force_destroy: bool = False,
         waf: bool = False,
         opts: pulumi.ResourceOptions | None = None,
@@ -173,21 +194,20 @@ class StaticSite(pulumi.ComponentResource):
             f"{name}-5xx",
             name=physical_name(f"{name}-5xx", max_length=255),
             region=CLOUDFRONT_REGION,  # CloudFront publishes its metrics in us-east-1 only
-            alarm_description=f"{name}: more than {error_rate_percent:g}% of CloudFront "
-            "responses are 5xx for 5 minutes (the origin bucket or its policy is failing).",
+            alarm_description=alarm_description
+            or f"{name}: more than {error_rate_percent:g}% of CloudFront responses are 5xx for "
+            "5 minutes (the origin bucket or its policy is failing).",
             metric_queries=[
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="errors",
-                    label="5xx responses, % of all",
+                    id="rate",
+                    # A quiet minute (a handful of requests) is not judged: one error would
+                    # be a 20% rate.
+                    expression=f"IF(FILL(requests, 0) >= {min_requests}, FILL(errors, 0), 0)",
+                    label="5xx responses, % of all (busy minutes)",
                     return_data=True,
-                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                        namespace="AWS/CloudFront",
-                        metric_name="5xxErrorRate",
-                        dimensions={"DistributionId": distribution.id, "Region": "Global"},
-                        stat="Average",
-                        period=60,
-                    ),
-                )
+                ),
+                _cloudfront_metric("errors", "5xxErrorRate", "Average", distribution.id),
+                _cloudfront_metric("requests", "Requests", "Sum", distribution.id),
             ],
             evaluation_periods=5,
             datapoints_to_alarm=5,

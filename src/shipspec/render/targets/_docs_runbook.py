@@ -96,13 +96,51 @@ def sections(model: DeploymentModel) -> list[Section]:
             key = f"{_kind(model, env_name, target)}:{check}"
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
+    _static_sites(model, rows, guides, reasons, anchors)
     result = []
     for anchor, alarm_rows in rows.items():
         found = list(guides.get(anchor, {}).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
         commands = lookups(names.get(anchor, {}))
+        if anchor == STATIC_ANCHOR:  # in us-east-1, where CloudFront publishes its metrics
+            found_names: dict[str, AlarmType] = {r.name: "MetricAlarm" for r in alarm_rows}
+            commands = [
+                c.replace("describe-alarms", "describe-alarms --region us-east-1", 1)
+                for c in lookups(found_names)
+            ]
         result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
     return result
+
+
+STATIC_ANCHOR = "alarm-static-site-5xx"
+
+
+def _static_sites(
+    model: DeploymentModel,
+    rows: dict[str, list[AlarmRow]],
+    guides: dict[str, dict[str, Guide]],
+    reasons: dict[str, str],
+    anchors: dict[str, list[str]],
+) -> None:
+    """The static sites' 5xx alarms: the program creates them in us-east-1 (CloudFront's
+    metrics), outside the monitoring plan, and they notify through EventBridge."""
+    for env in model.environments:
+        for site in env.static_sites:
+            anchors.setdefault(STATIC_ANCHOR, [STATIC_ANCHOR])
+            rows.setdefault(STATIC_ANCHOR, []).append(
+                AlarmRow(
+                    env.name,
+                    f"{model.app}-{env.name}-{site.name}-5xx",
+                    f"{site.name}: more than {site.error_rate_percent:g}% of CloudFront "
+                    f"responses are 5xx for 5 minutes with {site.min_requests}+ requests a minute",
+                    site.pages,
+                    False,
+                    True,
+                    None,
+                )
+            )
+            reasons.setdefault(STATIC_ANCHOR, "the site's visitors get errors")
+            guides.setdefault(STATIC_ANCHOR, {})["static:5xx"] = GUIDES["static:5xx"]
 
 
 def _member(alarm: AlarmPlan | CompositeAlarmPlan) -> str | None:

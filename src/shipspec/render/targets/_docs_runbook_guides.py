@@ -201,6 +201,29 @@ GUIDES: dict[str, Guide] = {
         (f"{_DESCRIBE}", "the `no-healthy-hosts` and `running-tasks` alarms of its services"),
         ("follow the failing service's sections",),
     ),
+    "static:5xx": Guide(
+        "static site 5xx",
+        "CloudFront answers a site's visitors with server errors: it cannot read the bucket "
+        "(the bucket policy or origin access control changed, the bucket or its files are "
+        "gone) or the distribution is misconfigured. The alarm lives in us-east-1 and "
+        "reaches the stack's alert topics through EventBridge.",
+        (
+            "`for id in $(pulumi stack output static_sites --json | jq -r "
+            "'.[] | objects | .distribution_id'); "
+            'do aws cloudfront get-distribution --id "$id" --query '
+            "'Distribution.[Id,Status,DistributionConfig.Origins.Items[0].DomainName]'; done`: "
+            "each distribution is Deployed and its origin is its site's bucket",
+            "`for bucket in $(pulumi stack output static_sites --json | jq -r "
+            "'.[] | objects | .bucket'); do "
+            'aws s3api head-object --bucket "$bucket" --key index.html; done`: the files are there',
+        ),
+        (
+            "files missing or a bad upload: rerun the CI's site job for the last good commit "
+            "(it syncs and invalidates)",
+            "the bucket policy or origin access control edited by hand: `pulumi up` restores "
+            "the program's",
+        ),
+    ),
     "job:failed-runs": Guide(
         "failed job runs",
         "A run of the scheduled job stopped with a non-zero exit code, or could not start "

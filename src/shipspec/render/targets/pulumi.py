@@ -19,6 +19,7 @@ from ._pulumi_components import select_components
 from ._pulumi_containers import container_config, customized, volume_config
 from ._pulumi_monitoring import (
     components_by_name,
+    describe,
     monitoring_config,
     rollback_ratio,
     yaml_scalar,
@@ -192,7 +193,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
         },
         "services": {s.name: _service(s, model, env) for s in env.services},
         **(
-            {"staticSites": {site.name: _static_site(site) for site in env.static_sites}}
+            {"staticSites": {site.name: _static_site(site, model) for site in env.static_sites}}
             if env.static_sites
             else {}
         ),
@@ -266,8 +267,21 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     return values
 
 
-def _static_site(site: Any) -> dict[str, Any]:
+# The runbook section of a static site's 5xx alarm (render/targets/_docs_runbook.py).
+STATIC_SITE_RUNBOOK = "docs/operations/runbook.md#alarm-static-site-5xx"
+
+
+def _static_site(site: Any, model: DeploymentModel) -> dict[str, Any]:
+    what = (
+        f"{site.name}: more than {site.error_rate_percent:g}% of CloudFront responses are 5xx "
+        "for 5 minutes (the origin bucket or its policy is failing)"
+    )
+    why = f"minutes with {site.min_requests}+ requests only; " + (
+        "pages in production" if site.pages else "a ticket outside production"
+    )
     return {
+        "description": describe(what, why, model.monitoring.link(STATIC_SITE_RUNBOOK)),
+        "minRequests": site.min_requests,
         "spa": site.spa,
         "priceClass": site.price_class,
         "domain": site.domain,
