@@ -114,6 +114,7 @@ def broker_alarms(self: Alarms, b: DatastorePlan) -> None:
         period=300,
         evaluations=3,
         page=True,
+        anchor="broker-memory",
         reason=f"above {MQ_MEMORY_PERCENT}% of the memory limit for 15 minutes; at the limit "
         "RabbitMQ blocks every publisher, so this pages",
     )

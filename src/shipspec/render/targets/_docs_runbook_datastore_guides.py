@@ -126,6 +126,29 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             "shorter TTLs on the largest keys",
         ),
     ),
+    "rabbitmq:memory": Guide(
+        "memory (Amazon MQ for RabbitMQ)",
+        "The broker is close to its memory high watermark: at the limit RabbitMQ blocks every "
+        "publishing connection (consumers still receive), so producers hang or time out. "
+        "Usually a queue nobody consumes fast enough holds the messages.",
+        (
+            "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
+            "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
+            "'[BrokerState,HostInstanceType,EngineVersion]'`",
+            "the RabbitMQ management console (its URL in `describe-broker`'s `BrokerInstances`): "
+            "the queues with the most ready and unacknowledged messages, and their consumers",
+            "the `ready-messages` alarm and the consumers' own alarms (no tasks, CPU)",
+        ),
+        (
+            "consumers stopped or too few: restart or scale them (their `running-tasks` and "
+            "`scaling` in the handoff)",
+            "a queue nobody needs any more: purge or delete it in the management console",
+            "the broker is too small for the backlog: a larger instance, "
+            "`aws mq update-broker --broker-id <broker id> --host-instance-type <mq.m7g.large>` "
+            "then `aws mq reboot-broker --broker-id <broker id>` (a rolling restart in a "
+            "cluster), and the same `class` in the handoff's datastore so `pulumi up` keeps it",
+        ),
+    ),
     "redis:evictions": Guide(
         "evictions (ElastiCache for Redis)",
         "Redis evicts keys and over 20% of reads miss, for 15 minutes: the working set no "
