@@ -46,10 +46,12 @@ def aws_alarms(alarm: AlarmPlan | CompositeAlarmPlan) -> list[tuple[str, AlarmTy
 _COLUMNS = "[AlarmName,StateValue,StateUpdatedTimestamp,StateReason]"
 
 
-def lookups(names: dict[str, AlarmType]) -> list[str]:
+def lookups(names: dict[str, AlarmType], region: str | None = None) -> list[str]:
     """``describe-alarms`` commands that find the named alarms: one for the metric alarms,
     one with ``--alarm-types CompositeAlarm`` for the composites (AWS returns composites
-    only when asked for them), at most 100 names each (the API's limit)."""
+    only when asked for them), at most 100 names each (the API's limit). ``region``: the
+    alarms live outside the stack's region (a static site's, in us-east-1)."""
+    where = f" --region {region}" if region else ""
     commands = []
     for kind, flag, key in (
         ("MetricAlarm", "", "MetricAlarms"),
@@ -59,7 +61,7 @@ def lookups(names: dict[str, AlarmType]) -> list[str]:
         for start in range(0, len(wanted), 100):
             batch = " ".join(wanted[start : start + 100])
             commands.append(
-                f"aws cloudwatch describe-alarms{flag} --alarm-names {batch} "
+                f"aws cloudwatch describe-alarms{where}{flag} --alarm-names {batch} "
                 f"--query '{key}[].{_COLUMNS}' --output table"
             )
     return commands

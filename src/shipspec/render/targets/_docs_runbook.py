@@ -96,23 +96,19 @@ def sections(model: DeploymentModel) -> list[Section]:
             key = f"{_kind(model, env_name, target)}:{check}"
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
-    _static_sites(model, rows, guides, reasons, anchors)
+    _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
         found = list(guides.get(anchor, {}).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
-        commands = lookups(names.get(anchor, {}))
-        if anchor == STATIC_ANCHOR:  # in us-east-1, where CloudFront publishes its metrics
-            found_names: dict[str, AlarmType] = {r.name: "MetricAlarm" for r in alarm_rows}
-            commands = [
-                c.replace("describe-alarms", "describe-alarms --region us-east-1", 1)
-                for c in lookups(found_names)
-            ]
+        commands = lookups(names.get(anchor, {}), region=ALARM_REGIONS.get(anchor))
         result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
     return result
 
 
 STATIC_ANCHOR = "alarm-static-site-5xx"
+# Sections whose alarms live outside the stack's region: CloudFront publishes in us-east-1.
+ALARM_REGIONS = {STATIC_ANCHOR: "us-east-1"}
 
 
 def _static_sites(
@@ -121,6 +117,7 @@ def _static_sites(
     guides: dict[str, dict[str, Guide]],
     reasons: dict[str, str],
     anchors: dict[str, list[str]],
+    names: dict[str, dict[str, AlarmType]],
 ) -> None:
     """The static sites' 5xx alarms: the program creates them in us-east-1 (CloudFront's
     metrics), outside the monitoring plan, and they notify through EventBridge."""
@@ -139,6 +136,7 @@ def _static_sites(
                     None,
                 )
             )
+            names.setdefault(STATIC_ANCHOR, {})[rows[STATIC_ANCHOR][-1].name] = "MetricAlarm"
             reasons.setdefault(STATIC_ANCHOR, "the site's visitors get errors")
             guides.setdefault(STATIC_ANCHOR, {})["static:5xx"] = GUIDES["static:5xx"]
 
