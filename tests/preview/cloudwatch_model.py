@@ -177,13 +177,22 @@ def breaching_periods(alarm: Mapping[str, Any], scenario: Scenario) -> list[bool
     return out
 
 
-def in_alarm(alarm: Mapping[str, Any], scenario: Scenario) -> bool:
+def alarm_state(alarm: Mapping[str, Any], scenario: Scenario) -> str:
+    """``ALARM``, ``OK`` or ``INSUFFICIENT_DATA``. With every period of the evaluation range
+    missing, ``missing`` goes to INSUFFICIENT_DATA (no OK action: a page is never resolved)
+    and ``ignore`` keeps its state (OK before the incident); ``breaching`` and
+    ``notBreaching`` count the missing periods as they say (CloudWatch User Guide,
+    "Configuring how CloudWatch alarms treat missing data")."""
     periods = breaching_periods(alarm, scenario)
     missing = alarm.get("treatMissingData", "missing")
-    counted = [p if p is not None else (missing == "breaching") for p in periods]
     if missing in ("missing", "ignore") and all(p is None for p in periods):
-        return False  # keeps its state: OK before the incident
-    return sum(counted) >= alarm["datapointsToAlarm"]
+        return "INSUFFICIENT_DATA" if missing == "missing" else "OK"
+    counted = [p if p is not None else (missing == "breaching") for p in periods]
+    return "ALARM" if sum(counted) >= alarm["datapointsToAlarm"] else "OK"
+
+
+def in_alarm(alarm: Mapping[str, Any], scenario: Scenario) -> bool:
+    return alarm_state(alarm, scenario) == "ALARM"
 
 
 class Stack:

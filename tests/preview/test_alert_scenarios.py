@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.preview.cloudwatch_model import Scenario, Stack, matches
+from tests.preview.cloudwatch_model import Scenario, Stack, alarm_state, matches
 
 GIB = 2**30
 RPM = 900 * 60 * 0.5  # requests a minute: half the peak
@@ -175,13 +175,36 @@ def test_a_growing_dead_letter_queue_opens_a_ticket(prod) -> None:  # type: igno
     assert told == {"page": set(), "ticket": {"shop-prod-orders-dead-letters"}}
 
 
-def test_stalled_consumers_page(prod) -> None:  # type: ignore[no-untyped-def]
+def test_a_stopped_consumer_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
     # ECS reports no metric for a service with no running task: RunningTaskCount is missing.
     stalled = {"ApproximateAgeOfOldestMessage@orders": 1800, "RunningTaskCount@mailer": None}
     told = prod.notified(scenario(stalled, 30))
-    # mailer must run (scaling.min 2): its no-tasks alarm pages with the queue's age.
-    assert told["page"] == {"shop-prod-orders-oldest-message", "shop-prod-mailer-no-tasks"}
+    # mailer must run (scaling.min 2): its no-tasks alarm pages; the queue's backlog, the
+    # same outage, is muted by it (ActionsSuppressor on the backlog composite).
+    assert told["page"] == {"shop-prod-mailer-no-tasks"}
     assert told["ticket"] == {"shop-prod-mailer-running-tasks"}  # a worker: not public
+    assert prod.states(scenario(stalled, 30))["shop-prod-orders-backlog"]
+
+
+def test_a_consumer_falling_behind_pages_through_the_backlog(prod) -> None:  # type: ignore[no-untyped-def]
+    """mailer runs but cannot keep up: nothing mutes the backlog page."""
+    behind = {"ApproximateAgeOfOldestMessage@orders": 1800}
+    assert prod.notified(scenario(behind, 30)) == {
+        "page": {"shop-prod-orders-backlog"},
+        "ticket": set(),
+    }
+
+
+def test_an_idle_queue_stays_quiet_and_a_purged_backlog_resolves(prod) -> None:  # type: ignore[no-untyped-def]
+    """SQS publishes ApproximateAgeOfOldestMessage only while a message is queued: an idle
+    queue has no datapoint. It tells nobody, and a page whose backlog was purged goes back
+    to OK (its OK action resolves the page) instead of INSUFFICIENT_DATA."""
+    idle = {"ApproximateAgeOfOldestMessage@orders": None}
+    assert prod.notified(scenario(idle, 6 * 60)) == {"page": set(), "ticket": set()}
+    backlog = values({"ApproximateAgeOfOldestMessage@orders": 1800})
+    purged = Scenario(backlog, values(idle), 15 * 60)
+    assert alarm_state(prod.alarms["shop-prod-orders-oldest-message"], purged) == "OK"
+    assert not prod.states(purged)["shop-prod-orders-backlog"]
 
 
 @pytest.fixture(scope="module")

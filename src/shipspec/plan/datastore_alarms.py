@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .model import DatastorePlan, ServicePlan
-from .monitoring import RUNBOOK, AlarmMetric, JobFailurePlan
+from .monitoring import RUNBOOK, AlarmMetric, AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from .physical_names import EVENTBRIDGE_RULE_NAME_MAX, physical_name
 
 if TYPE_CHECKING:
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 GIB = 1024**3
 QUEUE_AGE_SECONDS = 900
+SQS_METRICS_SOURCE = (
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
+    "sqs-available-cloudwatch-metrics.html: ApproximateAgeOfOldestMessage is reported if "
+    "the queue contains at least one active message; all metrics emit values only while "
+    "the queue is active"
+)
 DB_CPU_PERCENT = 80
 DB_CONNECTIONS_SHARE = 0.8
 CACHE_MEMORY_PERCENT = 80
@@ -57,10 +63,22 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
 
 
 def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
+    """The queue's backlog (pages) and its dead letters (a ticket).
+
+    SQS reports ``ApproximateAgeOfOldestMessage`` only while the queue holds a message
+    (``SQS_METRICS_SOURCE``): an empty or idle queue has no datapoint, and missing data
+    counts as not breaching, so the alarm returns to OK rather than sitting in
+    INSUFFICIENT_DATA or holding an old ALARM. When the queue's one consumer has a no-tasks
+    alarm, that alarm pages first (5 minutes) for the same outage: the backlog then pages
+    through a composite it suppresses, so a stopped consumer is one page, not two.
+    """
     target = f"datastore:{q.name}"
-    consumers = ", ".join(u for u in q.used_by if self.env.service(u).kind == "worker")
+    consumers = [u for u in q.used_by if self.env.service(u).kind == "worker"]
     minutes = QUEUE_AGE_SECONDS // 60
-    self.add(
+    planned = {a.name for a in self.alarms}
+    no_tasks = [f"{self.app}-{self.env.name}-{u}-no-tasks" for u in consumers]
+    suppressor = no_tasks[0] if len(no_tasks) == 1 and no_tasks[0] in planned else None
+    age = self.add(
         target,
         "oldest-message",
         f"{q.name}: messages waiting over {minutes} minutes",
@@ -76,10 +94,17 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
         threshold=QUEUE_AGE_SECONDS,
         period=300,
         evaluations=2,
+        missing="notBreaching",
         page=True,
+        notify=suppressor is None,
         reason=f"the oldest message waited over {minutes} minutes for 10 minutes: "
-        f"{consumers} stopped or fell behind, and users wait for the work",
+        f"{', '.join(consumers)} stopped or fell behind, and users wait for the work; an "
+        "idle queue publishes no age (SQS reports it only while a message is queued), so "
+        "missing data is not breaching"
+        + (f"; pages through {q.name}-backlog, muted while {suppressor} pages" if suppressor else ""),
     )
+    if suppressor is not None:
+        backlog_composite(self, q, age, suppressor)
     if q.dead_letter:
         self.add(
             target,
@@ -101,6 +126,34 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
             reason="every dead letter is a message that failed 5 times and needs a person; "
             "a ticket, not a page",
         )
+
+
+def backlog_composite(self: Alarms, q: DatastorePlan, age: AlarmPlan, suppressor: str) -> None:
+    """The queue's backlog page, muted (CloudWatch's ActionsSuppressor) while the consumer's
+    no-tasks alarm is in ALARM: that page already told the on-call the consumer is down."""
+    name = f"{self.app}-{self.env.name}-{q.name}-backlog"
+    pages = self.env.alarms_page
+    reason = (
+        f"{age.name} through a composite: muted while {suppressor} is in ALARM (the consumer "
+        "is down and that alarm paged first), so one outage pages once"
+    )
+    if not pages:
+        reason += "; non-production: notifies, never pages"
+    self.log.decide(f"alarms.{self.env.name}.{name}", age.name, reason, pages=pages)
+    self.composites.append(
+        CompositeAlarmPlan(
+            name=name,
+            target=age.target,
+            check="backlog",
+            description=age.description,
+            members=[age.name],
+            rule=f'ALARM("{age.name}")',
+            pages=pages,
+            runbook=age.runbook,
+            reason=reason,
+            suppressed_by=suppressor if pages else None,
+        )
+    )
 
 
 def job_alarms(self: Alarms, s: ServicePlan) -> None:
