@@ -111,6 +111,26 @@ def test_a_wrong_expectation_fails(shop, promtool) -> None:
     assert "FAILED" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("requests", "firing"),
+    [(99, ()), (100, ("1h", "6h", "1d", "3d"))],
+    ids=["under-the-floor", "at-the-floor"],
+)
+def test_burn_alerts_judge_only_minutes_over_the_request_floor(
+    shop, promtool, requests, firing
+) -> None:
+    """shop's floor is 100 requests a minute (1% of a 900 rps peak minute, capped), the
+    CloudWatch burn alarms' own: a 50% error share at 99 a minute stays quiet, at 100 every
+    burn-rate alert fires."""
+    model, folder = shop
+    assert model.monitoring.decision("alarms.prod.min_requests").value == 100
+    scenario = Scenario(
+        "floor", ((60, 0.5),), ((30, firing),), requests=requests, shares=True
+    )
+    result = promtool_test(promtool, scenario_file(model, folder, scenario))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 LATENCY_AT_1S = """
 apiVersion: shipspec/v1
 kind: Handoff

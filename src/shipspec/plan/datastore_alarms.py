@@ -77,7 +77,9 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
     minutes = QUEUE_AGE_SECONDS // 60
     planned = {a.name for a in self.alarms}
     no_tasks = [f"{self.app}-{self.env.name}-{u}-no-tasks" for u in consumers]
-    suppressor = no_tasks[0] if len(no_tasks) == 1 and no_tasks[0] in planned else None
+    # Only where alarms page: elsewhere both are tickets, and two tickets need no muting.
+    muted = self.env.alarms_page and len(no_tasks) == 1 and no_tasks[0] in planned
+    suppressor = no_tasks[0] if muted else None
     age = self.add(
         target,
         "oldest-message",
@@ -132,14 +134,11 @@ def backlog_composite(self: Alarms, q: DatastorePlan, age: AlarmPlan, suppressor
     """The queue's backlog page, muted (CloudWatch's ActionsSuppressor) while the consumer's
     no-tasks alarm is in ALARM: that page already told the on-call the consumer is down."""
     name = f"{self.app}-{self.env.name}-{q.name}-backlog"
-    pages = self.env.alarms_page
     reason = (
         f"{age.name} through a composite: muted while {suppressor} is in ALARM (the consumer "
         "is down and that alarm paged first), so one outage pages once"
     )
-    if not pages:
-        reason += "; non-production: notifies, never pages"
-    self.log.decide(f"alarms.{self.env.name}.{name}", age.name, reason, pages=pages)
+    self.log.decide(f"alarms.{self.env.name}.{name}", age.name, reason, pages=True)
     self.composites.append(
         CompositeAlarmPlan(
             name=name,
@@ -148,10 +147,10 @@ def backlog_composite(self: Alarms, q: DatastorePlan, age: AlarmPlan, suppressor
             description=age.description,
             members=[age.name],
             rule=f'ALARM("{age.name}")',
-            pages=pages,
+            pages=True,
             runbook=age.runbook,
             reason=reason,
-            suppressed_by=suppressor if pages else None,
+            suppressed_by=suppressor,
         )
     )
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..plan.model import DeploymentModel
-from ..plan.monitoring import BurnRateAlert, SloMonitor
+from ..plan.monitoring import BurnRateAlert, MetricConvention, SloMonitor
 from . import promql
 
 
 def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
     """The rules file's groups: one per SLO (its series, then its alerts), one per web service."""
     mon, app = model.monitoring, model.app
+    floor = min_requests(model)
     groups = []
     for slo in mon.slos:
         labels = promql.slo_labels(app, slo)
@@ -36,8 +37,10 @@ def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
         ]
         env = {"environment": mon.environment}
         rules += [
-            _alert(app, slo, alert, labels | env, mon.link(slo.runbook)) for alert in slo.alerts
+            _alert(app, slo, alert, labels | env, mon.link(slo.runbook), floor)
+            for alert in slo.alerts
         ]
+        rules.append(_no_data(app, slo, mon.metrics, labels | env, mon.link(slo.runbook)))
         groups.append({"name": f"{app}-slo-{slo.name}", "rules": rules})
     for service, selector in mon.services.items():
         labels = {"app": app, "service": service}
@@ -67,20 +70,57 @@ def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
     return groups
 
 
+def min_requests(model: DeploymentModel) -> int:
+    """The request floor a minute of the CloudWatch burn-rate alarms of the environment the
+    rules describe (``alarms.<env>.min_requests``): both sides judge the same minutes."""
+    mon = model.monitoring
+    return int(mon.decision(f"alarms.{mon.environment}.min_requests").value)
+
+
+def no_data_alert_name(slo: SloMonitor) -> str:
+    """``ShopWebAvailabilityNoData`` beside ``ShopWebAvailabilityBudgetBurn``."""
+    return slo.alert_name.removesuffix("BudgetBurn") + "NoData"
+
+
+def _no_data(
+    app: str, slo: SloMonitor, metrics: MetricConvention, labels: dict[str, str], runbook: str
+) -> dict:
+    """A ticket when the SLO's series disappear: its burn-rate alerts are blind, not green.
+    A ticket, not a page: a service that is down pages through CloudWatch (its service-down
+    alarms), which sees the load balancer whether or not telemetry arrives."""
+    return {
+        "alert": no_data_alert_name(slo),
+        "expr": promql.no_data(metrics, slo),
+        "labels": labels | {"severity": "ticket"},
+        "annotations": {
+            "summary": f"{app} {slo.service}: no {slo.sli} data for {promql.NO_DATA_WINDOW}",
+            "description": f"{metrics.count_metric} of {slo.service} has had no sample for "
+            f"{promql.NO_DATA_WINDOW}: the {slo.name} SLO and its burn-rate alerts see "
+            "nothing. The service, its OpenTelemetry export or the collector stopped.",
+            "runbook_url": runbook,
+        },
+    }
+
+
 def _alert(
-    app: str, slo: SloMonitor, alert: BurnRateAlert, labels: dict[str, str], runbook: str
+    app: str,
+    slo: SloMonitor,
+    alert: BurnRateAlert,
+    labels: dict[str, str],
+    runbook: str,
+    floor: int,
 ) -> dict:
     what = "5xx responses" if slo.sli == "availability" else "slow responses"
     long, short = alert.long_window, alert.short_window
     return {
         "alert": slo.alert_name,
-        "expr": promql.burn_alert(app, slo, long, short, alert.burn_rate),
+        "expr": promql.burn_alert(app, slo, long, short, alert.burn_rate, floor),
         "labels": labels | {"severity": alert.severity, "window": long},
         "annotations": {
             "summary": f"{app} {slo.service}: {slo.sli} error budget burning "
             f"{alert.burn_rate:g}× too fast over {long}",
             "description": f"{what} of {slo.service} above {alert.error_ratio * 100:g}% over "
-            f"{long} and {short}: at this rate {alert.budget_spent_percent:g}% of the "
+            f"{long} and {short} ({floor}+ requests a minute): at this rate {alert.budget_spent_percent:g}% of the "
             f"{slo.window_days}-day error budget of the {slo.objective}% objective is spent "
             f"in {long}.",
             "runbook_url": runbook,

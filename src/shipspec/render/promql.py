@@ -21,6 +21,9 @@ WINDOWS = sorted(
     {w for _, long, short, _ in BURN_RATE_WINDOWS for w in (long, short)} | {"30d"}, key=seconds
 )
 
+# An SLO whose request series has been gone this long raises its no-data alert.
+NO_DATA_WINDOW = "15m"
+
 REQUESTS = f"slo:sli_requests:rate{RATE}"
 ERRORS = f"slo:sli_errors:rate{RATE}"
 OBJECTIVE = "slo:objective:ratio"
@@ -86,10 +89,25 @@ def window_ratio(app: str, slo: SloMonitor, window: str) -> str:
     return f"sum_over_time({ERRORS}{sel}[{window}])\n/\nsum_over_time({REQUESTS}{sel}[{window}])"
 
 
-def burn_alert(app: str, slo: SloMonitor, long: str, short: str, rate: float) -> str:
+def burn_alert(
+    app: str, slo: SloMonitor, long: str, short: str, rate: float, min_requests: int = 0
+) -> str:
+    """Both windows above the burn rate, and the short window busy enough to judge: at
+    least ``min_requests`` a minute on average, the floor the CloudWatch burn alarms use
+    (below it, 2 errors in 4 requests would read as a 50% error ratio and page)."""
     sel = slo_selector(app, slo)
     limit = f"({rate:g} * {slo.error_budget:g})"
-    return f"{error_ratio(long)}{sel} > {limit}\nand\n{error_ratio(short)}{sel} > {limit}"
+    burning = f"{error_ratio(long)}{sel} > {limit}\nand\n{error_ratio(short)}{sel} > {limit}"
+    if not min_requests:
+        return burning
+    return f"{burning}\nand\navg_over_time({REQUESTS}{sel}[{short}]) * 60 >= {min_requests}"
+
+
+def no_data(metrics: MetricConvention, slo: SloMonitor) -> str:
+    """1 once the SLO's request counter has had no sample for ``NO_DATA_WINDOW``: the
+    service, its telemetry or the collection path is gone, and every ratio of the SLO is
+    empty, so its burn-rate alerts cannot fire."""
+    return f"absent_over_time({metrics.count_metric}{matchers(slo.selector)}[{NO_DATA_WINDOW}])"
 
 
 def budget_remaining(app: str, slo: SloMonitor) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from ..plan.model import DeploymentModel
 from ..plan.monitoring import MetricConvention, SloMonitor, seconds
 from .prometheus import rule_groups
+from .promql import NO_DATA_WINDOW
 
 REQUESTS_PER_MINUTE = 1000
 EVALUATION_INTERVAL = "5m"
@@ -27,8 +28,13 @@ DAY = 1440
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    phases: tuple[tuple[int, float], ...]  # (minutes, burn rate)
+    phases: tuple[tuple[int, float], ...]  # (minutes, burn rate; an error share with `shares`)
     checks: tuple[tuple[int, tuple[str, ...]], ...]  # (minute, long windows of firing alerts)
+    requests: int = REQUESTS_PER_MINUTE  # a minute
+    shares: bool = False  # phases give the share of failing requests, not a burn rate
+
+    def error_shares(self, budget: float) -> list[float]:
+        return [rate if self.shares else rate * budget for _, rate in self.phases]
 
 
 # The shipped set; the ratios in the comments are in multiples of the budget.
@@ -53,13 +59,29 @@ SCENARIOS = (
         ((720, 0), (900, 2)),
         ((720 + 600, ()), (720 + 840, ("3d",))),
     ),
+    Scenario(
+        # Half of every request fails, but 4 requests a minute is under any floor.
+        "2 errors in 4 requests a minute for 6h: under the request floor, nothing fires",
+        ((360, 0.5),),
+        ((60, ()), (360, ())),
+        requests=4,
+        shares=True,
+    ),
+    Scenario(
+        # 150 requests a minute is over every floor (at most 100): a 16x burn from the
+        # start fires all four alerts within a quarter of an hour.
+        "16x at 150 requests a minute: over the floor, pages within 15 minutes",
+        ((30, 16),),
+        ((15, ("1h", "6h", "1d", "3d")),),
+        requests=150,
+    ),
 )
 
 
 def rule_tests(model: DeploymentModel, scenarios: tuple[Scenario, ...] = SCENARIOS) -> dict:
     """The promtool test file for the model's rules file, as data."""
     alerts = {
-        (rule["labels"]["slo"], rule["labels"]["window"]): rule
+        (rule["labels"]["slo"], rule["labels"].get("window", "no-data")): rule
         for group in rule_groups(model)
         for rule in group["rules"]
         if "alert" in rule
@@ -69,8 +91,9 @@ def rule_tests(model: DeploymentModel, scenarios: tuple[Scenario, ...] = SCENARI
         _test_group(mon.metrics, slo, scenario, alerts)
         for slo in mon.slos
         for scenario in scenarios
-        if max(rate for _, rate in scenario.phases) * slo.error_budget <= 1
+        if max(scenario.error_shares(slo.error_budget)) <= 1
     ]
+    tests += [_no_data_test(mon.metrics, slo, alerts) for slo in mon.slos]
     return {
         "rule_files": [f"{model.app}-slos.rules.yml"],
         "evaluation_interval": EVALUATION_INTERVAL,
@@ -98,18 +121,45 @@ def _test_group(
     return {
         "name": f"{slo.name}: {scenario.name}",
         "interval": "1m",
-        "input_series": series(metrics, slo, scenario.phases),
+        "input_series": series(metrics, slo, scenario),
         "alert_rule_test": checks,
     }
 
 
-def series(
-    metrics: MetricConvention, slo: SloMonitor, phases: tuple[tuple[int, float], ...]
-) -> list[dict[str, str]]:
-    """Counters for ``phases``: good and bad requests (availability) or all and fast (latency)."""
-    bad = [rate * slo.error_budget * REQUESTS_PER_MINUTE for _, rate in phases]
-    minutes = [m for m, _ in phases]
-    good = _counter(minutes, [REQUESTS_PER_MINUTE - b for b in bad])
+def _no_data_test(metrics: MetricConvention, slo: SloMonitor, alerts: dict) -> dict[str, Any]:
+    """Traffic for an hour, then none: the no-data ticket is quiet while requests arrive and
+    fires once the counter has been gone for the whole window."""
+    rule = alerts[(slo.name, "no-data")]
+    traffic = Scenario("", ((60, 0.0),), ())
+    stale = 60 + seconds(NO_DATA_WINDOW) // 60 + 10  # Prometheus' 5-minute staleness, and some
+    return {
+        "name": f"{slo.name}: its series stop after an hour: the no-data ticket fires",
+        "interval": "1m",
+        "input_series": series(metrics, slo, traffic),
+        "alert_rule_test": [
+            {"eval_time": "55m", "alertname": rule["alert"], "exp_alerts": []},
+            {
+                "eval_time": f"{stale}m",
+                "alertname": rule["alert"],
+                # absent_over_time() returns the selector's equality matchers as labels.
+                "exp_alerts": [
+                    {
+                        "exp_labels": {**slo.selector, **rule["labels"]},
+                        "exp_annotations": rule["annotations"],
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def series(metrics: MetricConvention, slo: SloMonitor, scenario: Scenario) -> list[dict[str, str]]:
+    """Counters for the scenario's phases: good and bad requests (availability) or all and
+    fast (latency)."""
+    per_minute = scenario.requests
+    bad = [share * per_minute for share in scenario.error_shares(slo.error_budget)]
+    minutes = [m for m, _ in scenario.phases]
+    good = _counter(minutes, [per_minute - b for b in bad])
     base = dict(slo.selector)
     if slo.sli == "availability":
         return [
@@ -126,7 +176,7 @@ def series(
     return [
         {
             "series": _name(metrics.count_metric, base, metrics.status_label, "200"),
-            "values": _counter(minutes, [REQUESTS_PER_MINUTE] * len(phases)),
+            "values": _counter(minutes, [per_minute] * len(minutes)),
         },
         {
             "series": _name(
