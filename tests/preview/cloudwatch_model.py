@@ -88,6 +88,12 @@ class Value:
     def __gt__(self, o: Any) -> Value:  # type: ignore[override]
         return self._op(o, lambda a, b: float(a > b))
 
+    def __lt__(self, o: Any) -> Value:  # type: ignore[override]
+        return self._op(o, lambda a, b: float(a < b))
+
+    def __le__(self, o: Any) -> Value:  # type: ignore[override]
+        return self._op(o, lambda a, b: float(a <= b))
+
     def __eq__(self, o: Any) -> Value:  # type: ignore[override]
         return self._op(o, lambda a, b: float(a == b))
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import math
 
-from .burn_alarms import availability_burn, latency_burn, ratio_expression
+from .burn_alarms import (
+    availability_burn,
+    latency_burn,
+    ratio_errors,
+    ratio_expression,
+    ratio_requests,
+)
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
@@ -35,6 +41,9 @@ ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the loa
 # minute, at least 20 (one error is then at most 5%) and at most 100 (so a quiet night's
 # real traffic still pages).
 MIN_REQUESTS_FLOOR, MIN_REQUESTS_CAP, MIN_REQUESTS_SHARE = 20, 100, 0.01
+# Below that floor, deployments roll back on 3-minute sums: 5+ errors over the error rate
+# (the generated program's _deployment.py, SPARSE_PERIOD_SECONDS and SPARSE_MIN_ERRORS).
+SPARSE_MINUTES, SPARSE_MIN_ERRORS = 3, 5
 
 
 def plan_alarms(
@@ -239,6 +248,29 @@ class Alarms:
                 if burn_rate_pages
                 else "; 2 of 3 minutes, so one bad minute does not page"
             ),
+        )
+        per_period = self.min_requests * SPARSE_MINUTES
+        self.add(
+            target,
+            "5xx-sparse",
+            f"{s.name}: at low traffic, {SPARSE_MIN_ERRORS}+ 5xx and more than {rate:g}% of "
+            f"responses in {SPARSE_MINUTES} minutes",
+            metrics,
+            expression=f"IF({per_period} > {ratio_requests(own)}, "
+            f"IF({ratio_errors(own)} >= {SPARSE_MIN_ERRORS}, "
+            f"100 * ({ratio_errors(own)}) / ({ratio_requests(own)}), 0), 0)",
+            threshold=rate,
+            period=SPARSE_MINUTES * 60,
+            evaluations=1,
+            missing="notBreaching",
+            rollback=True,
+            anchor="5xx-ratio",
+            reason=f"below {self.min_requests} requests a minute the 5xx ratio reads 0, so "
+            f"a revision failing every request of a quiet service would promote: over "
+            f"{SPARSE_MINUTES}-minute sums under {per_period} requests, {SPARSE_MIN_ERRORS}+ "
+            f"5xx above {rate:g}% roll the deployment back (the first whole period after "
+            "traffic shifts ends within the bake time); a ticket, as a few errors at night "
+            "are no page",
         )
         ms = s.alarms.latency_p99_ms
         latency_reason = self.env.decision(f"services.{s.name}.alarms.latency_p99_ms").reason

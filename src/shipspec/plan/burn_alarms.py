@@ -32,12 +32,17 @@ def ratio_expression(own_load_balancer: bool, minimum: int, *, percent: bool) ->
     balancer's own 5xx when they are the service's (``elb_errors``), and 0 below
     ``minimum`` requests. ELB-generated 5xx are added to the requests too: ``RequestCount``
     leaves out requests the load balancer could not route to a target."""
-    errors, requests = "FILL(errors, 0)", "FILL(requests, 0)"
-    if own_load_balancer:
-        errors += " + FILL(elb_errors, 0)"
-        requests += " + FILL(elb_errors, 0)"
+    errors, requests = ratio_errors(own_load_balancer), ratio_requests(own_load_balancer)
     scale = "100 * " if percent else ""
     return f"IF({requests} >= {minimum}, {scale}({errors}) / ({requests}), 0)"
+
+
+def ratio_errors(own_load_balancer: bool) -> str:
+    return "FILL(errors, 0)" + (" + FILL(elb_errors, 0)" if own_load_balancer else "")
+
+
+def ratio_requests(own_load_balancer: bool) -> str:
+    return "FILL(requests, 0)" + (" + FILL(elb_errors, 0)" if own_load_balancer else "")
 
 
 def latency_statistic(threshold_ms: int) -> str:
