@@ -33,6 +33,8 @@ HEALTHY = {
     "ApproximateAgeOfOldestMessage": 20,
     "ApproximateNumberOfMessagesVisible": 0,
     "InvocationDroppedCount": None,
+    "InvocationAttemptCount": 1,  # the schedule fires: attempts in every period judged
+    "CpuReserved": None,  # Container Insights, by job task family: no run in progress
     "FreeStorageSpace": 30 * GIB,
     "DatabaseConnections": 40,
     "DatabaseMemoryUsagePercentage": 40,
@@ -307,6 +309,24 @@ def test_a_failing_job_opens_a_ticket(prod, generated) -> None:  # type: ignore[
     assert prod.notified(healthy, [succeeded, other]) == {"page": set(), "ticket": set()}
     description = prod.rules["shop-prod-nightly-failed-runs"]["description"]
     assert len(description) <= 512 and description.endswith("#alarm-failed-runs")
+
+
+def test_a_hung_job_run_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    """ECS has no task timeout: a nightly run still going after an hour opens a ticket;
+    a 50-minute run is only slow."""
+    running = {"CpuReserved": 512}
+    assert prod.notified(scenario(running, 50)) == {"page": set(), "ticket": set()}
+    told = prod.notified(scenario(running, 65))
+    assert told == {"page": set(), "ticket": {"shop-prod-nightly-long-run"}}
+
+
+def test_a_schedule_that_stops_firing_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    """nightly runs daily: the scheduler reports InvocationAttemptCount only when it tries.
+    One missed night (last attempt 47 hours ago) is within twice the gap; two are not."""
+    stopped = {"InvocationAttemptCount": None}
+    assert prod.notified(scenario(stopped, 47 * 60)) == {"page": set(), "ticket": set()}
+    told = prod.notified(scenario(stopped, 49 * 60))
+    assert told == {"page": set(), "ticket": {"shop-prod-nightly-missed-runs"}}
 
 
 def test_non_production_never_pages(dev) -> None:  # type: ignore[no-untyped-def]

@@ -19,10 +19,11 @@ from .burn_alarms import (
     ratio_expression,
     ratio_requests,
 )
-from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
+from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
+from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,

@@ -1,4 +1,4 @@
-"""CloudWatch alarms of the work behind the services: queues, scheduled jobs, RDS, ElastiCache.
+"""CloudWatch alarms of the work behind the services: queues, RDS, ElastiCache.
 
 Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`) and the
 paging principle; each function adds one resource's alarms to it.
@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .model import DatastorePlan, ServicePlan
-from .monitoring import RUNBOOK, AlarmMetric, AlarmPlan, CompositeAlarmPlan, JobFailurePlan
-from .physical_names import EVENTBRIDGE_RULE_NAME_MAX, physical_name
+from .model import DatastorePlan
+from .monitoring import AlarmMetric, AlarmPlan, CompositeAlarmPlan
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -103,7 +102,11 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
         f"{', '.join(consumers)} stopped or fell behind, and users wait for the work; an "
         "idle queue publishes no age (SQS reports it only while a message is queued), so "
         "missing data is not breaching"
-        + (f"; pages through {q.name}-backlog, muted while {suppressor} pages" if suppressor else ""),
+        + (
+            f"; pages through {q.name}-backlog, muted while {suppressor} pages"
+            if suppressor
+            else ""
+        ),
     )
     if suppressor is not None:
         backlog_composite(self, q, age, suppressor)
@@ -151,53 +154,6 @@ def backlog_composite(self: Alarms, q: DatastorePlan, age: AlarmPlan, suppressor
             runbook=age.runbook,
             reason=reason,
             suppressed_by=suppressor,
-        )
-    )
-
-
-def job_alarms(self: Alarms, s: ServicePlan) -> None:
-    # Jobs run on EventBridge Scheduler, which publishes AWS/Scheduler metrics per schedule
-    # group (each job has its own); AWS/Events metrics exist only for EventBridge rules.
-    self.add(
-        f"job:{s.name}",
-        "failed-invocations",
-        f"{s.name}: the schedule failed to start it",
-        [
-            _m(
-                "dropped",
-                "AWS/Scheduler",
-                "InvocationDroppedCount",
-                "Sum",
-                ScheduleGroup=f"job:{s.name}.schedule_group",
-            )
-        ],
-        threshold=0,
-        period=300,
-        evaluations=1,
-        missing="notBreaching",
-        reason="EventBridge Scheduler gave up starting the task after its retries (capacity, "
-        "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
-        "exits non-zero is caught by the job's failed-runs rule",
-    )
-    # EventBridge allows 64 characters: a long app, environment and job name is cut to a
-    # hash, keeping the stack prefix that the alert topics' policies allow (rule/<prefix>-*).
-    name = physical_name(
-        self.app, self.env.name, f"{s.name}-failed-runs", max_length=EVENTBRIDGE_RULE_NAME_MAX
-    )
-    reason = (
-        "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
-        "events of the job's task definition family); the spec cannot mark a job critical, "
-        "and the next run is hours away, so a ticket in every environment"
-    )
-    self.log.decide(f"alarms.{self.env.name}.{name}", "ticket", reason, pages=False)
-    self.job_failures.append(
-        JobFailurePlan(
-            name=name,
-            job=s.name,
-            description=f"{s.name}: a run failed (non-zero exit code, or it could not start)",
-            pages=False,
-            runbook=f"{RUNBOOK}#alarm-failed-runs",
-            reason=reason,
         )
     )
 

@@ -258,6 +258,47 @@ GUIDES: dict[str, Guide] = {
             "--launch-type FARGATE --network-configuration <from the schedule>`",
         ),
     ),
+    "job:long-run": Guide(
+        "job run too long",
+        "A run of the scheduled job has been going for longer than it should (an hour at "
+        "most, or the gap between two runs): ECS has no task timeout, so a hung run holds "
+        "its task, connections and locks until someone stops it.",
+        (
+            "the job's task definition (`<job>`: the job in the table above): `aws "
+            "scheduler list-schedules --name-prefix <job>-schedule --query "
+            "'Schedules[].[GroupName,Name]'`, then `aws scheduler get-schedule --group-name "
+            "<group> --name <schedule> --query Target.EcsParameters.TaskDefinitionArn`; its "
+            "family is the name between `task-definition/` and the last `:`",
+            "its running tasks: `aws ecs list-tasks --cluster \"$CLUSTER\" --family <family> "
+            "--desired-status RUNNING`",
+            "when each started: `aws ecs describe-tasks --cluster \"$CLUSTER\" --tasks "
+            "<task arn> --query 'tasks[].[taskArn,startedAt,lastStatus]'`",
+            "the job's log group in CloudWatch Logs: where the run stopped making progress",
+        ),
+        (
+            "stop the hung run: `aws ecs stop-task --cluster \"$CLUSTER\" --task <task arn> "
+            "--reason 'hung run'` (the failed-runs rule then reports its exit)",
+            "a run that is slow, not hung: make the job faster or run it less often",
+        ),
+    ),
+    "job:missed-runs": Guide(
+        "missed job runs",
+        "EventBridge Scheduler has not tried to start the job in twice the longest gap "
+        "between its runs: the schedule was disabled or deleted, or its group is gone. A new "
+        "stack's alarm stays in ALARM until the job's first run.",
+        (
+            "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
+            "list-schedules --name-prefix <job>-schedule --query "
+            "'Schedules[].[GroupName,Name,State]'`: it exists and its State is ENABLED",
+            "`aws scheduler get-schedule --group-name <group> --name <schedule> --query "
+            "'[State,ScheduleExpression,ScheduleExpressionTimezone,EndDate]'`: the expression "
+            "and no past end date",
+        ),
+        (
+            "`pulumi up` restores the schedule the program defines (state, expression, group)",
+            "start the missed run by hand, as for failed invocations above",
+        ),
+    ),
     **DATASTORE_GUIDES,
 }
 GUIDES["slo:burn"] = Guide(

@@ -1,0 +1,202 @@
+"""CloudWatch alarms and rules of a scheduled job: runs that fail, hang, or never happen.
+
+Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`). A job
+runs on EventBridge Scheduler as an ECS task. Four things can go wrong, each a ticket (the
+spec cannot mark a job critical, and the next run is hours away):
+
+- the scheduler cannot start the task (``InvocationDroppedCount``, after its retries);
+- a run exits non-zero or cannot start (an EventBridge rule on ECS task state changes);
+- a run hangs: ECS has no task timeout, so a task still running after ``LONG_RUN_SECONDS``
+  (at most the gap between two runs) is found by Container Insights' ``CpuReserved`` of
+  the job's task definition family, reported every minute while any of its tasks runs
+  (``CONTAINER_INSIGHTS_SOURCE``);
+- the schedule stops firing (disabled, deleted, its group gone): no
+  ``InvocationAttemptCount`` in twice the longest gap between runs. The scheduler reports
+  no datapoint without an attempt, so missing data is breaching; a new stack's alarm is
+  therefore in ALARM until the job's first run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from .model import ServicePlan
+from .monitoring import RUNBOOK, AlarmMetric, JobFailurePlan
+from .physical_names import EVENTBRIDGE_RULE_NAME_MAX, physical_name
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
+
+# A run longer than this is hung (the spec has no job timeout; ECS none either), or
+# shorter: the gap between two runs, since a longer run overlaps the next one.
+LONG_RUN_SECONDS = 3600
+CONTAINER_INSIGHTS_SOURCE = (
+    "CloudWatch User Guide, Amazon ECS Container Insights metrics: CpuReserved by "
+    "TaskDefinitionFamily, ClusterName"
+)
+# CloudWatch: period × evaluation periods at most 1 day below an hour's period, 7 days above.
+MAX_LOOKBACK_SECONDS = 7 * 86400
+_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+_PLAIN = re.compile(r"^[0-9]+$")
+_STEP = re.compile(r"^(?:\*|[0-9]+)/([0-9]+)$")
+
+
+def longest_gap_seconds(schedule: str) -> int | None:
+    """The longest time between two runs of an EventBridge schedule expression, or None
+    when it is longer than a week or cannot be told (``at()``, specific days of the month
+    or week, a month or year list). Irregular hours (``8,17``, ``9-17``) count as a day:
+    the alarm then waits longer rather than ringing between two legitimate runs."""
+    rate = re.match(r"^rate\(([0-9]+) (minute|hour|day)s?\)$", schedule)
+    if rate:
+        gap = int(rate.group(1)) * _UNITS[rate.group(2)]
+        return gap if gap <= MAX_LOOKBACK_SECONDS // 2 else None
+    cron = re.match(r"^cron\((.*)\)$", schedule)
+    if not cron:
+        return None
+    minutes, hours, day_of_month, month, day_of_week, year = cron.group(1).split()
+    if day_of_month not in ("*", "?") or day_of_week not in ("*", "?") or month != "*":
+        return None
+    if year != "*":
+        return None
+    if hours != "*":  # one hour a day, or irregular hours: a day at most
+        return 86400
+    if _PLAIN.match(minutes):
+        return 3600
+    step = _STEP.match(minutes)
+    if step:
+        return int(step.group(1)) * 60
+    return 60 if minutes == "*" else 3600
+
+
+def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
+    return AlarmMetric(
+        id=id, namespace=namespace, metric_name=metric, statistic=stat, dimensions=dimensions
+    )
+
+
+def _period(window: int) -> int:
+    """A period that tiles ``window`` within CloudWatch's limits."""
+    return 60 if window <= 600 else 300 if window <= 86400 else 3600
+
+
+def job_alarms(self: Alarms, s: ServicePlan) -> None:
+    # Jobs run on EventBridge Scheduler, which publishes AWS/Scheduler metrics per schedule
+    # group (each job has its own); AWS/Events metrics exist only for EventBridge rules.
+    self.add(
+        f"job:{s.name}",
+        "failed-invocations",
+        f"{s.name}: the schedule failed to start it",
+        [
+            _m(
+                "dropped",
+                "AWS/Scheduler",
+                "InvocationDroppedCount",
+                "Sum",
+                ScheduleGroup=f"job:{s.name}.schedule_group",
+            )
+        ],
+        threshold=0,
+        period=300,
+        evaluations=1,
+        missing="notBreaching",
+        reason="EventBridge Scheduler gave up starting the task after its retries (capacity, "
+        "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
+        "exits non-zero is caught by the job's failed-runs rule",
+    )
+    # EventBridge allows 64 characters: a long app, environment and job name is cut to a
+    # hash, keeping the stack prefix that the alert topics' policies allow (rule/<prefix>-*).
+    name = physical_name(
+        self.app, self.env.name, f"{s.name}-failed-runs", max_length=EVENTBRIDGE_RULE_NAME_MAX
+    )
+    reason = (
+        "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
+        "events of the job's task definition family); the spec cannot mark a job critical, "
+        "and the next run is hours away, so a ticket in every environment"
+    )
+    self.log.decide(f"alarms.{self.env.name}.{name}", "ticket", reason, pages=False)
+    self.job_failures.append(
+        JobFailurePlan(
+            name=name,
+            job=s.name,
+            description=f"{s.name}: a run failed (non-zero exit code, or it could not start)",
+            pages=False,
+            runbook=f"{RUNBOOK}#alarm-failed-runs",
+            reason=reason,
+        )
+    )
+    hung_and_missed_runs(self, s)
+
+
+def hung_and_missed_runs(self: Alarms, s: ServicePlan) -> None:
+    assert s.schedule is not None
+    gap = longest_gap_seconds(s.schedule)
+    longest = min(LONG_RUN_SECONDS, gap) if gap else LONG_RUN_SECONDS
+    period = _period(longest)
+    runs = math.ceil(longest / period)
+    self.add(
+        f"job:{s.name}",
+        "long-run",
+        f"{s.name}: a run has been going for over {longest // 60} minutes",
+        [
+            _m(
+                "running",
+                "ECS/ContainerInsights",
+                "CpuReserved",
+                "Maximum",
+                ClusterName="cluster.name",
+                TaskDefinitionFamily=f"job:{s.name}.family",
+            )
+        ],
+        threshold=0,
+        period=period,
+        evaluations=runs,
+        missing="notBreaching",
+        reason=f"a task of the job ran through {runs} periods of {period // 60} minutes "
+        f"({longest // 60} minutes: {LONG_RUN_SECONDS // 60} at most, or the gap between runs "
+        "if shorter, since a longer run overlaps the next): ECS has no task timeout, so a "
+        "hung run would hold its resources and locks forever. Container Insights reports "
+        f"CpuReserved while a task runs ({CONTAINER_INSIGHTS_SOURCE}); a ticket",
+    )
+    key = f"alarms.{self.env.name}.{self.app}-{self.env.name}-{s.name}-missed-runs"
+    if gap is None:
+        self.log.decide(
+            key,
+            None,
+            f"no missed-runs alarm: {s.schedule} runs less often than every 3.5 days, or "
+            "irregularly; CloudWatch looks back at most 7 days, twice the gap would not fit",
+        )
+        return
+    window = 2 * gap
+    period = _period(window)
+    self.add(
+        f"job:{s.name}",
+        "missed-runs",
+        f"{s.name}: the schedule has not tried to run it in {_duration(window)}",
+        [
+            _m(
+                "attempts",
+                "AWS/Scheduler",
+                "InvocationAttemptCount",
+                "Sum",
+                ScheduleGroup=f"job:{s.name}.schedule_group",
+            )
+        ],
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=period,
+        evaluations=math.ceil(window / period),
+        missing="breaching",
+        reason=f"{s.schedule} runs at least every {_duration(gap)}; no invocation attempt in "
+        f"twice that ({_duration(window)}) means the schedule was disabled, deleted or stopped "
+        "firing. The scheduler reports nothing without an attempt, so missing data is "
+        "breaching (a new stack's alarm stays in ALARM until the first run); a ticket",
+    )
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
