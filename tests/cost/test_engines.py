@@ -91,14 +91,16 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 167 alarm metrics × $0.10 and 20 composites (8 burn-rate, 3 service-down,
-    # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
-    # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
+    # Monitoring: 181 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
+    # 12 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service) × $0.50,
+    # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
+    # 5xx ratio (admin calls api); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
     # Server 2 and OpenSearch 6 metrics; admin's no-tasks alarm 1 (ingest, TCP behind its NLB, has
-    # a service-down composite instead).
+    # a service-down composite instead); the low-traffic 5xx alarms 13 and the reports job's
+    # long-run alarm 1 (its schedule is too sparse for a missed-runs alarm).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 167), ("CloudWatch composite alarms", 20)} <= monitoring
+    assert {("CloudWatch alarms", 181), ("CloudWatch composite alarms", 23)} <= monitoring
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -109,7 +111,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
     # pages and the cache CPU alarms (+$1.10).
-    assert money(main.total) == "$6,380.97"
+    assert money(main.total) == "$6,383.87"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -170,7 +172,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("16.70")  # 167 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.10")  # 181 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -191,19 +193,20 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
     # eight latency windows of 2 (percentile rank, requests) = 32. Then web and mailer CPU,
     # memory and running tasks (1, 1, 2) = 8, mailer's no-tasks 1 (a worker that must run),
-    # the nightly job 1, db 3, the Redis cache's memory, engine CPU, evictions and hit rate
-    # once per node of 3 = 12, and the queue's 2:
-    # 11 + 40 + 32 + 8 + 1 + 1 + 3 + 12 + 2 = 110 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.00")
-    # 8 burn-rate composites, web's service-down and one per rollback alarm of web (3):
-    # 12 × $0.50
-    assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("6.00")
+    # the nightly job 3 (failed invocations, long run, missed runs), db 3, the Redis cache's
+    # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 2,
+    # and web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5:
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 2 + 5 = 117 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.70")
+    # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
+    # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
+    assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
     assert line(prod, "CloudWatch dashboard", "monitoring") == Decimal("3.00")
     assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "36 metric alarms reading 110 metrics"
-    assert details["CloudWatch composite alarms"] == "8 burn-rate + 1 service-down + 3 rollback"
-    assert money(prod.total) == "$1,776.08"  # $1,539.56 with a burstable cache
+    assert details["CloudWatch alarms"] == "39 metric alarms reading 117 metrics"
+    assert details["CloudWatch composite alarms"] == "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
+    assert money(prod.total) == "$1,777.78"  # $1,541.26 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -214,13 +217,15 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
     # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
     # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
-    # Server 2 (CPU, free storage) and OpenSearch's recommended alarms with CPU 6: 167.
+    # Server 2 (CPU, free storage), OpenSearch's recommended alarms with CPU 6, the
+    # low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and the ALB's 5xx) 13
+    # and reports' long run 1: 181.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 167
-    assert alarms.detail == "79 metric alarms reading 167 metrics"
+    assert alarms.quantity == 181
+    assert alarms.detail == "83 metric alarms reading 181 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "8 burn-rate + 3 service-down + 9 rollback"
+    assert composites.detail == "8 burn-rate + 3 service-down + 12 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

@@ -406,6 +406,7 @@ class _Builder:
         )
         composites = len(planned.composites) + rollback
         down = sum(1 for c in planned.composites if c.check == "down")
+        backlog = sum(1 for c in planned.composites if c.check == "backlog")
         if composites:
             self.add(
                 "CloudWatch composite alarms",
@@ -415,8 +416,9 @@ class _Builder:
                 " + ".join(
                     f"{count} {what}"
                     for count, what in (
-                        (len(planned.composites) - down, "burn-rate"),
+                        (len(planned.composites) - down - backlog, "burn-rate"),
                         (down, "service-down"),
+                        (backlog, "queue backlog"),
                         (rollback, "rollback"),
                     )
                     if count
