@@ -194,10 +194,12 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule_arn = job.arn
         self.task_definition_arn = task_definition.arn
         self.security_group_id = task.security_group.id
-        # task_family: what Monitoring's failed-runs rule matches the task events by.
+        # task_family: what Monitoring's failed-runs rule matches the task events by;
+        # family: Container Insights' TaskDefinitionFamily, for the long-run alarm.
         self.metric_ids = {
             "schedule_group": [group.name],
             "task_family": [task_definition.arn_without_revision],
+            "family": [task_definition.family],
         }
         self.register_outputs(
             {

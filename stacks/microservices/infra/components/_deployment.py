@@ -21,15 +21,32 @@ import pulumi_aws as aws
 from ._names import physical_name
 
 PERIOD_SECONDS = 60
+# Below the per-minute floor the 5xx ratio reads 0, so a service at 3 requests a minute
+# would promote a revision that fails every request. The low-traffic alarm judges
+# 3-minute sums instead: at least SPARSE_MIN_ERRORS 5xx and over the error rate, only while
+# traffic is under the floor (above it the minute alarm judges). 3 minutes: the first
+# whole period after traffic shifts ends within 6 minutes, inside the bake time.
+SPARSE_PERIOD_SECONDS = 180
+SPARSE_MIN_ERRORS = 5
 # The plan's names for these checks: the monitoring stack notifies through these alarms.
-CHECKS = {"5xx": "5xx-ratio", "unhealthy": "unhealthy-hosts", "latency": "latency-p99"}
+CHECKS = {
+    "5xx": "5xx-ratio",
+    "sparse": "5xx-sparse",
+    "unhealthy": "unhealthy-hosts",
+    "latency": "latency-p99",
+}
 # The monitoring stack's composite over each alarm is <project>-<stack>-<service>-<check>;
 # the alarm itself carries this suffix (shipspec's plan names it the same way).
 ROLLBACK_SUFFIX = "-rollback"
 
 
 def _metric(
-    query_id: str, metric: str, stat: str, lb: pulumi.Input[str], tg: pulumi.Input[str] | None
+    query_id: str,
+    metric: str,
+    stat: str,
+    lb: pulumi.Input[str],
+    tg: pulumi.Input[str] | None,
+    period: int = PERIOD_SECONDS,
 ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
     dimensions = {"LoadBalancer": lb} if tg is None else {"LoadBalancer": lb, "TargetGroup": tg}
     return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -39,7 +56,7 @@ def _metric(
             namespace="AWS/ApplicationELB",
             metric_name=metric,
             stat=stat,
-            period=PERIOD_SECONDS,
+            period=period,
             dimensions=dimensions,
         ),
     )
@@ -67,7 +84,9 @@ def deployment_alarms(
     """5xx ratio, unhealthy hosts and p99 latency alarms over the service's target groups.
 
     The 5xx ratio reads 0 below ``min_requests`` a minute (one error in ten requests is no
-    outage). With ``load_balancer_errors`` (the service is alone on its load balancer) the
+    outage); below it, the low-traffic alarm judges 3-minute sums (``SPARSE_MIN_ERRORS``+
+    5xx and over the rate), so a revision failing every request of a quiet service still
+    rolls back. With ``load_balancer_errors`` (the service is alone on its load balancer) the
     load balancer's own 5xx count too: ``HTTPCode_ELB_5XX_Count`` has no TargetGroup
     dimension, and a service with no healthy target answers only through them.
     """
@@ -77,25 +96,35 @@ def deployment_alarms(
     def worst(ids: list[str]) -> str:
         return ids[0] if len(ids) == 1 else f"MAX([{', '.join(ids)}])"
 
-    errors: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] = []
-    elb = " + FILL(elb_errors, 0)" if load_balancer_errors else ""
-    if load_balancer_errors:
-        errors.append(_metric("elb_errors", "HTTPCode_ELB_5XX_Count", "Sum", lb, None))
-    rates = []
-    for i, tg in groups:
-        errors += [
-            _metric(f"errors{i}", "HTTPCode_Target_5XX_Count", "Sum", lb, tg),
-            _metric(f"requests{i}", "RequestCount", "Sum", lb, tg),
-        ]
-        # A minute without requests has no errors either: FILL makes missing data 0.
-        requests = f"FILL(requests{i}, 0){elb}"
-        rates.append(
-            f"IF({requests} >= {min_requests}, 100 * (FILL(errors{i}, 0){elb}) / ({requests}), 0)"
-        )
-    if len(rates) > 1:
-        errors += [_expression(f"rate{i}", rate, f"5xx % {i}") for i, rate in enumerate(rates)]
-        rates = [f"rate{i}" for i in range(len(rates))]
-    errors.append(_expression("worst", worst(rates), "5xx %", result=True))
+    def ratio(period: int, judged: str) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
+        """The worst target group's 5xx percentage over ``period``, 0 where ``judged``
+        (given ``{errors}`` and ``{requests}`` of a group) is false."""
+        queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] = []
+        elb = " + FILL(elb_errors, 0)" if load_balancer_errors else ""
+        if load_balancer_errors:
+            queries.append(_metric("elb_errors", "HTTPCode_ELB_5XX_Count", "Sum", lb, None, period))
+        rates = []
+        for i, tg in groups:
+            queries += [
+                _metric(f"errors{i}", "HTTPCode_Target_5XX_Count", "Sum", lb, tg, period),
+                _metric(f"requests{i}", "RequestCount", "Sum", lb, tg, period),
+            ]
+            # A period without requests has no errors either: FILL makes missing data 0.
+            requests, bad = f"FILL(requests{i}, 0){elb}", f"FILL(errors{i}, 0){elb}"
+            condition = judged.format(errors=bad, requests=requests)
+            rates.append(f"IF({condition}, 100 * ({bad}) / ({requests}), 0)")
+        if len(rates) > 1:
+            queries += [_expression(f"rate{i}", r, f"5xx % {i}") for i, r in enumerate(rates)]
+            rates = [f"rate{i}" for i in range(len(rates))]
+        queries.append(_expression("worst", worst(rates), "5xx %", result=True))
+        return queries
+
+    errors = ratio(PERIOD_SECONDS, f"{{requests}} >= {min_requests}")
+    per_period = min_requests * SPARSE_PERIOD_SECONDS // PERIOD_SECONDS
+    sparse = ratio(
+        SPARSE_PERIOD_SECONDS,
+        f"IF({per_period} > {{requests}}, {{errors}} >= {SPARSE_MIN_ERRORS}, 0)",
+    )
 
     unhealthy = [
         _metric(f"unhealthy{i}", "UnHealthyHostCount", "Maximum", lb, tg) for i, tg in groups
@@ -116,6 +145,13 @@ def deployment_alarms(
 
     specs = [
         ("5xx", errors, error_rate_percent, f"5xx responses above {error_rate_percent}%"),
+        (
+            "sparse",
+            sparse,
+            error_rate_percent,
+            f"at low traffic, {SPARSE_MIN_ERRORS}+ 5xx and above {error_rate_percent}% "
+            f"in {SPARSE_PERIOD_SECONDS // 60} minutes",
+        ),
         ("unhealthy", unhealthy, 0, "a target failed its health check"),
         ("latency", latency, latency_p99_ms, f"p99 latency above {latency_p99_ms} ms"),
     ]
@@ -128,8 +164,9 @@ def deployment_alarms(
             comparison_operator="GreaterThanThreshold",
             threshold=threshold,
             # 2 of 3 one-minute periods: a single slow request burst does not roll back.
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            # The low-traffic alarm's one 3-minute period already sums 3 minutes.
+            evaluation_periods=1 if suffix == "sparse" else 3,
+            datapoints_to_alarm=1 if suffix == "sparse" else 2,
             treat_missing_data="notBreaching",
             opts=pulumi.ResourceOptions(parent=owner),
         )

@@ -76,7 +76,8 @@ class Monitoring(pulumi.ComponentResource):
         alarms: Alarm name -> definition, as ``shipspec plan`` writes it to the stack config.
         composite_alarms: Name -> ``{description, members, pages, any?, suppressedBy?}``;
             fires when all members do (any of them with ``any``); ``suppressedBy`` names
-            another composite whose ALARM mutes this one's actions.
+            another alarm (a composite, or a metric alarm of ``alarms``) whose ALARM mutes
+            this one's actions.
         job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
             ECS task state changes that notifies when a run stops with a non-zero exit code
             or fails to start.
@@ -140,7 +141,8 @@ class Monitoring(pulumi.ComponentResource):
             else:
                 created[alarm_name] = self._metric_alarm(alarm_name, spec)
         self._composites: dict[str, aws.cloudwatch.CompositeAlarm] = {}
-        for alarm_name, spec in _after_what_they_name(composite_alarms):
+        self._metric_alarms = created
+        for alarm_name, spec in _after_what_they_name(composite_alarms, frozenset(created)):
             members = [created[member].name for member in spec["members"]]
             unless = [self._composites[other].alarm_name for other in spec.get("unless", [])]
             operator = " OR " if spec.get("any") else " AND "
@@ -264,11 +266,21 @@ class Monitoring(pulumi.ComponentResource):
         suppressor = None
         opts = self._child
         if "suppressedBy" in spec:
-            muting = self._composites.get(spec["suppressedBy"])
+            # A composite (service-down) or a metric alarm (a queue consumer's no-tasks):
+            # ActionsSuppressor takes any alarm's name.
+            muting: aws.cloudwatch.CompositeAlarm | aws.cloudwatch.MetricAlarm | None = (
+                self._composites.get(spec["suppressedBy"])
+                or self._metric_alarms.get(spec["suppressedBy"])
+            )
             if muting is None:
-                raise ValueError(f"alarm {name}: no composite alarm {spec['suppressedBy']}")
+                raise ValueError(f"alarm {name}: no alarm {spec['suppressedBy']} to mute it")
+            muting_name = (
+                muting.alarm_name
+                if isinstance(muting, aws.cloudwatch.CompositeAlarm)
+                else muting.name
+            )
             suppressor = aws.cloudwatch.CompositeAlarmActionsSuppressorArgs(
-                alarm=muting.alarm_name,
+                alarm=muting_name,
                 wait_period=SUPPRESS_WAIT_SECONDS,
                 extension_period=SUPPRESS_EXTENSION_SECONDS,
             )
@@ -285,14 +297,15 @@ class Monitoring(pulumi.ComponentResource):
 
 
 def _after_what_they_name(
-    composites: Mapping[str, Mapping[str, Any]],
+    composites: Mapping[str, Mapping[str, Any]], metric_alarms: frozenset[str] = frozenset()
 ) -> list[tuple[str, Mapping[str, Any]]]:
     """Composites ordered so each comes after the composites its rule (``unless``) and its
-    suppressor name: config objects arrive sorted by name, not in the plan's order."""
+    suppressor name (a metric alarm suppressor exists already): config objects arrive
+    sorted by name, not in the plan's order."""
     pending = dict(composites)
     ordered: list[tuple[str, Mapping[str, Any]]] = []
     while pending:
-        done = {name for name, _ in ordered}
+        done = {name for name, _ in ordered} | metric_alarms
         ready = [
             (name, spec)
             for name, spec in pending.items()
