@@ -100,11 +100,12 @@ def test_web_services_have_rollback_alarms(stack: Stack) -> None:
         service = stack.named(f"{name}-service", SERVICE)
         alarms = service.inputs["alarms"]
         assert alarms["enable"] is True and alarms["rollback"] is True
-        assert len(alarms["alarmNames"]) == 3
+        assert len(alarms["alarmNames"]) == 4
         recorded = [a for a in stack.of_type(ALARM) if a.urn in service.dependencies]
         assert sorted(a.name for a in recorded) == [
             f"{name}-5xx",
             f"{name}-latency",
+            f"{name}-sparse",
             f"{name}-unhealthy",
         ]
         for alarm in recorded:
@@ -117,6 +118,10 @@ def test_web_services_have_rollback_alarms(stack: Stack) -> None:
     assert stack.named("web-5xx").inputs["threshold"] == 1
     worst = stack.named("web-5xx").inputs["metricQueries"][-1]["expression"]
     assert worst == "MAX([rate0, rate1])"
+    # The low-traffic alarm: one 3-minute period, judged only under the per-minute floor.
+    sparse = stack.named("web-sparse").inputs
+    assert (sparse["evaluationPeriods"], sparse["datapointsToAlarm"]) == (1, 1)
+    assert {q["metric"]["period"] for q in sparse["metricQueries"] if "metric" in q} == {180}
 
 
 def test_rolling_web_service_has_no_traffic_shifting(stack: Stack) -> None:
