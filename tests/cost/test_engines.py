@@ -205,7 +205,9 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
     assert details["CloudWatch alarms"] == "39 metric alarms reading 117 metrics"
-    assert details["CloudWatch composite alarms"] == "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
+    assert details["CloudWatch composite alarms"] == (
+        "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
+    )
     assert money(prod.total) == "$1,777.78"  # $1,541.26 with a burstable cache
 
 

@@ -124,9 +124,7 @@ def test_burn_alerts_judge_only_minutes_over_the_request_floor(
     burn-rate alert fires."""
     model, folder = shop
     assert model.monitoring.decision("alarms.prod.min_requests").value == 100
-    scenario = Scenario(
-        "floor", ((60, 0.5),), ((30, firing),), requests=requests, shares=True
-    )
+    scenario = Scenario("floor", ((60, 0.5),), ((30, firing),), requests=requests, shares=True)
     result = promtool_test(promtool, scenario_file(model, folder, scenario))
     assert result.returncode == 0, result.stdout + result.stderr
 

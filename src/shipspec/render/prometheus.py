@@ -120,7 +120,8 @@ def _alert(
             "summary": f"{app} {slo.service}: {slo.sli} error budget burning "
             f"{alert.burn_rate:g}× too fast over {long}",
             "description": f"{what} of {slo.service} above {alert.error_ratio * 100:g}% over "
-            f"{long} and {short} ({floor}+ requests a minute): at this rate {alert.budget_spent_percent:g}% of the "
+            f"{long} and {short} ({floor}+ requests a minute): at this rate "
+            f"{alert.budget_spent_percent:g}% of the "
             f"{slo.window_days}-day error budget of the {slo.objective}% objective is spent "
             f"in {long}.",
             "runbook_url": runbook,

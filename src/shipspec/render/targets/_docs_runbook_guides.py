@@ -269,14 +269,14 @@ GUIDES: dict[str, Guide] = {
             "'Schedules[].[GroupName,Name]'`, then `aws scheduler get-schedule --group-name "
             "<group> --name <schedule> --query Target.EcsParameters.TaskDefinitionArn`; its "
             "family is the name between `task-definition/` and the last `:`",
-            "its running tasks: `aws ecs list-tasks --cluster \"$CLUSTER\" --family <family> "
+            'its running tasks: `aws ecs list-tasks --cluster "$CLUSTER" --family <family> '
             "--desired-status RUNNING`",
-            "when each started: `aws ecs describe-tasks --cluster \"$CLUSTER\" --tasks "
+            'when each started: `aws ecs describe-tasks --cluster "$CLUSTER" --tasks '
             "<task arn> --query 'tasks[].[taskArn,startedAt,lastStatus]'`",
             "the job's log group in CloudWatch Logs: where the run stopped making progress",
         ),
         (
-            "stop the hung run: `aws ecs stop-task --cluster \"$CLUSTER\" --task <task arn> "
+            'stop the hung run: `aws ecs stop-task --cluster "$CLUSTER" --task <task arn> '
             "--reason 'hung run'` (the failed-runs rule then reports its exit)",
             "a run that is slow, not hung: make the job faster or run it less often",
         ),
