@@ -9,6 +9,7 @@ read them (``yes`` and ``on`` stay text; no timestamps).
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -54,5 +55,17 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_own_yaml(text: str) -> Any:
-    """Parse ``text``; :class:`yaml.YAMLError` when it is not YAML."""
-    return yaml.load(text, Loader=_Loader)  # a SafeLoader: constructs no Python objects
+    """Parse ``text``; :class:`yaml.YAMLError` when it is not YAML.
+
+    The cyclic garbage collector is paused meanwhile: a 200-service stack config is some
+    50,000 nodes, each allocation counting towards a collection that would scan the whole
+    heap (the spec, the plan, the rendered files) several times over, while the parse
+    creates no reference cycles to collect (it roughly halves the parse's time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader: constructs no Python objects
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -36,9 +37,15 @@ def _is_secret(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"secure"}
 
 
+@lru_cache(maxsize=8)
 def _parts(text: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
     """(shipspec's part, the user's top-level keys, the user's secret config values), or
-    ``None`` for text that is no YAML mapping (compared by bytes then)."""
+    ``None`` for text that is no YAML mapping (compared by bytes then).
+
+    Kept for the last few texts: one ``write`` reads a stack config up to twice (its
+    fingerprint, then the user's values to keep), and at 200 services one is over a
+    megabyte of YAML. Callers only read the result.
+    """
     try:
         data = load_own_yaml(text)
     except yaml.YAMLError:

@@ -75,6 +75,11 @@ def write(
             result.actions[path] = "create"
             continue
         data = target.read_bytes()
+        # The same bytes have the same fingerprint: a stack config (over a megabyte at 200
+        # services) is then not parsed a second time.
+        if data == text.encode("utf-8"):
+            result.actions[path] = "unchanged"
+            continue
         current = fingerprint(path, data)
         if current == new.files[path]:
             result.actions[path] = "unchanged"
