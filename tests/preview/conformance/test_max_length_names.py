@@ -5,7 +5,8 @@ datastores); each example carries every datastore engine, every service type (a 
 and an internal web service, a worker, a job) and a production and a non-production
 environment, and the test runs once per deployment strategy. Both environments are
 generated and previewed; the preview itself raises on a conformance violation, and the
-test also asserts the checker finds none. Seeded and bounded: one example per strategy.
+test also asserts the checker finds none. Seeded and bounded: one example per strategy;
+the two environments preview at once, in two child processes, as ``--env all`` runs them.
 
 Names the plan computes for the docs (the job's failed-runs EventBridge rule, 107
 characters before it is cut to 64) must be the names the stack creates: the runbook's
@@ -23,7 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import shipspec
+from shipspec.errors import PreviewError
 from shipspec.preview.conformance import check_resources
+from shipspec.preview.service import run_previews
 from shipspec.spec.types import NAME_PATTERN
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -86,8 +89,11 @@ def test_max_length_names_preview_without_violations(strategy: str, all_names: l
         out = Path(tmp) / "out"
         shipspec.generate(model, out)
         kinds = set()
-        for env in model.environments:
-            preview = shipspec.preview(out, env.name)  # raises PreviewError on a violation
+        # Both environments at once, each in its own child process, as `--env all` runs them.
+        results = run_previews(out, [env.name for env in model.environments])
+        for env, preview in zip(model.environments, results, strict=True):
+            if isinstance(preview, PreviewError):  # a conformance violation, among others
+                raise preview
             assert check_resources(preview.resources) == []
             rules = {r.inputs["name"] for r in preview.of_type(EVENT_RULE)}
             planned = {f.name for f in model.monitoring.alarms[env.name].job_failures}
