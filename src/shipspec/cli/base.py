@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.main import get_command_name
+from typer.models import CommandInfo, TyperInfo
 
 from .. import __version__
 from ..errors import ShipspecError
@@ -126,4 +128,37 @@ def main() -> None:
     # whole heap every 70,000) rescans them for nothing. Fewer passes, the thresholds
     # mypy's build uses for the same reason; the library leaves the caller's settings alone.
     gc.set_threshold(200_000, 30, 30)
+    keep_only_the_invoked_command(sys.argv[1:])
     app()
+
+
+def keep_only_the_invoked_command(args: list[str]) -> None:
+    """Register only the command (or command group) ``args`` name, when they name one.
+
+    typer turns every registered command into a click command before it parses anything,
+    reading each one's type hints and building its parameters' converters: a fifth of
+    ``shipspec --version``. A command's own parsing and ``--help`` are the same alone;
+    with no command, or a name that is none (a typo, for click's "No such command"),
+    everything stays registered, so ``shipspec --help`` lists every command.
+    The group's own options (``--version``, ``--help``) take no value, so the first
+    argument that is no option is the command's name.
+    """
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if _group_name(g) == name]
+    if name is not None and len(commands) + len(groups) == 1:
+        app.registered_commands = commands
+        app.registered_groups = groups
+
+
+def _command_name(info: CommandInfo) -> str | None:
+    if isinstance(info.name, str):
+        return info.name
+    return get_command_name(info.callback.__name__) if info.callback else None
+
+
+def _group_name(info: TyperInfo) -> str | None:
+    for name in (info.name, info.typer_instance.info.name if info.typer_instance else None):
+        if isinstance(name, str):
+            return name
+    return None
