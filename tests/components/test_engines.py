@@ -285,7 +285,11 @@ network = Network("network", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_c
 
 DOCDB_ARGS = 'instance_class="db.t4g.medium", instances=1, deletion_protection=False, '
 REFUSED = [
-    ("Memcached", 'engine_version="1.6.6", node_type="cache.t4g.micro", nodes=1', "TLS needs"),
+    (
+        "Memcached",
+        'engine_version="1.6.6", node_type="cache.t4g.micro", nodes=1, data_classification="public"',
+        "TLS needs",
+    ),
     ("DocumentDB", DOCDB_ARGS + 'engine_version="5.0", backup_retention_days=0', "1-35 days"),
     ("DocumentDB", DOCDB_ARGS + 'engine_version="five", backup_retention_days=1', "like 5.0"),
 ]
