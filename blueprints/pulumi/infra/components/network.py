@@ -43,6 +43,7 @@ class Network(pulumi.ComponentResource):
             otherwise cross NAT. An S3 gateway endpoint (free) is always created.
         flow_log_retention_days: Record VPC flow logs to CloudWatch Logs kept this many
             days; None disables flow logs.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the flow log group.
     """
 
     vpc_id: pulumi.Output[str]
@@ -61,6 +62,7 @@ class Network(pulumi.ComponentResource):
         az_count: int | None = None,
         interface_endpoints: Sequence[str] = (),
         flow_log_retention_days: int | None = None,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Network", name, None, opts)
@@ -229,7 +231,7 @@ class Network(pulumi.ComponentResource):
                 )
 
         if flow_log_retention_days is not None:
-            flow_logs(self, name, vpc.id, flow_log_retention_days)
+            flow_logs(self, name, vpc.id, flow_log_retention_days, kms_key_arn)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = cidr_block
@@ -248,12 +250,20 @@ class Network(pulumi.ComponentResource):
 
 
 def flow_logs(
-    owner: pulumi.ComponentResource, name: str, vpc_id: pulumi.Input[str], retention_days: int
+    owner: pulumi.ComponentResource,
+    name: str,
+    vpc_id: pulumi.Input[str],
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> None:
-    """All of ``vpc_id``'s traffic to a log group kept ``retention_days``, under ``owner``."""
+    """All of ``vpc_id``'s traffic to a log group kept ``retention_days`` (encrypted with
+    ``kms_key_arn`` when given), under ``owner``."""
     child = pulumi.ResourceOptions(parent=owner)
     log_group = aws.cloudwatch.LogGroup(
-        f"{name}-flow-logs", retention_in_days=retention_days, opts=child
+        f"{name}-flow-logs",
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        opts=child,
     )
     role = service_role(
         f"{name}-flow-logs",
