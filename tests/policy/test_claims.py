@@ -164,10 +164,11 @@ def test_the_pci_stack_key_claim_and_its_gaps(pci: Path) -> None:
         for encryption in site:
             (rule,) = encryption.inputs["rules"]
             assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    # ...and the program's comment and the handoff say so.
+    # ...and the program's comment, the handoff and the compliance page say so.
     program = (pci / "infra" / "__main__.py").read_text()
     handoff = (pci / "docs" / "operations" / "handoff.md").read_text()
-    for text in (program, handoff):
+    page = (pci / "docs" / "operations" / "compliance.md").read_text()
+    for text in (program, handoff, page):
         assert "Memcached caches (sessions)" in text
         assert "cache, buckets" not in text
 

@@ -3,8 +3,9 @@
 Tasks, databases and caches run in private subnets with no route from the internet;
 public subnets hold only the load balancer and the NAT gateways. The two cost levers
 are explicit arguments: how many NAT gateways (one shared in non-prod, one per AZ when
-an AZ outage must not cut egress), and which interface endpoints keep image pulls,
-logs and secret reads off NAT data-processing charges.
+an AZ outage must not cut egress), and which interface endpoints keep pulls from the
+account's private ECR repositories, logs and secret reads off NAT data-processing charges
+(images from any other registry, ECR Public included, still pull through NAT).
 """
 
 from __future__ import annotations
