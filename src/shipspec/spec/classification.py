@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
 
-from .yamlsource import Path
 from .models import DataClassification
+from .yamlsource import Path
 
 # Least to most sensitive, as the spec's enum lists them.
 ORDER: tuple[str, ...] = get_args(DataClassification)
