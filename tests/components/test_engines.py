@@ -190,6 +190,9 @@ def test_memcached_encrypts_connections_and_spreads_nodes(run: StackRun, stack: 
     inputs = cache.inputs
     assert (inputs["engine"], inputs["engineVersion"]) == ("memcached", "1.6.22")
     assert inputs["transitEncryptionEnabled"] is True
+    # No at-rest encryption or AUTH exists for it: the tag says what it may hold.
+    assert inputs["tags"] == {"DataClassification": "internal"}
+    assert "atRestEncryptionEnabled" not in inputs and "authToken" not in inputs
     expected = (3, "cross-az") if run.stack == "prod" else (1, "single-az")
     assert (inputs["numCacheNodes"], inputs["azMode"]) == expected
 
@@ -285,7 +288,12 @@ network = Network("network", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_c
 
 DOCDB_ARGS = 'instance_class="db.t4g.medium", instances=1, deletion_protection=False, '
 REFUSED = [
-    ("Memcached", 'engine_version="1.6.6", node_type="cache.t4g.micro", nodes=1', "TLS needs"),
+    (
+        "Memcached",
+        'engine_version="1.6.6", node_type="cache.t4g.micro", nodes=1, '
+        'data_classification="public"',
+        "TLS needs",
+    ),
     ("DocumentDB", DOCDB_ARGS + 'engine_version="5.0", backup_retention_days=0', "1-35 days"),
     ("DocumentDB", DOCDB_ARGS + 'engine_version="five", backup_retention_days=1', "like 5.0"),
 ]

@@ -35,6 +35,10 @@ DB_TLS = {"baseline/rds-tls-enforced"} | each("database-connections-encrypted")
 CACHE_AT_REST = {"baseline/elasticache-encrypted-at-rest"} | each("cache-encrypted-at-rest")
 CACHE_TRANSIT = {"baseline/elasticache-encrypted-in-transit"} | each("cache-encrypted-in-transit")
 CACHE_AUTH = each("cache-requires-auth", ("pci-dss", "hipaa"))
+# Memcached cannot encrypt at rest or require AUTH: only public or internal data in it.
+MEMCACHED_DATA = each("memcached-holds-no-sensitive-data") | each(
+    "memcached-unauthenticated-holds-no-sensitive-data", ("pci-dss", "hipaa")
+)
 BUCKET_SSE = {"baseline/s3-encryption-configured"} | each("bucket-encrypted")
 QUEUE_SSE = {"baseline/sqs-encrypted"} | each("queue-encrypted")
 TLS_POLICY = {"baseline/https-tls-policy"} | each("strong-tls-only")
@@ -489,7 +493,7 @@ def test_an_egress_rule_from_anywhere_is_not_ingress(
 
 def test_every_builtin_rule_is_triggered_by_some_mutation(all_packs: list[Pack]) -> None:
     """A rule that no mutation can trigger is a defect: it may be checking nothing."""
-    covered = set().union(*(m.fires for m in MUTATIONS))
+    covered = set().union(*(m.fires for m in [*MUTATIONS, *FULL_MUTATIONS]))
     every_rule = {rule.qualified_id for pack in all_packs for rule in pack.rules}
     assert every_rule - covered == set()
     assert covered - every_rule == set()
@@ -520,6 +524,12 @@ FULL_MUTATIONS = [
         inputs("sessions-cache", transitEncryptionEnabled=False),
         CACHE_TRANSIT,
     ),
+    Mutation(
+        "memcached holds restricted data",
+        inputs("sessions-cache", tags={"DataClassification": "restricted"}),
+        MEMCACHED_DATA,
+    ),
+    Mutation("memcached untagged", inputs("sessions-cache", tags=DELETE), MEMCACHED_DATA),
     Mutation("mariadb tls off", nested("ledger-params", ("parameters", 0, "value"), "OFF"), DB_TLS),
     Mutation(
         "documentdb log group left to aws",

@@ -168,6 +168,16 @@ def plan_memcached(
         else f"a single node: {why} tolerates refilling the cache",
         az_count=az_count,
     )
+    spec_class = spec.requirements.security.data_classification
+    classification = log.decide(
+        f"{key}.data_classification",
+        store.data_classification or spec_class,
+        f"declared in the spec: the cache holds no data above {store.data_classification}"
+        if store.data_classification
+        else f"the spec's ({spec_class}): Memcached has no encryption at rest and no AUTH, so "
+        "the compliance packs accept it only for public or internal data",
+        spec_classification=spec_class,
+    )
     return DatastorePlan(
         name=name,
         engine="memcached",
@@ -176,6 +186,7 @@ def plan_memcached(
         nodes=nodes,
         multi_az=nodes > 1,
         used_by=used_by,
+        data_classification=classification,
     )
 
 

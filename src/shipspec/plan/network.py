@@ -7,6 +7,7 @@ from typing import Literal
 from ..spec.models import Environment, HandoffSpec
 from . import rules
 from .decisions import Decisions
+from .image_pulls import registries_through_nat
 from .model import LoadBalancerPlan, NetworkPlan
 from .traffic import on_alb
 from .zones import region_short, zone_ids
@@ -55,12 +56,22 @@ def plan_network(spec: HandoffSpec, production: bool, log: Decisions) -> Network
             "production: one NAT gateway per AZ so an AZ outage does not cut the others' egress",
             az_count=azs,
         )
+        outside = registries_through_nat(spec)
+        if spec.observability.prometheus == "managed":
+            outside = sorted({*outside, "public.ecr.aws"})  # the ADOT collector's image
         endpoints = log.decide(
             "network.interface_endpoints",
             list(rules.PROD_INTERFACE_ENDPOINTS),
-            "production: image pulls, logs and secrets stay off the NAT gateways (per-GB NAT "
-            "processing costs more than the endpoints at production volume)",
+            "production: pulls from this account's ECR (the images CI builds), logs and secrets "
+            "stay off the NAT gateways (per-GB NAT processing costs more than the endpoints at "
+            "production volume); "
+            + (
+                f"images from {', '.join(outside)} still pull through NAT"
+                if outside
+                else "every image of this spec is in ECR"
+            ),
             production=True,
+            registries_through_nat=outside,
         )
     else:
         nats = log.decide(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,19 +27,37 @@ from .validator import PolicyValidator
 
 Status = Literal["pass", "fail", "n/a", "check"]
 
-# Resource type prefixes → whether the environment has what creates them.
-_FEATURES = {
-    "aws:rds/": lambda env: _engines(env, "postgres", "mysql", "mariadb", "sqlserver"),
-    "aws:opensearch/": lambda env: _engines(env, "opensearch"),
-    "aws:docdb/": lambda env: _engines(env, "mongodb"),
-    "aws:mq/": lambda env: _engines(env, "rabbitmq"),
-    "aws:elasticache/": lambda env: _engines(env, "redis", "memcached"),
-    "aws:s3/": lambda env: any(d.engine == "s3" for d in env.datastores),
-    "aws:sqs/": lambda env: any(d.engine == "sqs" for d in env.datastores),
-    "aws:lb/": lambda env: bool(env.load_balancers),
-    "aws:wafv2/": lambda env: any(lb.waf for lb in env.load_balancers),
-    "aws:scheduler/": lambda env: any(s.kind == "job" for s in env.services),
-}
+# Resource type prefixes → whether the environment has what creates them, read from what
+# the model plans (the first matching prefix decides, so a type comes before its service).
+# Buckets come from S3 datastores, static sites (their content bucket) and application
+# load balancers (their access-log bucket); ElastiCache replication groups only from
+# Redis, node-based clusters only from Memcached.
+_FEATURES: tuple[tuple[str, Callable[[EnvironmentPlan], bool]], ...] = (
+    ("aws:rds/", lambda env: _engines(env, "postgres", "mysql", "mariadb", "sqlserver")),
+    ("aws:opensearch/", lambda env: _engines(env, "opensearch")),
+    ("aws:docdb/", lambda env: _engines(env, "mongodb")),
+    ("aws:mq/", lambda env: _engines(env, "rabbitmq")),
+    ("aws:elasticache/replicationGroup:", lambda env: _engines(env, "redis")),
+    ("aws:elasticache/cluster:", lambda env: _engines(env, "memcached")),
+    ("aws:elasticache/", lambda env: _engines(env, "redis", "memcached")),
+    (
+        "aws:s3/",
+        lambda env: _engines(env, "s3") or bool(env.static_sites or env.load_balancers),
+    ),
+    ("aws:cloudfront/", lambda env: bool(env.static_sites)),
+    ("aws:sqs/", lambda env: _engines(env, "sqs")),
+    ("aws:efs/", lambda env: bool(env.volumes)),
+    ("aws:lb/", lambda env: bool(env.load_balancers) or _network_load_balanced(env)),
+    (
+        "aws:wafv2/",
+        lambda env: (
+            any(lb.waf for lb in env.load_balancers) or any(site.waf for site in env.static_sites)
+        ),
+    ),
+    ("aws:scheduler/", lambda env: any(s.kind == "job" for s in env.services)),
+    # An existing VPC (cloud.network) is read, not created: no Vpc resource to check.
+    ("aws:ec2/vpc:", lambda env: not env.network.existing),
+)
 
 
 @dataclass(frozen=True)
@@ -152,11 +170,16 @@ def _engines(env: EnvironmentPlan, *engines: str) -> bool:
     return any(d.engine in engines for d in env.datastores)
 
 
+def _network_load_balanced(env: EnvironmentPlan) -> bool:
+    """A TCP/UDP web service: a Network Load Balancer of its own."""
+    return any(s.kind == "web" and s.load_balancer is None for s in env.services)
+
+
 def _feature(glob: str, env: EnvironmentPlan) -> bool:
     """Whether ``env`` has what creates resources of ``glob`` (unknown kinds: assume so)."""
-    for prefix, check in _FEATURES.items():
+    for prefix, check in _FEATURES:
         if glob.startswith(prefix):
-            return bool(check(env))
+            return check(env)
     return True
 
 

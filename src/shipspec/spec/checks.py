@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import Diagnostic
 from .adopt import import_id_problem
+from .classification import classification_problems
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
@@ -146,7 +147,11 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
-    for path, message, hint, code in (*network_problems(data), *volume_owner_problems(data)):
+    for path, message, hint, code in (
+        *network_problems(data),
+        *volume_owner_problems(data),
+        *classification_problems(data),
+    ):
         found.append(_at(document, path, message, hint, code))
     development = _mapping(data.get("development"))
     listed: tuple[tuple[Path, Any], ...] = (

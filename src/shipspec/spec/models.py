@@ -565,7 +565,9 @@ ENGINE_FIELDS: dict[str, tuple[str, ...]] = {
     "sqlserver": ("version", "storage_gb", "backup_days"),
     "opensearch": ("version", "storage_gb"),
     "redis": ("version", "backup_days"),
-    "memcached": ("version",),
+    # data_classification: only Memcached, the one engine the packs judge by what it holds
+    # (no encryption at rest, no AUTH); every other engine is encrypted whatever it holds.
+    "memcached": ("version", "data_classification"),
     "mongodb": ("version", "backup_days"),
     "rabbitmq": ("version",),
     "s3": (),
@@ -591,6 +593,10 @@ ENGINE_VERSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Least to most sensitive: a datastore may declare a lower class than the spec's, never higher.
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+
+
 class Datastore(SpecModel):
     engine: DatastoreEngineName
     version: Annotated[Version, Field(pattern=r"^\d+(\.\d+){0,2}$")] | None = None
@@ -602,6 +608,12 @@ class Datastore(SpecModel):
     renamed_from: Name | None = Field(
         default=None,
         description="The name this datastore had before: it keeps its data (Pulumi aliases).",
+    )
+    data_classification: DataClassification | None = Field(
+        default=None,
+        description="Memcached: the most sensitive data the cache holds, when lower than "
+        "`requirements.security.data_classification` (e.g. rendered public pages): tagged "
+        "on the cluster, where the compliance packs read it.",
     )
 
     def _problems(self) -> Iterator[Problem]:
@@ -641,7 +653,7 @@ class Performance(SpecModel):
 
 class Security(SpecModel):
     compliance: list[Literal["pci-dss", "hipaa", "soc2"]] = Field(default_factory=list)
-    data_classification: Literal["public", "internal", "confidential", "restricted"] = "internal"
+    data_classification: DataClassification = "internal"
     waf: bool = False
 
 

@@ -69,7 +69,8 @@ def _env_refs(
             if problem:
                 yield report(path, *problem, "unknown-reference")
                 continue
-            engine = str(datastores[ref.datastore].get("engine"))
+            store = datastores[ref.datastore]  # not a mapping: pydantic reports it
+            engine = str(store.get("engine")) if isinstance(store, dict) else ""
             attributes = ATTRIBUTES.get(engine, ())
             if ref.attribute in attributes:
                 continue

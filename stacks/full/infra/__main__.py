@@ -50,6 +50,36 @@ datastores = config.require_object("datastores")
 volumes = config.require_object("volumes")
 log_retention_days = config.require_int("logRetentionDays")
 
+# Restricted data: one customer-managed KMS key, rotated yearly, encrypts (in the stacks that have
+#   them):
+# - VPC flow logs network (logs)
+# - load balancer WAF logs public (logs)
+# - database db, search, ledger, legacy (storage, secret, logs)
+# - cache cache (storage, secret)
+# - bucket assets (storage)
+# - queue events (storage)
+# - database catalog (storage, logs)
+# - message broker broker (secret)
+# - search domain fulltext (storage)
+# - file system uploads (storage, backups)
+# - secret GHCR_PULL, JWT_SIGNING_KEY, STRIPE_KEY (secret)
+# - service logs api, docs, ingest, admin, indexer, reports (logs)
+# - Prometheus workspace prometheus (storage)
+# Not with this key:
+# - DocumentDB master secrets (catalog): DocumentDB creates them with the aws/secretsmanager key:
+#   pulumi-aws's docdb.Cluster does not expose MasterUserSecretKmsKeyId
+# - RabbitMQ brokers' storage (broker): Amazon MQ's encryption options do not apply to RabbitMQ,
+#   which always uses an AWS-owned key
+# - Memcached caches (sessions): ElastiCache for Memcached cannot encrypt at rest (the compliance
+#   packs accept it only for public or internal data)
+# - load balancers' access-log buckets (public, internal): SSE-S3, the only encryption Elastic Load
+#   Balancing delivers access logs to
+# - static sites' content buckets (storefront, handbook): SSE-S3: CloudFront publishes their files
+#   to everyone, so a key limiting who may decrypt would protect nothing
+# - static sites' access and WAF log groups (storefront, handbook): CloudFront delivers them in us-
+#   east-1, and a KMS key serves only its own region
+data_key = DataKey("data", also_via=("aps",) if config.get_object("prometheus") else ())
+
 # The existing VPC each stack config names (cloud.network in the spec): the stack creates
 # security groups in it, never subnets, routes or NAT gateways. Before anything else it
 # reads the subnets' zones and routes, and stops with the reason if they cannot work.
@@ -59,6 +89,7 @@ network = ExistingNetwork(
     private_subnet_ids=network_config["privateSubnetIds"],
     public_subnet_ids=network_config["publicSubnetIds"],
     flow_log_retention_days=network_config["flowLogRetentionDays"],
+    kms_key_arn=data_key.arn,
 )
 
 # Service Connect: every service finds the others by their spec names (http://<name>:<port>)
@@ -100,6 +131,7 @@ public_lb = LoadBalancer(
     deletion_protection=load_balancers["public"]["deletionProtection"],
     needs_test_listener=load_balancers["public"]["testListener"],
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # The internal load balancer for admin.
@@ -115,12 +147,8 @@ internal_lb = LoadBalancer(
     deletion_protection=load_balancers["internal"]["deletionProtection"],
     needs_test_listener=load_balancers["internal"]["testListener"],
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
-
-# Restricted data: one customer-managed KMS key, rotated yearly, encrypts the databases,
-# cache, buckets, queues, secrets and logs below.
-# With a managed Prometheus workspace (one stack), the key encrypts its samples too.
-data_key = DataKey("data", also_via=("aps",) if config.get_object("prometheus") else ())
 
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
@@ -231,11 +259,13 @@ catalog = DocumentDB(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # broker: rabbitmq 3.13, used by api, indexer.
-# Amazon MQ for RabbitMQ: private, AMQPS only, encrypted at rest. Its password is drawn
-# by Secrets Manager at the first deploy and kept in a secret (encrypted in Pulumi state).
+# Amazon MQ for RabbitMQ: private, AMQPS only, encrypted at rest with an AWS-owned key. Its
+# password is drawn by Secrets Manager at the first deploy and kept in a secret (encrypted
+# in Pulumi state).
 broker = MessageBroker(
     "broker",
     engine_version=datastores["broker"]["version"],
@@ -244,15 +274,19 @@ broker = MessageBroker(
     protect=datastores["broker"]["deletionProtection"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    kms_key_arn=data_key.arn,
 )
 
 # sessions: memcached 1.6.22, used by api.
-# ElastiCache Memcached: private, TLS-only; in memory only, so nothing to back up.
+# ElastiCache Memcached: private, TLS-only; no encryption at rest and no AUTH, so it is
+# tagged with the most sensitive data it holds (internal), which the compliance
+# packs read.
 sessions = Memcached(
     "sessions",
     engine_version=datastores["sessions"]["version"],
     node_type=datastores["sessions"]["nodeType"],
     nodes=datastores["sessions"]["nodes"],
+    data_classification="internal",
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )

@@ -59,6 +59,8 @@ class DocumentDB(pulumi.ComponentResource):
         username: Master user name (its password lives in Secrets Manager).
         log_retention_days: How long the audit log is kept in CloudWatch Logs.
         protect: Pulumi refuses to delete or replace the cluster (production).
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots and the
+            audit log group.
         import_id: Adopt the existing cluster with this identifier (its instances are new)
             instead of creating one (Pulumi's ``import`` option), named by it; Pulumi treats it
             like any other resource while the id stays.
@@ -87,6 +89,7 @@ class DocumentDB(pulumi.ComponentResource):
         username: str = "app",
         log_retention_days: int = 30,
         protect: bool = False,
+        kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -139,6 +142,7 @@ class DocumentDB(pulumi.ComponentResource):
             path=f"/aws/docdb/{identifier}",
             logs=LOG_EXPORTS,
             retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
         )
         cluster = aws.docdb.Cluster(
             f"{name}-cluster",
@@ -153,6 +157,7 @@ class DocumentDB(pulumi.ComponentResource):
             vpc_security_group_ids=[sg.id],
             db_cluster_parameter_group_name=parameters.name,
             storage_encrypted=True,
+            kms_key_id=kms_key_arn,
             backup_retention_period=backup_retention_days,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             deletion_protection=deletion_protection,

@@ -3,8 +3,11 @@
 Connections are encrypted (TLS, Memcached 1.6.12 and later) and access control is the
 security group, opened per consumer service: ElastiCache Memcached has no user or
 password. Memcached keeps everything in memory and writes nothing to disk, so there is
-no data at rest to encrypt and nothing to back up; node-based clusters offer neither
-(a cold cache is refilled by the application). Several nodes are spread over AZs, each
+nothing to back up; node-based clusters offer no encryption at rest (only serverless and
+Valkey/Redis OSS caches do) and no AUTH. The cluster is therefore tagged
+``DataClassification`` with the most sensitive data it holds: the compliance packs accept
+a Memcached cache only for public or internal data (a cold cache is refilled by the
+application). Several nodes are spread over AZs, each
 holding a share of the keys, so losing one empties only its share.
 """
 
@@ -33,6 +36,9 @@ class Memcached(pulumi.ComponentResource):
         nodes: Cache nodes, 1-40; with 2+ they are spread over AZs.
         vpc_id: VPC of the cluster.
         subnet_ids: Private subnets.
+        data_classification: The most sensitive data the cache holds (``public``,
+            ``internal``, ``confidential``, ``restricted``): the cluster's
+            ``DataClassification`` tag.
 
     ``identifier`` (also ``metric_ids["id"]``) is the CacheClusterId, the dimension of the
     AWS/ElastiCache metrics.
@@ -56,6 +62,7 @@ class Memcached(pulumi.ComponentResource):
         nodes: int,
         vpc_id: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        data_classification: str,
         import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -99,6 +106,7 @@ class Memcached(pulumi.ComponentResource):
             security_group_ids=[sg.id],
             transit_encryption_enabled=True,
             auto_minor_version_upgrade="true",  # a string for Memcached clusters
+            tags={"DataClassification": data_classification},
             opts=pulumi.ResourceOptions(parent=self, import_=import_id),
         )
 

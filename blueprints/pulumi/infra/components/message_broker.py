@@ -49,6 +49,9 @@ class MessageBroker(pulumi.ComponentResource):
         protect: Pulumi refuses to delete or replace the broker; Amazon MQ keeps no
             backups of queued messages.
         username: The broker's administrator, which the services connect as.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the credentials secret. The
+            broker itself keeps an AWS-owned key: Amazon MQ's encryption options do not
+            apply to RabbitMQ brokers.
 
     ``identifier`` (also ``metric_ids["id"]``) is the broker name, the ``Broker`` dimension of
     the AWS/AmazonMQ metrics.
@@ -71,6 +74,7 @@ class MessageBroker(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         protect: bool = False,
         username: str = "app",
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:MessageBroker", name, None, opts)
@@ -100,6 +104,7 @@ class MessageBroker(pulumi.ComponentResource):
             f"{name}-credentials",
             description=f"{name}: RabbitMQ user and password, written once at creation",
             recovery_window_in_days=30,
+            kms_key_id=kms_key_arn,  # None: the account's aws/secretsmanager key
             opts=child,
         )
         aws.secretsmanager.SecretVersion(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel
 from ...policy.pack import builtin_packs
 from ...policy.static import RuleStatus, exceptions, static_statuses
@@ -56,7 +57,24 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "compliance_sections": sections,
         "compliance_envs": [e.name for e in model.environments],
         "compliance_counts": counts,
+        "key_claims": _key_claims(model),
     }
+
+
+def _key_claims(model: DeploymentModel) -> list[dict[str, Any]]:
+    """What each stack gives the data key (``plan/key_uses.py``, the list the program's
+    comment and the handoff also print), environments with the same list grouped."""
+    groups: list[dict[str, Any]] = []
+    for env in model.environments:
+        if not env.customer_managed_key:
+            continue
+        uses, gaps = describe_uses(key_uses(env)), describe_gaps(key_gaps(env))
+        same = [g for g in groups if (g["uses"], g["gaps"]) == (uses, gaps)]
+        if same:
+            same[0]["environments"].append(env.name)
+        else:
+            groups.append({"environments": [env.name], "uses": uses, "gaps": gaps})
+    return groups
 
 
 def _row(status: RuleStatus) -> dict[str, Any]:

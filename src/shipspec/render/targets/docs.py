@@ -24,6 +24,7 @@ from typing import Any
 from ...cost import estimate, load_prices, money
 from ...cost.usage import num
 from ...plan.datastore_alarms import max_connections
+from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
 from ._docs_architecture import dot, mermaid
@@ -208,9 +209,11 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
             + "; RDS rotates the master password every 7 days without breaking connections"
         )
     if env.customer_managed_key:
+        gaps = describe_gaps(key_gaps(env))
         controls.append(
-            "restricted data: a customer-managed KMS key, rotated yearly, encrypts databases, "
-            "cache, buckets, queues, secrets and service logs"
+            "restricted data: a customer-managed KMS key, rotated yearly, encrypts "
+            + "; ".join(describe_uses(key_uses(env)))
+            + (". Not with this key: " + "; ".join(gaps) if gaps else "")
         )
     if net.flow_log_retention_days:
         controls.append(f"VPC flow logs kept {net.flow_log_retention_days} days")

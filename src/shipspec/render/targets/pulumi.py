@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...plan.access import SQL_ENGINES
+from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
@@ -50,6 +51,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "component_for_kind": SERVICE_COMPONENTS,
         "program_imports": program_imports(model),
         "managed_prometheus": any(env.prometheus for env in model.environments),
+        "key_claim": key_claim(model),
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
@@ -100,6 +102,23 @@ ENDPOINT_ATTRIBUTE = {
     "s3": "bucket_name",
     "sqs": "url",
 }
+
+
+def key_claim(model: DeploymentModel) -> list[str]:
+    """The program's comment on the data key, a paragraph then bullets: what the stacks give
+    it (``key_uses``, the list the tests compare with the previewed resources) and what
+    keeps another key, and why."""
+    uses = [u for env in model.environments for u in key_uses(env)]
+    gaps = [g for env in model.environments for g in key_gaps(env)]
+    lines = [
+        "Restricted data: one customer-managed KMS key, rotated yearly, encrypts (in the "
+        "stacks that have them):",
+        *(f"- {line}" for line in describe_uses(uses)),
+    ]
+    if gaps:
+        lines.append("Not with this key:")
+        lines += [f"- {line}" for line in describe_gaps(gaps)]
+    return lines
 
 
 def program_imports(model: DeploymentModel) -> list[str]:

@@ -37,6 +37,7 @@ class ExistingNetwork(pulumi.ComponentResource):
             nothing faces the internet), each routed to an internet gateway.
         flow_log_retention_days: Add a flow log of this stack's own, kept this many
             days; None adds none.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the flow log group.
 
     Exposes the same attributes as ``Network``: ``vpc_id``, ``vpc_cidr`` (read from the
     VPC), ``private_subnet_ids``, ``public_subnet_ids`` and ``zone_subnet_ids`` (the first
@@ -57,6 +58,7 @@ class ExistingNetwork(pulumi.ComponentResource):
         private_subnet_ids: Sequence[str],
         public_subnet_ids: Sequence[str] = (),
         flow_log_retention_days: int | None = None,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ExistingNetwork", name, None, opts)
@@ -70,7 +72,7 @@ class ExistingNetwork(pulumi.ComponentResource):
             check_route(subnet, subnet in public, targets)
         self.vpc_cidr = aws.ec2.get_vpc(id=vpc_id, opts=invoke).cidr_block
         if flow_log_retention_days is not None:
-            flow_logs(self, name, vpc_id, flow_log_retention_days)
+            flow_logs(self, name, vpc_id, flow_log_retention_days, kms_key_arn)
         self.vpc_id = pulumi.Output.from_input(vpc_id)
         self.private_subnet_ids = pulumi.Output.from_input(private)
         self.public_subnet_ids = pulumi.Output.from_input(public)

@@ -4,8 +4,9 @@
 Tasks, databases and caches run in private subnets with no route from the internet;
 public subnets hold only the load balancer and the NAT gateways. The two cost levers
 are explicit arguments: how many NAT gateways (one shared in non-prod, one per AZ when
-an AZ outage must not cut egress), and which interface endpoints keep image pulls,
-logs and secret reads off NAT data-processing charges.
+an AZ outage must not cut egress), and which interface endpoints keep pulls from the
+account's private ECR repositories, logs and secret reads off NAT data-processing charges
+(images from any other registry, ECR Public included, still pull through NAT).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Network(pulumi.ComponentResource):
             otherwise cross NAT. An S3 gateway endpoint (free) is always created.
         flow_log_retention_days: Record VPC flow logs to CloudWatch Logs kept this many
             days; None disables flow logs.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the flow log group.
     """
 
     vpc_id: pulumi.Output[str]
@@ -62,6 +64,7 @@ class Network(pulumi.ComponentResource):
         az_count: int | None = None,
         interface_endpoints: Sequence[str] = (),
         flow_log_retention_days: int | None = None,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Network", name, None, opts)
@@ -230,7 +233,7 @@ class Network(pulumi.ComponentResource):
                 )
 
         if flow_log_retention_days is not None:
-            flow_logs(self, name, vpc.id, flow_log_retention_days)
+            flow_logs(self, name, vpc.id, flow_log_retention_days, kms_key_arn)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = cidr_block
@@ -249,12 +252,20 @@ class Network(pulumi.ComponentResource):
 
 
 def flow_logs(
-    owner: pulumi.ComponentResource, name: str, vpc_id: pulumi.Input[str], retention_days: int
+    owner: pulumi.ComponentResource,
+    name: str,
+    vpc_id: pulumi.Input[str],
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> None:
-    """All of ``vpc_id``'s traffic to a log group kept ``retention_days``, under ``owner``."""
+    """All of ``vpc_id``'s traffic to a log group kept ``retention_days`` (encrypted with
+    ``kms_key_arn`` when given), under ``owner``."""
     child = pulumi.ResourceOptions(parent=owner)
     log_group = aws.cloudwatch.LogGroup(
-        f"{name}-flow-logs", retention_in_days=retention_days, opts=child
+        f"{name}-flow-logs",
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        opts=child,
     )
     role = service_role(
         f"{name}-flow-logs",

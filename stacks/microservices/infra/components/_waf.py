@@ -83,8 +83,10 @@ def web_acl(
     resource_arn: pulumi.Input[str],
     rate_limit: int,
     log_retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> aws.wafv2.WebAcl:
-    """Regional web ACL (rate limit, then managed rule groups) on ``resource_arn``, logged."""
+    """Regional web ACL (rate limit, then managed rule groups) on ``resource_arn``, logged
+    (to a log group encrypted with ``kms_key_arn`` when given)."""
     child = pulumi.ResourceOptions(parent=owner)
     rate_limit_rule = aws.wafv2.WebAclRuleArgs(
         name="rate-limit",
@@ -114,7 +116,7 @@ def web_acl(
         opts=child,
     )
     aws.wafv2.WebAclAssociation(name, resource_arn=resource_arn, web_acl_arn=acl.arn, opts=child)
-    log_requests(owner, name, acl, log_retention_days)
+    log_requests(owner, name, acl, log_retention_days, kms_key_arn=kms_key_arn)
     return acl
 
 
@@ -124,11 +126,13 @@ def log_requests(
     acl: aws.wafv2.WebAcl,
     retention_days: int,
     region: str | None = None,
+    kms_key_arn: pulumi.Input[str] | None = None,
 ) -> None:
     """Log the blocked and counted requests of ``acl``, credentials redacted.
 
     ``region``: the ACL's own region when it is not the stack's (CloudFront's ACLs live in
-    us-east-1); WAF delivers only to a log group in the ACL's region.
+    us-east-1); WAF delivers only to a log group in the ACL's region. ``kms_key_arn``:
+    the stack's data key for the group (a KMS key serves only its own region).
     """
     child = pulumi.ResourceOptions(parent=owner)
     log_group = aws.cloudwatch.LogGroup(
@@ -137,6 +141,7 @@ def log_requests(
         name=f"aws-waf-logs-{physical_name(name)}",
         region=region,
         retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
         opts=child,
     )
     action = aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs

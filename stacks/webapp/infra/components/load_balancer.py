@@ -55,6 +55,8 @@ class LoadBalancer(pulumi.ComponentResource):
         waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks it.
         log_retention_days: How long access logs (S3) and WAF logs (CloudWatch Logs) are
             kept.
+        kms_key_arn: Customer-managed KMS key (``DataKey``) for the WAF log group. The
+            access-log bucket keeps SSE-S3: the only encryption ALB log delivery supports.
     """
 
     arn: pulumi.Output[str]
@@ -81,6 +83,7 @@ class LoadBalancer(pulumi.ComponentResource):
         needs_test_listener: bool = False,
         waf_rate_limit: int = 2000,
         log_retention_days: int = 30,
+        kms_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:LoadBalancer", name, None, opts)
@@ -194,6 +197,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 resource_arn=alb.arn,
                 rate_limit=waf_rate_limit,
                 log_retention_days=log_retention_days,
+                kms_key_arn=kms_key_arn,
             )
 
         self.arn = alb.arn

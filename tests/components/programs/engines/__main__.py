@@ -55,6 +55,7 @@ sessions = Memcached(
     engine_version="1.6.22",
     node_type="cache.t4g.medium" if prod else "cache.t4g.micro",
     nodes=3 if prod else 1,
+    data_classification="internal",
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
 )

@@ -1,0 +1,46 @@
+"""The ECR endpoints' decision says which of the spec's images still pull through NAT."""
+
+from __future__ import annotations
+
+import pytest
+
+import shipspec
+from shipspec.plan.image_pulls import registry
+from tests.conftest import EXAMPLES
+
+
+@pytest.mark.parametrize(
+    ("image", "host"),
+    [
+        ("nginx:1.27", "docker.io"),
+        ("envoyproxy/envoy:v1.31.2", "docker.io"),
+        ("ghcr.io/example/shop-web:1.4.2", "ghcr.io"),
+        ("localhost:5000/app:1", "localhost:5000"),
+        (
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        ),
+    ],
+)
+def test_registry_of_an_image(image: str, host: str) -> None:
+    assert registry(image) == host
+
+
+def test_production_endpoints_name_the_registries_that_still_use_nat() -> None:
+    model = shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="handoff.yaml")
+    prod = model.environment("prod")
+    (decision,) = [d for d in prod.decisions if d.key == "network.interface_endpoints"]
+    assert "ecr.dkr" in decision.value
+    assert decision.inputs["registries_through_nat"] == ["ghcr.io"]
+    assert "images from ghcr.io still pull through NAT" in decision.reason
+
+
+def test_images_in_the_accounts_ecr_need_no_nat() -> None:
+    text = (EXAMPLES / "shop.yaml").read_text()
+    text = text.replace("ghcr.io/example/", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/")
+    model = shipspec.plan(shipspec.loads(text, "handoff.yaml"), spec_file="handoff.yaml")
+    (decision,) = [
+        d for d in model.environment("prod").decisions if d.key == "network.interface_endpoints"
+    ]
+    assert decision.inputs["registries_through_nat"] == []
+    assert "every image of this spec is in ECR" in decision.reason
