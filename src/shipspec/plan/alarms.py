@@ -16,7 +16,8 @@ from .burn_alarms import availability_burn, latency_burn, ratio_expression
 from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
-from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
+from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .search_alarms import search_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,

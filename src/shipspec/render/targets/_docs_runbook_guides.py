@@ -12,6 +12,7 @@ the runbook's "Before you start" block derives from the stack's outputs (``$CLUS
 from __future__ import annotations
 
 from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
+from ._docs_runbook_search_guides import SEARCH_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
 
@@ -259,6 +260,7 @@ GUIDES: dict[str, Guide] = {
         ),
     ),
     **DATASTORE_GUIDES,
+    **SEARCH_GUIDES,
 }
 GUIDES["slo:burn"] = Guide(
     "SLO burn-rate windows",
