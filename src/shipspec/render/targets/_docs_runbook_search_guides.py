@@ -62,7 +62,7 @@ SEARCH_GUIDES: dict[str, Guide] = {
         "request fails. This pages.",
         (
             _HEALTH,
-            '`aws cloudwatch get-metric-statistics --namespace AWS/ES --metric-name '
+            "`aws cloudwatch get-metric-statistics --namespace AWS/ES --metric-name "
             'FreeStorageSpace --dimensions Name=DomainName,Value="$SEARCH_DOMAIN" '
             "Name=ClientId,Value=<account id> --statistics Minimum --period 300 "
             "--start-time <one hour ago, ISO 8601> --end-time <now, ISO 8601>`: whether storage "
