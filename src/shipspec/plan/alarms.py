@@ -17,7 +17,6 @@ from .datastore_alarms import cache_alarms, database_alarms, job_alarms, queue_a
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
-from .search_alarms import search_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
     RUNBOOK,
@@ -29,6 +28,7 @@ from .monitoring import (
     JobFailurePlan,
     SloMonitor,
 )
+from .search_alarms import search_alarms
 from .traffic_alarms import connect_alarms, network_alarms
 
 ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer

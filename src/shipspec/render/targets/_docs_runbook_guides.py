@@ -12,9 +12,9 @@ the runbook's "Before you start" block derives from the stack's outputs (``$CLUS
 from __future__ import annotations
 
 from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
-from ._docs_runbook_search_guides import SEARCH_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_search_guides import SEARCH_GUIDES
 
 _STOPPED_TASKS = (
     'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
