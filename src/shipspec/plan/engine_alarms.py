@@ -4,8 +4,9 @@ Companion of :mod:`.datastore_alarms` (RDS, Redis, SQS, jobs) for the engines pl
 :mod:`.engines` (OpenSearch's are in :mod:`.search_alarms`); the collector and the paging
 principle are in :mod:`.alarms`. Every dimension is ``datastore:<name>.id``, which each
 component answers with the name CloudWatch knows it by (cluster identifier, broker name,
-cache cluster id). Those cluster-level metrics cover every instance or node, so Maximum and Minimum catch the
-worst one, and a limit per instance is compared with the busiest instance.
+cache cluster id). Those cluster-level metrics cover every instance or node, so Maximum
+and Minimum catch the worst one, and a limit per instance is compared with the busiest
+instance.
 """
 
 from __future__ import annotations
