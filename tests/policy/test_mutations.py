@@ -489,7 +489,7 @@ def test_an_egress_rule_from_anywhere_is_not_ingress(
 
 def test_every_builtin_rule_is_triggered_by_some_mutation(all_packs: list[Pack]) -> None:
     """A rule that no mutation can trigger is a defect: it may be checking nothing."""
-    covered = set().union(*(m.fires for m in MUTATIONS))
+    covered = set().union(*(m.fires for m in [*MUTATIONS, *FULL_MUTATIONS]))
     every_rule = {rule.qualified_id for pack in all_packs for rule in pack.rules}
     assert every_rule - covered == set()
     assert covered - every_rule == set()
@@ -525,6 +525,25 @@ FULL_MUTATIONS = [
         "documentdb log group left to aws",
         undepend("catalog-cluster", "aws:cloudwatch/logGroup:LogGroup"),
         {"baseline/database-log-groups-owned"},
+    ),
+    Mutation(
+        "opensearch error logs not published",
+        lambda stack: stack.named("fulltext-domain").inputs.update(
+            logPublishingOptions=[
+                o
+                for o in stack.named("fulltext-domain").inputs["logPublishingOptions"]
+                if o["logType"] != "ES_APPLICATION_LOGS"
+            ]
+        ),
+        each("search-error-logs"),
+    ),
+    Mutation(
+        "opensearch error logs switched off",
+        lambda stack: [
+            o.update(enabled=False)
+            for o in stack.named("fulltext-domain").inputs["logPublishingOptions"]
+        ],
+        each("search-error-logs"),
     ),
     Mutation(
         "mariadb log groups without retention",
