@@ -32,6 +32,7 @@ from components import (
     Queue,
     ScheduledJob,
     SearchDomain,
+    SearchLogs,
     ServiceCalls,
     SqlServer,
     StaticSite,
@@ -121,6 +122,18 @@ internal_lb = LoadBalancer(
 # cache, buckets, queues, secrets and logs below.
 # With a managed Prometheus workspace (one stack), the key encrypts its samples too.
 data_key = DataKey("data", also_via=("aps",) if config.get_object("prometheus") else ())
+
+# The OpenSearch domains publish their slow and application logs to groups the stack owns,
+# with the stack's retention; one CloudWatch Logs resource policy lets OpenSearch write to
+# all of them (an account holds at most 10 per region).
+search_logs = SearchLogs(
+    "opensearch-logs",
+    domains=[
+        SearchDomain.physical_name("fulltext"),
+    ],
+    retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
 
 # db: postgres 16.4, used by admin, api, reports.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
@@ -292,6 +305,7 @@ fulltext = SearchDomain(
     protect=datastores["fulltext"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    logs=search_logs,
     kms_key_arn=data_key.arn,
 )
 
