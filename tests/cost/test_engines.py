@@ -91,14 +91,15 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 167 alarm metrics × $0.10 and 20 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 174 alarm metrics × $0.10 and 20 composites (8 burn-rate, 3 service-down,
     # 9 rollback) × $0.50, with the ELB 5xx, healthy-host and latency burn-rate alarms and
     # api's Service Connect 5xx ratio (admin calls api); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
-    # Server 2 and OpenSearch 6 metrics; admin's no-tasks alarm 1 (ingest, TCP behind its NLB, has
-    # a service-down composite instead).
+    # Server 2 and OpenSearch 11 metrics (yellow, nodes, master reachable, master heap, KMS key
+    # among them), the broker's free disk against its limit 2; admin's no-tasks alarm 1 (ingest,
+    # TCP behind its NLB, has a service-down composite instead).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 167), ("CloudWatch composite alarms", 20)} <= monitoring
+    assert {("CloudWatch alarms", 174), ("CloudWatch composite alarms", 20)} <= monitoring
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -108,8 +109,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # every task, and the workspace) adds $31.80 of it; SQL Server and OpenSearch $2,329.85;
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
-    # pages and the cache CPU alarms (+$1.10).
-    assert money(main.total) == "$6,380.97"
+    # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
+    # the broker's free disk (+$0.70).
+    assert money(main.total) == "$6,381.67"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -170,7 +172,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("16.70")  # 167 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("17.40")  # 174 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -208,17 +210,19 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
     # full's api, admin and docs deploy linearly (two target groups each), the rolling
-    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3, Redis 2 × 3
+    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3 (memory: used and limit; ready messages), Redis 2 × 3
     # nodes (memory, engine CPU, evictions with the hit rate) 4 × 3, Memcached 4 (CPU,
     # evictions with gets and misses), the queue 2, api's availability and latency burn
     # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
     # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
     # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
-    # Server 2 (CPU, free storage) and OpenSearch's recommended alarms with CPU 6: 167.
+    # Server 2 (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the
+    # master and KMS key ones of a domain with dedicated masters and a customer-managed key),
+    # the broker's free disk against its limit 2: 174.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 167
-    assert alarms.detail == "79 metric alarms reading 167 metrics"
+    assert alarms.quantity == 174
+    assert alarms.detail == "85 metric alarms reading 174 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 3 service-down + 9 rollback"
 
