@@ -91,16 +91,18 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 181 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 188 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
     # 12 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
     # 5xx ratio (admin calls api); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
-    # Server 2 and OpenSearch 6 metrics; admin's no-tasks alarm 1 (ingest, TCP behind its NLB, has
-    # a service-down composite instead); the low-traffic 5xx alarms 13 and the reports job's
-    # long-run alarm 1 (its schedule is too sparse for a missed-runs alarm).
+    # Server 2 and OpenSearch 11 metrics (yellow, nodes, master reachable, master heap, KMS key
+    # among them), the broker's free disk against its limit 2; admin's no-tasks alarm 1
+    # (ingest, TCP behind its NLB, has a service-down composite instead); the low-traffic 5xx
+    # alarms 13 and the reports job's long-run alarm 1 (its schedule is too sparse for a
+    # missed-runs alarm).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 181), ("CloudWatch composite alarms", 23)} <= monitoring
+    assert {("CloudWatch alarms", 188), ("CloudWatch composite alarms", 23)} <= monitoring
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -110,8 +112,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # every task, and the workspace) adds $31.80 of it; SQL Server and OpenSearch $2,329.85;
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
-    # pages and the cache CPU alarms (+$1.10).
-    assert money(main.total) == "$6,383.87"
+    # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
+    # the broker's free disk (+$0.70).
+    assert money(main.total) == "$6,384.57"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -172,7 +175,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.10")  # 181 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.80")  # 188 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -213,19 +216,20 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
     # full's api, admin and docs deploy linearly (two target groups each), the rolling
-    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3, Redis 2 × 3
+    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3 (memory: used and limit; ready messages), Redis 2 × 3
     # nodes (memory, engine CPU, evictions with the hit rate) 4 × 3, Memcached 4 (CPU,
     # evictions with gets and misses), the queue 2, api's availability and latency burn
     # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
     # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
     # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
-    # Server 2 (CPU, free storage), OpenSearch's recommended alarms with CPU 6, the
-    # low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and the ALB's 5xx) 13
-    # and reports' long run 1: 181.
+    # Server 2 (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the
+    # master and KMS key ones of a domain with dedicated masters and a customer-managed key),
+    # the broker's free disk against its limit 2, the low-traffic 5xx of api, docs (2 target
+    # groups × 2) and admin (2 and the ALB's 5xx) 13 and reports' long run 1: 188.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 181
-    assert alarms.detail == "83 metric alarms reading 181 metrics"
+    assert alarms.quantity == 188
+    assert alarms.detail == "89 metric alarms reading 188 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 3 service-down + 12 rollback"
 

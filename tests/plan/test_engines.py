@@ -162,7 +162,7 @@ def test_each_new_engine_is_watched_by_its_own_metrics() -> None:
     )
     docs, mq, memo = (alarms(planned, "prod", n) for n in ("docs", "mq", "memo"))
     assert set(docs) == {"cpu", "free-memory", "connections"}
-    assert set(mq) == {"memory", "ready-messages"}
+    assert set(mq) == {"memory", "disk-free", "ready-messages"}
     assert set(memo) == {"cpu", "evictions"}
     for name, found in (("docs", docs), ("mq", mq), ("memo", memo)):
         for alarm in found.values():
@@ -172,6 +172,15 @@ def test_each_new_engine_is_watched_by_its_own_metrics() -> None:
     assert docs["connections"].threshold == 1360  # 80% of r6g.large's 1,700
     assert docs["free-memory"].comparison == "LessThanThreshold"
     assert mq["memory"].expression == "100 * used / limit"
+    # Free disk against the limit at which RabbitMQ blocks publishers: pages with room left.
+    disk = mq["disk-free"]
+    assert [m.metric_name for m in disk.metrics] == ["RabbitMQDiskFree", "RabbitMQDiskFreeLimit"]
+    assert (disk.expression, disk.comparison, disk.threshold) == (
+        "free / limit",
+        "LessThanThreshold",
+        2,
+    )
+    assert disk.pages is True and disk.runbook.endswith("#alarm-broker-disk")
     # The broker's memory pages in production; the same alarm only notifies in dev.
     assert mq["memory"].pages is True
     assert alarms(planned, "dev", "mq")["memory"].pages is False

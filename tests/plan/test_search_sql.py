@@ -84,14 +84,39 @@ def test_opensearch_spreads_over_the_zones_with_masters_in_production() -> None:
 def test_opensearch_alarms_are_the_ones_aws_recommends() -> None:
     planned = model(BOTH)
     alarms = {a.check: a for a in planned.monitoring.alarms["prod"].alarms if "search" in a.target}
+    # Production: three data nodes with dedicated masters and no customer-managed key.
     assert set(alarms) == {
         "red",
+        "yellow",
         "writes-blocked",
+        "nodes",
         "free-storage",
         "jvm-pressure",
         "snapshot-failed",
         "cpu",
+        "master-unreachable",
+        "master-jvm-pressure",
     }
+    yellow, master = alarms["yellow"], alarms["master-unreachable"]
+    # ClusterStatus.yellow maximum >= 1 for 1 minute, 5 consecutive times: a ticket.
+    assert (yellow.threshold, yellow.comparison, yellow.period_seconds) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+        60,
+    )
+    assert (yellow.evaluation_periods, yellow.pages) == (5, False)
+    assert (master.metrics[0].metric_name, master.comparison, master.threshold) == (
+        "MasterReachableFromNode",
+        "LessThanThreshold",
+        1,
+    )
+    assert master.pages is True
+    nodes = alarms["nodes"]  # three data nodes and three masters, for a whole day
+    assert (nodes.threshold, nodes.period_seconds, nodes.pages) == (6, 86_400, False)
+    assert alarms["writes-blocked"].pages is True
+    # One data node and no masters (dev): yellow is its normal state, and no master exists.
+    dev = {a.check for a in planned.monitoring.alarms["dev"].alarms if "search" in a.target}
+    assert not dev & {"yellow", "master-unreachable", "master-jvm-pressure"}
     red, free, jvm = alarms["red"], alarms["free-storage"], alarms["jvm-pressure"]
     cpu = alarms["cpu"]  # CPUUtilization maximum >= 80% for 15 minutes, 3 times
     assert (cpu.threshold, cpu.comparison, cpu.period_seconds, cpu.evaluation_periods) == (

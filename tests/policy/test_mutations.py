@@ -537,6 +537,25 @@ FULL_MUTATIONS = [
         {"baseline/database-log-groups-owned"},
     ),
     Mutation(
+        "opensearch error logs not published",
+        lambda stack: stack.named("fulltext-domain").inputs.update(
+            logPublishingOptions=[
+                o
+                for o in stack.named("fulltext-domain").inputs["logPublishingOptions"]
+                if o["logType"] != "ES_APPLICATION_LOGS"
+            ]
+        ),
+        each("search-error-logs"),
+    ),
+    Mutation(
+        "opensearch error logs switched off",
+        lambda stack: [
+            o.update(enabled=False)
+            for o in stack.named("fulltext-domain").inputs["logPublishingOptions"]
+        ],
+        each("search-error-logs"),
+    ),
+    Mutation(
         "mariadb log groups without retention",
         lambda stack: [
             stack.named(f"ledger-{log}-logs").inputs.pop("retentionInDays")

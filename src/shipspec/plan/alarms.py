@@ -22,7 +22,7 @@ from .burn_alarms import (
 from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
-from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms, search_alarms
+from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -35,6 +35,7 @@ from .monitoring import (
     JobFailurePlan,
     SloMonitor,
 )
+from .search_alarms import search_alarms
 from .traffic_alarms import connect_alarms, network_alarms
 
 ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer

@@ -1,11 +1,12 @@
-"""CloudWatch alarms of DocumentDB, Amazon MQ, ElastiCache for Memcached and OpenSearch.
+"""CloudWatch alarms of DocumentDB, Amazon MQ and ElastiCache for Memcached.
 
 Companion of :mod:`.datastore_alarms` (RDS, Redis, SQS, jobs) for the engines planned in
-:mod:`.engines`; the collector and the paging principle are in :mod:`.alarms`. Every
-dimension is ``datastore:<name>.id``, which each component answers with the name
-CloudWatch knows it by (cluster identifier, broker name, cache cluster id). Those
-cluster-level metrics cover every instance or node, so Maximum and Minimum catch the
-worst one, and a limit per instance is compared with the busiest instance.
+:mod:`.engines` (OpenSearch's are in :mod:`.search_alarms`); the collector and the paging
+principle are in :mod:`.alarms`. Every dimension is ``datastore:<name>.id``, which each
+component answers with the name CloudWatch knows it by (cluster identifier, broker name,
+cache cluster id). Those cluster-level metrics cover every instance or node, so Maximum
+and Minimum catch the worst one, and a limit per instance is compared with the busiest
+instance.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ MQ_MEMORY_PERCENT = 80
 # Ready messages that stay queued this long mean consumers stopped or fell behind; a
 # starting point, to tune once the real backlog is known.
 MQ_READY_MESSAGES = 10_000
+# RabbitMQ raises its disk alarm, and blocks every publisher, once a node's free disk
+# (RabbitMQDiskFree) reaches the limit Amazon MQ sets for the instance type
+# (RabbitMQDiskFreeLimit), both in bytes (Amazon MQ Developer Guide, "Available CloudWatch
+# metrics for Amazon MQ for RabbitMQ brokers"; "Sizing your RabbitMQ broker's storage").
+# Page while there is still room: free disk under twice the limit.
+MQ_DISK_FREE_MARGIN = 2
 MEMCACHED_CPU_PERCENT = 90
 
 
@@ -120,6 +127,25 @@ def broker_alarms(self: Alarms, b: DatastorePlan) -> None:
     )
     self.add(
         target,
+        "disk-free",
+        f"{b.name}: RabbitMQ free disk under {MQ_DISK_FREE_MARGIN}x its disk limit",
+        [
+            _m("free", "AWS/AmazonMQ", "RabbitMQDiskFree", "Minimum", **dims),
+            _m("limit", "AWS/AmazonMQ", "RabbitMQDiskFreeLimit", "Maximum", **dims),
+        ],
+        expression="free / limit",
+        threshold=MQ_DISK_FREE_MARGIN,
+        comparison="LessThanThreshold",
+        period=300,
+        evaluations=1,
+        page=True,
+        anchor="broker-disk",
+        reason=f"a node's free disk under {MQ_DISK_FREE_MARGIN} times RabbitMQDiskFreeLimit for "
+        "5 minutes; at the limit RabbitMQ raises its disk alarm and blocks every publisher "
+        "(messages are kept on disk while consumers lag), so this pages before that",
+    )
+    self.add(
+        target,
         "ready-messages",
         f"{b.name}: over {MQ_READY_MESSAGES:,} messages waiting for 15 minutes",
         [_m("ready", "AWS/AmazonMQ", "MessageReadyCount", "Maximum", **dims)],
@@ -155,97 +181,4 @@ def memcached_alarms(self: Alarms, c: DatastorePlan) -> None:
             _m("misses", "AWS/ElastiCache", "GetMisses", "Sum", **dims),
         ],
         "100 * misses / (hits + misses)",
-    )
-
-
-# Amazon OpenSearch Service's recommended alarms (OpenSearch Service Developer Guide,
-# "Recommended CloudWatch alarms"): ClusterStatus.red >= 1 for 1 minute; FreeStorageSpace
-# <= 25% of a node's storage for 1 minute (in MiB); JVMMemoryPressure >= 95% for 1 minute,
-# 3 times; ClusterIndexWritesBlocked >= 1 for 5 minutes; AutomatedSnapshotFailure >= 1.
-# CPUUtilization >= 80% for 15 minutes, 3 consecutive times (the same page).
-SEARCH_CPU_PERCENT = 80
-SEARCH_FREE_STORAGE_SHARE = 0.25
-SEARCH_JVM_PRESSURE_PERCENT = 95
-
-
-def search_alarms(self: Alarms, s: DatastorePlan) -> None:
-    # Metrics of a domain carry its name and the account id (ClientId), in AWS/ES.
-    dims = {"DomainName": f"datastore:{s.name}.id", "ClientId": f"datastore:{s.name}.client"}
-    target = f"datastore:{s.name}"
-    self.add(
-        target,
-        "red",
-        f"{s.name}: cluster status red",
-        [_m("red", "AWS/ES", "ClusterStatus.red", "Maximum", **dims)],
-        threshold=0,
-        period=60,
-        evaluations=1,
-        page=True,
-        reason="a primary shard and its replicas are unassigned: searches of that index fail "
-        "and its writes are lost (AWS's recommended alarm: ClusterStatus.red >= 1 for 1 minute)",
-    )
-    self.add(
-        target,
-        "writes-blocked",
-        f"{s.name}: the cluster blocks index writes",
-        [_m("blocked", "AWS/ES", "ClusterIndexWritesBlocked", "Maximum", **dims)],
-        threshold=0,
-        period=300,
-        evaluations=1,
-        page=True,
-        reason="the domain refuses writes (ClusterBlockException: storage or memory ran out); "
-        "AWS's recommended alarm: ClusterIndexWritesBlocked >= 1 for 5 minutes",
-    )
-    self.add(
-        target,
-        "cpu",
-        f"{s.name}: a data node at {SEARCH_CPU_PERCENT}% CPU or more for 15 minutes",
-        [_m("cpu", "AWS/ES", "CPUUtilization", "Maximum", **dims)],
-        threshold=SEARCH_CPU_PERCENT,
-        comparison="GreaterThanOrEqualToThreshold",
-        period=300,
-        evaluations=3,
-        reason=f"AWS's recommended alarm (CPUUtilization maximum >= {SEARCH_CPU_PERCENT}% for "
-        "15 minutes): searches and indexing queue and slow down next; a larger instance "
-        "type or more data nodes. A ticket",
-    )
-    storage_mib = (s.storage_gb or 0) * 1024
-    free = int(storage_mib * SEARCH_FREE_STORAGE_SHARE)
-    self.add(
-        target,
-        "free-storage",
-        f"{s.name}: a node under {free} MiB of storage free",
-        [_m("free", "AWS/ES", "FreeStorageSpace", "Minimum", **dims)],
-        threshold=free,
-        period=60,
-        evaluations=1,
-        comparison="LessThanThreshold",
-        anchor="search-free-storage",
-        page=True,
-        reason=f"{SEARCH_FREE_STORAGE_SHARE:.0%} of a node's {s.storage_gb} GiB, as AWS "
-        "recommends instead of a fixed 20 GiB; at the disk watermarks OpenSearch stops "
-        "allocating shards and then blocks writes",
-    )
-    self.add(
-        target,
-        "jvm-pressure",
-        f"{s.name}: JVM memory pressure above {SEARCH_JVM_PRESSURE_PERCENT}%",
-        [_m("jvm", "AWS/ES", "JVMMemoryPressure", "Maximum", **dims)],
-        threshold=SEARCH_JVM_PRESSURE_PERCENT,
-        period=60,
-        evaluations=3,
-        reason=f"a node's heap above {SEARCH_JVM_PRESSURE_PERCENT}% for 3 minutes: out-of-memory "
-        "errors next; a larger instance type (AWS's recommended alarm)",
-    )
-    self.add(
-        target,
-        "snapshot-failed",
-        f"{s.name}: an automated snapshot failed",
-        [_m("snapshot", "AWS/ES", "AutomatedSnapshotFailure", "Maximum", **dims)],
-        threshold=0,
-        period=60,
-        evaluations=1,
-        missing="notBreaching",
-        reason="the hourly automated snapshot failed (usually with a red cluster): the "
-        "restore point is getting old",
     )

@@ -32,6 +32,7 @@ from components import (
     Queue,
     ScheduledJob,
     SearchDomain,
+    SearchLogs,
     ServiceCalls,
     SqlServer,
     StaticSite,
@@ -147,6 +148,18 @@ internal_lb = LoadBalancer(
     deletion_protection=load_balancers["internal"]["deletionProtection"],
     needs_test_listener=load_balancers["internal"]["testListener"],
     log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
+# The OpenSearch domains publish their slow and application logs to groups the stack owns,
+# with the stack's retention; one CloudWatch Logs resource policy lets OpenSearch write to
+# all of them (an account holds at most 10 per region).
+search_logs = SearchLogs(
+    "opensearch-logs",
+    domains=[
+        SearchDomain.physical_name("fulltext"),
+    ],
+    retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
 
@@ -326,6 +339,7 @@ fulltext = SearchDomain(
     protect=datastores["fulltext"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    logs=search_logs,
     kms_key_arn=data_key.arn,
 )
 

@@ -114,6 +114,11 @@ def _domain(inputs: dict[str, Any]) -> Res:
     return Res("aws:opensearch/domain:Domain", "search", inputs)
 
 
+def _log(log_type: str) -> dict[str, Any]:
+    arn = f"arn:aws:logs:us-east-1:1:log-group:/aws/opensearch/domains/d/{log_type}"
+    return {"logType": log_type, "cloudwatchLogGroupArn": arn, "enabled": True}
+
+
 CROSS_FIELD: dict[str, list[Res]] = {
     "lb.target-group.health-timeout-below-interval": [
         Res(
@@ -302,6 +307,16 @@ CROSS_FIELD: dict[str, list[Res]] = {
         )
     ],
     "opensearch.encrypted": [_domain({"encryptAtRest": {"enabled": False}})],
+    "opensearch.log-type-once": [
+        _domain({"logPublishingOptions": [_log("INDEX_SLOW_LOGS"), _log("INDEX_SLOW_LOGS")]})
+    ],
+    "opensearch.audit-logs-need-fgac": [
+        _domain({"logPublishingOptions": [_log("AUDIT_LOGS")]}),
+    ],
+    "logs.resource-policy.count": [
+        Res("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", f"p{i}", {"policyName": f"p{i}"})
+        for i in range(11)
+    ],
 }
 
 
@@ -406,3 +421,24 @@ def test_a_dependency_the_task_can_reach_passes() -> None:
         {"name": "init", "essential": False},
     )
     assert not check_resources([good])
+
+
+def test_audit_logs_pass_with_fine_grained_access_control() -> None:
+    domain = _domain(
+        {
+            "logPublishingOptions": [_log("AUDIT_LOGS"), _log("ES_APPLICATION_LOGS")],
+            "advancedSecurityOptions": {"enabled": True},
+        }
+    )
+    found = {v.rule.id for v in check_resources([domain])}
+    assert not found & {"opensearch.audit-logs-need-fgac", "opensearch.log-type-once"}
+
+
+def test_log_types_are_read_from_the_opensearch_model() -> None:
+    log_type = next(r for r in RULES if r.id == "opensearch.log-type").constraint
+    assert isinstance(log_type, Botocore)
+    resolved = log_type.resolve()
+    assert isinstance(resolved, OneOf)
+    assert {"INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"} <= set(
+        resolved.values
+    )

@@ -28,6 +28,7 @@ from .network_service import NetworkService
 from .queue import Queue
 from .scheduled_job import ScheduledJob
 from .search_domain import SearchDomain
+from .search_logs import SearchLogs
 from .secret import AppSecret
 from .service_calls import ServiceCalls
 from .sql_server import SqlServer
@@ -57,6 +58,7 @@ __all__ = [
     "Queue",
     "ScheduledJob",
     "SearchDomain",
+    "SearchLogs",
     "ServiceCalls",
     "Sidecar",
     "SqlServer",

@@ -52,10 +52,13 @@ def shape_metadata(service: str, operation: str, member: str) -> tuple[dict[str,
     if key not in known:
         shape = _service_model(service).operation_model(operation).input_shape
         for part in member.split("."):
-            each = part.endswith("[]")
-            shape = shape.members[part.removesuffix("[]")]
+            name, _, facet = part.partition("{")  # a map's ``Options{key}`` or ``{value}``
+            each = name.endswith("[]")
+            shape = shape.members[name.removesuffix("[]")]
             if each:
                 shape = shape.member
+            if facet:
+                shape = shape.key if facet == "key}" else shape.value
         known[key] = [dict(shape.metadata), list(getattr(shape, "enum", None) or [])]
         _save_shapes(known)
     meta, enum = known[key]

@@ -174,7 +174,8 @@ class Botocore:
     """A limit botocore's model states for an API input, read when the check runs.
 
     ``member`` is a dotted path from the operation's input shape (``Matcher.HttpCode``,
-    ``Rules[].VisibilityConfig.MetricName``); ``facet`` picks the length (``min``/``max``
+    ``Rules[].VisibilityConfig.MetricName``; a map's keys or values as ``Options{key}``,
+    ``Options{value}.Arn``); ``facet`` picks the length (``min``/``max``
     of a string), the range (of a number), the ``pattern`` or the ``enum``.
     """
 

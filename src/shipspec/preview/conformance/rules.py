@@ -9,6 +9,7 @@ from .rules_cloudfront import CLOUDFRONT_RULES
 from .rules_containers import CONTAINER_RULES
 from .rules_engines import ENGINE_RULES
 from .rules_fields import FIELD_RULES
+from .rules_logs import LOG_RULES
 from .rules_names import NAME_RULES
 from .rules_names_monitoring import MONITORING_NAME_RULES
 from .rules_traffic import TRAFFIC_RULES
@@ -19,6 +20,7 @@ RULES: list[Rule] = [
     *FIELD_RULES,
     *CONTAINER_RULES,
     *ENGINE_RULES,
+    *LOG_RULES,
     *TRAFFIC_RULES,
     *CLOUDFRONT_RULES,
 ]

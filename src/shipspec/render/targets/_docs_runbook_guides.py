@@ -14,6 +14,7 @@ from __future__ import annotations
 from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_search_guides import SEARCH_GUIDES
 
 _STOPPED_TASKS = (
     'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
@@ -300,6 +301,7 @@ GUIDES: dict[str, Guide] = {
         ),
     ),
     **DATASTORE_GUIDES,
+    **SEARCH_GUIDES,
 }
 GUIDES["slo:burn"] = Guide(
     "SLO burn-rate windows",

@@ -139,6 +139,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     if any(s.ports for s in env.services):
         names.add("ExtraPort")
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
+    if any(d.engine == "opensearch" for d in env.datastores):
+        names.add("SearchLogs")  # the domains' log groups and their one resource policy
     if env.load_balancers:
         names.add("LoadBalancer")
     if env.secrets:

@@ -24,6 +24,7 @@ import pulumi_aws as aws
 
 from ._datastore import IngressGate, Use
 from ._names import original_name
+from .search_logs import SearchLogs
 
 PORT = 443
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"  # TLS 1.2 or later, forward secrecy only
@@ -61,6 +62,8 @@ class SearchDomain(pulumi.ComponentResource):
         kms_key_arn: Customer-managed KMS key for encryption at rest.
         import_id: Adopt the existing domain of this name instead of creating one
             (Pulumi's ``import`` option).
+        logs: The stack's ``SearchLogs``: the domain publishes its slow and application
+            logs to the groups it holds for this domain, once its policy exists.
 
     ``identifier`` is the domain name (the ``DomainName`` dimension of AWS/ES metrics).
     """
@@ -69,6 +72,11 @@ class SearchDomain(pulumi.ComponentResource):
     identifier: pulumi.Output[str]
     arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+
+    @staticmethod
+    def physical_name(name: str) -> str:
+        """The domain name a component first created as ``name`` gets in this stack."""
+        return domain_name(pulumi.get_project(), pulumi.get_stack(), name)
 
     def __init__(
         self,
@@ -85,6 +93,7 @@ class SearchDomain(pulumi.ComponentResource):
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
+        logs: SearchLogs | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:SearchDomain", name, None, opts)
@@ -95,7 +104,7 @@ class SearchDomain(pulumi.ComponentResource):
         if master_count and not master_type:
             raise ValueError("dedicated master nodes need master_type, e.g. m6g.large.search")
         kept = original_name(name, opts)
-        physical = import_id or domain_name(pulumi.get_project(), pulumi.get_stack(), kept)
+        physical = import_id or self.physical_name(kept)
         zones = min(instance_count, 3)
         self._gate = IngressGate(
             self,
@@ -161,7 +170,14 @@ class SearchDomain(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=protect, import_=import_id),
+            log_publishing_options=logs.publishing_options(physical) if logs else None,
+            # OpenSearch refuses log groups whose resource policy does not admit it yet.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=protect,
+                import_=import_id,
+                depends_on=[logs.policy] if logs else None,
+            ),
         )
         self._host = domain.endpoint
         self.endpoint = pulumi.Output.concat("https://", domain.endpoint)

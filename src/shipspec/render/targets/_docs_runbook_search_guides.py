@@ -1,0 +1,150 @@
+"""The runbook's guidance for OpenSearch cluster health and Amazon MQ's disk.
+
+Split from :mod:`._docs_runbook_datastore_guides` (same conventions): commands use the
+identifiers the runbook's "Before you start" block derives from the stack outputs
+(``$SEARCH_DOMAIN``); every ``aws`` command is checked against botocore's models.
+"""
+
+from __future__ import annotations
+
+from ._docs_runbook_guide import Guide
+
+_HEALTH = (
+    '`aws opensearch describe-domain-health --domain-name "$SEARCH_DOMAIN"`: `ClusterHealth`, '
+    "`TotalUnAssignedShards`, the data and master-eligible nodes AWS sees, and the "
+    "`MasterNode` state"
+)
+_CHANGES = (
+    '`aws opensearch describe-domain-change-progress --domain-name "$SEARCH_DOMAIN"`: a '
+    "configuration change (blue/green deployment) in progress moves shards, which settles "
+    "by itself"
+)
+_UNASSIGNED = (
+    "why a shard is unassigned, from inside the VPC with a signed request: "
+    "`GET _cluster/allocation/explain` (and `GET _cat/shards?v&h=index,shard,prirep,state,"
+    "unassigned.reason`)"
+)
+
+SEARCH_GUIDES: dict[str, Guide] = {
+    "opensearch:red": Guide(
+        "cluster status red (OpenSearch Service)",
+        "At least one primary shard and all its replicas are unassigned: searches of those "
+        "indices fail or return partial results, and their writes are refused. This pages.",
+        (_HEALTH, _UNASSIGNED, _CHANGES),
+        (
+            "storage or memory ran out (the `free-storage`, `jvm-pressure` and `writes-blocked` "
+            "alarms): grow the volumes or the instance type as in those sections; the shards "
+            "are assigned again once there is room",
+            "a lost node: OpenSearch Service replaces it, and the shards come back from the "
+            "replicas; with no replica left, restore the index from the latest automated "
+            "snapshot (`GET _snapshot/cs-automated/_all`, then `POST _snapshot/cs-automated/"
+            "<snapshot>/_restore` with `indices` set to that index, after deleting the red one)",
+        ),
+    ),
+    "opensearch:yellow": Guide(
+        "cluster status yellow (OpenSearch Service)",
+        "A replica shard has been unassigned for 5 minutes: every search still answers, but "
+        "the data of that shard now lives on one node only. A ticket.",
+        (_HEALTH, _UNASSIGNED, _CHANGES),
+        (
+            "a node was lost or is being replaced: wait for `describe-domain-health` to show "
+            "every data node again; the replicas are placed by themselves",
+            "more replicas than the data nodes can hold apart (a replica never shares a node "
+            "with its primary): lower `index.number_of_replicas` of that index with "
+            "`PUT /<index>/_settings`, or add data nodes",
+            "disk watermark reached on the other nodes: see the `free-storage` section",
+        ),
+    ),
+    "opensearch:writes-blocked": Guide(
+        "index writes blocked (OpenSearch Service)",
+        "The domain refuses writes (`ClusterBlockException`): a node reached the flood-stage "
+        "disk watermark, or JVM memory pressure stayed above 92% for 30 minutes. Every indexing "
+        "request fails. This pages.",
+        (
+            _HEALTH,
+            "`aws cloudwatch get-metric-statistics --namespace AWS/ES --metric-name "
+            'FreeStorageSpace --dimensions Name=DomainName,Value="$SEARCH_DOMAIN" '
+            "Name=ClientId,Value=<account id> --statistics Minimum --period 300 "
+            "--start-time <one hour ago, ISO 8601> --end-time <now, ISO 8601>`: whether storage "
+            "is the cause (else it is memory)",
+        ),
+        (
+            "storage: grow the volumes or delete indices (the `free-storage` section); "
+            "OpenSearch lifts the block itself once usage is below the flood stage",
+            "memory: a larger instance type (`aws opensearch update-domain-config --domain-name "
+            '"$SEARCH_DOMAIN" --cluster-config InstanceType=<type>`), or fewer shards',
+        ),
+    ),
+    "opensearch:nodes": Guide(
+        "nodes missing for a day (OpenSearch Service)",
+        "The domain ran with fewer nodes than configured for a whole day: a failed node was "
+        "not replaced. A ticket.",
+        (_HEALTH, _CHANGES),
+        (
+            "a change stuck in progress: open a case with AWS Support, naming the domain",
+            "no change in progress: open a case with AWS Support (a node OpenSearch Service "
+            "cannot replace is theirs to fix)",
+        ),
+    ),
+    "opensearch:master-unreachable": Guide(
+        "master nodes (OpenSearch Service)",
+        "No node reaches the elected master, or a dedicated master's heap is nearly full. "
+        "Without a master the cluster cannot create indices, change mappings or move shards, "
+        "and it turns red next. An unreachable master pages; master memory pressure is a "
+        "ticket.",
+        (
+            _HEALTH,
+            '`aws opensearch describe-domain-nodes --domain-name "$SEARCH_DOMAIN"`: each '
+            "node's role, type and status",
+        ),
+        (
+            "master memory pressure: fewer shards (delete or shrink small indices), or a "
+            "larger master type, `aws opensearch update-domain-config --domain-name "
+            '"$SEARCH_DOMAIN" --cluster-config DedicatedMasterType=<type>`',
+            "the master stays unreachable: open a case with AWS Support, naming the domain",
+        ),
+    ),
+    "opensearch:kms-inaccessible": Guide(
+        "KMS key inaccessible (OpenSearch Service)",
+        "The customer-managed key that encrypts the domain is disabled, scheduled for "
+        "deletion, or its policy no longer lets OpenSearch use it: the domain stops serving. "
+        "This pages.",
+        (
+            '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
+            "'DomainStatus.EncryptionAtRestOptions.KmsKeyId'`: the key",
+            "`aws kms describe-key --key-id <key id> --query "
+            "'KeyMetadata.[KeyState,DeletionDate]'`: `Disabled` or `PendingDeletion`",
+        ),
+        (
+            "disabled: `aws kms enable-key --key-id <key id>`",
+            "pending deletion: `aws kms cancel-key-deletion --key-id <key id>`, then "
+            "`aws kms enable-key --key-id <key id>`",
+            "the key policy was changed: restore it with `pulumi up` (the stack's `DataKey` "
+            "owns it)",
+        ),
+    ),
+    "rabbitmq:disk-free": Guide(
+        "free disk (Amazon MQ for RabbitMQ)",
+        "A broker node's free disk is under twice the limit Amazon MQ sets for its instance "
+        "type (`RabbitMQDiskFreeLimit`). At the limit RabbitMQ raises its disk alarm and "
+        "blocks every publishing connection until consumers drain the queues: producers "
+        "hang or time out. Messages nobody consumes fill the disk. This pages.",
+        (
+            "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
+            "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
+            "'[BrokerState,HostInstanceType,EngineVersion]'`",
+            "the RabbitMQ management console (its URL in `describe-broker`'s `BrokerInstances`): "
+            "the queues with the most messages (ready and unacknowledged), and their consumers",
+        ),
+        (
+            "consumers stopped or too few: restart or scale them (their `running-tasks` and "
+            "`scaling` in the handoff)",
+            "a queue nobody needs any more: purge or delete it in the management console; "
+            "set a message TTL or a max-length policy on queues that may grow without bound",
+            "the broker's storage is fixed by its instance type: a larger one, "
+            "`aws mq update-broker --broker-id <broker id> --host-instance-type <mq.m7g.large>` "
+            "then `aws mq reboot-broker --broker-id <broker id>`, and the same `class` in the "
+            "handoff's datastore so `pulumi up` keeps it",
+        ),
+    ),
+}
