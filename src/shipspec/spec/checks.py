@@ -274,6 +274,20 @@ def _name_clashes(
             "name-clash",
             key=True,
         )
+    # Each SQL database's one-off db-admin task is named `<datastore>-admin` (its log group,
+    # task family and program variable): a service of that name would share them.
+    for name, store in sorted(datastores.items()):
+        admin = f"{name}-admin"
+        if _mapping(store).get("engine") in ("postgres", "mysql", "mariadb") and admin in services:
+            yield _at(
+                document,
+                ("services", admin),
+                f"`{admin}` is the name of datastore `{name}`'s db-admin task",
+                f"rename the service (or the datastore): their log group and task family "
+                "would collide",
+                "name-clash",
+                key=True,
+            )
 
 
 def check_credentials(document: YamlDocument) -> list[Diagnostic]:
