@@ -283,7 +283,7 @@ def _name_clashes(
                 document,
                 ("services", admin),
                 f"`{admin}` is the name of datastore `{name}`'s db-admin task",
-                f"rename the service (or the datastore): their log group and task family "
+                "rename the service (or the datastore): their log group and task family "
                 "would collide",
                 "name-clash",
                 key=True,

@@ -151,7 +151,7 @@ class DatabaseAdmin(pulumi.ComponentResource):
             f"{name}-execution-role",
             parent=self,
             service="ecs-tasks.amazonaws.com",
-            description=f"ECS agent for {kept}: pull the client, write logs, read the master secret",
+            description=f"ECS agent for {kept}: pull the client, write logs, read the secret",
             managed_policies=[EXECUTION_POLICY],
             statements=statements,
         )
