@@ -18,6 +18,7 @@ from components import (
     Cache,
     Container,
     Database,
+    DatabaseAdmin,
     DataKey,
     DocumentDB,
     ExistingNetwork,
@@ -140,6 +141,17 @@ db = Database(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+db_admin = DatabaseAdmin(
+    "db-admin",
+    database=db,
+    vpc_id=network.vpc_id,
+    image=datastores["db"]["admin"]["image"],
+    sql=datastores["db"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
 
 # search: mysql 8.0, used by indexer.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
@@ -156,6 +168,17 @@ search = Database(
     protect=datastores["search"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+search_admin = DatabaseAdmin(
+    "search-admin",
+    database=search,
+    vpc_id=network.vpc_id,
+    image=datastores["search"]["admin"]["image"],
+    sql=datastores["search"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
@@ -215,6 +238,17 @@ ledger = Database(
     kms_key_arn=data_key.arn,
     # Renamed from accounts: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
+)
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+ledger_admin = DatabaseAdmin(
+    "ledger-admin",
+    database=ledger,
+    vpc_id=network.vpc_id,
+    image=datastores["ledger"]["admin"]["image"],
+    sql=datastores["ledger"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -745,11 +779,14 @@ overrides.customize(
         "public_lb": public_lb,
         "internal_lb": internal_lb,
         "db": db,
+        "db_admin": db_admin,
         "search": search,
+        "search_admin": search_admin,
         "cache": cache,
         "assets": assets,
         "events": events,
         "ledger": ledger,
+        "ledger_admin": ledger_admin,
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
@@ -856,6 +893,32 @@ pulumi.export(
         "sessions": sessions.configuration_endpoint,
         "legacy": legacy.address,
         "fulltext": fulltext.endpoint,
+    },
+)
+# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
+# output goes (docs/operations/handoff.md, "Database users").
+private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
+pulumi.export(
+    "db_admin",
+    {
+        "db": {
+            "task_definition": db_admin.family,
+            "security_group": db_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": db_admin.log_group_name,
+        },
+        "search": {
+            "task_definition": search_admin.family,
+            "security_group": search_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": search_admin.log_group_name,
+        },
+        "ledger": {
+            "task_definition": ledger_admin.family,
+            "security_group": ledger_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": ledger_admin.log_group_name,
+        },
     },
 )
 # The OpenSearch domains' names, for the runbook's commands (their endpoints do not carry them).

@@ -16,6 +16,7 @@ from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
 from .database import Database
+from .db_admin import DatabaseAdmin
 from .document_db import DocumentDB
 from .existing_network import ExistingNetwork
 from .file_system import FileSystem
@@ -42,6 +43,7 @@ __all__ = [
     "Container",
     "DataKey",
     "Database",
+    "DatabaseAdmin",
     "DocumentDB",
     "ExistingNetwork",
     "ExtraPort",
