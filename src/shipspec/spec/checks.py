@@ -41,6 +41,8 @@ _CREDENTIAL_VALUES = (
         "a connection string with a password",
     ),
 )
+# Engines a `migrate` command can run against (the master secret's username and password).
+_MIGRATABLE = ("postgres", "mysql", "mariadb")
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
 _PLACEHOLDER = re.compile(
@@ -81,6 +83,21 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
         found.extend(_containers(document, data, name, service))
+        if service.get("migrate") is not None and not any(
+            isinstance(n, str) and _mapping(datastores.get(n)).get("engine") in _MIGRATABLE
+            for n in names
+        ):
+            found.append(
+                _at(
+                    document,
+                    ("services", name, "migrate"),
+                    "`migrate` needs a PostgreSQL, MySQL or MariaDB database in `uses`: the "
+                    "migration task connects with their master credentials",
+                    "add the database to `uses`, or remove `migrate`",
+                    "migrate-without-database",
+                    key=True,
+                )
+            )
         found.extend(check_service_refs(name, service, datastores, _reporter(document)))
         secrets = [
             s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))

@@ -124,6 +124,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if any(d.engine in ADMIN_ENGINES for d in env.datastores):
         names.add("DatabaseAdmin")  # the one-off db-admin task of each SQL database
+    if any(s.migrate for s in env.services):
+        names.add("Migration")  # a service's schema migration, run by CI before it rolls
     if env.load_balancers:
         names.add("LoadBalancer")
     if env.secrets:
@@ -251,6 +253,9 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if db_users:
         # null: read the master secret by its ARN; a name: that user, with IAM tokens.
         values["dbUsers"] = db_users
+    if s.migrate:
+        # CI points migrationImage at the new image and runs the migration before `image`.
+        values.update(migrate=s.migrate, migrationImage=image)
     if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
         values["deletionProtection"] = env.production
     if s.kind == "web" and s.load_balancer is not None:  # on an ALB
