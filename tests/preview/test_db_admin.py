@@ -112,8 +112,14 @@ def test_the_database_admits_the_task_on_its_port_and_nothing_else_new(
         name = f"{d.name}-admin"
         task_sg = f"{name}-sg"
         rules = [r for r in preview.of_type(INGRESS) if r.name.startswith(f"{d.name}-from-")]
-        # One rule per consumer service and one for the task: no CIDR, no other group.
-        consumers = {f"{d.name}-from-{s}" for s in d.used_by} | {f"{d.name}-from-{name}"}
+        # One rule per consumer service, its migration if it declares one, and one for the
+        # task: no CIDR, no other group.
+        migrations = {s.name for s in plan.services if s.migrate and s.name in d.used_by}
+        consumers = (
+            {f"{d.name}-from-{s}" for s in d.used_by}
+            | {f"{d.name}-from-{s}-migrate" for s in migrations}
+            | {f"{d.name}-from-{name}"}
+        )
         assert {r.name for r in rules} == consumers
         assert all("cidrIpv4" not in r.inputs for r in rules)
         (admitted,) = [r for r in rules if r.name == f"{d.name}-from-{name}"]
@@ -163,3 +169,49 @@ def test_the_sql_creates_exactly_the_users_the_task_roles_may_connect_as(
         assert created == grants[resource_id], d.name
         checked += 1
     assert checked == len(grants)
+
+
+@pytest.mark.parametrize("env", ["main", "dev"])
+def test_a_migration_runs_the_service_image_as_the_master_user(generated, env: str) -> None:  # type: ignore[no-untyped-def]
+    """Migrations need DDL, which the services' own users (production) never get."""
+    plan = generated.model("full").environment(env)
+    preview = generated.preview("full", env)
+    migrating = [s for s in plan.services if s.migrate]
+    assert migrating
+    for service in migrating:
+        name = f"{service.name}-migrate"
+        (container,) = json.loads(preview.named(f"{name}-task").inputs["containerDefinitions"])
+        (app,) = [
+            c
+            for c in json.loads(
+                preview.named(f"{service.name}-task").inputs["containerDefinitions"]
+            )
+            if c["name"] == service.name
+        ]
+        assert container["command"] == service.migrate
+        assert container["image"] == app["image"]
+        variables = {e["name"]: e["value"] for e in container["environment"]}
+        refs = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+        # The service's own variables and secrets come along.
+        assert set(service.env) <= set(variables)
+        own = set(service.secrets) | {d.name for d in service.datastore_secrets}
+        assert own <= set(refs)
+        # Other datastores: their variables, but no credential and no network path.
+        others = [u for u in service.uses if u.engine not in ADMIN_ENGINES]
+        assert {u.datastore for u in others} >= {"cache", "catalog"}
+        for use in others:
+            assert not [r for r in refs if r.startswith(f"{use.env_prefix}_") and r not in own]
+            assert not [
+                r for r in preview.of_type(INGRESS) if r.name == f"{use.datastore}-from-{name}"
+            ]
+        for use in (u for u in service.uses if u.engine in ADMIN_ENGINES):
+            prefix = use.env_prefix
+            admin = _container(preview, f"{use.datastore}-admin")
+            master = {s["valueFrom"] for s in admin["secrets"]}
+            # The master username and password, of that database's secret.
+            assert {refs[f"{prefix}_USERNAME"], refs[f"{prefix}_PASSWORD"]} == master
+            assert variables[f"{prefix}_AUTH"] == "secret"
+            rules = [
+                r for r in preview.of_type(INGRESS) if r.name == f"{use.datastore}-from-{name}"
+            ]
+            assert [r.inputs["fromPort"] for r in rules] == [PORTS[use.engine]]

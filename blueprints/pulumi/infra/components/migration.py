@@ -7,7 +7,8 @@ which CI points at the new image before the service rolls to it), command and va
 and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
 from the RDS-managed master secret (and ``<PREFIX>_SECRET_ARN`` to read it again) instead
 of the service's IAM user. Its security group is admitted by those databases like the
-service's. The deploy job runs it with ``aws ecs run-task`` between a first ``pulumi up``
+service's; the service's other datastores only pass their connection variables (so the
+app's configuration loads), with no network path or IAM grant to them. The deploy job runs it with ``aws ecs run-task`` between a first ``pulumi up``
 that registers it with the new image and the one that rolls the services
 (docs/delivery.md in the shipspec repository).
 """
@@ -65,16 +66,19 @@ class Migration(pulumi.ComponentResource):
             raise ValueError("command must name the migration to run")
         wired: dict[str, Datastore | Use] = {}
         master: dict[str, pulumi.Input[str]] = {}
-        for prefix, used in uses.items():
+        variables = dict(environment)
+        for prefix, used in sorted(uses.items()):
             use = as_use(used)
+            variable = env_prefix(prefix)
             if isinstance(use.store, Database):
                 # The master user (DDL), not the service's own DML-only user.
                 wired[prefix] = Use(use.store)
-                variable = env_prefix(prefix)
                 master[f"{variable}_USERNAME"] = credential(use.store, "username")
                 master[f"{variable}_PASSWORD"] = credential(use.store, "password")
             else:
-                wired[prefix] = use
+                # Its connection variables, so the app's configuration loads as the
+                # service's does; but no network path, no IAM grant, no credential.
+                variables.update(use.store.environment(variable, use))
         if not master:
             raise ValueError(f"{name}: a migration needs a PostgreSQL, MySQL or MariaDB database")
         task = create_task(
@@ -85,7 +89,7 @@ class Migration(pulumi.ComponentResource):
             cpu=cpu,
             memory=memory,
             port=None,
-            environment=environment,
+            environment=variables,
             secrets={**(secrets or {}), **master},
             uses=wired,
             log_retention_days=log_retention_days,
