@@ -6,11 +6,11 @@ definition of its own, never the service's: the service's image (``migration_ima
 which CI points at the new image before the service rolls to it), command and variables,
 and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
 from the RDS-managed master secret (and ``<PREFIX>_SECRET_ARN`` to read it again) instead
-of the service's IAM user. Its security group is admitted by those databases like the
+of the service's IAM user. Those databases admit its security group as they admit the
 service's; the service's other datastores only pass their connection variables (so the
-app's configuration loads), with no network path or IAM grant to them. The deploy job runs it with ``aws ecs run-task`` between a first ``pulumi up``
-that registers it with the new image and the one that rolls the services
-(docs/delivery.md in the shipspec repository).
+app's configuration loads), with no network path or IAM grant to them. The deploy job runs
+it with ``aws ecs run-task`` between a first ``pulumi up`` that registers it with the new
+image and the one that rolls the services (docs/delivery.md in the shipspec repository).
 """
 
 from __future__ import annotations
