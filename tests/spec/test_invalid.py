@@ -137,7 +137,7 @@ CASES = [
          "services.db-admin", "14:3", "`db-admin` is the name of datastore `db`'s db-admin task",
          "rename the service"),
     Case("migrate-without-database", ((MAILER, MAILER + ", migrate: [m]"),),
-         "services.mailer.migrate", "14:%d" % (len("  mailer: {" + MAILER + ", ") + 1),
+         "services.mailer.migrate", "14:61",
          "`migrate` needs a PostgreSQL, MySQL or MariaDB", "add the database to `uses`"),
     Case("migrate-on-a-job",
          ((MAILER, "type: job, image: ghcr.io/example/m:1, schedule: 'rate(1 hour)', "
