@@ -139,6 +139,11 @@ CASES = [
     Case("migrate-without-database", ((MAILER, MAILER + ", migrate: [m]"),),
          "services.mailer.migrate", "14:61",
          "`migrate` needs a PostgreSQL, MySQL or MariaDB", "add the database to `uses`"),
+    Case("service-named-after-a-migration",
+         (("    uses: [db]\n", "    uses: [db]\n    migrate: [m]\n"),
+          ("  mailer: {type", "  web-migrate: {type")),
+         "services.web-migrate", "15:3", "`web-migrate` is the name of service `web`'s",
+         "rename one of the services"),
     Case("migrate-on-a-job",
          ((MAILER, "type: job, image: ghcr.io/example/m:1, schedule: 'rate(1 hour)', "
                    "uses: [db], migrate: [m]"),),

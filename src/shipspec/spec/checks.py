@@ -306,6 +306,19 @@ def _name_clashes(
                 key=True,
             )
 
+    # A service's migration task is named `<service>-migrate` (log group, task family).
+    for name, service in sorted(services.items()):
+        task = f"{name}-migrate"
+        if _mapping(service).get("migrate") is not None and task in services:
+            yield _at(
+                document,
+                ("services", task),
+                f"`{task}` is the name of service `{name}`'s migration task",
+                "rename one of the services: their log group and task family would collide",
+                "name-clash",
+                key=True,
+            )
+
 
 def check_credentials(document: YamlDocument) -> list[Diagnostic]:
     data = document.data if isinstance(document.data, dict) else {}
