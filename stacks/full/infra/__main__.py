@@ -28,6 +28,7 @@ from components import (
     ManagedPrometheus,
     Memcached,
     MessageBroker,
+    Migration,
     Monitoring,
     NetworkService,
     Queue,
@@ -443,7 +444,7 @@ api = WebService(
         "SESSIONS": sessions,
         "BROKER": broker,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=api_config["cpuArchitecture"],
@@ -454,6 +455,39 @@ api = WebService(
             "uploads": uploads_volume,
         },
     ),
+)
+# Its schema migration (dotnet Atlas.Api.dll --migrate): a one-off task with the service's image and
+#   variables and its SQL databases' master credentials; CI runs it before api rolls to a new image
+#   and stops the deploy if it fails.
+api_migration = Migration(
+    "api-migrate",
+    vpc_id=network.vpc_id,
+    image=api_config["migrationImage"],
+    command=api_config["migrate"],
+    cpu=api_config["cpu"],
+    memory=api_config["memory"],
+    # ${datastore.attribute} in the app's own variables: the endpoints the datastores inject.
+    environment=resolve_env(
+        api_config["env"],
+        {"cache": cache, "db": db},
+    ),
+    secrets={
+        "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
+        "STRIPE_KEY": secret_stripe_key.arn,
+        "BROKER_PASS": credential(broker, "password"),
+    },
+    uses={
+        "DB": Use(db, db_user=api_config["dbUsers"]["DB"]),
+        "CACHE": cache,
+        "ASSETS": Use(assets, access="read-write"),
+        "EVENTS": Use(events, access="produce"),
+        "CATALOG": catalog,
+        "SESSIONS": sessions,
+        "BROKER": broker,
+    },
+log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    cpu_architecture=api_config["cpuArchitecture"],
 )
 
 # docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for
@@ -494,7 +528,7 @@ docs = WebService(
     min_requests=docs_config["minRequests"],
     load_balancer_errors=docs_config["loadBalancerErrors"],
     environment=docs_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=docs_config["cpuArchitecture"],
@@ -529,7 +563,7 @@ ingest = NetworkService(
     service_connect_namespace=namespace.arn,
     execute_command=ingest_config["executeCommand"],
     environment=ingest_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=ingest_config["cpuArchitecture"],
@@ -579,7 +613,7 @@ admin = WebService(
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
         "LEGACY": legacy,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=admin_config["cpuArchitecture"],
@@ -618,7 +652,7 @@ indexer = WorkerService(
         "BROKER": broker,
         "FULLTEXT": fulltext,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=indexer_config["cpuArchitecture"],
@@ -648,7 +682,7 @@ reports = ScheduledJob(
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
         "ASSETS": Use(assets, access="read-write-delete"),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=reports_config["cpuArchitecture"],
@@ -797,6 +831,7 @@ overrides.customize(
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
         "api": api,
+        "api_migration": api_migration,
         "docs": docs,
         "ingest": ingest,
         "admin": admin,
@@ -918,6 +953,18 @@ pulumi.export(
             "security_group": ledger_admin.security_group_id,
             "subnets": private_subnets,
             "log_group": ledger_admin.log_group_name,
+        },
+    },
+)
+# What the deploy job starts before the services roll to a new image (docs/delivery.md).
+pulumi.export(
+    "migrations",
+    {
+        "api": {
+            "task_definition": api_migration.family,
+            "security_group": api_migration.security_group_id,
+            "subnets": pulumi.Output.from_input(network.private_subnet_ids).apply(",".join),
+            "log_group": api_migration.log_group_name,
         },
     },
 )

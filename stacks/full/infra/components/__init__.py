@@ -24,6 +24,7 @@ from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
 from .message_broker import MessageBroker
+from .migration import Migration
 from .monitoring import Monitoring
 from .network_service import NetworkService
 from .queue import Queue
@@ -52,6 +53,7 @@ __all__ = [
     "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
+    "Migration",
     "Monitoring",
     "NetworkService",
     "Queue",
