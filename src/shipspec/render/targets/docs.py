@@ -123,6 +123,21 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
         outputs.append(("endpoints", held))
+    admins = [d.name for d in env.datastores if d.engine in ADMIN_ENGINES]
+    if admins:
+        held = (
+            f"per SQL database ({', '.join(admins)}): its one-off db-admin task's "
+            "`task_definition` family, `security_group`, `subnets` and `log_group`, what ECS "
+            "RunTask needs"
+        )
+        outputs.append(("db_admin", held))
+    migrating = [s.name for s in env.services if s.migrate]
+    if migrating:
+        held = (
+            f"per service with a migration ({', '.join(migrating)}): the same four names for "
+            "its `<service>-migrate` task, which the deploy job runs"
+        )
+        outputs.append(("migrations", held))
     searches = [d.name for d in env.datastores if d.engine == "opensearch"]
     if searches:
         held = (
