@@ -17,6 +17,7 @@ from .adopt import import_id_problem
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
+from .one_off_tasks import one_off_task_problems
 from .queue_scaling import check_queue
 from .reference_checks import check_override_refs, check_service_refs
 from .volumes import volume_owner_problems
@@ -41,8 +42,6 @@ _CREDENTIAL_VALUES = (
         "a connection string with a password",
     ),
 )
-# Engines a `migrate` command can run against (the master secret's username and password).
-_MIGRATABLE = ("postgres", "mysql", "mariadb")
 # Names that announce a credential; their value is one unless it is a placeholder.
 _CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$")
 _PLACEHOLDER = re.compile(
@@ -83,21 +82,6 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 )
             )
         found.extend(_containers(document, data, name, service))
-        if service.get("migrate") is not None and not any(
-            isinstance(n, str) and _mapping(datastores.get(n)).get("engine") in _MIGRATABLE
-            for n in names
-        ):
-            found.append(
-                _at(
-                    document,
-                    ("services", name, "migrate"),
-                    "`migrate` needs a PostgreSQL, MySQL or MariaDB database in `uses`: the "
-                    "migration task connects with their master credentials",
-                    "add the database to `uses`, or remove `migrate`",
-                    "migrate-without-database",
-                    key=True,
-                )
-            )
         found.extend(check_service_refs(name, service, datastores, _reporter(document)))
         secrets = [
             s.get("name") if isinstance(s, dict) else s for s in _list(service.get("secrets"))
@@ -291,33 +275,8 @@ def _name_clashes(
             "name-clash",
             key=True,
         )
-    # Each SQL database's one-off db-admin task is named `<datastore>-admin` (its log group,
-    # task family and program variable): a service of that name would share them.
-    for name, store in sorted(datastores.items()):
-        admin = f"{name}-admin"
-        if _mapping(store).get("engine") in ("postgres", "mysql", "mariadb") and admin in services:
-            yield _at(
-                document,
-                ("services", admin),
-                f"`{admin}` is the name of datastore `{name}`'s db-admin task",
-                "rename the service (or the datastore): their log group and task family "
-                "would collide",
-                "name-clash",
-                key=True,
-            )
-
-    # A service's migration task is named `<service>-migrate` (log group, task family).
-    for name, service in sorted(services.items()):
-        task = f"{name}-migrate"
-        if _mapping(service).get("migrate") is not None and task in services:
-            yield _at(
-                document,
-                ("services", task),
-                f"`{task}` is the name of service `{name}`'s migration task",
-                "rename one of the services: their log group and task family would collide",
-                "name-clash",
-                key=True,
-            )
+    for path, message, hint, code in one_off_task_problems(services, datastores):
+        yield _at(document, path, message, hint, code, key=True)
 
 
 def check_credentials(document: YamlDocument) -> list[Diagnostic]:
