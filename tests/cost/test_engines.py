@@ -215,17 +215,17 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
-    # full's api, admin and docs deploy linearly (two target groups each), the rolling
-    # indexer 4, reports 1, three RDS databases 9, DocumentDB 3, the broker 3 (memory: used and limit; ready messages), Redis 2 × 3
-    # nodes (memory, engine CPU, evictions with the hit rate) 4 × 3, Memcached 4 (CPU,
-    # evictions with gets and misses), the queue 2, api's availability and latency burn
-    # rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
-    # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's
-    # no tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL
-    # Server 2 (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the
-    # master and KMS key ones of a domain with dedicated masters and a customer-managed key),
-    # the broker's free disk against its limit 2, the low-traffic 5xx of api, docs (2 target
-    # groups × 2) and admin (2 and the ALB's 5xx) 13 and reports' long run 1: 188.
+    # full's api, admin and docs deploy linearly (two target groups each), the rolling indexer 4,
+    # reports 1, three RDS databases 9, DocumentDB 3, the broker 3 (memory: used and limit; ready
+    # messages), Redis 2 × 3 nodes (memory, engine CPU, evictions with the hit rate) 4 × 3,
+    # Memcached 4 (CPU, evictions with gets and misses), the queue 2, api's availability and latency
+    # burn rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
+    # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's no
+    # tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL Server 2
+    # (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the master and KMS key
+    # ones of a domain with dedicated masters and a customer-managed key), the broker's free disk
+    # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
+    # the ALB's 5xx) 13 and reports' long run 1: 188.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
     assert alarms.quantity == 188

@@ -16,6 +16,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+import botocore.exceptions
 import botocore.session
 from botocore import xform_name
 from botocore.model import OperationModel
@@ -132,6 +133,22 @@ def _operations(service: str) -> dict[str, OperationModel]:
     return {xform_name(name, "-"): model.operation_model(name) for name in model.operation_names}
 
 
+@functools.cache
+def _waiters(service: str) -> dict[str, OperationModel]:
+    """``tasks-stopped`` → the operation the waiter polls (DescribeTasks), per service."""
+    try:
+        model = _session().get_waiter_model(service)
+    except botocore.exceptions.UnknownServiceError:
+        return {}
+    except botocore.exceptions.DataNotFoundError:  # a service without waiters
+        return {}
+    operations = _session().get_service_model(service)
+    return {
+        xform_name(name, "-"): operations.operation_model(model.get_waiter(name).operation)
+        for name in model.waiter_names
+    }
+
+
 def problems(command: Command) -> list[str]:
     """What the AWS CLI would reject in ``command`` (empty when it would accept it)."""
     service = SERVICE_NAMES.get(command.service, command.service)
@@ -142,7 +159,16 @@ def problems(command: Command) -> list[str]:
         return [f"{where}: unknown option {o}" for o in sorted(unknown)]
     if service not in _session().get_available_services():
         return [f"{where}: no AWS service {command.service!r}"]
-    operation = _operations(service).get(command.operation)
+    if command.operation == "wait":
+        # `aws <service> wait <waiter>` (awscli/customizations/waiters.py): one command per
+        # waiter in botocore's waiter model, taking the options of the operation it polls.
+        words = command.text.split()
+        waiter = words[3] if len(words) > 3 else ""
+        operation = _waiters(service).get(waiter)
+        if operation is None:
+            return [f"{where}: {command.service} has no waiter {waiter!r}"]
+    else:
+        operation = _operations(service).get(command.operation)
     if operation is None:
         return [f"{where}: {command.service} has no operation {command.operation!r}"]
     members = operation.input_shape.members if operation.input_shape else {}

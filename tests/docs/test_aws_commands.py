@@ -31,6 +31,8 @@ def test_the_checker_rejects_what_the_cli_would() -> None:
         "aws ecs list-service-deployments --cluster x --service y --state z": "unknown option",
         "aws events list-targets-by-rule": "missing required --rule",
         "aws nosuch thing": "no AWS service",
+        "aws ecs wait tasks-stopped --cluster x": "missing required --tasks",
+        "aws ecs wait task-stopped --cluster x --tasks t": "has no waiter",
     }
     for text, message in bad.items():
         [command] = commands(f"`{text}`", "test")
@@ -41,6 +43,7 @@ def test_the_checker_rejects_what_the_cli_would() -> None:
         'aws ecs describe-services --cluster "$C" \\\n  --services "$S" | jq .',
         "aws ecr get-login-password | docker login",
         "aws cloudwatch describe-alarms --alarm-types CompositeAlarm --alarm-names a b",
+        'aws ecs wait tasks-stopped --cluster "$C" --tasks "$T"',
     ]
     for text in good:
         [command] = commands(text, "test")

@@ -47,6 +47,13 @@ def stack_outputs(model: DeploymentModel) -> dict[str, object]:
         site.name: {"bucket": f"{site.name}-site-1a2b3c", "distribution_id": "E2QWRUHAPOMQZL"}
         for site in env.static_sites
     }
+    # `pulumi stack output db_admin --json | jq -c '.["db"]'`, then read: one task's names.
+    outputs |= {
+        "task_definition": "shop-prod-db-admin",
+        "security_group": "sg-0123456789abcdef0",
+        "subnets": "subnet-0a,subnet-0b",
+        "log_group": "/ecs/shop/prod/db-admin",
+    }
     return outputs
 
 

@@ -186,6 +186,9 @@ class ServicePlan(Frozen):
     env_template: bool = False
     env_datastores: list[str] = []
     datastore_secrets: list[DatastoreSecretPlan] = []  # secrets: [{name, from: db.password}]
+    # The schema migration command CI runs as a one-off task before the service rolls to a
+    # new image, with its SQL databases' master credentials (plan/migrations.py).
+    migrate: list[str] = []
 
 
 DatastoreEngine = Literal[

@@ -92,6 +92,7 @@ def plan_service(
         env=dict(sorted(service.env.items())),
         secrets=sorted(service.secret_names()),
         image_credentials=service.image_credentials,
+        migrate=list(service.migrate or []),
         uses=plan_uses(spec, name, service, production, log),
         calls=list(service.calls),
         callers=callers,

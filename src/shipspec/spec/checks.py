@@ -18,6 +18,7 @@ from .classification import classification_problems
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
+from .one_off_tasks import one_off_task_problems
 from .queue_scaling import check_queue
 from .reference_checks import check_override_refs, check_service_refs
 from .volumes import volume_owner_problems
@@ -279,6 +280,8 @@ def _name_clashes(
             "name-clash",
             key=True,
         )
+    for path, message, hint, code in one_off_task_problems(services, datastores):
+        yield _at(document, path, message, hint, code, key=True)
 
 
 def check_credentials(document: YamlDocument) -> list[Diagnostic]:

@@ -404,6 +404,12 @@ class Service(SpecModel):
     # How the container runs (spec/container.py): ECS container definition settings.
     command: Command | None = Field(default=None, description="Replaces the image's CMD.")
     entrypoint: Command | None = Field(default=None, description="Replaces the image's ENTRYPOINT.")
+    migrate: Command | None = Field(
+        default=None,
+        description="Schema migration command, e.g. [python, manage.py, migrate]: CI runs it "
+        "as a one-off task with the master credentials of the SQL databases it uses before "
+        "the service rolls to a new image, and stops the deploy if it fails.",
+    )
     working_dir: ContainerPath | None = None
     user: User | None = Field(default=None, description="user, uid, user:group or uid:gid")
     healthcheck: HealthCheck | None = None
@@ -452,6 +458,15 @@ class Service(SpecModel):
             yield from static_problems(fields, self.model_fields_set)
             return
         yield from not_static_problems(self.type, fields, self.model_fields_set)
+        if self.migrate is not None and self.type not in ("web", "worker"):
+            yield Problem(
+                ("migrate",),
+                "`migrate` runs before a web service or worker rolls to a new image; a job "
+                "has no rollout to run it before",
+                "move `migrate` to the service that owns the schema",
+                ("migrate",),
+                "migrate-needs-service",
+            )
         if self.image_credentials is not None and self.image is None:
             yield Problem(
                 ("image_credentials",),

@@ -18,6 +18,7 @@ from components import (
     Cache,
     Container,
     Database,
+    DatabaseAdmin,
     DataKey,
     DocumentDB,
     ExistingNetwork,
@@ -27,6 +28,7 @@ from components import (
     ManagedPrometheus,
     Memcached,
     MessageBroker,
+    Migration,
     Monitoring,
     NetworkService,
     Queue,
@@ -181,6 +183,17 @@ db = Database(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+db_admin = DatabaseAdmin(
+    "db-admin",
+    database=db,
+    vpc_id=network.vpc_id,
+    image=datastores["db"]["admin"]["image"],
+    sql=datastores["db"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
 
 # search: mysql 8.0, used by indexer.
 # Encrypted, private, TLS-only; the master password lives in Secrets Manager, managed by RDS.
@@ -197,6 +210,17 @@ search = Database(
     protect=datastores["search"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+search_admin = DatabaseAdmin(
+    "search-admin",
+    database=search,
+    vpc_id=network.vpc_id,
+    image=datastores["search"]["admin"]["image"],
+    sql=datastores["search"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
@@ -256,6 +280,17 @@ ledger = Database(
     kms_key_arn=data_key.arn,
     # Renamed from accounts: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
+)
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+ledger_admin = DatabaseAdmin(
+    "ledger-admin",
+    database=ledger,
+    vpc_id=network.vpc_id,
+    image=datastores["ledger"]["admin"]["image"],
+    sql=datastores["ledger"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -457,7 +492,7 @@ api = WebService(
         "SESSIONS": sessions,
         "BROKER": broker,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=api_config["cpuArchitecture"],
@@ -468,6 +503,39 @@ api = WebService(
             "uploads": uploads_volume,
         },
     ),
+)
+# Its schema migration (dotnet Atlas.Api.dll --migrate): a one-off task with the service's image and
+#   variables and its SQL databases' master credentials; CI runs it before api rolls to a new image
+#   and stops the deploy if it fails.
+api_migration = Migration(
+    "api-migrate",
+    vpc_id=network.vpc_id,
+    image=api_config["migrationImage"],
+    command=api_config["migrate"],
+    cpu=api_config["cpu"],
+    memory=api_config["memory"],
+    # ${datastore.attribute} in the app's own variables: the endpoints the datastores inject.
+    environment=resolve_env(
+        api_config["env"],
+        {"cache": cache, "db": db},
+    ),
+    secrets={
+        "JWT_SIGNING_KEY": secret_jwt_signing_key.arn,
+        "STRIPE_KEY": secret_stripe_key.arn,
+        "BROKER_PASS": credential(broker, "password"),
+    },
+    uses={
+        "DB": Use(db, db_user=api_config["dbUsers"]["DB"]),
+        "CACHE": cache,
+        "ASSETS": Use(assets, access="read-write"),
+        "EVENTS": Use(events, access="produce"),
+        "CATALOG": catalog,
+        "SESSIONS": sessions,
+        "BROKER": broker,
+    },
+log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+    cpu_architecture=api_config["cpuArchitecture"],
 )
 
 # docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for
@@ -508,7 +576,7 @@ docs = WebService(
     min_requests=docs_config["minRequests"],
     load_balancer_errors=docs_config["loadBalancerErrors"],
     environment=docs_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=docs_config["cpuArchitecture"],
@@ -543,7 +611,7 @@ ingest = NetworkService(
     service_connect_namespace=namespace.arn,
     execute_command=ingest_config["executeCommand"],
     environment=ingest_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=ingest_config["cpuArchitecture"],
@@ -593,7 +661,7 @@ admin = WebService(
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
         "LEGACY": legacy,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=admin_config["cpuArchitecture"],
@@ -632,7 +700,7 @@ indexer = WorkerService(
         "BROKER": broker,
         "FULLTEXT": fulltext,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=indexer_config["cpuArchitecture"],
@@ -662,7 +730,7 @@ reports = ScheduledJob(
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
         "ASSETS": Use(assets, access="read-write-delete"),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=reports_config["cpuArchitecture"],
@@ -793,11 +861,14 @@ overrides.customize(
         "public_lb": public_lb,
         "internal_lb": internal_lb,
         "db": db,
+        "db_admin": db_admin,
         "search": search,
+        "search_admin": search_admin,
         "cache": cache,
         "assets": assets,
         "events": events,
         "ledger": ledger,
+        "ledger_admin": ledger_admin,
         "catalog": catalog,
         "broker": broker,
         "sessions": sessions,
@@ -808,6 +879,7 @@ overrides.customize(
         "secret_jwt_signing_key": secret_jwt_signing_key,
         "secret_stripe_key": secret_stripe_key,
         "api": api,
+        "api_migration": api_migration,
         "docs": docs,
         "ingest": ingest,
         "admin": admin,
@@ -904,6 +976,44 @@ pulumi.export(
         "sessions": sessions.configuration_endpoint,
         "legacy": legacy.address,
         "fulltext": fulltext.endpoint,
+    },
+)
+# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
+# output goes (docs/operations/handoff.md, "Database users").
+private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
+pulumi.export(
+    "db_admin",
+    {
+        "db": {
+            "task_definition": db_admin.family,
+            "security_group": db_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": db_admin.log_group_name,
+        },
+        "search": {
+            "task_definition": search_admin.family,
+            "security_group": search_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": search_admin.log_group_name,
+        },
+        "ledger": {
+            "task_definition": ledger_admin.family,
+            "security_group": ledger_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": ledger_admin.log_group_name,
+        },
+    },
+)
+# What the deploy job starts before the services roll to a new image (docs/delivery.md).
+pulumi.export(
+    "migrations",
+    {
+        "api": {
+            "task_definition": api_migration.family,
+            "security_group": api_migration.security_group_id,
+            "subnets": pulumi.Output.from_input(network.private_subnet_ids).apply(",".join),
+            "log_group": api_migration.log_group_name,
+        },
     },
 )
 # The OpenSearch domains' names, for the runbook's commands (their endpoints do not carry them).

@@ -16,6 +16,7 @@ from components import (
     Cache,
     Container,
     Database,
+    DatabaseAdmin,
     LoadBalancer,
     Monitoring,
     Network,
@@ -103,6 +104,16 @@ db = Database(
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
 )
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+db_admin = DatabaseAdmin(
+    "db-admin",
+    database=db,
+    vpc_id=network.vpc_id,
+    image=datastores["db"]["admin"]["image"],
+    sql=datastores["db"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+)
 
 # cache: redis 7.1, used by catalog.
 # Encrypted at rest and in transit; reachable only from the services that use it.
@@ -156,7 +167,7 @@ catalog = WorkerService(
     uses={
         "CACHE": cache,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=catalog_config["cpuArchitecture"],
     capacity_providers=catalog_config["capacityProviders"],
     container=Container.from_config(catalog_config.get("container", {})),
@@ -188,7 +199,7 @@ orders = WorkerService(
         "DB": Use(db, db_user=orders_config["dbUsers"]["DB"]),
         "SHIPMENTS": Use(shipments, access="produce"),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=orders_config["cpuArchitecture"],
     capacity_providers=orders_config["capacityProviders"],
     starts_after=[catalog.ecs_service],
@@ -229,7 +240,7 @@ gateway = WebService(
     min_requests=gateway_config["minRequests"],
     load_balancer_errors=gateway_config["loadBalancerErrors"],
     environment=gateway_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=gateway_config["cpuArchitecture"],
     capacity_providers=gateway_config["capacityProviders"],
     starts_after=[catalog.ecs_service, orders.ecs_service],
@@ -263,7 +274,7 @@ dispatcher = WorkerService(
         "SHIPMENTS": Use(shipments, access="consume"),
         "DB": Use(db, db_user=dispatcher_config["dbUsers"]["DB"]),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=dispatcher_config["cpuArchitecture"],
     capacity_providers=dispatcher_config["capacityProviders"],
     container=Container.from_config(dispatcher_config["container"]),
@@ -336,6 +347,7 @@ overrides.customize(
         "cluster": cluster,
         "public_lb": public_lb,
         "db": db,
+        "db_admin": db_admin,
         "cache": cache,
         "shipments": shipments,
         "gateway": gateway,
@@ -401,5 +413,19 @@ pulumi.export(
         "db": db.address,
         "cache": cache.primary_endpoint,
         "shipments": shipments.url,
+    },
+)
+# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
+# output goes (docs/operations/handoff.md, "Database users").
+private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
+pulumi.export(
+    "db_admin",
+    {
+        "db": {
+            "task_definition": db_admin.family,
+            "security_group": db_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": db_admin.log_group_name,
+        },
     },
 )

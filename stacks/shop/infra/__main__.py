@@ -18,6 +18,7 @@ from components import (
     Cache,
     Container,
     Database,
+    DatabaseAdmin,
     LoadBalancer,
     Monitoring,
     Network,
@@ -104,6 +105,16 @@ db = Database(
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
 )
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+db_admin = DatabaseAdmin(
+    "db-admin",
+    database=db,
+    vpc_id=network.vpc_id,
+    image=datastores["db"]["admin"]["image"],
+    sql=datastores["db"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+)
 
 # cache: redis 7.1, used by web.
 # Encrypted at rest and in transit; reachable only from the services that use it.
@@ -186,7 +197,7 @@ web = WebService(
         "UPLOADS": Use(uploads, access="read-write"),
         "ORDERS": Use(orders, access="produce"),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=web_config["cpuArchitecture"],
     capacity_providers=web_config["capacityProviders"],
     container=Container.from_config(web_config.get("container", {})),
@@ -217,7 +228,7 @@ mailer = WorkerService(
     uses={
         "ORDERS": Use(orders, access="consume"),
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=mailer_config["cpuArchitecture"],
     capacity_providers=mailer_config["capacityProviders"],
     container=Container.from_config(mailer_config["container"]),
@@ -235,7 +246,7 @@ nightly = ScheduledJob(
     memory=nightly_config["memory"],
     schedule="cron(0 3 * * ? *)",
     environment=nightly_config["env"],
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=nightly_config["cpuArchitecture"],
     capacity_providers=nightly_config["capacityProviders"],
     container=Container.from_config(nightly_config.get("container", {})),
@@ -266,6 +277,7 @@ overrides.customize(
         "cluster": cluster,
         "public_lb": public_lb,
         "db": db,
+        "db_admin": db_admin,
         "cache": cache,
         "uploads": uploads,
         "orders": orders,
@@ -325,5 +337,19 @@ pulumi.export(
         "cache": cache.primary_endpoint,
         "uploads": uploads.bucket_name,
         "orders": orders.url,
+    },
+)
+# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
+# output goes (docs/operations/handoff.md, "Database users").
+private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
+pulumi.export(
+    "db_admin",
+    {
+        "db": {
+            "task_definition": db_admin.family,
+            "security_group": db_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": db_admin.log_group_name,
+        },
     },
 )

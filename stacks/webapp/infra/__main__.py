@@ -17,6 +17,7 @@ from components import (
     Cache,
     Container,
     Database,
+    DatabaseAdmin,
     LoadBalancer,
     Monitoring,
     Network,
@@ -101,6 +102,16 @@ db = Database(
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
 )
+# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
+# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+db_admin = DatabaseAdmin(
+    "db-admin",
+    database=db,
+    vpc_id=network.vpc_id,
+    image=datastores["db"]["admin"]["image"],
+    sql=datastores["db"]["admin"]["sql"],
+    log_retention_days=log_retention_days,
+)
 
 # cache: redis 7.1, used by web, worker.
 # Encrypted at rest and in transit; reachable only from the services that use it.
@@ -163,7 +174,7 @@ web = WebService(
         "DB": Use(db, db_user=web_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=web_config["cpuArchitecture"],
     capacity_providers=web_config["capacityProviders"],
     container=Container.from_config(web_config.get("container", {})),
@@ -195,7 +206,7 @@ worker = WorkerService(
         "DB": Use(db, db_user=worker_config["dbUsers"]["DB"]),
         "CACHE": cache,
     },
-    log_retention_days=log_retention_days,
+log_retention_days=log_retention_days,
     cpu_architecture=worker_config["cpuArchitecture"],
     capacity_providers=worker_config["capacityProviders"],
     container=Container.from_config(worker_config.get("container", {})),
@@ -226,6 +237,7 @@ overrides.customize(
         "cluster": cluster,
         "public_lb": public_lb,
         "db": db,
+        "db_admin": db_admin,
         "cache": cache,
         "secret_session_secret": secret_session_secret,
         "secret_smtp_password": secret_smtp_password,
@@ -281,5 +293,19 @@ pulumi.export(
     {
         "db": db.address,
         "cache": cache.primary_endpoint,
+    },
+)
+# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
+# output goes (docs/operations/handoff.md, "Database users").
+private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
+pulumi.export(
+    "db_admin",
+    {
+        "db": {
+            "task_definition": db_admin.family,
+            "security_group": db_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": db_admin.log_group_name,
+        },
     },
 )

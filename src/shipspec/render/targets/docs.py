@@ -24,6 +24,8 @@ from typing import Any
 from ...cost import estimate, load_prices, money
 from ...cost.usage import num
 from ...plan.datastore_alarms import max_connections
+from ...plan.db_admin import ADMIN_ENGINES, admin_sql
+from ...plan.db_admin import database_users as own_users
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
@@ -60,6 +62,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "strategy": strategy_text,
         "controls": security_controls,
         "database_users": database_users,
+        "own_users": own_users,
+        "admin_sql": admin_sql,
+        "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
         "routing": model.monitoring.routing,
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
@@ -119,6 +124,21 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
         outputs.append(("endpoints", held))
+    admins = [d.name for d in env.datastores if d.engine in ADMIN_ENGINES]
+    if admins:
+        held = (
+            f"per SQL database ({', '.join(admins)}): its one-off db-admin task's "
+            "`task_definition` family, `security_group`, `subnets` and `log_group`, what ECS "
+            "RunTask needs"
+        )
+        outputs.append(("db_admin", held))
+    migrating = [s.name for s in env.services if s.migrate]
+    if migrating:
+        held = (
+            f"per service with a migration ({', '.join(migrating)}): the same four names for "
+            "its `<service>-migrate` task, which the deploy job runs"
+        )
+        outputs.append(("migrations", held))
     searches = [d.name for d in env.datastores if d.engine == "opensearch"]
     if searches:
         held = (
@@ -160,12 +180,8 @@ def strategy_text(s: ServicePlan) -> str:
 
 def database_users(env: EnvironmentPlan) -> list[tuple[str, str, list[str]]]:
     """(datastore, engine, its services' own users) for the SQL databases that have them."""
-    users: dict[str, set[str]] = {}
-    for service in env.services:
-        for use in service.uses:
-            if use.db_user is not None:
-                users.setdefault(use.datastore, set()).add(use.db_user)
-    return [(d.name, d.engine, sorted(users[d.name])) for d in env.datastores if d.name in users]
+    users = own_users(env)
+    return [(d.name, d.engine, users[d.name]) for d in env.datastores if d.name in users]
 
 
 def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:

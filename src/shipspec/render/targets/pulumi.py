@@ -13,11 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ...plan.access import SQL_ENGINES
+from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_containers import container_config, customized, volume_config
+from ._pulumi_datastores import datastore_config
 from ._pulumi_monitoring import (
     components_by_name,
     describe,
@@ -141,6 +143,10 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if any(d.engine == "opensearch" for d in env.datastores):
         names.add("SearchLogs")  # the domains' log groups and their one resource policy
+    if any(d.engine in ADMIN_ENGINES for d in env.datastores):
+        names.add("DatabaseAdmin")  # the one-off db-admin task of each SQL database
+    if any(s.migrate for s in env.services):
+        names.add("Migration")  # a service's schema migration, run by CI before it rolls
     if env.load_balancers:
         names.add("LoadBalancer")
     if env.secrets:
@@ -218,7 +224,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
             if env.static_sites
             else {}
         ),
-        "datastores": {d.name: _datastore(d) for d in env.datastores},
+        "datastores": {d.name: datastore_config(d, env) for d in env.datastores},
         "volumes": {v.name: volume_config(v) for v in env.volumes},
         **monitoring_config(model, env),
         **prometheus_config(model, env),
@@ -268,6 +274,9 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if db_users:
         # null: read the master secret by its ARN; a name: that user, with IAM tokens.
         values["dbUsers"] = db_users
+    if s.migrate:
+        # CI points migrationImage at the new image and runs the migration before `image`.
+        values.update(migrate=s.migrate, migrationImage=image)
     if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
         values["deletionProtection"] = env.production
     if s.kind == "web" and s.load_balancer is not None:  # on an ALB
@@ -357,72 +366,3 @@ def consumed_queues(service: Any) -> list[str]:
         for u in service.uses
         if u.engine == "sqs" and u.access in ("consume", "produce-consume")
     ]
-
-
-def _datastore(d: Any) -> dict[str, Any]:
-    values = _engine_values(d)
-    if d.engine not in ("memcached", "rabbitmq"):
-        values["protect"] = d.protect
-    if d.import_id:
-        values["importId"] = d.import_id
-    return values
-
-
-def _engine_values(d: Any) -> dict[str, Any]:
-    if d.engine in ("postgres", "mysql", "mariadb"):
-        return {
-            "version": d.version,
-            "instanceClass": d.instance_class,
-            "storageGb": d.storage_gb,
-            "maxStorageGb": d.max_storage_gb,
-            "multiAz": d.multi_az,
-            "backupDays": d.backup_days,
-            "deletionProtection": d.deletion_protection,
-        }
-    if d.engine == "sqlserver":
-        return {
-            "edition": d.edition,
-            "version": d.version,
-            "instanceClass": d.instance_class,
-            "storageGb": d.storage_gb,
-            "maxStorageGb": d.max_storage_gb,
-            "multiAz": d.multi_az,
-            "backupDays": d.backup_days,
-            "deletionProtection": d.deletion_protection,
-        }
-    if d.engine == "opensearch":
-        return {
-            "version": d.version,
-            "instanceType": d.instance_class,
-            "nodes": d.nodes,
-            "masterNodes": d.master_nodes,
-            "masterType": d.master_class,
-            "storageGb": d.storage_gb,
-        }
-    if d.engine == "redis":
-        return {
-            "version": d.version,
-            "nodeType": d.instance_class,
-            "replicas": d.replicas,
-            "backupDays": d.backup_days,
-        }
-    if d.engine == "mongodb":
-        return {
-            "version": d.version,
-            "instanceClass": d.instance_class,
-            "instances": 1 + d.replicas,
-            "backupDays": d.backup_days,
-            "deletionProtection": d.deletion_protection,
-        }
-    if d.engine == "rabbitmq":
-        return {
-            "version": d.version,
-            "instanceType": d.instance_class,
-            "cluster": d.multi_az,
-            "deletionProtection": d.deletion_protection,
-        }
-    if d.engine == "memcached":
-        return {"version": d.version, "nodeType": d.instance_class, "nodes": d.nodes}
-    if d.engine == "s3":
-        return {"versioning": d.versioning, "forceDestroy": d.force_destroy}
-    return {"deadLetter": d.dead_letter, "visibilityTimeoutSeconds": d.visibility_timeout_seconds}

@@ -16,6 +16,7 @@ from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
 from .database import Database
+from .db_admin import DatabaseAdmin
 from .document_db import DocumentDB
 from .existing_network import ExistingNetwork
 from .file_system import FileSystem
@@ -23,6 +24,7 @@ from .load_balancer import LoadBalancer
 from .managed_prometheus import ManagedPrometheus
 from .memcached import Memcached
 from .message_broker import MessageBroker
+from .migration import Migration
 from .monitoring import Monitoring
 from .network_service import NetworkService
 from .queue import Queue
@@ -43,6 +45,7 @@ __all__ = [
     "Container",
     "DataKey",
     "Database",
+    "DatabaseAdmin",
     "DocumentDB",
     "ExistingNetwork",
     "ExtraPort",
@@ -51,6 +54,7 @@ __all__ = [
     "ManagedPrometheus",
     "Memcached",
     "MessageBroker",
+    "Migration",
     "Monitoring",
     "NetworkService",
     "Queue",

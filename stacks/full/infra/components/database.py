@@ -140,6 +140,8 @@ class Database(pulumi.ComponentResource):
         kept = original_name(name, opts)  # physical names and descriptions survive a rename
         self._port = port
         self._db_name = db_name
+        self._engine = engine
+        self._kms_key_arn = kms_key_arn
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
@@ -245,6 +247,19 @@ class Database(pulumi.ComponentResource):
     @property
     def port(self) -> int:
         return self._port
+
+    @property
+    def engine(self) -> str:
+        return self._engine
+
+    @property
+    def db_name(self) -> str:
+        return self._db_name
+
+    @property
+    def kms_key_arn(self) -> pulumi.Input[str] | None:
+        """The customer-managed key encrypting the master secret, or None (AWS-managed)."""
+        return self._kms_key_arn
 
     def allow_from(self, consumer_name: str, security_group_id: pulumi.Input[str]) -> None:
         self._gate.allow(consumer_name, security_group_id)

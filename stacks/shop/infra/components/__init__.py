@@ -14,6 +14,7 @@ from ._datastore import Use
 from .bucket import Bucket
 from .cache import Cache
 from .database import Database
+from .db_admin import DatabaseAdmin
 from .load_balancer import LoadBalancer
 from .monitoring import Monitoring
 from .network import Network
@@ -29,6 +30,7 @@ __all__ = [
     "Cache",
     "Container",
     "Database",
+    "DatabaseAdmin",
     "LoadBalancer",
     "Monitoring",
     "Network",

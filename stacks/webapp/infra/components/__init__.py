@@ -13,6 +13,7 @@ from ._containers import Container
 from ._datastore import Use
 from .cache import Cache
 from .database import Database
+from .db_admin import DatabaseAdmin
 from .load_balancer import LoadBalancer
 from .monitoring import Monitoring
 from .network import Network
@@ -25,6 +26,7 @@ __all__ = [
     "Cache",
     "Container",
     "Database",
+    "DatabaseAdmin",
     "LoadBalancer",
     "Monitoring",
     "Network",

@@ -1,0 +1,110 @@
+"""A service's schema migration: its own image and variables, run once as a one-off task.
+
+Migrations need DDL rights, which only the master user has: the services' own database
+users (production under PCI DSS or HIPAA) get DML only. So the migration is a task
+definition of its own, never the service's: the service's image (``migration_image``,
+which CI points at the new image before the service rolls to it), command and variables,
+and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
+from the RDS-managed master secret (and ``<PREFIX>_SECRET_ARN`` to read it again) instead
+of the service's IAM user. Those databases admit its security group as they admit the
+service's; the service's other datastores only pass their connection variables (so the
+app's configuration loads), with no network path or IAM grant to them. The deploy job runs
+it with ``aws ecs run-task`` between a first ``pulumi up`` that registers it with the new
+image and the one that rolls the services (docs/delivery.md in the shipspec repository).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+
+from ._containers import Container
+from ._datastore import Datastore, Use, as_use, credential, env_prefix
+from ._fargate import create_task
+from .database import Database
+
+
+class Migration(pulumi.ComponentResource):
+    """One-off Fargate task definition running ``command`` with the master credentials.
+
+    Args:
+        name: Component name (``<service>-migrate``), also the container's name.
+        vpc_id: VPC of the task.
+        image: The image to migrate with (the service's, pinned by tag or digest).
+        command: The migration command, e.g. ``["python", "manage.py", "migrate"]``.
+        cpu, memory: Task size (the service's).
+        environment, secrets: The service's own variables and secret references.
+        uses: The service's datastores; SQL databases hand the master credentials.
+        log_retention_days, cpu_architecture, kms_key_arn, image_credentials: as the service's.
+    """
+
+    family: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        vpc_id: pulumi.Input[str],
+        image: pulumi.Input[str],
+        command: Sequence[str],
+        cpu: int,
+        memory: int,
+        environment: Mapping[str, pulumi.Input[str]],
+        uses: Mapping[str, Datastore | Use],
+        secrets: Mapping[str, pulumi.Input[str]] | None = None,
+        log_retention_days: int = 30,
+        cpu_architecture: str = "X86_64",
+        kms_key_arn: pulumi.Input[str] | None = None,
+        image_credentials: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("shipspec:aws:Migration", name, None, opts)
+        if not command:
+            raise ValueError("command must name the migration to run")
+        wired: dict[str, Datastore | Use] = {}
+        master: dict[str, pulumi.Input[str]] = {}
+        variables = dict(environment)
+        for prefix, used in sorted(uses.items()):
+            use = as_use(used)
+            variable = env_prefix(prefix)
+            if isinstance(use.store, Database):
+                # The master user (DDL), not the service's own DML-only user.
+                wired[prefix] = Use(use.store)
+                master[f"{variable}_USERNAME"] = credential(use.store, "username")
+                master[f"{variable}_PASSWORD"] = credential(use.store, "password")
+            else:
+                # Its connection variables, so the app's configuration loads as the
+                # service's does; but no network path, no IAM grant, no credential.
+                variables.update(use.store.environment(variable, use))
+        if not master:
+            raise ValueError(f"{name}: a migration needs a PostgreSQL, MySQL or MariaDB database")
+        task = create_task(
+            self,
+            name,
+            vpc_id=vpc_id,
+            image=image,
+            cpu=cpu,
+            memory=memory,
+            port=None,
+            environment=variables,
+            secrets={**(secrets or {}), **master},
+            uses=wired,
+            log_retention_days=log_retention_days,
+            cpu_architecture=cpu_architecture,
+            image_credentials=image_credentials,
+            kms_key_arn=kms_key_arn,
+            container=Container(command=list(command)),
+        )
+        self.family = task.task_definition.family
+        self.security_group_id = task.security_group.id
+        self.log_group_name = task.log_group.name
+        self.register_outputs(
+            {
+                "family": self.family,
+                "security_group_id": self.security_group_id,
+                "log_group_name": self.log_group_name,
+            }
+        )

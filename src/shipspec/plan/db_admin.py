@@ -1,0 +1,96 @@
+"""The one-off "db-admin" task of each SQL database: which client runs which SQL.
+
+RDS cannot create database users, and nobody can reach a generated database from
+outside: its security group admits only its consumers' groups, there is no bastion and
+ECS Exec is off in production. So the program defines, per environment and per RDS
+PostgreSQL, MySQL or MariaDB database, a Fargate task definition (no service) that
+connects as the master user over TLS and runs the SQL here, then exits: 0 when every
+statement succeeded, non-zero on the first error. The handoff prints the same
+statements (one source, this module) and the ``aws ecs run-task`` that starts it.
+
+The SQL is idempotent, so the task may run after every deploy: PostgreSQL creates a
+role only when ``pg_roles`` lacks it (``CREATE ROLE`` has no ``IF NOT EXISTS``) and
+re-granting a privilege is a no-op; MySQL and MariaDB have ``CREATE USER IF NOT EXISTS``.
+
+Where no service has its own user (not production, or no PCI DSS / HIPAA), the task is
+kept: its SQL only reports the server version, which proves the TLS path and the master
+secret work, and the same task runs any other statement (a repair, a one-off migration)
+by overriding ``ADMIN_SQL`` (docs/credentials.md). SQL Server gets none: no service has
+its own SQL Server user (RDS for SQL Server has no IAM database authentication), and
+Microsoft's client image (``mcr.microsoft.com/mssql-tools``) publishes no digest that a
+public file pins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .model import EnvironmentPlan
+
+ADMIN_ENGINES = frozenset({"postgres", "mysql", "mariadb"})
+"""Engines that get a db-admin task (``plan.access.SQL_ENGINES``)."""
+
+CONTAINER = "db-admin"
+"""The task's container name: what ``--overrides`` names to run other SQL."""
+
+CLIENT_IMAGES = {"postgres": "postgres-client", "mysql": "mysql-client", "mariadb": "mysql-client"}
+"""Engine → role in ``render/targets/images.json``. psql talks to every PostgreSQL server
+from 9.2 on, and the statements are plain SQL, so one psql serves every RDS major version;
+the MySQL 8.0 client speaks to MySQL 8.0/8.4 and MariaDB (both use the MySQL protocol, and
+``--ssl-mode=REQUIRED`` encrypts without needing the RDS CA bundle in the image)."""
+
+DATABASE_NAME = "app"
+"""The database RDS creates at launch (``Database(db_name="app")`` in the program)."""
+
+
+def component_name(datastore: str) -> str:
+    """``db`` → ``db-admin``: the program's component, its log group and task family."""
+    return f"{datastore}-admin"
+
+
+def admin_sql(engine: str, users: Sequence[str], database: str = DATABASE_NAME) -> list[str]:
+    """The statements the task runs: the services' own users, or a version check without any.
+
+    PostgreSQL users get ``rds_iam`` (IAM tokens instead of a password) and DML on the
+    ``public`` schema, now and for the tables migrations create later (default
+    privileges); MySQL and MariaDB users authenticate with ``AWSAuthenticationPlugin``
+    over TLS only and get DML on the database.
+    """
+    if engine not in ADMIN_ENGINES:
+        raise ValueError(f"no db-admin task for {engine!r}")
+    if not users:
+        return ["SELECT version();"]
+    statements: list[str] = []
+    for user in users:
+        if engine == "postgres":
+            statements += [
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                f"'{user}') THEN CREATE ROLE {user} LOGIN; END IF; END $$;",
+                f"GRANT rds_iam TO {user};",
+                f"GRANT CONNECT ON DATABASE {database} TO {user};",
+                f"GRANT USAGE ON SCHEMA public TO {user};",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {user};",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {user};",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, "
+                f"DELETE ON TABLES TO {user};",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES "
+                f"TO {user};",
+            ]
+        else:
+            statements += [
+                f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED WITH "
+                "AWSAuthenticationPlugin AS 'RDS';",
+                f"ALTER USER '{user}'@'%' REQUIRE SSL;",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON {database}.* TO '{user}'@'%';",
+            ]
+    return statements
+
+
+def database_users(env: EnvironmentPlan) -> dict[str, list[str]]:
+    """Datastore → its services' own database users (sorted), for the SQL databases with any."""
+    users: dict[str, set[str]] = {}
+    for service in env.services:
+        for use in service.uses:
+            if use.db_user is not None:
+                users.setdefault(use.datastore, set()).add(use.db_user)
+    return {name: sorted(found) for name, found in users.items()}

@@ -1,0 +1,147 @@
+"""The deploy job's migration step, run under fake ``pulumi`` and ``aws`` (see fake_cli).
+
+A service's ``migrate`` command runs as a one-off task before the service rolls to a new
+image (issue 11). The step must register the migration with the new image while the service
+keeps the image that runs now, start it, wait for it to stop, and let the deploy go on only
+on exit code 0: every error, empty answer or missing exit code stops the job before the
+services roll, and the stack config keeps the old image for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.delivery.delivery_support import Rendered, gitlab_job
+from tests.delivery.fake_cli import Run, answer, rule
+from tests.delivery.test_github_scripts import DEPLOY, NO_NETWORK, run
+
+NEW, OLD = "ghcr.io/example/atlas-api:3.2.0", "ghcr.io/example/atlas-api:3.1.0"
+TASK = "arn:aws:ecs:eu-west-1:1:task/atlas-main/abc"
+MIGRATION = {
+    "task_definition": "atlas-main-api-migrate",
+    "security_group": "sg-1",
+    "subnets": "subnet-a,subnet-b",
+    "log_group": "/ecs/atlas/main/api-migrate",
+}
+OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}}
+
+
+def stopped(code: Any = 0, **task: Any) -> tuple[str, str, int]:
+    container = {"name": "api-migrate"} | ({"exitCode": code} if code is not None else {})
+    return answer({"tasks": [{"lastStatus": "STOPPED", "containers": [container], **task}]})
+
+
+RUNNING = answer({"tasks": [{"lastStatus": "RUNNING", "containers": [{"name": "api-migrate"}]}]})
+STARTED = answer({"tasks": [{"taskArn": TASK}], "failures": []})
+
+
+@pytest.fixture(scope="module")
+def full(github: list[Rendered]) -> Rendered:
+    """The full example: its api declares `migrate` and uses two SQL databases and more."""
+    return next(p for p in github if p.name == "full-plain-github")
+
+
+def migrate(
+    pipeline: Rendered,
+    tmp_path: Path,
+    *,
+    outputs: Any = OUTPUTS,
+    up: tuple[str, str, int] | None = None,
+    started: tuple[str, str, int] = STARTED,
+    described: list[tuple[str, str, int]] | None = None,
+) -> Run:
+    rules = {
+        "pulumi": [
+            rule("config get --path services.api.image", out=NEW),
+            rule("config set", out=""),
+            rule("up --yes --diff", answers=[up or answer("")]),
+            rule("stack output --json", out=outputs),
+        ],
+        "aws": [
+            rule("ecs run-task", answers=[started]),
+            rule("ecs describe-tasks", answers=described or [RUNNING, stopped(0)]),
+        ],
+    }
+    files = {"previous-images.txt": f"api {OLD}\nworker ghcr.io/example/w:1\n"}
+    return run(pipeline, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, files=files)
+
+
+def config_sets(result: Run) -> list[list[str]]:
+    return [c[4:] for c in result.called("pulumi", "config set")]
+
+
+def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
+    full: Rendered, tmp_path: Path
+) -> None:
+    result = migrate(full, tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    # The migration gets the new image; the service keeps the running one for the first up,
+    # and gets the new one back only after the migration exited 0.
+    assert config_sets(result) == [
+        ["services.api.migrationImage", NEW],
+        ["services.api.image", OLD],
+        ["services.api.image", NEW],
+    ]
+    names = [" ".join(c[:3]) for c in result.calls if c[0] in ("pulumi", "aws")]
+    assert names.index("pulumi up --yes") < names.index("aws ecs run-task")
+    (started,) = result.called("ecs run-task")
+    line = " ".join(started)
+    assert "--task-definition atlas-main-api-migrate" in line and "--launch-type FARGATE" in line
+    assert "awsvpcConfiguration={subnets=[subnet-a,subnet-b],securityGroups=[sg-1]," in line
+    assert "assignPublicIp=DISABLED" in line
+    assert len(result.called("ecs describe-tasks", TASK)) == 2  # polled until STOPPED
+
+
+FAILURES = {
+    "the migration exits 1": ({"described": [stopped(1)]}, "exited 1"),
+    "no exit code (never started)": (
+        {"described": [stopped(None, stoppedReason="CannotPullContainerError")]},
+        "without an exit code: CannotPullContainerError",
+    ),
+    "describe-tasks fails": ({"described": [NO_NETWORK]}, "does not describe the migration"),
+    "describe-tasks answers nothing": ({"described": [answer("")]}, "does not describe"),
+    "run-task fails": ({"started": NO_NETWORK}, "did not start the migration"),
+    "run-task starts nothing": (
+        {"started": answer({"tasks": [], "failures": [{"reason": "RESOURCE:MEMORY"}]})},
+        "did not start the migration",
+    ),
+    "no migrations output": ({"outputs": {"cluster_name": "atlas-main"}}, "no complete entry"),
+    "no cluster output": ({"outputs": {"migrations": {"api": MIGRATION}}}, "no cluster_name"),
+    "incomplete migrations output": (
+        {"outputs": {"cluster_name": "c", "migrations": {"api": {"task_definition": "t"}}}},
+        "no complete entry",
+    ),
+    "the first pulumi up fails": ({"up": answer(code=1, err="error: update failed")}, ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILURES))
+def test_every_failure_stops_the_deploy_before_the_services_roll(
+    full: Rendered, tmp_path: Path, case: str
+) -> None:
+    given, message = FAILURES[case]
+    result = migrate(full, tmp_path, **given)
+    assert result.code != 0, result.stdout
+    assert message in result.stdout + result.stderr
+    # The service's image was never put back to the new one: the job's `pulumi up` (which
+    # does not run after a failed step) would not roll it either.
+    assert ["services.api.image", NEW] not in config_sets(result)
+    if case == "the first pulumi up fails":
+        assert not result.called("ecs run-task")
+
+
+def test_both_ci_systems_migrate_before_the_deploying_pulumi_up(
+    full: Rendered, github: list[Rendered], gitlab: list[Rendered]
+) -> None:
+    steps = [s.get("id") for s in full.yaml(DEPLOY)["jobs"]["deploy-main"]["steps"]]
+    assert steps.index("migrate") < steps.index("up")
+    pipeline = next(p for p in gitlab if p.name == "full-plain-gitlab")
+    script = "\n".join(gitlab_job(pipeline.yaml(".gitlab-ci.yml"), "deploy:main")["script"])
+    assert script.index("aws ecs run-task") < script.index('--message "deploy $CI_COMMIT_SHA"')
+    # A pipeline whose services declare no migration has no such step.
+    shop = next(p for p in github if p.name == "shop-plain-github")
+    for job in shop.yaml(DEPLOY)["jobs"].values():
+        assert "migrate" not in [s.get("id") for s in job.get("steps", [])]
