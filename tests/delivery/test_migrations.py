@@ -19,6 +19,8 @@ from tests.delivery.fake_cli import Run, answer, rule
 from tests.delivery.test_github_scripts import DEPLOY, NO_NETWORK, run
 
 NEW, OLD = "ghcr.io/example/atlas-api:3.2.0", "ghcr.io/example/atlas-api:3.1.0"
+# A service without a migration of its own that reads the same schema: held back too.
+WORKER_NEW, WORKER_OLD = "ghcr.io/example/w:2", "ghcr.io/example/w:1"
 TASK = "arn:aws:ecs:eu-west-1:1:task/atlas-main/abc"
 MIGRATION = {
     "task_definition": "atlas-main-api-migrate",
@@ -56,6 +58,7 @@ def migrate(
     rules = {
         "pulumi": [
             rule("config get --path services.api.image", out=NEW),
+            rule("config get --path services.worker.image", out=WORKER_NEW),
             rule("config set", out=""),
             rule("up --yes --diff", answers=[up or answer("")]),
             rule("stack output --json", out=outputs),
@@ -65,7 +68,7 @@ def migrate(
             rule("ecs describe-tasks", answers=described or [RUNNING, stopped(0)]),
         ],
     }
-    files = {"previous-images.txt": f"api {OLD}\nworker ghcr.io/example/w:1\n"}
+    files = {"previous-images.txt": f"api {OLD}\nworker {WORKER_OLD}\n"}
     return run(pipeline, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, files=files)
 
 
@@ -78,12 +81,15 @@ def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
 ) -> None:
     result = migrate(full, tmp_path)
     assert result.code == 0, result.stdout + result.stderr
-    # The migration gets the new image; the service keeps the running one for the first up,
-    # and gets the new one back only after the migration exited 0.
+    # The migration gets the new image; every service (the worker, which has no migration,
+    # too) keeps the running one for the first up, and gets the new one back only after the
+    # migration exited 0: nothing new reads a schema it has not got yet.
     assert config_sets(result) == [
         ["services.api.migrationImage", NEW],
         ["services.api.image", OLD],
+        ["services.worker.image", WORKER_OLD],
         ["services.api.image", NEW],
+        ["services.worker.image", WORKER_NEW],
     ]
     names = [" ".join(c[:3]) for c in result.calls if c[0] in ("pulumi", "aws")]
     assert names.index("pulumi up --yes") < names.index("aws ecs run-task")
@@ -129,6 +135,7 @@ def test_every_failure_stops_the_deploy_before_the_services_roll(
     # The service's image was never put back to the new one: the job's `pulumi up` (which
     # does not run after a failed step) would not roll it either.
     assert ["services.api.image", NEW] not in config_sets(result)
+    assert ["services.worker.image", WORKER_NEW] not in config_sets(result)
     if case == "the first pulumi up fails":
         assert not result.called("ecs run-task")
 
@@ -145,3 +152,37 @@ def test_both_ci_systems_migrate_before_the_deploying_pulumi_up(
     shop = next(p for p in github if p.name == "shop-plain-github")
     for job in shop.yaml(DEPLOY)["jobs"].values():
         assert "migrate" not in [s.get("id") for s in job.get("steps", [])]
+
+
+@pytest.mark.parametrize(("first", "secrets_ok"), [("true", False), ("true", True), ("", False)])
+def test_a_first_deploy_checks_the_new_secrets_before_the_migration_starts(
+    full: Rendered, tmp_path: Path, first: str, secrets_ok: bool
+) -> None:
+    """On a first deploy the migrations' `pulumi up` creates the secrets empty: the check
+    runs right after it, so an empty secret stops the job with its own message instead of a
+    migration task ECS cannot start. Later deploys checked before `pulumi up` already."""
+    rules = {
+        "pulumi": [
+            rule("config get --path services.api.image", out=NEW),
+            rule("config get --path services.worker.image", out=WORKER_NEW),
+            rule("config set", out=""),
+            rule("up --yes --diff", answers=[answer("")]),
+            rule("stack output --json", out=OUTPUTS),
+        ],
+        "aws": [
+            rule("ecs run-task", answers=[STARTED]),
+            rule("ecs describe-tasks", answers=[stopped(0)]),
+        ],
+    }
+    check = "exit 0" if secrets_ok else 'echo "::error::Secret STRIPE_KEY has no value."; exit 1'
+    files = {"previous-images.txt": f"api {OLD}\n", "check-secrets.sh": check + "\n"}
+    result = run(
+        full, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, {"FIRST_DEPLOY": first}, files
+    )
+    if first == "true" and not secrets_ok:
+        assert result.code == 1
+        assert "Secret STRIPE_KEY has no value" in result.stdout
+        assert result.called("pulumi", "up --yes") and not result.called("ecs run-task")
+    else:
+        assert result.code == 0, result.stdout + result.stderr
+        assert result.called("ecs run-task")

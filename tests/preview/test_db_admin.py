@@ -115,14 +115,16 @@ def test_the_database_admits_the_task_on_its_port_and_nothing_else_new(
         # One rule per consumer service, its migration if it declares one, and one for the
         # task: no CIDR, no other group.
         migrations = {s.name for s in plan.services if s.migrate and s.name in d.used_by}
+        # The task's rule is named after its first name: a renamed database keeps it (alias).
+        first = f"{d.renamed_from or d.name}-admin"
         consumers = (
             {f"{d.name}-from-{s}" for s in d.used_by}
             | {f"{d.name}-from-{s}-migrate" for s in migrations}
-            | {f"{d.name}-from-{name}"}
+            | {f"{d.name}-from-{first}"}
         )
         assert {r.name for r in rules} == consumers
         assert all("cidrIpv4" not in r.inputs for r in rules)
-        (admitted,) = [r for r in rules if r.name == f"{d.name}-from-{name}"]
+        (admitted,) = [r for r in rules if r.name == f"{d.name}-from-{first}"]
         assert admitted.inputs["fromPort"] == admitted.inputs["toPort"] == PORTS[d.engine]
         assert admitted.inputs["referencedSecurityGroupId"] == _id(preview, task_sg)
         # The task's group reaches the database port and HTTPS (image, secret, logs) only.

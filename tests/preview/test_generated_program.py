@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from shipspec.plan.db_admin import ADMIN_ENGINES
 from shipspec.policy.validator import RESOURCELESS_ACTIONS
 from tests.conftest import example_names
 
@@ -107,7 +108,15 @@ def test_datastores_accept_only_the_services_that_use_them(stack) -> None:  # ty
                 by_urn[u] for u in rule.dependencies if by_urn.get(u) and by_urn[u].type == SG
             ]
             sources |= {g.name.removesuffix("-sg") for g in groups if g.name != f"{store.name}-sg"}
-        assert sources == set(store.used_by), store.name
+        # Besides its services: a SQL database's db-admin task, and the schema migrations of
+        # the services that use it (one-off tasks CI runs, with their own security groups).
+        one_off: set[str] = set()
+        if store.engine in ADMIN_ENGINES:
+            one_off = {f"{store.name}-admin"}
+            one_off |= {
+                f"{s.name}-migrate" for s in env.services if s.migrate and s.name in store.used_by
+            }
+        assert sources == set(store.used_by) | one_off, store.name
 
 
 def test_encryption_at_rest_and_in_transit(stack) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +190,9 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     _, env, preview = stack
     groups = {g.name: g for g in preview.of_type("aws:cloudwatch/logGroup:LogGroup")}
     expected = {f"{s.name}-logs" for s in env.services}
+    # The one-off tasks: each SQL database's db-admin task and each service's migration.
+    expected |= {f"{d.name}-admin-logs" for d in env.datastores if d.engine in ADMIN_ENGINES}
+    expected |= {f"{s.name}-migrate-logs" for s in env.services if s.migrate}
     for store in env.datastores:
         if store.engine in RDS_EXPORTS:
             expected |= {f"{store.name}-{log}-logs" for log in RDS_EXPORTS[store.engine]}
@@ -193,6 +205,14 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     expected |= {f"{site.name}-access-logs" for site in env.static_sites if site.access_logs}
     # Their CloudFront web ACLs' logs (us-east-1), with requirements.security.waf.
     expected |= {f"{site.name}-waf-logs" for site in env.static_sites if site.waf}
+    # OpenSearch domains publish their application and slow logs to groups named after the
+    # domain's physical name (SearchLogs): three per domain.
+    search_kinds = ("application", "search-slow", "index-slow")
+    search_groups = sorted(n for n in groups if n.startswith("opensearch-logs-"))
+    search_stores = [d for d in env.datastores if d.engine == "opensearch"]
+    assert len(search_groups) == 3 * len(search_stores)
+    assert all(n.endswith(tuple(f"-{k}-logs" for k in search_kinds)) for n in search_groups)
+    expected |= set(search_groups)
     if env.network.flow_log_retention_days:
         flow = groups.pop("network-flow-logs")
         assert flow.inputs["retentionInDays"] == env.network.flow_log_retention_days

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from shipspec.plan.db_admin import ADMIN_ENGINES
 from tests.conftest import example_names
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -166,8 +167,12 @@ def test_production_pulls_images_through_the_vpc_endpoints(generated) -> None:  
     (https_in,) = [r for r in preview.of_type(_INGRESS) if r.name == "network-endpoints-https"]
     assert (https_in.inputs["fromPort"], https_in.inputs["cidrIpv4"]) == (443, "10.0.0.0/16")
     out = [r for r in preview.of_type(_EGRESS) if r.name.endswith("-https-out")]
-    services = generated.model("shop").environment("prod").services
-    assert {r.name for r in out} == {f"{s.name}-https-out" for s in services}
+    env = generated.model("shop").environment("prod")
+    tasks = {s.name for s in env.services}
+    # The one-off tasks CI runs: each SQL database's db-admin task, each service's migration.
+    tasks |= {f"{d.name}-admin" for d in env.datastores if d.engine in ADMIN_ENGINES}
+    tasks |= {f"{s.name}-migrate" for s in env.services if s.migrate}
+    assert {r.name for r in out} == {f"{t}-https-out" for t in tasks}
     assert all(r.inputs["fromPort"] == r.inputs["toPort"] == 443 for r in out)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .db_admin import ADMIN_ENGINES
 from .model import EnvironmentPlan
 
 _SQL = ("postgres", "mysql", "mariadb", "sqlserver")
@@ -94,15 +95,27 @@ def key_uses(env: EnvironmentPlan) -> list[KeyUse]:
     uses += [
         KeyUse(lb.name, "load balancer WAF logs", ("logs",)) for lb in env.load_balancers if lb.waf
     ]
+    if any(d.engine == "opensearch" for d in env.datastores):
+        # SearchLogs: the domains' slow and application log groups, one component for all.
+        uses.append(KeyUse("opensearch-logs", "OpenSearch slow and application logs", ("logs",)))
     for store in env.datastores:
         if store.engine in _ENGINE_PARTS:
             what, parts = _ENGINE_PARTS[store.engine]
             uses.append(KeyUse(store.name, what, parts))
+    # The one-off tasks CI runs: each SQL database's db-admin task and the services' migrations.
+    uses += [
+        KeyUse(f"{d.name}-admin", "db-admin task logs", ("logs",))
+        for d in env.datastores
+        if d.engine in ADMIN_ENGINES
+    ]
     uses += [KeyUse(v.name, "file system", ("storage", "backups")) for v in env.volumes]
     uses += [KeyUse(s.name, "secret", ("secret",)) for s in env.secrets]
     if env.prometheus is not None:
         uses.append(KeyUse("prometheus", "Prometheus workspace", ("storage",)))
     uses += [KeyUse(s.name, "service logs", ("logs",)) for s in env.services]
+    uses += [
+        KeyUse(f"{s.name}-migrate", "migration logs", ("logs",)) for s in env.services if s.migrate
+    ]
     return uses
 
 

@@ -57,6 +57,7 @@ log_retention_days = config.require_int("logRetentionDays")
 #   them):
 # - VPC flow logs network (logs)
 # - load balancer WAF logs public (logs)
+# - OpenSearch slow and application logs opensearch-logs (logs)
 # - database db, search, ledger, legacy (storage, secret, logs)
 # - cache cache (storage, secret)
 # - bucket assets (storage)
@@ -64,9 +65,11 @@ log_retention_days = config.require_int("logRetentionDays")
 # - database catalog (storage, logs)
 # - message broker broker (secret)
 # - search domain fulltext (storage)
+# - db-admin task logs db-admin, search-admin, ledger-admin (logs)
 # - file system uploads (storage, backups)
 # - secret GHCR_PULL, JWT_SIGNING_KEY, STRIPE_KEY (secret)
 # - service logs api, docs, ingest, admin, indexer, reports (logs)
+# - migration logs api-migrate (logs)
 # - Prometheus workspace prometheus (storage)
 # Not with this key:
 # - DocumentDB master secrets (catalog): DocumentDB creates them with the aws/secretsmanager key:
@@ -291,6 +294,8 @@ ledger_admin = DatabaseAdmin(
     sql=datastores["ledger"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
+    # Renamed with its database: the alias keeps its task, logs and the database's rule for it.
+    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts-admin")]),
 )
 
 # catalog: mongodb 5.0, used by api.
@@ -492,7 +497,7 @@ api = WebService(
         "SESSIONS": sessions,
         "BROKER": broker,
     },
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=api_config["cpuArchitecture"],
@@ -533,7 +538,7 @@ api_migration = Migration(
         "SESSIONS": sessions,
         "BROKER": broker,
     },
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     cpu_architecture=api_config["cpuArchitecture"],
 )
@@ -576,7 +581,7 @@ docs = WebService(
     min_requests=docs_config["minRequests"],
     load_balancer_errors=docs_config["loadBalancerErrors"],
     environment=docs_config["env"],
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=docs_config["cpuArchitecture"],
@@ -611,7 +616,7 @@ ingest = NetworkService(
     service_connect_namespace=namespace.arn,
     execute_command=ingest_config["executeCommand"],
     environment=ingest_config["env"],
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=ingest_config["cpuArchitecture"],
@@ -661,7 +666,7 @@ admin = WebService(
         "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
         "LEGACY": legacy,
     },
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=admin_config["cpuArchitecture"],
@@ -700,7 +705,7 @@ indexer = WorkerService(
         "BROKER": broker,
         "FULLTEXT": fulltext,
     },
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=indexer_config["cpuArchitecture"],
@@ -730,7 +735,7 @@ reports = ScheduledJob(
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),
         "ASSETS": Use(assets, access="read-write-delete"),
     },
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     collector=collector,
     cpu_architecture=reports_config["cpuArchitecture"],

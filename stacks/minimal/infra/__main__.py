@@ -106,7 +106,7 @@ web = WebService(
     min_requests=web_config["minRequests"],
     load_balancer_errors=web_config["loadBalancerErrors"],
     environment=web_config["env"],
-log_retention_days=log_retention_days,
+    log_retention_days=log_retention_days,
     cpu_architecture=web_config["cpuArchitecture"],
     capacity_providers=web_config["capacityProviders"],
 )

@@ -126,7 +126,8 @@ class DatabaseAdmin(pulumi.ComponentResource):
             description="To the database",
             opts=child,
         )
-        database.allow_from(name, sg.id)
+        # The first name: after a rename the database's rule for this task keeps its URN.
+        database.allow_from(kept, sg.id)
 
         refs = {variable: credential(database, key) for key, variable in keys.items()}
         statements: pulumi.Input[list[dict[str, Any]]] = secret_read_statements(list(refs.values()))
