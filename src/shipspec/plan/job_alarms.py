@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .model import ServicePlan
 from .monitoring import RUNBOOK, AlarmMetric, JobFailurePlan
-from .physical_names import EVENTBRIDGE_RULE_NAME_MAX, physical_name
+from .physical_names import rule_name
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -106,10 +106,8 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         "exits non-zero is caught by the job's failed-runs rule",
     )
     # EventBridge allows 64 characters: a long app, environment and job name is cut to a
-    # hash, keeping the stack prefix that the alert topics' policies allow (rule/<prefix>-*).
-    name = physical_name(
-        self.app, self.env.name, f"{s.name}-failed-runs", max_length=EVENTBRIDGE_RULE_NAME_MAX
-    )
+    # hash, under the rule prefix the alert topics' policies allow (rule/<rule prefix>-*).
+    name = rule_name(self.app, self.env.name, f"{s.name}-failed-runs")
     reason = (
         "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
         "events of the job's task definition family); the spec cannot mark a job critical, "

@@ -4,8 +4,9 @@
 CloudFront publishes its metrics in us-east-1 only, so the alarm lives there, and a
 CloudWatch alarm may only notify a topic in its own region. EventBridge carries its state
 changes instead: a rule in us-east-1 forwards them to the default event bus of the stack's
-region, where a rule named ``<app>-<stack>-*`` (which the alert topics' policy admits)
-publishes them to the topic.
+region, where a rule named by ``rule_name`` (under the prefix the alert topics' and their
+key's policies admit, whatever the length of the app and stack names) publishes them to
+the topic.
 
 What reaches the topic must be the message CloudWatch itself publishes for an alarm, which
 is what the topics' subscribers read: PagerDuty's Amazon CloudWatch integration opens an
@@ -32,7 +33,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ._names import physical_name
+from ._names import rule_name
 
 CLOUDFRONT_REGION = "us-east-1"
 # CloudWatch's alarm message names the region by its display name, not its code.
@@ -121,7 +122,7 @@ def alert_through_eventbridge(
     )
     forward = aws.cloudwatch.EventRule(
         f"{site}-5xx-forward",
-        name=physical_name(f"{site}-5xx-forward", max_length=64),
+        name=rule_name(f"{site}-5xx-forward"),
         region=CLOUDFRONT_REGION,
         description=f"{site}'s CloudFront 5xx alarm, to the stack's region",
         event_pattern=pattern,
@@ -137,7 +138,7 @@ def alert_through_eventbridge(
     )
     notify = aws.cloudwatch.EventRule(
         f"{site}-5xx-notify",
-        name=physical_name(f"{site}-5xx", max_length=64),
+        name=rule_name(f"{site}-5xx"),
         description=f"{site}'s CloudFront 5xx alarm, to the alert topic",
         event_pattern=pattern,
         opts=child,

@@ -54,6 +54,17 @@ def fitting_logical_name(base: str, *, max_length: int, keep_suffix: str = "") -
     return shorten(base, max_length - AUTONAME_SUFFIX, keep_suffix=keep_suffix)
 
 
+def _clean(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _cut(cleaned: str, full: str, max_length: int) -> str:
+    """``cleaned`` if it fits, else its head and a hash of ``full`` in ``max_length``."""
+    if len(cleaned) <= max_length:
+        return cleaned
+    return f"{cleaned[: max_length - HASH_LENGTH - 1].rstrip('-')}-{_digest(full)}"
+
+
 def physical_name(name: str, *, max_length: int = 63, avoid_prefixes: tuple[str, ...] = ()) -> str:
     """``shop``, ``prod``, ``db`` -> ``shop-prod-db``: stable per stack, distinct between stacks.
 
@@ -67,12 +78,43 @@ def physical_name(name: str, *, max_length: int = 63, avoid_prefixes: tuple[str,
         if name
         else (f"{pulumi.get_project()}-{pulumi.get_stack()}")
     )
-    cleaned = re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-")
+    cleaned = _clean(full)
     if not cleaned[:1].isalpha() or cleaned.startswith(avoid_prefixes):
         cleaned = f"x-{cleaned}"
-    if len(cleaned) > max_length:
-        cleaned = f"{cleaned[: max_length - HASH_LENGTH - 1].rstrip('-')}-{_digest(full)}"
-    return cleaned
+    return _cut(cleaned, full, max_length)
+
+
+RULE_NAME_MAX = 64
+"""EventBridge PutRule: a rule name is 1-64 letters, digits, dots, hyphens, underscores."""
+RULE_PREFIX_WHOLE_MAX = RULE_NAME_MAX - HASH_LENGTH - 1
+"""56: the longest stack prefix a cut rule name (``<56 characters>-<hash>``) still begins
+with, followed by a hyphen (its own, or the one before the hash)."""
+RULE_PREFIX_SHORT = 32
+"""A longer stack prefix becomes ``<24 characters>-<hash>``, leaving the rule's own name room."""
+
+
+def rule_prefix() -> str:
+    """What every EventBridge rule name of this stack begins with, before a hyphen.
+
+    ``<project>-<stack>`` when a cut rule name keeps it whole (56 characters at most), else
+    cut to 32 characters with a hash. The alert topics' and key's policies admit
+    ``rule/<rule_prefix()>-*``: every name ``rule_name`` makes matches, whatever the
+    length of the app and stack names.
+    """
+    whole = physical_name("", max_length=255)
+    if len(whole) <= RULE_PREFIX_WHOLE_MAX:
+        return whole
+    return physical_name("", max_length=RULE_PREFIX_SHORT)
+
+
+def rule_name(name: str) -> str:
+    """``<rule_prefix()>-<name>``, cut to EventBridge's 64 characters with a hash of the whole.
+
+    With a whole prefix this is ``physical_name(name, max_length=64)``; the cut keeps the
+    prefix and its hyphen, so the name matches ``<rule_prefix()>-*``.
+    """
+    full = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+    return _cut(f"{rule_prefix()}-{_clean(name)}", full, RULE_NAME_MAX)
 
 
 def original_name(name: str, opts: pulumi.ResourceOptions | None) -> str:

@@ -6,9 +6,12 @@ key: its key policy cannot be changed to let CloudWatch encrypt messages, so ala
 actions fail with a KMS access error and nobody is told. The topics therefore share a
 customer-managed key (rotated yearly) whose policy lets this stack's alarms, and only
 those, use it. The same goes for EventBridge: the failed-runs rules of the scheduled
-jobs publish to the topics, so the key and each topic's policy let this stack's rules
-(named ``<prefix>-*``) do so as well, and so may a managed Prometheus workspace's
-Alertmanager (``aps.amazonaws.com``, for that workspace only) when the stack has one.
+jobs and the static sites' 5xx notify rules publish to the topics, so the key and each
+topic's policy let this stack's rules do so as well: every rule is named by ``rule_name``,
+which begins with ``rule_prefix()`` and a hyphen however long the app and stack names are
+(a rule name has 64 characters, and ``<app>-<stack>`` alone may have 63), and the policies
+admit ``rule/<rule_prefix()>-*``. So may a managed Prometheus workspace's Alertmanager
+(``aps.amazonaws.com``, for that workspace only) when the stack has one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from ._names import rule_prefix
 
 
 def alert_topics(
@@ -145,12 +150,16 @@ def alert_targets(
 
 
 def _arns(owner: pulumi.Resource, prefix: str) -> tuple[pulumi.Output[str], ...]:
-    """The account, and ARN patterns of this stack's alarms and EventBridge rules."""
+    """The account, and ARN patterns of this stack's alarms and EventBridge rules.
+
+    Alarms are named ``<prefix>-...`` in full (CloudWatch allows 255 characters); rules by
+    ``rule_name``, under ``rule_prefix()``, which differs from ``prefix`` when that is too
+    long to begin a 64-character rule name."""
     invoke = pulumi.InvokeOutputOptions(parent=owner)
     account = aws.get_caller_identity_output(opts=invoke).account_id
     region = aws.get_region_output(opts=invoke).region
     alarms = pulumi.Output.concat("arn:aws:cloudwatch:", region, ":", account, ":alarm:", prefix)
-    rules = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":rule/", prefix)
+    rules = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":rule/", rule_prefix())
     return account, alarms, rules
 
 

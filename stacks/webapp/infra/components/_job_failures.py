@@ -17,11 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._names import physical_name
+from ._names import rule_name
 from ._references import References
-
-RULE_NAME_MAX = 64
-"""EventBridge PutRule: a rule name is 1-64 letters, digits, dots, hyphens, underscores."""
 
 
 def failed_run_pattern(cluster_arn: str, family_arn: str) -> dict[str, Any]:
@@ -52,9 +49,10 @@ def job_failure_rule(
 ) -> aws.cloudwatch.EventRule:
     """The failed-runs rule of ``spec['job']`` and its target, the topic.
 
-    The rule's physical name is ``<project>-<stack>-<job>-failed-runs`` cut to EventBridge's
-    64 characters with a hash (the plan computes the same name for the runbook); it keeps
-    the stack prefix, which the topic's policy allows to publish (``rule/<prefix>-*``).
+    The rule's physical name is ``rule_name("<job>-failed-runs")``: ``<project>-<stack>-<job>-
+    failed-runs`` cut to EventBridge's 64 characters with a hash, under the rule prefix the
+    topic's policy allows to publish (``rule/<rule_prefix()>-*``); the plan computes the
+    same name for the runbook.
     """
     child = pulumi.ResourceOptions(parent=owner)
     (family,) = refs.resolve(f"job:{spec['job']}.task_family")
@@ -63,7 +61,7 @@ def job_failure_rule(
     )
     rule = aws.cloudwatch.EventRule(
         f"{spec['job']}-failed-runs",
-        name=physical_name(f"{spec['job']}-failed-runs", max_length=RULE_NAME_MAX),
+        name=rule_name(f"{spec['job']}-failed-runs"),
         description=spec["description"],  # the plan fits it to EventBridge's 512 characters
         event_pattern=pulumi.Output.json_dumps(pattern),
         opts=child,

@@ -1,0 +1,112 @@
+"""A small model of how AWS evaluates a resource policy (an SNS topic's, a KMS key's).
+
+The tests ask it whether a service principal, acting for a source (an EventBridge rule, a
+CloudWatch alarm), may perform an action on a resource. It follows the IAM User Guide
+("Policy evaluation logic", "IAM JSON policy elements: Condition operators"):
+
+- an explicit ``Deny`` wins, else some ``Allow`` must match, else the request is denied;
+- a statement matches when its ``Principal``, ``Action`` and ``Resource`` match and every
+  condition holds: the operators of a ``Condition`` block are ANDed, so are the keys under
+  one operator, and the values listed for one key are ORed;
+- a key missing from the request context fails its condition (no ``...IfExists`` here);
+- ``StringLike``: case-sensitive, ``*`` any run of characters and ``?`` one, anywhere;
+- ``ArnLike``: case-sensitive, each of the ARN's six colon-delimited components matched
+  separately, so a ``*`` never reaches across a colon; the guide lists ``ArnEquals``
+  with ``ArnLike`` under one description, wildcards included;
+- actions are case-insensitive and may end in ``*`` (``kms:GenerateDataKey*``).
+
+An operator the model does not know raises, so a policy it cannot read never passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+
+def _glob(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """``*`` and ``?`` as IAM reads them; every other character literally."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+
+
+def arn_like(pattern: str, arn: str) -> bool:
+    """IAM's ``ArnLike``: the six components (``arn:partition:service:region:account:resource``,
+    the resource keeping any further colons) each matched on their own."""
+    want, have = pattern.split(":", 5), arn.split(":", 5)
+    if len(want) != 6 or len(have) != 6:
+        return False
+    return all(_glob(w, h) for w, h in zip(want, have, strict=True))
+
+
+def _values(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+OPERATORS = {
+    "StringEquals": lambda pattern, value: pattern == value,
+    "StringLike": lambda pattern, value: _glob(pattern, value),
+    "ArnEquals": arn_like,
+    "ArnLike": arn_like,
+}
+
+
+def _condition_holds(
+    condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]
+) -> bool:
+    for operator, keys in condition.items():
+        if operator not in OPERATORS:
+            raise ValueError(f"the IAM model does not know the condition operator {operator}")
+        test = OPERATORS[operator]
+        for key, allowed in keys.items():
+            # Condition keys are case-insensitive; their values are compared as the operator says.
+            found = {k.lower(): v for k, v in context.items()}.get(key.lower())
+            if found is None or not any(test(str(a), found) for a in _values(allowed)):
+                return False
+    return True
+
+
+def _principal_matches(principal: Any, service: str) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return service in _values(principal.get("Service", []))
+    return False
+
+
+def _statement_matches(
+    statement: Mapping[str, Any],
+    service: str,
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+) -> bool:
+    if "NotPrincipal" in statement or "NotAction" in statement or "NotResource" in statement:
+        raise ValueError(f"the IAM model does not read Not* elements: {statement}")
+    return (
+        _principal_matches(statement.get("Principal"), service)
+        and any(_glob(a, action, ignore_case=True) for a in _values(statement["Action"]))
+        and any(_glob(r, resource) for r in _values(statement["Resource"]))
+        and _condition_holds(statement.get("Condition", {}), context)
+    )
+
+
+def allows(
+    policy: Mapping[str, Any],
+    *,
+    service: str,
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+) -> bool:
+    """Whether ``policy`` lets the service principal ``service`` do ``action`` on ``resource``
+    in a request whose context holds ``context`` (``aws:SourceArn``, ``aws:SourceAccount``)."""
+    matching = [
+        s
+        for s in _values(policy["Statement"])
+        if _statement_matches(s, service, action, resource, context)
+    ]
+    if any(s["Effect"] == "Deny" for s in matching):
+        return False
+    return any(s["Effect"] == "Allow" for s in matching)
