@@ -27,19 +27,11 @@ def datastore_config(d: Any, env: EnvironmentPlan) -> dict[str, Any]:
 
 
 def _engine_values(d: Any) -> dict[str, Any]:
-    if d.engine in ("postgres", "mysql", "mariadb"):
+    if d.engine in ("postgres", "mysql", "mariadb", "sqlserver"):
+        # RDS instances; SQL Server names its edition (license included) first.
+        edition = {"edition": d.edition} if d.engine == "sqlserver" else {}
         return {
-            "version": d.version,
-            "instanceClass": d.instance_class,
-            "storageGb": d.storage_gb,
-            "maxStorageGb": d.max_storage_gb,
-            "multiAz": d.multi_az,
-            "backupDays": d.backup_days,
-            "deletionProtection": d.deletion_protection,
-        }
-    if d.engine == "sqlserver":
-        return {
-            "edition": d.edition,
+            **edition,
             "version": d.version,
             "instanceClass": d.instance_class,
             "storageGb": d.storage_gb,
