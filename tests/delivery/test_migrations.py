@@ -26,7 +26,16 @@ MIGRATION = {
     "subnets": "subnet-a,subnet-b",
     "log_group": "/ecs/atlas/main/api-migrate",
 }
-OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}}
+ADMIN = {
+    "task_definition": "atlas-main-db-admin",
+    "security_group": "sg-2",
+    "subnets": "subnet-a,subnet-b",
+    "log_group": "/ecs/atlas/main/db-admin",
+}
+# The full example's main stack: its services sign in to db, ledger and search as their own
+# database users, which only the db-admin tasks create.
+DB_ADMIN = {name: ADMIN | {"task_definition": f"atlas-main-{name}-admin"} for name in ("db", "ledger", "search")}
+OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}, "db_admin": DB_ADMIN}
 
 
 def stopped(code: Any = 0, **task: Any) -> tuple[str, str, int]:
@@ -66,11 +75,15 @@ def migrate(
         ],
     }
     files = {"previous-images.txt": f"api {OLD}\nworker ghcr.io/example/w:1\n"}
-    return run(pipeline, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, files=files)
+    return run(pipeline, (DEPLOY, "deploy-main", "one-offs"), rules, tmp_path, files=files)
 
 
 def config_sets(result: Run) -> list[list[str]]:
     return [c[4:] for c in result.called("pulumi", "config set")]
+
+
+def migration_runs(result: Run) -> list[list[str]]:
+    return result.called("ecs run-task", "--task-definition atlas-main-api-migrate")
 
 
 def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
@@ -87,12 +100,14 @@ def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
     ]
     names = [" ".join(c[:3]) for c in result.calls if c[0] in ("pulumi", "aws")]
     assert names.index("pulumi up --yes") < names.index("aws ecs run-task")
-    (started,) = result.called("ecs run-task")
+    (started,) = migration_runs(result)
     line = " ".join(started)
     assert "--task-definition atlas-main-api-migrate" in line and "--launch-type FARGATE" in line
     assert "awsvpcConfiguration={subnets=[subnet-a,subnet-b],securityGroups=[sg-1]," in line
     assert "assignPublicIp=DISABLED" in line
-    assert len(result.called("ecs describe-tasks", TASK)) == 2  # polled until STOPPED
+    # Polled until STOPPED: the first task (db's db-admin) twice, the others once each (the
+    # rule's last answer, STOPPED, repeats).
+    assert len(result.called("ecs describe-tasks", TASK)) == 5
 
 
 FAILURES = {
@@ -101,14 +116,17 @@ FAILURES = {
         {"described": [stopped(None, stoppedReason="CannotPullContainerError")]},
         "without an exit code: CannotPullContainerError",
     ),
-    "describe-tasks fails": ({"described": [NO_NETWORK]}, "does not describe the migration"),
+    "describe-tasks fails": ({"described": [NO_NETWORK]}, "does not describe the db-admin task of db"),
     "describe-tasks answers nothing": ({"described": [answer("")]}, "does not describe"),
-    "run-task fails": ({"started": NO_NETWORK}, "did not start the migration"),
+    "run-task fails": ({"started": NO_NETWORK}, "did not start the db-admin task of db"),
     "run-task starts nothing": (
         {"started": answer({"tasks": [], "failures": [{"reason": "RESOURCE:MEMORY"}]})},
-        "did not start the migration",
+        "did not start the db-admin task of db",
     ),
-    "no migrations output": ({"outputs": {"cluster_name": "atlas-main"}}, "no complete entry"),
+    "no migrations output": (
+        {"outputs": {"cluster_name": "atlas-main", "db_admin": DB_ADMIN}},
+        "no complete entry",
+    ),
     "no cluster output": ({"outputs": {"migrations": {"api": MIGRATION}}}, "no cluster_name"),
     "incomplete migrations output": (
         {"outputs": {"cluster_name": "c", "migrations": {"api": {"task_definition": "t"}}}},
@@ -137,11 +155,12 @@ def test_both_ci_systems_migrate_before_the_deploying_pulumi_up(
     full: Rendered, github: list[Rendered], gitlab: list[Rendered]
 ) -> None:
     steps = [s.get("id") for s in full.yaml(DEPLOY)["jobs"]["deploy-main"]["steps"]]
-    assert steps.index("migrate") < steps.index("up")
+    assert steps.index("one-offs") < steps.index("up")
     pipeline = next(p for p in gitlab if p.name == "full-plain-gitlab")
     script = "\n".join(gitlab_job(pipeline.yaml(".gitlab-ci.yml"), "deploy:main")["script"])
     assert script.index("aws ecs run-task") < script.index('--message "deploy $CI_COMMIT_SHA"')
-    # A pipeline whose services declare no migration has no such step.
-    shop = next(p for p in github if p.name == "shop-plain-github")
-    for job in shop.yaml(DEPLOY)["jobs"].values():
-        assert "migrate" not in [s.get("id") for s in job.get("steps", [])]
+    # A pipeline whose services declare no migration and have no database users of their own
+    # has no such step.
+    plain = next(p for p in github if p.name == "microservices-plain-github")
+    for job in plain.yaml(DEPLOY)["jobs"].values():
+        assert "one-offs" not in [s.get("id") for s in job.get("steps", [])]
