@@ -108,8 +108,11 @@ def test_the_first_deploy_creates_no_ecs_service_before_db_admin(
     ("case", "described", "message"),
     [
         ("exits 1", [stopped(1)], "the db-admin task of db exited 1"),
-        ("never started", [stopped(None, stoppedReason="ResourceInitializationError")],
-         "without an exit code: ResourceInitializationError"),
+        (
+            "never started",
+            [stopped(None, stoppedReason="ResourceInitializationError")],
+            "without an exit code: ResourceInitializationError",
+        ),
     ],
 )
 def test_a_failing_db_admin_stops_the_deploy_before_the_services_roll(
@@ -158,8 +161,12 @@ def gitlab_deploy(pipeline: Rendered, tmp_path: Path, admin: tuple[str, str, int
         "pulumi": [
             rule("stack select", out=""),
             rule("stack output secret_arns --json", out=secrets),
-            rule("stack output urls --json", out={s: "https://atlas.example.com" for s in services}),
-            rule("stack output --json", answers=[answer(before), answer(registered), answer(after)]),
+            rule(
+                "stack output urls --json", out={s: "https://atlas.example.com" for s in services}
+            ),
+            rule(
+                "stack output --json", answers=[answer(before), answer(registered), answer(after)]
+            ),
             rule("config get --path services.api.image", out=API_NEW),
             rule("config set", out=""),
             rule("up", out=""),

@@ -34,7 +34,10 @@ ADMIN = {
 }
 # The full example's main stack: its services sign in to db, ledger and search as their own
 # database users, which only the db-admin tasks create.
-DB_ADMIN = {name: ADMIN | {"task_definition": f"atlas-main-{name}-admin"} for name in ("db", "ledger", "search")}
+DB_ADMIN = {
+    name: ADMIN | {"task_definition": f"atlas-main-{name}-admin"}
+    for name in ("db", "ledger", "search")
+}
 OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}, "db_admin": DB_ADMIN}
 
 
@@ -116,7 +119,10 @@ FAILURES = {
         {"described": [stopped(None, stoppedReason="CannotPullContainerError")]},
         "without an exit code: CannotPullContainerError",
     ),
-    "describe-tasks fails": ({"described": [NO_NETWORK]}, "does not describe the db-admin task of db"),
+    "describe-tasks fails": (
+        {"described": [NO_NETWORK]},
+        "does not describe the db-admin task of db",
+    ),
     "describe-tasks answers nothing": ({"described": [answer("")]}, "does not describe"),
     "run-task fails": ({"started": NO_NETWORK}, "did not start the db-admin task of db"),
     "run-task starts nothing": (
