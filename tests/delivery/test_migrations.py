@@ -19,8 +19,6 @@ from tests.delivery.fake_cli import Run, answer, rule
 from tests.delivery.test_github_scripts import DEPLOY, NO_NETWORK, run
 
 NEW, OLD = "ghcr.io/example/atlas-api:3.2.0", "ghcr.io/example/atlas-api:3.1.0"
-# A service without a migration of its own that reads the same schema: held back too.
-WORKER_NEW, WORKER_OLD = "ghcr.io/example/w:2", "ghcr.io/example/w:1"
 TASK = "arn:aws:ecs:eu-west-1:1:task/atlas-main/abc"
 MIGRATION = {
     "task_definition": "atlas-main-api-migrate",
@@ -28,7 +26,19 @@ MIGRATION = {
     "subnets": "subnet-a,subnet-b",
     "log_group": "/ecs/atlas/main/api-migrate",
 }
-OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}}
+ADMIN = {
+    "task_definition": "atlas-main-db-admin",
+    "security_group": "sg-2",
+    "subnets": "subnet-a,subnet-b",
+    "log_group": "/ecs/atlas/main/db-admin",
+}
+# The full example's main stack: its services sign in to db, ledger and search as their own
+# database users, which only the db-admin tasks create.
+DB_ADMIN = {
+    name: ADMIN | {"task_definition": f"atlas-main-{name}-admin"}
+    for name in ("db", "ledger", "search")
+}
+OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}, "db_admin": DB_ADMIN}
 
 
 def stopped(code: Any = 0, **task: Any) -> tuple[str, str, int]:
@@ -58,7 +68,6 @@ def migrate(
     rules = {
         "pulumi": [
             rule("config get --path services.api.image", out=NEW),
-            rule("config get --path services.worker.image", out=WORKER_NEW),
             rule("config set", out=""),
             rule("up --yes --diff", answers=[up or answer("")]),
             rule("stack output --json", out=outputs),
@@ -68,12 +77,16 @@ def migrate(
             rule("ecs describe-tasks", answers=described or [RUNNING, stopped(0)]),
         ],
     }
-    files = {"previous-images.txt": f"api {OLD}\nworker {WORKER_OLD}\n"}
-    return run(pipeline, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, files=files)
+    files = {"previous-images.txt": f"api {OLD}\nworker ghcr.io/example/w:1\n"}
+    return run(pipeline, (DEPLOY, "deploy-main", "one-offs"), rules, tmp_path, files=files)
 
 
 def config_sets(result: Run) -> list[list[str]]:
     return [c[4:] for c in result.called("pulumi", "config set")]
+
+
+def migration_runs(result: Run) -> list[list[str]]:
+    return result.called("ecs run-task", "--task-definition atlas-main-api-migrate")
 
 
 def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
@@ -81,24 +94,23 @@ def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
 ) -> None:
     result = migrate(full, tmp_path)
     assert result.code == 0, result.stdout + result.stderr
-    # The migration gets the new image; every service (the worker, which has no migration,
-    # too) keeps the running one for the first up, and gets the new one back only after the
-    # migration exited 0: nothing new reads a schema it has not got yet.
+    # The migration gets the new image; the service keeps the running one for the first up,
+    # and gets the new one back only after the migration exited 0.
     assert config_sets(result) == [
         ["services.api.migrationImage", NEW],
         ["services.api.image", OLD],
-        ["services.worker.image", WORKER_OLD],
         ["services.api.image", NEW],
-        ["services.worker.image", WORKER_NEW],
     ]
     names = [" ".join(c[:3]) for c in result.calls if c[0] in ("pulumi", "aws")]
     assert names.index("pulumi up --yes") < names.index("aws ecs run-task")
-    (started,) = result.called("ecs run-task")
+    (started,) = migration_runs(result)
     line = " ".join(started)
     assert "--task-definition atlas-main-api-migrate" in line and "--launch-type FARGATE" in line
     assert "awsvpcConfiguration={subnets=[subnet-a,subnet-b],securityGroups=[sg-1]," in line
     assert "assignPublicIp=DISABLED" in line
-    assert len(result.called("ecs describe-tasks", TASK)) == 2  # polled until STOPPED
+    # Polled until STOPPED: the first task (db's db-admin) twice, the others once each (the
+    # rule's last answer, STOPPED, repeats).
+    assert len(result.called("ecs describe-tasks", TASK)) == 5
 
 
 FAILURES = {
@@ -107,14 +119,20 @@ FAILURES = {
         {"described": [stopped(None, stoppedReason="CannotPullContainerError")]},
         "without an exit code: CannotPullContainerError",
     ),
-    "describe-tasks fails": ({"described": [NO_NETWORK]}, "does not describe the migration"),
+    "describe-tasks fails": (
+        {"described": [NO_NETWORK]},
+        "does not describe the db-admin task of db",
+    ),
     "describe-tasks answers nothing": ({"described": [answer("")]}, "does not describe"),
-    "run-task fails": ({"started": NO_NETWORK}, "did not start the migration"),
+    "run-task fails": ({"started": NO_NETWORK}, "did not start the db-admin task of db"),
     "run-task starts nothing": (
         {"started": answer({"tasks": [], "failures": [{"reason": "RESOURCE:MEMORY"}]})},
-        "did not start the migration",
+        "did not start the db-admin task of db",
     ),
-    "no migrations output": ({"outputs": {"cluster_name": "atlas-main"}}, "no complete entry"),
+    "no migrations output": (
+        {"outputs": {"cluster_name": "atlas-main", "db_admin": DB_ADMIN}},
+        "no complete entry",
+    ),
     "no cluster output": ({"outputs": {"migrations": {"api": MIGRATION}}}, "no cluster_name"),
     "incomplete migrations output": (
         {"outputs": {"cluster_name": "c", "migrations": {"api": {"task_definition": "t"}}}},
@@ -135,7 +153,6 @@ def test_every_failure_stops_the_deploy_before_the_services_roll(
     # The service's image was never put back to the new one: the job's `pulumi up` (which
     # does not run after a failed step) would not roll it either.
     assert ["services.api.image", NEW] not in config_sets(result)
-    assert ["services.worker.image", WORKER_NEW] not in config_sets(result)
     if case == "the first pulumi up fails":
         assert not result.called("ecs run-task")
 
@@ -144,27 +161,27 @@ def test_both_ci_systems_migrate_before_the_deploying_pulumi_up(
     full: Rendered, github: list[Rendered], gitlab: list[Rendered]
 ) -> None:
     steps = [s.get("id") for s in full.yaml(DEPLOY)["jobs"]["deploy-main"]["steps"]]
-    assert steps.index("migrate") < steps.index("up")
+    assert steps.index("one-offs") < steps.index("up")
     pipeline = next(p for p in gitlab if p.name == "full-plain-gitlab")
     script = "\n".join(gitlab_job(pipeline.yaml(".gitlab-ci.yml"), "deploy:main")["script"])
     assert script.index("aws ecs run-task") < script.index('--message "deploy $CI_COMMIT_SHA"')
-    # A pipeline whose services declare no migration has no such step.
-    shop = next(p for p in github if p.name == "shop-plain-github")
-    for job in shop.yaml(DEPLOY)["jobs"].values():
-        assert "migrate" not in [s.get("id") for s in job.get("steps", [])]
+    # A pipeline whose services declare no migration and have no database users of their own
+    # has no such step.
+    plain = next(p for p in github if p.name == "microservices-plain-github")
+    for job in plain.yaml(DEPLOY)["jobs"].values():
+        assert "one-offs" not in [s.get("id") for s in job.get("steps", [])]
 
 
 @pytest.mark.parametrize(("first", "secrets_ok"), [("true", False), ("true", True), ("", False)])
-def test_a_first_deploy_checks_the_new_secrets_before_the_migration_starts(
+def test_a_first_deploy_checks_the_new_secrets_before_the_one_off_tasks_start(
     full: Rendered, tmp_path: Path, first: str, secrets_ok: bool
 ) -> None:
-    """On a first deploy the migrations' `pulumi up` creates the secrets empty: the check
+    """On a first deploy the one-off tasks' `pulumi up` creates the secrets empty: the check
     runs right after it, so an empty secret stops the job with its own message instead of a
-    migration task ECS cannot start. Later deploys checked before `pulumi up` already."""
+    task ECS cannot start. Later deploys checked before that `pulumi up` already."""
     rules = {
         "pulumi": [
             rule("config get --path services.api.image", out=NEW),
-            rule("config get --path services.worker.image", out=WORKER_NEW),
             rule("config set", out=""),
             rule("up --yes --diff", answers=[answer("")]),
             rule("stack output --json", out=OUTPUTS),
@@ -176,13 +193,12 @@ def test_a_first_deploy_checks_the_new_secrets_before_the_migration_starts(
     }
     check = "exit 0" if secrets_ok else 'echo "::error::Secret STRIPE_KEY has no value."; exit 1'
     files = {"previous-images.txt": f"api {OLD}\n", "check-secrets.sh": check + "\n"}
-    result = run(
-        full, (DEPLOY, "deploy-main", "migrate"), rules, tmp_path, {"FIRST_DEPLOY": first}, files
-    )
+    where = (DEPLOY, "deploy-main", "one-offs")
+    result = run(full, where, rules, tmp_path, {"FIRST_DEPLOY": first}, files)
     if first == "true" and not secrets_ok:
         assert result.code == 1
         assert "Secret STRIPE_KEY has no value" in result.stdout
         assert result.called("pulumi", "up --yes") and not result.called("ecs run-task")
     else:
         assert result.code == 0, result.stdout + result.stderr
-        assert result.called("ecs run-task")
+        assert migration_runs(result)

@@ -8,9 +8,12 @@ connects as the master user over TLS and runs the SQL here, then exits: 0 when e
 statement succeeded, non-zero on the first error. The handoff prints the same
 statements (one source, this module) and the ``aws ecs run-task`` that starts it.
 
-The SQL is idempotent, so the task may run after every deploy: PostgreSQL creates a
-role only when ``pg_roles`` lacks it (``CREATE ROLE`` has no ``IF NOT EXISTS``) and
-re-granting a privilege is a no-op; MySQL and MariaDB have ``CREATE USER IF NOT EXISTS``.
+The SQL is idempotent, so the deploy job runs the task on every deploy, after the
+``pulumi up`` that registers it and before the services roll (``blueprints/_pipeline/
+ecs.sh.j2``, ``one_offs``), where services have their own users: PostgreSQL creates a role
+only when ``pg_roles`` lacks it (``CREATE ROLE`` has no ``IF NOT EXISTS``) and re-granting
+a privilege is a no-op; MySQL and MariaDB have ``CREATE USER IF NOT EXISTS``
+(``tests/plan/test_db_admin_sql.py`` asserts each statement's guard).
 
 Where no service has its own user (not production, or no PCI DSS / HIPAA), the task is
 kept: its SQL only reports the server version, which proves the TLS path and the master

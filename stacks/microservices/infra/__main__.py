@@ -104,8 +104,9 @@ db = Database(
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
 )
-# The way in for a person: a one-off task (no service; docs/operations/handoff.md runs it with
-# `aws ecs run-task`) that connects as the master user over TLS, runs its SQL and exits.
+# A one-off task (no service) that connects as the master user over TLS, runs its SQL and
+# exits: CI runs it before the services roll where they have their own database users, and
+# it is the way in for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
 db_admin = DatabaseAdmin(
     "db-admin",
     database=db,
@@ -416,7 +417,7 @@ pulumi.export(
     },
 )
 # What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
-# output goes (docs/operations/handoff.md, "Database users").
+# output goes (the deploy job; docs/operations/handoff.md, "Database users").
 private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
 pulumi.export(
     "db_admin",

@@ -3,9 +3,10 @@
 The database admits only its consumers' security groups, there is no bastion, and ECS
 Exec is off in production, so nobody can connect to create the services' own database
 users (RDS cannot) or repair anything. This task definition (no ECS service: it runs
-when someone starts it with ``aws ecs run-task``, see docs/operations/handoff.md) is one
-more consumer: the database's group admits its group on the database port, and the ECS
-agent injects the master username and password from the RDS-managed secret.
+when started with ``aws ecs run-task``: by the deploy job before the services roll, where
+they have their own users, or by a person, see docs/operations/handoff.md) is one more
+consumer: the database's group admits its group on the database port, and the ECS agent
+injects the master username and password from the RDS-managed secret.
 
 The client connects over TLS (``PGSSLMODE=require`` / ``--ssl-mode=REQUIRED``), runs
 ``ADMIN_SQL`` and exits: 0 when every statement succeeded, non-zero on the first error

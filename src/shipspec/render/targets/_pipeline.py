@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ... import __version__
+from ...plan.db_admin import database_users
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
@@ -276,4 +277,29 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
         "drift_environment": drift_environment,
+        "db_admin_runs": db_admin_runs,
+        "long_running": long_running,
+        "one_off_step": one_off_step,
     }
+
+
+def db_admin_runs(env: EnvironmentPlan) -> list[str]:
+    """The SQL databases whose db-admin task the deploy runs before the services roll: those
+    some service signs in to as its own database user (``plan.db_admin.database_users``),
+    which only that task creates. Elsewhere its SQL only reports the server version, so the
+    deploy leaves it to a person (a repair, a one-off statement)."""
+    return sorted(database_users(env))
+
+
+def long_running(env: EnvironmentPlan) -> list[str]:
+    """The services that are ECS services (every kind but scheduled jobs)."""
+    return [s.name for s in env.services if s.kind != "job"]
+
+
+def one_off_step(admins: list[str], migrating: list[str]) -> str:
+    """The deploy step's name for what it runs before the services roll."""
+    parts = (["create the database users"] if admins else []) + (
+        ["migrate the database schema"] if migrating else []
+    )
+    text = " and ".join(parts)
+    return text[:1].upper() + text[1:]

@@ -28,6 +28,7 @@ from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+from ...plan.urns import secret_targets
 from . import target
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
@@ -35,6 +36,7 @@ from ._pipeline import (
     DEFAULT_BRANCH,
     DRIFT_CRON,
     drift_environment,
+    login_command,
     preview_passphrase_secret,
 )
 from ._pulumi_monitoring import alert_targets
@@ -84,6 +86,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
         "drift_environment": drift_environment,
+        "login_command": login_command(model),
+        "secret_targets": lambda env, name: secret_targets(model.app, "<env>", env, name),
     }
 
 

@@ -16,6 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.urns import DATA_KEY
 from . import target
 from ._pulumi_components import select_components
 from ._pulumi_containers import container_config, customized, volume_config
@@ -54,6 +55,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "program_imports": program_imports(model),
         "managed_prometheus": any(env.prometheus for env in model.environments),
         "key_claim": key_claim(model),
+        "data_key": DATA_KEY,
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
         "by_name": components_by_name,
