@@ -38,6 +38,7 @@ from ._pipeline import (
     preview_passphrase_secret,
 )
 from ._pulumi_monitoring import alert_targets
+from ._slo_coverage import unmonitored_slos
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -60,6 +61,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "dot_source": dot(model.production),
         "outputs": stack_outputs,
         "strategy": strategy_text,
+        "scaling": scaling_text,
         "controls": security_controls,
         "database_users": database_users,
         "own_users": own_users,
@@ -74,6 +76,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
         "budget_minutes": budget_minutes,
+        "unmonitored": unmonitored_slos(model),
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
         "production": model.production,
@@ -155,6 +158,16 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             )
         )
     return outputs
+
+
+def scaling_text(s: ServicePlan) -> str:
+    """What the service's autoscaling tracks: its queue's backlog per task, or CPU."""
+    if s.kind == "job":
+        return "—"
+    if s.queue_scaling is not None:
+        q = s.queue_scaling
+        return f"queue backlog ({q.queue}), {q.messages_per_task} messages per task"
+    return f"CPU {s.cpu_target}%"
 
 
 def strategy_text(s: ServicePlan) -> str:
