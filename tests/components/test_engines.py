@@ -341,3 +341,56 @@ def test_the_full_example_wires_its_imported_engines_to_their_users_only(generat
     assert broker.inputs["publiclyAccessible"] is False and broker.inputs["users"] == SECRET
     (cache,) = preview.of_type(MEMCACHED)
     assert cache.inputs["transitEncryptionEnabled"] is True
+
+
+# What carries each engine's version in the recorded stack, by engine.
+VERSIONED = {
+    "postgres": "aws:rds/instance:Instance",
+    "mysql": "aws:rds/instance:Instance",
+    "mariadb": "aws:rds/instance:Instance",
+    "sqlserver": "aws:rds/instance:Instance",
+    "redis": "aws:elasticache/replicationGroup:ReplicationGroup",
+    "memcached": MEMCACHED,
+    "rabbitmq": BROKER,
+    "mongodb": DOCDB,
+    "opensearch": "aws:opensearch/domain:Domain",
+}
+
+
+def test_the_documents_state_the_engine_versions_the_program_sets(generated: Any) -> None:
+    """The handoff's datastore table says what reaches AWS (postgres 16.4 is set as ``16``,
+    DocumentDB 5.0 as ``5.0.0``), and that AWS upgrades minor versions where it does."""
+    from shipspec.plan.engine_versions import AUTO_MINOR, deployed_version, version_label
+
+    model = generated.model("full")
+    env = model.production
+    preview = generated.preview("full", env.name)
+    handoff = (generated.out_dir("full") / "docs/operations/handoff.md").read_text()
+    section = handoff.split(f"## Environment: {env.name}\n")[1].split("\n## ")[0]
+    checked = set()
+    for store in env.datastores:
+        if store.engine not in VERSIONED:
+            continue
+        found = [
+            r
+            for r in preview.of_type(VERSIONED[store.engine])
+            if r.name.startswith(f"{store.name}-") and "engineVersion" in r.inputs
+        ]
+        assert len(found) == 1, (store.name, [r.name for r in found])
+        (resource,) = found
+        assert resource.inputs["engineVersion"] == deployed_version(store), store.name
+        auto = resource.inputs.get("autoMinorVersionUpgrade")
+        if store.engine == "mongodb":  # set on the cluster's instances
+            auto = all(
+                i.inputs.get("autoMinorVersionUpgrade") is True
+                for i in preview.of_type(DOCDB_INSTANCE)
+                if i.name.startswith(f"{store.name}-")
+            )
+        assert (auto in (True, "true")) == (store.engine in AUTO_MINOR), store.name
+        row = next(x for x in section.splitlines() if x.startswith(f"| {store.name} |"))
+        cell = row.split("|")[2].strip()
+        assert cell == version_label(store) or cell.startswith(f"{version_label(store)} ("), row
+        if store.engine in AUTO_MINOR:
+            assert "automatic" in cell, row
+        checked.add(store.engine)
+    assert checked == set(VERSIONED)

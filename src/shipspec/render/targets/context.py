@@ -20,6 +20,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ...cost.usage import num
+from ...plan.engine_versions import version_label, version_note
 from ...plan.model import Decision, DeploymentModel, EnvironmentPlan
 from ...session.protocol import STEPS, Step
 from . import target
@@ -73,6 +74,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "deliverables": deliverable_rows(model),
         "progress_file": PROGRESS_FILE,
         "unmonitored_slos": unmonitored_slos(model),
+        "version_label": version_label,
+        "version_note": version_note,
     }
 
 

@@ -26,6 +26,7 @@ from ...cost.usage import num
 from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
+from ...plan.engine_versions import version_label, version_note
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
@@ -62,6 +63,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "outputs": stack_outputs,
         "strategy": strategy_text,
         "scaling": scaling_text,
+        "version_label": version_label,
+        "version_note": version_note,
         "controls": security_controls,
         "database_users": database_users,
         "own_users": own_users,
