@@ -30,8 +30,8 @@ def test_the_page_says_what_is_deployed() -> None:
     assert "| dev | no | none | — | 2 | 1 |" in text
     assert re.search(r"\| web \| web \(public\) \| 8080 \| 0\.5 vCPU, 1024 MiB \| 3-10 \|", text)
     assert (
-        "| db | postgres 16 (RDS picks the minor version and upgrades it automatically) | db.m7g.large | yes | 14 | web |"
-        in text
+        "| db | postgres 16 (RDS picks the minor version and upgrades it automatically) "
+        "| db.m7g.large | yes | 14 | web |" in text
     )
     assert "compliance: pci-dss" in text
     assert "- web availability: 99.9%" in text
