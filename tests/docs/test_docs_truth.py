@@ -128,3 +128,28 @@ def test_the_burn_rate_floor_is_stated_per_window(
     assert "same number per window, not per minute" in readme
     listed = re.search(r"window \(([^)]*)\) held", readme)
     assert listed and set(listed.group(1).split(", ")) == windows
+
+
+@pytest.mark.parametrize("name", ["full", "webapp"])
+def test_rollback_reads_what_runs_and_where_the_previous_image_is_recorded(name: str) -> None:
+    files = dict(render(model_of(name)))
+    pipeline = files[".github/workflows/deploy.yml" if name == "full" else ".gitlab-ci.yml"]
+    # The deploy job prints what ran before it: the docs send the reader there.
+    assert 'echo "Running before this deploy:"' in pipeline
+    for path in (f"{DOCS}/handoff.md", f"{DOCS}/runbook.md"):
+        text = files[path]
+        assert "`pulumi stack output images` shows what runs" not in text
+        assert "`pulumi stack output images --stack <env>`, then" not in text
+        assert "--query 'services[0].taskDefinition'" in text, path
+        assert "--query 'taskDefinition.containerDefinitions[].[name,image]'" in text, path
+        assert '"Running before this deploy:"' in text, path
+        where = "`deploy-<env>` job" if name == "full" else "`deploy:<env>` job"
+        assert where in text, path
+        flat = " ".join(text.split())
+        assert "revert the release commit" in flat, path
+        assert (
+            "the next pipeline deploys the repository's stack config again and undoes it" in (flat)
+            or "is undone by the next pipeline unless the same change is committed" in flat
+        )
+    handoff = files[f"{DOCS}/handoff.md"]
+    assert "- `images`: the image the stack config names for each service" in handoff

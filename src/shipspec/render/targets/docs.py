@@ -64,6 +64,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "strategy": strategy_text,
         "scaling": scaling_text,
         "version_label": version_label,
+        "previous_images_where": previous_images_where(model),
         "version_note": version_note,
         "controls": security_controls,
         "database_users": database_users,
@@ -105,7 +106,14 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     webs = [s.name for s in env.services if s.kind == "web"]
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
-    outputs.append(("images", "the image each service runs"))
+    outputs.append(
+        (
+            "images",
+            "the image the stack config names for each service: what the last deploy asked "
+            "for, not necessarily what runs (after ECS rolled a deployment back, the failed "
+            "image; the runbook's Rollback shows what runs)",
+        )
+    )
     if env.secrets:
         names = ", ".join(s.name for s in env.secrets)
         held = f"the ARN of each secret this stack created, never its value ({names})"
@@ -161,6 +169,16 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             )
         )
     return outputs
+
+
+def previous_images_where(model: DeploymentModel) -> str:
+    """Where the deploy job prints what ran before it (``_pipeline/ecs.sh.j2``'s ``record``)."""
+    if model.ci == "github":
+        return (
+            "GitHub Actions: the deploy workflow's `deploy-<env>` job, step \"Record the "
+            'services and images running now"'
+        )
+    return "GitLab: the log of the `deploy:<env>` job"
 
 
 def scaling_text(s: ServicePlan) -> str:
