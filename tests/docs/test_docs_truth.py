@@ -153,3 +153,13 @@ def test_rollback_reads_what_runs_and_where_the_previous_image_is_recorded(name:
         )
     handoff = files[f"{DOCS}/handoff.md"]
     assert "- `images`: the image the stack config names for each service" in handoff
+
+
+def test_the_waf_section_exists_only_with_a_waf(full_files: dict[str, str]) -> None:
+    webapp = model_of("webapp")
+    assert not any(lb.waf for lb in webapp.production.load_balancers)
+    assert not any(site.waf for site in webapp.production.static_sites)
+    assert "\n## WAF\n" not in dict(render(webapp, only=["docs"]))[f"{DOCS}/runbook.md"]
+    waf = full_files[f"{DOCS}/runbook.md"].split("\n## WAF\n")[1].split("\n## ")[0]
+    assert "`BlockedRequests`" in waf and "aws logs start-query" in waf
+    assert "--query-string file://waf-blocks.query" in waf

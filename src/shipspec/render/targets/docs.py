@@ -32,6 +32,7 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
+from ._docs_runbook_waf import web_acls
 from ._pipeline import (
     DEFAULT_BRANCH,
     DRIFT_CRON,
@@ -72,6 +73,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "admin_sql": admin_sql,
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
+        "waf_acls": web_acls(model),
         "routing": model.monitoring.routing,
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
         "pagerduty_stacks": [
