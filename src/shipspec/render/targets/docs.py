@@ -30,6 +30,7 @@ from ...plan.engine_versions import version_label, version_note
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from . import target
+from ._ci_roles import ci_issuer, ci_roles
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
 from ._docs_runbook_waf import web_acls
@@ -74,6 +75,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
         "waf_acls": web_acls(model),
+        "ci_roles": ci_roles(model),
+        "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
         "pagerduty_stacks": [
