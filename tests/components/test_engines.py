@@ -466,3 +466,31 @@ def test_the_waf_runbook_s_override_counts_the_rule_in_the_program(
     common = by_name["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
     assert [o["name"] for o in common["ruleActionOverrides"]] == ["SizeRestrictions_BODY"]
     assert "block" in by_name["rate-limit"]["action"]
+
+
+def test_the_handoff_says_what_each_service_scales_on(generated: Any) -> None:
+    """A service the program gives a CPU target-tracking policy is "CPU <target>%" in the
+    handoff; a queue consumer, which gets backlog scaling and no CPU policy, its backlog."""
+    model = generated.model("full")
+    env = model.production
+    preview = generated.preview("full", env.name)
+    handoff = (generated.out_dir("full") / "docs/operations/handoff.md").read_text()
+    section = handoff.split(f"## Environment: {env.name}\n")[1].split("\n## ")[0]
+    policies = {r.name: r for r in preview.of_type("aws:appautoscaling/policy:Policy")}
+    seen = set()
+    for s in env.services:
+        if s.kind == "job":
+            continue
+        row = next(x for x in section.splitlines() if x.startswith(f"| {s.name} | {s.kind} |"))
+        scaling = row.split("|")[5].strip()
+        cpu = policies.get(f"{s.name}-cpu")
+        if cpu is not None:
+            config = cpu.inputs["targetTrackingScalingPolicyConfiguration"]
+            assert scaling == f"CPU {config['targetValue']:g}%", row
+            seen.add("cpu")
+        else:
+            assert s.queue_scaling is not None, s.name
+            assert scaling.startswith(f"queue backlog ({s.queue_scaling.queue})"), row
+            assert f"{s.queue_scaling.messages_per_task} messages per task" in scaling
+            seen.add("queue")
+    assert seen == {"cpu", "queue"}
