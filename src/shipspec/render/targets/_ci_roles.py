@@ -184,7 +184,10 @@ def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str
                 )
             )
     else:
-        lines.append("the state is in Pulumi Cloud: a token that can only read these stacks")
+        lines.append(
+            "the state is in Pulumi Cloud: no AWS permission; a Pulumi access token that can "
+            f"only read {', '.join(stacks)}"
+        )
     return lines
 
 
