@@ -341,3 +341,156 @@ def test_the_full_example_wires_its_imported_engines_to_their_users_only(generat
     assert broker.inputs["publiclyAccessible"] is False and broker.inputs["users"] == SECRET
     (cache,) = preview.of_type(MEMCACHED)
     assert cache.inputs["transitEncryptionEnabled"] is True
+
+
+# What carries each engine's version in the recorded stack, by engine.
+VERSIONED = {
+    "postgres": "aws:rds/instance:Instance",
+    "mysql": "aws:rds/instance:Instance",
+    "mariadb": "aws:rds/instance:Instance",
+    "sqlserver": "aws:rds/instance:Instance",
+    "redis": "aws:elasticache/replicationGroup:ReplicationGroup",
+    "memcached": MEMCACHED,
+    "rabbitmq": BROKER,
+    "mongodb": DOCDB,
+    "opensearch": "aws:opensearch/domain:Domain",
+}
+
+
+def test_the_documents_state_the_engine_versions_the_program_sets(generated: Any) -> None:
+    """The handoff's datastore table says what reaches AWS (postgres 16.4 is set as ``16``,
+    DocumentDB 5.0 as ``5.0.0``), and that AWS upgrades minor versions where it does."""
+    from shipspec.plan.engine_versions import AUTO_MINOR, deployed_version, version_label
+
+    model = generated.model("full")
+    env = model.production
+    preview = generated.preview("full", env.name)
+    handoff = (generated.out_dir("full") / "docs/operations/handoff.md").read_text()
+    section = handoff.split(f"## Environment: {env.name}\n")[1].split("\n## ")[0]
+    checked = set()
+    for store in env.datastores:
+        if store.engine not in VERSIONED:
+            continue
+        found = [
+            r
+            for r in preview.of_type(VERSIONED[store.engine])
+            if r.name.startswith(f"{store.name}-") and "engineVersion" in r.inputs
+        ]
+        assert len(found) == 1, (store.name, [r.name for r in found])
+        (resource,) = found
+        assert resource.inputs["engineVersion"] == deployed_version(store), store.name
+        auto = resource.inputs.get("autoMinorVersionUpgrade")
+        if store.engine == "mongodb":  # set on the cluster's instances
+            auto = all(
+                i.inputs.get("autoMinorVersionUpgrade") is True
+                for i in preview.of_type(DOCDB_INSTANCE)
+                if i.name.startswith(f"{store.name}-")
+            )
+        assert (auto in (True, "true")) == (store.engine in AUTO_MINOR), store.name
+        row = next(x for x in section.splitlines() if x.startswith(f"| {store.name} |"))
+        cell = row.split("|")[2].strip()
+        assert cell == version_label(store) or cell.startswith(f"{version_label(store)} ("), row
+        if store.engine in AUTO_MINOR:
+            assert "automatic" in cell, row
+        checked.add(store.engine)
+    assert checked == set(VERSIONED)
+
+
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+
+
+def test_the_waf_runbook_names_the_program_s_web_acls_rules_and_log_groups(
+    generated: Any,
+) -> None:
+    """Every web ACL, rule metric and log group the runbook's WAF section names is one the
+    program creates, and every one the program creates is named."""
+    from shipspec.render.targets._docs_runbook_waf import web_acls
+
+    model = generated.model("full")
+    env = model.production
+    preview = generated.preview("full", env.name)
+    runbook = (generated.out_dir("full") / "docs/operations/runbook.md").read_text()
+    waf = runbook.split("\n## WAF\n")[1].split("\n## ")[0]
+    acls = {a.name: a for a in web_acls(model)}
+    recorded = {r.name: r for r in preview.of_type(WEB_ACL)}
+    assert set(acls) == set(recorded) and acls
+    groups = {
+        r.inputs["name"]
+        for r in preview.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if str(r.inputs.get("name", "")).startswith("aws-waf-logs-")
+    }
+    for name, acl in acls.items():
+        inputs = recorded[name].inputs
+        assert inputs["visibilityConfig"]["metricName"] == acl.name
+        assert inputs["scope"] == acl.scope
+        metrics = [r["visibilityConfig"]["metricName"] for r in inputs["rules"]]
+        assert metrics == [acl.metric(rule) for rule in acl.rules]
+        assert [r["name"] for r in inputs["rules"]] == list(acl.rules)
+        assert all(f"`{m}`" in waf for m in metrics)
+        log_group = acl.log_group(model.app, env.name)
+        assert log_group in groups and f"`{log_group}`" in waf
+    for command in ("aws wafv2 get-web-acl ", "aws wafv2 update-web-acl ", "--lock-token"):
+        assert command in waf
+    assert "Then put the change into the program" in waf and "infra/overrides.py" in waf
+
+
+def test_the_waf_runbook_s_override_counts_the_rule_in_the_program(
+    generated: Any, tmp_path: Path
+) -> None:
+    """The transform the runbook gives for `infra/overrides.py`, with a rule filled in,
+    turns that one managed rule to Count in the previewed web ACL and leaves the rest."""
+    import re
+    import shutil
+
+    from shipspec.preview.service import run_preview
+
+    source = generated.out_dir("full")
+    runbook = (source / "docs/operations/runbook.md").read_text()
+    block = runbook.split("\n## WAF\n")[1].split("```python\n")[1].split("```")[0]
+    snippet = "\n".join(line.removeprefix("   ") for line in block.splitlines())
+    snippet = snippet.replace("<ruleId>", "SQLi_BODY")
+    out = tmp_path / "full"
+    shutil.copytree(source, out)
+    overrides = out / "infra/overrides.py"
+    overrides.write_text(overrides.read_text() + "\n\n" + snippet + "\n")
+    model = generated.model("full")
+    env = model.production.name
+    preview = run_preview(out, env, remember=False)
+    (acl,) = [r for r in preview.of_type(WEB_ACL) if r.name == "public-waf"]
+    by_name = {r["name"]: r for r in acl.inputs["rules"]}
+    group = re.search(r'rule\["name"\] == "([^"]+)"', snippet)
+    assert group is not None
+    statement = by_name[group.group(1)]["statement"]["managedRuleGroupStatement"]
+    assert {"name": "SQLi_BODY", "actionToUse": {"count": {}}} in statement["ruleActionOverrides"]
+    # The common set's counted body-size rule is untouched, and so is the rate limit.
+    common = by_name["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
+    assert [o["name"] for o in common["ruleActionOverrides"]] == ["SizeRestrictions_BODY"]
+    assert "block" in by_name["rate-limit"]["action"]
+
+
+def test_the_handoff_says_what_each_service_scales_on(generated: Any) -> None:
+    """A service the program gives a CPU target-tracking policy is "CPU <target>%" in the
+    handoff; a queue consumer, which gets backlog scaling and no CPU policy, its backlog."""
+    model = generated.model("full")
+    env = model.production
+    preview = generated.preview("full", env.name)
+    handoff = (generated.out_dir("full") / "docs/operations/handoff.md").read_text()
+    section = handoff.split(f"## Environment: {env.name}\n")[1].split("\n## ")[0]
+    policies = {r.name: r for r in preview.of_type("aws:appautoscaling/policy:Policy")}
+    seen = set()
+    for s in env.services:
+        if s.kind == "job":
+            continue
+        row = next(x for x in section.splitlines() if x.startswith(f"| {s.name} | {s.kind} |"))
+        scaling = row.split("|")[5].strip()
+        cpu = policies.get(f"{s.name}-cpu")
+        if cpu is not None:
+            config = cpu.inputs["targetTrackingScalingPolicyConfiguration"]
+            assert scaling == f"CPU {config['targetValue']:g}%", row
+            seen.add("cpu")
+        else:
+            assert s.queue_scaling is not None, s.name
+            assert scaling.startswith(f"queue backlog ({s.queue_scaling.queue})"), row
+            assert f"{s.queue_scaling.messages_per_task} messages per task" in scaling
+            seen.add("queue")
+    assert seen == {"cpu", "queue"}

@@ -29,7 +29,10 @@ def test_the_page_says_what_is_deployed() -> None:
     assert "| prod | yes | required | shop.example.com | 3 | 3 |" in text
     assert "| dev | no | none | — | 2 | 1 |" in text
     assert re.search(r"\| web \| web \(public\) \| 8080 \| 0\.5 vCPU, 1024 MiB \| 3-10 \|", text)
-    assert "| db | postgres 16 | db.m7g.large | yes | 14 | web |" in text
+    assert (
+        "| db | postgres 16 (RDS picks the minor version and upgrades it automatically) "
+        "| db.m7g.large | yes | 14 | web |" in text
+    )
     assert "compliance: pci-dss" in text
     assert "- web availability: 99.9%" in text
     assert "- web latency: 99% of requests under 300 ms" in text
@@ -50,7 +53,8 @@ def test_a_changed_slo_changes_the_page() -> None:
 def test_an_slo_the_stack_does_not_implement_is_listed_as_not_implemented() -> None:
     """A worker's availability SLO has no requests to count: no rule or alarm keeps it, so
     the page must not promise it beside the implemented ones, and must say what watches
-    the worker instead (its own alarms, which exist in the planned stack)."""
+    the worker's work instead (its missing-task alarms and its queue's alarms, which exist
+    in the planned stack), not its CPU or memory."""
     spec = SHOP.replace(
         "    - {service: web, objective: 99.9, sli: availability}",
         "    - {service: web, objective: 99.9, sli: availability}\n"
@@ -65,10 +69,16 @@ def test_an_slo_the_stack_does_not_implement_is_listed_as_not_implemented() -> N
     assert "- mailer availability: 99.5%: not implemented (mailer is a worker" in text
     line = next(x for x in text.splitlines() if x.startswith("- mailer availability"))
     alarms = model.monitoring.alarms[model.monitoring.environment].alarms
-    watching = [a.name for a in alarms if a.target == "service:mailer" and a.notify]
+    own = [a for a in alarms if a.target == "service:mailer" and a.notify]
+    watching = [a.name for a in own if a.check in ("no-tasks", "running-tasks")]
     assert watching, "the worker has alarms of its own in the planned stack"
     for name in watching:
         assert f"`{name}`" in line
+    for a in own:
+        if a.check in ("cpu", "memory"):
+            assert f"`{a.name}`" not in line
+    queue_alarms = [a.name for a in alarms if a.target == "datastore:orders" and a.notify]
+    assert queue_alarms and all(f"`{name}`" in line for name in queue_alarms)
     assert "mailer" not in {s.service for s in model.monitoring.slos}
 
 

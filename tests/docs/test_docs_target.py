@@ -74,7 +74,10 @@ def test_the_handoff_per_environment(shop_docs: dict[str, str]) -> None:
             assert f"| {s.name} | {s.kind} |" in section
     prod = handoff.split("## Environment: prod\n")[1]
     assert "| web | web | 0.5 vCPU, 1024 MiB | 3, 3-10 | CPU 60% | public /* | canary |" in prod
-    assert "| db | postgres 16 | db.m7g.large, 50-100 GB | Multi-AZ | 14 days |" in prod
+    assert (
+        "| db | postgres 16 (RDS picks the minor version and upgrades it automatically) "
+        "| db.m7g.large, 50-100 GB | Multi-AZ | 14 days |"
+    ) in prod
     assert "- **web**: canary: 10% of traffic for 10 min" in handoff
     assert "--stop-type ROLLBACK" in handoff
     assert "[web-availability](runbook.md#slo-web-availability) | 99.9% |" in handoff

@@ -113,8 +113,8 @@ def _burn(
                 missing="notBreaching",
                 notify=False,
                 reason=f"{alert.burn_rate:g}× the error budget {slo.error_budget:g} over "
-                f"{window}, over {self.min_requests}+ requests; notifies through its "
-                "composite alarm",
+                f"{window}, over {self.min_requests}+ requests in the {window}; notifies "
+                "through its composite alarm",
             ).name
             for window in (alert.long_window, alert.short_window)
         ]

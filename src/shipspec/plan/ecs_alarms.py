@@ -48,9 +48,7 @@ def ecs_alarms(self: Alarms, s: ServicePlan) -> None:
         threshold=cpu,
         period=300,
         evaluations=3,
-        reason=f"autoscaling holds CPU near {s.cpu_target}%; {CPU_ABOVE_TARGET} points "
-        f"above it for 15 minutes means the service is at max_count ({s.max_count}) or "
-        "cannot scale",
+        reason=cpu_reason(s, cpu),
     )
     self.add(
         target,
@@ -89,6 +87,23 @@ def ecs_alarms(self: Alarms, s: ServicePlan) -> None:
         down_composite(self, s, down)
     elif s.min_count >= 1:
         no_tasks_alarm(self, s, dims)
+
+
+def cpu_reason(s: ServicePlan, threshold: int) -> str:
+    """Why the CPU alarm is set where it is: what holds CPU down depends on what scales."""
+    if s.queue_scaling is not None:
+        q = s.queue_scaling
+        return (
+            f"scaling follows the backlog of queue {q.queue} ({q.messages_per_task} messages "
+            f"per task), not CPU: more messages bring more tasks (up to max_count, "
+            f"{s.max_count}), never more CPU per task; {threshold}% for 15 minutes means each "
+            "task is saturated by its own messages: a hot loop, heavier messages or too small "
+            "a `cpu`"
+        )
+    return (
+        f"autoscaling holds CPU near {s.cpu_target}%; {CPU_ABOVE_TARGET} points above it for "
+        f"15 minutes means the service is at max_count ({s.max_count}) or cannot scale"
+    )
 
 
 def no_tasks_alarm(self: Alarms, s: ServicePlan, dims: dict[str, str]) -> None:

@@ -352,6 +352,8 @@ class DeploymentModel(Frozen):
     spec_file: str
     ci: Literal["github", "gitlab"]
     test_command: str | None
+    # delivery.repository_url: names the repository in the CI roles' trust policies
+    repository_url: str | None = None
     alert_email: str | None
     availability: float
     peak_rps: float | None

@@ -35,6 +35,7 @@ def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentMod
         spec_file=spec_file,
         ci=spec.delivery.ci,
         test_command=spec.delivery.test_command,
+        repository_url=spec.delivery.repository_url,
         alert_email=spec.observability.alert_email,
         availability=spec.requirements.availability,
         peak_rps=spec.requirements.performance.peak_rps,

@@ -1012,7 +1012,7 @@ pulumi.export(
         },
     },
 )
-# What the deploy job starts before the services roll to a new image (docs/delivery.md).
+# What the deploy job starts before the services roll to a new image (shipspec's docs/delivery.md).
 pulumi.export(
     "migrations",
     {

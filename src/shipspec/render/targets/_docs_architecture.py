@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ...plan.engine_versions import version_label
 from ...plan.model import EnvironmentPlan
 
 _SHAPES = {  # kind → (mermaid open, mermaid close, dot shape)
@@ -67,9 +68,8 @@ def graph(env: EnvironmentPlan) -> Graph:
             g.edge("schedule", _id("svc", s.name))
     for d in env.datastores:
         regional = d.engine in ("s3", "sqs")
-        detail = " ".join(
-            part for part in (d.engine, d.version or "", d.instance_class or "") if part
-        )
+        # The version the program sets (postgres 16.4 runs as RDS's 16.x), not the spec's.
+        detail = " ".join(part for part in (version_label(d), d.instance_class or "") if part)
         if d.multi_az:
             detail += ", Multi-AZ"
         g.node(

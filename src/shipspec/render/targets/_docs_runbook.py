@@ -45,6 +45,10 @@ def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
     prefix, _, name = target.partition(":")
     if prefix == "slo":
         return "slo"
+    if prefix == "service":
+        # A queue consumer scales on its backlog, not CPU: its CPU alarm means something else.
+        service = model.environment(env_name).service(name)
+        return "queue-service" if service.queue_scaling is not None else prefix
     if prefix != "datastore":
         return prefix
     engine = model.environment(env_name).datastore(name).engine
@@ -94,6 +98,8 @@ def sections(model: DeploymentModel) -> list[Section]:
                 check = "burn" if alarm.check.startswith("burn-") else alarm.check
                 target = alarm.target
             key = f"{_kind(model, env_name, target)}:{check}"
+            if key.startswith("queue-service:") and key not in GUIDES:
+                key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
     _static_sites(model, rows, guides, reasons, anchors, names)

@@ -129,6 +129,25 @@ GUIDES: dict[str, Guide] = {
             "requests show which",
         ),
     ),
+    "queue-service:cpu": Guide(
+        "CPU (queue consumer)",
+        "A queue consumer scales on its queue's backlog per task, not on CPU: more messages "
+        "start more tasks, but nothing lowers the CPU each task spends on its messages. CPU "
+        "this high for 15 minutes means every task is saturated by its own work: a hot loop, "
+        "heavier messages than before, or too small a `cpu`; its messages then wait longer.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$WORKER" --query '
+            "'services[0].[desiredCount,runningCount,events[:5]]'`",
+            'the queue\'s backlog: `aws sqs get-queue-attributes --queue-url "$QUEUE_URL" '
+            "--attribute-names ApproximateNumberOfMessages ApproximateAgeOfOldestMessage`",
+            f"{_SERVICE_LOGS}: which messages take long",
+        ),
+        (
+            "a release made each message costlier: roll back (see Rollback above)",
+            "raise `cpu` in the handoff and deploy; lower `scaling.messages_per_task` so "
+            "fewer messages share a task",
+        ),
+    ),
     "service:memory": Guide(
         "memory (ECS service)",
         "Memory does not autoscale: a task is killed when it reaches 100%.",

@@ -20,9 +20,11 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ...cost.usage import num
+from ...plan.engine_versions import version_label, version_note
 from ...plan.model import Decision, DeploymentModel, EnvironmentPlan
 from ...session.protocol import STEPS, Step
 from . import target
+from ._slo_coverage import unmonitored_slos
 from .docs import strategy_text
 
 CONTEXT_FILE = ".ai_context/deployment_context.md"
@@ -72,37 +74,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "deliverables": deliverable_rows(model),
         "progress_file": PROGRESS_FILE,
         "unmonitored_slos": unmonitored_slos(model),
+        "version_label": version_label,
+        "version_note": version_note,
     }
-
-
-def unmonitored_slos(model: DeploymentModel) -> list[dict[str, Any]]:
-    """The spec's SLOs the stack does not implement, each with the plan's reason and the
-    alarms that watch its service instead (in the environment the SLOs describe).
-
-    The page lists only ``model.monitoring.slos`` as SLOs with burn-rate alerts; a promise
-    the spec made but no rule or alarm keeps must be named as not implemented, not
-    repeated as if it were (a worker's "99.5% availability" has no requests to count)."""
-    monitored = {s.service for s in model.monitoring.slos}
-    reasons = {d.key: d.reason for d in model.monitoring.decisions}
-    alarms = model.monitoring.alarms.get(model.monitoring.environment)
-    rows = []
-    for slo in model.slos:
-        if slo.service in monitored:
-            continue
-        watched = [
-            (a.name, a.description, a.pages)
-            for a in (alarms.alarms if alarms else [])
-            if a.target == f"service:{slo.service}" and a.notify
-        ]
-        rows.append(
-            {
-                "slo": slo,
-                "reason": reasons.get(f"monitoring.slos.{slo.service}-{slo.sli}", "not monitored"),
-                "environment": model.monitoring.environment,
-                "watched": watched,
-            }
-        )
-    return rows
 
 
 def artefacts(model: DeploymentModel) -> list[tuple[str, str]]:

@@ -26,12 +26,15 @@ from ...cost.usage import num
 from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
+from ...plan.engine_versions import version_label, version_note
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from ...plan.urns import secret_targets
 from . import target
+from ._ci_roles import ci_issuer, ci_roles
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
+from ._docs_runbook_waf import web_acls
 from ._pipeline import (
     DEFAULT_BRANCH,
     DRIFT_CRON,
@@ -40,6 +43,7 @@ from ._pipeline import (
     preview_passphrase_secret,
 )
 from ._pulumi_monitoring import alert_targets
+from ._slo_coverage import unmonitored_slos
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -62,12 +66,19 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "dot_source": dot(model.production),
         "outputs": stack_outputs,
         "strategy": strategy_text,
+        "scaling": scaling_text,
+        "version_label": version_label,
+        "previous_images_where": previous_images_where(model),
+        "version_note": version_note,
         "controls": security_controls,
         "database_users": database_users,
         "own_users": own_users,
         "admin_sql": admin_sql,
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
+        "waf_acls": web_acls(model),
+        "ci_roles": ci_roles(model),
+        "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
         "pagerduty_stacks": [
@@ -76,6 +87,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
         "budget_minutes": budget_minutes,
+        "unmonitored": unmonitored_slos(model),
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
         "production": model.production,
@@ -103,7 +115,14 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     webs = [s.name for s in env.services if s.kind == "web"]
     if webs:
         outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
-    outputs.append(("images", "the image each service runs"))
+    outputs.append(
+        (
+            "images",
+            "the image the stack config names for each service: what the last deploy asked "
+            "for, not necessarily what runs (after ECS rolled a deployment back, the failed "
+            "image; the runbook's Rollback shows what runs)",
+        )
+    )
     if env.secrets:
         names = ", ".join(s.name for s in env.secrets)
         held = f"the ARN of each secret this stack created, never its value ({names})"
@@ -159,6 +178,26 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             )
         )
     return outputs
+
+
+def previous_images_where(model: DeploymentModel) -> str:
+    """Where the deploy job prints what ran before it (``_pipeline/ecs.sh.j2``'s ``record``)."""
+    if model.ci == "github":
+        return (
+            "GitHub Actions: the deploy workflow's `deploy-<env>` job, step \"Record the "
+            'services and images running now"'
+        )
+    return "GitLab: the log of the `deploy:<env>` job"
+
+
+def scaling_text(s: ServicePlan) -> str:
+    """What the service's autoscaling tracks: its queue's backlog per task, or CPU."""
+    if s.kind == "job":
+        return "—"
+    if s.queue_scaling is not None:
+        q = s.queue_scaling
+        return f"queue backlog ({q.queue}), {q.messages_per_task} messages per task"
+    return f"CPU {s.cpu_target}%"
 
 
 def strategy_text(s: ServicePlan) -> str:

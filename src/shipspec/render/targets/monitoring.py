@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...plan.model import DeploymentModel
+from ...plan.monitoring import seconds
 from ..grafana import dashboard_json
 from ..prometheus import rule_groups
 from ..promtests import rule_tests
 from . import target
+from ._slo_coverage import unmonitored_slos
 
 
 @target("monitoring")
@@ -27,4 +29,39 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "rule_groups": rule_groups(model),
         "rule_tests": rule_tests(model),
         "dashboard": dashboard_json(model),
+        "unmonitored": unmonitored_slos(model),
+        "burn_windows": burn_windows(model),
+        "receivers_named": ", ".join(receiver_kinds(model)) or "none configured",
+        "self_run_page": " and ".join(receiver_kinds(model, "page")),
+        "self_run_others": " and ".join(
+            k for k in receiver_kinds(model, "page") if k != "PagerDuty"
+        ),
     }
+
+
+def receiver_kinds(model: DeploymentModel, severity: str | None = None) -> list[str]:
+    """What ``alertmanager.yml``'s receivers (or the one of ``severity``) notify."""
+    routing = model.monitoring.routing
+    kinds = []
+    for r in (routing.page, routing.ticket):
+        if severity not in (None, r.name):
+            continue
+        if r.email:
+            kinds.append("email")
+        if r.name in routing.pagerduty_topics:
+            kinds.append("PagerDuty")
+        if routing.slack and r.name in routing.slack.topics:
+            kinds.append("Slack")
+    return list(dict.fromkeys(kinds))
+
+
+def burn_windows(model: DeploymentModel) -> list[str]:
+    """Every window a CloudWatch burn-rate metric alarm sums its requests over, shortest
+    first (the period of each alarm: ``plan/burn_alarms.py``)."""
+    windows = {
+        w: seconds(w)
+        for slo in model.monitoring.slos
+        for a in slo.alerts
+        for w in (a.long_window, a.short_window)
+    }
+    return sorted(windows, key=lambda w: windows[w])
