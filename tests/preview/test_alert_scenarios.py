@@ -41,6 +41,7 @@ HEALTHY = {
     "Evictions": 0,
     "CacheHitRate": 95,
     "EngineCPUUtilization": 20,
+    "HealthCheckStatus": 1,  # Route 53's checkers get the health path from the internet
 }
 
 
@@ -103,6 +104,56 @@ ALL_TASKS_DOWN = {
     "PR": None,
     "RunningTaskCount@web": 0,
 }
+
+
+NO_TRAFFIC_REACHES_THE_ALB = {
+    # The domain's DNS record is deleted, or the listener's certificate is gone: users'
+    # requests never reach the load balancer, which counts nothing; its tasks stay healthy.
+    "RequestCount": None,
+    "HTTPCode_Target_5XX_Count": None,
+    "TargetResponseTime": None,
+    "PR": None,
+    "HealthCheckStatus": 0,  # Route 53's checkers cannot resolve the name or handshake
+}
+
+
+def state_change(stack: Stack, name: str, scenario: Scenario) -> list[dict[str, Any]]:
+    """The "CloudWatch Alarm State Change" event an alarm outside the stack's region emits
+    on its own bus when the scenario puts it in ALARM (none otherwise)."""
+    alarm = stack.alarms[name]
+    if alarm_state(alarm, scenario) != "ALARM":
+        return []
+    return [
+        {
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "resources": [f"arn:aws:cloudwatch:{alarm['region']}:123456789012:alarm:{name}"],
+            "detail": {"state": {"value": "ALARM"}},
+            "region": alarm["region"],
+        }
+    ]
+
+
+def test_no_traffic_reaching_the_load_balancer_pages_from_route_53(prod) -> None:  # type: ignore[no-untyped-def]
+    """DNS record deleted / certificate invalid: every alarm behind the ALB stays OK (no
+    request, no error, healthy hosts); the Route 53 health check's alarm, in us-east-1,
+    pages through EventBridge on the stack's page topic."""
+    outage = scenario(NO_TRAFFIC_REACHES_THE_ALB, 10)
+    name = "shop-prod-web-health-check"
+    assert prod.notified(outage) == {"page": set(), "ticket": set()}, "the ALB sees nothing"
+    states = prod.states(outage)
+    assert [n for n, firing in states.items() if firing] == [name]
+    assert prod.alarms[name]["region"] == "us-east-1"  # Route 53's metrics live there only
+    told = prod.notified(outage, state_change(prod, name, outage))
+    assert told == {"page": {name}, "ticket": set()}  # the notify rule, named as the alarm
+    # One minute in, not yet: 2 of 3 minutes must fail (after 3 failed checks, 90 s).
+    assert not state_change(prod, name, scenario(NO_TRAFFIC_REACHES_THE_ALB, 1))
+    # Healthy checks tell nobody.
+    assert not state_change(prod, name, scenario({}, 60))
+
+
+def test_a_stack_without_a_domain_has_no_outside_in_check(dev) -> None:  # type: ignore[no-untyped-def]
+    assert not [n for n in dev.alarms if n.endswith("-health-check")]
 
 
 def test_healthy_traffic_tells_nobody(prod) -> None:  # type: ignore[no-untyped-def]

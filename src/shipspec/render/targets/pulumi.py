@@ -53,6 +53,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "component_for_kind": SERVICE_COMPONENTS,
         "program_imports": program_imports(model),
         "managed_prometheus": any(env.prometheus for env in model.environments),
+        "health_checked": any(a.health_checks for a in model.monitoring.alarms.values()),
         "key_claim": key_claim(model),
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
