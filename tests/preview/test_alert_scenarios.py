@@ -103,6 +103,7 @@ ALL_TASKS_DOWN = {
     "TargetResponseTime": None,
     "PR": None,
     "RunningTaskCount@web": 0,
+    "HealthCheckStatus": 0,  # Route 53's checkers get the 503s too
 }
 
 
@@ -160,14 +161,20 @@ def test_healthy_traffic_tells_nobody(prod) -> None:  # type: ignore[no-untyped-
     assert prod.notified(scenario({}, 60)) == {"page": set(), "ticket": set()}
 
 
-def test_all_tasks_of_a_service_down_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
-    told = prod.notified(scenario(ALL_TASKS_DOWN, 15))
+def test_all_tasks_of_a_service_down_pages_once_per_region(prod) -> None:  # type: ignore[no-untyped-def]
+    outage = scenario(ALL_TASKS_DOWN, 15)
+    told = prod.notified(outage)
     # The burn-rate pages of the same outage are muted by the service-down composite.
     assert told["page"] == {"shop-prod-web-down"}
     assert told["ticket"] == {"shop-prod-web-5xx-ratio"}  # the rollback alarm, counting ELB 5xx
-    states = prod.states(scenario(ALL_TASKS_DOWN, 15))
+    states = prod.states(outage)
     assert states["shop-prod-web-availability-burn-1h"], "the burn rate sees the ELB's 5xx"
     assert states["shop-prod-web-no-healthy-hosts"] and states["shop-prod-web-running-tasks"]
+    # The domain's health check fails as well; its alarm lives in us-east-1, where no
+    # composite of the stack can mute it, so it pages besides service-down.
+    name = "shop-prod-web-health-check"
+    forwarded = prod.notified(outage, state_change(prod, name, outage))
+    assert forwarded["page"] == {"shop-prod-web-down", name}
 
 
 def test_an_outage_pages_on_the_load_balancers_errors_alone(prod) -> None:  # type: ignore[no-untyped-def]
