@@ -253,7 +253,7 @@ GUIDES: dict[str, Guide] = {
             "balancer's addresses means the record was changed",
             "`curl -v https://<name><path>`: the handshake (the certificate's subject and expiry "
             "date) and the status the service answers; a 403 with a WAF body is the web ACL",
-            "`aws acm list-certificates --query \"CertificateSummaryList[?DomainName == "
+            '`aws acm list-certificates --query "CertificateSummaryList[?DomainName == '
             "'<name>'].[CertificateArn,Status,InUse]\"`, then `aws acm describe-certificate "
             "--certificate-arn <arn> --query 'Certificate.[Status,NotAfter,RenewalSummary."
             "RenewalStatus,InUseBy]'`: issued, not expired, renewing, and on the load balancer",
