@@ -153,6 +153,34 @@ def test_no_traffic_reaching_the_load_balancer_pages_from_route_53(prod) -> None
     assert not state_change(prod, name, scenario({}, 60))
 
 
+def test_the_health_check_requests_the_domain_once_it_exists(generated) -> None:  # type: ignore[no-untyped-def]
+    """HTTPS to the domain (SNI), the service's health path; created after the alias record,
+    the validated certificate, the HTTPS listener and the ECS service, so a first deployment
+    does not check a name that is not there yet."""
+    preview = generated.preview("shop", "prod")
+    [check] = preview.of_type("aws:route53/healthCheck:HealthCheck")
+    wanted = {
+        "type": "HTTPS",
+        "fqdn": "shop.example.com",
+        "port": 443,
+        "resourcePath": "/healthz",
+        "enableSni": True,
+    }
+    assert {k: check.inputs[k] for k in wanted} == wanted
+    after = {urn.rsplit("::", 1)[1] for urn in check.dependencies}
+    assert {"public-alias", "public-cert-validation", "public-https", "web-service"} <= after
+    # The alarm names this check, and the stack output gives its id to the runbook.
+    alarm = Stack(preview).alarms["shop-prod-web-health-check"]
+    [query] = alarm["metricQueries"]
+    assert set(query["metric"]["dimensions"]) == {"HealthCheckId"}
+    [recorded] = [
+        a
+        for a in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("name") == "shop-prod-web-health-check"
+    ]
+    assert check.urn in recorded.dependencies
+
+
 def test_a_stack_without_a_domain_has_no_outside_in_check(dev) -> None:  # type: ignore[no-untyped-def]
     assert not [n for n in dev.alarms if n.endswith("-health-check")]
 

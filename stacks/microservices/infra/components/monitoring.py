@@ -145,7 +145,13 @@ class Monitoring(pulumi.ComponentResource):
         self.health_check_ids: dict[str, pulumi.Output[str]] = {}
         for service, check in (health_checks or {}).items():
             _check_keys(service, check, HEALTH_CHECK_KEYS)
-            self.health_check_ids[service] = self._health_check(service, check)
+            # Created once the load balancers (DNS record, certificate, listener) and the
+            # service exist, so a first deployment does not check a name not yet there.
+            after = [
+                *load_balancers.values(),
+                *([services[service]] if service in services else []),
+            ]
+            self.health_check_ids[service] = self._health_check(service, check, after)
             self._refs.add(f"health_check:{service}", {"id": [self.health_check_ids[service]]})
         created: dict[str, aws.cloudwatch.MetricAlarm] = {}
         rollbacks: dict[str, Mapping[str, Any]] = {}
@@ -294,7 +300,9 @@ class Monitoring(pulumi.ComponentResource):
             )
         return alarm
 
-    def _health_check(self, service: str, check: Mapping[str, Any]) -> pulumi.Output[str]:
+    def _health_check(
+        self, service: str, check: Mapping[str, Any], after: Sequence[pulumi.Resource]
+    ) -> pulumi.Output[str]:
         """A Route 53 HTTPS health check (Route 53 is global: no region), with SNI, so
         the ALB presents the domain's certificate; healthy on 2xx and 3xx."""
         health_check = aws.route53.HealthCheck(
@@ -308,7 +316,7 @@ class Monitoring(pulumi.ComponentResource):
             failure_threshold=check["failureThreshold"],
             # The console and `aws route53 list-health-checks` show the Name tag.
             tags={"Name": f"{self._prefix}-{service}"},
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
         return health_check.id
 
