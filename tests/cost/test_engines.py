@@ -91,7 +91,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 188 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 189 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
     # 12 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
     # 5xx ratio (admin calls api); docs (a public web service) and
@@ -99,10 +99,13 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # Server 2 and OpenSearch 11 metrics (yellow, nodes, master reachable, master heap, KMS key
     # among them), the broker's free disk against its limit 2; admin's no-tasks alarm 1
     # (ingest, TCP behind its NLB, has a service-down composite instead); the low-traffic 5xx
-    # alarms 13 and the reports job's long-run alarm 1 (its schedule is too sparse for a
-    # missed-runs alarm).
+    # alarms 13, the reports job's long-run alarm 1 (its schedule is too sparse for a
+    # missed-runs alarm) and the domain's Route 53 health check alarm 1 (HealthCheckStatus);
+    # the health check itself, HTTPS: $0.50 + $1.00.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 188), ("CloudWatch composite alarms", 23)} <= monitoring
+    assert {("CloudWatch alarms", 189), ("CloudWatch composite alarms", 23)} <= monitoring
+    assert ("Route 53 health checks", 1) in monitoring
+    assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
     # only the flow log it adds to the VPC.
     assert {i.component for i in main.items if i.resource == "network"} == {"VPC flow logs"}
@@ -113,8 +116,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # ingest's NLB and docs' tasks $107.01; indexer scaling to zero (-$52.55 of standing
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
     # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
-    # the broker's free disk (+$0.70).
-    assert money(main.total) == "$6,384.57"
+    # the broker's free disk (+$0.70); the domain's Route 53 health check and its alarm
+    # (+$1.60).
+    assert money(main.total) == "$6,386.17"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -175,7 +179,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.80")  # 188 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.90")  # 189 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -190,7 +194,7 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 36 alarms reading 110 metrics. The canary web service has two target groups, so each
+    # 40 alarms reading 118 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
@@ -198,20 +202,25 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # memory and running tasks (1, 1, 2) = 8, mailer's no-tasks 1 (a worker that must run),
     # the nightly job 3 (failed invocations, long run, missed runs), db 3, the Redis cache's
     # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 2,
-    # and web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5:
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 2 + 5 = 117 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.70")
+    # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
+    # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1):
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 2 + 5 + 1 = 118 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.80")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
     assert line(prod, "CloudWatch dashboard", "monitoring") == Decimal("3.00")
     assert line(prod, "KMS key", "monitoring") == Decimal("1.00")
+    # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
+    assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "39 metric alarms reading 117 metrics"
+    assert details["CloudWatch alarms"] == "40 metric alarms reading 118 metrics"
+    assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
     )
-    assert money(prod.total) == "$1,777.78"  # $1,541.26 with a burstable cache
+    # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10)
+    assert money(prod.total) == "$1,779.38"  # $1,542.86 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -225,11 +234,11 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the master and KMS key
     # ones of a domain with dedicated masters and a customer-managed key), the broker's free disk
     # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
-    # the ALB's 5xx) 13 and reports' long run 1: 188.
+    # the ALB's 5xx) 13, reports' long run 1 and the domain's Route 53 health check 1: 189.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 188
-    assert alarms.detail == "89 metric alarms reading 188 metrics"
+    assert alarms.quantity == 189
+    assert alarms.detail == "90 metric alarms reading 189 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 3 service-down + 12 rollback"
 

@@ -41,6 +41,7 @@ HEALTHY = {
     "Evictions": 0,
     "CacheHitRate": 95,
     "EngineCPUUtilization": 20,
+    "HealthCheckStatus": 1,  # Route 53's checkers get the health path from the internet
 }
 
 
@@ -102,21 +103,106 @@ ALL_TASKS_DOWN = {
     "TargetResponseTime": None,
     "PR": None,
     "RunningTaskCount@web": 0,
+    "HealthCheckStatus": 0,  # Route 53's checkers get the 503s too
 }
+
+
+NO_TRAFFIC_REACHES_THE_ALB = {
+    # The domain's DNS record is deleted, or the listener's certificate is gone: users'
+    # requests never reach the load balancer, which counts nothing; its tasks stay healthy.
+    "RequestCount": None,
+    "HTTPCode_Target_5XX_Count": None,
+    "TargetResponseTime": None,
+    "PR": None,
+    "HealthCheckStatus": 0,  # Route 53's checkers cannot resolve the name or handshake
+}
+
+
+def state_change(stack: Stack, name: str, scenario: Scenario) -> list[dict[str, Any]]:
+    """The "CloudWatch Alarm State Change" event an alarm outside the stack's region emits
+    on its own bus when the scenario puts it in ALARM (none otherwise)."""
+    alarm = stack.alarms[name]
+    if alarm_state(alarm, scenario) != "ALARM":
+        return []
+    return [
+        {
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "resources": [f"arn:aws:cloudwatch:{alarm['region']}:123456789012:alarm:{name}"],
+            "detail": {"state": {"value": "ALARM"}},
+            "region": alarm["region"],
+        }
+    ]
+
+
+def test_no_traffic_reaching_the_load_balancer_pages_from_route_53(prod) -> None:  # type: ignore[no-untyped-def]
+    """DNS record deleted / certificate invalid: every alarm behind the ALB stays OK (no
+    request, no error, healthy hosts); the Route 53 health check's alarm, in us-east-1,
+    pages through EventBridge on the stack's page topic."""
+    outage = scenario(NO_TRAFFIC_REACHES_THE_ALB, 10)
+    name = "shop-prod-web-health-check"
+    assert prod.notified(outage) == {"page": set(), "ticket": set()}, "the ALB sees nothing"
+    states = prod.states(outage)
+    assert [n for n, firing in states.items() if firing] == [name]
+    assert prod.alarms[name]["region"] == "us-east-1"  # Route 53's metrics live there only
+    told = prod.notified(outage, state_change(prod, name, outage))
+    assert told == {"page": {name}, "ticket": set()}  # the notify rule, named as the alarm
+    # One minute in, not yet: 2 of 3 minutes must fail (after 3 failed checks, 90 s).
+    assert not state_change(prod, name, scenario(NO_TRAFFIC_REACHES_THE_ALB, 1))
+    # Healthy checks tell nobody.
+    assert not state_change(prod, name, scenario({}, 60))
+
+
+def test_the_health_check_requests_the_domain_once_it_exists(generated) -> None:  # type: ignore[no-untyped-def]
+    """HTTPS to the domain (SNI), the service's health path; created after the alias record,
+    the validated certificate, the HTTPS listener and the ECS service, so a first deployment
+    does not check a name that is not there yet."""
+    preview = generated.preview("shop", "prod")
+    [check] = preview.of_type("aws:route53/healthCheck:HealthCheck")
+    wanted = {
+        "type": "HTTPS",
+        "fqdn": "shop.example.com",
+        "port": 443,
+        "resourcePath": "/healthz",
+        "enableSni": True,
+    }
+    assert {k: check.inputs[k] for k in wanted} == wanted
+    after = {urn.rsplit("::", 1)[1] for urn in check.dependencies}
+    assert {"public-alias", "public-cert-validation", "public-https", "web-service"} <= after
+    # The alarm names this check, and the stack output gives its id to the runbook.
+    alarm = Stack(preview).alarms["shop-prod-web-health-check"]
+    [query] = alarm["metricQueries"]
+    assert set(query["metric"]["dimensions"]) == {"HealthCheckId"}
+    [recorded] = [
+        a
+        for a in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("name") == "shop-prod-web-health-check"
+    ]
+    assert check.urn in recorded.dependencies
+
+
+def test_a_stack_without_a_domain_has_no_outside_in_check(dev) -> None:  # type: ignore[no-untyped-def]
+    assert not [n for n in dev.alarms if n.endswith("-health-check")]
 
 
 def test_healthy_traffic_tells_nobody(prod) -> None:  # type: ignore[no-untyped-def]
     assert prod.notified(scenario({}, 60)) == {"page": set(), "ticket": set()}
 
 
-def test_all_tasks_of_a_service_down_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
-    told = prod.notified(scenario(ALL_TASKS_DOWN, 15))
+def test_all_tasks_of_a_service_down_pages_once_per_region(prod) -> None:  # type: ignore[no-untyped-def]
+    outage = scenario(ALL_TASKS_DOWN, 15)
+    told = prod.notified(outage)
     # The burn-rate pages of the same outage are muted by the service-down composite.
     assert told["page"] == {"shop-prod-web-down"}
     assert told["ticket"] == {"shop-prod-web-5xx-ratio"}  # the rollback alarm, counting ELB 5xx
-    states = prod.states(scenario(ALL_TASKS_DOWN, 15))
+    states = prod.states(outage)
     assert states["shop-prod-web-availability-burn-1h"], "the burn rate sees the ELB's 5xx"
     assert states["shop-prod-web-no-healthy-hosts"] and states["shop-prod-web-running-tasks"]
+    # The domain's health check fails as well; its alarm lives in us-east-1, where no
+    # composite of the stack can mute it, so it pages besides service-down.
+    name = "shop-prod-web-health-check"
+    forwarded = prod.notified(outage, state_change(prod, name, outage))
+    assert forwarded["page"] == {"shop-prod-web-down", name}
 
 
 def test_an_outage_pages_on_the_load_balancers_errors_alone(prod) -> None:  # type: ignore[no-untyped-def]

@@ -136,6 +136,13 @@ def _owners(preview, reference: str) -> list:  # type: ignore[no-untyped-def]
     if reference.startswith("load_balancer:"):
         lb = reference.partition(":")[2]
         return children(preview, lb, "aws:lb/loadBalancer:LoadBalancer")
+    if reference.startswith("health_check:"):  # the Monitoring's Route 53 health check
+        service = reference.partition(":")[2].rpartition(".")[0]
+        return [
+            r
+            for r in preview.of_type("aws:route53/healthCheck:HealthCheck")
+            if r.name == f"{service}-health-check"
+        ]
     owner, _, key = reference.partition(":")[2].rpartition(".")
     if key == "target_group":
         return children(preview, owner, TARGET_GROUP)
@@ -226,6 +233,25 @@ def test_no_alarm_is_silent_and_only_production_pages(stack) -> None:  # type: i
         inputs = alarms[plan.name].inputs
         if not getattr(plan, "notify", True):
             assert "alarmActions" not in inputs, f"{plan.name} notifies through its composite"
+            continue
+        if getattr(plan, "region", None):
+            # Outside the stack's region (a Route 53 health check's, us-east-1): no action of
+            # its own; EventBridge carries ALARM (and OK, for a pager) to the topic.
+            assert "alarmActions" not in inputs and "okActions" not in inputs, plan.name
+            routed = _routed_by_eventbridge(preview, alarms[plan.name], env.name)
+            assert [a[-len(page if plan.pages else ticket) :] for a in routed] == [
+                page if plan.pages else ticket
+            ], plan.name
+            patterns = [
+                json.loads(r.inputs["eventPattern"])
+                for r in preview.of_type("aws:cloudwatch/eventRule:EventRule")
+            ]
+            states = {
+                tuple(p["detail"]["state"]["value"])
+                for p in patterns
+                if any(res.endswith(f":alarm:{plan.name}") for res in p.get("resources", []))
+            }
+            assert states == {("ALARM", "OK") if plan.pages else ("ALARM",)}, plan.name
             continue
         if plan.pages:
             assert env.alarms_page

@@ -391,7 +391,8 @@ class _Builder:
         )
 
     def _monitoring(self) -> None:
-        """What the stack's Monitoring creates: alarms, composite alarms, a dashboard, a key."""
+        """What the stack's Monitoring creates: alarms, composite alarms, Route 53 health
+        checks of the public domain, a dashboard, a key."""
         planned = self.model.monitoring.alarms.get(self.env.name)
         if planned is None:
             return
@@ -423,6 +424,17 @@ class _Builder:
                     )
                     if count
                 ),
+            )
+        if planned.health_checks:
+            # The outside-in checks' alarms (us-east-1) are among the alarm metrics above.
+            checks = len(planned.health_checks)
+            self.add(
+                "Route 53 health checks",
+                "monitoring",
+                Decimal(checks),
+                "route53_https_health_check_month",
+                f"{checks} HTTPS check of "
+                + ", ".join(f"https://{c.fqdn}{c.path}" for c in planned.health_checks),
             )
         self.add(
             "CloudWatch dashboard",

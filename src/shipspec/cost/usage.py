@@ -126,7 +126,9 @@ class Usage:
             "customer-managed KMS key (its alert topics'), priced for its first year (each "
             "yearly rotation adds $1 a month, for the first two); the account's free tier (10 "
             "alarm metrics, 3 dashboards) is not deducted, as every stack in the account shares "
-            "it; SNS email notifications are too few to price",
+            "it; SNS email notifications are too few to price; a public domain's Route 53 "
+            "health check bills as an HTTPS check of an AWS endpoint (the account's first 50 "
+            "basic checks are free, not deducted)",
             "with observability.prometheus: managed, each running task's collector writes "
             f"{self.amp_series_per_task} series every {num(self.amp_export_seconds)} s "
             "(scheduled jobs' runs are not priced), the SLO and service rules are evaluated "
@@ -136,8 +138,8 @@ class Usage:
             "tier are not included",
             "RDS and DocumentDB backups stay within the free allowance (the database's size); "
             "ElastiCache snapshots, CPU credits of burstable (t4g) instances, the databases' log "
-            "exports to CloudWatch Logs, data transfer out, Route 53, Secrets Manager, ECR and "
-            "KMS requests are not included",
+            "exports to CloudWatch Logs, data transfer out, Route 53 hosted zones and queries, "
+            "Secrets Manager, ECR and KMS requests are not included",
         ]
 
 

@@ -23,6 +23,7 @@ from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .health_check_alarms import health_check_alarms
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -116,6 +117,7 @@ class Alarms:
                 consumed.update(u.datastore for u in service.uses if u.engine == "sqs")
             if service.kind == "job":
                 job_alarms(self, service)
+        outside_in = health_check_alarms(self)
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)
@@ -145,6 +147,7 @@ class Alarms:
             alarms=self.alarms,
             composites=self.composites,
             job_failures=self.job_failures,
+            health_checks=[outside_in] if outside_in else [],
         )
 
     def add(
@@ -166,6 +169,7 @@ class Alarms:
         notify: bool = True,
         suppressed_by: str | None = None,
         anchor: str | None = None,
+        region: str | None = None,
         reason: str,
     ) -> AlarmPlan:
         """One metric alarm. ``anchor``: its runbook section (``#alarm-<anchor>``) when the
@@ -195,6 +199,7 @@ class Alarms:
             runbook=f"{RUNBOOK}#alarm-{anchor or check.split('-burn')[0]}",
             reason=reason,
             suppressed_by=suppressed_by if pages else None,
+            region=region,
         )
         self.alarms.append(alarm)
         return alarm

@@ -189,6 +189,10 @@ class AlarmPlan(Frozen):
     # A rollback alarm notifies through a composite in the stack: this composite's ALARM
     # mutes it (see CompositeAlarmPlan.suppressed_by).
     suppressed_by: str | None = None
+    # The alarm's region when not the stack's: us-east-1 for a Route 53 health check's,
+    # whose metrics exist there only. Such an alarm notifies through EventBridge (an
+    # alarm may only notify a topic in its own region), as the static sites' 5xx alarm does.
+    region: str | None = None
 
     @property
     def statistic(self) -> str:
@@ -228,12 +232,29 @@ class JobFailurePlan(Frozen):
     reason: str
 
 
+class OutsideInCheckPlan(Frozen):
+    """A Route 53 health check of a public web service through its domain, from the
+    internet: DNS, the certificate, the listener, the WAF and the tasks, all at once
+    (plan/health_check_alarms.py). Its alarm is an ``AlarmPlan`` (``region`` us-east-1)
+    whose metric names it by ``health_check:<service>.id``."""
+
+    service: str
+    fqdn: str  # the domain: the host name resolved, sent as SNI and as the Host header
+    port: int
+    path: str  # the request path, as a client sends it (the service answers /)
+    request_interval: int  # seconds between one checker's requests
+    failure_threshold: int  # consecutive failures before a checker calls it unhealthy
+    alarm: str  # the name of the alarm on its HealthCheckStatus
+    reason: str
+
+
 class EnvironmentAlarms(Frozen):
     environment: str
     production: bool
     alarms: list[AlarmPlan]
     composites: list[CompositeAlarmPlan]
     job_failures: list[JobFailurePlan] = Field(default_factory=list)
+    health_checks: list[OutsideInCheckPlan] = Field(default_factory=list)
 
     def alarm(self, name: str) -> AlarmPlan:
         return next(a for a in self.alarms if a.name == name)

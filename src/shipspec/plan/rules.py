@@ -96,3 +96,13 @@ QUEUE_MESSAGES_PER_TASK = 10
 # Persistent volumes (EFS): daily AWS Backup recovery points kept this long, as databases.
 VOLUME_BACKUP_DAYS_PROD = DB_BACKUP_DAYS_PROD
 VOLUME_BACKUP_DAYS_NON_PROD = DB_BACKUP_DAYS_NON_PROD
+
+# Outside-in checks (Route 53 health checks of a public domain). A checker requests the
+# health path every 30 seconds (the standard interval; 10 seconds is a billed option) and
+# calls the endpoint unhealthy after 3 failures in a row (Route 53's default), so a broken
+# DNS record or certificate turns HealthCheckStatus to 0 within about 90 seconds.
+OUTSIDE_IN_REQUEST_INTERVAL = 30
+OUTSIDE_IN_FAILURE_THRESHOLD = 3
+OUTSIDE_IN_PORT = 443  # the HTTPS listener a domain gets
+# Route 53 publishes health check metrics (AWS/Route53 HealthCheckStatus) in us-east-1 only.
+ROUTE53_METRICS_REGION = "us-east-1"

@@ -263,6 +263,8 @@ monitoring = Monitoring(
     alarms=config.require_object("alarms"),
     composite_alarms=config.require_object("compositeAlarms"),
     job_failures=config.require_object("jobFailures"),
+    # Route 53 health checks of the public domain (empty in a stack without one).
+    health_checks=config.require_object("healthChecks"),
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
@@ -322,6 +324,9 @@ pulumi.export(
         "nightly": nightly_config["image"],
     },
 )
+# The Route 53 health checks of the public domain, by service (`aws route53
+# get-health-check-status --health-check-id ...` in the runbook); empty without a domain.
+pulumi.export("health_checks", monitoring.health_check_ids)
 # Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:
 # the autonamed secrets of every stack share a name prefix, so a name search could pick
 # another stack's.

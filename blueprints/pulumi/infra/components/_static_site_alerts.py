@@ -1,6 +1,7 @@
-"""How a static site's 5xx alarm, in us-east-1, reaches the alert topics of the stack's region.
+"""How an alarm in us-east-1 reaches the alert topics of the stack's region.
 
-CloudFront publishes its metrics in us-east-1 only, so the alarm lives there, and a
+A static site's 5xx alarm and a public domain's Route 53 health check alarm: CloudFront
+and Route 53 publish their metrics in us-east-1 only, so the alarm lives there, and a
 CloudWatch alarm may only notify a topic in its own region. EventBridge carries its state
 changes instead: a rule in us-east-1 forwards them to the default event bus of the stack's
 region, where a rule named by ``rule_name`` (under the prefix the alert topics' and their
@@ -73,8 +74,16 @@ def alert_through_eventbridge(
     topic_arn: pulumi.Input[str],
     *,
     pages: bool,
+    check: str = "5xx",
+    what: str | None = None,
 ) -> None:
-    """Publish ``alarm``'s state changes (ALARM, and OK too when ``pages``) to ``topic_arn``."""
+    """Publish ``alarm``'s state changes (ALARM, and OK too when ``pages``) to ``topic_arn``.
+
+    ``site``: the static site, or the service whose Route 53 health check the alarm
+    watches (``check="health-check"``); the rules are ``<site>-<check>-forward`` in
+    us-east-1 and ``<site>-<check>`` in the stack's region. ``what``: the alarm, in the
+    rules' descriptions."""
+    what = what or f"{site}'s CloudFront 5xx alarm"
     child = pulumi.ResourceOptions(parent=owner)
     invoke = pulumi.InvokeOutputOptions(parent=owner)
     region = aws.get_region_output(opts=invoke).region
@@ -120,15 +129,15 @@ def alert_through_eventbridge(
         opts=child,
     )
     forward = aws.cloudwatch.EventRule(
-        f"{site}-5xx-forward",
-        name=rule_name(f"{site}-5xx-forward"),
+        f"{site}-{check}-forward",
+        name=rule_name(f"{site}-{check}-forward"),
         region=CLOUDFRONT_REGION,
-        description=f"{site}'s CloudFront 5xx alarm, to the stack's region",
+        description=f"{what}, to the stack's region",
         event_pattern=pattern,
         opts=child,
     )
     aws.cloudwatch.EventTarget(
-        f"{site}-5xx-forward",
+        f"{site}-{check}-forward",
         region=CLOUDFRONT_REGION,
         rule=forward.name,
         arn=home_bus,
@@ -136,14 +145,14 @@ def alert_through_eventbridge(
         opts=child,
     )
     notify = aws.cloudwatch.EventRule(
-        f"{site}-5xx-notify",
-        name=rule_name(f"{site}-5xx"),
-        description=f"{site}'s CloudFront 5xx alarm, to the alert topic",
+        f"{site}-{check}-notify",
+        name=rule_name(f"{site}-{check}"),
+        description=f"{what}, to the alert topic",
         event_pattern=pattern,
         opts=child,
     )
     aws.cloudwatch.EventTarget(
-        f"{site}-5xx-notify",
+        f"{site}-{check}-notify",
         rule=notify.name,
         arn=topic_arn,
         # The topic's subscribers (PagerDuty, email) read CloudWatch's alarm message.

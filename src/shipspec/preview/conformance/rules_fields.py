@@ -46,6 +46,7 @@ LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -346,6 +347,27 @@ def _boto(
 
 
 FIELD_RULES: list[Rule] = [
+    # Route 53 health checks of a public domain (the outside-in check): the domain and the
+    # health path are the spec's, so their lengths are checked as Route 53 states them.
+    *(
+        _boto(
+            f"route53.health-check.{name}",
+            HEALTH_CHECK,
+            input_,
+            "route53",
+            "CreateHealthCheck",
+            f"HealthCheckConfig.{member}",
+            facet,
+        )
+        for name, input_, member, facet in (
+            ("fqdn", "fqdn", "FullyQualifiedDomainName", "length"),
+            ("resource-path", "resourcePath", "ResourcePath", "length"),
+            ("port", "port", "Port", "range"),
+            ("request-interval", "requestInterval", "RequestInterval", "range"),
+            ("failure-threshold", "failureThreshold", "FailureThreshold", "range"),
+            ("type", "type", "Type", "enum"),
+        )
+    ),
     # Load balancing
     _boto(
         "lb.target-group.health-interval",

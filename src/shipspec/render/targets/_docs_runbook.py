@@ -62,6 +62,9 @@ def sections(model: DeploymentModel) -> list[Section]:
     reasons: dict[str, str] = {}
     anchors: dict[str, list[str]] = {}
     names: dict[str, dict[str, AlarmType]] = {}
+    # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
+    # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
+    regions: dict[str, str] = dict(ALARM_REGIONS)
     for env_name, env_alarms in model.monitoring.alarms.items():
         # Composites linking to an alarm section (service-down; the SLOs' have their own)
         # and the jobs' failed-runs rules share the alarms' sections.
@@ -91,6 +94,8 @@ def sections(model: DeploymentModel) -> list[Section]:
             )
             if not isinstance(alarm, JobFailurePlan):
                 names.setdefault(anchor, {}).update(aws_alarms(alarm))
+            if isinstance(alarm, AlarmPlan) and alarm.region:
+                regions[anchor] = alarm.region
             reasons.setdefault(anchor, alarm.reason)
             if isinstance(alarm, JobFailurePlan):
                 check, target = "failed-runs", f"job:{alarm.job}"
@@ -107,7 +112,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     for anchor, alarm_rows in rows.items():
         found = list(guides.get(anchor, {}).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
-        commands = lookups(names.get(anchor, {}), region=ALARM_REGIONS.get(anchor))
+        commands = lookups(names.get(anchor, {}), region=regions.get(anchor))
         result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
     return result
 

@@ -244,6 +244,52 @@ GUIDES: dict[str, Guide] = {
             "the program's",
         ),
     ),
+    "service:health-check": Guide(
+        "public domain unreachable",
+        "Route 53's checkers, on the internet, cannot get a 2xx or 3xx from the public "
+        "domain's health path, so no user request reaches the service either: the DNS "
+        "record is gone or points elsewhere, the TLS handshake fails (the certificate was "
+        "removed from the listener, or no longer covers the name), the HTTPS listener or its "
+        "rules changed, the WAF blocks the checkers, or every task is down (then the "
+        "service-down page comes too). The load balancer's own alarms stay quiet in the "
+        "first four cases: nothing reaches it. The alarm lives in us-east-1 (Route 53's "
+        "metrics) and reaches the stack's alert topics through EventBridge. Route 53's HTTPS "
+        "check tests that the handshake completes and the status; whether the certificate "
+        "has expired is what `describe-certificate` below shows.",
+        (
+            '`aws route53 get-health-check-status --health-check-id "$HEALTH_CHECK" --query '
+            "'HealthCheckObservations[].[Region,StatusReport.Status]' --output table`: what "
+            "each checker saw (a DNS failure, a TLS error, a timeout, or the HTTP status); "
+            '`aws route53 get-health-check-last-failure-reason --health-check-id "$HEALTH_CHECK"` '
+            "when it flaps",
+            '`aws route53 get-health-check --health-check-id "$HEALTH_CHECK" --query '
+            "'HealthCheck.HealthCheckConfig.[FullyQualifiedDomainName,ResourcePath]' --output "
+            "text`: the name and path it requests",
+            "`dig +short <name>`: no answer means the alias record is gone (`aws route53 "
+            "list-resource-record-sets --hosted-zone-id <zone id> --query "
+            "\"ResourceRecordSets[?Name == '<name>.']\"`, the zone's id from `aws route53 "
+            "list-hosted-zones-by-name --dns-name <zone>`); an answer that is not the load "
+            "balancer's addresses means the record was changed",
+            "`curl -v https://<name><path>`: the handshake (the certificate's subject and expiry "
+            "date) and the status the service answers; a 403 with a WAF body is the web ACL",
+            '`aws acm list-certificates --query "CertificateSummaryList[?DomainName == '
+            "'<name>'].[CertificateArn,Status,InUse]\"`, then `aws acm describe-certificate "
+            "--certificate-arn <arn> --query 'Certificate.[Status,NotAfter,RenewalSummary."
+            "RenewalStatus,InUseBy]'`: issued, not expired, renewing, and on the load balancer",
+            "`aws elbv2 describe-listeners --load-balancer-arn <ALB ARN> --query "
+            "'Listeners[].[Port,Protocol,Certificates[0].CertificateArn]'` (the ARN from `aws "
+            "elbv2 describe-load-balancers --query "
+            "'LoadBalancers[].[LoadBalancerName,DNSName,LoadBalancerArn]'`): 443 is HTTPS with "
+            "that certificate",
+        ),
+        (
+            "the record, the certificate, the listener or the web ACL changed by hand: "
+            "`pulumi preview` shows the drift, `pulumi up` restores the program's",
+            "the certificate failed to renew (its validation CNAME was deleted): `pulumi up` "
+            "recreates the validation record; ACM then renews",
+            "every task down: follow the service-down section",
+        ),
+    ),
     "job:failed-runs": Guide(
         "failed job runs",
         "A run of the scheduled job stopped with a non-zero exit code, or could not start "

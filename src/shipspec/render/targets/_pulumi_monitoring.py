@@ -88,6 +88,27 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
             for j in planned.job_failures
         },
         "dashboard": _dashboard(env),
+        **(
+            {"healthChecks": health_checks(model, env)}
+            if any(a.health_checks for a in model.monitoring.alarms.values())
+            else {}
+        ),
+    }
+
+
+def health_checks(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """``healthChecks`` of ``env``'s stack: the Route 53 checks its alarms name by
+    ``health_check:<service>.id``, by service (empty where the environment has none, since
+    one program serves every stack)."""
+    return {
+        c.service: {
+            "fqdn": c.fqdn,
+            "port": c.port,
+            "path": c.path,
+            "requestInterval": c.request_interval,
+            "failureThreshold": c.failure_threshold,
+        }
+        for c in model.monitoring.alarms[env.name].health_checks
     }
 
 
@@ -149,6 +170,8 @@ def _alarm(alarm: AlarmPlan, runbook: str) -> dict[str, Any]:
             treatMissingData=alarm.treat_missing_data,
         )
     values.update(notify=alarm.notify, pages=alarm.pages)
+    if alarm.region:
+        values["region"] = alarm.region
     return values
 
 

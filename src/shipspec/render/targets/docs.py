@@ -177,6 +177,16 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 "`url`, what the deploy uploads to and invalidates",
             )
         )
+    if any(a.health_checks for a in model.monitoring.alarms.values()):
+        checks = model.monitoring.alarms[env.name].health_checks
+        held = (
+            "the Route 53 health check of the public domain, by the service it requests ("
+            + ", ".join(f"{c.service}: https://{c.fqdn}{c.path}" for c in checks)
+            + "), for `aws route53 get-health-check-status --health-check-id`"
+            if checks
+            else "empty: this environment's domain has no Route 53 health check"
+        )
+        outputs.append(("health_checks", held))
     return outputs
 
 

@@ -54,6 +54,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "component_for_kind": SERVICE_COMPONENTS,
         "program_imports": program_imports(model),
         "managed_prometheus": any(env.prometheus for env in model.environments),
+        "health_checked": any(a.health_checks for a in model.monitoring.alarms.values()),
         "key_claim": key_claim(model),
         "data_key": DATA_KEY,
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,

@@ -3,7 +3,8 @@
 
 The plan cannot know a target group's ARN suffix or a cache node's id, so its alarm
 metrics name them by reference: ``cluster.name``, ``load_balancer:<name>``, and
-``service:``, ``job:`` or ``datastore:<name>.<key>``. A component answers for its
+``service:``, ``job:`` or ``datastore:<name>.<key>`` (and ``health_check:<service>.id``, the
+Route 53 health checks the Monitoring creates). A component answers for its
 references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
 reports on separately (a web service's target groups, a cache's nodes), so a reference
 may stand for several metrics; :meth:`References.combinations` spells them out.
@@ -43,6 +44,10 @@ class References:
         ):
             for name, component in components.items():
                 self._ids[f"{kind}:{name}"] = getattr(component, "metric_ids", {})
+
+    def add(self, owner: str, ids: Ids) -> None:
+        """Referable parts the Monitoring creates itself (``health_check:<service>``)."""
+        self._ids[owner] = ids
 
     def has(self, owner: str, key: str) -> bool:
         return bool(self._ids.get(owner, {}).get(key))

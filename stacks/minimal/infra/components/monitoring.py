@@ -37,6 +37,7 @@ import pulumi_aws as aws
 from ._dashboard import dashboard_bodies
 from ._job_failures import job_failure_rule
 from ._references import References
+from ._static_site_alerts import alert_through_eventbridge
 from ._topics import alert_targets, alert_topics
 
 # How one metric over several parts (two target groups) becomes one: counts add up; a
@@ -57,7 +58,9 @@ ALARM_KEYS = {
     "pages",
     "deploymentAlarm",
     "suppressedBy",
+    "region",
 }
+HEALTH_CHECK_KEYS = {"fqdn", "port", "path", "requestInterval", "failureThreshold"}
 COMPOSITE_KEYS = {"description", "members", "pages", "any", "suppressedBy", "unless"}
 JOB_FAILURE_KEYS = {"description", "job", "pages"}
 # While a suppressor (a service-down composite) is in ALARM, or goes there within this
@@ -81,6 +84,12 @@ class Monitoring(pulumi.ComponentResource):
         job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
             ECS task state changes that notifies when a run stops with a non-zero exit code
             or fails to start.
+        health_checks: Service -> ``{fqdn, port, path, requestInterval, failureThreshold}``:
+            a Route 53 HTTPS health check of ``https://<fqdn><path>`` from the internet,
+            which alarms name by ``health_check:<service>.id``. An alarm with a ``region``
+            (us-east-1, where Route 53 publishes its metrics) is created there and notifies
+            through EventBridge (``_static_site_alerts``): an alarm can only notify a topic
+            in its own region.
         dashboard: Rows ``{title, kind, target, queues?, callers?}``: a service or datastore each;
             more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
         pages: Whether this stack's alarms may page; only then is there a page topic.
@@ -110,6 +119,7 @@ class Monitoring(pulumi.ComponentResource):
         composite_alarms: Mapping[str, Mapping[str, Any]],
         dashboard: Sequence[Mapping[str, Any]],
         job_failures: Mapping[str, Mapping[str, Any]] | None = None,
+        health_checks: Mapping[str, Mapping[str, Any]] | None = None,
         pages: bool,
         alert_email: str | None,
         cluster: aws.ecs.Cluster,
@@ -132,6 +142,17 @@ class Monitoring(pulumi.ComponentResource):
         self._topics = alert_topics(self, prefix, kinds, alert_email, prometheus_workspace_arn)
         alert_targets(self, prefix, self._topics, pagerduty_url, pagerduty_topics, slack)
 
+        self.health_check_ids: dict[str, pulumi.Output[str]] = {}
+        for service, check in (health_checks or {}).items():
+            _check_keys(service, check, HEALTH_CHECK_KEYS)
+            # Created once the load balancers (DNS record, certificate, listener) and the
+            # service exist, so a first deployment does not check a name not yet there.
+            after = [
+                *load_balancers.values(),
+                *([services[service]] if service in services else []),
+            ]
+            self.health_check_ids[service] = self._health_check(service, check, after)
+            self._refs.add(f"health_check:{service}", {"id": [self.health_check_ids[service]]})
         created: dict[str, aws.cloudwatch.MetricAlarm] = {}
         rollbacks: dict[str, Mapping[str, Any]] = {}
         for alarm_name, spec in alarms.items():
@@ -180,6 +201,7 @@ class Monitoring(pulumi.ComponentResource):
                 "page_topic_arn": self.page_topic_arn,
                 "ticket_topic_arn": self.ticket_topic_arn,
                 "dashboard_names": self.dashboard_names,
+                "health_check_ids": self.health_check_ids,
             }
         )
 
@@ -246,9 +268,12 @@ class Monitoring(pulumi.ComponentResource):
                     id=result, expression=expression, label=name, return_data=True
                 )
             )
-        return aws.cloudwatch.MetricAlarm(
-            name.removeprefix(f"{self._prefix}-"),
+        region = spec.get("region")
+        logical = name.removeprefix(f"{self._prefix}-")
+        alarm = aws.cloudwatch.MetricAlarm(
+            logical,
             name=name,
+            region=region,
             alarm_description=spec["description"],
             metric_queries=queries,
             comparison_operator=spec["comparison"],
@@ -256,9 +281,44 @@ class Monitoring(pulumi.ComponentResource):
             evaluation_periods=spec["evaluationPeriods"],
             datapoints_to_alarm=spec["datapointsToAlarm"],
             treat_missing_data=spec["treatMissingData"],
-            **self._actions(name, spec),
+            # Outside the stack's region an alarm cannot notify its topics: EventBridge does.
+            **({} if region else self._actions(name, spec)),
             opts=self._child,
         )
+        if region and spec["notify"]:
+            # <service>-health-check: rules <service>-health-check(-forward), as a static
+            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit.
+            check = "health-check" if logical.endswith("-health-check") else "alarm"
+            alert_through_eventbridge(
+                self,
+                logical.removesuffix(f"-{check}"),
+                alarm,
+                self._target(name, spec).arn,
+                pages=spec["pages"],
+                check=check,
+                what=f"{name} ({region})",
+            )
+        return alarm
+
+    def _health_check(
+        self, service: str, check: Mapping[str, Any], after: Sequence[pulumi.Resource]
+    ) -> pulumi.Output[str]:
+        """A Route 53 HTTPS health check (Route 53 is global: no region), with SNI, so
+        the ALB presents the domain's certificate; healthy on 2xx and 3xx."""
+        health_check = aws.route53.HealthCheck(
+            f"{service}-health-check",
+            type="HTTPS",
+            fqdn=check["fqdn"],
+            port=check["port"],
+            resource_path=check["path"],
+            enable_sni=True,
+            request_interval=check["requestInterval"],
+            failure_threshold=check["failureThreshold"],
+            # The console and `aws route53 list-health-checks` show the Name tag.
+            tags={"Name": f"{self._prefix}-{service}"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )
+        return health_check.id
 
     def _composite(
         self, name: str, spec: Mapping[str, Any], rule: pulumi.Input[str]

@@ -1,0 +1,132 @@
+"""An outside-in check of each public domain: a Route 53 health check and its alarm.
+
+Every other availability signal is measured at or behind the load balancer (its 5xx, the
+burn rates, healthy hosts): when the DNS record, the certificate or the HTTPS listener
+breaks, no request reaches the ALB and those alarms stay OK while nobody can reach the
+service. A Route 53 HTTPS health check requests ``https://<domain><health path>`` from
+Route 53's checkers on the internet (resolving the name, negotiating TLS with SNI, through
+the listener, its rules and the WAF to a task), and its ``HealthCheckStatus`` (1 healthy,
+0 unhealthy; AWS/Route53, dimension ``HealthCheckId``) is what the alarm watches.
+
+One check per domain: the environment's domain is served by its internet-facing load
+balancer, whose catch-all rule (``/*``) sends ``/`` and anything no other rule claims to
+one service, so the check requests that service's own health path, which reaches it as
+written (no prefix is stripped from a catch-all). The other public services behind the
+same domain share the DNS record, certificate and listener it tests; their own tasks are
+watched by their no-healthy-hosts and 5xx alarms. Route 53 answers healthy to any status
+from 200 to 399 (the ALB target groups' matcher too).
+
+Route 53 publishes the metric in us-east-1 only, and an alarm may only notify a topic of
+its own region, so the alarm lives in us-east-1 and reaches the stack's topics through
+EventBridge, as the static sites' CloudFront alarm does (``AlarmPlan.region``). It pages
+where the service's other alarms page (``EnvironmentPlan.alarms_page``, production);
+elsewhere a ticket.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from . import rules
+from .model import ServicePlan
+from .monitoring import AlarmMetric, OutsideInCheckPlan
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
+
+CHECK = "health-check"
+
+
+def probed_service(alarms: Alarms) -> tuple[ServicePlan | None, str]:
+    """The service whose health path the domain's check requests, or None, and why."""
+    env = alarms.env
+    lb = next((b for b in env.load_balancers if b.internet_facing), None)
+    if lb is None or lb.domain is None:
+        return None, (
+            "no domain on an internet-facing load balancer in this environment: nothing "
+            "outside the ALB to check (the ALB's own DNS name changes with it)"
+        )
+    domain = lb.domain
+    candidates = [
+        s
+        for s in env.services
+        if s.kind == "web"
+        and s.public
+        and s.load_balancer == lb.name
+        and "/*" in s.path_patterns
+        and (not s.host_patterns or any(fnmatchcase(domain, h) for h in s.host_patterns))
+    ]
+    if not candidates:
+        return None, (
+            f"no public web service answers / on {domain} (every rule is under a path "
+            "prefix or another host): no path to check without guessing"
+        )
+    service = candidates[0]
+    if service.protocol != "http" or service.health_path is None:
+        return None, (
+            f"{service.name} answers / on {domain} but speaks {service.protocol}: a Route 53 "
+            "HTTPS check sends HTTP/1.1 GETs, which a gRPC service does not answer with 2xx"
+        )
+    return service, (
+        f"{service.name} answers / on {domain} (the catch-all rule): its health path "
+        f"{service.health_path} checks DNS, certificate, listener, WAF and tasks at once"
+    )
+
+
+def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
+    """The environment's outside-in check and its alarm, if it has a public domain."""
+    env = alarms.env
+    key = f"alarms.{env.name}.outside_in"
+    service, why = probed_service(alarms)
+    if service is None:
+        alarms.log.decide(key, None, why)
+        return None
+    lb = next(b for b in env.load_balancers if b.internet_facing)
+    assert lb.domain is not None and service.health_path is not None
+    interval, failures = rules.OUTSIDE_IN_REQUEST_INTERVAL, rules.OUTSIDE_IN_FAILURE_THRESHOLD
+    alarms.log.decide(
+        key,
+        f"https://{lb.domain}{service.health_path}",
+        f"{why}; a Route 53 HTTPS health check every {interval} s from Route 53's "
+        f"checkers, unhealthy after {failures} failures in a row",
+        service=service.name,
+    )
+    metric = AlarmMetric(
+        id="status",
+        namespace="AWS/Route53",
+        metric_name="HealthCheckStatus",
+        statistic="Minimum",
+        dimensions={"HealthCheckId": f"health_check:{service.name}.id"},
+    )
+    alarm = alarms.add(
+        f"service:{service.name}",
+        CHECK,
+        f"{service.name}: https://{lb.domain}{service.health_path} fails from the internet "
+        "(Route 53 health check)",
+        [metric],
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=60,
+        evaluations=3,
+        datapoints=2,
+        missing="missing",
+        page=True,
+        region=rules.ROUTE53_METRICS_REGION,
+        reason=f"Route 53's checkers cannot get a 2xx or 3xx from https://{lb.domain}"
+        f"{service.health_path} (DNS record, certificate, listener, WAF, or no task) in 2 "
+        "of 3 minutes: no request reaches the service, so the load balancer's alarms see "
+        "nothing; in us-east-1 (Route 53's metrics), notifying through EventBridge; a "
+        "missing datapoint keeps the state (the check reports every minute while it exists, "
+        "and a new check has none yet)",
+    )
+    return OutsideInCheckPlan(
+        service=service.name,
+        fqdn=lb.domain,
+        port=rules.OUTSIDE_IN_PORT,
+        path=service.health_path,
+        request_interval=interval,
+        failure_threshold=failures,
+        alarm=alarm.name,
+        reason=why,
+    )
