@@ -480,13 +480,29 @@ def test_only_a_missing_image_is_built_again(shop: Rendered, tmp_path: Path, cas
 
 # ---- pull requests -----------------------------------------------------------------------
 
+# What `pulumi stack select prod` answers (pkg/cmd/pulumi/stack/stack_select.go: a missing
+# stack is "no stack named '<ref>' found", the reference maybe qualified; any error reading the
+# state is returned as is). `pulumi stack ls` is never called: it reads every stack's state.
+MISSING = "error: no stack named '{}' found\n"
+DENIED = (
+    'error: failed to load checkpoint: blob (key ".pulumi/stacks/shop/prod.json") '
+    "(code=PermissionDenied): operation error S3: HeadObject, StatusCode: 403, Forbidden\n"
+)
 STACK_CASES = {
-    "exists": (answer([{"name": "acme/shop/prod"}, {"name": "acme/shop/dev"}]), 0, "true"),
-    "not created yet": (answer([{"name": "acme/shop/dev"}]), 0, "false"),
-    "no stacks at all": (answer([]), 0, "false"),
-    "state unreadable": (answer(code=255, err="error: access denied"), 255, None),
-    "empty answer": (answer(""), 5, None),
-    "garbage": (answer({"message": "oops"}), 5, None),
+    "exists": (answer(""), 0, "true"),
+    "not created yet": (answer(code=255, err=MISSING.format("prod")), 0, "false"),
+    "not created yet, qualified": (
+        answer(code=255, err=MISSING.format("organization/shop/prod")),
+        0,
+        "false",
+    ),
+    "another stack missing": (answer(code=255, err=MISSING.format("preprod")), 1, None),
+    "state denied": (answer(code=255, err=DENIED), 1, None),
+    "meta.yaml denied": (
+        answer(code=255, err='error: read ".pulumi/meta.yaml": AccessDenied: Access Denied\n'),
+        1,
+        None,
+    ),
 }
 
 
@@ -498,12 +514,16 @@ def test_a_preview_skips_only_stacks_that_do_not_exist(
     result = run(
         shop,
         (PR, "preview", "stack"),
-        {"pulumi": [rule("stack ls --json", answers=[reply]), rule("stack select prod", out="")]},
+        {"pulumi": [rule("stack select prod", answers=[reply])]},
         tmp_path,
         env={"STACK": "prod"},
     )
     assert (result.code == 0) == (code == 0), result.stderr
     assert result.outputs.get("exists") == exists
+    assert not result.called("stack", "ls")
+    assert not result.called("--create")
+    if code:  # a denied read fails the job with the CLI's own error, never as "missing"
+        assert reply[1].strip() in result.stderr
 
 
 def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path: Path) -> None:

@@ -251,10 +251,16 @@ def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("case", "stacks", "code", "previewed"),
     [
-        ("exists", answer([{"name": "org/webapp/dev"}]), 0, True),
-        ("not created yet", answer([{"name": "org/webapp/prod"}]), 0, False),
-        ("state unreadable", answer(code=255), 1, False),
-        ("empty answer", answer(""), 1, False),
+        ("exists", answer(""), 0, True),
+        ("not created yet", answer(code=255, err="error: no stack named 'dev' found\n"), 0, False),
+        (
+            "not created yet, qualified",
+            answer(code=255, err="error: no stack named 'organization/webapp/dev' found\n"),
+            0,
+            False,
+        ),
+        ("state denied", answer(code=255, err="error: failed to load checkpoint: 403\n"), 1, False),
+        ("unreadable, no message", answer(code=255), 1, False),
     ],
 )
 def test_a_preview_skips_only_stacks_that_do_not_exist(
@@ -263,8 +269,7 @@ def test_a_preview_skips_only_stacks_that_do_not_exist(
     body, variables = entries(webapp, "preview:dev", "set -euo pipefail")
     rules = {
         "pulumi": [
-            rule("stack ls --json", answers=[stacks]),
-            rule("stack select", out=""),
+            rule("stack select dev", answers=[stacks]),
             rule("stack output --json", out=stack_outputs()),
             rule("config set", out=""),
             rule("preview", out="Resources: 42 unchanged"),
@@ -273,6 +278,7 @@ def test_a_preview_skips_only_stacks_that_do_not_exist(
     result = run_script(body, rules, tmp_path, env=variables, shell=("bash",))
     assert (result.code == 0) == (code == 0), result.stdout + result.stderr
     assert bool(result.called("pulumi", "preview")) == previewed
+    assert not result.called("stack", "ls") and not result.called("--create")
     if previewed:
         assert result.called("config set", "services.web.image", STACK_IMAGES["web"])
 

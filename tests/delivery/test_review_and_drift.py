@@ -484,7 +484,6 @@ def test_the_drift_workflow_is_scheduled_read_only_and_per_stack(shop: Rendered)
 def gitlab_drift(webapp: Rendered, tmp_path: Path, preview: tuple[str, str, int]) -> Run:
     body, variables = entries(webapp, "drift:prod", "set -uo pipefail")
     pulumi = [
-        rule("stack ls --json", out=[{"name": "acme/webapp/prod"}]),
         rule("stack select prod"),
         rule("stack output --json", out={"images": {"web": "111.dkr.ecr/webapp/web:abc"}}),
         rule("config set --path services.web.image"),

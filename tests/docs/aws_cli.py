@@ -85,10 +85,12 @@ _COMMAND = re.compile(r"(?<![\w/.-])aws\s+([a-z][a-z0-9-]*)\s+([a-z][a-z0-9-]*)(
 
 
 def _join_code_spans(markdown: str) -> str:
-    """Markdown code spans may wrap across lines; join them (fenced blocks stay as they are)."""
-    parts = re.split(r"(^```.*?^```)", markdown, flags=re.M | re.S)
+    """Markdown code spans may wrap across lines; join them (fenced blocks, also those
+    indented under a list item, stay as they are)."""
+    parts = re.split(r"(^[ \t]*```.*?^[ \t]*```)", markdown, flags=re.M | re.S)
     return "".join(
-        part if part.startswith("```") else re.sub(r"`[^`]+`", _one_line, part) for part in parts
+        part if part.lstrip().startswith("```") else re.sub(r"`[^`]+`", _one_line, part)
+        for part in parts
     )
 
 

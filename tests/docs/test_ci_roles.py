@@ -172,3 +172,212 @@ def test_ci_comments_point_at_the_handoff_not_shipspec_s_docs(path: str) -> None
     text = dict(render(model))[path]
     assert "docs/operations/handoff.md" in text
     assert not re.search(r"(?<!shipspec's )docs/delivery\.md", text)
+
+
+# ---- permission policies against the calls Pulumi's S3 backend makes -----------------------
+
+# Stand-ins for the AWS managed policies, reduced to what matters here: AdministratorAccess
+# allows everything; ReadOnlyAccess reads every S3 object and describes EC2 and Route 53, but
+# has no secretsmanager:GetRandomPassword (AWS managed policy reference: ReadOnlyAccess).
+ADMINISTRATOR = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+READ_ONLY_ACCESS = {
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "s3:Get*",
+                "s3:List*",
+                "ec2:Describe*",
+                "route53:Get*",
+                "route53:List*",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetResourcePolicy",
+                "secretsmanager:ListSecrets",
+                "secretsmanager:ListSecretVersionIds",
+            ],
+            "Resource": "*",
+        }
+    ]
+}
+
+
+def preview_calls(prefix: str, project: str, stack: str) -> list[tuple[str, str]]:
+    """(action, key) of what `pulumi login` + `pulumi stack select` + `pulumi preview` ask S3
+    for, one stack, from pulumi/pulumi pkg/backend/diy ('' as key: the bucket itself)."""
+    stacks = f"{prefix}.pulumi/stacks/{project}"
+    return [
+        ("s3:GetObject", f"{prefix}.pulumi/meta.yaml"),  # meta.go readPulumiMeta, every command
+        ("s3:ListBucket", ""),  # backend.go New: legacy ListReferences; HeadObject's 404
+        (
+            "s3:GetObject",
+            f"{stacks}/{stack}.json",
+        ),  # state.go stackExists (HeadObject), getCheckpoint
+        ("s3:GetObject", f"{stacks}/{stack}.pulumi-tags"),  # stack_tags.go loadStackTags
+    ]
+
+
+def deploy_calls(prefix: str, project: str, stack: str) -> list[tuple[str, str]]:
+    """What `pulumi up` adds: lock.go (Lock/Unlock: locks/<organization/project/stack>/),
+    state.go saveCheckpoint (the state, its .bak copy), addToHistory, backupStack, the
+    journal of an update in progress (store.go JournalDir)."""
+    history = f"{prefix}.pulumi/history/{project}/{stack}"
+    stacks = f"{prefix}.pulumi/stacks/{project}"
+    lock = f"{prefix}.pulumi/locks/organization/{project}/{stack}/0b7c-lock.json"
+    return [
+        *preview_calls(prefix, project, stack),
+        ("s3:PutObject", lock),
+        ("s3:DeleteObject", lock),
+        ("s3:PutObject", f"{stacks}/{stack}.json"),
+        ("s3:GetObject", f"{stacks}/{stack}.json.bak"),
+        ("s3:PutObject", f"{stacks}/{stack}.json.bak"),
+        ("s3:PutObject", f"{history}/{stack}-1733590000.history.json"),
+        ("s3:PutObject", f"{history}/{stack}-1733590000.checkpoint.json"),
+        ("s3:PutObject", f"{prefix}.pulumi/backups/{project}/{stack}/{stack}.1733590000.json"),
+        ("s3:PutObject", f"{prefix}.pulumi/journal/{project}/{stack}/0001.json"),
+        ("s3:DeleteObject", f"{prefix}.pulumi/journal/{project}/{stack}/0001.json"),
+    ]
+
+
+def arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}" + (f"/{key}" if key else "")
+
+
+def s3_model(name: str, ci: str | None = None) -> shipspec.DeploymentModel:
+    spec = (EXAMPLES / f"{name}.yaml").read_text()
+    if ci == "gitlab":
+        spec = spec.replace("ci: github", "ci: gitlab")
+    model = shipspec.plan(shipspec.loads(spec))
+    assert model.state_backend and model.state_backend.startswith("s3://")
+    return model
+
+
+S3_CASES = [("full", None), ("full", "gitlab"), ("shop", None)]
+
+
+@pytest.mark.parametrize(("name", "ci"), S3_CASES)
+def test_read_only_roles_can_log_in_select_and_preview_their_own_stacks(
+    name: str, ci: str | None
+) -> None:
+    from shipspec.render.targets._ci_roles import state_location
+    from tests.preview.iam_model import role_may
+
+    model = s3_model(name, ci)
+    assert model.ci == (ci or model.ci)
+    location = state_location(model)
+    assert location is not None
+    bucket, prefix = location
+    names = [e.name for e in model.environments]
+    for roles in ci_roles(model):
+        role = roles.read_only
+        assert role.policy is not None
+        mine = [roles.environment, *role.shared_with]
+        for stack in names:
+            for action, key in preview_calls(prefix, model.app, stack):
+                shared = key == "" or key.endswith("meta.yaml")
+                # The inline policy alone (a bucket in another account gives no more) ...
+                alone = role_may([role.policy], action=action, resource=arn(bucket, key))
+                # ... and with ReadOnlyAccess, which reads every object of its account.
+                managed = role_may(
+                    [READ_ONLY_ACCESS, role.policy], action=action, resource=arn(bucket, key)
+                )
+                assert alone is (stack in mine or shared), (roles.environment, stack, key)
+                assert managed is (stack in mine or shared), (roles.environment, stack, key)
+        # The program's invoke during preview, which ReadOnlyAccess lacks.
+        call = {"action": "secretsmanager:GetRandomPassword", "resource": "*"}
+        assert not role_may([READ_ONLY_ACCESS], **call)
+        assert role_may([READ_ONLY_ACCESS, role.policy], **call)
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            for stack in names:
+                key = f"{prefix}.pulumi/stacks/{model.app}/{stack}.json"
+                assert not role_may([role.policy], action=action, resource=arn(bucket, key))
+
+
+@pytest.mark.parametrize(("name", "ci"), S3_CASES)
+def test_deploy_roles_write_only_their_own_stack_s_state(name: str, ci: str | None) -> None:
+    from shipspec.render.targets._ci_roles import state_location
+    from tests.preview.iam_model import role_may
+
+    model = s3_model(name, ci)
+    location = state_location(model)
+    assert location is not None
+    bucket, prefix = location
+    names = [e.name for e in model.environments]
+    assert len(names) >= 2
+    for roles in ci_roles(model):
+        policy = roles.deploy.policy
+        assert policy is not None
+        for stack in names:
+            for action, key in deploy_calls(prefix, model.app, stack):
+                shared = key == "" or key.endswith("meta.yaml")
+                want = stack == roles.environment or shared
+                resource = arn(bucket, key)
+                assert role_may([policy], action=action, resource=resource) is want, (
+                    roles.environment,
+                    stack,
+                    action,
+                    key,
+                )
+                if action != "s3:GetObject" and stack != roles.environment and not shared:
+                    # AdministratorAccess in a shared account does not reach past the Deny.
+                    assert not role_may([ADMINISTRATOR, policy], action=action, resource=resource)
+        # meta.yaml is read, never written, by an existing state's deploys.
+        meta = arn(bucket, f"{prefix}.pulumi/meta.yaml")
+        assert not role_may([policy], action="s3:PutObject", resource=meta)
+
+
+@pytest.mark.parametrize(("name", "ci"), S3_CASES)
+def test_the_bucket_policy_admits_the_other_account_s_roles_to_their_own_stacks(
+    name: str, ci: str | None
+) -> None:
+    from shipspec.render.targets._ci_roles import state_bucket_policy, state_location
+    from tests.preview.iam_model import role_may
+
+    model = s3_model(name, ci)
+    location = state_location(model)
+    assert location is not None
+    bucket, prefix = location
+    policy = state_bucket_policy(model)
+    assert policy is not None
+    production = [e.name for e in model.environments if e.production]
+    for roles in ci_roles(model):
+        if roles.environment in production:
+            continue
+        for role, calls, mine in (
+            (roles.deploy, deploy_calls, [roles.environment]),
+            (roles.read_only, preview_calls, [roles.environment, *roles.read_only.shared_with]),
+        ):
+            assert role.policy is not None
+            role_arn = f"arn:aws:iam::<non-production account-id>:role/{role.name}"
+            for stack in [e.name for e in model.environments]:
+                for action, key in calls(prefix, model.app, stack):
+                    shared = key == "" or key.endswith("meta.yaml")
+                    allowed = role_may(
+                        [ADMINISTRATOR if role is roles.deploy else READ_ONLY_ACCESS, role.policy],
+                        action=action,
+                        resource=arn(bucket, key),
+                        bucket_policy=policy,
+                        role_arn=role_arn,
+                    )
+                    assert allowed is (stack in mine or shared), (role.name, stack, action, key)
+    # The handoff prints it, and the exact commands that create the bucket.
+    handoff = dict(render(model))[HANDOFF]
+    assert policy in json_blocks(handoff)
+    step = handoff.split("**The state bucket**")[1].split("**The stacks.**")[0]
+    for needle in (
+        f"aws s3api create-bucket --bucket {bucket}",
+        "put-bucket-versioning",
+        "Status=Enabled",
+        "put-bucket-encryption",
+        "put-public-access-block",
+        "BlockPublicPolicy=true",
+        f"aws s3api put-bucket-policy --bucket {bucket} --policy file://state-bucket-policy.json",
+    ):
+        assert needle in step, needle
+
+
+def test_the_handoff_prints_each_role_s_inline_policy() -> None:
+    model = s3_model("full")
+    handoff = dict(render(model))[HANDOFF]
+    blocks = json_blocks(handoff.split("## CI roles")[1].split("\n## ")[0])
+    for roles in ci_roles(model):
+        assert roles.deploy.policy in blocks and roles.read_only.policy in blocks

@@ -110,3 +110,67 @@ def allows(
     if any(s["Effect"] == "Deny" for s in matching):
         return False
     return any(s["Effect"] == "Allow" for s in matching)
+
+
+def _identity_matches(
+    statement: Mapping[str, Any],
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+    principal: str | None,
+) -> bool:
+    if "NotPrincipal" in statement or "NotAction" in statement or "NotResource" in statement:
+        raise ValueError(f"the IAM model does not read Not* elements: {statement}")
+    if principal is not None:  # a resource policy: its statement must name the caller
+        named = statement.get("Principal")
+        if named != "*" and not (
+            isinstance(named, Mapping) and principal in _values(named.get("AWS", []))
+        ):
+            return False
+    elif "Principal" in statement:
+        raise ValueError(f"an identity policy has no Principal: {statement}")
+    return (
+        any(_glob(a, action, ignore_case=True) for a in _values(statement["Action"]))
+        and any(_glob(r, resource) for r in _values(statement["Resource"]))
+        and _condition_holds(statement.get("Condition", {}), context)
+    )
+
+
+def decide(
+    policies: list[Mapping[str, Any]],
+    *,
+    action: str,
+    resource: str,
+    principal: str | None = None,
+    context: Mapping[str, str] | None = None,
+) -> str:
+    """``"deny"`` (an explicit Deny matched), ``"allow"`` or ``"implicit"`` (nothing matched)
+    for a role's identity policies (``principal`` None) or a resource policy (``principal``:
+    the calling role's ARN, matched against ``Principal.AWS``)."""
+    matching = [
+        s
+        for policy in policies
+        for s in _values(policy["Statement"])
+        if _identity_matches(s, action, resource, context or {}, principal)
+    ]
+    if any(s["Effect"] == "Deny" for s in matching):
+        return "deny"
+    return "allow" if any(s["Effect"] == "Allow" for s in matching) else "implicit"
+
+
+def role_may(
+    identity: list[Mapping[str, Any]],
+    *,
+    action: str,
+    resource: str,
+    bucket_policy: Mapping[str, Any] | None = None,
+    role_arn: str | None = None,
+) -> bool:
+    """Whether a role with these identity policies may act: in its own account, an Allow in
+    them and no Deny; across accounts (``bucket_policy`` and the role's ARN given), the
+    bucket's policy must allow it as well ("Cross-account policy evaluation logic")."""
+    own = decide(identity, action=action, resource=resource)
+    if bucket_policy is None:
+        return own == "allow"
+    other = decide([bucket_policy], action=action, resource=resource, principal=role_arn)
+    return own == "allow" and other == "allow"

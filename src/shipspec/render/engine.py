@@ -17,6 +17,7 @@ import functools
 import json
 import keyword
 import re
+import shlex
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def environment(user_blueprints: Path | None = None) -> jinja2.Environment:
     env.filters["md"] = markdown_text
     env.filters["md_code"] = markdown_code
     env.filters["one_line"] = one_line
+    env.filters["sh"] = lambda value: shlex.quote(str(value))  # one shell word
     return env
 
 

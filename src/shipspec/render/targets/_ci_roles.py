@@ -12,7 +12,7 @@ the CI/CD variable ``AWS_OIDC_AUDIENCE`` scoped to it (docs/delivery.md explains
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -82,10 +82,16 @@ class CiRole:
     trust: dict[str, Any]
     permissions: list[str] = field(default_factory=list)
     shared_with: list[str] = field(default_factory=list)  # other stacks using the same role
+    name: str = ""  # the role's suggested name (the state bucket's policy names it)
+    policy: dict[str, Any] | None = None  # its inline permission policy, besides the managed one
 
     @property
     def trust_json(self) -> str:
         return json.dumps(self.trust, indent=2)
+
+    @property
+    def policy_json(self) -> str:
+        return json.dumps(self.policy, indent=2)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,11 @@ def ci_issuer(model: DeploymentModel) -> str:
     return _repository(model)[0]
 
 
+def state_location(model: DeploymentModel) -> tuple[str, str] | None:
+    """(bucket, key prefix ending in ``/`` or empty) of an S3 state backend, else None."""
+    return _state(model)
+
+
 def _state(model: DeploymentModel) -> tuple[str, str] | None:
     """(bucket, key prefix) of an S3 state backend; None for Pulumi Cloud."""
     backend = model.state_backend
@@ -119,6 +130,139 @@ def _state(model: DeploymentModel) -> tuple[str, str] | None:
     bucket, _, prefix = backend.removeprefix("s3://").partition("/")
     prefix = prefix.split("?")[0].strip("/")
     return bucket, f"{prefix}/" if prefix else ""
+
+
+# What a Pulumi CLI reads and writes in a DIY (S3) backend with project-scoped stacks (the
+# layout of every state created since meta.yaml version 1), from pulumi/pulumi
+# pkg/backend/diy: meta.go (readPulumiMeta: `.pulumi/meta.yaml`, read by every command,
+# `pulumi login` included; only "not found" is tolerated), store.go (projectReferenceStore:
+# `.pulumi/stacks/<project>/<stack>.json[.gz|.zst]`, history and backups under
+# `.pulumi/history|backups/<project>/<stack>/`, journal under `.pulumi/journal/...`),
+# stack_tags.go (`<stack base path>.pulumi-tags`, read by every preview; only "not found"
+# tolerated), state.go (saveCheckpoint keeps the previous state as `<stack>.json.bak`) and
+# lock.go (`.pulumi/locks/<fully qualified name>/<lock id>.json`, the fully qualified name
+# being `organization/<project>/<stack>`).
+META = ".pulumi/meta.yaml"
+# The data-source calls the generated program makes during `pulumi preview` that AWS's
+# `ReadOnlyAccess` does not grant (the others, ec2:Describe*, route53:Get*/List*,
+# sts:GetCallerIdentity, are in it): components/cache.py and components/message_broker.py
+# draw their AUTH token and broker password with aws.secretsmanager.get_random_password,
+# i.e. secretsmanager:GetRandomPassword, an action with no resource (Resource "*").
+PREVIEW_INVOKES = ("secretsmanager:GetRandomPassword",)
+
+
+def state_keys(model: DeploymentModel, stack: str, *, write: bool) -> list[str]:
+    """The key patterns of one stack's objects in the state bucket (prefix included): what
+    `pulumi preview` reads (``write=False``), or everything `pulumi up` writes."""
+    state = _state(model)
+    assert state is not None
+    _, prefix = state
+    project = model.app
+    keys = [
+        f"{prefix}.pulumi/stacks/{project}/{stack}.json*",  # .json, .json.gz, .json.bak
+        f"{prefix}.pulumi/stacks/{project}/{stack}.pulumi-tags",
+    ]
+    if write:
+        keys += [
+            f"{prefix}.pulumi/history/{project}/{stack}/*",
+            f"{prefix}.pulumi/backups/{project}/{stack}/*",
+            f"{prefix}.pulumi/journal/{project}/{stack}/*",
+            f"{prefix}.pulumi/locks/organization/{project}/{stack}/*",
+        ]
+    return keys
+
+
+def _objects(bucket: str, keys: list[str]) -> list[str]:
+    return [f"arn:aws:s3:::{bucket}/{k}" for k in keys]
+
+
+def _state_statements(
+    model: DeploymentModel, stacks: list[str], *, write: bool, principal: str | None = None
+) -> list[dict[str, Any]]:
+    """Allow statements: list the bucket, read meta.yaml, read (or write) these stacks' objects."""
+    state = _state(model)
+    assert state is not None
+    bucket, prefix = state
+    own = [a for s in stacks for a in _objects(bucket, state_keys(model, s, write=write))]
+    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] if write else ["s3:GetObject"]
+    statements: list[dict[str, Any]] = [
+        # Unconditioned: a missing state file then answers 404, not 403 (S3 HeadObject), so
+        # the pipelines can tell a stack not created yet from a denied read. It lists key
+        # names only, in a bucket that holds nothing but state.
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"},
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/{prefix}{META}",
+        },
+        {"Effect": "Allow", "Action": actions, "Resource": own},
+    ]
+    if principal is not None:  # a bucket policy's statement: whom it allows, first
+        statements = [
+            {"Effect": s["Effect"], "Principal": {"AWS": principal}, **s} for s in statements
+        ]
+    return statements
+
+
+def _in_order(model: DeploymentModel, stacks: list[str]) -> list[str]:
+    return [e.name for e in model.environments if e.name in stacks]
+
+
+def _others(model: DeploymentModel, stacks: list[str]) -> list[str]:
+    return [e.name for e in model.environments if e.name not in stacks]
+
+
+def read_only_policy(model: DeploymentModel, stacks: list[str]) -> dict[str, Any]:
+    """The read-only role's inline policy, next to ``ReadOnlyAccess``."""
+    statements: list[dict[str, Any]] = [
+        {"Effect": "Allow", "Action": list(PREVIEW_INVOKES), "Resource": "*"}
+    ]
+    state = _state(model)
+    if state is not None:
+        bucket, _ = state
+        statements += _state_statements(model, stacks, write=False)
+        others = _others(model, stacks)
+        if others:
+            # ReadOnlyAccess reads every object of its account: not the other stacks' state.
+            statements.append(
+                {
+                    "Effect": "Deny",
+                    "Action": "s3:GetObject",
+                    "Resource": [
+                        a
+                        for o in others
+                        for a in _objects(bucket, state_keys(model, o, write=True))
+                    ],
+                }
+            )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def deploy_policy(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any] | None:
+    """The deploy role's inline policy for the state (None with Pulumi Cloud): its own stack's
+    objects, and an explicit Deny of writes to the other stacks' (``AdministratorAccess``
+    would allow them in a shared account)."""
+    state = _state(model)
+    if state is None:
+        return None
+    bucket, _ = state
+    statements = _state_statements(model, [env.name], write=True)
+    others = _others(model, [env.name])
+    if others:
+        statements.append(
+            {
+                "Effect": "Deny",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": [
+                    a for o in others for a in _objects(bucket, state_keys(model, o, write=True))
+                ],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def role_name(model: DeploymentModel, env: str, kind: str) -> str:
+    return f"{model.app}-{env}-{kind}"
 
 
 def deploy_permissions(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:
@@ -137,11 +281,19 @@ def deploy_permissions(model: DeploymentModel, env: EnvironmentPlan) -> list[str
     state = _state(model)
     if state is not None:
         bucket, prefix = state
+        others = _others(model, [env.name])
         lines.append(
-            f"the state: `s3:ListBucket` on `arn:aws:s3:::{bucket}` and `s3:GetObject`, "
-            f"`s3:PutObject`, `s3:DeleteObject` on `arn:aws:s3:::{bucket}/{prefix}.pulumi/*` "
-            "(the stack's state, its history and backups, and the lock files under "
-            "`.pulumi/locks/`)"
+            f"the state, with the inline policy below: `s3:ListBucket` on `arn:aws:s3:::{bucket}`, "
+            f"`s3:GetObject` on `{prefix}{META}` (every Pulumi command reads it first), and "
+            f"`s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on {env.name}'s own objects only "
+            f"(its state `{prefix}.pulumi/stacks/{model.app}/{env.name}.json*` and tags, its "
+            "history, backups, journal and lock files)"
+            + (
+                f"; an explicit `Deny` of writes to {', '.join(others)}'s objects, which "
+                "`AdministratorAccess` would otherwise allow where the bucket is in this account"
+                if others
+                else ""
+            )
         )
     else:
         lines.append(
@@ -160,28 +312,32 @@ def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str
     """What a read-only (preview, drift) role may do."""
     lines = [
         "`ReadOnlyAccess` (where the account holds nothing else: it reads every resource "
-        "there), for `pulumi preview --refresh`; nothing that writes"
+        "there), for `pulumi preview --refresh`; nothing that writes",
+        "with the inline policy below, "
+        + ", ".join(f"`{a}`" for a in PREVIEW_INVOKES)
+        + " (Resource `*`), which `ReadOnlyAccess` lacks: the program draws a random "
+        "password with it during every preview (`aws.secretsmanager.get_random_password` in "
+        "the cache and message broker components); it creates nothing",
     ]
     state = _state(model)
     if state is not None:
         bucket, prefix = state
         objects = ", ".join(
-            f"`arn:aws:s3:::{bucket}/{prefix}.pulumi/stacks/{model.app}/{s}.json`" for s in stacks
+            f"`{prefix}.pulumi/stacks/{model.app}/{s}.json*` and `.pulumi-tags`" for s in stacks
         )
         lines.append(
-            f"the state it previews: `s3:ListBucket` on `arn:aws:s3:::{bucket}` and "
-            f"`s3:GetObject` on {objects} only"
+            f"the state it previews: `s3:ListBucket` on `arn:aws:s3:::{bucket}` (so a stack "
+            "not created yet answers 404, not 403), `s3:GetObject` on "
+            f"`{prefix}{META}` (read by `pulumi login` and every command) and on {objects}; "
+            "nothing else"
         )
-        guarded = [e.name for e in model.environments if e.production and e.name not in stacks]
-        if guarded:
+        others = _others(model, stacks)
+        if others:
             lines.append(
-                "in an account shared with "
-                + ", ".join(guarded)
-                + ": an explicit `Deny` of `s3:GetObject` on "
-                + ", ".join(
-                    f"`arn:aws:s3:::{bucket}/{prefix}.pulumi/stacks/{model.app}/{g}.json`"
-                    for g in guarded
-                )
+                "an explicit `Deny` of `s3:GetObject` on "
+                + ", ".join(others)
+                + "'s state, history and backups (`ReadOnlyAccess` reads every object of "
+                "the account the bucket is in)"
             )
     else:
         lines.append(
@@ -189,6 +345,30 @@ def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str
             f"only read {', '.join(stacks)}"
         )
     return lines
+
+
+def state_bucket_policy(model: DeploymentModel) -> dict[str, Any] | None:
+    """The state bucket's policy when the bucket is in production's account and the other
+    environments' roles are in another account: each of those roles gets exactly what its
+    inline policy allows (a cross-account request needs both). None without an S3 backend
+    or without a production environment."""
+    if _state(model) is None or not any(e.production for e in model.environments):
+        return None
+    statements: list[dict[str, Any]] = []
+    for roles in ci_roles(model):
+        if model.environment(roles.environment).production:
+            continue
+        account = "<non-production account-id>"
+        deploy = f"arn:aws:iam::{account}:role/{roles.deploy.name}"
+        statements += _state_statements(model, [roles.environment], write=True, principal=deploy)
+        reader = f"arn:aws:iam::{account}:role/{roles.read_only.name}"
+        stacks = _in_order(model, [roles.environment, *roles.read_only.shared_with])
+        for statement in _state_statements(model, stacks, write=False, principal=reader):
+            if statement not in statements:
+                statements.append(statement)
+    if not statements:
+        return None
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def ci_roles(model: DeploymentModel) -> list[StackRoles]:
@@ -255,5 +435,14 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                     trust_policy(issuer, STS_AUDIENCE, gitlab_subject(repository, "*"), like=True),
                     read_only_permissions(model, [env.name]),
                 )
+        read_stacks = _in_order(model, [env.name, *read_only.shared_with])
+        if read_only.shared_with:
+            reader = f"{model.app}-preview"
+        else:
+            reader = role_name(model, env.name, "drift" if env.production else "read-only")
+        deploy = replace(
+            deploy, name=role_name(model, env.name, "deploy"), policy=deploy_policy(model, env)
+        )
+        read_only = replace(read_only, name=reader, policy=read_only_policy(model, read_stacks))
         result.append(StackRoles(env.name, deploy, read_only))
     return result

@@ -15,6 +15,7 @@ the ``.dot`` file when ``dot`` is on the PATH (see :func:`render_svg`).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from decimal import Decimal
@@ -31,7 +32,7 @@ from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from ...plan.urns import secret_targets
 from . import target
-from ._ci_roles import ci_issuer, ci_roles
+from ._ci_roles import ci_issuer, ci_roles, state_bucket_policy, state_location
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
 from ._docs_runbook_waf import web_acls
@@ -78,6 +79,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "runbook_sections": sections(model),
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
+        "state_bucket": state_location(model),
+        "state_bucket_policy": state_bucket_policy(model),
+        "json_text": lambda value: json.dumps(value, indent=2),
         "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
