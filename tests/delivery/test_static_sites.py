@@ -228,3 +228,61 @@ def test_github_builds_each_site_once_and_every_deploy_fetches_it(full_github: R
         assert names.index("Publish the static sites") > names.index(
             "Wait for ECS to finish each service deployment"
         )
+
+
+# ---- a `source:` site's committed folder, checked before anything changes ------------------
+
+SOURCE_CHECK = "The static sites' committed folders are there"
+
+
+def _deploy_steps(pipeline: Rendered, job: str) -> list[dict]:
+    steps: list[dict] = pipeline.yaml(DEPLOY)["jobs"][job]["steps"]
+    return steps
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_a_deploy_stops_before_pulumi_up_when_a_source_site_s_folder_is_missing(
+    full_github: Rendered, tmp_path: Path, present: bool
+) -> None:
+    """handbook (`source: ./handbook/site`) is published as committed; storefront is built
+    in another job, so only handbook's folder is required in the checkout."""
+    jobs = full_github.yaml(DEPLOY)["jobs"]
+    deploys = [
+        name for name, job in jobs.items() if any("pulumi up" in str(s) for s in job["steps"])
+    ]
+    assert deploys
+    for job in deploys:
+        names = [s.get("name", "") for s in _deploy_steps(full_github, job)]
+        check = names.index(SOURCE_CHECK)
+        first_pulumi = next(
+            i for i, s in enumerate(_deploy_steps(full_github, job)) if "pulumi" in str(s)
+        )
+        assert check < first_pulumi, job  # before the Pulumi CLI, let alone `pulumi up`
+    body, env = step(full_github, DEPLOY, "deploy-main", SOURCE_CHECK)
+    folder = tmp_path / "temp" / "handbook" / "site"
+    folder.mkdir(parents=True)
+    if present:
+        (folder / "index.html").write_text("<!doctype html>")
+    result = run_script(body, {}, tmp_path, env={**env, "GITHUB_WORKSPACE": str(tmp_path / "temp")})
+    assert (result.code == 0) is present, result.stdout + result.stderr
+    assert result.calls == []  # nothing deployed, nothing asked of AWS or Pulumi
+    if not present:
+        assert "::error::handbook/site/index.html is not in the repository" in result.stdout
+        assert "storefront" not in result.stdout  # a built site's files come from its job
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_gitlab_checks_the_source_folder_first(
+    full_gitlab: Rendered, tmp_path: Path, present: bool
+) -> None:
+    job = gitlab_job(full_gitlab.yaml(".gitlab-ci.yml"), "deploy:main")
+    entries = job["script"]
+    check = next(i for i, e in enumerate(entries) if "handbook/site/index.html" in e)
+    assert all("pulumi" not in e for e in entries[:check])
+    if present:
+        (tmp_path / "temp" / "handbook" / "site").mkdir(parents=True)
+        (tmp_path / "temp" / "handbook" / "site" / "index.html").write_text("<!doctype html>")
+    result = run_script(entries[check], {}, tmp_path, shell=("bash",))
+    assert (result.code == 0) is present, result.stdout + result.stderr
+    if not present:
+        assert "error: handbook/site/index.html is not in the repository" in result.stdout

@@ -111,10 +111,20 @@ def site_publishes(model: DeploymentModel) -> list[SitePublish]:
     ]
 
 
+def site_sources(model: DeploymentModel) -> list[SitePublish]:
+    """The sites published as committed (``source``): their folder must be in the checkout."""
+    return [
+        SitePublish(site=s.name, files=_in_repository(model, s.files))
+        for s in model.environments[0].static_sites
+        if s.build_context is None
+    ]
+
+
 def static_sites_context(model: DeploymentModel) -> dict[str, Any]:
     return {
         "site_builds": site_builds(model),
         "site_publishes": site_publishes(model),
+        "site_sources": site_sources(model),
         "hashed_asset_dirs": HASHED_ASSET_DIRS,
         "cache_immutable": CACHE_IMMUTABLE,
         "cache_short": CACHE_SHORT,

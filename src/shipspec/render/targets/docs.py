@@ -45,6 +45,7 @@ from ._pipeline import (
 )
 from ._pulumi_monitoring import alert_targets
 from ._slo_coverage import unmonitored_slos
+from ._static_sites import site_sources
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -80,6 +81,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
         "state_bucket": state_location(model),
+        "site_sources": site_sources(model),
         "state_bucket_policy": state_bucket_policy(model),
         "json_text": lambda value: json.dumps(value, indent=2),
         "ci_issuer": ci_issuer(model),
