@@ -381,3 +381,12 @@ def test_the_handoff_prints_each_role_s_inline_policy() -> None:
     blocks = json_blocks(handoff.split("## CI roles")[1].split("\n## ")[0])
     for roles in ci_roles(model):
         assert roles.deploy.policy in blocks and roles.read_only.policy in blocks
+
+
+def test_the_handoff_says_a_source_site_s_folder_must_be_committed() -> None:
+    model = s3_model("full")
+    handoff = dict(render(model))[HANDOFF]
+    before = handoff.split("## Before the first deploy")[1].split("\n## ")[0]
+    step = re.split(r"\n\d+\. \*\*", before.split("**The static sites' committed files.**")[1])[0]
+    assert "`handbook/site/`" in step and "must be in the repository" in step
+    assert "storefront" not in step  # built by the pipeline, not committed
