@@ -505,3 +505,38 @@ def test_gitlab_drift_fails_the_scheduled_job_only_on_drift_or_error(
     broken = gitlab_drift(webapp, tmp_path / "broken", answer(code=255, err="error: no creds\n"))
     assert broken.code == 1
     assert "pulumi preview failed for prod (exit 255) before it could tell" in broken.stdout
+
+
+@pytest.mark.parametrize(
+    ("case", "reply", "code", "exists"),
+    [
+        ("present", answer(""), 0, "true"),
+        (
+            "not created yet",
+            answer(code=255, err="error: no stack named 'prod' found\n"),
+            0,
+            "false",
+        ),
+        (
+            "meta.yaml denied",
+            answer(code=255, err='error: read ".pulumi/meta.yaml": AccessDenied: Access Denied\n'),
+            1,
+            None,
+        ),
+    ],
+)
+def test_github_drift_finds_its_stack_without_listing_the_others(
+    shop: Rendered, tmp_path: Path, case: str, reply: tuple[str, str, int], code: int, exists: str
+) -> None:
+    body, env = step(shop, DRIFT, "drift", "stack")
+    result = run_script(
+        body,
+        {"pulumi": [rule("stack select prod", answers=[reply])]},
+        tmp_path,
+        env={**env, "STACK": "prod"},
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert result.outputs.get("exists") == exists
+    assert not result.called("stack", "ls") and not result.called("--create")
+    if code:
+        assert "AccessDenied" in result.stderr
