@@ -51,8 +51,8 @@ def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
         return "queue-service" if service.queue_scaling is not None else prefix
     if prefix != "datastore":
         return prefix
-    engine = model.environment(env_name).datastore(name).engine
-    return "rds" if engine in ("postgres", "mysql", "mariadb") else engine
+    # A database's kind is its engine: each has its own SQL (``_docs_runbook_sql_guides``).
+    return model.environment(env_name).datastore(name).engine
 
 
 def sections(model: DeploymentModel) -> list[Section]:
