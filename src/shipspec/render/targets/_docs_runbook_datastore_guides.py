@@ -13,7 +13,6 @@ from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
 from ._docs_runbook_storage import rds_storage_checks
 
-
 _CACHE_METRICS = "[Cache metrics](#cache-metrics)"
 _REPLICATION_GROUP = (
     '`aws elasticache describe-replication-groups --replication-group-id "$CACHE_ID" '
@@ -40,7 +39,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         (
             *rds_storage_checks("SQLSERVER_ID"),
             "what grew, from a SQL client that can reach the instance (the stack runs none for "
-            "SQL Server: no db-admin task, no bastion): `DBCC SQLPERF(LOGSPACE)` (log use per database) "
+            "SQL Server: no db-admin task, no bastion): `DBCC SQLPERF(LOGSPACE)` (log use "
+            "per database) "
             "and `SELECT name, log_reuse_wait_desc FROM sys.databases` (why a log cannot be "
             "truncated: an open transaction, replication); `tempdb` size in "
             "`sys.master_files`",
@@ -92,7 +92,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         (
             "a larger node: `aws elasticache modify-replication-group --replication-group-id "
             '"$CACHE_ID" --cache-node-type <type> --apply-immediately` (the types it accepts: '
-            '`aws elasticache list-allowed-node-type-modifications --replication-group-id "$CACHE_ID"`), '
+            "`aws elasticache list-allowed-node-type-modifications --replication-group-id "
+            '"$CACHE_ID"`), '
             "and the same `class` in the handoff's datastore so `pulumi up` keeps it",
             "shorter TTLs on the largest keys",
         ),
@@ -136,8 +137,7 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "Memcached evicts items and over 20% of gets miss, for 15 minutes: the working set no "
         "longer fits. Evictions alone alarm nobody.",
         (
-            f"per node, with {_CACHE_METRICS} (Memcached): `Evictions`, `GetHits`, "
-            "`GetMisses`",
+            f"per node, with {_CACHE_METRICS} (Memcached): `Evictions`, `GetHits`, `GetMisses`",
             f"{_DESCRIBE}",
         ),
         ("a larger node type, or more nodes to spread the keys",),
