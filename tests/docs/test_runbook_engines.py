@@ -105,3 +105,13 @@ def test_self_hosted_prometheus_says_what_the_team_must_provide() -> None:
     assert "Alertmanager 0.25" in section
     # The program adds no collector in this mode.
     assert "aws-otel-collector" not in docs["infra/__main__.py"]
+
+
+def test_mysql_and_mariadb_in_one_stack_share_one_guide_per_check(generated) -> None:  # type: ignore[no-untyped-def]
+    """The full example has both: their SQL is the same, so each section shows it once."""
+    runbook = (generated.out_dir("full") / "docs/operations/runbook.md").read_text()
+    for title in ("CPU", "free storage", "connections"):
+        assert f"**{title} (RDS for MySQL and MariaDB).**" in runbook, title
+        assert f"**{title} (RDS for MySQL).**" not in runbook, title
+        assert f"**{title} (RDS for MariaDB).**" not in runbook, title
+        assert f"**{title} (RDS for PostgreSQL).**" in runbook, title

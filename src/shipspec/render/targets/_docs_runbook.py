@@ -16,6 +16,7 @@ from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_guides import GUIDES, Guide
+from ._docs_runbook_sql_guides import merge_mysql_family
 
 _BURN = "alarm-burn"
 
@@ -110,7 +111,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
-        found = list(guides.get(anchor, {}).values())
+        found = list(merge_mysql_family(guides.get(anchor, {})).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
         commands = lookups(names.get(anchor, {}), region=regions.get(anchor))
         result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))

@@ -101,10 +101,10 @@ _MYSQL = _Sql(
 _SQL = {"postgres": _POSTGRES, "mysql": _MYSQL, "mariadb": _MYSQL}
 
 
-def _guides(engine: str) -> dict[str, Guide]:
-    name, sql = NAMES[engine], _SQL[engine]
+def _guides(engine: str, key: str | None = None, name: str | None = None) -> dict[str, Guide]:
+    key, name, sql = key or engine, name or NAMES[engine], _SQL[engine]
     return {
-        f"{engine}:cpu": Guide(
+        f"{key}:cpu": Guide(
             f"CPU (RDS for {name})",
             "The database has been busy for 15 minutes; queries queue next.",
             (
@@ -120,7 +120,7 @@ def _guides(engine: str) -> dict[str, Guide]:
                 "about a minute of errors)",
             ),
         ),
-        f"{engine}:free-storage": Guide(
+        f"{key}:free-storage": Guide(
             f"free storage (RDS for {name})",
             "The disk is nearly full; a full disk stops every write. This pages. With "
             "storage autoscaling (production: up to `max_storage_gb`), RDS grows the disk "
@@ -144,7 +144,7 @@ def _guides(engine: str) -> dict[str, Guide]:
                 *sql.reclaim,
             ),
         ),
-        f"{engine}:connections": Guide(
+        f"{key}:connections": Guide(
             f"connections (RDS for {name})",
             "Connections near the engine's max_connections; past it, new ones are refused.",
             tuple(f"with the db-admin task ({RUN_SQL}): {step}" for step in sql.sessions),
@@ -161,6 +161,8 @@ SQL_GUIDES: dict[str, Guide] = {
     **_guides("postgres"),
     **_guides("mysql"),
     **_guides("mariadb"),
+    # A stack with both: one guide, their SQL being the same (``merge_mysql_family``).
+    **_guides("mysql", "mysql+mariadb", "MySQL and MariaDB"),
     "sqlserver:cpu": Guide(
         "CPU (RDS for SQL Server)",
         "The SQL Server instance has been busy for 15 minutes; queries queue next.",
@@ -184,3 +186,16 @@ SQL_GUIDES: dict[str, Guide] = {
         ),
     ),
 }
+
+
+def merge_mysql_family(found: dict[str, Guide]) -> dict[str, Guide]:
+    """A section's guides by key, MySQL's and MariaDB's of one check replaced by one guide."""
+    merged: dict[str, Guide] = {}
+    for key, guide in found.items():
+        engine, _, check = key.partition(":")
+        both = {f"mysql:{check}", f"mariadb:{check}"} <= found.keys()
+        if engine in ("mysql", "mariadb") and both:
+            key = f"mysql+mariadb:{check}"
+            guide = SQL_GUIDES[key]
+        merged.setdefault(key, guide)
+    return merged
