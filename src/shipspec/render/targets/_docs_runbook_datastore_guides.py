@@ -149,7 +149,7 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         (
             _REPLICATION_GROUP,
             f"per node, with {_CACHE_METRICS}: `EngineCPUUtilization`, then which kind of "
-            "command rose with it: `KeyBasedCmds` (`KEYS`, `SCAN`, `DEL`...), "
+            "command rose with it: `KeyBasedCmds` (commands on keys: `DEL`, `EXPIRE`...), "
             "`SortedSetBasedCmds`, `SetBasedCmds`; and `CurrConnections` (a connection storm)",
             _NO_CLIENT + "; `SLOWLOG GET` and `INFO commandstats` need one",
         ),
