@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from shipspec.preview.runner import run_stack
 
 if TYPE_CHECKING:
     from conftest import Stack
@@ -299,3 +302,13 @@ def test_children_are_parented_and_prefixed(stack: Stack) -> None:
         owner = components.get(resource.parent or "")
         assert owner is not None, f"{resource.name} is not inside a component"
         assert resource.name.startswith(f"{owner.name}-"), resource.name
+
+
+def test_the_cache_answers_its_replication_group_id(full_program: Path) -> None:
+    """What the runbook's `aws elasticache ... --replication-group-id "$CACHE_ID"` takes: the
+    replication group's id (the `cache_ids` stack output), the name inside its endpoint."""
+    config = {"natGateways": "1", "aws:region": "eu-west-1"}
+    run = run_stack(full_program, project="shop", stack="dev", config=config)
+    cache_id = run.outputs["cache_id"]
+    assert cache_id.startswith("cache-cache-")
+    assert run.outputs["cache_endpoint"].split(".")[1] == cache_id

@@ -1029,6 +1029,15 @@ pulumi.export(
         },
     },
 )
+# The ElastiCache ids (a Redis replication group's, a Memcached cluster's), for the runbook's
+# `aws elasticache` and CloudWatch commands: the endpoints do not carry them whole.
+pulumi.export(
+    "cache_ids",
+    {
+        "cache": cache.identifier,
+        "sessions": sessions.identifier,
+    },
+)
 # The OpenSearch domains' names, for the runbook's commands (their endpoints do not carry them).
 pulumi.export(
     "search_domains",

@@ -315,3 +315,11 @@ pulumi.export(
         },
     },
 )
+# The ElastiCache ids (a Redis replication group's, a Memcached cluster's), for the runbook's
+# `aws elasticache` and CloudWatch commands: the endpoints do not carry them whole.
+pulumi.export(
+    "cache_ids",
+    {
+        "cache": cache.identifier,
+    },
+)

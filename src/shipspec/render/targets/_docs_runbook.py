@@ -16,6 +16,7 @@ from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_guides import GUIDES, Guide
+from ._docs_runbook_sql_guides import merge_mysql_family
 
 _BURN = "alarm-burn"
 
@@ -51,8 +52,8 @@ def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
         return "queue-service" if service.queue_scaling is not None else prefix
     if prefix != "datastore":
         return prefix
-    engine = model.environment(env_name).datastore(name).engine
-    return "rds" if engine in ("postgres", "mysql", "mariadb") else engine
+    # A database's kind is its engine: each has its own SQL (``_docs_runbook_sql_guides``).
+    return model.environment(env_name).datastore(name).engine
 
 
 def sections(model: DeploymentModel) -> list[Section]:
@@ -110,7 +111,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
-        found = list(guides.get(anchor, {}).values())
+        found = list(merge_mysql_family(guides.get(anchor, {})).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
         commands = lookups(names.get(anchor, {}), region=regions.get(anchor))
         result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))

@@ -1,63 +1,33 @@
-"""The runbook's guidance for datastore alarms: RDS, SQL Server, OpenSearch, ElastiCache, SQS.
+"""The runbook's guidance for datastore alarms: SQL Server storage, OpenSearch, ElastiCache, SQS.
 
 Split from :mod:`._docs_runbook_guides` (services, load balancers, jobs). A full disk takes
 different commands per engine, so each has its own entry and runbook section; commands use
 the identifiers the runbook's "Before you start" block derives from the stack outputs
-(``$DB_ID``, ``$SQLSERVER_ID``, ``$SEARCH_DOMAIN``, ``$QUEUE_URL``).
+(``$SQLSERVER_ID``, ``$SEARCH_DOMAIN``, ``$QUEUE_URL``, ``$CACHE_ID``). The SQL databases'
+guides, in each engine's SQL, are in :mod:`._docs_runbook_sql_guides`.
 """
 
 from __future__ import annotations
 
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_storage import rds_storage_checks
 
-
-def _rds_storage_checks(variable: str) -> tuple[str, ...]:
-    """What an RDS instance's full disk is checked with first: the ceiling and the cooldown."""
-    return (
-        f'`aws rds describe-db-instances --db-instance-identifier "${variable}" --query '
-        "'DBInstances[0].[AllocatedStorage,MaxAllocatedStorage,DBInstanceStatus,"
-        "PendingModifiedValues]'`: `AllocatedStorage` equal to `MaxAllocatedStorage` is the "
-        "ceiling; status `storage-optimization` is a change still settling",
-        "when the disk last grew: `aws rds describe-events --source-type db-instance "
-        f'--source-identifier "${variable}" --duration 1440` (storage events of the last '
-        "24 hours; within 6 hours of one, RDS accepts no storage change)",
-    )
-
+_CACHE_METRICS = "[Cache metrics](#cache-metrics)"
+_REPLICATION_GROUP = (
+    '`aws elasticache describe-replication-groups --replication-group-id "$CACHE_ID" '
+    "--query 'ReplicationGroups[0].[Status,CacheNodeType,MemberClusters]'`: the node type "
+    "and the nodes (CloudWatch reports per node)"
+)
+# The cache admits only its consumers' security groups, over TLS with an AUTH token; the
+# stack has no bastion and no task with a Redis client.
+_NO_CLIENT = (
+    "`INFO`, `--bigkeys` and the like need redis-cli inside the VPC, admitted by the cache's "
+    "security group, with TLS and the AUTH token: the stack runs no such client (no bastion, "
+    "ECS Exec off in production), so the metrics are the route"
+)
 
 DATASTORE_GUIDES: dict[str, Guide] = {
-    "rds:cpu": Guide(
-        "CPU (RDS)",
-        "The database has been busy for 15 minutes; queries queue next.",
-        ("Performance Insights: top SQL by load", "`pg_stat_statements` / the slow query log"),
-        (
-            "fix or index the top query",
-            "a larger class: `instance_class` through the handoff's plan, or now with "
-            '`aws rds modify-db-instance --db-instance-identifier "$DB_ID" --db-instance-class '
-            "<class> --apply-immediately` (Multi-AZ fails over: about a minute of errors)",
-        ),
-    ),
-    "rds:free-storage": Guide(
-        "free storage (RDS: PostgreSQL, MySQL, MariaDB)",
-        "The disk is nearly full; a full disk stops every write. This pages. With storage "
-        "autoscaling (production: up to `max_storage_gb`), RDS grows the disk itself when "
-        "less than 10% is free, so a page means it could not: the disk has reached its "
-        "ceiling (`MaxAllocatedStorage`), or it grew less than 6 hours ago (RDS modifies "
-        "storage at most once in 6 hours, and not while storage optimization runs). Check "
-        "that first: it decides what can be done now.",
-        _rds_storage_checks("DB_ID"),
-        (
-            "at the ceiling: raise it, `aws rds modify-db-instance --db-instance-identifier "
-            '"$DB_ID" --max-allocated-storage <GB> --apply-immediately`, and autoscaling '
-            "grows the disk; then raise `storage_gb` in the handoff (the plan sets the "
-            "ceiling to twice it)",
-            "no autoscaling (outside production): grow it, `aws rds modify-db-instance "
-            '--db-instance-identifier "$DB_ID" --allocated-storage <GB> --apply-immediately`',
-            "within 6 hours of the last change no storage modification is accepted: free "
-            "space instead (bloated tables and indexes: `VACUUM`, `pg_repack`; forgotten logs "
-            "tables; long-running transactions holding old rows)",
-        ),
-    ),
     "sqlserver:free-storage": Guide(
         "free storage (RDS for SQL Server)",
         "The SQL Server instance's disk is nearly full: at 0 the databases stop accepting "
@@ -67,8 +37,10 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "less than 6 hours ago (one storage change in 6 hours, none during storage "
         "optimization). Check that first.",
         (
-            *_rds_storage_checks("SQLSERVER_ID"),
-            "what grew, from a SQL client: `DBCC SQLPERF(LOGSPACE)` (log use per database) "
+            *rds_storage_checks("SQLSERVER_ID"),
+            "what grew, from a SQL client that can reach the instance (the stack runs none for "
+            "SQL Server: no db-admin task, no bastion): `DBCC SQLPERF(LOGSPACE)` (log use "
+            "per database) "
             "and `SELECT name, log_reuse_wait_desc FROM sys.databases` (why a log cannot be "
             "truncated: an open transaction, replication); `tempdb` size in "
             "`sys.master_files`",
@@ -107,22 +79,22 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             "once usage is below the flood stage, OpenSearch lifts the write block itself",
         ),
     ),
-    "rds:connections": Guide(
-        "connections (RDS)",
-        "Connections near the engine's max_connections; past it, new ones are refused.",
-        ("`SELECT usename, state, count(*) FROM pg_stat_activity GROUP BY 1, 2`",),
-        (
-            "lower each service's pool size, or add a pooler (RDS Proxy)",
-            "idle-in-transaction sessions: find and fix the code path that leaks them",
-        ),
-    ),
     "redis:memory": Guide(
-        "memory (ElastiCache)",
+        "memory (ElastiCache for Redis)",
         "Redis is close to maxmemory and will start evicting keys.",
-        ("`INFO memory` and `--bigkeys` with redis-cli from inside the VPC",),
         (
-            "a larger node: `aws elasticache modify-replication-group --replication-group-id <id> "
-            "--cache-node-type <type> --apply-immediately`",
+            _REPLICATION_GROUP,
+            f"per node, with {_CACHE_METRICS}: `DatabaseMemoryUsagePercentage`, "
+            "`BytesUsedForCache`, `CurrItems` (growing with the memory: more keys; flat: "
+            "larger values)",
+            _NO_CLIENT,
+        ),
+        (
+            "a larger node: `aws elasticache modify-replication-group --replication-group-id "
+            '"$CACHE_ID" --cache-node-type <type> --apply-immediately` (the types it accepts: '
+            "`aws elasticache list-allowed-node-type-modifications --replication-group-id "
+            '"$CACHE_ID"`), '
+            "and the same `class` in the handoff's datastore so `pulumi up` keeps it",
             "shorter TTLs on the largest keys",
         ),
     ),
@@ -154,14 +126,20 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "Redis evicts keys and over 20% of reads miss, for 15 minutes: the working set no "
         "longer fits, and reads fall through to the database. Evictions alone are a cache "
         "doing its job and alarm nobody.",
-        ("`INFO stats`: evicted_keys, keyspace_hits and keyspace_misses", f"{_DESCRIBE}"),
+        (
+            f"per node, with {_CACHE_METRICS}: `Evictions`, `CacheHitRate`, `CurrItems`",
+            f"{_DESCRIBE}",
+        ),
         ("a larger node (see memory above)", "shorter TTLs, or stop caching rarely read keys"),
     ),
     "memcached:evictions": Guide(
         "evictions (ElastiCache for Memcached)",
         "Memcached evicts items and over 20% of gets miss, for 15 minutes: the working set no "
         "longer fits. Evictions alone alarm nobody.",
-        ("`stats` over the node's port: evictions, get_hits, get_misses", f"{_DESCRIBE}"),
+        (
+            f"per node, with {_CACHE_METRICS} (Memcached): `Evictions`, `GetHits`, `GetMisses`",
+            f"{_DESCRIBE}",
+        ),
         ("a larger node type, or more nodes to spread the keys",),
     ),
     "redis:cpu": Guide(
@@ -169,13 +147,16 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "The Redis engine thread has been above 90% for 15 minutes: Redis runs commands one at "
         "a time, so they queue and every client waits.",
         (
-            "`SLOWLOG GET 20` with redis-cli from inside the VPC: the expensive commands",
-            "`INFO commandstats`: which commands take the time",
+            _REPLICATION_GROUP,
+            f"per node, with {_CACHE_METRICS}: `EngineCPUUtilization`, then which kind of "
+            "command rose with it: `KeyBasedCmds` (commands on keys: `DEL`, `EXPIRE`...), "
+            "`SortedSetBasedCmds`, `SetBasedCmds`; and `CurrConnections` (a connection storm)",
+            _NO_CLIENT + "; `SLOWLOG GET` and `INFO commandstats` need one",
         ),
         (
             "replace O(N) commands (`KEYS`, large `SMEMBERS`/`ZRANGE`) with `SCAN` and paging",
             "a larger node type: `aws elasticache modify-replication-group "
-            "--replication-group-id <id> --cache-node-type <type> --apply-immediately`",
+            '--replication-group-id "$CACHE_ID" --cache-node-type <type> --apply-immediately`',
         ),
     ),
     "opensearch:cpu": Guide(

@@ -2,8 +2,9 @@
 
 Data for :mod:`._docs_runbook`, which builds the runbook's alarm sections: CPU on an ECS
 service is not CPU on RDS, and a full disk on RDS, SQL Server or OpenSearch takes
-different commands, so the guidance is keyed ``<kind>:<check>`` (``rds:free-storage``,
-``sqlserver:free-storage``, ``opensearch:free-storage``). Commands use the shell variables
+different commands, so the guidance is keyed ``<kind>:<check>`` (``postgres:free-storage``,
+``sqlserver:free-storage``, ``opensearch:free-storage``); a database's kind is its engine,
+since each speaks its own SQL. Commands use the shell variables
 the runbook's "Before you start" block derives from the stack's outputs (``$CLUSTER``,
 ``$SERVICE``, ``$DB_ID``, ``$SQLSERVER_ID``, ``$SEARCH_DOMAIN``...); a test checks every
 ``aws`` command against botocore's models.
@@ -15,6 +16,7 @@ from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
 from ._docs_runbook_search_guides import SEARCH_GUIDES
+from ._docs_runbook_sql_guides import SQL_GUIDES
 
 _STOPPED_TASKS = (
     'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
@@ -66,7 +68,8 @@ GUIDES: dict[str, Guide] = {
         ),
         (
             "saturated: scale out (see Scaling above)",
-            "slow queries: find them with Performance Insights or `pg_stat_statements`",
+            "slow queries: find them with Performance Insights, or the statement statistics "
+            "in the database's CPU section",
             "a release made it slower: roll back",
         ),
     ),
@@ -366,6 +369,7 @@ GUIDES: dict[str, Guide] = {
         ),
     ),
     **DATASTORE_GUIDES,
+    **SQL_GUIDES,
     **SEARCH_GUIDES,
 }
 GUIDES["slo:burn"] = Guide(

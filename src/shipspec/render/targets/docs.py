@@ -174,6 +174,13 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             f"each OpenSearch domain's name ({', '.join(searches)}), for `aws opensearch` commands"
         )
         outputs.append(("search_domains", held))
+    caches = [d.name for d in env.datastores if d.engine in ("redis", "memcached")]
+    if caches:
+        held = (
+            f"each ElastiCache id ({', '.join(caches)}): a Redis replication group's, a "
+            "Memcached cluster's, for `aws elasticache` and CloudWatch commands"
+        )
+        outputs.append(("cache_ids", held))
     if env.static_sites:
         names = ", ".join(site.name for site in env.static_sites)
         outputs.append(

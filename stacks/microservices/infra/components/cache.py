@@ -47,6 +47,7 @@ class Cache(pulumi.ComponentResource):
 
     primary_endpoint: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    identifier: pulumi.Output[str]
 
     def __init__(
         self,
@@ -135,6 +136,8 @@ class Cache(pulumi.ComponentResource):
         self.secret_arn = secret.arn
         self.primary_endpoint = group.primary_endpoint_address
         self.security_group_id = sg.id
+        # The replication group id (autonamed): what `aws elasticache` commands take.
+        self.identifier = group.id
         # CloudWatch reports per node (CacheClusterId); the primary moves on failover.
         self.metric_ids = {"id": [_node(group, i) for i in range(1 + replicas)]}
         self.register_outputs(
@@ -142,6 +145,7 @@ class Cache(pulumi.ComponentResource):
                 "primary_endpoint": self.primary_endpoint,
                 "port": PORT,
                 "security_group_id": self.security_group_id,
+                "identifier": self.identifier,
             }
         )
 

@@ -161,3 +161,5 @@ nightly = ScheduledJob(
 pulumi.export("url", web.url)
 pulumi.export("api_url", api.url)
 pulumi.export("db_secret_arn", db.secret_arn)
+pulumi.export("cache_id", cache.identifier)
+pulumi.export("cache_endpoint", cache.primary_endpoint)

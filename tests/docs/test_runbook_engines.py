@@ -1,0 +1,117 @@
+"""The runbook's database and cache sections work for the engines the stack has.
+
+A MySQL ledger gets MySQL's SQL (no ``pg_stat_activity``, ``VACUUM``), run through the
+db-admin task the runbook shows how to start; Redis is checked through CloudWatch with the
+replication group id the stack exports, since nothing in the stack can run redis-cli.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import shipspec
+from shipspec.render.renderer import render
+from tests.conftest import EXAMPLES
+
+POSTGRES_ONLY = ("pg_stat_activity", "pg_stat_statements", "VACUUM", "pg_repack")
+MYSQL_ONLY = (
+    "SHOW FULL PROCESSLIST",
+    "performance_schema.events_statements_summary_by_digest",
+    "information_schema.TABLES",
+    "OPTIMIZE TABLE",
+    "mysql.rds_show_configuration",
+    "mysql.rds_set_configuration('binlog retention hours'",
+)
+
+
+@functools.cache
+def _docs(engine: str) -> dict[str, str]:
+    """The shop example with its database on ``engine``, rendered."""
+    text = (EXAMPLES / "shop.yaml").read_text()
+    line = '  db:      {engine: postgres, version: "16", storage_gb: 50, backup_days: 14}'
+    assert line in text
+    version = {"postgres": "16", "mysql": "8.0", "mariadb": "10.11"}[engine]
+    path = Path(tempfile.mkdtemp()) / "shop.yaml"
+    path.write_text(
+        text.replace(line, f'  db:      {{engine: {engine}, version: "{version}", storage_gb: 50}}')
+    )
+    model = shipspec.plan(shipspec.load(path), spec_file="shop.yaml")
+    return dict(render(model, only=["docs", "monitoring", "pulumi"]))
+
+
+@pytest.mark.parametrize("engine", ["mysql", "mariadb"])
+def test_a_mysql_family_database_gets_its_own_sql_and_none_of_postgres(engine: str) -> None:
+    runbook = _docs(engine)["docs/operations/runbook.md"]
+    assert not [word for word in POSTGRES_ONLY if word in runbook]
+    assert all(word in runbook for word in MYSQL_ONLY), [w for w in MYSQL_ONLY if w not in runbook]
+    assert "the mysql client" in runbook and "psql" not in runbook
+
+
+def test_a_postgres_database_gets_postgres_sql_and_none_of_mysql() -> None:
+    runbook = _docs("postgres")["docs/operations/runbook.md"]
+    assert all(word in runbook for word in POSTGRES_ONLY)
+    assert not [word for word in MYSQL_ONLY if word in runbook]
+
+
+def test_the_runbook_runs_sql_through_the_db_admin_task_and_reads_its_log() -> None:
+    docs = _docs("mysql")
+    runbook = docs["docs/operations/runbook.md"]
+    section = runbook.split('<a id="running-sql"></a>')[1].split("\n## ")[1]
+    # The override names the task's container and the variable its command runs.
+    assert '{name: "db-admin", environment: [{name: "ADMIN_SQL", value: $sql}]}' in section
+    assert '--overrides "$OVERRIDES"' in section
+    assert "pulumi stack output db_admin --json" in section
+    assert 'aws ecs wait tasks-stopped --cluster "$CLUSTER" --tasks "$TASK"' in section
+    # awslogs-stream-prefix "admin", container "db-admin", then the task id.
+    assert '--log-stream-name "admin/db-admin/${TASK##*/}"' in section
+    program = docs["infra/components/db_admin.py"]
+    assert '"awslogs-stream-prefix": "admin"' in program and 'CONTAINER = "db-admin"' in program
+    assert '"ADMIN_SQL": "\\n".join(sql)' in program
+    # Every database section that needs SQL points at it; the handoff does too.
+    assert runbook.count("[Running SQL](#running-sql)") >= 3
+    handoff = docs["docs/operations/handoff.md"]
+    assert "credentials.md in the shipspec repository" not in handoff
+    assert "runbook.md#running-sql" in handoff
+
+
+def test_redis_is_checked_through_cloudwatch_with_the_exported_replication_group() -> None:
+    docs = _docs("postgres")
+    runbook = docs["docs/operations/runbook.md"]
+    assert "redis-cli from inside the VPC" not in runbook
+    assert "<id>" not in runbook.split('<a id="cache-metrics"></a>')[1]
+    assert "CACHE_ID=$(pulumi stack output cache_ids --json | jq -r '.[\"cache\"]')" in runbook
+    assert '--replication-group-id "$CACHE_ID"' in runbook
+    assert "aws cloudwatch get-metric-statistics --namespace AWS/ElastiCache" in runbook
+    program = docs["infra/__main__.py"]
+    assert 'pulumi.export(\n    "cache_ids",' in program
+    assert '"cache": cache.identifier' in program
+    assert "self.identifier = group.id" in docs["infra/components/cache.py"]
+
+
+def test_self_hosted_prometheus_says_what_the_team_must_provide() -> None:
+    docs = _docs("postgres")
+    readme = docs["monitoring/README.md"]
+    alertmanager = docs["monitoring/alertmanager.yml"]
+    section = readme.split("What the team must provide")[1].split("**Runbook links.**")[0]
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" in section and "443" in section
+    assert "resource_to_telemetry_conversion" in section
+    # The version note names only the *_file settings the generated config really uses.
+    for setting in ("smtp_auth_password_file", "routing_key_file", "api_url_file"):
+        assert (setting in section) == (setting in alertmanager), setting
+    assert "Alertmanager 0.25" in section
+    # The program adds no collector in this mode.
+    assert "aws-otel-collector" not in docs["infra/__main__.py"]
+
+
+def test_mysql_and_mariadb_in_one_stack_share_one_guide_per_check(generated) -> None:  # type: ignore[no-untyped-def]
+    """The full example has both: their SQL is the same, so each section shows it once."""
+    runbook = (generated.out_dir("full") / "docs/operations/runbook.md").read_text()
+    for title in ("CPU", "free storage", "connections"):
+        assert f"**{title} (RDS for MySQL and MariaDB).**" in runbook, title
+        assert f"**{title} (RDS for MySQL).**" not in runbook, title
+        assert f"**{title} (RDS for MariaDB).**" not in runbook, title
+        assert f"**{title} (RDS for PostgreSQL).**" in runbook, title
