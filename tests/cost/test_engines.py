@@ -91,7 +91,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 189 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 190 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
     # 12 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
     # 5xx ratio (admin calls api); docs (a public web service) and
@@ -101,9 +101,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # (ingest, TCP behind its NLB, has a service-down composite instead); the low-traffic 5xx
     # alarms 13, the reports job's long-run alarm 1 (its schedule is too sparse for a
     # missed-runs alarm) and the domain's Route 53 health check alarm 1 (HealthCheckStatus);
-    # the health check itself, HTTPS: $0.50 + $1.00.
+    # the health check itself, HTTPS: $0.50 + $1.00; the queue's dead-letter alarm reads the
+    # DLQ's visible and in-flight counts (1 more metric).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 189), ("CloudWatch composite alarms", 23)} <= monitoring
+    assert {("CloudWatch alarms", 190), ("CloudWatch composite alarms", 23)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -117,8 +118,8 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
     # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
     # the broker's free disk (+$0.70); the domain's Route 53 health check and its alarm
-    # (+$1.60).
-    assert money(main.total) == "$6,386.17"
+    # (+$1.60); the dead-letter alarm's in-flight count (+$0.10).
+    assert money(main.total) == "$6,386.27"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -179,7 +180,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("18.90")  # 189 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("19.00")  # 190 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -194,18 +195,20 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 40 alarms reading 118 metrics. The canary web service has two target groups, so each
+    # 40 alarms reading 119 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
     # eight latency windows of 2 (percentile rank, requests) = 32. Then web and mailer CPU,
     # memory and running tasks (1, 1, 2) = 8, mailer's no-tasks 1 (a worker that must run),
     # the nightly job 3 (failed invocations, long run, missed runs), db 3, the Redis cache's
-    # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 2,
+    # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 3
+    # (oldest message; dead letters: its DLQ's visible and in-flight counts, whose rise
+    # notifies),
     # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
     # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1):
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 2 + 5 + 1 = 118 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.80")
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 = 119 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.90")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
@@ -214,31 +217,33 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
     assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "40 metric alarms reading 118 metrics"
+    assert details["CloudWatch alarms"] == "40 metric alarms reading 119 metrics"
     assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
     )
-    # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10)
-    assert money(prod.total) == "$1,779.38"  # $1,542.86 with a burstable cache
+    # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10), $1,779.38
+    # before the dead-letter alarm read the DLQ's in-flight count too ($0.10)
+    assert money(prod.total) == "$1,779.48"  # $1,542.96 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
     # full's api, admin and docs deploy linearly (two target groups each), the rolling indexer 4,
     # reports 1, three RDS databases 9, DocumentDB 3, the broker 3 (memory: used and limit; ready
     # messages), Redis 2 × 3 nodes (memory, engine CPU, evictions with the hit rate) 4 × 3,
-    # Memcached 4 (CPU, evictions with gets and misses), the queue 2, api's availability and latency
+    # Memcached 4 (CPU, evictions with gets and misses), the queue 3 (its DLQ's visible and
+    # in-flight counts for new dead letters), api's availability and latency
     # burn rates, api's Service Connect 5xx ratio (admin's 5xx by TargetDiscoveryName, and api's
     # requests) 2, ingest behind its NLB (health 2, TCP resets 2, ECS 4, no tasks 1), admin's no
     # tasks 1, the public ALB's own 5xx, watched once now that api and docs share it, SQL Server 2
     # (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the master and KMS key
     # ones of a domain with dedicated masters and a customer-managed key), the broker's free disk
     # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
-    # the ALB's 5xx) 13, reports' long run 1 and the domain's Route 53 health check 1: 189.
+    # the ALB's 5xx) 13, reports' long run 1 and the domain's Route 53 health check 1: 190.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 189
-    assert alarms.detail == "90 metric alarms reading 189 metrics"
+    assert alarms.quantity == 190
+    assert alarms.detail == "90 metric alarms reading 190 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     assert composites.detail == "8 burn-rate + 3 service-down + 12 rollback"
 

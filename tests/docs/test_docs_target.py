@@ -109,7 +109,9 @@ def test_the_runbook_says_who_is_paged(shop_docs: dict[str, str]) -> None:
     # CloudWatch alarm actions fire on state changes: no sentence may promise repeats of them.
     assert "it does not repeat while it stays in ALARM" in runbook
     assert "repeated every" not in runbook
-    assert "new dead letters notify nobody until the queue is emptied" in runbook
+    # The dead-letter alarm returns to OK between batches: OK is not an empty queue.
+    assert "the next batch notifies again, even while older dead letters wait" in runbook
+    assert "OK does not mean the queue is empty" in runbook
     row = "| prod | `shop-prod-db-free-storage` | db: under 2.5 GiB of storage free | yes | no |"
     assert row in runbook
     assert "| dev | `shop-dev-db-free-storage` |" in runbook

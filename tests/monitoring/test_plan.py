@@ -232,6 +232,46 @@ def test_burn_rate_alarms_pair_a_long_and_a_short_window() -> None:
     assert [(c.check, c.pages) for c in dev] == [("down", False)]
 
 
+def test_a_muted_alarm_waits_only_as_long_as_its_suppressor_takes_to_fire() -> None:
+    """CloudWatch holds a muted alarm's actions up to ActionsSuppressorWaitPeriod for the
+    suppressor to go to ALARM: per suppressor, the time its fastest member needs (its
+    datapoints' periods and one more for the last to arrive), not a fixed 10 minutes."""
+    alarms = model_of("shop").monitoring.alarms["prod"]
+    composites = {c.name: c for c in alarms.composites}
+    down = composites["shop-prod-web-down"]
+    # no-healthy-hosts: 2 of 3 one-minute periods (3 minutes); running-tasks: 10 (11).
+    fastest = alarms.alarm("shop-prod-web-no-healthy-hosts")
+    assert (fastest.period_seconds, fastest.datapoints_to_alarm) == (60, 2)
+    assert alarms.alarm("shop-prod-web-running-tasks").datapoints_to_alarm == 10
+    muted = [c for c in alarms.composites if c.suppressed_by == down.name]
+    muted += [a for a in alarms.alarms if a.suppressed_by == down.name]
+    assert {"shop-prod-web-availability-burn-1h", "shop-prod-web-latency-burn-1h"} <= {
+        m.name for m in muted
+    }
+    assert {m.suppress_wait_seconds for m in muted} == {180}
+    # The backlog page waits for mailer's no-tasks alarm: 5 one-minute periods, + 1.
+    backlog = composites["shop-prod-orders-backlog"]
+    assert (backlog.suppressed_by, backlog.suppress_wait_seconds) == (
+        "shop-prod-mailer-no-tasks",
+        360,
+    )
+    # Nothing muted, nothing to wait for.
+    assert all(c.suppress_wait_seconds is None for c in alarms.composites if not c.suppressed_by)
+
+
+def test_a_new_dead_letter_notifies_even_while_older_ones_wait() -> None:
+    """The dead-letter alarm watches the DLQ's count rise (NumberOfMessagesSent misses the
+    messages SQS moves there), visible and in flight, so it returns to OK between batches."""
+    alarm = model_of("shop").monitoring.alarms["prod"].alarm("shop-prod-orders-dead-letters")
+    assert [(m.id, m.metric_name) for m in alarm.metrics] == [
+        ("visible", "ApproximateNumberOfMessagesVisible"),
+        ("hidden", "ApproximateNumberOfMessagesNotVisible"),
+    ]
+    assert {m.dimensions["QueueName"] for m in alarm.metrics} == {"datastore:orders.dead_letter"}
+    assert alarm.expression == "DIFF(FILL(visible, 0) + FILL(hidden, 0))"
+    assert (alarm.threshold, alarm.comparison, alarm.pages) == (0, "GreaterThanThreshold", False)
+
+
 def test_latency_slo_burns_on_the_share_of_slow_responses() -> None:
     alarms = model_of("shop").monitoring.alarms["prod"]
     fast = next(c for c in alarms.composites if c.name == "shop-prod-web-latency-burn-1h")
@@ -283,6 +323,9 @@ def test_without_an_availability_slo_the_5xx_alarm_is_what_pages() -> None:
         alarms = {(a.target, a.check): a for a in planned.monitoring.alarms[env.name].alarms}
         five_xx = [a for (t, c), a in alarms.items() if c == "5xx-ratio"]
         assert five_xx and all(a.pages is env.alarms_page for a in five_xx)
+        # A muted 5xx rollback alarm waits for service-down's fastest member (3 minutes).
+        for a in five_xx:
+            assert a.suppress_wait_seconds == (180 if a.suppressed_by else None), a.name
 
 
 def test_every_task_names_itself_to_opentelemetry_as_the_rules_select_it() -> None:

@@ -5,13 +5,16 @@ alarms, composite alarms, EventBridge rules and targets the generated program re
 under Pulumi mocks (not the plan or the templates) and evaluates them as AWS does:
 
 - Metric alarms: each metric query's value per period (from the scenario), metric math
-  (``FILL``, ``IF``, ``MIN``/``MAX``/``SUM`` of arrays, arithmetic, comparisons), then
+  (``FILL``, ``IF``, ``DIFF`` with the period before, ``MIN``/``MAX``/``SUM`` of arrays,
+  arithmetic, comparisons), then
   "M out of N": ALARM when at least ``datapointsToAlarm`` of the last ``evaluationPeriods``
   periods breach; a period without a value counts as ``treatMissingData`` says (``missing``
   and ``ignore`` keep the prior state, OK here). Source: CloudWatch User Guide, "Evaluating
   an alarm" and "Using math expressions with CloudWatch metrics".
 - Composite alarms: the rule's ``ALARM("name")``, ``AND``, ``OR``, ``NOT`` over the states;
-  actions of a composite whose ``actionsSuppressor`` is in ALARM are suppressed.
+  actions of a composite whose ``actionsSuppressor`` is in ALARM are suppressed. Over a
+  ``Timeline`` (``Stack.sent``), minute by minute, with the suppressor's wait and extension
+  periods (PutCompositeAlarm, ActionsSuppressorWaitPeriod and ExtensionPeriod).
 - EventBridge patterns: exact values, ``prefix``, ``anything-but``, ``numeric``, ``exists``
   and ``$or``; an array in the event matches when any element does; a field the pattern
   names must be present unless ``exists: false`` (EventBridge User Guide, "Event patterns").
@@ -20,6 +23,8 @@ A scenario is an incident that started ``duration`` seconds ago and is still goi
 for a period that overlaps it by a fraction ``f`` a count is the time-weighted mix of the
 baseline and the incident rate, an average or percentile rank the same mix, and any other
 statistic (a maximum, a p99) takes the incident's value once the overlap is half the period.
+A ``Timeline`` is the same with several phases: each metric value over a period mixes the
+phases it overlaps the same way, and a maximum takes the phase at the period's middle.
 """
 
 from __future__ import annotations
@@ -46,6 +51,34 @@ class Scenario:
     baseline: Values
     incident: Values
     duration: int  # seconds since the incident started
+
+    @property
+    def phases(self) -> list[tuple[float, Values]]:
+        return [(-float("inf"), self.baseline), (0, self.incident)]
+
+    @property
+    def now(self) -> float:
+        return self.duration
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point ``now`` (seconds) of a ``Timeline``: its phases so far, as a scenario."""
+
+    phases: list[tuple[float, Values]]
+    now: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Metric values that change over time: ``phases`` are ``(start second, values)``,
+    the first in force from long before 0 (``baseline``), each until the next starts."""
+
+    baseline: Values
+    changes: list[tuple[float, Values]]
+
+    def at(self, now: float) -> Moment:
+        return Moment([(-float("inf"), self.baseline), *self.changes], now)
 
 
 class Value:
@@ -129,42 +162,76 @@ MATH = {
 }
 
 
-def _metric_value(metric: Mapping[str, Any], scenario: Scenario, overlap: float) -> float | None:
-    """One metric over one period that overlaps the incident by ``overlap`` (0-1)."""
-    minutes = metric["period"] / 60
-    base, hit = scenario.baseline(metric), scenario.incident(metric)
+def _metric_value(metric: Mapping[str, Any], scenario: Any, end: float) -> float | None:
+    """One metric over the period ending at ``end`` (seconds), each phase weighted by the
+    share of the period it covers."""
+    period = metric["period"]
+    start = end - period
+    phases = scenario.phases
+    shares: list[tuple[float, float | None]] = []
+    for i, (begins, values) in enumerate(phases):
+        ends = phases[i + 1][0] if i + 1 < len(phases) else float("inf")
+        covered = max(0.0, min(ends, end) - max(begins, start)) / period
+        if covered > 0:
+            shares.append((covered, values(metric)))
     if metric["stat"] in COUNTS:
-        if base is None and hit is None:
+        if all(v is None for _, v in shares):
             return None
-        return ((base or 0) * (1 - overlap) + (hit or 0) * overlap) * minutes
+        return sum(f * (v or 0) for f, v in shares) * period / 60
     if metric["stat"] == "Average" or metric["stat"].startswith("PR("):
-        if overlap == 0 or hit is None:
-            return base if overlap < 1 else None
-        if base is None or overlap == 1:
-            return hit
-        return base * (1 - overlap) + hit * overlap
-    return hit if overlap >= 0.5 else base
+        present = [(f, v) for f, v in shares if v is not None]
+        if not present:
+            return None
+        weight = sum(f for f, _ in present)
+        return sum(f * v for f, v in present) / weight
+    # A maximum, a minimum, a p99: the value in force at the middle of the period.
+    middle = end - period / 2
+    current = [values for begins, values in phases if begins <= middle][-1]
+    return current(metric)
 
 
 class _Queries(dict):  # type: ignore[type-arg]
-    """Metric query id → its value over one period, computed on first use (metric math
-    names other queries by id)."""
+    """Metric query id → its value over the period ending at ``end``, computed on first
+    use (metric math names other queries by id; ``DIFF`` reads the period before)."""
 
-    def __init__(self, queries: Mapping[str, Any], scenario: Scenario, overlap: float) -> None:
+    def __init__(self, queries: Mapping[str, Any], scenario: Any, end: float, period: int) -> None:
         super().__init__()
-        self.queries, self.scenario, self.overlap = queries, scenario, overlap
+        self.queries, self.scenario, self.end, self.period = queries, scenario, end, period
 
     def __missing__(self, key: str) -> Value:
         q = self.queries[key]
         if "metric" in q:
-            value = Value(_metric_value(q["metric"], self.scenario, self.overlap))
+            value = Value(_metric_value(q["metric"], self.scenario, self.end))
         else:
-            value = eval(q["expression"], MATH, self)
+            value = self.evaluate(q["expression"])
         self[key] = value
         return value
 
+    def evaluate(self, expression: str) -> Value:
+        return eval(_diffs(expression), {**MATH, "_diff": self._diff}, self)
 
-def breaching_periods(alarm: Mapping[str, Any], scenario: Scenario) -> list[bool | None]:
+    def _diff(self, inner: str) -> Value:
+        """CloudWatch's ``DIFF``: this period's value minus the previous period's."""
+        before = _Queries(self.queries, self.scenario, self.end - self.period, self.period)
+        return self.evaluate(inner) - before.evaluate(inner)
+
+
+def _diffs(expression: str) -> str:
+    """``DIFF(x)`` → ``_diff("x")``: the argument is evaluated again one period earlier."""
+    at = expression.find("DIFF(")
+    if at < 0:
+        return expression
+    depth, i = 0, at + len("DIFF")
+    while True:
+        depth += {"(": 1, ")": -1}.get(expression[i], 0)
+        if depth == 0:
+            break
+        i += 1
+    inner = expression[at + len("DIFF(") : i]
+    return expression[:at] + f'_diff("{inner}")' + _diffs(expression[i + 1 :])
+
+
+def breaching_periods(alarm: Mapping[str, Any], scenario: Any) -> list[bool | None]:
     """Each evaluated period, latest first: breaching, not, or None (no datapoint)."""
     queries = {q["id"]: q for q in alarm["metricQueries"]}
     (result,) = [q["id"] for q in alarm["metricQueries"] if q["returnData"]]
@@ -177,13 +244,12 @@ def breaching_periods(alarm: Mapping[str, Any], scenario: Scenario) -> list[bool
     }[alarm["comparisonOperator"]]
     out: list[bool | None] = []
     for k in range(alarm["evaluationPeriods"]):
-        overlap = min(max(scenario.duration - k * period, 0), period) / period
-        value = _Queries(queries, scenario, overlap)[result].v
+        value = _Queries(queries, scenario, scenario.now - k * period, period)[result].v
         out.append(None if value is None else compare(value, alarm["threshold"]))
     return out
 
 
-def alarm_state(alarm: Mapping[str, Any], scenario: Scenario) -> str:
+def alarm_state(alarm: Mapping[str, Any], scenario: Any) -> str:
     """``ALARM``, ``OK`` or ``INSUFFICIENT_DATA``. With every period of the evaluation range
     missing, ``missing`` goes to INSUFFICIENT_DATA (no OK action: a page is never resolved)
     and ``ignore`` keeps its state (OK before the incident); ``breaching`` and
@@ -197,7 +263,7 @@ def alarm_state(alarm: Mapping[str, Any], scenario: Scenario) -> str:
     return "ALARM" if sum(counted) >= alarm["datapointsToAlarm"] else "OK"
 
 
-def in_alarm(alarm: Mapping[str, Any], scenario: Scenario) -> bool:
+def in_alarm(alarm: Mapping[str, Any], scenario: Any) -> bool:
     return alarm_state(alarm, scenario) == "ALARM"
 
 
@@ -219,7 +285,7 @@ class Stack:
         self.rules = {r.inputs["name"]: r.inputs for r in preview.of_type(RULE)}
         self.targets = {t.inputs["rule"]: t.inputs["arn"] for t in preview.of_type(TARGET)}
 
-    def states(self, scenario: Scenario) -> dict[str, bool]:
+    def states(self, scenario: Any) -> dict[str, bool]:
         states = {name: in_alarm(a, scenario) for name, a in self.alarms.items()}
         pending = dict(self.composites)
         while pending:
@@ -262,10 +328,61 @@ class Stack:
                     told[target.rsplit("-", 1)[1]].add(name)
         return told
 
+    def sent(self, timeline: Timeline, minutes: int) -> list[tuple[int, str, str]]:
+        """``(minute, topic, alarm)`` for each notification of the stack's alarms over
+        ``minutes``, evaluating every minute as CloudWatch does (PutCompositeAlarm,
+        ActionsSuppressor): an alarm notifies when it goes to ALARM. One with an
+        ``actionsSuppressor`` does not while the suppressor is in ALARM or left it within
+        ``actionsSuppressorExtensionPeriod``; otherwise its actions wait up to
+        ``actionsSuppressorWaitPeriod`` for the suppressor to go to ALARM (then they are
+        suppressed) and run when the wait ends, if the alarm is still in ALARM."""
+        out: list[tuple[int, str, str]] = []
+        notifying = {
+            name: inputs
+            for name, inputs in [*self.alarms.items(), *self.composites.items()]
+            if inputs.get("alarmActions")
+        }
+        before: dict[str, bool] = {}
+        last_alarm: dict[str, float] = {}  # suppressor → the last minute it was in ALARM
+        waiting: dict[str, float] = {}  # alarm → the minute its wait for the suppressor ends
+        for minute in range(minutes + 1):
+            states = self.states(timeline.at(minute * 60))
+            for name, firing in states.items():
+                if firing:
+                    last_alarm[name] = minute
+            for name, inputs in notifying.items():
+                started = states[name] and not before.get(name, False)
+                suppressor = inputs.get("actionsSuppressor")
+                if not suppressor:
+                    if started:
+                        out += [(minute, _topic(a), name) for a in inputs["alarmActions"]]
+                    continue
+                muting, since = suppressor["alarm"], last_alarm.get(suppressor["alarm"])
+                if not states[name]:
+                    waiting.pop(name, None)
+                    continue
+                extension = suppressor["extensionPeriod"] / 60
+                muted = states[muting] or (since is not None and minute - since <= extension)
+                if started and not muted:
+                    waiting[name] = minute + suppressor["waitPeriod"] / 60
+                if name in waiting:
+                    if states[muting]:
+                        del waiting[name]  # the suppressor fired within the wait
+                    elif minute >= waiting[name]:
+                        del waiting[name]
+                        out += [(minute, _topic(a), name) for a in inputs["alarmActions"]]
+            before = states
+        return out
+
     def _home_region(self) -> str | None:
         """The stack's region: that of its alert topics."""
         topics = [t for t in self.targets.values() if t.startswith("arn:aws:sns:")]
         return topics[0].split(":")[3] if topics else None
+
+
+def _topic(arn: str) -> str:
+    """``page`` or ``ticket``, from the topic's ARN."""
+    return arn.rsplit("-", 1)[1]
 
 
 def _rule(rule: str, states: Mapping[str, bool]) -> bool:

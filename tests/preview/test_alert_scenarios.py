@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.preview.cloudwatch_model import Scenario, Stack, alarm_state, matches
+from tests.preview.cloudwatch_model import Scenario, Stack, Timeline, alarm_state, matches
 
 GIB = 2**30
 RPM = 900 * 60 * 0.5  # requests a minute: half the peak
@@ -32,6 +32,7 @@ HEALTHY = {
     "MemoryUtilization": 50,
     "ApproximateAgeOfOldestMessage": 20,
     "ApproximateNumberOfMessagesVisible": 0,
+    "ApproximateNumberOfMessagesNotVisible": 0,
     "InvocationDroppedCount": None,
     "InvocationAttemptCount": 1,  # the schedule fires: attempts in every period judged
     "CpuReserved": None,  # Container Insights, by job task family: no run in progress
@@ -258,9 +259,84 @@ def test_one_error_in_ten_requests_at_low_traffic_stays_quiet(prod) -> None:  # 
     assert told["page"] == {"shop-prod-web-availability-burn-1h"}
 
 
-def test_a_growing_dead_letter_queue_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
-    told = prod.notified(scenario({"ApproximateNumberOfMessagesVisible@orders-dlq": 12}, 20))
-    assert told == {"page": set(), "ticket": {"shop-prod-orders-dead-letters"}}
+def timeline(*changes: tuple[float, Mapping[str, Any]]) -> Timeline:
+    """Healthy, then each ``(minute, incident)`` from that minute on (HEALTHY with it)."""
+    return Timeline(values(), [(minute * 60, values(incident)) for minute, incident in changes])
+
+
+def pages(stack: Stack, events: Timeline, minutes: int) -> list[tuple[int, str]]:
+    return [
+        (minute, name) for minute, topic, name in stack.sent(events, minutes) if topic == "page"
+    ]
+
+
+def test_each_new_batch_of_dead_letters_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
+    """SQS does not count the messages it moves to a dead-letter queue in
+    NumberOfMessagesSent: the alarm watches the queue's count rise. 3 dead letters at
+    minute 0 notify; the alarm returns to OK while they wait, so 2 more at minute 60
+    notify again; someone reading one (in flight for its visibility timeout) does not.
+    The count alarm it replaces stayed in ALARM and told nobody at minute 60."""
+    dlq = "ApproximateNumberOfMessagesVisible@orders-dlq"
+    read = "ApproximateNumberOfMessagesNotVisible@orders-dlq"
+    events = timeline((0, {dlq: 3}), (30, {dlq: 2, read: 1}), (40, {dlq: 3}), (60, {dlq: 5}))
+    sent = prod.sent(events, 90)
+    # Within the 5-minute period whose maximum first has them (the model: its middle).
+    assert [(t, topic, n) for t, topic, n in sent if "dead-letters" in n] == [
+        (3, "ticket", "shop-prod-orders-dead-letters"),
+        (63, "ticket", "shop-prod-orders-dead-letters"),
+    ]
+    assert not prod.states(events.at(50 * 60))["shop-prod-orders-dead-letters"], "3 still wait"
+
+
+def test_a_total_outage_pages_once_through_service_down(prod) -> None:  # type: ignore[no-untyped-def]
+    """Every task gone: the availability burn rate fires first, and waits for the
+    service-down composite, which fires within that wait (no healthy host, 2 of 3 minutes):
+    one page, service-down's."""
+    assert pages(prod, timeline((0, ALL_TASKS_DOWN)), 30) == [(2, "shop-prod-web-down")]
+    burn = prod.composites["shop-prod-web-availability-burn-1h"]["actionsSuppressor"]
+    assert burn["alarm"] == "shop-prod-web-down"
+    assert burn["waitPeriod"] == 180  # no-healthy-hosts: 2 one-minute datapoints, + 1 minute
+
+
+def test_a_slow_database_pages_without_waiting_ten_minutes(prod) -> None:  # type: ignore[no-untyped-def]
+    """Tasks healthy, 30% of responses slow: service-down never fires, so the latency burn
+    page waits only the suppressor's detection time (3 minutes) after the burn rate fires,
+    not the 10 minutes a fixed wait held it."""
+    slow = {"PR": 70.0, "TargetResponseTime": 2.5}
+    events = timeline((0, slow))
+    burn = "shop-prod-web-latency-burn-1h"
+    # 30% slow reaches 14.4× the 1% budget over the hour after 29 minutes (0.3 × 29 / 60).
+    fired = next(m for m in range(60) if prod.states(events.at(m * 60))[burn])
+    assert fired == 29
+    assert pages(prod, events, 60) == [(fired + 3, burn)]  # not fired + 10
+
+
+def test_a_stopped_queue_consumer_pages_once_over_time(prod) -> None:  # type: ignore[no-untyped-def]
+    """mailer stops; the queue backs up. Its no-tasks alarm pages after 5 minutes; the
+    backlog composite fires later and finds it in ALARM: one page."""
+    stalled = {"RunningTaskCount@mailer": None, "ApproximateAgeOfOldestMessage@orders": None}
+    growing = {"RunningTaskCount@mailer": None, "ApproximateAgeOfOldestMessage@orders": 1800}
+    events = timeline((0, stalled), (15, growing))
+    assert pages(prod, events, 45) == [(5, "shop-prod-mailer-no-tasks")]
+    assert prod.states(events.at(23 * 60))["shop-prod-orders-backlog"], "muted, not quiet"
+    backlog = prod.composites["shop-prod-orders-backlog"]["actionsSuppressor"]
+    assert backlog["waitPeriod"] == 360  # no-tasks: 5 one-minute datapoints, + 1 minute
+
+
+def test_a_flapping_crash_loop_may_page_twice(prod) -> None:  # type: ignore[no-untyped-def]
+    """Tasks start, pass a health check and die: some host is healthy in every minute, so
+    only the 10-minute running-tasks member sees the outage. The burn rate pages after its
+    3-minute wait, service-down once running-tasks fires: two pages (docs/monitoring.md)."""
+    flapping = {
+        "RunningTaskCount@web": 1,
+        "HealthyHostCount": 1,
+        "HTTPCode_ELB_5XX_Count": RPM * 0.5,
+        "RequestCount": RPM * 0.5,
+    }
+    assert pages(prod, timeline((0, flapping)), 20) == [
+        (5, "shop-prod-web-availability-burn-1h"),  # in ALARM at minute 2, + 3 minutes
+        (10, "shop-prod-web-down"),  # running-tasks: 10 of 10 minutes
+    ]
 
 
 def test_a_stopped_consumer_pages_once(prod) -> None:  # type: ignore[no-untyped-def]

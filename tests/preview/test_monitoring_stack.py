@@ -181,6 +181,14 @@ def test_rollback_alarms_notify_through_the_web_services_own_alarms(stack) -> No
         assert name in ecs.inputs["alarms"]["alarmNames"], "ECS rolls back on the same alarm"
         scale = 1000 if plan.check == "latency-p99" else 1  # the component's is in ms
         assert member.inputs["threshold"] == pytest.approx(plan.threshold * scale)
+        suppressor = wrapper.inputs.get("actionsSuppressor")
+        if plan.suppressed_by:
+            assert (suppressor["alarm"], suppressor["waitPeriod"]) == (
+                plan.suppressed_by,
+                plan.suppress_wait_seconds,
+            )
+        else:
+            assert suppressor is None, plan.name
 
 
 def test_composite_alarms_are_the_plans_burn_rate_pairs(stack) -> None:  # type: ignore[no-untyped-def]
@@ -194,6 +202,8 @@ def test_composite_alarms_are_the_plans_burn_rate_pairs(stack) -> None:  # type:
         if composite.suppressed_by:
             assert suppressor["alarm"] == composite.suppressed_by
             assert alarms[composite.suppressed_by].urn in alarms[composite.name].dependencies
+            # The plan's wait for that suppressor, not a constant of the program.
+            assert suppressor["waitPeriod"] == composite.suppress_wait_seconds
         else:
             assert suppressor is None, composite.name
     burns = {

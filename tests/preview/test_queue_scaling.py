@@ -138,7 +138,7 @@ def _backlog_value(
     values = _values(visible, running=running, desired=None, in_flight=in_flight)
     scenario = Scenario(baseline=values, incident=values, duration=60)
     (result,) = [m["id"] for m in metrics if m.get("returnData")]
-    return _Queries(queries, scenario, 1.0)[result].v
+    return _Queries(queries, scenario, end=60, period=60)[result].v  # the whole minute
 
 
 def _values(

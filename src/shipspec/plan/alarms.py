@@ -141,6 +141,7 @@ class Alarms:
                     availability_burn(self, slo)
                 elif slo.service in self.latency_slos:
                     latency_burn(self, slo)
+        self._suppress_waits()
         return EnvironmentAlarms(
             environment=self.env.name,
             production=self.env.production,
@@ -335,6 +336,37 @@ class Alarms:
                 else "; an internal service, so a ticket: its callers' alarms page"
             ),
         )
+
+    def _suppress_waits(self) -> None:
+        """Each muted alarm waits for its suppressor only as long as that suppressor needs
+        to fire (its fastest member), known once every alarm is planned: the suppressor
+        of a rollback alarm (service-down) is planned after it."""
+        self.alarms = [
+            a.model_copy(update={"suppress_wait_seconds": self.detection_seconds(a.suppressed_by)})
+            if a.suppressed_by
+            else a
+            for a in self.alarms
+        ]
+        self.composites = [
+            c.model_copy(update={"suppress_wait_seconds": self.detection_seconds(c.suppressed_by)})
+            if c.suppressed_by
+            else c
+            for c in self.composites
+        ]
+
+    def detection_seconds(self, name: str) -> int:
+        """How long alarm ``name`` takes to go to ALARM once its signal starts: a metric
+        alarm's ``datapoints_to_alarm`` periods, plus one period for the last datapoint to
+        be published and evaluated (CloudWatch evaluates a period once it has ended); a
+        composite's fastest member for ``OR`` (service-down: no healthy hosts, 2 of 3
+        one-minute periods, 3 minutes, before tasks missing for 10), its slowest for ``AND``."""
+        metric = {a.name: a for a in self.alarms}
+        if name in metric:
+            a = metric[name]
+            return a.period_seconds * (a.datapoints_to_alarm + 1)
+        composite = next(c for c in self.composites if c.name == name)
+        members = [self.detection_seconds(m) for m in composite.members]
+        return min(members) if " OR " in composite.rule else max(members)
 
     def down_name(self, s: ServicePlan) -> str | None:
         """The service-down composite of a public web service or of a TCP/UDP service behind

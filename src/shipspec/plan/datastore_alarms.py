@@ -22,6 +22,11 @@ SQS_METRICS_SOURCE = (
     "the queue contains at least one active message; all metrics emit values only while "
     "the queue is active"
 )
+DLQ_SENT_SOURCE = (
+    "SQS Developer Guide, 'Troubleshoot Amazon SQS dead-letter queue and DLQ redrive "
+    "issues': if a message is sent to a dead-letter queue as a result of a failed "
+    "processing attempt, it isn't captured by NumberOfMessagesSent"
+)
 DB_CPU_PERCENT = 80
 DB_CONNECTIONS_SHARE = 0.8
 CACHE_MEMORY_PERCENT = 80
@@ -111,26 +116,41 @@ def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
     if suppressor is not None:
         backlog_composite(self, q, age, suppressor)
     if q.dead_letter:
-        self.add(
-            target,
-            "dead-letters",
-            f"{q.name}: messages in the dead-letter queue",
-            [
-                _m(
-                    "dead",
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    "Maximum",
-                    QueueName=f"datastore:{q.name}.dead_letter",
-                )
-            ],
-            threshold=0,
-            period=300,
-            evaluations=1,
-            missing="notBreaching",
-            reason="every dead letter is a message that failed 5 times and needs a person; "
-            "a ticket, not a page",
-        )
+        dead_letters_alarm(self, q)
+
+
+def dead_letters_alarm(self: Alarms, q: DatastorePlan) -> None:
+    """A ticket for each new batch of dead letters: the DLQ's message count rising.
+
+    An alarm on the count itself (``> 0``) stays in ALARM while one message remains, and
+    CloudWatch notifies on state changes only, so later failures would tell nobody.
+    ``NumberOfMessagesSent`` does not count messages SQS moves to a DLQ after
+    ``maxReceiveCount`` receives (``DLQ_SENT_SOURCE``), so the alarm watches the count's
+    rise instead: ``DIFF`` of the visible plus in-flight messages (someone receiving a
+    dead letter to read it hides it for the visibility timeout; counting in-flight ones
+    too keeps its return from reading as a new dead letter). It goes back to OK once the
+    count stops rising, so the next batch notifies again.
+    """
+    queue = {"QueueName": f"datastore:{q.name}.dead_letter"}
+    self.add(
+        f"datastore:{q.name}",
+        "dead-letters",
+        f"{q.name}: new messages in the dead-letter queue",
+        [
+            _m("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", **queue),
+            _m("hidden", "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "Maximum", **queue),
+        ],
+        expression="DIFF(FILL(visible, 0) + FILL(hidden, 0))",
+        threshold=0,
+        period=300,
+        evaluations=1,
+        missing="notBreaching",
+        reason="every dead letter is a message that failed 5 times and needs a person; the "
+        "dead-letter queue's message count (visible and in flight) rose over the last 5 "
+        "minutes, so each new batch notifies, even while older dead letters wait; "
+        "NumberOfMessagesSent would miss them (SQS does not count the messages it moves "
+        "to a dead-letter queue there); a ticket, not a page",
+    )
 
 
 def backlog_composite(self: Alarms, q: DatastorePlan, age: AlarmPlan, suppressor: str) -> None:

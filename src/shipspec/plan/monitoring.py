@@ -189,6 +189,8 @@ class AlarmPlan(Frozen):
     # A rollback alarm notifies through a composite in the stack: this composite's ALARM
     # mutes it (see CompositeAlarmPlan.suppressed_by).
     suppressed_by: str | None = None
+    # How long its actions wait for that suppressor (see CompositeAlarmPlan).
+    suppress_wait_seconds: int | None = None
     # The alarm's region when not the stack's: us-east-1 for a Route 53 health check's,
     # whose metrics exist there only. Such an alarm notifies through EventBridge (an
     # alarm may only notify a topic in its own region), as the static sites' 5xx alarm does.
@@ -215,6 +217,11 @@ class CompositeAlarmPlan(Frozen):
     # Another composite whose ALARM mutes this one's actions (CloudWatch's ActionsSuppressor),
     # so one outage pages once: the service-down composite mutes the burn-rate pages.
     suppressed_by: str | None = None
+    # CloudWatch's ActionsSuppressorWaitPeriod: on going to ALARM, the actions wait this
+    # long for the suppressor to go to ALARM too. The time the suppressor's fastest member
+    # needs to fire (``suppressor_detection_seconds``), set once the plan is complete: a
+    # page the suppressor would not mute waits only that long.
+    suppress_wait_seconds: int | None = None
     # Composites (of the same SLO, paging faster) whose ALARM keeps this one quiet: the
     # rule ends ``AND NOT ALARM(...)``, as Alertmanager's inhibition does for the rules.
     unless: list[str] = Field(default_factory=list)

@@ -57,15 +57,24 @@ ALARM_KEYS = {
     "pages",
     "deploymentAlarm",
     "suppressedBy",
+    "suppressWait",
     "region",
 }
 HEALTH_CHECK_KEYS = {"fqdn", "port", "path", "requestInterval", "failureThreshold"}
-COMPOSITE_KEYS = {"description", "members", "pages", "any", "suppressedBy", "unless"}
+COMPOSITE_KEYS = {
+    "description",
+    "members",
+    "pages",
+    "any",
+    "suppressedBy",
+    "suppressWait",
+    "unless",
+}
 JOB_FAILURE_KEYS = {"description", "job", "pages"}
-# While a suppressor (a service-down composite) is in ALARM, or goes there within this
-# long of the suppressed alarm, the suppressed alarm's actions wait; and for this long
-# after the suppressor recovers. The burn rate's short window is 5 minutes.
-SUPPRESS_WAIT_SECONDS = 600
+# While a suppressor (a service-down composite) is in ALARM the suppressed alarm's actions
+# wait, and for this long after the suppressor recovers. How long they wait for a
+# suppressor not yet in ALARM (``suppressWait``) is the plan's, per suppressor: the time
+# its fastest member needs to fire, so a page it would not mute is not held longer.
 SUPPRESS_EXTENSION_SECONDS = 300
 
 
@@ -76,10 +85,11 @@ class Monitoring(pulumi.ComponentResource):
         name: Component name.
         prefix: Of the topic, dashboard and alarm names: the app and stack (``shop-prod``).
         alarms: Alarm name -> definition, as ``shipspec plan`` writes it to the stack config.
-        composite_alarms: Name -> ``{description, members, pages, any?, suppressedBy?}``;
-            fires when all members do (any of them with ``any``); ``suppressedBy`` names
-            another alarm (a composite, or a metric alarm of ``alarms``) whose ALARM mutes
-            this one's actions.
+        composite_alarms: Name -> ``{description, members, pages, any?, suppressedBy?,
+            suppressWait?}``; fires when all members do (any of them with ``any``);
+            ``suppressedBy`` names another alarm (a composite, or a metric alarm of
+            ``alarms``) whose ALARM mutes this one's actions, which wait ``suppressWait``
+            seconds for it to go to ALARM.
         job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
             ECS task state changes that notifies when a run stops with a non-zero exit code
             or fails to start.
@@ -340,7 +350,7 @@ class Monitoring(pulumi.ComponentResource):
             )
             suppressor = aws.cloudwatch.CompositeAlarmActionsSuppressorArgs(
                 alarm=muting_name,
-                wait_period=SUPPRESS_WAIT_SECONDS,
+                wait_period=spec["suppressWait"],
                 extension_period=SUPPRESS_EXTENSION_SECONDS,
             )
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[muting]))

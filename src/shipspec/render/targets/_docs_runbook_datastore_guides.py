@@ -189,10 +189,11 @@ DATASTORE_GUIDES: dict[str, Guide] = {
     ),
     "sqs:dead-letters": Guide(
         "dead letters (SQS)",
-        "Messages failed 5 times and wait for a person in the dead-letter queue. The alarm "
-        "stays in ALARM while any message remains, and CloudWatch notifies only on a state "
-        "change: new dead letters notify nobody until the queue is emptied (redriven or "
-        "purged) and the alarm returns to OK, so empty it before you close the incident.",
+        "New messages failed 5 times and wait for a person in the dead-letter queue. The "
+        "alarm watches the queue's message count (visible and in flight) rise over 5 "
+        "minutes, so it returns to OK once no more arrive and the next batch notifies "
+        "again, even while older dead letters wait: OK does not mean the queue is empty. "
+        "Check how many wait before you close the incident.",
         (
             "the dead-letter queue of `$QUEUE_URL`: `DLQ_ARN=$(aws sqs get-queue-attributes "
             '--queue-url "$QUEUE_URL" --attribute-names RedrivePolicy --query '

@@ -72,7 +72,11 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
                 "pages": c.pages,
                 # The rule's operator: AND for a burn rate's two windows, OR for service-down.
                 "any": " OR " in c.rule,
-                **({"suppressedBy": c.suppressed_by} if c.suppressed_by else {}),
+                **(
+                    {"suppressedBy": c.suppressed_by, "suppressWait": c.suppress_wait_seconds}
+                    if c.suppressed_by
+                    else {}
+                ),
                 **({"unless": c.unless} if c.unless else {}),
             }
             for c in planned.composites
@@ -148,6 +152,7 @@ def _alarm(alarm: AlarmPlan, runbook: str) -> dict[str, Any]:
         values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"
         if alarm.suppressed_by:
             values["suppressedBy"] = alarm.suppressed_by
+            values["suppressWait"] = alarm.suppress_wait_seconds
     else:
         values["metrics"] = [
             {
