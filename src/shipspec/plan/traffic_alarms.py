@@ -150,8 +150,8 @@ def connect_metrics(s: ServicePlan) -> tuple[list[AlarmMetric], str, str]:
 def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = False) -> None:
     """Errors other services get from this one through Service Connect.
 
-    For a web service on a load balancer it is also a deployment (rollback) alarm: ECS rolls
-    a release back when its callers get 5xx, as it does on the load balancer's 5xx. For a
+    For a web service on a load balancer and a worker it is also a deployment (rollback)
+    alarm: ECS rolls a release back when its callers get 5xx. For a
     service called only through Service Connect (:func:`connect_only`) it takes the place
     of the load balancer's 5xx ratio: it pages where that would (no availability SLO's
     burn rate paging for it) and counts the load balancer's 5xx too."""
@@ -172,7 +172,9 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
     metrics, errors, requests = connect_metrics(s)
     rate = s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
     only = connect_only(s)
-    rollback = s.kind == "web" and s.load_balancer is not None
+    # Web services on a load balancer and workers: the ECS services the program gives
+    # deployment alarms (a TCP/UDP web service behind its NLB has none; it speaks no HTTP).
+    rollback = s.kind == "worker" or (s.kind == "web" and s.load_balancer is not None)
     page = only and not burn_rate_pages
     floor = alarms.min_requests
     if page:

@@ -283,6 +283,15 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if s.migrate:
         # CI points migrationImage at the new image and runs the migration before `image`.
         values.update(migrate=s.migrate, migrationImage=image)
+    if s.kind == "worker" and connect_callers(model, s):
+        # Its Service Connect rollback alarm counts as the plan's connect-5xx-ratio does.
+        ratio = model.monitoring.alarms[env.name].alarm(
+            f"{app}-{env.name}-{s.name}-connect-5xx-ratio"
+        )
+        values.update(
+            errorRatePercent=ratio.threshold,
+            minRequests=model.monitoring.decision(f"alarms.{env.name}.min_requests").value,
+        )
     if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
         values["deletionProtection"] = env.production
     if s.kind == "web" and s.load_balancer is not None:  # on an ALB
@@ -366,10 +375,10 @@ def env_datastores(model: DeploymentModel, service: str) -> list[str] | None:
 
 
 def connect_callers(model: DeploymentModel, service: Any) -> list[str]:
-    """The services whose Service Connect calls to an HTTP web ``service`` roll its
-    deployments back (the plan's rollback ``connect-5xx-ratio``), each by the name its
+    """The services whose Service Connect calls to an HTTP ``service`` (web or worker) roll
+    its deployments back (the plan's rollback ``connect-5xx-ratio``), each by the name its
     component was first created under (its ECS service keeps that name)."""
-    if service.protocol != "http" or not service.callers:
+    if service.protocol != "http" or not service.callers or service.port is None:
         return []
     first = model.environments[0]
     return [first.service(c).renamed_from or c for c in service.callers]
