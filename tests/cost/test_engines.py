@@ -91,10 +91,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 190 alarm metrics × $0.10 and 23 composites (8 burn-rate, 3 service-down,
-    # 12 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service) × $0.50,
+    # Monitoring: 190 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
+    # 13 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service = 12, and
+    # api's Service Connect 5xx ratio, now a rollback alarm too: 12 + 1 = 13) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
-    # 5xx ratio (admin calls api); docs (a public web service) and
+    # 5xx ratio (admin calls api: 2 metrics, in its rollback alarm); docs (a public web service) and
     # ingest (TCP behind its NLB: health, resets, ECS) add 16 metrics and 4 composites, SQL
     # Server 2 and OpenSearch 11 metrics (yellow, nodes, master reachable, master heap, KMS key
     # among them), the broker's free disk against its limit 2; admin's no-tasks alarm 1
@@ -104,7 +105,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # the health check itself, HTTPS: $0.50 + $1.00; the queue's dead-letter alarm reads the
     # DLQ's visible and in-flight counts (1 more metric).
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 190), ("CloudWatch composite alarms", 23)} <= monitoring
+    assert {("CloudWatch alarms", 190), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -118,8 +119,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # tasks) and the two static sites (+$18.95), and their web ACLs (+$20.00); the no-task
     # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
     # the broker's free disk (+$0.70); the domain's Route 53 health check and its alarm
-    # (+$1.60); the dead-letter alarm's in-flight count (+$0.10).
-    assert money(main.total) == "$6,386.27"
+    # (+$1.60); the dead-letter alarm's in-flight count (+$0.10); api's Service Connect 5xx
+    # ratio as a rollback alarm, its composite (+$0.50): $6,386.17 + $0.60 = $6,386.77.
+    assert money(main.total) == "$6,386.77"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -245,7 +247,8 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     assert alarms.quantity == 190
     assert alarms.detail == "90 metric alarms reading 190 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
-    assert composites.detail == "8 burn-rate + 3 service-down + 12 rollback"
+    # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
+    assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"
 
 
 @pytest.mark.parametrize("name", example_names())

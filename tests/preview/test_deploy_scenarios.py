@@ -19,6 +19,8 @@ import pytest
 
 from tests.preview.cloudwatch_model import Scenario, Stack
 from tests.preview.test_alert_scenarios import values
+from tests.preview.test_connect_scenarios import CALLS, freight_stack
+from tests.preview.test_connect_scenarios import values as connect_values
 
 SERVICE = "aws:ecs/service:Service"
 
@@ -107,3 +109,49 @@ def test_the_low_traffic_alarm_opens_a_ticket_outside_deployments(shop) -> None:
     assert told["page"] == set()
     assert "shop-prod-web-5xx-sparse" in told["ticket"]
     assert "shop-prod-web-5xx-ratio" not in told["ticket"], "under its floor"
+
+
+@pytest.fixture(scope="module")
+def renderer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Mapping[str, Any]]:
+    """An internal web service (its own internal load balancer) that gateway calls through
+    Service Connect only (tests/preview/test_connect_scenarios.py's SPEC)."""
+    return freight_stack(tmp_path_factory.mktemp("connect"))
+
+
+def _deploy_connected(stack: Stack, service: Mapping[str, Any], error_share: float) -> str:
+    """``promoted`` or ``rolled back at minute N``: a canary deployment of renderer whose new
+    revision fails ``error_share`` of the calls it gets. gateway's proxy spreads calls over
+    every renderer task, so the canary's share of the tasks gets that share of the calls;
+    after the canary, all of them. ECS watches ``alarms.alarmNames`` throughout."""
+    config = service["deploymentConfiguration"]
+    share = config["canaryConfiguration"]["canaryPercent"] / 100
+    canary_minutes = int(config["canaryConfiguration"]["canaryBakeTimeInMinutes"])
+    bake_minutes = int(config["bakeTimeInMinutes"])
+    watched = service["alarms"]["alarmNames"]
+    before = connect_values(CALLS, 0)
+    canary = connect_values(CALLS, CALLS * share * error_share)
+    shifted = connect_values(CALLS, CALLS * error_share)
+    minute = 0
+    for baseline, now, minutes in [
+        (before, canary, canary_minutes),
+        (canary, shifted, bake_minutes),
+    ]:
+        for t in range(1, minutes + 1):
+            minute += 1
+            states = stack.states(Scenario(baseline, now, t * 60))
+            if any(states[name] for name in watched):
+                return f"rolled back at minute {minute}"
+    return "promoted"
+
+
+def test_a_bad_release_called_only_through_service_connect_rolls_back(renderer) -> None:  # type: ignore[no-untyped-def]
+    """Its load balancer's 5xx, latency and health alarms see no call: only the Service
+    Connect alarm among the deployment's alarms can roll the release back."""
+    stack, service = renderer
+    outcome = _deploy_connected(stack, service, error_share=0.5)
+    assert outcome.startswith("rolled back"), outcome
+
+
+def test_a_good_release_called_only_through_service_connect_promotes(renderer) -> None:  # type: ignore[no-untyped-def]
+    stack, service = renderer
+    assert _deploy_connected(stack, service, error_share=0.001) == "promoted"

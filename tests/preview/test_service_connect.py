@@ -126,10 +126,20 @@ def test_the_plan_says_how_each_service_is_reached(tmp_path: Path) -> None:
 
 
 def test_called_services_alarm_on_the_errors_their_callers_get(preview: Preview) -> None:
-    alarms = {r.name: r.inputs for r in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    called = {n.removesuffix("-connect-5xx-ratio") for n in alarms if "connect-5xx" in n}
+    # Each called worker's own alarm, which its rolling deployment also rolls back on.
+    alarms = {
+        r.inputs["name"].split("-prod-", 1)[1]: r.inputs
+        for r in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.inputs.get("name", "").endswith("-connect-5xx-ratio-rollback")
+    }
+    called = {n.removesuffix("-connect-5xx-ratio-rollback") for n in alarms}
     assert called == {"orders", "catalog"}  # front and mailer are called by nobody
-    queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio"]["metricQueries"]}
+    for name, inputs in ecs_services(preview).items():
+        watched = (inputs.get("alarms") or {}).get("alarmNames", [])
+        assert any(w.endswith(f"-{name}-connect-5xx-ratio-rollback") for w in watched) is (
+            name in called
+        ), name
+    queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio-rollback"]["metricQueries"]}
     services = {name: inputs["name"] for name, inputs in ecs_services(preview).items()}
     # The 5xx each caller's proxy got back (TargetDiscoveryName, the caller's ServiceName),
     # over the requests the server's own proxy received (DiscoveryName): the dimension sets

@@ -270,7 +270,8 @@ def test_service_connect_metrics_use_dimension_sets_aws_publishes(preview: Previ
 
 def test_the_connect_alarm_sums_what_each_caller_got(preview: Preview) -> None:
     alarms = {a["name"]: a for a in _named(preview, ALARM).values() if "name" in a}
-    alarm = alarms["mesh-prod-api-connect-5xx-ratio"]
+    # api is a worker: its own alarm, which its deployment also rolls back on.
+    alarm = alarms["mesh-prod-api-connect-5xx-ratio-rollback"]
     queries = {q["id"]: q for q in alarm["metricQueries"]}
     services = {name: inputs["name"] for name, inputs in ecs_services(preview).items()}
     errors = queries["errors0"]["metric"]["dimensions"]
@@ -281,4 +282,4 @@ def test_the_connect_alarm_sums_what_each_caller_got(preview: Preview) -> None:
     }
     assert queries["requests"]["metric"]["dimensions"]["DiscoveryName"] == "api"
     # gRPC and TCP servers: an HTTP 5xx count cannot see their failures, so no such alarm.
-    assert "mesh-prod-ledger-connect-5xx-ratio" not in alarms
+    assert "mesh-prod-ledger-connect-5xx-ratio-rollback" not in alarms

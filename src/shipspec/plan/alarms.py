@@ -37,7 +37,7 @@ from .monitoring import (
     SloMonitor,
 )
 from .search_alarms import search_alarms
-from .traffic_alarms import connect_alarms, network_alarms
+from .traffic_alarms import connect_alarms, connect_only, network_alarms
 
 ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer
 # Paging ratios count only over this many requests per evaluation period: 1% of a peak
@@ -112,7 +112,11 @@ class Alarms:
             if service.kind in ("web", "worker"):
                 ecs_alarms(self, service)
             if service.callers:
-                connect_alarms(self, service)
+                connect_alarms(
+                    self,
+                    service,
+                    burn_rate_pages=self.env.production and service.name in burned,
+                )
             if service.kind == "worker":
                 consumed.update(u.datastore for u in service.uses if u.engine == "sqs")
             if service.kind == "job":
@@ -243,8 +247,9 @@ class Alarms:
             datapoints=2,
             missing="notBreaching",
             # With an availability SLO, its 1h/5m burn-rate alarm pages on the same fast burn;
-            # paging here too would wake the on-call twice for one incident.
-            page=not burn_rate_pages,
+            # paging here too would wake the on-call twice for one incident. A service called
+            # only through Service Connect pages on its connect-5xx-ratio, which counts these.
+            page=not burn_rate_pages and not connect_only(s),
             rollback=True,
             suppressed_by=down,
             reason=self.env.decision(f"services.{s.name}.alarms.error_rate_percent").reason
@@ -254,7 +259,13 @@ class Alarms:
                 "; 2 of 3 minutes; rolls deployments back, and a ticket, since the "
                 "availability SLO's burn-rate alarm pages"
                 if burn_rate_pages
-                else "; 2 of 3 minutes, so one bad minute does not page"
+                else (
+                    "; 2 of 3 minutes; rolls deployments back, and a ticket: "
+                    f"{', '.join(s.callers)} call it through Service Connect, past this "
+                    "load balancer, so its connect-5xx-ratio (which counts these 5xx too) pages"
+                    if connect_only(s)
+                    else "; 2 of 3 minutes, so one bad minute does not page"
+                )
             ),
         )
         per_period = self.min_requests * SPARSE_MINUTES
@@ -282,7 +293,7 @@ class Alarms:
         )
         ms = s.alarms.latency_p99_ms
         latency_reason = self.env.decision(f"services.{s.name}.alarms.latency_p99_ms").reason
-        latency_burns = self.env.production and s.name in self.latency_slos
+        latency_burns = self.env.production and s.name in self.latency_slos and not connect_only(s)
         self.add(
             target,
             "latency-p99",

@@ -13,6 +13,12 @@ dimension). Latency counts the share of responses slower than the SLO threshold 
 percentile-rank statistic ``PR(:t)``: the percentage of ``TargetResponseTime`` samples at
 most ``t`` seconds (CloudWatch's extended statistics, usable in an alarm's metric query).
 Both read 0 below the plan's minimum request count, so a quiet hour does not page.
+
+A service called only through Service Connect (an internal web service with callers,
+:func:`~.traffic_alarms.connect_only`) burns on what its callers' proxies got back: their
+5xx (``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``, per caller) plus its target
+group's over the requests its own proxy received (``RequestCount`` by ``DiscoveryName``).
+It gets no CloudWatch latency burn rate: Service Connect's response times are per caller.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .monitoring import AlarmMetric, BurnRateAlert, CompositeAlarmPlan, SloMonitor, seconds
+from .traffic_alarms import connect_metrics, connect_only
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -58,6 +65,14 @@ def _m(id: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
 
 def availability_burn(self: Alarms, slo: SloMonitor) -> None:
     s = self.env.service(slo.service)
+    if connect_only(s):
+        # Its users are the services calling it through Service Connect: the load balancer
+        # sees none of their calls, so the burn reads what their proxies saw.
+        metrics, errors, requests = connect_metrics(s)
+        expression = f"IF({requests} >= {self.min_requests}, ({errors}) / ({requests}), 0)"
+        what = f"5xx ratio of calls from {', '.join(s.callers)} (Service Connect)"
+        _burn(self, slo, metrics, expression, what)
+        return
     own = self.owns_load_balancer(s)
     dims = _dims(s.name, s.load_balancer)
     metrics = [
@@ -75,6 +90,17 @@ def availability_burn(self: Alarms, slo: SloMonitor) -> None:
 def latency_burn(self: Alarms, slo: SloMonitor) -> None:
     assert slo.threshold_ms is not None
     s = self.env.service(slo.service)
+    if connect_only(s):
+        self.log.decide(
+            f"alarms.{self.env.name}.{self.app}-{self.env.name}-{slo.name}-burn",
+            None,
+            f"no CloudWatch latency burn rate: {s.name} is called only through Service "
+            "Connect, whose response times (TargetResponseTime) are published per caller, "
+            "and the share of fast responses cannot be added up across callers; its "
+            "load balancer sees none of the calls. The SLO's Prometheus burn-rate rules, "
+            "on the service's own request histogram, measure it",
+        )
+        return
     dims = _dims(s.name, s.load_balancer)
     metrics = [
         _m("fast", "TargetResponseTime", latency_statistic(slo.threshold_ms), **dims),

@@ -84,8 +84,77 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
     )
 
 
-def connect_alarms(alarms: Alarms, s: ServicePlan) -> None:
-    """Errors other services get from this one through Service Connect."""
+def connect_only(s: ServicePlan) -> bool:
+    """Whether the service's users are other services calling it through Service Connect:
+    an internal HTTP web service with declared callers. Its callers get no URL of its
+    internal load balancer (Service Connect gives them ``http://<name>:<port>``), so the
+    load balancer sees at most what people inside the network send it; the calls reach the
+    tasks through the service's own Service Connect proxy. A public service's load balancer
+    carries the internet's traffic, so its ALB alarms stay its availability alarms."""
+    return (
+        s.kind == "web"
+        and s.protocol == "http"
+        and s.load_balancer == "internal"
+        and not s.public
+        and bool(s.callers)
+    )
+
+
+def connect_metrics(s: ServicePlan) -> tuple[list[AlarmMetric], str, str]:
+    """The metrics of a Service Connect 5xx ratio, its errors and its requests (metric
+    math): the 5xx each caller's proxy got back from the service (``TargetDiscoveryName``,
+    per caller) and, for a service on a load balancer, its target group's 5xx, over the
+    requests the service's own proxy received (``DiscoveryName``). The proxy listens on the
+    container port (no ``ingressPortOverride``: ECS's ServiceConnectService API, "In awsvpc
+    mode and Fargate, the default value is the container port number"), so what the load
+    balancer sends the tasks passes it and is counted there too."""
+    metrics = [
+        _m(
+            f"errors{i}",
+            "AWS/ECS",
+            "HTTPCode_Target_5XX_Count",
+            "Sum",
+            ClusterName="cluster.name",
+            ServiceName=f"service:{caller}.name",
+            TargetDiscoveryName=f"service:{s.name}.discovery",
+        )
+        for i, caller in enumerate(s.callers)
+    ]
+    terms = [f"FILL(errors{i}, 0)" for i in range(len(s.callers))]
+    if connect_only(s):
+        metrics.append(
+            _m(
+                "lb_errors",
+                "AWS/ApplicationELB",
+                "HTTPCode_Target_5XX_Count",
+                "Sum",
+                LoadBalancer=f"load_balancer:{s.load_balancer}",
+                TargetGroup=f"service:{s.name}.target_group",
+            )
+        )
+        terms.append("FILL(lb_errors, 0)")
+    metrics.append(
+        _m(
+            "requests",
+            "AWS/ECS",
+            "RequestCount",
+            "Sum",
+            ClusterName="cluster.name",
+            ServiceName=f"service:{s.name}.name",
+            DiscoveryName=f"service:{s.name}.discovery",
+        )
+    )
+    return metrics, " + ".join(terms), "FILL(requests, 0)"
+
+
+def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = False) -> None:
+    """Errors other services get from this one through Service Connect.
+
+    For a web service on a load balancer and a worker it is also a deployment (rollback)
+    alarm: ECS rolls a release back when its callers get 5xx. For a
+    service called only through Service Connect (:func:`connect_only`) it takes the place
+    of the load balancer's 5xx ratio: it pages where that would (no availability SLO's
+    burn rate paging for it) and counts the load balancer's 5xx too."""
     key = f"alarms.{alarms.env.name}.{alarms.app}-{alarms.env.name}-{s.name}-connect-5xx-ratio"
     if s.protocol != "http":
         alarms.log.decide(
@@ -100,50 +169,47 @@ def connect_alarms(alarms: Alarms, s: ServicePlan) -> None:
             + "; the dashboard draws its calls, and its callers' own alarms see failures",
         )
         return
-    metrics = [
-        _m(
-            f"errors{i}",
-            "AWS/ECS",
-            "HTTPCode_Target_5XX_Count",
-            "Sum",
-            ClusterName="cluster.name",
-            ServiceName=f"service:{caller}.name",
-            TargetDiscoveryName=f"service:{s.name}.discovery",
-        )
-        for i, caller in enumerate(s.callers)
-    ]
-    metrics.append(
-        _m(
-            "requests",
-            "AWS/ECS",
-            "RequestCount",
-            "Sum",
-            ClusterName="cluster.name",
-            ServiceName=f"service:{s.name}.name",
-            DiscoveryName=f"service:{s.name}.discovery",
-        )
-    )
-    errors = " + ".join(f"FILL(errors{i}, 0)" for i in range(len(s.callers)))
+    metrics, errors, requests = connect_metrics(s)
     rate = s.alarms.error_rate_percent if s.alarms is not None else CALLED_ERROR_RATE_PERCENT
+    only = connect_only(s)
+    # Web services on a load balancer and workers: the ECS services the program gives
+    # deployment alarms (a TCP/UDP web service behind its NLB has none; it speaks no HTTP).
+    rollback = s.kind == "worker" or (s.kind == "web" and s.load_balancer is not None)
+    page = only and not burn_rate_pages
+    floor = alarms.min_requests
+    if page:
+        routing = "pages: its callers are its users and no burn rate pages for it"
+    elif only:
+        routing = (
+            "a ticket: the availability SLO's burn-rate alarms, which read the same calls, page"
+        )
+    else:
+        routing = f"a ticket: {', '.join(s.callers)} alarm on what their users see"
     alarms.add(
         f"service:{s.name}",
         "connect-5xx-ratio",
-        f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx",
+        f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx"
+        + (" (with its load balancer's target 5xx)" if only else ""),
         metrics,
-        expression=f"100 * ({errors}) / FILL(requests, 1)",
+        expression=f"IF({requests} >= {floor}, 100 * ({errors}) / ({requests}), 0)",
         threshold=rate,
         period=60,
         evaluations=5,
         datapoints=3,
         missing="notBreaching",
+        page=page,
+        rollback=rollback,
         reason=(
             "the web alarm's rate, for the calls its load balancer does not see"
             if s.alarms is not None
             else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of their own"
         )
-        + "; the 5xx each caller's proxy got from it (TargetDiscoveryName, per caller) over "
-        "the requests its own proxy received (DiscoveryName)"
-        + f"; 3 of 5 minutes; a ticket: {', '.join(s.callers)} alarm on what their users see",
+        + "; the 5xx each caller's proxy got from it (TargetDiscoveryName, per caller)"
+        + (" and its target group's 5xx" if only else "")
+        + " over the requests its own proxy received (DiscoveryName), only over "
+        + f"{floor}+ requests a minute; 3 of 5 minutes"
+        + ("; rolls deployments back" if rollback else "")
+        + f"; {routing}",
     )
 
 

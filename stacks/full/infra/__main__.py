@@ -481,6 +481,8 @@ api = WebService(
     error_rate_percent=api_config["errorRatePercent"],
     min_requests=api_config["minRequests"],
     load_balancer_errors=api_config["loadBalancerErrors"],
+    # Rolls back, too, when the services calling it through Service Connect get its 5xx.
+    connect_callers=["admin"],
     # ${datastore.attribute} in the app's own variables: the endpoints the datastores inject.
     environment=resolve_env(
         api_config["env"],

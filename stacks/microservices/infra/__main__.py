@@ -195,6 +195,10 @@ orders = WorkerService(
     port=8080,
     service_connect_namespace=namespace.arn,
     execute_command=orders_config["executeCommand"],
+    # Rolls back when the services calling it through Service Connect get its 5xx.
+    connect_callers=["gateway"],
+    error_rate_percent=orders_config["errorRatePercent"],
+    min_requests=orders_config["minRequests"],
     environment=orders_config["env"],
     uses={
         "DB": Use(db, db_user=orders_config["dbUsers"]["DB"]),

@@ -33,7 +33,10 @@ CHECKS = {
     "sparse": "5xx-sparse",
     "unhealthy": "unhealthy-hosts",
     "latency": "latency-p99",
+    "connect": "connect-5xx-ratio",
 }
+# The Service Connect alarm judges 3 of 5 minutes, as the plan's connect-5xx-ratio does.
+CONNECT_PERIODS, CONNECT_DATAPOINTS = 5, 3
 # The monitoring stack's composite over each alarm is <project>-<stack>-<service>-<check>;
 # the alarm itself carries this suffix (shipspec's plan names it the same way).
 ROLLBACK_SUFFIX = "-rollback"
@@ -171,6 +174,102 @@ def deployment_alarms(
         )
         for suffix, queries, threshold, what in specs
     }
+
+
+def connect_alarm(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    service_name: str,
+    discovery_name: str,
+    callers: Sequence[str],
+    error_rate_percent: float,
+    min_requests: int,
+    load_balancer_arn_suffix: pulumi.Input[str] | None = None,
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]] = (),
+) -> aws.cloudwatch.MetricAlarm:
+    """The 5xx ratio of the calls other services make through Service Connect, which ECS
+    rolls back on: the 5xx each caller's proxy got back (``AWS/ECS``
+    ``HTTPCode_Target_5XX_Count`` by ``ClusterName``, the caller's ``ServiceName`` and this
+    service's ``TargetDiscoveryName``) and, given ``target_group_arn_suffixes`` (a service
+    its callers reach only through Service Connect), its target groups' 5xx, over the
+    requests its own proxy received (``RequestCount`` by ``ClusterName``, ``ServiceName``,
+    ``DiscoveryName``: what the load balancer sends passes that proxy too). 0 below
+    ``min_requests`` a minute. ``callers``: the callers' ECS service names; ``service_name``
+    this one's, as plain names, since ECS needs the alarm's name before the service exists.
+    """
+    queries = [
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=f"errors{i}",
+            return_data=False,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace="AWS/ECS",
+                metric_name="HTTPCode_Target_5XX_Count",
+                stat="Sum",
+                period=PERIOD_SECONDS,
+                dimensions={
+                    "ClusterName": cluster_name,
+                    "ServiceName": caller,
+                    "TargetDiscoveryName": discovery_name,
+                },
+            ),
+        )
+        for i, caller in enumerate(callers)
+    ]
+    terms = [f"FILL(errors{i}, 0)" for i in range(len(callers))]
+    if load_balancer_arn_suffix is not None:
+        for i, tg in enumerate(target_group_arn_suffixes):
+            queries.append(
+                _metric(
+                    f"lb_errors{i}",
+                    "HTTPCode_Target_5XX_Count",
+                    "Sum",
+                    load_balancer_arn_suffix,
+                    tg,
+                )
+            )
+            terms.append(f"FILL(lb_errors{i}, 0)")
+    queries.append(
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="requests",
+            return_data=False,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace="AWS/ECS",
+                metric_name="RequestCount",
+                stat="Sum",
+                period=PERIOD_SECONDS,
+                dimensions={
+                    "ClusterName": cluster_name,
+                    "ServiceName": service_name,
+                    "DiscoveryName": discovery_name,
+                },
+            ),
+        )
+    )
+    requests, errors = "FILL(requests, 0)", " + ".join(terms)
+    queries.append(
+        _expression(
+            "ratio",
+            f"IF({requests} >= {min_requests}, 100 * ({errors}) / ({requests}), 0)",
+            "Service Connect 5xx %",
+            result=True,
+        )
+    )
+    check = CHECKS["connect"]
+    return aws.cloudwatch.MetricAlarm(
+        f"{name}-connect",
+        name=physical_name(f"{name}-{check}{ROLLBACK_SUFFIX}", max_length=255),
+        alarm_description=f"{name} deployment rollback: more than {error_rate_percent}% of "
+        f"calls from {', '.join(callers)} (Service Connect) get a 5xx",
+        metric_queries=queries,
+        comparison_operator="GreaterThanThreshold",
+        threshold=error_rate_percent,
+        evaluation_periods=CONNECT_PERIODS,
+        datapoints_to_alarm=CONNECT_DATAPOINTS,
+        treat_missing_data="notBreaching",
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
 
 
 def deployment_configuration(

@@ -88,8 +88,10 @@ GUIDES: dict[str, Guide] = {
     "service:connect-5xx-ratio": Guide(
         "5xx to calling services",
         "Services that call this one through Service Connect get server errors: their "
-        "Service Connect proxies count them (per caller, by the callee's discovery name). No "
-        "load balancer sees these calls.",
+        "Service Connect proxies count them (per caller, by the callee's discovery name), "
+        "over the requests this service's own proxy received; for an internal service its "
+        "load balancer's target 5xx count too. No load balancer sees these calls. It is also a "
+        "rollback alarm: during a deployment ECS rolls back on its own.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "

@@ -30,6 +30,7 @@ from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
 from ._ci_roles import ci_issuer, ci_roles, state_bucket_policy, state_location
@@ -93,6 +94,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
         "budget_minutes": budget_minutes,
+        "slo_source": lambda slo: slo_source(model, slo),
         "unmonitored": unmonitored_slos(model),
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
@@ -107,6 +109,33 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "login_command": login_command(model),
         "secret_targets": lambda env, name: secret_targets(model.app, "<env>", env, name),
     }
+
+
+def slo_source(model: DeploymentModel, slo: Any) -> str:
+    """What the SLO's CloudWatch burn-rate alarms read, as the plan builds them
+    (:mod:`shipspec.plan.burn_alarms`)."""
+    env = model.environment(model.monitoring.environment)
+    s = env.service(slo.service)
+    if not connect_only(s):
+        alone = [x.name for x in env.services if x.load_balancer == s.load_balancer] == [s.name]
+        what = "response times" if slo.sli != "availability" else "responses"
+        if slo.sli == "availability" and alone:
+            what += ", and the load balancer's own 5xx"
+        return f"CloudWatch measures it at {s.name}'s load balancer (its target group's {what})."
+    callers = ", ".join(s.callers) + (" calls" if len(s.callers) == 1 else " call")
+    if slo.sli == "availability":
+        return (
+            f"{callers} {s.name} through Service Connect, past its load balancer: "
+            "CloudWatch measures it from the 5xx their proxies got back (`AWS/ECS` "
+            "`HTTPCode_Target_5XX_Count` by `TargetDiscoveryName`) plus its target group's, "
+            f"over the requests {s.name}'s own proxy received (`RequestCount` by "
+            "`DiscoveryName`)."
+        )
+    return (
+        f"{callers} {s.name} through Service Connect, past its load balancer, and Service "
+        "Connect publishes response times per caller: CloudWatch has no burn rate for it; "
+        "the Prometheus burn-rate rules, on the service's request histogram, measure it."
+    )
 
 
 def budget_minutes(objective: float) -> str:

@@ -16,6 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.traffic_alarms import connect_only
 from ...plan.urns import DATA_KEY
 from . import target
 from ._pulumi_components import select_components
@@ -62,6 +63,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "by_name": components_by_name,
         "queue_scaled": lambda name: queue_scaled(model, name),
         "consumed_queues": consumed_queues,
+        "connect_callers": lambda s: connect_callers(model, s),
+        "connect_only": connect_only,
         # Whether the program passes a service a Container: when some stack customizes it
         # (the stop timeout of Spot tasks, say, differs between stacks). A stack that does
         # not has no `container` key: the program reads it with .get then.
@@ -280,6 +283,15 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     if s.migrate:
         # CI points migrationImage at the new image and runs the migration before `image`.
         values.update(migrate=s.migrate, migrationImage=image)
+    if s.kind == "worker" and connect_callers(model, s):
+        # Its Service Connect rollback alarm counts as the plan's connect-5xx-ratio does.
+        ratio = model.monitoring.alarms[env.name].alarm(
+            f"{app}-{env.name}-{s.name}-connect-5xx-ratio"
+        )
+        values.update(
+            errorRatePercent=ratio.threshold,
+            minRequests=model.monitoring.decision(f"alarms.{env.name}.min_requests").value,
+        )
     if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
         values["deletionProtection"] = env.production
     if s.kind == "web" and s.load_balancer is not None:  # on an ALB
@@ -360,6 +372,16 @@ def env_datastores(model: DeploymentModel, service: str) -> list[str] | None:
     if not any(s.env_template for s in found):
         return None
     return sorted({d for s in found for d in s.env_datastores})
+
+
+def connect_callers(model: DeploymentModel, service: Any) -> list[str]:
+    """The services whose Service Connect calls to an HTTP ``service`` (web or worker) roll
+    its deployments back (the plan's rollback ``connect-5xx-ratio``), each by the name its
+    component was first created under (its ECS service keeps that name)."""
+    if service.protocol != "http" or not service.callers or service.port is None:
+        return []
+    first = model.environments[0]
+    return [first.service(c).renamed_from or c for c in service.callers]
 
 
 def consumed_queues(service: Any) -> list[str]:

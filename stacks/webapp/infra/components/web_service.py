@@ -18,11 +18,11 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
-from ._deployment import deployment_alarms, deployment_configuration
+from ._deployment import CHECKS, connect_alarm, deployment_alarms, deployment_configuration
 from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
-from ._names import fitting_logical_name, original_name
+from ._names import fitting_logical_name, original_name, physical_name
 from ._routes import protocol_version, rule_conditions, rule_transforms
 from .load_balancer import LoadBalancer
 
@@ -90,6 +90,11 @@ class WebService(pulumi.ComponentResource):
         health_check_grace_seconds: Start-up time before failed health checks count.
         service_connect_namespace: ARN of the environment's Service Connect namespace; the
             service joins it as a client and serves ``http://<name>:<port>`` to callers.
+        connect_callers: The services that call it through Service Connect (each by the
+            name its component was first created under): ECS also rolls back when their
+            proxies get more than ``error_rate_percent`` 5xx from it (``connect_alarm``).
+        connect_only: Its callers reach it only through Service Connect (an internal
+            service): the Service Connect alarm counts its target groups' 5xx too.
         starts_after: The ECS services (``ecs_service``) of the services it calls: its own
             is created after them, because a Service Connect client resolves only the
             endpoints that existed when its task started.
@@ -157,6 +162,8 @@ class WebService(pulumi.ComponentResource):
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         execute_command: bool = False,
         starts_after: Sequence[pulumi.Resource] = (),
+        connect_callers: Sequence[str] = (),
+        connect_only: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -290,6 +297,21 @@ class WebService(pulumi.ComponentResource):
             min_requests=min_requests,
             load_balancer_errors=load_balancer_errors,
         )
+        if connect_callers and service_connect_namespace is not None:
+            alarms[CHECKS["connect"]] = connect_alarm(
+                self,
+                name,
+                cluster_name=cluster_name,
+                # The names create_service gives the ECS services (plain strings: ECS
+                # takes this alarm's name before the service exists).
+                service_name=physical_name(original_name(name, opts), max_length=255),
+                discovery_name=name,
+                callers=[physical_name(c, max_length=255) for c in connect_callers],
+                error_rate_percent=error_rate_percent,
+                min_requests=min_requests,
+                load_balancer_arn_suffix=load_balancer.arn_suffix if connect_only else None,
+                target_group_arn_suffixes=[tg.arn_suffix for tg in groups] if connect_only else (),
+            )
 
         service = create_service(
             self,

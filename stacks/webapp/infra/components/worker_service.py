@@ -4,7 +4,8 @@
 Workers pull their work (queues, schedules in the app, streams), or, with a port, are
 called by other services through Service Connect and by nobody else: their security
 group admits only the callers ServiceCalls names. Deployments are rolling with the
-circuit breaker: there is no load balancer to shift traffic on.
+circuit breaker: there is no load balancer to shift traffic on. A worker other services
+call over HTTP also rolls back when they get its 5xx (``_deployment.connect_alarm``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
+from ._deployment import CHECKS, connect_alarm
 from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
-from ._names import original_name
+from ._names import original_name, physical_name
 from ._queue_scaling import QueueScaling
 
 
@@ -68,6 +70,12 @@ class WorkerService(pulumi.ComponentResource):
         starts_after: The ECS services (``ecs_service``) of the services it calls: its own
             is created after them, because a Service Connect client resolves only the
             endpoints that existed when its task started.
+        connect_callers: The services that call ``port`` (HTTP) through Service Connect,
+            each by the name its component was first created under: ECS rolls a deployment
+            back when their proxies get more than ``error_rate_percent`` 5xx from it, over
+            ``min_requests`` a minute (``connect_alarm``).
+        error_rate_percent: The Service Connect 5xx ratio that rolls back.
+        min_requests: Below this many requests a minute that ratio reads 0.
         queue_scaling: ``{queue, messagesPerTask}`` from the stack config: scale on that
             queue's backlog per task instead of CPU (down to zero when ``min_count`` is 0).
         queues: The SQS queues (``Queue``) the worker consumes, by spec name, for
@@ -115,6 +123,9 @@ class WorkerService(pulumi.ComponentResource):
         queue_scaling: Mapping[str, Any] | None = None,
         queues: Mapping[str, Any] | None = None,
         starts_after: Sequence[pulumi.Resource] = (),
+        connect_callers: Sequence[str] = (),
+        error_rate_percent: float = 5.0,
+        min_requests: int = 0,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -153,6 +164,20 @@ class WorkerService(pulumi.ComponentResource):
             container=container,
             execute_command=execute_command,
         )
+        rollback: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        if connect_callers and port is not None and service_connect_namespace is not None:
+            rollback[CHECKS["connect"]] = connect_alarm(
+                self,
+                name,
+                cluster_name=cluster_name,
+                # The names create_service gives the ECS services (plain strings: ECS
+                # takes this alarm's name before the service exists).
+                service_name=physical_name(original_name(name, opts), max_length=255),
+                discovery_name=name,
+                callers=[physical_name(c, max_length=255) for c in connect_callers],
+                error_rate_percent=error_rate_percent,
+                min_requests=min_requests,
+            )
         service = create_service(
             self,
             name,
@@ -172,7 +197,13 @@ class WorkerService(pulumi.ComponentResource):
             queue_scaling=backlog,
             capacity_providers=capacity_providers,
             depends_on=starts_after,
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=[a.name for a in rollback.values()], enable=True, rollback=True
+            )
+            if rollback
+            else None,
         )
+        self.deployment_alarm_names = {check: a.name for check, a in rollback.items()}
         self.ecs_service = service
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
