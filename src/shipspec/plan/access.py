@@ -3,7 +3,7 @@
 Least privilege per use: a producer cannot receive or delete messages, a consumer cannot
 send, and only a service that says so may delete objects. SQL databases are reached
 either with the RDS-managed master secret, read by its ARN at run time so a rotation
-never strands a running task, or, in production under PCI DSS or HIPAA, as the
+never strands a running task, or, in production under PCI DSS, HIPAA or SOC 2, as the
 service's own database user authenticated with short-lived IAM tokens
 (``docs/credentials.md``).
 """
@@ -31,7 +31,7 @@ def db_user(service: str) -> str:
 def plan_uses(
     spec: HandoffSpec, name: str, service: Service, production: bool, log: Decisions
 ) -> list[UsePlan]:
-    regulated: list[str] = sorted(set(spec.requirements.security.compliance) & rules.REGULATED)
+    regulated: list[str] = sorted(set(spec.requirements.security.compliance) & rules.OWN_DB_USERS)
     uses = []
     for datastore, access in service.datastore_uses():
         store = spec.datastores[datastore]

@@ -23,6 +23,11 @@ LOG_RETENTION_NON_PROD = 14
 # PCI DSS 4.0 req 10.5.1 and HIPAA audit controls: a year of history.
 LOG_RETENTION_REGULATED = 365
 REGULATED = frozenset({"pci-dss", "hipaa"})
+# Frameworks whose production data each service reaches as its own database user (IAM
+# authentication, rds-db:connect on that user only) instead of the shared master user:
+# PCI DSS's and HIPAA's unique, least-privilege identities, and SOC 2's logical access
+# restricted per identity (CC6.1, CC6.3), production data being what the audit samples.
+OWN_DB_USERS = REGULATED | {"soc2"}
 
 # MariaDB 11.4 is the long-term-support series RDS offers in every region.
 DB_DEFAULT_VERSION = {"postgres": "16", "mysql": "8.0", "mariadb": "11.4"}
