@@ -235,3 +235,44 @@ def test_gitlab_stops_before_the_services_roll_when_db_admin_fails(
     assert "- one-off tasks: FAILED (exit 1); no service rolled, nothing to roll back" in (
         result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("admins", "migrating", "said", "unsaid"),
+    [
+        (
+            ["db"],
+            ["web"],
+            [
+                "db-admin task",
+                "(db)",
+                "then the schema migrations",
+                "database user and schema exist",
+            ],
+            [],
+        ),
+        (["db"], [], ["db-admin task", "(db)", "database user exists"], ["migration"]),
+        (
+            [],
+            ["web"],
+            ["schema migrations", "runs no db-admin task", "schema exists"],
+            ["creates those users", "database user exists"],
+        ),
+    ],
+)
+def test_the_one_offs_comment_names_only_what_the_list_runs(
+    admins: list[str], migrating: list[str], said: list[str], unsaid: list[str]
+) -> None:
+    """The comment said the db-admin task "creates the services' own database users" even
+    where the deploy ran only a migration (no service with its own user)."""
+    from shipspec.render.engine import environment
+
+    macro = environment().get_template("_pipeline/ecs.sh.j2").module.one_offs  # type: ignore[attr-defined]
+    script = str(macro("/tmp", "error: ", ["web"], ["web"], admins, migrating, "m"))
+    comment = " ".join(
+        line.lstrip("# ") for line in script.splitlines() if line.startswith("#")
+    ).split("Then each")[0]
+    for text in said:
+        assert text in comment, text
+    for text in unsaid:
+        assert text not in comment, text

@@ -282,3 +282,78 @@ def test_databases_pin_the_version_rds_keeps_through_minor_upgrades(  # type: ig
             else ".".join(spec_version.split(".")[:2])
         )
         assert inputs["engineVersion"] == major, resource.name
+
+
+_SOC2_ENGINES = {"postgres": '"16"', "mysql": '"8.0"', "mariadb": '"11.4"'}
+
+
+@pytest.mark.parametrize("engine", sorted(_SOC2_ENGINES))
+def test_soc2_production_services_never_hold_the_master_secret(tmp_path, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """The review's finding: under SOC 2 every service, the public one included, signed in as
+    the master user (`dbUsers.DB: null`, the master secret's ARN in the task definition, the
+    task role allowed to read it). Now, per SQL engine, the service connects as its own user
+    and only the one-off tasks that need DDL (db-admin, the migration) get the master secret."""
+    import shipspec
+    from shipspec.plan.db_admin import admin_sql
+    from shipspec.preview.service import run_preview
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "shop.yaml").read_text()
+    for old, new in [
+        ("compliance: [pci-dss]", "compliance: [soc2]"),
+        (
+            'db:      {engine: postgres, version: "16",',
+            f"db:      {{engine: {engine}, version: {_SOC2_ENGINES[engine]},",
+        ),
+        (
+            "    capacity_rps: 150\n",
+            "    capacity_rps: 150\n    migrate: [python, manage.py, migrate]\n",
+        ),
+    ]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text(text)
+    model = shipspec.plan(shipspec.load(spec), spec_file="handoff.yaml")
+    out = tmp_path / "out"
+    shipspec.generate(model, out)
+    prod = model.environment("prod")
+    (use,) = [u for u in prod.service("web").uses if u.engine in SQL]
+    assert use.db_user == "web"
+    assert "production under soc2" in prod.decision("services.web.uses.db.credentials").reason
+    preview = run_preview(out, "prod", remember=False)
+
+    # The master secret: what the db-admin task reads.
+    admin = json.loads(preview.named("db-admin-task").inputs["containerDefinitions"])[0]
+    (master,) = {s["valueFrom"].rsplit(":", 3)[0] for s in admin["secrets"]}
+    assert ":secret:rds!db-" in master
+    variables = {e["name"]: e["value"] for e in admin["environment"]}
+    assert variables["ADMIN_SQL"].split("\n") == admin_sql(engine, ["web"])
+
+    # The service: its own user, no master secret in its task definition or either role.
+    definitions = preview.named("web-task").inputs["containerDefinitions"]
+    assert master not in definitions
+    container = _container(preview, "web")
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["DB_AUTH"] == "iam" and env["DB_USERNAME"] == "web"
+    assert "DB_SECRET_ARN" not in env
+    for role in ("web-task-role", "web-execution-role"):
+        assert master not in _granted(preview, role, _GET_SECRET), role
+    (connect,) = _granted(preview, "web-task-role", "rds-db:connect")
+    assert connect.startswith("arn:aws:rds-db:") and connect.endswith("/web")
+    (instance,) = preview.of_type("aws:rds/instance:Instance")
+    assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True
+    assert instance.inputs["engine"] == engine
+
+    # The migration keeps the master credentials (DDL), injected from that secret.
+    (migration,) = json.loads(preview.named("web-migrate-task").inputs["containerDefinitions"])
+    refs = {s["name"]: s["valueFrom"] for s in migration["secrets"]}
+    assert refs["DB_USERNAME"].startswith(master) and refs["DB_PASSWORD"].startswith(master)
+    # Only those two one-off tasks may read the master secret (the migration's task role
+    # too: it gets DB_SECRET_ARN to read it again); no service's role.
+    readers = {
+        r.name.removesuffix("-role-policy")
+        for r in preview.of_type(ROLE_POLICY)
+        if master in json.dumps(json.loads(r.inputs["policy"]))
+    }
+    assert readers == {"db-admin-execution", "web-migrate-execution", "web-migrate-task"}

@@ -15,7 +15,7 @@ only when ``pg_roles`` lacks it (``CREATE ROLE`` has no ``IF NOT EXISTS``) and r
 a privilege is a no-op; MySQL and MariaDB have ``CREATE USER IF NOT EXISTS``
 (``tests/plan/test_db_admin_sql.py`` asserts each statement's guard).
 
-Where no service has its own user (not production, or no PCI DSS / HIPAA), the task is
+Where no service has its own user (not production, or none of PCI DSS, HIPAA, SOC 2), the task is
 kept: its SQL only reports the server version, which proves the TLS path and the master
 secret work, and the same task runs any other statement (a repair, a one-off migration)
 by overriding ``ADMIN_SQL`` (docs/credentials.md). SQL Server gets none: no service has

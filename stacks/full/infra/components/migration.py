@@ -2,7 +2,7 @@
 """A service's schema migration: its own image and variables, run once as a one-off task.
 
 Migrations need DDL rights, which only the master user has: the services' own database
-users (production under PCI DSS or HIPAA) get DML only. So the migration is a task
+users (production under PCI DSS, HIPAA or SOC 2) get DML only. So the migration is a task
 definition of its own, never the service's: the service's image (``migration_image``,
 which CI points at the new image before the service rolls to it), command and variables,
 and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
