@@ -183,8 +183,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         ),
         (
             'scale the consumer out: `aws ecs update-service --cluster "$CLUSTER" --service '
-            '"$SERVICE" --desired-count <n>` (autoscaling on the backlog may move it again '
-            "within its limits; to raise them, see Scaling above)",
+            '"$SERVICE" --desired-count <n>` (autoscaling may move it again within its '
+            "limits; to raise them, see Scaling above)",
             "a poison message: it moves to the dead-letter queue after 5 receives",
         ),
     ),

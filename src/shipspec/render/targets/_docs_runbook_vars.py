@@ -26,6 +26,8 @@ ENGINE_VARIABLE = {
     "memcached": "MEMCACHED_ID",
     "opensearch": "SEARCH_DOMAIN",
 }
+# A queue's variable ends in _URL (HOLD_REQUESTS_QUEUE_URL, not ..._QUEUE_QUEUE_URL).
+_SUFFIX = {"sqs": "URL"}
 GENERIC = ("SERVICE", *dict.fromkeys(ENGINE_VARIABLE.values()))
 
 
@@ -43,9 +45,6 @@ def datastore_variable(name: str, engine: str) -> str:
     ``LEDGER_DB_ID``. The suffixes differ by engine, and none ends another, so two names never
     make one variable."""
     return f"{_stem(name)}_{_SUFFIX.get(engine, ENGINE_VARIABLE[engine])}"
-
-
-_SUFFIX = {"sqs": "URL"}
 
 
 def consumers(env: EnvironmentPlan, queue: str) -> list[str]:
@@ -131,7 +130,7 @@ def before_you_start(env: EnvironmentPlan) -> list[str]:
             continue
         lines.append(
             f"{service_variable(service.name)}=$(pulumi stack output service_names --json "
-            f"| jq -r '.[\"{service.name}\"]')   # ECS service of {service.kind} {service.name}"
+            f"| jq -r '.[\"{service.name}\"]')   # ECS service of {service.name} ({service.kind})"
         )
     for store in env.datastores:
         if store.engine not in _OUTPUT:
