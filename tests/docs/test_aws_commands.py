@@ -111,7 +111,14 @@ def test_each_engine_s_full_disk_has_its_own_section_and_identifier(generated) -
         own = variables[engine]
         assert f'"${own}"' in section, engine
         assert not [v for v in variables.values() if v != own and f"${v}" in section], engine
-        assert f"\n{own}=$(pulumi stack output " in runbook
+        # The section sets the generic variable from the datastore's own, which "Before you
+        # start" reads from a stack output.
+        store = next(
+            d for d in model.production.datastores if d.engine == engine and d.name in section
+        )
+        mine = f"{store.name.upper().replace('-', '_')}_{own}"
+        assert f'{own}="${mine}"' in section, engine
+        assert f"\n{mine}=$(pulumi stack output " in runbook
     assert "--max-allocated-storage" in runbook.split('<a id="alarm-free-storage"></a>')[1]
     assert "6 hours" in runbook.split('<a id="alarm-sqlserver-free-storage"></a>')[1]
     search = runbook.split('<a id="alarm-search-free-storage"></a>')[1].split("<a id=")[0]

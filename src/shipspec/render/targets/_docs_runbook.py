@@ -10,13 +10,14 @@ kind without guidance still gets its section, built from the alarm's own reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_sql_guides import merge_mysql_family
+from ._docs_runbook_vars import assignments, used_variables
 
 _BURN = "alarm-burn"
 
@@ -40,6 +41,8 @@ class Section:
     rows: list[AlarmRow]
     reason: str  # the plan's reason, for alarms without guidance
     lookups: list[str]  # describe-alarms commands that find every alarm of the section
+    # What the section sets before its commands: (assignments, what for), one per alarm target.
+    setup: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
@@ -63,6 +66,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     reasons: dict[str, str] = {}
     anchors: dict[str, list[str]] = {}
     names: dict[str, dict[str, AlarmType]] = {}
+    targets: dict[str, dict[str, str]] = {}  # anchor -> {alarm target: an environment of it}
     # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
     # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
     regions: dict[str, str] = dict(ALARM_REGIONS)
@@ -103,6 +107,7 @@ def sections(model: DeploymentModel) -> list[Section]:
             else:
                 check = "burn" if alarm.check.startswith("burn-") else alarm.check
                 target = alarm.target
+            targets.setdefault(anchor, {}).setdefault(target, env_name)
             key = f"{_kind(model, env_name, target)}:{check}"
             if key.startswith("queue-service:") and key not in GUIDES:
                 key = key.replace("queue-service:", "service:", 1)
@@ -114,7 +119,11 @@ def sections(model: DeploymentModel) -> list[Section]:
         found = list(merge_mysql_family(guides.get(anchor, {})).values())
         title = " / ".join(g.title for g in found) or anchor.removeprefix("alarm-")
         commands = lookups(names.get(anchor, {}), region=regions.get(anchor))
-        result.append(Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands))
+        texts = [step for g in found for step in (*g.check, *g.mitigate)]
+        setup = assignments(model, targets.get(anchor, {}), used_variables(texts))
+        result.append(
+            Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands, setup)
+        )
     return result
 
 

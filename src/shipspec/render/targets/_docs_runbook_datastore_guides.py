@@ -182,8 +182,9 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             '`aws sqs get-queue-attributes --queue-url "$QUEUE_URL" --attribute-names All`',
         ),
         (
-            'scale the consumer: `aws ecs update-service --cluster "$CLUSTER" --service '
-            '"$WORKER" --desired-count <n>` (`WORKER`: see Before you start)',
+            'scale the consumer out: `aws ecs update-service --cluster "$CLUSTER" --service '
+            '"$SERVICE" --desired-count <n>` (autoscaling may move it again within its '
+            "limits; to raise them, see Scaling above)",
             "a poison message: it moves to the dead-letter queue after 5 receives",
         ),
     ),

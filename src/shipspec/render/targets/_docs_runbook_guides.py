@@ -5,8 +5,9 @@ service is not CPU on RDS, and a full disk on RDS, SQL Server or OpenSearch take
 different commands, so the guidance is keyed ``<kind>:<check>`` (``postgres:free-storage``,
 ``sqlserver:free-storage``, ``opensearch:free-storage``); a database's kind is its engine,
 since each speaks its own SQL. Commands use the shell variables
-the runbook's "Before you start" block derives from the stack's outputs (``$CLUSTER``,
-``$SERVICE``, ``$DB_ID``, ``$SQLSERVER_ID``, ``$SEARCH_DOMAIN``...); a test checks every
+the runbook's "Before you start" block derives from the stack's outputs (``$CLUSTER``), and
+the generic ones each alarm section sets first to the service or datastore its alarm watches
+(``$SERVICE``, ``$QUEUE_URL``, ``$DB_ID``...: ``_docs_runbook_vars``); a test checks every
 ``aws`` command against botocore's models.
 """
 
@@ -141,7 +142,7 @@ GUIDES: dict[str, Guide] = {
         "this high for 15 minutes means every task is saturated by its own work: a hot loop, "
         "heavier messages than before, or too small a `cpu`; its messages then wait longer.",
         (
-            '`aws ecs describe-services --cluster "$CLUSTER" --services "$WORKER" --query '
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
             "'services[0].[desiredCount,runningCount,events[:5]]'`",
             'the queue\'s backlog: `aws sqs get-queue-attributes --queue-url "$QUEUE_URL" '
             "--attribute-names ApproximateNumberOfMessages ApproximateAgeOfOldestMessage`",

@@ -36,6 +36,7 @@ from . import target
 from ._ci_roles import ci_issuer, ci_roles, state_bucket_policy, state_location
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
+from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
 from ._pipeline import (
     DEFAULT_BRANCH,
@@ -79,6 +80,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "admin_sql": admin_sql,
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
+        "runbook_variables": before_you_start(model.production),
+        "service_variable": service_variable,
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
         "state_bucket": state_location(model),
