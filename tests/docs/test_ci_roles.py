@@ -460,7 +460,10 @@ def test_environments_in_production_s_vpc_are_told_they_share_its_account() -> N
     text = handoff(shared)
     assert "nothing of production" not in text
     assert "**dev, staging and main share an AWS account.**" in text
-    assert "can change or delete main's resources" in text
+    assert "The deploy roles of dev and staging (administrator of the account) can change" in text
+    assert (
+        "or delete main's resources, from a deploy of dev or staging that needs no approval" in text
+    )
     assert "AWS RAM" in text and "`environments.main` a `network` of its own" in text
     separate = handoff(own)
     assert "share an AWS account" not in separate
