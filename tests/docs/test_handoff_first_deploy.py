@@ -93,6 +93,7 @@ def test_slack_step_in_a_chatbot_region_names_the_stack_s_region() -> None:
         next(s for s in re.split(r"\n(?=\d+\. )", steps) if "AWS Chatbot" in s).split()
     )
     assert "created in eu-west-1:" in slack and "exists only in" not in slack
+    assert "describe-slack-channel-configurations --region eu-west-1" in slack
 
 
 def test_steps_are_numbered_in_order() -> None:
