@@ -187,6 +187,14 @@ READ_ONLY_ACCESS = {
             "Action": [
                 "s3:Get*",
                 "s3:List*",
+                # CloudWatch Logs' share of it (AWS managed policy reference).
+                "logs:Get*",
+                "logs:FilterLogEvents",
+                "logs:StartQuery",
+                "logs:StartLiveTail",
+                # Assumed granted, to prove the Deny holds whatever the managed policy says.
+                "sqs:ReceiveMessage",
+                "secretsmanager:GetSecretValue",
                 "ec2:Describe*",
                 "route53:Get*",
                 "route53:List*",
@@ -292,6 +300,47 @@ def test_read_only_roles_can_log_in_select_and_preview_their_own_stacks(
                 assert not role_may([role.policy], action=action, resource=arn(bucket, key))
 
 
+PRODUCTION_DATA = [
+    ("s3:GetObject", "arn:aws:s3:::acme-prod-uploads/invoices/2026/0001.pdf"),
+    ("s3:GetObjectVersion", "arn:aws:s3:::acme-prod-uploads/invoices/2026/0001.pdf"),
+    ("logs:GetLogEvents", "arn:aws:logs:eu-north-1:111122223333:log-group:/ecs/prod/api:*"),
+    ("logs:FilterLogEvents", "arn:aws:logs:eu-north-1:111122223333:log-group:/ecs/prod/api"),
+    ("logs:StartQuery", "arn:aws:logs:eu-north-1:111122223333:log-group:/ecs/prod/api"),
+    ("logs:StartLiveTail", "arn:aws:logs:eu-north-1:111122223333:log-group:/ecs/prod/api"),
+    ("sqs:ReceiveMessage", "arn:aws:sqs:eu-north-1:111122223333:acme-prod-jobs"),
+    ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-north-1:1:secret:prod-db-Ab"),
+]
+
+
+@pytest.mark.parametrize(("name", "ci"), [*S3_CASES, ("minimal", None), ("webapp", None)])
+def test_read_only_roles_read_no_data_even_in_a_shared_account(name: str, ci: str | None) -> None:
+    """ReadOnlyAccess reads object bodies and log events of its whole account; the read-only
+    roles (same-repository pull requests assume the non-production one) deny them."""
+    from tests.preview.iam_model import role_may
+
+    spec = (EXAMPLES / f"{name}.yaml").read_text()
+    if ci == "gitlab":
+        spec = spec.replace("ci: github", "ci: gitlab")
+    model = shipspec.plan(shipspec.loads(spec))
+    for roles in ci_roles(model):
+        policy = roles.read_only.policy
+        assert policy is not None
+        for action, resource in PRODUCTION_DATA:
+            assert role_may([READ_ONLY_ACCESS], action=action, resource=resource)
+            assert not role_may([READ_ONLY_ACCESS, policy], action=action, resource=resource), (
+                roles.environment,
+                action,
+            )
+        # Control-plane reads a refresh makes stay allowed.
+        for action in (
+            "s3:GetBucketPolicy",
+            "logs:DescribeLogGroups",
+            "secretsmanager:ListSecrets",
+        ):
+            allowed = [{"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}]
+            assert role_may([READ_ONLY_ACCESS, *allowed, policy], action=action, resource="*")
+
+
 @pytest.mark.parametrize(("name", "ci"), S3_CASES)
 def test_deploy_roles_write_only_their_own_stack_s_state(name: str, ci: str | None) -> None:
     from shipspec.render.targets._ci_roles import state_location
@@ -390,3 +439,32 @@ def test_the_handoff_says_a_source_site_s_folder_must_be_committed() -> None:
     step = re.split(r"\n\d+\. \*\*", before.split("**The static sites' committed files.**")[1])[0]
     assert "`handbook/site/`" in step and "must be in the repository" in step
     assert "storefront" not in step  # built by the pipeline, not committed
+
+
+def test_environments_in_production_s_vpc_are_told_they_share_its_account() -> None:
+    """A VPC belongs to one account: dev and staging deploying into production's VPC are in
+    production's account (bar AWS RAM), where the non-production deploy role is its admin."""
+    from shipspec.render.targets._ci_roles import shared_with_production
+
+    own = s3_model("full")
+    assert shared_with_production(own) == []
+    spec = (EXAMPLES / "full.yaml").read_text()
+    start = spec.index("    network:                         # production has a VPC of its own")
+    end = spec.index("    datastores:\n      assets:")
+    shared = shipspec.plan(shipspec.loads(spec[:start] + spec[end:]))
+    assert shared_with_production(shared) == ["dev", "staging"]
+
+    def handoff(model: shipspec.DeploymentModel) -> str:
+        return " ".join(dict(render(model))[HANDOFF].split())
+
+    text = handoff(shared)
+    assert "nothing of production" not in text
+    assert "**dev, staging and main share an AWS account.**" in text
+    assert "The deploy roles of dev and staging (administrator of the account) can change" in text
+    assert (
+        "or delete main's resources, from a deploy of dev or staging that needs no approval" in text
+    )
+    assert "AWS RAM" in text and "`environments.main` a `network` of its own" in text
+    separate = handoff(own)
+    assert "share an AWS account" not in separate
+    assert "nothing of production where production has an account of its own" in separate

@@ -79,9 +79,55 @@ def test_slack_step_authorises_the_workspace_before_the_first_deploy() -> None:
     operation = model.operation_model("CreateSlackChannelConfiguration")
     assert "authorized" in operation.input_shape.members["SlackTeamId"].documentation
     assert "aws:chatbot:SlackChannelConfiguration" in slack or "SlackChannelConfiguration" in slack
+    # full deploys to eu-central-1, which has no Chatbot API: the step names where it is.
+    flat = " ".join(slack.split())
+    assert "created in us-west-2 (the Chatbot API exists only in" in flat
+    assert "subscribes the stack's topics in eu-central-1" in flat
+
+
+def test_slack_step_in_a_chatbot_region_names_the_stack_s_region() -> None:
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["cloud"]["region"] = "eu-west-1"
+    steps = _first_steps(_render(spec))
+    slack = " ".join(
+        next(s for s in re.split(r"\n(?=\d+\. )", steps) if "AWS Chatbot" in s).split()
+    )
+    assert "created in eu-west-1:" in slack and "exists only in" not in slack
+    assert "describe-slack-channel-configurations --region eu-west-1" in slack
 
 
 def test_steps_are_numbered_in_order() -> None:
     steps = _first_steps(_render(example_specs()["full"]))
     numbers = [int(n) for n in re.findall(r"^(\d+)\. \*\*", steps, flags=re.M)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 6
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_test_command_is_said_to_install_its_own_dependencies(ci: str) -> None:
+    """The test job runs delivery.test_command verbatim on a clean runner: `bundle exec
+    rspec` with no `bundle install` can never pass, and shipspec guesses no toolchain."""
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["delivery"]["ci"] = ci
+    spec["delivery"]["test_command"] = "bundle exec rspec"
+    _render(spec)  # writes handoff.yaml
+    files = dict(render(plan(load(_TMP[0] / "handoff.yaml"), spec_file="handoff.yaml")))
+    steps = _first_steps(files)
+    step = " ".join(
+        next(s for s in re.split(r"\n(?=\d+\. )", steps) if "test command" in s).split()
+    )
+    assert "runs `bundle exec rspec` verbatim" in step
+    assert "must install its own, e.g. `bundle install && bundle exec rspec`" in step
+    if ci == "github":
+        assert "on a fresh `ubuntu-24.04` runner (no toolchain set up)" in step
+        workflow = files[".github/workflows/pull-request.yml"]
+    else:
+        assert "in a fresh `ruby:" in step
+        workflow = files[".gitlab-ci.yml"]
+    comment = workflow.split("bundle exec rspec")[0].rsplit("\n", 4)[1:]
+    assert "must install its own" in " ".join(comment), comment
+
+
+def test_no_test_step_without_a_test_command() -> None:
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["delivery"].pop("test_command", None)
+    assert "test command" not in _first_steps(_render(spec))

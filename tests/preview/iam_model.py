@@ -119,7 +119,7 @@ def _identity_matches(
     context: Mapping[str, str],
     principal: str | None,
 ) -> bool:
-    if "NotPrincipal" in statement or "NotAction" in statement or "NotResource" in statement:
+    if "NotPrincipal" in statement or "NotAction" in statement:
         raise ValueError(f"the IAM model does not read Not* elements: {statement}")
     if principal is not None:  # a resource policy: its statement must name the caller
         named = statement.get("Principal")
@@ -129,9 +129,13 @@ def _identity_matches(
             return False
     elif "Principal" in statement:
         raise ValueError(f"an identity policy has no Principal: {statement}")
+    if "NotResource" in statement:  # every resource but those listed
+        on_resource = not any(_glob(r, resource) for r in _values(statement["NotResource"]))
+    else:
+        on_resource = any(_glob(r, resource) for r in _values(statement["Resource"]))
     return (
         any(_glob(a, action, ignore_case=True) for a in _values(statement["Action"]))
-        and any(_glob(r, resource) for r in _values(statement["Resource"]))
+        and on_resource
         and _condition_holds(statement.get("Condition", {}), context)
     )
 

@@ -14,6 +14,7 @@ import yaml
 
 import shipspec
 from shipspec.errors import SpecError
+from shipspec.plan.monitoring import CHATBOT_REGIONS, chatbot_region
 from tests.conftest import EXAMPLES
 
 URL = "https://events.pagerduty.com/integration/abc123/enqueue"
@@ -69,6 +70,22 @@ def test_pagerduty_gets_the_page_topic_and_slack_both(out: Path) -> None:
         r.inputs for r in resources if r.type == "aws:iam/role:Role" and r.name == "chatbot-role"
     ]
     assert '"chatbot.amazonaws.com"' in trust["assumeRolePolicy"]
+    # Created where the Chatbot API is, whatever the stack's region.
+    assert slack["region"] == chatbot_region(shop_region())
+    assert slack["region"] in CHATBOT_REGIONS
+
+
+def shop_region() -> str:
+    region = yaml.safe_load((EXAMPLES / "shop.yaml").read_text())["cloud"]["region"]
+    assert isinstance(region, str)
+    return region
+
+
+def test_a_stack_outside_the_chatbot_regions_puts_its_configuration_in_us_west_2() -> None:
+    assert chatbot_region("eu-north-1") == "us-west-2"
+    assert chatbot_region("eu-central-1") == "us-west-2"
+    for region in CHATBOT_REGIONS:
+        assert chatbot_region(region) == region
 
 
 def test_non_production_has_no_page_topic_for_pagerduty(out: Path) -> None:

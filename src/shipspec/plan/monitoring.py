@@ -133,6 +133,23 @@ class Receiver(Frozen):
     repeat_interval: str
 
 
+# The regions of the AWS Chatbot API ("Amazon Q Developer in chat applications"), where a
+# Slack channel configuration can be created: the API Reference's Welcome page ("APIs are
+# currently available in the following Regions", unchanged in its 2026 edition) and the
+# General Reference's service endpoints (chatbot.<region>.amazonaws.com), both
+# https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html and
+# https://docs.aws.amazon.com/general/latest/gr/chatbot.html. A configuration subscribes
+# SNS topics of any region (the admin guide's "Regions and quotas").
+CHATBOT_REGIONS = ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1")
+# Where the configuration goes when the stack's region is not one of them.
+CHATBOT_FALLBACK_REGION = "us-west-2"
+
+
+def chatbot_region(region: str) -> str:
+    """The region of the Slack channel configuration of a stack in ``region``."""
+    return region if region in CHATBOT_REGIONS else CHATBOT_FALLBACK_REGION
+
+
 class SlackChannel(Frozen):
     workspace_id: str
     channel_id: str

@@ -252,6 +252,20 @@ CROSS_FIELD: dict[str, list[Res]] = {
             {"webAclId": "arn:aws:wafv2:eu-west-1:123456789012:global/webacl/site/abc"},
         ),
     ],
+    "chatbot.slack-channel-configuration.region": [
+        # The stack's region (eu-north-1) has no Chatbot API; nor is an absent region judged
+        # fine: it is the provider's.
+        Res(
+            "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+            "slack",
+            {"region": "eu-north-1", "configurationName": "a-prod-alerts"},
+        ),
+        Res(
+            "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+            "slack2",
+            {"configurationName": "a-prod-alerts"},
+        ),
+    ],
     "ec2.ingress-rule.count": _rules("Ingress"),
     "ec2.egress-rule.count": _rules("Egress"),
     "ec2.ingress-rule.port-order": [
@@ -442,3 +456,12 @@ def test_log_types_are_read_from_the_opensearch_model() -> None:
     assert {"INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"} <= set(
         resolved.values
     )
+
+
+def test_a_chatbot_configuration_in_a_chatbot_region_passes() -> None:
+    rule = next(r for r in RULES if r.id == "chatbot.slack-channel-configuration.region")
+    for region in ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1"):
+        slack = Res(rule.type, "slack", {"region": region, "configurationName": "a-alerts"})
+        assert check_resources([slack], [rule]) == []
+    found = check_resources(CROSS_FIELD[rule.id], [rule])
+    assert sorted(v.resource for v in found) == ["slack", "slack2"], [str(v) for v in found]

@@ -12,6 +12,7 @@ from .rules_fields import FIELD_RULES
 from .rules_logs import LOG_RULES
 from .rules_names import NAME_RULES
 from .rules_names_monitoring import MONITORING_NAME_RULES
+from .rules_regions import REGION_RULES
 from .rules_traffic import TRAFFIC_RULES
 
 RULES: list[Rule] = [
@@ -23,6 +24,7 @@ RULES: list[Rule] = [
     *LOG_RULES,
     *TRAFFIC_RULES,
     *CLOUDFRONT_RULES,
+    *REGION_RULES,
 ]
 
 _duplicates = [rule_id for rule_id, n in Counter(r.id for r in RULES).items() if n > 1]

@@ -149,6 +149,28 @@ META = ".pulumi/meta.yaml"
 # draw their AUTH token and broker password with aws.secretsmanager.get_random_password,
 # i.e. secretsmanager:GetRandomPassword, an action with no resource (Resource "*").
 PREVIEW_INVOKES = ("secretsmanager:GetRandomPassword",)
+# The data-plane reads `ReadOnlyAccess` grants (or might) on what the stacks keep: object
+# bodies (its `s3:Get*`), log events (`logs:Get*`, `logs:FilterLogEvents`,
+# `logs:StartQuery`, `logs:StartLiveTail`: the CloudWatch Logs part of the AWS managed
+# policy reference), queue messages and secret values. A preview or refresh never needs
+# them, nor a refresh of a bucket, log group or queue: the provider reads those through
+# control-plane calls (s3:GetBucket*, logs:DescribeLogGroups, sqs:GetQueueAttributes). The
+# provider's read of an aws.secretsmanager.SecretVersion calls GetSecretValue (even for a
+# write-only value), which ReadOnlyAccess lacks anyway. The read-only roles deny them
+# explicitly, so a same-repository pull request cannot read production data where the
+# stacks share an account.
+DATA_READS = (
+    "logs:GetLogEvents",
+    "logs:GetLogRecord",
+    "logs:GetQueryResults",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+    "logs:StartLiveTail",
+    "sqs:ReceiveMessage",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+)
+OBJECT_READS = ("s3:GetObject", "s3:GetObjectVersion")
 
 
 def state_keys(model: DeploymentModel, stack: str, *, write: bool) -> list[str]:
@@ -215,11 +237,19 @@ def _others(model: DeploymentModel, stacks: list[str]) -> list[str]:
 def read_only_policy(model: DeploymentModel, stacks: list[str]) -> dict[str, Any]:
     """The read-only role's inline policy, next to ``ReadOnlyAccess``."""
     statements: list[dict[str, Any]] = [
-        {"Effect": "Allow", "Action": list(PREVIEW_INVOKES), "Resource": "*"}
+        {"Effect": "Allow", "Action": list(PREVIEW_INVOKES), "Resource": "*"},
+        {"Effect": "Deny", "Action": list(DATA_READS), "Resource": "*"},
     ]
     state = _state(model)
-    if state is not None:
-        bucket, _ = state
+    if state is None:
+        statements.append({"Effect": "Deny", "Action": list(OBJECT_READS), "Resource": "*"})
+    else:
+        bucket, prefix = state
+        # Every object read is denied but the state objects the role previews.
+        readable = [f"arn:aws:s3:::{bucket}/{prefix}{META}"] + [
+            a for s in stacks for a in _objects(bucket, state_keys(model, s, write=False))
+        ]
+        statements.append({"Effect": "Deny", "Action": list(OBJECT_READS), "NotResource": readable})
         statements += _state_statements(model, stacks, write=False)
         others = _others(model, stacks)
         if others:
@@ -259,6 +289,25 @@ def deploy_policy(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def shared_with_production(model: DeploymentModel) -> list[str]:
+    """The non-production environments that deploy into a production environment's VPC
+    (the same existing ``vpc_id``): a VPC belongs to one account, so they share that
+    account, and its AWS-wide roles reach production. Other layouts are not known to the
+    plan (the handoff recommends an account of production's own)."""
+    production = {
+        e.network.existing.vpc_id
+        for e in model.environments
+        if e.production and e.network.existing is not None
+    }
+    return [
+        e.name
+        for e in model.environments
+        if not e.production
+        and e.network.existing is not None
+        and e.network.existing.vpc_id in production
+    ]
 
 
 def role_name(model: DeploymentModel, env: str, kind: str) -> str:
@@ -313,6 +362,20 @@ def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str
     lines = [
         "`ReadOnlyAccess` (where the account holds nothing else: it reads every resource "
         "there), for `pulumi preview --refresh`; nothing that writes",
+        "an explicit `Deny` of data reads, whichever account the role is in: "
+        + ", ".join(f"`{a}`" for a in DATA_READS)
+        + " on everything, and "
+        + ", ".join(f"`{a}`" for a in OBJECT_READS)
+        + (
+            " on every object but the state objects below"
+            if _state(model) is not None
+            else " on every object"
+        )
+        + " (`ReadOnlyAccess` reads object bodies, log events and query results). A preview "
+        "needs none of them, nor does a refresh of buckets, log groups and queues (the "
+        "provider reads those through control-plane calls); a refresh of a secret version "
+        "(a cache's AUTH token, a broker's password) does read its value with "
+        "`secretsmanager:GetSecretValue`, which `ReadOnlyAccess` never granted either",
         "with the inline policy below, "
         + ", ".join(f"`{a}`" for a in PREVIEW_INVOKES)
         + " (Resource `*`), which `ReadOnlyAccess` lacks: the program draws a random "

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ...plan.monitoring import AlarmPlan
+from ...plan.monitoring import AlarmPlan, chatbot_region
 from ..engine import identifier, yaml_quoted
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
@@ -48,6 +48,7 @@ def alert_targets(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any
             "workspaceId": routing.slack.workspace_id,
             "channelId": routing.slack.channel_id,
             "topics": [k for k in routing.slack.topics if k in kinds],
+            "region": chatbot_region(model.region),
         }
     return targets
 

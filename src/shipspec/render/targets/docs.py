@@ -30,10 +30,17 @@ from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
+from ...plan.monitoring import CHATBOT_REGIONS, chatbot_region
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
-from ._ci_roles import ci_issuer, ci_roles, state_bucket_policy, state_location
+from ._ci_roles import (
+    ci_issuer,
+    ci_roles,
+    shared_with_production,
+    state_bucket_policy,
+    state_location,
+)
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import sections
 from ._docs_runbook_vars import before_you_start, service_variable
@@ -44,10 +51,13 @@ from ._pipeline import (
     drift_environment,
     login_command,
     preview_passphrase_secret,
+    toolchain,
 )
 from ._pulumi_monitoring import alert_targets
 from ._slo_coverage import unmonitored_slos
 from ._static_sites import site_sources
+from .github import RUNNER
+from .gitlab import image_for_tests
 from .pulumi import reasons_by_key
 
 DOCS = "docs/operations"
@@ -84,6 +94,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "service_variable": service_variable,
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
+        # Non-production stacks in production's VPC, hence (barring AWS RAM) its account.
+        "shared_account": shared_with_production(model),
         "state_bucket": state_location(model),
         "site_sources": site_sources(model),
         "state_bucket_policy": state_bucket_policy(model),
@@ -95,6 +107,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
             e for e in model.environments if "pagerdutyTopics" in alert_targets(model, e)
         ],
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
+        "chatbot_region": chatbot_region(model.region),
+        "test_runner": test_runner(model),
+        "chatbot_regions": CHATBOT_REGIONS,
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
         "budget_minutes": budget_minutes,
         "slo_source": lambda slo: slo_source(model, slo),
@@ -377,3 +392,24 @@ def render_svg(out_dir: Path, *, timeout: float = 60) -> Path | None:
         raise RuntimeError(result.stderr.decode("utf-8", "replace").strip() or "dot failed")
     svg.write_bytes(result.stdout)
     return svg
+
+
+# The toolchains the GitHub test job installs with a setup action (_pipeline/github_test).
+_GITHUB_SETUP = {
+    "java": "setup-java",
+    "node": "setup-node",
+    "go": "setup-go",
+    "python": "setup-python",
+}
+
+
+def test_runner(model: DeploymentModel) -> str | None:
+    """Where the test job runs ``delivery.test_command``, as the handoff says it."""
+    if not model.test_command:
+        return None
+    if model.ci == "gitlab":
+        return f"in a fresh `{image_for_tests(model.test_command)}` container"
+    setup = _GITHUB_SETUP.get(toolchain(model.test_command) or "")
+    return f"on a fresh `{RUNNER}` runner" + (
+        f" (with `actions/{setup}` and nothing else)" if setup else " (no toolchain set up)"
+    )

@@ -106,8 +106,9 @@ class Monitoring(pulumi.ComponentResource):
         alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.
         pagerduty_url: A PagerDuty Amazon CloudWatch integration URL (a secret), subscribed
             over HTTPS to ``pagerduty_topics``; PagerDuty confirms the subscription itself.
-        slack: ``{workspaceId, channelId, topics}``: AWS Chatbot posts those topics' alerts to
-            the Slack channel (the workspace must be authorized in the Chatbot console).
+        slack: ``{workspaceId, channelId, topics, region}``: AWS Chatbot posts those topics'
+            alerts to the Slack channel (the workspace must be authorized in the Chatbot
+            console); its configuration is created in ``region``, one of the Chatbot API's.
         prometheus_workspace_arn: A managed Prometheus workspace whose Alertmanager may
             publish to the topics (and use their key).
         cluster: The ECS cluster, for ``cluster.name``.

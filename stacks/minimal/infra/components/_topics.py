@@ -136,8 +136,15 @@ def alert_targets(
         ),
         opts=child,
     )
+    # The Chatbot API exists in four regions only; the configuration is created in the one
+    # the stack config names (the stack's region when it is one of them) and subscribes the
+    # topics of the stack's region from there. Chatbot subscribes an HTTPS endpoint of its
+    # own, with the account's sns:Subscribe (the topic policy's first statement); SNS
+    # decrypts a message before it delivers it to an HTTPS endpoint, so the topics' key
+    # grants Chatbot nothing.
     aws.chatbot.SlackChannelConfiguration(
         "slack",
+        region=slack["region"],
         configuration_name=f"{prefix}-alerts",
         slack_team_id=slack["workspaceId"],
         slack_channel_id=slack["channelId"],
