@@ -23,6 +23,7 @@ from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .certificate_alarms import certificate_alarms, volume_alarms
 from .health_check_alarms import health_check_alarms
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
@@ -122,6 +123,9 @@ class Alarms:
             if service.kind == "job":
                 job_alarms(self, service)
         outside_in = health_check_alarms(self)
+        certificate_alarms(self)
+        for volume in self.env.volumes:
+            volume_alarms(self, volume)
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)
