@@ -19,11 +19,11 @@ from .burn_alarms import (
     ratio_expression,
     ratio_requests,
 )
+from .certificate_alarms import certificate_alarms, volume_alarms
 from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
-from .certificate_alarms import certificate_alarms, volume_alarms
 from .health_check_alarms import health_check_alarms
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 RENEWAL_CHECK = "certificate-renewal"
 EXPIRY_CHECK = "certificate-expiry"
+# A static site's alarms live in us-east-1: checks of their own, so the runbook's sections
+# (and their `describe-alarms --region` look-ups) do not mix regions.
+SITE_PREFIX = "site-"
 EFS_IO_CHECK = "io-limit"
 DAY_SECONDS = 86400
 CERTIFICATE_REGION = rules.ROUTE53_METRICS_REGION  # us-east-1: CloudFront's certificates
@@ -46,13 +49,15 @@ def certificate_alarms(alarms: Alarms) -> None:
     env = alarms.env
     for lb in env.load_balancers:
         if lb.domain is not None and lb.https:
-            _certificate(alarms, f"load_balancer:{lb.name}", lb.domain, None)
+            _certificate(alarms, f"load_balancer:{lb.name}", lb.domain, None, "")
     for site in env.static_sites:
         if site.domain is not None:
-            _certificate(alarms, f"static_site:{site.name}", site.domain, CERTIFICATE_REGION)
+            _certificate(
+                alarms, f"static_site:{site.name}", site.domain, CERTIFICATE_REGION, SITE_PREFIX
+            )
 
 
-def _certificate(alarms: Alarms, target: str, domain: str, region: str | None) -> None:
+def _certificate(alarms: Alarms, target: str, domain: str, region: str | None, prefix: str) -> None:
     metric = AlarmMetric(
         id="days",
         namespace="AWS/CertificateManager",
@@ -61,15 +66,14 @@ def _certificate(alarms: Alarms, target: str, domain: str, region: str | None) -
         dimensions={"CertificateArn": f"{target}.certificate"},
     )
     where = (
-        "in us-east-1 (CloudFront's certificates and their metrics), notifying through "
-        "EventBridge"
+        "in us-east-1 (CloudFront's certificates and their metrics), notifying through EventBridge"
         if region
         else "in the stack's region"
     )
     renewal, expiry = rules.CERTIFICATE_RENEWAL_DAYS, rules.CERTIFICATE_EXPIRY_DAYS
     alarms.add(
         target,
-        RENEWAL_CHECK,
+        prefix + RENEWAL_CHECK,
         f"ACM certificate for {domain} expires in under {renewal} days: its renewal "
         "(60 days ahead) failed",
         [metric],
@@ -86,14 +90,14 @@ def _certificate(alarms: Alarms, target: str, domain: str, region: str | None) -
     )
     if not alarms.env.alarms_page:
         alarms.log.decide(
-            f"alarms.{alarms.env.name}.{target}.{EXPIRY_CHECK}",
+            f"alarms.{alarms.env.name}.{target}.{prefix}{EXPIRY_CHECK}",
             None,
             f"non-production does not page: the {renewal}-day ticket is its only alarm",
         )
         return
     alarms.add(
         target,
-        EXPIRY_CHECK,
+        prefix + EXPIRY_CHECK,
         f"ACM certificate for {domain} expires in under {expiry} days: HTTPS to it "
         "fails once it does",
         [metric],
