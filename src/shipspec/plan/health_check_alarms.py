@@ -3,14 +3,14 @@
 Every other availability signal is measured at or behind the load balancer (its 5xx, the
 burn rates, healthy hosts): when the DNS record or the HTTPS listener breaks, no request
 reaches the ALB and those alarms stay OK while nobody can reach the service. A Route 53
-HTTPS health check requests ``https://<domain><health path>`` from Route 53's checkers on the internet (resolving the name, negotiating TLS with SNI, through
-the listener, its rules and the WAF to a task), and its ``HealthCheckStatus`` (1 healthy,
-0 unhealthy; AWS/Route53, dimension ``HealthCheckId``) is what the alarm watches. Route 53
-does not validate the certificate (the Route 53 guide: HTTPS checks do not fail on an
-invalid or expired certificate; UpdateHealthCheck ``EnableSNI``: a checker shown a
-certificate that does not cover the name retries the handshake without the name), so a
-certificate that failed to renew passes: ``certificate_alarms`` watches ACM's
-``DaysToExpiry``.
+HTTPS health check requests ``https://<domain><health path>`` from Route 53's checkers on
+the internet (resolving the name, negotiating TLS with SNI, through the listener, its rules
+and the WAF to a task), and its ``HealthCheckStatus`` (1 healthy, 0 unhealthy; AWS/Route53,
+dimension ``HealthCheckId``) is what the alarm watches. Route 53 does not validate the
+certificate (the Route 53 guide: HTTPS checks do not fail on an invalid or expired
+certificate; UpdateHealthCheck ``EnableSNI``: a checker shown a certificate that does not
+cover the name retries the handshake without the name), so a certificate that failed to
+renew passes: ``certificate_alarms`` watches ACM's ``DaysToExpiry``.
 
 One check per domain: the environment's domain is served by its internet-facing load
 balancer, whose catch-all rule (``/*``) sends ``/`` and anything no other rule claims to
