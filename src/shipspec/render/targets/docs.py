@@ -224,13 +224,13 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         held = (
             f"per load balancer and static site ({', '.join(certified)}): the ARN of the ACM "
             "certificate the stack created for its domain (null without one; a static site's "
-            "in us-east-1), for `aws acm describe-certificate`"
+            "in us-east-1), for `aws acm describe-certificate --certificate-arn <arn>`"
         )
         outputs.append(("certificates", held))
     if env.volumes:
         held = (
             f"each volume's EFS file system id ({', '.join(v.name for v in env.volumes)}), "
-            "for `aws efs` and `aws backup` commands"
+            "for the runbook's EFS and AWS Backup commands"
         )
         outputs.append(("volumes", held))
     if any(a.health_checks for a in model.monitoring.alarms.values()):
