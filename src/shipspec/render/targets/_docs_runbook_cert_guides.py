@@ -1,7 +1,8 @@
 """Runbook guidance for the ACM certificates' expiry alarms and the EFS volumes' I/O alarm.
 
 Keyed as :mod:`._docs_runbook_guides` keys its own (``<kind>:<check>``); the certificates'
-ARNs come from the stack output ``certificates``, the file systems' ids from ``volumes``.
+ARNs come from the stack output ``certificates`` (``$CERT`` in the runbook's "Before you
+start"), the file systems' ids from ``volumes`` (``$FS``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from ._docs_runbook_guide import Guide
 
 def _certificate(region: str) -> str:
     return (
-        "`CERT=$(pulumi stack output certificates --json | jq -r "
-        "'.[\"<load balancer or site>\"]')`, then `aws acm describe-certificate "
+        "`$CERT` from Before you start (another load balancer's or site's: the same with "
+        "its name), then `aws acm describe-certificate "
         f'{region}--certificate-arn "$CERT" --query '
         "'Certificate.[Status,NotAfter,RenewalEligibility,RenewalSummary]'`: the renewal's "
         "status and, when it failed, `RenewalSummary.RenewalStatusReason`"
@@ -86,7 +87,7 @@ CERT_GUIDES: dict[str, Guide] = {
         "the handoff's storage table) will see their file operations wait. Elastic "
         "throughput has no burst credits; the limit is on operations, not bytes.",
         (
-            "`FS=$(pulumi stack output volumes --json | jq -r '.[\"<volume>\"]')`, then "
+            "`$FS` from Before you start (another volume's: the same with its name), then "
             '`aws efs describe-file-systems --file-system-id "$FS" --query '
             "'FileSystems[0].[LifeCycleState,PerformanceMode,ThroughputMode,SizeInBytes.Value]'`",
             "who mounts it: the volume's services in the handoff; their tasks' logs for slow "
