@@ -8,9 +8,11 @@ renewing. ACM publishes ``DaysToExpiry`` (AWS/CertificateManager, dimension
 renews a managed certificate 60 days before it expires: below 30 days renewal has failed
 (its DNS validation record deleted, a CAA record that no longer admits Amazon), a ticket;
 below 7 days, in production, a page. The metric is daily, so the alarm's period is one
-day (86400 s: one evaluation, within CloudWatch's seven-day evaluation range); once the
-certificate has expired ACM stops publishing, and a missing datapoint keeps the state the
-alarms reached 30 and 7 days earlier.
+day (86400 s: one evaluation, within CloudWatch's seven-day evaluation range). Missing
+data is not breaching: a new certificate has no datapoint before ACM's first daily one
+(breaching would page on the first deploy); once a certificate has expired ACM stops
+publishing and the alarms go to INSUFFICIENT_DATA, which sends no OK, so the page of 7
+days earlier stays open.
 
 The load balancer's certificate lives in the stack's region, the static sites' in
 us-east-1 (CloudFront reads no other), so those alarms live there and reach the topics
@@ -85,8 +87,8 @@ def _certificate(alarms: Alarms, target: str, domain: str, region: str | None, p
         region=region,
         reason=f"ACM renews a managed certificate 60 days before it expires: below {renewal} "
         "days its renewal failed (DNS validation record missing, CAA); DaysToExpiry is "
-        "published once a day, so a one-day period; a missing day keeps the state "
-        f"(published only while the certificate is valid); {where}",
+        "published once a day, so a one-day period; no datapoint (a new certificate, an "
+        f"expired one) is INSUFFICIENT_DATA, never an OK; {where}",
     )
     if not alarms.env.alarms_page:
         alarms.log.decide(

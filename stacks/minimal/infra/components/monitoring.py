@@ -307,16 +307,18 @@ class Monitoring(pulumi.ComponentResource):
         )
         if region and spec["notify"]:
             # <service>-health-check: rules <service>-health-check(-forward), as a static
-            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit.
-            check = "health-check" if logical.endswith("-health-check") else "alarm"
+            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit;
+            # any other (a static site's certificate expiry) is named as its alarm too.
+            health = logical.endswith("-health-check")
             alert_through_eventbridge(
                 self,
-                logical.removesuffix(f"-{check}"),
+                logical.removesuffix("-health-check") if health else logical,
                 alarm,
                 self._target(name, spec).arn,
                 pages=spec["pages"],
-                check=check,
+                check="health-check" if health else "alarm",
                 what=f"{name} ({region})",
+                rules=None if health else logical,
             )
         return alarm
 
