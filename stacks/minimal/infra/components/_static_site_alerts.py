@@ -34,7 +34,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ._names import rule_name
+from ._names import fitting_logical_name, rule_name
 
 CLOUDFRONT_REGION = "us-east-1"
 # CloudWatch's alarm message names the region by its display name, not its code.
@@ -102,8 +102,13 @@ def alert_through_eventbridge(
         }
     )
     home_bus = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":event-bus/default")
+    # IAM role names are at most 64 characters: a long site or alarm name is cut to fit
+    # its autoname (unchanged when it fits).
+    forwarder = fitting_logical_name(
+        f"{site}-alarm-forward", max_length=64, keep_suffix="-alarm-forward"
+    )
     role = aws.iam.Role(
-        f"{site}-alarm-forward",
+        forwarder,
         assume_role_policy=pulumi.Output.json_dumps(
             {
                 "Version": "2012-10-17",
@@ -120,7 +125,7 @@ def alert_through_eventbridge(
         opts=child,
     )
     aws.iam.RolePolicy(
-        f"{site}-alarm-forward",
+        forwarder,
         role=role.id,
         policy=pulumi.Output.json_dumps(
             {
