@@ -36,12 +36,13 @@ _CAA = (
 )
 
 _FIXES = (
-    "validation CNAME deleted or changed: `pulumi up` recreates it (the program's "
-    "`<name>-cert-validation` record); ACM retries the renewal once it resolves",
+    "validation CNAME deleted or changed: `pulumi up --refresh` recreates it (the program's "
+    "`<name>-cert-validation` record; a plain `pulumi up` compares with its state, which "
+    "still lists the record); ACM retries the renewal once it resolves",
     'a CAA record that excludes Amazon: add `0 issue "amazon.com"` to it',
-    "renewal still failing near expiry: a new certificate (`pulumi up --replace` on the "
-    "`<name>-cert` URN) is validated through the same record and replaces it on the listener "
-    "or distribution",
+    "renewal still failing near expiry: `pulumi up --replace <URN>` with the URN of the "
+    "`<name>-cert` certificate (`pulumi stack --show-urns`): the program requests a new one, "
+    "validates it through its Route 53 record and moves the listener or distribution to it",
 )
 
 
