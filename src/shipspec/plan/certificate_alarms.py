@@ -119,11 +119,18 @@ def _certificate(alarms: Alarms, target: str, domain: str, region: str | None, p
 def volume_alarms(alarms: Alarms, volume: VolumePlan) -> None:
     """A ticket when an EFS volume nears General Purpose mode's I/O limit."""
     limit = rules.EFS_IO_LIMIT_PERCENT
+    mounts = [
+        f"{s.name} at {m.path}"
+        for s in alarms.env.services
+        for m in s.container.mounts
+        if m.volume == volume.name
+    ]
+    where = f" (mounted by {', '.join(mounts)})" if mounts else ""
     alarms.add(
         f"volume:{volume.name}",
         EFS_IO_CHECK,
-        f"{volume.name}: EFS file system above {limit}% of General Purpose mode's I/O limit "
-        "for 15 minutes",
+        f"{volume.name}{where}: EFS file system above {limit}% of General Purpose mode's I/O "
+        "limit for 15 minutes",
         [
             AlarmMetric(
                 id="io",

@@ -91,7 +91,8 @@ CERT_GUIDES: dict[str, Guide] = {
             "`$FS` from Before you start (another volume's: the same with its name), then "
             '`aws efs describe-file-systems --file-system-id "$FS" --query '
             "'FileSystems[0].[LifeCycleState,PerformanceMode,ThroughputMode,SizeInBytes.Value]'`",
-            "who mounts it: the volume's services in the handoff; their tasks' logs for slow "
+            "who mounts it and where: the alarm's description above (each service through an "
+            "access point of its own onto the volume's one directory); their logs for slow "
             "file operations",
             '`aws efs describe-mount-targets --file-system-id "$FS" --query '
             "'MountTargets[].[MountTargetId,AvailabilityZoneName,LifeCycleState]'`: one "
