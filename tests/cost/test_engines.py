@@ -91,7 +91,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 190 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 199 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
     # 13 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service = 12, and
     # api's Service Connect 5xx ratio, now a rollback alarm too: 12 + 1 = 13) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
@@ -103,9 +103,12 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # alarms 13, the reports job's long-run alarm 1 (its schedule is too sparse for a
     # missed-runs alarm) and the domain's Route 53 health check alarm 1 (HealthCheckStatus);
     # the health check itself, HTTPS: $0.50 + $1.00; the queue's dead-letter alarm reads the
-    # DLQ's visible and in-flight counts (1 more metric).
+    # DLQ's visible and in-flight counts (1 more metric). The ACM certificates' DaysToExpiry,
+    # a renewal ticket and an expiry page each, of the public and internal load balancers and
+    # the storefront and handbook sites: 4 × 2 = 8, and the uploads volume's PercentIOLimit 1:
+    # 190 + 8 + 1 = 199.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 190), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 199), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -120,8 +123,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # pages and the cache CPU alarms (+$1.10); OpenSearch's further recommended alarms and
     # the broker's free disk (+$0.70); the domain's Route 53 health check and its alarm
     # (+$1.60); the dead-letter alarm's in-flight count (+$0.10); api's Service Connect 5xx
-    # ratio as a rollback alarm, its composite (+$0.50): $6,386.17 + $0.60 = $6,386.77.
-    assert money(main.total) == "$6,386.77"
+    # ratio as a rollback alarm, its composite (+$0.50): $6,386.17 + $0.60 = $6,386.77; the
+    # certificates' expiry alarms and the volume's I/O alarm, 9 metrics × $0.10 (+$0.90):
+    # $6,386.77 + $0.90 = $6,387.67.
+    assert money(main.total) == "$6,387.67"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -182,7 +187,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("19.00")  # 190 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("19.90")  # 199 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -197,7 +202,7 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 40 alarms reading 119 metrics. The canary web service has two target groups, so each
+    # 42 alarms reading 121 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
@@ -208,9 +213,10 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # (oldest message; dead letters: its DLQ's visible and in-flight counts, whose rise
     # notifies),
     # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
-    # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1):
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 = 119 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("11.90")
+    # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1), and the
+    # load balancer certificate's DaysToExpiry 2 (the renewal ticket and the expiry page):
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 = 121 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.10")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
@@ -219,14 +225,15 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
     assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "40 metric alarms reading 119 metrics"
+    assert details["CloudWatch alarms"] == "42 metric alarms reading 121 metrics"
     assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
     )
     # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10), $1,779.38
-    # before the dead-letter alarm read the DLQ's in-flight count too ($0.10)
-    assert money(prod.total) == "$1,779.48"  # $1,542.96 with a burstable cache
+    # before the dead-letter alarm read the DLQ's in-flight count too ($0.10), $1,779.48
+    # before the certificate's renewal and expiry alarms (2 × $0.10)
+    assert money(prod.total) == "$1,779.68"  # $1,543.16 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -241,11 +248,13 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # (CPU, free storage), OpenSearch's recommended alarms 11 (with CPU, and the master and KMS key
     # ones of a domain with dedicated masters and a customer-managed key), the broker's free disk
     # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
-    # the ALB's 5xx) 13, reports' long run 1 and the domain's Route 53 health check 1: 190.
+    # the ALB's 5xx) 13, reports' long run 1, the domain's Route 53 health check 1 (190), four
+    # ACM certificates' DaysToExpiry (two load balancers, two sites) × renewal and expiry 8 and
+    # the uploads volume's PercentIOLimit 1: 190 + 8 + 1 = 199, in 90 + 9 = 99 alarms.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 190
-    assert alarms.detail == "90 metric alarms reading 190 metrics"
+    assert alarms.quantity == 199
+    assert alarms.detail == "99 metric alarms reading 199 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

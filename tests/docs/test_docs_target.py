@@ -165,3 +165,29 @@ def test_secret_values_go_to_this_stacks_own_secret(name: str) -> None:
         if service.image_credentials:  # ECS private registry auth reads username/password JSON
             step = handoff.split(f"- `{service.image_credentials}` (for")[1].split("\n   - ")[0]
             assert '{"username": "…", "password": "…"}' in step
+
+
+def test_volumes_are_in_the_datastores_table_and_their_section_in_the_runbook() -> None:
+    files = dict(render(model_of("full"), only=["docs"]))
+    handoff, runbook = files[f"{DOCS}/handoff.md"], files[f"{DOCS}/runbook.md"]
+    main = handoff.split("## Environment: main\n")[1].split("\n## ")[0]
+    table = main.split("### Datastores\n")[1].split("\n### ")[0]
+    [row] = [line for line in table.splitlines() if line.startswith("| uploads (volume) |")]
+    assert "EFS" in row and "14 days (AWS Backup, daily)" in row and "api, indexer" in row
+    assert "- `volumes`: " in main and "- `certificates`: " in main
+    section = runbook.split('<a id="alarm-io-limit"></a>')[1].split("<a id=")[0]
+    assert "mounted by api at /srv/uploads" in section
+    for command in (
+        "aws efs describe-mount-targets",
+        "aws efs describe-mount-target-security-groups",
+        "aws backup list-recovery-points-by-backup-vault",
+        "aws backup start-restore-job",
+        "--resource-type EFS",
+    ):
+        assert command in section, command
+    renewal = runbook.split('<a id="alarm-certificate-renewal"></a>')[1].split("<a id=")[0]
+    assert "RenewalSummary" in renewal and "DomainValidationOptions" in renewal
+    assert "CAA" in renewal
+    # The health check's section no longer claims it catches a broken certificate.
+    health = runbook.split('<a id="alarm-health-check"></a>')[1].split("<a id=")[0]
+    assert "does not validate the certificate" in health

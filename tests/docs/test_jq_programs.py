@@ -47,6 +47,12 @@ def stack_outputs(model: DeploymentModel) -> dict[str, object]:
         site.name: {"bucket": f"{site.name}-site-1a2b3c", "distribution_id": "E2QWRUHAPOMQZL"}
         for site in env.static_sites
     }
+    # `pulumi stack output certificates --json` and `volumes --json`: by load balancer / volume.
+    outputs |= {
+        lb.name: f"arn:aws:acm:eu-west-1:123456789012:certificate/{lb.name}"
+        for lb in env.load_balancers
+    }
+    outputs |= {v.name: "fs-0123456789abcdef0" for v in env.volumes}
     # `pulumi stack output db_admin --json | jq -c '.["db"]'`, then read: one task's names.
     outputs |= {
         "task_definition": "shop-prod-db-admin",

@@ -43,6 +43,7 @@ HEALTHY = {
     "CacheHitRate": 95,
     "EngineCPUUtilization": 20,
     "HealthCheckStatus": 1,  # Route 53's checkers get the health path from the internet
+    "DaysToExpiry": 75,  # the load balancer's certificate, renewed (test_certificate_scenarios)
 }
 
 
@@ -109,8 +110,8 @@ ALL_TASKS_DOWN = {
 
 
 NO_TRAFFIC_REACHES_THE_ALB = {
-    # The domain's DNS record is deleted, or the listener's certificate is gone: users'
-    # requests never reach the load balancer, which counts nothing; its tasks stay healthy.
+    # The domain's DNS record is deleted or changed: users' requests never reach the load
+    # balancer, which counts nothing; its tasks stay healthy.
     "RequestCount": None,
     "HTTPCode_Target_5XX_Count": None,
     "TargetResponseTime": None,
@@ -137,7 +138,7 @@ def state_change(stack: Stack, name: str, scenario: Scenario) -> list[dict[str, 
 
 
 def test_no_traffic_reaching_the_load_balancer_pages_from_route_53(prod) -> None:  # type: ignore[no-untyped-def]
-    """DNS record deleted / certificate invalid: every alarm behind the ALB stays OK (no
+    """DNS record deleted or changed: every alarm behind the ALB stays OK (no
     request, no error, healthy hosts); the Route 53 health check's alarm, in us-east-1,
     pages through EventBridge on the stack's page topic."""
     outage = scenario(NO_TRAFFIC_REACHES_THE_ALB, 10)

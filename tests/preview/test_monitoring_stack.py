@@ -25,7 +25,9 @@ COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-REFERENCE = re.compile(r"^(cluster\.|load_balancer:|service:|job:|datastore:|@)")
+REFERENCE = re.compile(
+    r"^(cluster\.|load_balancer:|static_site:|service:|job:|datastore:|volume:|health_check:|@)"
+)
 
 
 def stacks() -> list[tuple[str, str]]:
@@ -133,6 +135,10 @@ def _owners(preview, reference: str) -> list:  # type: ignore[no-untyped-def]
     """The resources a dimension reference stands for, found by component."""
     if reference == "cluster.name":
         return preview.of_type("aws:ecs/cluster:Cluster")
+    if reference.endswith(".certificate"):  # a load balancer's or static site's ACM certificate
+        owner = reference.partition(":")[2].removesuffix(".certificate")
+        # The issued certificate: the alarm waits for its validation, as the listener does.
+        return children(preview, owner, "aws:acm/certificateValidation:CertificateValidation")
     if reference.startswith("load_balancer:"):
         lb = reference.partition(":")[2]
         return children(preview, lb, "aws:lb/loadBalancer:LoadBalancer")

@@ -19,6 +19,7 @@ from .burn_alarms import (
     ratio_expression,
     ratio_requests,
 )
+from .certificate_alarms import certificate_alarms, volume_alarms
 from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
@@ -122,6 +123,9 @@ class Alarms:
             if service.kind == "job":
                 job_alarms(self, service)
         outside_in = health_check_alarms(self)
+        certificate_alarms(self)
+        for volume in self.env.volumes:
+            volume_alarms(self, volume)
         for store in self.env.datastores:
             if store.name in consumed:
                 queue_alarms(self, store)

@@ -1,12 +1,16 @@
 """An outside-in check of each public domain: a Route 53 health check and its alarm.
 
 Every other availability signal is measured at or behind the load balancer (its 5xx, the
-burn rates, healthy hosts): when the DNS record, the certificate or the HTTPS listener
-breaks, no request reaches the ALB and those alarms stay OK while nobody can reach the
-service. A Route 53 HTTPS health check requests ``https://<domain><health path>`` from
-Route 53's checkers on the internet (resolving the name, negotiating TLS with SNI, through
-the listener, its rules and the WAF to a task), and its ``HealthCheckStatus`` (1 healthy,
-0 unhealthy; AWS/Route53, dimension ``HealthCheckId``) is what the alarm watches.
+burn rates, healthy hosts): when the DNS record or the HTTPS listener breaks, no request
+reaches the ALB and those alarms stay OK while nobody can reach the service. A Route 53
+HTTPS health check requests ``https://<domain><health path>`` from Route 53's checkers on
+the internet (resolving the name, negotiating TLS with SNI, through the listener, its rules
+and the WAF to a task), and its ``HealthCheckStatus`` (1 healthy, 0 unhealthy; AWS/Route53,
+dimension ``HealthCheckId``) is what the alarm watches. Route 53 does not validate the
+certificate (the Route 53 guide: HTTPS checks do not fail on an invalid or expired
+certificate; UpdateHealthCheck ``EnableSNI``: a checker shown a certificate that does not
+cover the name retries the handshake without the name), so a certificate that failed to
+renew passes: ``certificate_alarms`` watches ACM's ``DaysToExpiry``.
 
 One check per domain: the environment's domain is served by its internet-facing load
 balancer, whose catch-all rule (``/*``) sends ``/`` and anything no other rule claims to
@@ -70,7 +74,8 @@ def probed_service(alarms: Alarms) -> tuple[ServicePlan | None, str]:
         )
     return service, (
         f"{service.name} answers / on {domain} (the catch-all rule): its health path "
-        f"{service.health_path} checks DNS, certificate, listener, WAF and tasks at once"
+        f"{service.health_path} checks DNS, the HTTPS listener, WAF and tasks at once (not "
+        "the certificate's validity: Route 53 does not validate it)"
     )
 
 
@@ -114,7 +119,7 @@ def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
         page=True,
         region=rules.ROUTE53_METRICS_REGION,
         reason=f"Route 53's checkers cannot get a 2xx or 3xx from https://{lb.domain}"
-        f"{service.health_path} (DNS record, certificate, listener, WAF, or no task) in 2 "
+        f"{service.health_path} (DNS record, HTTPS listener, WAF, or no task) in 2 "
         "of 3 minutes: no request reaches the service, so the load balancer's alarms see "
         "nothing; in us-east-1 (Route 53's metrics), notifying through EventBridge; a "
         "missing datapoint keeps the state (the check reports every minute while it exists, "

@@ -111,3 +111,9 @@ OUTSIDE_IN_FAILURE_THRESHOLD = 3
 OUTSIDE_IN_PORT = 443  # the HTTPS listener a domain gets
 # Route 53 publishes health check metrics (AWS/Route53 HealthCheckStatus) in us-east-1 only.
 ROUTE53_METRICS_REGION = "us-east-1"
+# ACM renews a managed certificate 60 days before it expires (ACM User Guide, "Managed
+# certificate renewal"): under 30 days left, renewal failed (a ticket); under 7, a page.
+CERTIFICATE_RENEWAL_DAYS = 30
+CERTIFICATE_EXPIRY_DAYS = 7
+# AWS/EFS PercentIOLimit (General Purpose mode): a ticket above this share of the I/O limit.
+EFS_IO_LIMIT_PERCENT = 90

@@ -842,6 +842,8 @@ monitoring = Monitoring(
         "legacy": legacy,
         "fulltext": fulltext,
     },
+    volumes={"uploads": uploads_volume},
+    static_sites={"storefront": storefront, "handbook": handbook},
 )
 if prometheus:
     # AMP's Alertmanager notifies only SNS: the routing of monitoring/alertmanager.yml, each
@@ -950,6 +952,24 @@ pulumi.export(
 # The Route 53 health checks of the public domain, by service (`aws route53
 # get-health-check-status --health-check-id ...` in the runbook); empty without a domain.
 pulumi.export("health_checks", monitoring.health_check_ids)
+# The ACM certificates the stack creates, by load balancer and static site (null without a
+# domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
+pulumi.export(
+    "certificates",
+    {
+        "public": public_lb.certificate_arn,
+        "internal": internal_lb.certificate_arn,
+        "storefront": storefront.certificate_arn,
+        "handbook": handbook.certificate_arn,
+    },
+)
+# The EFS file systems, by volume (the runbook's volume section).
+pulumi.export(
+    "volumes",
+    {
+        "uploads": uploads_volume.file_system_id,
+    },
+)
 # What CI uploads to and invalidates after `pulumi up`, and where each site answers.
 pulumi.export(
     "static_sites",

@@ -337,6 +337,7 @@ monitoring = Monitoring(
     load_balancers={"public": public_lb},
     services={"gateway": gateway, "orders": orders, "catalog": catalog, "dispatcher": dispatcher},
     datastores={"db": db, "cache": cache, "shipments": shipments},
+    static_sites={"web": web},
 )
 
 # The static sites' 5xx alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
@@ -406,6 +407,15 @@ pulumi.export(
 # The Route 53 health checks of the public domain, by service (`aws route53
 # get-health-check-status --health-check-id ...` in the runbook); empty without a domain.
 pulumi.export("health_checks", monitoring.health_check_ids)
+# The ACM certificates the stack creates, by load balancer and static site (null without a
+# domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
+pulumi.export(
+    "certificates",
+    {
+        "public": public_lb.certificate_arn,
+        "web": web.certificate_arn,
+    },
+)
 # What CI uploads to and invalidates after `pulumi up`, and where each site answers.
 pulumi.export(
     "static_sites",

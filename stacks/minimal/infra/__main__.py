@@ -168,3 +168,11 @@ pulumi.export(
         "web": web_config["image"],
     },
 )
+# The ACM certificates the stack creates, by load balancer and static site (null without a
+# domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
+pulumi.export(
+    "certificates",
+    {
+        "internal": internal_lb.certificate_arn,
+    },
+)

@@ -327,6 +327,14 @@ pulumi.export(
 # The Route 53 health checks of the public domain, by service (`aws route53
 # get-health-check-status --health-check-id ...` in the runbook); empty without a domain.
 pulumi.export("health_checks", monitoring.health_check_ids)
+# The ACM certificates the stack creates, by load balancer and static site (null without a
+# domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
+pulumi.export(
+    "certificates",
+    {
+        "public": public_lb.certificate_arn,
+    },
+)
 # Each spec secret's ARN, what `shipspec secrets` and the handoff's steps set values by:
 # the autonamed secrets of every stack share a name prefix, so a name search could pick
 # another stack's.

@@ -2,8 +2,10 @@
 
 The plan cannot know a target group's ARN suffix or a cache node's id, so its alarm
 metrics name them by reference: ``cluster.name``, ``load_balancer:<name>``, and
-``service:``, ``job:`` or ``datastore:<name>.<key>`` (and ``health_check:<service>.id``, the
-Route 53 health checks the Monitoring creates). A component answers for its
+``service:``, ``job:``, ``datastore:`` or ``volume:<name>.<key>`` (and
+``health_check:<service>.id``, the Route 53 health checks the Monitoring creates;
+``load_balancer:<name>.certificate`` and ``static_site:<name>.certificate``, the ACM
+certificates whose expiry the alarms watch). A component answers for its
 references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
 reports on separately (a web service's target groups, a cache's nodes), so a reference
 may stand for several metrics; :meth:`References.combinations` spells them out.
@@ -31,15 +33,23 @@ class References:
         load_balancers: Mapping[str, Any],
         services: Mapping[str, Any],
         datastores: Mapping[str, Any],
+        volumes: Mapping[str, Any] | None = None,
+        static_sites: Mapping[str, Any] | None = None,
     ) -> None:
         self.services = services
         self._ids: dict[str, Ids] = {"cluster": {"name": [cluster.name]}}
         for name, lb in load_balancers.items():
             self._ids[f"load_balancer:{name}"] = {"": [lb.arn_suffix]}
+            if getattr(lb, "certificate_arn", None) is not None:
+                self._ids[f"load_balancer:{name}"]["certificate"] = [lb.certificate_arn]
+        for name, site in (static_sites or {}).items():
+            if getattr(site, "certificate_arn", None) is not None:
+                self._ids[f"static_site:{name}"] = {"certificate": [site.certificate_arn]}
         for kind, components in (
             ("service", services),
             ("job", services),
             ("datastore", datastores),
+            ("volume", volumes or {}),
         ):
             for name, component in components.items():
                 self._ids[f"{kind}:{name}"] = getattr(component, "metric_ids", {})

@@ -114,6 +114,9 @@ class Monitoring(pulumi.ComponentResource):
         load_balancers: Targets of ``load_balancer:<name>``.
         services: Targets of ``service:<name>`` and ``job:<name>`` (exposing ``metric_ids``).
         datastores: Targets of ``datastore:<name>`` (exposing ``metric_ids``).
+        volumes: Targets of ``volume:<name>`` (the EFS file systems, ``metric_ids``).
+        static_sites: Targets of ``static_site:<name>.certificate`` (their us-east-1 ACM
+            certificates, whose expiry alarms live in us-east-1).
     """
 
     page_topic_arn: pulumi.Output[str] | None
@@ -140,13 +143,20 @@ class Monitoring(pulumi.ComponentResource):
         load_balancers: Mapping[str, Any],
         services: Mapping[str, Any],
         datastores: Mapping[str, Any],
+        volumes: Mapping[str, Any] | None = None,
+        static_sites: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Monitoring", name, None, opts)
         self._child = pulumi.ResourceOptions(parent=self)
         self._prefix = prefix
         self._refs = References(
-            cluster=cluster, load_balancers=load_balancers, services=services, datastores=datastores
+            cluster=cluster,
+            load_balancers=load_balancers,
+            services=services,
+            datastores=datastores,
+            volumes=volumes,
+            static_sites=static_sites,
         )
         kinds = ["ticket", "page"] if pages else ["ticket"]
         self._topics = alert_topics(self, prefix, kinds, alert_email, prometheus_workspace_arn)
@@ -297,16 +307,18 @@ class Monitoring(pulumi.ComponentResource):
         )
         if region and spec["notify"]:
             # <service>-health-check: rules <service>-health-check(-forward), as a static
-            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit.
-            check = "health-check" if logical.endswith("-health-check") else "alarm"
+            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit;
+            # any other (a static site's certificate expiry) is named as its alarm too.
+            health = logical.endswith("-health-check")
             alert_through_eventbridge(
                 self,
-                logical.removesuffix(f"-{check}"),
+                logical.removesuffix("-health-check") if health else logical,
                 alarm,
                 self._target(name, spec).arn,
                 pages=spec["pages"],
-                check=check,
+                check="health-check" if health else "alarm",
                 what=f"{name} ({region})",
+                rules=None if health else logical,
             )
         return alarm
 

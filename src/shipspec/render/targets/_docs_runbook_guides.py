@@ -13,6 +13,7 @@ the generic ones each alarm section sets first to the service or datastore its a
 
 from __future__ import annotations
 
+from ._docs_runbook_cert_guides import CERT_GUIDES
 from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
@@ -254,14 +255,14 @@ GUIDES: dict[str, Guide] = {
         "public domain unreachable",
         "Route 53's checkers, on the internet, cannot get a 2xx or 3xx from the public "
         "domain's health path, so no user request reaches the service either: the DNS "
-        "record is gone or points elsewhere, the TLS handshake fails (the certificate was "
-        "removed from the listener, or no longer covers the name), the HTTPS listener or its "
-        "rules changed, the WAF blocks the checkers, or every task is down (then the "
-        "service-down page comes too). The load balancer's own alarms stay quiet in the "
-        "first four cases: nothing reaches it. The alarm lives in us-east-1 (Route 53's "
-        "metrics) and reaches the stack's alert topics through EventBridge. Route 53's HTTPS "
-        "check tests that the handshake completes and the status; whether the certificate "
-        "has expired is what `describe-certificate` below shows.",
+        "record is gone or points elsewhere, the TLS handshake does not complete (no "
+        "certificate on the HTTPS listener), the listener or its rules changed, the WAF "
+        "blocks the checkers, or every task is down (then the service-down page comes too). "
+        "The load balancer's own alarms stay quiet in the first four cases: nothing reaches "
+        "it. The alarm lives in us-east-1 (Route 53's metrics) and reaches the stack's alert "
+        "topics through EventBridge. Route 53's HTTPS check does not validate the "
+        "certificate: an expired one, or one that does not cover the name, still passes; "
+        "the certificate renewal and expiry alarms watch that.",
         (
             '`aws route53 get-health-check-status --health-check-id "$HEALTH_CHECK" --query '
             "'HealthCheckObservations[].[Region,StatusReport.Status]' --output table`: what "
@@ -291,8 +292,6 @@ GUIDES: dict[str, Guide] = {
         (
             "the record, the certificate, the listener or the web ACL changed by hand: "
             "`pulumi preview` shows the drift, `pulumi up` restores the program's",
-            "the certificate failed to renew (its validation CNAME was deleted): `pulumi up` "
-            "recreates the validation record; ACM then renews",
             "every task down: follow the service-down section",
         ),
     ),
@@ -372,6 +371,7 @@ GUIDES: dict[str, Guide] = {
         ),
     ),
     **DATASTORE_GUIDES,
+    **CERT_GUIDES,
     **SQL_GUIDES,
     **SEARCH_GUIDES,
 }

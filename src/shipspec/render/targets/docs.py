@@ -237,6 +237,20 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 "`url`, what the deploy uploads to and invalidates",
             )
         )
+    certified = [lb.name for lb in env.load_balancers] + [x.name for x in env.static_sites]
+    if certified:
+        held = (
+            f"per load balancer and static site ({', '.join(certified)}): the ARN of the ACM "
+            "certificate the stack created for its domain (null without one; a static site's "
+            "in us-east-1), for `aws acm describe-certificate --certificate-arn <arn>`"
+        )
+        outputs.append(("certificates", held))
+    if env.volumes:
+        held = (
+            f"each volume's EFS file system id ({', '.join(v.name for v in env.volumes)}), "
+            "for the runbook's EFS and AWS Backup commands"
+        )
+        outputs.append(("volumes", held))
     if any(a.health_checks for a in model.monitoring.alarms.values()):
         checks = model.monitoring.alarms[env.name].health_checks
         held = (

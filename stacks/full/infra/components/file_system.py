@@ -108,6 +108,8 @@ class FileSystem(pulumi.ComponentResource):
         self._backups(name, fs, backup_days, kms_key_arn, child)
         self.file_system_id = fs.id
         self.arn = fs.arn
+        # What the Monitoring's ``volume:<name>.id`` (PercentIOLimit's FileSystemId) names.
+        self.metric_ids = {"id": [fs.id]}
         self.security_group_id = self._gate.security_group.id
         self.register_outputs({"file_system_id": fs.id, "arn": fs.arn})
 

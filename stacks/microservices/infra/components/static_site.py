@@ -75,6 +75,9 @@ class StaticSite(pulumi.ComponentResource):
     distribution_id: pulumi.Output[str]
     url: pulumi.Output[str]
     alarm: aws.cloudwatch.MetricAlarm
+    # The domain's ACM certificate in us-east-1 (None without a domain), whose DaysToExpiry
+    # the Monitoring's expiry alarms watch there.
+    certificate_arn: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -217,6 +220,7 @@ class StaticSite(pulumi.ComponentResource):
             treat_missing_data="notBreaching",  # no requests: nothing is failing
             opts=child,
         )
+        self.certificate_arn = certificate_arn
         self.bucket_name = bucket.bucket
         self.distribution_id = distribution.id
         self.url = pulumi.Output.concat("https://", domain if domain else distribution.domain_name)

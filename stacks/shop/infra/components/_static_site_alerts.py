@@ -34,7 +34,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ._names import rule_name
+from ._names import fitting_logical_name, rule_name
 
 CLOUDFRONT_REGION = "us-east-1"
 # CloudWatch's alarm message names the region by its display name, not its code.
@@ -77,13 +77,16 @@ def alert_through_eventbridge(
     pages: bool,
     check: str = "5xx",
     what: str | None = None,
+    rules: str | None = None,
 ) -> None:
     """Publish ``alarm``'s state changes (ALARM, and OK too when ``pages``) to ``topic_arn``.
 
     ``site``: the static site, or the service whose Route 53 health check the alarm
     watches (``check="health-check"``); the rules are ``<site>-<check>-forward`` in
-    us-east-1 and ``<site>-<check>`` in the stack's region. ``what``: the alarm, in the
-    rules' descriptions."""
+    us-east-1 and ``<site>-<check>`` in the stack's region, or ``<rules>-forward`` and
+    ``<rules>`` when given (a certificate's expiry alarm: its rules are named as the alarm).
+    ``what``: the alarm, in the rules' descriptions."""
+    base = rules or f"{site}-{check}"
     what = what or f"{site}'s CloudFront 5xx alarm"
     child = pulumi.ResourceOptions(parent=owner)
     invoke = pulumi.InvokeOutputOptions(parent=owner)
@@ -99,8 +102,13 @@ def alert_through_eventbridge(
         }
     )
     home_bus = pulumi.Output.concat("arn:aws:events:", region, ":", account, ":event-bus/default")
+    # IAM role names are at most 64 characters: a long site or alarm name is cut to fit
+    # its autoname (unchanged when it fits).
+    forwarder = fitting_logical_name(
+        f"{site}-alarm-forward", max_length=64, keep_suffix="-alarm-forward"
+    )
     role = aws.iam.Role(
-        f"{site}-alarm-forward",
+        forwarder,
         assume_role_policy=pulumi.Output.json_dumps(
             {
                 "Version": "2012-10-17",
@@ -117,7 +125,7 @@ def alert_through_eventbridge(
         opts=child,
     )
     aws.iam.RolePolicy(
-        f"{site}-alarm-forward",
+        forwarder,
         role=role.id,
         policy=pulumi.Output.json_dumps(
             {
@@ -130,15 +138,15 @@ def alert_through_eventbridge(
         opts=child,
     )
     forward = aws.cloudwatch.EventRule(
-        f"{site}-{check}-forward",
-        name=rule_name(f"{site}-{check}-forward"),
+        f"{base}-forward",
+        name=rule_name(f"{base}-forward"),
         region=CLOUDFRONT_REGION,
         description=f"{what}, to the stack's region",
         event_pattern=pattern,
         opts=child,
     )
     aws.cloudwatch.EventTarget(
-        f"{site}-{check}-forward",
+        f"{base}-forward",
         region=CLOUDFRONT_REGION,
         rule=forward.name,
         arn=home_bus,
@@ -146,14 +154,14 @@ def alert_through_eventbridge(
         opts=child,
     )
     notify = aws.cloudwatch.EventRule(
-        f"{site}-{check}-notify",
-        name=rule_name(f"{site}-{check}"),
+        f"{base}-notify",
+        name=rule_name(base),
         description=f"{what}, to the alert topic",
         event_pattern=pattern,
         opts=child,
     )
     aws.cloudwatch.EventTarget(
-        f"{site}-{check}-notify",
+        f"{base}-notify",
         rule=notify.name,
         arn=topic_arn,
         # The topic's subscribers (PagerDuty, email) read CloudWatch's alarm message.

@@ -66,6 +66,8 @@ class LoadBalancer(pulumi.ComponentResource):
     listener_arn: pulumi.Output[str]
     test_listener_arn: pulumi.Output[str] | None
     https: bool  # the listener is HTTPS (a domain was given): what gRPC target groups need
+    # The domain's ACM certificate (issued), whose DaysToExpiry the expiry alarms watch.
+    certificate_arn: pulumi.Output[str] | None
     url: pulumi.Output[str]
 
     def __init__(
@@ -200,6 +202,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 kms_key_arn=kms_key_arn,
             )
 
+        self.certificate_arn = certificate_arn
         self.arn = alb.arn
         self.arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
