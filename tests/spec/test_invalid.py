@@ -249,6 +249,18 @@ CASES = [
          (("{domain: shop.example.com}", "{domain: shop.example.com, hosted_zone: example.org}"),),
          "environments.prod.hosted_zone", "7:49", "zone example.org cannot hold the domain",
          "e.g. example.com"),
+    Case("default-zone-is-another-environments-domain",
+         (("  dev: {}", "  dev: {domain: dev.shop.example.com}"),),
+         "environments.dev.domain", "6:17",
+         "the hosted zone shop.example.com (the domain's parent) is prod's domain "
+         "shop.example.com, a record in prod's zone, not a zone",
+         "set `hosted_zone` to a zone that holds dev.shop.example.com, e.g. example.com "
+         "(the zone prod uses)"),
+    Case("given-zone-inside-another-environments-domain",
+         (("  dev: {}", "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}"),),
+         "environments.dev.hosted_zone", "6:53",
+         "the hosted zone eu.shop.example.com is inside prod's domain shop.example.com",
+         "a zone named shop.example.com would hide prod's record"),
     # Paths stay the user's even where pydantic adds its own tags.
     Case("service-named-like-a-pydantic-tag",
          (("  mailer: {", "  function-api: {"), (MAILER, f"{MAILER}, cpu: lots")),
@@ -388,3 +400,20 @@ def test_errors_in_optional_fields_and_dict_keys_have_the_users_path(
     [problem] = problems(text)
     assert problem.path == path
     assert problem.line == 13 and problem.hint
+
+
+@pytest.mark.parametrize(
+    "environments",
+    [
+        # production at a zone's apex: that zone exists and holds the staging record too
+        "  dev: {domain: dev.example.com}\n  prod: {domain: example.com}\n",
+        "  dev: {domain: dev.shop.example.com}\n"
+        "  prod: {domain: shop.example.com, hosted_zone: shop.example.com}\n",
+        # staging in the zone production uses, named explicitly
+        "  dev: {domain: dev.shop.example.com, hosted_zone: example.com}\n"
+        "  prod: {domain: shop.example.com}\n",
+    ],
+)
+def test_a_zone_that_holds_no_other_environments_record_is_valid(environments: str) -> None:
+    spec = shipspec.loads(BASE.replace(ENVIRONMENTS, "environments:\n" + environments))
+    assert spec.environments["prod"].domain is not None

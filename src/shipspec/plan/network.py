@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..spec.models import Environment, HandoffSpec
+from ..spec.traffic_checks import hosted_zone
 from . import rules
 from .decisions import Decisions
 from .image_pulls import registries_through_nat
@@ -206,7 +207,6 @@ def default_zone(env: Environment) -> str | None:
 
     An apex domain (``example.com``) is its own zone; its parent would be a TLD.
     """
-    if env.hosted_zone or not env.domain:
+    if not env.domain:
         return env.hosted_zone
-    parent = env.domain.split(".", 1)[1]
-    return parent if "." in parent else env.domain
+    return hosted_zone(env.domain, env.hosted_zone)

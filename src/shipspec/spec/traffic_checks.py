@@ -11,6 +11,10 @@
   default route's first service, or the one whose `routes` say so.
 - A further port's Service Connect discovery name `<service>-<name>` is unique in the
   namespace, so it may not be another service's name.
+- An environment's hosted zone (given, or the domain's parent by default) may not be another
+  environment's `domain` or inside it, unless that domain is its own zone's apex: that name is a record in the other environment's zone;
+  a zone of that name does not exist (the zone lookup fails), and delegating one would hide the
+  other environment's record (resolvers follow the delegation).
 """
 
 from __future__ import annotations
@@ -78,6 +82,52 @@ def traffic_conflicts(spec: HandoffSpec) -> list[Conflict]:
             )
     for public in (True, False):
         found.extend(_catch_all(services, public))
+    found.extend(_shadowing_zones(spec))
+    return found
+
+
+def hosted_zone(domain: str, zone: str | None) -> str:
+    """The Route 53 zone holding ``domain``: ``zone`` when given, else the domain's parent.
+
+    An apex domain (``example.com``) is its own zone; its parent would be a TLD.
+    """
+    if zone:
+        return zone
+    parent = domain.split(".", 1)[1]
+    return parent if "." in parent else domain
+
+
+def _shadowing_zones(spec: HandoffSpec) -> list[Conflict]:
+    found: list[Conflict] = []
+    envs = spec.environments
+    for name, env in envs.items():
+        if env.domain is None:
+            continue
+        zone = hosted_zone(env.domain, env.hosted_zone)
+        for other, theirs in envs.items():
+            if other == name or theirs.domain is None or theirs.domain == env.domain:
+                continue
+            their_zone = hosted_zone(theirs.domain, theirs.hosted_zone)
+            if their_zone == theirs.domain:
+                continue  # their domain is a zone's apex: a zone that exists, no record to hide
+            if zone != theirs.domain and not zone.endswith(f".{theirs.domain}"):
+                continue
+            given = env.hosted_zone is not None
+            field = "hosted_zone" if given else "domain"
+            what = f"the hosted zone {zone}" + ("" if given else " (the domain's parent)")
+            where = "is" if zone == theirs.domain else "is inside"
+            found.append(
+                (
+                    ("environments", name, field),
+                    f"{what} {where} {other}'s domain {theirs.domain}, a record in {other}'s "
+                    "zone, not a zone",
+                    f"set `hosted_zone` to a zone that holds {env.domain}, e.g. {their_zone} "
+                    f"(the zone {other} uses); a zone named {theirs.domain} would hide "
+                    f"{other}'s record",
+                    "zone-shadows-domain",
+                )
+            )
+            break
     return found
 
 
