@@ -257,7 +257,7 @@ CASES = [
          "set `hosted_zone` to a zone that holds dev.shop.example.com, e.g. example.com "
          "(the zone prod uses)"),
     Case("given-zone-inside-another-environments-domain",
-         (("  dev: {}", "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}"),),
+         (("  dev: {}", "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}"),),  # noqa: E501
          "environments.dev.hosted_zone", "6:53",
          "the hosted zone eu.shop.example.com is inside prod's domain shop.example.com",
          "a zone named shop.example.com would hide prod's record"),

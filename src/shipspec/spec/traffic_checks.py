@@ -12,9 +12,10 @@
 - A further port's Service Connect discovery name `<service>-<name>` is unique in the
   namespace, so it may not be another service's name.
 - An environment's hosted zone (given, or the domain's parent by default) may not be another
-  environment's `domain` or inside it, unless that domain is its own zone's apex: that name is a record in the other environment's zone;
-  a zone of that name does not exist (the zone lookup fails), and delegating one would hide the
-  other environment's record (resolvers follow the delegation).
+  environment's `domain` or inside it, unless that domain is its own zone's apex: that name
+  is a record in the other environment's zone; a zone of that name does not exist (the zone
+  lookup fails), and delegating one would hide the other environment's record (resolvers
+  follow the delegation).
 """
 
 from __future__ import annotations
