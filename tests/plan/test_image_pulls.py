@@ -44,3 +44,32 @@ def test_images_in_the_accounts_ecr_need_no_nat() -> None:
     ]
     assert decision.inputs["registries_through_nat"] == []
     assert "every image of this spec is in ECR" in decision.reason
+
+
+def _endpoints_reason(text: str) -> tuple[list[str], str]:
+    model = shipspec.plan(shipspec.loads(text, "handoff.yaml"), spec_file="handoff.yaml")
+    (decision,) = [
+        d for d in model.environment("prod").decisions if d.key == "network.interface_endpoints"
+    ]
+    return decision.inputs["registries_through_nat"], decision.reason
+
+
+def test_the_reason_names_whose_ecr_images_the_endpoints_carry() -> None:
+    """Not "this account's ECR (the images CI builds)": shop builds nothing, and an ECR image
+    may be in another account (the endpoints carry any account's pulls in the region)."""
+    text = (EXAMPLES / "shop.yaml").read_text()
+    _, reason = _endpoints_reason(text)
+    assert "CI builds" not in reason and "this account" not in reason
+    assert "none of this spec's images" in reason
+    other = text.replace("ghcr.io/example/", "210987654321.dkr.ecr.eu-west-1.amazonaws.com/")
+    _, reason = _endpoints_reason(other)
+    assert "image pulls from eu-west-1's ECR (the spec's images in account 210987654321)" in reason
+
+
+def test_another_regions_ecr_pulls_through_nat() -> None:
+    """The endpoints are the stack region's: us-east-1's ECR is reached over the internet."""
+    text = (EXAMPLES / "shop.yaml").read_text()
+    text = text.replace("ghcr.io/example/", "210987654321.dkr.ecr.us-east-1.amazonaws.com/")
+    through_nat, reason = _endpoints_reason(text)
+    assert through_nat == ["210987654321.dkr.ecr.us-east-1.amazonaws.com"]
+    assert "210987654321.dkr.ecr.us-east-1.amazonaws.com still pull through NAT" in reason

@@ -8,7 +8,7 @@ from ..spec.models import Environment, HandoffSpec
 from ..spec.traffic_checks import hosted_zone
 from . import rules
 from .decisions import Decisions
-from .image_pulls import registries_through_nat
+from .image_pulls import ecr_registries, registries_through_nat, spec_images
 from .model import LoadBalancerPlan, NetworkPlan
 from .traffic import on_alb
 from .zones import region_short, zone_ids
@@ -63,9 +63,9 @@ def plan_network(spec: HandoffSpec, production: bool, log: Decisions) -> Network
         endpoints = log.decide(
             "network.interface_endpoints",
             list(rules.PROD_INTERFACE_ENDPOINTS),
-            "production: pulls from this account's ECR (the images CI builds), logs and secrets "
-            "stay off the NAT gateways (per-GB NAT processing costs more than the endpoints at "
-            "production volume); "
+            f"production: image pulls from {spec.cloud.region}'s ECR ({_ecr_pulls(spec)}), "
+            "logs and secrets stay off the NAT gateways (per-GB NAT processing costs more "
+            "than the endpoints at production volume); "
             + (
                 f"images from {', '.join(outside)} still pull through NAT"
                 if outside
@@ -200,6 +200,19 @@ def _internal_name(domain: str | None, production: bool) -> str | None:
         return None
     name = f"internal.{domain}"
     return name if len(name) <= 253 else None
+
+
+def _ecr_pulls(spec: HandoffSpec) -> str:
+    """Whose images the ECR endpoints carry: CI's (``build:``, pushed to this account's ECR)
+    and the spec's images in the region's ECR, whichever account holds them."""
+    built = any(s.build is not None and s.type != "static" for s in spec.services.values())
+    accounts = sorted(
+        {r.account for r in ecr_registries(spec_images(spec)) if r.region == spec.cloud.region}
+    )
+    parts = (["the images CI builds, in this account"] if built else []) + [
+        f"the spec's images in account {a}" for a in accounts
+    ]
+    return "; ".join(parts) or "none of this spec's images: they come from elsewhere"
 
 
 def default_zone(env: Environment) -> str | None:

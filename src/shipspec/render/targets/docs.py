@@ -28,6 +28,7 @@ from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
+from ...plan.image_pulls import ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from ...plan.monitoring import CHATBOT_REGIONS, chatbot_region
@@ -99,6 +100,24 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "state_bucket": state_location(model),
         "site_sources": site_sources(model),
         "state_bucket_policy": state_bucket_policy(model),
+        "ecr_registries": ecr_registries(
+            {s.image for e in model.environments for s in e.services if s.image}
+            | {
+                c.image
+                for e in model.environments
+                for s in e.services
+                for c in s.container.sidecars
+            }
+        ),
+        "ecr_pull_policy": ecr_pull_policy(),
+        # Per environment, the Route 53 zones its stack looks up (it creates none).
+        "hosted_zones": {
+            e.name: sorted(
+                {lb.hosted_zone for lb in e.load_balancers if lb.hosted_zone}
+                | {site.hosted_zone for site in e.static_sites if site.hosted_zone}
+            )
+            for e in model.environments
+        },
         "json_text": lambda value: json.dumps(value, indent=2),
         "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
