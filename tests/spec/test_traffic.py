@@ -152,10 +152,10 @@ def test_grpc_behind_an_alb_needs_https_in_every_environment() -> None:
     line, message, _ = problems["services.api.protocol"]
     assert line == 9 and "needs an HTTPS listener" in message and "dev" in message
     # With a domain everywhere the ALB listens on HTTPS: accepted.
-    _load(services, head.replace("dev: {}", "dev: {domain: dev.shop.example.com}"))
+    _load(services, head.replace("dev: {}", "dev: {domain: dev.example.com}"))
     # Internal: HTTPS only in production, so a non-production environment refuses it...
     internal = services.replace("public: true", "public: false")
-    both = head.replace("dev: {}", "dev: {domain: dev.shop.example.com}")
+    both = head.replace("dev: {}", "dev: {domain: dev.example.com}")
     assert "`worker`" in _problems(internal, both)["services.api.protocol"][2]
     # ...while a gRPC worker goes through Service Connect and needs no load balancer.
     _load("  api: {type: worker, image: a:1, port: 50051, protocol: grpc}\n", both)
