@@ -17,7 +17,7 @@ kind: Handoff
 metadata: {name: market, owner: team-market}
 cloud: {region: eu-west-1, state: s3://acme-pulumi-state}
 environments:
-  staging: {domain: staging.market.example.com}
+  staging: {domain: staging.market.example.com, hosted_zone: example.com}
   prod: {approval: required, domain: market.example.com}
 services:
   frontend:
