@@ -73,3 +73,12 @@ def test_another_regions_ecr_pulls_through_nat() -> None:
     through_nat, reason = _endpoints_reason(text)
     assert through_nat == ["210987654321.dkr.ecr.us-east-1.amazonaws.com"]
     assert "210987654321.dkr.ecr.us-east-1.amazonaws.com still pull through NAT" in reason
+
+
+def test_images_ci_builds_are_named_only_when_a_container_is_built() -> None:
+    """`build:` on a container service pushes to this account's ECR; a static site's does not."""
+    text = (EXAMPLES / "shop.yaml").read_text()
+    built = text.replace("image: ghcr.io/example/mailer:2.0", "build: {context: ./mailer}")
+    assert built != text
+    _, reason = _endpoints_reason(built)
+    assert "image pulls from eu-west-1's ECR (the images CI builds, in this account)" in reason
