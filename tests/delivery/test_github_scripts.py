@@ -174,6 +174,10 @@ def test_the_deploy_records_what_really_runs_or_stops(
     assert (result.code == 0) == (code == 0), result.stdout + result.stderr
     if recorded is not None:
         assert (result.temp / "previous-images.txt").read_text() == recorded
+    if case == "ECS runs other images than the stack names":  # what the wait compares against
+        assert (result.temp / "previous-taskdefs.txt").read_text() == "".join(
+            f"{s} arn:aws:ecs:eu-west-1:1:task-definition/{s}:7\n" for s in SERVICES
+        )
 
 
 # ---- waiting for ECS ---------------------------------------------------------------------
@@ -307,6 +311,120 @@ def test_the_newest_deployment_is_found_on_a_later_page(shop: Rendered, tmp_path
     assert result.code == 0, result.stdout + result.stderr
     assert result.called("list-service-deployments", web, "--next-token page-2")
     assert not result.called("describe-service-deployments", f"arn:old/{web}")
+
+
+def settled(service: str, **deployment: Any) -> dict:
+    """A describe-services rule: the service runs task definition 7, one deployment."""
+    taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
+    primary = {
+        "status": "PRIMARY",
+        "rolloutState": "COMPLETED",
+        "runningCount": 2,
+        "desiredCount": 2,
+        **deployment,
+    }
+    services = {"services": [{"taskDefinition": taskdef, "deployments": [primary]}]}
+    return rule("describe-services", f"--services {SERVICES[service]}", out=services)
+
+
+BEFORE = "".join(f"{s} arn:aws:ecs:eu-west-1:1:task-definition/{s}:7\n" for s in SERVICES)
+# No deployment in ECS's 90 days of history: list-service-deployments answers an empty list.
+NO_HISTORY = [rule("list-service-deployments", out={"serviceDeployments": []})]
+UNCHANGED_CASES: dict[str, tuple[str, list, int, str]] = {
+    # task definitions recorded before the deploy, describe-services rules, code, message
+    "this deploy changed neither service": (
+        BEFORE,
+        [settled("web"), settled("mailer")],
+        0,
+        "web: unchanged, COMPLETED, running",
+    ),
+    "web changed (new task definition), ECS lists nothing": (
+        BEFORE.replace("web:7", "web:6"),
+        [settled("web"), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "web is new: nothing recorded for it": (
+        BEFORE.split("\n", 1)[1],
+        [settled("web"), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "nothing recorded (the record step did not run)": (
+        "",
+        [settled("web"), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "unchanged, but a deployment is still rolling": (
+        BEFORE,
+        [settled("web", rolloutState="IN_PROGRESS"), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "unchanged, but a task is missing": (
+        BEFORE,
+        [settled("web", runningCount=1), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "unchanged, but no rollout state": (
+        BEFORE,
+        [settled("web", rolloutState=None), settled("mailer")],
+        1,
+        "ECS lists no deployment of shop-prod-web",
+    ),
+    "describe-services fails": (
+        BEFORE,
+        [rule("describe-services", answers=[NO_NETWORK])],
+        1,
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("where", ["rollout", "rolled-back"])
+@pytest.mark.parametrize("case", UNCHANGED_CASES)
+def test_a_service_this_deploy_did_not_change_is_not_waited_on(
+    shop: Rendered, tmp_path: Path, case: str, where: str
+) -> None:
+    """ECS keeps 90 days of service deployments: an unchanged service may list none."""
+    recorded, described, code, message = UNCHANGED_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", where),
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": described + NO_HISTORY + ecs_running(DEPLOYED)[1::2],
+        },
+        tmp_path,
+        files={"previous-taskdefs.txt": recorded},
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert message in result.stdout
+    if code == 0:
+        assert not result.called("list-service-deployments")
+        assert "mailer: unchanged, COMPLETED, running ghcr.io/example/mailer:2.0" in result.stdout
+
+
+def test_a_changed_service_is_waited_on_beside_an_unchanged_one(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    aws = [settled("web"), settled("mailer"), *deployments("mailer", ["SUCCESSFUL"])]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": aws + NO_HISTORY + ecs_running(DEPLOYED)[1::2],
+        },
+        tmp_path,
+        files={"previous-taskdefs.txt": BEFORE.replace("mailer:7", "mailer:6")},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert not result.called("list-service-deployments", SERVICES["web"])
+    assert result.called("describe-service-deployments", f"arn:new/{SERVICES['mailer']}")
+    assert "mailer: SUCCESSFUL, running" in result.stdout
 
 
 def test_a_service_running_another_image_than_deployed_fails(

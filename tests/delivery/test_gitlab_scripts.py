@@ -23,6 +23,8 @@ from tests.delivery.test_github_scripts import (
     SERVICES,
     STACK_IMAGES,
     deployments,
+    ecs_running,
+    settled,
     stack_outputs,
 )
 
@@ -73,7 +75,9 @@ RESTORED = {**STACK_IMAGES, **RUNNING}
 SECRETS = ("SESSION_SECRET", "SMTP_PASSWORD")  # the webapp example's
 
 
-def pulumi_rules(up: tuple[str, str, int] | None = None) -> list[dict]:
+def pulumi_rules(
+    up: tuple[str, str, int] | None = None, restored: dict[str, str] = RESTORED
+) -> list[dict]:
     """Outputs before (the stack's record), after ``pulumi up``, and after a rollback."""
     before = stack_outputs(images={**STACK_IMAGES, "web": "an image ECS rolled back"})
     return [
@@ -87,7 +91,7 @@ def pulumi_rules(up: tuple[str, str, int] | None = None) -> list[dict]:
             answers=[
                 answer(before),
                 answer(stack_outputs()),
-                answer(stack_outputs(images=RESTORED)),
+                answer(stack_outputs(images=restored)),
             ],
         ),
     ]
@@ -160,6 +164,95 @@ def test_an_ecs_rollback_fails_the_job_and_restores_what_ran(
     assert result.called("up", "--message", "roll back c0ffee")
     assert "- deploy: failed" in result.stdout
     assert "- rollback: done, ECS runs the previous images again" in result.stdout
+
+
+def web_tasks(*phases: dict[str, str]) -> list[dict]:
+    """:func:`ecs_tasks` for web only: mailer's answers come from the test."""
+    return [r for r in ecs_tasks(*phases) if any("web" in word for word in r["when"])]
+
+
+# Mailer keeps task definition 7 and the stack's image; ECS lists none of its deployments
+# (the last one is more than 90 days old).
+MAILER_UNCHANGED = [
+    settled("mailer"),
+    ecs_running({"mailer": STACK_IMAGES["mailer"]})[1],
+    rule(
+        "list-service-deployments",
+        f"--service {SERVICES['mailer']}",
+        out={"serviceDeployments": []},
+    ),
+]
+
+
+def test_a_service_the_deploy_did_not_change_needs_no_deployment_history(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    aws = deployments("web", ["IN_PROGRESS", "SUCCESSFUL"]) + MAILER_UNCHANGED
+    result = deploy(
+        webapp,
+        {
+            "pulumi": pulumi_rules(),
+            "aws": aws + web_tasks(RUNNING, DEPLOYED),
+            "curl": [rule("https://app.example.com/", out="")],
+        },
+        tmp_path,
+        {},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert "mailer: unchanged, COMPLETED, running ghcr.io/example/mailer:2.0" in result.stdout
+    assert not result.called("list-service-deployments", SERVICES["mailer"])
+    assert not result.called("roll back")
+
+
+def test_the_rollback_waits_only_on_what_it_changed(webapp: Rendered, tmp_path: Path) -> None:
+    """ECS rolled web back; the job's rollback restores web and waits on it, not on mailer."""
+    aws = deployments("web", ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"]) + MAILER_UNCHANGED
+    result = deploy(
+        webapp,
+        {
+            "pulumi": pulumi_rules(restored={**STACK_IMAGES, "web": RUNNING["web"]}),
+            "aws": aws + web_tasks(RUNNING, RUNNING),
+        },
+        tmp_path,
+        {},
+    )
+    assert result.code == 1
+    assert "The ECS deployment of web ended ROLLBACK_SUCCESSFUL" in result.stdout
+    assert "- rollback: done, ECS runs the previous images again" in result.stdout
+    assert len(result.called("list-service-deployments", SERVICES["web"])) == 2
+    assert not result.called("list-service-deployments", SERVICES["mailer"])
+
+
+def test_a_changed_service_without_a_listed_deployment_still_fails(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    """Mailer got a new task definition but ECS lists no deployment: deploy and rollback fail."""
+    mailer = SERVICES["mailer"]
+    old = settled("mailer")["answers"][0][0].replace("mailer:7", "mailer:6")
+    changed = rule(
+        "describe-services",
+        f"--services {mailer}",
+        answers=[(old, "", 0), *settled("mailer")["answers"]],
+    )
+    containers = [{"name": "mailer", "image": RUNNING["mailer"]}]
+    before = rule(
+        "describe-task-definition",
+        "mailer:6",
+        out={"taskDefinition": {"containerDefinitions": containers}},
+    )
+    aws = [changed, before, *MAILER_UNCHANGED[1:], *deployments("web", ["SUCCESSFUL"])]
+    result = deploy(
+        webapp,
+        # web: before, after up (twice: before and after its wait), after the rollback
+        {"pulumi": pulumi_rules(), "aws": aws + web_tasks(RUNNING, DEPLOYED, DEPLOYED, RUNNING)},
+        tmp_path,
+        {},
+    )
+    assert result.code == 1
+    assert result.stdout.count("web: SUCCESSFUL, running") == 2  # both waits reached mailer
+    assert result.stdout.count(f"ECS lists no deployment of {mailer}") == 2
+    assert result.called("up", "--message", "roll back c0ffee")
+    assert "- rollback: done" not in result.stdout
 
 
 def test_a_deploy_that_cannot_record_what_runs_deploys_nothing(
