@@ -468,3 +468,99 @@ def test_environments_in_production_s_vpc_are_told_they_share_its_account() -> N
     separate = handoff(own)
     assert "share an AWS account" not in separate
     assert "nothing of production where production has an account of its own" in separate
+
+
+def _managed_version_stacks() -> list[tuple[str, str]]:
+    from tests.conftest import example_names
+
+    return [
+        (name, env.name)
+        for name in example_names()
+        for env in shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml")).environments
+        if any(d.engine in ("redis", "rabbitmq") for d in env.datastores)
+    ]
+
+
+@pytest.mark.parametrize(("example", "env"), _managed_version_stacks())
+def test_the_drift_check_reads_exactly_the_secret_versions_its_stack_manages(
+    generated,  # type: ignore[no-untyped-def]
+    example: str,
+    env: str,
+) -> None:
+    """`pulumi preview --refresh` reads every aws.secretsmanager.SecretVersion it refreshes
+    with GetSecretValue (terraform-provider-aws resourceSecretVersionRead): the read-only role
+    of the stack may read those secrets, as the preview records their ARNs, and no other."""
+    from shipspec.preview.mocks import ACCOUNT_ID
+    from tests.preview.iam_model import decide
+
+    model = generated.model(example)
+    preview = generated.preview(example, env)
+    versions = preview.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    managed = sorted({r.inputs["secretId"] for r in versions})
+    assert managed, (example, env)
+    others = [
+        r.inputs.get("name") or r.name
+        for r in preview.of_type("aws:secretsmanager/secret:Secret")
+        if r.name.endswith("-secret")
+    ]
+    region = model.region
+    foreign = [
+        # An application secret, the RDS-managed master secret, another app's namesake.
+        f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:STRIPE_KEY-secret-1a2b3c4-Ab12Cd",
+        f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-0f1e2d3c-4b5a-6978-Ab12Cd",
+        *(f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{o}-Ab12Cd" for o in others),
+    ]
+    (roles,) = [r for r in ci_roles(model) if r.environment == env]
+    policy = json.loads(roles.read_only.policy_json.replace("<account-id>", ACCOUNT_ID))
+    action = "secretsmanager:GetSecretValue"
+    own = {"aws:ResourceTag/app": model.app, "aws:ResourceTag/environment": env}
+    for arn_ in managed:
+        assert arn_.startswith(f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:")
+        assert decide([READ_ONLY_ACCESS, policy], action=action, resource=arn_, context=own) == (
+            "allow"
+        ), (env, arn_)
+        # The same name in another stack of a shared account (its tags name that stack).
+        for other in model.environments:
+            if other.name != env and other.name not in roles.read_only.shared_with:
+                theirs = {**own, "aws:ResourceTag/environment": other.name}
+                assert (
+                    decide([READ_ONLY_ACCESS, policy], action=action, resource=arn_, context=theirs)
+                    != "allow"
+                ), (env, other.name, arn_)
+    for arn_ in foreign:
+        assert arn_ not in managed
+        assert decide([READ_ONLY_ACCESS, policy], action=action, resource=arn_, context=own) == (
+            "deny"
+        ), (env, arn_)
+    # Only the value read is opened: BatchGetSecretValue stays denied on them too.
+    for arn_ in managed:
+        assert (
+            decide(
+                [READ_ONLY_ACCESS, policy],
+                action="secretsmanager:BatchGetSecretValue",
+                resource=arn_,
+                context=own,
+            )
+            == "deny"
+        )
+
+
+def test_a_renamed_cache_s_secret_is_readable_under_its_former_name() -> None:
+    """Aliases keep a renamed datastore's secret, autonamed from the former name."""
+    from shipspec.render.targets._ci_roles import managed_secret_arns, managed_version_secrets
+
+    model = shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"))
+    env = model.environments[0]
+    (cache,) = [d for d in env.datastores if d.engine == "redis"]
+    renamed = env.model_copy(
+        update={
+            "datastores": [
+                d.model_copy(update={"renamed_from": "sessions"}) if d is cache else d
+                for d in env.datastores
+            ]
+        }
+    )
+    assert managed_version_secrets(renamed) == [f"{cache.name}-auth", "sessions-auth"]
+    assert managed_secret_arns(model, renamed)[1] == (
+        f"arn:aws:secretsmanager:{model.region}:<account-id>:secret:sessions-auth-*"
+    )

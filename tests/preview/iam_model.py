@@ -46,6 +46,7 @@ def _values(value: Any) -> list[Any]:
 
 OPERATORS = {
     "StringEquals": lambda pattern, value: pattern == value,
+    "StringNotEquals": lambda pattern, value: pattern != value,  # read in _condition_holds
     "StringLike": lambda pattern, value: _glob(pattern, value),
     "ArnEquals": arn_like,
     "ArnLike": arn_like,
@@ -62,6 +63,10 @@ def _condition_holds(
         for key, allowed in keys.items():
             # Condition keys are case-insensitive; their values are compared as the operator says.
             found = {k.lower(): v for k, v in context.items()}.get(key.lower())
+            if operator == "StringNotEquals":  # holds where the key is absent or differs
+                if found is not None and found in [str(a) for a in _values(allowed)]:
+                    return False
+                continue
             if found is None or not any(test(str(a), found) for a in _values(allowed)):
                 return False
     return True

@@ -171,6 +171,39 @@ DATA_READS = (
     "secretsmanager:BatchGetSecretValue",
 )
 OBJECT_READS = ("s3:GetObject", "s3:GetObjectVersion")
+READ_MANAGED_SECRET = "secretsmanager:GetSecretValue"
+# The secrets whose versions the program manages (aws.secretsmanager.SecretVersion, each a
+# child of its component named after the datastore): a refresh of such a version reads its
+# value (terraform-provider-aws secretsmanager/secret_version.go, resourceSecretVersionRead
+# -> findSecretVersionByTwoPartKey -> GetSecretValue), so `pulumi preview --refresh` (the
+# drift check) needs `secretsmanager:GetSecretValue` on them and nothing else. A plain
+# `pulumi preview` reads no resource: it needs none.
+MANAGED_SECRET_SUFFIXES = {"redis": "auth", "rabbitmq": "credentials"}
+
+
+def managed_version_secrets(env: EnvironmentPlan) -> list[str]:
+    """The logical names of the Secrets Manager secrets whose versions the environment's stack
+    manages: a redis cache's AUTH token (``<datastore>-auth``), a RabbitMQ broker's
+    credentials (``<datastore>-credentials``). A renamed datastore keeps its secret, autonamed
+    from its former name (aliases keep the physical name), so both names are listed."""
+    names: list[str] = []
+    for d in env.datastores:
+        suffix = MANAGED_SECRET_SUFFIXES.get(d.engine)
+        if suffix is None:
+            continue
+        for name in (d.name, d.renamed_from):
+            if name and f"{name}-{suffix}" not in names:
+                names.append(f"{name}-{suffix}")
+    return names
+
+
+def managed_secret_arns(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:
+    """ARN patterns of those secrets: Pulumi autonames a secret ``<logical>-<7 characters>``
+    and Secrets Manager appends ``-<6 characters>`` to its ARN, so ``<logical>-*`` matches."""
+    return [
+        f"arn:aws:secretsmanager:{model.region}:{ACCOUNT}:secret:{name}-*"
+        for name in managed_version_secrets(env)
+    ]
 
 
 def state_keys(model: DeploymentModel, stack: str, *, write: bool) -> list[str]:
@@ -238,8 +271,49 @@ def read_only_policy(model: DeploymentModel, stacks: list[str]) -> dict[str, Any
     """The read-only role's inline policy, next to ``ReadOnlyAccess``."""
     statements: list[dict[str, Any]] = [
         {"Effect": "Allow", "Action": list(PREVIEW_INVOKES), "Resource": "*"},
-        {"Effect": "Deny", "Action": list(DATA_READS), "Resource": "*"},
     ]
+    readable_secrets: list[str] = []
+    for env in model.environments:
+        arns = managed_secret_arns(model, env) if env.name in stacks else []
+        if arns:
+            # Only the stack's own (its default tags), not a namesake of another stack in a
+            # shared account.
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": READ_MANAGED_SECRET,
+                    "Resource": arns,
+                    "Condition": {
+                        "StringEquals": {
+                            "aws:ResourceTag/app": model.app,
+                            "aws:ResourceTag/environment": env.name,
+                        }
+                    },
+                }
+            )
+            readable_secrets += [a for a in arns if a not in readable_secrets]
+    if readable_secrets:
+        statements += [
+            {
+                "Effect": "Deny",
+                "Action": [a for a in DATA_READS if a != READ_MANAGED_SECRET],
+                "Resource": "*",
+            },
+            {"Effect": "Deny", "Action": READ_MANAGED_SECRET, "NotResource": readable_secrets},
+        ]
+        # And a namesake of another stack or app (a shared account), whatever else allows it.
+        tagged = [e.name for e in model.environments if e.name in stacks]
+        for key, values in (("app", [model.app]), ("environment", tagged)):
+            statements.append(
+                {
+                    "Effect": "Deny",
+                    "Action": READ_MANAGED_SECRET,
+                    "Resource": readable_secrets,
+                    "Condition": {"StringNotEquals": {f"aws:ResourceTag/{key}": values}},
+                }
+            )
+    else:
+        statements.append({"Effect": "Deny", "Action": list(DATA_READS), "Resource": "*"})
     state = _state(model)
     if state is None:
         statements.append({"Effect": "Deny", "Action": list(OBJECT_READS), "Resource": "*"})
@@ -359,29 +433,56 @@ def deploy_permissions(model: DeploymentModel, env: EnvironmentPlan) -> list[str
 
 def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str]:
     """What a read-only (preview, drift) role may do."""
+    secrets = [
+        (e.name, managed_secret_arns(model, e)) for e in model.environments if e.name in stacks
+    ]
+    opened = any(arns for _, arns in secrets)
     lines = [
         "`ReadOnlyAccess` (where the account holds nothing else: it reads every resource "
         "there), for `pulumi preview --refresh`; nothing that writes",
         "an explicit `Deny` of data reads, whichever account the role is in: "
-        + ", ".join(f"`{a}`" for a in DATA_READS)
-        + " on everything, and "
+        + ", ".join(f"`{a}`" for a in DATA_READS if not (opened and a == READ_MANAGED_SECRET))
+        + " on everything, "
+        + (
+            f"`{READ_MANAGED_SECRET}` on every secret but the ones below (and on those where "
+            "their tags name another app or stack), "
+            if opened
+            else ""
+        )
+        + "and "
         + ", ".join(f"`{a}`" for a in OBJECT_READS)
         + (
             " on every object but the state objects below"
             if _state(model) is not None
             else " on every object"
         )
-        + " (`ReadOnlyAccess` reads object bodies, log events and query results). A preview "
-        "needs none of them, nor does a refresh of buckets, log groups and queues (the "
-        "provider reads those through control-plane calls); a refresh of a secret version "
-        "(a cache's AUTH token, a broker's password) does read its value with "
-        "`secretsmanager:GetSecretValue`, which `ReadOnlyAccess` never granted either",
+        + " (`ReadOnlyAccess` reads object bodies, log events and query results). A plain "
+        "`pulumi preview` (the pull-request preview) reads no resource, and a refresh reads "
+        "buckets, log groups and queues through control-plane calls; only a refresh of a "
+        "secret version the program manages (a cache's AUTH token, a broker's credentials) "
+        "reads its value with `secretsmanager:GetSecretValue`: the exception below",
         "with the inline policy below, "
         + ", ".join(f"`{a}`" for a in PREVIEW_INVOKES)
         + " (Resource `*`), which `ReadOnlyAccess` lacks: the program draws a random "
         "password with it during every preview (`aws.secretsmanager.get_random_password` in "
         "the cache and message broker components); it creates nothing",
     ]
+    if opened:
+        lines.append(
+            "**it can read these credentials**: `secretsmanager:GetSecretValue` on the secrets "
+            "whose versions the program manages, "
+            + "; ".join(
+                f"{env}'s " + ", ".join(f"`{a}`" for a in arns) for env, arns in secrets if arns
+            )
+            + " (only where the secret's tags `app` and `environment` name that stack, so a "
+            "namesake in another stack of a shared account stays denied), because the nightly "
+            "drift check's `pulumi preview --refresh` reads every secret version it refreshes "
+            "(the AWS provider's read calls `GetSecretValue`) and would otherwise fail every "
+            "night; every other secret value stays denied (`NotResource`). No KMS permission "
+            "is needed: the secret's key (the data key, or `aws/secretsmanager`) lets Secrets "
+            "Manager decrypt for principals of its account. Whoever can assume this role can "
+            "read them"
+        )
     state = _state(model)
     if state is not None:
         bucket, prefix = state
