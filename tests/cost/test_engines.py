@@ -91,7 +91,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 199 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 200 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
     # 13 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service = 12, and
     # api's Service Connect 5xx ratio, now a rollback alarm too: 12 + 1 = 13) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
@@ -105,10 +105,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # the health check itself, HTTPS: $0.50 + $1.00; the queue's dead-letter alarm reads the
     # DLQ's visible and in-flight counts (1 more metric). The ACM certificates' DaysToExpiry,
     # a renewal ticket and an expiry page each, of the public and internal load balancers and
-    # the storefront and handbook sites: 4 × 2 = 8, and the uploads volume's PercentIOLimit 1:
-    # 190 + 8 + 1 = 199.
+    # the storefront and handbook sites: 4 × 2 = 8, the uploads volume's PercentIOLimit 1 and
+    # the broker's ConsumerCount (no consumer connected while services use it) 1:
+    # 190 + 8 + 1 + 1 = 200.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 199), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 200), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -125,8 +126,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # (+$1.60); the dead-letter alarm's in-flight count (+$0.10); api's Service Connect 5xx
     # ratio as a rollback alarm, its composite (+$0.50): $6,386.17 + $0.60 = $6,386.77; the
     # certificates' expiry alarms and the volume's I/O alarm, 9 metrics × $0.10 (+$0.90):
-    # $6,386.77 + $0.90 = $6,387.67.
-    assert money(main.total) == "$6,387.67"
+    # $6,386.77 + $0.90 = $6,387.67; the broker's ConsumerCount alarm, 1 metric × $0.10:
+    # $6,387.67 + $0.10 = $6,387.77.
+    assert money(main.total) == "$6,387.77"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -187,7 +189,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("19.90")  # 199 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.00")  # 200 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -250,11 +252,12 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
     # the ALB's 5xx) 13, reports' long run 1, the domain's Route 53 health check 1 (190), four
     # ACM certificates' DaysToExpiry (two load balancers, two sites) × renewal and expiry 8 and
-    # the uploads volume's PercentIOLimit 1: 190 + 8 + 1 = 199, in 90 + 9 = 99 alarms.
+    # the uploads volume's PercentIOLimit 1, and the broker's ConsumerCount 1:
+    # 190 + 8 + 1 + 1 = 200, in 90 + 9 + 1 = 100 alarms.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 199
-    assert alarms.detail == "99 metric alarms reading 199 metrics"
+    assert alarms.quantity == 200
+    assert alarms.detail == "100 metric alarms reading 200 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

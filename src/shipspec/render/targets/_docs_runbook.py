@@ -10,11 +10,12 @@ kind without guidance still gets its section, built from the alarm's own reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...plan.alarm_names import AlarmType, aws_alarms, lookups
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
+from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
 from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_sql_guides import merge_mysql_family
 from ._docs_runbook_vars import assignments, used_variables
@@ -67,6 +68,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     anchors: dict[str, list[str]] = {}
     names: dict[str, dict[str, AlarmType]] = {}
     targets: dict[str, dict[str, str]] = {}  # anchor -> {alarm target: an environment of it}
+    brokers: dict[str, dict[str, str]] = {}  # anchor -> {environment: broker instance type}
     # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
     # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
     regions: dict[str, str] = dict(ALARM_REGIONS)
@@ -113,6 +115,11 @@ def sections(model: DeploymentModel) -> list[Section]:
                 key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
+            if key.startswith("rabbitmq:"):
+                store = model.environment(env_name).datastore(target.partition(":")[2])
+                brokers.setdefault(anchor, {})[env_name] = store.instance_class or ""
+    for anchor, classes in brokers.items():
+        guides[anchor] = {k: _resized(g, classes) for k, g in guides.get(anchor, {}).items()}
     _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
@@ -125,6 +132,12 @@ def sections(model: DeploymentModel) -> list[Section]:
             Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands, setup)
         )
     return result
+
+
+def _resized(guide: Guide, classes: dict[str, str]) -> Guide:
+    """The broker guide with its resize step naming the next size up of each deployed type."""
+    step = broker_resize(classes)
+    return replace(guide, mitigate=tuple(m.replace(MQ_RESIZE, step) for m in guide.mitigate))
 
 
 STATIC_ANCHOR = "alarm-static-site-5xx"
