@@ -18,7 +18,7 @@ from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
 from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_sql_guides import merge_mysql_family
-from ._docs_runbook_vars import assignments, used_variables
+from ._docs_runbook_vars import assignments, consumers, used_variables
 
 _BURN = "alarm-burn"
 
@@ -69,6 +69,7 @@ def sections(model: DeploymentModel) -> list[Section]:
     names: dict[str, dict[str, AlarmType]] = {}
     targets: dict[str, dict[str, str]] = {}  # anchor -> {alarm target: an environment of it}
     brokers: dict[str, dict[str, str]] = {}  # anchor -> {environment: broker instance type}
+    spot: dict[str, dict[str, list[str]]] = {}  # anchor -> {Spot-only service: environments}
     # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
     # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
     regions: dict[str, str] = dict(ALARM_REGIONS)
@@ -115,9 +116,17 @@ def sections(model: DeploymentModel) -> list[Section]:
                 key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
+            if key in SPOT_KEYS:
+                for name in _spot_only(model, env_name, target):
+                    spot.setdefault(anchor, {}).setdefault(name, []).append(env_name)
             if key.startswith("rabbitmq:"):
                 store = model.environment(env_name).datastore(target.partition(":")[2])
                 brokers.setdefault(anchor, {})[env_name] = store.instance_class or ""
+    for anchor, services in spot.items():
+        guides[anchor] = {
+            k: _spot_step(g, services) if k in SPOT_KEYS else g
+            for k, g in guides.get(anchor, {}).items()
+        }
     for anchor, classes in brokers.items():
         guides[anchor] = {k: _resized(g, classes) for k, g in guides.get(anchor, {}).items()}
     _static_sites(model, rows, guides, reasons, anchors, names)
@@ -132,6 +141,38 @@ def sections(model: DeploymentModel) -> list[Section]:
             Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands, setup)
         )
     return result
+
+
+# Sections where a Spot-only service out of Spot capacity shows: its tasks stop starting.
+SPOT_KEYS = ("service:running-tasks", "service:no-tasks", "sqs:oldest-message")
+
+
+def _spot_only(model: DeploymentModel, env_name: str, target: str) -> list[str]:
+    """The services behind ``target`` that run on Fargate Spot alone: the service itself, or
+    a queue's consumers."""
+    env = model.environment(env_name)
+    prefix, _, name = target.partition(":")
+    names = [name] if prefix == "service" else consumers(env, name)
+    return [
+        n
+        for n in names
+        if [p.capacity_provider for p in env.service(n).container.capacity_providers or []]
+        == ["FARGATE_SPOT"]
+    ]
+
+
+def _spot_step(guide: Guide, services: dict[str, list[str]]) -> Guide:
+    """The guide with the way out of a Spot capacity shortage for its Spot-only services."""
+    where = "; ".join(f"{name} in {', '.join(envs)}" for name, envs in services.items())
+    step = (
+        f"no Spot capacity ({where} run on Fargate Spot alone; the service's events say "
+        "tasks cannot be placed): move it to on-demand Fargate now, "
+        '`aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" '
+        "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 "
+        "--force-new-deployment`; the next `pulumi up` puts it back on Spot, and "
+        "`spot: false` on the service in the handoff makes on-demand permanent"
+    )
+    return replace(guide, mitigate=(*guide.mitigate, step))
 
 
 def _resized(guide: Guide, classes: dict[str, str]) -> Guide:
