@@ -192,8 +192,9 @@ def test_the_queue_backlog_page_scales_the_queue_s_consumer() -> None:
 
 def test_a_spot_only_worker_out_of_capacity_moves_to_on_demand_now() -> None:
     """full's indexer (`spot: true`) runs on Fargate Spot alone, in production too: its
-    queue's section (and no-tasks, where it has one) switch it to on-demand Fargate by hand and say `pulumi up`
-    reverts that; api, on-demand in production, is named only for its Spot environments."""
+    queue's section (and no-tasks, where it has one) switch it to on-demand Fargate by hand
+    and say `pulumi up` reverts that; api, on-demand in production, is named only for its
+    Spot environments."""
     model, text = runbook(EXAMPLES / "full.yaml")
     indexer = model.production.service("indexer").container.capacity_providers
     assert [p.capacity_provider for p in indexer or []] == ["FARGATE_SPOT"]
