@@ -198,9 +198,10 @@ def test_a_broker_a_service_uses_alarms_when_no_consumer_is_connected() -> None:
         "ConsumerCount",
         {"Broker": "datastore:mq.id"},
     )
-    # Below 1 for one 5-minute period: pages in production, a ticket in dev.
+    # Below 1 in 5 of 5 one-minute periods: pages in production, a ticket in dev.
     assert (consumers.comparison, consumers.threshold) == ("LessThanThreshold", 1)
-    assert (consumers.period_seconds, consumers.evaluation_periods) == (300, 1)
+    assert (consumers.period_seconds, consumers.evaluation_periods) == (60, 5)
+    assert consumers.datapoints_to_alarm == 5
     assert consumers.pages is True and dev["no-consumers"].pages is False
     assert consumers.runbook.endswith("#alarm-no-consumers")
 

@@ -49,6 +49,8 @@ MQ_DISK_FREE_MARGIN = 2
 # A consumer that stays RUNNING but closed its channel (a crashed consume loop, a lost
 # connection never reopened) shows neither as missing tasks nor as errors: only the
 # broker's ConsumerCount (all consumers on the broker, dimension Broker) falls to 0.
+# Amazon MQ publishes it every minute: 0 in each of 5 one-minute periods, so a consumer
+# reconnecting within a few minutes does not ring.
 MQ_CONSUMERS_MINUTES = 5
 MEMCACHED_CPU_PERCENT = 90
 
@@ -190,8 +192,8 @@ def broker_consumers_alarm(self: Alarms, b: DatastorePlan) -> None:
         ],
         threshold=1,
         comparison="LessThanThreshold",
-        period=MQ_CONSUMERS_MINUTES * 60,
-        evaluations=1,
+        period=60,
+        evaluations=MQ_CONSUMERS_MINUTES,
         page=True,
         reason=f"{', '.join(users)} use the broker, yet no consumer was connected for "
         f"{MQ_CONSUMERS_MINUTES} minutes: a consumer that stays RUNNING but stopped "
