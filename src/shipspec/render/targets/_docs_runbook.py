@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ...plan.alarm_names import AlarmType, aws_alarms, lookups
+from ...plan.health_check_alarms import WAF_ANCHOR
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
@@ -84,6 +85,8 @@ def sections(model: DeploymentModel) -> list[Section]:
         ]
         for alarm in alarms:
             anchor = alarm.runbook.partition("#")[2]
+            if anchor == WAF_SECTION:
+                continue  # the WAF section is its runbook (runbook.md.j2)
             group = _BURN if anchor.startswith(_BURN) else anchor
             anchors.setdefault(group, [])
             if anchor not in anchors[group]:
@@ -182,6 +185,8 @@ def _resized(guide: Guide, classes: dict[str, str]) -> Guide:
 
 
 STATIC_ANCHOR = "alarm-static-site-5xx"
+# The WAF rate-limit alarms' anchor: the "WAF" section, written in the template.
+WAF_SECTION = f"alarm-{WAF_ANCHOR}"
 # Sections whose alarms live outside the stack's region: CloudFront publishes in us-east-1.
 ALARM_REGIONS = {STATIC_ANCHOR: "us-east-1"}
 

@@ -192,6 +192,9 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             ).arn
 
+        # The web ACL's CloudWatch dimensions (_waf.py's visibility metric names), for the
+        # alarm on its rate-limit rule's BlockedRequests.
+        self.waf_ids: dict[str, list[pulumi.Input[str]]] = {}
         if waf:
             web_acl(
                 self,
@@ -201,6 +204,12 @@ class LoadBalancer(pulumi.ComponentResource):
                 log_retention_days=log_retention_days,
                 kms_key_arn=kms_key_arn,
             )
+            region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+            self.waf_ids = {
+                "waf_acl": [f"{name}-waf"],
+                "waf_rate_rule": [f"{name}-waf-rate-limit"],
+                "region": [region],
+            }
 
         self.certificate_arn = certificate_arn
         self.arn = alb.arn
