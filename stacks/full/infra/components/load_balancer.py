@@ -196,7 +196,7 @@ class LoadBalancer(pulumi.ComponentResource):
         # alarm on its rate-limit rule's BlockedRequests.
         self.waf_ids: dict[str, list[pulumi.Input[str]]] = {}
         if waf:
-            web_acl(
+            acl = web_acl(
                 self,
                 f"{name}-waf",
                 resource_arn=alb.arn,
@@ -205,10 +205,19 @@ class LoadBalancer(pulumi.ComponentResource):
                 kms_key_arn=kms_key_arn,
             )
             region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+            # Read from the ACL, so an alarm on them waits for it (and names what it made).
             self.waf_ids = {
-                "waf_acl": [f"{name}-waf"],
-                "waf_rate_rule": [f"{name}-waf-rate-limit"],
-                "region": [region],
+                "waf_acl": [acl.visibility_config.metric_name],
+                "waf_rate_rule": [
+                    acl.rules.apply(
+                        lambda rules: next(
+                            r.visibility_config.metric_name
+                            for r in rules or []
+                            if r.name == "rate-limit"
+                        )
+                    )
+                ],
+                "region": [pulumi.Output.all(acl.id, region).apply(lambda v: v[1])],
             }
 
         self.certificate_arn = certificate_arn
