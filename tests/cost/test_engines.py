@@ -91,7 +91,7 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     priced = {i.resource for i in main.items}
     assert {d.name for d in full.environment("main").datastores} <= priced
     assert main.notes == []
-    # Monitoring: 199 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
+    # Monitoring: 200 alarm metrics × $0.10 and 24 composites (8 burn-rate, 3 service-down,
     # 13 rollback: 5xx ratio, low-traffic 5xx, unhealthy, latency per web service = 12, and
     # api's Service Connect 5xx ratio, now a rollback alarm too: 12 + 1 = 13) × $0.50,
     # with the ELB 5xx, healthy-host and latency burn-rate alarms and api's Service Connect
@@ -105,10 +105,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # the health check itself, HTTPS: $0.50 + $1.00; the queue's dead-letter alarm reads the
     # DLQ's visible and in-flight counts (1 more metric). The ACM certificates' DaysToExpiry,
     # a renewal ticket and an expiry page each, of the public and internal load balancers and
-    # the storefront and handbook sites: 4 × 2 = 8, and the uploads volume's PercentIOLimit 1:
-    # 190 + 8 + 1 = 199.
+    # the storefront and handbook sites: 4 × 2 = 8, the uploads volume's PercentIOLimit 1 and
+    # the broker's ConsumerCount (no consumer connected while services use it) 1:
+    # 190 + 8 + 1 + 1 = 200, and the public web ACL's rate-limit BlockedRequests 1: 201.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 199), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 201), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -125,8 +126,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # (+$1.60); the dead-letter alarm's in-flight count (+$0.10); api's Service Connect 5xx
     # ratio as a rollback alarm, its composite (+$0.50): $6,386.17 + $0.60 = $6,386.77; the
     # certificates' expiry alarms and the volume's I/O alarm, 9 metrics × $0.10 (+$0.90):
-    # $6,386.77 + $0.90 = $6,387.67.
-    assert money(main.total) == "$6,387.67"
+    # $6,386.77 + $0.90 = $6,387.67; the broker's ConsumerCount alarm, 1 metric × $0.10:
+    # $6,387.67 + $0.10 = $6,387.77; the public web ACL's rate-limit BlockedRequests alarm,
+    # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87.
+    assert money(main.total) == "$6,387.87"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -187,7 +190,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("19.90")  # 199 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.10")  # 201 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -202,7 +205,7 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 42 alarms reading 121 metrics. The canary web service has two target groups, so each
+    # 43 alarms reading 122 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
@@ -214,9 +217,10 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # notifies),
     # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
     # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1), and the
-    # load balancer certificate's DaysToExpiry 2 (the renewal ticket and the expiry page):
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 = 121 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.10")
+    # load balancer certificate's DaysToExpiry 2 (the renewal ticket and the expiry page),
+    # and the public web ACL's rate-limit BlockedRequests 1:
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 + 1 = 122 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.20")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
@@ -225,15 +229,16 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
     assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "42 metric alarms reading 121 metrics"
+    assert details["CloudWatch alarms"] == "43 metric alarms reading 122 metrics"
     assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
     )
     # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10), $1,779.38
     # before the dead-letter alarm read the DLQ's in-flight count too ($0.10), $1,779.48
-    # before the certificate's renewal and expiry alarms (2 × $0.10)
-    assert money(prod.total) == "$1,779.68"  # $1,543.16 with a burstable cache
+    # before the certificate's renewal and expiry alarms (2 × $0.10), $1,779.68 before the
+    # web ACL's rate-limit alarm ($0.10)
+    assert money(prod.total) == "$1,779.78"  # $1,543.26 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -250,11 +255,13 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # against its limit 2, the low-traffic 5xx of api, docs (2 target groups × 2) and admin (2 and
     # the ALB's 5xx) 13, reports' long run 1, the domain's Route 53 health check 1 (190), four
     # ACM certificates' DaysToExpiry (two load balancers, two sites) × renewal and expiry 8 and
-    # the uploads volume's PercentIOLimit 1: 190 + 8 + 1 = 199, in 90 + 9 = 99 alarms.
+    # the uploads volume's PercentIOLimit 1, and the broker's ConsumerCount 1:
+    # the public web ACL's rate-limit BlockedRequests 1:
+    # 190 + 8 + 1 + 1 + 1 = 201, in 90 + 9 + 1 + 1 = 101 alarms.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 199
-    assert alarms.detail == "99 metric alarms reading 199 metrics"
+    assert alarms.quantity == 201
+    assert alarms.detail == "101 metric alarms reading 201 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

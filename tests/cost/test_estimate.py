@@ -82,13 +82,14 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("VPC flow logs", "network"): Decimal("2.28"),
         ("Container Insights metrics", "cluster"): Decimal("15.60"),  # 52 × 0.30
         ("Container Insights events", "cluster"): Decimal("0.114"),  # 2 × 0.1 GB × 0.57
-        # 24 alarms reading 38 metrics: web's 5xx and low-traffic 5xx (2 each), latency,
+        # 25 alarms reading 39 metrics: web's 5xx and low-traffic 5xx (2 each), latency,
         # unhealthy and healthy hosts (1 each) over a canary's 2 target groups and the load
         # balancer's 5xx twice = 16, web and mailer CPU, memory, running-tasks 2 × 4 = 8,
         # mailer's no-tasks 1, nightly 3 (failed invocations, long run, missed runs), db 3,
         # cache 4 (memory, engine CPU, evictions and hit rate; one node), orders 3 (oldest
-        # message; the DLQ's visible and in-flight counts for new dead letters): 38 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("3.80"),
+        # message; the DLQ's visible and in-flight counts for new dead letters), the public
+        # web ACL's rate-limit BlockedRequests 1: 39 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("3.90"),
         # web's service-down and 4 rollback composites × 0.50
         ("CloudWatch composite alarms", "monitoring"): Decimal("2.50"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
@@ -102,7 +103,8 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    assert money(dev.total) == "$154.00"
+    # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10
+    assert money(dev.total) == "$154.10"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

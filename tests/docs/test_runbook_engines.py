@@ -115,3 +115,29 @@ def test_mysql_and_mariadb_in_one_stack_share_one_guide_per_check(generated) -> 
         assert f"**{title} (RDS for MySQL).**" not in runbook, title
         assert f"**{title} (RDS for MariaDB).**" not in runbook, title
         assert f"**{title} (RDS for PostgreSQL).**" in runbook, title
+
+
+def _section(runbook: str, anchor: str) -> str:
+    return runbook.split(f'<a id="alarm-{anchor}"></a>')[1].split('<a id="')[0]
+
+
+def test_broker_runbook_resizes_to_the_next_size_and_reaches_no_console() -> None:
+    """The broker is private and the stack runs no bastion: its sections work through
+    CloudWatch and the Amazon MQ API, and name the next instance size up of each deployment."""
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="full.yaml")
+    classes = {e.name: e.datastore("broker").instance_class for e in model.environments}
+    assert classes == {"dev": "mq.m7g.medium", "staging": "mq.m7g.medium", "main": "mq.m7g.large"}
+    runbook = dict(render(model, only=["docs"]))["docs/operations/runbook.md"]
+    for anchor in ("broker-memory", "broker-disk"):
+        text = _section(runbook, anchor)
+        assert "in the management console" not in text
+        assert "needs network access into the VPC" in text
+        assert "--namespace AWS/AmazonMQ" in text
+        assert "dev, staging (`mq.m7g.medium`): `aws mq update-broker" in text
+        assert "--host-instance-type mq.m7g.large`; main (`mq.m7g.large`)" in text
+        assert "--host-instance-type mq.m7g.xlarge`" in text
+        assert "aws mq reboot-broker --broker-id <broker id>" in text
+    for anchor in ("ready-messages", "no-consumers"):
+        text = _section(runbook, anchor)
+        assert "no specific procedure is written yet" not in text
+        assert "--metric-name ConsumerCount" in text

@@ -188,3 +188,26 @@ def test_the_queue_backlog_page_scales_the_queue_s_consumer() -> None:
     assert words[words.index("--min-capacity") + 1] == str(worker.min_count)
     assert words[words.index("--max-capacity") + 1] == str(worker.max_count) == "12"
     assert "backlog of hold-requests-queue" in scaling
+
+
+def test_a_spot_only_worker_out_of_capacity_moves_to_on_demand_now() -> None:
+    """full's indexer (`spot: true`) runs on Fargate Spot alone, in production too: its
+    queue's section (and no-tasks, where it has one) switch it to on-demand Fargate by hand
+    and say `pulumi up` reverts that; api, on-demand in production, is named only for its
+    Spot environments."""
+    model, text = runbook(EXAMPLES / "full.yaml")
+    indexer = model.production.service("indexer").container.capacity_providers
+    assert [p.capacity_provider for p in indexer or []] == ["FARGATE_SPOT"]
+    assert model.production.service("api").container.capacity_providers is None
+    command = (
+        'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" '
+        "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 --force-new-deployment"
+    )
+    for anchor in ("alarm-no-tasks", "alarm-oldest-message"):
+        section = section_of(text, anchor)
+        assert command in section, anchor
+        assert "the next `pulumi up` puts it back on Spot" in section
+        assert "`spot: false` on the service in the handoff" in section
+    backlog = section_of(text, "alarm-oldest-message")
+    assert "(indexer in dev, staging, main run on Fargate Spot alone" in backlog
+    assert "api in dev, staging;" in section_of(text, "alarm-running-tasks")

@@ -162,7 +162,7 @@ def test_each_new_engine_is_watched_by_its_own_metrics() -> None:
     )
     docs, mq, memo = (alarms(planned, "prod", n) for n in ("docs", "mq", "memo"))
     assert set(docs) == {"cpu", "free-memory", "connections"}
-    assert set(mq) == {"memory", "disk-free", "ready-messages"}
+    assert set(mq) == {"memory", "disk-free", "ready-messages", "no-consumers"}
     assert set(memo) == {"cpu", "evictions"}
     for name, found in (("docs", docs), ("mq", mq), ("memo", memo)):
         for alarm in found.values():
@@ -185,6 +185,39 @@ def test_each_new_engine_is_watched_by_its_own_metrics() -> None:
     assert mq["memory"].pages is True
     assert alarms(planned, "dev", "mq")["memory"].pages is False
     assert alarms(planned, "dev", "docs")["connections"].threshold == 400
+
+
+def test_a_broker_a_service_uses_alarms_when_no_consumer_is_connected() -> None:
+    """A consumer that stays RUNNING but closed its channel: only ConsumerCount shows it."""
+    planned = model("  mq: {engine: rabbitmq}\n")
+    prod, dev = alarms(planned, "prod", "mq"), alarms(planned, "dev", "mq")
+    consumers = prod["no-consumers"]
+    [metric] = consumers.metrics
+    assert (metric.namespace, metric.metric_name, metric.dimensions) == (
+        "AWS/AmazonMQ",
+        "ConsumerCount",
+        {"Broker": "datastore:mq.id"},
+    )
+    # Below 1 in 5 of 5 one-minute periods: pages in production, a ticket in dev.
+    assert (consumers.comparison, consumers.threshold) == ("LessThanThreshold", 1)
+    assert (consumers.period_seconds, consumers.evaluation_periods) == (60, 5)
+    assert consumers.datapoints_to_alarm == 5
+    assert consumers.pages is True and dev["no-consumers"].pages is False
+    assert consumers.runbook.endswith("#alarm-no-consumers")
+
+
+def test_a_broker_only_jobs_use_has_no_consumers_alarm() -> None:
+    planned = plan(
+        shipspec.loads(
+            HEADER
+            + "services:\n  web: {type: web, image: x:1, port: 80}\n"
+            + "  nightly: {type: job, image: x:1, schedule: 'rate(1 day)', uses: [mq]}\n"
+            + "datastores:\n  mq: {engine: rabbitmq}\n"
+        ),
+        spec_file="handoff.yaml",
+    )
+    assert "no-consumers" not in alarms(planned, "prod", "mq")
+    assert "ready-messages" in alarms(planned, "prod", "mq")
 
 
 def test_stack_config_carries_each_engine_s_settings() -> None:

@@ -195,6 +195,31 @@ def test_waf_only_on_the_public_balancer_when_asked() -> None:
     assert {b.name: b.waf for b in prod.load_balancers} == {"public": True, "internal": False}
 
 
+def test_only_a_load_balancer_with_a_web_acl_watches_its_rate_limit_blocks() -> None:
+    """403s from WAF are no 5xx: a ticket on the rate-limit rule's sustained blocks, for
+    the public ALB's ACL only, never a page (an attack blocked is the rule working)."""
+    planned = model(MIXED, extra="  security: {waf: true}\n")
+    waf = [a for a in planned.monitoring.alarms["prod"].alarms if a.check == "waf-rate-limit"]
+    assert [a.target for a in waf] == ["load_balancer:public"]
+    [alarm] = waf
+    [metric] = alarm.metrics
+    assert (metric.namespace, metric.metric_name, metric.statistic) == (
+        "AWS/WAFV2",
+        "BlockedRequests",
+        "Sum",
+    )
+    assert metric.dimensions == {
+        "WebACL": "load_balancer:public.waf_acl",
+        "Rule": "load_balancer:public.waf_rate_rule",
+        "Region": "load_balancer:public.region",
+    }
+    assert (alarm.threshold, alarm.period_seconds, alarm.evaluation_periods) == (0, 300, 3)
+    assert alarm.datapoints_to_alarm == 3 and alarm.treat_missing_data == "notBreaching"
+    assert alarm.pages is False and alarm.runbook.endswith("#alarm-waf")
+    without = model(MIXED).monitoring.alarms["prod"].alarms
+    assert not [a for a in without if a.check == "waf-rate-limit"]
+
+
 # Deployment strategy ---------------------------------------------------------------
 
 SERVICES = (

@@ -35,6 +35,7 @@ HEALTHY = {
     ("AWS/AmazonMQ", "RabbitMQDiskFree"): 150 * GIB,
     ("AWS/AmazonMQ", "RabbitMQDiskFreeLimit"): 10 * GIB,
     ("AWS/AmazonMQ", "MessageReadyCount"): 20,
+    ("AWS/AmazonMQ", "ConsumerCount"): 4,
 }
 WATCHED = ("atlas-main-fulltext-", "atlas-main-broker-")
 
@@ -115,3 +116,16 @@ def test_a_broker_running_out_of_disk_pages_before_it_blocks_publishers(main) ->
         "page": set(),
         "ticket": set(),
     }
+
+
+def test_a_consumer_that_stopped_consuming_pages_in_production(main, generated) -> None:  # type: ignore[no-untyped-def]
+    """The indexer's tasks keep RUNNING (no no-tasks alarm, no errors) but closed their
+    channels: the broker counts no consumer. Production pages after 5 minutes; staging,
+    where alarms never page, opens a ticket."""
+    stopped = {("AWS/AmazonMQ", "ConsumerCount"): 0}
+    assert told(main, stopped, 3) == {"page": set(), "ticket": set()}  # a reconnect
+    assert told(main, stopped, 10) == {"page": {"atlas-main-broker-no-consumers"}, "ticket": set()}
+    staging = Stack(generated.preview("full", "staging"))
+    got = staging.notified(Scenario(values(), values(stopped), 10 * 60))
+    assert "atlas-staging-broker-no-consumers" in got["ticket"]
+    assert "atlas-staging-broker-no-consumers" not in got["page"]

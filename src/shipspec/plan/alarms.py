@@ -24,7 +24,7 @@ from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
-from .health_check_alarms import health_check_alarms
+from .health_check_alarms import health_check_alarms, waf_blocks_alarm
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -122,6 +122,9 @@ class Alarms:
                 consumed.update(u.datastore for u in service.uses if u.engine == "sqs")
             if service.kind == "job":
                 job_alarms(self, service)
+        for balancer in self.env.load_balancers:
+            if balancer.waf:
+                waf_blocks_alarm(self, balancer.name)
         outside_in = health_check_alarms(self)
         certificate_alarms(self)
         for volume in self.env.volumes:

@@ -46,6 +46,12 @@ MQ_READY_MESSAGES = 10_000
 # metrics for Amazon MQ for RabbitMQ brokers"; "Sizing your RabbitMQ broker's storage").
 # Page while there is still room: free disk under twice the limit.
 MQ_DISK_FREE_MARGIN = 2
+# A consumer that stays RUNNING but closed its channel (a crashed consume loop, a lost
+# connection never reopened) shows neither as missing tasks nor as errors: only the
+# broker's ConsumerCount (all consumers on the broker, dimension Broker) falls to 0.
+# Amazon MQ publishes it every minute: 0 in each of 5 one-minute periods, so a consumer
+# reconnecting within a few minutes does not ring.
+MQ_CONSUMERS_MINUTES = 5
 MEMCACHED_CPU_PERCENT = 90
 
 
@@ -156,6 +162,43 @@ def broker_alarms(self: Alarms, b: DatastorePlan) -> None:
         reason=f"over {MQ_READY_MESSAGES:,} ready messages for 15 minutes: consumers stopped "
         "or fell behind, and the backlog grows toward the memory limit; a ticket (the memory "
         "alarm pages), and a number to tune to the real traffic",
+    )
+    broker_consumers_alarm(self, b)
+
+
+def broker_consumers_alarm(self: Alarms, b: DatastorePlan) -> None:
+    """No consumer connected to the broker while a long-running service uses it.
+
+    Pages where alarms page, like a queue consumer's no-tasks alarm (``page=True`` pages
+    only in ``EnvironmentPlan.alarms_page`` environments); a ticket elsewhere. Jobs are
+    not long-running consumers, so a broker only jobs use gets no such alarm.
+    """
+    services = {s.name for s in self.env.services if s.kind != "job"}
+    users = [u for u in b.used_by if u in services]
+    if not users:
+        return
+    self.add(
+        f"datastore:{b.name}",
+        "no-consumers",
+        f"{b.name}: no consumer connected for {MQ_CONSUMERS_MINUTES} minutes",
+        [
+            _m(
+                "consumers",
+                "AWS/AmazonMQ",
+                "ConsumerCount",
+                "Maximum",
+                Broker=f"datastore:{b.name}.id",
+            )
+        ],
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=60,
+        evaluations=MQ_CONSUMERS_MINUTES,
+        page=True,
+        reason=f"{', '.join(users)} use the broker, yet no consumer was connected for "
+        f"{MQ_CONSUMERS_MINUTES} minutes: a consumer that stays RUNNING but stopped "
+        "consuming (its channel closed) shows neither as missing tasks nor as errors, "
+        "only as a backlog later; this pages like a stopped queue consumer",
     )
 
 

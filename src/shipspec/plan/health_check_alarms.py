@@ -135,3 +135,46 @@ def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
         alarm=alarm.name,
         reason=why,
     )
+
+
+# Blocks by the rate-limit rule in each of 3 five-minute periods: sustained, not a burst.
+WAF_BLOCK_PERIODS = 3
+WAF_ANCHOR = "waf"  # the runbook's WAF section (``#alarm-waf``)
+
+
+def waf_blocks_alarm(self: Alarms, lb: str) -> None:
+    """A ticket when the ALB's web ACL keeps blocking clients on its per-IP rate limit.
+
+    WAF answers a blocked request with 403 before it reaches a task: no 5xx, so neither
+    the SLO nor the error alarms see legitimate clients shut out. The metric is
+    ``AWS/WAFV2`` ``BlockedRequests`` with dimensions ``WebACL`` and ``Rule`` (the ACL's
+    and the rule's visibility metric names, ``components/_waf.py``) and ``Region``; WAF
+    publishes it only for periods with a block, so missing data is not breaching.
+    """
+    ref = f"load_balancer:{lb}"
+    self.add(
+        ref,
+        "waf-rate-limit",
+        f"{lb}: WAF rate limit blocking requests for {WAF_BLOCK_PERIODS * 5} minutes",
+        [
+            AlarmMetric(
+                id="blocked",
+                namespace="AWS/WAFV2",
+                metric_name="BlockedRequests",
+                statistic="Sum",
+                dimensions={
+                    "WebACL": f"{ref}.waf_acl",
+                    "Rule": f"{ref}.waf_rate_rule",
+                    "Region": f"{ref}.region",
+                },
+            )
+        ],
+        threshold=0,
+        period=300,
+        evaluations=WAF_BLOCK_PERIODS,
+        missing="notBreaching",
+        anchor=WAF_ANCHOR,
+        reason=f"the per-IP rate limit blocked requests in each of {WAF_BLOCK_PERIODS} "
+        "five-minute periods: a client (or many behind one NAT) is shut out with 403s that "
+        "no 5xx alarm or SLO sees; a ticket, since an attack blocked is the rule working",
+    )

@@ -5,8 +5,9 @@ metrics name them by reference: ``cluster.name``, ``load_balancer:<name>``, and
 ``service:``, ``job:``, ``datastore:`` or ``volume:<name>.<key>`` (and
 ``health_check:<service>.id``, the Route 53 health checks the Monitoring creates;
 ``load_balancer:<name>.certificate`` and ``static_site:<name>.certificate``, the ACM
-certificates whose expiry the alarms watch). A component answers for its
-references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
+certificates whose expiry the alarms watch; ``load_balancer:<name>.waf_acl``,
+``.waf_rate_rule`` and ``.region``, the WAF dimensions of a protected ALB). A component
+answers for its references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
 reports on separately (a web service's target groups, a cache's nodes), so a reference
 may stand for several metrics; :meth:`References.combinations` spells them out.
 """
@@ -42,6 +43,8 @@ class References:
             self._ids[f"load_balancer:{name}"] = {"": [lb.arn_suffix]}
             if getattr(lb, "certificate_arn", None) is not None:
                 self._ids[f"load_balancer:{name}"]["certificate"] = [lb.certificate_arn]
+            # A WAF-protected ALB: its web ACL's and rate-limit rule's metric names, region.
+            self._ids[f"load_balancer:{name}"].update(getattr(lb, "waf_ids", None) or {})
         for name, site in (static_sites or {}).items():
             if getattr(site, "certificate_arn", None) is not None:
                 self._ids[f"static_site:{name}"] = {"certificate": [site.certificate_arn]}

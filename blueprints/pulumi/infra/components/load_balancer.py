@@ -191,8 +191,11 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             ).arn
 
+        # The web ACL's CloudWatch dimensions (_waf.py's visibility metric names), for the
+        # alarm on its rate-limit rule's BlockedRequests.
+        self.waf_ids: dict[str, list[pulumi.Input[str]]] = {}
         if waf:
-            web_acl(
+            acl = web_acl(
                 self,
                 f"{name}-waf",
                 resource_arn=alb.arn,
@@ -200,6 +203,21 @@ class LoadBalancer(pulumi.ComponentResource):
                 log_retention_days=log_retention_days,
                 kms_key_arn=kms_key_arn,
             )
+            region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+            # Read from the ACL, so an alarm on them waits for it (and names what it made).
+            self.waf_ids = {
+                "waf_acl": [acl.visibility_config.metric_name],
+                "waf_rate_rule": [
+                    acl.rules.apply(
+                        lambda rules: next(
+                            r.visibility_config.metric_name
+                            for r in rules or []
+                            if r.name == "rate-limit"
+                        )
+                    )
+                ],
+                "region": [pulumi.Output.all(acl.id, region).apply(lambda v: v[1])],
+            }
 
         self.certificate_arn = certificate_arn
         self.arn = alb.arn

@@ -10,14 +10,16 @@ kind without guidance still gets its section, built from the alarm's own reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...plan.alarm_names import AlarmType, aws_alarms, lookups
+from ...plan.health_check_alarms import WAF_ANCHOR
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
+from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
 from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_sql_guides import merge_mysql_family
-from ._docs_runbook_vars import assignments, used_variables
+from ._docs_runbook_vars import assignments, consumers, used_variables
 
 _BURN = "alarm-burn"
 
@@ -67,6 +69,8 @@ def sections(model: DeploymentModel) -> list[Section]:
     anchors: dict[str, list[str]] = {}
     names: dict[str, dict[str, AlarmType]] = {}
     targets: dict[str, dict[str, str]] = {}  # anchor -> {alarm target: an environment of it}
+    brokers: dict[str, dict[str, str]] = {}  # anchor -> {environment: broker instance type}
+    spot: dict[str, dict[str, list[str]]] = {}  # anchor -> {Spot-only service: environments}
     # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
     # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
     regions: dict[str, str] = dict(ALARM_REGIONS)
@@ -81,6 +85,8 @@ def sections(model: DeploymentModel) -> list[Section]:
         ]
         for alarm in alarms:
             anchor = alarm.runbook.partition("#")[2]
+            if anchor == WAF_SECTION:
+                continue  # the WAF section is its runbook (runbook.md.j2)
             group = _BURN if anchor.startswith(_BURN) else anchor
             anchors.setdefault(group, [])
             if anchor not in anchors[group]:
@@ -113,6 +119,19 @@ def sections(model: DeploymentModel) -> list[Section]:
                 key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
                 guides.setdefault(anchor, {})[key] = GUIDES[key]
+            if key in SPOT_KEYS:
+                for name in _spot_only(model, env_name, target):
+                    spot.setdefault(anchor, {}).setdefault(name, []).append(env_name)
+            if key.startswith("rabbitmq:"):
+                store = model.environment(env_name).datastore(target.partition(":")[2])
+                brokers.setdefault(anchor, {})[env_name] = store.instance_class or ""
+    for anchor, services in spot.items():
+        guides[anchor] = {
+            k: _spot_step(g, services) if k in SPOT_KEYS else g
+            for k, g in guides.get(anchor, {}).items()
+        }
+    for anchor, classes in brokers.items():
+        guides[anchor] = {k: _resized(g, classes) for k, g in guides.get(anchor, {}).items()}
     _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
@@ -127,7 +146,47 @@ def sections(model: DeploymentModel) -> list[Section]:
     return result
 
 
+# Sections where a Spot-only service out of Spot capacity shows: its tasks stop starting.
+SPOT_KEYS = ("service:running-tasks", "service:no-tasks", "sqs:oldest-message")
+
+
+def _spot_only(model: DeploymentModel, env_name: str, target: str) -> list[str]:
+    """The services behind ``target`` that run on Fargate Spot alone: the service itself, or
+    a queue's consumers."""
+    env = model.environment(env_name)
+    prefix, _, name = target.partition(":")
+    names = [name] if prefix == "service" else consumers(env, name)
+    return [
+        n
+        for n in names
+        if [p.capacity_provider for p in env.service(n).container.capacity_providers or []]
+        == ["FARGATE_SPOT"]
+    ]
+
+
+def _spot_step(guide: Guide, services: dict[str, list[str]]) -> Guide:
+    """The guide with the way out of a Spot capacity shortage for its Spot-only services."""
+    where = "; ".join(f"{name} in {', '.join(envs)}" for name, envs in services.items())
+    step = (
+        f"no Spot capacity ({where} run on Fargate Spot alone; the service's events say "
+        "tasks cannot be placed): move it to on-demand Fargate now, "
+        '`aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" '
+        "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 "
+        "--force-new-deployment`; the next `pulumi up` puts it back on Spot, and "
+        "`spot: false` on the service in the handoff makes on-demand permanent"
+    )
+    return replace(guide, mitigate=(*guide.mitigate, step))
+
+
+def _resized(guide: Guide, classes: dict[str, str]) -> Guide:
+    """The broker guide with its resize step naming the next size up of each deployed type."""
+    step = broker_resize(classes)
+    return replace(guide, mitigate=tuple(m.replace(MQ_RESIZE, step) for m in guide.mitigate))
+
+
 STATIC_ANCHOR = "alarm-static-site-5xx"
+# The WAF rate-limit alarms' anchor: the "WAF" section, written in the template.
+WAF_SECTION = f"alarm-{WAF_ANCHOR}"
 # Sections whose alarms live outside the stack's region: CloudFront publishes in us-east-1.
 ALARM_REGIONS = {STATIC_ANCHOR: "us-east-1"}
 

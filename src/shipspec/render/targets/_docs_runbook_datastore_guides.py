@@ -27,6 +27,76 @@ _NO_CLIENT = (
     "ECS Exec off in production), so the metrics are the route"
 )
 
+MQ_BROKER_ID = (
+    "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
+    "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
+    "'[BrokerState,HostInstanceType,EngineVersion]'`"
+)
+# The broker is private (no public endpoint), and the stack runs no bastion and no ECS
+# Exec in production: its management console and rabbitmqctl are out of reach.
+NO_CONSOLE = (
+    "the RabbitMQ management console (its URL in `describe-broker`'s `BrokerInstances`) "
+    "needs network access into the VPC, which the stack does not give (private broker, "
+    "no bastion, ECS Exec off in production): CloudWatch is the route"
+)
+
+# The step that resizes the broker: its example instance type depends on what each
+# environment deploys, so the runbook fills it in (``broker_resize``).
+MQ_RESIZE = "<resize the broker>"
+# Amazon MQ instance sizes, smallest first: the next one up is the resize example.
+_MQ_SIZES = (
+    "micro",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+)
+
+
+def next_mq_size(instance: str) -> str | None:
+    """``mq.m7g.medium`` -> ``mq.m7g.large``; None past the largest size known here."""
+    family, _, size = instance.rpartition(".")
+    if size not in _MQ_SIZES or _MQ_SIZES.index(size) + 1 == len(_MQ_SIZES):
+        return None
+    return f"{family}.{_MQ_SIZES[_MQ_SIZES.index(size) + 1]}"
+
+
+def broker_resize(classes: dict[str, str]) -> str:
+    """The resize step for brokers deployed as ``{environment: instance type}``."""
+    by_class: dict[str, list[str]] = {}
+    for env, instance in classes.items():
+        by_class.setdefault(instance, []).append(env)
+    examples = []
+    for instance, envs in by_class.items():
+        bigger = next_mq_size(instance)
+        target = bigger or "<a larger type>"
+        examples.append(
+            f"{', '.join(envs)} (`{instance}`): `aws mq update-broker --broker-id "
+            f"<broker id> --host-instance-type {target}`"
+        )
+    return (
+        "a larger instance, the next size up: "
+        + "; ".join(examples)
+        + " (the types it accepts: `aws mq describe-broker-instance-options --engine-type "
+        "RABBITMQ`), then `aws mq reboot-broker --broker-id <broker id>` to apply it now (a "
+        "single-instance broker is offline while it restarts; a cluster restarts one node "
+        "at a time), and the same `class` in the handoff's datastore so `pulumi up` keeps it"
+    )
+
+
+def mq_metric(metric: str, stat: str) -> str:
+    return (
+        "`aws cloudwatch get-metric-statistics --namespace AWS/AmazonMQ --metric-name "
+        f"{metric} --dimensions Name=Broker,Value=<broker name> --start-time "
+        "<three hours ago, ISO 8601> --end-time <now, ISO 8601> --period 300 "
+        f"--statistics {stat}`"
+    )
+
+
 DATASTORE_GUIDES: dict[str, Guide] = {
     "sqlserver:free-storage": Guide(
         "free storage (RDS for SQL Server)",
@@ -104,21 +174,68 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "publishing connection (consumers still receive), so producers hang or time out. "
         "Usually a queue nobody consumes fast enough holds the messages.",
         (
-            "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
-            "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
-            "'[BrokerState,HostInstanceType,EngineVersion]'`",
-            "the RabbitMQ management console (its URL in `describe-broker`'s `BrokerInstances`): "
-            "the queues with the most ready and unacknowledged messages, and their consumers",
-            "the `ready-messages` alarm and the consumers' own alarms (no tasks, CPU)",
+            MQ_BROKER_ID,
+            mq_metric("RabbitMQMemUsed", "Maximum")
+            + " and "
+            + mq_metric("RabbitMQMemLimit", "Maximum")
+            + ": how fast memory climbs",
+            mq_metric("MessageReadyCount", "Maximum")
+            + " and "
+            + mq_metric("MessageUnacknowledgedCount", "Maximum")
+            + ": messages waiting (consumers stopped) or taken and never acknowledged "
+            "(consumers stuck)",
+            "the `ready-messages` and `no-consumers` alarms and the consumers' own alarms "
+            "(no tasks, CPU)",
+            NO_CONSOLE,
         ),
         (
             "consumers stopped or too few: restart or scale them (their `running-tasks` and "
             "`scaling` in the handoff)",
-            "a queue nobody needs any more: purge or delete it in the management console",
-            "the broker is too small for the backlog: a larger instance, "
-            "`aws mq update-broker --broker-id <broker id> --host-instance-type <mq.m7g.large>` "
-            "then `aws mq reboot-broker --broker-id <broker id>` (a rolling restart in a "
-            "cluster), and the same `class` in the handoff's datastore so `pulumi up` keeps it",
+            "the broker is too small for the backlog: " + MQ_RESIZE,
+        ),
+    ),
+    "rabbitmq:ready-messages": Guide(
+        "ready messages (Amazon MQ for RabbitMQ)",
+        "Over 10,000 messages have waited in the broker's queues for 15 minutes: consumers "
+        "stopped, fell behind, or a queue has no consumer at all. A ticket: the backlog "
+        "grows toward the memory and disk limits, whose alarms page.",
+        (
+            MQ_BROKER_ID,
+            mq_metric("MessageReadyCount", "Maximum")
+            + ": rising means nothing drains the queues, flat means consumers keep pace "
+            "with a standing backlog",
+            mq_metric("ConsumerCount", "Minimum") + ": 0 means no consumer is connected "
+            "(the `no-consumers` alarm)",
+            "the consumers' own alarms (no tasks, CPU) and their logs (`aws logs tail`)",
+            NO_CONSOLE,
+        ),
+        (
+            'consumers stopped: `aws ecs update-service --cluster "$CLUSTER" --service '
+            "<consumer service> --force-new-deployment` restarts them",
+            "consumers too few: raise their `scaling.max` in the handoff",
+        ),
+    ),
+    "rabbitmq:no-consumers": Guide(
+        "no consumers (Amazon MQ for RabbitMQ)",
+        "No consumer has been connected to the broker for 5 minutes while a long-running "
+        "service uses it: a consumer that stays RUNNING but stopped consuming (its channel "
+        "or connection closed and was not reopened), or none running at all. Messages pile "
+        "up from now on.",
+        (
+            MQ_BROKER_ID,
+            mq_metric("ConsumerCount", "Minimum")
+            + " and "
+            + mq_metric("ConnectionCount", "Minimum")
+            + ": connections without consumers mean the clients connected but stopped "
+            "consuming",
+            "the consumers' logs (`aws logs tail`): a closed channel, an authentication or "
+            "connection error",
+        ),
+        (
+            'restart the consumers: `aws ecs update-service --cluster "$CLUSTER" --service '
+            "<consumer service> --force-new-deployment`",
+            "the broker itself is not RUNNING (`describe-broker`): wait for its maintenance or "
+            "reboot to end; consumers reconnect only if their client retries",
         ),
     ),
     "redis:evictions": Guide(

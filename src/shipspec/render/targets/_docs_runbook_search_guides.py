@@ -7,6 +7,7 @@ identifiers the runbook's "Before you start" block derives from the stack output
 
 from __future__ import annotations
 
+from ._docs_runbook_datastore_guides import MQ_BROKER_ID, MQ_RESIZE, NO_CONSOLE, mq_metric
 from ._docs_runbook_guide import Guide
 
 _HEALTH = (
@@ -130,21 +131,19 @@ SEARCH_GUIDES: dict[str, Guide] = {
         "blocks every publishing connection until consumers drain the queues: producers "
         "hang or time out. Messages nobody consumes fill the disk. This pages.",
         (
-            "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
-            "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
-            "'[BrokerState,HostInstanceType,EngineVersion]'`",
-            "the RabbitMQ management console (its URL in `describe-broker`'s `BrokerInstances`): "
-            "the queues with the most messages (ready and unacknowledged), and their consumers",
+            MQ_BROKER_ID,
+            mq_metric("RabbitMQDiskFree", "Minimum")
+            + " and "
+            + mq_metric("RabbitMQDiskFreeLimit", "Maximum")
+            + ": how fast the disk fills",
+            mq_metric("MessageCount", "Maximum") + ": the messages held (ready and unacknowledged)",
+            "the `ready-messages` and `no-consumers` alarms and the consumers' own alarms",
+            NO_CONSOLE,
         ),
         (
             "consumers stopped or too few: restart or scale them (their `running-tasks` and "
             "`scaling` in the handoff)",
-            "a queue nobody needs any more: purge or delete it in the management console; "
-            "set a message TTL or a max-length policy on queues that may grow without bound",
-            "the broker's storage is fixed by its instance type: a larger one, "
-            "`aws mq update-broker --broker-id <broker id> --host-instance-type <mq.m7g.large>` "
-            "then `aws mq reboot-broker --broker-id <broker id>`, and the same `class` in the "
-            "handoff's datastore so `pulumi up` keeps it",
+            "the broker's storage is fixed by its instance type; " + MQ_RESIZE,
         ),
     ),
 }
