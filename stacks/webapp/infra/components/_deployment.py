@@ -182,7 +182,7 @@ def connect_alarm(
     name: str,
     *,
     cluster_name: pulumi.Input[str],
-    service_name: str,
+    created_as: str,
     discovery_name: str,
     callers: Sequence[str],
     error_rate_percent: float,
@@ -197,9 +197,12 @@ def connect_alarm(
     its callers reach only through Service Connect), its target groups' 5xx, over the
     requests its own proxy received (``RequestCount`` by ``ClusterName``, ``ServiceName``,
     ``DiscoveryName``: what the load balancer sends passes that proxy too). 0 below
-    ``min_requests`` a minute. ``callers``: the callers' ECS service names; ``service_name``
-    this one's, as plain names, since ECS needs the alarm's name before the service exists.
+    ``min_requests`` a minute. ``callers`` (their spec names) and ``created_as`` (this
+    service's first name) become the ECS service names ``create_service`` gives them, as plain
+    strings, since ECS needs the alarm's name before the service exists.
     """
+    service_name = physical_name(created_as, max_length=255)
+    callers = [physical_name(c, max_length=255) for c in callers]
     queries = [
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
             id=f"errors{i}",

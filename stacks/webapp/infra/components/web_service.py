@@ -22,7 +22,7 @@ from ._deployment import CHECKS, connect_alarm, deployment_alarms, deployment_co
 from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
-from ._names import fitting_logical_name, original_name, physical_name
+from ._names import fitting_logical_name, original_name
 from ._routes import protocol_version, rule_conditions, rule_transforms
 from .load_balancer import LoadBalancer
 
@@ -302,11 +302,9 @@ class WebService(pulumi.ComponentResource):
                 self,
                 name,
                 cluster_name=cluster_name,
-                # The names create_service gives the ECS services (plain strings: ECS
-                # takes this alarm's name before the service exists).
-                service_name=physical_name(original_name(name, opts), max_length=255),
+                created_as=original_name(name, opts),
                 discovery_name=name,
-                callers=[physical_name(c, max_length=255) for c in connect_callers],
+                callers=connect_callers,
                 error_rate_percent=error_rate_percent,
                 min_requests=min_requests,
                 load_balancer_arn_suffix=load_balancer.arn_suffix if connect_only else None,

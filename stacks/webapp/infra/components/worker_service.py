@@ -22,7 +22,7 @@ from ._datastore import Datastore, Use
 from ._deployment import CHECKS, connect_alarm
 from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
-from ._names import original_name, physical_name
+from ._names import original_name
 from ._queue_scaling import QueueScaling
 
 
@@ -170,11 +170,9 @@ class WorkerService(pulumi.ComponentResource):
                 self,
                 name,
                 cluster_name=cluster_name,
-                # The names create_service gives the ECS services (plain strings: ECS
-                # takes this alarm's name before the service exists).
-                service_name=physical_name(original_name(name, opts), max_length=255),
+                created_as=original_name(name, opts),
                 discovery_name=name,
-                callers=[physical_name(c, max_length=255) for c in connect_callers],
+                callers=connect_callers,
                 error_rate_percent=error_rate_percent,
                 min_requests=min_requests,
             )
