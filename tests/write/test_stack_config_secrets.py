@@ -117,3 +117,60 @@ def test_generate_check_passes_after_the_handoffs_pagerduty_step(tmp_path: Path)
     pulumi_config_set_secret(tmp_path / f"infra/Pulumi.{stack}.yaml", f"{project}:{key}")
     result = run("generate", str(spec), "--check")
     assert result.exit_code == 0, result.output
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every stack config text the writer parses, in order (the cache cleared first)."""
+    from shipspec.write import stack_config
+
+    parsed: list[str] = []
+    real = stack_config.load_own_yaml
+
+    def counting(text: str):  # type: ignore[no-untyped-def]
+        parsed.append(text)
+        return real(text)
+
+    stack_config._parts.cache_clear()
+    monkeypatch.setattr(stack_config, "load_own_yaml", counting)
+    return parsed
+
+
+def test_a_stack_config_rendered_as_last_time_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(files(GENERATED), tmp_path)
+    parsed = _count_parses(monkeypatch)
+    assert not write(files(GENERATED), tmp_path, check=True).changed
+    assert write(files(GENERATED), tmp_path).paths("unchanged") == [STACK, "infra/__main__.py"]
+    assert parsed == []
+    # A secret set since: the file on disk is parsed (it is the user's), the render is not.
+    pulumi_config_set_secret(tmp_path / STACK, "shop:pagerdutyUrl")
+    assert not write(files(GENERATED), tmp_path, check=True).changed
+    assert GENERATED not in parsed and len(parsed) == 1
+
+
+def test_a_reused_fingerprint_still_catches_a_hand_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(files(GENERATED), tmp_path)
+    _count_parses(monkeypatch)
+    stack = tmp_path / STACK
+    stack.write_text(stack.read_text().replace("desiredCount: 3", "desiredCount: 9"))
+    with pytest.raises(StaleOutput):
+        write(files(GENERATED), tmp_path, check=True)
+    changed = GENERATED.replace("cpu: 512", "cpu: 1024")
+    with pytest.raises(WriteConflict):
+        write(files(changed), tmp_path)
+
+
+def test_a_new_render_is_fingerprinted_from_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(files(GENERATED), tmp_path)
+    parsed = _count_parses(monkeypatch)
+    changed = GENERATED.replace("desiredCount: 3", "desiredCount: 4")
+    write(files(changed), tmp_path)
+    assert changed in parsed
+    # Only the comment changed: the same data, so --check after it has nothing to do.
+    recomment = changed.replace("# why: production pages", "# why: production stacks page")
+    assert write(files(recomment), tmp_path, check=True).paths("update") == []

@@ -25,6 +25,10 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # path → sha256 digest
     blueprints: str | None = None
     """``generate --blueprints DIR``, relative to the output folder (POSIX), for later runs."""
+    rendered: dict[str, str] = field(default_factory=dict)
+    """For a file recorded by its data (a stack config), the digest of the bytes shipspec
+    rendered: a later run that renders the same bytes reuses the recorded fingerprint
+    instead of parsing the file again (over a megabyte of YAML at 200 services)."""
 
     @classmethod
     def read(cls, root: Path) -> Manifest:
@@ -48,9 +52,15 @@ class Manifest:
                 "  hint: remove those entries (or restore the manifest from version control)"
             )
         recorded = data.get("blueprints")
+        rendered = data.get("rendered")
         return cls(
             {str(k): str(v) for k, v in files.items()},
             recorded if isinstance(recorded, str) and recorded else None,
+            {
+                str(k): str(v)
+                for k, v in (rendered if isinstance(rendered, dict) else {}).items()
+                if k in files
+            },
         )
 
     def text(self, generator: str) -> str:
@@ -61,6 +71,8 @@ class Manifest:
         }
         if self.blueprints:
             body["blueprints"] = self.blueprints
+        if self.rendered:
+            body["rendered"] = dict(sorted(self.rendered.items()))
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 

@@ -23,7 +23,7 @@ from .errors import UnsafePath
 from .journal import commit, leftovers, recover
 from .manifest import MANIFEST_PATH, Manifest
 from .safety import is_inside_path, refuse_links
-from .stack_config import fingerprint, keep_users_values
+from .stack_config import fingerprint, is_stack_config, keep_users_values
 
 Action = Literal["create", "update", "unchanged", "delete", "kept"]
 GENERATOR = "shipspec"
@@ -62,7 +62,7 @@ def write(
     elif out_dir.is_dir():
         result.notes = recover(out_dir)
     old = Manifest.read(out_dir)
-    new = Manifest({path: fingerprint(path, text) for path, text in files}, blueprints)
+    new = _new_manifest(files, old, blueprints)
     unsafe = [path for path in [*(p for p, _ in files), *files.seeds] if not is_inside_path(path)]
     if unsafe:
         raise UnsafePath(f"generated paths outside the output folder: {unsafe}")
@@ -115,6 +115,22 @@ def write(
     staged[MANIFEST_PATH] = new.text(GENERATOR)
     commit(out_dir, staged, result.paths("delete"))
     return result
+
+
+def _new_manifest(files: FileSet, old: Manifest, blueprints: str | None) -> Manifest:
+    """The manifest of ``files``; a stack config rendered to the same bytes as last time
+    keeps the data fingerprint recorded then (computing it parses the whole file)."""
+    new = Manifest(blueprints=blueprints)
+    for path, text in files:
+        if not is_stack_config(path):
+            new.files[path] = digest(text)
+            continue
+        rendered = digest(text)
+        recorded = old.files.get(path)
+        same = recorded is not None and old.rendered.get(path) == rendered
+        new.files[path] = recorded if same and recorded else fingerprint(path, text)
+        new.rendered[path] = rendered
+    return new
 
 
 def _plan_seeds(files: FileSet, out_dir: Path, result: GenerationResult) -> None:
