@@ -9,6 +9,7 @@ and runbook go into its description, which is what the notification email shows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -136,6 +137,25 @@ def components_by_name(items: Iterable[Any], suffix: str = "") -> list[str]:
 def yaml_scalar(value: Any) -> str:
     """A config value as one line of YAML, keeping ``×`` and ``≥`` readable."""
     return yaml_quoted(value)
+
+
+def alarm_entries(alarms: dict[str, dict[str, Any]]) -> str:
+    """The stack config's alarm mappings (``alarms``, ``compositeAlarms``...), four spaces in:
+    a name, then one ``key: value`` line each, ``metrics`` as a list of JSON objects.
+
+    Built here rather than by a template macro: a 200-service stack holds some 1,500
+    alarms, and the macro's per-value calls were a fifth of ``generate``'s rendering.
+    """
+    lines: list[str] = []
+    for name, alarm in alarms.items():
+        lines.append(f"    {name}:")
+        for key, value in alarm.items():
+            if key == "metrics":
+                lines.append("      metrics:")
+                lines.extend(f"        - {json.dumps(metric, sort_keys=True)}" for metric in value)
+            else:
+                lines.append(f"      {key}: {yaml_quoted(value)}")
+    return "\n".join(lines)
 
 
 def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT) -> str:

@@ -23,6 +23,7 @@ from ._pulumi_components import select_components
 from ._pulumi_containers import container_config, customized, volume_config
 from ._pulumi_datastores import datastore_config
 from ._pulumi_monitoring import (
+    alarm_entries,
     components_by_name,
     describe,
     monitoring_config,
@@ -60,6 +61,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "data_key": DATA_KEY,
         "endpoint_attribute": ENDPOINT_ATTRIBUTE,
         "scalar": yaml_scalar,
+        "alarm_entries": alarm_entries,
         "by_name": components_by_name,
         "queue_scaled": lambda name: queue_scaled(model, name),
         "consumed_queues": consumed_queues,
