@@ -5,8 +5,12 @@ balancer) that ``gateway`` calls through Service Connect (``http://renderer:8080
 load balancer sees none of those calls. The CloudWatch model
 (:mod:`tests.preview.cloudwatch_model`) evaluates the previewed stack's alarms on what
 AWS reports then: the load balancer counts nothing, gateway's Service Connect proxy
-counts the 5xx it gets back (``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``),
-renderer's proxy the requests it receives (``RequestCount`` by ``DiscoveryName``).
+counts the requests it sends renderer and the 5xx it gets back (``RequestCount`` and
+``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``), renderer's proxy the requests
+it receives (``RequestCount`` by ``DiscoveryName``). When gateway's calls cannot reach
+renderer (its tasks run, but a security group or its proxy turns the connections away),
+gateway's proxy, Envoy, answers each call 503 itself and counts it against renderer, as a
+5xx of that target; renderer's proxy receives nothing.
 """
 
 from __future__ import annotations
@@ -51,17 +55,29 @@ observability:
 CALLS = 3000.0  # a minute, from gateway to renderer (half of 100 rps at peak)
 
 
-def values(renderer_calls: float, renderer_errors: float, alt: bool = False) -> Any:
+def values(
+    renderer_calls: float,
+    renderer_errors: float,
+    alt: bool = False,
+    *,
+    reached: float | None = None,
+) -> Any:
     """Metric values: gateway serves the internet through the public load balancer, healthy;
-    renderer gets ``renderer_calls`` a minute from gateway, ``renderer_errors`` of them 5xx
-    (its health check passes). ``alt``: during a canary the new revision's target group."""
+    gateway sends renderer ``renderer_calls`` a minute, ``renderer_errors`` of them answered
+    5xx, and ``reached`` of them (all unless given) reach renderer's proxy; the rest gateway's
+    own proxy answers 503 (its health check passes). ``alt``: during a canary the new
+    revision's target group."""
+    received = renderer_calls if reached is None else reached
 
     def value(metric: Mapping[str, Any]) -> float | None:
         name, dims, ns = metric["metricName"], metric["dimensions"], metric["namespace"]
-        if ns == "AWS/ECS" and "TargetDiscoveryName" in dims:  # what gateway's proxy got
-            return renderer_errors if name == "HTTPCode_Target_5XX_Count" else None
+        if ns == "AWS/ECS" and "TargetDiscoveryName" in dims:  # what gateway's proxy sent, got
+            return {
+                "RequestCount": renderer_calls,
+                "HTTPCode_Target_5XX_Count": renderer_errors,
+            }.get(name)
         if ns == "AWS/ECS" and "DiscoveryName" in dims:  # what renderer's proxy received
-            return renderer_calls if name == "RequestCount" else None
+            return received if name == "RequestCount" else None
         internal = "internal" in dims.get("LoadBalancer", "") or "renderer" in dims.get(
             "TargetGroup", ""
         )
@@ -121,6 +137,22 @@ def test_failing_half_its_calls_pages_through_the_burn_rate(freight) -> None:  #
     assert [n for n in watched if states[n]] == ["freight-prod-renderer-connect-5xx-ratio-rollback"]
 
 
+def test_callers_that_cannot_reach_it_page_through_the_burn_rate(freight) -> None:  # type: ignore[no-untyped-def]
+    """renderer's tasks run and pass their load balancer's health checks, but gateway's
+    calls no longer reach them (a security group rule gone): gateway's proxy answers every
+    call 503 and counts it against renderer; renderer's own proxy receives nothing. The
+    ratio of what the callers sent and got back reads 100%: 40 minutes in, the fast burn
+    pages (a ratio over the requests renderer's proxy received would read 0 in every short
+    window, under the request floor, and page nobody), and the Service Connect ratio (a
+    ticket beside the burn rate) and its rollback alarm fire."""
+    stack, _ = freight
+    outage = Scenario(values(CALLS, 0), values(CALLS, CALLS, reached=0), 40 * 60)
+    told = stack.notified(outage)
+    assert told["page"] == {"freight-prod-renderer-availability-burn-1h"}
+    assert "freight-prod-renderer-connect-5xx-ratio" in told["ticket"]
+    assert stack.states(outage)["freight-prod-renderer-connect-5xx-ratio-rollback"]
+
+
 def test_below_the_request_floor_the_minute_ratio_reads_zero(freight) -> None:  # type: ignore[no-untyped-def]
     """One error in ten calls at 10 calls a minute: under the per-minute floor the Service
     Connect ratio (and so its rollback alarm) reads 0. (The burn rates judge their whole
@@ -144,3 +176,33 @@ def test_a_called_worker_rolls_back_when_its_callers_get_5xx(generated) -> None:
     assert states["parcel-prod-orders-connect-5xx-ratio-rollback"]
     healthy = stack.states(Scenario(values(CALLS, 0), values(CALLS, 0), 30 * 60))
     assert not healthy["parcel-prod-orders-connect-5xx-ratio-rollback"]
+
+
+def test_more_callers_than_one_alarm_holds_read_the_discovery_name_alone(tmp_path: Path) -> None:
+    """Five callers of renderer, deployed with a canary (two target groups): per caller, the
+    rollback alarm would read 5 × 2 + 2 × 2 = 14 metrics, past the 10 of a metric math
+    alarm. It reads renderer's TargetDiscoveryName alone (every caller's 5xx and requests),
+    and still fires when no call reaches renderer."""
+    callers = "".join(
+        f"  caller{i}:\n    type: worker\n    image: ghcr.io/example/c{i}:1.0\n"
+        "    calls: [renderer]\n"
+        for i in range(5)
+    )
+    (tmp_path / "handoff.yaml").write_text(
+        SPEC.replace("  renderer:\n", callers + "  renderer:\n"), encoding="utf-8"
+    )
+    preview = generate_and_preview(tmp_path / "handoff.yaml", tmp_path / "out", "prod")
+    [alarm] = [
+        r.inputs
+        for r in preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.inputs.get("name") == "freight-prod-renderer-connect-5xx-ratio-rollback"
+    ]
+    metrics = [q["metric"] for q in alarm["metricQueries"] if q.get("metric")]
+    assert len(metrics) <= 10
+    ecs = [m for m in metrics if m["namespace"] == "AWS/ECS"]
+    assert sorted(m["metricName"] for m in ecs) == ["HTTPCode_Target_5XX_Count", "RequestCount"]
+    assert all(m["dimensions"] == {"TargetDiscoveryName": "renderer"} for m in ecs)
+    states = Stack(preview).states(
+        Scenario(values(CALLS, 0), values(CALLS, CALLS, reached=0), 10 * 60)
+    )
+    assert states["freight-prod-renderer-connect-5xx-ratio-rollback"]

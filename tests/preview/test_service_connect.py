@@ -141,22 +141,24 @@ def test_called_services_alarm_on_the_errors_their_callers_get(preview: Preview)
         ), name
     queries = {q["id"]: q for q in alarms["orders-connect-5xx-ratio-rollback"]["metricQueries"]}
     services = {name: inputs["name"] for name, inputs in ecs_services(preview).items()}
-    # The 5xx each caller's proxy got back (TargetDiscoveryName, the caller's ServiceName),
-    # over the requests the server's own proxy received (DiscoveryName): the dimension sets
-    # Service Connect publishes. orders is called by front and catalog.
-    callers = {
-        q["metric"]["dimensions"]["ServiceName"]
-        for q in queries.values()
-        if q.get("metric", {}).get("metricName") == "HTTPCode_Target_5XX_Count"
-    }
-    assert callers == {services["front"], services["catalog"]}
+    # The 5xx each caller's proxy got back over the requests it sent (TargetDiscoveryName,
+    # the caller's ServiceName): a dimension set Service Connect publishes both under, and
+    # the one vantage point that still counts calls that cannot reach orders (the callers'
+    # proxies answer them 503). orders is called by front and catalog.
+    for metric_name in ("HTTPCode_Target_5XX_Count", "RequestCount"):
+        callers = {
+            q["metric"]["dimensions"]["ServiceName"]
+            for q in queries.values()
+            if q.get("metric", {}).get("metricName") == metric_name
+        }
+        assert callers == {services["front"], services["catalog"]}, metric_name
     for query in queries.values():
         metric = query.get("metric")
         if metric is None:
             continue
         assert metric["namespace"] == "AWS/ECS"
-        key = "TargetDiscoveryName" if metric["metricName"] != "RequestCount" else "DiscoveryName"
-        assert metric["dimensions"][key] == "orders"
+        assert metric["dimensions"]["TargetDiscoveryName"] == "orders"
+        assert "DiscoveryName" not in metric["dimensions"]
 
 
 def test_the_dashboard_graphs_service_connect_for_servers_only(preview: Preview) -> None:

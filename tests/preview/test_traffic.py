@@ -280,6 +280,10 @@ def test_the_connect_alarm_sums_what_each_caller_got(preview: Preview) -> None:
         "ServiceName": services["front"],
         "TargetDiscoveryName": "api",
     }
-    assert queries["requests"]["metric"]["dimensions"]["DiscoveryName"] == "api"
+    # Over the requests the same proxy sent api: errors and requests from one vantage point.
+    assert queries["calls0"]["metric"]["metricName"] == "RequestCount"
+    assert queries["calls0"]["metric"]["dimensions"] == errors
+    dimensions = [(q.get("metric") or {}).get("dimensions", {}) for q in queries.values()]
+    assert not any("DiscoveryName" in d for d in dimensions)
     # gRPC and TCP servers: an HTTP 5xx count cannot see their failures, so no such alarm.
     assert "mesh-prod-ledger-connect-5xx-ratio-rollback" not in alarms

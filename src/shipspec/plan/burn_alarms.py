@@ -16,8 +16,10 @@ Both read 0 below the plan's minimum request count, so a quiet hour does not pag
 
 A service called only through Service Connect (an internal web service with callers,
 :func:`~.traffic_alarms.connect_only`) burns on what its callers' proxies got back: their
-5xx (``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``, per caller) plus its target
-group's over the requests its own proxy received (``RequestCount`` by ``DiscoveryName``).
+5xx (``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``, per caller) over the requests
+they sent it (``RequestCount`` by the same dimensions), plus its target group's 5xx and
+requests. Both are counted where the calls are made, so a service its callers cannot reach
+(their proxies answer 503 themselves, its own proxy receives nothing) burns at 100%.
 It gets no CloudWatch latency burn rate: Service Connect's response times are per caller.
 """
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .monitoring import AlarmMetric, BurnRateAlert, CompositeAlarmPlan, SloMonitor, seconds
-from .traffic_alarms import connect_metrics, connect_only
+from .traffic_alarms import connect_metrics, connect_only, connect_ratio
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -67,9 +69,10 @@ def availability_burn(self: Alarms, slo: SloMonitor) -> None:
     s = self.env.service(slo.service)
     if connect_only(s):
         # Its users are the services calling it through Service Connect: the load balancer
-        # sees none of their calls, so the burn reads what their proxies saw.
+        # sees none of their calls, so the burn reads what their proxies sent and got back
+        # (a call that cannot reach it is a 503 of the caller's proxy, in both counts).
         metrics, errors, requests = connect_metrics(s)
-        expression = f"IF({requests} >= {self.min_requests}, ({errors}) / ({requests}), 0)"
+        expression = connect_ratio(requests, errors, self.min_requests, percent=False)
         what = f"5xx ratio of calls from {', '.join(s.callers)} (Service Connect)"
         _burn(self, slo, metrics, expression, what)
         return

@@ -8,12 +8,15 @@ what a server's proxy receives, by ``DiscoveryName`` (``RequestCount``,
 ``ProcessedBytes``; also with ``ServiceName, ClusterName`` of that server), and what a
 client's proxy got back from a target, by ``TargetDiscoveryName`` (``HTTPCode_Target_2XX``
 to ``5XX_Count``, ``TargetResponseTime``, ``RequestCountPerTarget``; also with
-``ServiceName, ClusterName`` of the *calling* service). A 5xx count keyed by the callee's
-own ``ServiceName`` and ``DiscoveryName`` is not a published dimension set: an alarm on it
-reads no data and never fires. So the errors are summed over the declared callers
-(``ClusterName``, caller ``ServiceName``, callee ``TargetDiscoveryName``: scoped to this
-stack's cluster, unlike ``TargetDiscoveryName`` alone, which every stack in the account
-shares) and divided by the requests the server's proxy received.
+``ServiceName, ClusterName`` of the *calling* service); ``RequestCount`` is published by
+``TargetDiscoveryName`` too, the requests a client's proxy sent a target. A 5xx count keyed
+by the callee's own ``ServiceName`` and ``DiscoveryName`` is not a published dimension set:
+an alarm on it reads no data and never fires. So the errors and the requests are both
+summed over the declared callers (``ClusterName``, caller ``ServiceName``, callee
+``TargetDiscoveryName``: scoped to this stack's cluster, unlike ``TargetDiscoveryName``
+alone, which every stack in the account shares): the ratio is what the callers got, and a
+callee its callers cannot reach (their proxies answer 503, its own proxy receives
+nothing) reads 100%, not 0.
 
 gRPC answers errors as ``grpc-status`` trailers on HTTP 200, so an HTTP 5xx count cannot
 see them; a gRPC or TCP server gets no such alarm (the decision says so) and the
@@ -51,12 +54,14 @@ SERVICE_CONNECT_DIMENSIONS: dict[str, frozenset[tuple[str, ...]]] = {
             "ActiveConnectionCount",
             "NewConnectionCount",
             "ProcessedBytes",
-            "RequestCount",
             "GrpcRequestCount",
             "ClientTLSNegotiationErrorCount",
         ),
         SERVER_SETS,
     ),
+    # Requests are counted on both sides: received by a server's proxy (DiscoveryName)
+    # and sent by a client's proxy to a target (TargetDiscoveryName).
+    "RequestCount": SERVER_SETS | TARGET_SETS,
     **dict.fromkeys(
         (
             "HTTPCode_Target_2XX_Count",
@@ -76,6 +81,19 @@ SERVICE_CONNECT_DIMENSIONS: dict[str, frozenset[tuple[str, ...]]] = {
 CALLED_ERROR_RATE_PERCENT = 5.0
 RESET_PERCENT = 5.0  # of new TCP flows reset by the NLB itself
 MIN_FLOWS = 20  # per minute, below which the reset share reads 0
+# CloudWatch reads at most 10 metrics in one metric math alarm (PutMetricAlarm; the
+# conformance rule "at most 10 metrics in a metric math alarm" checks the program).
+MAX_ALARM_METRICS = 10
+# What a caller's proxy counts when the service cannot be reached (its tasks run, but a
+# connection is refused, reset or times out): the proxy is Envoy, whose router answers
+# the caller itself, 503 (504 on its per-request timeout), and charges that code to the
+# upstream cluster it tried, the callee's, as it does a response from the callee
+# (Envoy's router, Filter::chargeUpstreamAbort -> chargeUpstreamCode; the cluster's
+# upstream_rq_<code> and upstream_rq_5xx statistics). The Service Connect metrics of a
+# target (TargetDiscoveryName) are that cluster's, so HTTPCode_Target_5XX_Count counts
+# those 503s and RequestCount the requests; the callee's own proxy (DiscoveryName) sees
+# none of them.
+UNREACHABLE_5XX = 503
 
 
 def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> AlarmMetric:
@@ -102,49 +120,86 @@ def connect_only(s: ServicePlan) -> bool:
 
 def connect_metrics(s: ServicePlan) -> tuple[list[AlarmMetric], str, str]:
     """The metrics of a Service Connect 5xx ratio, its errors and its requests (metric
-    math): the 5xx each caller's proxy got back from the service (``TargetDiscoveryName``,
-    per caller) and, for a service on a load balancer, its target group's 5xx, over the
-    requests the service's own proxy received (``DiscoveryName``). The proxy listens on the
-    container port (no ``ingressPortOverride``: ECS's ServiceConnectService API, "In awsvpc
-    mode and Fargate, the default value is the container port number"), so what the load
-    balancer sends the tasks passes it and is counted there too."""
-    metrics = [
-        _m(
-            f"errors{i}",
-            "AWS/ECS",
-            "HTTPCode_Target_5XX_Count",
-            "Sum",
-            ClusterName="cluster.name",
-            ServiceName=f"service:{caller}.name",
-            TargetDiscoveryName=f"service:{s.name}.discovery",
-        )
-        for i, caller in enumerate(s.callers)
-    ]
-    terms = [f"FILL(errors{i}, 0)" for i in range(len(s.callers))]
-    if connect_only(s):
+    math), both counted where the calls are made: each caller's proxy's 5xx from the
+    service (``HTTPCode_Target_5XX_Count`` by ``TargetDiscoveryName``) over the requests that
+    proxy sent it (``RequestCount`` by the same ``TargetDiscoveryName`` dimensions), and
+    for a service called only through Service Connect its target group's 5xx over the
+    requests its load balancer sent that target group (``AWS/ApplicationELB``).
+
+    Not the requests the service's own proxy received (``RequestCount`` by
+    ``DiscoveryName``): when calls stop reaching it (its tasks run but a security group or
+    its proxy turns them away) the callers' proxies answer them 503 themselves, which their
+    ``HTTPCode_Target_5XX_Count`` counts (see :data:`UNREACHABLE_5XX`), while the
+    service's proxy counts nothing, so a ratio over its requests falls under the request
+    floor and reads 0 just when every call fails; and load balancer traffic passes that
+    proxy, adding requests whose 5xx only ``lb_errors`` saw.
+
+    Per caller, so the alarm reads this stack's cluster only, while the metrics fit
+    one alarm (:data:`MAX_ALARM_METRICS`); past that, by ``TargetDiscoveryName`` alone:
+    every caller of that discovery name in the account, in any cluster (see
+    :func:`per_caller`)."""
+    only = connect_only(s)
+    discovery = f"service:{s.name}.discovery"
+    if per_caller(s):
+        targets = [
+            {
+                "ClusterName": "cluster.name",
+                "ServiceName": f"service:{caller}.name",
+                "TargetDiscoveryName": discovery,
+            }
+            for caller in s.callers
+        ]
+    else:
+        targets = [{"TargetDiscoveryName": discovery}]
+    metrics: list[AlarmMetric] = []
+    for i, dims in enumerate(targets):
+        metrics.append(_m(f"errors{i}", "AWS/ECS", "HTTPCode_Target_5XX_Count", "Sum", **dims))
+        metrics.append(_m(f"calls{i}", "AWS/ECS", "RequestCount", "Sum", **dims))
+    errors = [f"FILL(errors{i}, 0)" for i in range(len(targets))]
+    requests = [f"FILL(calls{i}, 0)" for i in range(len(targets))]
+    if only:
+        lb = {
+            "LoadBalancer": f"load_balancer:{s.load_balancer}",
+            "TargetGroup": f"service:{s.name}.target_group",
+        }
         metrics.append(
-            _m(
-                "lb_errors",
-                "AWS/ApplicationELB",
-                "HTTPCode_Target_5XX_Count",
-                "Sum",
-                LoadBalancer=f"load_balancer:{s.load_balancer}",
-                TargetGroup=f"service:{s.name}.target_group",
-            )
+            _m("lb_errors", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", **lb)
         )
-        terms.append("FILL(lb_errors, 0)")
-    metrics.append(
-        _m(
-            "requests",
-            "AWS/ECS",
-            "RequestCount",
-            "Sum",
-            ClusterName="cluster.name",
-            ServiceName=f"service:{s.name}.name",
-            DiscoveryName=f"service:{s.name}.discovery",
+        metrics.append(_m("lb_requests", "AWS/ApplicationELB", "RequestCount", "Sum", **lb))
+        errors.append("FILL(lb_errors, 0)")
+        requests.append("FILL(lb_requests, 0)")
+    return metrics, " + ".join(errors), " + ".join(requests)
+
+
+def per_caller(s: ServicePlan) -> bool:
+    """Whether a Service Connect ratio of ``s`` can read each caller's metrics (two a
+    caller, two of the load balancer's) within one alarm's :data:`MAX_ALARM_METRICS`."""
+    return 2 * len(s.callers) + (2 if connect_only(s) else 0) <= MAX_ALARM_METRICS
+
+
+def connect_counts(s: ServicePlan) -> str:
+    """What a Service Connect ratio of ``s`` divides, for its decision's reason."""
+    scope = (
+        "per caller"
+        if per_caller(s)
+        else f"by TargetDiscoveryName alone: {len(s.callers)} callers' metrics do not fit "
+        f"one alarm's {MAX_ALARM_METRICS}, so calls from any cluster in the account count"
+    )
+    return (
+        f"the 5xx each caller's proxy got from it over the requests that proxy sent it "
+        f"(TargetDiscoveryName, {scope})"
+        + (
+            ", and its target group's 5xx over the requests its load balancer sent it"
+            if connect_only(s)
+            else ""
         )
     )
-    return metrics, " + ".join(terms), "FILL(requests, 0)"
+
+
+def connect_ratio(requests: str, errors: str, floor: int, *, percent: bool) -> str:
+    """Metric math of a Service Connect 5xx ratio, 0 below ``floor`` requests."""
+    scale = "100 * " if percent else ""
+    return f"IF(({requests}) >= {floor}, {scale}({errors}) / ({requests}), 0)"
 
 
 def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = False) -> None:
@@ -191,7 +246,7 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
         f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx"
         + (" (with its load balancer's target 5xx)" if only else ""),
         metrics,
-        expression=f"IF({requests} >= {floor}, 100 * ({errors}) / ({requests}), 0)",
+        expression=connect_ratio(requests, errors, floor, percent=True),
         threshold=rate,
         period=60,
         evaluations=5,
@@ -204,9 +259,9 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
             if s.alarms is not None
             else f"{CALLED_ERROR_RATE_PERCENT:g}%: a worker's callers have no SLO of their own"
         )
-        + "; the 5xx each caller's proxy got from it (TargetDiscoveryName, per caller)"
-        + (" and its target group's 5xx" if only else "")
-        + " over the requests its own proxy received (DiscoveryName), only over "
+        + "; "
+        + connect_counts(s)
+        + ", only over "
         + f"{floor}+ requests a minute; 3 of 5 minutes"
         + ("; rolls deployments back" if rollback else "")
         + f"; {routing}",

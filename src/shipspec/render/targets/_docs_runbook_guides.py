@@ -91,13 +91,19 @@ GUIDES: dict[str, Guide] = {
         "5xx to calling services",
         "Services that call this one through Service Connect get server errors: their "
         "Service Connect proxies count them (per caller, by the callee's discovery name), "
-        "over the requests this service's own proxy received; for an internal service its "
-        "load balancer's target 5xx count too. No load balancer sees these calls. It is also a "
-        "rollback alarm: during a deployment ECS rolls back on its own.",
+        "over the requests those proxies sent it; for an internal service its load "
+        "balancer's target 5xx and requests count too. No load balancer sees these calls. "
+        "Calls that never reach this service (a security group, its proxy) count: the "
+        "callers' proxies answer them 503 themselves, while this service's own proxy and "
+        "logs show nothing. It is also a rollback alarm: during a deployment ECS rolls "
+        "back on its own.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
             "for the proxy's (timeouts, no healthy endpoint)",
+            "the callers' `service-connect/` streams when this service's own show no "
+            "requests: 503s there (connection refused or timed out) mean the calls do not "
+            "reach it, so check its security group and its proxy",
             "the Service Connect graphs of the service on the dashboard: which caller, since when",
         ),
         (

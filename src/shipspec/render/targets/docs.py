@@ -163,10 +163,13 @@ def slo_source(model: DeploymentModel, slo: Any) -> str:
     if slo.sli == "availability":
         return (
             f"{callers} {s.name} through Service Connect, past its load balancer: "
-            "CloudWatch measures it from the 5xx their proxies got back (`AWS/ECS` "
-            "`HTTPCode_Target_5XX_Count` by `TargetDiscoveryName`) plus its target group's, "
-            f"over the requests {s.name}'s own proxy received (`RequestCount` by "
-            "`DiscoveryName`)."
+            "CloudWatch measures it where the calls are made, the 5xx their proxies got "
+            "back over the requests they sent (`AWS/ECS` `HTTPCode_Target_5XX_Count` and "
+            "`RequestCount` by `TargetDiscoveryName`), plus its target group's 5xx over "
+            "the requests its load balancer sent. When calls cannot reach "
+            f"{s.name} (its tasks run, but a security group or its proxy turns them "
+            "away), the callers' proxies answer them 503 themselves and count them: the "
+            f"ratio reads 100%, though {s.name}'s own proxy receives nothing."
         )
     return (
         f"{callers} {s.name} through Service Connect, past its load balancer, and Service "

@@ -302,7 +302,6 @@ class WebService(pulumi.ComponentResource):
                 self,
                 name,
                 cluster_name=cluster_name,
-                created_as=original_name(name, opts),
                 discovery_name=name,
                 callers=connect_callers,
                 error_rate_percent=error_rate_percent,

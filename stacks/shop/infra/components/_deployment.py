@@ -38,6 +38,8 @@ CHECKS = {
 }
 # The Service Connect alarm judges 3 of 5 minutes, as the plan's connect-5xx-ratio does.
 CONNECT_PERIODS, CONNECT_DATAPOINTS = 5, 3
+# CloudWatch reads at most 10 metrics in one metric math alarm.
+MAX_ALARM_METRICS = 10
 # The monitoring stack's composite over each alarm is <project>-<stack>-<service>-<check>;
 # the alarm itself carries this suffix (shipspec's plan names it the same way).
 ROLLBACK_SUFFIX = "-rollback"
@@ -182,7 +184,6 @@ def connect_alarm(
     name: str,
     *,
     cluster_name: pulumi.Input[str],
-    created_as: str,
     discovery_name: str,
     callers: Sequence[str],
     error_rate_percent: float,
@@ -191,71 +192,69 @@ def connect_alarm(
     target_group_arn_suffixes: Sequence[pulumi.Input[str]] = (),
 ) -> aws.cloudwatch.MetricAlarm:
     """The 5xx ratio of the calls other services make through Service Connect, which ECS
-    rolls back on: the 5xx each caller's proxy got back (``AWS/ECS``
-    ``HTTPCode_Target_5XX_Count`` by ``ClusterName``, the caller's ``ServiceName`` and this
-    service's ``TargetDiscoveryName``) and, given ``target_group_arn_suffixes`` (a service
-    its callers reach only through Service Connect), its target groups' 5xx, over the
-    requests its own proxy received (``RequestCount`` by ``ClusterName``, ``ServiceName``,
-    ``DiscoveryName``: what the load balancer sends passes that proxy too). 0 below
-    ``min_requests`` a minute. ``callers`` (their spec names) and ``created_as`` (this
-    service's first name) become the ECS service names ``create_service`` gives them, as plain
-    strings, since ECS needs the alarm's name before the service exists.
+    rolls back on, counted where the calls are made: the 5xx each caller's proxy got back
+    over the requests it sent (``AWS/ECS`` ``HTTPCode_Target_5XX_Count`` and
+    ``RequestCount`` by ``ClusterName``, the caller's ``ServiceName`` and this service's
+    ``TargetDiscoveryName``) and, given ``target_group_arn_suffixes`` (a service its
+    callers reach only through Service Connect), its target groups' 5xx over the requests
+    the load balancer sent them. Not over the requests this service's own proxy received
+    (``DiscoveryName``): when calls cannot reach the tasks, the callers' proxies (Envoy)
+    answer them 503 themselves and count it against this target, while this service's
+    proxy counts nothing, and such a ratio would read 0 when every call fails. When the
+    callers' metrics do not fit one alarm (``MAX_ALARM_METRICS``), by
+    ``TargetDiscoveryName`` alone (every caller in the account). 0 below
+    ``min_requests`` a minute. ``callers`` (their spec names) become the ECS service names
+    ``create_service`` gives them, as plain strings, since ECS needs the alarm's name
+    before the service exists.
     """
-    service_name = physical_name(created_as, max_length=255)
     callers = [physical_name(c, max_length=255) for c in callers]
-    queries = [
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id=f"errors{i}",
-            return_data=False,
-            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                namespace="AWS/ECS",
-                metric_name="HTTPCode_Target_5XX_Count",
-                stat="Sum",
-                period=PERIOD_SECONDS,
-                dimensions={
-                    "ClusterName": cluster_name,
-                    "ServiceName": caller,
-                    "TargetDiscoveryName": discovery_name,
-                },
-            ),
-        )
-        for i, caller in enumerate(callers)
-    ]
-    terms = [f"FILL(errors{i}, 0)" for i in range(len(callers))]
-    if load_balancer_arn_suffix is not None:
-        for i, tg in enumerate(target_group_arn_suffixes):
+    groups = list(target_group_arn_suffixes) if load_balancer_arn_suffix is not None else []
+    if 2 * len(callers) + 2 * len(groups) <= MAX_ALARM_METRICS:
+        targets: list[dict[str, pulumi.Input[str]]] = [
+            {
+                "ClusterName": cluster_name,
+                "ServiceName": caller,
+                "TargetDiscoveryName": discovery_name,
+            }
+            for caller in callers
+        ]
+    else:
+        targets = [{"TargetDiscoveryName": discovery_name}]
+    queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] = []
+    errors: list[str] = []
+    requests: list[str] = []
+    for i, dimensions in enumerate(targets):
+        for query_id, metric in (
+            (f"errors{i}", "HTTPCode_Target_5XX_Count"),
+            (f"calls{i}", "RequestCount"),
+        ):
             queries.append(
-                _metric(
-                    f"lb_errors{i}",
-                    "HTTPCode_Target_5XX_Count",
-                    "Sum",
-                    load_balancer_arn_suffix,
-                    tg,
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=query_id,
+                    return_data=False,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/ECS",
+                        metric_name=metric,
+                        stat="Sum",
+                        period=PERIOD_SECONDS,
+                        dimensions=dimensions,
+                    ),
                 )
             )
-            terms.append(f"FILL(lb_errors{i}, 0)")
-    queries.append(
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="requests",
-            return_data=False,
-            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                namespace="AWS/ECS",
-                metric_name="RequestCount",
-                stat="Sum",
-                period=PERIOD_SECONDS,
-                dimensions={
-                    "ClusterName": cluster_name,
-                    "ServiceName": service_name,
-                    "DiscoveryName": discovery_name,
-                },
-            ),
-        )
-    )
-    requests, errors = "FILL(requests, 0)", " + ".join(terms)
+        errors.append(f"FILL(errors{i}, 0)")
+        requests.append(f"FILL(calls{i}, 0)")
+    lb = load_balancer_arn_suffix
+    for i, tg in enumerate(groups):
+        assert lb is not None
+        queries.append(_metric(f"lb_errors{i}", "HTTPCode_Target_5XX_Count", "Sum", lb, tg))
+        queries.append(_metric(f"lb_requests{i}", "RequestCount", "Sum", lb, tg))
+        errors.append(f"FILL(lb_errors{i}, 0)")
+        requests.append(f"FILL(lb_requests{i}, 0)")
+    total, failed = " + ".join(requests), " + ".join(errors)
     queries.append(
         _expression(
             "ratio",
-            f"IF({requests} >= {min_requests}, 100 * ({errors}) / ({requests}), 0)",
+            f"IF(({total}) >= {min_requests}, 100 * ({failed}) / ({total}), 0)",
             "Service Connect 5xx %",
             result=True,
         )
