@@ -192,7 +192,7 @@ def test_the_waf_update_keeps_the_description_and_never_writes_null(
     (tmp_path / "acl.json").write_text(json.dumps(acl))
     script = (
         'aws() { for a in "$@"; do printf "%s\\n" "$a"; done; }\n'
-        'ACL_NAME=public-waf; ACL_ID=abc\n' + _waf_update(full_files[f"{DOCS}/runbook.md"])
+        "ACL_NAME=public-waf; ACL_ID=abc\n" + _waf_update(full_files[f"{DOCS}/runbook.md"])
     )
     run = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
