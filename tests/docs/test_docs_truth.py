@@ -221,3 +221,36 @@ def test_the_waf_section_finds_the_blocking_rule_from_sampled_requests(
     # The rate limit, per client IP and shared behind a NAT, with each stack's value.
     assert "main 36000 requests per 5 minutes" in flat
     assert "is one IP and shares the limit" in flat
+
+
+STATIC_ONLY = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: brochure, owner: team-web}
+cloud: {region: eu-west-1}
+environments: {dev: {}, prod: {}}
+services:
+  site: {type: static, source: public}
+  mailer: {type: worker, image: x:1}
+requirements:
+  availability: 99.9
+  security: {waf: true}
+"""
+
+
+def test_a_static_site_only_waf_section_runs_in_us_east_1_without_a_region_dimension() -> None:
+    """No public web service, so no load balancer ACL: the only one is the site's
+    CloudFront ACL, whose alarms live in us-east-1 and whose metrics have no ``Region``;
+    every aws command is one the CLI accepts (botocore's models), none with an empty
+    ``--alarm-names``."""
+    from tests.docs.aws_cli import commands, problems
+
+    model = shipspec.plan(shipspec.loads(STATIC_ONLY), spec_file="brochure.yaml")
+    runbook = dict(render(model, only=["docs"]))[f"{DOCS}/runbook.md"]
+    waf = runbook.split("\n## WAF\n")[1].split("\n## ")[0]
+    assert "brochure-prod-site-waf-blocked-share" in waf
+    assert "Name=Region" not in waf
+    found = commands(waf, "runbook.md")
+    assert found and [p for c in found for p in problems(c)] == []
+    describe = [line for line in waf.splitlines() if "describe-alarms" in line]
+    assert describe and all("--region us-east-1" in line for line in describe)

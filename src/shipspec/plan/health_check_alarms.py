@@ -201,8 +201,9 @@ def waf_share_alarm(
     plus ``Region`` for a regional ACL; a CloudFront ACL's metrics have no ``Region`` and
     live in us-east-1 (AWS WAF Developer Guide, "AWS WAF metrics and dimensions": Region is
     "required for all protected resource types except for Amazon CloudFront
-    distributions"). Each request ends allowed or blocked, so the two add up to all the ACL
-    judged; ``CountedRequests`` are not added: a counted request goes on to one of them.
+    distributions"). Each request ends allowed or blocked (the program's ACLs use no CAPTCHA
+    or Challenge action), so the two add up to all the ACL judged; ``CountedRequests`` are
+    not added: a counted request goes on to one of them.
     """
     blocked_percent = rules.WAF_BLOCKED_PERCENT
     minutes, of = rules.WAF_BLOCKED_MINUTES, rules.WAF_BLOCKED_OF_MINUTES
