@@ -468,6 +468,41 @@ def test_the_waf_runbook_s_override_counts_the_rule_in_the_program(
     assert "block" in by_name["rate-limit"]["action"]
 
 
+def test_the_waf_runbook_s_exemption_keeps_users_egress_out_of_the_rate_limit(
+    generated: Any, tmp_path: Path
+) -> None:
+    """The runbook's second transform for `infra/overrides.py`: an IP set of the users'
+    egress addresses and a scope-down statement, so the rate-based rule counts only the
+    other addresses; its limit and action, and the managed groups, are unchanged."""
+    import shutil
+
+    from shipspec.preview.service import run_preview
+
+    source = generated.out_dir("full")
+    runbook = (source / "docs/operations/runbook.md").read_text()
+    block = runbook.split("\n## WAF\n")[1].split("```python\n")[2].split("```")[0]
+    snippet = "\n".join(line.removeprefix("   ") for line in block.splitlines())
+    assert "_exempt_from_rate_limit" in snippet
+    out = tmp_path / "full"
+    shutil.copytree(source, out)
+    overrides = out / "infra/overrides.py"
+    overrides.write_text(overrides.read_text() + "\n\n" + snippet + "\n")
+    env = generated.model("full").production
+    limit = next(b for b in env.load_balancers if b.name == "public").waf_rate_limit
+    preview = run_preview(out, env.name, remember=False)
+    (ip_set,) = preview.of_type("aws:wafv2/ipSet:IpSet")
+    assert ip_set.inputs["scope"] == "REGIONAL" and ip_set.inputs["addresses"]
+    (acl,) = [r for r in preview.of_type(WEB_ACL) if r.name == "public-waf"]
+    by_name = {r["name"]: r for r in acl.inputs["rules"]}
+    rate = by_name["rate-limit"]["statement"]["rateBasedStatement"]
+    assert (rate["limit"], rate["aggregateKeyType"]) == (limit, "IP")
+    [exempt] = rate["scopeDownStatement"]["notStatement"]["statements"]
+    assert "rate-limit-exempt" in exempt["ipSetReferenceStatement"]["arn"]  # the set's ARN
+    assert "block" in by_name["rate-limit"]["action"]
+    common = by_name["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
+    assert [o["name"] for o in common["ruleActionOverrides"]] == ["SizeRestrictions_BODY"]
+
+
 def test_the_handoff_says_what_each_service_scales_on(generated: Any) -> None:
     """A service the program gives a CPU target-tracking policy is "CPU <target>%" in the
     handoff; a queue consumer, which gets backlog scaling and no CPU policy, its backlog."""

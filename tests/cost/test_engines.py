@@ -107,9 +107,11 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # a renewal ticket and an expiry page each, of the public and internal load balancers and
     # the storefront and handbook sites: 4 × 2 = 8, the uploads volume's PercentIOLimit 1 and
     # the broker's ConsumerCount (no consumer connected while services use it) 1:
-    # 190 + 8 + 1 + 1 = 200, and the public web ACL's rate-limit BlockedRequests 1: 201.
+    # 190 + 8 + 1 + 1 = 200, and the public web ACL's rate-limit BlockedRequests 1: 201; the
+    # blocked share of the public, storefront and handbook web ACLs (BlockedRequests and
+    # AllowedRequests, Rule=ALL) 3 × 2: 207.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 201), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 207), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -128,8 +130,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # certificates' expiry alarms and the volume's I/O alarm, 9 metrics × $0.10 (+$0.90):
     # $6,386.77 + $0.90 = $6,387.67; the broker's ConsumerCount alarm, 1 metric × $0.10:
     # $6,387.67 + $0.10 = $6,387.77; the public web ACL's rate-limit BlockedRequests alarm,
-    # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87.
-    assert money(main.total) == "$6,387.87"
+    # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87; the three web ACLs' blocked-share
+    # alarms, 6 metrics × $0.10: $6,387.87 + $0.60 = $6,388.47.
+    assert money(main.total) == "$6,388.47"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -190,7 +193,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.10")  # 201 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.70")  # 207 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -218,9 +221,9 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
     # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1), and the
     # load balancer certificate's DaysToExpiry 2 (the renewal ticket and the expiry page),
-    # and the public web ACL's rate-limit BlockedRequests 1:
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 + 1 = 122 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.20")
+    # and the public web ACL's rate-limit BlockedRequests 1 and blocked share 2:
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 + 1 + 2 = 124 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.40")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
@@ -229,7 +232,7 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
     assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "43 metric alarms reading 122 metrics"
+    assert details["CloudWatch alarms"] == "44 metric alarms reading 124 metrics"
     assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
@@ -237,8 +240,8 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10), $1,779.38
     # before the dead-letter alarm read the DLQ's in-flight count too ($0.10), $1,779.48
     # before the certificate's renewal and expiry alarms (2 × $0.10), $1,779.68 before the
-    # web ACL's rate-limit alarm ($0.10)
-    assert money(prod.total) == "$1,779.78"  # $1,543.26 with a burstable cache
+    # web ACL's rate-limit alarm ($0.10), $1,779.78 before its blocked-share alarm (2 × $0.10)
+    assert money(prod.total) == "$1,779.98"  # $1,543.26 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -256,12 +259,13 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # the ALB's 5xx) 13, reports' long run 1, the domain's Route 53 health check 1 (190), four
     # ACM certificates' DaysToExpiry (two load balancers, two sites) × renewal and expiry 8 and
     # the uploads volume's PercentIOLimit 1, and the broker's ConsumerCount 1:
-    # the public web ACL's rate-limit BlockedRequests 1:
-    # 190 + 8 + 1 + 1 + 1 = 201, in 90 + 9 + 1 + 1 = 101 alarms.
+    # the public web ACL's rate-limit BlockedRequests 1, and the blocked share of three web
+    # ACLs (public, storefront, handbook: BlockedRequests and AllowedRequests) 3 × 2:
+    # 190 + 8 + 1 + 1 + 1 + 6 = 207, in 90 + 9 + 1 + 1 + 3 = 104 alarms.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 201
-    assert alarms.detail == "101 metric alarms reading 201 metrics"
+    assert alarms.quantity == 207
+    assert alarms.detail == "104 metric alarms reading 207 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

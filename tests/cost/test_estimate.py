@@ -88,8 +88,9 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         # mailer's no-tasks 1, nightly 3 (failed invocations, long run, missed runs), db 3,
         # cache 4 (memory, engine CPU, evictions and hit rate; one node), orders 3 (oldest
         # message; the DLQ's visible and in-flight counts for new dead letters), the public
-        # web ACL's rate-limit BlockedRequests 1: 39 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("3.90"),
+        # web ACL's rate-limit BlockedRequests 1, and its blocked share (BlockedRequests and
+        # AllowedRequests, Rule=ALL) 2: 41 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("4.10"),
         # web's service-down and 4 rollback composites × 0.50
         ("CloudWatch composite alarms", "monitoring"): Decimal("2.50"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
@@ -103,8 +104,9 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         Decimal("0.25") * Decimal("0.04048") + Decimal("0.5") * Decimal("0.004445")
     )
     assert dev.total == sum(expected.values()) + job
-    # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10
-    assert money(dev.total) == "$154.10"
+    # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10, and its
+    # blocked-share alarm (2 metrics, +$0.20): $154.30
+    assert money(dev.total) == "$154.30"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

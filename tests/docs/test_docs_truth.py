@@ -4,7 +4,11 @@ reaches which receiver, the roles CI assumes and how to loosen the WAF."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +167,90 @@ def test_the_waf_section_exists_only_with_a_waf(full_files: dict[str, str]) -> N
     waf = full_files[f"{DOCS}/runbook.md"].split("\n## WAF\n")[1].split("\n## ")[0]
     assert "`BlockedRequests`" in waf and "aws logs start-query" in waf
     assert "--query-string file://waf-blocks.query" in waf
+
+
+def _waf_update(runbook: str) -> str:
+    """The runbook's WAF step 3 from reading the description to ``update-web-acl``, as the
+    shell lines an operator pastes (continuations joined)."""
+    waf = runbook.split("\n## WAF\n")[1].split("\n## ")[0]
+    block = waf[waf.index("DESCRIPTION=") :]
+    block = block[: block.index("```")]
+    return "\n".join(line.strip() for line in block.splitlines())
+
+
+@pytest.mark.skipif(not shutil.which("jq"), reason="needs jq")
+@pytest.mark.parametrize("description", [None, "AWS managed protections and a per-IP rate limit"])
+def test_the_waf_update_keeps_the_description_and_never_writes_null(
+    full_files: dict[str, str], tmp_path: Path, description: str | None
+) -> None:
+    """update-web-acl replaces the whole ACL: the runbook passes the description get-web-acl
+    returned, and no ``--description`` at all for an ACL without one (``jq -r`` prints
+    ``null`` for a missing field, which WAF would store as the description)."""
+    acl: dict[str, object] = {"WebACL": {"Name": "public-waf"}, "LockToken": "token-1"}
+    if description:
+        acl["WebACL"]["Description"] = description  # type: ignore[index]
+    (tmp_path / "acl.json").write_text(json.dumps(acl))
+    script = (
+        'aws() { for a in "$@"; do printf "%s\\n" "$a"; done; }\n'
+        "ACL_NAME=public-waf; ACL_ID=abc\n" + _waf_update(full_files[f"{DOCS}/runbook.md"])
+    )
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    args = run.stdout.splitlines()
+    assert args[:2] == ["wafv2", "update-web-acl"]
+    assert "null" not in args
+    if description:
+        assert args[args.index("--description") + 1] == description
+    else:
+        assert "--description" not in args
+    assert args[args.index("--lock-token") + 1] == "token-1"
+
+
+def test_the_waf_section_finds_the_blocking_rule_from_sampled_requests(
+    full_files: dict[str, str],
+) -> None:
+    """Step 1 samples what a rule matched: the ACL's ARN, its scope, a rule metric name the
+    program gives (``<acl>-<rule>``) and a time window within WAF's 3 hours."""
+    waf = full_files[f"{DOCS}/runbook.md"].split("\n## WAF\n")[1].split("\n## ")[0]
+    flat = " ".join(waf.replace("\\\n", " ").split())
+    assert 'aws wafv2 get-sampled-requests --scope REGIONAL --web-acl-arn "$ACL_ARN"' in flat
+    assert "--rule-metric-name public-waf-AWSManagedRulesSQLiRuleSet" in flat
+    assert "StartTime=\"$(date -u -d '-1 hour'" in flat
+    assert "'WebACL.[Name,Id,ARN]'" in flat  # the ARN read before it is used
+    # The rate limit, per client IP and shared behind a NAT, with each stack's value.
+    assert "main 36000 requests per 5 minutes" in flat
+    assert "is one IP and shares the limit" in flat
+
+
+STATIC_ONLY = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: brochure, owner: team-web}
+cloud: {region: eu-west-1}
+environments: {dev: {}, prod: {}}
+services:
+  site: {type: static, source: public}
+  mailer: {type: worker, image: x:1}
+requirements:
+  availability: 99.9
+  security: {waf: true}
+"""
+
+
+def test_a_static_site_only_waf_section_runs_in_us_east_1_without_a_region_dimension() -> None:
+    """No public web service, so no load balancer ACL: the only one is the site's
+    CloudFront ACL, whose alarms live in us-east-1 and whose metrics have no ``Region``;
+    every aws command is one the CLI accepts (botocore's models), none with an empty
+    ``--alarm-names``."""
+    from tests.docs.aws_cli import commands, problems
+
+    model = shipspec.plan(shipspec.loads(STATIC_ONLY), spec_file="brochure.yaml")
+    runbook = dict(render(model, only=["docs"]))[f"{DOCS}/runbook.md"]
+    waf = runbook.split("\n## WAF\n")[1].split("\n## ")[0]
+    assert "brochure-prod-site-waf-blocked-share" in waf
+    assert "Name=Region" not in waf
+    found = commands(waf, "runbook.md")
+    assert found and [p for c in found for p in problems(c)] == []
+    describe = [line for line in waf.splitlines() if "describe-alarms" in line]
+    assert describe and all("--region us-east-1" in line for line in describe)

@@ -220,6 +220,69 @@ def test_only_a_load_balancer_with_a_web_acl_watches_its_rate_limit_blocks() -> 
     assert not [a for a in without if a.check == "waf-rate-limit"]
 
 
+@pytest.mark.parametrize(
+    ("performance", "limit"),
+    [
+        ("", 2000),  # no peak: the 2,000 every ACL had (6.7 rps per IP)
+        ("  performance: {peak_rps: 50}\n", 2000),  # a tenth of 15,000 is less
+        ("  performance: {peak_rps: 1500}\n", 45000),  # 1500 × 300 / 10: 150 rps per IP
+    ],
+)
+def test_the_rate_limit_lets_a_shared_nat_carry_a_tenth_of_the_peak(
+    performance: str, limit: int
+) -> None:
+    """140 clinics behind one NAT at a 1,500 rps peak would all be blocked at 2,000 per 5
+    minutes: the limit is a tenth of the peak's 5 minutes when that is more, a decision
+    with its reason, and the program reads it from the stack config."""
+    planned = model(MIXED, extra="  security: {waf: true}\n" + performance)
+    prod = planned.environment("prod")
+    public = next(b for b in prod.load_balancers if b.name == "public")
+    internal = next(b for b in prod.load_balancers if b.name == "internal")
+    assert (public.waf_rate_limit, internal.waf_rate_limit) == (limit, None)
+    decision = prod.decision("load_balancers.public.waf_rate_limit")
+    assert decision.value == limit and "behind one NAT" in decision.reason
+    assert model(MIXED).environment("prod").load_balancers[0].waf_rate_limit is None
+
+
+def test_a_web_acl_blocking_a_large_share_of_requests_pages_in_production() -> None:
+    """A managed rule's false positive is a 403 no 5xx alarm, SLO or health check sees:
+    blocked over all judged requests (Rule=ALL), above 5% in 10 of 15 minutes, over the
+    paging ratios' request floor; a page in production, a ticket elsewhere; a static
+    site's CloudFront ACL too, in us-east-1 without the Region dimension."""
+    static = "  site: {type: static, source: public}\n"
+    planned = model(MIXED + static, extra="  security: {waf: true}\n")
+    for env, pages in (("dev", False), ("prod", True)):
+        share = {
+            a.target: a
+            for a in planned.monitoring.alarms[env].alarms
+            if a.check == "waf-blocked-share"
+        }
+        assert set(share) == {"load_balancer:public", "static_site:site"}
+        alb, site = share["load_balancer:public"], share["static_site:site"]
+        assert [m.metric_name for m in alb.metrics] == ["BlockedRequests", "AllowedRequests"]
+        assert alb.metrics[0].dimensions == {
+            "WebACL": "load_balancer:public.waf_acl",
+            "Rule": "load_balancer:public.waf_all_rules",
+            "Region": "load_balancer:public.region",
+        }
+        assert site.metrics[0].dimensions == {
+            "WebACL": "static_site:site.waf_acl",
+            "Rule": "static_site:site.waf_all_rules",
+        }
+        assert (alb.region, site.region) == (None, "us-east-1")
+        floor = 20  # no performance.peak_rps: the paging ratios' floor of 20 requests a minute
+        assert alb.expression == (
+            f"IF((FILL(blocked, 0) + FILL(allowed, 0)) >= {floor}, "
+            "100 * FILL(blocked, 0) / (FILL(blocked, 0) + FILL(allowed, 0)), 0)"
+        )
+        for alarm in (alb, site):
+            assert (alarm.threshold, alarm.period_seconds) == (5, 60)
+            assert (alarm.datapoints_to_alarm, alarm.evaluation_periods) == (10, 15)
+            assert alarm.pages is pages and alarm.runbook.endswith("#alarm-waf")
+    without = model(MIXED + static).monitoring.alarms["prod"].alarms
+    assert not [a for a in without if a.check == "waf-blocked-share"]
+
+
 # Deployment strategy ---------------------------------------------------------------
 
 SERVICES = (

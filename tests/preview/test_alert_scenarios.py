@@ -45,6 +45,7 @@ HEALTHY = {
     "HealthCheckStatus": 1,  # Route 53's checkers get the health path from the internet
     "DaysToExpiry": 75,  # the load balancer's certificate, renewed (test_certificate_scenarios)
     "BlockedRequests": None,  # the web ACL blocks nothing, so WAF publishes nothing
+    "AllowedRequests": RPM,  # every request it judged (Rule=ALL)
 }
 
 

@@ -131,7 +131,7 @@ def test_every_planned_metric_alarm_has_the_plans_metrics_threshold_and_reason(s
                 assert not any(REFERENCE.match(v) for v in source["dimensions"].values())
 
 
-WAF_KEYS = ("waf_acl", "waf_rate_rule", "region")
+WAF_KEYS = ("waf_acl", "waf_rate_rule", "waf_all_rules", "region")
 
 
 def _owners(preview, reference: str) -> list:  # type: ignore[no-untyped-def]
@@ -142,10 +142,12 @@ def _owners(preview, reference: str) -> list:  # type: ignore[no-untyped-def]
         owner = reference.partition(":")[2].removesuffix(".certificate")
         # The issued certificate: the alarm waits for its validation, as the listener does.
         return children(preview, owner, "aws:acm/certificateValidation:CertificateValidation")
-    if reference.startswith("load_balancer:") and reference.rpartition(".")[2] in WAF_KEYS:
-        # The WAF dimensions are read from the load balancer's web ACL.
-        lb = reference.partition(":")[2].rpartition(".")[0]
-        return children(preview, lb, "aws:wafv2/webAcl:WebAcl")
+    if reference.startswith(("load_balancer:", "static_site:")) and (
+        reference.rpartition(".")[2] in WAF_KEYS
+    ):
+        # The WAF dimensions are read from the load balancer's or static site's web ACL.
+        owner = reference.partition(":")[2].rpartition(".")[0]
+        return children(preview, owner, "aws:wafv2/webAcl:WebAcl")
     if reference.startswith("load_balancer:"):
         lb = reference.partition(":")[2]
         return children(preview, lb, "aws:lb/loadBalancer:LoadBalancer")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from . import rules
 from .burn_alarms import (
     availability_burn,
     latency_burn,
@@ -24,7 +25,7 @@ from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
-from .health_check_alarms import health_check_alarms, waf_blocks_alarm
+from .health_check_alarms import health_check_alarms, waf_blocks_alarm, waf_share_alarm
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -125,6 +126,21 @@ class Alarms:
         for balancer in self.env.load_balancers:
             if balancer.waf:
                 waf_blocks_alarm(self, balancer.name)
+                waf_share_alarm(
+                    self,
+                    f"load_balancer:{balancer.name}",
+                    f"{balancer.name} load balancer",
+                    floor=self.min_requests,
+                )
+        for site in self.env.static_sites:
+            if site.waf:
+                waf_share_alarm(
+                    self,
+                    f"static_site:{site.name}",
+                    f"{site.name} static site",
+                    floor=site.min_requests,
+                    region=rules.ROUTE53_METRICS_REGION,
+                )
         outside_in = health_check_alarms(self)
         certificate_alarms(self)
         for volume in self.env.volumes:

@@ -178,3 +178,72 @@ def waf_blocks_alarm(self: Alarms, lb: str) -> None:
         "five-minute periods: a client (or many behind one NAT) is shut out with 403s that "
         "no 5xx alarm or SLO sees; a ticket, since an attack blocked is the rule working",
     )
+
+
+WAF_SHARE_CHECK = "waf-blocked-share"
+
+
+def waf_share_expression(floor: int) -> str:
+    """Blocked requests as a percentage of all the ACL judged, 0 below ``floor`` requests a
+    minute. WAF publishes a count only when it is non-zero, so each is filled with 0."""
+    blocked, allowed = "FILL(blocked, 0)", "FILL(allowed, 0)"
+    total = f"({blocked} + {allowed})"
+    return f"IF({total} >= {floor}, 100 * {blocked} / {total}, 0)"
+
+
+def waf_share_alarm(
+    self: Alarms, target: str, owner: str, *, floor: int, region: str | None = None
+) -> None:
+    """A page (production) when a web ACL blocks a large share of its requests.
+
+    ``AWS/WAFV2`` ``BlockedRequests`` and ``AllowedRequests`` with ``Rule`` ``ALL`` (every
+    rule of the ACL and its default action) and ``WebACL`` (its visibility metric name),
+    plus ``Region`` for a regional ACL; a CloudFront ACL's metrics have no ``Region`` and
+    live in us-east-1 (AWS WAF Developer Guide, "AWS WAF metrics and dimensions": Region is
+    "required for all protected resource types except for Amazon CloudFront
+    distributions"). Each request ends allowed or blocked (the program's ACLs use no CAPTCHA
+    or Challenge action), so the two add up to all the ACL judged; ``CountedRequests`` are
+    not added: a counted request goes on to one of them.
+    """
+    blocked_percent = rules.WAF_BLOCKED_PERCENT
+    minutes, of = rules.WAF_BLOCKED_MINUTES, rules.WAF_BLOCKED_OF_MINUTES
+    dims = {"WebACL": f"{target}.waf_acl", "Rule": f"{target}.waf_all_rules"}
+    if region is None:
+        dims["Region"] = f"{target}.region"
+    metrics = [
+        AlarmMetric(
+            id=id,
+            namespace="AWS/WAFV2",
+            metric_name=metric,
+            statistic="Sum",
+            dimensions=dims,
+        )
+        for id, metric in (("blocked", "BlockedRequests"), ("allowed", "AllowedRequests"))
+    ]
+    self.add(
+        target,
+        WAF_SHARE_CHECK,
+        f"{owner}: WAF blocks more than {blocked_percent:g}% of requests",
+        metrics,
+        expression=waf_share_expression(floor),
+        threshold=blocked_percent,
+        period=60,
+        evaluations=of,
+        datapoints=minutes,
+        missing="notBreaching",
+        page=True,
+        anchor=WAF_ANCHOR,
+        region=region,
+        reason=f"the web ACL blocked more than {blocked_percent:g}% of the requests it judged "
+        f"in {minutes} of {of} minutes, counted only over {floor}+ requests a minute: "
+        "a WAF block is a 403 before any task, outside the availability SLI, the 5xx "
+        "alarms and the Route 53 check, so a managed rule or the rate limit shutting users "
+        "out would otherwise page nobody; a healthy ACL blocks scanners and bots, well "
+        f"under {blocked_percent:g}% of real traffic, and a flood large enough to pass it "
+        "is worth a look too"
+        + (
+            "; in us-east-1 (a CloudFront ACL's metrics), notifying through EventBridge"
+            if region
+            else ""
+        ),
+    )

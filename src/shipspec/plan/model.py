@@ -56,6 +56,8 @@ class LoadBalancerPlan(Frozen):
     deletion_protection: bool
     needs_test_listener: bool
     services: list[str]
+    # Requests per client IP per 5 minutes before the web ACL blocks it (network.py).
+    waf_rate_limit: int | None = None
 
 
 class UsePlan(Frozen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from ..spec.models import Environment, HandoffSpec
@@ -169,6 +170,9 @@ def plan_load_balancers(
                 else "requirements.security.waf is false",
                 waf=spec.requirements.security.waf,
             )
+        rate_limit = (
+            waf_rate_limit(spec.requirements.performance.peak_rps, visibility, log) if waf else None
+        )
         hosted_zone = default_zone(env) if https else None
         balancers.append(
             LoadBalancerPlan(
@@ -181,6 +185,7 @@ def plan_load_balancers(
                 deletion_protection=production,
                 needs_test_listener=any(needs_test_listener.get(m, False) for m in members),
                 services=members,
+                waf_rate_limit=rate_limit,
             )
         )
         log.decide(
@@ -223,3 +228,41 @@ def default_zone(env: Environment) -> str | None:
     if not env.domain:
         return env.hosted_zone
     return hosted_zone(env.domain, env.hosted_zone)
+
+
+def waf_rate_limit(peak_rps: float | None, visibility: str, log: Decisions) -> int:
+    """Requests per client IP per 5 minutes before the load balancer's web ACL blocks it.
+
+    WAF counts per source IP, and everyone behind one NAT (an office, a clinic chain's
+    egress, a mobile carrier's CGNAT) is one IP: at 2,000 per 5 minutes (6.7 rps) a NAT of
+    many users is shut out long before the service is busy. So the limit is a tenth of the
+    spec's peak 5 minutes when that is more: one address may carry up to 10% of the peak
+    load, a single flooding client is still stopped well before it matters, and slower
+    abuse (credential stuffing) is left to the managed rules and the application.
+    """
+    key = f"load_balancers.{visibility}.waf_rate_limit"
+    window = rules.WAF_RATE_LIMIT_WINDOW_SECONDS
+    default = rules.WAF_RATE_LIMIT_DEFAULT
+    if peak_rps is None:
+        return log.decide(
+            key,
+            default,
+            f"no performance.peak_rps: {default} requests per client IP per 5 minutes "
+            f"({default / window:.1f} rps); users behind one NAT share it",
+        )
+    share = math.ceil(peak_rps * window * rules.WAF_RATE_LIMIT_PEAK_SHARE)
+    limit = max(default, share)
+    return log.decide(
+        key,
+        limit,
+        f"requests per client IP per 5 minutes ({round(limit / window, 1):g} rps): "
+        + (
+            f"a tenth of the peak's 5 minutes ({peak_rps:g} rps × {window} s / 10 = {share}), "
+            f"as {default} ({default / window:.1f} rps) would block a NAT of many users (a "
+            "clinic chain, an office) well below the peak"
+            if share > default
+            else f"{default}, as a tenth of the peak's 5 minutes ({share}) is less"
+        )
+        + "; users behind one NAT share it; a single client above it gets 403s",
+        peak_rps=peak_rps,
+    )

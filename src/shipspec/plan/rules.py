@@ -96,6 +96,18 @@ STATIC_SITE_5XX_RATE_PERCENT = 5.0
 # handful of requests is a 20% rate, not an outage.
 STATIC_SITE_MIN_REQUESTS = 100
 
+# WAF. The load balancer's per-IP rate limit (requests per client IP per 5 minutes, the
+# rate-based rule's evaluation window): 2,000 (6.7 rps), the limit every ACL had before it
+# was planned, unless a tenth of the spec's peak 5 minutes is more; see
+# network.waf_rate_limit.
+WAF_RATE_LIMIT_DEFAULT = 2000
+WAF_RATE_LIMIT_PEAK_SHARE = 0.1
+WAF_RATE_LIMIT_WINDOW_SECONDS = 300
+# The web-ACL-level alarm: blocked requests above this share of all requests the ACL judged
+# (BlockedRequests and AllowedRequests, Rule=ALL) in 10 of 15 minutes.
+WAF_BLOCKED_PERCENT = 5.0
+WAF_BLOCKED_MINUTES, WAF_BLOCKED_OF_MINUTES = 10, 15
+
 # Queue consumers: the backlog per task target tracking holds when the spec gives none.
 QUEUE_MESSAGES_PER_TASK = 10
 # Persistent volumes (EFS): daily AWS Backup recovery points kept this long, as databases.

@@ -85,6 +85,7 @@ public_lb = LoadBalancer(
     waf=load_balancers["public"]["waf"],
     deletion_protection=load_balancers["public"]["deletionProtection"],
     needs_test_listener=load_balancers["public"]["testListener"],
+    waf_rate_limit=load_balancers["public"]["wafRateLimit"],
     log_retention_days=log_retention_days,
 )
 

@@ -393,8 +393,15 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
             f"HTTPS on {lb.domain} with an HTTP redirect" if lb.https else "HTTP only (no domain)"
         )
         if lb.waf:
+            limit = lb.waf_rate_limit
+            rate = (
+                f"rate limit of {limit} requests per client IP per 5 minutes, shared by every "
+                "user behind one NAT"
+                if limit
+                else "rate limit"
+            )
             parts.append(
-                "AWS WAF (rate limit; IP reputation, common, known-bad-inputs and SQL injection "
+                f"AWS WAF ({rate}; IP reputation, common, known-bad-inputs and SQL injection "
                 "rule groups; bodies over 8 KB counted, not blocked)"
             )
         parts.append("sends only to its services' tasks, on their container ports")

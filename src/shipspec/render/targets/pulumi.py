@@ -223,6 +223,7 @@ def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]
                 "waf": lb.waf,
                 "deletionProtection": lb.deletion_protection,
                 "testListener": lb.needs_test_listener,
+                **({"wafRateLimit": lb.waf_rate_limit} if lb.waf_rate_limit else {}),
             }
             for lb in env.load_balancers
         },

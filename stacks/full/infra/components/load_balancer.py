@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._names import fitting_logical_name
-from ._waf import web_acl
+from ._waf import ALL_RULES, web_acl
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
 TEST_PORT_HTTPS = 8443
@@ -52,7 +52,9 @@ class LoadBalancer(pulumi.ComponentResource):
         deletion_protection: Refuse to delete the ALB (set in production).
         needs_test_listener: Add a listener on a non-public port, reachable only from the
             VPC, for ECS blue/green, canary and linear deployments' test traffic.
-        waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks it.
+        waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks it; every
+            user behind one NAT counts as one IP (the plan's
+            ``load_balancers.<name>.waf_rate_limit``, in the stack config).
         log_retention_days: How long access logs (S3) and WAF logs (CloudWatch Logs) are
             kept.
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the WAF log group. The
@@ -192,8 +194,9 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             ).arn
 
-        # The web ACL's CloudWatch dimensions (_waf.py's visibility metric names), for the
-        # alarm on its rate-limit rule's BlockedRequests.
+        # The web ACL's CloudWatch dimensions (_waf.py's visibility metric names, Rule "ALL"
+        # for the whole ACL), for the alarms on its rate-limit rule's BlockedRequests and on
+        # the share of all requests it blocks.
         self.waf_ids: dict[str, list[pulumi.Input[str]]] = {}
         if waf:
             acl = web_acl(
@@ -217,6 +220,7 @@ class LoadBalancer(pulumi.ComponentResource):
                         )
                     )
                 ],
+                "waf_all_rules": [acl.id.apply(lambda _: ALL_RULES)],
                 "region": [pulumi.Output.all(acl.id, region).apply(lambda v: v[1])],
             }
 

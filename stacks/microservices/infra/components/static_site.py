@@ -27,6 +27,7 @@ import pulumi_aws as aws
 from ._names import physical_name
 from ._site_waf import cloudfront_web_acl
 from ._static_site_alerts import CLOUDFRONT_REGION, alert_through_eventbridge
+from ._waf import ALL_RULES
 
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip and brotli keys.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -221,6 +222,15 @@ class StaticSite(pulumi.ComponentResource):
             opts=child,
         )
         self.certificate_arn = certificate_arn
+        # The web ACL's CloudWatch dimensions, for the alarm on the share it blocks: its
+        # visibility metric name and Rule "ALL" (a CloudFront ACL's metrics have no Region),
+        # read from the ACL so the alarm waits for it.
+        self.waf_ids: dict[str, list[pulumi.Input[str]]] = {}
+        if acl is not None:
+            self.waf_ids = {
+                "waf_acl": [acl.visibility_config.metric_name],
+                "waf_all_rules": [acl.id.apply(lambda _: ALL_RULES)],
+            }
         self.bucket_name = bucket.bucket
         self.distribution_id = distribution.id
         self.url = pulumi.Output.concat("https://", domain if domain else distribution.domain_name)

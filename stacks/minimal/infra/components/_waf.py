@@ -31,6 +31,9 @@ MANAGED_RULE_GROUPS = (
 # Rules counted instead of blocking: the common set's SizeRestrictions_BODY blocks any
 # body over 8 KB, which API requests (JSON documents, uploads) routinely exceed.
 COUNTED_RULES = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+# The CloudWatch Rule dimension value that sums every rule of a web ACL and its default
+# action (AWS WAF Developer Guide, "AWS WAF metrics and dimensions").
+ALL_RULES = "ALL"
 REDACTED_HEADERS = ("authorization", "cookie")  # lowercase, as WAF requires
 # Every action but ALLOW: what WAF did to a request instead of letting it through.
 LOGGED_ACTIONS = ("BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT")

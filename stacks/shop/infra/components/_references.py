@@ -7,7 +7,8 @@ metrics name them by reference: ``cluster.name``, ``load_balancer:<name>``, and
 ``health_check:<service>.id``, the Route 53 health checks the Monitoring creates;
 ``load_balancer:<name>.certificate`` and ``static_site:<name>.certificate``, the ACM
 certificates whose expiry the alarms watch; ``load_balancer:<name>.waf_acl``,
-``.waf_rate_rule`` and ``.region``, the WAF dimensions of a protected ALB). A component
+``.waf_rate_rule``, ``.waf_all_rules`` and ``.region``, the WAF dimensions of a protected
+ALB; ``static_site:<name>.waf_acl`` and ``.waf_all_rules``, a site's CloudFront ACL's). A component
 answers for its references through ``metric_ids``: ``<key>`` -> the values, one per part CloudWatch
 reports on separately (a web service's target groups, a cache's nodes), so a reference
 may stand for several metrics; :meth:`References.combinations` spells them out.
@@ -47,8 +48,11 @@ class References:
             # A WAF-protected ALB: its web ACL's and rate-limit rule's metric names, region.
             self._ids[f"load_balancer:{name}"].update(getattr(lb, "waf_ids", None) or {})
         for name, site in (static_sites or {}).items():
+            self._ids[f"static_site:{name}"] = {}
             if getattr(site, "certificate_arn", None) is not None:
-                self._ids[f"static_site:{name}"] = {"certificate": [site.certificate_arn]}
+                self._ids[f"static_site:{name}"]["certificate"] = [site.certificate_arn]
+            # A WAF-protected site: its CloudFront web ACL's metric name and Rule "ALL".
+            self._ids[f"static_site:{name}"].update(getattr(site, "waf_ids", None) or {})
         for kind, components in (
             ("service", services),
             ("job", services),
