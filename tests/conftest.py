@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,8 +33,25 @@ def shop_model() -> shipspec.DeploymentModel:
     return shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="handoff.yaml")
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if missing), held across processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class GeneratedExamples:
-    """Each example generated once per test session, and each stack previewed at most once."""
+    """Each example generated once per test run, and each stack previewed at most once.
+
+    Under pytest-xdist the workers share ``root``: one worker generates an example while
+    the others wait on its lock, and a stack one worker previewed reaches the others from
+    shipspec's own preview cache (keyed by the program's content), so no worker runs a
+    preview another has run.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -40,11 +59,16 @@ class GeneratedExamples:
 
     def out_dir(self, name: str) -> Path:
         out = self.root / name
-        if not (out / "infra" / "__main__.py").exists():
-            model = shipspec.plan(
-                shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file="handoff.yaml"
-            )
-            shipspec.generate(model, out)
+        done = self.root / f"{name}.generated"
+        if done.exists():
+            return out
+        with _locked(self.root / f"{name}.lock"):
+            if not done.exists():
+                model = shipspec.plan(
+                    shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file="handoff.yaml"
+                )
+                shipspec.generate(model, out)
+                done.touch()
         return out
 
     def model(self, name: str) -> shipspec.DeploymentModel:
@@ -57,7 +81,9 @@ class GeneratedExamples:
         if key not in self._previews:
             from shipspec.preview.service import run_preview
 
-            self._previews[key] = run_preview(self.out_dir(name), env, remember=False)
+            out = self.out_dir(name)
+            with _locked(self.root / f"{name}-{env}.preview.lock"):
+                self._previews[key] = run_preview(out, env, remember=False)
         return self._previews[key]
 
     def stacks(self) -> list[tuple[str, str]]:
@@ -66,6 +92,11 @@ class GeneratedExamples:
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedExamples:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Every worker's base folder sits in the run's one folder: share the examples there.
+        root = tmp_path_factory.getbasetemp().parent / "examples"
+        root.mkdir(exist_ok=True)
+        return GeneratedExamples(root)
     return GeneratedExamples(tmp_path_factory.mktemp("examples"))
 
 
