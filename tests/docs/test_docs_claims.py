@@ -304,3 +304,35 @@ def test_compliance_says_per_environment_what_is_encrypted_in_transit(name: str)
         assert "must hold no real data" not in transit
     # The baseline pack no longer claims encryption in transit everywhere.
     assert "Encryption at rest and in transit," not in page
+
+
+def test_the_runbook_s_overrides_code_admits_the_range_in_a_preview(generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The "Clients outside the VPC" code, pasted into infra/overrides.py as the runbook says,
+    adds an ingress rule for the range to the Network Load Balancer's own security group."""
+    import shutil
+
+    from shipspec.preview.service import run_preview
+
+    out = tmp_path / "full"
+    shutil.copytree(generated.out_dir("full"), out)
+    runbook = (out / DOCS / "runbook.md").read_text()
+    section = runbook.split("## Clients outside the VPC", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (out / "infra" / "overrides.py").write_text(code)
+    env = generated.model("full").environments[0].name
+    preview = run_preview(out, env, remember=False)
+    groups = {r.name: r for r in preview.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    rules = [
+        r
+        for r in preview.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("cidrIpv4") == "10.50.0.0/16"
+    ]
+    assert len(rules) == 1
+    (rule,) = rules
+    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+        "tcp",
+        6514,
+        6514,
+    )
+    # The rule belongs to the load balancer's group (which the tasks' group admits).
+    assert groups["ingest-nlb-sg"].urn in rule.dependencies
