@@ -263,7 +263,7 @@ def test_an_internal_tcp_service_s_clients_and_how_to_admit_more() -> None:
     (tcp,) = [s for s in model.production.services if s.protocol == "tcp" and not s.public]
     files = files_of("full")
     handoff = files[f"{DOCS}/handoff.md"]
-    assert f"the {tcp.name} Network Load Balancer (TCP port {tcp.port} in plain TCP" in handoff
+    assert f"the {tcp.name} Network Load Balancer (TCP port {tcp.port}, plain TCP" in handoff
     assert "admits the VPC's own range only" in handoff
     runbook = files[f"{DOCS}/runbook.md"]
     section = runbook.split("## Clients outside the VPC", 1)[1].split("\n## ", 1)[0]

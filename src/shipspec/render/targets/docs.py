@@ -446,7 +446,7 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
                 "their ranges are admitted in `infra/overrides.py` (the runbook's \"Clients "
                 'outside the VPC")'
             )
-        plain = " in plain TCP (no TLS listener)" if s.protocol == "tcp" else ""
+        plain = ", plain TCP: no TLS listener" if s.protocol == "tcp" else ""
         controls.append(
             f"the {s.name} Network Load Balancer ({s.protocol.upper()} port {s.port}{plain}): "
             + reach
