@@ -93,7 +93,7 @@ def test_the_docs_say_how_many_pages_a_total_outage_sends(name: str) -> None:
     assert "pages twice" in handoff and "is two pages" in " ".join(runbook.split())
 
 
-def test_the_full_example_has_an_outage_that_pages_twice() -> None:
+def test_the_webapp_example_has_an_outage_that_pages_twice() -> None:
     """The case the test above exists for: a public domain's health check of a service with a
     down composite, in production."""
     model = model_of("webapp")
