@@ -35,6 +35,7 @@ OPTIONS = {
     "--service-name",
     "--queue-url",
     "--db-instance-identifier",
+    "--db-cluster-identifier",
     "--replication-group-id",
     "--cache-cluster-id",
     "--domain-name",
@@ -49,6 +50,7 @@ GENERIC = {
     "redis": "CACHE_ID",
     "memcached": "MEMCACHED_ID",
     "opensearch": "SEARCH_DOMAIN",
+    "mongodb": "DOCDB_ID",
 }
 SETUP = re.compile(r"First, for the alarm's [^\n]*:\n```sh\n(?P<lines>.*?)```", re.S)
 
@@ -114,6 +116,7 @@ def test_every_alarm_section_acts_on_the_alarm_s_own_service(name: str, spec: Pa
             "CACHE_ID",
             "MEMCACHED_ID",
             "SEARCH_DOMAIN",
+            "DOCDB_ID",
         }, (name, anchor)
         assert "$WORKER" not in commands, (name, anchor)
         values = [
@@ -133,7 +136,7 @@ def test_every_alarm_section_acts_on_the_alarm_s_own_service(name: str, spec: Pa
         else:
             store = next(d for d in env.datastores if d.name == what)
             if store.engine not in GENERIC:
-                continue  # no command of the section names it (DocumentDB, Amazon MQ...)
+                continue  # no command of the section names it (Amazon MQ...)
             wanted = {GENERIC[store.engine]: {f"{what}-id"}}
             if store.engine == "sqs":
                 wanted["SERVICE"] = {

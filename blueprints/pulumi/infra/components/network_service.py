@@ -76,6 +76,7 @@ class NetworkService(pulumi.ComponentResource):
     ecs_service: aws.ecs.Service  # what a caller's ECS service depends on
     task_definition_arn: pulumi.Output[str]  # the revision the stack deployed (status checks it)
     security_group_id: pulumi.Output[str]
+    load_balancer_security_group_id: pulumi.Output[str]
     port: int | None
     called_ports: list[tuple[str, int]]  # (ip protocol, port) Service Connect callers reach
     url: pulumi.Output[str]
@@ -293,6 +294,9 @@ class NetworkService(pulumi.ComponentResource):
         self.service_name = service.name
         self.task_definition_arn = task.task_definition.arn
         self.security_group_id = task.security_group.id
+        # The load balancer's own group: it admits clients (the VPC's range when internal);
+        # add ingress rules to it in infra/overrides.py for clients outside the VPC.
+        self.load_balancer_security_group_id = sg.id
         self.port = port
         served = [port] if protocol == "tcp" else []  # Service Connect carries TCP only
         self.called_ports = [("tcp", p) for p in [*served, *(x.port for x in ports)]]
@@ -309,6 +313,7 @@ class NetworkService(pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
+                "load_balancer_security_group_id": self.load_balancer_security_group_id,
                 "url": self.url,
             }
         )

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ...plan.alarm_names import AlarmType, aws_alarms, lookups
-from ...plan.health_check_alarms import WAF_ANCHOR
+from ...plan.health_check_alarms import CHECK, WAF_ANCHOR
 from ...plan.model import DeploymentModel
 from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
+from ._docs_runbook_docdb_guides import with_classes
 from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_sql_guides import merge_mysql_family
 from ._docs_runbook_vars import assignments, consumers, used_variables
@@ -65,11 +66,15 @@ def sections(model: DeploymentModel) -> list[Section]:
     """One section per ``#alarm-...`` anchor, in the order the alarms first appear."""
     rows: dict[str, list[AlarmRow]] = {}
     guides: dict[str, dict[str, Guide]] = {}
-    reasons: dict[str, str] = {}
+    # anchor -> {the plan's reason: the environments it is given in}: a reason naming an
+    # instance class or a threshold differs per environment, and the runbook serves them all.
+    reasons: dict[str, dict[str, list[str]]] = {}
     anchors: dict[str, list[str]] = {}
     names: dict[str, dict[str, AlarmType]] = {}
     targets: dict[str, dict[str, str]] = {}  # anchor -> {alarm target: an environment of it}
     brokers: dict[str, dict[str, str]] = {}  # anchor -> {environment: broker instance type}
+    # anchor -> {(DocumentDB cluster, environment): instance class}
+    documents: dict[str, dict[tuple[str, str], str]] = {}
     spot: dict[str, dict[str, list[str]]] = {}  # anchor -> {Spot-only service: environments}
     # Sections whose alarms live outside the stack's region: the static sites' (CloudFront)
     # and the Route 53 health checks' (AlarmPlan.region), both in us-east-1.
@@ -107,7 +112,9 @@ def sections(model: DeploymentModel) -> list[Section]:
                 names.setdefault(anchor, {}).update(aws_alarms(alarm))
             if isinstance(alarm, AlarmPlan) and alarm.region:
                 regions[anchor] = alarm.region
-            reasons.setdefault(anchor, alarm.reason)
+            reasons.setdefault(anchor, {}).setdefault(alarm.reason, [])
+            if env_name not in reasons[anchor][alarm.reason]:
+                reasons[anchor][alarm.reason].append(env_name)
             if isinstance(alarm, JobFailurePlan):
                 check, target = "failed-runs", f"job:{alarm.job}"
             else:
@@ -125,6 +132,11 @@ def sections(model: DeploymentModel) -> list[Section]:
             if key.startswith("rabbitmq:"):
                 store = model.environment(env_name).datastore(target.partition(":")[2])
                 brokers.setdefault(anchor, {})[env_name] = store.instance_class or ""
+            if key.startswith("mongodb:"):
+                store = model.environment(env_name).datastore(target.partition(":")[2])
+                documents.setdefault(anchor, {})[(store.name, env_name)] = (
+                    store.instance_class or ""
+                )
     for anchor, services in spot.items():
         guides[anchor] = {
             k: _spot_step(g, services) if k in SPOT_KEYS else g
@@ -132,6 +144,14 @@ def sections(model: DeploymentModel) -> list[Section]:
         }
     for anchor, classes in brokers.items():
         guides[anchor] = {k: _resized(g, classes) for k, g in guides.get(anchor, {}).items()}
+    for anchor, found_classes in documents.items():
+        guides[anchor] = {
+            k: with_classes(g, found_classes) for k, g in guides.get(anchor, {}).items()
+        }
+    twice = double_pages(model)
+    for keyed in guides.values():
+        if twice and DOWN_KEY in keyed:
+            keyed[DOWN_KEY] = _two_pages(keyed[DOWN_KEY], twice)
     _static_sites(model, rows, guides, reasons, anchors, names)
     result = []
     for anchor, alarm_rows in rows.items():
@@ -141,7 +161,9 @@ def sections(model: DeploymentModel) -> list[Section]:
         texts = [step for g in found for step in (*g.check, *g.mitigate)]
         setup = assignments(model, targets.get(anchor, {}), used_variables(texts))
         result.append(
-            Section(anchors[anchor], title, found, alarm_rows, reasons[anchor], commands, setup)
+            Section(
+                anchors[anchor], title, found, alarm_rows, _reason(reasons[anchor]), commands, setup
+            )
         )
     return result
 
@@ -184,6 +206,44 @@ def _resized(guide: Guide, classes: dict[str, str]) -> Guide:
     return replace(guide, mitigate=tuple(m.replace(MQ_RESIZE, step) for m in guide.mitigate))
 
 
+DOWN_KEY = "service:down"
+
+
+def double_pages(model: DeploymentModel) -> list[tuple[str, str, str, str]]:
+    """The outages that page twice: (environment, service, its down composite, the public
+    domain's Route 53 health-check alarm), where both page.
+
+    The health-check alarm lives in us-east-1 (Route 53 publishes its metrics there only),
+    and a composite's rule and actions suppressor name alarms of its own region: the
+    service-down composite, in the stack's region, cannot mute it. A total outage of the
+    service the domain's check requests fails both, and each pages."""
+    found = []
+    for env_name, env_alarms in model.monitoring.alarms.items():
+        downs = {c.target: c.name for c in env_alarms.composites if c.check == "down" and c.pages}
+        for alarm in env_alarms.alarms:
+            if alarm.check == CHECK and alarm.pages and alarm.target in downs:
+                service = alarm.target.partition(":")[2]
+                found.append((env_name, service, downs[alarm.target], alarm.name))
+    return found
+
+
+def _two_pages(guide: Guide, twice: list[tuple[str, str, str, str]]) -> Guide:
+    """The down guide saying which outages page twice, and why the second is not muted."""
+    pairs = "; ".join(
+        f"{service} in {env}: `{down}` and `{check}`" for env, service, down, check in twice
+    )
+    text = (
+        f" A total outage of the service a public domain's Route 53 health check requests "
+        f"pages twice ({pairs}): this alarm, and the health-check alarm (Route 53 cannot "
+        "reach the domain either). The health-check alarm lives in us-east-1, where Route 53 "
+        "publishes its metrics, and reaches the alert topics through EventBridge; a composite "
+        "alarm's rule and its actions suppressor name alarms of its own region only, so this "
+        "alarm cannot mute it. Both pages are one incident: the health-check alarm's section "
+        "tells a broken DNS record, listener or WAF (this alarm stays OK) from dead tasks."
+    )
+    return replace(guide, meaning=guide.meaning + text)
+
+
 STATIC_ANCHOR = "alarm-static-site-5xx"
 # The WAF rate-limit alarms' anchor: the "WAF" section, written in the template.
 WAF_SECTION = f"alarm-{WAF_ANCHOR}"
@@ -195,7 +255,7 @@ def _static_sites(
     model: DeploymentModel,
     rows: dict[str, list[AlarmRow]],
     guides: dict[str, dict[str, Guide]],
-    reasons: dict[str, str],
+    reasons: dict[str, dict[str, list[str]]],
     anchors: dict[str, list[str]],
     names: dict[str, dict[str, AlarmType]],
 ) -> None:
@@ -217,8 +277,18 @@ def _static_sites(
                 )
             )
             names.setdefault(STATIC_ANCHOR, {})[rows[STATIC_ANCHOR][-1].name] = "MetricAlarm"
-            reasons.setdefault(STATIC_ANCHOR, "the site's visitors get errors")
+            reasons.setdefault(STATIC_ANCHOR, {}).setdefault(
+                "the site's visitors get errors", []
+            ).append(env.name)
             guides.setdefault(STATIC_ANCHOR, {})["static:5xx"] = GUIDES["static:5xx"]
+
+
+def _reason(by_reason: dict[str, list[str]]) -> str:
+    """The plan's reasons of a section's alarms: one when every environment's is the same,
+    else each with the environments it holds in."""
+    if len(by_reason) == 1:
+        return next(iter(by_reason))
+    return "; ".join(f"in {', '.join(envs)}: {reason}" for reason, envs in by_reason.items())
 
 
 def _member(alarm: AlarmPlan | CompositeAlarmPlan) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ._docs_runbook_cert_guides import CERT_GUIDES
 from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
+from ._docs_runbook_docdb_guides import DOCDB_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
 from ._docs_runbook_search_guides import SEARCH_GUIDES
@@ -220,9 +221,8 @@ GUIDES: dict[str, Guide] = {
         "service down",
         "A public or TCP/UDP service is down: no healthy target, or tasks missing for 10 "
         "minutes. It "
-        "pages once in production and mutes the service's burn-rate pages (CloudWatch's "
-        "actions suppressor) while it is in ALARM, so one outage is one page; other "
-        "environments get a ticket.",
+        "pages in production and mutes the service's burn-rate and 5xx pages (CloudWatch's "
+        "actions suppressor) while it is in ALARM; other environments get a ticket.",
         (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or running tasks",),
     ),
@@ -380,6 +380,7 @@ GUIDES: dict[str, Guide] = {
     **CERT_GUIDES,
     **SQL_GUIDES,
     **SEARCH_GUIDES,
+    **DOCDB_GUIDES,
 }
 GUIDES["slo:burn"] = Guide(
     "SLO burn-rate windows",

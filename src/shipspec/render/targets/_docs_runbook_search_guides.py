@@ -124,6 +124,54 @@ SEARCH_GUIDES: dict[str, Guide] = {
             "owns it)",
         ),
     ),
+    "opensearch:snapshot-failed": Guide(
+        "automated snapshot failed (OpenSearch Service)",
+        "The hourly automated snapshot of the domain failed. Nothing is lost yet, but the "
+        "restore point the red-cluster procedure relies on is getting old. Snapshots fail "
+        "when the cluster is red (a primary shard unassigned) and during some configuration "
+        "changes. A ticket.",
+        (
+            _HEALTH,
+            _CHANGES,
+            "the snapshots, from inside the VPC with a signed request: "
+            "`GET _snapshot/cs-automated/_all` (each snapshot's `state` and `failures`)",
+        ),
+        (
+            "a red cluster: follow the cluster status red section; the automated snapshots "
+            "resume by themselves once every primary shard is assigned",
+            "a configuration change in progress: wait for it to finish, then check that the "
+            "next hourly snapshot succeeds",
+            "green and not changing, and snapshots still fail: open a case with AWS Support, "
+            "naming the domain (automated snapshots are AWS's to run)",
+        ),
+    ),
+    "opensearch:jvm-pressure": Guide(
+        "JVM memory pressure (OpenSearch Service)",
+        "A data node's Java heap stayed nearly full for 3 minutes: garbage collection takes "
+        "the node's time, requests are rejected by the circuit breakers, and at 92% for 30 "
+        "minutes OpenSearch blocks writes (the `writes-blocked` alarm). Too many shards for "
+        "the heap, or expensive searches and aggregations, fill it.",
+        (
+            _HEALTH,
+            '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
+            "'DomainStatus.ClusterConfig'`: instance type and count (the heap is half the "
+            "instance's memory, at most 32 GiB)",
+            "from inside the VPC with a signed request: `GET _nodes/stats/jvm,breaker` (heap "
+            "used and circuit-breaker trips per node) and `GET _cat/shards?v` (the shard "
+            "count: keep it under 25 per GiB of heap)",
+        ),
+        (
+            "too many small shards: delete old indices, or shrink or merge them "
+            "(`POST /<index>/_shrink/<new index>`), and fewer primary shards for new indices",
+            "expensive requests: aggregations on high-cardinality fields and large `size` or "
+            "deep paging; find them in the search slow log ([OpenSearch logs](#opensearch-logs)) "
+            "and fix the client",
+            "a larger instance type: `environments.<env>.datastores.<name>.instance_class` in "
+            "the handoff spec, `shipspec generate`, commit; now, by hand: `aws opensearch "
+            'update-domain-config --domain-name "$SEARCH_DOMAIN" --cluster-config '
+            "InstanceType=<type>` (a blue/green deployment), then the same change in the spec",
+        ),
+    ),
     "rabbitmq:disk-free": Guide(
         "free disk (Amazon MQ for RabbitMQ)",
         "A broker node's free disk is under twice the limit Amazon MQ sets for its instance "

@@ -25,6 +25,7 @@ ENGINE_VARIABLE = {
     "redis": "CACHE_ID",
     "memcached": "MEMCACHED_ID",
     "opensearch": "SEARCH_DOMAIN",
+    "mongodb": "DOCDB_ID",
 }
 # A queue's variable ends in _URL (HOLD_REQUESTS_QUEUE_URL, not ..._QUEUE_QUEUE_URL).
 _SUFFIX = {"sqs": "URL"}
@@ -109,6 +110,8 @@ _OUTPUT = {
     "redis": ("cache_ids", ""),
     "memcached": ("cache_ids", ""),
     "opensearch": ("search_domains", ""),
+    # The cluster endpoint, <cluster identifier>.cluster-<id>.<region>.docdb.amazonaws.com.
+    "mongodb": ("endpoints", " | cut -d. -f1"),
 }
 _WHAT = {
     "sqs": "queue",
@@ -119,6 +122,7 @@ _WHAT = {
     "redis": "Redis replication group",
     "memcached": "Memcached cluster",
     "opensearch": "OpenSearch domain",
+    "mongodb": "DocumentDB cluster",
 }
 
 

@@ -22,6 +22,7 @@ from ...plan.model import DeploymentModel
 from ...policy.pack import builtin_packs
 from ...policy.static import RuleStatus, exceptions, static_statuses
 from . import target
+from ._transit import transit_claims
 
 _SHOWN = {"pass": "pass", "fail": "**FAIL**", "n/a": "n/a", "check": "check"}
 _TITLES = {
@@ -58,6 +59,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "compliance_envs": [e.name for e in model.environments],
         "compliance_counts": counts,
         "key_claims": _key_claims(model),
+        "transit_claims": transit_claims(model),
     }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ...cost import estimate, load_prices, money
 from ...cost.usage import num
+from ...plan.alarm_names import aws_alarms
 from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
@@ -31,7 +32,7 @@ from ...plan.engine_versions import version_label, version_note
 from ...plan.image_pulls import ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
-from ...plan.monitoring import CHATBOT_REGIONS, chatbot_region
+from ...plan.monitoring import CHATBOT_REGIONS, AlarmPlan, CompositeAlarmPlan, chatbot_region
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
@@ -43,7 +44,7 @@ from ._ci_roles import (
     state_location,
 )
 from ._docs_architecture import dot, mermaid
-from ._docs_runbook import sections
+from ._docs_runbook import double_pages, sections
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
 from ._pipeline import (
@@ -130,6 +131,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "test_runner": test_runner(model),
         "chatbot_regions": CHATBOT_REGIONS,
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
+        "alarm_counts": lambda env: alarm_counts(model, env),
+        "network_services": network_services,
+        "double_pages": double_pages(model),
         "budget_minutes": budget_minutes,
         "slo_source": lambda slo: slo_source(model, slo),
         "unmonitored": unmonitored_slos(model),
@@ -176,6 +180,37 @@ def slo_source(model: DeploymentModel, slo: Any) -> str:
         "Connect publishes response times per caller: CloudWatch has no burn rate for it; "
         "the Prometheus burn-rate rules, on the service's request histogram, measure it."
     )
+
+
+def alarm_counts(model: DeploymentModel, env: EnvironmentPlan) -> tuple[int, int, int]:
+    """The CloudWatch alarms the program creates in ``env``'s stack: (metric alarms,
+    composite alarms, how many of them live in us-east-1), counted as AWS has them
+    (:func:`~shipspec.plan.alarm_names.aws_alarms`: a rollback alarm is a composite over its
+    own metric alarm), the us-east-1 ones included (in the plan: the Route 53 health
+    check's and the static sites' certificate alarms; outside it: the static sites'
+    CloudFront 5xx alarms, one per site), and the wake alarm of a queue consumer that scales
+    to zero. Not the alarms Application Auto Scaling creates for target tracking: AWS
+    creates those, not the program."""
+    metric = composite = 0
+    elsewhere = len(env.static_sites)
+    planned = model.monitoring.alarms.get(env.name)
+    if planned is not None:
+        planned_alarms: list[AlarmPlan | CompositeAlarmPlan] = [
+            *planned.alarms,
+            *planned.composites,
+        ]
+        for alarm in planned_alarms:
+            for _, kind in aws_alarms(alarm):
+                if kind == "MetricAlarm":
+                    metric += 1
+                else:
+                    composite += 1
+                if isinstance(alarm, AlarmPlan) and alarm.region:
+                    elsewhere += 1
+    # A queue consumer that may scale to zero has a wake alarm (``_queue_scaling.py``): with
+    # no task running, target tracking has no data, and this alarm starts the first one.
+    wakes = [s for s in env.services if s.queue_scaling and s.queue_scaling.wake_from_zero]
+    return metric + len(env.static_sites) + len(wakes), composite, elsewhere
 
 
 def budget_minutes(objective: float) -> str:
@@ -408,6 +443,24 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
         if lb.deletion_protection:
             parts.append("deletion protection")
         controls.append(f"the {lb.name} load balancer: {', '.join(parts)}")
+    for s in network_services(env):
+        if s.public:
+            reach = (
+                "internet-facing: its security group admits any address (0.0.0.0/0, ::/0), so "
+                "the service authenticates its clients itself"
+            )
+        else:
+            reach = (
+                "internal: its security group admits the VPC's own range only, so clients in "
+                "a VPN, a peered VPC or over Direct Connect are refused even when routed, until "
+                "their ranges are admitted in `infra/overrides.py` (the runbook's \"Clients "
+                'outside the VPC")'
+            )
+        plain = ", plain TCP: no TLS listener" if s.protocol == "tcp" else ""
+        controls.append(
+            f"the {s.name} Network Load Balancer ({s.protocol.upper()} port {s.port}{plain}): "
+            + reach
+        )
     if env.secrets:
         names = ", ".join(f"`{s.name}`" for s in env.secrets)
         controls.append(
@@ -415,6 +468,11 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
             "code, state or task definitions"
         )
     return controls
+
+
+def network_services(env: EnvironmentPlan) -> list[ServicePlan]:
+    """The TCP/UDP services, each behind its own Network Load Balancer (``NetworkService``)."""
+    return [s for s in env.services if s.kind == "web" and s.protocol in ("tcp", "udp")]
 
 
 def render_svg(out_dir: Path, *, timeout: float = 60) -> Path | None:
