@@ -112,7 +112,9 @@ def ecs_running(images: dict[str, str], describe: tuple[str, str, int] | None = 
     rules = []
     for service, image in images.items():
         taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
-        services = {"services": [{"taskDefinition": taskdef, "deployments": [{}]}]}
+        services = {
+            "services": [{"status": "ACTIVE", "taskDefinition": taskdef, "deployments": [{}]}]
+        }
         rules.append(
             rule(
                 "describe-services",
@@ -141,10 +143,10 @@ RECORD_CASES: dict[str, tuple[Any, list, int, str | None]] = {
     ),
     "first deploy: no outputs yet": (answer({}), [], 0, ""),
     "program without ECS outputs yet": (
-        answer({"images": {"web": "w:1"}}),
+        answer({"images": {"web": "w:1", "nightly": "n:1"}}),
         [],
         0,
-        "web w:1\n",
+        "nightly n:1\n",  # web is an ECS service: only ECS says whether it runs
     ),
     "pulumi cannot read the state": (answer(code=255, err="error: no credentials"), [], 1, None),
     "pulumi prints nothing": (answer(""), [], 1, None),
@@ -323,7 +325,9 @@ def settled(service: str, **deployment: Any) -> dict:
         "desiredCount": 2,
         **deployment,
     }
-    services = {"services": [{"taskDefinition": taskdef, "deployments": [primary]}]}
+    services = {
+        "services": [{"status": "ACTIVE", "taskDefinition": taskdef, "deployments": [primary]}]
+    }
     return rule("describe-services", f"--services {SERVICES[service]}", out=services)
 
 
