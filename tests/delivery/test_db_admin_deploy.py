@@ -38,7 +38,13 @@ def one_offs(
     tmp_path: Path,
     previous: str,
     described: list[tuple[str, str, int]],
+    running: str | None = None,
 ) -> Run:
+    """The one-offs step after the record step found ``previous`` (its images) and, unless
+    ``running`` says otherwise, every ECS service in it running (its task definitions)."""
+    if running is None:
+        ecs = [line.split()[0] for line in previous.splitlines() if line.split()[0] != "nightly"]
+        running = "".join(f"{s} arn:aws:ecs:eu-west-1:1:task-definition/{s}:7\n" for s in ecs)
     rules = {
         "pulumi": [
             rule("config get --path services.web.image", out=NEW),
@@ -54,7 +60,7 @@ def one_offs(
             rule("ecs describe-tasks", answers=described),
         ],
     }
-    files = {"previous-images.txt": previous}
+    files = {"previous-images.txt": previous, "previous-taskdefs.txt": running}
     return run(pipeline, (DEPLOY, "deploy-prod", "one-offs"), rules, tmp_path, files=files)
 
 
@@ -149,7 +155,11 @@ def gitlab_deploy(pipeline: Rendered, tmp_path: Path, admin: tuple[str, str, int
     first = next(i for i, line in enumerate(script) if line.startswith("pulumi stack select"))
     body = "\n".join(["set -eo pipefail", *script[first:]])
     services = [s.name for s in pipeline.model.environment("main").services]
-    before = {"cluster_name": "atlas-main", "service_names": {}, "images": {"api": API_OLD}}
+    before = {
+        "cluster_name": "atlas-main",
+        "service_names": {"api": "atlas-main-api"},
+        "images": {"api": API_OLD},
+    }
     registered = {
         "cluster_name": "atlas-main",
         "db_admin": DB_ADMIN,
@@ -173,6 +183,19 @@ def gitlab_deploy(pipeline: Rendered, tmp_path: Path, admin: tuple[str, str, int
         ],
         "aws": [
             rule("secretsmanager describe-secret", out={"v1": ["AWSCURRENT"]}),
+            # api runs (ECS describes it); the other services do not exist yet.
+            rule(
+                "ecs describe-services",
+                "--services atlas-main-api",
+                out={"services": [{"status": "ACTIVE", "taskDefinition": "td/api:3"}]},
+            ),
+            rule(
+                "ecs describe-task-definition",
+                "td/api:3",
+                out={
+                    "taskDefinition": {"containerDefinitions": [{"name": "api", "image": API_OLD}]}
+                },
+            ),
             rule("ecs run-task", out={"tasks": [{"taskArn": TASK}]}),
             rule("ecs describe-tasks", "--tasks", answers=[admin, stopped(0)]),
         ],

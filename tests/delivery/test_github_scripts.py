@@ -112,7 +112,9 @@ def ecs_running(images: dict[str, str], describe: tuple[str, str, int] | None = 
     rules = []
     for service, image in images.items():
         taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
-        services = {"services": [{"taskDefinition": taskdef, "deployments": [{}]}]}
+        services = {
+            "services": [{"status": "ACTIVE", "taskDefinition": taskdef, "deployments": [{}]}]
+        }
         rules.append(
             rule(
                 "describe-services",
@@ -141,10 +143,10 @@ RECORD_CASES: dict[str, tuple[Any, list, int, str | None]] = {
     ),
     "first deploy: no outputs yet": (answer({}), [], 0, ""),
     "program without ECS outputs yet": (
-        answer({"images": {"web": "w:1"}}),
+        answer({"images": {"web": "w:1", "nightly": "n:1"}}),
         [],
         0,
-        "web w:1\n",
+        "nightly n:1\n",  # web is an ECS service: only ECS says whether it runs
     ),
     "pulumi cannot read the state": (answer(code=255, err="error: no credentials"), [], 1, None),
     "pulumi prints nothing": (answer(""), [], 1, None),
@@ -323,7 +325,9 @@ def settled(service: str, **deployment: Any) -> dict:
         "desiredCount": 2,
         **deployment,
     }
-    services = {"services": [{"taskDefinition": taskdef, "deployments": [primary]}]}
+    services = {
+        "services": [{"status": "ACTIVE", "taskDefinition": taskdef, "deployments": [primary]}]
+    }
     return rule("describe-services", f"--services {SERVICES[service]}", out=services)
 
 
@@ -513,7 +517,7 @@ def test_the_rollback_restores_exactly_what_ran_before(shop: Rendered, tmp_path:
         (DEPLOY, "deploy-prod", "rollback"),
         {"pulumi": [rule("config set", out=""), rule("up --yes", out="")]},
         tmp_path,
-        files={"previous-images.txt": recorded},
+        files={"previous-images.txt": recorded, "previous-taskdefs.txt": BEFORE},
     )
     assert result.code == 0, result.stderr
     sets = [c[-2:] for c in result.called("pulumi", "config set")]
@@ -525,6 +529,8 @@ def test_the_rollback_restores_exactly_what_ran_before(shop: Rendered, tmp_path:
     ("case", "recorded", "pulumi"),
     [
         ("nothing ran before", "", [rule("", out="")]),
+        # A first deploy: only the scheduled job's image was recorded, no ECS service ran.
+        ("only a scheduled job recorded", "nightly n:1\n", [rule("", out="")]),
         ("pulumi up fails", "web w:1\n", [rule("config set", out=""), rule("up", code=255)]),
         ("config set fails", "web w:1\n", [rule("config set", code=255), rule("up", out="")]),
     ],
@@ -532,14 +538,17 @@ def test_the_rollback_restores_exactly_what_ran_before(shop: Rendered, tmp_path:
 def test_a_rollback_that_cannot_restore_fails(
     shop: Rendered, tmp_path: Path, case: str, recorded: str, pulumi: list
 ) -> None:
+    running = "web arn:aws:ecs:eu-west-1:1:task-definition/web:7\n" if "web" in recorded else ""
     result = run(
         shop,
         (DEPLOY, "deploy-prod", "rollback"),
         {"pulumi": pulumi},
         tmp_path,
-        files={"previous-images.txt": recorded},
+        files={"previous-images.txt": recorded, "previous-taskdefs.txt": running},
     )
     assert result.code != 0, case
+    if not running:
+        assert "nothing to roll back to" in result.stdout and not result.called("pulumi")
     assert not ("config set" in case and result.called("pulumi", "up")), "rolled back half"
 
 

@@ -207,8 +207,9 @@ def test_a_failed_deploy_rolls_back_to_the_images_recorded_before_it(
             assert rollback["if"].startswith("failure() && steps.previous.outcome == 'success'")
             for step in ("up", "rollout", "smoke"):
                 assert (f"steps.{step}.outcome == 'failure'" in rollback["if"]) == (step in ids)
-            summary = job["steps"][-1]
+            summary, on_call = job["steps"][-2:]
             assert summary["if"] == "always()" and "GITHUB_STEP_SUMMARY" in summary["run"]
+            assert on_call["if"] == "failure()" and "tell_on_call" in on_call["run"]
 
 
 def test_pull_requests_run_the_handoffs_checks(github: list[Rendered]) -> None:

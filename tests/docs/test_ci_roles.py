@@ -564,3 +564,34 @@ def test_a_renamed_cache_s_secret_is_readable_under_its_former_name() -> None:
     assert managed_secret_arns(model, renamed)[1] == (
         f"arn:aws:secretsmanager:{model.region}:<account-id>:secret:sessions-auth-*"
     )
+
+
+@pytest.mark.parametrize("name", ["full", "webapp"])
+def test_deploy_roles_may_tell_their_own_stack_s_on_call_only(name: str) -> None:
+    """The failure message: sns:Publish on the stack's ticket topic, and its key's data-key
+    calls for that topic only (SNS passes the topic ARN as encryption context). Pulumi Cloud
+    stacks (no state policy) get the statements too."""
+    from shipspec.render.targets._ci_roles import ticket_topic_arn
+    from shipspec.render.targets._pulumi_monitoring import monitoring_config
+    from tests.preview.iam_model import decide
+
+    model = shipspec.plan(shipspec.load(EXAMPLES / f"{name}.yaml"), spec_file=f"{name}.yaml")
+    region, key = model.region, f"arn:aws:kms:{model.region}:<account-id>:key/1234abcd"
+    for roles in ci_roles(model):
+        policy = roles.deploy.policy
+        assert policy is not None
+        for other in model.environments:
+            topic = f"arn:aws:sns:{region}:<account-id>:{model.app}-{other.name}-ticket"
+            own = other.name == roles.environment
+            allowed = decide([policy], action="sns:Publish", resource=topic) == "allow"
+            assert allowed is own, (roles.environment, other.name)
+            context = {"kms:EncryptionContext:aws:sns:topicArn": topic}
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                used = decide([policy], action=action, resource=key, context=context) == "allow"
+                assert used is own, (roles.environment, other.name, action)
+        assert decide([policy], action="kms:Decrypt", resource=key) != "allow"  # no context
+        assert any("sns:Publish" in line for line in roles.deploy.permissions)
+        # The topic the program creates: `<monitoring prefix>-ticket` (components/_topics.py).
+        env = model.environment(roles.environment)
+        prefix = monitoring_config(model, env)["monitoring"]["prefix"]
+        assert ticket_topic_arn(model, env).endswith(f":{prefix}-ticket")

@@ -168,6 +168,8 @@ pulumi.export(
         "web": web_config["image"],
     },
 )
+# The ticket alert topic: the deploy job publishes to it when a deploy fails or rolls back.
+pulumi.export("ticket_topic", monitoring.ticket_topic_arn)
 # The ACM certificates the stack creates, by load balancer and static site (null without a
 # domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
 pulumi.export(

@@ -342,15 +342,45 @@ def read_only_policy(model: DeploymentModel, stacks: list[str]) -> dict[str, Any
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def deploy_policy(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any] | None:
-    """The deploy role's inline policy for the state (None with Pulumi Cloud): its own stack's
-    objects, and an explicit Deny of writes to the other stacks' (``AdministratorAccess``
-    would allow them in a shared account)."""
+def ticket_topic_arn(model: DeploymentModel, env: EnvironmentPlan) -> str:
+    """The stack's ticket alert topic (``<app>-<env>-ticket``, the monitoring prefix and kind:
+    components/_topics.py), which the deploy job tells when a deploy fails."""
+    return f"arn:aws:sns:{model.region}:{ACCOUNT}:{model.app}-{env.name}-ticket"
+
+
+# SNS encrypts a message published to a topic with a KMS key under the publisher's own
+# permissions, with the topic's ARN as encryption context (aws:sns:topicArn): so the
+# publisher needs these two on the key besides sns:Publish on the topic.
+TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+
+
+def _on_call_statements(model: DeploymentModel, env: EnvironmentPlan) -> list[dict[str, Any]]:
+    """The deploy job's failure message: publish to the stack's ticket topic, and use its
+    key for that topic only (the key's ARN is not known before it exists)."""
+    topic = ticket_topic_arn(model, env)
+    return [
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
+        {
+            "Effect": "Allow",
+            "Action": list(TOPIC_KEY_ACTIONS),
+            "Resource": f"arn:aws:kms:{model.region}:{ACCOUNT}:key/*",
+            "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic}},
+        },
+    ]
+
+
+def deploy_policy(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
+    """The deploy role's inline policy: the failure message to on-call (``sns:Publish`` on
+    the stack's ticket topic, its key for that topic), and for an S3 state its own stack's
+    objects, with an explicit Deny of writes to the other stacks' (``AdministratorAccess``
+    would allow them in a shared account). The managed policy the handoff recommends allows
+    the first part too; it is written out so that a narrower role keeps it."""
+    statements = _on_call_statements(model, env)
     state = _state(model)
     if state is None:
-        return None
+        return {"Version": "2012-10-17", "Statement": statements}
     bucket, _ = state
-    statements = _state_statements(model, [env.name], write=True)
+    statements += _state_statements(model, [env.name], write=True)
     others = _others(model, [env.name])
     if others:
         statements.append(
@@ -423,6 +453,14 @@ def deploy_permissions(model: DeploymentModel, env: EnvironmentPlan) -> list[str
             "the state is in Pulumi Cloud: the job reads it with the environment's "
             "`PULUMI_ACCESS_TOKEN`, no AWS permission"
         )
+    lines.append(
+        "the message to on-call when a deploy fails, with the inline policy below: "
+        f"`sns:Publish` on the stack's ticket topic `{ticket_topic_arn(model, env)}`, and "
+        + ", ".join(f"`{a}`" for a in TOPIC_KEY_ACTIONS)
+        + " on its KMS key, for that topic only (condition "
+        "`kms:EncryptionContext:aws:sns:topicArn`): SNS encrypts what it is given with the "
+        "publisher's own rights on the key"
+    )
     if any(s.build_context for s in env.services):
         lines.append(
             f"ECR, for the images it deploys: {', '.join(f'`{a}`' for a in ECR_ACTIONS)} on "

@@ -279,6 +279,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "drift_environment": drift_environment,
         "db_admin_runs": db_admin_runs,
         "long_running": long_running,
+        "scheduled_jobs": scheduled_jobs,
         "one_off_step": one_off_step,
     }
 
@@ -294,6 +295,11 @@ def db_admin_runs(env: EnvironmentPlan) -> list[str]:
 def long_running(env: EnvironmentPlan) -> list[str]:
     """The services that are ECS services (every kind but scheduled jobs)."""
     return [s.name for s in env.services if s.kind != "job"]
+
+
+def scheduled_jobs(env: EnvironmentPlan) -> list[str]:
+    """The scheduled jobs: no ECS service, so the stack's ``images`` output is their record."""
+    return [s.name for s in env.services if s.kind == "job"]
 
 
 def one_off_step(admins: list[str], migrating: list[str]) -> str:

@@ -233,6 +233,13 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             "image; the runbook's Rollback shows what runs)",
         )
     )
+    outputs.append(
+        (
+            "ticket_topic",
+            f"the ARN of the ticket alert topic ({model.app}-{env.name}-ticket): the deploy job "
+            "publishes one message to it when a deploy fails or ECS rolls one back",
+        )
+    )
     if env.secrets:
         names = ", ".join(s.name for s in env.secrets)
         held = f"the ARN of each secret this stack created, never its value ({names})"
