@@ -3,8 +3,8 @@
 The examples alone mostly deploy prebuilt images; the variants add services CI must
 build (a public web service, a worker and an internal API with its own Dockerfile path),
 drop the approval, the test command and the S3 state backend, or run tools the CI images
-lack (uv, pnpm, Bun), and every combination is rendered for both CI systems. Variants are written as real spec files and go through
-``load`` and ``plan`` like a user's would.
+lack (uv, pnpm, Bun), and every combination is rendered for both CI systems. Variants are
+written as real spec files and go through ``load`` and ``plan`` like a user's would.
 """
 
 from __future__ import annotations
