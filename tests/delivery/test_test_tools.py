@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from shipspec.render.targets._commands import (
+    COREPACK_VERSION,
     PIPX_VERSION,
     POETRY_VERSION,
+    TOOLS,
     TOX_VERSION,
     UV_VERSION,
     LockFile,
@@ -318,3 +320,16 @@ def test_the_lock_files_a_command_demands(command: str, expected: list) -> None:
         assert found == expected
     else:
         assert [f.path for f in found] == expected
+
+
+def test_the_docs_state_every_tool_and_its_pinned_version() -> None:
+    """docs/delivery.md's table follows the constants (a bump there must reach the docs)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs/delivery.md").read_text()
+    section = docs.split("## Tools the test command runs")[1].split("\n## ")[0]
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if "| `" in line}
+    for command, tool in TOOLS.items():
+        row = next((r for names, r in rows.items() if f"`{command}`" in names), None)
+        assert row, f"{command} is not in docs/delivery.md"
+        if tool.version:
+            assert f"| {tool.version} |" in row, row
+    assert f"pipx=={PIPX_VERSION}" in section and f"corepack@{COREPACK_VERSION}" in section

@@ -452,5 +452,7 @@ def test_runner(model: DeploymentModel) -> str | None:
     given = [f"`actions/{setup}`"] if setup else []
     given += [first] if first else []
     return f"on a fresh `{RUNNER}` runner" + (
-        f" (with {' and '.join(given)}, nothing else)" if given else " (no toolchain set up)"
+        f" (with {' and '.join(given)}{',' if len(given) > 1 else ''} and nothing else)"
+        if given
+        else " (no toolchain set up)"
     )
