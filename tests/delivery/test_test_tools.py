@@ -91,7 +91,9 @@ def _gitlab_script(pipeline: Rendered) -> list[str]:
 class Job:
     """A test job's image: the fakes it has, and PATH as CI sets it up."""
 
-    def __init__(self, folder: Path, *, pipx: bool, pipx_on_path: bool, corepack: bool) -> None:
+    def __init__(
+        self, folder: Path, *, pipx: bool, pipx_on_path: bool, corepack: bool, npm: bool = True
+    ) -> None:
         self.folder = folder
         self.bin = folder / "bin"
         # The runner's pipx keeps its apps in a folder of its own (/opt/pipx_bin), the pip-installed
@@ -108,7 +110,8 @@ class Job:
             _fake(self.bin / "corepack")
         _fake(self.bin / "python3")
         _fake(self.bin / "pytest")
-        _fake(self.bin / "npm")
+        if npm:
+            _fake(self.bin / "npm")
         self.calls: list[list[str]] = []
         self.github_path: list[str] = []
 
@@ -176,7 +179,7 @@ def _run_github(
 def _run_gitlab(pipeline: Rendered, folder: Path, rules: dict, **env: str) -> tuple[Job, int, str]:
     """The job's script as GitLab's runner joins it, in an image without pipx."""
     node = _gitlab_script_image(pipeline).startswith("node:")
-    job = Job(folder, pipx=False, pipx_on_path=False, corepack=node)
+    job = Job(folder, pipx=False, pipx_on_path=False, corepack=node, npm=node)
     body = "\n".join(["set -eo pipefail", *_gitlab_script(pipeline)])
     result = job.run(body, rules, ("bash",), **env)
     return job, result.code, result.stdout + result.stderr
@@ -263,6 +266,16 @@ def test_a_pnpm_command_enables_corepack_first(ci: str, tmp_path: Path) -> None:
     assert code == 0, output
     assert [c[0] for c in job.calls] == ["corepack", "pnpm", "pnpm"]
     assert "test: corepack enable (the test command runs pnpm)" in output
+
+
+def test_a_node_tool_in_a_python_image_fails_with_a_reason(tmp_path: Path) -> None:
+    """`pytest && bun test` runs in GitLab's python image, which has no npm to install Bun."""
+    pipeline = _rendered("gitlab", "pytest && bun test", tmp_path / "out")
+    assert _gitlab_script_image(pipeline).startswith("python:")
+    job, code, output = _run_gitlab(pipeline, tmp_path / "job", {"pytest": [rule()]})
+    assert code == 1
+    assert "error: bun: installed with Node.js's npm or Corepack, which this image lacks" in output
+    assert job.calls == []
 
 
 def test_the_pull_request_test_job_sets_up_the_same_tools(tmp_path: Path) -> None:
