@@ -17,7 +17,9 @@ Node.js 16.9 to 24, provides both at the version ``package.json``'s ``packageMan
 pins (``pnpm@10.12.1``), so a build whose command runs pnpm or yarn, or whose repository
 declares one (the ``packageManager`` field, ``pnpm-lock.yaml``, ``yarn.lock``), runs
 ``corepack enable`` first. Node.js 25 and later no longer bundle Corepack; the build then
-installs the pinned release from npm.
+installs the pinned release from npm. Which tools a command runs (pnpm and yarn, but also uv,
+Bun...) and how they are installed is read once for the test job and the builds
+(``_commands.tools``, ``_pipeline/tools.sh.j2``).
 """
 
 from __future__ import annotations
