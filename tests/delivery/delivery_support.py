@@ -2,9 +2,9 @@
 
 The examples alone mostly deploy prebuilt images; the variants add services CI must
 build (a public web service, a worker and an internal API with its own Dockerfile path),
-drop the approval, the test command and the S3 state backend, and every combination is
-rendered for both CI systems. Variants are written as real spec files and go through
-``load`` and ``plan`` like a user's would.
+drop the approval, the test command and the S3 state backend, or run tools the CI images
+lack (uv, pnpm, Bun), and every combination is rendered for both CI systems. Variants are
+written as real spec files and go through ``load`` and ``plan`` like a user's would.
 """
 
 from __future__ import annotations
@@ -58,11 +58,23 @@ def _pulumi_cloud(spec: dict[str, Any]) -> None:
     spec.setdefault("delivery", {}).pop("test_command", None)
 
 
+def _tools(spec: dict[str, Any]) -> None:
+    """Commands that run tools the CI images lack, one per installer (pipx, npm, Corepack),
+    so the jobs' setup scripts are linted too."""
+    spec.setdefault("delivery", {})["test_command"] = (
+        "uv sync --frozen && uv run pytest -q && pnpm test && bun test"
+    )
+    for service in spec["services"].values():
+        if service.get("type") == "static" and "build" in service:
+            service["build"]["command"] = "uv run mkdocs build"
+
+
 VARIANTS: dict[str, list[Callable[[dict[str, Any]], None]]] = {
     "plain": [],
     "built": [_built],
     "open": [_no_approval, _pulumi_cloud],
     "built-open": [_built, _no_approval, _pulumi_cloud],
+    "tools": [_tools],
 }
 
 

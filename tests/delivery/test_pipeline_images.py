@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from shipspec.render.targets._commands import TOOLCHAINS
 from shipspec.render.targets._images import DIGEST as DIGEST_VALUE
 from shipspec.render.targets._images import image_ref, pinned_images
-from shipspec.render.targets._pipeline import TOOLCHAINS
 from shipspec.render.targets.gitlab import TEST_IMAGES, image_for_tests
 from tests.delivery.delivery_support import Rendered, gitlab_jobs
 

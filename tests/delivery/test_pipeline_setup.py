@@ -43,6 +43,11 @@ GITLAB_TEST_IMAGES = {
     "dotnet test": "mcr.microsoft.com/dotnet/sdk:",
     "bundle exec rake": "ruby:",
     "CI=1 ./gradlew check": "eclipse-temurin:",
+    # The first program that names a toolchain, in any command of the chain.
+    "cd web && npm test": "node:",
+    "bun test": "node:",
+    "uv sync --frozen && uv run pytest -q": "python:",
+    "poetry install && poetry run pytest": "python:",
 }
 # test command → the setup action GitHub's test job runs before it (None: the runner's own).
 GITHUB_SETUP = {

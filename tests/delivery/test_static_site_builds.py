@@ -65,12 +65,15 @@ def _build(
     corepack_bundled: bool = True,
     repository: dict[str, str] | None = None,
     index: bool = True,
+    context: bool = True,
 ) -> Run:
     """Run the site's build in a checkout where ``web/dist/index.html`` is already written
     (when ``index``: the fakes write nothing), with ``repository`` files at its root."""
     checkout = tmp_path / "temp"
-    (checkout / "web" / "dist").mkdir(parents=True)
-    if index:
+    checkout.mkdir(parents=True)
+    if context:
+        (checkout / "web" / "dist").mkdir(parents=True)
+    if index and context:
         (checkout / "web" / "dist" / "index.html").write_text("<!doctype html>")
     for relative, text in (repository or {}).items():
         (checkout / relative).write_text(text)
@@ -188,3 +191,14 @@ def test_a_build_without_an_index_page_fails(
     result = _build(pipelines[ci, "pnpm"], tmp_path, PNPM_OK, index=False)
     assert result.code == 1
     assert "The build of web wrote no web/dist/index.html: check build.output." in result.stdout
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_a_build_context_missing_from_the_checkout_fails_first(
+    pipelines: dict[tuple[str, str], Rendered], tmp_path: Path, ci: str
+) -> None:
+    """An uncommitted (or gitignored) build folder: a message that says so, nothing run."""
+    result = _build(pipelines[ci, "pnpm"], tmp_path, PNPM_OK, context=False)
+    assert result.code == 1
+    assert result.calls == []
+    assert "web/ is not in the repository: the static site web is built there" in result.stdout

@@ -436,9 +436,12 @@ def test_the_handoff_says_a_source_site_s_folder_must_be_committed() -> None:
     model = s3_model("full")
     handoff = dict(render(model))[HANDOFF]
     before = handoff.split("## Before the first deploy")[1].split("\n## ")[0]
-    step = re.split(r"\n\d+\. \*\*", before.split("**The static sites' committed files.**")[1])[0]
-    assert "`handbook/site/`" in step and "must be in the repository" in step
-    assert "storefront" not in step  # built by the pipeline, not committed
+    heading = "**What the pipeline reads from the repository.**"
+    step = re.split(r"\n\d+\. \*\*", before.split(heading)[1])[0]
+    source = next(line for line in step.splitlines() if "`handbook/site/`" in line)
+    assert "publishes it as" in source and "`index.html`" in source
+    # The storefront is built by the pipeline: its folder is listed as a build context.
+    assert "the static site storefront is built there (`build.context`)" in step
 
 
 def test_environments_in_production_s_vpc_are_told_they_share_its_account() -> None:

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 
 from shipspec.plan.planner import plan
 from shipspec.render.renderer import render
+from shipspec.render.targets._commands import UV_VERSION
 from shipspec.spec.loader import load
 from tests.delivery.delivery_support import example_specs
 
@@ -125,6 +126,36 @@ def test_the_test_command_is_said_to_install_its_own_dependencies(ci: str) -> No
         workflow = files[".gitlab-ci.yml"]
     comment = workflow.split("bundle exec rspec")[0].rsplit("\n", 4)[1:]
     assert "must install its own" in " ".join(comment), comment
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_handoff_says_which_tools_the_test_job_installs(ci: str) -> None:
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["delivery"].update(ci=ci, test_command="uv sync --frozen && uv run pytest -q")
+    steps = " ".join(_first_steps(_render(spec)).split())
+    assert f"uv {UV_VERSION} installed first" in steps
+    assert "the job installs only those the command names itself" in steps
+
+
+def test_the_handoff_lists_what_the_pipeline_reads_from_the_repository() -> None:
+    """Build contexts, committed folders and the lock files the commands demand: each missing
+    one fails a job (`uv sync --frozen` without uv.lock; `pnpm install --frozen-lockfile`)."""
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["delivery"]["test_command"] = "uv sync --frozen && uv run pytest -q"
+    build = spec["services"]["storefront"]["build"]
+    build["command"] = "pnpm install --frozen-lockfile && pnpm build"
+    steps = _first_steps(_render(spec))
+    step = steps.split("**What the pipeline reads from the repository.**")[1]
+    step = re.split(r"\n\d+\. \*\*", step)[0]
+    items = [" ".join(i.split()) for i in re.split(r"\n   - ", step)[1:]]
+    context = build["context"].removeprefix("./")
+    assert [i.split(":")[0] for i in items] == [
+        "`uv.lock`",
+        f"`{context}/`",
+        f"`{context}/pnpm-lock.yaml`",
+        "`handbook/site/`, with its `index.html`",
+    ]
+    assert "`uv sync --frozen`, in the test command, refuses to run without it" in items[0]
 
 
 def test_no_test_step_without_a_test_command() -> None:

@@ -27,7 +27,9 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
+from ._commands import COREPACK_VERSION, PIPX_VERSION, lock_files, toolchain_of, tools
 from ._images import image_ref
+from ._static_sites import site_builds, site_sources
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
@@ -197,26 +199,13 @@ def deploy_stages(model: DeploymentModel) -> list[DeployStage]:
     return stages
 
 
-# The toolchain a test command needs, by its first word (a path's last part: ./gradlew is
-# gradlew). GitLab picks the test job's image by it, GitHub a setup action; "python" is
-# also the fallback, for commands (make, scripts) whose toolchain the word does not say.
-TOOLCHAINS: dict[str, str] = {
-    **dict.fromkeys(["gradle", "gradlew", "mvn", "mvnw", "java", "sbt"], "java"),
-    **dict.fromkeys(["npm", "npx", "node", "yarn", "pnpm"], "node"),
-    "go": "go",
-    **dict.fromkeys(["python", "python3", "pytest", "tox", "nox", "make", "uv"], "python"),
-    "cargo": "rust",
-    "dotnet": "dotnet",
-    **dict.fromkeys(["bundle", "rake", "ruby", "rspec"], "ruby"),
-}
-
-
 def toolchain(command: str | None) -> str | None:
-    """The toolchain of a test command (``None`` for no command)."""
-    words = [w for w in (command or "").split() if "=" not in w]  # skip FOO=bar env prefixes
-    if not words:
+    """The toolchain of a test command (``None`` for no command): that of the first program it
+    runs that names one (``_commands.TOOLCHAINS``), else python, the fallback for commands
+    (make, scripts) whose toolchain their words do not say."""
+    if not (command or "").strip():
         return None
-    return TOOLCHAINS.get(posixpath.basename(words[0]), "python")
+    return toolchain_of(command or "", "python")
 
 
 def login_command(model: DeploymentModel) -> str:
@@ -256,6 +245,10 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "check_command": f"shipspec generate {shlex.quote(model.spec_file)} --out . --check",
         "login_command": login_command(model),
         "toolchain": toolchain(model.test_command),
+        # What the test job installs before the command (render/targets/_commands.py).
+        "test_tools": tools(model.test_command or ""),
+        "pipx_version": PIPX_VERSION,
+        "corepack_version": COREPACK_VERSION,
         "shipspec_requirement": f"shipspec=={__version__}",
         "pulumi_version": PULUMI_VERSION,
         "python_version": PYTHON_VERSION,
@@ -309,3 +302,31 @@ def one_off_step(admins: list[str], migrating: list[str]) -> str:
     )
     text = " and ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class RepositoryFile:
+    """A folder or file CI's checkout must have: the handoff lists them before the first deploy."""
+
+    path: str  # relative to the repository root; a folder ends in "/"
+    kind: str  # "context" (a site's build folder), "source" (a site's committed files), "lock"
+    site: str | None = None  # the static site it is for; None: the test command
+    command: str | None = None  # for a lock file: the command (of the chain) that demands it
+
+
+def repository_files(model: DeploymentModel) -> list[RepositoryFile]:
+    """The static sites' build contexts and committed folders, and the lock files the test
+    and build commands demand (``_commands.lock_files``), in the order the pipeline reads them."""
+    found = [
+        RepositoryFile(f.path, "lock", None, f.why) for f in lock_files(model.test_command or "")
+    ]
+    for build in site_builds(model):
+        found.append(RepositoryFile(build.context + "/", "context", build.site))
+        found += [
+            RepositoryFile(
+                posixpath.normpath(posixpath.join(build.context, f.path)), "lock", build.site, f.why
+            )
+            for f in lock_files(build.command)
+        ]
+    found += [RepositoryFile(s.files + "/", "source", s.site) for s in site_sources(model)]
+    return found

@@ -17,18 +17,19 @@ Node.js 16.9 to 24, provides both at the version ``package.json``'s ``packageMan
 pins (``pnpm@10.12.1``), so a build whose command runs pnpm or yarn, or whose repository
 declares one (the ``packageManager`` field, ``pnpm-lock.yaml``, ``yarn.lock``), runs
 ``corepack enable`` first. Node.js 25 and later no longer bundle Corepack; the build then
-installs the pinned release from npm.
+installs the pinned release from npm. Which tools a command runs (pnpm and yarn, but also uv,
+Bun...) and how they are installed is read once for the test job and the builds
+(``_commands.tools``, ``_pipeline/tools.sh.j2``).
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ...plan.model import DeploymentModel
-from ._pipeline import TOOLCHAINS
+from ._commands import COREPACK_VERSION, Tool, toolchain_of, tools
 
 HASHED_ASSET_DIRS = ("assets", "static", "_next/static")
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
@@ -37,12 +38,6 @@ CACHE_PAGES = "no-cache"
 # More changed paths than this are invalidated as one "/*" (a wildcard counts as one of
 # the 1,000 free invalidation paths a month; CloudFront pricing).
 MAX_INVALIDATION_PATHS = 15
-# The package managers Corepack provides (its `corepack enable` shims: pnpm, pnpx, yarn,
-# yarnpkg), by the command names a build command may use.
-COREPACK_MANAGERS = {"pnpm": "pnpm", "pnpx": "pnpm", "yarn": "yarn", "yarnpkg": "yarn"}
-# Installed only where Node.js no longer bundles Corepack (25 and later): the npm registry's
-# `latest` release of the corepack package when this was written (`npm view corepack version`).
-COREPACK_VERSION = "0.36.0"
 # What a repository that uses Corepack has beside its package.json, checked in the build's
 # folder and the repository root (a monorepo keeps one lockfile at the root).
 COREPACK_LOCKFILES = ("pnpm-lock.yaml", "yarn.lock")
@@ -55,9 +50,10 @@ class SiteBuild:
     command: str
     files: str  # the folder the build writes, relative to the repository root
     toolchain: str
-    # pnpm or yarn when the command runs one (Corepack is then enabled unconditionally);
-    # None leaves it to the repository (package.json's packageManager, a lockfile).
-    package_manager: str | None = None
+    # What the build installs before its command (_commands.tools: pnpm and yarn through
+    # Corepack, uv, Bun...); without pnpm or yarn there, a node build still enables Corepack
+    # when the repository declares one (package.json's packageManager, a lockfile).
+    tools: tuple[Tool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,22 +67,11 @@ def _in_repository(model: DeploymentModel, path: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(model.spec_file), path))
 
 
-def _command_words(command: str) -> list[str]:
-    """The program names a shell command may run: every word, by its base name."""
-    return [posixpath.basename(w) for w in re.findall(r"[\w./-]+", command)]
-
-
 def site_toolchain(command: str) -> str:
-    """The toolchain of the first tool the command names (``cd web && npm run build`` is
-    node), node when it names none: a site build is a JavaScript bundler's job by default."""
-    return next((TOOLCHAINS[w] for w in _command_words(command) if w in TOOLCHAINS), "node")
-
-
-def package_manager(command: str) -> str | None:
-    """pnpm or yarn when the command runs either (they need Corepack), else None."""
-    return next(
-        (COREPACK_MANAGERS[w] for w in _command_words(command) if w in COREPACK_MANAGERS), None
-    )
+    """The toolchain of the first program the command runs that names one (``cd web && npm
+    run build`` is node), node when none does: a site build is a JavaScript bundler's job by
+    default."""
+    return toolchain_of(command, "node")
 
 
 def site_builds(model: DeploymentModel) -> list[SiteBuild]:
@@ -97,7 +82,7 @@ def site_builds(model: DeploymentModel) -> list[SiteBuild]:
             command=s.build_command or "",
             files=_in_repository(model, s.files),
             toolchain=site_toolchain(s.build_command or ""),
-            package_manager=package_manager(s.build_command or ""),
+            tools=tuple(tools(s.build_command or "")),
         )
         for s in model.environments[0].static_sites
         if s.build_context is not None

@@ -43,6 +43,7 @@ from ._ci_roles import (
     state_bucket_policy,
     state_location,
 )
+from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
 from ._docs_runbook import double_pages, sections
 from ._docs_runbook_vars import before_you_start, service_variable
@@ -53,6 +54,7 @@ from ._pipeline import (
     drift_environment,
     login_command,
     preview_passphrase_secret,
+    repository_files,
     toolchain,
 )
 from ._pulumi_monitoring import alert_targets
@@ -100,6 +102,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "shared_account": shared_with_production(model),
         "state_bucket": state_location(model),
         "site_sources": site_sources(model),
+        "repository_files": repository_files(model),
         "state_bucket_policy": state_bucket_policy(model),
         "ecr_registries": ecr_registries(
             {s.image for e in model.environments for s in e.services if s.image}
@@ -515,9 +518,16 @@ def test_runner(model: DeploymentModel) -> str | None:
     """Where the test job runs ``delivery.test_command``, as the handoff says it."""
     if not model.test_command:
         return None
+    installed = tools(model.test_command)
+    first = f"{describe(installed)} installed first" if installed else ""
     if model.ci == "gitlab":
-        return f"in a fresh `{image_for_tests(model.test_command)}` container"
+        where = f"in a fresh `{image_for_tests(model.test_command)}` container"
+        return where + (f" ({first})" if first else "")
     setup = _GITHUB_SETUP.get(toolchain(model.test_command) or "")
+    given = [f"`actions/{setup}`"] if setup else []
+    given += [first] if first else []
     return f"on a fresh `{RUNNER}` runner" + (
-        f" (with `actions/{setup}` and nothing else)" if setup else " (no toolchain set up)"
+        f" (with {' and '.join(given)}{',' if len(given) > 1 else ''} and nothing else)"
+        if given
+        else " (no toolchain set up)"
     )
