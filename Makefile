@@ -16,9 +16,10 @@ demo: bootstrap
 	$(BIN)/shipspec generate build/demo/handoff.yaml -o build/demo --force
 	$(BIN)/shipspec preview build/demo --env prod
 
-## The whole test suite, the linters, and the golden-file check.
+## The whole test suite, the linters, and the golden-file check: one pytest worker per core
+## (pytest-xdist), each test file's tests on one worker, so a file's fixtures run once.
 test: bootstrap
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(BIN)/ruff check src tests bench blueprints
 	$(BIN)/ruff format --check src tests bench blueprints
 	$(BIN)/mypy src
