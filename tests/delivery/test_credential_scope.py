@@ -16,7 +16,11 @@ from typing import Any
 
 import pytest
 
-from shipspec.render.targets._pipeline import drift_environment, preview_passphrase_secret
+from shipspec.render.targets._pipeline import (
+    drift_environment,
+    preview_environment,
+    preview_passphrase_secret,
+)
 from tests.delivery.delivery_support import Rendered, gitlab_job, gitlab_jobs
 from tests.delivery.fake_cli import run_script
 
@@ -55,9 +59,13 @@ def test_no_merge_request_job_can_reach_a_production_credential(gitlab: list[Ren
             if not runs_in_merge_requests(job):
                 continue
             checked += 1
-            # Environment-scoped variables reach a job only through its environment.
+            # Environment-scoped variables reach a job only through its environment; and no
+            # merge-request job is bound to a deploy environment, which may be protected (GitLab
+            # runs a job bound to a protected one, action: prepare included, only for those
+            # allowed to deploy there).
             environment = (job.get("environment") or {}).get("name")
-            assert environment not in production, (pipeline.name, name)
+            deploy_environments = {e.name for e in pipeline.model.environments}
+            assert environment not in deploy_environments, (pipeline.name, name)
             text = _text(job)
             for variable in DEPLOY_ONLY:
                 assert variable not in text, (pipeline.name, name, variable)
@@ -71,7 +79,7 @@ def test_no_merge_request_job_can_reach_a_production_credential(gitlab: list[Ren
             tokens = job.get("id_tokens", {})
             assert all(t["aud"] == "sts.amazonaws.com" for t in tokens.values()), name
             if name.startswith("preview:"):
-                assert environment == name.removeprefix("preview:")
+                assert environment == preview_environment(name.removeprefix("preview:"))
                 assert job["environment"]["action"] == "prepare"  # no deployment record
     assert checked
 

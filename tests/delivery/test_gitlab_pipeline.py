@@ -120,6 +120,46 @@ def test_approval_environments_wait_for_a_person(gitlab: list[Rendered]) -> None
             assert documented == env.approval_required
 
 
+def protected_environments(pipeline: Rendered) -> set[str]:
+    """The environments the handoff tells the user to protect: production's and every one
+    whose deploy needs approval (docs/operations/handoff.md, step 1)."""
+    return {e.name for e in pipeline.model.environments if e.production or e.approval_required}
+
+
+def test_only_gated_jobs_are_bound_to_a_protected_environment(
+    gitlab: list[Rendered], gated_gitlab: Rendered
+) -> None:
+    """GitLab runs a job bound to a protected environment, ``action: prepare`` and ``verify``
+    included, only for the users allowed to deploy there (gitlab-org/gitlab#300784): a merge
+    request's preview bound to one fails for every other developer, and the nightly drift
+    check for a schedule owner who may not deploy. So a protected environment has only its
+    deploy and destroy jobs, and production's drift check (whose owner the handoff names);
+    previews and non-production drift use the stack's own unprotected ``<env>/preview``."""
+    for pipeline in [*gitlab, gated_gitlab]:
+        protected = protected_environments(pipeline)
+        production = {e.name for e in pipeline.model.environments if e.production}
+        for name, job in jobs(pipeline).items():
+            environment = (job.get("environment") or {}).get("name")
+            if environment in protected:
+                kind, _, stack = name.partition(":")
+                assert stack == environment, (pipeline.name, name)
+                assert kind in {"deploy", "destroy"} or (kind == "drift" and stack in production), (
+                    pipeline.name,
+                    name,
+                )
+        for env in pipeline.model.environments:
+            if env.production:
+                assert f"preview:{env.name}" not in jobs(pipeline)
+                continue
+            for kind, action in (("preview", "prepare"), ("drift", "verify")):
+                bound = jobs(pipeline)[f"{kind}:{env.name}"]["environment"]
+                assert bound["name"] == f"{env.name}/preview", (pipeline.name, kind, env.name)
+                assert bound["action"] == action  # no deployment record
+                assert bound["deployment_tier"] == "development"
+            # The header names it, among the environments never to protect.
+            assert f'"{env.name}/preview": never protect it' in pipeline.files[FILE]
+
+
 def test_only_jobs_that_assume_the_role_get_an_id_token(gitlab: list[Rendered]) -> None:
     """AWS reads only a GitLab token's `aud` and `sub`, and `sub` names the branch alone: the
     environment is bound through the audience. Jobs that deploy or destroy an environment,

@@ -3,8 +3,8 @@
 A GitLab job's ``script:`` entries run in one shell, one after another, stopping at the
 first failure; the tests run the GENERATED entries that way and assert what the job
 would do: which images it deploys or restores, whether it exits non-zero, and that a
-production deploy from an unprotected branch or into an unprotected environment stops
-before anything touches AWS.
+production deploy, or one that needs approval, from an unprotected branch or into an
+unprotected environment stops before anything touches AWS.
 """
 
 from __future__ import annotations
@@ -273,39 +273,55 @@ def test_a_deploy_that_cannot_record_what_runs_deploys_nothing(
     assert not result.called("pulumi", "up")
 
 
-@pytest.mark.parametrize(
-    ("case", "variables", "reply", "passes"),
-    [
-        ("protected", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(PROTECTED), True),
-        ("unprotected branch", {"CI_COMMIT_REF_PROTECTED": "false"}, answer(PROTECTED), False),
-        ("no token", {"CI_COMMIT_REF_PROTECTED": "true", "GITLAB_READ_API_TOKEN": ""}, None, False),
-        (
-            "environment not protected (404)",
-            {"CI_COMMIT_REF_PROTECTED": "true"},
-            answer(code=22),
-            False,
-        ),
-        ("API unreachable", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(code=7), False),
-        ("empty answer", {"CI_COMMIT_REF_PROTECTED": "true"}, answer(""), False),
-        (
-            "nobody may deploy",
-            {"CI_COMMIT_REF_PROTECTED": "true"},
-            answer({**PROTECTED, "deploy_access_levels": []}),
-            False,
-        ),
-        (
-            "another environment",
-            {"CI_COMMIT_REF_PROTECTED": "true"},
-            answer({**PROTECTED, "name": "dev"}),
-            False,
-        ),
-    ],
-)
-def test_production_deploys_only_from_a_protected_environment(
-    webapp: Rendered, tmp_path: Path, case: str, variables: dict, reply: Any, passes: bool
+def protected(name: str, **changes: Any) -> dict[str, Any]:
+    """The GitLab API's protected environment ``name``, with one deploy rule (Maintainers)."""
+    return {**PROTECTED, "name": name, **changes}
+
+
+# Each case: the job's variables, the API's answer for the environment (None: not called)
+# and whether the deploy goes on.
+PROTECTION_CASES: dict[str, tuple[dict[str, str], Any, bool]] = {
+    "protected": ({"CI_COMMIT_REF_PROTECTED": "true"}, lambda env: answer(protected(env)), True),
+    "unprotected branch": (
+        {"CI_COMMIT_REF_PROTECTED": "false"},
+        lambda env: answer(protected(env)),
+        False,
+    ),
+    "no token": ({"CI_COMMIT_REF_PROTECTED": "true", "GITLAB_READ_API_TOKEN": ""}, None, False),
+    "environment not protected (404)": (
+        {"CI_COMMIT_REF_PROTECTED": "true"},
+        lambda env: answer(code=22),
+        False,
+    ),
+    "API unreachable": ({"CI_COMMIT_REF_PROTECTED": "true"}, lambda env: answer(code=7), False),
+    "empty answer": ({"CI_COMMIT_REF_PROTECTED": "true"}, lambda env: answer(""), False),
+    "not JSON": ({"CI_COMMIT_REF_PROTECTED": "true"}, lambda env: answer("<html>"), False),
+    "nobody may deploy": (
+        {"CI_COMMIT_REF_PROTECTED": "true"},
+        lambda env: answer(protected(env, deploy_access_levels=[])),
+        False,
+    ),
+    "another environment": (
+        {"CI_COMMIT_REF_PROTECTED": "true"},
+        lambda env: answer(protected(env + "-other")),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+@pytest.mark.parametrize("case", sorted(PROTECTION_CASES))
+def test_gated_deploys_run_only_from_a_protected_environment(
+    webapp: Rendered, gated_gitlab: Rendered, tmp_path: Path, stack: str, case: str
 ) -> None:
+    """Production's deploy (webapp's prod) and a non-production deploy that needs approval
+    (dev, approval required in the gated variant): without a protected environment naming
+    who may deploy, anyone who can run a pipeline could start the manual job, so the job
+    stops before it touches AWS. Fails closed on every API error."""
+    variables, reply, passes = PROTECTION_CASES[case]
+    pipeline = webapp if stack == "prod" else gated_gitlab
     # The job from its first line up to the check, in an image without jq (Pulumi's).
-    job = gitlab_job(webapp.yaml(FILE), "deploy:prod")["script"]
+    job = gitlab_job(pipeline.yaml(FILE), f"deploy:{stack}")["script"]
     check = next(i for i, entry in enumerate(job) if "CI_COMMIT_REF_PROTECTED" in entry)
     script = "\n".join(job[: check + 1])
     env = {
@@ -315,7 +331,7 @@ def test_production_deploys_only_from_a_protected_environment(
         "CI_COMMIT_REF_NAME": "main",
         **variables,
     }
-    curl = [rule("protected_environments/prod", answers=[reply])] if reply else []
+    curl = [rule(f"protected_environments/{stack}", answers=[reply(stack)])] if reply else []
     tools = {
         "curl": curl,
         "apt-get": [installs("install", "jq", tools=("jq",)), rule("update")],
@@ -327,10 +343,15 @@ def test_production_deploys_only_from_a_protected_environment(
         assert not result.called("curl"), "checked the branch and the token before calling the API"
 
 
-def test_only_production_jobs_carry_the_protection_check(webapp: Rendered) -> None:
-    for env in webapp.model.environments:
-        script = "\n".join(gitlab_job(webapp.yaml(FILE), f"deploy:{env.name}")["script"])
-        assert ("CI_COMMIT_REF_PROTECTED" in script) == env.production, env.name
+def test_production_and_approval_deploys_carry_the_protection_check(
+    webapp: Rendered, gated_gitlab: Rendered
+) -> None:
+    for pipeline in (webapp, gated_gitlab):
+        for env in pipeline.model.environments:
+            script = "\n".join(gitlab_job(pipeline.yaml(FILE), f"deploy:{env.name}")["script"])
+            gated = env.production or env.approval_required
+            assert ("CI_COMMIT_REF_PROTECTED" in script) == gated, (pipeline.name, env.name)
+            assert (f"protected_environments/{env.name}" in script) == gated
 
 
 def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) -> None:

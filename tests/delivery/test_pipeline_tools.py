@@ -64,9 +64,12 @@ def test_github_workflows_match_the_schema(github: list[Rendered], broken: dict[
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_gitlab_pipelines_match_the_schema(gitlab: list[Rendered], broken: dict[str, Path]) -> None:
+def test_gitlab_pipelines_match_the_schema(
+    gitlab: list[Rendered], gated_gitlab: Rendered, broken: dict[str, Path]
+) -> None:
     assert check_jsonschema("vendor.gitlab-ci", [broken["pipeline"]]).returncode != 0
-    result = check_jsonschema("vendor.gitlab-ci", [p.path(".gitlab-ci.yml") for p in gitlab])
+    pipelines = [*gitlab, gated_gitlab]
+    result = check_jsonschema("vendor.gitlab-ci", [p.path(".gitlab-ci.yml") for p in pipelines])
     assert result.returncode == 0, result.stdout + result.stderr
 
 

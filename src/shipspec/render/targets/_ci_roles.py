@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ._pipeline import DEFAULT_BRANCH, drift_environment
+from ._pipeline import DEFAULT_BRANCH, drift_environment, preview_environment
 
 ACCOUNT = "<account-id>"  # the environment's AWS account: the identity provider lives there
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -631,9 +631,9 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                 )
             else:
                 read_only = CiRole(
-                    "merge-request previews",
+                    "merge-request previews and the nightly drift check",
                     f"CI/CD variable `AWS_PREVIEW_ROLE_ARN` (not protected, scoped to "
-                    f"`{env.name}`)",
+                    f"`{preview_environment(env.name)}`)",
                     trust_policy(issuer, STS_AUDIENCE, gitlab_subject(repository, "*"), like=True),
                     read_only_permissions(model, [env.name]),
                 )

@@ -222,6 +222,13 @@ def login_command(model: DeploymentModel) -> str:
 # ``<env>-drift`` (the nightly drift check, which must not wait for reviewers).
 PREVIEW_PASSPHRASE_PREFIX = "PULUMI_PREVIEW_PASSPHRASE_"
 DRIFT_ENVIRONMENT_SUFFIX = "-drift"
+# GitLab: a job bound to a protected environment runs only for the users allowed to deploy
+# there, `action: prepare` and `action: verify` included (gitlab-org/gitlab#300784). So a
+# non-production stack's merge-request preview and nightly drift check are bound to an
+# environment of their own, `<env>/preview` (GitLab lists it in the folder `<env>`), which
+# stays unprotected and holds only the stack's read-only role and its passphrase (or read
+# token); `<env>` itself, with the deploy role, can then be protected with approvers.
+PREVIEW_ENVIRONMENT_SUFFIX = "/preview"
 
 
 def preview_passphrase_secret(env: str) -> str:
@@ -234,6 +241,12 @@ def drift_environment(env: str) -> str:
     """The GitHub environment a production stack's drift check runs in: deployment branches
     limited to the default branch, no reviewers, the stack's passphrase and read-only role."""
     return env + DRIFT_ENVIRONMENT_SUFFIX
+
+
+def preview_environment(env: str) -> str:
+    """The GitLab environment a non-production stack's merge-request preview and drift check
+    are bound to: never protected, the read-only role and the preview's variables only."""
+    return env + PREVIEW_ENVIRONMENT_SUFFIX
 
 
 def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
@@ -270,6 +283,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
         "drift_environment": drift_environment,
+        "preview_environment": preview_environment,
         "db_admin_runs": db_admin_runs,
         "long_running": long_running,
         "scheduled_jobs": scheduled_jobs,

@@ -53,6 +53,7 @@ from ._pipeline import (
     DRIFT_CRON,
     drift_environment,
     login_command,
+    preview_environment,
     preview_passphrase_secret,
     repository_files,
     toolchain,
@@ -150,6 +151,11 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
         "drift_environment": drift_environment,
+        "preview_environment": preview_environment,
+        # GitLab: the unprotected environments the non-production stacks' previews run in.
+        "preview_environments": [
+            preview_environment(e.name) for e in model.environments if not e.production
+        ],
         "login_command": login_command(model),
         "secret_targets": lambda env, name: secret_targets(model.app, "<env>", env, name),
     }
