@@ -58,6 +58,7 @@ from ._pipeline import (
     toolchain,
 )
 from ._pulumi_monitoring import alert_targets
+from ._docs_renames import datastore_renames
 from ._slo_coverage import unmonitored_slos
 from ._static_sites import site_sources
 from .github import RUNNER
@@ -152,6 +153,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "drift_environment": drift_environment,
         "login_command": login_command(model),
         "secret_targets": lambda env, name: secret_targets(model.app, "<env>", env, name),
+        "renames": datastore_renames(model),
     }
 
 
