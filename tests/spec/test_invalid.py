@@ -256,10 +256,10 @@ CASES = [
          "shop.example.com, a record in prod's zone, not a zone",
          "set `hosted_zone` to a zone that holds dev.shop.example.com, e.g. example.com "
          "(the zone prod uses)"),
-    Case("given-zone-inside-another-environments-domain",
-         (("  dev: {}", "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}"),),  # noqa: E501
-         "environments.dev.hosted_zone", "6:53",
-         "the hosted zone eu.shop.example.com is inside prod's domain shop.example.com",
+    Case("given-zone-is-another-environments-domain",
+         (("  dev: {}", "  dev: {domain: a.shop.example.com, hosted_zone: shop.example.com}"),),
+         "environments.dev.hosted_zone", "6:50",
+         "the hosted zone shop.example.com is prod's domain shop.example.com",
          "a zone named shop.example.com would hide prod's record"),
     # Paths stay the user's even where pydantic adds its own tags.
     Case("service-named-like-a-pydantic-tag",
@@ -411,6 +411,12 @@ def test_errors_in_optional_fields_and_dict_keys_have_the_users_path(
         "  prod: {domain: shop.example.com, hosted_zone: shop.example.com}\n",
         # staging in the zone production uses, named explicitly
         "  dev: {domain: dev.shop.example.com, hosted_zone: example.com}\n"
+        "  prod: {domain: shop.example.com}\n",
+        # a subzone of its own below production's record (delegated from example.com, in
+        # another account): its NS records hide nothing of prod's
+        "  dev: {domain: dev.shop.example.com, hosted_zone: dev.shop.example.com}\n"
+        "  prod: {domain: shop.example.com}\n",
+        "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}\n"
         "  prod: {domain: shop.example.com}\n",
     ],
 )
