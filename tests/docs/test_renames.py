@@ -44,18 +44,13 @@ def test_a_renamed_datastore_lists_old_and_new_names_and_what_else_moves() -> No
     for suffix in ("HOST", "PORT", "NAME", "AUTH"):
         assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` |" in section
     # Production under PCI DSS: the service's own database user; elsewhere the master secret.
-    assert (
-        "| `LEDGER_USERNAME` | `CARRIER_LEDGER_USERNAME` | variable, where a service has its own database user (prod) |"
-        in section
-    )  # noqa: E501
-    assert (
-        "| `LEDGER_SECRET_ARN` | `CARRIER_LEDGER_SECRET_ARN` | variable, where a service reads the master secret (dev) |"
-        in section
-    )  # noqa: E501
-    assert (
-        "| `LEDGER_PASSWORD` | `CARRIER_LEDGER_PASSWORD` | ECS secret, the migration task (api-migrate): master password |"
-        in section
-    )  # noqa: E501
+    rows = [
+        ("USERNAME", "variable, where a service has its own database user (prod)"),
+        ("SECRET_ARN", "variable, where a service reads the master secret (dev)"),
+        ("PASSWORD", "ECS secret, the migration task (api-migrate): master password"),
+    ]
+    for suffix, what in rows:
+        assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` | {what} |" in section
     assert "only then remove `renamed_from`" in section and "the old names are gone" in section
     assert "`ledger-prod-carrier-ledger-cpu`" in section
     assert '`.["ledger"]` gets `null`' in section
