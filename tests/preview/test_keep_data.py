@@ -147,6 +147,7 @@ def test_a_renamed_datastores_users_get_the_former_names_too(tmp_path: Path, kee
         .replace("uses: [main, docs]", "uses: [main, docs, cache]")
         .replace("  docs: {engine: mongodb}", "  docs: {engine: mongodb}\n  cache: {engine: redis}")
     )
+    spec = spec.replace("uses: [main, docs, cache]", "uses: [main, docs, cache], migrate: [./m]")
     if keep:  # the cache renamed too: its password is an ECS secret
         spec = spec.replace("cache: {engine", "cache: {renamed_from: sessions, engine")
     out = generate(tmp_path, spec)
@@ -174,6 +175,10 @@ def test_a_renamed_datastores_users_get_the_former_names_too(tmp_path: Path, kee
         assert values["DB_HOST"] == values["MAIN_HOST"] and values["DB_NAME"] == values["MAIN_NAME"]
     else:
         assert not {v for v in env | secrets if v.startswith(("DB_", "SESSIONS_"))}
+    # The migration task: the master user under both names while the rename is in the spec.
+    _, migration = _variables(body, "app-migrate")
+    assert {"MAIN_USERNAME", "MAIN_PASSWORD"} <= migration
+    assert ({"DB_USERNAME", "DB_PASSWORD"} <= migration) is keep
 
 
 def test_production_stateful_resources_are_protected(deployed: Path) -> None:
