@@ -54,10 +54,19 @@ def test_no_ecr_image_no_step() -> None:
 
 
 def test_before_the_first_deploy_names_each_environments_hosted_zone() -> None:
-    """The stack looks its zone up and creates none: the handoff says which must exist."""
+    """The stack looks its zone up and creates none: the handoff says which must exist,
+    grouped by zone, and how the full example's staging subzone is delegated."""
     page = handoff((EXAMPLES / "full.yaml").read_text())
     step = page.split("**The hosted zones.**")[1].split("\n8. ")[0]
-    assert "public Route 53 zone in the account that deploys the environment" in step
-    assert "(staging: `example.com`; main: `example.com`)" in step
-    assert [c.operation for c in commands(step, HANDOFF)] == ["list-hosted-zones-by-name"]
+    assert "- `example.com`: main, in its account." in step
+    assert (
+        "- `staging.atlas.example.com`: staging, in its account; a subzone of `example.com`" in step
+    )
+    assert [c.operation for c in commands(step, HANDOFF)] == [
+        "list-hosted-zones-by-name",
+        "get-hosted-zone",
+        "list-hosted-zones-by-name",
+        "change-resource-record-sets",
+    ]
+    assert all(problems(c) == [] for c in commands(step, HANDOFF))
     assert "**The hosted zones.**" not in handoff((EXAMPLES / "minimal.yaml").read_text())

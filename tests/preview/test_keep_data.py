@@ -120,6 +120,67 @@ def test_rename_without_renamed_from_exits_5_naming_the_database(
     assert run("preview", str(out)).exit_code == 0
 
 
+def _variables(body: dict, container: str) -> tuple[set[str], set[str]]:  # type: ignore[type-arg]
+    """(environment names, secret names) of ``container``'s definition in the preview."""
+    for r in body["resources"]:
+        if r["type"] != "aws:ecs/taskDefinition:TaskDefinition":
+            continue
+        definitions = r["inputs"]["containerDefinitions"]
+        if isinstance(definitions, str):
+            definitions = json.loads(definitions)
+        for c in definitions:
+            if c["name"] == container:
+                return (
+                    {e["name"] for e in c.get("environment", [])},
+                    {s["name"] for s in c.get("secrets", [])},
+                )
+    raise AssertionError(f"no container {container}")
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_renamed_datastores_users_get_the_former_names_too(tmp_path: Path, keep: bool) -> None:
+    """While `renamed_from` is in the spec, a service reading DB_HOST keeps its settings: the
+    old prefix's variables come with the new ones, the same values, and the secrets stay
+    secrets (the cache's AUTH token); without it, only the new names."""
+    spec = (
+        renamed(SPEC, keep=keep)
+        .replace("uses: [main, docs]", "uses: [main, docs, cache]")
+        .replace("  docs: {engine: mongodb}", "  docs: {engine: mongodb}\n  cache: {engine: redis}")
+    )
+    spec = spec.replace("uses: [main, docs, cache]", "uses: [main, docs, cache], migrate: [./m]")
+    if keep:  # the cache renamed too: its password is an ECS secret
+        spec = spec.replace("cache: {engine", "cache: {renamed_from: sessions, engine")
+    out = generate(tmp_path, spec)
+    result, body = preview_json(out)
+    assert result.exit_code == 0, result.output
+    env, secrets = _variables(body, "app")
+    new = {"MAIN_HOST", "MAIN_PORT", "MAIN_NAME", "MAIN_SECRET_ARN", "MAIN_AUTH"}
+    assert new <= env and {"DOCS_HOST", "CACHE_HOST"} <= env and "CACHE_PASSWORD" in secrets
+    old_env = {f"DB_{v.split('_', 1)[1]}" for v in new} | {"SESSIONS_HOST", "SESSIONS_URL"}
+    if keep:
+        assert old_env <= env and "SESSIONS_PASSWORD" in secrets
+        assert "SESSIONS_PASSWORD" not in env  # a secret stays a secret
+        values = {
+            e["name"]: e["value"]
+            for r in body["resources"]
+            if r["type"] == "aws:ecs/taskDefinition:TaskDefinition"
+            for c in (
+                json.loads(r["inputs"]["containerDefinitions"])
+                if isinstance(r["inputs"]["containerDefinitions"], str)
+                else r["inputs"]["containerDefinitions"]
+            )
+            if c["name"] == "app"
+            for e in c.get("environment", [])
+        }
+        assert values["DB_HOST"] == values["MAIN_HOST"] and values["DB_NAME"] == values["MAIN_NAME"]
+    else:
+        assert not {v for v in env | secrets if v.startswith(("DB_", "SESSIONS_"))}
+    # The migration task: the master user under both names while the rename is in the spec.
+    _, migration = _variables(body, "app-migrate")
+    assert {"MAIN_USERNAME", "MAIN_PASSWORD"} <= migration
+    assert ({"DB_USERNAME", "DB_PASSWORD"} <= migration) is keep
+
+
 def test_production_stateful_resources_are_protected(deployed: Path) -> None:
     _, body = preview_json(deployed / "out")
     by_type = {r["type"]: r for r in body["resources"]}

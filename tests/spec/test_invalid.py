@@ -256,10 +256,10 @@ CASES = [
          "shop.example.com, a record in prod's zone, not a zone",
          "set `hosted_zone` to a zone that holds dev.shop.example.com, e.g. example.com "
          "(the zone prod uses)"),
-    Case("given-zone-inside-another-environments-domain",
-         (("  dev: {}", "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}"),),  # noqa: E501
-         "environments.dev.hosted_zone", "6:53",
-         "the hosted zone eu.shop.example.com is inside prod's domain shop.example.com",
+    Case("given-zone-is-another-environments-domain",
+         (("  dev: {}", "  dev: {domain: a.shop.example.com, hosted_zone: shop.example.com}"),),
+         "environments.dev.hosted_zone", "6:50",
+         "the hosted zone shop.example.com is prod's domain shop.example.com",
          "a zone named shop.example.com would hide prod's record"),
     # Paths stay the user's even where pydantic adds its own tags.
     Case("service-named-like-a-pydantic-tag",
@@ -412,8 +412,34 @@ def test_errors_in_optional_fields_and_dict_keys_have_the_users_path(
         # staging in the zone production uses, named explicitly
         "  dev: {domain: dev.shop.example.com, hosted_zone: example.com}\n"
         "  prod: {domain: shop.example.com}\n",
+        # a subzone of its own below production's record (delegated from example.com, in
+        # another account): its NS records hide nothing of prod's
+        "  dev: {domain: dev.shop.example.com, hosted_zone: dev.shop.example.com}\n"
+        "  prod: {domain: shop.example.com}\n",
+        "  dev: {domain: a.eu.shop.example.com, hosted_zone: eu.shop.example.com}\n"
+        "  prod: {domain: shop.example.com}\n",
     ],
 )
 def test_a_zone_that_holds_no_other_environments_record_is_valid(environments: str) -> None:
     spec = shipspec.loads(BASE.replace(ENVIRONMENTS, "environments:\n" + environments))
     assert spec.environments["prod"].domain is not None
+
+
+def test_a_variable_a_renamed_datastore_sets_under_its_former_name_is_refused() -> None:
+    """While `renamed_from` is in the spec the program sets DB_HOST... beside MAIN_HOST...
+    (components/_datastore.Use.former): the service's own DB_HOST would be set twice."""
+    renamed = BASE.replace("uses: [db]", "uses: [main]").replace(
+        "  db: {engine: postgres}", "  main: {renamed_from: db, engine: postgres}"
+    )
+    shipspec.loads(renamed)  # valid on its own
+    text = renamed.replace(PORT, PORT + '    env: {DB_HOST: "${main.host}"}\n')
+    [problem] = problems(text)
+    assert problem.code == "renamed-variable-clash"
+    assert problem.path == "services.web.env.DB_HOST"
+    assert "DB_HOST is what main sets under its former name db" in problem.message
+    assert "the same as MAIN_HOST" in (problem.hint or "")
+    secret = renamed.replace(PORT, PORT + "    secrets: [API_KEY, DB_SECRET_ARN]\n")
+    [problem] = problems(secret)
+    assert problem.path == "services.web.secrets[1]"
+    # Without renamed_from the old name is the application's own.
+    shipspec.loads(text.replace("renamed_from: db, ", ""))

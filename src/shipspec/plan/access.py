@@ -54,6 +54,17 @@ def plan_uses(
                 ),
                 compliance=regulated,
             )
+        former = store.renamed_from
+        if former is not None:
+            log.decide(
+                f"{key}.former_prefix",
+                env_prefix(former),
+                f"{datastore} was renamed from {former} (`renamed_from`): the service gets its "
+                f"{env_prefix(former)}_* variables too, the same values as "
+                f"{env_prefix(datastore)}_* (secrets as secrets), so a release still reading "
+                "the old names keeps its settings; they go when `renamed_from` leaves the spec",
+                renamed_from=former,
+            )
         uses.append(
             UsePlan(
                 datastore=datastore,
@@ -61,6 +72,8 @@ def plan_uses(
                 env_prefix=env_prefix(datastore),
                 access=chosen,
                 db_user=user,
+                renamed_from=former,
+                former_prefix=None if former is None else env_prefix(former),
             )
         )
     return uses

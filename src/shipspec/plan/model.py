@@ -72,6 +72,10 @@ class UsePlan(Frozen):
     # SQL databases: the service's own database user, authenticated with IAM tokens;
     # None: the service reads the RDS-managed master secret by its ARN at run time.
     db_user: str | None = None
+    # The datastore's former name while the spec has `renamed_from`: the service gets its
+    # variables under that name's prefix too (``former_prefix``), same values.
+    renamed_from: str | None = None
+    former_prefix: str | None = None  # SETTLEMENT_LEDGER for renamed_from: settlement-ledger
 
 
 class DatastoreSecretPlan(Frozen):

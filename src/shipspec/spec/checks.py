@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import Diagnostic
 from .adopt import import_id_problem
 from .classification import classification_problems
+from .datastore_refs import ATTRIBUTES
 from .diagnostics import dotted
 from .models import ACCESS_BY_ENGINE
 from .network import network_problems
@@ -147,6 +148,7 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
         )
     found.extend(_name_clashes(document, services, datastores))
     found.extend(_renames(document, services, datastores))
+    found.extend(_former_variables(document, services, datastores))
     found.extend(_environment_overrides(document, data, services, datastores))
     for path, message, hint, code in (
         *network_problems(data),
@@ -490,6 +492,61 @@ def _renames(
                     "rename-clash",
                 )
             claimed.setdefault(old, name)
+
+
+# What a datastore's component sets beyond ATTRIBUTES, by engine: a SQL database's per-use
+# variables, the ECS secrets of a cache and a broker (blueprints/.../components/*.py).
+_PER_USE = {
+    "postgres": ("secret_arn", "username", "auth"),
+    "mysql": ("secret_arn", "username", "auth"),
+    "mariadb": ("secret_arn", "username", "auth"),
+    "redis": ("password",),
+    "rabbitmq": ("username", "password"),
+}
+
+
+def _former_variables(
+    document: YamlDocument, services: dict[str, Any], datastores: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """While a datastore has `renamed_from`, its users get its variables under the former
+    name's prefix too (the program's ``Use.former``): a service's own variable or secret of
+    such a name would be set twice, and the program stops."""
+    for name, service in services.items():
+        own = [("env", v) for v in _mapping(_mapping(service).get("env"))] + [
+            ("secrets", s.get("name") if isinstance(s, dict) else s)
+            for s in _list(_mapping(service).get("secrets"))
+        ]
+        for used in _list(_mapping(service).get("uses")):
+            target = used.get("name") if isinstance(used, dict) else used
+            if not isinstance(target, str):
+                continue
+            store = _mapping(datastores.get(target))
+            old, engine = store.get("renamed_from"), store.get("engine")
+            if not isinstance(old, str) or not isinstance(engine, str):
+                continue
+            prefix = old.upper().replace("-", "_")
+            injected = {
+                f"{prefix}_{a.upper()}"
+                for a in (*ATTRIBUTES.get(engine, ()), *_PER_USE.get(engine, ()))
+            }
+            for index, (section, variable) in enumerate(own):
+                if variable not in injected:
+                    continue
+                path: Path = (
+                    ("services", name, "env", variable)
+                    if section == "env"
+                    else ("services", name, "secrets", index - sum(1 for s, _ in own if s == "env"))
+                )
+                yield _at(
+                    document,
+                    path,
+                    f"{variable} is what {target} sets under its former name {old} while "
+                    "`renamed_from` is in the spec",
+                    f"remove it: the program sets it, the same as "
+                    f"{target.upper().replace('-', '_')}{variable[len(prefix) :]}",
+                    "renamed-variable-clash",
+                    key=section == "env",
+                )
 
 
 def _unknown(

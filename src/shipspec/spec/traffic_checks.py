@@ -12,10 +12,14 @@
 - A further port's Service Connect discovery name `<service>-<name>` is unique in the
   namespace, so it may not be another service's name.
 - An environment's hosted zone (given, or the domain's parent by default) may not be another
-  environment's `domain` or inside it, unless that domain is its own zone's apex: that name
-  is a record in the other environment's zone; a zone of that name does not exist (the zone
-  lookup fails), and delegating one would hide the other environment's record (resolvers
-  follow the delegation).
+  environment's `domain`, unless that domain is its own zone's apex: that name is a record
+  in the other environment's zone; a zone of that name does not exist (the zone lookup
+  fails), and delegating one would hide the other environment's record (resolvers follow
+  the delegation). A zone *inside* another environment's domain is fine: its NS records sit
+  at its own name in the parent zone, below that record, and hide nothing above them
+  (`acceptance.exchange.example.com` delegated from `example.com`, which holds
+  `exchange.example.com`): the subzone a non-production environment needs in an account of
+  its own (the handoff's hosted-zones step).
 """
 
 from __future__ import annotations
@@ -111,16 +115,15 @@ def _shadowing_zones(spec: HandoffSpec) -> list[Conflict]:
             their_zone = hosted_zone(theirs.domain, theirs.hosted_zone)
             if their_zone == theirs.domain:
                 continue  # their domain is a zone's apex: a zone that exists, no record to hide
-            if zone != theirs.domain and not zone.endswith(f".{theirs.domain}"):
-                continue
+            if zone != theirs.domain:
+                continue  # a zone below their record hides nothing (see the module docstring)
             given = env.hosted_zone is not None
             field = "hosted_zone" if given else "domain"
             what = f"the hosted zone {zone}" + ("" if given else " (the domain's parent)")
-            where = "is" if zone == theirs.domain else "is inside"
             found.append(
                 (
                     ("environments", name, field),
-                    f"{what} {where} {other}'s domain {theirs.domain}, a record in {other}'s "
+                    f"{what} is {other}'s domain {theirs.domain}, a record in {other}'s "
                     "zone, not a zone",
                     f"set `hosted_zone` to a zone that holds {env.domain}, e.g. {their_zone} "
                     f"(the zone {other} uses); a zone named {theirs.domain} would hide "

@@ -633,6 +633,8 @@ ingest = NetworkService(
 # admin: internal web service on port 8080, behind the internal load balancer at /*.
 # Uses db, ledger, legacy: network access, IAM scoped to them, and DB_*, LEDGER_*, LEGACY_*
 #   connection variables.
+# Also ACCOUNTS_*, the same values under ledger's former name (renamed_from), until renamed_from
+#   leaves the spec.
 admin_config = services["admin"]
 admin = WebService(
     "admin",
@@ -669,7 +671,7 @@ admin = WebService(
     environment=admin_config["env"],
     uses={
         "DB": Use(db, db_user=admin_config["dbUsers"]["DB"]),
-        "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"]),
+        "LEDGER": Use(ledger, db_user=admin_config["dbUsers"]["LEDGER"], former="accounts"),
         "LEGACY": legacy,
     },
     log_retention_days=log_retention_days,

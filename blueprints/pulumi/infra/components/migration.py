@@ -6,7 +6,8 @@ definition of its own, never the service's: the service's image (``migration_ima
 which CI points at the new image before the service rolls to it), command and variables,
 and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
 from the RDS-managed master secret (and ``<PREFIX>_SECRET_ARN`` to read it again) instead
-of the service's IAM user. Those databases admit its security group as they admit the
+of the service's IAM user (and under the former name's prefix too while a rename is in
+the spec, ``Use.former``). Those databases admit its security group as they admit the
 service's; the service's other datastores only pass their connection variables (so the
 app's configuration loads), with no network path or IAM grant to them. The deploy job runs
 it with ``aws ecs run-task`` between a first ``pulumi up`` that registers it with the new
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 
 from ._containers import Container
-from ._datastore import Datastore, Use, as_use, credential, env_prefix
+from ._datastore import Datastore, Use, as_use, credential, prefixes
 from ._fargate import create_task
 from .database import Database
 
@@ -69,16 +70,19 @@ class Migration(pulumi.ComponentResource):
         variables = dict(environment)
         for prefix, used in sorted(uses.items()):
             use = as_use(used)
-            variable = env_prefix(prefix)
+            # After a rename, under the former name's prefix too (Use.former).
+            names = prefixes(prefix, use)
             if isinstance(use.store, Database):
                 # The master user (DDL), not the service's own DML-only user.
-                wired[prefix] = Use(use.store)
-                master[f"{variable}_USERNAME"] = credential(use.store, "username")
-                master[f"{variable}_PASSWORD"] = credential(use.store, "password")
+                wired[prefix] = Use(use.store, former=use.former)
+                for variable in names:
+                    master[f"{variable}_USERNAME"] = credential(use.store, "username")
+                    master[f"{variable}_PASSWORD"] = credential(use.store, "password")
             else:
                 # Its connection variables, so the app's configuration loads as the
                 # service's does; but no network path, no IAM grant, no credential.
-                variables.update(use.store.environment(variable, use))
+                for variable in names:
+                    variables.update(use.store.environment(variable, use))
         if not master:
             raise ValueError(f"{name}: a migration needs a PostgreSQL, MySQL or MariaDB database")
         task = create_task(

@@ -45,9 +45,11 @@ from ._ci_roles import (
 )
 from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
+from ._docs_renames import datastore_renames
 from ._docs_runbook import double_pages, sections
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
+from ._docs_zones import delegations, zone_groups
 from ._pipeline import (
     DEFAULT_BRANCH,
     DRIFT_CRON,
@@ -115,14 +117,6 @@ def context(model: DeploymentModel) -> dict[str, Any]:
             }
         ),
         "ecr_pull_policy": ecr_pull_policy(),
-        # Per environment, the Route 53 zones its stack looks up (it creates none).
-        "hosted_zones": {
-            e.name: sorted(
-                {lb.hosted_zone for lb in e.load_balancers if lb.hosted_zone}
-                | {site.hosted_zone for site in e.static_sites if site.hosted_zone}
-            )
-            for e in model.environments
-        },
         "json_text": lambda value: json.dumps(value, indent=2),
         "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
@@ -158,6 +152,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         ],
         "login_command": login_command(model),
         "secret_targets": lambda env, name: secret_targets(model.app, "<env>", env, name),
+        "renames": datastore_renames(model),
+        "zones": zone_groups(model),
+        "delegations": delegations(zone_groups(model)),
     }
 
 

@@ -27,12 +27,17 @@ class Use:
     ``access`` narrows the IAM actions (S3: ``read``, ``read-write``,
     ``read-write-delete``; SQS: ``produce``, ``consume``, ``produce-consume``); ``db_user``
     makes a SQL database hand the service its own user, authenticated with IAM tokens,
-    instead of the master secret's ARN. A bare datastore in ``uses`` is ``Use(store)``.
+    instead of the master secret's ARN. ``former`` is the datastore's name before a
+    rename (the spec's ``renamed_from``): the service gets every variable and secret under
+    that name's prefix too, with the same values, so an application still reading
+    ``<OLD>_HOST`` keeps its settings until its own release moves to the new names. A bare
+    datastore in ``uses`` is ``Use(store)``.
     """
 
     store: Datastore
     access: str | None = None
     db_user: str | None = None
+    former: str | None = None
 
 
 class Datastore(Protocol):
@@ -67,6 +72,15 @@ def env_prefix(prefix: str) -> str:
     if not cleaned or cleaned[0].isdigit():
         raise ValueError(f"{prefix!r} cannot start an environment variable name")
     return cleaned
+
+
+def prefixes(prefix: str, use: Use) -> list[str]:
+    """The variable prefixes ``use`` is wired under: ``prefix``, then the datastore's
+    former name's while a rename is in the spec (``Use.former``)."""
+    current = env_prefix(prefix)
+    if use.former is None or env_prefix(use.former) == current:
+        return [current]
+    return [current, env_prefix(use.former)]
 
 
 # `$$` is a literal `$`, `${store.attribute}` a reference; any other `$` is literal

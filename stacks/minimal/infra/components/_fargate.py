@@ -30,7 +30,7 @@ from ._collector import (
     remote_write_statement,
 )
 from ._containers import Container, app_settings, mount_volumes, sidecar_definitions
-from ._datastore import Datastore, Use, as_use, env_prefix
+from ._datastore import Datastore, Use, as_use, prefixes
 from ._exec import EXEC_STATEMENT
 from ._iam import secret_read_statements, service_role
 
@@ -84,15 +84,18 @@ def _merge(
     refs = dict(secrets)
     statements: list[dict[str, Any]] = []
     for prefix, use in sorted(uses.items()):
-        wired, store = env_prefix(prefix), use.store
-        for target, extra in (
-            (env, store.environment(wired, use)),
-            (refs, store.secrets(wired, use)),
-        ):
-            for key in extra:
-                if key in env or key in refs:
-                    raise ValueError(f"{key} is set twice (uses[{prefix!r}] sets it too)")
-            target.update(extra)
+        store = use.store
+        # After a rename, the former name's variables too (same values; secrets stay
+        # secrets), until `renamed_from` leaves the spec.
+        for wired in prefixes(prefix, use):
+            for target, extra in (
+                (env, store.environment(wired, use)),
+                (refs, store.secrets(wired, use)),
+            ):
+                for key in extra:
+                    if key in env or key in refs:
+                        raise ValueError(f"{key} is set twice (uses[{prefix!r}] sets it too)")
+                target.update(extra)
         statements.extend(store.policy_statements(use))
     both = set(env) & set(refs)
     if both:

@@ -1,0 +1,113 @@
+"""The handoff's hosted-zones step: one zone serves the environments of one account.
+
+Each stack looks its zone up by name in the account it deploys to
+(`aws.route53.get_zone_output` in load_balancer.py and static_site.py). DNS answers from
+the one zone its parent delegates to, so an acceptance stack in an account of its own
+looking up the zone production uses finds no zone, or one nobody queries, and its
+certificate never validates. The handoff groups the environments by zone, and where
+production shares a zone with another environment it says how to give that one a
+delegated subzone of its own: the NS record's change batch is what Route 53's API takes
+(botocore's input shape) and the commands are ones the AWS CLI accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import botocore.session
+from botocore.validate import ParamValidator
+
+import shipspec
+from shipspec.render.renderer import render
+from tests.docs.aws_cli import commands, problems
+
+HANDOFF = "docs/operations/handoff.md"
+
+SPEC = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: exchange, owner: team-exchange}
+cloud: {region: ap-northeast-1}
+environments:
+  dev: {}
+  acceptance: {production: false, domain: acceptance.exchange.example.com, hosted_zone: ZONE}
+  production: {production: true, domain: exchange.example.com, hosted_zone: example.com}
+services:
+  web: {type: web, image: ghcr.io/example/web:1.0, port: 8080, public: true}
+"""
+
+
+def step(zone: str, spec: str = SPEC) -> str:
+    model = shipspec.plan(shipspec.loads(spec.replace("ZONE", zone)))
+    page = dict(render(model, only=["docs"]))[HANDOFF]
+    return re.split(r"\n\d+\. \*\*|\n## ", page.split("**The hosted zones.**")[1])[0]
+
+
+def change_batches(text: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
+
+
+def test_a_zone_shared_with_production_says_one_account_or_a_delegated_subzone() -> None:
+    text = step("example.com")
+    assert "- `example.com`: acceptance, production, all in the account that holds it." in text
+    assert "With production (production) in an account of its own (recommended), acceptance" in text
+    assert "`hosted_zone: acceptance.exchange.example.com` in `environments.acceptance`" in text
+    assert "Otherwise deploy acceptance in production's account, the zone's." in text
+    # The old instruction, true for neither layout, is gone.
+    assert "in the account that deploys the environment, with its delegation in place" not in text
+    [batch] = change_batches(text)
+    record = batch["Changes"][0]["ResourceRecordSet"]
+    assert record["Name"] == "acceptance.exchange.example.com" and record["Type"] == "NS"
+    assert len(record["ResourceRecords"]) == 4
+    found = commands(text, HANDOFF)
+    assert {c.operation for c in found} >= {"create-hosted-zone", "change-resource-record-sets"}
+    assert [p for c in found for p in problems(c)] == []
+
+
+def test_the_ns_record_is_what_route53_takes() -> None:
+    """The file passed as --change-batch, against ChangeResourceRecordSets' input shape."""
+    model = botocore.session.get_session().get_service_model("route53")
+    shape = model.operation_model("ChangeResourceRecordSets").input_shape
+    [batch] = change_batches(step("example.com"))
+    report = ParamValidator().validate({"HostedZoneId": "Z1", "ChangeBatch": batch}, shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_a_subzone_in_the_spec_is_valid_and_its_delegation_is_listed() -> None:
+    """`hosted_zone` at the acceptance domain (inside production's record's name) passes
+    validation, and the handoff says where its NS record goes, not as a suggestion."""
+    text = step("acceptance.exchange.example.com")
+    assert (
+        "- `acceptance.exchange.example.com`: acceptance, in its account; a subzone of "
+        "`example.com`, delegated from there (below)." in text
+    )
+    assert "- `example.com`: production, in its account." in text
+    assert "if you give" not in text and "Otherwise deploy" not in text
+    assert "`acceptance.exchange.example.com` from `example.com` (production's zone)" in text
+    assert len(change_batches(text)) == 1
+
+
+def test_environments_in_productions_vpc_share_its_account_and_its_zone() -> None:
+    """Acceptance in production's VPC is in production's account: no subzone needed."""
+    network = (
+        "    network: {vpc_id: vpc-0a1b2c3d4e5f67890, private_subnet_ids: [subnet-0a11111111111111a, "  # noqa: E501
+        "subnet-0a22222222222222a], public_subnet_ids: [subnet-0b11111111111111b, "
+        "subnet-0b22222222222222b]}\n"
+    )
+    spec = (
+        SPEC.replace("  dev: {}\n", "")
+        .replace(
+            "  acceptance: {production: false, domain: acceptance.exchange.example.com, hosted_zone: ZONE}\n",  # noqa: E501
+            "  acceptance:\n    production: false\n    domain: acceptance.exchange.example.com\n"
+            "    hosted_zone: ZONE\n" + network,
+        )
+        .replace(
+            "  production: {production: true, domain: exchange.example.com, hosted_zone: example.com}\n",  # noqa: E501
+            "  production:\n    production: true\n    domain: exchange.example.com\n"
+            "    hosted_zone: example.com\n" + network,
+        )
+    )
+    text = step("example.com", spec)
+    assert "all in the account that holds it" in text
+    assert "Otherwise deploy" not in text and change_batches(text) == []

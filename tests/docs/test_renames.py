@@ -1,0 +1,62 @@
+"""The handoff's "Renames in this release": a renamed datastore's services read its
+variables under a new prefix, so the handoff lists each old and new name, says the old
+ones go when `renamed_from` is removed, and what else follows the new name."""
+
+from __future__ import annotations
+
+import shipspec
+from shipspec.render.renderer import render
+
+HANDOFF = "docs/operations/handoff.md"
+
+SPEC = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: ledger, owner: team-ledger}
+cloud: {region: eu-west-1}
+requirements: {security: {compliance: [pci-dss]}}
+environments:
+  dev: {}
+  prod: {}
+services:
+  api:
+    type: worker
+    image: ghcr.io/example/api:1.0
+    uses: [carrier-ledger, cache]
+    migrate: [./migrate]
+datastores:
+  carrier-ledger: {RENAMED engine: postgres, version: "16"}
+  cache: {engine: redis}
+observability: {alert_email: oncall@example.com}
+"""
+
+
+def handoff(renamed: bool) -> str:
+    text = SPEC.replace("RENAMED ", "renamed_from: ledger, " if renamed else "")
+    model = shipspec.plan(shipspec.loads(text))
+    return dict(render(model, only=["docs"]))[HANDOFF]
+
+
+def test_a_renamed_datastore_lists_old_and_new_names_and_what_else_moves() -> None:
+    page = handoff(True)
+    section = page.split("## Renames in this release")[1].split("\n## ")[0]
+    assert "**carrier-ledger**, renamed from `ledger`" in section
+    for suffix in ("HOST", "PORT", "NAME", "AUTH"):
+        assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` |" in section
+    # Production under PCI DSS: the service's own database user; elsewhere the master secret.
+    rows = [
+        ("USERNAME", "variable, where a service has its own database user (prod)"),
+        ("SECRET_ARN", "variable, where a service reads the master secret (dev)"),
+        ("PASSWORD", "ECS secret, the migration task (api-migrate): master password"),
+    ]
+    for suffix, what in rows:
+        assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` | {what} |" in section
+    assert "only then remove `renamed_from`" in section and "the old names are gone" in section
+    assert "`ledger-prod-carrier-ledger-cpu`" in section
+    assert '`.["ledger"]` gets `null`' in section
+    # The cache was not renamed: nothing of it is listed.
+    assert "CACHE" not in section
+
+
+def test_no_rename_no_section() -> None:
+    assert "## Renames in this release" not in handoff(False)
