@@ -106,12 +106,16 @@ def test_document_db_is_encrypted_tls_only_and_keeps_its_password_in_secrets_man
     assert inputs["manageMasterUserPassword"] is True
     assert "masterPassword" not in inputs and "masterPasswordWo" not in inputs
     assert (inputs["engine"], inputs["engineVersion"], inputs["port"]) == ("docdb", "5.0.0", 27017)
-    assert inputs["enabledCloudwatchLogsExports"] == ["audit"]
+    assert inputs["enabledCloudwatchLogsExports"] == ["audit", "profiler"]
     params = stack.named("catalog-params").inputs
     assert params["family"] == "docdb5.0"
+    # Each exported log is one the cluster writes: the audit log, and the profiler's
+    # operations slower than the threshold (1000 ms unless the program says otherwise).
     assert {(p["name"], p["value"]) for p in params["parameters"]} == {
         ("tls", "enabled"),
         ("audit_logs", "enabled"),
+        ("profiler", "enabled"),
+        ("profiler_threshold_ms", "1000"),
     }
 
 
@@ -144,7 +148,7 @@ def test_exported_logs_go_to_groups_the_stack_owns(run: StackRun, stack: Stack) 
         f"/aws/rds/instance/engines-{run.stack}-ledger/": stack.named("ledger-db"),
         f"/aws/docdb/engines-{run.stack}-catalog/": stack.named("catalog-cluster", DOCDB),
     }
-    expected = {"error", "slowquery", "audit"}
+    expected = {"error", "slowquery", "audit", "profiler"}
     owned = set()
     for prefix, writer in writers.items():
         for log in writer.inputs["enabledCloudwatchLogsExports"]:
@@ -206,8 +210,13 @@ def test_mariadb_enforces_tls_and_insights_only_where_rds_offers_them(
     assert db["manageMasterUserPassword"] is True and "password" not in db
     params = stack.named("ledger-params").inputs
     assert params["family"] == "mariadb10.11"
+    # TLS only, and the slow query log the instance exports written (as a file, which is
+    # what RDS publishes) for statements over the threshold, 1000 ms by default.
     assert [(p["name"], p["value"]) for p in params["parameters"]] == [
-        ("require_secure_transport", "ON")
+        ("require_secure_transport", "ON"),
+        ("log_output", "FILE"),
+        ("long_query_time", "1"),
+        ("slow_query_log", "1"),
     ]
     # RDS for MariaDB has no Performance Insights on micro classes: asking would fail.
     assert db["performanceInsightsEnabled"] is (run.stack == "prod")

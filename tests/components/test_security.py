@@ -161,7 +161,8 @@ def test_encryption_at_rest_and_in_transit(stack: Stack) -> None:
     (params,) = stack.of_type("aws:rds/parameterGroup:ParameterGroup")
     assert params.inputs["family"] == "postgres16"
     assert [(p["name"], p["value"]) for p in params.inputs["parameters"]] == [
-        ("rds.force_ssl", "1")
+        ("rds.force_ssl", "1"),
+        ("log_min_duration_statement", "1000"),  # what the exported postgresql log holds
     ]
     (cache,) = stack.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
     assert cache.inputs["atRestEncryptionEnabled"] is True

@@ -58,8 +58,12 @@ def test_linear_and_blue_green(variants: Stack) -> None:
 def test_mysql_enforces_tls(variants: Stack) -> None:
     params = variants.named("db-params").inputs
     assert params["family"] == "mysql8.0"
+    # TLS applies at the next reboot; the slow query log's dynamic parameters at once.
     assert params["parameters"] == [
-        {"applyMethod": "pending-reboot", "name": "require_secure_transport", "value": "ON"}
+        {"applyMethod": "pending-reboot", "name": "require_secure_transport", "value": "ON"},
+        {"applyMethod": "immediate", "name": "log_output", "value": "FILE"},
+        {"applyMethod": "immediate", "name": "long_query_time", "value": "1"},
+        {"applyMethod": "immediate", "name": "slow_query_log", "value": "1"},
     ]
     db = variants.named("db-db").inputs
     assert db["port"] == 3306

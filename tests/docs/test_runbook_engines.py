@@ -15,6 +15,7 @@ import pytest
 
 import shipspec
 from shipspec.render.renderer import render
+from shipspec.render.targets._docs_runbook_sql_guides import NAMES
 from tests.conftest import EXAMPLES
 
 POSTGRES_ONLY = ("pg_stat_activity", "pg_stat_statements", "VACUUM", "pg_repack")
@@ -141,3 +142,34 @@ def test_broker_runbook_resizes_to_the_next_size_and_reaches_no_console() -> Non
         text = _section(runbook, anchor)
         assert "no specific procedure is written yet" not in text
         assert "--metric-name ConsumerCount" in text
+
+
+@pytest.mark.parametrize(
+    ("engine", "log", "parameter"),
+    [
+        ("postgres", "postgresql", "`log_min_duration_statement` 150"),
+        ("mysql", "slowquery", "`long_query_time` 0.15"),
+        ("mariadb", "slowquery", "`long_query_time` 0.15"),
+    ],
+)
+def test_the_runbook_says_where_the_slow_statements_are_and_from_how_slow(
+    engine: str, log: str, parameter: str
+) -> None:
+    """The p99 latency section sends the reader to the database's slow-statement log: the
+    group the instance exports to, and the threshold its parameter group sets (the shop's
+    web promises 300 ms at p99: statements from 150 ms)."""
+    docs = _docs(engine)
+    runbook = docs["docs/operations/runbook.md"]
+    section = runbook.split('<a id="slow-statements"></a>')[1].split("\n## ")[1]
+    row = f"| db | {NAMES[engine]} | `/aws/rds/instance/$DB_DB_ID/{log}` | 150 ms | {parameter} |"
+    assert row in section
+    assert f'aws logs tail "/aws/rds/instance/$DB_DB_ID/{log}" --since 1h' in section
+    assert "DB_DB_ID=$(pulumi stack output endpoints" in runbook  # set in "Before you start"
+    # The same threshold the stack config gives the program, which exports that log.
+    assert "slowQueryMs: 150" in docs["infra/Pulumi.prod.yaml"]
+    assert f'"{log}"' in docs["infra/components/database.py"]
+    latency = runbook.split('<a id="alarm-latency-p99"></a>')[1].split("<a id=")[0]
+    assert (
+        "slow queries: the databases' slow-statement logs ([Slow statements](#slow-statements)"
+        in latency
+    )

@@ -232,8 +232,11 @@ def test_stack_config_carries_each_engine_s_settings() -> None:
         "instances": 3,
         "backupDays": 7,
         "deletionProtection": True,
+        "slowQueryMs": 500,  # the profiler's threshold: half the default 1000 ms p99
         "protect": True,
     }
+    assert prod["ledger"]["slowQueryMs"] == 500  # the slow query log's
+    assert "slowQueryMs" not in prod["mq"] and "slowQueryMs" not in prod["memo"]
     assert prod["mq"] == {
         "version": "4.2",
         "instanceType": "mq.m7g.large",

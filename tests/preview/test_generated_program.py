@@ -196,8 +196,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     for store in env.datastores:
         if store.engine in RDS_EXPORTS:
             expected |= {f"{store.name}-{log}-logs" for log in RDS_EXPORTS[store.engine]}
-        elif store.engine == "mongodb":
-            expected.add(f"{store.name}-audit-logs")
+        elif store.engine == "mongodb":  # the audit log, and the profiler's slow operations
+            expected |= {f"{store.name}-audit-logs", f"{store.name}-profiler-logs"}
         elif store.engine == "sqlserver":  # RDS for SQL Server exports its agent and error logs
             expected |= {f"{store.name}-{log}-logs" for log in ("agent", "error")}
     expected |= {f"{lb.name}-waf-logs" for lb in env.load_balancers if lb.waf}

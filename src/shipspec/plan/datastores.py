@@ -15,6 +15,7 @@ from .decisions import Decisions
 from .engines import cache_node, plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
 from .search_sql import plan_search, plan_sql_server
+from .slow_queries import SLOW_LOG_ENGINES, plan_slow_query_ms
 
 RdsEngine = Literal["postgres", "mysql", "mariadb"]
 
@@ -39,6 +40,8 @@ def plan_datastore(
 ) -> DatastorePlan:
     plan = _plan_engine(spec, name, store, production, az_count, log)
     update: dict[str, object] = {"renamed_from": store.renamed_from}
+    if store.engine in SLOW_LOG_ENGINES:
+        update["slow_query_ms"] = plan_slow_query_ms(spec, name, plan.used_by, log)
     if store.engine in _PROTECTED_ENGINES:
         kept = (
             ", and retain_on_delete keeps the bucket if it ever leaves the program"

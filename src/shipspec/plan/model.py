@@ -235,6 +235,9 @@ class DatastorePlan(Frozen):
     protect: bool = False  # Pulumi refuses to delete or replace its stateful resource
     renamed_from: str | None = None  # the former name: its data is kept (Pulumi aliases)
     import_id: str | None = None  # adopt the existing resource with this id (Pulumi import)
+    # postgres, mysql, mariadb, mongodb: statements at least this slow go to the exported
+    # slow-statement log (plan/slow_queries.py); None for the other engines
+    slow_query_ms: int | None = None
     # memcached: the most sensitive data it holds (the spec's, or lower if it says so);
     # tagged DataClassification on the cluster, where the compliance packs read it
     data_classification: str | None = None

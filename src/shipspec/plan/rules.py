@@ -84,6 +84,15 @@ FAST_BURN_RATE = 14.4
 MIN_ERROR_RATE_PERCENT = 1.0
 DEFAULT_LATENCY_P99_MS = 1000
 
+# Slow-query logs (the slowquery, postgresql and profiler exports): a statement is logged
+# when it takes at least SLOW_QUERY_SHARE of its tightest consumer's p99 latency target (it
+# alone then spends half the request's budget), never under SLOW_QUERY_MIN_MS: below that a
+# busy database logs a large share of its statements, paying for it in I/O on the instance
+# and CloudWatch Logs ingestion (DocumentDB's profiler guide warns that 50 ms can hurt a
+# high-throughput cluster, and its threshold's minimum is 50 ms).
+SLOW_QUERY_SHARE = 0.5
+SLOW_QUERY_MIN_MS = 100
+
 # Static sites. CloudFront price classes (CreateDistribution, DistributionConfig.PriceClass):
 # PriceClass_All serves from every edge location; PriceClass_100 from North America and
 # Europe only, the cheapest per GB.

@@ -314,15 +314,22 @@ def _deployment(
     )
 
 
+def latency_target(spec: HandoffSpec, name: str) -> int | None:
+    """The service's p99 latency target in ms: its latency SLO's threshold, else the spec's
+    ``performance.latency_p99_ms``; None where the spec states neither."""
+    slos = [s for s in spec.observability.slos if s.service == name]
+    return (
+        next((s.threshold_ms for s in slos if s.sli == "latency" and s.threshold_ms), None)
+        or spec.requirements.performance.latency_p99_ms
+    )
+
+
 def _alarms(spec: HandoffSpec, name: str, log: Decisions) -> AlarmThresholds:
     slos = [s for s in spec.observability.slos if s.service == name]
     availability = next(
         (s.objective for s in slos if s.sli == "availability"), spec.requirements.availability
     )
-    latency = (
-        next((s.threshold_ms for s in slos if s.sli == "latency" and s.threshold_ms), None)
-        or spec.requirements.performance.latency_p99_ms
-    )
+    latency = latency_target(spec, name)
     rate = max(rules.MIN_ERROR_RATE_PERCENT, round((100 - availability) * rules.FAST_BURN_RATE, 2))
     log.decide(
         f"services.{name}.alarms.error_rate_percent",

@@ -185,6 +185,7 @@ db = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    slow_query_ms=datastores["db"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
 )
 # A one-off task (no service) that connects as the master user over TLS, runs its SQL and
@@ -216,6 +217,7 @@ search = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    slow_query_ms=datastores["search"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
 )
 # A one-off task (no service) that connects as the master user over TLS, runs its SQL and
@@ -283,6 +285,7 @@ ledger = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    slow_query_ms=datastores["ledger"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
     # Renamed from accounts: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
@@ -303,8 +306,9 @@ ledger_admin = DatabaseAdmin(
 )
 
 # catalog: mongodb 5.0, used by api.
-# DocumentDB: encrypted, private, TLS-only, audited; the master password lives in Secrets
-# Manager, managed by DocumentDB; instances spread over the AZs of the private subnets.
+# DocumentDB: encrypted, private, TLS-only, audited, slow operations profiled; the master
+# password lives in Secrets Manager, managed by DocumentDB; instances spread over the AZs of
+# the private subnets.
 catalog = DocumentDB(
     "catalog",
     engine_version=datastores["catalog"]["version"],
@@ -316,6 +320,7 @@ catalog = DocumentDB(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    slow_query_ms=datastores["catalog"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
 )
 

@@ -105,6 +105,7 @@ db = Database(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     log_retention_days=log_retention_days,
+    slow_query_ms=datastores["db"]["slowQueryMs"],
 )
 # A one-off task (no service) that connects as the master user over TLS, runs its SQL and
 # exits: CI runs it before the services roll where they have their own database users, and

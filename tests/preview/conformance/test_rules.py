@@ -303,6 +303,35 @@ CROSS_FIELD: dict[str, list[Res]] = {
         Res("aws:rds/subnetGroup:SubnetGroup", "s", {"name": "default"})
     ],
     "rds.sqlserver.no-db-name": [_sql({"dbName": "app"})],
+    # TLS is static in DocumentDB: ModifyDBClusterParameterGroup refuses "immediate" for it
+    # (also what the provider sends when a parameter names no method).
+    "docdb.parameter-group.apply-method": [
+        Res(
+            "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+            "p",
+            {"family": "docdb5.0", "parameters": [{"name": "tls", "value": "enabled"}]},
+        )
+    ],
+    # performance_schema is read at server start: ModifyDBParameterGroup refuses "immediate".
+    "rds.parameter-group.apply-method": [
+        Res(
+            "aws:rds/parameterGroup:ParameterGroup",
+            "p",
+            {
+                "family": "mysql8.0",
+                "parameters": [
+                    {"name": "performance_schema", "value": "1", "applyMethod": "immediate"}
+                ],
+            },
+        )
+    ],
+    "rds.parameter-group.long-query-time": [
+        Res(
+            "aws:rds/parameterGroup:ParameterGroup",
+            "p",
+            {"family": "mysql8.0", "parameters": [{"name": "long_query_time", "value": "0.1"}]},
+        )
+    ],
     "rds.sqlserver.storage": [_sql({"allocatedStorage": 16385})],
     "rds.sqlserver.instance-class": [_sql({"instanceClass": "db.r7g.large"})],
     "rds.sqlserver.multi-az-edition": [_sql({"engine": "sqlserver-ex", "multiAz": True})],
@@ -465,3 +494,60 @@ def test_a_chatbot_configuration_in_a_chatbot_region_passes() -> None:
         assert check_resources([slack], [rule]) == []
     found = check_resources(CROSS_FIELD[rule.id], [rule])
     assert sorted(v.resource for v in found) == ["slack", "slack2"], [str(v) for v in found]
+
+
+def test_parameter_apply_methods_are_judged_by_the_parameter_s_apply_type(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shipspec.preview.conformance.rules_parameters import (
+        APPLY_TYPES,
+        PARAMETER_RULES,
+        apply_type,
+        family_engine,
+    )
+
+    def group(family: str, *parameters: dict[str, str]) -> Res:
+        return Res(
+            "aws:rds/parameterGroup:ParameterGroup",
+            "p",
+            {"family": family, "parameters": list(parameters)},
+        )
+
+    assert family_engine("sqlserver-se-16.0") == "sqlserver"
+    assert family_engine("mariadb10.11") == "mariadb"
+    assert family_engine("postgres16") == "postgres"
+    assert apply_type("mysql8.0", "slow_query_log") == "dynamic"
+    assert apply_type("docdb5.0", "tls") == "static"
+    assert apply_type("mysql8.0", "innodb_buffer_pool_size") is None  # not judged
+    assert all(kind in ("static", "dynamic") and source for kind, source in APPLY_TYPES.values())
+    slow = [
+        {"name": "slow_query_log", "value": "1", "applyMethod": "immediate"},
+        {"name": "log_output", "value": "FILE", "applyMethod": "immediate"},
+        {"name": "long_query_time", "value": "0.1", "applyMethod": "immediate"},
+    ]
+    # Dynamic parameters: either method outside SQL Server; a fraction of a second with FILE.
+    assert check_resources([group("mysql8.0", *slow)], PARAMETER_RULES) == []
+    reboot = [{**p, "applyMethod": "pending-reboot"} for p in slow]
+    assert check_resources([group("mariadb10.11", *reboot)], PARAMETER_RULES) == []
+    # The same long_query_time logging to a table: whole seconds only.
+    table = [*slow[:1], {**slow[1], "value": "TABLE"}, slow[2]]
+    found = check_resources([group("mysql8.0", *table)], PARAMETER_RULES)
+    assert [v.rule.id for v in found] == ["rds.parameter-group.long-query-time"]
+    whole = [*slow[:1], {**slow[1], "value": "TABLE"}, {**slow[2], "value": "2"}]
+    assert check_resources([group("mysql8.0", *whole)], PARAMETER_RULES) == []
+    # A static parameter with pending-reboot passes.
+    docdb = Res(
+        "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+        "p",
+        {
+            "family": "docdb5.0",
+            "parameters": [{"name": "tls", "value": "enabled", "applyMethod": "pending-reboot"}],
+        },
+    )
+    assert check_resources([docdb], PARAMETER_RULES) == []
+    # RDS for SQL Server refuses pending-reboot for a dynamic parameter (ModifyDBParameterGroup).
+    monkeypatch.setitem(APPLY_TYPES, ("sqlserver", "some_dynamic"), ("dynamic", "test"))
+    sql = group(
+        "sqlserver-se-16.0", {"name": "some_dynamic", "value": "1", "applyMethod": "pending-reboot"}
+    )
+    found = check_resources([sql], PARAMETER_RULES)
+    assert [v.rule.id for v in found] == ["rds.parameter-group.apply-method"]
+    assert "SQL Server" in found[0].problem

@@ -6,7 +6,8 @@ ARN when it connects (so the 7-day rotation never strands it), or connects as it
 database user with IAM authentication tokens (``Use(db, db_user=...)``); see
 docs/credentials.md in the shipspec repository. The
 security group starts closed and opens per consumer, TLS is enforced by the parameter
-group, storage is encrypted and backups are kept.
+group, storage is encrypted and backups are kept. The parameter group also makes the engine
+write the slow statements the exported log publishes (``slow_query_ms``).
 
 The exported logs go to log groups the stack creates first, with the stack's retention;
 otherwise RDS would create them at its first write and keep them forever. Their names
@@ -35,6 +36,30 @@ _ENGINES = {
     "mysql": (3306, ("require_secure_transport", "ON"), ["error", "slowquery"]),
     "mariadb": (3306, ("require_secure_transport", "ON"), ["error", "slowquery"]),
 }
+
+
+def slow_query_parameters(engine: str, slow_query_ms: int) -> dict[str, str]:
+    """The parameters that make the engine write the slow statements its export publishes.
+
+    An export only publishes what the engine writes. MySQL and MariaDB write no slow query
+    log until ``slow_query_log = 1`` (default 0), log to a table unless ``log_output = FILE``
+    (RDS publishes only the file to CloudWatch Logs), and count as slow what takes
+    ``long_query_time`` seconds (default 10; fractions to the microsecond with FILE) -- AWS,
+    "Publishing MySQL logs to Amazon CloudWatch Logs" and "RDS for MySQL slow query and general
+    logs" (the MariaDB pages say the same). PostgreSQL writes a statement to its ``postgresql``
+    log when it runs ``log_min_duration_statement`` ms or longer; RDS leaves it unset (-1, off)
+    -- AWS, "Turning on query logging for your RDS for PostgreSQL DB instance".
+    All are dynamic parameters, so they apply without a reboot (``immediate``).
+    """
+    if engine == "postgres":
+        return {"log_min_duration_statement": str(slow_query_ms)}
+    return {
+        "slow_query_log": "1",
+        "log_output": "FILE",
+        "long_query_time": f"{slow_query_ms / 1000:g}",
+    }
+
+
 # Classes on which RDS for MySQL and MariaDB offer no Performance Insights.
 _NO_INSIGHTS = frozenset(
     {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
@@ -84,6 +109,8 @@ class Database(pulumi.ComponentResource):
             (MySQL and MariaDB do not on micro and small classes).
         log_retention_days: How long the exported logs (PostgreSQL: postgresql and
             upgrade; MySQL and MariaDB: error and slowquery) are kept in CloudWatch Logs.
+        slow_query_ms: Statements running at least this long are written to the exported
+            slow-statement log (MySQL and MariaDB: slowquery; PostgreSQL: postgresql).
         protect: Pulumi refuses to delete or replace the instance (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots,
             Performance Insights, the master secret and the exported logs; None keeps
@@ -119,6 +146,7 @@ class Database(pulumi.ComponentResource):
         username: str = "app",
         performance_insights: bool | None = None,
         log_retention_days: int = 30,
+        slow_query_ms: int = 1000,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
@@ -152,6 +180,14 @@ class Database(pulumi.ComponentResource):
             self, name, vpc_id=vpc_id, kind="database", port=port, description=engine, label=kept
         )
         sg = self._gate.security_group
+        if slow_query_ms < 1:
+            raise ValueError(f"slow_query_ms must be at least 1, got {slow_query_ms}")
+        # ModifyDBParameterGroup takes ApplyMethod "immediate" for dynamic parameters only;
+        # "pending-reboot" for either (RDS API reference, ModifyDBParameterGroup).
+        slow = [
+            aws.rds.ParameterGroupParameterArgs(name=k, value=v, apply_method="immediate")
+            for k, v in sorted(slow_query_parameters(engine, slow_query_ms).items())
+        ]
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
             family=parameter_group_family(engine, engine_version),
@@ -159,7 +195,8 @@ class Database(pulumi.ComponentResource):
             parameters=[
                 aws.rds.ParameterGroupParameterArgs(
                     name=tls_param, value=tls_value, apply_method="pending-reboot"
-                )
+                ),
+                *slow,
             ],
             opts=child,
         )

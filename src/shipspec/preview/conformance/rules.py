@@ -12,6 +12,7 @@ from .rules_fields import FIELD_RULES
 from .rules_logs import LOG_RULES
 from .rules_names import NAME_RULES
 from .rules_names_monitoring import MONITORING_NAME_RULES
+from .rules_parameters import PARAMETER_RULES
 from .rules_regions import REGION_RULES
 from .rules_traffic import TRAFFIC_RULES
 
@@ -21,6 +22,7 @@ RULES: list[Rule] = [
     *FIELD_RULES,
     *CONTAINER_RULES,
     *ENGINE_RULES,
+    *PARAMETER_RULES,
     *LOG_RULES,
     *TRAFFIC_RULES,
     *CLOUDFRONT_RULES,

@@ -19,6 +19,7 @@ from ...plan.monitoring import AlarmPlan, CompositeAlarmPlan, JobFailurePlan
 from ._docs_runbook_datastore_guides import MQ_RESIZE, broker_resize
 from ._docs_runbook_docdb_guides import with_classes
 from ._docs_runbook_guides import GUIDES, Guide
+from ._docs_runbook_slow import LATENCY_KEY, slow_logs, with_slow_logs
 from ._docs_runbook_sql_guides import merge_mysql_family
 from ._docs_runbook_vars import assignments, consumers, used_variables
 
@@ -148,6 +149,10 @@ def sections(model: DeploymentModel) -> list[Section]:
         guides[anchor] = {
             k: with_classes(g, found_classes) for k, g in guides.get(anchor, {}).items()
         }
+    if slow_logs(model):
+        for keyed in guides.values():
+            if LATENCY_KEY in keyed:
+                keyed[LATENCY_KEY] = with_slow_logs(keyed[LATENCY_KEY])
     twice = double_pages(model)
     for keyed in guides.values():
         if twice and DOWN_KEY in keyed:

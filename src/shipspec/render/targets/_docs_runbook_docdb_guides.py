@@ -72,6 +72,8 @@ DOCDB_GUIDES: dict[str, Guide] = {
             _metric("CPUUtilization", "Maximum") + ": which instance, since when",
             _MONGOSH,
             _CURRENT_OP,
+            "the operations slower than the profiler's threshold, in "
+            "`/aws/docdb/$DOCDB_ID/profiler` ([Slow statements](#slow-statements))",
         ),
         (
             "one runaway operation: " + _KILL + ", then find the query that "

@@ -30,6 +30,7 @@ class _Sql:
     top_statements: tuple[str, ...]  # what uses the CPU
     sizes: str  # the largest tables
     reclaim: tuple[str, ...]  # space to free without growing the disk
+    slow_log: str  # the log group of the statements slower than the threshold
 
 
 _POSTGRES = _Sql(
@@ -62,6 +63,7 @@ _POSTGRES = _Sql(
         "pg_replication_slots;`, and `SELECT pg_drop_replication_slot('<slot>');` for an "
         "inactive one",
     ),
+    slow_log="/aws/rds/instance/$DB_ID/postgresql",
 )
 
 _MYSQL = _Sql(
@@ -96,6 +98,7 @@ _MYSQL = _Sql(
         "the space (one file per table, the default), but needs about the table's size free "
         "while it runs",
     ),
+    slow_log="/aws/rds/instance/$DB_ID/slowquery",
 )
 
 _SQL = {"postgres": _POSTGRES, "mysql": _MYSQL, "mariadb": _MYSQL}
@@ -111,6 +114,8 @@ def _guides(engine: str, key: str | None = None, name: str | None = None) -> dic
                 "Performance Insights (RDS console, the instance's Monitoring tab): top SQL "
                 "by load, where the class has it",
                 *(f"with the db-admin task ({RUN_SQL}): {step}" for step in sql.top_statements),
+                f"the statements slower than the threshold, in `{sql.slow_log}` "
+                "([Slow statements](#slow-statements))",
             ),
             (
                 "fix or index the top statement",

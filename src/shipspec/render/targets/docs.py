@@ -47,6 +47,7 @@ from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
 from ._docs_renames import datastore_renames
 from ._docs_runbook import double_pages, sections
+from ._docs_runbook_slow import slow_logs
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
 from ._docs_zones import delegations, zone_groups
@@ -98,6 +99,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
         "runbook_sections": sections(model),
         "runbook_variables": before_you_start(model.production),
+        "slow_logs": slow_logs(model),
         "service_variable": service_variable,
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),

@@ -5,13 +5,14 @@ As with the RDS Database, DocumentDB generates the master password into Secrets 
 and rotates it (``manage_master_user_password``), so no password appears in code, state
 or stack config; services receive it as ECS secrets. The security group starts closed
 and opens per consumer, the cluster parameter group keeps TLS on and turns the audit log
-on, storage is encrypted, backups are kept, and a protected cluster leaves a final
-snapshot. Instances are placed one per AZ of the subnets: DocumentDB would otherwise
-pick a random AZ for each, and a primary and its replica could share one.
+and the profiler (operations slower than ``slow_query_ms``) on, storage is encrypted,
+backups are kept, and a protected cluster leaves a final snapshot. Instances are placed
+one per AZ of the subnets: DocumentDB would otherwise pick a random AZ for each, and a
+primary and its replica could share one.
 
-The audit log goes to a log group the stack creates first, with the stack's retention;
-otherwise DocumentDB would create it at its first write and keep it forever. Its name
-contains the cluster identifier, so the identifier is not autonamed but fixed:
+The audit and profiler logs go to log groups the stack creates first, with the stack's
+retention; otherwise DocumentDB would create them at its first write and keep them forever.
+Their names contain the cluster identifier, so the identifier is not autonamed but fixed:
 ``<project>-<stack>-<name>``. The AWS provider cannot rename a cluster: one created earlier
 with an autonamed identifier is replaced by a new, empty cluster (snapshot it first).
 """
@@ -30,9 +31,10 @@ from ._logs import owned_log_groups
 from ._names import original_name, physical_name
 
 PORT = 27017
-# Cluster logs exported to CloudWatch. "profiler" also needs profiler=enabled in the
-# parameter group; add both together, and its log group follows.
-LOG_EXPORTS = ("audit",)
+# Cluster logs exported to CloudWatch; each is written only when the cluster parameter group
+# turns it on: audit_logs=enabled, profiler=enabled (Amazon DocumentDB developer guide,
+# "Auditing Amazon DocumentDB events" and "Profiling Amazon DocumentDB operations").
+LOG_EXPORTS = ("audit", "profiler")
 
 
 def docdb_version(version: str) -> tuple[str, str]:
@@ -58,7 +60,8 @@ class DocumentDB(pulumi.ComponentResource):
         vpc_id: VPC of the cluster.
         subnet_ids: Private subnets in at least two AZs.
         username: Master user name (its password lives in Secrets Manager).
-        log_retention_days: How long the audit log is kept in CloudWatch Logs.
+        log_retention_days: How long the audit and profiler logs are kept in CloudWatch Logs.
+        slow_query_ms: The profiler logs operations that run longer (50 or more).
         protect: Pulumi refuses to delete or replace the cluster (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for storage, snapshots and the
             audit log group.
@@ -89,6 +92,7 @@ class DocumentDB(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         username: str = "app",
         log_retention_days: int = 30,
+        slow_query_ms: int = 1000,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
@@ -99,6 +103,8 @@ class DocumentDB(pulumi.ComponentResource):
             raise ValueError(f"instances must be 1-16, got {instances}")
         if not 1 <= backup_retention_days <= 35:
             raise ValueError(f"DocumentDB keeps 1-35 days of backups, got {backup_retention_days}")
+        if slow_query_ms < 50:  # profiler_threshold_ms: 50-2147483646
+            raise ValueError(f"the profiler's threshold is 50 ms or more, got {slow_query_ms}")
         version, family = docdb_version(engine_version)
         child = pulumi.ResourceOptions(parent=self)
         kept = original_name(name, opts)  # physical names and descriptions survive a rename
@@ -123,12 +129,21 @@ class DocumentDB(pulumi.ComponentResource):
             f"{name}-params",
             family=family,
             description=f"{kept}: TLS only, audit log on",
+            # tls is static (applies at the instances' reboot); the others are dynamic, and
+            # a static parameter refuses "immediate" (Amazon DocumentDB cluster parameters
+            # reference, Apply Type; ModifyDBClusterParameterGroup).
             parameters=[
                 aws.docdb.ClusterParameterGroupParameterArgs(
                     name="tls", value="enabled", apply_method="pending-reboot"
                 ),
                 aws.docdb.ClusterParameterGroupParameterArgs(
                     name="audit_logs", value="enabled", apply_method="immediate"
+                ),
+                aws.docdb.ClusterParameterGroupParameterArgs(
+                    name="profiler", value="enabled", apply_method="immediate"
+                ),
+                aws.docdb.ClusterParameterGroupParameterArgs(
+                    name="profiler_threshold_ms", value=str(slow_query_ms), apply_method="immediate"
                 ),
             ],
             opts=child,

@@ -1,0 +1,56 @@
+"""How slow a statement is before its database logs it: half the tightest p99 latency
+target of the services that use the database, at least 100 ms, recorded with its reason."""
+
+from __future__ import annotations
+
+import shipspec
+from shipspec.plan.model import DeploymentModel
+
+SERVICE = "    type: web\n    image: nginx:1.27\n    port: 8080\n    health: {path: /healthz}\n"
+
+
+def _plan(requirements: str = "", slos: str = "", engine: str = "postgres") -> DeploymentModel:
+    version = {"postgres": "16", "mysql": "8.0", "mariadb": "10.11", "mongodb": "5.0"}[engine]
+    return shipspec.plan(
+        shipspec.loads(
+            "apiVersion: shipspec/v1\nkind: Handoff\n"
+            "metadata: {name: acme, owner: team}\n"
+            "cloud: {region: eu-west-1}\n"
+            "environments:\n  prod: {production: true}\n"
+            "services:\n"
+            f"  api:\n{SERVICE}    uses: [db]\n"
+            f"  admin:\n{SERVICE}    uses: [db]\n"
+            f"datastores:\n  db: {{engine: {engine}, version: '{version}'}}\n"
+            + (f"requirements:\n{requirements}" if requirements else "")
+            + (f"observability:\n  slos:\n{slos}" if slos else "")
+        )
+    )
+
+
+def _decision(model: DeploymentModel) -> tuple[int | None, str]:
+    env = model.production
+    return env.datastore("db").slow_query_ms, env.decision("datastores.db.slow_query_ms").reason
+
+
+def test_half_the_tightest_latency_target_of_the_services_using_it() -> None:
+    model = _plan(
+        "  performance: {latency_p99_ms: 800}\n",
+        "    - {service: admin, objective: 99.0, sli: latency, threshold_ms: 500}\n",
+    )
+    ms, reason = _decision(model)
+    assert ms == 250  # admin's SLO (500 ms) is tighter than the spec's 800 ms for api
+    assert "500 ms p99 latency target of admin (the tightest of its services): 250 ms" in reason
+
+
+def test_never_under_100_ms() -> None:
+    ms, reason = _decision(_plan("  performance: {latency_p99_ms: 150}\n", engine="mysql"))
+    assert ms == 100
+    assert "75 ms, raised to the 100 ms floor" in reason
+
+
+def test_without_a_latency_target_half_the_default_the_latency_alarms_use() -> None:
+    model = _plan(engine="mongodb")
+    ms, reason = _decision(model)
+    assert ms == 500
+    assert model.production.service("api").alarms.latency_p99_ms == 1000
+    assert "the default 1000 ms p99 latency (no latency target for its services)" in reason
