@@ -102,6 +102,29 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
     )
 
 
+def grpc_ports(s: ServicePlan) -> list[str]:
+    """The further ports ``s`` serves gRPC on, as ``50051 (tracking-rpc)``: Service Connect
+    gives each its own discovery name, but gRPC answers errors as a ``grpc-status`` on HTTP
+    200 (Envoy's own replies to a gRPC call included: its local reply for an unreachable
+    upstream is a trailers-only HTTP 200 with grpc-status 14, ``Http::Utility::sendLocalReply``
+    when the request is gRPC), and Service Connect publishes no status for them
+    (``GrpcRequestCount``, a count of calls received, is its one gRPC metric): no CloudWatch
+    alarm can see a failing gRPC call."""
+    return [f"{p.port} ({p.name})" for p in s.ports if p.protocol == "grpc"]
+
+
+def http_only(s: ServicePlan) -> str:
+    """What an HTTP 5xx alarm of ``s`` leaves out, for its description: '' when ``s`` has
+    no gRPC port."""
+    ports = grpc_ports(s)
+    if not ports:
+        return ""
+    return (
+        f" (HTTP port {s.port} only: gRPC errors on port {', '.join(ports)} are counted by "
+        "the Prometheus SLO alone)"
+    )
+
+
 def connect_only(s: ServicePlan) -> bool:
     """Whether the service's users are other services calling it through Service Connect:
     an internal HTTP web service with declared callers. Its callers get no URL of its
@@ -244,7 +267,8 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
         f"service:{s.name}",
         "connect-5xx-ratio",
         f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx"
-        + (" (with its load balancer's target 5xx)" if only else ""),
+        + (" (with its load balancer's target 5xx)" if only else "")
+        + http_only(s),
         metrics,
         expression=connect_ratio(requests, errors, floor, percent=True),
         threshold=rate,
