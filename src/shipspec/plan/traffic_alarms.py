@@ -107,9 +107,13 @@ def grpc_ports(s: ServicePlan) -> list[str]:
     gives each its own discovery name, but gRPC answers errors as a ``grpc-status`` on HTTP
     200 (Envoy's own replies to a gRPC call included: its local reply for an unreachable
     upstream is a trailers-only HTTP 200 with grpc-status 14, ``Http::Utility::sendLocalReply``
-    when the request is gRPC), and Service Connect publishes no status for them
-    (``GrpcRequestCount``, a count of calls received, is its one gRPC metric): no CloudWatch
-    alarm can see a failing gRPC call."""
+    when the request is gRPC). Envoy's router may still charge such a local reply to the
+    upstream cluster's HTTP code statistics (``upstream_rq_503``/``504``, unless
+    ``suppress_grpc_request_failure_code_stats``; "not all failed gRPC requests" do, its
+    docs say), but AWS documents no Service Connect status metric for gRPC ports
+    (``GrpcRequestCount``, the calls a server's proxy received, is the one gRPC metric),
+    and an error the gRPC server itself returns is a 200 everywhere. So no alarm reads the
+    gRPC port: the Prometheus SLO counts its status codes (``plan/observability.py``)."""
     return [f"{p.port} ({p.name})" for p in s.ports if p.protocol == "grpc"]
 
 

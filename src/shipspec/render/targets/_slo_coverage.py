@@ -80,9 +80,9 @@ def grpc_coverage(model: DeploymentModel) -> dict[str, str]:
             f"{s.name} also serves gRPC on port {', '.join(ports)}. CloudWatch watches its "
             f"HTTP port {s.port} only: gRPC answers errors as a `grpc-status` on HTTP 200 "
             "(Envoy's own answer to a gRPC call it cannot deliver too: grpc-status 14), and "
-            "Service Connect publishes no status for gRPC calls (its `GrpcRequestCount` "
-            "counts them), so no CloudWatch alarm, burn rate or rollback sees a failing gRPC "
-            "call. "
+            "AWS documents no Service Connect metric of gRPC statuses (its `GrpcRequestCount` "
+            "counts calls), so no CloudWatch alarm, burn rate or rollback reads the gRPC "
+            "port. "
         )
         if slos:
             codes = ", ".join(f"{c} {n}" for c, n in GRPC_SERVER_FAULTS.items())
