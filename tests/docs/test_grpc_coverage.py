@@ -73,6 +73,8 @@ def test_runbook_handoff_and_readme_say_only_prometheus_counts_grpc_errors(
     assert "Prometheus SLO alone counts them" in connect
     handoff = files[f"{DOCS}/handoff.md"].split("## Monitoring and alerting")[1]
     assert sentence in handoff.split("| Environment |")[0]
+    (row,) = [line for line in handoff.splitlines() if line.startswith("| [api-availability]")]
+    assert f"gRPC on port {grpc}: Prometheus only, no CloudWatch alarm" in row
     readme = files["monitoring/README.md"]
     assert sentence in readme
     assert "**gRPC calls.**" in readme
