@@ -229,3 +229,67 @@ def test_extreme_objectives_generate_rules_and_tests_that_pass(tmp_path, promtoo
     tests = (folder / "odd-slos.test.yml").read_text()
     assert "web-availability: 16x" not in tests and "web-availability: 8x" in tests
     assert "api-latency: 16x" in tests
+
+
+GRPC_PORT = """
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: trk, owner: team}
+cloud: {region: eu-west-1}
+environments: {prod: {}}
+services:
+  api: {type: web, image: x/api:1, port: 8080, public: true, calls: [tracking]}
+  tracking:
+    type: web
+    image: x/tracking:1
+    port: 8081
+    public: false
+    ports: [{port: 50051, protocol: grpc, name: rpc}]
+observability:
+  slos:
+    - {service: tracking, objective: 99.9, sli: availability}
+    - {service: tracking, objective: 99, sli: latency, threshold_ms: 250}
+"""
+
+
+def test_failing_grpc_calls_page_through_the_slo(tmp_path, promtool) -> None:
+    """A service with a gRPC port: its calls end in UNAVAILABLE (HTTP 200 on the wire, so no
+    5xx anywhere) while every HTTP request succeeds. The shipped tests have the SLO page for
+    it (and not for NOT_FOUND, the caller's mistake); with the gRPC side dropped from the SLI
+    the same tests fail, so they test the gRPC side."""
+    model = model_from(GRPC_PORT)
+    availability = model.monitoring.slo("tracking-availability")
+    assert availability.grpc_ports == [50051]
+    folder = write(model, tmp_path)
+    prom = folder / "prometheus"
+    names = [t["name"] for t in rule_tests(model)["tests"]]
+    assert any(n.startswith("tracking-availability: gRPC calls fail") for n in names)
+    assert any(n.startswith("tracking-latency: gRPC calls fail") for n in names)
+    shipped = prom / "trk-slos.test.yml"
+    result = promtool_test(promtool, shipped)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    rules = prom / "trk-slos.rules.yml"
+    text = rules.read_text()
+    assert 'rpc_grpc_status_code=~"2|4|13|14|15"' in text
+    rules.write_text(
+        text.replace('rpc_grpc_status_code=~"2|4|13|14|15"', 'rpc_grpc_status_code="x"')
+    )
+    blind = promtool_test(promtool, shipped)
+    assert blind.returncode != 0
+    assert "tracking-availability: gRPC calls fail" in blind.stdout + blind.stderr
+
+
+def test_a_missing_latency_bucket_opens_a_ticket(tmp_path, promtool) -> None:
+    """Requests counted but no series at the threshold's boundary: the latency SLI has no
+    errors expression result, so its burn-rate alerts can never fire; a ticket says so
+    (quiet while the bucket is exported, quiet while everything is gone: no-data says that)."""
+    model = model_from(LATENCY_AT_1S)
+    folder = write(model, tmp_path)
+    rules = (folder / "prometheus" / "lat-slos.rules.yml").read_text()
+    assert "alert: LatWebLatencyBucketMissing" in rules
+    tests = rule_tests(model, ())["tests"]
+    bucket = [t for t in tests if "bucket" in t["name"]]
+    assert [bool(t["alert_rule_test"][0]["exp_alerts"]) for t in bucket] == [False, True]
+    result = promtool_test(promtool, folder / "prometheus" / "lat-slos.test.yml")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -39,7 +39,7 @@ from .monitoring import (
     SloMonitor,
 )
 from .search_alarms import search_alarms
-from .traffic_alarms import connect_alarms, connect_only, network_alarms
+from .traffic_alarms import connect_alarms, connect_only, http_only, network_alarms
 
 ELB_ERROR_PERCENT = 5  # of a shared load balancer's requests failing at the load balancer
 # Paging ratios count only over this many requests per evaluation period: 1% of a peak
@@ -261,7 +261,8 @@ class Alarms:
             target,
             "5xx-ratio",
             f"{s.name}: more than {rate:g}% of responses are 5xx"
-            + (" (its own and the load balancer's)" if own else ""),
+            + (" (its own and the load balancer's)" if own else "")
+            + http_only(s),
             metrics,
             expression=ratio_expression(own, self.min_requests, percent=True),
             threshold=rate,
@@ -296,7 +297,7 @@ class Alarms:
             target,
             "5xx-sparse",
             f"{s.name}: at low traffic, {SPARSE_MIN_ERRORS}+ 5xx and more than {rate:g}% of "
-            f"responses in {SPARSE_MINUTES} minutes",
+            f"responses in {SPARSE_MINUTES} minutes" + http_only(s),
             metrics,
             expression=f"IF({per_period} > {ratio_requests(own)}, "
             f"IF({ratio_errors(own)} >= {SPARSE_MIN_ERRORS}, "

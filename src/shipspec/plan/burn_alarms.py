@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .monitoring import AlarmMetric, BurnRateAlert, CompositeAlarmPlan, SloMonitor, seconds
-from .traffic_alarms import connect_metrics, connect_only, connect_ratio
+from .traffic_alarms import connect_metrics, connect_only, connect_ratio, http_only
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -127,6 +127,8 @@ def _burn(
 ) -> None:
     target = f"slo:{slo.name}"
     down = self.down_name(self.env.service(slo.service))
+    if slo.sli == "availability":
+        what += http_only(self.env.service(slo.service))
     pages: list[str] = []  # this SLO's page composites so far: they mute the later alerts
     for alert in slo.alerts:
         members = [

@@ -183,6 +183,16 @@ def _slo(
         "is <service.namespace>/<service.name> (OpenTelemetry's Prometheus compatibility "
         f"spec) and `{metrics.environment_label}` the promoted deployment.environment.name",
     )
+    grpc_ports = _grpc_ports(spec, slo.service)
+    if grpc_ports:
+        log.decide(
+            f"{key}.grpc",
+            grpc_ports,
+            f"{slo.service} serves gRPC on port {', '.join(map(str, grpc_ports))}: gRPC answers "
+            f"errors as a grpc-status on HTTP 200, so the SLI also counts "
+            f"{metrics.rpc_count_metric} (OpenTelemetry rpc.server.duration), its server-fault "
+            f"codes ({metrics.rpc_error_status_regex}) as errors",
+        )
     return SloMonitor(
         name=name,
         service=slo.service,
@@ -193,10 +203,18 @@ def _slo(
         bucket_le=_bucket(slo, metrics, key, log) if slo.threshold_ms else None,
         source="spec" if spec.observability.slos else "default",
         selector=selector,
+        grpc_ports=grpc_ports,
         alert_name=_camel(app, slo.service, slo.sli, "BudgetBurn"),
         alerts=alerts,
         runbook=f"{RUNBOOK}#slo-{name}",
     )
+
+
+def _grpc_ports(spec: HandoffSpec, name: str) -> list[int]:
+    """The ports ``name`` serves gRPC on: its own when it speaks gRPC, and further ports."""
+    service = spec.services[name]
+    own = [service.port] if service.protocol == "grpc" and service.port is not None else []
+    return own + [p.port for p in service.ports if p.protocol == "grpc"]
 
 
 def _bucket(slo: Slo, metrics: MetricConvention, key: str, log: Decisions) -> float:

@@ -102,6 +102,33 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
     )
 
 
+def grpc_ports(s: ServicePlan) -> list[str]:
+    """The further ports ``s`` serves gRPC on, as ``50051 (tracking-rpc)``: Service Connect
+    gives each its own discovery name, but gRPC answers errors as a ``grpc-status`` on HTTP
+    200 (Envoy's own replies to a gRPC call included: its local reply for an unreachable
+    upstream is a trailers-only HTTP 200 with grpc-status 14, ``Http::Utility::sendLocalReply``
+    when the request is gRPC). Envoy's router may still charge such a local reply to the
+    upstream cluster's HTTP code statistics (``upstream_rq_503``/``504``, unless
+    ``suppress_grpc_request_failure_code_stats``; "not all failed gRPC requests" do, its
+    docs say), but AWS documents no Service Connect status metric for gRPC ports
+    (``GrpcRequestCount``, the calls a server's proxy received, is the one gRPC metric),
+    and an error the gRPC server itself returns is a 200 everywhere. So no alarm reads the
+    gRPC port: the Prometheus SLO counts its status codes (``plan/observability.py``)."""
+    return [f"{p.port} ({p.name})" for p in s.ports if p.protocol == "grpc"]
+
+
+def http_only(s: ServicePlan) -> str:
+    """What an HTTP 5xx alarm of ``s`` leaves out, for its description: '' when ``s`` has
+    no gRPC port."""
+    ports = grpc_ports(s)
+    if not ports:
+        return ""
+    return (
+        f" (HTTP port {s.port} only: gRPC errors on port {', '.join(ports)} are counted by "
+        "the Prometheus SLO alone)"
+    )
+
+
 def connect_only(s: ServicePlan) -> bool:
     """Whether the service's users are other services calling it through Service Connect:
     an internal HTTP web service with declared callers. Its callers get no URL of its
@@ -244,7 +271,8 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
         f"service:{s.name}",
         "connect-5xx-ratio",
         f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx"
-        + (" (with its load balancer's target 5xx)" if only else ""),
+        + (" (with its load balancer's target 5xx)" if only else "")
+        + http_only(s),
         metrics,
         expression=connect_ratio(requests, errors, floor, percent=True),
         threshold=rate,

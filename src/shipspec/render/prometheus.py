@@ -41,6 +41,10 @@ def rule_groups(model: DeploymentModel) -> list[dict[str, Any]]:
             for alert in slo.alerts
         ]
         rules.append(_no_data(app, slo, mon.metrics, labels | env, mon.link(slo.runbook)))
+        if slo.sli == "latency":
+            rules.append(
+                _bucket_missing(app, slo, mon.metrics, labels | env, mon.link(slo.runbook))
+            )
         groups.append({"name": f"{app}-slo-{slo.name}", "rules": rules})
     for service, selector in mon.services.items():
         labels = {"app": app, "service": service}
@@ -94,9 +98,42 @@ def _no_data(
         "labels": labels | {"severity": "ticket"},
         "annotations": {
             "summary": f"{app} {slo.service}: no {slo.sli} data for {promql.NO_DATA_WINDOW}",
-            "description": f"{metrics.count_metric} of {slo.service} has had no sample for "
+            "description": f"{metrics.count_metric}"
+            + (f" or {metrics.rpc_count_metric}" if slo.grpc_ports else "")
+            + f" of {slo.service} has had no sample for "
             f"{promql.NO_DATA_WINDOW}: the {slo.name} SLO and its burn-rate alerts see "
             "nothing. The service, its OpenTelemetry export or the collector stopped.",
+            "runbook_url": runbook,
+        },
+    }
+
+
+def bucket_missing_alert_name(slo: SloMonitor) -> str:
+    """``ShopApiLatencyBucketMissing`` beside ``ShopApiLatencyBudgetBurn``."""
+    return slo.alert_name.removesuffix("BudgetBurn") + "BucketMissing"
+
+
+def _bucket_missing(
+    app: str, slo: SloMonitor, metrics: MetricConvention, labels: dict[str, str], runbook: str
+) -> dict:
+    """A ticket when the latency SLO's threshold bucket has no series while requests are
+    counted: the histogram lacks that boundary (no SDK View), and the SLO measures nothing."""
+    assert slo.bucket_le is not None
+    buckets = f"{metrics.bucket_metric} at le {slo.bucket_le:g}"
+    if slo.grpc_ports:
+        rpc_le = promql.rpc_bucket_le(metrics, slo)
+        buckets += f" or {metrics.rpc_bucket_metric} at le {rpc_le:g}"
+    return {
+        "alert": bucket_missing_alert_name(slo),
+        "expr": promql.bucket_missing(metrics, slo),
+        "labels": labels | {"severity": "ticket"},
+        "annotations": {
+            "summary": f"{app} {slo.service}: no {slo.threshold_ms} ms latency bucket for "
+            f"{promql.NO_DATA_WINDOW}",
+            "description": f"{buckets} of {slo.service} has had no sample for "
+            f"{promql.NO_DATA_WINDOW} while its requests are counted: the histogram has no "
+            f"{slo.threshold_ms} ms boundary, so the {slo.name} SLO and its burn-rate alerts "
+            "see nothing. Add the boundary with an SDK View (monitoring/README.md).",
             "runbook_url": runbook,
         },
     }
@@ -110,7 +147,12 @@ def _alert(
     runbook: str,
     floor: int,
 ) -> dict:
-    what = "5xx responses" if slo.sli == "availability" else "slow responses"
+    if slo.sli == "availability":
+        what = "5xx responses" + (
+            " and gRPC calls ending in a server-fault status" if slo.grpc_ports else ""
+        )
+    else:
+        what = "slow responses" + (" and gRPC calls" if slo.grpc_ports else "")
     long, short = alert.long_window, alert.short_window
     return {
         "alert": slo.alert_name,

@@ -65,21 +65,52 @@ def slo_selector(app: str, slo: SloMonitor) -> str:
 
 
 def sli_requests(metrics: MetricConvention, slo: SloMonitor) -> str:
-    return f"sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))"
+    """Requests per second: HTTP requests, and gRPC server calls of a service with gRPC ports
+    (each side 0 while it has no series, so one protocol's silence blanks nothing)."""
+    http = f"sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))"
+    if not slo.grpc_ports:
+        return http
+    return f"({http} or vector(0))\n+\n({_rpc_rate(metrics, slo)} or vector(0))"
 
 
 def sli_errors(metrics: MetricConvention, slo: SloMonitor) -> str:
-    """Bad events per second: 5xx responses, or responses slower than the chosen bucket."""
+    """Bad events per second: 5xx responses (and gRPC calls that end in a server-fault
+    status), or responses slower than the chosen bucket."""
     if slo.sli == "availability":
         sel = _with(slo.selector, f'{metrics.status_label}=~"{metrics.error_status_regex}"')
         # No 5xx yet means the series does not exist: that is zero errors, not no data.
-        return f"sum(rate({metrics.count_metric}{sel}[{RATE}])) or vector(0)"
+        http = f"sum(rate({metrics.count_metric}{sel}[{RATE}])) or vector(0)"
+        if not slo.grpc_ports:
+            return http
+        bad = f'{metrics.rpc_status_label}=~"{metrics.rpc_error_status_regex}"'
+        return f"({http})\n+\n({_rpc_rate(metrics, slo, bad)} or vector(0))"
     assert slo.bucket_le is not None
     fast = _with(slo.selector, le_matcher(slo.bucket_le))
+    if not slo.grpc_ports:
+        return (
+            f"clamp_min(\n  sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))\n"
+            f"  - sum(rate({metrics.bucket_metric}{fast}[{RATE}])),\n  0\n)"
+        )
+    rpc_fast = _with(slo.selector, le_matcher(rpc_bucket_le(metrics, slo)))
     return (
-        f"clamp_min(\n  sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}]))\n"
-        f"  - sum(rate({metrics.bucket_metric}{fast}[{RATE}])),\n  0\n)"
+        f"clamp_min(\n  (sum(rate({metrics.count_metric}{matchers(slo.selector)}[{RATE}])) "
+        "or vector(0))\n"
+        f"  + ({_rpc_rate(metrics, slo)} or vector(0))\n"
+        f"  - (sum(rate({metrics.bucket_metric}{fast}[{RATE}])) or vector(0))\n"
+        f"  - (sum(rate({metrics.rpc_bucket_metric}{rpc_fast}[{RATE}])) or vector(0)),\n"
+        "  0\n)"
     )
+
+
+def rpc_bucket_le(metrics: MetricConvention, slo: SloMonitor) -> float:
+    """The latency SLO's bucket in the gRPC histogram's unit (0.25 s → 250 ms)."""
+    assert slo.bucket_le is not None
+    return round(slo.bucket_le * metrics.seconds_per_unit / metrics.rpc_seconds_per_unit, 9)
+
+
+def _rpc_rate(metrics: MetricConvention, slo: SloMonitor, matcher: str | None = None) -> str:
+    sel = _with(slo.selector, matcher) if matcher else matchers(slo.selector)
+    return f"sum(rate({metrics.rpc_count_metric}{sel}[{RATE}]))"
 
 
 def window_ratio(app: str, slo: SloMonitor, window: str) -> str:
@@ -106,8 +137,31 @@ def burn_alert(
 def no_data(metrics: MetricConvention, slo: SloMonitor) -> str:
     """1 once the SLO's request counter has had no sample for ``NO_DATA_WINDOW``: the
     service, its telemetry or the collection path is gone, and every ratio of the SLO is
-    empty, so its burn-rate alerts cannot fire."""
-    return f"absent_over_time({metrics.count_metric}{matchers(slo.selector)}[{NO_DATA_WINDOW}])"
+    empty, so its burn-rate alerts cannot fire. With gRPC ports, also once its gRPC call
+    counter is gone: the SLI would go on reading the HTTP side alone."""
+    http = f"absent_over_time({metrics.count_metric}{matchers(slo.selector)}[{NO_DATA_WINDOW}])"
+    if not slo.grpc_ports:
+        return http
+    rpc = f"absent_over_time({metrics.rpc_count_metric}{matchers(slo.selector)}[{NO_DATA_WINDOW}])"
+    return f"{http}\nor\n{rpc}"
+
+
+def bucket_missing(metrics: MetricConvention, slo: SloMonitor) -> str:
+    """1 once a latency SLO's threshold bucket has had no sample for ``NO_DATA_WINDOW`` while
+    the request counter has: a histogram without that boundary (no SDK View) leaves the
+    SLI's errors without a result, so the latency SLO reads nothing and never alerts. Not
+    while the counter is gone too: the no-data ticket says that."""
+    assert slo.bucket_le is not None
+    fast = _with(slo.selector, le_matcher(slo.bucket_le))
+    missing = f"absent_over_time({metrics.bucket_metric}{fast}[{NO_DATA_WINDOW}])"
+    if slo.grpc_ports:
+        rpc_fast = _with(slo.selector, le_matcher(rpc_bucket_le(metrics, slo)))
+        missing = (
+            f"({missing}\nor\n"
+            f"absent_over_time({metrics.rpc_bucket_metric}{rpc_fast}[{NO_DATA_WINDOW}]))"
+        )
+    gone = no_data(metrics, slo).replace("\n", " ")
+    return f"{missing}\nunless on ()\n({gone})"
 
 
 def budget_remaining(app: str, slo: SloMonitor) -> str:

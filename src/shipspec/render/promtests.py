@@ -17,8 +17,8 @@ from typing import Any
 
 from ..plan.model import DeploymentModel
 from ..plan.monitoring import MetricConvention, SloMonitor, seconds
-from .prometheus import rule_groups
-from .promql import NO_DATA_WINDOW
+from .prometheus import bucket_missing_alert_name, no_data_alert_name, rule_groups
+from .promql import NO_DATA_WINDOW, rpc_bucket_le
 
 REQUESTS_PER_MINUTE = 1000
 EVALUATION_INTERVAL = "5m"
@@ -78,10 +78,23 @@ SCENARIOS = (
 )
 
 
+# A failing gRPC port: its calls end in UNAVAILABLE at 16× the budget's rate (of all
+# requests, HTTP and gRPC alike) while every HTTP request succeeds, as when the port's
+# callers' proxies cannot reach it. Calls answered NOT_FOUND (the caller's mistake) ride
+# along and must not count. Pages within the hour, as the HTTP scenario of the same burn.
+GRPC_SCENARIO = Scenario(
+    "gRPC calls fail at 16x (UNAVAILABLE, or slow), HTTP all good: pages within the hour",
+    ((DAY, 0), (70, 16), (30, 0)),
+    ((DAY + 50, ()), (DAY + 65, ("1h",)), (DAY + 85, ())),
+)
+GRPC_NOT_FOUND_SHARE = 0.1  # of the gRPC calls, every minute
+GRPC_MAX_SHARE = (1 - GRPC_NOT_FOUND_SHARE) / 2  # bad gRPC calls are twice the total share
+
+
 def rule_tests(model: DeploymentModel, scenarios: tuple[Scenario, ...] = SCENARIOS) -> dict:
     """The promtool test file for the model's rules file, as data."""
     alerts = {
-        (rule["labels"]["slo"], rule["labels"].get("window", "no-data")): rule
+        (rule["labels"]["slo"], rule["labels"].get("window", rule["alert"])): rule
         for group in rule_groups(model)
         for rule in group["rules"]
         if "alert" in rule
@@ -93,7 +106,18 @@ def rule_tests(model: DeploymentModel, scenarios: tuple[Scenario, ...] = SCENARI
         for scenario in scenarios
         if max(scenario.error_shares(slo.error_budget)) <= 1
     ]
+    tests += [
+        _test_group(mon.metrics, slo, GRPC_SCENARIO, alerts, grpc=True)
+        for slo in mon.slos
+        if slo.grpc_ports and max(GRPC_SCENARIO.error_shares(slo.error_budget)) <= GRPC_MAX_SHARE
+    ]
     tests += [_no_data_test(mon.metrics, slo, alerts) for slo in mon.slos]
+    tests += [
+        t
+        for slo in mon.slos
+        if slo.sli == "latency"
+        for t in _bucket_tests(mon.metrics, slo, alerts)
+    ]
     return {
         "rule_files": [f"{model.app}-slos.rules.yml"],
         "evaluation_interval": EVALUATION_INTERVAL,
@@ -102,7 +126,12 @@ def rule_tests(model: DeploymentModel, scenarios: tuple[Scenario, ...] = SCENARI
 
 
 def _test_group(
-    metrics: MetricConvention, slo: SloMonitor, scenario: Scenario, alerts: dict
+    metrics: MetricConvention,
+    slo: SloMonitor,
+    scenario: Scenario,
+    alerts: dict,
+    *,
+    grpc: bool = False,
 ) -> dict[str, Any]:
     windows = {a.long_window for a in slo.alerts}
     checks = []
@@ -121,7 +150,9 @@ def _test_group(
     return {
         "name": f"{slo.name}: {scenario.name}",
         "interval": "1m",
-        "input_series": series(metrics, slo, scenario),
+        "input_series": grpc_series(metrics, slo, scenario)
+        if grpc
+        else series(metrics, slo, scenario),
         "alert_rule_test": checks,
     }
 
@@ -129,13 +160,14 @@ def _test_group(
 def _no_data_test(metrics: MetricConvention, slo: SloMonitor, alerts: dict) -> dict[str, Any]:
     """Traffic for an hour, then none: the no-data ticket is quiet while requests arrive and
     fires once the counter has been gone for the whole window."""
-    rule = alerts[(slo.name, "no-data")]
+    rule = alerts[(slo.name, no_data_alert_name(slo))]
     traffic = Scenario("", ((60, 0.0),), ())
     stale = 60 + seconds(NO_DATA_WINDOW) // 60 + 10  # Prometheus' 5-minute staleness, and some
     return {
         "name": f"{slo.name}: its series stop after an hour: the no-data ticket fires",
         "interval": "1m",
-        "input_series": series(metrics, slo, traffic),
+        "input_series": series(metrics, slo, traffic)
+        + (_rpc_series(metrics, slo, traffic) if slo.grpc_ports else []),
         "alert_rule_test": [
             {"eval_time": "55m", "alertname": rule["alert"], "exp_alerts": []},
             {
@@ -151,6 +183,99 @@ def _no_data_test(metrics: MetricConvention, slo: SloMonitor, alerts: dict) -> d
             },
         ],
     }
+
+
+def _bucket_tests(metrics: MetricConvention, slo: SloMonitor, alerts: dict) -> list[dict[str, Any]]:
+    """The latency SLO's threshold bucket: quiet while it is exported, a ticket while only
+    the request counter is (a histogram without that boundary)."""
+    rule = alerts[(slo.name, bucket_missing_alert_name(slo))]
+    traffic = Scenario("", ((60, 0.0),), ())
+    full = series(metrics, slo, traffic) + (
+        _rpc_series(metrics, slo, traffic) if slo.grpc_ports else []
+    )
+    count_only = [s for s in full if not s["series"].startswith(metrics.bucket_metric + "{")]
+    # absent_over_time() returns the selector's equality matchers as labels; an integer
+    # bound is matched by a regex (le_matcher), which gives no label.
+    le = {} if float(slo.bucket_le or 0).is_integer() else {"le": f"{slo.bucket_le:g}"}
+    return [
+        {
+            "name": f"{slo.name}: its {slo.threshold_ms} ms bucket is exported: no bucket ticket",
+            "interval": "1m",
+            "input_series": full,
+            "alert_rule_test": [{"eval_time": "30m", "alertname": rule["alert"], "exp_alerts": []}],
+        },
+        {
+            "name": f"{slo.name}: requests counted, no {slo.threshold_ms} ms bucket: a ticket",
+            "interval": "1m",
+            "input_series": count_only,
+            "alert_rule_test": [
+                {
+                    "eval_time": "30m",
+                    "alertname": rule["alert"],
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {**slo.selector, **le, **rule["labels"]},
+                            "exp_annotations": rule["annotations"],
+                        }
+                    ],
+                }
+            ],
+        },
+    ]
+
+
+def grpc_series(
+    metrics: MetricConvention, slo: SloMonitor, scenario: Scenario
+) -> list[dict[str, str]]:
+    """HTTP requests that all succeed (fast), and as many gRPC calls a minute of which the
+    scenario's failures (twice its share, so the share of all requests is the scenario's)
+    end UNAVAILABLE (availability) or are slow (latency), and a tenth NOT_FOUND."""
+    per_minute = scenario.requests
+    minutes = [m for m, _ in scenario.phases]
+    steady = Scenario("", tuple((m, 0.0) for m in minutes), ())
+    http = series(metrics, slo, Scenario("", steady.phases, (), requests=per_minute))
+    return http + _rpc_series(metrics, slo, scenario, share=2)
+
+
+def _rpc_series(
+    metrics: MetricConvention, slo: SloMonitor, scenario: Scenario, share: float = 1
+) -> list[dict[str, str]]:
+    per_minute = scenario.requests
+    minutes = [m for m, _ in scenario.phases]
+    bad = [share * s * per_minute for s in scenario.error_shares(slo.error_budget)]
+    not_found = GRPC_NOT_FOUND_SHARE * per_minute
+    base = dict(slo.selector)
+    status = metrics.rpc_status_label
+    if slo.sli == "availability":
+        return [
+            {
+                "series": _name(metrics.rpc_count_metric, base, status, "0"),
+                "values": _counter(minutes, [per_minute - not_found - b for b in bad]),
+            },
+            {
+                "series": _name(metrics.rpc_count_metric, base, status, "5"),
+                "values": _counter(minutes, [not_found] * len(minutes)),
+            },
+            {
+                "series": _name(metrics.rpc_count_metric, base, status, "14"),
+                "values": _counter(minutes, bad),
+            },
+        ]
+    return [
+        {
+            "series": _name(metrics.rpc_count_metric, base, status, "0"),
+            "values": _counter(minutes, [per_minute] * len(minutes)),
+        },
+        {
+            "series": _name(
+                metrics.rpc_bucket_metric,
+                {**base, status: "0"},
+                "le",
+                f"{rpc_bucket_le(metrics, slo):g}",
+            ),
+            "values": _counter(minutes, [per_minute - b for b in bad]),
+        },
+    ]
 
 
 def series(metrics: MetricConvention, slo: SloMonitor, scenario: Scenario) -> list[dict[str, str]]:

@@ -97,7 +97,10 @@ GUIDES: dict[str, Guide] = {
         "Calls that never reach this service (a security group, its proxy) count: the "
         "callers' proxies answer them 503 themselves, while this service's own proxy and "
         "logs show nothing. It is also a rollback alarm: during a deployment ECS rolls "
-        "back on its own.",
+        "back on its own. It counts the HTTP port's calls only: a gRPC port answers its "
+        "errors as a grpc-status on HTTP 200, which no 5xx count sees, so failing gRPC calls "
+        "neither raise it nor roll back; the service's Prometheus SLO alone counts them "
+        "(see its SLO section).",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "

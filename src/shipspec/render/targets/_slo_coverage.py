@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...plan.model import DeploymentModel, SloPlan
+from ...plan.monitoring import GRPC_SERVER_FAULTS
+from ...plan.traffic_alarms import grpc_ports
 
 # A service's own alarms that say it is not doing its work (not CPU or memory).
 _SERVICE_CHECKS = ("no-tasks", "running-tasks")
@@ -59,3 +61,38 @@ def unmonitored_slos(model: DeploymentModel) -> list[UnmonitoredSlo]:
             UnmonitoredSlo(slo, reason.removeprefix("not monitored: "), environment, watched)
         )
     return rows
+
+
+def grpc_coverage(model: DeploymentModel) -> dict[str, str]:
+    """Per service with a further gRPC port, in the environment the SLOs describe: what
+    CloudWatch watches (its HTTP port) and what alone measures its gRPC status errors (the
+    Prometheus SLO, or nothing). One sentence the runbook, the handoff and the monitoring
+    README all print (see :func:`~shipspec.plan.traffic_alarms.grpc_ports` for why)."""
+    mon = model.monitoring
+    env = model.environment(mon.environment)
+    out: dict[str, str] = {}
+    for s in env.services:
+        ports = grpc_ports(s)
+        if not ports:
+            continue
+        slos = [slo.name for slo in mon.slos if slo.service == s.name and slo.grpc_ports]
+        text = (
+            f"{s.name} also serves gRPC on port {', '.join(ports)}. CloudWatch watches its "
+            f"HTTP port {s.port} only: gRPC answers errors as a `grpc-status` on HTTP 200 "
+            "(Envoy's own answer to a gRPC call it cannot deliver too: grpc-status 14), and "
+            "AWS documents no Service Connect metric of gRPC statuses (its `GrpcRequestCount` "
+            "counts calls), so no CloudWatch alarm, burn rate or rollback reads the gRPC "
+            "port. "
+        )
+        if slos:
+            codes = ", ".join(f"{c} {n}" for c, n in GRPC_SERVER_FAULTS.items())
+            text += (
+                "gRPC status errors are measured only by the Prometheus SLO "
+                + " and ".join(f"`{n}`" for n in slos)
+                + f" (`{mon.metrics.rpc_count_metric}`; errors: {codes}), whose alerts reach "
+                "only the receivers of Prometheus alerts."
+            )
+        else:
+            text += "No SLO of the spec covers it, so nothing measures its gRPC status errors."
+        out[s.name] = text
+    return out

@@ -62,7 +62,7 @@ from ._pipeline import (
     toolchain,
 )
 from ._pulumi_monitoring import alert_targets
-from ._slo_coverage import unmonitored_slos
+from ._slo_coverage import grpc_coverage, unmonitored_slos
 from ._static_sites import site_sources
 from .github import RUNNER
 from .gitlab import image_for_tests
@@ -137,6 +137,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "budget_minutes": budget_minutes,
         "slo_source": lambda slo: slo_source(model, slo),
         "unmonitored": unmonitored_slos(model),
+        "grpc_coverage": grpc_coverage(model),
+        "prometheus_delivery": prometheus_delivery(model),
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
         "production": model.production,
@@ -160,9 +162,42 @@ def context(model: DeploymentModel) -> dict[str, Any]:
     }
 
 
+def prometheus_delivery(model: DeploymentModel) -> str | None:
+    """Who receives the Prometheus alerts of the managed path, where pages are described:
+    AMP's Alertmanager publishes plain text to the stack's topics, which only email shows
+    (PagerDuty's CloudWatch integration and AWS Chatbot drop it; monitoring/README.md). None
+    without a managed Prometheus: a self-run Alertmanager notifies its own receivers."""
+    managed = [e.name for e in model.environments if e.prometheus]
+    if not managed:
+        return None
+    routing = model.monitoring.routing
+    dropped = (["PagerDuty"] if routing.pagerduty_topics else []) + (
+        [f"Slack channel {routing.slack.channel_id}"] if routing.slack else []
+    )
+    who = f"email only ({model.alert_email})" if model.alert_email else "no one (no alert_email)"
+    text = (
+        f"Prometheus alerts of {', '.join(managed)} (Amazon Managed Service for Prometheus) "
+        f"reach {who}: AMP's Alertmanager publishes them to the same SNS topics as plain text"
+    )
+    if dropped:
+        text += (
+            f", which {' and '.join(dropped)} drop"
+            f"{'s' if len(dropped) == 1 else ''} (they read CloudWatch alarm messages): "
+            f"{' and '.join(dropped)} get{'s' if len(dropped) == 1 else ''} the CloudWatch "
+            "alarms only"
+        )
+    return text + "."
+
+
 def slo_source(model: DeploymentModel, slo: Any) -> str:
     """What the SLO's CloudWatch burn-rate alarms read, as the plan builds them
-    (:mod:`shipspec.plan.burn_alarms`)."""
+    (:mod:`shipspec.plan.burn_alarms`), and for a service with a gRPC port what they miss."""
+    grpc = grpc_coverage(model).get(slo.service)
+    text = _slo_source(model, slo)
+    return f"{text} {grpc}" if grpc else text
+
+
+def _slo_source(model: DeploymentModel, slo: Any) -> str:
     env = model.environment(model.monitoring.environment)
     s = env.service(slo.service)
     if not connect_only(s):

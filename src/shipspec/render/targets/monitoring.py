@@ -17,7 +17,7 @@ from ..grafana import dashboard_json
 from ..prometheus import rule_groups
 from ..promtests import rule_tests
 from . import target
-from ._slo_coverage import unmonitored_slos
+from ._slo_coverage import grpc_coverage, unmonitored_slos
 
 
 @target("monitoring")
@@ -30,6 +30,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "rule_tests": rule_tests(model),
         "dashboard": dashboard_json(model),
         "unmonitored": unmonitored_slos(model),
+        "grpc_coverage": grpc_coverage(model),
         "burn_windows": burn_windows(model),
         "receivers_named": ", ".join(receiver_kinds(model)) or "none configured",
         "self_run_page": " and ".join(receiver_kinds(model, "page")),
