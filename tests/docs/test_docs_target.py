@@ -83,14 +83,16 @@ def test_the_handoff_per_environment(shop_docs: dict[str, str]) -> None:
     assert "[web-availability](runbook.md#slo-web-availability) | 99.9% |" in handoff
     assert "Compliance frameworks:\npci-dss." in handoff
     assert "IP reputation, common, known-bad-inputs and SQL injection rule groups" in handoff
-    # pci-dss production: the one-off task that creates web's own IAM-authenticated user,
-    # started with the names the stack exports, and the SQL it runs.
-    users = handoff.split("### Database users in prod")[1].split("\n## ")[0]
-    assert "THEN CREATE ROLE web LOGIN; END IF; END $$;\nGRANT rds_iam TO web;" in users
-    assert 'aws ecs run-task --cluster "$CLUSTER" --launch-type FARGATE' in users
-    assert "pulumi stack output --stack prod db_admin --json" in users
-    assert "--query 'tasks[0].containers[0].exitCode'" in users
-    assert "### Database users in staging" not in handoff
+    # pci-dss, in every environment (staging signs in as production does): the one-off task
+    # that creates web's own IAM-authenticated user, started with the names the stack
+    # exports, and the SQL it runs.
+    for env in model.environments:
+        users = handoff.split(f"### Database users in {env.name}")[1].split("\n### ")[0]
+        assert "THEN CREATE ROLE web LOGIN; END IF; END $$;\nGRANT rds_iam TO web;" in users
+        assert 'aws ecs run-task --cluster "$CLUSTER" --launch-type FARGATE' in users
+        assert f"pulumi stack output --stack {env.name} db_admin --json" in users
+        assert "--query 'tasks[0].containers[0].exitCode'" in users
+    assert "### Database admin task in" not in handoff
 
 
 def test_the_diagram_shows_every_service_and_datastore(shop_docs: dict[str, str]) -> None:

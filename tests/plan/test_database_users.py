@@ -3,8 +3,14 @@
 A SOC 2 review found every service of a production MariaDB stack, the internet-facing one
 included, signed in as the RDS master user: the rule gave services their own users only
 under PCI DSS or HIPAA. SOC 2's least privilege (CC6.1, CC6.3) asks the same of production
-data, so soc2 now counts too; non-production keeps the shared master secret, and SQL
-Server (no IAM database authentication on RDS) and MariaDB before 10.11 keep it everywhere.
+data, so soc2 now counts too. SQL Server (no IAM database authentication on RDS) and MariaDB
+before 10.11 keep the master secret everywhere.
+
+A second review found that non-production still shared the master secret, so staging never
+ran the sign-in path production relies on (IAM authentication, the db-admin task's grants,
+rds-db:connect, token generation): the first production deploy was its first run. Under
+these frameworks every environment now gives each service its own user; without them every
+environment, production included, keeps the master secret.
 """
 
 from __future__ import annotations
@@ -46,49 +52,62 @@ def model(engine: str, compliance: list[str], version: str | None = None) -> Dep
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql", "mariadb"])
 @pytest.mark.parametrize("framework", ["pci-dss", "hipaa", "soc2"])
-def test_regulated_production_gives_each_service_its_own_user(engine: str, framework: str) -> None:
+def test_regulated_specs_give_each_service_its_own_user_in_every_environment(
+    engine: str, framework: str
+) -> None:
     planned = model(engine, [framework])
-    prod = planned.environment("prod")
-    assert database_users(prod) == {"db": ["billing", "web"]}
-    for service in ("web", "billing"):
-        (use,) = prod.service(service).uses
-        assert use.db_user == service
-        decision = prod.decision(f"services.{service}.uses.db.credentials")
-        assert decision.value == service
-        assert f"production under {framework}" in decision.reason
-    # The stack config names the user, so the program grants rds-db:connect on it only.
-    config = stack_config(planned, prod)
-    assert config["services"]["web"]["dbUsers"] == {"DB": "web"}
-    # Outside production: one shared user, the master secret read by its ARN.
-    dev = planned.environment("dev")
-    assert database_users(dev) == {}
-    assert all(u.db_user is None for s in dev.services for u in s.uses)
-    assert "non-production" in dev.decision("services.web.uses.db.credentials").reason
+    reasons = {"prod": f"production under {framework}", "dev": f"{framework} in every environment"}
+    for env_name, says in reasons.items():
+        env = planned.environment(env_name)
+        assert database_users(env) == {"db": ["billing", "web"]}, env_name
+        for service in ("web", "billing"):
+            (use,) = env.service(service).uses
+            assert use.db_user == service
+            decision = env.decision(f"services.{service}.uses.db.credentials")
+            assert decision.value == service
+            assert says in decision.reason
+            assert "its own database user" in decision.reason
+        # The stack config names the user, so the program grants rds-db:connect on it only.
+        config = stack_config(planned, env)
+        assert config["services"]["web"]["dbUsers"] == {"DB": "web"}
+    # Non-production says why it does what production does.
+    dev_reason = planned.environment("dev").decision("services.web.uses.db.credentials").reason
+    assert "before production does" in dev_reason
+    assert "production under" not in dev_reason
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql", "mariadb"])
-def test_without_a_framework_production_shares_the_master_secret(engine: str) -> None:
-    prod = model(engine, []).environment("prod")
-    assert database_users(prod) == {}
-    assert stack_config(model(engine, []), prod)["services"]["web"]["dbUsers"] == {"DB": None}
+def test_without_a_framework_every_environment_shares_the_master_secret(engine: str) -> None:
+    planned = model(engine, [])
+    for env_name in ("dev", "prod"):
+        env = planned.environment(env_name)
+        assert database_users(env) == {}
+        assert stack_config(planned, env)["services"]["web"]["dbUsers"] == {"DB": None}
+        decision = env.decision("services.web.uses.db.credentials")
+        assert decision.value == "master-secret-arn"
+        assert "master user in every environment, production included" in decision.reason
 
 
-def test_soc2_mariadb_before_10_11_keeps_the_master_secret_and_says_to_upgrade() -> None:
-    prod = model("mariadb", ["soc2"], "10.6").environment("prod")
-    assert database_users(prod) == {}
-    reason = prod.decision("services.web.uses.db.credentials").reason
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_soc2_mariadb_before_10_11_keeps_the_master_secret_and_says_to_upgrade(
+    env_name: str,
+) -> None:
+    env = model("mariadb", ["soc2"], "10.6").environment(env_name)
+    assert database_users(env) == {}
+    reason = env.decision("services.web.uses.db.credentials").reason
     assert "soc2 asks for a database user per service" in reason
     assert "only from 10.11" in reason
-    assert database_users(model("mariadb", ["soc2"], "10.11").environment("prod")) == {
+    assert database_users(model("mariadb", ["soc2"], "10.11").environment(env_name)) == {
         "db": ["billing", "web"]
     }
 
 
-def test_soc2_sql_server_keeps_the_master_secret_and_says_why() -> None:
-    prod = model("sqlserver", ["soc2"]).environment("prod")
-    (use,) = prod.service("web").uses
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_soc2_sql_server_keeps_the_master_secret_and_says_why(env_name: str) -> None:
+    env = model("sqlserver", ["soc2"]).environment(env_name)
+    (use,) = env.service("web").uses
     assert use.db_user is None
-    decision = prod.decision("services.web.uses.db.credentials")
+    decision = env.decision("services.web.uses.db.credentials")
     assert decision.value == "master-secret-arn"
     assert "no IAM database authentication" in decision.reason
     assert "soc2's user per service is a login the application creates" in decision.reason

@@ -85,8 +85,10 @@ def test_database_credentials_survive_rotation(generated, example: str, env: str
 _GET_SECRET = "secretsmanager:GetSecretValue"
 
 
-@pytest.mark.parametrize(("example", "env"), [("shop", "prod"), ("full", "main")])
-def test_regulated_production_gives_each_service_its_own_database_user(
+@pytest.mark.parametrize(
+    ("example", "env"), [("shop", "prod"), ("shop", "staging"), ("full", "main"), ("full", "dev")]
+)
+def test_regulated_stacks_give_each_service_its_own_database_user(
     generated,  # type: ignore[no-untyped-def]
     example: str,
     env: str,
@@ -110,10 +112,20 @@ def test_regulated_production_gives_each_service_its_own_database_user(
         assert bool(instance.inputs.get("iamDatabaseAuthenticationEnabled")) is iam
 
 
-def test_non_production_shares_the_master_secret_by_arn(generated) -> None:  # type: ignore[no-untyped-def]
-    plan = generated.model("shop").environment("staging")
+@pytest.mark.parametrize(("example", "env"), [("webapp", "dev"), ("webapp", "prod")])
+def test_without_a_framework_every_environment_shares_the_master_secret_by_arn(
+    generated,  # type: ignore[no-untyped-def]
+    example: str,
+    env: str,
+) -> None:
+    """No pci-dss, hipaa or soc2: production keeps the master secret too (nothing asks the
+    spec for separate identities), so no environment differs from production here either."""
+    plan = generated.model(example).environment(env)
+    assert not generated.model(example).compliance
     (db,) = [u for u in plan.service("web").uses if u.engine in SQL]
     assert db.db_user is None
+    reason = plan.decision("services.web.uses.db.credentials").reason
+    assert "master user in every environment, production included" in reason
 
 
 def test_queue_and_bucket_access_follows_each_role(generated) -> None:  # type: ignore[no-untyped-def]
@@ -287,12 +299,20 @@ def test_databases_pin_the_version_rds_keeps_through_minor_upgrades(  # type: ig
 _SOC2_ENGINES = {"postgres": '"16"', "mysql": '"8.0"', "mariadb": '"11.4"'}
 
 
-@pytest.mark.parametrize("engine", sorted(_SOC2_ENGINES))
-def test_soc2_production_services_never_hold_the_master_secret(tmp_path, engine: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("engine", "env"),
+    [*((engine, "prod") for engine in sorted(_SOC2_ENGINES)), ("postgres", "staging")],
+)
+def test_soc2_services_never_hold_the_master_secret(tmp_path, engine: str, env: str) -> None:  # type: ignore[no-untyped-def]
     """The review's finding: under SOC 2 every service, the public one included, signed in as
     the master user (`dbUsers.DB: null`, the master secret's ARN in the task definition, the
     task role allowed to read it). Now, per SQL engine, the service connects as its own user
-    and only the one-off tasks that need DDL (db-admin, the migration) get the master secret."""
+    and only the one-off tasks that need DDL (db-admin, the migration) get the master secret.
+
+    The second review's finding: only production did, so staging never ran the sign-in path
+    production relies on (IAM authentication, the db-admin task's grants, rds-db:connect,
+    the application's tokens) and the first production deploy was its first run. A
+    non-production stack of the same spec now signs in the same way."""
     import shipspec
     from shipspec.plan.db_admin import admin_sql
     from shipspec.preview.service import run_preview
@@ -317,11 +337,12 @@ def test_soc2_production_services_never_hold_the_master_secret(tmp_path, engine:
     model = shipspec.plan(shipspec.load(spec), spec_file="handoff.yaml")
     out = tmp_path / "out"
     shipspec.generate(model, out)
-    prod = model.environment("prod")
-    (use,) = [u for u in prod.service("web").uses if u.engine in SQL]
+    stack = model.environment(env)
+    (use,) = [u for u in stack.service("web").uses if u.engine in SQL]
     assert use.db_user == "web"
-    assert "production under soc2" in prod.decision("services.web.uses.db.credentials").reason
-    preview = run_preview(out, "prod", remember=False)
+    reason = stack.decision("services.web.uses.db.credentials").reason
+    assert ("production under soc2" if stack.production else "soc2 in every environment") in reason
+    preview = run_preview(out, env, remember=False)
 
     # The master secret: what the db-admin task reads.
     admin = json.loads(preview.named("db-admin-task").inputs["containerDefinitions"])[0]

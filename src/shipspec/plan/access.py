@@ -3,9 +3,15 @@
 Least privilege per use: a producer cannot receive or delete messages, a consumer cannot
 send, and only a service that says so may delete objects. SQL databases are reached
 either with the RDS-managed master secret, read by its ARN at run time so a rotation
-never strands a running task, or, in production under PCI DSS, HIPAA or SOC 2, as the
-service's own database user authenticated with short-lived IAM tokens
-(``docs/credentials.md``).
+never strands a running task, or, under PCI DSS, HIPAA or SOC 2, as the service's own
+database user authenticated with short-lived IAM tokens (``docs/credentials.md``).
+
+The per-service users are given in every environment of such a spec, not only in
+production: otherwise staging never runs the login path production relies on (IAM
+authentication on the instance, the db-admin task's ``CREATE USER``/``GRANT rds_iam``,
+``rds-db:connect`` on the user, the application's token generation over TLS), and the first
+production deploy is the first time it runs. A spec without those frameworks keeps the
+master secret everywhere, production included: nothing asks it for separate identities.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ def plan_uses(
                 + (
                     f", so {', '.join(regulated)}'s user per service is a login the application "
                     "creates)"
-                    if production and regulated
+                    if regulated
                     else ")"
                 ),
                 compliance=regulated,
@@ -119,14 +125,14 @@ def _identity(
     regulated: list[str],
     log: Decisions,
 ) -> str | None:
-    if not (production and regulated):
+    if not regulated:
         log.decide(
             f"{key}.credentials",
             "master-secret-arn",
             "reads the RDS-managed master secret by its ARN when it connects, so the 7-day "
-            "rotation never leaves it with a stale password"
-            + ("" if production else "; non-production: one shared database user"),
-            production=production,
+            "rotation never leaves it with a stale password; with none of "
+            f"{', '.join(sorted(rules.OWN_DB_USERS))} in the spec, it signs in as the master "
+            "user in every environment, production included",
             compliance=regulated,
         )
         return None
@@ -140,12 +146,20 @@ def _identity(
             version=version,
         )
         return None
+    where = (
+        f"production under {', '.join(regulated)}"
+        if production
+        else f"{', '.join(regulated)} in every environment, not only production (so this "
+        "stack runs the IAM sign-in, db-admin grants and token generation production relies "
+        "on before production does)"
+    )
     return log.decide(
         f"{key}.credentials",
         db_user(service),
-        f"production under {', '.join(regulated)}: its own database user, authenticated with "
+        f"{where}: its own database user, authenticated with "
         "15-minute IAM tokens (rds-db:connect on that user only), so a rotation cannot break "
         "it and its access is auditable apart from the other services",
+        production=production,
         compliance=regulated,
     )
 

@@ -15,10 +15,11 @@ only when ``pg_roles`` lacks it (``CREATE ROLE`` has no ``IF NOT EXISTS``) and r
 a privilege is a no-op; MySQL and MariaDB have ``CREATE USER IF NOT EXISTS``
 (``tests/plan/test_db_admin_sql.py`` asserts each statement's guard).
 
-Where no service has its own user (not production, or none of PCI DSS, HIPAA, SOC 2), the task is
-kept: its SQL only reports the server version, which proves the TLS path and the master
-secret work, and the same task runs any other statement (a repair, a one-off migration)
-by overriding ``ADMIN_SQL`` (docs/credentials.md). SQL Server gets none: no service has
+Where no service has its own user (none of PCI DSS, HIPAA, SOC 2 in the spec, or a
+MariaDB before 10.11; the same in every environment of a spec), the task is kept: its SQL
+only reports the server version, which proves the TLS path and the master secret work,
+and the same task runs any other statement (a repair, a one-off migration) by overriding
+``ADMIN_SQL`` (docs/credentials.md). SQL Server gets none: no service has
 its own SQL Server user (RDS for SQL Server has no IAM database authentication), and
 Microsoft's client image (``mcr.microsoft.com/mssql-tools``) publishes no digest that a
 public file pins.

@@ -23,10 +23,12 @@ LOG_RETENTION_NON_PROD = 14
 # PCI DSS 4.0 req 10.5.1 and HIPAA audit controls: a year of history.
 LOG_RETENTION_REGULATED = 365
 REGULATED = frozenset({"pci-dss", "hipaa"})
-# Frameworks whose production data each service reaches as its own database user (IAM
+# Frameworks whose data each service reaches as its own database user (IAM
 # authentication, rds-db:connect on that user only) instead of the shared master user:
 # PCI DSS's and HIPAA's unique, least-privilege identities, and SOC 2's logical access
-# restricted per identity (CC6.1, CC6.3), production data being what the audit samples.
+# restricted per identity (CC6.1, CC6.3). Production data is what the audit samples, but
+# every environment of such a spec does the same, so the sign-in path production relies on
+# (IAM auth, the db-admin task's grants, token generation) runs in staging first.
 OWN_DB_USERS = REGULATED | {"soc2"}
 
 # MariaDB 11.4 is the long-term-support series RDS offers in every region.

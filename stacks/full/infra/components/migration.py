@@ -2,17 +2,18 @@
 """A service's schema migration: its own image and variables, run once as a one-off task.
 
 Migrations need DDL rights, which only the master user has: the services' own database
-users (production under PCI DSS, HIPAA or SOC 2) get DML only. So the migration is a task
-definition of its own, never the service's: the service's image (``migration_image``,
-which CI points at the new image before the service rolls to it), command and variables,
-and for each SQL database it uses ``<PREFIX>_USERNAME`` / ``<PREFIX>_PASSWORD`` injected
-from the RDS-managed master secret (and ``<PREFIX>_SECRET_ARN`` to read it again) instead
-of the service's IAM user (and under the former name's prefix too while a rename is in
-the spec, ``Use.former``). Those databases admit its security group as they admit the
-service's; the service's other datastores only pass their connection variables (so the
-app's configuration loads), with no network path or IAM grant to them. The deploy job runs
-it with ``aws ecs run-task`` between a first ``pulumi up`` that registers it with the new
-image and the one that rolls the services (docs/delivery.md in the shipspec repository).
+users (every environment of a spec under PCI DSS, HIPAA or SOC 2) get DML only. So the
+migration is a task definition of its own, never the service's: the service's image
+(``migration_image``, which CI points at the new image before the service rolls to it),
+command and variables, and for each SQL database it uses ``<PREFIX>_USERNAME`` /
+``<PREFIX>_PASSWORD`` injected from the RDS-managed master secret (and
+``<PREFIX>_SECRET_ARN`` to read it again) instead of the service's IAM user (and under the
+former name's prefix too while a rename is in the spec, ``Use.former``). Those databases
+admit its security group as they admit the service's; the service's other datastores only
+pass their connection variables (so the app's configuration loads), with no network path or
+IAM grant to them. The deploy job runs it with ``aws ecs run-task`` between a first
+``pulumi up`` that registers it with the new image and the one that rolls the services
+(docs/delivery.md in the shipspec repository).
 """
 
 from __future__ import annotations

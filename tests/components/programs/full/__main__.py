@@ -91,7 +91,8 @@ web = WebService(
     environment={"LOG_LEVEL": "info"},
     secrets={"STRIPE_KEY": stripe_key.arn},
     uses={
-        # Production connects as its own database user with IAM tokens.
+        # The prod stack passes a user (IAM tokens), the dev stack none (the master secret
+        # by ARN): this program exercises both of the component's paths.
         "DB": Use(db, db_user="web" if prod else None),
         "CACHE": cache,
         "UPLOADS": Use(uploads, access="read-write"),
