@@ -43,14 +43,15 @@ def test_a_renamed_datastore_lists_old_and_new_names_and_what_else_moves() -> No
     assert "**carrier-ledger**, renamed from `ledger`" in section
     for suffix in ("HOST", "PORT", "NAME", "AUTH"):
         assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` |" in section
-    # Production under PCI DSS: the service's own database user; elsewhere the master secret.
+    # Under PCI DSS every environment gives the service its own database user: no service
+    # reads the master secret, only the migration task does.
     rows = [
-        ("USERNAME", "variable, where a service has its own database user (prod)"),
-        ("SECRET_ARN", "variable, where a service reads the master secret (dev)"),
+        ("USERNAME", "variable, where a service has its own database user (dev, prod)"),
         ("PASSWORD", "ECS secret, the migration task (api-migrate): master password"),
     ]
     for suffix, what in rows:
         assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` | {what} |" in section
+    assert "LEDGER_SECRET_ARN" not in section
     assert "only then remove `renamed_from`" in section and "the old names are gone" in section
     assert "`ledger-prod-carrier-ledger-cpu`" in section
     assert '`.["ledger"]` gets `null`' in section
@@ -60,3 +61,14 @@ def test_a_renamed_datastore_lists_old_and_new_names_and_what_else_moves() -> No
 
 def test_no_rename_no_section() -> None:
     assert "## Renames in this release" not in handoff(False)
+
+
+def test_without_a_compliance_pack_the_renamed_master_secret_variable_is_listed() -> None:
+    text = SPEC.replace("RENAMED ", "renamed_from: ledger, ").replace(
+        "requirements: {security: {compliance: [pci-dss]}}\n", ""
+    )
+    page = dict(render(shipspec.plan(shipspec.loads(text)), only=["docs"]))[HANDOFF]
+    section = page.split("## Renames in this release")[1].split("\n## ")[0]
+    what = "variable, where a service reads the master secret (dev, prod)"
+    assert f"| `LEDGER_SECRET_ARN` | `CARRIER_LEDGER_SECRET_ARN` | {what} |" in section
+    assert "own database user" not in section
