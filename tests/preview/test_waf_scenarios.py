@@ -137,3 +137,28 @@ def test_a_static_site_s_acl_pages_through_eventbridge(main) -> None:  # type: i
     }
     told = main.notified(blocking, [event])
     assert any(SITE_SHARE in name for name in told["page"])
+
+
+def test_the_cost_estimate_prices_the_rules_the_web_acls_have(generated, main) -> None:  # type: ignore[no-untyped-def]
+    """WAF bills each rule of a web ACL (a managed rule group is one rule): the estimate's
+    rule counts are those of the ACLs the program creates."""
+    from shipspec.cost import estimate
+
+    acls = {
+        r.name: len(r.inputs["rules"])
+        for r in generated.preview("full", "main").resources
+        if r.type == "aws:wafv2/webAcl:WebAcl"
+    }
+    priced = {
+        item.resource: int(item.quantity)
+        for item in estimate(generated.model("full"), "main").items
+        if item.component == "WAF rules"
+    }
+    assert priced == {
+        "public": acls.pop("public-waf"),
+        **{
+            site: acls[f"{site}-waf"]
+            for site in ("storefront", "handbook")
+            if f"{site}-waf" in acls
+        },
+    }, (priced, acls)

@@ -53,7 +53,7 @@ class Usage:
     insights_metrics_per_task_family: int = 8
     insights_log_gb_per_task: Decimal = Decimal("0.1")  # performance events, per task-month
     job_minutes_per_run: Decimal = Decimal(15)
-    waf_rules: int = 3  # the generated web ACL: a rate limit and two managed rule groups
+    waf_rules: int = 5  # the generated web ACL: a rate limit and four managed rule groups
     amp_series_per_task: int = 300  # HTTP histograms per route and status, runtime metrics
     amp_export_seconds: Decimal = Decimal(60)  # OTEL_METRIC_EXPORT_INTERVAL's default
     amp_retention_days: int = 150  # the workspace's default retention
