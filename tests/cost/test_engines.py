@@ -131,8 +131,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # $6,386.77 + $0.90 = $6,387.67; the broker's ConsumerCount alarm, 1 metric × $0.10:
     # $6,387.67 + $0.10 = $6,387.77; the public web ACL's rate-limit BlockedRequests alarm,
     # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87; the three web ACLs' blocked-share
-    # alarms, 6 metrics × $0.10: $6,387.87 + $0.60 = $6,388.47.
-    assert money(main.total) == "$6,388.47"
+    # alarms, 6 metrics × $0.10: $6,387.87 + $0.60 = $6,388.47; the public web ACL's 5
+    # rules, not 3 (+$2.00): $6,390.47.
+    assert money(main.total) == "$6,390.47"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -240,8 +241,9 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # $1,777.78 before the Route 53 health check ($1.50) and its alarm ($0.10), $1,779.38
     # before the dead-letter alarm read the DLQ's in-flight count too ($0.10), $1,779.48
     # before the certificate's renewal and expiry alarms (2 × $0.10), $1,779.68 before the
-    # web ACL's rate-limit alarm ($0.10), $1,779.78 before its blocked-share alarm (2 × $0.10)
-    assert money(prod.total) == "$1,779.98"  # $1,543.26 with a burstable cache
+    # web ACL's rate-limit alarm ($0.10), $1,779.78 before its blocked-share alarm (2 × $0.10),
+    # $1,779.98 while the web ACL was priced at 3 rules instead of its 5 (+$2.00)
+    assert money(prod.total) == "$1,781.98"  # $1,543.26 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:

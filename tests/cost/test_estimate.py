@@ -68,7 +68,7 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("Load balancer", "public"): Decimal("18.396"),  # 730 × 0.0252
         ("Load balancer LCU", "public"): Decimal("5.840"),  # 1 LCU × 730 × 0.008
         ("WAF web ACL", "public"): Decimal("5.00"),
-        ("WAF rules", "public"): Decimal("3.00"),
+        ("WAF rules", "public"): Decimal("5.00"),  # a rate limit and four managed groups
         ("WAF requests", "public"): Decimal("0.60"),
         ("NAT gateway", "network"): Decimal("35.040"),  # one NAT outside production
         ("NAT data", "network"): Decimal("0.960"),
@@ -105,8 +105,8 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
     )
     assert dev.total == sum(expected.values()) + job
     # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10, and its
-    # blocked-share alarm (2 metrics, +$0.20): $154.30
-    assert money(dev.total) == "$154.30"
+    # blocked-share alarm (2 metrics, +$0.20): $154.30, and the ACL's 5 rules, not 3 (+$2.00)
+    assert money(dev.total) == "$156.30"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:
