@@ -91,6 +91,8 @@ class ImageBuild:
     # The task definition's CPU architecture as a build platform: an image built for the
     # runner's own (amd64) would fail on ARM64 Fargate with "exec format error".
     platform: str = "linux/amd64"
+    # The service migrates (``migrate``): the deploy also sets its ``migrationImage``.
+    migrates: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def image_builds(model: DeploymentModel) -> list[ImageBuild]:
                 posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
             ),
             platform=BUILD_PLATFORMS[s.container.cpu_architecture],
+            migrates=bool(s.migrate),
         )
         for s in services
         if s.build_context
