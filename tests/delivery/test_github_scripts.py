@@ -205,6 +205,16 @@ def deployments(service: str, statuses: list[str]) -> list[dict]:
 
 
 DEPLOYED = {s: STACK_IMAGES[s] for s in SERVICES}
+# What ECS answers the rollback's question "which deployments still run?" (the list filtered
+# with --status): nothing. A rule listed before it answers for a service that has one.
+NONE_RUNNING = rule("list-service-deployments", "--status", out={"serviceDeployments": []})
+
+
+def waits(result: Run, name: str) -> list[list[str]]:
+    """The wait's deployment listings of ECS service ``name`` (not the rollback's --status one)."""
+    return [c for c in result.called("list-service-deployments", name) if "--status" not in c]
+
+
 WAIT_CASES: dict[str, tuple[Any, list, int, str]] = {
     "both succeed": (
         answer(stack_outputs()),
@@ -510,19 +520,223 @@ def test_the_smoke_test_passes_only_on_a_healthy_answer(
     assert message in result.stdout
 
 
+# What the record step left for the rollback: the outputs before the deploy, the ECS service
+# of each service, the task definitions that ran (BEFORE).
+RECORDED = {
+    "before.json": json.dumps(stack_outputs()),
+    "services.txt": "".join(f"{s} {name}\n" for s, name in SERVICES.items()),
+    "previous-taskdefs.txt": BEFORE,
+}
+
+
 def test_the_rollback_restores_exactly_what_ran_before(shop: Rendered, tmp_path: Path) -> None:
     recorded = f"mailer m:1\nweb {RUNNING['web']}\n"
     result = run(
         shop,
         (DEPLOY, "deploy-prod", "rollback"),
-        {"pulumi": [rule("config set", out=""), rule("up --yes", out="")]},
+        {"pulumi": [rule("config set", out=""), rule("up --yes", out="")], "aws": [NONE_RUNNING]},
         tmp_path,
-        files={"previous-images.txt": recorded, "previous-taskdefs.txt": BEFORE},
+        files={**RECORDED, "previous-images.txt": recorded},
     )
-    assert result.code == 0, result.stderr
+    assert result.code == 0, result.stdout + result.stderr
     sets = [c[-2:] for c in result.called("pulumi", "config set")]
     assert sets == [["services.mailer.image", "m:1"], ["services.web.image", RUNNING["web"]]]
     assert result.calls[-1][:3] == ["pulumi", "up", "--yes"]
+    # It asked ECS which deployments still run, for each service that ran before: none.
+    for name in SERVICES.values():
+        (listed,) = result.called("list-service-deployments", f"--service {name}", "--status")
+        assert listed[listed.index("--status") + 1 :][:5] == [
+            "PENDING",
+            "IN_PROGRESS",
+            "STOP_REQUESTED",
+            "ROLLBACK_REQUESTED",
+            "ROLLBACK_IN_PROGRESS",
+        ]
+    assert not result.called("stop-service-deployment")
+
+
+# ---- a deployment ECS does not end by itself -------------------------------------------------
+
+STUCK = f"arn:aws:ecs:eu-west-1:1:service-deployment/shop-prod/{SERVICES['web']}/canary"
+
+
+def stuck_canary(statuses: list[str], listed: str = "IN_PROGRESS") -> list[dict]:
+    """web's canary is ``listed`` in ECS; after the stop it goes through ``statuses``."""
+    return [
+        rule(
+            "list-service-deployments",
+            f"--service {SERVICES['web']}",
+            "--status",
+            out={"serviceDeployments": [{"serviceDeploymentArn": STUCK, "status": listed}]},
+        ),
+        rule(
+            "stop-service-deployment",
+            STUCK,
+            "--stop-type ROLLBACK",
+            out={"serviceDeploymentArn": STUCK},
+        ),
+        rule(
+            "describe-service-deployments",
+            STUCK,
+            answers=[answer({"serviceDeployments": [{"status": s}]}) for s in statuses],
+        ),
+        NONE_RUNNING,
+    ]
+
+
+def test_a_canary_stuck_past_the_wait_is_stopped_with_rollback_before_the_rollback(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    """No task of the new revision ever becomes healthy: the canary stays IN_PROGRESS (no
+    circuit breaker for it, no unhealthy host for the rollback alarms). The wait gives up
+    after WAIT_MINUTES and fails the job; the rollback step stops the deployment with
+    ROLLBACK, waits until ECS ended it, and only then runs its own `pulumi up`."""
+    waited = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": deployments("web", ["IN_PROGRESS"])
+            + deployments("mailer", ["SUCCESSFUL"])
+            + ecs_running(DEPLOYED),
+        },
+        tmp_path / "wait",
+        env={"WAIT_MINUTES": "0"},
+    )
+    assert waited.code == 1
+    assert "The ECS deployment of web is still IN_PROGRESS after 0 minutes" in waited.stdout
+    rollback = shop.yaml(DEPLOY)["jobs"]["deploy-prod"]["steps"]
+    (step_doc,) = [s for s in rollback if s.get("id") == "rollback"]
+    assert "steps.rollout.outcome == 'failure'" in step_doc["if"]  # a failed wait rolls back
+
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {
+            "pulumi": [rule("config set", out=""), rule("up --yes", out="")],
+            "aws": stuck_canary(
+                ["ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
+            ),
+        },
+        tmp_path / "rollback",
+        files={**RECORDED, "previous-images.txt": f"mailer m:1\nweb {RUNNING['web']}\n"},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    stop = result.called("stop-service-deployment")
+    assert stop == [
+        [
+            "aws",
+            "ecs",
+            "stop-service-deployment",
+            "--service-deployment-arn",
+            STUCK,
+            "--stop-type",
+            "ROLLBACK",
+            "--output",
+            "json",
+        ]
+    ]
+    order = [" ".join(c) for c in result.calls]
+    stopped = next(i for i, c in enumerate(order) if "stop-service-deployment" in c)
+    ended = max(i for i, c in enumerate(order) if "describe-service-deployments" in c)
+    up = next(i for i, c in enumerate(order) if c.startswith("pulumi up"))
+    assert stopped < ended < up  # stopped, waited until ECS ended it, then pulumi up
+    assert f"web: ECS ended {STUCK} ROLLBACK_SUCCESSFUL" in result.stdout
+
+
+def test_a_deployment_ecs_is_already_ending_is_waited_on_not_stopped(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {
+            "pulumi": [rule("config set", out=""), rule("up --yes", out="")],
+            "aws": stuck_canary(["ROLLBACK_SUCCESSFUL"], listed="ROLLBACK_IN_PROGRESS"),
+        },
+        tmp_path,
+        files={**RECORDED, "previous-images.txt": f"web {RUNNING['web']}\n"},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert not result.called("stop-service-deployment")
+    assert result.called("describe-service-deployments", STUCK)
+    assert result.called("pulumi", "up")
+
+
+STOP_CASES: dict[str, tuple[list[dict], dict[str, str], str]] = {
+    # aws rules, extra env, message
+    "ECS cannot list the running deployments": (
+        [rule("list-service-deployments", "--status", answers=[NO_NETWORK])],
+        {},
+        "ECS did not list the running deployments of shop-prod-",
+    ),
+    "ECS answers the list with something else": (
+        [rule("list-service-deployments", "--status", out="<html>throttled</html>")],
+        {},
+        "ECS did not list the running deployments",
+    ),
+    "ECS answers nothing": (
+        [rule("list-service-deployments", "--status", out="")],
+        {},
+        "ECS did not list the running deployments",
+    ),
+    "more running deployments than one page": (
+        [
+            rule(
+                "list-service-deployments",
+                "--status",
+                out={"serviceDeployments": [], "nextToken": "page-2"},
+            )
+        ],
+        {},
+        "ECS did not list the running deployments",
+    ),
+    "the stop is refused": (
+        [
+            stuck_canary([])[0],
+            rule(
+                "stop-service-deployment",
+                answers=[answer(code=254, err="An error occurred (ConflictException)")],
+            ),
+        ],
+        {},
+        f"ECS did not stop the IN_PROGRESS deployment {STUCK} of web",
+    ),
+    "the stopped deployment cannot be described": (
+        [
+            *stuck_canary([])[:2],
+            rule("describe-service-deployments", answers=[NO_NETWORK]),
+            NONE_RUNNING,
+        ],
+        {},
+        f"ECS does not describe the deployment {STUCK} of web",
+    ),
+    "ECS is still ending it after STOP_MINUTES": (
+        stuck_canary(["ROLLBACK_IN_PROGRESS"]),
+        {"STOP_MINUTES": "0"},
+        f"ECS is still ending the deployment {STUCK} of web (ROLLBACK_IN_PROGRESS) after 0 minutes",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", STOP_CASES)
+def test_the_rollback_fails_closed_when_it_cannot_end_a_running_deployment(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    """Any API error while stopping what still runs fails the rollback before `pulumi up`
+    (which would start another deployment beside one ECS may still be running)."""
+    aws, env, message = STOP_CASES[case]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {"pulumi": [rule("config set", out=""), rule("up --yes", out="")], "aws": aws},
+        tmp_path,
+        env=env,
+        files={**RECORDED, "previous-images.txt": f"web {RUNNING['web']}\n"},
+    )
+    assert result.code != 0, result.stdout + result.stderr
+    assert message in result.stdout
+    assert not result.called("pulumi"), "rolled back beside a deployment ECS may still run"
 
 
 @pytest.mark.parametrize(
@@ -542,9 +756,9 @@ def test_a_rollback_that_cannot_restore_fails(
     result = run(
         shop,
         (DEPLOY, "deploy-prod", "rollback"),
-        {"pulumi": pulumi},
+        {"pulumi": pulumi, "aws": [NONE_RUNNING]},
         tmp_path,
-        files={"previous-images.txt": recorded, "previous-taskdefs.txt": running},
+        files={**RECORDED, "previous-images.txt": recorded, "previous-taskdefs.txt": running},
     )
     assert result.code != 0, case
     if not running:

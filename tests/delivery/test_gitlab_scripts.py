@@ -19,6 +19,7 @@ from tests.delivery.fake_cli import Run, answer, installs, rule, run_script
 from tests.delivery.test_github_scripts import (
     DEPLOYED,
     NO_NETWORK,
+    NONE_RUNNING,
     RUNNING,
     SERVICES,
     STACK_IMAGES,
@@ -26,6 +27,7 @@ from tests.delivery.test_github_scripts import (
     ecs_running,
     settled,
     stack_outputs,
+    waits,
 )
 
 FILE = ".gitlab-ci.yml"
@@ -60,6 +62,9 @@ def deploy(
         "aws": [
             rule("secretsmanager describe-secret", out={"v1": ["AWSCURRENT"]}),
             *rules.get("aws", []),
+            # Before its rollback the job asks ECS for deployments still running: none, unless
+            # the test's own rules (first match wins) say otherwise.
+            NONE_RUNNING,
         ],
     }
     return run_script(
@@ -223,8 +228,104 @@ def test_the_rollback_waits_only_on_what_it_changed(webapp: Rendered, tmp_path: 
     assert result.code == 1
     assert "The ECS deployment of web ended ROLLBACK_SUCCESSFUL" in result.stdout
     assert "- rollback: done, ECS runs the previous images again" in result.stdout
-    assert len(result.called("list-service-deployments", SERVICES["web"])) == 2
-    assert not result.called("list-service-deployments", SERVICES["mailer"])
+    assert len(waits(result, SERVICES["web"])) == 2
+    assert not waits(result, SERVICES["mailer"])
+
+
+def test_a_canary_stuck_past_the_wait_is_stopped_then_rolled_back(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    """web's canary never gets a healthy task and stays IN_PROGRESS. The wait gives up after
+    WAIT_MINUTES; before the job's own rollback `pulumi up` it stops the canary with
+    stop-service-deployment ROLLBACK and waits until ECS ended it; the job fails."""
+    web = SERVICES["web"]
+    canary = f"arn:aws:ecs:eu-west-1:1:service-deployment/shop-prod/{web}/canary"
+    restore = f"arn:aws:ecs:eu-west-1:1:service-deployment/shop-prod/{web}/restore"
+    old = {"serviceDeploymentArn": f"arn:old/{web}", "createdAt": "2026-12-01T10:00:00Z"}
+    new = {"serviceDeploymentArn": canary, "createdAt": "2026-12-07T03:00:00Z"}
+    back = {"serviceDeploymentArn": restore, "createdAt": "2026-12-07T04:00:00Z"}
+    aws = [
+        rule(
+            "list-service-deployments",
+            f"--service {web}",
+            "--status",
+            out={"serviceDeployments": [{"serviceDeploymentArn": canary, "status": "IN_PROGRESS"}]},
+        ),
+        rule(
+            "list-service-deployments",
+            f"--service {web}",
+            answers=[
+                answer({"serviceDeployments": [old, new]}),  # the deploy's wait
+                answer({"serviceDeployments": [old, new, back]}),  # the rollback's wait
+            ],
+        ),
+        rule("stop-service-deployment", canary, "--stop-type ROLLBACK", out={}),
+        rule(
+            "describe-service-deployments",
+            canary,
+            answers=[
+                answer({"serviceDeployments": [{"status": "IN_PROGRESS"}]}),  # past the wait
+                answer({"serviceDeployments": [{"status": "ROLLBACK_IN_PROGRESS"}]}),
+                answer({"serviceDeployments": [{"status": "ROLLBACK_SUCCESSFUL"}]}),
+            ],
+        ),
+        rule(
+            "describe-service-deployments",
+            restore,
+            out={"serviceDeployments": [{"status": "SUCCESSFUL"}]},
+        ),
+        *MAILER_UNCHANGED,
+    ]
+    result = deploy(
+        webapp,
+        {
+            "pulumi": pulumi_rules(restored={**STACK_IMAGES, "web": RUNNING["web"]}),
+            "aws": aws + web_tasks(RUNNING, RUNNING),
+        },
+        tmp_path,
+        {"WAIT_MINUTES": "0"},
+    )
+    assert result.code == 1
+    assert "The ECS deployment of web is still IN_PROGRESS after 0 minutes" in result.stdout
+    assert f"web: stopped the IN_PROGRESS deployment {canary} (ROLLBACK)" in result.stdout
+    assert f"web: ECS ended {canary} ROLLBACK_SUCCESSFUL" in result.stdout
+    order = [" ".join(c) for c in result.calls]
+    stopped = order.index(
+        f"aws ecs stop-service-deployment --service-deployment-arn {canary} --stop-type ROLLBACK"
+        " --output json"
+    )
+    rolled_back = next(i for i, c in enumerate(order) if "roll back c0ffee" in c)
+    assert stopped < rolled_back
+    assert "- rollback: done, ECS runs the previous images again" in result.stdout
+
+
+def test_a_stop_ecs_refuses_fails_the_rollback_before_pulumi_up(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    web = SERVICES["web"]
+    aws = [
+        rule(
+            "list-service-deployments",
+            f"--service {web}",
+            "--status",
+            out={
+                "serviceDeployments": [{"serviceDeploymentArn": "arn:stuck", "status": "PENDING"}]
+            },
+        ),
+        rule("stop-service-deployment", answers=[NO_NETWORK]),
+        *deployments("web", ["IN_PROGRESS"]),
+        *MAILER_UNCHANGED,
+    ]
+    result = deploy(
+        webapp,
+        {"pulumi": pulumi_rules(), "aws": aws + web_tasks(RUNNING, DEPLOYED)},
+        tmp_path,
+        {"WAIT_MINUTES": "0"},
+    )
+    assert result.code == 1
+    assert "ECS did not stop the PENDING deployment arn:stuck of web" in result.stdout
+    assert not result.called("roll back c0ffee")
+    assert "- rollback: FAILED" in result.stdout
 
 
 def test_a_changed_service_without_a_listed_deployment_still_fails(

@@ -12,6 +12,7 @@ from shipspec.render.targets._pipeline import (
     INFRA_MINUTES,
     MAX_JOB_MINUTES,
     ROLLING_MINUTES,
+    STOP_MINUTES,
     deploy_stages,
     deploy_timeout,
     image_builds,
@@ -60,6 +61,7 @@ def test_stages_follow_the_spec_and_name_what_a_runner_can_reach(shop: Deploymen
 
 
 def test_the_time_budget_covers_the_slowest_rollout_twice(shop: DeploymentModel) -> None:
+    """Deploy and roll back, and between them ECS ending a deployment the job stopped."""
     web = shop.environments[-1].service("web")
     canary = with_deployment(web, strategy="CANARY", canary_bake_minutes=10, bake_time_minutes=15)
     assert rollout_minutes(canary) == ROLLING_MINUTES + 10 + 15
@@ -72,6 +74,6 @@ def test_the_time_budget_covers_the_slowest_rollout_twice(shop: DeploymentModel)
 
     env = shop.environments[-1]
     slow = env.model_copy(update={"services": [canary, rolling]})
-    assert deploy_timeout(slow) == INFRA_MINUTES + 2 * rollout_minutes(canary)
+    assert deploy_timeout(slow) == INFRA_MINUTES + 2 * rollout_minutes(canary) + STOP_MINUTES
     glacial = with_deployment(web, strategy="LINEAR", linear_step_percent=1.0)
     assert deploy_timeout(env.model_copy(update={"services": [glacial]})) == MAX_JOB_MINUTES

@@ -540,3 +540,118 @@ def test_github_drift_finds_its_stack_without_listing_the_others(
     assert not result.called("stack", "ls") and not result.called("--create")
     if code:
         assert "AccessDenied" in result.stderr
+
+
+# ---- every value the deploy sets from CI ---------------------------------------------------
+
+
+def set_by_ci(pipeline: Rendered) -> dict[str, str]:
+    """The committed stack config's ``set-by-ci`` values (``services.<s>.<key>`` → service):
+    what only the deploy job sets, so what the read-only jobs must set from the outputs."""
+    from shipspec.render.targets.pulumi import stack_config
+
+    model = pipeline.model
+    services = stack_config(model, model.environments[-1])["services"]
+    return {
+        f"services.{name}.{key}": name
+        for name, values in services.items()
+        for key, value in values.items()
+        if isinstance(value, str) and value.endswith(":set-by-ci")
+    }
+
+
+def deployed_outputs(keys: dict[str, str], migration_output: bool = True) -> dict:
+    images = {s: f"111.dkr.ecr/full/{s}:deployed" for s in set(keys.values())}
+    migrating = {k.split(".")[1] for k in keys if k.endswith(".migrationImage")}
+    migrations = {
+        s: {"task_definition": f"atlas-main-{s}-migrate", "image": f"111.dkr.ecr/full/{s}:migrated"}
+        for s in migrating
+    }
+    if not migration_output:  # a stack last deployed by a program without migrations.*.image
+        migrations = {s: {"task_definition": f"atlas-main-{s}-migrate"} for s in migrating}
+    return {"images": images, "migrations": migrations}
+
+
+def expected_sets(keys: dict[str, str], migration_output: bool = True) -> set[tuple[str, str]]:
+    tag = "migrated" if migration_output else "deployed"
+    return {
+        (key, f"111.dkr.ecr/full/{s}:{tag if key.endswith('.migrationImage') else 'deployed'}")
+        for key, s in keys.items()
+    }
+
+
+def config_sets(result: Run) -> set[tuple[str, str]]:
+    return {(c[-2], c[-1]) for c in result.called("pulumi", "config", "set", "--path")}
+
+
+@pytest.mark.parametrize("migration_output", [True, False])
+def test_github_drift_and_preview_set_every_value_the_deploy_sets(
+    github: list[Rendered], tmp_path: Path, migration_output: bool
+) -> None:
+    """A built service that migrates: the committed config holds `set-by-ci` for its image
+    and its migration image; the deploy sets both, so the nightly preview must set both from
+    the outputs, or every night proposes a new migration task definition (false drift)."""
+    full = next(p for p in github if p.name == "full-built-github")
+    keys = set_by_ci(full)
+    assert any(k.endswith(".migrationImage") for k in keys), keys  # the case this test is for
+    outputs = deployed_outputs(keys, migration_output)
+    for workflow, job, name in (
+        (DRIFT, "drift", "Use the images deployed now"),
+        (PR, "preview", "Preview against the images deployed now"),
+    ):
+        body, env = step(full, workflow, job, name)
+        result = run_script(
+            body,
+            {"pulumi": [rule("stack output --json", out=outputs), rule("config set --path")]},
+            tmp_path / job / str(migration_output),
+            env={**env, "STACK": "main"},
+        )
+        assert result.code == 0, result.stdout + result.stderr
+        assert config_sets(result) == expected_sets(keys, migration_output), workflow
+
+
+def test_gitlab_drift_and_preview_set_every_value_the_deploy_sets(
+    gitlab: list[Rendered], tmp_path: Path
+) -> None:
+    full = next(p for p in gitlab if p.name == "full-built-gitlab")
+    keys = set_by_ci(full)
+    assert any(k.endswith(".migrationImage") for k in keys), keys
+    for job, stack in (("drift:main", "main"), ("preview:staging", "staging")):
+        body, variables = entries(full, job, "set -")
+        result = run_script(
+            body,
+            {
+                "pulumi": [
+                    rule(f"stack select {stack}"),
+                    rule("stack output --json", out=deployed_outputs(keys)),
+                    rule("config set --path"),
+                    rule("preview", out="84 unchanged"),
+                ]
+            },
+            tmp_path / job.replace(":", "-"),
+            env={**variables, "STACK": stack},
+            shell=("bash",),
+        )
+        assert result.code == 0, result.stdout + result.stderr
+        assert config_sets(result) == expected_sets(keys), job
+
+
+def test_drift_fails_when_the_outputs_cannot_be_read(
+    github: list[Rendered], gitlab: list[Rendered], tmp_path: Path
+) -> None:
+    full = next(p for p in github if p.name == "full-built-github")
+    body, env = step(full, DRIFT, "drift", "Use the images deployed now")
+    broken = [rule("stack output --json", answers=[answer(code=255, err="error: denied")])]
+    github_run = run_script(body, {"pulumi": broken}, tmp_path / "gh", env={**env, "STACK": "main"})
+    assert github_run.code != 0 and not github_run.called("config", "set")
+    full = next(p for p in gitlab if p.name == "full-built-gitlab")
+    body, variables = entries(full, "drift:main", "set -uo pipefail")
+    gitlab_run = run_script(
+        body,
+        {"pulumi": [rule("stack select main"), *broken]},
+        tmp_path / "gl",
+        env=variables,
+        shell=("bash",),
+    )
+    assert gitlab_run.code != 0 and not gitlab_run.called("config", "set")
+    assert not gitlab_run.called("preview")

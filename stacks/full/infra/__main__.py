@@ -1058,6 +1058,9 @@ pulumi.export(
             "security_group": api_migration.security_group_id,
             "subnets": pulumi.Output.from_input(network.private_subnet_ids).apply(",".join),
             "log_group": api_migration.log_group_name,
+            # The image the migration task runs: the nightly drift check and the pull
+            # requests' previews set migrationImage from it.
+            "image": api_config["migrationImage"],
         },
     },
 )

@@ -47,6 +47,13 @@ SCAN_SEVERITY = "CRITICAL,HIGH"
 # then the rollout, then possibly a rollback with the same rollout again.
 INFRA_MINUTES = 60
 ROLLING_MINUTES = 15
+# Before its own rollback, the job stops an ECS deployment still running (stop-service-deployment
+# ROLLBACK: ECS returns to the revision it started from, whose tasks a blue/green, canary or
+# linear deployment still runs) and waits this long at most for ECS to end it.
+STOP_MINUTES = ROLLING_MINUTES
+# A GitHub wait step's timeout-minutes is its own deadline (rollout_minutes) plus this, so the
+# script gives up and fails by itself (and the rollback step runs) before GitHub kills it.
+WAIT_GRACE_MINUTES = 2
 MAX_JOB_MINUTES = 360  # GitHub-hosted runners stop any job at six hours
 
 # How a deploy job reads an ECS service deployment's ``status`` (botocore's ecs model, shape
@@ -91,6 +98,8 @@ class ImageBuild:
     # The task definition's CPU architecture as a build platform: an image built for the
     # runner's own (amd64) would fail on ARM64 Fargate with "exec format error".
     platform: str = "linux/amd64"
+    # The service migrates (``migrate``): the deploy also sets its ``migrationImage``.
+    migrates: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,7 @@ def image_builds(model: DeploymentModel) -> list[ImageBuild]:
                 posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
             ),
             platform=BUILD_PLATFORMS[s.container.cpu_architecture],
+            migrates=bool(s.migrate),
         )
         for s in services
         if s.build_context
@@ -161,16 +171,17 @@ def slowest_rollout(env: EnvironmentPlan) -> tuple[int, str]:
 
 
 def deploy_timeout(env: EnvironmentPlan) -> int:
-    return min(INFRA_MINUTES + 2 * slowest_rollout(env)[0], MAX_JOB_MINUTES)
+    return min(INFRA_MINUTES + 2 * slowest_rollout(env)[0] + STOP_MINUTES, MAX_JOB_MINUTES)
 
 
 def timeout_reason(env: EnvironmentPlan) -> str:
     """The arithmetic behind :func:`deploy_timeout`, for the comment beside the job timeout."""
     minutes, which = slowest_rollout(env)
-    total = INFRA_MINUTES + 2 * minutes
+    total = INFRA_MINUTES + 2 * minutes + STOP_MINUTES
     reason = (
         f"{INFRA_MINUTES} min infrastructure + 2 × {minutes} min rollout of the slowest "
-        f"service ({which}; once to deploy, once to roll back)"
+        f"service ({which}; once to deploy, once to roll back) + {STOP_MINUTES} min for ECS "
+        "to end a deployment the job stopped"
     )
     if total > MAX_JOB_MINUTES:
         reason += f" = {total} min, capped at the runner's {MAX_JOB_MINUTES} min"
@@ -275,6 +286,8 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "ecs_failed": " ".join(ECS_DEPLOYMENT_FAILED),
         "ecs_running": " ".join(ECS_DEPLOYMENT_RUNNING),
         "poll_seconds": POLL_SECONDS,
+        "stop_minutes": STOP_MINUTES,
+        "wait_grace_minutes": WAIT_GRACE_MINUTES,
         "review_marker": REVIEW_MARKER,
         "drift_message": DRIFT_MESSAGE,
         "drift_cron": DRIFT_CRON,

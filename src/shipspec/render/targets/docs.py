@@ -319,7 +319,8 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if migrating:
         held = (
             f"per service with a migration ({', '.join(migrating)}): the same four names for "
-            "its `<service>-migrate` task, which the deploy job runs"
+            "its `<service>-migrate` task, which the deploy job runs, and the `image` it runs "
+            "(the drift check and the previews set `migrationImage` from it)"
         )
         outputs.append(("migrations", held))
     searches = [d.name for d in env.datastores if d.engine == "opensearch"]

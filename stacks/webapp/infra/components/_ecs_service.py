@@ -141,8 +141,9 @@ def create_service(
         # ECS Exec (`shipspec exec`): the plan enables it outside production, and in
         # production only where the spec says `exec: true`.
         enable_execute_command=execute_command,
-        # `pulumi up` returns once ECS accepts the deployment; ECS itself rolls back
-        # on the circuit breaker or an alarm, and canary bake times would block it.
+        # `pulumi up` returns once ECS accepts the deployment; ECS itself rolls back on an
+        # alarm (or, rolling updates only, the circuit breaker), the deploy job's wait stops
+        # what ECS does not end, and canary bake times would block `pulumi up`.
         wait_for_steady_state=False,
         opts=pulumi.ResourceOptions(
             parent=owner,
