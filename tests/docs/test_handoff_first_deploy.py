@@ -162,3 +162,24 @@ def test_no_test_step_without_a_test_command() -> None:
     spec = copy.deepcopy(example_specs()["full"])
     spec["delivery"].pop("test_command", None)
     assert "test command" not in _first_steps(_render(spec))
+
+
+def test_tickets_to_pagerduty_set_their_own_url_in_every_stack() -> None:
+    """``topics: [page, ticket]``: production sets both keys, the other stacks (no page
+    topic) the ticket's only; each key is one the program reads, and they differ."""
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["observability"]["pagerduty"] = {"topics": ["page", "ticket"]}
+    files = _render(spec)
+    read = re.findall(
+        r'"(page|ticket)": config\.get_secret\("([^"]+)"\)', files["infra/__main__.py"]
+    )
+    keys = dict(read)
+    assert set(keys) == {"page", "ticket"} and keys["page"] != keys["ticket"]
+    steps = _first_steps(files)
+    commands = re.findall(r"pulumi config set --secret (\S+) '[^']+' --stack (\S+)`", steps)
+    by_stack: dict[str, list[str]] = {}
+    for key, stack in commands:
+        by_stack.setdefault(stack, []).append(key)
+    assert by_stack.pop("main") == [keys["page"], keys["ticket"]]
+    assert by_stack and all(found == [keys["ticket"]] for found in by_stack.values())
+    assert "low-urgency" in steps

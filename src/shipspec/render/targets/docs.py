@@ -32,7 +32,13 @@ from ...plan.engine_versions import version_label, version_note
 from ...plan.image_pulls import ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
-from ...plan.monitoring import CHATBOT_REGIONS, AlarmPlan, CompositeAlarmPlan, chatbot_region
+from ...plan.monitoring import (
+    CHATBOT_REGIONS,
+    PAGERDUTY_URL_KEYS,
+    AlarmPlan,
+    CompositeAlarmPlan,
+    chatbot_region,
+)
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
@@ -125,6 +131,11 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
         "pagerduty_stacks": [
             e for e in model.environments if "pagerdutyTopics" in alert_targets(model, e)
+        ],
+        # Each such stack's PagerDuty topics, with the secret config key of each one's URL.
+        "pagerduty_keys": lambda env: [
+            (topic, PAGERDUTY_URL_KEYS[topic])
+            for topic in alert_targets(model, env).get("pagerdutyTopics", [])
         ],
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "chatbot_region": chatbot_region(model.region),
