@@ -210,7 +210,9 @@ class Monitoring(pulumi.ComponentResource):
             self._composite(alarm_name, spec, pulumi.Output.format('ALARM("{0}")', member))
         for rule_name, spec in (job_failures or {}).items():
             _check_keys(rule_name, spec, JOB_FAILURE_KEYS)
-            job_failure_rule(self, spec, cluster.arn, self._refs, self._target(rule_name, spec))
+            job_failure_rule(
+                self, rule_name, spec, cluster.arn, self._refs, self._target(rule_name, spec)
+            )
 
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         boards = [
