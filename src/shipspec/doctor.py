@@ -96,6 +96,7 @@ def run_doctor(out_dir: Path, env: str | None = None, *, pulumi: str = "pulumi")
         report.checks += [Check(n, "skip", why) for n in ("stack-config", "ci-files", "state")]
         return report
     report.checks += _stack_configs(Path(out_dir), model, env)
+    report.checks += _pagerduty_urls(Path(out_dir), model, env)
     report.checks.append(_ci_files(Path(out_dir), model))
     report.checks.append(_state_backend(model.state_backend, region))
     report.checks.append(_alert_subscriptions(model, env, region))
@@ -248,6 +249,44 @@ def _stack_configs(out_dir: Path, model: Any, env: str | None) -> list[Check]:
                     f"run `shipspec generate {model.spec_file} -o {out_dir}`",
                 )
             )
+    return checks
+
+
+def _pagerduty_urls(out_dir: Path, model: Any, env: str | None) -> list[Check]:
+    """``pulumi up`` fails on a stack that subscribes PagerDuty while the secret config key
+    of one of its topics' integration URLs (``pagerdutyUrl`` for pages,
+    ``pagerdutyTicketUrl`` for tickets: two PagerDuty services) is not set."""
+    import yaml
+
+    from .ownyaml import load_own_yaml
+    from .plan.monitoring import PAGERDUTY_URL_KEYS
+
+    infra = out_dir / "infra" if (out_dir / "infra").is_dir() else out_dir
+    checks = []
+    for e in model.environments:
+        path = infra / f"Pulumi.{e.name}.yaml"
+        if env not in (None, e.name) or not path.is_file():
+            continue
+        try:
+            config = (load_own_yaml(path.read_text()) or {}).get("config") or {}
+        except (yaml.YAMLError, AttributeError):
+            continue  # the stack-config check reports an unreadable file's regeneration
+        monitoring = config.get(f"{model.app}:monitoring") or {}
+        topics = monitoring.get("pagerdutyTopics") or [] if isinstance(monitoring, dict) else []
+        if not topics:
+            continue
+        keys = [PAGERDUTY_URL_KEYS[t] for t in topics if t in PAGERDUTY_URL_KEYS]
+        missing = [k for k in keys if f"{model.app}:{k}" not in config]
+        name = f"pagerduty:{e.name}"
+        if missing:
+            fix = "; ".join(
+                f"in infra/, `pulumi config set --secret {k} <the PagerDuty integration URL> "
+                f"--stack {e.name}`"
+                for k in missing
+            )
+            checks.append(Check(name, "fail", f"`pulumi up` fails: no {', '.join(missing)}", fix))
+        else:
+            checks.append(Check(name, "pass", ", ".join(keys)))
     return checks
 
 

@@ -14,6 +14,8 @@ DRAINING or INACTIVE) and the AWS CLI's exit code 254 for a service error.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -276,16 +278,30 @@ def test_a_failed_github_deploy_publishes_one_message_to_the_ticket_topic(
     assert result.code == 0, result.stdout + result.stderr
     (published,) = result.called("aws", "sns", "publish")
     assert published[published.index("--topic-arn") + 1] == TOPIC
-    assert published[published.index("--subject") + 1] == "Deploy of prod failed (c0ffee)"
+    # What PagerDuty's CloudWatch integration reads: a subject "ALARM: ..." (SNS: at most
+    # 100 printable ASCII characters) and CloudWatch's alarm message as JSON.
+    subject = published[published.index("--subject") + 1]
+    assert subject == 'ALARM: "shop-prod-deploy-failed" in eu-west-1'
+    assert len(subject) <= 100 and subject.isascii() and subject.isprintable()
     message = published[published.index("--message") + 1]
-    assert message == f"file://{result.temp}/on-call.txt"
-    text = (result.temp / "on-call.txt").read_text()
+    assert message == f"file://{result.temp}/on-call.json"
+    alarm = json.loads((result.temp / "on-call.json").read_text())
+    assert alarm["AlarmName"] == "shop-prod-deploy-failed"
+    assert alarm["NewStateValue"] == "ALARM" and alarm["OldStateValue"] == "OK"
+    assert (alarm["AWSAccountId"], alarm["Region"]) == ("111111111111", "eu-west-1")
+    assert alarm["NewStateReason"] == (
+        "The deploy of prod failed (commit c0ffee): https://github.com/acme/shop/actions/runs/42"
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000", alarm["StateChangeTime"])
+    text = alarm["AlarmDescription"]
     for needle in (
         "The deploy of prod failed.",
         "Commit: c0ffee",
         "Run: https://github.com/acme/shop/actions/runs/42",
         "| ECS deployments | failure |",
         f"web {RUNNING['web']}",
+        "Runbook: ",
+        "docs/operations/runbook.md#rollback",
     ):
         assert needle in text, needle
 
@@ -370,7 +386,7 @@ def test_a_gitlab_deploy_ecs_rolled_back_tells_on_call_and_still_fails(
     assert result.code == 1, result.stdout + result.stderr
     (published,) = result.called("aws", "sns", "publish")
     assert published[published.index("--topic-arn") + 1] == topic
-    text = (result.temp / "on-call.txt").read_text()
+    text = json.loads((result.temp / "on-call.json").read_text())["AlarmDescription"]
     assert "The deploy of prod failed." in text
     assert "Run: https://gitlab.example.com/acme/web/-/jobs/7" in text
     assert "- rollback: done, ECS runs the previous images again" in text  # the job's report

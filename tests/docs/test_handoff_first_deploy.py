@@ -162,3 +162,59 @@ def test_no_test_step_without_a_test_command() -> None:
     spec = copy.deepcopy(example_specs()["full"])
     spec["delivery"].pop("test_command", None)
     assert "test command" not in _first_steps(_render(spec))
+
+
+def test_tickets_to_pagerduty_set_their_own_url_in_every_stack() -> None:
+    """``topics: [page, ticket]``: production sets both keys, the other stacks (no page
+    topic) the ticket's only; each key is one the program reads, and they differ."""
+    spec = copy.deepcopy(example_specs()["full"])
+    spec["observability"]["pagerduty"] = {"topics": ["page", "ticket"]}
+    files = _render(spec)
+    read = re.findall(
+        r'"(page|ticket)": config\.get_secret\("([^"]+)"\)', files["infra/__main__.py"]
+    )
+    keys = dict(read)
+    assert set(keys) == {"page", "ticket"} and keys["page"] != keys["ticket"]
+    steps = _first_steps(files)
+    commands = re.findall(r"pulumi config set --secret (\S+) '[^']+' --stack (\S+)`", steps)
+    by_stack: dict[str, list[str]] = {}
+    for key, stack in commands:
+        by_stack.setdefault(stack, []).append(key)
+    assert by_stack.pop("main") == [keys["page"], keys["ticket"]]
+    assert by_stack and all(found == [keys["ticket"]] for found in by_stack.values())
+    assert "low-urgency" in steps
+
+
+def test_the_go_live_step_sets_a_paging_alarm_of_each_region_to_alarm_and_back() -> None:
+    """The pager path is tested before going live: one paging alarm of the stack's region
+    and one of us-east-1, named as the production stack config names them (where the
+    program creates them, in that region), each set to ALARM then OK; the commands are ones
+    the AWS CLI accepts (botocore's cloudwatch model)."""
+    from tests.docs.aws_cli import commands, problems
+
+    files = _render(example_specs()["full"])
+    handoff = files[HANDOFF]
+    step = handoff.split("## Before going live: test the pager path", 1)[1].split("\n## ", 1)[0]
+    found = re.findall(
+        r"aws cloudwatch set-alarm-state --alarm-name (\S+) --state-value (ALARM|OK) "
+        r"--state-reason '[^']+'( --region us-east-1)?`",
+        step,
+    )
+    alarms = YAML(typ="safe").load(files["infra/Pulumi.main.yaml"])["config"]["atlas:alarms"]
+    raised = [(name, bool(east)) for name, state, east in found if state == "ALARM"]
+    cleared = [(name, bool(east)) for name, state, east in found if state == "OK"]
+    assert raised == cleared and len(raised) == 2
+    (regional, _), (east, _) = raised
+    assert [e for _, e in raised] == [False, True]
+    assert alarms[regional]["pages"] and "region" not in alarms[regional]
+    assert alarms[east]["pages"] and alarms[east]["region"] == "us-east-1"
+    assert "PagerDuty" in step and "C0ALERTS1" in step
+    for command in commands(step, HANDOFF):
+        assert problems(command) == [], command
+
+
+def test_a_stack_without_us_east_1_alarms_tests_its_regional_pager_only() -> None:
+    files = _render(example_specs()["minimal"])
+    step = files[HANDOFF].split("## Before going live", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"`aws cloudwatch set-alarm-state [^`]+`", step)
+    assert len(commands) == 2 and not [c for c in commands if "--region" in c]

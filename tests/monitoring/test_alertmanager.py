@@ -84,3 +84,30 @@ def test_pagerduty_and_slack_receivers_where_the_spec_names_them(tmp_path, amtoo
         amtool, "config", "routes", "test", f"--config.file={config}", "severity=page", "slo=x"
     )
     assert routed.stdout.split() == ["page"], routed.stdout
+
+
+def test_tickets_reach_their_own_low_urgency_pagerduty_service(tmp_path, amtool: str) -> None:
+    """With ``pagerduty: {topics: [page, ticket]}`` the ticket receiver reads its own
+    integration key (a low-urgency PagerDuty service) and sends severity warning, so a
+    ticket never reaches the service that pages on-call; amtool accepts the config. amtool
+    does not check the severity (a template); the Events API v2 takes critical, error,
+    warning or info, so the value is checked here against that list."""
+    spec = yaml.safe_load(
+        (ROOT / "tests" / "docs" / "specs" / "settlement-review.yaml").read_text()
+    )
+    spec["observability"]["pagerduty"] = {"topics": ["page", "ticket"]}
+    path = tmp_path / "handoff.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    folder = write(plan(load(path)), tmp_path / "out")
+    config = folder / "alertmanager.yml"
+    result = run(amtool, "check-config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    receivers = {r["name"]: r for r in yaml.safe_load(config.read_text())["receivers"]}
+    (page,) = receivers["page"]["pagerduty_configs"]
+    (ticket,) = receivers["ticket"]["pagerduty_configs"]
+    assert ticket["routing_key_file"] != page["routing_key_file"]
+    assert ticket["routing_key_file"] == "/etc/alertmanager/pagerduty-ticket-routing-key"
+    assert ticket["severity"] == "warning" and "severity" not in page
+    assert ticket["severity"] in {"critical", "error", "warning", "info"}
+    readme = (folder / "README.md").read_text()
+    assert "/etc/alertmanager/pagerduty-ticket-routing-key" in readme

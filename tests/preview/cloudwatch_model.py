@@ -18,6 +18,9 @@ under Pulumi mocks (not the plan or the templates) and evaluates them as AWS doe
 - EventBridge patterns: exact values, ``prefix``, ``anything-but``, ``numeric``, ``exists``
   and ``$or``; an array in the event matches when any element does; a field the pattern
   names must be present unless ``exists: false`` (EventBridge User Guide, "Event patterns").
+  What a target publishes (``Stack.published``): the event itself, or its input
+  transformer's template with each ``<variable>`` replaced by its path's value (EventBridge
+  API ``InputTransformer``).
 
 A scenario is an incident that started ``duration`` seconds ago and is still going on:
 for a period that overlaps it by a fraction ``f`` a count is the time-weighted mix of the
@@ -29,6 +32,7 @@ phases it overlaps the same way, and a maximum takes the phase at the period's m
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -267,6 +271,31 @@ def in_alarm(alarm: Mapping[str, Any], scenario: Any) -> bool:
     return alarm_state(alarm, scenario) == "ALARM"
 
 
+def _path(document: Any, path: str) -> Any:
+    """EventBridge's JSON path subset: ``$.a.b`` and ``$.a[0]``."""
+    value = document
+    for part in path.removeprefix("$.").split("."):
+        key, _, index = part.partition("[")
+        value = value[key]
+        if index:
+            value = value[int(index.rstrip("]"))]
+    return value
+
+
+def transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What EventBridge sends the target: each ``<var>`` (all inside JSON strings here)
+    replaced by its path's value, escaped as a JSON string's content."""
+    template = transformer["inputTemplate"]
+    values = {var: _path(event, path) for var, path in transformer["inputPaths"].items()}
+    strings = " ".join(re.findall(r'"(?:[^"\\]|\\.)*"', template))
+    assert set(re.findall(r"<(\w+)>", strings)) == set(re.findall(r"<(\w+)>", template)), (
+        "every placeholder sits inside a JSON string"
+    )
+    return json.loads(
+        re.sub(r"<(\w+)>", lambda m: json.dumps(str(values[m.group(1)]))[1:-1], template)
+    )
+
+
 class Stack:
     """The alarms, composites and rules of one previewed stack, by their physical names."""
 
@@ -284,6 +313,11 @@ class Stack:
         self.composites = {c.inputs["alarmName"]: c.inputs for c in composites}
         self.rules = {r.inputs["name"]: r.inputs for r in preview.of_type(RULE)}
         self.targets = {t.inputs["rule"]: t.inputs["arn"] for t in preview.of_type(TARGET)}
+        self.transformers = {
+            t.inputs["rule"]: t.inputs["inputTransformer"]
+            for t in preview.of_type(TARGET)
+            if t.inputs.get("inputTransformer")
+        }
 
     def states(self, scenario: Any) -> dict[str, bool]:
         states = {name: in_alarm(a, scenario) for name, a in self.alarms.items()}
@@ -327,6 +361,24 @@ class Stack:
                 else:
                     told[target.rsplit("-", 1)[1]].add(name)
         return told
+
+    def published(self, event: dict[str, Any]) -> dict[str, list[Any]]:
+        """What the stack's region's rules publish to each topic for ``event``: the input
+        transformer's output where the target has one, else the event itself (EventBridge's
+        default input)."""
+        home = self._home_region()
+        out: dict[str, list[Any]] = {"page": [], "ticket": []}
+        for name, rule in self.rules.items():
+            if (rule.get("region") or home) != (event.get("region") or home):
+                continue
+            target = self.targets[name]
+            if ":event-bus/" in target or not matches(json.loads(rule["eventPattern"]), event):
+                continue
+            transformer = self.transformers.get(name)
+            out[target.rsplit("-", 1)[1]].append(
+                transform(transformer, event) if transformer else event
+            )
+        return out
 
     def sent(self, timeline: Timeline, minutes: int) -> list[tuple[int, str, str]]:
         """``(minute, topic, alarm)`` for each notification of the stack's alarms over

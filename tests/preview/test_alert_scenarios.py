@@ -476,6 +476,37 @@ def test_a_failing_job_opens_a_ticket(prod, generated) -> None:  # type: ignore[
     assert len(description) <= 512 and description.endswith("#alarm-failed-runs")
 
 
+def test_a_failed_run_reaches_the_topic_as_a_cloudwatch_alarm_message(prod, generated) -> None:  # type: ignore[no-untyped-def]
+    """PagerDuty's Amazon CloudWatch integration and AWS Chatbot read CloudWatch's alarm
+    message (``AlarmName``, ``NewStateValue``...), not an ECS event: the rule's target
+    rebuilds one, its description carrying the runbook link."""
+    (schedule,) = generated.preview("shop", "prod").of_type("aws:scheduler/schedule:Schedule")
+    failed = _task_stopped(
+        schedule.inputs["target"],
+        containers=[{"name": "nightly", "exitCode": 1}],
+        taskArn="arn:aws:ecs:eu-west-1:123456789012:task/shop-prod/0123abcd",
+        stoppedReason='Essential container in task exited (a "quoted" <reason>)',
+    )
+    failed["time"] = "2026-12-07T03:00:05Z"
+    published = prod.published(failed)
+    assert published["page"] == []
+    (message,) = published["ticket"]
+    rule = prod.rules["shop-prod-nightly-failed-runs"]
+    assert message == {
+        "AlarmName": "shop-prod-nightly-failed-runs",
+        "AlarmDescription": rule["description"],
+        "AWSAccountId": "123456789012",
+        "NewStateValue": "ALARM",
+        "NewStateReason": "Task arn:aws:ecs:eu-west-1:123456789012:task/shop-prod/0123abcd "
+        'stopped: Essential container in task exited (a "quoted" <reason>)',
+        "StateChangeTime": "2026-12-07T03:00:05Z",
+        # The region's display name in AWS (get_region's description; the mocks' is the code).
+        "Region": "eu-west-1",
+        "OldStateValue": "OK",
+    }
+    assert message["AlarmDescription"].endswith("#alarm-failed-runs")
+
+
 def test_a_hung_job_run_opens_a_ticket(prod) -> None:  # type: ignore[no-untyped-def]
     """ECS has no task timeout: a nightly run still going after an hour opens a ticket;
     a 50-minute run is only slow."""

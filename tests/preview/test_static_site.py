@@ -17,7 +17,7 @@ import pytest
 
 from shipspec.preview.result import Preview
 
-from .cloudwatch_model import Scenario, Stack, matches
+from .cloudwatch_model import Scenario, Stack, matches, transform
 from .static_support import market_preview
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -264,30 +264,6 @@ STATE_CHANGE = {
         },
     },
 }
-
-
-def _path(document: Any, path: str) -> Any:
-    """EventBridge's JSON path subset: ``$.a.b`` and ``$.a[0]``."""
-    value = document
-    for part in path.removeprefix("$.").split("."):
-        key, _, index = part.partition("[")
-        value = value[key]
-        if index:
-            value = value[int(index.rstrip("]"))]
-    return value
-
-
-def transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
-    """What EventBridge sends the target: each ``<var>`` (all inside JSON strings here)
-    replaced by its path's value, escaped as a JSON string's content."""
-    template = transformer["inputTemplate"]
-    values = {var: _path(event, path) for var, path in transformer["inputPaths"].items()}
-    assert set(re.findall(r'"[^"]*<(\w+)>[^"]*"', template)) == set(
-        re.findall(r"<(\w+)>", template)
-    ), "every placeholder sits inside a JSON string"
-    return json.loads(
-        re.sub(r"<(\w+)>", lambda m: json.dumps(str(values[m.group(1)]))[1:-1], template)
-    )
 
 
 def test_the_topic_gets_cloudwatch_s_alarm_message_not_the_raw_event(prod: Preview) -> None:

@@ -195,3 +195,39 @@ def test_an_unconfirmed_email_subscription_fails(out: Path, topics: dict, monkey
     assert check.detail == f"alerts reach nobody through: {page} → email:oncall@example.com"
     assert "confirmation link" in check.fix
     stub.assert_no_pending_responses()
+
+
+def test_doctor_names_each_pagerduty_url_a_stack_still_needs(project: Path) -> None:
+    """``pagerduty: {topics: [page, ticket]}``: `pulumi up` fails until each stack has the
+    URL of every topic it subscribes (production both, the others the ticket's only)."""
+    import yaml
+
+    from shipspec.doctor import _pagerduty_urls
+
+    spec = yaml.safe_load((project / "handoff.yaml").read_text())
+    spec.setdefault("observability", {})["pagerduty"] = {"topics": ["page", "ticket"]}
+    (project / "handoff.yaml").write_text(yaml.safe_dump(spec))
+    model = shipspec.plan(shipspec.load(project / "handoff.yaml"), spec_file="../handoff.yaml")
+    shipspec.generate(model, project / "out")
+    checks = {c.name: c for c in _pagerduty_urls(project / "out", model, None)}
+    assert set(checks) == {"pagerduty:dev", "pagerduty:staging", "pagerduty:prod"}
+    assert checks["pagerduty:prod"].status == "fail"
+    assert "pagerdutyUrl, pagerdutyTicketUrl" in checks["pagerduty:prod"].detail
+    assert "--secret pagerdutyTicketUrl <the PagerDuty integration URL> --stack prod" in (
+        checks["pagerduty:prod"].fix
+    )
+    assert "pagerdutyUrl" not in checks["pagerduty:dev"].detail  # no page topic there
+    # What `pulumi config set --secret` leaves in the file.
+    for env, keys in {
+        "prod": ["pagerdutyUrl", "pagerdutyTicketUrl"],
+        "dev": ["pagerdutyTicketUrl"],
+    }.items():
+        path = project / "out" / "infra" / f"Pulumi.{env}.yaml"
+        data = yaml.safe_load(path.read_text())
+        for key in keys:
+            data["config"][f"shop:{key}"] = {"secure": "v1:Zm9vYmFy:c2VjcmV0"}
+        path.write_text(yaml.safe_dump(data))
+    checks = {c.name: c for c in _pagerduty_urls(project / "out", model, None)}
+    assert checks["pagerduty:prod"].status == checks["pagerduty:dev"].status == "pass"
+    assert checks["pagerduty:staging"].status == "fail"
+    assert [c.name for c in _pagerduty_urls(project / "out", model, "prod")] == ["pagerduty:prod"]

@@ -197,12 +197,19 @@ class SlackChannel(Frozen):
     topics: list[Severity]
 
 
+# The secret stack config key of each topic's PagerDuty Amazon CloudWatch integration URL
+# (the generated ``_topics.PAGERDUTY_URL_KEYS``): pages and tickets go to two PagerDuty
+# services, a high-urgency and a low-urgency one, so a ticket never wakes on-call.
+PAGERDUTY_URL_KEYS: dict[str, str] = {"page": "pagerdutyUrl", "ticket": "pagerdutyTicketUrl"}
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
     page: Receiver
     ticket: Receiver
-    # The topics PagerDuty's CloudWatch integration URL (secret config) is subscribed to.
+    # The topics PagerDuty's CloudWatch integration URLs (secret config, one per topic,
+    # PAGERDUTY_URL_KEYS) are subscribed to.
     pagerduty_topics: list[Severity] = Field(default_factory=list)
     slack: SlackChannel | None = None  # AWS Chatbot posts these topics' alerts to the channel
     group_by: list[str]

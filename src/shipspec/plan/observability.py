@@ -18,6 +18,7 @@ from .model import EnvironmentPlan
 from .monitoring import (
     BURN_RATE_WINDOWS,
     DEFAULT_BRANCH,
+    PAGERDUTY_URL_KEYS,
     RUNBOOK,
     SLO_WINDOW_DAYS,
     AlertRouting,
@@ -258,10 +259,18 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
         log.decide(
             "monitoring.routing.pagerduty",
             pagerduty.topics,
-            "observability.pagerduty: the stack subscribes the PagerDuty CloudWatch "
-            "integration URL (secret config `pagerdutyUrl`) over HTTPS to the "
-            + " and ".join(pagerduty.topics)
-            + " topic; PagerDuty confirms the subscription itself and resolves on OK",
+            "observability.pagerduty: the stack subscribes a PagerDuty CloudWatch "
+            "integration URL over HTTPS to the "
+            + " and ".join(
+                f"{t} topic (secret config `{PAGERDUTY_URL_KEYS[t]}`)" for t in pagerduty.topics
+            )
+            + (
+                ", each its own PagerDuty service so tickets never page on-call; ticket alarms"
+                " then notify OK too"
+                if "ticket" in pagerduty.topics
+                else ""
+            )
+            + "; PagerDuty confirms the subscription itself and resolves on OK",
         )
     slack = spec.observability.slack
     if slack:

@@ -718,8 +718,9 @@ AlertTopic = Literal["page", "ticket"]
 
 
 class PagerDuty(SpecModel):
-    """A PagerDuty service's Amazon CloudWatch integration: SNS posts each alarm to its URL,
-    which the stack reads from the secret stack config ``pagerdutyUrl``."""
+    """PagerDuty services' Amazon CloudWatch integrations: SNS posts each alarm to its topic's
+    URL, which the stack reads from the secret stack config ``pagerdutyUrl`` (pages) or
+    ``pagerdutyTicketUrl`` (tickets: a low-urgency PagerDuty service of its own)."""
 
     topics: Annotated[list[AlertTopic], Field(min_length=1)] = ["page"]  # noqa: RUF012 (pydantic copies defaults)
 

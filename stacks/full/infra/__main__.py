@@ -821,9 +821,12 @@ monitoring = Monitoring(
     dashboard=config.require_object("dashboard"),
     pages=monitoring_config["pages"],
     alert_email=monitoring_config["alertEmail"],
-    # PagerDuty's Amazon CloudWatch integration URL: once per stack, `pulumi config set
-    # --secret pagerdutyUrl https://events.pagerduty.com/integration/<key>/enqueue`.
-    pagerduty_url=config.get_secret("pagerdutyUrl"),
+    # PagerDuty's Amazon CloudWatch integration URLs, one PagerDuty service per topic (pages
+    # high-urgency, tickets low-urgency): once per stack, `pulumi config set --secret <key>
+    # https://events.pagerduty.com/integration/<integration key>/enqueue`.
+    pagerduty_urls={
+        "page": config.get_secret("pagerdutyUrl"),
+    },
     pagerduty_topics=monitoring_config.get("pagerdutyTopics", []),
     slack=monitoring_config.get("slack"),
     prometheus_workspace_arn=prometheus.workspace_arn if prometheus else None,
@@ -867,13 +870,15 @@ storefront.alert_to(
     monitoring.page_topic_arn
     if static_sites["storefront"]["pages"] and monitoring.page_topic_arn
     else monitoring.ticket_topic_arn,
-    pages=static_sites["storefront"]["pages"],
+    # OK notices too where the alarm pages, or its ticket opens a PagerDuty incident.
+    pages=static_sites["storefront"]["pages"] or monitoring.tickets_resolve,
 )
 handbook.alert_to(
     monitoring.page_topic_arn
     if static_sites["handbook"]["pages"] and monitoring.page_topic_arn
     else monitoring.ticket_topic_arn,
-    pages=static_sites["handbook"]["pages"],
+    # OK notices too where the alarm pages, or its ticket opens a PagerDuty incident.
+    pages=static_sites["handbook"]["pages"] or monitoring.tickets_resolve,
 )
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(

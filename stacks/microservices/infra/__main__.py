@@ -347,7 +347,8 @@ web.alert_to(
     monitoring.page_topic_arn
     if static_sites["web"]["pages"] and monitoring.page_topic_arn
     else monitoring.ticket_topic_arn,
-    pages=static_sites["web"]["pages"],
+    # OK notices too where the alarm pages, or its ticket opens a PagerDuty incident.
+    pages=static_sites["web"]["pages"] or monitoring.tickets_resolve,
 )
 # Every component, by its name here, for your overrides.customize().
 overrides.customize(

@@ -32,7 +32,13 @@ from ...plan.engine_versions import version_label, version_note
 from ...plan.image_pulls import ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
-from ...plan.monitoring import CHATBOT_REGIONS, AlarmPlan, CompositeAlarmPlan, chatbot_region
+from ...plan.monitoring import (
+    CHATBOT_REGIONS,
+    PAGERDUTY_URL_KEYS,
+    AlarmPlan,
+    CompositeAlarmPlan,
+    chatbot_region,
+)
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
@@ -126,11 +132,18 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "pagerduty_stacks": [
             e for e in model.environments if "pagerdutyTopics" in alert_targets(model, e)
         ],
+        # Each such stack's PagerDuty topics, with the secret config key of each one's URL.
+        "pagerduty_keys": lambda env: [
+            (topic, PAGERDUTY_URL_KEYS[topic])
+            for topic in alert_targets(model, env).get("pagerdutyTopics", [])
+        ],
         "slack_stacks": [e for e in model.environments if "slack" in alert_targets(model, e)],
         "chatbot_region": chatbot_region(model.region),
         "test_runner": test_runner(model),
         "chatbot_regions": CHATBOT_REGIONS,
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
+        "pager_test_alarms": pager_test_alarms(model),
+        "topic_receivers": lambda topic: topic_receivers(model, topic),
         "alarm_counts": lambda env: alarm_counts(model, env),
         "network_services": network_services,
         "double_pages": double_pages(model),
@@ -223,6 +236,33 @@ def _slo_source(model: DeploymentModel, slo: Any) -> str:
         "Connect publishes response times per caller: CloudWatch has no burn rate for it; "
         "the Prometheus burn-rate rules, on the service's request histogram, measure it."
     )
+
+
+def pager_test_alarms(model: DeploymentModel) -> list[AlarmPlan]:
+    """The production alarms the go-live step sets to ALARM and back to test the pager path:
+    the first paging metric alarm of the stack's region, and the first of us-east-1
+    (a paging one if there is one), each notifying its topic itself: no rollback alarm
+    (its composite notifies) and none an actions suppressor can mute."""
+    planned = model.monitoring.alarms.get(model.production.name)
+    if planned is None:
+        return []
+    usable = [a for a in planned.alarms if a.notify and not a.rollback and not a.suppressed_by]
+    regional = [a for a in usable if a.pages and a.region is None]
+    east = sorted((a for a in usable if a.region == "us-east-1"), key=lambda a: not a.pages)
+    return regional[:1] + east[:1]
+
+
+def topic_receivers(model: DeploymentModel, topic: str) -> list[str]:
+    """Who an alarm notifying ``topic`` reaches, as the go-live step names them."""
+    routing = model.monitoring.routing
+    found = []
+    if topic in routing.pagerduty_topics:
+        found.append("PagerDuty (an incident titled by the alarm's name)")
+    if model.alert_email:
+        found.append(f"{model.alert_email} (a mail from AWS Notifications)")
+    if routing.slack and topic in routing.slack.topics:
+        found.append(f"the Slack channel {routing.slack.channel_id}")
+    return found
 
 
 def alarm_counts(model: DeploymentModel, env: EnvironmentPlan) -> tuple[int, int, int]:

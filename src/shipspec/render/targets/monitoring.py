@@ -19,6 +19,13 @@ from ..promtests import rule_tests
 from . import target
 from ._slo_coverage import grpc_coverage, unmonitored_slos
 
+# The file each Alertmanager receiver reads its PagerDuty Events API v2 integration key
+# from: tickets go to their own low-urgency PagerDuty service, as the SNS topics do.
+PAGERDUTY_ROUTING_KEY_FILES = {
+    "page": "/etc/alertmanager/pagerduty-routing-key",
+    "ticket": "/etc/alertmanager/pagerduty-ticket-routing-key",
+}
+
 
 @target("monitoring")
 def context(model: DeploymentModel) -> dict[str, Any]:
@@ -32,6 +39,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "unmonitored": unmonitored_slos(model),
         "grpc_coverage": grpc_coverage(model),
         "burn_windows": burn_windows(model),
+        "pagerduty_routing_key_files": PAGERDUTY_ROUTING_KEY_FILES,
         "receivers_named": ", ".join(receiver_kinds(model)) or "none configured",
         "self_run_page": " and ".join(receiver_kinds(model, "page")),
         "self_run_others": " and ".join(

@@ -16,6 +16,7 @@ from ...plan.access import SQL_ENGINES
 from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
+from ...plan.monitoring import PAGERDUTY_URL_KEYS
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import DATA_KEY
 from . import target
@@ -55,6 +56,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "stack_config": stack_config,
         "component_for_kind": SERVICE_COMPONENTS,
         "program_imports": program_imports(model),
+        "pagerduty_url_keys": PAGERDUTY_URL_KEYS,
         "managed_prometheus": any(env.prometheus for env in model.environments),
         "health_checked": any(a.health_checks for a in model.monitoring.alarms.values()),
         "key_claim": key_claim(model),

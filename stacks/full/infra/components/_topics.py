@@ -62,32 +62,44 @@ def alert_topics(
     return topics
 
 
+# The secret stack config key each topic's PagerDuty integration URL is read from: a page
+# and a ticket go to two PagerDuty services (a high- and a low-urgency one), never to one
+# URL, or every ticket would wake on-call like a page.
+PAGERDUTY_URL_KEYS = {"page": "pagerdutyUrl", "ticket": "pagerdutyTicketUrl"}
+
+
 def alert_targets(
     owner: pulumi.Resource,
     prefix: str,
     topics: Mapping[str, aws.sns.Topic],
-    pagerduty_url: pulumi.Input[str] | None,
+    pagerduty_urls: Mapping[str, pulumi.Input[str] | None],
     pagerduty_topics: Sequence[str],
     slack: Mapping[str, Any] | None,
 ) -> None:
-    """PagerDuty (an HTTPS subscription to its CloudWatch integration URL, which confirms
-    itself and resolves incidents on OK) and Slack through AWS Chatbot, besides email."""
+    """PagerDuty (an HTTPS subscription of each topic to its own CloudWatch integration URL,
+    ``pagerduty_urls[kind]``, which confirms itself and resolves incidents on OK) and Slack
+    through AWS Chatbot, besides email."""
     child = pulumi.ResourceOptions(parent=owner)
-    if pagerduty_topics and pagerduty_url is None:
+    subscribed = []
+    for kind in pagerduty_topics:
+        url = pagerduty_urls.get(kind)
+        if url is not None:
+            subscribed.append((kind, url))
+            continue
         missing = (
-            "the handoff routes alerts to PagerDuty: set its integration URL with "
-            "`pulumi config set --secret pagerdutyUrl <url>`"
+            f"the handoff routes {kind} alerts to PagerDuty: set the integration URL of its "
+            f"{'low-urgency ' if kind == 'ticket' else ''}PagerDuty service with "
+            f"`pulumi config set --secret {PAGERDUTY_URL_KEYS[kind]} <url>`"
         )
         if not pulumi.runtime.is_dry_run():
             raise ValueError(missing)  # a deployment must not leave the pager unsubscribed
         pulumi.log.warn(missing + "; `pulumi up` fails until then", resource=owner)
-        pagerduty_topics = ()
-    for kind in pagerduty_topics:
+    for kind, url in subscribed:
         aws.sns.TopicSubscription(
             f"{kind}-pagerduty",
             topic=topics[kind].arn,
             protocol="https",
-            endpoint=pagerduty_url,
+            endpoint=url,
             endpoint_auto_confirms=True,
             opts=child,
         )

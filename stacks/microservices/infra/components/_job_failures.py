@@ -6,11 +6,21 @@ counts only invocations it could not make), so ECS's own events are the signal: 
 Task State Change" event with ``lastStatus`` STOPPED, from this cluster and this job's task
 definition family (any revision), where a container's ``exitCode`` is anything but 0 or
 the task could not start (``stopCode`` TaskFailedToStart, which has no exit code). The
-event goes to the alert topic as it is; the topic's policy lets this stack's rules publish.
+topic's policy lets this stack's rules publish.
+
+What reaches the topic is not the raw ECS event, which PagerDuty's Amazon CloudWatch
+integration and AWS Chatbot cannot read, but the message a CloudWatch alarm publishes
+(the shape ``_static_site_alerts`` rebuilds for the us-east-1 alarms), made by an input
+transformer: ``AlarmName`` the rule's plan name, ``NewStateValue`` ALARM (OK never comes:
+a failed run is an event, not a state, so a PagerDuty incident it opens is resolved by
+hand; the next failure joins it while it is open), ``NewStateReason`` the task and ECS's
+``stoppedReason``, ``StateChangeTime`` the event's time, ``Region`` the region's display
+name and ``AlarmDescription`` the plan's description with its runbook link.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,8 +50,42 @@ def failed_run_pattern(cluster_arn: str, family_arn: str) -> dict[str, Any]:
     }
 
 
+# Template variable -> where the "ECS Task State Change" event holds it (present in every
+# STOPPED task's event).
+FAILED_RUN_PATHS = {
+    "account": "$.account",
+    "task": "$.detail.taskArn",
+    "reason": "$.detail.stoppedReason",
+    "changed": "$.time",
+}
+
+
+def _literal(text: str) -> str:
+    """``text`` as a JSON string in an input template: ``<`` and ``>`` escaped, so that no
+    part of it reads as a template variable."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def failed_run_message(name: str, description: str, region_name: str) -> str:
+    """The input template: a CloudWatch alarm message (``AlarmName``, ``NewStateValue``...)
+    whose variables are all inside JSON strings (EventBridge escapes their values)."""
+    return (
+        "{"
+        f'"AlarmName": {_literal(name)}, '
+        f'"AlarmDescription": {_literal(description)}, '
+        '"AWSAccountId": "<account>", '
+        '"NewStateValue": "ALARM", '
+        '"NewStateReason": "Task <task> stopped: <reason>", '
+        '"StateChangeTime": "<changed>", '
+        f'"Region": {_literal(region_name)}, '
+        '"OldStateValue": "OK"'
+        "}"
+    )
+
+
 def job_failure_rule(
     owner: pulumi.Resource,
+    name: str,
     spec: Mapping[str, Any],
     cluster_arn: pulumi.Input[str],
     refs: References,
@@ -66,7 +110,19 @@ def job_failure_rule(
         event_pattern=pulumi.Output.json_dumps(pattern),
         opts=child,
     )
+    # CloudWatch's alarm message names the region by its display name ("Europe (Ireland)").
+    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).description
     aws.cloudwatch.EventTarget(
-        f"{spec['job']}-failed-runs-target", rule=rule.name, arn=topic.arn, opts=child
+        f"{spec['job']}-failed-runs-target",
+        rule=rule.name,
+        arn=topic.arn,
+        # The topic's subscribers (PagerDuty, Chatbot, email) read CloudWatch's alarm message.
+        input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+            input_paths=FAILED_RUN_PATHS,
+            input_template=region.apply(
+                lambda display: failed_run_message(name, spec["description"], display)
+            ),
+        ),
+        opts=child,
     )
     return rule

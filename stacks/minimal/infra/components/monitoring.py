@@ -16,8 +16,10 @@ Routing: topics encrypted with a customer-managed KMS key, because CloudWatch ca
 publish to a topic under the AWS-managed ``alias/aws/sns`` key (its policy cannot grant
 CloudWatch). ``ticket`` exists in every stack and receives alarm notifications; ``page``
 exists only where alarms page (production) and receives alarm and OK notifications, so
-a pager subscribed to it opens and resolves incidents. A non-production stack has no
-page topic at all: its alarms notify and cannot page (a paging alarm there is an error).
+a pager subscribed to it opens and resolves incidents; ``ticket`` receives OK notifications
+too where it reaches PagerDuty (its own, low-urgency service), for the same reason. A
+non-production stack has no page topic at all: its alarms notify and cannot page (a
+paging alarm there is an error).
 
 Rollback alarms: a web service's 5xx, latency and unhealthy-host alarms live in the
 WebService, where ECS rolls back on them and where they take the worst of both target
@@ -104,8 +106,11 @@ class Monitoring(pulumi.ComponentResource):
             more than a dashboard holds continue on ``<prefix>-2``, ``<prefix>-3``...
         pages: Whether this stack's alarms may page; only then is there a page topic.
         alert_email: Subscribed to every topic (confirm the email); None: no subscriber yet.
-        pagerduty_url: A PagerDuty Amazon CloudWatch integration URL (a secret), subscribed
-            over HTTPS to ``pagerduty_topics``; PagerDuty confirms the subscription itself.
+        pagerduty_urls: Topic -> its PagerDuty Amazon CloudWatch integration URL (a secret;
+            ``page`` and ``ticket`` go to two PagerDuty services, of high and low urgency),
+            subscribed over HTTPS to the topics of ``pagerduty_topics``; PagerDuty confirms
+            the subscription itself. Ticket alarms then notify OK too, so that PagerDuty
+            resolves the incidents they open.
         slack: ``{workspaceId, channelId, topics, region}``: AWS Chatbot posts those topics'
             alerts to the Slack channel (the workspace must be authorized in the Chatbot
             console); its configuration is created in ``region``, one of the Chatbot API's.
@@ -122,6 +127,7 @@ class Monitoring(pulumi.ComponentResource):
 
     page_topic_arn: pulumi.Output[str] | None
     ticket_topic_arn: pulumi.Output[str]
+    tickets_resolve: bool  # ticket alarms notify OK too (tickets reach PagerDuty)
     dashboard_names: list[pulumi.Output[str]]  # one unless the rows exceed a dashboard
 
     def __init__(
@@ -137,7 +143,7 @@ class Monitoring(pulumi.ComponentResource):
         pages: bool,
         alert_email: str | None,
         cluster: aws.ecs.Cluster,
-        pagerduty_url: pulumi.Input[str] | None = None,
+        pagerduty_urls: Mapping[str, pulumi.Input[str] | None] | None = None,
         pagerduty_topics: Sequence[str] = (),
         slack: Mapping[str, Any] | None = None,
         prometheus_workspace_arn: pulumi.Input[str] | None = None,
@@ -161,7 +167,10 @@ class Monitoring(pulumi.ComponentResource):
         )
         kinds = ["ticket", "page"] if pages else ["ticket"]
         self._topics = alert_topics(self, prefix, kinds, alert_email, prometheus_workspace_arn)
-        alert_targets(self, prefix, self._topics, pagerduty_url, pagerduty_topics, slack)
+        alert_targets(self, prefix, self._topics, pagerduty_urls or {}, pagerduty_topics, slack)
+        # A ticket that reaches PagerDuty opens an incident there, which only an OK message
+        # resolves: ticket alarms then notify OK as well as ALARM, as paging alarms do.
+        self.tickets_resolve = "ticket" in pagerduty_topics and "ticket" in self._topics
 
         self.health_check_ids: dict[str, pulumi.Output[str]] = {}
         for service, check in (health_checks or {}).items():
@@ -201,7 +210,9 @@ class Monitoring(pulumi.ComponentResource):
             self._composite(alarm_name, spec, pulumi.Output.format('ALARM("{0}")', member))
         for rule_name, spec in (job_failures or {}).items():
             _check_keys(rule_name, spec, JOB_FAILURE_KEYS)
-            job_failure_rule(self, spec, cluster.arn, self._refs, self._target(rule_name, spec))
+            job_failure_rule(
+                self, rule_name, spec, cluster.arn, self._refs, self._target(rule_name, spec)
+            )
 
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         boards = [
@@ -238,9 +249,13 @@ class Monitoring(pulumi.ComponentResource):
         if not spec["notify"]:
             return {}
         topic = self._target(name, spec).arn
-        if not spec["pages"]:
+        if not self._notifies_ok(spec):
             return {"alarm_actions": [topic]}
         return {"alarm_actions": [topic], "ok_actions": [topic]}
+
+    def _notifies_ok(self, spec: Mapping[str, Any]) -> bool:
+        """Paging alarms notify OK; ticket alarms too where tickets reach PagerDuty."""
+        return bool(spec["pages"]) or self.tickets_resolve
 
     def _queries(
         self, metric: Mapping[str, Any], period: int, result: str
@@ -316,7 +331,7 @@ class Monitoring(pulumi.ComponentResource):
                 logical.removesuffix("-health-check") if health else logical,
                 alarm,
                 self._target(name, spec).arn,
-                pages=spec["pages"],
+                pages=self._notifies_ok(spec),
                 check="health-check" if health else "alarm",
                 what=f"{name} ({region})",
                 rules=None if health else logical,
