@@ -173,3 +173,34 @@ def test_the_runbook_says_where_the_slow_statements_are_and_from_how_slow(
         "slow queries: the databases' slow-statement logs ([Slow statements](#slow-statements)"
         in latency
     )
+
+
+@functools.cache
+def _full() -> dict[str, str]:
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="full.yaml")
+    return dict(render(model, only=["docs", "monitoring", "pulumi"]))
+
+
+def test_opensearch_requests_go_through_the_search_admin_task_not_a_host_nobody_has() -> None:
+    """Review 10: "from inside the VPC with a signed request" named a place nobody can be."""
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    requests = [line for line in runbook.splitlines() if "`GET _" in line or "_snapshot" in line]
+    assert requests and not [line for line in requests if "inside the VPC" in line]
+    section = runbook.split('<a id="running-opensearch-requests"></a>')[1].split("\n## ")[1]
+    assert "pulumi stack output search_admin --json" in section
+    # The override names the container and the variables its command reads.
+    assert '{name: "search-admin", environment: [{name: "SEARCH_METHOD", value: $method}' in section
+    assert '{name: "SEARCH_PATH", value: $path}, {name: "SEARCH_BODY", value: $body}' in section
+    assert '--log-stream-name "admin/search-admin/${TASK##*/}"' in section
+    program = docs["infra/components/search_admin.py"]
+    for variable in ("SEARCH_METHOD", "SEARCH_PATH", "SEARCH_BODY", "SEARCH_ENDPOINT"):
+        assert f'"{variable}"' in program and f"${variable}" in program
+    assert 'CONTAINER = "search-admin"' in program and '"awslogs-stream-prefix": "admin"' in program
+    main = docs["infra/__main__.py"]
+    assert 'pulumi.export(\n    "search_admin",' in main
+    # The red-cluster and snapshot steps point at it.
+    red = runbook.split('<a id="alarm-search-red"></a>')[1].split("\n### ")[1]
+    assert "(#running-opensearch-requests)): `GET _cluster/allocation/explain`" in red
+    assert runbook.count("(#running-opensearch-requests)") >= 5
+    assert "`search_admin`" in docs["docs/operations/handoff.md"]

@@ -136,7 +136,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
             "'DomainStatus.[EBSOptions,ClusterConfig.InstanceType,ClusterConfig.InstanceCount,"
             "Processing]'`: the volume size per data node, and whether a change runs already",
-            "the largest indices, from inside the VPC: `GET _cat/indices?v&s=store.size:desc`",
+            "the largest indices, with the search-admin task ([Running OpenSearch requests]"
+            "(#running-opensearch-requests)): `GET _cat/indices?v&s=store.size:desc`",
         ),
         (
             "grow each data node's volume: `aws opensearch update-domain-config --domain-name "
@@ -283,7 +284,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         (
             '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
             "'DomainStatus.ClusterConfig'`: instance type and count",
-            "`GET _nodes/hot_threads` and `GET _cat/thread_pool?v` from inside the VPC",
+            "`GET _nodes/hot_threads` and `GET _cat/thread_pool?v` with the search-admin task "
+            "([Running OpenSearch requests](#running-opensearch-requests))",
         ),
         (
             "expensive queries (wildcards, deep pagination, large aggregations): fix them",
