@@ -204,3 +204,31 @@ def test_opensearch_requests_go_through_the_search_admin_task_not_a_host_nobody_
     assert "(#running-opensearch-requests)): `GET _cluster/allocation/explain`" in red
     assert runbook.count("(#running-opensearch-requests)") >= 5
     assert "`search_admin`" in docs["docs/operations/handoff.md"]
+
+
+def test_services_with_sidecars_say_what_each_container_did_and_where_it_logs() -> None:
+    """Review 10: an essential sidecar the app waits on (HEALTHY) was never mentioned."""
+    import re
+
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="full.yaml")
+    services = [s for s in model.production.services if s.container.sidecars]
+    assert services
+    section = runbook.split('<a id="sidecars"></a>')[1].split("\n## Rollback")[0]
+    for s in services:
+        for c in s.container.sidecars:
+            waits = s.container.depends_on.get(c.name)
+            row = next(
+                line for line in section.splitlines() if line.startswith(f"| {s.name} | {c.name} (")
+            )
+            assert (f"`{waits}`" if waits else "nothing") in row
+            assert ("yes: its exit stops the task" if c.essential else "| no |") in row
+            # The stream prefix the program gives the sidecar's awslogs driver.
+            assert f'--log-stream-name-prefix "{c.name}/{c.name}/"' in section
+    program = docs["infra/components/_containers.py"]
+    assert '"awslogs-stream-prefix": sidecar.name' in program
+    assert "containers[].[name,lastStatus,healthStatus,exitCode,reason]" in section
+    # Every describe-tasks query in the runbook shows health.
+    queries = re.findall(r"aws ecs describe-tasks [^`\n]*--query '([^']*)'", runbook)
+    assert queries and all("healthStatus" in q for q in queries), queries
