@@ -137,7 +137,7 @@ def test_broker_runbook_resizes_to_the_next_size_and_reaches_no_console() -> Non
         assert "dev, staging (`mq.m7g.medium`): `aws mq update-broker" in text
         assert "--host-instance-type mq.m7g.large`; main (`mq.m7g.large`)" in text
         assert "--host-instance-type mq.m7g.xlarge`" in text
-        assert "aws mq reboot-broker --broker-id <broker id>" in text
+        assert 'aws mq reboot-broker --broker-id "$BROKER_ID"' in text
     for anchor in ("ready-messages", "no-consumers"):
         text = _section(runbook, anchor)
         assert "no specific procedure is written yet" not in text
@@ -232,3 +232,38 @@ def test_services_with_sidecars_say_what_each_container_did_and_where_it_logs() 
     # Every describe-tasks query in the runbook shows health.
     queries = re.findall(r"aws ecs describe-tasks [^`\n]*--query '([^']*)'", runbook)
     assert queries and all("healthStatus" in q for q in queries), queries
+
+
+def test_broker_sections_name_the_broker_the_reader_has_and_look_per_queue() -> None:
+    """Review 10: `<broker name>` was a value nobody had, and broker-wide alarms hid one
+    stuck consumer behind another service's; the spec names no queues to alarm on."""
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    assert "<broker name>" not in runbook and "<broker id>" not in runbook
+    # Before you start: the broker ID is the first label of the exported endpoint's host,
+    # which the program takes from the broker's AMQP endpoint (b-<id>.mq.<region>...).
+    assert (
+        "BROKER_BROKER_ID=$(pulumi stack output endpoints --json | jq -r '.[\"broker\"]' "
+        "| cut -d. -f1)" in runbook
+    )
+    program = docs["infra/components/message_broker.py"]
+    assert 'endpoint.split("://")[-1].rsplit(":", 1)[0]' in program
+    for anchor in ("alarm-broker-memory", "alarm-ready-messages", "alarm-no-consumers"):
+        section = runbook.split(f'<a id="{anchor}"></a>')[1].split("\n### ")[1]
+        assert 'BROKER_ID="$BROKER_BROKER_ID"' in section
+        # The name the Broker dimension needs, looked up before any metric uses it.
+        lookup = 'BROKER_NAME=$(aws mq describe-broker --broker-id "$BROKER_ID" --query BrokerName'
+        assert section.index(lookup) < section.index('Value="$BROKER_NAME"')
+    for anchor, metric in (
+        ("alarm-ready-messages", "MessageReadyCount"),
+        ("alarm-no-consumers", "ConsumerCount"),
+    ):
+        section = runbook.split(f'<a id="{anchor}"></a>')[1].split("\n### ")[1]
+        assert (
+            f"aws cloudwatch list-metrics --namespace AWS/AmazonMQ --metric-name {metric} "
+            '--dimensions Name=Broker,Value="$BROKER_NAME"' in section
+        )
+        assert "Name=VirtualHost,Value=<virtual host> Name=Queue,Value=<queue>" in section
+        assert "all queues together" in section
+    handoff = docs["docs/operations/handoff.md"]
+    assert "the spec names no queues, so no per-queue alarm is\nplanned" in handoff
