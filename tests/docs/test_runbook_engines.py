@@ -267,3 +267,21 @@ def test_broker_sections_name_the_broker_the_reader_has_and_look_per_queue() -> 
         assert "all queues together" in section
     handoff = docs["docs/operations/handoff.md"]
     assert "the spec names no queues, so no per-queue alarm is\nplanned" in handoff
+
+
+def test_the_missed_runs_ticket_of_a_new_stack_is_announced_where_it_arrives() -> None:
+    """Review 10: the alarm starts in ALARM on a new stack. The scheduler publishes no zero,
+    so missing data must breach (else a deleted schedule never fires); the docs say so."""
+    model = shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="shop.yaml")
+    alarms = model.monitoring.alarms[model.production.name].alarms
+    missed = [a for a in alarms if a.check == "missed-runs"]
+    assert missed
+    for alarm in missed:
+        assert alarm.treat_missing_data == "breaching"
+        assert {m.metric_name for m in alarm.metrics} == {"InvocationAttemptCount"}
+    docs = dict(render(model, only=["docs"]))
+    handoff = docs["docs/operations/handoff.md"]
+    assert f"`missed-runs` ticket (`{missed[0].name}`) fires once on every new\nstack" in handoff
+    runbook = docs["docs/operations/runbook.md"]
+    section = runbook.split('<a id="alarm-missed-runs"></a>')[1].split("\n### ")[1]
+    assert "On a new stack it fires once before the first run is even due" in section

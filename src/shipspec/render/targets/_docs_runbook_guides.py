@@ -367,8 +367,12 @@ GUIDES: dict[str, Guide] = {
     "job:missed-runs": Guide(
         "missed job runs",
         "EventBridge Scheduler has not tried to start the job in twice the longest gap "
-        "between its runs: the schedule was disabled or deleted, or its group is gone. A new "
-        "stack's alarm stays in ALARM until the job's first run.",
+        "between its runs: the schedule was disabled or deleted, or its group is gone. On a "
+        "new stack it fires once before the first run is even due: the scheduler publishes "
+        "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
+        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
+        "within minutes of the first `pulumi up`, with the schedule ENABLED and its first run "
+        "still ahead (the checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
             "list-schedules --name-prefix <job>-schedule --query "
