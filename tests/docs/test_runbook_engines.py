@@ -137,7 +137,7 @@ def test_broker_runbook_resizes_to_the_next_size_and_reaches_no_console() -> Non
         assert "dev, staging (`mq.m7g.medium`): `aws mq update-broker" in text
         assert "--host-instance-type mq.m7g.large`; main (`mq.m7g.large`)" in text
         assert "--host-instance-type mq.m7g.xlarge`" in text
-        assert "aws mq reboot-broker --broker-id <broker id>" in text
+        assert 'aws mq reboot-broker --broker-id "$BROKER_ID"' in text
     for anchor in ("ready-messages", "no-consumers"):
         text = _section(runbook, anchor)
         assert "no specific procedure is written yet" not in text
@@ -173,3 +173,115 @@ def test_the_runbook_says_where_the_slow_statements_are_and_from_how_slow(
         "slow queries: the databases' slow-statement logs ([Slow statements](#slow-statements)"
         in latency
     )
+
+
+@functools.cache
+def _full() -> dict[str, str]:
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="full.yaml")
+    return dict(render(model, only=["docs", "monitoring", "pulumi"]))
+
+
+def test_opensearch_requests_go_through_the_search_admin_task_not_a_host_nobody_has() -> None:
+    """Review 10: "from inside the VPC with a signed request" named a place nobody can be."""
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    requests = [line for line in runbook.splitlines() if "`GET _" in line or "_snapshot" in line]
+    assert requests and not [line for line in requests if "inside the VPC" in line]
+    section = runbook.split('<a id="running-opensearch-requests"></a>')[1].split("\n## ")[1]
+    assert "pulumi stack output search_admin --json" in section
+    # The override names the container and the variables its command reads.
+    assert '{name: "search-admin", environment: [{name: "SEARCH_METHOD", value: $method}' in section
+    assert '{name: "SEARCH_PATH", value: $path}, {name: "SEARCH_BODY", value: $body}' in section
+    assert '--log-stream-name "admin/search-admin/${TASK##*/}"' in section
+    program = docs["infra/components/search_admin.py"]
+    for variable in ("SEARCH_METHOD", "SEARCH_PATH", "SEARCH_BODY", "SEARCH_ENDPOINT"):
+        assert f'"{variable}"' in program and f"${variable}" in program
+    assert 'CONTAINER = "search-admin"' in program and '"awslogs-stream-prefix": "admin"' in program
+    main = docs["infra/__main__.py"]
+    assert 'pulumi.export(\n    "search_admin",' in main
+    # The red-cluster and snapshot steps point at it.
+    red = runbook.split('<a id="alarm-search-red"></a>')[1].split("\n### ")[1]
+    assert "(#running-opensearch-requests)): `GET _cluster/allocation/explain`" in red
+    assert runbook.count("(#running-opensearch-requests)") >= 5
+    assert "`search_admin`" in docs["docs/operations/handoff.md"]
+
+
+def test_services_with_sidecars_say_what_each_container_did_and_where_it_logs() -> None:
+    """Review 10: an essential sidecar the app waits on (HEALTHY) was never mentioned."""
+    import re
+
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="full.yaml")
+    services = [s for s in model.production.services if s.container.sidecars]
+    assert services
+    section = runbook.split('<a id="sidecars"></a>')[1].split("\n## Rollback")[0]
+    for s in services:
+        for c in s.container.sidecars:
+            waits = s.container.depends_on.get(c.name)
+            row = next(
+                line for line in section.splitlines() if line.startswith(f"| {s.name} | {c.name} (")
+            )
+            assert (f"`{waits}`" if waits else "nothing") in row
+            assert ("yes: its exit stops the task" if c.essential else "| no |") in row
+            # The stream prefix the program gives the sidecar's awslogs driver.
+            assert f'--log-stream-name-prefix "{c.name}/{c.name}/"' in section
+    program = docs["infra/components/_containers.py"]
+    assert '"awslogs-stream-prefix": sidecar.name' in program
+    assert "containers[].[name,lastStatus,healthStatus,exitCode,reason]" in section
+    # Every describe-tasks query in the runbook shows health.
+    queries = re.findall(r"aws ecs describe-tasks [^`\n]*--query '([^']*)'", runbook)
+    assert queries and all("healthStatus" in q for q in queries), queries
+
+
+def test_broker_sections_name_the_broker_the_reader_has_and_look_per_queue() -> None:
+    """Review 10: `<broker name>` was a value nobody had, and broker-wide alarms hid one
+    stuck consumer behind another service's; the spec names no queues to alarm on."""
+    docs = _full()
+    runbook = docs["docs/operations/runbook.md"]
+    assert "<broker name>" not in runbook and "<broker id>" not in runbook
+    # Before you start: the broker ID is the first label of the exported endpoint's host,
+    # which the program takes from the broker's AMQP endpoint (b-<id>.mq.<region>...).
+    assert (
+        "BROKER_BROKER_ID=$(pulumi stack output endpoints --json | jq -r '.[\"broker\"]' "
+        "| cut -d. -f1)" in runbook
+    )
+    program = docs["infra/components/message_broker.py"]
+    assert 'endpoint.split("://")[-1].rsplit(":", 1)[0]' in program
+    for anchor in ("alarm-broker-memory", "alarm-ready-messages", "alarm-no-consumers"):
+        section = runbook.split(f'<a id="{anchor}"></a>')[1].split("\n### ")[1]
+        assert 'BROKER_ID="$BROKER_BROKER_ID"' in section
+        # The name the Broker dimension needs, looked up before any metric uses it.
+        lookup = 'BROKER_NAME=$(aws mq describe-broker --broker-id "$BROKER_ID" --query BrokerName'
+        assert section.index(lookup) < section.index('Value="$BROKER_NAME"')
+    for anchor, metric in (
+        ("alarm-ready-messages", "MessageReadyCount"),
+        ("alarm-no-consumers", "ConsumerCount"),
+    ):
+        section = runbook.split(f'<a id="{anchor}"></a>')[1].split("\n### ")[1]
+        assert (
+            f"aws cloudwatch list-metrics --namespace AWS/AmazonMQ --metric-name {metric} "
+            '--dimensions Name=Broker,Value="$BROKER_NAME"' in section
+        )
+        assert "Name=VirtualHost,Value=<virtual host> Name=Queue,Value=<queue>" in section
+        assert "all queues together" in section
+    handoff = docs["docs/operations/handoff.md"]
+    assert "the spec names no queues, so no per-queue alarm is\nplanned" in handoff
+
+
+def test_the_missed_runs_ticket_of_a_new_stack_is_announced_where_it_arrives() -> None:
+    """Review 10: the alarm starts in ALARM on a new stack. The scheduler publishes no zero,
+    so missing data must breach (else a deleted schedule never fires); the docs say so."""
+    model = shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="shop.yaml")
+    alarms = model.monitoring.alarms[model.production.name].alarms
+    missed = [a for a in alarms if a.check == "missed-runs"]
+    assert missed
+    for alarm in missed:
+        assert alarm.treat_missing_data == "breaching"
+        assert {m.metric_name for m in alarm.metrics} == {"InvocationAttemptCount"}
+    docs = dict(render(model, only=["docs"]))
+    handoff = docs["docs/operations/handoff.md"]
+    assert f"`missed-runs` ticket (`{missed[0].name}`) fires once on every new\nstack" in handoff
+    runbook = docs["docs/operations/runbook.md"]
+    section = runbook.split('<a id="alarm-missed-runs"></a>')[1].split("\n### ")[1]
+    assert "On a new stack it fires once before the first run is even due" in section

@@ -39,6 +39,7 @@ OPTIONS = {
     "--replication-group-id",
     "--cache-cluster-id",
     "--domain-name",
+    "--broker-id",
 }
 # The generic variable a datastore's commands use, by engine.
 GENERIC = {
@@ -51,6 +52,7 @@ GENERIC = {
     "memcached": "MEMCACHED_ID",
     "opensearch": "SEARCH_DOMAIN",
     "mongodb": "DOCDB_ID",
+    "rabbitmq": "BROKER_ID",
 }
 SETUP = re.compile(r"First, for the alarm's [^\n]*:\n```sh\n(?P<lines>.*?)```", re.S)
 
@@ -117,6 +119,7 @@ def test_every_alarm_section_acts_on_the_alarm_s_own_service(name: str, spec: Pa
             "MEMCACHED_ID",
             "SEARCH_DOMAIN",
             "DOCDB_ID",
+            "BROKER_ID",
         }, (name, anchor)
         assert "$WORKER" not in commands, (name, anchor)
         values = [
@@ -136,7 +139,7 @@ def test_every_alarm_section_acts_on_the_alarm_s_own_service(name: str, spec: Pa
         else:
             store = next(d for d in env.datastores if d.name == what)
             if store.engine not in GENERIC:
-                continue  # no command of the section names it (Amazon MQ...)
+                continue  # no command of the section names it
             wanted = {GENERIC[store.engine]: {f"{what}-id"}}
             if store.engine == "sqs":
                 wanted["SERVICE"] = {

@@ -193,6 +193,8 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     # The one-off tasks: each SQL database's db-admin task and each service's migration.
     expected |= {f"{d.name}-admin-logs" for d in env.datastores if d.engine in ADMIN_ENGINES}
     expected |= {f"{s.name}-migrate-logs" for s in env.services if s.migrate}
+    # And each OpenSearch domain's search-admin task.
+    expected |= {f"{d.name}-admin-logs" for d in env.datastores if d.engine == "opensearch"}
     for store in env.datastores:
         if store.engine in RDS_EXPORTS:
             expected |= {f"{store.name}-{log}-logs" for log in RDS_EXPORTS[store.engine]}

@@ -52,8 +52,10 @@ def containers(task: Any) -> list[dict[str, Any]]:
 
 
 def one_off(task: Any) -> bool:
-    """A db-admin or migration task: run once by CI, not a service with telemetry."""
-    return any(f"shipspec:aws:{kind}$" in task.urn for kind in ("DatabaseAdmin", "Migration"))
+    """A db-admin, search-admin or migration task: run once by CI or a person, not a service
+    with telemetry."""
+    kinds = ("DatabaseAdmin", "SearchAdmin", "Migration")
+    return any(f"shipspec:aws:{kind}$" in task.urn for kind in kinds)
 
 
 def app_and_collector(task: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -189,7 +189,8 @@ def hung_and_missed_runs(self: Alarms, s: ServicePlan) -> None:
         reason=f"{s.schedule} runs at least every {_duration(gap)}; no invocation attempt in "
         f"twice that ({_duration(window)}) means the schedule was disabled, deleted or stopped "
         "firing. The scheduler reports nothing without an attempt, so missing data is "
-        "breaching (a new stack's alarm stays in ALARM until the first run); a ticket",
+        "breaching: a new stack's alarm fires once before the first run is due, and returns "
+        "to OK at that run (the handoff and the runbook say so); a ticket",
     )
 
 

@@ -108,6 +108,12 @@ def key_uses(env: EnvironmentPlan) -> list[KeyUse]:
         for d in env.datastores
         if d.engine in ADMIN_ENGINES
     ]
+    # Each OpenSearch domain's search-admin task, which a person starts.
+    uses += [
+        KeyUse(f"{d.name}-admin", "search-admin task logs", ("logs",))
+        for d in env.datastores
+        if d.engine == "opensearch"
+    ]
     uses += [KeyUse(v.name, "file system", ("storage", "backups")) for v in env.volumes]
     uses += [KeyUse(s.name, "secret", ("secret",)) for s in env.secrets]
     if env.prometheus is not None:

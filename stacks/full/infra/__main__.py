@@ -33,6 +33,7 @@ from components import (
     NetworkService,
     Queue,
     ScheduledJob,
+    SearchAdmin,
     SearchDomain,
     SearchLogs,
     ServiceCalls,
@@ -66,6 +67,7 @@ log_retention_days = config.require_int("logRetentionDays")
 # - message broker broker (secret)
 # - search domain fulltext (storage)
 # - db-admin task logs db-admin, search-admin, ledger-admin (logs)
+# - search-admin task logs fulltext-admin (logs)
 # - file system uploads (storage, backups)
 # - secret GHCR_PULL, JWT_SIGNING_KEY, STRIPE_KEY (secret)
 # - service logs api, docs, ingest, admin, indexer, reports (logs)
@@ -389,6 +391,17 @@ fulltext = SearchDomain(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     logs=search_logs,
+    kms_key_arn=data_key.arn,
+)
+# A one-off task (no service) that sends one SigV4-signed request to the domain with its own
+# role (es:ESHttp* on this domain only): the way in for a person, since the domain admits only
+# its consumers (docs/operations/runbook.md, "Running OpenSearch requests").
+fulltext_admin = SearchAdmin(
+    "fulltext-admin",
+    domain=fulltext,
+    vpc_id=network.vpc_id,
+    image=datastores["fulltext"]["admin"]["image"],
+    log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
 )
 
@@ -901,6 +914,7 @@ overrides.customize(
         "sessions": sessions,
         "legacy": legacy,
         "fulltext": fulltext,
+        "fulltext_admin": fulltext_admin,
         "uploads_volume": uploads_volume,
         "secret_ghcr_pull": secret_ghcr_pull,
         "secret_jwt_signing_key": secret_jwt_signing_key,
@@ -1083,5 +1097,18 @@ pulumi.export(
     "search_domains",
     {
         "fulltext": fulltext.identifier,
+    },
+)
+# What `aws ecs run-task` needs to start each domain's one-off search-admin task, and where its
+# output goes (docs/operations/runbook.md, "Running OpenSearch requests").
+pulumi.export(
+    "search_admin",
+    {
+        "fulltext": {
+            "task_definition": fulltext_admin.family,
+            "security_group": fulltext_admin.security_group_id,
+            "subnets": pulumi.Output.from_input(network.private_subnet_ids).apply(",".join),
+            "log_group": fulltext_admin.log_group_name,
+        },
     },
 )

@@ -29,6 +29,7 @@ from .network import Network
 from .network_service import NetworkService
 from .queue import Queue
 from .scheduled_job import ScheduledJob
+from .search_admin import SearchAdmin
 from .search_domain import SearchDomain
 from .search_logs import SearchLogs
 from .secret import AppSecret
@@ -61,6 +62,7 @@ __all__ = [
     "NetworkService",
     "Queue",
     "ScheduledJob",
+    "SearchAdmin",
     "SearchDomain",
     "SearchLogs",
     "ServiceCalls",

@@ -28,9 +28,22 @@ _NO_CLIENT = (
 )
 
 MQ_BROKER_ID = (
-    "the broker's ID is the `b-…` label of its endpoint (`pulumi stack output "
-    "endpoints`): `aws mq describe-broker --broker-id <broker id> --query "
-    "'[BrokerState,HostInstanceType,EngineVersion]'`"
+    "the broker's name, the `Broker` dimension of its metrics (`BROKER_ID` is the `b-…` label "
+    'of its endpoint): `BROKER_NAME=$(aws mq describe-broker --broker-id "$BROKER_ID" --query '
+    "BrokerName --output text)`; its state: `aws mq describe-broker --broker-id "
+    "\"$BROKER_ID\" --query '[BrokerState,HostInstanceType,EngineVersion]'`"
+)
+# The broker alarms read broker-wide metrics; Amazon MQ also publishes each queue's (by
+# Broker, VirtualHost and Queue), which the spec gives no names to alarm on.
+MQ_PER_QUEUE = (
+    "per queue (the alarm counts the whole broker: a stuck consumer of one queue hides behind "
+    "another service's): `aws cloudwatch list-metrics --namespace AWS/AmazonMQ --metric-name "
+    "{metric} --dimensions Name=Broker,Value=\"$BROKER_NAME\" --query 'Metrics[].Dimensions'`"
+    " lists the queues Amazon MQ reports (each one's `VirtualHost` and `Queue`), then "
+    "`aws cloudwatch get-metric-statistics --namespace AWS/AmazonMQ --metric-name {metric} "
+    '--dimensions Name=Broker,Value="$BROKER_NAME" Name=VirtualHost,Value=<virtual host> '
+    "Name=Queue,Value=<queue> --start-time <three hours ago, ISO 8601> --end-time <now, ISO "
+    "8601> --period 300 --statistics {stat}`"
 )
 # The broker is private (no public endpoint), and the stack runs no bastion and no ECS
 # Exec in production: its management console and rabbitmqctl are out of reach.
@@ -76,13 +89,13 @@ def broker_resize(classes: dict[str, str]) -> str:
         target = bigger or "<a larger type>"
         examples.append(
             f"{', '.join(envs)} (`{instance}`): `aws mq update-broker --broker-id "
-            f"<broker id> --host-instance-type {target}`"
+            f'"$BROKER_ID" --host-instance-type {target}`'
         )
     return (
         "a larger instance, the next size up: "
         + "; ".join(examples)
         + " (the types it accepts: `aws mq describe-broker-instance-options --engine-type "
-        "RABBITMQ`), then `aws mq reboot-broker --broker-id <broker id>` to apply it now (a "
+        'RABBITMQ`), then `aws mq reboot-broker --broker-id "$BROKER_ID"` to apply it now (a '
         "single-instance broker is offline while it restarts; a cluster restarts one node "
         "at a time), and the same `class` in the handoff's datastore so `pulumi up` keeps it"
     )
@@ -91,7 +104,7 @@ def broker_resize(classes: dict[str, str]) -> str:
 def mq_metric(metric: str, stat: str) -> str:
     return (
         "`aws cloudwatch get-metric-statistics --namespace AWS/AmazonMQ --metric-name "
-        f"{metric} --dimensions Name=Broker,Value=<broker name> --start-time "
+        f'{metric} --dimensions Name=Broker,Value="$BROKER_NAME" --start-time '
         "<three hours ago, ISO 8601> --end-time <now, ISO 8601> --period 300 "
         f"--statistics {stat}`"
     )
@@ -136,7 +149,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
             "'DomainStatus.[EBSOptions,ClusterConfig.InstanceType,ClusterConfig.InstanceCount,"
             "Processing]'`: the volume size per data node, and whether a change runs already",
-            "the largest indices, from inside the VPC: `GET _cat/indices?v&s=store.size:desc`",
+            "the largest indices, with the search-admin task ([Running OpenSearch requests]"
+            "(#running-opensearch-requests)): `GET _cat/indices?v&s=store.size:desc`",
         ),
         (
             "grow each data node's volume: `aws opensearch update-domain-config --domain-name "
@@ -198,7 +212,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "ready messages (Amazon MQ for RabbitMQ)",
         "Over 10,000 messages have waited in the broker's queues for 15 minutes: consumers "
         "stopped, fell behind, or a queue has no consumer at all. A ticket: the backlog "
-        "grows toward the memory and disk limits, whose alarms page.",
+        "grows toward the memory and disk limits, whose alarms page. It counts all queues "
+        "together: one queue's backlog shows only once the broker's total passes 10,000.",
         (
             MQ_BROKER_ID,
             mq_metric("MessageReadyCount", "Maximum")
@@ -206,6 +221,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             "with a standing backlog",
             mq_metric("ConsumerCount", "Minimum") + ": 0 means no consumer is connected "
             "(the `no-consumers` alarm)",
+            MQ_PER_QUEUE.format(metric="MessageReadyCount", stat="Maximum")
+            + ": the queue whose backlog grows",
             "the consumers' own alarms (no tasks, CPU) and their logs (`aws logs tail`)",
             NO_CONSOLE,
         ),
@@ -220,7 +237,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         "No consumer has been connected to the broker for 5 minutes while a long-running "
         "service uses it: a consumer that stays RUNNING but stopped consuming (its channel "
         "or connection closed and was not reopened), or none running at all. Messages pile "
-        "up from now on.",
+        "up from now on. It counts the broker's consumers, all queues together: one consumer "
+        "that stops while another service still consumes does not fire it.",
         (
             MQ_BROKER_ID,
             mq_metric("ConsumerCount", "Minimum")
@@ -228,6 +246,7 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             + mq_metric("ConnectionCount", "Minimum")
             + ": connections without consumers mean the clients connected but stopped "
             "consuming",
+            MQ_PER_QUEUE.format(metric="ConsumerCount", stat="Minimum") + ": the queue left with 0",
             "the consumers' logs (`aws logs tail`): a closed channel, an authentication or "
             "connection error",
         ),
@@ -283,7 +302,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         (
             '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
             "'DomainStatus.ClusterConfig'`: instance type and count",
-            "`GET _nodes/hot_threads` and `GET _cat/thread_pool?v` from inside the VPC",
+            "`GET _nodes/hot_threads` and `GET _cat/thread_pool?v` with the search-admin task "
+            "([Running OpenSearch requests](#running-opensearch-requests))",
         ),
         (
             "expensive queries (wildcards, deep pagination, large aggregations): fix them",

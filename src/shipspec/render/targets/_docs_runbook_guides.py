@@ -24,7 +24,8 @@ from ._docs_runbook_sql_guides import SQL_GUIDES
 _STOPPED_TASKS = (
     'stopped tasks: `aws ecs list-tasks --cluster "$CLUSTER" --service-name "$SERVICE" '
     '--desired-status STOPPED`, then `aws ecs describe-tasks --cluster "$CLUSTER" --tasks '
-    "<task ARN> --query 'tasks[].[stoppedReason,containers[].[name,exitCode,reason]]'`"
+    "<task ARN> --query 'tasks[].[stoppedReason,healthStatus,containers[].[name,lastStatus,"
+    "healthStatus,exitCode,reason]]'`"
 )
 _SERVICE_LOGS = "the service's log group in CloudWatch Logs (`/ecs/...`), newest first"
 # Both target groups: ECS blue-green, linear and canary deployments move live traffic to the
@@ -310,7 +311,9 @@ GUIDES: dict[str, Guide] = {
         "(the EventBridge rule on its ECS task state changes mailed the task's event).",
         (
             "the event's `stoppedReason`, `stopCode` and each container's `exitCode`",
-            "`aws ecs describe-tasks --cluster $CLUSTER --tasks <task arn from the event>`",
+            "`aws ecs describe-tasks --cluster $CLUSTER --tasks <task arn from the event> "
+            "--query 'tasks[0].[stoppedReason,healthStatus,containers[].[name,lastStatus,"
+            "healthStatus,exitCode,reason]]'`",
             "the job's log group in CloudWatch Logs, around the event's time",
         ),
         (
@@ -352,7 +355,7 @@ GUIDES: dict[str, Guide] = {
             'its running tasks: `aws ecs list-tasks --cluster "$CLUSTER" --family <family> '
             "--desired-status RUNNING`",
             'when each started: `aws ecs describe-tasks --cluster "$CLUSTER" --tasks '
-            "<task arn> --query 'tasks[].[taskArn,startedAt,lastStatus]'`",
+            "<task arn> --query 'tasks[].[taskArn,startedAt,lastStatus,healthStatus]'`",
             "the job's log group in CloudWatch Logs: where the run stopped making progress",
         ),
         (
@@ -364,8 +367,12 @@ GUIDES: dict[str, Guide] = {
     "job:missed-runs": Guide(
         "missed job runs",
         "EventBridge Scheduler has not tried to start the job in twice the longest gap "
-        "between its runs: the schedule was disabled or deleted, or its group is gone. A new "
-        "stack's alarm stays in ALARM until the job's first run.",
+        "between its runs: the schedule was disabled or deleted, or its group is gone. On a "
+        "new stack it fires once before the first run is even due: the scheduler publishes "
+        "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
+        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
+        "within minutes of the first `pulumi up`, with the schedule ENABLED and its first run "
+        "still ahead (the checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
             "list-schedules --name-prefix <job>-schedule --query "

@@ -21,7 +21,8 @@ _CHANGES = (
     "by itself"
 )
 _UNASSIGNED = (
-    "why a shard is unassigned, from inside the VPC with a signed request: "
+    "why a shard is unassigned, with the search-admin task ([Running OpenSearch requests]"
+    "(#running-opensearch-requests)): "
     "`GET _cluster/allocation/explain` (and `GET _cat/shards?v&h=index,shard,prirep,state,"
     "unassigned.reason`)"
 )
@@ -133,7 +134,8 @@ SEARCH_GUIDES: dict[str, Guide] = {
         (
             _HEALTH,
             _CHANGES,
-            "the snapshots, from inside the VPC with a signed request: "
+            "the snapshots, with the search-admin task ([Running OpenSearch requests]"
+            "(#running-opensearch-requests)): "
             "`GET _snapshot/cs-automated/_all` (each snapshot's `state` and `failures`)",
         ),
         (
@@ -156,7 +158,8 @@ SEARCH_GUIDES: dict[str, Guide] = {
             '`aws opensearch describe-domain --domain-name "$SEARCH_DOMAIN" --query '
             "'DomainStatus.ClusterConfig'`: instance type and count (the heap is half the "
             "instance's memory, at most 32 GiB)",
-            "from inside the VPC with a signed request: `GET _nodes/stats/jvm,breaker` (heap "
+            "with the search-admin task ([Running OpenSearch requests]"
+            "(#running-opensearch-requests)): `GET _nodes/stats/jvm,breaker` (heap "
             "used and circuit-breaker trips per node) and `GET _cat/shards?v` (the shard "
             "count: keep it under 25 per GiB of heap)",
         ),

@@ -26,6 +26,7 @@ ENGINE_VARIABLE = {
     "memcached": "MEMCACHED_ID",
     "opensearch": "SEARCH_DOMAIN",
     "mongodb": "DOCDB_ID",
+    "rabbitmq": "BROKER_ID",
 }
 # A queue's variable ends in _URL (HOLD_REQUESTS_QUEUE_URL, not ..._QUEUE_QUEUE_URL).
 _SUFFIX = {"sqs": "URL"}
@@ -112,6 +113,8 @@ _OUTPUT = {
     "opensearch": ("search_domains", ""),
     # The cluster endpoint, <cluster identifier>.cluster-<id>.<region>.docdb.amazonaws.com.
     "mongodb": ("endpoints", " | cut -d. -f1"),
+    # The broker's host, b-<id>.mq.<region>...: its first label is the broker ID.
+    "rabbitmq": ("endpoints", " | cut -d. -f1"),
 }
 _WHAT = {
     "sqs": "queue",
@@ -123,6 +126,7 @@ _WHAT = {
     "memcached": "Memcached cluster",
     "opensearch": "OpenSearch domain",
     "mongodb": "DocumentDB cluster",
+    "rabbitmq": "Amazon MQ broker",
 }
 
 

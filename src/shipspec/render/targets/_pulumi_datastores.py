@@ -19,6 +19,9 @@ def datastore_config(d: Any, env: EnvironmentPlan) -> dict[str, Any]:
             "image": image_ref(CLIENT_IMAGES[d.engine]),
             "sql": admin_sql(d.engine, users),
         }
+    if d.engine == "opensearch":
+        # The one-off search-admin task: curl, which signs the request with SigV4.
+        values["admin"] = {"image": image_ref("curl")}
     if d.slow_query_ms is not None:
         # The slow-statement log's threshold (plan/slow_queries.py): the parameter group sets it.
         values["slowQueryMs"] = d.slow_query_ms

@@ -369,6 +369,12 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             f"each OpenSearch domain's name ({', '.join(searches)}), for `aws opensearch` commands"
         )
         outputs.append(("search_domains", held))
+        held = (
+            f"per OpenSearch domain ({', '.join(searches)}): its one-off search-admin task's "
+            "`task_definition` family, `security_group`, `subnets` and `log_group`, what ECS "
+            'RunTask needs to send a signed request (the runbook\'s "Running OpenSearch requests")'
+        )
+        outputs.append(("search_admin", held))
     caches = [d.name for d in env.datastores if d.engine in ("redis", "memcached")]
     if caches:
         held = (

@@ -153,6 +153,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if any(d.engine == "opensearch" for d in env.datastores):
         names.add("SearchLogs")  # the domains' log groups and their one resource policy
+        names.add("SearchAdmin")  # the one-off task that sends a person's signed request
     if any(d.engine in ADMIN_ENGINES for d in env.datastores):
         names.add("DatabaseAdmin")  # the one-off db-admin task of each SQL database
     if any(s.migrate for s in env.services):
