@@ -48,6 +48,8 @@ from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
 from ._docs_renames import datastore_renames
 from ._docs_runbook import double_pages, sections
+from ._docs_runbook_manual import ANCHOR as MANUAL_ANCHOR
+from ._docs_runbook_manual import manual_up
 from ._docs_runbook_slow import slow_logs
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
@@ -104,6 +106,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "service_variable": service_variable,
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
+        "manual_up": manual_up(model),
+        "manual_anchor": MANUAL_ANCHOR,
         # The images CI builds: the role that pushes them and the accounts that may pull.
         "push_role": push_role(model),
         "pull_accounts_variable": PULL_ACCOUNTS_VARIABLE,
