@@ -99,14 +99,10 @@ def test_the_preface_sets_every_placeholder_to_what_ecs_runs(tmp_path: Path) -> 
         "api": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/atlas/api:bbb",
     }
     job_image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/atlas/reports:ccc"
-    order = re.search(r"for service in ([\w -]+); do", script).group(1).split()  # type: ignore[union-attr]
+    order = re.findall(r"^# (\S+): the image its ECS service runs now$", script, flags=re.M)
     assert sorted(order) == sorted(running)
     rules = {
         "pulumi": [
-            rule(
-                "stack output service_names --json",
-                out={s: f"atlas-main-{s}-svc" for s in running},
-            ),
             rule("stack output images --json", out={"reports": job_image}),
             rule("config get --path services.api.image", out=running["api"]),
             rule("config get services", out={"api": {"image": running["api"]}}),
@@ -120,7 +116,10 @@ def test_the_preface_sets_every_placeholder_to_what_ecs_runs(tmp_path: Path) -> 
             ),
         ],
     }
-    result = run_script(script, rules, tmp_path, env={"CLUSTER": "atlas-main"}, shell=("bash",))
+    # The shell of "Before you start": CLUSTER and each service's variable.
+    env = {"CLUSTER": "atlas-main", "ADMIN_SERVICE": "admin-svc", "API_SERVICE": "api-svc"}
+    assert "ADMIN_SERVICE=$(" in files[RUNBOOK] and "API_SERVICE=$(" in files[RUNBOOK]
+    result = run_script(script, rules, tmp_path, env=env, shell=("bash",))
     assert "stop here" not in result.stdout, result.stdout + result.stderr
     set_to = {}
     for call in result.called("config", "set", "--path"):
@@ -135,6 +134,8 @@ def test_the_preface_sets_every_placeholder_to_what_ecs_runs(tmp_path: Path) -> 
     # Each service's image is read from its own container of the task definition.
     for call, service in zip(result.called("describe-task-definition"), order, strict=True):
         assert f"[?name=='{service}'].image" in " ".join(call)
+    for call, service in zip(result.called("describe-services"), order, strict=True):
+        assert call[call.index("--services") + 1] == f"{service}-svc"
     found = commands(section, RUNBOOK)
     assert {c.operation for c in found} >= {"describe-services", "describe-task-definition"}
     assert [p for c in found for p in problems(c)] == []
@@ -145,7 +146,6 @@ def test_a_service_ecs_does_not_describe_stops_the_preface(tmp_path: Path) -> No
     [script] = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     rules = {
         "pulumi": [
-            rule("stack output service_names --json", out={"admin": "a", "api": "b"}),
             rule("stack output images --json", out={"reports": "r"}),
             rule("config get", out="atlas/api:set-by-ci"),
             rule("config set"),
@@ -155,7 +155,8 @@ def test_a_service_ecs_does_not_describe_stops_the_preface(tmp_path: Path) -> No
             rule("ecs describe-task-definition", out="None"),
         ],
     }
-    result = run_script(script, rules, tmp_path, env={"CLUSTER": "c"}, shell=("bash",))
+    env = {"CLUSTER": "c", "ADMIN_SERVICE": "a", "API_SERVICE": "b"}
+    result = run_script(script, rules, tmp_path, env=env, shell=("bash",))
     assert "stop here" in result.stdout
     assert not [c for c in result.called("config", "set") if "None" in c]
 
