@@ -160,6 +160,13 @@ def test_delivery_md_shows_the_same_documents() -> None:
             account=account,
             like=True,
         ),
+        # The image-push role, in production's account (the registry's).
+        trust_policy(
+            GITHUB_ISSUER,
+            STS_AUDIENCE,
+            github_subject("OWNER/REPO", "ref:refs/heads/main"),
+            account=account,
+        ),
     ]
     for document in expected:
         assert document in shown
@@ -598,3 +605,72 @@ def test_deploy_roles_may_tell_their_own_stack_s_on_call_only(name: str) -> None
         env = model.environment(roles.environment)
         prefix = monitoring_config(model, env)["monitoring"]["prefix"]
         assert ticket_topic_arn(model, env).endswith(f":{prefix}-ticket")
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_image_push_role_may_do_what_the_images_jobs_do_in_production_s_account(
+    ci: str,
+) -> None:
+    """The registry is production's account: the push role is created there, trusts only
+    the default branch's image jobs, and may call every ECR operation those jobs call,
+    setting the repository policy that lets the other environments' accounts pull."""
+    from botocore import xform_name
+    from botocore.session import get_session
+
+    from shipspec.render.targets._ci_roles import REGISTRY_ACCOUNT, _repository, push_role
+
+    text = (EXAMPLES / "full.yaml").read_text().replace("ci: github", f"ci: {ci}")
+    model = shipspec.plan(shipspec.loads(text))
+    files = dict(render(model))
+    role = push_role(model)
+    assert role is not None
+    handoff = files[HANDOFF]
+    section = handoff.split("### Image-push role\n")[1].split("\n## ")[0]
+    assert json_blocks(section) == [role.trust, role.policy]
+    production = model.production.name
+    assert f"Create it in {production}'s account" in section
+    step = handoff.split("**Image registry.**")[1].split("\n5. ")[0]
+    assert "ECR_PULL_ACCOUNT_IDS" in step and "CannotPullContainerError" in step
+    for other in model.environments:
+        assert f"<{other.name} account-id>" in step
+    # Trust: the images jobs' token (a push to the default branch), nothing else.
+    if ci == "github":
+        issuer, repo = _repository(model)
+        good = github_subject(repo, "ref:refs/heads/main")
+        bad = [github_subject(repo, "pull_request"), github_subject(repo, "environment:main")]
+        pipeline = files[".github/workflows/deploy.yml"]
+        job = pipeline.split("\n  images:\n")[1].split("\n  deploy")[0]
+    else:
+        issuer, repo = _repository(model)
+        good = gitlab_subject(repo, "main")
+        bad = [gitlab_subject(repo, "feature")]
+        pipeline = files[".gitlab-ci.yml"]
+        job = "\n".join(p.split("\n\n")[0] for p in pipeline.split("\npublish:")[1:])
+    assert role.trust["Statement"][0]["Principal"]["Federated"].startswith(
+        f"arn:aws:iam::{REGISTRY_ACCOUNT}:"
+    )
+    assert admits(role.trust, issuer, STS_AUDIENCE, good)
+    assert not any(admits(role.trust, issuer, STS_AUDIENCE, b) for b in bad)
+    # Permissions: every `aws ecr` operation of the jobs (and docker push's layer uploads).
+    ecr = get_session().get_service_model("ecr")
+    by_cli = {xform_name(op, "-"): op for op in ecr.operation_names}
+    by_cli["get-login-password"] = "GetAuthorizationToken"  # the CLI's customization
+    called = set(re.findall(r"aws ecr ([a-z-]+)", job))
+    assert "set-repository-policy" in called
+    needed = {f"ecr:{by_cli[c]}" for c in called} | {
+        "ecr:InitiateLayerUpload",
+        "ecr:UploadLayerPart",
+        "ecr:CompleteLayerUpload",
+        "ecr:PutImage",
+        "ecr:BatchCheckLayerAvailability",
+    }
+    assert role.policy is not None
+    allowed: dict[str, str] = {}
+    for statement in role.policy["Statement"]:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            allowed[action] = statement["Resource"]
+    assert needed <= set(allowed), needed - set(allowed)
+    repositories = f"arn:aws:ecr:{model.region}:{REGISTRY_ACCOUNT}:repository/{model.app}/*"
+    assert allowed.pop("ecr:GetAuthorizationToken") == "*"
+    assert set(allowed.values()) == {repositories}

@@ -5,6 +5,7 @@ policy rendered from one function and `aws` commands the CLI accepts."""
 from __future__ import annotations
 
 import json
+import re
 
 import shipspec
 from shipspec.plan.image_pulls import ECR_PULL_ACTIONS, ecr_pull_policy
@@ -57,12 +58,13 @@ def test_before_the_first_deploy_names_each_environments_hosted_zone() -> None:
     """The stack looks its zone up and creates none: the handoff says which must exist,
     grouped by zone, and how the full example's staging subzone is delegated."""
     page = handoff((EXAMPLES / "full.yaml").read_text())
-    step = page.split("**The hosted zones.**")[1].split("\n8. ")[0]
+    step = re.split(r"\n\d+\. \*\*", page.split("**The hosted zones.**")[1])[0]
     assert "- `example.com`: main, in its account." in step
     assert (
         "- `staging.atlas.example.com`: staging, in its account; a subzone of `example.com`" in step
     )
     assert [c.operation for c in commands(step, HANDOFF)] == [
+        "create-hosted-zone",  # the spec's subzone, in staging's account, before its delegation
         "list-hosted-zones-by-name",
         "get-hosted-zone",
         "list-hosted-zones-by-name",

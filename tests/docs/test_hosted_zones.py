@@ -88,6 +88,38 @@ def test_a_subzone_in_the_spec_is_valid_and_its_delegation_is_listed() -> None:
     assert len(change_batches(text)) == 1
 
 
+def test_a_subzone_in_the_spec_is_created_in_its_account_before_its_delegation() -> None:
+    """The stacks look their zone up and create none: a zone the spec names for one
+    environment (its own subzone) must be created, in that environment's account, before the
+    first `pulumi up` and before its NS record can name its servers; the command is one the
+    CLI accepts and its caller reference fits CreateHostedZone's limit."""
+    text = step("acceptance.exchange.example.com")
+    subzone = text.split("- `acceptance.exchange.example.com`:")[1].split("\n   - ")[0]
+    creates = [c for c in commands(subzone, HANDOFF) if c.operation == "create-hosted-zone"]
+    assert len(creates) == 1
+    assert "in acceptance's account" in subzone
+    words = creates[0].text.split()
+    assert words[words.index("--name") + 1] == "acceptance.exchange.example.com"
+    assert [p for c in creates for p in problems(c)] == []
+    # Before the delegation step, which needs the zone's name servers.
+    assert text.index("create-hosted-zone") < text.index("change-resource-record-sets")
+    # Production's zone (the parent) is not the spec's to create: it is delegated already.
+    assert "create-hosted-zone --name example.com" not in text
+    shape = botocore.session.get_session().get_service_model("route53")
+    limit = shape.operation_model("CreateHostedZone").input_shape.members["CallerReference"]
+    reference = words[words.index("--caller-reference") + 1]
+    assert len(reference) <= limit.metadata["max"]
+    long_zone = "a" * 60 + "." + "b" * 60 + ".acceptance.exchange.example.com"
+    from shipspec.render.targets._docs_zones import ZoneGroup
+
+    assert len(ZoneGroup(long_zone, [], [], []).caller_reference) <= limit.metadata["max"]
+
+
+def test_a_zone_shared_with_production_is_not_created_by_the_handoff() -> None:
+    """A zone production uses (and another environment shares) exists already: no create."""
+    assert "create-hosted-zone --name example.com" not in step("example.com")
+
+
 def test_environments_in_productions_vpc_share_its_account_and_its_zone() -> None:
     """Acceptance in production's VPC is in production's account: no subzone needed."""
     network = (

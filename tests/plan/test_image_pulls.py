@@ -76,9 +76,12 @@ def test_another_regions_ecr_pulls_through_nat() -> None:
 
 
 def test_images_ci_builds_are_named_only_when_a_container_is_built() -> None:
-    """`build:` on a container service pushes to this account's ECR; a static site's does not."""
+    """`build:` on a container service pushes to production's ECR; a static site's does not."""
     text = (EXAMPLES / "shop.yaml").read_text()
     built = text.replace("image: ghcr.io/example/mailer:2.0", "build: {context: ./mailer}")
     assert built != text
     _, reason = _endpoints_reason(built)
-    assert "image pulls from eu-west-1's ECR (the images CI builds, in this account)" in reason
+    assert (
+        "image pulls from eu-west-1's ECR (the images CI builds, in this account's registry, "
+        "which the other environments pull from)" in reason
+    )

@@ -10,7 +10,9 @@ endpoints' decision, so the stack config's comment says what is true of this spe
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..spec.models import HandoffSpec
@@ -26,6 +28,9 @@ ECR_PULL_ACTIONS = (
     "ecr:GetDownloadUrlForLayer",
 )
 ENVIRONMENT_ACCOUNT = "<environment account-id>"
+# The CI variable the image jobs read the environments' account IDs from (space-separated):
+# the accounts whose ECS tasks pull the images CI pushes (the handoff says to set it).
+PULL_ACCOUNTS_VARIABLE = "ECR_PULL_ACCOUNT_IDS"
 
 
 class EcrRegistry(NamedTuple):
@@ -76,8 +81,11 @@ def ecr_registries(images: set[str]) -> list[EcrRegistry]:
     return [EcrRegistry(a, r, sorted(repos)) for (a, r), repos in sorted(found.items())]
 
 
-def ecr_pull_policy() -> dict[str, Any]:
+def ecr_pull_policy(accounts: Sequence[str] = (ENVIRONMENT_ACCOUNT,)) -> dict[str, Any]:
     """The repository policy that lets the environment accounts' ECS tasks pull its images.
+
+    The handoff prints it for the spec's own ECR images (``accounts`` a placeholder) and the
+    CI image jobs set it on the repositories they push to (:func:`ecr_pull_policy_shell`).
 
     A repository policy is the resource's own: it has no ``Resource``. The puller's own IAM
     side (``ecr:GetAuthorizationToken`` and these actions) is the stack's task execution role
@@ -89,8 +97,21 @@ def ecr_pull_policy() -> dict[str, Any]:
             {
                 "Sid": "EnvironmentAccountsPull",
                 "Effect": "Allow",
-                "Principal": {"AWS": [f"arn:aws:iam::{ENVIRONMENT_ACCOUNT}:root"]},
+                "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
                 "Action": list(ECR_PULL_ACTIONS),
             }
         ],
     }
+
+
+_PRINCIPALS = "@principals@"
+
+
+def ecr_pull_policy_shell() -> tuple[str, str]:
+    """:func:`ecr_pull_policy` as compact JSON split around its principal list: a CI job
+    writes ``head + '["arn:aws:iam::<id>:root",...]' + tail`` from the account IDs it is given."""
+    policy = ecr_pull_policy()
+    policy["Statement"][0]["Principal"]["AWS"] = _PRINCIPALS
+    text = json.dumps(policy, separators=(",", ":"))
+    head, tail = text.split(json.dumps(_PRINCIPALS))
+    return head, tail

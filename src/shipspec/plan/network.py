@@ -208,15 +208,19 @@ def _internal_name(domain: str | None, production: bool) -> str | None:
 
 
 def _ecr_pulls(spec: HandoffSpec) -> str:
-    """Whose images the ECR endpoints carry: CI's (``build:``, pushed to this account's ECR)
-    and the spec's images in the region's ECR, whichever account holds them."""
+    """Whose images production's ECR endpoints carry: CI's (``build:``, pushed to the
+    registry in production's account, which the other environments' accounts pull from
+    through its repository policy: the handoff's "Image registry" step) and the spec's
+    images in the region's ECR, whichever account holds them."""
     built = any(s.build is not None and s.type != "static" for s in spec.services.values())
     accounts = sorted(
         {r.account for r in ecr_registries(spec_images(spec)) if r.region == spec.cloud.region}
     )
-    parts = (["the images CI builds, in this account"] if built else []) + [
-        f"the spec's images in account {a}" for a in accounts
-    ]
+    parts = (
+        ["the images CI builds, in this account's registry, which the other environments pull from"]
+        if built
+        else []
+    ) + [f"the spec's images in account {a}" for a in accounts]
     return "; ".join(parts) or "none of this spec's images: they come from elsewhere"
 
 

@@ -20,6 +20,8 @@ from ...plan.model import DeploymentModel, EnvironmentPlan
 from ._pipeline import DEFAULT_BRANCH, drift_environment, preview_environment
 
 ACCOUNT = "<account-id>"  # the environment's AWS account: the identity provider lives there
+# The account of the images CI builds: the image-push role's, production's (the handoff says why).
+REGISTRY_ACCOUNT = "<production account-id>"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 # The ECR actions the pipeline's image jobs use (docs/delivery.md, "Setting up AWS access").
@@ -35,6 +37,9 @@ ECR_ACTIONS = (
     "ecr:PutImage",
     "ecr:BatchGetImage",
 )
+# The push role also sets each repository's pull policy (plan/image_pulls.ecr_pull_policy),
+# so the other environments' accounts may pull.
+PUSH_ACTIONS = (*ECR_ACTIONS, "ecr:SetRepositoryPolicy")
 
 
 def trust_policy(
@@ -648,3 +653,56 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
         read_only = replace(read_only, name=reader, policy=read_only_policy(model, read_stacks))
         result.append(StackRoles(env.name, deploy, read_only))
     return result
+
+
+def push_role(model: DeploymentModel) -> CiRole | None:
+    """The image-push role the images jobs assume (none without images CI builds).
+
+    It lives in the registry's account, production's: production's tasks pull from their own
+    account and every other environment's through the repository policy the job sets.
+    ``ecr:GetAuthorizationToken`` takes no resource (ECR's service authorization reference),
+    the rest are scoped to the app's repositories.
+    """
+    if not any(s.build_context for e in model.environments for s in e.services):
+        return None
+    issuer, repository = _repository(model)
+    if model.ci == "github":
+        subject = github_subject(repository, f"ref:refs/heads/{DEFAULT_BRANCH}")
+        variable = "repository variable `AWS_ROLE_ARN`"
+        purpose = "the `images` job (build, scan, push; the repositories' pull policy)"
+    else:
+        subject = gitlab_subject(repository, DEFAULT_BRANCH)
+        variable = "CI/CD variable `AWS_PUSH_ROLE_ARN` (protected, not scoped)"
+        purpose = "the `publish:` jobs (push; the repositories' pull policy)"
+    repositories = f"arn:aws:ecr:{model.region}:{REGISTRY_ACCOUNT}:repository/{model.app}/*"
+    scoped = [a for a in PUSH_ACTIONS if a != "ecr:GetAuthorizationToken"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RegistryLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PushAndShareImages",
+                "Effect": "Allow",
+                "Action": scoped,
+                "Resource": repositories,
+            },
+        ],
+    }
+    return CiRole(
+        purpose,
+        variable,
+        trust_policy(issuer, STS_AUDIENCE, subject, account=REGISTRY_ACCOUNT),
+        [
+            "no managed policy: only the inline policy below, ECR in this account: "
+            "`ecr:GetAuthorizationToken` (on `*`, the only resource it takes) and "
+            + ", ".join(f"`{a}`" for a in scoped)
+            + f" on `{repositories}`"
+        ],
+        name=f"{model.app}-image-push",
+        policy=policy,
+    )

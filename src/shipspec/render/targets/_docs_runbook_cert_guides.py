@@ -8,6 +8,7 @@ start"), the file systems' ids from ``volumes`` (``$FS``).
 from __future__ import annotations
 
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_manual import FIRST
 
 
 def _certificate(region: str) -> str:
@@ -38,11 +39,12 @@ _CAA = (
 _FIXES = (
     "validation CNAME deleted or changed: `pulumi up --refresh` recreates it (the program's "
     "`<name>-cert-validation` record; a plain `pulumi up` compares with its state, which "
-    "still lists the record); ACM retries the renewal once it resolves",
+    "still lists the record); ACM retries the renewal once it resolves " + FIRST,
     'a CAA record that excludes Amazon: add `0 issue "amazon.com"` to it',
     "renewal still failing near expiry: `pulumi up --replace <URN>` with the URN of the "
     "`<name>-cert` certificate (`pulumi stack --show-urns`): the program requests a new one, "
-    "validates it through its Route 53 record and moves the listener or distribution to it",
+    "validates it through its Route 53 record and moves the listener or distribution to it "
+    + FIRST,
 )
 
 

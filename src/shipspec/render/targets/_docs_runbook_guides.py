@@ -18,6 +18,7 @@ from ._docs_runbook_datastore_guides import DATASTORE_GUIDES
 from ._docs_runbook_docdb_guides import DOCDB_GUIDES
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_manual import FIRST
 from ._docs_runbook_search_guides import SEARCH_GUIDES
 from ._docs_runbook_sql_guides import SQL_GUIDES
 
@@ -258,7 +259,7 @@ GUIDES: dict[str, Guide] = {
             "files missing or a bad upload: rerun the CI's site job for the last good commit "
             "(it syncs and invalidates)",
             "the bucket policy or origin access control edited by hand: `pulumi up` restores "
-            "the program's",
+            "the program's " + FIRST,
         ),
     ),
     "service:health-check": Guide(
@@ -301,7 +302,7 @@ GUIDES: dict[str, Guide] = {
         ),
         (
             "the record, the certificate, the listener or the web ACL changed by hand: "
-            "`pulumi preview` shows the drift, `pulumi up` restores the program's",
+            "`pulumi preview` shows the drift, `pulumi up` restores the program's " + FIRST,
             "every task down: follow the service-down section",
         ),
     ),
@@ -382,7 +383,8 @@ GUIDES: dict[str, Guide] = {
             "and no past end date",
         ),
         (
-            "`pulumi up` restores the schedule the program defines (state, expression, group)",
+            "`pulumi up` restores the schedule the program defines (state, expression, group) "
+            + FIRST,
             "start the missed run by hand, as for failed invocations above",
         ),
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._docs_runbook_datastore_guides import MQ_BROKER_ID, MQ_RESIZE, NO_CONSOLE, mq_metric
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_manual import FIRST
 
 _HEALTH = (
     '`aws opensearch describe-domain-health --domain-name "$SEARCH_DOMAIN"`: `ClusterHealth`, '
@@ -122,7 +123,7 @@ SEARCH_GUIDES: dict[str, Guide] = {
             "pending deletion: `aws kms cancel-key-deletion --key-id <key id>`, then "
             "`aws kms enable-key --key-id <key id>`",
             "the key policy was changed: restore it with `pulumi up` (the stack's `DataKey` "
-            "owns it)",
+            "owns it) " + FIRST,
         ),
     ),
     "opensearch:snapshot-failed": Guide(

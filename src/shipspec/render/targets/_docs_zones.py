@@ -69,6 +69,15 @@ class ZoneGroup:
     # plan knows) its account: each needs a subzone of its own, named `subzones[env]`.
     subzones: dict[str, str] = field(default_factory=dict)
     delegated_from: Delegation | None = None  # a zone inside another of the spec's zones
+    # The spec names it for these environments alone (a subzone of another of its zones, or a
+    # non-production domain's own zone): nobody else creates it, so the handoff says to, in
+    # their account, before the first `pulumi up` looks it up.
+    created: bool = False
+
+    @property
+    def caller_reference(self) -> str:
+        """``create-hosted-zone``'s idempotency token: a retry with it creates no second zone."""
+        return f"{self.zone[:126]}-1"  # at most 128 characters (botocore: CallerReference)
 
 
 def zone_groups(model: DeploymentModel) -> list[ZoneGroup]:
@@ -99,7 +108,10 @@ def zone_groups(model: DeploymentModel) -> list[ZoneGroup]:
         if parents:
             parent = max(parents, key=len)
             delegated = Delegation(zone, parent, envs, by_zone[parent])
-        groups.append(ZoneGroup(zone, envs, prod, others, subzones, delegated))
+        created = delegated is not None or any(
+            domains[e] == zone and e not in production for e in envs
+        )
+        groups.append(ZoneGroup(zone, envs, prod, others, subzones, delegated, created))
     return groups
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ... import __version__
 from ...plan.db_admin import database_users
+from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy_shell
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
@@ -301,6 +302,9 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "long_running": long_running,
         "scheduled_jobs": scheduled_jobs,
         "one_off_step": one_off_step,
+        # The repository policy the image jobs set, split around its principals (image_pulls).
+        "pull_policy": ecr_pull_policy_shell(),
+        "pull_accounts_variable": PULL_ACCOUNTS_VARIABLE,
     }
 
 

@@ -29,7 +29,7 @@ from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, admin_sql
 from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
-from ...plan.image_pulls import ecr_pull_policy, ecr_registries
+from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 from ...plan.monitoring import (
@@ -45,6 +45,7 @@ from . import target
 from ._ci_roles import (
     ci_issuer,
     ci_roles,
+    push_role,
     shared_with_production,
     state_bucket_policy,
     state_location,
@@ -53,6 +54,8 @@ from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
 from ._docs_renames import datastore_renames
 from ._docs_runbook import double_pages, sections
+from ._docs_runbook_manual import ANCHOR as MANUAL_ANCHOR
+from ._docs_runbook_manual import manual_up
 from ._docs_runbook_slow import slow_logs
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
@@ -109,6 +112,12 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "service_variable": service_variable,
         "waf_acls": web_acls(model),
         "ci_roles": ci_roles(model),
+        "manual_up": manual_up(model),
+        "manual_anchor": MANUAL_ANCHOR,
+        # The images CI builds: the role that pushes them and the accounts that may pull.
+        "push_role": push_role(model),
+        "pull_accounts_variable": PULL_ACCOUNTS_VARIABLE,
+        "push_pull_policy": ecr_pull_policy([f"<{e.name} account-id>" for e in model.environments]),
         # Non-production stacks in production's VPC, hence (barring AWS RAM) its account.
         "shared_account": shared_with_production(model),
         "state_bucket": state_location(model),
