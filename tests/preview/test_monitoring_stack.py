@@ -437,11 +437,14 @@ def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None
     stack's, not the environment the program was rendered from (production telemetry
     labelled as the sandbox matched no production SLO selector)."""
     _, env, preview = stack
-    # The one-off tasks CI runs (db-admin, migrations) end in seconds and export nothing.
+    # The one-off tasks (db-admin, search-admin, migrations) end in seconds and export nothing.
+    one_offs = (
+        "shipspec:aws:DatabaseAdmin$",
+        "shipspec:aws:SearchAdmin$",
+        "shipspec:aws:Migration$",
+    )
     tasks = [
-        t
-        for t in preview.of_type(TASK_DEFINITION)
-        if "shipspec:aws:DatabaseAdmin$" not in t.urn and "shipspec:aws:Migration$" not in t.urn
+        t for t in preview.of_type(TASK_DEFINITION) if not any(kind in t.urn for kind in one_offs)
     ]
     assert tasks
     for task in tasks:

@@ -372,7 +372,7 @@ GUIDES: dict[str, Guide] = {
         "new stack it fires once before the first run is even due: the scheduler publishes "
         "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
         "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
-        "within minutes of the first `pulumi up`, with the schedule ENABLED and its first run "
+        "within minutes of the stack's first deploy, with the schedule ENABLED and its first run "
         "still ahead (the checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
