@@ -70,7 +70,8 @@ def test_the_runbook_runs_sql_through_the_db_admin_task_and_reads_its_log() -> N
     # awslogs-stream-prefix "admin", container "db-admin", then the task id.
     assert '--log-stream-name "admin/db-admin/${TASK##*/}"' in section
     program = docs["infra/components/db_admin.py"]
-    assert '"awslogs-stream-prefix": "admin"' in program and 'CONTAINER = "db-admin"' in program
+    assert 'CONTAINER = "db-admin"' in program and "from ._one_off import" in program
+    assert '"awslogs-stream-prefix": "admin"' in docs["infra/components/_one_off.py"]
     assert '"ADMIN_SQL": "\\n".join(sql)' in program
     # Every database section that needs SQL points at it; the handoff does too.
     assert runbook.count("[Running SQL](#running-sql)") >= 3
@@ -196,7 +197,8 @@ def test_opensearch_requests_go_through_the_search_admin_task_not_a_host_nobody_
     program = docs["infra/components/search_admin.py"]
     for variable in ("SEARCH_METHOD", "SEARCH_PATH", "SEARCH_BODY", "SEARCH_ENDPOINT"):
         assert f'"{variable}"' in program and f"${variable}" in program
-    assert 'CONTAINER = "search-admin"' in program and '"awslogs-stream-prefix": "admin"' in program
+    assert 'CONTAINER = "search-admin"' in program and "from ._one_off import" in program
+    assert '"awslogs-stream-prefix": "admin"' in docs["infra/components/_one_off.py"]
     main = docs["infra/__main__.py"]
     assert 'pulumi.export(\n    "search_admin",' in main
     # The red-cluster and snapshot steps point at it.

@@ -26,7 +26,8 @@ import pulumi_aws as aws
 
 from ._fargate import EXECUTION_POLICY
 from ._iam import service_role
-from ._names import original_name, physical_name
+from ._names import original_name
+from ._one_off import log_and_security_group, task_definition
 from .search_domain import HTTP_ACTIONS
 
 CONTAINER = "search-admin"
@@ -79,34 +80,19 @@ class SearchAdmin(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:SearchAdmin", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         kept = original_name(name, opts)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
-            retention_in_days=log_retention_days,
-            kms_key_id=kms_key_arn,
-            opts=child,
-        )
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=vpc_id,
-            description=f"{kept} one-off task: HTTPS only",
-            tags={"Name": kept},
-            opts=child,
-        )
         # The image registry, CloudWatch Logs and the domain are all HTTPS.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-https-out",
-            security_group_id=sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description="HTTPS to the image registry, CloudWatch Logs and the domain",
-            opts=child,
+        log_group, sg = log_and_security_group(
+            self,
+            name,
+            kept,
+            vpc_id=vpc_id,
+            purpose="HTTPS only",
+            https_to="the image registry, CloudWatch Logs and the domain",
+            log_retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
         )
         # The first name: after a rename the domain's rule for this task keeps its URN.
         domain.allow_from(kept, sg.id)
@@ -142,43 +128,17 @@ class SearchAdmin(pulumi.ComponentResource):
         container = {
             "name": CONTAINER,
             "image": image,
-            "essential": True,
-            "entryPoint": ["/bin/sh", "-c"],
             "command": [SCRIPT],
             "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group.name,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": "admin",
-                },
-            },
         }
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=physical_name(kept, max_length=255),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu="256",
-            memory="512",
+        task_definition(
+            self,
+            name,
+            kept,
+            container=container,
+            log_group=log_group,
+            security_group=sg,
+            region=region,
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            container_definitions=pulumi.Output.json_dumps([container]),
-            opts=child,
-        )
-        self.family = task_definition.family
-        self.task_definition_arn = task_definition.arn
-        self.security_group_id = sg.id
-        self.log_group_name = log_group.name
-        self.register_outputs(
-            {
-                "family": self.family,
-                "task_definition_arn": self.task_definition_arn,
-                "security_group_id": self.security_group_id,
-                "log_group_name": self.log_group_name,
-            }
         )

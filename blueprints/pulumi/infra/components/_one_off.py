@@ -1,0 +1,117 @@
+"""What the one-off admin tasks (``DatabaseAdmin``, ``SearchAdmin``) share.
+
+Each is a small Fargate task definition a person or CI starts with ``aws ecs run-task``:
+its own log group and security group (HTTPS out for the image, secrets and logs; the
+component adds the way to its datastore), one container running a shell script, and the
+same four outputs the runbook reads. Only what differs stays in the components.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._names import physical_name
+
+
+def log_and_security_group(
+    owner: pulumi.Resource,
+    name: str,
+    kept: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    purpose: str,
+    https_to: str,
+    log_retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None,
+) -> tuple[aws.cloudwatch.LogGroup, aws.ec2.SecurityGroup]:
+    """The task's log group and its security group with HTTPS out.
+
+    Fargate pulls the image, reads secrets and ships the logs through the task's own
+    network interface (platform 1.4.0), so HTTPS out is what the agent needs.
+    """
+    child = pulumi.ResourceOptions(parent=owner)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
+        retention_in_days=log_retention_days,
+        kms_key_id=kms_key_arn,
+        opts=child,
+    )
+    sg = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        vpc_id=vpc_id,
+        description=f"{kept} one-off task: {purpose}",
+        tags={"Name": kept},
+        opts=child,
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-https-out",
+        security_group_id=sg.id,
+        cidr_ipv4="0.0.0.0/0",
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        description=f"HTTPS to {https_to}",
+        opts=child,
+    )
+    return log_group, sg
+
+
+def task_definition(
+    owner: pulumi.ComponentResource,
+    name: str,
+    kept: str,
+    *,
+    container: dict[str, Any],
+    log_group: aws.cloudwatch.LogGroup,
+    security_group: aws.ec2.SecurityGroup,
+    region: pulumi.Input[str],
+    execution_role_arn: pulumi.Input[str],
+    task_role_arn: pulumi.Input[str] | None = None,
+) -> None:
+    """Register the one container (logging to ``log_group``) as the task definition and
+    set the owner's outputs: ``family``, ``task_definition_arn``, ``security_group_id``,
+    ``log_group_name``."""
+    container = {
+        **container,
+        "essential": True,
+        "entryPoint": ["/bin/sh", "-c"],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group.name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "admin",
+            },
+        },
+    }
+    definition = aws.ecs.TaskDefinition(
+        f"{name}-task",
+        family=physical_name(kept, max_length=255),
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu="256",
+        memory="512",
+        execution_role_arn=execution_role_arn,
+        task_role_arn=task_role_arn,
+        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+            operating_system_family="LINUX", cpu_architecture="X86_64"
+        ),
+        container_definitions=pulumi.Output.json_dumps([container]),
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    owner.family = definition.family  # type: ignore[attr-defined]
+    owner.task_definition_arn = definition.arn  # type: ignore[attr-defined]
+    owner.security_group_id = security_group.id  # type: ignore[attr-defined]
+    owner.log_group_name = log_group.name  # type: ignore[attr-defined]
+    owner.register_outputs(
+        {
+            "family": definition.family,
+            "task_definition_arn": definition.arn,
+            "security_group_id": security_group.id,
+            "log_group_name": log_group.name,
+        }
+    )
