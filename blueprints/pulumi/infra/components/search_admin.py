@@ -24,10 +24,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._fargate import EXECUTION_POLICY
+from ._fargate import EXECUTION_POLICY, logs_and_security_group
 from ._iam import service_role
 from ._names import original_name
-from ._one_off import log_and_security_group, task_definition
+from ._one_off import task_definition
 from .search_domain import HTTP_ACTIONS
 
 CONTAINER = "search-admin"
@@ -84,12 +84,12 @@ class SearchAdmin(pulumi.ComponentResource):
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
         # The image registry, CloudWatch Logs and the domain are all HTTPS.
-        log_group, sg = log_and_security_group(
+        log_group, sg = logs_and_security_group(
             self,
             name,
             kept,
             vpc_id=vpc_id,
-            purpose="HTTPS only",
+            description=f"{kept} one-off task: HTTPS only",
             https_to="the image registry, CloudWatch Logs and the domain",
             log_retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,

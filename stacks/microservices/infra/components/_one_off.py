@@ -2,9 +2,9 @@
 """What the one-off admin tasks (``DatabaseAdmin``, ``SearchAdmin``) share.
 
 Each is a small Fargate task definition a person or CI starts with ``aws ecs run-task``:
-its own log group and security group (HTTPS out for the image, secrets and logs; the
-component adds the way to its datastore), one container running a shell script, and the
-same four outputs the runbook reads. Only what differs stays in the components.
+its log group and security group come from ``_fargate.logs_and_security_group`` (the
+component adds the way to its datastore); here, one container running a shell script and
+the same four outputs the runbook reads. Only what differs stays in the components.
 """
 
 from __future__ import annotations
@@ -15,50 +15,6 @@ import pulumi
 import pulumi_aws as aws
 
 from ._names import physical_name
-
-
-def log_and_security_group(
-    owner: pulumi.Resource,
-    name: str,
-    kept: str,
-    *,
-    vpc_id: pulumi.Input[str],
-    purpose: str,
-    https_to: str,
-    log_retention_days: int,
-    kms_key_arn: pulumi.Input[str] | None,
-) -> tuple[aws.cloudwatch.LogGroup, aws.ec2.SecurityGroup]:
-    """The task's log group and its security group with HTTPS out.
-
-    Fargate pulls the image, reads secrets and ships the logs through the task's own
-    network interface (platform 1.4.0), so HTTPS out is what the agent needs.
-    """
-    child = pulumi.ResourceOptions(parent=owner)
-    log_group = aws.cloudwatch.LogGroup(
-        f"{name}-logs",
-        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
-        retention_in_days=log_retention_days,
-        kms_key_id=kms_key_arn,
-        opts=child,
-    )
-    sg = aws.ec2.SecurityGroup(
-        f"{name}-sg",
-        vpc_id=vpc_id,
-        description=f"{kept} one-off task: {purpose}",
-        tags={"Name": kept},
-        opts=child,
-    )
-    aws.vpc.SecurityGroupEgressRule(
-        f"{name}-https-out",
-        security_group_id=sg.id,
-        cidr_ipv4="0.0.0.0/0",
-        ip_protocol="tcp",
-        from_port=443,
-        to_port=443,
-        description=f"HTTPS to {https_to}",
-        opts=child,
-    )
-    return log_group, sg
 
 
 def task_definition(

@@ -25,10 +25,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import credential
-from ._fargate import EXECUTION_POLICY
+from ._fargate import EXECUTION_POLICY, logs_and_security_group
 from ._iam import secret_read_statements, service_role
 from ._names import original_name
-from ._one_off import log_and_security_group, task_definition
+from ._one_off import task_definition
 
 CONTAINER = "db-admin"
 
@@ -92,12 +92,12 @@ class DatabaseAdmin(pulumi.ComponentResource):
         kept = original_name(name, opts)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        log_group, sg = log_and_security_group(
+        log_group, sg = logs_and_security_group(
             self,
             name,
             kept,
             vpc_id=vpc_id,
-            purpose="the database port only",
+            description=f"{kept} one-off task: the database port only",
             https_to="the image registry, Secrets Manager and CloudWatch Logs",
             log_retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,

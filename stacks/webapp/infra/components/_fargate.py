@@ -103,6 +103,48 @@ def _merge(
     return env, refs, statements
 
 
+def logs_and_security_group(
+    owner: pulumi.Resource,
+    name: str,
+    kept: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    description: str,
+    https_to: str,
+    log_retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None,
+) -> tuple[aws.cloudwatch.LogGroup, aws.ec2.SecurityGroup]:
+    """A task family's log group and its security group with HTTPS out.
+
+    Fargate pulls the image, reads secrets and ships the logs through the task's own
+    network interface (platform 1.4.0), so HTTPS out is what the agent needs; the caller
+    adds the ways in and to its datastores. Services, jobs and the one-off admin tasks
+    (``_one_off``) all start here.
+    """
+    child = pulumi.ResourceOptions(parent=owner)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
+        retention_in_days=log_retention_days,  # never "forever": storage is billed
+        kms_key_id=kms_key_arn,
+        opts=child,
+    )
+    sg = aws.ec2.SecurityGroup(
+        f"{name}-sg", vpc_id=vpc_id, description=description, tags={"Name": kept}, opts=child
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-https-out",
+        security_group_id=sg.id,
+        cidr_ipv4="0.0.0.0/0",
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        description=f"HTTPS to {https_to}",
+        opts=child,
+    )
+    return log_group, sg
+
+
 def create_task(
     owner: pulumi.Resource,
     name: str,
@@ -149,26 +191,15 @@ def create_task(
         env = {**otlp_to_collector(env), **env}
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
 
-    log_group = aws.cloudwatch.LogGroup(
-        f"{name}-logs",
-        name=f"/ecs/{pulumi.get_project()}/{pulumi.get_stack()}/{kept}",
-        retention_in_days=log_retention_days,  # never "forever": storage is billed
-        kms_key_id=kms_key_arn,
-        opts=child,
-    )
-
-    sg = aws.ec2.SecurityGroup(
-        f"{name}-sg", vpc_id=vpc_id, description=f"{kept} tasks", tags={"Name": kept}, opts=child
-    )
-    aws.vpc.SecurityGroupEgressRule(
-        f"{name}-https-out",
-        security_group_id=sg.id,
-        cidr_ipv4="0.0.0.0/0",
-        ip_protocol="tcp",
-        from_port=443,
-        to_port=443,
-        description="HTTPS to AWS APIs and the image registry",
-        opts=child,
+    log_group, sg = logs_and_security_group(
+        owner,
+        name,
+        kept,
+        vpc_id=vpc_id,
+        description=f"{kept} tasks",
+        https_to="AWS APIs and the image registry",
+        log_retention_days=log_retention_days,
+        kms_key_arn=kms_key_arn,
     )
     if port is not None and ingress_security_group_id is not None:
         aws.vpc.SecurityGroupIngressRule(
