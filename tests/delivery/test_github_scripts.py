@@ -112,8 +112,18 @@ def ecs_running(images: dict[str, str], describe: tuple[str, str, int] | None = 
     rules = []
     for service, image in images.items():
         taskdef = f"arn:aws:ecs:eu-west-1:1:task-definition/{service}:7"
+        # Two tasks wanted, the new deployment PRIMARY with no failed start: the wait's
+        # own circuit-breaker rule (deployments ECS's breaker does not watch) stays quiet.
+        deployment = {"status": "PRIMARY", "failedTasks": 0}
         services = {
-            "services": [{"status": "ACTIVE", "taskDefinition": taskdef, "deployments": [{}]}]
+            "services": [
+                {
+                    "status": "ACTIVE",
+                    "taskDefinition": taskdef,
+                    "desiredCount": 2,
+                    "deployments": [deployment],
+                }
+            ]
         }
         rules.append(
             rule(
@@ -185,8 +195,12 @@ def test_the_deploy_records_what_really_runs_or_stops(
 # ---- waiting for ECS ---------------------------------------------------------------------
 
 
-def deployments(service: str, statuses: list[str]) -> list[dict]:
-    """ECS lists an old and the new deployment; the new one goes through ``statuses``."""
+def deployments(service: str, statuses: list[str], breaker: str = "MONITORING") -> list[dict]:
+    """ECS lists an old and the new deployment; the new one goes through ``statuses``.
+
+    ``breaker``: the deployment's circuit-breaker status; with ``DISABLED`` (a deployment
+    ECS's breaker does not watch) the wait reads the service's failed task starts each poll.
+    """
     name = SERVICES[service]
     listed = {
         "serviceDeployments": [
@@ -199,7 +213,16 @@ def deployments(service: str, statuses: list[str]) -> list[dict]:
         rule(
             "describe-service-deployments",
             f"arn:new/{name}",
-            answers=[answer({"serviceDeployments": [{"status": s}]}) for s in statuses],
+            answers=[
+                answer(
+                    {
+                        "serviceDeployments": [
+                            {"status": s, "deploymentCircuitBreaker": {"status": breaker}}
+                        ]
+                    }
+                )
+                for s in statuses
+            ],
         ),
     ]
 
@@ -582,6 +605,107 @@ def stuck_canary(statuses: list[str], listed: str = "IN_PROGRESS") -> list[dict]
         ),
         NONE_RUNNING,
     ]
+
+
+def failing_starts(*failed: int, desired: int = 2) -> dict:
+    """describe-services for web: ``desired`` tasks wanted, its PRIMARY (new) deployment's
+    consecutive failed task starts ``failed[i]`` at the i-th call, an old ACTIVE one beside."""
+    taskdef = "arn:aws:ecs:eu-west-1:1:task-definition/web:7"  # as ecs_running answers
+
+    def described(count: int) -> tuple[str, str, int]:
+        deployments = [
+            {"status": "PRIMARY", "failedTasks": count},
+            {"status": "ACTIVE", "failedTasks": 0},
+        ]
+        service = {"taskDefinition": taskdef, "desiredCount": desired, "deployments": deployments}
+        return answer({"services": [service]})
+
+    return rule(
+        "describe-services", f"--services {SERVICES['web']}", answers=[described(n) for n in failed]
+    )
+
+
+CRASH_LOOP_CASES: dict[str, tuple[str, list[dict], int, str]] = {
+    # breaker status, web's describe-services rules, exit code, message
+    "new tasks keep failing: stopped at the breaker's threshold (3 for 2 tasks)": (
+        "DISABLED",
+        [failing_starts(0, 0, 1, 2, 3)],
+        1,
+        "3 new tasks of web failed in a row (ECS's circuit breaker stops a rolling update at 3 "
+        "for 2 desired tasks, and does not watch this IN_PROGRESS deployment)",
+    ),
+    "half of 10 tasks is the threshold": (
+        "DISABLED",
+        [failing_starts(0, 4, 5, desired=10)],
+        1,
+        "5 new tasks of web failed in a row (ECS's circuit breaker stops a rolling update at 5 "
+        "for 10 desired tasks",
+    ),
+    "a few failures, then healthy: the canary bakes and succeeds": (
+        "DISABLED",
+        [failing_starts(0, 2, 0)],
+        0,
+        "web: SUCCESSFUL, running",
+    ),
+    "ECS unreachable while counting failures: fails closed": (
+        "DISABLED",
+        [
+            rule(
+                "describe-services",
+                f"--services {SERVICES['web']}",
+                answers=[
+                    answer(
+                        {
+                            "services": [
+                                {"taskDefinition": "t", "desiredCount": 2, "deployments": []}
+                            ]
+                        }
+                    ),
+                    NO_NETWORK,
+                ],
+            )
+        ],
+        1,
+        "",
+    ),
+    "ECS's breaker watches it: the wait leaves failures to ECS": (
+        "MONITORING",
+        [failing_starts(0, 50, 50)],
+        0,
+        "web: SUCCESSFUL, running",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CRASH_LOOP_CASES)
+def test_a_crash_loop_ecs_does_not_end_fails_the_wait_at_the_breaker_threshold(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    """A canary whose new tasks exit on start stays IN_PROGRESS: the wait stops it as soon as
+    ECS's own circuit-breaker rule would have (WAIT_MINUTES, an hour here, is not reached)."""
+    breaker, described, code, message = CRASH_LOOP_CASES[case]
+    statuses = ["IN_PROGRESS"] * 4 + ["SUCCESSFUL"]
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollout"),
+        {
+            "pulumi": [rule("stack output --json", out=stack_outputs())],
+            "aws": described
+            + deployments("web", statuses, breaker=breaker)
+            + deployments("mailer", ["SUCCESSFUL"])
+            + ecs_running(DEPLOYED),
+        },
+        tmp_path,
+        env={"WAIT_MINUTES": "60"},
+    )
+    assert (result.code == 0) == (code == 0), result.stdout + result.stderr
+    assert message in result.stdout
+    polls = len(result.called("describe-service-deployments", f"arn:new/{SERVICES['web']}"))
+    counted = len(result.called("describe-services", SERVICES["web"]))
+    if breaker == "MONITORING":
+        assert counted == 2  # before the wait and after it: never inside the poll
+    elif code == 1 and message:
+        assert polls < len(statuses)  # stopped before the deployment ended by itself
 
 
 def test_a_canary_stuck_past_the_wait_is_stopped_with_rollback_before_the_rollback(

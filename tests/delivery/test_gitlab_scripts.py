@@ -175,6 +175,48 @@ def test_an_ecs_rollback_fails_the_job_and_restores_what_ran(
     assert "- rollback: done, ECS runs the previous images again" in result.stdout
 
 
+def test_a_crash_loop_is_stopped_at_the_breaker_threshold_and_rolled_back(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    """web's new tasks exit on start in a deployment ECS's breaker does not watch: the wait
+    fails at 3 failed starts in a row (2 tasks wanted), long before WAIT_MINUTES, and the
+    job rolls back to what ran."""
+    web = SERVICES["web"]
+
+    def described(failed: int, **deployment: Any) -> tuple[str, str, int]:
+        primary = {"status": "PRIMARY", "failedTasks": failed, **deployment}
+        service = {"status": "ACTIVE", "taskDefinition": "task-definition/web:0", "desiredCount": 2}
+        return answer({"services": [{**service, "deployments": [primary]}]})
+
+    settled_again = {"rolloutState": "COMPLETED", "runningCount": 2, "desiredCount": 2}
+    web_service = rule(
+        "describe-services",
+        f"--services {web}",
+        answers=[described(0), described(1), described(3), described(0, **settled_again)],
+    )
+    definitions = [
+        r for r in ecs_tasks(RUNNING, RUNNING) if "describe-task-definition" in r["when"]
+    ]
+    aws = [
+        web_service,
+        *deployments("web", ["IN_PROGRESS"] * 5 + ["SUCCESSFUL"], breaker="DISABLED"),
+        *deployments("mailer", ["SUCCESSFUL"]),
+        *[
+            r
+            for r in ecs_tasks(RUNNING, RUNNING)
+            if r not in definitions and web not in r["when"][1]
+        ],
+        *definitions,
+    ]
+    result = deploy(
+        webapp, {"pulumi": pulumi_rules(), "aws": aws}, tmp_path, {"WAIT_MINUTES": "60"}
+    )
+    assert result.code == 1
+    assert "3 new tasks of web failed in a row" in result.stdout, result.stdout + result.stderr
+    assert result.called("up", "--message", "roll back c0ffee")
+    assert "- deploy: failed" in result.stdout
+
+
 def web_tasks(*phases: dict[str, str]) -> list[dict]:
     """:func:`ecs_tasks` for web only: mailer's answers come from the test."""
     return [r for r in ecs_tasks(*phases) if any("web" in word for word in r["when"])]
