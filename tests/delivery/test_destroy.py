@@ -90,9 +90,18 @@ def test_gitlab_destroy_is_a_manual_job_per_environment_that_fails_closed(
         ]
         assert job["environment"] == {"name": name, "action": "stop"}
         assert job["resource_group"] == f"deploy-{name}"
-        # The script up to the destroy, without `cd infra` and the login's side effects.
+        # A gated environment's destroy runs the deploy's protection check (its own tests in
+        # test_gitlab_scripts.py), after the confirmation and before any credential.
+        environment = next(e for e in pipeline.model.environments if e.name == name)
+        gated = environment.production or environment.approval_required
+        checks = [i for i, line in enumerate(job["script"]) if "CI_COMMIT_REF_PROTECTED" in line]
+        assert bool(checks) == gated, name
+        # The script up to the destroy, without `cd infra`, the login's side effects, the
+        # jq install and the protection check.
         script = "\n".join(
-            line for line in job["script"] if not re.match(r"^(cd |AWS_|export |printf |: )", line)
+            line
+            for i, line in enumerate(job["script"])
+            if not re.match(r"^(cd |AWS_|export |printf |: |apt-get )", line) and i not in checks
         )
         for confirm in ("", "x", name.upper()):
             assert _run(script, env, STACK=name, CONFIRM_DESTROY=confirm, AWS_ROLE_ARN="r") != 0

@@ -452,19 +452,20 @@ PROTECTION_CASES: dict[str, tuple[dict[str, str], Any, bool]] = {
 }
 
 
+@pytest.mark.parametrize("kind", ["deploy", "destroy"])
 @pytest.mark.parametrize("stack", ["prod", "dev"])
 @pytest.mark.parametrize("case", sorted(PROTECTION_CASES))
 def test_gated_deploys_run_only_from_a_protected_environment(
-    webapp: Rendered, gated_gitlab: Rendered, tmp_path: Path, stack: str, case: str
+    webapp: Rendered, gated_gitlab: Rendered, tmp_path: Path, stack: str, case: str, kind: str
 ) -> None:
     """Production's deploy (webapp's prod) and a non-production deploy that needs approval
-    (dev, approval required in the gated variant): without a protected environment naming
-    who may deploy, anyone who can run a pipeline could start the manual job, so the job
-    stops before it touches AWS. Fails closed on every API error."""
+    (dev, approval required in the gated variant), and their destroy jobs: without a
+    protected environment naming who may deploy, anyone who can run a pipeline could start
+    the manual job, so the job stops before it touches AWS. Fails closed on every API error."""
     variables, reply, passes = PROTECTION_CASES[case]
     pipeline = webapp if stack == "prod" else gated_gitlab
     # The job from its first line up to the check, in an image without jq (Pulumi's).
-    job = gitlab_job(pipeline.yaml(FILE), f"deploy:{stack}")["script"]
+    job = gitlab_job(pipeline.yaml(FILE), f"{kind}:{stack}")["script"]
     check = next(i for i, entry in enumerate(job) if "CI_COMMIT_REF_PROTECTED" in entry)
     script = "\n".join(job[: check + 1])
     env = {
@@ -472,6 +473,8 @@ def test_gated_deploys_run_only_from_a_protected_environment(
         "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
         "CI_PROJECT_ID": "7",
         "CI_COMMIT_REF_NAME": "main",
+        "STACK": stack,
+        "CONFIRM_DESTROY": stack,  # the destroy job's own confirmation, given
         **variables,
     }
     curl = [rule(f"protected_environments/{stack}", answers=[reply(stack)])] if reply else []
@@ -486,15 +489,19 @@ def test_gated_deploys_run_only_from_a_protected_environment(
         assert not result.called("curl"), "checked the branch and the token before calling the API"
 
 
-def test_production_and_approval_deploys_carry_the_protection_check(
+def test_production_and_approval_deploys_and_destroys_carry_the_protection_check(
     webapp: Rendered, gated_gitlab: Rendered
 ) -> None:
     for pipeline in (webapp, gated_gitlab):
         for env in pipeline.model.environments:
-            script = "\n".join(gitlab_job(pipeline.yaml(FILE), f"deploy:{env.name}")["script"])
-            gated = env.production or env.approval_required
-            assert ("CI_COMMIT_REF_PROTECTED" in script) == gated, (pipeline.name, env.name)
-            assert (f"protected_environments/{env.name}" in script) == gated
+            for kind in ("deploy", "destroy"):
+                job = gitlab_job(pipeline.yaml(FILE), f"{kind}:{env.name}")
+                script = "\n".join(job["script"])
+                gated = env.production or env.approval_required
+                assert ("CI_COMMIT_REF_PROTECTED" in script) == gated, (pipeline.name, env.name)
+                assert (f"protected_environments/{env.name}" in script) == gated
+                if gated:  # checked before any credential is used
+                    assert script.index("protected_environments") < script.index("AWS_ROLE_ARN")
 
 
 def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) -> None:
