@@ -27,7 +27,7 @@ aws() {
   case "$1 $2" in
     "docdb describe-db-clusters")
       [ "$4" = "$EXPECTED_CLUSTER" ] || { echo "wrong cluster: $4" >&2; return 1; }
-      echo "%s" ;;
+      echo "MEMBERS_LINE" ;;
     "cloudwatch get-metric-statistics")
       shift 2
       while [ $# -gt 0 ]; do
@@ -37,7 +37,7 @@ aws() {
     *) echo "unexpected: $*" >&2; return 1 ;;
   esac
 }
-""" % "\t".join(MEMBERS)
+""".replace("MEMBERS_LINE", "\t".join(MEMBERS))
 
 
 @pytest.mark.parametrize(
@@ -66,9 +66,7 @@ def test_which_instance_is_asked_of_each_instance(anchor: str, metric: str) -> N
     assert "DBClusterIdentifier,Value" not in section
 
 
-def test_every_aws_command_of_a_memcached_and_documentdb_stack_is_one_the_cli_accepts() -> (
-    None
-):
+def test_every_aws_command_of_a_memcached_and_documentdb_stack_is_one_the_cli_accepts() -> None:
     import shipspec
 
     model = shipspec.plan(shipspec.load(SPEC), spec_file=SPEC.name)

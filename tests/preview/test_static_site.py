@@ -116,7 +116,9 @@ def test_price_class_and_paging_follow_the_environment(prod: Preview, staging: P
     assert _inputs(staging, "frontend-cdn")["priceClass"] == "PriceClass_100"
     assert _inputs(staging, "frontend-site")["forceDestroy"] is True
     assert _inputs(prod, "frontend-errors-notify", TARGET)["arn"].endswith(":market-prod-page")
-    assert _inputs(staging, "frontend-errors-notify", TARGET)["arn"].endswith(":market-staging-ticket")
+    assert _inputs(staging, "frontend-errors-notify", TARGET)["arn"].endswith(
+        ":market-staging-ticket"
+    )
 
 
 def test_the_custom_domain_uses_a_us_east_1_certificate_and_aliases_the_distribution(
@@ -178,7 +180,9 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
     [alarm_arn] = json.loads(_inputs(prod, "frontend-errors-forward", RULE)["eventPattern"])[
         "resources"
     ]
-    assert alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-errors"
+    assert (
+        alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-errors"
+    )
     # The state change CloudWatch emits in us-east-1 when the alarm fires...
     event = {
         "source": "aws.cloudwatch",
@@ -379,7 +383,9 @@ def test_the_renamed_alarm_and_its_rules_keep_their_state_through_aliases(prod: 
         found = [r for r in prod.resources if r.name == name]
         assert found, name
         for resource in found:
-            assert any(alias.endswith(f"::{old}") for alias in resource.options.get("aliases", [])), (
+            assert any(
+                alias.endswith(f"::{old}") for alias in resource.options.get("aliases", [])
+            ), (
                 name,
                 resource.options,
             )

@@ -101,8 +101,7 @@ DOCDB_GUIDES: dict[str, Guide] = {
         "instance class); past it, new connections are refused.",
         (
             _INSTANCES,
-            _metric("DatabaseConnections", "Maximum")
-            + ": which instance, since when",
+            _metric("DatabaseConnections", "Maximum") + ": which instance, since when",
             _MONGOSH,
             "in mongosh: `db.serverStatus().connections` (current and available); the "
             "services' own pool sizes and task counts tell which one holds them",

@@ -272,7 +272,7 @@ GUIDES: dict[str, Guide] = {
             "`for bucket in $(pulumi stack output static_sites --json | jq -r "
             "'.[] | objects | .bucket'); do "
             'aws s3api get-bucket-policy --bucket "$bucket" --query Policy --output text '
-            "| jq '[.Statement[] | select(.Effect == \"Allow\") | "
+            '| jq \'[.Statement[] | select(.Effect == "Allow") | '
             '.Condition.StringEquals["AWS:SourceArn"]]\'; done`: the bucket exists and '
             "admits its distribution's ARN (`arn:aws:cloudfront::<account>:distribution/<id>`)",
             "`for bucket in $(pulumi stack output static_sites --json | jq -r "
