@@ -371,10 +371,10 @@ def test_the_errors_alarm_fires_on_a_sustained_origin_or_access_failure_only(
     assert Stack(prod).states(scenario)["market-prod-frontend-errors"] is fires
 
 
-def test_the_renamed_alarm_and_its_rules_keep_their_state_through_aliases(prod: Preview) -> None:
+def test_the_renamed_alarm_and_its_rules_alias_their_old_names(prod: Preview) -> None:
     """The alarm and its EventBridge rules were <site>-5xx(-forward, -notify): each aliases
-    its old name, so `pulumi up` renames them in place of deleting one and creating another
-    (Pulumi matches the old URN)."""
+    its old name, so `pulumi up` replaces each under its new name (Pulumi matches the old URN)
+    instead of creating an unrelated one and leaving the old alarm and rules."""
     for name, old in (
         ("frontend-errors", "frontend-5xx"),
         ("frontend-errors-forward", "frontend-5xx-forward"),

@@ -87,7 +87,8 @@ def alert_through_eventbridge(
     us-east-1 and ``<site>-<check>`` in the stack's region, or ``<rules>-forward`` and
     ``<rules>`` when given (a certificate's expiry alarm: its rules are named as the alarm).
     ``what``: the alarm, in the rules' descriptions. ``former``: the rules' earlier base name
-    (a static site's were ``<site>-5xx``), aliased so ``pulumi up`` renames them."""
+    (a static site's were ``<site>-5xx``), aliased so ``pulumi up``
+    replaces them under the new name instead of leaving the old ones."""
     base = rules or f"{site}-{check}"
     what = what or f"{site}'s CloudFront errors alarm"
     child = pulumi.ResourceOptions(parent=owner)
