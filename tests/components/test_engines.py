@@ -430,7 +430,10 @@ def test_the_waf_runbook_names_the_program_s_web_acls_rules_and_log_groups(
     }
     for name, acl in acls.items():
         inputs = recorded[name].inputs
-        assert inputs["visibilityConfig"]["metricName"] == acl.name
+        # The ACL's metric name is the stack's own (the WebACL dimension), as the table says.
+        metric_name = acl.metric_name(model.app, env.name)
+        assert inputs["visibilityConfig"]["metricName"] == metric_name
+        assert f"`{metric_name}` ({env.name})" in waf
         assert inputs["scope"] == acl.scope
         metrics = [r["visibilityConfig"]["metricName"] for r in inputs["rules"]]
         assert metrics == [acl.metric(rule) for rule in acl.rules]

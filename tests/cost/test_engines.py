@@ -132,8 +132,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # $6,387.67 + $0.10 = $6,387.77; the public web ACL's rate-limit BlockedRequests alarm,
     # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87; the three web ACLs' blocked-share
     # alarms, 6 metrics × $0.10: $6,387.87 + $0.60 = $6,388.47; the public web ACL's 5
-    # rules, not 3 (+$2.00): $6,390.47.
-    assert money(main.total) == "$6,390.47"
+    # rules, not 3 (+$2.00): $6,390.47; each static site's errors alarm reads three
+    # metrics (5xx and 4xx rates, requests), not one: 2 × 2 × $0.10 (+$0.40): $6,390.87.
+    assert money(main.total) == "$6,390.87"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:

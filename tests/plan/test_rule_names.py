@@ -26,7 +26,7 @@ from tests.conftest import ROOT
 from tests.preview.iam_model import arn_like
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-SUFFIXES = ("-failed-runs", "-5xx", "-5xx-forward")
+SUFFIXES = ("-failed-runs", "-errors", "-errors-forward")
 
 name = st.builds(
     lambda first, rest: first + rest,

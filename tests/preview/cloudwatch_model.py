@@ -6,7 +6,7 @@ under Pulumi mocks (not the plan or the templates) and evaluates them as AWS doe
 
 - Metric alarms: each metric query's value per period (from the scenario), metric math
   (``FILL``, ``IF``, ``DIFF`` with the period before, ``MIN``/``MAX``/``SUM`` of arrays,
-  arithmetic, comparisons), then
+  arithmetic, comparisons, ``AND``/``OR`` between comparisons), then
   "M out of N": ALARM when at least ``datapointsToAlarm`` of the last ``evaluationPeriods``
   periods breach; a period without a value counts as ``treatMissingData`` says (``missing``
   and ``ignore`` keep the prior state, OK here). Source: CloudWatch User Guide, "Evaluating
@@ -136,6 +136,13 @@ class Value:
 
     __hash__ = None  # type: ignore[assignment]  # compares into a Value, like CloudWatch
 
+    def __bool__(self) -> bool:
+        """A condition's truth, for ``AND``/``OR`` (Python's ``and``/``or``, which bind
+        looser than comparisons, as CloudWatch's do); a missing value has none."""
+        if self.v is None:
+            raise ValueError("AND/OR over a missing datapoint: FILL it")
+        return bool(self.v)
+
 
 def _fill(x: Value, v: float) -> Value:
     return x if x.v is not None else Value(v)
@@ -212,7 +219,9 @@ class _Queries(dict):  # type: ignore[type-arg]
         return value
 
     def evaluate(self, expression: str) -> Value:
-        return eval(_diffs(expression), {**MATH, "_diff": self._diff}, self)
+        logical = re.sub(r"\bAND\b|&&", " and ", re.sub(r"\bOR\b|\|\|", " or ", expression))
+        value = eval(_diffs(logical), {**MATH, "_diff": self._diff}, self)
+        return value if isinstance(value, Value) else Value(value)
 
     def _diff(self, inner: str) -> Value:
         """CloudWatch's ``DIFF``: this period's value minus the previous period's."""

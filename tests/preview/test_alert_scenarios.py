@@ -386,8 +386,30 @@ PARCEL_HEALTHY = {
     "RunningTaskCount@dispatcher": None,
     "DesiredTaskCount@dispatcher": 0,
     "5xxErrorRate": 0,
-    "Requests": 2000,  # CloudFront requests a minute: its 5xx alarm judges busy minutes only
+    "4xxErrorRate": 0.5,  # the SPA answers unknown paths with its index and 200
+    "Requests": 2000,  # CloudFront requests a minute: its errors alarm judges busy minutes only
 }
+
+
+def test_a_static_site_whose_bucket_refuses_cloudfront_pages(parcel) -> None:  # type: ignore[no-untyped-def]
+    """The web SPA's bucket policy no longer admits the distribution (edited by hand, or the
+    bucket deleted): S3 answers 403 to every request, /index.html included, so the SPA's
+    custom error responses cannot hide it and CloudFront passes the 403 on. No 5xx at all,
+    no ECS or load balancer alarm sees it: the site's errors alarm, in us-east-1, pages
+    through EventBridge once 5 busy minutes are mostly 4xx."""
+    broken = {**PARCEL_HEALTHY, "4xxErrorRate": 100.0}
+    name = "parcel-prod-web-errors"
+    soon = Scenario(values(PARCEL_HEALTHY), values(broken), 4 * 60)
+    assert not state_change(parcel, name, soon), "5 minutes of it, not a blip"
+    outage = Scenario(values(PARCEL_HEALTHY), values(broken), 6 * 60)
+    assert [n for n, firing in parcel.states(outage).items() if firing] == [name]
+    assert parcel.alarms[name]["region"] == "us-east-1"
+    told = parcel.notified(outage, state_change(parcel, name, outage))
+    assert told == {"page": {name}, "ticket": set()}
+    # Bots probing for paths the SPA answers with 200 anyway, or a handful of 404s for
+    # missing assets: no page.
+    noise = Scenario(values(PARCEL_HEALTHY), values({**PARCEL_HEALTHY, "4xxErrorRate": 8.0}), 3600)
+    assert not state_change(parcel, name, noise)
 
 
 @pytest.mark.parametrize("reported", [0, None], ids=["zero", "no-datapoints"])

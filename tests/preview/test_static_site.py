@@ -2,7 +2,7 @@
 
 Read from the resources the generated program registers, as a reviewer would check them
 in the console: the bucket admits nothing but this distribution's signed requests, the
-distribution serves HTTPS with the SPA's routing, and the 5xx alarm lives in us-east-1
+distribution serves HTTPS with the SPA's routing, and the errors alarm lives in us-east-1
 (where CloudFront publishes metrics) and still reaches the stack's alert topic.
 """
 
@@ -115,8 +115,10 @@ def test_price_class_and_paging_follow_the_environment(prod: Preview, staging: P
     assert _inputs(prod, "frontend-cdn")["priceClass"] == "PriceClass_All"
     assert _inputs(staging, "frontend-cdn")["priceClass"] == "PriceClass_100"
     assert _inputs(staging, "frontend-site")["forceDestroy"] is True
-    assert _inputs(prod, "frontend-5xx-notify", TARGET)["arn"].endswith(":market-prod-page")
-    assert _inputs(staging, "frontend-5xx-notify", TARGET)["arn"].endswith(":market-staging-ticket")
+    assert _inputs(prod, "frontend-errors-notify", TARGET)["arn"].endswith(":market-prod-page")
+    assert _inputs(staging, "frontend-errors-notify", TARGET)["arn"].endswith(
+        ":market-staging-ticket"
+    )
 
 
 def test_the_custom_domain_uses_a_us_east_1_certificate_and_aliases_the_distribution(
@@ -143,14 +145,24 @@ def test_the_custom_domain_uses_a_us_east_1_certificate_and_aliases_the_distribu
 
 
 def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -> None:
-    alarm = _inputs(prod, "frontend-5xx", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    alarm = _inputs(prod, "frontend-errors", "aws:cloudwatch/metricAlarm:MetricAlarm")
     assert alarm["region"] == "us-east-1"
-    rate, errors, requests = alarm["metricQueries"]
+    failing, server, client, requests = alarm["metricQueries"]
     # Judged only in minutes with 100+ requests: one error among a handful is no outage.
-    assert rate["expression"] == "IF(FILL(requests, 0) >= 100, FILL(errors, 0), 0)"
-    assert rate["returnData"] is True and not errors.get("returnData")
+    # 5xx above 5%, or 4xx above half: S3 refusing CloudFront is 4xx, never 5xx.
+    assert failing["expression"] == (
+        "IF(FILL(requests, 0) >= 100 AND (FILL(server_errors, 0) > 5 OR "
+        "FILL(client_errors, 0) > 50), 1, 0)"
+    )
+    assert (alarm["threshold"], alarm["comparisonOperator"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert failing["returnData"] is True
+    assert not any(q.get("returnData") for q in (server, client, requests))
     for query, (name, stat) in (
-        (errors, ("5xxErrorRate", "Average")),
+        (server, ("5xxErrorRate", "Average")),
+        (client, ("4xxErrorRate", "Average")),
         (requests, ("Requests", "Sum")),
     ):
         metric = query["metric"]
@@ -164,11 +176,13 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
             "Region": "Global",
         }
     # The description links its runbook section.
-    assert alarm["alarmDescription"].endswith("runbook.md#alarm-static-site-5xx")
-    [alarm_arn] = json.loads(_inputs(prod, "frontend-5xx-forward", RULE)["eventPattern"])[
+    assert alarm["alarmDescription"].endswith("runbook.md#alarm-static-site-errors")
+    [alarm_arn] = json.loads(_inputs(prod, "frontend-errors-forward", RULE)["eventPattern"])[
         "resources"
     ]
-    assert alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-5xx"
+    assert (
+        alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-errors"
+    )
     # The state change CloudWatch emits in us-east-1 when the alarm fires...
     event = {
         "source": "aws.cloudwatch",
@@ -177,19 +191,19 @@ def test_a_failing_origin_reaches_the_page_topic_from_us_east_1(prod: Preview) -
         "detail": {"state": {"value": "ALARM"}},
         "region": "us-east-1",  # where the alarm, and so its event, lives
     }
-    forward = _inputs(prod, "frontend-5xx-forward", RULE)
+    forward = _inputs(prod, "frontend-errors-forward", RULE)
     assert forward["region"] == "us-east-1"
     assert matches(json.loads(forward["eventPattern"]), event)
-    hop = _inputs(prod, "frontend-5xx-forward", TARGET)
+    hop = _inputs(prod, "frontend-errors-forward", TARGET)
     assert hop["rule"] == forward["name"]
     assert hop["arn"] == "arn:aws:events:eu-west-1:123456789012:event-bus/default"
     assert hop["region"] == "us-east-1" and hop["roleArn"]
     # ...arrives on the stack region's default bus, where the notify rule sends it to the topic.
     stack = Stack(prod)
     told = stack.notified(_quiet, [event])
-    assert told["page"] == {"market-prod-frontend-5xx"}
+    assert told["page"] == {"market-prod-frontend-errors"}
     # The page topic's policy lets the notify rule publish (this stack's rules, <prefix>-*).
-    notify = _inputs(prod, "frontend-5xx-notify", RULE)["name"]
+    notify = _inputs(prod, "frontend-errors-notify", RULE)["name"]
     rule_arn = f"arn:aws:events:eu-west-1:123456789012:rule/{notify}"
     [policy] = [
         json.loads(r.inputs["policy"])
@@ -248,9 +262,9 @@ STATE_CHANGE = {
     "account": "123456789012",
     "time": "2026-12-07T12:05:01Z",
     "region": "us-east-1",
-    "resources": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-5xx"],
+    "resources": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-prod-frontend-errors"],
     "detail": {
-        "alarmName": "market-prod-frontend-5xx",
+        "alarmName": "market-prod-frontend-errors",
         "configuration": {"description": "frontend: more than 5% of CloudFront responses"},
         "state": {
             "value": "ALARM",
@@ -268,10 +282,10 @@ STATE_CHANGE = {
 
 def test_the_topic_gets_cloudwatch_s_alarm_message_not_the_raw_event(prod: Preview) -> None:
     """PagerDuty's CloudWatch integration titles by AlarmName and resolves on OK."""
-    notify = _inputs(prod, "frontend-5xx-notify", TARGET)
+    notify = _inputs(prod, "frontend-errors-notify", TARGET)
     message = transform(notify["inputTransformer"], STATE_CHANGE)
     assert message == {
-        "AlarmName": "market-prod-frontend-5xx",
+        "AlarmName": "market-prod-frontend-errors",
         "AlarmDescription": "frontend: more than 5% of CloudFront responses",
         "AWSAccountId": "123456789012",
         "NewStateValue": "ALARM",
@@ -294,15 +308,19 @@ def test_the_topic_gets_cloudwatch_s_alarm_message_not_the_raw_event(prod: Previ
         "ALARM",
     )
     # The alarm's real name and description are what the event carries.
-    alarm = _inputs(prod, "frontend-5xx", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    alarm = _inputs(prod, "frontend-errors", "aws:cloudwatch/metricAlarm:MetricAlarm")
     assert STATE_CHANGE["resources"][0].endswith(":alarm:" + alarm["name"])
     # The hop between buses keeps the raw event: the home rule matches its pattern on it.
-    assert "inputTransformer" not in _inputs(prod, "frontend-5xx-forward", TARGET)
+    assert "inputTransformer" not in _inputs(prod, "frontend-errors-forward", TARGET)
 
 
-def _cloudfront_5xx(percent: float, requests: float = 1000) -> Any:
+def _cloudfront(server: float, client: float = 1.0, requests: float = 1000) -> Any:
+    """CloudFront's distribution metrics: 5xx and 4xx shares (%), requests a minute."""
+
     def values(metric: Any) -> float | None:
-        return {"5xxErrorRate": percent, "Requests": requests}.get(metric["metricName"])
+        return {"5xxErrorRate": server, "4xxErrorRate": client, "Requests": requests}.get(
+            metric["metricName"]
+        )
 
     return values
 
@@ -316,16 +334,58 @@ _quiet = Scenario(baseline=_tasks_running, incident=_tasks_running, duration=0)
 
 
 @pytest.mark.parametrize(
-    ("percent", "requests", "minutes", "fires"),
-    [(50.0, 1000, 10, True), (50.0, 1000, 3, False), (2.0, 1000, 30, False), (40.0, 5, 30, False)],
-    ids=["origin-down-10min", "blip-3min", "stray-errors", "two-errors-a-minute-at-night"],
+    ("server", "client", "requests", "minutes", "fires"),
+    [
+        (50.0, 1.0, 1000, 10, True),
+        (50.0, 1.0, 1000, 3, False),
+        (2.0, 1.0, 1000, 30, False),
+        (40.0, 1.0, 5, 30, False),
+        # The bucket policy no longer admits the distribution (or the bucket is gone): S3
+        # answers 403 to every request, the SPA's /index.html error response fails the same
+        # way, and CloudFront passes the 403 on: all 4xx, no 5xx.
+        (0.0, 100.0, 1000, 10, True),
+        (0.0, 100.0, 1000, 3, False),
+        (0.0, 100.0, 5, 30, False),
+        # Bots probing paths the site does not have: a share of 404s, not an outage.
+        (0.0, 15.0, 1000, 60, False),
+    ],
+    ids=[
+        "origin-down-10min",
+        "blip-3min",
+        "stray-errors",
+        "two-errors-a-minute-at-night",
+        "bucket-policy-broken-403-everywhere",
+        "policy-fixed-within-3min",
+        "403s-at-night",
+        "bot-404s",
+    ],
 )
-def test_the_5xx_alarm_fires_on_a_sustained_origin_failure_only(
-    prod: Preview, percent: float, requests: float, minutes: int, fires: bool
+def test_the_errors_alarm_fires_on_a_sustained_origin_or_access_failure_only(
+    prod: Preview, server: float, client: float, requests: float, minutes: int, fires: bool
 ) -> None:
     scenario = Scenario(
-        baseline=_cloudfront_5xx(0.0, requests),
-        incident=_cloudfront_5xx(percent, requests),
+        baseline=_cloudfront(0.0, 1.0, requests),
+        incident=_cloudfront(server, client, requests),
         duration=minutes * 60,
     )
-    assert Stack(prod).states(scenario)["market-prod-frontend-5xx"] is fires
+    assert Stack(prod).states(scenario)["market-prod-frontend-errors"] is fires
+
+
+def test_the_renamed_alarm_and_its_rules_alias_their_old_names(prod: Preview) -> None:
+    """The alarm and its EventBridge rules were <site>-5xx(-forward, -notify): each aliases
+    its old name, so `pulumi up` replaces each under its new name (Pulumi matches the old URN)
+    instead of creating an unrelated one and leaving the old alarm and rules."""
+    for name, old in (
+        ("frontend-errors", "frontend-5xx"),
+        ("frontend-errors-forward", "frontend-5xx-forward"),
+        ("frontend-errors-notify", "frontend-5xx-notify"),
+    ):
+        found = [r for r in prod.resources if r.name == name]
+        assert found, name
+        for resource in found:
+            assert any(
+                alias.endswith(f"::{old}") for alias in resource.options.get("aliases", [])
+            ), (
+                name,
+                resource.options,
+            )

@@ -40,7 +40,34 @@ def test_the_alarm_watches_the_public_acl_s_rate_limit_rule(main) -> None:  # ty
     # The ACL's and the rule's visibility metric names (components/_waf.py), the region.
     dims = dict(metric["dimensions"])
     assert dims.pop("Region")
-    assert dims == {"WebACL": "public-waf", "Rule": "public-waf-rate-limit"}
+    assert dims == {"WebACL": "atlas-main-public-waf", "Rule": "public-waf-rate-limit"}
+
+
+def test_each_stack_s_web_acls_publish_their_own_metrics(generated) -> None:  # type: ignore[no-untyped-def]
+    """WAF's metrics are keyed by the ACL's visibility metric name (``WebACL``), not by the
+    ACL: the same name in two stacks of one account is one series, and production's
+    blocked-share page would count staging's blocks. Every stack's names differ, and its
+    alarms read their own ACL's."""
+    names: dict[str, set[str]] = {}
+    for env in ("dev", "staging", "main"):
+        preview = generated.preview("full", env)
+        acls = {
+            r.inputs["visibilityConfig"]["metricName"]
+            for r in preview.resources
+            if r.type == "aws:wafv2/webAcl:WebAcl"
+        }
+        assert acls, env
+        alarms = Stack(preview).alarms
+        read = {
+            q["metric"]["dimensions"]["WebACL"]
+            for alarm in alarms.values()
+            for q in alarm.get("metricQueries") or []
+            if "metric" in q and "WebACL" in q["metric"]["dimensions"]
+        }
+        assert read and read <= acls, (env, read, acls)
+        names[env] = acls
+    assert not names["dev"] & names["staging"] and not names["staging"] & names["main"]
+    assert not names["dev"] & names["main"]
 
 
 def test_sustained_blocks_open_a_ticket_and_never_page(main) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +121,8 @@ def test_the_share_alarm_reads_every_rule_of_the_acl(main) -> None:  # type: ign
             assert dims.pop("Rule") == "ALL"
             assert ("Region" in dims) == (region is None)
             dims.pop("Region", None)
-            assert dims == {"WebACL": "public-waf" if name == SHARE else "storefront-waf"}
+            acl = "public-waf" if name == SHARE else "storefront-waf"
+            assert dims == {"WebACL": f"atlas-main-{acl}"}
 
 
 def test_a_managed_rule_blocking_users_pages(main) -> None:  # type: ignore[no-untyped-def]

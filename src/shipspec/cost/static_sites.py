@@ -1,7 +1,8 @@
 """What a static site costs: CloudFront's data out and requests, its bucket, its alarms.
 
 CloudFront bills the bytes and HTTPS requests it serves (origin fetches from S3 are
-free); the site's bucket bills its storage; the 5xx alarm (us-east-1) one alarm metric.
+free); the site's bucket bills its storage; its errors alarm (us-east-1) one alarm metric per
+metric its math reads: the 5xx and 4xx rates and the requests, three.
 A queue consumer's wake alarm (scale to zero) reads two metrics. CloudFront's always-free
 tier (1 TB and 10 million requests a month) is per account and not deducted, like the
 CloudWatch free tier. Source: https://aws.amazon.com/cloudfront/pricing/ (United States
@@ -44,9 +45,9 @@ def static_site_lines(add: Add, env: EnvironmentPlan, usage: Usage) -> None:
         add(
             "CloudWatch alarm metrics",
             site.name,
-            Decimal(1),
+            Decimal(3),
             "cloudwatch_alarm_metric_month",
-            "the 5xx error-rate alarm (us-east-1)",
+            "the errors alarm (us-east-1): 5xx rate, 4xx rate, requests",
         )
         if site.waf:
             rules = Decimal(usage.site_waf_rules)

@@ -271,9 +271,10 @@ class StaticSitePlan(Frozen):
     hosted_zone: str | None
     price_class: str  # CloudFront price class
     access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
-    error_rate_percent: float  # the 5xx error-rate alarm's threshold
+    error_rate_percent: float  # the errors alarm's 5xx error-rate threshold
+    client_error_percent: float = 50.0  # ... and its 4xx share threshold (either fires it)
     min_requests: int = 100  # minutes with fewer requests do not count towards it
-    pages: bool  # the 5xx alarm pages (production) or notifies
+    pages: bool  # the errors alarm pages (production) or notifies
     force_destroy: bool  # non-production: the bucket is emptied on destroy (CI rebuilds it)
     renamed_from: str | None = None
     waf: bool = False  # a WAFv2 web ACL (scope CLOUDFRONT, us-east-1) on the distribution

@@ -101,8 +101,15 @@ SLOW_QUERY_MIN_MS = 100
 CLOUDFRONT_PRICE_CLASS_PROD = "PriceClass_All"
 CLOUDFRONT_PRICE_CLASS_NON_PROD = "PriceClass_100"
 # CloudFront's 5xxErrorRate (AWS/CloudFront, Region=Global, in us-east-1) above this for
-# five minutes: the bucket or its policy fails many visitors, not a stray request.
+# five minutes: the origin or the distribution fails many visitors, not a stray request.
 STATIC_SITE_5XX_RATE_PERCENT = 5.0
+# ... or its 4xxErrorRate above this share in the same minutes (one alarm fires on either):
+# a broken bucket policy or origin access control, a deleted bucket or deleted files make
+# S3 answer CloudFront 403/404, which reaches every visitor (an SPA's custom error responses
+# need /index.html itself), so the share is near 100%. Normal traffic stays far below half:
+# an SPA answers unknown paths with its index and 200, and a site without one gets bots'
+# probes and stale links, a few percent of a busy minute.
+STATIC_SITE_4XX_SHARE_PERCENT = 50.0
 # ... judged only in minutes with at least this many requests: at night one error in a
 # handful of requests is a 20% rate, not an outage.
 STATIC_SITE_MIN_REQUESTS = 100

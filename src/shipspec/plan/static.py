@@ -65,7 +65,25 @@ def plan_static_site(
         f"{key}.alarms.error_rate_percent",
         rules.STATIC_SITE_5XX_RATE_PERCENT,
         f"CloudFront 5xxErrorRate above {rules.STATIC_SITE_5XX_RATE_PERCENT:g}% for 5 minutes: "
-        "the origin bucket or its policy is failing every visitor, not one bad request",
+        "the origin or the distribution is failing many visitors, not one bad request",
+    )
+    share = rules.STATIC_SITE_4XX_SHARE_PERCENT
+    normal = (
+        "an SPA answers S3's 403/404 for an unknown path with /index.html and 200, so its "
+        "normal 4xx share is near 0"
+        if service.spa
+        else "unknown paths answer 404, but bots' probes and stale links are a few percent "
+        "of a busy minute"
+    )
+    client = log.decide(
+        f"{key}.alarms.client_error_percent",
+        share,
+        f"the same alarm fires when CloudFront 4xxErrorRate is above {share:g}% for 5 "
+        "minutes: a broken bucket policy or origin access control, a deleted bucket or "
+        "deleted files make S3 answer 403/404 to every request, which CloudFront passes on "
+        f"(~100%, and no 5xx); {normal}. A flood the web ACL blocks answers 403 too"
+        + ("; its blocked-share alarm fires with it" if spec.requirements.security.waf else ""),
+        spa=service.spa,
     )
     floor = log.decide(
         f"{key}.alarms.min_requests",
@@ -100,6 +118,7 @@ def plan_static_site(
         price_class=price,
         access_logs=logs,
         error_rate_percent=rate,
+        client_error_percent=client,
         min_requests=floor,
         pages=production,
         force_destroy=not production,

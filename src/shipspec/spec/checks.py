@@ -113,8 +113,8 @@ def check_references(document: YamlDocument) -> list[Diagnostic]:
                 _at(
                     document,
                     path,
-                    f"{target!r} is a static site: CloudFront serves it, and its 5xx error-rate "
-                    "alarm watches it; SLOs measure load-balanced services",
+                    f"{target!r} is a static site: CloudFront serves it, and its errors alarm "
+                    "(5xx, or mostly 4xx) watches it; SLOs measure load-balanced services",
                     "set the SLO on the web service the site calls",
                     "slo-target",
                 )

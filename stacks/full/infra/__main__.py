@@ -783,6 +783,7 @@ storefront = StaticSite(
     access_logs=static_sites["storefront"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["storefront"]["errorRatePercent"],
+    client_error_percent=static_sites["storefront"]["clientErrorPercent"],
     min_requests=static_sites["storefront"]["minRequests"],
     alarm_description=static_sites["storefront"]["description"],
     force_destroy=static_sites["storefront"]["forceDestroy"],
@@ -800,6 +801,7 @@ handbook = StaticSite(
     access_logs=static_sites["handbook"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["handbook"]["errorRatePercent"],
+    client_error_percent=static_sites["handbook"]["clientErrorPercent"],
     min_requests=static_sites["handbook"]["minRequests"],
     alarm_description=static_sites["handbook"]["description"],
     force_destroy=static_sites["handbook"]["forceDestroy"],
@@ -877,7 +879,7 @@ if prometheus:
         {"page": monitoring.page_topic_arn, "ticket": monitoring.ticket_topic_arn},
     )
 
-# The static sites' 5xx alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
+# The static sites' errors alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
 # their state changes to this stack's page topic (production) or ticket topic.
 storefront.alert_to(
     monitoring.page_topic_arn

@@ -298,6 +298,7 @@ web = StaticSite(
     access_logs=static_sites["web"]["accessLogs"],
     log_retention_days=log_retention_days,
     error_rate_percent=static_sites["web"]["errorRatePercent"],
+    client_error_percent=static_sites["web"]["clientErrorPercent"],
     min_requests=static_sites["web"]["minRequests"],
     alarm_description=static_sites["web"]["description"],
     force_destroy=static_sites["web"]["forceDestroy"],
@@ -341,7 +342,7 @@ monitoring = Monitoring(
     static_sites={"web": web},
 )
 
-# The static sites' 5xx alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
+# The static sites' errors alarms live in us-east-1 with CloudFront's metrics; EventBridge brings
 # their state changes to this stack's page topic (production) or ticket topic.
 web.alert_to(
     monitoring.page_topic_arn

@@ -1,6 +1,6 @@
 """How an alarm in us-east-1 reaches the alert topics of the stack's region.
 
-A static site's 5xx alarm and a public domain's Route 53 health check alarm: CloudFront
+A static site's errors alarm and a public domain's Route 53 health check alarm: CloudFront
 and Route 53 publish their metrics in us-east-1 only, so the alarm lives there, and a
 CloudWatch alarm may only notify a topic in its own region. EventBridge carries its state
 changes instead: a rule in us-east-1 forwards them to the default event bus of the stack's
@@ -74,9 +74,10 @@ def alert_through_eventbridge(
     topic_arn: pulumi.Input[str],
     *,
     pages: bool,
-    check: str = "5xx",
+    check: str = "errors",
     what: str | None = None,
     rules: str | None = None,
+    former: str | None = None,
 ) -> None:
     """Publish ``alarm``'s state changes (ALARM, and OK too when ``pages``) to ``topic_arn``.
 
@@ -84,10 +85,17 @@ def alert_through_eventbridge(
     watches (``check="health-check"``); the rules are ``<site>-<check>-forward`` in
     us-east-1 and ``<site>-<check>`` in the stack's region, or ``<rules>-forward`` and
     ``<rules>`` when given (a certificate's expiry alarm: its rules are named as the alarm).
-    ``what``: the alarm, in the rules' descriptions."""
+    ``what``: the alarm, in the rules' descriptions. ``former``: the rules' earlier base name
+    (a static site's were ``<site>-5xx``), aliased so ``pulumi up``
+    replaces them under the new name instead of leaving the old ones."""
     base = rules or f"{site}-{check}"
-    what = what or f"{site}'s CloudFront 5xx alarm"
+    what = what or f"{site}'s CloudFront errors alarm"
     child = pulumi.ResourceOptions(parent=owner)
+
+    def renamed(suffix: str) -> pulumi.ResourceOptions:
+        aliases = [pulumi.Alias(name=f"{former}-{suffix}")] if former else None
+        return pulumi.ResourceOptions(parent=owner, aliases=aliases)
+
     invoke = pulumi.InvokeOutputOptions(parent=owner)
     region = aws.get_region_output(opts=invoke).region
     account = aws.get_caller_identity_output(opts=invoke).account_id
@@ -142,7 +150,7 @@ def alert_through_eventbridge(
         region=CLOUDFRONT_REGION,
         description=f"{what}, to the stack's region",
         event_pattern=pattern,
-        opts=child,
+        opts=renamed("forward"),
     )
     aws.cloudwatch.EventTarget(
         f"{base}-forward",
@@ -150,14 +158,14 @@ def alert_through_eventbridge(
         rule=forward.name,
         arn=home_bus,
         role_arn=role.arn,
-        opts=child,
+        opts=renamed("forward"),
     )
     notify = aws.cloudwatch.EventRule(
         f"{base}-notify",
         name=rule_name(base),
         description=f"{what}, to the alert topic",
         event_pattern=pattern,
-        opts=child,
+        opts=renamed("notify"),
     )
     aws.cloudwatch.EventTarget(
         f"{base}-notify",
@@ -167,5 +175,5 @@ def alert_through_eventbridge(
         input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
             input_paths=ALARM_MESSAGE_PATHS, input_template=ALARM_MESSAGE_TEMPLATE
         ),
-        opts=child,
+        opts=renamed("notify"),
     )

@@ -249,7 +249,9 @@ def _two_pages(guide: Guide, twice: list[tuple[str, str, str, str]]) -> Guide:
     return replace(guide, meaning=guide.meaning + text)
 
 
-STATIC_ANCHOR = "alarm-static-site-5xx"
+STATIC_ANCHOR = "alarm-static-site-errors"
+# Its anchor before the alarm watched 4xx too: a deployed alarm's description still links it.
+STATIC_FORMER_ANCHOR = "alarm-static-site-5xx"
 # The WAF rate-limit alarms' anchor: the "WAF" section, written in the template.
 WAF_SECTION = f"alarm-{WAF_ANCHOR}"
 # Sections whose alarms live outside the stack's region: CloudFront publishes in us-east-1.
@@ -264,17 +266,19 @@ def _static_sites(
     anchors: dict[str, list[str]],
     names: dict[str, dict[str, AlarmType]],
 ) -> None:
-    """The static sites' 5xx alarms: the program creates them in us-east-1 (CloudFront's
-    metrics), outside the monitoring plan, and they notify through EventBridge."""
+    """The static sites' errors alarms (5xx, or most responses 4xx): the program creates
+    them in us-east-1 (CloudFront's metrics), outside the monitoring plan, and they notify
+    through EventBridge."""
     for env in model.environments:
         for site in env.static_sites:
-            anchors.setdefault(STATIC_ANCHOR, [STATIC_ANCHOR])
+            anchors.setdefault(STATIC_ANCHOR, [STATIC_ANCHOR, STATIC_FORMER_ANCHOR])
             rows.setdefault(STATIC_ANCHOR, []).append(
                 AlarmRow(
                     env.name,
-                    f"{model.app}-{env.name}-{site.name}-5xx",
+                    f"{model.app}-{env.name}-{site.name}-errors",
                     f"{site.name}: more than {site.error_rate_percent:g}% of CloudFront "
-                    f"responses are 5xx for 5 minutes with {site.min_requests}+ requests a minute",
+                    f"responses are 5xx, or more than {site.client_error_percent:g}% are 4xx, "
+                    f"for 5 minutes with {site.min_requests}+ requests a minute",
                     site.pages,
                     False,
                     True,
@@ -285,7 +289,7 @@ def _static_sites(
             reasons.setdefault(STATIC_ANCHOR, {}).setdefault(
                 "the site's visitors get errors", []
             ).append(env.name)
-            guides.setdefault(STATIC_ANCHOR, {})["static:5xx"] = GUIDES["static:5xx"]
+            guides.setdefault(STATIC_ANCHOR, {})["static:errors"] = GUIDES["static:errors"]
 
 
 def _reason(by_reason: dict[str, list[str]]) -> str:

@@ -278,6 +278,27 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         ),
         ("a larger node type, or more nodes to spread the keys",),
     ),
+    "memcached:cpu": Guide(
+        "CPU (ElastiCache for Memcached)",
+        "A node of the Memcached cluster has been above its CPU threshold for 15 minutes "
+        "(the alarm reads the cluster's highest node, `Maximum`): Memcached uses every core, "
+        "so the node itself is out of CPU, and gets and sets slow down for every consumer.",
+        (
+            f"per node, with {_CACHE_METRICS} (Memcached): `CPUUtilization`, then "
+            "`CurrConnections`, `CmdGet` and `CmdSet` (a burst of connections or of commands "
+            "from one consumer)",
+            '`aws elasticache describe-cache-clusters --cache-cluster-id "$MEMCACHED_ID" '
+            "--show-cache-node-info --query "
+            "'CacheClusters[0].[CacheClusterStatus,CacheNodeType,NumCacheNodes]'`: the node type "
+            "and how many nodes share the keys",
+            f"{_DESCRIBE}",
+        ),
+        (
+            "a consumer calling the cache in a loop (a retry storm, a missing local cache): "
+            "fix or roll back that service",
+            "a larger node type, or more nodes to spread the keys",
+        ),
+    ),
     "redis:cpu": Guide(
         "CPU (ElastiCache for Redis)",
         "The Redis engine thread has been above 90% for 15 minutes: Redis runs commands one at "

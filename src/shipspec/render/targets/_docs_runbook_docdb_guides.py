@@ -22,11 +22,21 @@ DOCDB_CLASSES = "<the instance class of each environment>"
 
 
 def _metric(metric: str, stat: str) -> str:
+    """``metric`` of each instance of the cluster, over the last 3 hours. DocumentDB
+    publishes an instance's figures under ``DBInstanceIdentifier`` (``DBClusterIdentifier``
+    alone aggregates the cluster, ``DBClusterIdentifier`` and ``Role`` the writer or the
+    readers: DocumentDB Developer Guide, "Amazon DocumentDB dimensions"), so the loop runs
+    over the cluster's members."""
     return (
-        f"`aws cloudwatch get-metric-statistics --namespace AWS/DocDB --metric-name {metric} "
-        '--dimensions Name=DBClusterIdentifier,Value="$DOCDB_ID" '
-        f"--statistics {stat} --period 300 --start-time <three hours ago, ISO 8601> "
-        "--end-time <now, ISO 8601>`"
+        "`for instance in $(aws docdb describe-db-clusters --db-cluster-identifier "
+        "\"$DOCDB_ID\" --query 'DBClusters[0].DBClusterMembers[].DBInstanceIdentifier' "
+        '--output text); do echo "$instance"; aws cloudwatch get-metric-statistics '
+        f"--namespace AWS/DocDB --metric-name {metric} "
+        '--dimensions Name=DBInstanceIdentifier,Value="$instance" '
+        f"--statistics {stat} --period 300 "
+        "--start-time \"$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)\" "
+        '--end-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
+        f"--query 'sort_by(Datapoints,&Timestamp)[].[Timestamp,{stat}]' --output text; done`"
     )
 
 

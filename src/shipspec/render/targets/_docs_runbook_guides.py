@@ -239,18 +239,42 @@ GUIDES: dict[str, Guide] = {
         (f"{_DESCRIBE}", "the `no-healthy-hosts` and `running-tasks` alarms of its services"),
         ("follow the failing service's sections",),
     ),
-    "static:5xx": Guide(
-        "static site 5xx",
-        "CloudFront answers a site's visitors with server errors: it cannot read the bucket "
-        "(the bucket policy or origin access control changed, the bucket or its files are "
-        "gone) or the distribution is misconfigured. The alarm lives in us-east-1 and "
+    "static:errors": Guide(
+        "static site errors",
+        "CloudFront answers a site's visitors with errors in busy minutes: more than the "
+        "5xx threshold (the origin fails or the distribution is misconfigured), or most "
+        "responses 4xx. S3 answers CloudFront 403 when the bucket policy or the origin "
+        "access control no longer admits it or the bucket is gone, and 404 for deleted "
+        "files; a single-page app's error responses fetch /index.html from that same "
+        "bucket, and when that fails too CloudFront passes the 403/404 on. So a broken "
+        "policy shows as nearly every response 4xx and no 5xx at all. A flood the site's "
+        "web ACL blocks (where it has one) answers 403 too: its WAF blocked-share alarm "
+        "fires with this one then (the WAF section). The alarm lives in us-east-1 and "
         "reaches the stack's alert topics through EventBridge.",
         (
             "`for id in $(pulumi stack output static_sites --json | jq -r "
+            "'.[] | objects | .distribution_id'); do for m in 4xxErrorRate 5xxErrorRate; do "
+            'echo "$id $m"; aws cloudwatch get-metric-statistics --region us-east-1 '
+            '--namespace AWS/CloudFront --metric-name "$m" '
+            '--dimensions Name=DistributionId,Value="$id" Name=Region,Value=Global '
+            "--start-time \"$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)\" "
+            '--end-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --period 300 --statistics Average '
+            "--query 'sort_by(Datapoints,&Timestamp)[].[Timestamp,Average]' --output text; "
+            "done; done`: 4xx near 100% with no 5xx is S3 refusing CloudFront (the next "
+            "three checks); 5xx is the origin or the distribution",
+            "`for id in $(pulumi stack output static_sites --json | jq -r "
             "'.[] | objects | .distribution_id'); "
             'do aws cloudfront get-distribution --id "$id" --query '
-            "'Distribution.[Id,Status,DistributionConfig.Origins.Items[0].DomainName]'; done`: "
-            "each distribution is Deployed and its origin is its site's bucket",
+            "'Distribution.[Id,Status,DistributionConfig.Origins.Items[0].DomainName,"
+            "DistributionConfig.Origins.Items[0].OriginAccessControlId]'; done`: "
+            "each distribution is Deployed, its origin is its site's bucket, signed with "
+            "its origin access control",
+            "`for bucket in $(pulumi stack output static_sites --json | jq -r "
+            "'.[] | objects | .bucket'); do "
+            'aws s3api get-bucket-policy --bucket "$bucket" --query Policy --output text '
+            '| jq \'[.Statement[] | select(.Effect == "Allow") | '
+            '.Condition.StringEquals["AWS:SourceArn"]]\'; done`: the bucket exists and '
+            "admits its distribution's ARN (`arn:aws:cloudfront::<account>:distribution/<id>`)",
             "`for bucket in $(pulumi stack output static_sites --json | jq -r "
             "'.[] | objects | .bucket'); do "
             'aws s3api head-object --bucket "$bucket" --key index.html; done`: the files are there',
@@ -260,6 +284,8 @@ GUIDES: dict[str, Guide] = {
             "(it syncs and invalidates)",
             "the bucket policy or origin access control edited by hand: `pulumi up` restores "
             "the program's " + FIRST,
+            "the bucket deleted: `pulumi up --refresh` creates it again, empty, with its "
+            "policy " + FIRST + ", then rerun the CI's site job to upload the files",
         ),
     ),
     "service:health-check": Guide(

@@ -96,9 +96,21 @@ def _line(sets: list[tuple[str, str]], used: set[str]) -> str:
     return "; ".join(f'{generic}="${own}"' for generic, own in sets if generic in used)
 
 
+# The generic variables the commands of a shared section (runbook.md.j2) read, by its anchor:
+# an alarm section that sends the reader there (``[Cache metrics](#cache-metrics)``) runs
+# them for its alarm, so its first line sets them too (only its target's engine's: a
+# Memcached cache's line sets MEMCACHED_ID, a Redis one's CACHE_ID).
+LINKED = {"cache-metrics": ("CACHE_ID", "MEMCACHED_ID")}
+
+
 def used_variables(texts: list[str]) -> set[str]:
-    """The generic variables the section's commands read."""
-    return {v for v in GENERIC if any(f"${v}" in t or f"${{{v}}}" in t for t in texts)}
+    """The generic variables the section's commands read, its own or through the shared
+    sections it links to."""
+    used = {v for v in GENERIC if any(f"${v}" in t or f"${{{v}}}" in t for t in texts)}
+    for anchor, variables in LINKED.items():
+        if any(f"](#{anchor})" in t for t in texts):
+            used.update(variables)
+    return used
 
 
 # The stack output each engine's identifier comes from, and how it is cut from the value.

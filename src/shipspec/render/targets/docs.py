@@ -280,7 +280,7 @@ def alarm_counts(model: DeploymentModel, env: EnvironmentPlan) -> tuple[int, int
     (:func:`~shipspec.plan.alarm_names.aws_alarms`: a rollback alarm is a composite over its
     own metric alarm), the us-east-1 ones included (in the plan: the Route 53 health
     check's and the static sites' certificate alarms; outside it: the static sites'
-    CloudFront 5xx alarms, one per site), and the wake alarm of a queue consumer that scales
+    CloudFront errors alarms, one per site), and the wake alarm of a queue consumer that scales
     to zero. Not the alarms Application Auto Scaling creates for target tracking: AWS
     creates those, not the program."""
     metric = composite = 0

@@ -318,14 +318,15 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
     return values
 
 
-# The runbook section of a static site's 5xx alarm (render/targets/_docs_runbook.py).
-STATIC_SITE_RUNBOOK = "docs/operations/runbook.md#alarm-static-site-5xx"
+# The runbook section of a static site's errors alarm (render/targets/_docs_runbook.py).
+STATIC_SITE_RUNBOOK = "docs/operations/runbook.md#alarm-static-site-errors"
 
 
 def _static_site(site: Any, model: DeploymentModel) -> dict[str, Any]:
     what = (
-        f"{site.name}: more than {site.error_rate_percent:g}% of CloudFront responses are 5xx "
-        "for 5 minutes (the origin bucket or its policy is failing)"
+        f"{site.name}: more than {site.error_rate_percent:g}% of CloudFront responses are 5xx, "
+        f"or more than {site.client_error_percent:g}% are 4xx, for 5 minutes (the origin fails, "
+        "or S3 refuses CloudFront: bucket policy, origin access control, bucket or files gone)"
     )
     why = f"minutes with {site.min_requests}+ requests only; " + (
         "pages in production" if site.pages else "a ticket outside production"
@@ -339,6 +340,7 @@ def _static_site(site: Any, model: DeploymentModel) -> dict[str, Any]:
         "hostedZone": site.hosted_zone,
         "accessLogs": site.access_logs,
         "errorRatePercent": site.error_rate_percent,
+        "clientErrorPercent": site.client_error_percent,
         "forceDestroy": site.force_destroy,
         "pages": site.pages,
         "waf": site.waf,

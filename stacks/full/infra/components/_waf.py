@@ -37,6 +37,17 @@ ALL_RULES = "ALL"
 REDACTED_HEADERS = ("authorization", "cookie")  # lowercase, as WAF requires
 # Every action but ALLOW: what WAF did to a request instead of letting it through.
 LOGGED_ACTIONS = ("BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT")
+# CreateWebACL VisibilityConfig.MetricName: 1-255 characters of [\w#:.\-/].
+METRIC_NAME_MAX = 255
+
+
+def acl_metric_name(name: str) -> str:
+    """The web ACL's own metric name, its CloudWatch metrics' ``WebACL`` dimension:
+    ``<app>-<stack>-<name>``. WAF keys the metrics by this name alone, not by the ACL, so
+    an ACL named the same in two stacks of one account would share them (staging's blocks
+    in production's alarm). Its rules' metric names stay ``<name>-<rule>``: their metrics
+    carry the ACL's ``WebACL`` dimension too."""
+    return physical_name(name, max_length=METRIC_NAME_MAX)
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
@@ -114,7 +125,9 @@ def web_acl(
             *(_managed(name, i + 1, group) for i, group in enumerate(MANAGED_RULE_GROUPS)),
         ],
         visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
-            cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            cloudwatch_metrics_enabled=True,
+            metric_name=acl_metric_name(name),
+            sampled_requests_enabled=True,
         ),
         opts=child,
     )

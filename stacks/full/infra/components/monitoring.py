@@ -323,7 +323,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         if region and spec["notify"]:
             # <service>-health-check: rules <service>-health-check(-forward), as a static
-            # site's are <site>-5xx(-forward), under the prefix the topics' policies admit;
+            # site's are <site>-errors(-forward), under the prefix the topics' policies admit;
             # any other (a static site's certificate expiry) is named as its alarm too.
             health = logical.endswith("-health-check")
             alert_through_eventbridge(

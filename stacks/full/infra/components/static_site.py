@@ -7,8 +7,16 @@ and the bucket policy admits only this distribution, through Origin Access Contr
 serves HTTPS with security headers and compression; a single-page app answers unknown
 paths with ``/index.html`` and 200, so client-side routes load.
 
+One alarm watches what visitors get, in minutes busy enough to judge: more than
+``error_rate_percent`` of responses 5xx (the origin or the distribution fails), or more than
+``client_error_percent`` 4xx. S3 answers CloudFront 403 when the bucket policy or the origin
+access control no longer admits it or the bucket is gone, and 404 for deleted files; an SPA's
+custom error responses fetch ``/index.html`` from that same origin, and when that fails
+too CloudFront passes the origin's 403/404 to the viewer (CloudFront Developer Guide,
+"Generating custom error responses"). So a broken policy is ~100% 4xx and no 5xx at all.
+
 CloudFront is a global service whose certificates, metrics and logs live in us-east-1.
-The certificate, the 5xx alarm and the access-log delivery therefore set
+The certificate, the errors alarm and the access-log delivery therefore set
 ``region="us-east-1"`` (pulumi-aws 7's per-resource region), so the stack's provider
 and its default tags serve them too. The alarm's notifications reach the stack's alert
 topics through EventBridge (:meth:`StaticSite.alert_to`, ``_static_site_alerts``): a
@@ -64,7 +72,9 @@ class StaticSite(pulumi.ComponentResource):
         hosted_zone_name: Public Route 53 zone holding ``domain``.
         access_logs: Deliver CloudFront standard logs (v2) to a CloudWatch log group in
             us-east-1, kept ``log_retention_days``.
-        error_rate_percent: The 5xx error-rate alarm's threshold (5 minutes above it).
+        error_rate_percent: The errors alarm fires when more than this % of responses are
+            5xx for 5 minutes...
+        client_error_percent: ... or more than this % are 4xx (S3 refusing CloudFront).
         min_requests: Minutes with fewer CloudFront requests do not count (0 for them).
         alarm_description: The alarm's description (what, why, the runbook link).
         force_destroy: Let ``pulumi destroy`` empty the bucket (CI rebuilds its content).
@@ -91,6 +101,7 @@ class StaticSite(pulumi.ComponentResource):
         access_logs: bool = False,
         log_retention_days: int = 30,
         error_rate_percent: float = 5.0,
+        client_error_percent: float = 50.0,
         min_requests: int = 100,
         alarm_description: str | None = None,
         force_destroy: bool = False,
@@ -196,30 +207,37 @@ class StaticSite(pulumi.ComponentResource):
         if access_logs:
             self._access_logs(name, distribution, log_retention_days)
         self.alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-5xx",
-            name=physical_name(f"{name}-5xx", max_length=255),
+            f"{name}-errors",
+            name=physical_name(f"{name}-errors", max_length=255),
             region=CLOUDFRONT_REGION,  # CloudFront publishes its metrics in us-east-1 only
             alarm_description=alarm_description
-            or f"{name}: more than {error_rate_percent:g}% of CloudFront responses are 5xx for "
-            "5 minutes (the origin bucket or its policy is failing).",
+            or f"{name}: more than {error_rate_percent:g}% of CloudFront responses are 5xx, or "
+            f"more than {client_error_percent:g}% are 4xx, for 5 minutes (the origin fails, or "
+            "S3 refuses CloudFront: bucket policy, origin access control, bucket or files gone).",
             metric_queries=[
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="rate",
+                    id="failing",
                     # A quiet minute (a handful of requests) is not judged: one error would
-                    # be a 20% rate.
-                    expression=f"IF(FILL(requests, 0) >= {min_requests}, FILL(errors, 0), 0)",
-                    label="5xx responses, % of all (busy minutes)",
+                    # be a 20% rate. CloudWatch metric math's IF takes AND and OR.
+                    expression=(
+                        f"IF(FILL(requests, 0) >= {min_requests} AND "
+                        f"(FILL(server_errors, 0) > {error_rate_percent:g} OR "
+                        f"FILL(client_errors, 0) > {client_error_percent:g}), 1, 0)"
+                    ),
+                    label="busy minutes failing: 5xx, or mostly 4xx (1) or not (0)",
                     return_data=True,
                 ),
-                _cloudfront_metric("errors", "5xxErrorRate", "Average", distribution.id),
+                _cloudfront_metric("server_errors", "5xxErrorRate", "Average", distribution.id),
+                _cloudfront_metric("client_errors", "4xxErrorRate", "Average", distribution.id),
                 _cloudfront_metric("requests", "Requests", "Sum", distribution.id),
             ],
             evaluation_periods=5,
             datapoints_to_alarm=5,
-            threshold=error_rate_percent,
-            comparison_operator="GreaterThanThreshold",
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
             treat_missing_data="notBreaching",  # no requests: nothing is failing
-            opts=child,
+            # Named <site>-5xx before it watched 4xx too: the same alarm, renamed.
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=f"{name}-5xx")]),
         )
         self.certificate_arn = certificate_arn
         # The web ACL's CloudWatch dimensions, for the alarm on the share it blocks: its
@@ -246,7 +264,9 @@ class StaticSite(pulumi.ComponentResource):
         """Notify ``topic_arn`` (in the stack's region) of the alarm's state changes, as
         CloudWatch's own alarm message (see :mod:`._static_site_alerts`). ``pages``: also
         the return to OK, as paging alarms do."""
-        alert_through_eventbridge(self, self._site, self.alarm, topic_arn, pages=pages)
+        alert_through_eventbridge(
+            self, self._site, self.alarm, topic_arn, pages=pages, former=f"{self._site}-5xx"
+        )
 
     def _bucket(self, name: str, force_destroy: bool) -> aws.s3.Bucket:
         child = pulumi.ResourceOptions(parent=self)

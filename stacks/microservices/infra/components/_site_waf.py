@@ -19,7 +19,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ._waf import _managed, log_requests
+from ._waf import _managed, acl_metric_name, log_requests
 
 CLOUDFRONT_REGION = "us-east-1"
 SITE_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
@@ -41,7 +41,9 @@ def cloudfront_web_acl(
         ),
         rules=[_managed(name, i, group) for i, group in enumerate(SITE_RULE_GROUPS)],
         visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
-            cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            cloudwatch_metrics_enabled=True,
+            metric_name=acl_metric_name(name),
+            sampled_requests_enabled=True,
         ),
         opts=child,
     )
