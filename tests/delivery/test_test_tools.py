@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from shipspec.plan.commands import LockFile, lock_files, programs
 from shipspec.render.targets._commands import (
     COREPACK_VERSION,
     PIPX_VERSION,
@@ -26,9 +27,6 @@ from shipspec.render.targets._commands import (
     TOOLS,
     TOX_VERSION,
     UV_VERSION,
-    LockFile,
-    lock_files,
-    programs,
     tools,
 )
 from tests.delivery.delivery_support import Rendered, example_specs, gitlab_job, render_spec
