@@ -307,3 +307,26 @@ def test_doctor_without_the_model_skips_it(tmp_path: Path, aws: str) -> None:
     report: DoctorReport = run_doctor(tmp_path, pulumi="no-such-pulumi")
     check = next(c for c in report.checks if c.name == "repository-files")
     assert (check.status, check.detail) == ("skip", "needs the generated output")
+
+
+def test_generate_warns_of_missing_build_folders_without_failing(tmp_path: Path, cli) -> None:
+    """One stderr line at generate time for what the spec itself names (contexts,
+    Dockerfiles, site folders); lock files and manifests are left to doctor."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "handoff.yaml").write_text(yaml.safe_dump(_spec()))
+    result = CliRunner().invoke(cli, ["generate", str(root / "handoff.yaml")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: not in {root}: services/api/ (web's build.context), services/api/Dockerfile "
+        "(web's build.dockerfile), web/console/ (console's source); the pipeline's build and "
+        f"deploy jobs read them (`shipspec doctor {root}` checks everything it reads)"
+    ]
+    assert "uv.lock" not in result.stderr
+    _write(root, APP)
+    again = CliRunner().invoke(cli, ["generate", str(root / "handoff.yaml")])
+    assert again.exit_code == 0 and "warning:" not in again.stderr
+    (root / "services/api/Dockerfile").unlink()
+    check = CliRunner().invoke(cli, ["generate", str(root / "handoff.yaml"), "--check"])
+    assert check.exit_code == 0 and "warning:" not in check.stderr  # CI's check stays quiet
