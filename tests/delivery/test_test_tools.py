@@ -373,6 +373,16 @@ def test_the_docs_state_every_tool_and_its_pinned_version() -> None:
         ("cargo test --locked", [("Cargo.toml", "manifest"), ("Cargo.lock", "lock")]),
         ("go test ./...", [("go.mod", "manifest")]),
         ('cd "$(mktemp -d)" && make', []),
+        # `shipspec analyze` joins a monorepo's commands in subshells: each `cd` ends with its own.
+        (
+            "(cd api && go test ./...) && (cd web && npm test)",
+            [
+                ("api/", "folder"),
+                ("api/go.mod", "manifest"),
+                ("web/", "folder"),
+                ("web/package.json", "manifest"),
+            ],
+        ),
     ],
 )
 def test_the_files_a_command_demands(command: str, expected: list) -> None:

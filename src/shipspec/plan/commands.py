@@ -11,7 +11,8 @@ after ``env`` (with its options), ``VAR=value`` assignments and ``time``/``exec`
 ``nohup``, by its base name (``./gradlew`` is ``gradlew``). Programs a script or Makefile runs
 (``make test``) are not seen: only what the command itself names.
 
-The files a command demands, each where the command looks first (after a literal ``cd``;
+The files a command demands, each where the command looks first (after a literal ``cd``,
+until the subshell it ran in ends: ``(cd api && go test ./...) && (cd web && npm test)``;
 nothing after a ``cd`` whose folder is not literal):
 
 - lock files its own words demand (``uv sync --frozen``: "Unable to find lockfile";
@@ -43,15 +44,15 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _EXPANDS = re.compile(r"[$`~*?\[{]")
 
 
-def _raw_commands(command: str) -> list[list[str]]:
-    """Each simple command of a shell command line, as its words from its program on (the
-    program as written: ``./gradlew``)."""
+def _parts(command: str) -> list[list[str] | str]:
+    """A shell command line's simple commands (their words from the program on, the program as
+    written: ``./gradlew``), with the ``(`` and ``)`` of its subshells between them."""
     # Redirections that name a descriptor (2>&1, &>log) are not command separators.
     command = re.sub(r"[0-9]*[<>]+&[0-9-]*|&>>?", " ", command)
     lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
-    found: list[list[str]] = []
+    found: list[list[str] | str] = []
     current: list[str] = []
     try:
         tokens = list(lexer)
@@ -59,12 +60,19 @@ def _raw_commands(command: str) -> list[list[str]]:
         tokens = command.split()
     for token in [*tokens, ";"]:
         if (token and set(token) <= set(";&|()")) or token in ("{", "}", "!"):
-            if current:
-                found.append(current)
+            words = _program_words(current)
+            if words:
+                found.append(words)
             current = []
+            found += [c for c in token if c in "()"]
             continue
         current.append(token)
-    return [words for words in (_program_words(c) for c in found) if words]
+    return found
+
+
+def _raw_commands(command: str) -> list[list[str]]:
+    """Each simple command of a shell command line, the program as written."""
+    return [part for part in _parts(command) if isinstance(part, list)]
 
 
 def commands(command: str) -> list[list[str]]:
@@ -226,24 +234,32 @@ def demanded_files(command: str) -> list[Demand]:
     """The files and folders of the repository the command cannot run without, in the order
     it reads them, each relative to where the command starts."""
     found: list[Demand] = []
-    folder = "."
+    folder: str | None = "."  # None: a `cd` to a folder the words do not say
+    outer: list[str | None] = []  # the folders of the enclosing subshells
 
     def add(demand: Demand) -> None:
         if demand.path not in [d.path for d in found]:
             found.append(demand)
 
     def here(name: str) -> str:
-        return posixpath.normpath(posixpath.join(folder, name))
+        return posixpath.normpath(posixpath.join(folder or ".", name))
 
-    for raw in _raw_commands(command):
+    for raw in _parts(command):
+        if raw == "(":
+            outer.append(folder)
+            continue
+        if raw == ")":
+            folder = outer.pop() if outer else folder  # a subshell's `cd` ends with it
+            continue
+        if folder is None or isinstance(raw, str):
+            continue
         words = [posixpath.basename(raw[0]), *raw[1:]]
         why = " ".join(words)
         if words[0] == "cd":
             target = words[1] if len(words) > 1 else ""
-            if not _literal(target):
-                break
-            folder = here(target)
-            add(Demand(folder + "/", why, "folder"))
+            folder = here(target) if _literal(target) else None
+            if folder is not None:
+                add(Demand(folder + "/", why, "folder"))
             continue
         if "/" in raw[0] and _literal(raw[0]):
             add(Demand(here(raw[0]), why, "script"))
@@ -256,9 +272,10 @@ def demanded_files(command: str) -> list[Demand]:
             names, up = manifest
             also = tuple(here(n) for n in names[1:])
             add(Demand(here(names[0]), why, "manifest", also, up))
-        for program, flags, name, also, writer in _LOCKING:
+        for program, flags, name, also_names, writer in _LOCKING:
             if words[0] == program and any(f in words[1:] for f in flags):
-                add(Demand(here(name), why, "lock", tuple(here(a) for a in also), True, writer))
+                also = tuple(here(a) for a in also_names)
+                add(Demand(here(name), why, "lock", also, True, writer))
     return found
 
 
