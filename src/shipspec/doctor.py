@@ -36,6 +36,9 @@ class Check:
     status: Status
     detail: str
     fix: str = ""
+    # What failed, one by one, where a check looks at many things (repository-files: each
+    # file with its problem, the jobs that read it, why and the fix).
+    items: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass
@@ -58,6 +61,15 @@ class DoctorReport:
         marks = {"pass": "ok  ", "fail": "FAIL", "skip": "skip"}
         out = []
         for c in self.checks:
+            if c.items:
+                out.append(f"{marks[c.status]} {c.name}: {c.detail.split(': ')[0]}")
+                for item in c.items:
+                    jobs = ", ".join(item["jobs"])
+                    job = "jobs" if len(item["jobs"]) > 1 else "job"
+                    out.append(f"     {item['path']} {item['problem']}")
+                    out.append(f"       ({item['why']}; read by {job} {jobs})")
+                    out.append(f"       fix: {item['fix']}")
+                continue
             out.append(f"{marks[c.status]} {c.name}: {c.detail}")
             if c.fix:
                 out.append(f"     fix: {c.fix}")
@@ -69,6 +81,7 @@ class DoctorReport:
             "ok": self.ok,
             "checks": [
                 {"name": c.name, "status": c.status, "detail": c.detail, "fix": c.fix}
+                | ({"items": list(c.items)} if c.items else {})
                 for c in self.checks
             ],
         }
@@ -93,11 +106,15 @@ def run_doctor(out_dir: Path, env: str | None = None, *, pulumi: str = "pulumi")
     report.checks.append(_credentials(region))
     if model is None:
         why = "needs the generated output"
-        report.checks += [Check(n, "skip", why) for n in ("stack-config", "ci-files", "state")]
+        skipped = ("stack-config", "ci-files", "repository-files", "state")
+        report.checks += [Check(n, "skip", why) for n in skipped]
         return report
     report.checks += _stack_configs(Path(out_dir), model, env)
     report.checks += _pagerduty_urls(Path(out_dir), model, env)
     report.checks.append(_ci_files(Path(out_dir), model))
+    from .doctor_repository import repository_files_check
+
+    report.checks.append(repository_files_check(Path(out_dir), model))
     report.checks.append(_state_backend(model.state_backend, region))
     report.checks.append(_alert_subscriptions(model, env, region))
     credentials_ok = any(c.name == "aws-credentials" and c.status == "pass" for c in report.checks)

@@ -12,7 +12,10 @@ from pydantic import ValidationError
 
 from .errors import ShipspecError
 from .plan.model import DeploymentModel
-from .render.renderer import MODEL_PATH
+
+# Where `generate` writes the model (the renderer adds it to every file set): here, so that
+# reading it (doctor, preview, check) does not import the renderer.
+MODEL_PATH = ".shipspec/model.json"
 
 
 class ModelMissing(ShipspecError):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from shipspec.plan.commands import LockFile, lock_files, programs
 from shipspec.render.targets._commands import (
     COREPACK_VERSION,
     PIPX_VERSION,
@@ -26,11 +28,9 @@ from shipspec.render.targets._commands import (
     TOOLS,
     TOX_VERSION,
     UV_VERSION,
-    LockFile,
-    lock_files,
-    programs,
     tools,
 )
+from tests.conftest import EXAMPLES
 from tests.delivery.delivery_support import Rendered, example_specs, gitlab_job, render_spec
 from tests.delivery.fake_cli import FAKE, answer, rule, run_script
 
@@ -346,3 +346,76 @@ def test_the_docs_state_every_tool_and_its_pinned_version() -> None:
         if tool.version:
             assert f"| {tool.version} |" in row, row
     assert f"pipx=={PIPX_VERSION}" in section and f"corepack@{COREPACK_VERSION}" in section
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # uv sync needs the project as well as its lock; `uv run` alone runs without one.
+        (UV, [("pyproject.toml", "manifest"), ("uv.lock", "lock")]),
+        ("uv run pytest", []),
+        ("npm ci && npm test", [("package.json", "manifest"), ("package-lock.json", "lock")]),
+        ("npm install -g serve && serve", []),  # installs what it names: no project
+        ("make test", [("Makefile", "manifest")]),
+        ("make -C api test", []),  # another folder's Makefile: not known
+        (
+            "cd services/api && ./gradlew test",
+            [
+                ("services/api/", "folder"),
+                ("services/api/gradlew", "script"),
+                ("services/api/settings.gradle", "manifest"),
+            ],
+        ),
+        ("python manage.py test", [("manage.py", "script")]),
+        ("python -m pytest", []),
+        ("pip install -r requirements-dev.txt && pytest", [("requirements-dev.txt", "script")]),
+        ("bundle install --deployment", [("Gemfile", "manifest"), ("Gemfile.lock", "lock")]),
+        ("cargo test --locked", [("Cargo.toml", "manifest"), ("Cargo.lock", "lock")]),
+        ("go test ./...", [("go.mod", "manifest")]),
+        ('cd "$(mktemp -d)" && make', []),
+        # `shipspec analyze` joins a monorepo's commands in subshells: each `cd` ends with its own.
+        (
+            "(cd api && go test ./...) && (cd web && npm test)",
+            [
+                ("api/", "folder"),
+                ("api/go.mod", "manifest"),
+                ("web/", "folder"),
+                ("web/package.json", "manifest"),
+            ],
+        ),
+    ],
+)
+def test_the_files_a_command_demands(command: str, expected: list) -> None:
+    from shipspec.plan.commands import demanded_files
+
+    assert [(d.path, d.kind) for d in demanded_files(command)] == expected
+
+
+def test_tools_that_look_upwards_accept_a_file_above() -> None:
+    from shipspec.plan.commands import demanded_files
+
+    found = {d.path: d for d in demanded_files("cd web && npm ci && make build")}
+    assert found["web/package-lock.json"].up and found["web/package-lock.json"].also == (
+        "web/npm-shrinkwrap.json",
+    )
+    assert found["web/package-lock.json"].fix == "npm install"
+    assert not found["web/Makefile"].up  # make reads the current folder's only
+
+
+def test_doctor_reads_the_list_without_the_renderer(tmp_path: Path) -> None:
+    """The repository files are the plan's: doctor's check never imports the renderer."""
+    import shipspec
+
+    model = shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"), spec_file="handoff.yaml")
+    shipspec.generate(model, tmp_path)
+    code = (
+        "import sys; from pathlib import Path; "
+        "from shipspec.model_io import read_model; "
+        "from shipspec.doctor_repository import repository_files_check; "
+        f"out = Path({str(tmp_path)!r}); c = repository_files_check(out, read_model(out)); "
+        "print(c.status, sorted(m for m in sys.modules if m.startswith('shipspec.render')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert result.stdout.strip() == "fail []"

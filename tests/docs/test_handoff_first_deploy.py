@@ -138,8 +138,9 @@ def test_the_handoff_says_which_tools_the_test_job_installs(ci: str) -> None:
 
 
 def test_the_handoff_lists_what_the_pipeline_reads_from_the_repository() -> None:
-    """Build contexts, committed folders and the lock files the commands demand: each missing
-    one fails a job (`uv sync --frozen` without uv.lock; `pnpm install --frozen-lockfile`)."""
+    """Build contexts (a service's with its Dockerfile), committed folders and the manifests
+    and lock files the commands demand: each missing one fails a job (`uv sync` without
+    pyproject.toml, `uv sync --frozen` without uv.lock; `pnpm install --frozen-lockfile`)."""
     spec = copy.deepcopy(example_specs()["full"])
     spec["delivery"]["test_command"] = "uv sync --frozen && uv run pytest -q"
     build = spec["services"]["storefront"]["build"]
@@ -149,13 +150,21 @@ def test_the_handoff_lists_what_the_pipeline_reads_from_the_repository() -> None
     step = re.split(r"\n\d+\. \*\*", step)[0]
     items = [" ".join(i.split()) for i in re.split(r"\n   - ", step)[1:]]
     context = build["context"].removeprefix("./")
+    admin = spec["services"]["admin"]["build"]
     assert [i.split(":")[0] for i in items] == [
+        "`pyproject.toml`",
         "`uv.lock`",
+        "`admin/`",
+        f"`admin/{admin['dockerfile']}`",
         f"`{context}/`",
+        f"`{context}/package.json`",
         f"`{context}/pnpm-lock.yaml`",
         "`handbook/site/`, with its `index.html`",
     ]
-    assert "`uv sync --frozen`, in the test command, refuses to run without it" in items[0]
+    assert "`uv sync --frozen`, in the test command, does not run without it" in items[0]
+    assert "`uv sync --frozen`, in the test command, refuses to run without it" in items[1]
+    assert "CI builds the image of admin from this folder" in items[2]
+    assert "`pnpm install --frozen-lockfile`, in storefront's build command" in items[5]
 
 
 def test_no_test_step_without_a_test_command() -> None:

@@ -30,7 +30,7 @@ def test_a_prepared_machine_passes(out: Path, state_bucket: str, pulumi_on_path:
     report = run_doctor(out)
     own = [c for c in report.checks if not c.name.startswith("secrets:")]
     # Before the first deploy there are no alert topics to ask about yet.
-    assert [c.status for c in own] == ["pass"] * 8 + ["skip"], report.lines()
+    assert [c.status for c in own] == ["pass"] * 9 + ["skip"], report.lines()
     assert own[-1].name == "alert-subscriptions"
     assert "PendingConfirmation" in own[-1].fix
     # The fake pulumi knows no deployed stack: nothing to check for secrets yet.

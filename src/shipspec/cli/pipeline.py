@@ -165,7 +165,48 @@ def generate(
     print(generation_summary(result))
     for note in removed_stack_notes(result):
         print(note)
+    warning = missing_build_folders(model, out_dir)
+    if warning:
+        base.err(warning)
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
+
+
+# What `generate` warns about when missing: the folders and Dockerfiles the spec itself names
+# (the image builds' contexts and Dockerfiles, the static sites' build contexts and committed
+# folders). A lock file or manifest the commands need is `shipspec doctor`'s: a repository
+# may well gain those after its first generate.
+_SPEC_NAMED = {
+    "image-context": "build.context",
+    "dockerfile": "build.dockerfile",
+    "context": "build.context",
+    "source": "source",
+}
+
+
+def missing_build_folders(model: DeploymentModel, out_dir: Path) -> str:
+    """One line naming the spec's build contexts, Dockerfiles and site folders that are not
+    in the output folder ("" when all are): the pipeline's jobs would fail on them. A
+    warning, never an error: generating before the application is committed is allowed."""
+    from ..plan.repository import repository_files
+
+    missing = []
+    for f in repository_files(model):
+        if f.kind not in _SPEC_NAMED:
+            continue
+        if f.kind == "source":
+            present = (out_dir / f.path / "index.html").is_file()
+        elif f.path.endswith("/"):
+            present = (out_dir / f.path).is_dir()
+        else:
+            present = (out_dir / f.path).is_file()
+        if not present:
+            missing.append(f"{f.path} ({f.service or f.site}'s {_SPEC_NAMED[f.kind]})")
+    if not missing:
+        return ""
+    return (
+        f"warning: not in {out_dir}: {', '.join(missing)}; the pipeline's build and deploy "
+        f"jobs read them (`shipspec doctor {out_dir}` checks everything it reads)"
+    )
 
 
 class SpecOutsideOutput(ShipspecError):

@@ -169,7 +169,8 @@ def doctor(
     env: EnvOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Check this machine can deploy: Pulumi CLI, AWS credentials, stack configs, CI, state."""
+    """Check this machine can deploy: Pulumi CLI, AWS credentials, stack configs, CI, the
+    files the pipeline reads from the repository, state."""
     from ..doctor import run_doctor
 
     report = run_doctor(out_dir, env)

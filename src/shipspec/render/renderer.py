@@ -10,12 +10,12 @@ import jinja2
 
 from ..errors import BlueprintError
 from ..fileset import FileSet
+from ..model_io import MODEL_PATH
 from ..plan.model import DeploymentModel
 from .engine import blueprints_root, environment, header
 from .seeds import SEEDS
 from .targets import Target, load_builtin_targets
 
-MODEL_PATH = ".shipspec/model.json"
 # Caches that tools leave beside blueprint files; never part of the output.
 _BUILD_LEFTOVERS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 

@@ -1,12 +1,8 @@
-"""What a CI shell command runs: its programs, the tools CI must install first, the lock files
-it demands. One reading for the test job (``delivery.test_command``) and the static sites'
-build jobs (``build.command``), both CI targets.
-
-A command is read as the shell would split it: the commands of ``&&``, ``||``, ``;``, ``|``
-and ``&`` chains (and of ``(...)``/``{...}`` groups), each one's program being its first word
-after ``env`` (with its options), ``VAR=value`` assignments and ``time``/``exec``/``command``/
-``nohup``, by its base name (``./gradlew`` is ``gradlew``). Programs a script or Makefile runs
-(``make test``) are not seen: only what the command itself names.
+"""What a CI shell command needs installed: its toolchain and the tools CI must install first.
+One reading for the test job (``delivery.test_command``) and the static sites' build jobs
+(``build.command``), both CI targets. How a command line is split into its programs, and
+which files of the repository a command demands (lock files, manifests), is the plan's
+(``plan/commands.py``): ``shipspec doctor`` reads it too, without the renderer.
 
 The tools: GitHub's ubuntu-24.04 runner ships Python, pip, pipx, Node.js with npm and
 Corepack, and Yarn Classic, but not uv, Poetry, PDM, Hatch, Pipenv, tox, nox, pnpm or Bun
@@ -17,15 +13,14 @@ pinned there (bump them here): the Python tools with pipx (itself installed with
 where the image lacks it), pnpm and yarn through Corepack (the version the repository's
 ``package.json`` pins in ``packageManager``), Bun from npm. A tool an earlier command of the
 chain installs itself (``pip install tox && tox``, ``corepack enable && pnpm test``) is left
-to it.
-"""
+to it."""
 
 from __future__ import annotations
 
-import posixpath
 import re
-import shlex
 from dataclasses import dataclass
+
+from ...plan.commands import commands, programs
 
 # The versions installed, each the newest release on its registry when written
 # (`pip index versions <name>`, `npm view bun version`).
@@ -103,57 +98,8 @@ TOOLCHAINS: dict[str, str] = {
     **dict.fromkeys(["bundle", "rake", "ruby", "rspec"], "ruby"),
 }
 
-# Words before a command's program that are not it.
-_PREFIXES = {"time", "exec", "command", "nohup", "builtin"}
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that install packages: an earlier `pip install tox` provides tox itself.
 _INSTALLERS = {"pip", "pip3", "pipx", "npm", "corepack", "python", "python3", "uv", "brew"}
-
-
-def commands(command: str) -> list[list[str]]:
-    """Each simple command of a shell command line, as its words from its program on."""
-    # Redirections that name a descriptor (2>&1, &>log) are not command separators.
-    command = re.sub(r"[0-9]*[<>]+&[0-9-]*|&>>?", " ", command)
-    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    found: list[list[str]] = []
-    current: list[str] = []
-    try:
-        tokens = list(lexer)
-    except ValueError:  # an unclosed quote: read it word by word
-        tokens = command.split()
-    for token in [*tokens, ";"]:
-        if (token and set(token) <= set(";&|()")) or token in ("{", "}", "!"):
-            if current:
-                found.append(current)
-            current = []
-            continue
-        current.append(token)
-    return [words for words in (_program_words(c) for c in found) if words]
-
-
-def _program_words(words: list[str]) -> list[str]:
-    """The words from the program on: without ``env`` (and its options), ``VAR=x``, ``time``."""
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if _ASSIGNMENT.match(word) or word in _PREFIXES:
-            index += 1
-        elif word == "env":
-            index += 1
-            while index < len(words) and words[index].startswith("-"):
-                takes_value = words[index] in ("-u", "--unset", "-C", "--chdir", "-S")
-                index += 2 if takes_value else 1
-        else:
-            break
-    rest = words[index:]
-    return [posixpath.basename(rest[0]), *rest[1:]] if rest else []
-
-
-def programs(command: str) -> list[str]:
-    """The programs a command line runs, in order."""
-    return [words[0] for words in commands(command)]
 
 
 def toolchain_of(command: str, default: str) -> str:
@@ -189,44 +135,3 @@ def describe(found: list[Tool]) -> str:
     """``uv 0.13.10 and tox 4.67.17`` for docs and comments."""
     labels = [t.label for t in found]
     return ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
-
-
-@dataclass(frozen=True)
-class LockFile:
-    path: str  # relative to where the command starts (the repository root, a site's context)
-    why: str  # the command that demands it
-
-
-# The lock files a command refuses to run without, by program and the words that demand it
-# (any one of them): `uv sync --frozen` ("Unable to find lockfile"), `npm ci` (needs
-# package-lock.json or npm-shrinkwrap.json), `pnpm install --frozen-lockfile`, ...
-_LOCKING: list[tuple[str, tuple[str, ...], str]] = [
-    ("uv", ("--frozen", "--locked"), "uv.lock"),
-    ("npm", ("ci",), "package-lock.json"),
-    ("pnpm", ("--frozen-lockfile",), "pnpm-lock.yaml"),
-    ("yarn", ("--frozen-lockfile", "--immutable"), "yarn.lock"),
-    ("bun", ("--frozen-lockfile",), "bun.lock"),
-    ("pdm", ("sync", "--frozen-lockfile"), "pdm.lock"),
-    ("pipenv", ("sync", "--deploy"), "Pipfile.lock"),
-    ("poetry", ("--lock",), "poetry.lock"),
-]
-
-
-def lock_files(command: str) -> list[LockFile]:
-    """The lock files the command's own words demand, where it looks first (after a literal
-    ``cd``; nothing after a ``cd`` whose folder is not literal)."""
-    found: list[LockFile] = []
-    folder = "."
-    for words in commands(command):
-        if words[0] == "cd":
-            target = words[1] if len(words) > 1 else ""
-            if not target or re.search(r"[$`~*?]", target) or target.startswith("/"):
-                break
-            folder = posixpath.normpath(posixpath.join(folder, target))
-            continue
-        for program, flags, name in _LOCKING:
-            if words[0] == program and any(f in words[1:] for f in flags):
-                lock = LockFile(posixpath.normpath(posixpath.join(folder, name)), " ".join(words))
-                if lock.path not in [f.path for f in found]:
-                    found.append(lock)
-    return found

@@ -28,9 +28,8 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
-from ._commands import COREPACK_VERSION, PIPX_VERSION, lock_files, toolchain_of, tools
+from ._commands import COREPACK_VERSION, PIPX_VERSION, toolchain_of, tools
 from ._images import image_ref
-from ._static_sites import site_builds, site_sources
 from .pulumi import PULUMI_VERSION
 
 PYTHON_VERSION = "3.12"
@@ -333,31 +332,3 @@ def one_off_step(admins: list[str], migrating: list[str]) -> str:
     )
     text = " and ".join(parts)
     return text[:1].upper() + text[1:]
-
-
-@dataclass(frozen=True)
-class RepositoryFile:
-    """A folder or file CI's checkout must have: the handoff lists them before the first deploy."""
-
-    path: str  # relative to the repository root; a folder ends in "/"
-    kind: str  # "context" (a site's build folder), "source" (a site's committed files), "lock"
-    site: str | None = None  # the static site it is for; None: the test command
-    command: str | None = None  # for a lock file: the command (of the chain) that demands it
-
-
-def repository_files(model: DeploymentModel) -> list[RepositoryFile]:
-    """The static sites' build contexts and committed folders, and the lock files the test
-    and build commands demand (``_commands.lock_files``), in the order the pipeline reads them."""
-    found = [
-        RepositoryFile(f.path, "lock", None, f.why) for f in lock_files(model.test_command or "")
-    ]
-    for build in site_builds(model):
-        found.append(RepositoryFile(build.context + "/", "context", build.site))
-        found += [
-            RepositoryFile(
-                posixpath.normpath(posixpath.join(build.context, f.path)), "lock", build.site, f.why
-            )
-            for f in lock_files(build.command)
-        ]
-    found += [RepositoryFile(s.files + "/", "source", s.site) for s in site_sources(model)]
-    return found

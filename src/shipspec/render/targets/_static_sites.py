@@ -24,11 +24,11 @@ Bun...) and how they are installed is read once for the test job and the builds
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from ...plan.model import DeploymentModel
+from ...plan.repository import in_repository
 from ._commands import COREPACK_VERSION, Tool, toolchain_of, tools
 
 HASHED_ASSET_DIRS = ("assets", "static", "_next/static")
@@ -62,11 +62,6 @@ class SitePublish:
     files: str  # relative to the repository root
 
 
-def _in_repository(model: DeploymentModel, path: str) -> str:
-    """A spec-relative path as the checkout has it (the spec may sit in a subfolder)."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(model.spec_file), path))
-
-
 def site_toolchain(command: str) -> str:
     """The toolchain of the first program the command runs that names one (``cd web && npm
     run build`` is node), node when none does: a site build is a JavaScript bundler's job by
@@ -78,9 +73,9 @@ def site_builds(model: DeploymentModel) -> list[SiteBuild]:
     return [
         SiteBuild(
             site=s.name,
-            context=_in_repository(model, s.build_context),
+            context=in_repository(model, s.build_context),
             command=s.build_command or "",
-            files=_in_repository(model, s.files),
+            files=in_repository(model, s.files),
             toolchain=site_toolchain(s.build_command or ""),
             tools=tuple(tools(s.build_command or "")),
         )
@@ -91,7 +86,7 @@ def site_builds(model: DeploymentModel) -> list[SiteBuild]:
 
 def site_publishes(model: DeploymentModel) -> list[SitePublish]:
     return [
-        SitePublish(site=s.name, files=_in_repository(model, s.files))
+        SitePublish(site=s.name, files=in_repository(model, s.files))
         for s in model.environments[0].static_sites
     ]
 
@@ -99,7 +94,7 @@ def site_publishes(model: DeploymentModel) -> list[SitePublish]:
 def site_sources(model: DeploymentModel) -> list[SitePublish]:
     """The sites published as committed (``source``): their folder must be in the checkout."""
     return [
-        SitePublish(site=s.name, files=_in_repository(model, s.files))
+        SitePublish(site=s.name, files=in_repository(model, s.files))
         for s in model.environments[0].static_sites
         if s.build_context is None
     ]

@@ -39,6 +39,7 @@ from ...plan.monitoring import (
     CompositeAlarmPlan,
     chatbot_region,
 )
+from ...plan.repository import repository_files
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
 from . import target
@@ -67,7 +68,6 @@ from ._pipeline import (
     login_command,
     preview_environment,
     preview_passphrase_secret,
-    repository_files,
     toolchain,
 )
 from ._pulumi_monitoring import alert_targets
