@@ -6,9 +6,8 @@ file that is not committed is not there. The pipeline reads
 
 - the test command's files (``delivery.test_command``, at the root): the lock files and
   manifests it demands, the scripts and folders it names (:mod:`shipspec.plan.commands`);
-- each ``build:`` service's context and Dockerfile (``docker build`` takes both as the
-  pipeline writes them: the context relative to the repository root, the Dockerfile
-  ``build.dockerfile`` inside it);
+- each ``build:`` service's context and Dockerfile (the context relative to the spec's
+  folder, as compose import writes it, the Dockerfile ``build.dockerfile`` inside it);
 - each static site's build context and its build command's files, or its committed
   ``source:`` folder with the ``index.html`` the deploy job checks (spec-relative paths, as
   the repository has them: the spec may sit in a subfolder).
@@ -86,7 +85,7 @@ def repository_files(model: DeploymentModel) -> list[RepositoryFile]:
     for service in first.services:
         if not service.build_context:
             continue
-        context = posixpath.normpath(service.build_context)
+        context = in_repository(model, service.build_context)
         dockerfile = posixpath.normpath(posixpath.join(context, service.dockerfile or "Dockerfile"))
         found.append(RepositoryFile(context + "/", "image-context", service=service.name))
         found.append(RepositoryFile(dockerfile, "dockerfile", service=service.name))

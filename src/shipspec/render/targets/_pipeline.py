@@ -28,6 +28,7 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
+from ...plan.repository import in_repository
 from ._commands import COREPACK_VERSION, PIPX_VERSION, toolchain_of, tools
 from ._images import image_ref
 from .pulumi import PULUMI_VERSION
@@ -132,14 +133,16 @@ class DeployStage:
 
 
 def image_builds(model: DeploymentModel) -> list[ImageBuild]:
+    """The images CI builds; a context is relative to the spec's folder (as compose import
+    writes it and as static sites' folders are), so a spec in a subfolder builds the right one."""
     services = model.environments[0].services  # every environment runs the same services
     return [
         ImageBuild(
             service=s.name,
             repository=f"{model.app}/{s.name}",
-            context=s.build_context,
+            context=in_repository(model, s.build_context),
             dockerfile=posixpath.normpath(
-                posixpath.join(s.build_context, s.dockerfile or "Dockerfile")
+                posixpath.join(in_repository(model, s.build_context), s.dockerfile or "Dockerfile")
             ),
             platform=BUILD_PLATFORMS[s.container.cpu_architecture],
             migrates=bool(s.migrate),
