@@ -37,8 +37,8 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
-from ._ecs_service import create_service
 from ._dns import TLS_POLICY, alias, certificate, zone_id
+from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
 from ._names import fitting_logical_name, original_name
 

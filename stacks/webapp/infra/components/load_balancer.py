@@ -24,6 +24,7 @@ from . import _dns
 from ._dns import TLS_POLICY
 from ._names import fitting_logical_name
 from ._waf import ALL_RULES, web_acl
+
 TEST_PORT_HTTPS = 8443
 TEST_PORT_HTTP = 8080
 # Elastic Load Balancing's log delivery service: one principal for every region, instead
