@@ -104,6 +104,18 @@ def test_the_tls_listener_terminates_with_the_validated_certificate_and_a_tls12_
     assert into == {("tcp", 7000), ("tcp", 8081)}
 
 
+def test_the_reset_alarm_counts_a_tls_listener_s_flows(prod: Preview) -> None:
+    alarms = {
+        a.inputs["name"]: a.inputs
+        for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if "name" in a.inputs
+    }
+    for service, flows in (("gateway", "NewFlowCount_TLS"), ("relay", "NewFlowCount_TCP")):
+        queries = alarms[f"meter-prod-{service}-tcp-resets"]["metricQueries"]
+        metrics = {q["metric"]["metricName"] for q in queries if q.get("metric")}
+        assert metrics == {"TCP_ELB_Reset_Count", flows}
+
+
 def test_a_tcp_service_keeps_a_plain_tcp_listener(prod: Preview) -> None:
     listener = _named(prod, LISTENER)["relay-listener"]
     assert listener["protocol"] == "TCP"
