@@ -116,6 +116,25 @@ def test_the_reset_alarm_counts_a_tls_listener_s_flows(prod: Preview) -> None:
         assert metrics == {"TCP_ELB_Reset_Count", flows}
 
 
+def test_the_tls_certificate_s_expiry_is_watched_like_the_load_balancers(prod: Preview) -> None:
+    alarms = {
+        a.inputs["name"]: a.inputs
+        for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if "name" in a.inputs
+    }
+    arn = _named(prod, LISTENER)["gateway-listener"]["certificateArn"]
+    for check, threshold in (("certificate-renewal", 30), ("certificate-expiry", 7)):
+        alarm = alarms[f"meter-prod-gateway-{check}"]
+        (metric,) = [q["metric"] for q in alarm["metricQueries"] if q.get("metric")]
+        assert (metric["namespace"], metric["metricName"]) == (
+            "AWS/CertificateManager",
+            "DaysToExpiry",
+        )
+        assert metric["dimensions"] == {"CertificateArn": arn}
+        assert alarm["threshold"] == threshold
+    assert not [n for n in alarms if n.startswith("meter-prod-relay-certificate")]
+
+
 def test_a_tcp_service_keeps_a_plain_tcp_listener(prod: Preview) -> None:
     listener = _named(prod, LISTENER)["relay-listener"]
     assert listener["protocol"] == "TCP"

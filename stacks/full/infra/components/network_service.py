@@ -348,6 +348,8 @@ class NetworkService(pulumi.ComponentResource):
         }
         if service_connect_namespace is not None and served:
             self.metric_ids["discovery"] = [name]
+        if certificate_arn is not None:  # the expiry alarms' DaysToExpiry dimension
+            self.metric_ids["certificate"] = [certificate_arn]
         self.register_outputs(
             {
                 "service_name": self.service_name,
