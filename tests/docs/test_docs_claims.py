@@ -263,7 +263,12 @@ def test_an_internal_tcp_service_s_clients_and_how_to_admit_more() -> None:
     (tcp,) = [s for s in model.production.services if s.protocol == "tcp" and not s.public]
     files = files_of("full")
     handoff = files[f"{DOCS}/handoff.md"]
-    assert f"the {tcp.name} Network Load Balancer (TCP port {tcp.port}, plain TCP" in handoff
+    # The full example's says its application does TLS itself (`app_tls`), and its name.
+    assert tcp.app_tls and tcp.domain
+    assert (
+        f"the {tcp.name} Network Load Balancer (TCP port {tcp.port}, TLS by the application "
+        f"itself, named {tcp.domain})" in handoff
+    )
     assert "admits the VPC's own range only" in handoff
     runbook = files[f"{DOCS}/runbook.md"]
     section = runbook.split("## Clients outside the VPC", 1)[1].split("\n## ", 1)[0]
@@ -296,6 +301,15 @@ def test_compliance_says_per_environment_what_is_encrypted_in_transit(name: str)
                 assert line.startswith("- encrypted:") and f"HTTPS on {lb.domain}" in line
             else:
                 assert line.startswith("- **not encrypted**:") and "plain HTTP" in line
+        for s in env.services:
+            if s.kind != "web" or s.load_balancer is not None:
+                continue  # only a Network Load Balancer's clients are per service
+            line = next(x for x in block.splitlines() if f"clients to {s.name} (" in x)
+            assert (s.domain or "AWS-generated DNS name") in line
+            if s.protocol == "tls" or s.app_tls:
+                assert line.startswith("- encrypted:")
+            else:
+                assert line.startswith("- **not encrypted**:") and "cleartext" in line
     without = [e.name for e in model.environments if any(not b.https for b in e.load_balancers)]
     if without:
         assert "must hold no real data" in transit

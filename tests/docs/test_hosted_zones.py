@@ -1,8 +1,8 @@
 """The handoff's hosted-zones step: one zone serves the environments of one account.
 
 Each stack looks its zone up by name in the account it deploys to
-(`aws.route53.get_zone_output` in load_balancer.py and static_site.py). DNS answers from
-the one zone its parent delegates to, so an acceptance stack in an account of its own
+(`aws.route53.get_zone_output` in _dns.py, for the load balancers, and static_site.py). DNS
+answers from the one zone its parent delegates to, so an acceptance stack in an account of its own
 looking up the zone production uses finds no zone, or one nobody queries, and its
 certificate never validates. The handoff groups the environments by zone, and where
 production shares a zone with another environment it says how to give that one a
@@ -143,3 +143,23 @@ def test_environments_in_productions_vpc_share_its_account_and_its_zone() -> Non
     text = step("example.com", spec)
     assert "all in the account that holds it" in text
     assert "Otherwise deploy" not in text and change_batches(text) == []
+
+
+def test_a_stack_whose_only_name_is_a_network_load_balancer_s_alias_gets_the_step() -> None:
+    """No ALB, no static site: the NLB's alias <service>.<domain> is written into the zone
+    all the same (network_service.py), so the step names the zone and the subzone."""
+    spec = SPEC.replace(
+        "  web: {type: web, image: ghcr.io/example/web:1.0, port: 8080, public: true}",
+        "  feed: {type: web, image: ghcr.io/example/feed:1.0, port: 7000, public: true,"
+        " protocol: tcp, app_tls: true}",
+    )
+    text = step("acceptance.exchange.example.com", spec)
+    assert "- `example.com`: production, in its account." in text
+    assert "- `acceptance.exchange.example.com`: acceptance, in its account" in text
+    model = shipspec.plan(shipspec.loads(spec.replace("ZONE", "acceptance.exchange.example.com")))
+    feed = model.environment("acceptance").service("feed")
+    assert (feed.domain, feed.hosted_zone) == (
+        "feed.acceptance.exchange.example.com",
+        "acceptance.exchange.example.com",
+    )
+    assert model.environment("dev").service("feed").domain is None

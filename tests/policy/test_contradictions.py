@@ -81,6 +81,23 @@ def test_backup_standards_need_database_backups() -> None:
     assert "soc2 needs database backups, but `db` keeps none" in message
 
 
+def test_a_public_tcp_service_in_cleartext_points_at_its_protocol() -> None:
+    tcp = "    protocol: tcp\n"
+    text = SHOP.replace("  web:\n    type: web\n", "  web:\n    type: web\n" + tcp, 1)
+    assert text != SHOP
+    ((path, line, message, hint),) = diagnostics(text)
+    assert path == "services.web.protocol" and line == 17
+    assert "pci-dss needs encryption in transit" in message and "cleartext" in message
+    assert "`protocol: tls`" in hint and "`app_tls: true`" in hint
+    # Said to be TLS by the application, or terminated by the load balancer: no contradiction.
+    assert not diagnostics(text.replace(tcp, tcp + "    app_tls: true\n"))
+    assert not diagnostics(text.replace(tcp, "    protocol: tls\n"))
+    # An internal one carries nothing across the internet.
+    assert not diagnostics(
+        text.replace(tcp, tcp + "    public: false\n").replace("    public: true\n", "", 1)
+    )
+
+
 def test_every_contradiction_is_reported_at_once() -> None:
     text = (
         SHOP.replace("waf: true", "waf: false")

@@ -431,6 +431,13 @@ MUTATIONS = [
         {"pci-dss/waf-planned-for-public-apps", "soc2/waf-on-public-production"},
     ),
     Mutation(
+        "a public tcp service carries cleartext",
+        model_change(
+            edit=in_env("services", "web", protocol="tcp", load_balancer=None, app_tls=False)
+        ),
+        each("public-tcp-encrypted"),
+    ),
+    Mutation(
         "production deploys without approval",
         model_change(edit=env_field(approval_required=False)),
         each("production-changes-approved", ("pci-dss", "soc2")),

@@ -77,7 +77,7 @@ CASES = [
          "did you mean `observability`?", tail="obserability: {}\n"),
     Case("unknown-key-far-from-any", after_port("    zzz: 1\n"), "services.web.zzz", "13:5",
          "unknown field `zzz`",
-         "allowed here: build, calls, capacity_rps, "),
+         "allowed here: app_tls, build, calls, capacity_rps, "),
     # Wrong types.
     Case("text-for-a-number", (("port: 8080", "port: eighty"),), "services.web.port", "12:11",
          "must be a whole number, got 'eighty'", "whole number"),

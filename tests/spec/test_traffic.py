@@ -133,7 +133,7 @@ def test_every_traffic_field_is_accepted_together() -> None:
             "  w: {type: web, image: w:1, port: 80, health: {port: 81}}\n",
             "services.w.health.port",
             8,
-            "for tcp and udp",
+            "for tcp, udp and tls",
         ),
     ],
 )
@@ -159,6 +159,68 @@ def test_grpc_behind_an_alb_needs_https_in_every_environment() -> None:
     assert "`worker`" in _problems(internal, both)["services.api.protocol"][2]
     # ...while a gRPC worker goes through Service Connect and needs no load balancer.
     _load("  api: {type: worker, image: a:1, port: 50051, protocol: grpc}\n", both)
+
+
+def test_tls_needs_a_domain_in_every_environment_for_its_certificate() -> None:
+    prod = "  prod: {domain: shop.example.com}\n"
+    head = HEAD.replace(prod, "  dev: {}\n" + prod)
+    services = "  ingest: {type: web, image: i:1, port: 7000, public: true, protocol: tls}\n"
+    line, message, hint = _problems(services, head)["services.ingest.protocol"]
+    assert line == 9 and "ACM certificate for ingest.<domain>" in message and "dev" in message
+    assert "`domain`" in hint and "app_tls" in hint
+    # A domain in every environment: the certificate has its name everywhere.
+    spec = _load(services, head.replace("dev: {}", "dev: {domain: dev.example.com}"))
+    assert spec.services["ingest"].protocol == "tls"
+    # A name longer than DNS allows cannot be certified either.
+    long_domain = ".".join(["a" * 60] * 3) + ".example.com"  # 195 characters
+    far = HEAD.replace("shop.example.com", long_domain)
+    long_name = "  " + "g" * 31 + ": {type: web, image: i:1, port: 7000, protocol: tls}\n"
+    assert len("g" * 31 + "." + long_domain) <= 253  # fits: accepted
+    _load(long_name, far)
+    too_long = ".".join(["a" * 63] * 3) + "." + "b" * 30 + ".example.com"  # 234 characters
+    problems = _problems(long_name, HEAD.replace("shop.example.com", too_long))
+    assert "prod" in problems[f"services.{'g' * 31}.protocol"][1]
+
+
+@pytest.mark.parametrize(
+    ("services", "path", "fragment"),
+    [
+        (
+            "  w: {type: worker, image: w:1, port: 7000, protocol: tls}\n",
+            "services.w.protocol",
+            "a worker has no load balancer",
+        ),
+        (
+            "  w: {type: worker, image: w:1, port: 80, ports: [{port: 81, protocol: tls}]}\n",
+            "services.w.ports[0].protocol",
+            "'tcp' or 'udp', got 'tls'",
+        ),
+        (
+            "  w: {type: web, image: w:1, port: 7000, protocol: tls, app_tls: true}\n",
+            "services.w.app_tls",
+            "the load balancer terminates TLS",
+        ),
+        (
+            "  w: {type: web, image: w:1, port: 80, app_tls: true}\n",
+            "services.w.app_tls",
+            "remove `app_tls`",
+        ),
+    ],
+)
+def test_tls_and_app_tls_where_they_mean_something(services: str, path: str, fragment: str) -> None:
+    problems = _problems(services)
+    assert path in problems, problems
+    assert fragment in problems[path][1] + problems[path][2]
+
+
+def test_an_nlb_service_may_not_take_the_internal_load_balancer_s_name() -> None:
+    services = (
+        "  internal: {type: web, image: i:1, port: 7000, protocol: tcp}\n"
+        "  admin: {type: web, image: a:1, port: 80}\n"
+    )
+    assert "internal.<domain>" in _problems(services)["services.internal"][1]
+    # Without an internal Application Load Balancer the name is free.
+    _load(services.replace("port: 80}", "port: 80, public: true}"))
 
 
 def test_cross_service_rules_are_located() -> None:

@@ -407,7 +407,7 @@ class Alarms:
         """The service-down composite of a public web service or of a TCP/UDP service behind
         its own Network Load Balancer (whoever connects to it, inside the VPC or not, fails
         when it is down); None for other services."""
-        network = s.kind == "web" and s.protocol in ("tcp", "udp")
+        network = s.kind == "web" and s.protocol in ("tcp", "udp", "tls")
         if s.kind == "web" and (s.public or network):
             return f"{self.app}-{self.env.name}-{s.name}-down"
         return None

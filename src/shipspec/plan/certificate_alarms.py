@@ -14,7 +14,8 @@ data is not breaching: a new certificate has no datapoint before ACM's first dai
 publishing and the alarms go to INSUFFICIENT_DATA, which sends no OK, so the page of 7
 days earlier stays open.
 
-The load balancer's certificate lives in the stack's region, the static sites' in
+The load balancers' certificates (the ALBs', and a ``tls`` service's NLB's) live in the
+stack's region, the static sites' in
 us-east-1 (CloudFront reads no other), so those alarms live there and reach the topics
 through EventBridge, as the health check's does (``AlarmPlan.region``).
 
@@ -57,6 +58,9 @@ def certificate_alarms(alarms: Alarms) -> None:
             _certificate(
                 alarms, f"static_site:{site.name}", site.domain, CERTIFICATE_REGION, SITE_PREFIX
             )
+    for s in env.services:  # a TLS listener's certificate (network_service.py)
+        if s.protocol == "tls" and s.domain is not None:
+            _certificate(alarms, f"service:{s.name}", s.domain, None, "")
 
 
 def _certificate(alarms: Alarms, target: str, domain: str, region: str | None, prefix: str) -> None:
@@ -100,8 +104,8 @@ def _certificate(alarms: Alarms, target: str, domain: str, region: str | None, p
     alarms.add(
         target,
         prefix + EXPIRY_CHECK,
-        f"ACM certificate for {domain} expires in under {expiry} days: HTTPS to it "
-        "fails once it does",
+        f"ACM certificate for {domain} expires in under {expiry} days: "
+        f"{'TLS' if target.startswith('service:') else 'HTTPS'} to it fails once it does",
         [metric],
         threshold=expiry,
         comparison="LessThanThreshold",

@@ -174,8 +174,13 @@ class ServicePlan(Frozen):
     renamed_from: str | None = None  # the former name: its resources are kept (Pulumi aliases)
     # Workers consuming a queue: target tracking on its backlog per task instead of CPU.
     queue_scaling: QueueScalingPlan | None = None
-    # What `port` speaks: http/grpc behind the ALB, tcp/udp behind a Network Load Balancer.
-    protocol: Literal["http", "grpc", "tcp", "udp"] = "http"
+    # What `port` speaks: http/grpc behind the ALB, tcp/udp/tls behind a Network Load Balancer.
+    protocol: Literal["http", "grpc", "tcp", "udp", "tls"] = "http"
+    app_tls: bool = False  # tcp: the application speaks TLS itself (spec `app_tls`)
+    # A Network Load Balancer's alias <service>.<domain> and its zone (plan/traffic.py
+    # nlb_name); with `tls`, also its certificate's name. None without a domain.
+    domain: str | None = None
+    hosted_zone: str | None = None
     ports: list[PortPlan] = []  # further ports other services call through Service Connect
     host_patterns: list[str] = []  # the listener rule's host-header condition, if any
     path_rewrite: PathRewrite | None = None  # routes.strip_prefix: the url-rewrite transform

@@ -20,7 +20,7 @@ from .prometheus import plan_prometheus, with_collector
 from .queue_scaling import consumed_queues, plan_queue_scaling
 from .services import plan_service, resolve_strategy, telemetry_env
 from .static import plan_static_site, static_site_names
-from .traffic import routing_table
+from .traffic import nlb_name, routing_table
 
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
@@ -129,7 +129,9 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
             owners,
             consumes_queue=bool(consumed_queues(spec, effective)),
         )
-        services.append(service.model_copy(update={"container": container}))
+        # A Network Load Balancer's alias <service>.<domain> (and its TLS certificate's name).
+        named = nlb_name(s, effective, env, log)
+        services.append(service.model_copy(update={"container": container, **named}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
         services = [with_collector(spec, s, prometheus, log) for s in services]

@@ -108,6 +108,7 @@ def plan_service(
         alarms=alarms,
         capacity_rps=service.capacity_rps,
         protocol=service.protocol,
+        app_tls=service.app_tls,
         ports=plan_ports(name, service, log),
         health_check=health_check,
         execute_command=plan_exec(name, service, production, log),
@@ -139,7 +140,7 @@ def _discovery(name: str, service: Service, callers: list[str], log: Decisions) 
             f"its {'internet-facing' if service.public else 'internal'} Network Load Balancer "
             "only: Service Connect proxies TCP, so it is a client, never a server, for UDP"
         )
-    elif service.type == "web" and service.protocol == "tcp":
+    elif service.type == "web" and service.protocol in ("tcp", "tls"):
         value = "service-connect+network-load-balancer"
         how = (
             f"Service Connect server as {name}:{service.port} ({called_by}), and its own "

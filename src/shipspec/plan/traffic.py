@@ -13,16 +13,24 @@
   ``<service>-<name or port>``, the Service Connect ``portName`` and ``discoveryName``
   of that port. Every port keeps the client alias ``<service>:<port>``.
 - **Protocols.** http and grpc go through the ALB (grpc as an HTTP/2 target group with
-  the gRPC health check); tcp and udp through a Network Load Balancer of their own.
+  the gRPC health check); tcp, udp and tls through a Network Load Balancer of their own
+  (tls: a TLS listener with an ACM certificate for ``<service>.<domain>``, a TCP target
+  group behind it).
+- **Names.** In an environment with a ``domain``, each Network Load Balancer gets the
+  Route 53 alias ``<service>.<domain>`` in the environment's zone (:func:`nlb_name`): a
+  name clients keep when the load balancer, and its AWS-generated DNS name, is replaced.
+  Service names are unique and static sites take ``<site>.<domain>``, so no two collide;
+  ``internal.<domain>`` is refused as a service name where it would (spec/traffic_checks).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from ..spec.models import HandoffSpec, Service
+from ..spec.models import Environment, HandoffSpec, Service
 from ..spec.traffic import GRPC_HEALTH_PATH, NETWORK_PROTOCOLS, strip_prefix_rewrite
+from ..spec.traffic_checks import MAX_DNS_NAME, hosted_zone
 from .decisions import Decisions
 from .model import HealthCheckPlan, PathRewrite, PortPlan, RoutePlan
 
@@ -43,6 +51,47 @@ HTTP_MATCHER = "200-399"
 
 def on_alb(service: Service) -> bool:
     return service.type == "web" and service.protocol not in NETWORK_PROTOCOLS
+
+
+def nlb_name(name: str, service: Service, env: Environment, log: Decisions) -> dict[str, Any]:
+    """A Network Load Balancer's stable name and its zone, as ``ServicePlan`` fields: the
+    alias ``<service>.<domain>`` in the environment's zone, or nothing without a domain."""
+    if service.type != "web" or service.protocol not in NETWORK_PROTOCOLS:
+        return {}
+    key = f"services.{name}.domain"
+    domain = f"{name}.{env.domain}" if env.domain else None
+    if domain is None or len(domain) > MAX_DNS_NAME:
+        log.decide(
+            key,
+            None,
+            (
+                "no domain in this environment: clients use the load balancer's AWS-generated "
+                "DNS name (stack output `urls`), which changes if the load balancer is replaced"
+                if domain is None
+                else f"{domain} is longer than a DNS name may be ({MAX_DNS_NAME}): no alias; "
+                "clients use the load balancer's AWS-generated DNS name"
+            ),
+            domain=env.domain,
+        )
+        return {}
+    zone = hosted_zone(env.domain or "", env.hosted_zone)
+    tls = (
+        f"; the TLS listener's ACM certificate is for {domain}, validated by DNS in {zone}"
+        if service.protocol == "tls"
+        else ""
+    )
+    log.decide(
+        key,
+        domain,
+        f"a Route 53 alias {domain} in {zone} to the "
+        f"{'internet-facing' if service.public else 'internal'} Network Load Balancer: the "
+        "name clients use stays when the load balancer is replaced"
+        + ("" if service.public else " (it resolves to private addresses)")
+        + tls,
+        domain=env.domain,
+        hosted_zone=zone,
+    )
+    return {"domain": domain, "hosted_zone": zone}
 
 
 def routing_table(spec: HandoffSpec) -> dict[str, RoutePlan]:
@@ -160,6 +209,8 @@ def plan_health(name: str, service: Service, log: Decisions) -> HealthCheckPlan 
             reason = f"a TCP connection to port {port or service.port}"
         if protocol == "udp":
             reason += ": an NLB cannot health-check UDP, so health.port names a TCP port"
+        elif protocol == "tls":
+            reason += ": the tasks speak plain TCP behind the TLS listener"
     else:
         path = health.path if health is not None else "/health"
         matcher = health.matcher if health is not None and health.matcher else HTTP_MATCHER
@@ -180,6 +231,13 @@ def note_protocol(name: str, service: Service, log: Decisions) -> None:
             if service.type == "web"
             else "gRPC"
         ) + "; Service Connect app protocol grpc, so the proxy speaks HTTP/2 to it"
+    elif service.type == "web" and service.protocol == "tls":
+        how = (
+            f"TLS on port {service.port}: a Network Load Balancer of its own "
+            f"({'internet-facing' if service.public else 'internal'}) whose TLS listener "
+            "terminates TLS 1.2+ with an ACM certificate for "
+            f"{service_label(name)} and forwards plain TCP to a TCP target group"
+        )
     elif service.type == "web":
         how = (
             f"{service.protocol.upper()} on port {service.port}: a Network Load Balancer of its "
@@ -188,4 +246,11 @@ def note_protocol(name: str, service: Service, log: Decisions) -> None:
         )
     else:
         how = "TCP: Service Connect forwards bytes (no app protocol, no HTTP metrics)"
+    if service.app_tls:
+        how += "; the application speaks TLS itself (`app_tls`), end to end"
     log.decide(f"services.{name}.protocol", service.protocol, how, kind=service.type)
+
+
+def service_label(name: str) -> str:
+    """How the decisions name a service's alias before the environment's domain is known."""
+    return f"{name}.<domain>"

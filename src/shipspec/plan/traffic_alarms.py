@@ -335,16 +335,18 @@ def network_alarms(alarms: Alarms, s: ServicePlan) -> None:
         "tasks missing, which catches a crash loop); a missing datapoint counts as none "
         "healthy (the NLB reports while it exists)",
     )
-    if s.protocol != "tcp":
+    if s.protocol not in ("tcp", "tls"):
         return
     lb = {"LoadBalancer": dims["LoadBalancer"]}
+    # A TLS listener's connections are TLS flows (NewFlowCount_TLS), not TCP ones.
+    flows = "NewFlowCount_TLS" if s.protocol == "tls" else "NewFlowCount_TCP"
     alarms.add(
         target,
         "tcp-resets",
         f"{s.name}: the load balancer resets more than {RESET_PERCENT:g}% of new connections",
         [
             _m("resets", nlb, "TCP_ELB_Reset_Count", "Sum", **lb),
-            _m("flows", nlb, "NewFlowCount_TCP", "Sum", **lb),
+            _m("flows", nlb, flows, "Sum", **lb),
         ],
         expression=f"IF(FILL(flows, 0) >= {MIN_FLOWS}, 100 * FILL(resets, 0) / FILL(flows, 1), 0)",
         threshold=RESET_PERCENT,

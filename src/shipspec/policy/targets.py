@@ -25,12 +25,16 @@ from ..plan.model import DeploymentModel, EnvironmentPlan
 
 
 def published_ports(env: EnvironmentPlan) -> dict[str, set[tuple[str, int]]]:
-    """The ports each internet-facing TCP/UDP service of ``env`` publishes (its NLB listener;
-    a UDP target group keeps the client's address, so the tasks admit that port too)."""
+    """The ports each internet-facing TCP/UDP/TLS service of ``env`` publishes (its NLB
+    listener; a UDP target group keeps the client's address, so the tasks admit that port
+    too), by IP protocol: a TLS listener's port is a TCP port."""
     return {
-        s.name: {(s.protocol, s.port)}
+        s.name: {("udp" if s.protocol == "udp" else "tcp", s.port)}
         for s in env.services
-        if s.kind == "web" and s.public and s.protocol in ("tcp", "udp") and s.port is not None
+        if s.kind == "web"
+        and s.public
+        and s.protocol in ("tcp", "udp", "tls")
+        and s.port is not None
     }
 
 
@@ -63,7 +67,7 @@ class ResourceGraph:
     public_groups: set[str] = field(default_factory=set)
     public_group_urns: set[str] = field(default_factory=set)
     # Component (service) name -> the (ip protocol, port) pairs the spec publishes to the
-    # internet through a Network Load Balancer of its own (`public: true, protocol: tcp|udp`).
+    # internet through a Network Load Balancer of its own (`public: true, protocol: tcp|udp|tls`).
     published: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

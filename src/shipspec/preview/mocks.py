@@ -42,6 +42,17 @@ _ALB_ZONE_IDS = {
     "ap-southeast-2": "Z1GM3OXH4ZPM65",
     "ap-northeast-1": "Z14GRHDCWA56QT",
 }
+# Network Load Balancers have zone ids of their own (a separate column of
+# https://docs.aws.amazon.com/general/latest/gr/elb.html): an alias record of an NLB that
+# named the ALB's zone would not resolve.
+_NLB_ZONE_IDS = {
+    "us-east-1": "Z26RNL4JYFTOTI",
+    "us-east-2": "ZLMOA37VPKANP",
+    "us-west-1": "Z24FKFUX50B4VW",
+    "us-west-2": "Z18D5FSROUN65G",
+    "eu-west-1": "Z2IFOLAFXWLO4F",
+    "eu-central-1": "Z3F0SRJ5LGBH90",
+}
 
 # A region outside the plan's zone table mocks this many zones, az1 upwards.
 _UNKNOWN_REGION_ZONES = 3
@@ -317,7 +328,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         arn = self._arn("elasticloadbalancing", f"loadbalancer/{suffix}")
         prefix = "internal-" if inputs.get("internal") else ""
         digits = str(int(_hex(arn, 8), 16))[:10]
-        zone_id = _ALB_ZONE_IDS.get(self.region, f"Z{_hex(self.region, 13).upper()}")
+        zones = _NLB_ZONE_IDS if kind == "net" else _ALB_ZONE_IDS
+        seed = self.region if kind == "app" else f"net/{self.region}"
+        zone_id = zones.get(self.region, f"Z{_hex(seed, 13).upper()}")
         return arn, {
             "name": lb_name,
             "arn": arn,

@@ -22,6 +22,8 @@ PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
 _HTTPS_STANDARDS = ("pci-dss", "hipaa")
 _ALERT_STANDARDS = ("pci-dss", "hipaa")
 _BACKUP_STANDARDS = ("hipaa", "soc2")
+# Their packs' `public-tcp-encrypted`: PCI DSS 4.2.1, HIPAA §164.312(e)(1), SOC 2 CC6.7.
+_TRANSIT_STANDARDS = ("pci-dss", "hipaa", "soc2")
 _SQL = ("postgres", "mysql", "mariadb")
 _CODE = "compliance-contradiction"
 
@@ -83,6 +85,21 @@ def contradictions(document: YamlDocument | Any) -> list[Diagnostic]:
                         key=True,
                     )
                 )
+    encrypting = [s for s in standards if s in _TRANSIT_STANDARDS]
+    for name in public_web if encrypting else []:
+        service = _mapping(_mapping(data.get("services")).get(name))
+        if service.get("protocol") == "tcp" and service.get("app_tls") is not True:
+            found.append(
+                at(
+                    ("services", name, "protocol"),
+                    f"{' and '.join(encrypting)} {'needs' if len(encrypting) == 1 else 'need'} "
+                    f"encryption in transit, but `{name}` is a public tcp service: its Network "
+                    "Load Balancer passes the traffic across the internet in cleartext",
+                    f"set `protocol: tls` (the load balancer terminates TLS for {name}.<domain>; "
+                    "every environment needs a `domain`), or `app_tls: true` if the application "
+                    "speaks TLS itself",
+                )
+            )
     alerting = [s for s in standards if s in _ALERT_STANDARDS]
     if alerting and not _mapping(data.get("observability")).get("alert_email"):
         found.append(

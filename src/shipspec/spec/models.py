@@ -361,7 +361,13 @@ class Service(SpecModel):
     port: Port | None = None
     protocol: Protocol = Field(
         default="http",
-        description="What `port` speaks: http, grpc, or tcp/udp (a Network Load Balancer).",
+        description="What `port` speaks: http, grpc, or tcp/udp/tls (a Network Load Balancer; "
+        "tls: the NLB terminates TLS for <service>.<domain> and forwards TCP).",
+    )
+    app_tls: bool = Field(
+        default=False,
+        description="tcp only: the application on `port` speaks TLS itself, end to end (the "
+        "NLB passes the bytes through); what the compliance packs' cleartext rule asks.",
     )
     ports: list[ExtraPort] = Field(
         default_factory=list,

@@ -1,10 +1,12 @@
 """How traffic reaches a service: its protocol, the extra ports others call, its routes.
 
 ``protocol`` says what the service's ``port`` speaks (``http`` by default; ``grpc``;
-``tcp`` and ``udp`` behind a Network Load Balancer). ``ports`` lists further container
-ports other services call through Service Connect (an OTLP port, a gRPC port beside the
-HTTP one). ``routes`` replaces the default listener rule of a web service (the first
-public web service takes ``/*``, the others ``/<name>``) with path and host conditions.
+``tcp``, ``udp`` and ``tls`` behind a Network Load Balancer: ``tls`` is TCP the NLB
+terminates TLS for, with an ACM certificate, so the tasks get plain TCP). ``ports`` lists
+further container ports other services call through Service Connect (an OTLP port, a gRPC
+port beside the HTTP one). ``routes`` replaces the default listener rule of a web service
+(the first public web service takes ``/*``, the others ``/<name>``) with path and host
+conditions.
 
 The rules between these fields and the rest of a service live here
 (:func:`traffic_problems`); ``models.Service`` only calls them.
@@ -18,6 +20,9 @@ Sources for the limits:
   none for plain TCP): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html
 - NLB health checks of a UDP target group use TCP, HTTP or HTTPS, never UDP:
   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+- An NLB TLS listener needs a server certificate (ACM) and a security policy; it forwards
+  to TCP (or TLS) target groups:
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-tls-listener.html
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ from .types import Name, Port
 if TYPE_CHECKING:
     from .models import Service
 
-Protocol = Literal["http", "grpc", "tcp", "udp"]
+Protocol = Literal["http", "grpc", "tcp", "udp", "tls"]
+# A further port's: Service Connect carries it, never a load balancer, so no `tls` there.
+PortProtocol = Literal["http", "grpc", "tcp", "udp"]
 # Protocols a Network Load Balancer carries; the others go through the ALB.
-NETWORK_PROTOCOLS = ("tcp", "udp")
+NETWORK_PROTOCOLS = ("tcp", "udp", "tls")
 
 # What a gRPC server answers when no `health.path` is given: the standard health service
 # (grpc.health.v1) that gRPC frameworks ship. The ALB calls it over HTTP/2.
@@ -64,7 +71,7 @@ class ExtraPort(SpecModel):
     other services call as ``<service>:<port>`` through Service Connect."""
 
     port: Port
-    protocol: Protocol = "http"
+    protocol: PortProtocol = "http"
     name: Name | None = Field(
         default=None,
         description="Names the port mapping and its Service Connect discovery name "
@@ -212,6 +219,25 @@ def traffic_problems(service: Service) -> Iterator[Problem]:
             ("type", "protocol"),
             "udp-worker",
         )
+    elif protocol == "tls" and kind == "worker":
+        yield Problem(
+            ("protocol",),
+            "`tls` is a Network Load Balancer's TLS listener, and a worker has no load balancer",
+            "make it `type: web` (`public: false` keeps it inside the VPC), or use tcp (with "
+            "`app_tls: true` if the application speaks TLS itself)",
+            ("type", "protocol"),
+            "tls-worker",
+        )
+    if service.app_tls and protocol != "tcp":
+        yield Problem(
+            ("app_tls",),
+            "`app_tls` says the application speaks TLS itself on a `tcp` port; this service's "
+            f"port speaks {protocol}",
+            "remove `app_tls`"
+            + ("; with `tls` the load balancer terminates TLS" if protocol == "tls" else ""),
+            ("protocol", "app_tls"),
+            "not-for-protocol",
+        )
     if service.routes is not None:
         if kind != "web":
             yield Problem(
@@ -285,7 +311,7 @@ def _health_problems(service: Service) -> Iterator[Problem]:
     if health is not None and health.port is not None and not network:
         yield Problem(
             ("health", "port"),
-            "`health.port` is for tcp and udp web services (a Network Load Balancer's check); "
+            "`health.port` is for tcp, udp and tls web services (a Network Load Balancer's check); "
             "the ALB checks the traffic port",
             "remove `health.port`",
             ("type", "protocol", "health"),

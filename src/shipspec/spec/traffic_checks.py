@@ -5,6 +5,12 @@
   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-protocol-version);
   the stack has one only where the environment has a `domain` (and, for the internal
   load balancer, is production: `plan.network.plan_load_balancers`).
+- An NLB TLS listener needs a certificate (AWS: "you must specify exactly one server
+  certificate", https://docs.aws.amazon.com/elasticloadbalancing/latest/network/tls-listener-certificates.html),
+  and an ACM certificate needs a name: `<service>.<domain>`, so a `tls` service needs a
+  `domain` in every environment. Each Network Load Balancer's alias record takes that
+  name, and `internal.<domain>` is the internal Application Load Balancer's in production:
+  an NLB service named `internal` would take it.
 - Service Connect proxies TCP only: a UDP service cannot be in anyone's `calls`.
 - An NLB counts connections, not requests or responses: no SLO can be measured on it.
 - Each Application Load Balancer has exactly one catch-all (`/*` on any host): the
@@ -30,6 +36,7 @@ from .traffic import CATCH_ALL, NETWORK_PROTOCOLS
 from .yamlsource import Path
 
 Conflict = tuple[Path, str, str, str]  # where, message, hint, code
+MAX_DNS_NAME = 253  # characters of a DNS name (RFC 1035) and of an ACM certificate's
 
 
 def _production(spec: HandoffSpec, name: str) -> bool:
@@ -44,12 +51,58 @@ def _on_alb(service: Service) -> bool:
     return service.type == "web" and service.protocol not in NETWORK_PROTOCOLS
 
 
+def _on_nlb(service: Service) -> bool:
+    return service.type == "web" and service.protocol in NETWORK_PROTOCOLS
+
+
+def _internal_alb_named(spec: HandoffSpec) -> bool:
+    """Some production environment with a domain has an internal ALB (``internal.<domain>``)."""
+    internal = any(_on_alb(s) and not s.public for s in spec.services.values())
+    return internal and any(
+        env.domain is not None and _production(spec, e) for e, env in spec.environments.items()
+    )
+
+
+def _tls_without_domain(spec: HandoffSpec, name: str) -> list[Conflict]:
+    plain = [
+        e
+        for e, env in spec.environments.items()
+        if env.domain is None or len(f"{name}.{env.domain}") > MAX_DNS_NAME
+    ]
+    if not plain:
+        return []
+    return [
+        (
+            ("services", name, "protocol"),
+            "a TLS listener needs an ACM certificate for "
+            f"{name}.<domain>, and {', '.join(plain)} {'has' if len(plain) == 1 else 'have'} "
+            "no `domain`",
+            "give every environment a `domain` (short enough that "
+            f"{name}.<domain> fits {MAX_DNS_NAME} characters), or use `protocol: tcp` (with "
+            "`app_tls: true` if the application speaks TLS itself)",
+            "tls-needs-domain",
+        )
+    ]
+
+
 def traffic_conflicts(spec: HandoffSpec) -> list[Conflict]:
     found: list[Conflict] = []
     services = spec.services
     for name, service in services.items():
         if _on_alb(service) and service.protocol == "grpc":
             found.extend(_grpc_without_https(spec, name, service))
+        if service.type == "web" and service.protocol == "tls":
+            found.extend(_tls_without_domain(spec, name))
+        if _on_nlb(service) and name == "internal" and _internal_alb_named(spec):
+            found.append(
+                (
+                    ("services", name),
+                    "its Network Load Balancer's name would be internal.<domain>, which the "
+                    "internal load balancer takes in production",
+                    "rename the service (`renamed_from: internal` keeps its resources)",
+                    "name-clash",
+                )
+            )
         for index, callee in enumerate(service.calls):
             target = services.get(callee)
             if target is not None and target.protocol == "udp":

@@ -613,7 +613,8 @@ docs = WebService(
     container=Container.from_config(docs_config.get("container", {})),
 )
 
-# ingest: TCP service on port 6514, behind its own internal Network Load Balancer.
+# ingest: TCP service on port 6514, behind its own internal Network Load Balancer; named
+#   <service>.<domain> (an alias record) in stacks with a domain (stack config `domain`).
 ingest_config = services["ingest"]
 ingest = NetworkService(
     "ingest",
@@ -630,6 +631,8 @@ ingest = NetworkService(
     health_check_path="/ready",
     health_check_grace_seconds=30,
     deletion_protection=ingest_config["deletionProtection"],
+    domain=ingest_config["domain"],
+    hosted_zone_name=ingest_config["hostedZone"],
     image=ingest_config["image"],
     cpu=ingest_config["cpu"],
     memory=ingest_config["memory"],

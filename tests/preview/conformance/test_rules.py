@@ -142,6 +142,10 @@ CROSS_FIELD: dict[str, list[Res]] = {
             {"protocol": "UDP", "healthCheck": {"protocol": "UDP"}},
         )
     ],
+    "lb.listener.certificate": [
+        Res("aws:lb/listener:Listener", "tls", {"protocol": "TLS", "port": 7000}),
+        Res("aws:lb/listener:Listener", "tcp", {"protocol": "TCP", "alpnPolicy": "None"}),
+    ],
     "lb.listener-rule.condition-values": [
         Res(
             "aws:lb/listenerRule:ListenerRule",
@@ -384,6 +388,20 @@ def test_each_rule_catches_a_violating_input(rule: Rule) -> None:
 def test_each_rule_cites_a_source_and_describes_itself(rule: Rule) -> None:
     assert rule.source_text.startswith(("https://", "botocore ")), rule.id
     assert rule.constraint.describe()
+
+
+def test_a_tls_listener_needs_its_certificate_and_alpn_is_tls_only() -> None:
+    found = check_resources(CROSS_FIELD["lb.listener.certificate"])
+    assert {v.resource for v in found if v.rule.id == "lb.listener.certificate"} == {
+        "tls",
+        "tcp",
+    }
+    certified = Res(
+        "aws:lb/listener:Listener",
+        "ok",
+        {"protocol": "TLS", "certificateArn": "arn:aws:acm:eu-west-1:1:certificate/x"},
+    )
+    assert not [v for v in check_resources([certified]) if v.rule.id == "lb.listener.certificate"]
 
 
 def test_cross_field_examples_name_existing_rules() -> None:

@@ -1,4 +1,4 @@
-"""A TCP or UDP service behind a Network Load Balancer of its own.
+"""A TCP, UDP or TLS service behind a Network Load Balancer of its own.
 
 An ALB speaks HTTP only; a database-like protocol, a game server, syslog or DNS needs a
 Network Load Balancer. Each such service gets one (a listener is a port, and ports do not
@@ -9,6 +9,15 @@ the load balancer reaches the tasks on that port and the health check port only.
 Health checks: an NLB checks a UDP target group over TCP or HTTP, never UDP, so a UDP
 service names a TCP ``health_check_port`` it also listens on; a TCP service is checked
 with a TCP connection (or an HTTP path) on its own port unless another is given.
+
+TLS: the listener terminates TLS (1.2 or 1.3, ``TLS_POLICY``) with an ACM certificate for
+``domain``, validated by DNS in ``hosted_zone_name``, and forwards plain TCP to a TCP
+target group: the tasks serve TCP, as a ``tcp`` service's do. No ALPN policy is set (the
+listener negotiates none: the bytes are not HTTP).
+
+Name: with a ``domain``, an alias record of that name points at the load balancer, so
+clients keep their address when the load balancer (and its AWS-generated DNS name) is
+replaced, and ``url`` uses it.
 
 Source addresses: a TCP target group of IP targets is set not to preserve the client's
 address, so the tasks see the NLB's and their security group admits the NLB's group. A
@@ -27,11 +36,12 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
+from ._dns import TLS_POLICY, alias, certificate, zone_id
 from ._ecs_service import create_service
 from ._fargate import ExtraPort, create_task
 from ._names import fitting_logical_name, original_name
 
-PROTOCOLS = ("tcp", "udp")
+PROTOCOLS = ("tcp", "udp", "tls")
 
 
 class NetworkService(pulumi.ComponentResource):
@@ -48,7 +58,11 @@ class NetworkService(pulumi.ComponentResource):
         internet_facing: Accept connections from the internet.
         image: Container image, pinned by tag or digest.
         port: Container port, also the listener's port.
-        protocol: ``tcp`` or ``udp``.
+        protocol: ``tcp``, ``udp``, or ``tls`` (a TLS listener; TCP to the tasks).
+        domain: The load balancer's name, e.g. ``"ingest.example.com"``: an alias record
+            in ``hosted_zone_name``, and with ``tls`` the certificate's name. None: no
+            record, clients use the AWS-generated DNS name (``tls`` requires one).
+        hosted_zone_name: Public Route 53 zone that holds ``domain``; required with it.
         cpu: Task CPU units (256 = 0.25 vCPU), a valid Fargate size.
         memory: Task memory in MiB, valid for ``cpu``.
         desired_count: Tasks at first deployment.
@@ -79,7 +93,8 @@ class NetworkService(pulumi.ComponentResource):
     load_balancer_security_group_id: pulumi.Output[str]
     port: int | None
     called_ports: list[tuple[str, int]]  # (ip protocol, port) Service Connect callers reach
-    url: pulumi.Output[str]
+    url: pulumi.Output[str]  # <protocol>://<domain or the NLB's DNS name>:<port>
+    certificate_arn: pulumi.Output[str] | None
     metric_ids: dict[str, list[pulumi.Input[str]]]
 
     def __init__(
@@ -106,6 +121,8 @@ class NetworkService(pulumi.ComponentResource):
         health_check_path: str | None = None,
         health_check_grace_seconds: int = 60,
         deletion_protection: bool = False,
+        domain: str | None = None,
+        hosted_zone_name: str | None = None,
         ports: Sequence[ExtraPort] = (),
         environment: Mapping[str, pulumi.Input[str]] | None = None,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
@@ -127,6 +144,13 @@ class NetworkService(pulumi.ComponentResource):
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
         if protocol == "udp" and health_check_port is None:
             raise ValueError(f"{name}: an NLB cannot health-check UDP; give health_check_port")
+        if protocol == "tls" and not domain:
+            raise ValueError(f"{name}: a TLS listener needs a certificate, hence a domain")
+        if domain and not hosted_zone_name:
+            raise ValueError("hosted_zone_name is required when a domain is given")
+        # What the tasks, the target group and the security groups carry: TLS ends at the
+        # listener, TCP goes on.
+        carried = "tcp" if protocol == "tls" else protocol
         child = pulumi.ResourceOptions(parent=self)
         task = create_task(
             self,
@@ -145,7 +169,7 @@ class NetworkService(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             collector=collector,
-            protocol=protocol,
+            protocol=carried,
             extra_ports=ports,
             container=container,
             execute_command=execute_command,
@@ -165,7 +189,7 @@ class NetworkService(pulumi.ComponentResource):
                 aws.vpc.SecurityGroupIngressRule,
                 f"{name}-nlb-{port}-{label}",
                 sg.id,
-                protocol,
+                carried,
                 port,
                 cidr=cidr,
                 parent=self,
@@ -175,12 +199,12 @@ class NetworkService(pulumi.ComponentResource):
             aws.vpc.SecurityGroupEgressRule,
             f"{name}-nlb-to-tasks",
             sg.id,
-            protocol,
+            carried,
             port,
             group=task.security_group.id,
             parent=self,
         )
-        if protocol == "tcp":
+        if carried == "tcp":
             _rule(
                 aws.vpc.SecurityGroupIngressRule,
                 f"{name}-from-nlb",
@@ -236,11 +260,11 @@ class NetworkService(pulumi.ComponentResource):
         target_group = aws.lb.TargetGroup(
             fitting_logical_name(f"{name}-tg", max_length=32, keep_suffix="-tg"),
             target_type="ip",  # Fargate tasks register by ENI address
-            protocol=protocol.upper(),
+            protocol=carried.upper(),
             port=port,
             vpc_id=vpc_id,
             deregistration_delay=30,
-            preserve_client_ip="false" if protocol == "tcp" else None,
+            preserve_client_ip="false" if carried == "tcp" else None,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 protocol="HTTP" if health_check_path else "TCP",
                 port=str(check_port) if health_check_port else "traffic-port",
@@ -252,11 +276,19 @@ class NetworkService(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        zone = zone_id(self, hosted_zone_name) if domain and hosted_zone_name else None
+        certificate_arn = (
+            certificate(self, name, domain, zone) if protocol == "tls" and domain and zone else None
+        )
         listener = aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=nlb.arn,
             port=port,
             protocol=protocol.upper(),
+            # TLS: the validated certificate (the listener waits until it is issued), TLS
+            # 1.2+ only; no ALPN policy, so none is negotiated.
+            certificate_arn=certificate_arn,
+            ssl_policy=TLS_POLICY if certificate_arn is not None else None,
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
             ],
@@ -297,10 +329,17 @@ class NetworkService(pulumi.ComponentResource):
         # The load balancer's own group: it admits clients (the VPC's range when internal);
         # add ingress rules to it in infra/overrides.py for clients outside the VPC.
         self.load_balancer_security_group_id = sg.id
+        if domain and zone is not None:
+            alias(self, name, domain, zone, nlb)
         self.port = port
-        served = [port] if protocol == "tcp" else []  # Service Connect carries TCP only
+        # Service Connect carries TCP only (a tls service's callers get its plain TCP port).
+        served = [port] if carried == "tcp" else []
         self.called_ports = [("tcp", p) for p in [*served, *(x.port for x in ports)]]
-        self.url = pulumi.Output.concat(f"{protocol}://", nlb.dns_name, f":{port}")
+        # The domain's ACM certificate (issued) with tls, else None.
+        self.certificate_arn = certificate_arn
+        self.url = pulumi.Output.concat(
+            f"{protocol}://", domain if domain else nlb.dns_name, f":{port}"
+        )
         self.metric_ids = {
             "name": [service.name],
             "load_balancer": [nlb.arn_suffix],
@@ -308,6 +347,8 @@ class NetworkService(pulumi.ComponentResource):
         }
         if service_connect_namespace is not None and served:
             self.metric_ids["discovery"] = [name]
+        if certificate_arn is not None:  # the expiry alarms' DaysToExpiry dimension
+            self.metric_ids["certificate"] = [certificate_arn]
         self.register_outputs(
             {
                 "service_name": self.service_name,

@@ -1,5 +1,6 @@
 """Conformance rules for the traffic features: gRPC target groups, NLB health checks on
-UDP, and listener rule conditions and transforms. One AWS constraint each, with its source.
+UDP, HTTPS and TLS listeners' certificates, and listener rule conditions and transforms.
+One AWS constraint each, with its source.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from .model import Finding, Predicate, Resource, Rule
 
 ELB = "https://docs.aws.amazon.com/elasticloadbalancing/latest"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LISTENER = "aws:lb/listener:Listener"
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 # ALB rule conditions: 3 values per condition, 5 per rule; transforms: regex and
 # replacement of at most 1024 characters.
@@ -49,6 +51,18 @@ def _udp_health_check(r: Resource) -> Iterable[Finding]:
             check.get("protocol"),
             "UDP targets are checked over TCP or HTTP(S)",
         )
+
+
+def _listener_certificate(r: Resource) -> Iterable[Finding]:
+    """CreateListener: an HTTPS or TLS listener takes exactly one default certificate; an
+    ALPN policy is for TLS listeners only."""
+    protocol = str(r.inputs.get("protocol", "")).upper()
+    if protocol in ("HTTPS", "TLS") and not r.inputs.get("certificateArn"):
+        yield Finding(
+            "certificateArn", None, f"a {protocol} listener needs its default certificate"
+        )
+    if r.inputs.get("alpnPolicy") is not None and protocol != "TLS":
+        yield Finding("alpnPolicy", r.inputs.get("alpnPolicy"), "ALPN is for TLS listeners")
 
 
 def _conditions(r: Resource) -> Iterable[Finding]:
@@ -94,6 +108,15 @@ TRAFFIC_RULES: list[Rule] = [
         "healthCheck.protocol",
         Predicate("a UDP target group's health check is TCP, HTTP or HTTPS", _udp_health_check),
         f"{ELB}/network/target-group-health-checks.html",
+    ),
+    Rule(
+        "lb.listener.certificate",
+        LISTENER,
+        "certificateArn",
+        Predicate(
+            "an HTTPS or TLS listener has a certificate; ALPN only on TLS", _listener_certificate
+        ),
+        f"{ELB}/APIReference/API_CreateListener.html",
     ),
     Rule(
         "lb.listener-rule.condition-values",

@@ -72,6 +72,17 @@ CERT_GUIDES: dict[str, Guide] = {
         "load balancer certificate about to expire",
         _EXPIRY + "The certificate is the load balancer's.",
     ),
+    "service:certificate-renewal": _certificate_guide(
+        "TLS service certificate renewal failed",
+        _RENEWAL.replace("HTTPS keeps", "TLS keeps")
+        + " The certificate is the TLS listener's of this service's Network Load Balancer.",
+    ),
+    "service:certificate-expiry": _certificate_guide(
+        "TLS service certificate about to expire",
+        "Under 7 days left and the renewal still failed: once the certificate expires, "
+        "clients that verify it refuse every TLS connection to the service's name. The "
+        "certificate is the TLS listener's of this service's Network Load Balancer.",
+    ),
     "static_site:site-certificate-renewal": _certificate_guide(
         "static site certificate renewal failed",
         _RENEWAL + " The certificate is a static site's, in us-east-1 (CloudFront's); its "

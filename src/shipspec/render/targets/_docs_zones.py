@@ -1,14 +1,14 @@
 """The Route 53 zones the stacks look up, grouped by zone, for the handoff's hosted-zones step.
 
 Each stack finds its zone by name in the AWS account it deploys to
-(``aws.route53.get_zone_output(name=..., private_zone=False)`` in ``load_balancer.py`` and
-``static_site.py``) and writes its certificates' DNS validation records and its aliases
-there. DNS answers from one zone per name, the one the parent delegates to: environments
-that share a zone must deploy in the account that holds it, or the others write into a
-zone nobody queries and ``pulumi up`` fails waiting for the certificate. Production in an
-account of its own (what the handoff recommends) therefore cannot share a zone with the
-other environments: each of them gets a subzone in its own account, named after its
-domain, delegated from the parent zone by an NS record there.
+(``aws.route53.get_zone_output(name=..., private_zone=False)`` in ``_dns.py``, for the
+load balancers, and ``static_site.py``) and writes its certificates' DNS validation
+records and its aliases there. DNS answers from one zone per name, the one the parent
+delegates to: environments that share a zone must deploy in the account that holds it, or
+the others write into a zone nobody queries and ``pulumi up`` fails waiting for the
+certificate. Production in an account of its own (what the handoff recommends) therefore
+cannot share a zone with the other environments: each of them gets a subzone in its own
+account, named after its domain, delegated from the parent zone by an NS record there.
 """
 
 from __future__ import annotations
@@ -84,9 +84,12 @@ def zone_groups(model: DeploymentModel) -> list[ZoneGroup]:
     by_zone: dict[str, list[str]] = {}
     domains: dict[str, str | None] = {}
     for env in model.environments:
-        zones = {lb.hosted_zone for lb in env.load_balancers if lb.hosted_zone} | {
-            s.hosted_zone for s in env.static_sites if s.hosted_zone
-        }
+        zones = (
+            {lb.hosted_zone for lb in env.load_balancers if lb.hosted_zone}
+            | {s.hosted_zone for s in env.static_sites if s.hosted_zone}
+            # A Network Load Balancer's alias <service>.<domain> (network_service.py).
+            | {s.hosted_zone for s in env.services if s.hosted_zone}
+        )
         for zone in zones:
             by_zone.setdefault(zone, []).append(env.name)
         domains[env.name] = env.domain

@@ -6,8 +6,10 @@ DocumentDB's ``tls``, ElastiCache's ``transit_encryption_enabled``, OpenSearch's
 ``enforce_https``, Amazon MQ's AMQPS-only listener, the S3, SQS and EFS policies' Deny on
 ``aws:SecureTransport`` false). What the clients of the services get depends on the
 environment: an Application Load Balancer serves HTTPS only when its environment has a
-domain (a certificate needs one), and otherwise plain HTTP; a Network Load Balancer passes
-TCP or UDP through as it comes (no TLS listener). Inside the VPC, load balancers and Service
+domain (a certificate needs one), and otherwise plain HTTP; a Network Load Balancer of a
+``tls`` service terminates TLS with its ACM certificate for ``<service>.<domain>``, while a
+``tcp`` or ``udp`` one passes the bytes through as they come (encrypted only when the
+application does TLS itself: ``app_tls``). Inside the VPC, load balancers and Service
 Connect callers reach the tasks in plain HTTP or TCP.
 """
 
@@ -62,12 +64,32 @@ def _claim(env: EnvironmentPlan) -> TransitClaim:
             )
             claim.http_only = True
     for s in env.services:
-        if s.kind == "web" and s.protocol in ("tcp", "udp"):
-            where = "internet-facing" if s.public else "internal"
+        if s.kind != "web" or s.protocol not in ("tcp", "udp", "tls"):
+            continue
+        where = "internet-facing" if s.public else "internal"
+        address = s.domain or "the load balancer's AWS-generated DNS name"
+        if s.protocol == "tls":
+            claim.encrypted.append(
+                f"clients to {s.name} ({where} Network Load Balancer, TLS port {s.port} on "
+                f"{address}): TLS 1.2 or newer, terminated by the load balancer with an ACM "
+                "certificate; plain TCP from it to the tasks"
+            )
+        elif s.app_tls:
+            claim.encrypted.append(
+                f"clients to {s.name} ({where} Network Load Balancer, TCP port {s.port} on "
+                f"{address}): TLS end to end by the application itself (`app_tls`); the "
+                "load balancer passes the bytes through"
+            )
+        else:
             claim.plain.append(
                 f"clients to {s.name} ({where} Network Load Balancer, {s.protocol.upper()} "
-                f"port {s.port}): passed through as sent, encrypted only if the protocol "
-                "itself is"
+                f"port {s.port} on {address}): passed through as sent, in cleartext unless the "
+                "application encrypts it itself"
+                + (
+                    " (`protocol: tls` has the load balancer terminate TLS)"
+                    if s.protocol == "tcp"
+                    else ""
+                )
             )
     for site in env.static_sites:
         claim.encrypted.append(

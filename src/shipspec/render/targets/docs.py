@@ -316,7 +316,20 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     outputs = []
     webs = [s.name for s in env.services if s.kind == "web"]
     if webs:
-        outputs.append(("urls", f"the URL of each web service ({', '.join(webs)})"))
+        named = [f"{s.protocol}://{s.domain}:{s.port}" for s in network_services(env) if s.domain]
+        held = f"the URL of each web service ({', '.join(webs)})"
+        if named:
+            held += (
+                "; a Network Load Balancer's is its alias record ("
+                + ", ".join(f"`{u}`" for u in named)
+                + "), the name to give clients: it stays when the load balancer is replaced"
+            )
+        elif network_services(env):
+            held += (
+                "; a Network Load Balancer's is its AWS-generated DNS name (no `domain` for an "
+                "alias), which changes if the load balancer is replaced"
+            )
+        outputs.append(("urls", held))
     outputs.append(
         (
             "images",
@@ -400,10 +413,12 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
                 "`url`, what the deploy uploads to and invalidates",
             )
         )
-    certified = [lb.name for lb in env.load_balancers] + [x.name for x in env.static_sites]
+    tls = [s.name for s in env.services if s.protocol == "tls"]
+    certified = [lb.name for lb in env.load_balancers] + [x.name for x in env.static_sites] + tls
     if certified:
         held = (
-            f"per load balancer and static site ({', '.join(certified)}): the ARN of the ACM "
+            f"per load balancer{', static site and TLS service' if tls else ' and static site'} "
+            f"({', '.join(certified)}): the ARN of the ACM "
             "certificate the stack created for its domain (null without one; a static site's "
             "in us-east-1), for `aws acm describe-certificate --certificate-arn <arn>`"
         )
@@ -562,10 +577,16 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
                 "their ranges are admitted in `infra/overrides.py` (the runbook's \"Clients "
                 'outside the VPC")'
             )
-        plain = ", plain TCP: no TLS listener" if s.protocol == "tcp" else ""
+        listener = {
+            "tls": ", a TLS listener (TLS 1.2+, ACM certificate) forwarding TCP",
+            "tcp": ", TLS by the application itself"
+            if s.app_tls
+            else ", plain TCP: no TLS listener",
+        }.get(s.protocol, "")
+        named = f", named {s.domain}" if s.domain else ""
         controls.append(
-            f"the {s.name} Network Load Balancer ({s.protocol.upper()} port {s.port}{plain}): "
-            + reach
+            f"the {s.name} Network Load Balancer ({s.protocol.upper()} port {s.port}{listener}"
+            f"{named}): " + reach
         )
     if env.secrets:
         names = ", ".join(f"`{s.name}`" for s in env.secrets)
@@ -577,8 +598,8 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
 
 
 def network_services(env: EnvironmentPlan) -> list[ServicePlan]:
-    """The TCP/UDP services, each behind its own Network Load Balancer (``NetworkService``)."""
-    return [s for s in env.services if s.kind == "web" and s.protocol in ("tcp", "udp")]
+    """The TCP/UDP/TLS services, each behind its own Network Load Balancer (``NetworkService``)."""
+    return [s for s in env.services if s.kind == "web" and s.protocol in ("tcp", "udp", "tls")]
 
 
 def render_svg(out_dir: Path, *, timeout: float = 60) -> Path | None:

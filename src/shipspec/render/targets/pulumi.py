@@ -147,7 +147,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         SERVICE_COMPONENTS[s.kind] for s in env.services if s.load_balancer or s.kind != "web"
     )
     if any(s.kind == "web" and s.load_balancer is None for s in env.services):
-        names.add("NetworkService")  # tcp/udp behind a Network Load Balancer
+        names.add("NetworkService")  # tcp/udp/tls behind a Network Load Balancer
     if any(s.ports for s in env.services):
         names.add("ExtraPort")
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
@@ -298,8 +298,10 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             errorRatePercent=ratio.threshold,
             minRequests=model.monitoring.decision(f"alarms.{env.name}.min_requests").value,
         )
-    if s.kind == "web" and s.load_balancer is None:  # tcp/udp: its own NLB, rolling
+    if s.kind == "web" and s.load_balancer is None:  # tcp/udp/tls: its own NLB, rolling
         values["deletionProtection"] = env.production
+        # Its alias <service>.<domain> and zone (the TLS certificate's name); null: none.
+        values.update(domain=s.domain, hostedZone=s.hosted_zone)
     if s.kind == "web" and s.load_balancer is not None:  # on an ALB
         d = s.deployment
         values.update(

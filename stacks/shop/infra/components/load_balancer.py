@@ -20,10 +20,11 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from . import _dns
+from ._dns import TLS_POLICY
 from ._names import fitting_logical_name
 from ._waf import ALL_RULES, web_acl
 
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
 TEST_PORT_HTTPS = 8443
 TEST_PORT_HTTP = 8080
 # Elastic Load Balancing's log delivery service: one principal for every region, instead
@@ -379,44 +380,11 @@ class LoadBalancer(pulumi.ComponentResource):
     def _certificate(
         self, name: str, alb: aws.lb.LoadBalancer, domain: str, zone_name: str
     ) -> pulumi.Output[str]:
-        child = pulumi.ResourceOptions(parent=self)
-        zone_id = aws.route53.get_zone_output(
-            name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
-        ).zone_id
-        cert = aws.acm.Certificate(
-            f"{name}-cert", domain_name=domain, validation_method="DNS", opts=child
-        )
-        option = cert.domain_validation_options[0]
-        record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
-            ttl=60,
-            allow_overwrite=True,  # the record is deterministic per domain; adopt it
-            opts=child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert-validation",
-            certificate_arn=cert.arn,
-            validation_record_fqdns=[record.fqdn],
-            opts=child,
-        )
-        aws.route53.Record(
-            f"{name}-alias",
-            zone_id=zone_id,
-            name=domain,
-            type="A",
-            aliases=[
-                aws.route53.RecordAliasArgs(
-                    name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
-                )
-            ],
-            opts=child,
-        )
+        zone = _dns.zone_id(self, zone_name)
+        arn = _dns.certificate(self, name, domain, zone)
+        _dns.alias(self, name, domain, zone, alb)
         # Listeners use the validated ARN, so they wait until the certificate is issued.
-        return validation.certificate_arn
+        return arn
 
 
 def _not_found() -> aws.lb.ListenerDefaultActionArgs:
