@@ -224,7 +224,7 @@ def test_with_long_app_and_environment_names_every_rule_may_publish(
     (tmp_path / "site" / "index.html").write_text("<h1>hi</h1>\n")
     preview = generate_and_preview(spec, tmp_path / "out", env)
     rules = {arn.rsplit("/", 1)[1] for arn, _ in rule_sources(preview, "us-west-2")}
-    # The job's failed-runs rule, the site's 5xx notify rule, the domain's health check
+    # The job's failed-runs rule, the site's errors notify rule, the domain's health check
     # notify rule (its alarm in us-east-1) and the site's certificate renewal (and, where
     # alarms page, expiry) notify rules (their alarms in us-east-1 too) all reach a topic...
     named = {r.name: r.inputs["name"] for r in preview.of_type(RULE)}
@@ -236,7 +236,7 @@ def test_with_long_app_and_environment_names_every_rule_may_publish(
     assert named[f"{site}-site-certificate-renewal-notify"] in certificates
     assert rules == {
         named[f"{job}-failed-runs"],
-        named[f"{site}-5xx-notify"],
+        named[f"{site}-errors-notify"],
         named["api-health-check-notify"],
         *certificates,
     }
