@@ -376,31 +376,46 @@ class Alarms:
         """Each muted alarm waits for its suppressor only as long as that suppressor needs
         to fire (its fastest member), known once every alarm is planned: the suppressor
         of a rollback alarm (service-down) is planned after it."""
+        # The alarms by name, once: looking each suppressor up by scanning some 1,200
+        # alarms was a sixth of planning 200 services.
+        metric = {a.name: a for a in self.alarms}
+        composites: dict[str, CompositeAlarmPlan] = {}
+        for c in self.composites:
+            composites.setdefault(c.name, c)
+
+        def detection(name: str) -> int:
+            return self.detection_seconds(name, metric, composites)
+
         self.alarms = [
-            a.model_copy(update={"suppress_wait_seconds": self.detection_seconds(a.suppressed_by)})
+            a.model_copy(update={"suppress_wait_seconds": detection(a.suppressed_by)})
             if a.suppressed_by
             else a
             for a in self.alarms
         ]
         self.composites = [
-            c.model_copy(update={"suppress_wait_seconds": self.detection_seconds(c.suppressed_by)})
+            c.model_copy(update={"suppress_wait_seconds": detection(c.suppressed_by)})
             if c.suppressed_by
             else c
             for c in self.composites
         ]
 
-    def detection_seconds(self, name: str) -> int:
+    def detection_seconds(
+        self,
+        name: str,
+        metric: dict[str, AlarmPlan],
+        composites: dict[str, CompositeAlarmPlan],
+    ) -> int:
         """How long alarm ``name`` takes to go to ALARM once its signal starts: a metric
         alarm's ``datapoints_to_alarm`` periods, plus one period for the last datapoint to
         be published and evaluated (CloudWatch evaluates a period once it has ended); a
         composite's fastest member for ``OR`` (service-down: no healthy hosts, 2 of 3
-        one-minute periods, 3 minutes, before tasks missing for 10), its slowest for ``AND``."""
-        metric = {a.name: a for a in self.alarms}
+        one-minute periods, 3 minutes, before tasks missing for 10), its slowest for ``AND``.
+        ``metric`` and ``composites`` are the planned alarms by name."""
         if name in metric:
             a = metric[name]
             return a.period_seconds * (a.datapoints_to_alarm + 1)
-        composite = next(c for c in self.composites if c.name == name)
-        members = [self.detection_seconds(m) for m in composite.members]
+        composite = composites[name]
+        members = [self.detection_seconds(m, metric, composites) for m in composite.members]
         return min(members) if " OR " in composite.rule else max(members)
 
     def down_name(self, s: ServicePlan) -> str | None:
