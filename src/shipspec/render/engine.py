@@ -16,6 +16,7 @@ import builtins
 import functools
 import json
 import keyword
+import math
 import re
 import shlex
 from json.encoder import encode_basestring, encode_basestring_ascii
@@ -157,6 +158,8 @@ def json_text(value: Any, *, sort_keys: bool = False) -> str:
         return "null"
     if kind is int:
         return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
     return (_JSON_SORTED if sort_keys else _JSON).encode(value)
 
 
@@ -200,7 +203,7 @@ def json_indented(value: Any, *, sort_keys: bool = False, ensure_ascii: bool = T
                 separator = "," + inner
             append(newline + "]")
         else:  # numbers, booleans, null; anything else is refused as json.dumps refuses it
-            append(_JSON.encode(item))
+            append(json_text(item))
 
     emit(value, "\n")
     return "".join(out)
