@@ -11,6 +11,7 @@ and slow trends open a ticket. Non-production alarms notify but never page
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from . import rules
 from .burn_alarms import (
@@ -25,6 +26,7 @@ from .datastore_alarms import cache_alarms, database_alarms, queue_alarms
 from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
+from .frozen import derived
 from .health_check_alarms import health_check_alarms, waf_blocks_alarm, waf_share_alarm
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
@@ -430,8 +432,7 @@ class Alarms:
     def owns_load_balancer(self, s: ServicePlan) -> bool:
         """Whether the load balancer's own 5xx are this service's: ``HTTPCode_ELB_5XX_Count``
         has no TargetGroup dimension, so they are attributable only to a service alone on it."""
-        sharing = [x for x in self.env.services if x.load_balancer == s.load_balancer]
-        return len(sharing) == 1
+        return _services_behind(self.env)[s.load_balancer] == 1
 
     def _shared_load_balancer(self, lb: str) -> None:
         """A load balancer several services share: its own 5xx cannot be told apart by
@@ -461,3 +462,14 @@ class Alarms:
             "timeouts) have no target group dimension, so they are watched here, over "
             f"{self.min_requests}+ requests a minute, 2 of 3 minutes",
         )
+
+
+def _services_behind(env: EnvironmentPlan) -> Counter[str | None]:
+    """How many of the environment's services each load balancer (None: none) fronts, counted
+    once per plan: every web service asks, and counting anew each time grew with the square
+    of the services."""
+    return derived(
+        env,
+        "services per load balancer",
+        lambda plan: Counter(x.load_balancer for x in plan.services),
+    )
