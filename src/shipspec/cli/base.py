@@ -129,7 +129,14 @@ def main() -> None:
     # mypy's build uses for the same reason; the library leaves the caller's settings alone.
     gc.set_threshold(200_000, 30, 30)
     keep_only_the_invoked_command(sys.argv[1:])
-    app()
+    try:
+        app()
+    finally:
+        # Exiting, the interpreter's last collection would scan every object still alive
+        # (a 200-service generate: over a tenth of a second, freeing almost nothing) only
+        # to drop them all anyway. Frozen, they are not scanned; the process ends as before:
+        # files written and closed, output flushed, exit handlers run.
+        gc.freeze()
 
 
 def keep_only_the_invoked_command(args: list[str]) -> None:

@@ -9,8 +9,10 @@ arithmetic by hand (the tests do exactly that).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
 from ..plan.monitoring import AlarmPlan
@@ -19,6 +21,8 @@ from .prometheus import prometheus_lines
 from .static_sites import static_site_lines
 from .telemetry import telemetry_lines
 from .usage import Usage, num, runs_per_month
+
+T = TypeVar("T")
 
 HANDOFF_DOC = "docs/operations/handoff.md"
 _MIB_PER_GB = Decimal(1024)
@@ -460,15 +464,25 @@ class _Builder:
         """How many values the stack resolves ``reference`` to, as its Monitoring does."""
         owner, _, key = reference.rpartition(".")
         kind, _, name = owner.partition(":")
+        # By the plan's indexes (EnvironmentPlan.service): every alarm metric of a
+        # 200-service stack asks, and scanning the services each time grew with their square.
         if kind == "service" and key == "target_group":
-            service = next((s for s in self.env.services if s.name == name), None)
+            service = _found(self.env.service, name)
             if service is not None and service.deployment.strategy != "ROLLING":
                 return 2  # blue/green, canary and linear shift traffic between two groups
         if kind == "datastore" and key == "id":
-            store = next((d for d in self.env.datastores if d.name == name), None)
+            store = _found(self.env.datastore, name)
             if store is not None and store.engine == "redis":
                 return 1 + store.replicas  # the cache reports per node
         return 1
+
+
+def _found(lookup: Callable[[str], T], name: str) -> T | None:
+    """``lookup(name)``, or None when the plan has nothing of that name."""
+    try:
+        return lookup(name)
+    except KeyError:
+        return None
 
 
 def _replicas(count: int) -> str:

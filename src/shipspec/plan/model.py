@@ -7,7 +7,6 @@ so ``shipspec plan`` and the generated comments can say why prod has three AZs.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Literal
 
 from pydantic import Field
@@ -16,6 +15,7 @@ from pydantic import Field
 # modules (container_model, monitoring) can build on them without an import cycle.
 from .frozen import Decision as Decision
 from .frozen import Frozen as Frozen
+from .frozen import named
 
 Strategy = Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]
 
@@ -318,27 +318,8 @@ class EnvironmentPlan(Frozen):
         return _named(self, "decisions", "key", key, "decision")
 
 
-# Each plan's items by name, per list (by identity; the entry goes with the plan): the
-# alarms look up two decisions per web service among thousands, and scanning the list
-# each time was a third of planning 200 services. A plan is frozen, so its lists stay.
-_BY_NAME: dict[tuple[int, str], tuple[weakref.ref[Any], dict[str, Any]]] = {}
-
-
 def _named(owner: Any, field: str, attribute: str, name: str, kind: str) -> Any:
-    """The first item of ``owner.<field>`` whose ``attribute`` is ``name``; a KeyError
-    saying what is missing (never a bare StopIteration)."""
-    key = (id(owner), field)
-    entry = _BY_NAME.get(key)
-    if entry is None or entry[0]() is not owner:
-        index: dict[str, Any] = {}
-        for item in getattr(owner, field):
-            index.setdefault(getattr(item, attribute), item)
-        entry = (weakref.ref(owner, lambda _: _BY_NAME.pop(key, None)), index)
-        _BY_NAME[key] = entry
-    try:
-        return entry[1][name]
-    except KeyError:
-        raise KeyError(f"no {kind} {name!r} in this environment") from None
+    return named(owner, field, attribute, name, kind, "this environment")
 
 
 class SloPlan(Frozen):

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .frozen import Decision, Frozen
+from .frozen import Decision, Frozen, named
 
 Severity = Literal["page", "ticket"]
 Comparison = Literal[
@@ -329,7 +329,7 @@ class EnvironmentAlarms(Frozen):
     health_checks: list[OutsideInCheckPlan] = Field(default_factory=list)
 
     def alarm(self, name: str) -> AlarmPlan:
-        return next(a for a in self.alarms if a.name == name)
+        return named(self, "alarms", "name", name, "alarm", f"environment {self.environment!r}")
 
 
 class MonitoringPlan(Frozen):
@@ -351,7 +351,7 @@ class MonitoringPlan(Frozen):
         return f"{self.runbook_base}{runbook}" if self.runbook_base else runbook
 
     def slo(self, name: str) -> SloMonitor:
-        return next(s for s in self.slos if s.name == name)
+        return named(self, "slos", "name", name, "SLO", "the monitoring plan")
 
     def decision(self, key: str) -> Decision:
-        return next(d for d in self.decisions if d.key == key)
+        return named(self, "decisions", "key", key, "decision", "the monitoring plan")

@@ -10,12 +10,12 @@ instead of duplicating it, and the JSON (sorted keys) is byte-identical run to r
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..plan.model import DeploymentModel
 from ..plan.monitoring import SloMonitor
 from . import promql
+from .engine import json_indented
 
 SCHEMA_VERSION = 39  # Grafana 10.4 / 11: imports on any later version
 PROMETHEUS = {"type": "prometheus", "uid": "${datasource}"}
@@ -23,7 +23,7 @@ CLOUDWATCH = {"type": "cloudwatch", "uid": "${cloudwatch}"}
 
 
 def dashboard_json(model: DeploymentModel) -> str:
-    return json.dumps(dashboard(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_indented(dashboard(model), sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def dashboard(model: DeploymentModel) -> dict[str, Any]:

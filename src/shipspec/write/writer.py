@@ -62,7 +62,10 @@ def write(
     elif out_dir.is_dir():
         result.notes = recover(out_dir)
     old = Manifest.read(out_dir)
-    new = _new_manifest(files, old, blueprints)
+    # Each file's bytes, encoded once for both its digest and the comparison with the file
+    # on disk: encoding the 15 MB of a 200-service output twice was a quarter of writing it.
+    encoded = {path: text.encode("utf-8") for path, text in files}
+    new = _new_manifest(files, encoded, old, blueprints)
     unsafe = [path for path in [*(p for p, _ in files), *files.seeds] if not is_inside_path(path)]
     if unsafe:
         raise UnsafePath(f"generated paths outside the output folder: {unsafe}")
@@ -77,7 +80,7 @@ def write(
         data = target.read_bytes()
         # The same bytes have the same fingerprint: a stack config (over a megabyte at 200
         # services) is then not parsed a second time.
-        if data == text.encode("utf-8"):
+        if data == encoded[path]:
             result.actions[path] = "unchanged"
             continue
         current = fingerprint(path, data)
@@ -117,15 +120,18 @@ def write(
     return result
 
 
-def _new_manifest(files: FileSet, old: Manifest, blueprints: str | None) -> Manifest:
-    """The manifest of ``files``; a stack config rendered to the same bytes as last time
-    keeps the data fingerprint recorded then (computing it parses the whole file)."""
+def _new_manifest(
+    files: FileSet, encoded: dict[str, bytes], old: Manifest, blueprints: str | None
+) -> Manifest:
+    """The manifest of ``files`` (``encoded``: their UTF-8 bytes); a stack config rendered to
+    the same bytes as last time keeps the data fingerprint recorded then (computing it
+    parses the whole file)."""
     new = Manifest(blueprints=blueprints)
     for path, text in files:
         if not is_stack_config(path):
-            new.files[path] = digest(text)
+            new.files[path] = digest(encoded[path])
             continue
-        rendered = digest(text)
+        rendered = digest(encoded[path])
         recorded = old.files.get(path)
         same = recorded is not None and old.rendered.get(path) == rendered
         new.files[path] = recorded if same and recorded else fingerprint(path, text)

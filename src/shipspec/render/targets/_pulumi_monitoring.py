@@ -9,13 +9,12 @@ and runbook go into its description, which is what the notification email shows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from ...plan.monitoring import AlarmPlan, chatbot_region
-from ..engine import identifier, yaml_quoted
+from ..engine import identifier, json_sorted, yaml_quoted
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
 RULE_DESCRIPTION_LIMIT = 512  # EventBridge's longest rule description
@@ -152,7 +151,7 @@ def alarm_entries(alarms: dict[str, dict[str, Any]]) -> str:
         for key, value in alarm.items():
             if key == "metrics":
                 lines.append("      metrics:")
-                lines.extend(f"        - {json.dumps(metric, sort_keys=True)}" for metric in value)
+                lines.extend(f"        - {json_sorted(metric)}" for metric in value)
             else:
                 lines.append(f"      {key}: {yaml_quoted(value)}")
     return "\n".join(lines)

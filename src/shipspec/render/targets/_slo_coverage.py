@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...plan.frozen import derived
 from ...plan.model import DeploymentModel, SloPlan
 from ...plan.monitoring import GRPC_SERVER_FAULTS
 from ...plan.traffic_alarms import grpc_ports
@@ -32,7 +33,11 @@ class UnmonitoredSlo:
 def unmonitored_slos(model: DeploymentModel) -> list[UnmonitoredSlo]:
     """Each SLO of the spec without rules or alarms of its own, in the spec's order."""
     monitored = {(s.service, s.sli) for s in model.monitoring.slos}
-    reasons = {d.key: d.reason for d in model.monitoring.decisions}
+    # Once per plan: the docs and the context page both ask, and the monitoring plan of 200
+    # services holds thousands of decisions.
+    reasons = derived(
+        model.monitoring, "reasons by key", lambda plan: {d.key: d.reason for d in plan.decisions}
+    )
     environment = model.monitoring.environment
     alarms = model.monitoring.alarms.get(environment)
     env = model.environment(environment)

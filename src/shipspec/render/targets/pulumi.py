@@ -8,12 +8,12 @@ environments lives in the stack config, commented with the plan's reasons.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ...plan.access import SQL_ENGINES
 from ...plan.db_admin import ADMIN_ENGINES
+from ...plan.frozen import derived
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
 from ...plan.monitoring import PAGERDUTY_URL_KEYS
@@ -194,24 +194,20 @@ def reasons_by_key(env: EnvironmentPlan, prefix: str) -> list[str]:
     return [f"{d.key.removeprefix(prefix + '.')}: {d.reason}" for d in _under(env).get(prefix, [])]
 
 
-# Decisions per key prefix, per environment (by identity; the entry goes with the plan):
-# a stack config asks for every service's reasons, and scanning every decision each
-# time cost a second at 200 services.
-_DECISIONS_UNDER: dict[int, tuple[weakref.ref[EnvironmentPlan], dict[str, list[Any]]]] = {}
-
-
 def _under(env: EnvironmentPlan) -> dict[str, list[Any]]:
-    entry = _DECISIONS_UNDER.get(id(env))
-    if entry is not None and entry[0]() is env:
-        return entry[1]
-    index: dict[str, list[Any]] = {}
-    for decision in env.decisions:
-        parts = decision.key.split(".")
-        for end in range(1, len(parts) + 1):
-            index.setdefault(".".join(parts[:end]), []).append(decision)
-    key = id(env)
-    _DECISIONS_UNDER[key] = (weakref.ref(env, lambda _: _DECISIONS_UNDER.pop(key, None)), index)
-    return index
+    """The environment's decisions per key prefix, indexed once per plan: a stack config
+    asks for every service's reasons, and scanning every decision each time cost a second
+    at 200 services."""
+
+    def index(plan: EnvironmentPlan) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for decision in plan.decisions:
+            parts = decision.key.split(".")
+            for end in range(1, len(parts) + 1):
+                found.setdefault(".".join(parts[:end]), []).append(decision)
+        return found
+
+    return derived(env, "decisions under", index)
 
 
 def stack_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
@@ -349,36 +345,44 @@ def _static_site(site: Any, model: DeploymentModel) -> dict[str, Any]:
     }
 
 
+def _in_stacks(model: DeploymentModel, service: str) -> list[Any]:
+    """``service``'s plans in every stack, in promotion order.
+
+    Indexed once per model: the program and the stack configs ask this of every service
+    several times, and scanning every environment's every service each time grew with the
+    square of the services (a tenth of a second at 200).
+    """
+
+    def by_name(plan: DeploymentModel) -> dict[str, list[Any]]:
+        index: dict[str, list[Any]] = {}
+        for env in plan.environments:
+            for s in env.services:
+                index.setdefault(s.name, []).append(s)
+        return index
+
+    return derived(model, "services across stacks", by_name).get(service, [])
+
+
 def container_stacks(model: DeploymentModel, service: str) -> int:
     """How many stacks customize ``service``'s container (its config has ``container``)."""
-    return sum(
-        customized(s.container)
-        for env in model.environments
-        for s in env.services
-        if s.name == service
-    )
+    return sum(customized(s.container) for s in _in_stacks(model, service))
 
 
 def _stacks_with(model: DeploymentModel, service: str) -> int:
-    return sum(s.name == service for env in model.environments for s in env.services)
+    return len(_in_stacks(model, service))
 
 
 def queue_scaled(model: DeploymentModel, service: str) -> bool:
     """Whether some stack scales ``service`` on a queue's backlog (the program then passes
     it its consumed queues and the stack's ``queueScaling``)."""
-    return any(
-        s.queue_scaling is not None
-        for env in model.environments
-        for s in env.services
-        if s.name == service
-    )
+    return any(s.queue_scaling is not None for s in _in_stacks(model, service))
 
 
 def env_datastores(model: DeploymentModel, service: str) -> list[str] | None:
     """The datastores ``service``'s env refers to in any stack (``${db.host}``), or None
     when no stack's env needs resolving: one program serves every stack, and an
     environment's own ``env`` may add a reference the others lack."""
-    found = [s for env in model.environments for s in env.services if s.name == service]
+    found = _in_stacks(model, service)
     if not any(s.env_template for s in found):
         return None
     return sorted({d for s in found for d in s.env_datastores})
