@@ -34,7 +34,10 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "sqlserver": ("host", "port", "secret_arn", "auth"),  # sql_server.py: no database yet
     "redis": ("host", "port", "tls", "url"),  # cache.py: url is rediss://host:6379
     "memcached": ("host", "port", "tls", "servers"),  # memcached.py
-    "mongodb": ("host", "port", "tls", "url", "secret_arn"),  # document_db.py
+    # document_db.py (_AUTH: per use); secret_arn only where services read the master secret:
+    # under PCI DSS, HIPAA or SOC 2 they sign in with their task roles and the spec refuses it
+    # (compliance_checks._docdb_identities).
+    "mongodb": ("host", "port", "tls", "url", "name", "secret_arn"),
     "rabbitmq": ("host", "port", "tls", "url"),  # message_broker.py: amqps://host:5671
     "opensearch": ("host", "port", "url", "auth"),  # search_domain.py
     "sqs": ("queue_url",),  # queue.py
