@@ -1,8 +1,9 @@
 """Checks for the one-off tasks the program adds beside the spec's own services.
 
-Each PostgreSQL, MySQL, MariaDB or DocumentDB database gets a db-admin task named ``<datastore>-admin``
-(``plan/db_admin.py``) and each service with ``migrate`` a ``<service>-migrate`` task: their
-log groups and task families would collide with a service of that name. ``migrate`` runs as
+Each PostgreSQL, MySQL, MariaDB or DocumentDB database gets a db-admin task named
+``<datastore>-admin`` (``plan/db_admin.py``) and each service with ``migrate`` a
+``<service>-migrate`` task: their log groups and task families would collide with a service
+of that name. ``migrate`` runs as
 the master user of the SQL databases the service uses, so it needs one.
 """
 

@@ -4,12 +4,12 @@ As with the RDS Database, DocumentDB generates the master password into Secrets 
 and rotates it (``manage_master_user_password``), so no password appears in code, state
 or stack config; a service reads it by ARN when it connects, or, given its own user
 (``Use(db_user=...)``, under PCI DSS, HIPAA or SOC 2), never sees it: it signs in with its
-task role (MONGODB-AWS), as the $external user the ``DocumentDbAdmin`` task creates. The security group starts closed
-and opens per consumer, the cluster parameter group keeps TLS on and turns the audit log
-and the profiler (operations slower than ``slow_query_ms``) on, storage is encrypted,
-backups are kept, and a protected cluster leaves a final snapshot. Instances are placed
-one per AZ of the subnets: DocumentDB would otherwise pick a random AZ for each, and a
-primary and its replica could share one.
+task role (MONGODB-AWS), as the $external user the ``DocumentDbAdmin`` task creates. The
+security group starts closed and opens per consumer, the cluster parameter group keeps TLS
+on and turns the audit log and the profiler (operations slower than ``slow_query_ms``) on,
+storage is encrypted, backups are kept, and a protected cluster leaves a final snapshot.
+Instances are placed one per AZ of the subnets: DocumentDB would otherwise pick a random AZ
+for each, and a primary and its replica could share one.
 
 The audit and profiler logs go to log groups the stack creates first, with the stack's
 retention; otherwise DocumentDB would create them at its first write and keep them forever.

@@ -26,7 +26,7 @@ from ...cost import estimate, load_prices, money
 from ...cost.usage import num
 from ...plan.alarm_names import aws_alarms
 from ...plan.datastore_alarms import max_connections
-from ...plan.db_admin import DOCUMENT_SCRIPT, ADMIN_ENGINES, admin_sql, document_users
+from ...plan.db_admin import ADMIN_ENGINES, DOCUMENT_SCRIPT, admin_sql, document_users
 from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
 from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy, ecr_registries
