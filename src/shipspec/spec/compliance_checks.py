@@ -126,9 +126,10 @@ def _docdb_identities(data: dict[str, Any], standards: list[str], at: _Locator) 
     stores = _mapping(data.get("datastores"))
     documents = {n for n, s in stores.items() if _mapping(s).get("engine") == "mongodb"}
     used = {
-        (u.get("name") if isinstance(u, dict) else u)
+        name
         for service in _mapping(data.get("services")).values()
         for u in _list(_mapping(service).get("uses"))
+        if isinstance(name := u.get("name") if isinstance(u, dict) else u, str)
     }
     for name in sorted(documents & used):
         version = _mapping(stores[name]).get("version", DOCDB_DEFAULT_VERSION)

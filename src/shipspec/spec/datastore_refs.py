@@ -44,6 +44,11 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "s3": ("bucket",),  # bucket.py
 }
 
+# The attributes above a use with its own user (UsePlan.db_user) does not get: a DocumentDB
+# consumer under PCI DSS, HIPAA or SOC 2 signs in with its task role, and the spec refuses a
+# reference to them there (compliance_checks._docdb_identities).
+MASTER_SECRET_ONLY: dict[str, tuple[str, ...]] = {"mongodb": ("secret_arn",)}
+
 # The JSON keys of the Secrets Manager secret the stack creates for an engine's credential,
 # which a `secrets` entry may take (`from: db.password`): RDS and DocumentDB keep their
 # master user in a secret they manage (`manage_master_user_password`: keys username and
