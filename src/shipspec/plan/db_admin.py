@@ -1,4 +1,5 @@
-"""The one-off "db-admin" task of each SQL database: which client runs which SQL.
+"""The one-off "db-admin" task of each SQL database and DocumentDB cluster: which client
+runs which statements.
 
 RDS cannot create database users, and nobody can reach a generated database from
 outside: its security group admits only its consumers' groups, there is no bastion and
@@ -23,6 +24,11 @@ and the same task runs any other statement (a repair, a one-off migration) by ov
 its own SQL Server user (RDS for SQL Server has no IAM database authentication), and
 Microsoft's client image (``mcr.microsoft.com/mssql-tools``) publishes no digest that a
 public file pins.
+
+A DocumentDB cluster's task runs mongosh instead (``DOCUMENT_SCRIPT``): under the same
+frameworks each consuming service's task role gets its own ``$external`` user
+(MONGODB-AWS, ``readWrite`` on the application database; ``document_users``), created or
+updated on every deploy; elsewhere it prints the server version.
 """
 
 from __future__ import annotations
