@@ -99,3 +99,15 @@ def test_the_master_secret_arn_is_not_referable_under_the_frameworks() -> None:
     assert "MONGODB-AWS" in problem.message and "DOCS_URL" in problem.hint
     shipspec.loads(text([], env=env))
     shipspec.loads(text(["soc2"], env='{DOCS: "${docs.url}", DB: "${docs.name}"}'))
+
+
+def test_a_service_cannot_take_the_admin_task_s_name() -> None:
+    """The cluster's one-off task is `<cluster>-admin`: a service of that name would share its
+    log group and task family."""
+    spec = text(["soc2"]).replace("  other: {", "  docs-admin: {")
+    with pytest.raises(SpecError) as caught:
+        shipspec.loads(spec)
+    assert any(
+        d.path == "services.docs-admin" and "db-admin task" in d.message
+        for d in caught.value.diagnostics
+    )

@@ -126,9 +126,6 @@ CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.p
 the cluster's certificate against it (Amazon DocumentDB Developer Guide, "Connecting
 programmatically": ``tlsCAFile=global-bundle.pem``)."""
 
-DOCUMENT_ROLE = "readWrite"
-"""The built-in role each service's user gets, on the application database only."""
-
 DOCUMENT_SCRIPT = """\
 // shipspec db-admin (DocumentDB): connect as the primary user over TLS, verifying the
 // cluster's certificate against AWS's CA bundle, then give each consuming service's task
