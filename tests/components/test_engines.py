@@ -343,8 +343,13 @@ def test_the_full_example_wires_its_imported_engines_to_their_users_only(generat
                 for g in groups
                 if g.type == "aws:ec2/securityGroup:SecurityGroup" and g.name != f"{store.name}-sg"
             }
-        # A SQL database also admits its one-off db-admin task (plan/db_admin.py).
-        admin = {f"{store.name}-admin"} if store.engine in ADMIN_ENGINES else set()
+        # A SQL database or DocumentDB cluster also admits its one-off db-admin task
+        # (plan/db_admin.py).
+        admin = (
+            {f"{store.name}-admin"}
+            if store.engine in ADMIN_ENGINES or store.engine == "mongodb"
+            else set()
+        )
         assert sources == set(store.used_by) | admin, store.name
     (broker,) = preview.of_type(BROKER)
     assert broker.inputs["publiclyAccessible"] is False and broker.inputs["users"] == SECRET

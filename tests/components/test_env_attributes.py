@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipspec.spec.datastore_refs import ATTRIBUTES
+from shipspec.spec.datastore_refs import ATTRIBUTES, MASTER_SECRET_ONLY
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 
@@ -28,7 +28,10 @@ def test_every_referable_attribute_is_injected_for_every_engine(generated: Any) 
         app = next(d for d in definitions if d["name"] == service.name)
         names = {e["name"] for e in app["environment"]}
         for use in service.uses:
-            expected = {f"{use.env_prefix}_{a.upper()}" for a in ATTRIBUTES[use.engine]}
+            # A use with its own user (DocumentDB: the task role) gets no master secret.
+            skipped = MASTER_SECRET_ONLY.get(use.engine, ()) if use.db_user else ()
+            attributes = [a for a in ATTRIBUTES[use.engine] if a not in skipped]
+            expected = {f"{use.env_prefix}_{a.upper()}" for a in attributes}
             assert expected <= names, (service.name, use.datastore, expected - names)
             seen.add(use.engine)
     assert seen == set(ATTRIBUTES), set(ATTRIBUTES) - seen

@@ -216,7 +216,7 @@ def test_gitlab_deploys_after_db_admin_exits_0(full_gitlab: Rendered, tmp_path: 
     # here, tested in test_static_sites) is all that is left.
     report = result.stdout[result.stdout.index("## main at c0ffee") :]
     assert report.splitlines()[1:6] == [
-        "- database users (db-admin): db, ledger, search exited 0",
+        "- database users (db-admin): catalog, db, ledger, search exited 0",
         "- migrations: api exited 0",
         "- pulumi up: passed",
         "- ECS deployments: SUCCESSFUL",
@@ -230,6 +230,7 @@ def test_gitlab_deploys_after_db_admin_exits_0(full_gitlab: Rendered, tmp_path: 
     order = [" ".join(c) for c in result.calls]
     runs = [i for i, c in enumerate(order) if "ecs run-task" in c]
     assert [order[i].split("--task-definition ")[1].split()[0] for i in runs] == [
+        "atlas-main-catalog-admin",
         "atlas-main-db-admin",
         "atlas-main-ledger-admin",
         "atlas-main-search-admin",
@@ -246,10 +247,11 @@ def test_gitlab_stops_before_the_services_roll_when_db_admin_fails(
 ) -> None:
     result = gitlab_deploy(full_gitlab, tmp_path, stopped(1))
     assert result.code == 1
-    assert "ECS says the db-admin task of db exited 1" in result.stdout
+    assert "ECS says the db-admin task of catalog exited 1" in result.stdout
     # Only the registering `pulumi up` ran: no deploy, and no rollback (nothing rolled).
     (registering,) = ups(result)
     assert "one-off tasks for c0ffee" in registering
+    assert not result.called("ecs run-task", "atlas-main-db-admin")
     assert not result.called("ecs run-task", "ledger-admin")
     assert not result.called("ecs run-task", "api-migrate")
     assert ["services.api.image", API_NEW] not in [

@@ -33,17 +33,24 @@ ADMIN = {
     "log_group": "/ecs/atlas/main/db-admin",
 }
 # The full example's main stack: its services sign in to db, ledger and search as their own
-# database users, which only the db-admin tasks create.
+# database users, and to the DocumentDB cluster catalog with their task roles, which only the
+# db-admin tasks create.
 DB_ADMIN = {
     name: ADMIN | {"task_definition": f"atlas-main-{name}-admin"}
-    for name in ("db", "ledger", "search")
+    for name in ("catalog", "db", "ledger", "search")
 }
 OUTPUTS = {"cluster_name": "atlas-main", "migrations": {"api": MIGRATION}, "db_admin": DB_ADMIN}
 
 
-def stopped(code: Any = 0, **task: Any) -> tuple[str, str, int]:
-    container = {"name": "api-migrate"} | ({"exitCode": code} if code is not None else {})
-    return answer({"tasks": [{"lastStatus": "STOPPED", "containers": [container], **task}]})
+def stopped(
+    code: Any = 0, names: tuple[str, ...] = ("db-admin", "api-migrate"), **task: Any
+) -> tuple[str, str, int]:
+    """A stopped task whose containers ``names`` exited ``code``. The fake ECS answers every
+    task alike, and the deploy reads the exit code of the container it started by name
+    (``db-admin``, ``<service>-migrate``), so one answer serves both kinds."""
+    exited = {"exitCode": code} if code is not None else {}
+    containers = [{"name": name} | exited for name in names]
+    return answer({"tasks": [{"lastStatus": "STOPPED", "containers": containers, **task}]})
 
 
 RUNNING = answer({"tasks": [{"lastStatus": "RUNNING", "containers": [{"name": "api-migrate"}]}]})
@@ -108,9 +115,9 @@ def test_a_good_migration_runs_with_the_new_image_before_the_services_roll(
     assert "--task-definition atlas-main-api-migrate" in line and "--launch-type FARGATE" in line
     assert "awsvpcConfiguration={subnets=[subnet-a,subnet-b],securityGroups=[sg-1]," in line
     assert "assignPublicIp=DISABLED" in line
-    # Polled until STOPPED: the first task (db's db-admin) twice, the others once each (the
-    # rule's last answer, STOPPED, repeats).
-    assert len(result.called("ecs describe-tasks", TASK)) == 5
+    # Polled until STOPPED: the first task (catalog's db-admin) twice, the others once each
+    # (the rule's last answer, STOPPED, repeats).
+    assert len(result.called("ecs describe-tasks", TASK)) == 6
 
 
 FAILURES = {
@@ -121,13 +128,13 @@ FAILURES = {
     ),
     "describe-tasks fails": (
         {"described": [NO_NETWORK]},
-        "does not describe the db-admin task of db",
+        "does not describe the db-admin task of catalog",
     ),
     "describe-tasks answers nothing": ({"described": [answer("")]}, "does not describe"),
-    "run-task fails": ({"started": NO_NETWORK}, "did not start the db-admin task of db"),
+    "run-task fails": ({"started": NO_NETWORK}, "did not start the db-admin task of catalog"),
     "run-task starts nothing": (
         {"started": answer({"tasks": [], "failures": [{"reason": "RESOURCE:MEMORY"}]})},
-        "did not start the db-admin task of db",
+        "did not start the db-admin task of catalog",
     ),
     "no migrations output": (
         {"outputs": {"cluster_name": "atlas-main", "db_admin": DB_ADMIN}},
@@ -202,3 +209,19 @@ def test_a_first_deploy_checks_the_new_secrets_before_the_one_off_tasks_start(
     else:
         assert result.code == 0, result.stdout + result.stderr
         assert migration_runs(result)
+
+
+def test_the_exit_code_is_the_started_container_s_not_the_first_listed(
+    full: Rendered, tmp_path: Path
+) -> None:
+    """DocumentDB's db-admin task runs `ca-bundle` (fetching the CA bundle) before `db-admin`:
+    ECS lists both, in no promised order, and only db-admin's exit code says whether the users
+    exist. A ca-bundle that exited 0 listed first must not pass a db-admin that exited 1."""
+    task = {
+        "lastStatus": "STOPPED",
+        "containers": [{"name": "ca-bundle", "exitCode": 0}, {"name": "db-admin", "exitCode": 1}],
+    }
+    result = migrate(full, tmp_path, described=[answer({"tasks": [task]})])
+    assert result.code == 1
+    assert "ECS says the db-admin task of catalog exited 1" in result.stdout
+    assert not migration_runs(result)

@@ -72,3 +72,18 @@ def test_without_a_compliance_pack_the_renamed_master_secret_variable_is_listed(
     what = "variable, where a service reads the master secret (dev, prod)"
     assert f"| `LEDGER_SECRET_ARN` | `CARRIER_LEDGER_SECRET_ARN` | {what} |" in section
     assert "own database user" not in section
+
+
+def test_a_renamed_documentdb_cluster_lists_no_secret_where_services_use_their_roles() -> None:
+    """Under PCI DSS a DocumentDB consumer signs in with its task role (MONGODB-AWS): the
+    renamed variables are those it gets, without _SECRET_ARN, and its db-admin task follows
+    the new name too."""
+    text = SPEC.replace("RENAMED engine: postgres", "renamed_from: ledger, engine: mongodb")
+    text = text.replace('version: "16"', 'version: "5.0"').replace("    migrate: [./migrate]\n", "")
+    model = shipspec.plan(shipspec.loads(text))
+    page = dict(render(model, only=["docs"]))[HANDOFF]
+    section = page.split("## Renames in this release")[1].split("\n## ")[0]
+    for suffix in ("HOST", "PORT", "TLS", "URL", "NAME", "AUTH"):
+        assert f"| `LEDGER_{suffix}` | `CARRIER_LEDGER_{suffix}` |" in section
+    assert "SECRET_ARN" not in section
+    assert "the db-admin task's family and log group" in section

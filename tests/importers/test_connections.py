@@ -42,7 +42,8 @@ SAMPLES = Path(__file__).parent / "samples"
             "MONGO_URL",
             "mongodb://redis:27017/app",
             "mongodb",
-            "mongodb://${x.host}:${x.port}/app?tls=true&replicaSet=rs0"
+            # The database is the cluster's `name` (app): the one its users may read and write.
+            "mongodb://${x.host}:${x.port}/${x.name}?tls=true&replicaSet=rs0"
             "&readPreference=secondaryPreferred&retryWrites=false",
         ),
         (

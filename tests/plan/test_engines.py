@@ -14,6 +14,7 @@ import pytest
 
 import shipspec
 from shipspec.errors import SpecError
+from shipspec.plan.db_admin import DOCUMENT_SCRIPT
 from shipspec.plan.model import DeploymentModel
 from shipspec.plan.monitoring import AlarmPlan
 from shipspec.plan.planner import plan
@@ -226,6 +227,11 @@ def test_stack_config_carries_each_engine_s_settings() -> None:
         "  ledger: {engine: mariadb}\n"
     )
     prod = stack_config(planned, planned.production)["datastores"]
+    admin = prod["docs"].pop("admin")  # the db-admin task: mongosh, and curl for the CA bundle
+    assert admin["image"].startswith("mongo:7.0@sha256:")
+    assert admin["caImage"].startswith("curlimages/curl:")
+    assert admin["caBundleUrl"].startswith("https://truststore.pki.rds.amazonaws.com/")
+    assert (admin["database"], admin["script"]) == ("app", DOCUMENT_SCRIPT)
     assert prod["docs"] == {
         "version": "5.0",
         "instanceClass": "db.r6g.large",

@@ -111,6 +111,8 @@ def test_datastores_accept_only_the_services_that_use_them(stack) -> None:  # ty
         # Besides its services: a SQL database's db-admin task, and the schema migrations of
         # the services that use it (one-off tasks CI runs, with their own security groups).
         one_off: set[str] = set()
+        if store.engine == "mongodb":  # its db-admin task; migrations use SQL databases only
+            one_off = {f"{store.name}-admin"}
         if store.engine in ADMIN_ENGINES:
             one_off = {f"{store.name}-admin"}
             one_off |= {
@@ -190,8 +192,13 @@ def test_logs_are_kept_as_planned(stack) -> None:  # type: ignore[no-untyped-def
     _, env, preview = stack
     groups = {g.name: g for g in preview.of_type("aws:cloudwatch/logGroup:LogGroup")}
     expected = {f"{s.name}-logs" for s in env.services}
-    # The one-off tasks: each SQL database's db-admin task and each service's migration.
-    expected |= {f"{d.name}-admin-logs" for d in env.datastores if d.engine in ADMIN_ENGINES}
+    # The one-off tasks: each SQL database's and DocumentDB cluster's db-admin task and each
+    # service's migration.
+    expected |= {
+        f"{d.name}-admin-logs"
+        for d in env.datastores
+        if d.engine in ADMIN_ENGINES or d.engine == "mongodb"
+    }
     expected |= {f"{s.name}-migrate-logs" for s in env.services if s.migrate}
     # And each OpenSearch domain's search-admin task.
     expected |= {f"{d.name}-admin-logs" for d in env.datastores if d.engine == "opensearch"}

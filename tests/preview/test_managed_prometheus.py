@@ -54,7 +54,7 @@ def containers(task: Any) -> list[dict[str, Any]]:
 def one_off(task: Any) -> bool:
     """A db-admin, search-admin or migration task: run once by CI or a person, not a service
     with telemetry."""
-    kinds = ("DatabaseAdmin", "SearchAdmin", "Migration")
+    kinds = ("DatabaseAdmin", "DocumentDbAdmin", "SearchAdmin", "Migration")
     return any(f"shipspec:aws:{kind}$" in task.urn for kind in kinds)
 
 

@@ -440,6 +440,7 @@ def test_each_stack_labels_its_telemetry_with_its_own_environment(stack) -> None
     # The one-off tasks (db-admin, search-admin, migrations) end in seconds and export nothing.
     one_offs = (
         "shipspec:aws:DatabaseAdmin$",
+        "shipspec:aws:DocumentDbAdmin$",
         "shipspec:aws:SearchAdmin$",
         "shipspec:aws:Migration$",
     )

@@ -46,6 +46,8 @@ def plan_uses(
         user = None
         if store.engine in SQL_ENGINES:
             user = _identity(key, name, store.engine, store.version, production, regulated, log)
+        elif store.engine == "mongodb":
+            user = _document_identity(key, name, production, regulated, log)
         elif store.engine == "sqlserver":
             log.decide(
                 f"{key}.credentials",
@@ -162,6 +164,43 @@ def _identity(
         production=production,
         compliance=regulated,
     )
+
+
+def _document_identity(
+    key: str, service: str, production: bool, regulated: list[str], log: Decisions
+) -> str | None:
+    """DocumentDB: the service's task role as its own ``$external`` user (MONGODB-AWS), under
+    the same frameworks as the SQL databases' users; the spec refuses a version without IAM
+    authentication under them (``spec/compliance_checks.py``), so every such cluster has it."""
+    if not regulated:
+        log.decide(
+            f"{key}.credentials",
+            "master-secret-arn",
+            "reads the DocumentDB-managed master secret by its ARN when it connects, so the "
+            "7-day rotation never leaves it with a stale password; with none of "
+            f"{', '.join(sorted(rules.OWN_DB_USERS))} in the spec, it signs in as the master "
+            "user in every environment, production included",
+            compliance=regulated,
+        )
+        return None
+    where = (
+        f"production under {', '.join(regulated)}"
+        if production
+        else f"{', '.join(regulated)} in every environment, not only production (so this "
+        "stack runs the MONGODB-AWS sign-in and the db-admin task's createUser production "
+        "relies on before production does)"
+    )
+    log.decide(
+        f"{key}.credentials",
+        "task-role",
+        f"{where}: its own DocumentDB user in $external, named by its task role's ARN and "
+        "authenticated with MONGODB-AWS (the driver signs with the task role's credentials; "
+        "no secret), readWrite on the application database only, so a rotation cannot break "
+        "it and the audit log tells it apart from the other services",
+        production=production,
+        compliance=regulated,
+    )
+    return service
 
 
 def _older(version: str, than: str) -> bool:

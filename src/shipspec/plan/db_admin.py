@@ -1,4 +1,5 @@
-"""The one-off "db-admin" task of each SQL database: which client runs which SQL.
+"""The one-off "db-admin" task of each SQL database and DocumentDB cluster: which client
+runs which statements.
 
 RDS cannot create database users, and nobody can reach a generated database from
 outside: its security group admits only its consumers' groups, there is no bastion and
@@ -23,6 +24,11 @@ and the same task runs any other statement (a repair, a one-off migration) by ov
 its own SQL Server user (RDS for SQL Server has no IAM database authentication), and
 Microsoft's client image (``mcr.microsoft.com/mssql-tools``) publishes no digest that a
 public file pins.
+
+A DocumentDB cluster's task runs mongosh instead (``DOCUMENT_SCRIPT``): under the same
+frameworks each consuming service's task role gets its own ``$external`` user
+(MONGODB-AWS, ``readWrite`` on the application database; ``document_users``), created or
+updated on every deploy; elsewhere it prints the server version.
 """
 
 from __future__ import annotations
@@ -92,9 +98,63 @@ def admin_sql(engine: str, users: Sequence[str], database: str = DATABASE_NAME) 
 
 def database_users(env: EnvironmentPlan) -> dict[str, list[str]]:
     """Datastore → its services' own database users (sorted), for the SQL databases with any."""
+    return _users(env, ADMIN_ENGINES)
+
+
+def document_users(env: EnvironmentPlan) -> dict[str, list[str]]:
+    """DocumentDB cluster → the services (sorted) whose task roles sign in to it as their own
+    ``$external`` users, for the clusters with any."""
+    return _users(env, frozenset({"mongodb"}))
+
+
+def _users(env: EnvironmentPlan, engines: frozenset[str]) -> dict[str, list[str]]:
     users: dict[str, set[str]] = {}
     for service in env.services:
         for use in service.uses:
-            if use.db_user is not None:
+            if use.db_user is not None and use.engine in engines:
                 users.setdefault(use.datastore, set()).add(use.db_user)
     return {name: sorted(found) for name, found in users.items()}
+
+
+# DocumentDB ------------------------------------------------------------------------------
+
+DOCUMENT_CLIENT_IMAGE = "mongosh"
+"""Role in ``render/targets/images.json`` of the image whose mongosh the task runs."""
+
+CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+"""AWS's certificate bundle for RDS and DocumentDB (every region's CAs): the task verifies
+the cluster's certificate against it (Amazon DocumentDB Developer Guide, "Connecting
+programmatically": ``tlsCAFile=global-bundle.pem``)."""
+
+DOCUMENT_SCRIPT = """\
+// shipspec db-admin (DocumentDB): connect as the primary user over TLS, verifying the
+// cluster's certificate against AWS's CA bundle, then give each consuming service's task
+// role its own $external user (MONGODB-AWS) with readWrite on the application database.
+// Idempotent: a user that exists is updated to exactly these roles.
+const env = process.env;
+const url = "mongodb://" + encodeURIComponent(env.DOCDB_USERNAME) + ":" +
+  encodeURIComponent(env.DOCDB_PASSWORD) + "@" + env.DOCDB_HOST + ":" + env.DOCDB_PORT +
+  "/admin?tls=true&tlsCAFile=" + encodeURIComponent(env.DOCDB_CA_FILE) +
+  "&replicaSet=rs0&readPreference=primary&retryWrites=false";
+const admin = connect(url);
+print("DocumentDB " + admin.version());
+const users = JSON.parse(env.ADMIN_USERS || "[]");
+const external = admin.getSiblingDB("$external");
+for (const { service, role } of users) {
+  const roles = [{ role: "readWrite", db: env.DOCDB_NAME }];
+  if (external.getUser(role) === null) {
+    external.createUser({ user: role, mechanisms: ["MONGODB-AWS"], roles: roles });
+    print(service + ": created " + role);
+  } else {
+    external.updateUser(role, { roles: roles });
+    print(service + ": updated " + role);
+  }
+}
+"""
+"""The JavaScript the DocumentDB db-admin task's mongosh runs (``--nodb --eval``): the
+credentials and the CA file come from the task's variables, the users from
+``ADMIN_USERS`` (``[{"service": ..., "role": <task role ARN>}]``, which the program fills
+from the services' task roles). A user is named by the role's ARN
+(``arn:aws:iam::<account>:role/<name>``): the roles have no path, so it is also what
+DocumentDB derives from the ``assumed-role`` session the driver signs with. Any error
+(TLS, sign-in, a refused command) ends mongosh with a non-zero exit code."""

@@ -102,11 +102,12 @@ def key_uses(env: EnvironmentPlan) -> list[KeyUse]:
         if store.engine in _ENGINE_PARTS:
             what, parts = _ENGINE_PARTS[store.engine]
             uses.append(KeyUse(store.name, what, parts))
-    # The one-off tasks CI runs: each SQL database's db-admin task and the services' migrations.
+    # The one-off tasks CI runs: each SQL database's and DocumentDB cluster's db-admin task
+    # and the services' migrations.
     uses += [
         KeyUse(f"{d.name}-admin", "db-admin task logs", ("logs",))
         for d in env.datastores
-        if d.engine in ADMIN_ENGINES
+        if d.engine in ADMIN_ENGINES or d.engine == "mongodb"
     ]
     # Each OpenSearch domain's search-admin task, which a person starts.
     uses += [

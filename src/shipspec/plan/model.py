@@ -70,7 +70,8 @@ class UsePlan(Frozen):
     # None for engines reached over the network with credentials.
     access: str | None = None
     # SQL databases: the service's own database user, authenticated with IAM tokens;
-    # None: the service reads the RDS-managed master secret by its ARN at run time.
+    # DocumentDB: the service's name, whose task role is its own $external user (MONGODB-AWS);
+    # None: the service reads the managed master secret by its ARN at run time.
     db_user: str | None = None
     # The datastore's former name while the spec has `renamed_from`: the service gets its
     # variables under that name's prefix too (``former_prefix``), same values.

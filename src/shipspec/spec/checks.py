@@ -500,6 +500,7 @@ _PER_USE = {
     "postgres": ("secret_arn", "username", "auth"),
     "mysql": ("secret_arn", "username", "auth"),
     "mariadb": ("secret_arn", "username", "auth"),
+    "mongodb": ("auth",),
     "redis": ("password",),
     "rabbitmq": ("username", "password"),
 }

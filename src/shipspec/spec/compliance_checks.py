@@ -25,6 +25,11 @@ _BACKUP_STANDARDS = ("hipaa", "soc2")
 # Their packs' `public-tcp-encrypted`: PCI DSS 4.2.1, HIPAA §164.312(e)(1), SOC 2 CC6.7.
 _TRANSIT_STANDARDS = ("pci-dss", "hipaa", "soc2")
 _SQL = ("postgres", "mysql", "mariadb")
+_OWN_USERS_STANDARDS = ("pci-dss", "hipaa", "soc2")  # plan.rules.OWN_DB_USERS
+# Amazon DocumentDB offers IAM authentication (MONGODB-AWS) on instance-based clusters of
+# version 5.0 only (Amazon DocumentDB Developer Guide, "Authentication using IAM identity").
+DOCDB_IAM_VERSIONS = ("5.0",)
+DOCDB_DEFAULT_VERSION = "5.0"  # plan.rules.DOCDB_DEFAULT_VERSION
 _CODE = "compliance-contradiction"
 
 
@@ -123,6 +128,56 @@ def contradictions(document: YamlDocument | Any) -> list[Diagnostic]:
                         "set `backup_days` to 7 or more (it applies to production)",
                     )
                 )
+    found.extend(_docdb_identities(data, standards, at))
+    return found
+
+
+def _docdb_identities(data: dict[str, Any], standards: list[str], at: _Locator) -> list[Diagnostic]:
+    """Under PCI DSS, HIPAA or SOC 2 each service signs in to a DocumentDB cluster as its own
+    IAM identity (MONGODB-AWS), which DocumentDB offers on version 5.0 only; and such a
+    service gets no master secret, so no ``${<cluster>.secret_arn}`` can reach it."""
+    own = [s for s in standards if s in _OWN_USERS_STANDARDS]
+    if not own:
+        return []
+    found = []
+    stores = _mapping(data.get("datastores"))
+    documents = {n for n, s in stores.items() if _mapping(s).get("engine") == "mongodb"}
+    used = {
+        name
+        for service in _mapping(data.get("services")).values()
+        for u in _list(_mapping(service).get("uses"))
+        if isinstance(name := u.get("name") if isinstance(u, dict) else u, str)
+    }
+    for name in sorted(documents & used):
+        version = _mapping(stores[name]).get("version", DOCDB_DEFAULT_VERSION)
+        if isinstance(version, str) and version not in DOCDB_IAM_VERSIONS:
+            found.append(
+                at(
+                    ("datastores", name, "version"),
+                    f"{' and '.join(own)} gives each service its own identity on `{name}`, "
+                    f"but DocumentDB {version} has no IAM authentication (MONGODB-AWS): only "
+                    "instance-based 5.0 clusters do, and every service would share the "
+                    "master user",
+                    'set `version: "5.0"` (upgrade the cluster first: AWS\'s in-place major '
+                    "version upgrade, or a snapshot restored into 5.0)",
+                )
+            )
+    for service_name, service in _mapping(data.get("services")).items():
+        for variable, value in _mapping(_mapping(service).get("env")).items():
+            if not isinstance(value, str):
+                continue
+            for store in sorted(documents):
+                if f"${{{store}.secret_arn}}" in value:
+                    found.append(
+                        at(
+                            ("services", service_name, "env", variable),
+                            f"`${{{store}.secret_arn}}`: under {' and '.join(own)} a service "
+                            f"signs in to `{store}` with its task role (MONGODB-AWS) and gets "
+                            "no master secret",
+                            f"remove it: connect with {store.upper().replace('-', '_')}_URL, "
+                            "which says authMechanism=MONGODB-AWS (docs/credentials.md)",
+                        )
+                    )
     return found
 
 

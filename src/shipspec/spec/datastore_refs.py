@@ -34,12 +34,20 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "sqlserver": ("host", "port", "secret_arn", "auth"),  # sql_server.py: no database yet
     "redis": ("host", "port", "tls", "url"),  # cache.py: url is rediss://host:6379
     "memcached": ("host", "port", "tls", "servers"),  # memcached.py
-    "mongodb": ("host", "port", "tls", "url", "secret_arn"),  # document_db.py
+    # document_db.py (_AUTH: per use); secret_arn only where services read the master secret:
+    # under PCI DSS, HIPAA or SOC 2 they sign in with their task roles and the spec refuses it
+    # (compliance_checks._docdb_identities).
+    "mongodb": ("host", "port", "tls", "url", "name", "secret_arn"),
     "rabbitmq": ("host", "port", "tls", "url"),  # message_broker.py: amqps://host:5671
     "opensearch": ("host", "port", "url", "auth"),  # search_domain.py
     "sqs": ("queue_url",),  # queue.py
     "s3": ("bucket",),  # bucket.py
 }
+
+# The attributes above a use with its own user (UsePlan.db_user) does not get: a DocumentDB
+# consumer under PCI DSS, HIPAA or SOC 2 signs in with its task role, and the spec refuses a
+# reference to them there (compliance_checks._docdb_identities).
+MASTER_SECRET_ONLY: dict[str, tuple[str, ...]] = {"mongodb": ("secret_arn",)}
 
 # The JSON keys of the Secrets Manager secret the stack creates for an engine's credential,
 # which a `secrets` entry may take (`from: db.password`): RDS and DocumentDB keep their

@@ -1,8 +1,9 @@
 """Checks for the one-off tasks the program adds beside the spec's own services.
 
-Each PostgreSQL, MySQL or MariaDB database gets a db-admin task named ``<datastore>-admin``
-(``plan/db_admin.py``) and each service with ``migrate`` a ``<service>-migrate`` task: their
-log groups and task families would collide with a service of that name. ``migrate`` runs as
+Each PostgreSQL, MySQL, MariaDB or DocumentDB database gets a db-admin task named
+``<datastore>-admin`` (``plan/db_admin.py``) and each service with ``migrate`` a
+``<service>-migrate`` task: their log groups and task families would collide with a service
+of that name. ``migrate`` runs as
 the master user of the SQL databases the service uses, so it needs one.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from .yamlsource import Path
 
 SQL_ENGINES = ("postgres", "mysql", "mariadb")
+ADMIN_ENGINES = (*SQL_ENGINES, "mongodb")  # DocumentDB's db-admin task runs mongosh
 
 
 def one_off_task_problems(
@@ -22,7 +24,7 @@ def one_off_task_problems(
     """(path, message, hint, code) for each problem, located at the offending key."""
     for name, store in sorted(datastores.items()):
         admin = f"{name}-admin"
-        if _mapping(store).get("engine") in SQL_ENGINES and admin in services:
+        if _mapping(store).get("engine") in ADMIN_ENGINES and admin in services:
             yield (
                 ("services", admin),
                 f"`{admin}` is the name of datastore `{name}`'s db-admin task",

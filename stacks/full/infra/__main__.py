@@ -21,6 +21,7 @@ from components import (
     DatabaseAdmin,
     DataKey,
     DocumentDB,
+    DocumentDbAdmin,
     ExistingNetwork,
     ExtraPort,
     FileSystem,
@@ -66,7 +67,7 @@ log_retention_days = config.require_int("logRetentionDays")
 # - database catalog (storage, logs)
 # - message broker broker (secret)
 # - search domain fulltext (storage)
-# - db-admin task logs db-admin, search-admin, ledger-admin (logs)
+# - db-admin task logs db-admin, search-admin, ledger-admin, catalog-admin (logs)
 # - search-admin task logs fulltext-admin (logs)
 # - file system uploads (storage, backups)
 # - secret GHCR_PULL, JWT_SIGNING_KEY, STRIPE_KEY (secret)
@@ -517,7 +518,7 @@ api = WebService(
         "CACHE": cache,
         "ASSETS": Use(assets, access="read-write"),
         "EVENTS": Use(events, access="produce"),
-        "CATALOG": catalog,
+        "CATALOG": Use(catalog, db_user=api_config["dbUsers"]["CATALOG"]),
         "SESSIONS": sessions,
         "BROKER": broker,
     },
@@ -558,7 +559,7 @@ api_migration = Migration(
         "CACHE": cache,
         "ASSETS": Use(assets, access="read-write"),
         "EVENTS": Use(events, access="produce"),
-        "CATALOG": catalog,
+        "CATALOG": Use(catalog, db_user=api_config["dbUsers"]["CATALOG"]),
         "SESSIONS": sessions,
         "BROKER": broker,
     },
@@ -824,6 +825,31 @@ ServiceCalls(
     },
 )
 
+# A one-off task (no service) that connects to catalog as its primary user over TLS (the
+# cluster's certificate verified against AWS's CA bundle), runs mongosh and exits: CI runs it
+# before the services roll, where each signs in with its task role (MONGODB-AWS) as the
+# $external user it creates; it is the way in for a person (docs/operations/handoff.md).
+catalog_admin = DocumentDbAdmin(
+    "catalog-admin",
+    cluster=catalog,
+    vpc_id=network.vpc_id,
+    image=datastores["catalog"]["admin"]["image"],
+    ca_image=datastores["catalog"]["admin"]["caImage"],
+    ca_bundle_url=datastores["catalog"]["admin"]["caBundleUrl"],
+    database=datastores["catalog"]["admin"]["database"],
+    script=datastores["catalog"]["admin"]["script"],
+    # The services whose stack config gives them their own user here (dbUsers), by task role.
+    users={
+        name: component.task_role_arn
+        for name, component, user in [
+            ("api", api, services["api"]["dbUsers"]["CATALOG"]),
+        ]
+        if user is not None
+    },
+    log_retention_days=log_retention_days,
+    kms_key_arn=data_key.arn,
+)
+
 # The alarms, burn-rate alerts and dashboard that `shipspec plan` lists for this stack,
 # as data in Pulumi.<env>.yaml. Production pages through its own SNS topic; other stacks
 # notify and never page. Alarm dimensions name the components passed here.
@@ -915,6 +941,7 @@ overrides.customize(
         "ledger": ledger,
         "ledger_admin": ledger_admin,
         "catalog": catalog,
+        "catalog_admin": catalog_admin,
         "broker": broker,
         "sessions": sessions,
         "legacy": legacy,
@@ -1047,8 +1074,9 @@ pulumi.export(
         "fulltext": fulltext.endpoint,
     },
 )
-# What `aws ecs run-task` needs to start each database's one-off db-admin task, and where its
-# output goes (the deploy job; docs/operations/handoff.md, "Database users").
+# What `aws ecs run-task` needs to start each database's one-off db-admin task (each SQL
+# database's and DocumentDB cluster's), and where its output goes (the deploy job;
+# docs/operations/handoff.md, "Database users").
 private_subnets = pulumi.Output.from_input(network.private_subnet_ids).apply(",".join)
 pulumi.export(
     "db_admin",
@@ -1070,6 +1098,12 @@ pulumi.export(
             "security_group": ledger_admin.security_group_id,
             "subnets": private_subnets,
             "log_group": ledger_admin.log_group_name,
+        },
+        "catalog": {
+            "task_definition": catalog_admin.family,
+            "security_group": catalog_admin.security_group_id,
+            "subnets": private_subnets,
+            "log_group": catalog_admin.log_group_name,
         },
     },
 )

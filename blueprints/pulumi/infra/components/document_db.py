@@ -2,12 +2,14 @@
 
 As with the RDS Database, DocumentDB generates the master password into Secrets Manager
 and rotates it (``manage_master_user_password``), so no password appears in code, state
-or stack config; services receive it as ECS secrets. The security group starts closed
-and opens per consumer, the cluster parameter group keeps TLS on and turns the audit log
-and the profiler (operations slower than ``slow_query_ms``) on, storage is encrypted,
-backups are kept, and a protected cluster leaves a final snapshot. Instances are placed
-one per AZ of the subnets: DocumentDB would otherwise pick a random AZ for each, and a
-primary and its replica could share one.
+or stack config; a service reads it by ARN when it connects, or, given its own user
+(``Use(db_user=...)``, under PCI DSS, HIPAA or SOC 2), never sees it: it signs in with its
+task role (MONGODB-AWS), as the $external user the ``DocumentDbAdmin`` task creates. The
+security group starts closed and opens per consumer, the cluster parameter group keeps TLS
+on and turns the audit log and the profiler (operations slower than ``slow_query_ms``) on,
+storage is encrypted, backups are kept, and a protected cluster leaves a final snapshot.
+Instances are placed one per AZ of the subnets: DocumentDB would otherwise pick a random AZ
+for each, and a primary and its replica could share one.
 
 The audit and profiler logs go to log groups the stack creates first, with the stack's
 retention; otherwise DocumentDB would create them at its first write and keep them forever.
@@ -30,6 +32,8 @@ from ._logs import owned_log_groups
 from ._names import original_name, physical_name
 
 PORT = 27017
+# The application database: the services' own users get readWrite on it (docdb_admin.py).
+DATABASE = "app"
 # Cluster logs exported to CloudWatch; each is written only when the cluster parameter group
 # turns it on: audit_logs=enabled, profiler=enabled (Amazon DocumentDB developer guide,
 # "Auditing Amazon DocumentDB events" and "Profiling Amazon DocumentDB operations").
@@ -219,25 +223,44 @@ class DocumentDB(pulumi.ComponentResource):
         self._gate.allow(consumer_name, security_group_id)
 
     def environment(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
-        # DocumentDB needs TLS, a replica set name, and no retryable writes; the driver
-        # takes the user and password from the secret named by _SECRET_ARN.
+        # DocumentDB needs TLS (the application verifies the cluster with AWS's CA bundle),
+        # a replica set name, and no retryable writes. ``use.db_user`` set: the service
+        # signs in as its task role's own $external user (MONGODB-AWS: the driver signs an
+        # STS request with the task role's credentials), created by the db-admin task; no
+        # secret. Otherwise the driver takes the master user and password from the secret
+        # named by _SECRET_ARN.
         options = "tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
-        return {
+        variables: dict[str, pulumi.Input[str]] = {
             f"{prefix}_HOST": self.endpoint,
             f"{prefix}_PORT": str(PORT),
             f"{prefix}_TLS": "true",
-            f"{prefix}_URL": pulumi.Output.concat(
-                "mongodb://", self.endpoint, f":{PORT}/?{options}"
-            ),
-            # Read when connecting and again on an authentication error: DocumentDB
-            # rotates the managed password, so a value injected at start would go stale.
-            f"{prefix}_SECRET_ARN": self.secret_arn,
+            f"{prefix}_NAME": DATABASE,
         }
+        if use.db_user is not None:
+            variables[f"{prefix}_AUTH"] = "iam"
+            variables[f"{prefix}_URL"] = pulumi.Output.concat(
+                "mongodb://",
+                self.endpoint,
+                f":{PORT}/{DATABASE}?{options}&authSource=%24external&authMechanism=MONGODB-AWS",
+            )
+            return variables
+        variables[f"{prefix}_AUTH"] = "secret"
+        variables[f"{prefix}_URL"] = pulumi.Output.concat(
+            "mongodb://", self.endpoint, f":{PORT}/?{options}"
+        )
+        # Read when connecting and again on an authentication error: DocumentDB rotates
+        # the managed password, so a value injected at start would go stale.
+        variables[f"{prefix}_SECRET_ARN"] = self.secret_arn
+        return variables
 
     def secrets(self, prefix: str, use: Use) -> dict[str, pulumi.Input[str]]:
         return {}
 
     def policy_statements(self, use: Use) -> list[dict[str, Any]]:
+        if use.db_user is not None:
+            # MONGODB-AWS needs no IAM permission: DocumentDB checks the signed
+            # GetCallerIdentity request, then its own $external user's roles.
+            return []
         return [
             {
                 "Effect": "Allow",

@@ -193,6 +193,8 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule_arn = job.arn
         self.task_definition_arn = task_definition.arn
         self.security_group_id = task.security_group.id
+        # Its own DocumentDB user, where it has one, is named by this ARN (DocumentDbAdmin).
+        self.task_role_arn = task.task_role.arn
         # task_family: what Monitoring's failed-runs rule matches the task events by;
         # family: Container Insights' TaskDefinitionFamily, for the long-run alarm.
         self.metric_ids = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ...plan.access import SQL_ENGINES
 from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.model import DeploymentModel
-from ...spec.datastore_refs import ATTRIBUTES
+from ...spec.datastore_refs import ATTRIBUTES, MASTER_SECRET_ONLY
 
 # ECS secrets each engine's component injects (`secrets()`), by variable suffix.
 _SECRETS = {"redis": ("PASSWORD",), "rabbitmq": ("USERNAME", "PASSWORD")}
@@ -39,7 +39,7 @@ class Rename:
     services: list[str]
     variables: list[RenamedVariable]
     alarms: list[str]  # production's alarm names, now under the new name
-    admin: bool  # a SQL database: its db-admin task, keyed by the new name in `db_admin`
+    admin: bool  # a SQL database or DocumentDB cluster: its db-admin task, in `db_admin`
 
 
 def datastore_renames(model: DeploymentModel) -> list[Rename]:
@@ -70,7 +70,7 @@ def datastore_renames(model: DeploymentModel) -> list[Rename]:
                     for a in (alarms.alarms if alarms else [])
                     if a.target == f"datastore:{store.name}"
                 ),
-                admin=store.engine in ADMIN_ENGINES,
+                admin=store.engine in ADMIN_ENGINES or store.engine == "mongodb",
             )
         )
     return found
@@ -79,10 +79,21 @@ def datastore_renames(model: DeploymentModel) -> list[Rename]:
 def _variables(
     model: DeploymentModel, name: str, engine: str, old: str, new: str
 ) -> list[RenamedVariable]:
+    own_users = any(
+        u.datastore == name and u.db_user
+        for e in model.environments
+        for s in e.services
+        for u in s.uses
+    )
+    # DocumentDB: no _SECRET_ARN where services sign in with their task roles.
+    skipped = MASTER_SECRET_ONLY.get(engine, ()) if own_users else ()
     rows = [
         (suffix.upper(), "variable, every service that uses it")
         for suffix in ATTRIBUTES.get(engine, ())
+        if suffix not in skipped
     ]
+    if engine == "mongodb":
+        rows.append(("AUTH", "variable, every service that uses it (`secret` or `iam`)"))
     if engine in SQL_ENGINES:
         own = sorted(
             {

@@ -3,11 +3,11 @@
 Same conventions as :mod:`._docs_runbook_datastore_guides`: commands use the identifiers the
 runbook's "Before you start" block derives from the stack outputs (``$DOCDB_ID``, the
 cluster identifier, the first label of its endpoint); every ``aws`` command is checked
-against botocore's models. The stack runs no MongoDB client (no bastion, ECS Exec off in
-production), so the CloudWatch metrics come first and the ``mongosh`` steps say what they
-need. A number that depends on the instance class (memory, the connections limit) differs
-per environment: :func:`docdb_classes` names each environment's class, and the section's
-table gives each environment's threshold.
+against botocore's models. The only MongoDB client the stack runs is the cluster's one-off
+db-admin task (no bastion, ECS Exec off in production), so the CloudWatch metrics come first
+and the ``mongosh`` steps run through that task. A number that depends on the instance class
+(memory, the connections limit) differs per environment: :func:`docdb_classes` names each
+environment's class, and the section's table gives each environment's threshold.
 """
 
 from __future__ import annotations
@@ -46,15 +46,15 @@ _INSTANCES = (
     "--output table`: each instance, its class, and which one is the writer"
 )
 _MONGOSH = (
-    "from inside the VPC, on a host the cluster's security group admits (the stack runs "
-    "none: no bastion, ECS Exec off in production; a VPN or peered network admitted "
-    "through `infra/overrides.py`), with the master user's credentials from the secret "
-    '`aws docdb describe-db-clusters --db-cluster-identifier "$DOCDB_ID" --query '
-    "'DBClusters[0].MasterUserSecret.SecretArn' --output text` names: `mongosh "
-    '"mongodb://<cluster endpoint>:27017/?tls=true&tlsCAFile=global-bundle.pem&'
-    'replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false" --username '
-    "<user>` (the endpoint from `pulumi stack output endpoints`; TLS is required, with "
-    "AWS's CA bundle `https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem`)"
+    "mongosh as the master user, through the cluster's one-off `<cluster>-admin` task (no "
+    'bastion, ECS Exec off in production): start it as the handoff\'s "DocumentDB users" '
+    '(or "DocumentDB admin task") section shows, with `--overrides '
+    '\'{"containerOverrides":[{"name":"db-admin","environment":[{"name":'
+    '"ADMIN_JS","value":"<JavaScript>"}]}]}\'` (the script connects as the default '
+    "one does: `const admin = connect(<the URL its first lines build>)`, over TLS, `tls=true` "
+    "with `tlsCAFile` (AWS's CA bundle, verified)), then read its output in the task's "
+    "log group; the mongosh commands below run on that connection (`admin.adminCommand(...)` for "
+    "`db.adminCommand(...)`, `print(...)` what you want to see)"
 )
 _CURRENT_OP = (
     "in mongosh: `db.adminCommand({aggregate: 1, pipeline: [{$currentOp: {}}, {$match: "

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ... import __version__
-from ...plan.db_admin import database_users
+from ...plan.db_admin import database_users, document_users
 from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy_shell
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
@@ -314,8 +314,9 @@ def db_admin_runs(env: EnvironmentPlan) -> list[str]:
     """The SQL databases whose db-admin task the deploy runs before the services roll: those
     some service signs in to as its own database user (``plan.db_admin.database_users``),
     which only that task creates. Elsewhere its SQL only reports the server version, so the
-    deploy leaves it to a person (a repair, a one-off statement)."""
-    return sorted(database_users(env))
+    deploy leaves it to a person (a repair, a one-off statement). The DocumentDB clusters'
+    (``plan.db_admin.document_users``) likewise, where services sign in with their task roles."""
+    return sorted({*database_users(env), *document_users(env)})
 
 
 def long_running(env: EnvironmentPlan) -> list[str]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...plan.db_admin import ADMIN_ENGINES, CLIENT_IMAGES, admin_sql, database_users
+from ...plan.db_admin import (
+    ADMIN_ENGINES,
+    CA_BUNDLE_URL,
+    CLIENT_IMAGES,
+    DATABASE_NAME,
+    DOCUMENT_CLIENT_IMAGE,
+    DOCUMENT_SCRIPT,
+    admin_sql,
+    database_users,
+)
 from ...plan.model import EnvironmentPlan
 from ._images import image_ref
 
@@ -18,6 +27,15 @@ def datastore_config(d: Any, env: EnvironmentPlan) -> dict[str, Any]:
         values["admin"] = {
             "image": image_ref(CLIENT_IMAGES[d.engine]),
             "sql": admin_sql(d.engine, users),
+        }
+    if d.engine == "mongodb":
+        # The one-off db-admin task: mongosh, and curl fetching AWS's CA bundle before it.
+        values["admin"] = {
+            "image": image_ref(DOCUMENT_CLIENT_IMAGE),
+            "caImage": image_ref("curl"),
+            "caBundleUrl": CA_BUNDLE_URL,
+            "database": DATABASE_NAME,
+            "script": DOCUMENT_SCRIPT,
         }
     if d.engine == "opensearch":
         # The one-off search-admin task: curl, which signs the request with SigV4.

@@ -26,7 +26,7 @@ from ...cost import estimate, load_prices, money
 from ...cost.usage import num
 from ...plan.alarm_names import aws_alarms
 from ...plan.datastore_alarms import max_connections
-from ...plan.db_admin import ADMIN_ENGINES, admin_sql
+from ...plan.db_admin import ADMIN_ENGINES, DOCUMENT_SCRIPT, admin_sql, document_users
 from ...plan.db_admin import database_users as own_users
 from ...plan.engine_versions import version_label, version_note
 from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy, ecr_registries
@@ -106,6 +106,9 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "own_users": own_users,
         "admin_sql": admin_sql,
         "admin_databases": lambda env: [d for d in env.datastores if d.engine in ADMIN_ENGINES],
+        "document_clusters": lambda env: [d for d in env.datastores if d.engine == "mongodb"],
+        "document_users": document_users,
+        "document_script": DOCUMENT_SCRIPT,
         "runbook_sections": sections(model),
         "runbook_variables": before_you_start(model.production),
         "slow_logs": slow_logs(model),
@@ -369,10 +372,11 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         names = ", ".join(d.name for d in env.datastores)
         held = f"where each datastore is reached: host, bucket or queue URL ({names})"
         outputs.append(("endpoints", held))
-    admins = [d.name for d in env.datastores if d.engine in ADMIN_ENGINES]
+    admins = [d.name for d in env.datastores if d.engine in ADMIN_ENGINES or d.engine == "mongodb"]
     if admins:
         held = (
-            f"per SQL database ({', '.join(admins)}): its one-off db-admin task's "
+            f"per SQL database and DocumentDB cluster ({', '.join(admins)}): its one-off "
+            "db-admin task's "
             "`task_definition` family, `security_group`, `subnets` and `log_group`, what ECS "
             "RunTask needs"
         )
@@ -517,6 +521,19 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
             "receive, consumers cannot send, only `read-write-delete` uses delete objects"
         )
     own = database_users(env)
+    documents = document_users(env)
+    if "mongodb" in engines:
+        controls.append(
+            "DocumentDB: "
+            + (
+                "each service signs in with its task role (MONGODB-AWS) as its own $external "
+                "user with readWrite on the application database only ("
+                + "; ".join(f"{d}: {', '.join(users)}" for d, users in sorted(documents.items()))
+                + "); no service reads the master secret"
+                if documents
+                else "services read the DocumentDB-managed master secret by its ARN when connecting"
+            )
+        )
     if engines & {"postgres", "mysql", "mariadb"}:
         controls.append(
             "SQL databases: "

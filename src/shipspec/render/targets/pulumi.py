@@ -156,6 +156,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("SearchAdmin")  # the one-off task that sends a person's signed request
     if any(d.engine in ADMIN_ENGINES for d in env.datastores):
         names.add("DatabaseAdmin")  # the one-off db-admin task of each SQL database
+    if any(d.engine == "mongodb" for d in env.datastores):
+        names.add("DocumentDbAdmin")  # the one-off db-admin task of each DocumentDB cluster
     if any(s.migrate for s in env.services):
         names.add("Migration")  # a service's schema migration, run by CI before it rolls
     if env.load_balancers:
@@ -164,7 +166,7 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("AppSecret")
     if env.customer_managed_key:
         names.add("DataKey")
-    if any(u.access or u.engine in SQL_ENGINES for s in env.services for u in s.uses):
+    if any(u.access or u.engine in SQL_ENGINES or u.db_user for s in env.services for u in s.uses):
         names.add("Use")
     if any(s.calls for s in env.services):
         names.add("ServiceCalls")
@@ -278,9 +280,10 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
         values["queueScaling"] = (
             {"queue": q.queue, "messagesPerTask": q.messages_per_task} if q else None
         )
-    db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES}
+    db_users = {u.env_prefix: u.db_user for u in s.uses if u.engine in SQL_ENGINES or u.db_user}
     if db_users:
-        # null: read the master secret by its ARN; a name: that user, with IAM tokens.
+        # null: read the master secret by its ARN; a name: that user, with IAM tokens (a
+        # DocumentDB cluster's: this service, whose task role is its MONGODB-AWS user).
         values["dbUsers"] = db_users
     if s.migrate:
         # CI points migrationImage at the new image and runs the migration before `image`.

@@ -17,6 +17,7 @@ from .cache import Cache
 from .data_key import DataKey
 from .database import Database
 from .db_admin import DatabaseAdmin
+from .docdb_admin import DocumentDbAdmin
 from .document_db import DocumentDB
 from .existing_network import ExistingNetwork
 from .file_system import FileSystem
@@ -48,6 +49,7 @@ __all__ = [
     "Database",
     "DatabaseAdmin",
     "DocumentDB",
+    "DocumentDbAdmin",
     "ExistingNetwork",
     "ExtraPort",
     "FileSystem",

@@ -4,11 +4,13 @@
 Each is a small Fargate task definition a person or CI starts with ``aws ecs run-task``:
 its log group and security group come from ``_fargate.logs_and_security_group`` (the
 component adds the way to its datastore); here, one container running a shell script and
-the same four outputs the runbook reads. Only what differs stays in the components.
+the same four outputs the runbook reads (DocumentDB's adds a container that fetches the CA
+bundle first). Only what differs stays in the components.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -28,23 +30,33 @@ def task_definition(
     region: pulumi.Input[str],
     execution_role_arn: pulumi.Input[str],
     task_role_arn: pulumi.Input[str] | None = None,
+    before: dict[str, Any] | None = None,
+    volumes: Sequence[str] = (),
 ) -> None:
-    """Register the one container (logging to ``log_group``) as the task definition and
-    set the owner's outputs: ``family``, ``task_definition_arn``, ``security_group_id``,
-    ``log_group_name``."""
-    container = {
-        **container,
-        "essential": True,
-        "entryPoint": ["/bin/sh", "-c"],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group.name,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": "admin",
+    """Register the container (logging to ``log_group``) as the task definition and set the
+    owner's outputs: ``family``, ``task_definition_arn``, ``security_group_id``,
+    ``log_group_name``. ``before``: a container that must exit 0 before it starts (not
+    essential; e.g. fetching a file into one of ``volumes``, task-scoped bind mounts)."""
+
+    def running(spec: dict[str, Any], essential: bool) -> dict[str, Any]:
+        return {
+            **spec,
+            "essential": essential,
+            "entryPoint": ["/bin/sh", "-c"],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": "admin",
+                },
             },
-        },
-    }
+        }
+
+    containers = [running(container, True)]
+    if before is not None:
+        containers[0]["dependsOn"] = [{"containerName": before["name"], "condition": "SUCCESS"}]
+        containers.append(running(before, False))
     definition = aws.ecs.TaskDefinition(
         f"{name}-task",
         family=physical_name(kept, max_length=255),
@@ -57,7 +69,8 @@ def task_definition(
         runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
             operating_system_family="LINUX", cpu_architecture="X86_64"
         ),
-        container_definitions=pulumi.Output.json_dumps([container]),
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=v) for v in volumes] or None,
+        container_definitions=pulumi.Output.json_dumps(containers),
         opts=pulumi.ResourceOptions(parent=owner),
     )
     owner.family = definition.family  # type: ignore[attr-defined]

@@ -326,6 +326,8 @@ class NetworkService(pulumi.ComponentResource):
         self.ecs_service = service
         self.service_name = service.name
         self.task_definition_arn = task.task_definition.arn
+        # Its own DocumentDB user, where it has one, is named by this ARN (DocumentDbAdmin).
+        self.task_role_arn = task.task_role.arn
         self.security_group_id = task.security_group.id
         # The load balancer's own group: it admits clients (the VPC's range when internal);
         # add ingress rules to it in infra/overrides.py for clients outside the VPC.

@@ -205,6 +205,8 @@ class WorkerService(pulumi.ComponentResource):
         self.service_name = service.name
         # The revision this program deployed: `shipspec status` checks ECS runs exactly it.
         self.task_definition_arn = task.task_definition.arn
+        # Its own DocumentDB user, where it has one, is named by this ARN (DocumentDbAdmin).
+        self.task_role_arn = task.task_role.arn
         self.security_group_id = task.security_group.id
         self.port = port
         self.called_ports = [("tcp", p) for p in ([port] if port else []) + [x.port for x in ports]]
