@@ -38,3 +38,25 @@ def test_readme_explains_the_shop_slos() -> None:
     assert 'bucket boundary at each latency SLO threshold** (here: `le="0.3"`)' in readme
     assert "resource_to_telemetry_conversion" in readme
     assert "0.25, 0.3, 0.5" in readme  # the SDK View example adds the threshold
+
+
+@pytest.mark.parametrize("threshold_ms", [300, 600, 1000, 1200])
+def test_the_sdk_view_example_lists_the_threshold_among_increasing_boundaries(
+    threshold_ms: int,
+) -> None:
+    """The README's View is copied into apps as is: its boundaries must be the advised ones
+    with the threshold in place, in increasing order (a 600 ms threshold used to land before
+    0.5, which ExplicitBucketHistogramAggregation takes as given)."""
+    import ast
+    import re
+
+    from tests.monitoring.monitoring_support import ROOT, model_from
+
+    text = (ROOT / "examples" / "shop.yaml").read_text()
+    model = model_from(re.sub(r"threshold_ms: \d+", f"threshold_ms: {threshold_ms}", text))
+    readme = render(model, only=["monitoring"])["monitoring/README.md"]
+    (listed,) = re.findall(r"^BOUNDARIES = (\[.*\])$", readme, flags=re.M)
+    bounds = ast.literal_eval(listed)
+    assert bounds == sorted(set(bounds)), bounds
+    assert threshold_ms / 1000 in bounds
+    assert {0.005, 0.25, 0.5, 10} <= set(bounds)

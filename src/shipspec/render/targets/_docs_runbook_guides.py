@@ -58,6 +58,13 @@ GUIDES: dict[str, Guide] = {
             "`aws ecs stop-service-deployment --service-deployment-arn <arn> --stop-type ROLLBACK`",
             "a bad release already finished: roll back (see Rollback above)",
             "a dependency failing (database, cache, queue): follow that alarm's section",
+            "the logs say the service cannot sign in to its database (PostgreSQL `PAM "
+            "authentication failed`, MySQL `Access denied`, DocumentDB `Authentication failed` "
+            "with `MONGODB-AWS`) where each service has its own database user: the user is "
+            "missing or lacks a grant (a new service, a replaced task role, a failed "
+            "`<datastore>-admin` run). Run that datastore's admin task again as the handoff's "
+            '"Database users" or "DocumentDB users" section for the environment shows: it '
+            "creates what is missing and changes nothing else",
         ),
     ),
     "service:latency-p99": Guide(
