@@ -91,7 +91,7 @@ def test_the_handoff_per_environment(shop_docs: dict[str, str]) -> None:
         assert "THEN CREATE ROLE web LOGIN; END IF; END $$;\nGRANT rds_iam TO web;" in users
         assert 'aws ecs run-task --cluster "$CLUSTER" --launch-type FARGATE' in users
         assert f"pulumi stack output --stack {env.name} db_admin --json" in users
-        assert "--query 'tasks[0].containers[0].exitCode'" in users
+        assert "--query 'tasks[0].containers[?name==`\"db-admin\"`] | [0].exitCode'" in users
     assert "### Database admin task in" not in handoff
 
 

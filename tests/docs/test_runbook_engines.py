@@ -8,9 +8,11 @@ replication group id the stack exports, since nothing in the stack can run redis
 from __future__ import annotations
 
 import functools
+import re
 import tempfile
 from pathlib import Path
 
+import jmespath
 import pytest
 
 import shipspec
@@ -287,3 +289,36 @@ def test_the_missed_runs_ticket_of_a_new_stack_is_announced_where_it_arrives() -
     runbook = docs["docs/operations/runbook.md"]
     section = runbook.split('<a id="alarm-missed-runs"></a>')[1].split("\n### ")[1]
     assert "On a new stack it fires once before the first run is even due" in section
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_the_docs_read_the_clients_exit_code_not_the_ca_bundle_containers(engine: str) -> None:
+    """The db-admin task has two containers (``ca-bundle`` exits 0 first, then the client), and
+    ECS does not promise their order in describe-tasks: every query the docs give for the
+    task's result must pick the client by name, so a failed run never reads as 0."""
+    docs = _docs(engine)
+    runbook = docs["docs/operations/runbook.md"]
+    sql = runbook.split('<a id="running-sql"></a>')[1].split("\n## ")[1]
+    handoff = docs["docs/operations/handoff.md"]
+    users = [part.split("\n### ")[0] for part in handoff.split("### Database users in ")[1:]]
+    assert users
+    queries = [
+        re.search(r"--query '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        for section in [sql, *users]
+        for line in section.splitlines()
+        if line.startswith("aws ecs describe-tasks")
+    ]
+    assert len(queries) == 1 + len(users)
+    for order in (["ca-bundle", "db-admin"], ["db-admin", "ca-bundle"]):
+        codes = {"ca-bundle": 0, "db-admin": 3}
+        described = {
+            "tasks": [
+                {
+                    "stoppedReason": "Essential container in task exited",
+                    "containers": [{"name": n, "exitCode": codes[n]} for n in order],
+                }
+            ]
+        }
+        for query in queries:
+            found = jmespath.search(query, described)
+            assert (found[0] if isinstance(found, list) else found) == 3, (query, order)

@@ -11,7 +11,11 @@ that its SQL creates exactly the users the task roles may connect as.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,12 +28,17 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+CA_FILE = "/ca/global-bundle.pem"
 STACKS = [("full", "main"), ("full", "dev"), ("shop", "prod")]
 
 
+def _containers(preview: Any, name: str) -> dict[str, dict[str, Any]]:
+    definition = preview.named(f"{name}-task").inputs["containerDefinitions"]
+    return {c["name"]: c for c in json.loads(definition)}
+
+
 def _container(preview: Any, name: str) -> dict[str, Any]:
-    (container,) = json.loads(preview.named(f"{name}-task").inputs["containerDefinitions"])
-    return container
+    return _containers(preview, name)["db-admin"]
 
 
 def _statements(preview: Any, role: str) -> list[dict[str, Any]]:
@@ -83,12 +92,15 @@ def test_each_sql_database_has_a_task_reading_only_its_own_master_secret(
         assert variables["ADMIN_SQL"].split("\n") == admin_sql(
             d.engine, database_users(plan).get(d.name, [])
         )
-        # TLS, and a failing statement fails the task.
+        # TLS verifying the server's certificate and name against the fetched CA bundle, and
+        # a failing statement fails the task.
         script = container["command"][0]
         if d.engine == "postgres":
-            assert variables["PGSSLMODE"] == "require" and "ON_ERROR_STOP=1" in script
+            assert variables["PGSSLMODE"] == "verify-full" and "ON_ERROR_STOP=1" in script
+            assert variables["PGSSLROOTCERT"] == CA_FILE
         else:
-            assert "--ssl-mode=REQUIRED" in script and "--execute=" in script
+            assert f"--ssl-mode=VERIFY_IDENTITY --ssl-ca={CA_FILE} " in script
+            assert "--execute=" in script
         assert re.fullmatch(r"[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}", container["image"])
         # Where a service reads the master secret by ARN, it is the same secret.
         for service in plan.services:
@@ -217,3 +229,114 @@ def test_a_migration_runs_the_service_image_as_the_master_user(generated, env: s
                 r for r in preview.of_type(INGRESS) if r.name == f"{use.datastore}-from-{name}"
             ]
             assert [r.inputs["fromPort"] for r in rules] == [PORTS[use.engine]]
+
+
+# A client on PATH recording its arguments and the variables that choose TLS; it "connects"
+# only when told to verify the server against a CA file that exists (what libpq and the mysql
+# client do with verify-full / VERIFY_IDENTITY: a missing --ssl-ca / sslrootcert fails).
+FAKE_CLIENT = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+env = {{k: v for k, v in os.environ.items() if k.startswith(("PG", "DB_", "MYSQL_", "ADMIN_"))}}
+json.dump({{"client": os.path.basename(sys.argv[0]), "args": args, "env": env}},
+          open(os.environ["FAKE_LOG"], "w"))
+ca = env.get("PGSSLROOTCERT") or next(
+    (a.split("=", 1)[1] for a in args if a.startswith("--ssl-ca=")), None)
+sys.exit(0 if ca and os.path.isfile(ca) else 2)
+"""
+
+# curl on PATH: writes a certificate to --output, as the fetch container's curl would.
+FAKE_CURL = """#!{python}
+import sys
+args = sys.argv[1:]
+out = args[args.index("--output") + 1]
+open(out, "w").write("-----BEGIN CERTIFICATE-----\\n")
+"""
+
+
+def _run(container: dict[str, Any], tmp_path: Path, ca_dir: Path, **env: str) -> Any:
+    """The container's command under /bin/sh, its mount point moved under ``tmp_path``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in ("psql", "mysql", "curl"):
+        fake = bin_dir / tool
+        fake.write_text(
+            (FAKE_CURL if tool == "curl" else FAKE_CLIENT).format(python=sys.executable)
+        )
+        fake.chmod(0o755)
+    assert container["entryPoint"] == ["/bin/sh", "-c"]
+    (command,) = container["command"]
+    (mount,) = container["mountPoints"]
+    command = command.replace(mount["containerPath"], str(ca_dir))
+    variables = {
+        e["name"]: e["value"].replace(mount["containerPath"], str(ca_dir))
+        for e in container["environment"]
+    }
+    variables |= {"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_LOG": str(tmp_path / "log")}
+    return subprocess.run(
+        ["/bin/sh", "-c", command], env=variables | env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_each_client_starts_after_the_ca_bundle_and_verifies_the_server_against_it(
+    generated,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """full/main has PostgreSQL, MySQL and MariaDB: each task fetches the bundle first, and its
+    client verifies the certificate (and the endpoint's name) against exactly that file."""
+    plan = generated.model("full").environment("main")
+    preview = generated.preview("full", "main")
+    engines = {d.name: d.engine for d in plan.datastores if d.engine in ADMIN_ENGINES}
+    assert set(engines.values()) == {"postgres", "mysql", "mariadb"}
+    for name, engine in engines.items():
+        definition = preview.named(f"{name}-admin-task")
+        assert definition.inputs["volumes"] == [{"name": "ca"}]
+        containers = _containers(preview, f"{name}-admin")
+        assert set(containers) == {"db-admin", "ca-bundle"}
+        admin, fetch = containers["db-admin"], containers["ca-bundle"]
+        # Only the client's exit code is the task's; it starts after curl exited 0.
+        assert admin["essential"] is True and fetch["essential"] is False
+        assert admin["dependsOn"] == [{"containerName": "ca-bundle", "condition": "SUCCESS"}]
+        assert admin["mountPoints"] == [
+            {"sourceVolume": "ca", "containerPath": "/ca", "readOnly": True}
+        ]
+        assert fetch["mountPoints"] == [{"sourceVolume": "ca", "containerPath": "/ca"}]
+        assert fetch["image"].startswith("curlimages/curl:") and "@sha256:" in fetch["image"]
+        fetch_env = {e["name"]: e["value"] for e in fetch["environment"]}
+        assert fetch_env == {
+            "CA_BUNDLE_URL": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+        }
+        assert '--proto "=https"' in fetch["command"][0] and "--fail" in fetch["command"][0]
+        assert "--insecure" not in fetch["command"][0] and " -k " not in fetch["command"][0]
+
+        # What ECS runs: curl fills the volume, then the client reads that file.
+        run_dir = tmp_path / name
+        ca_dir = run_dir / "ca"
+        ca_dir.mkdir(parents=True)
+        secrets = {"PGUSER": "admin", "PGPASSWORD": "pw", "DB_USERNAME": "admin", "MYSQL_PWD": "pw"}
+        before = _run(admin, run_dir, ca_dir, **secrets)
+        assert before.returncode != 0  # no bundle yet: the client refuses to connect
+        fetched = _run(fetch, run_dir, ca_dir)
+        assert fetched.returncode == 0, fetched.stderr
+        assert [p.name for p in ca_dir.iterdir()] == ["global-bundle.pem"]
+        result = _run(admin, run_dir, ca_dir, **secrets)
+        assert result.returncode == 0, result.stderr
+        log = json.loads((run_dir / "log").read_text())
+        bundle = str(ca_dir / "global-bundle.pem")
+        if engine == "postgres":
+            assert log["client"] == "psql"
+            assert log["env"]["PGSSLMODE"] == "verify-full"
+            assert log["env"]["PGSSLROOTCERT"] == bundle
+            host = log["env"]["PGHOST"]
+            assert "--set=ON_ERROR_STOP=1" in log["args"]
+        else:
+            assert log["client"] == "mysql"
+            assert "--ssl-mode=VERIFY_IDENTITY" in log["args"]
+            assert f"--ssl-ca={bundle}" in log["args"]
+            assert not [a for a in log["args"] if a.startswith("--ssl-mode=") and "VERIFY" not in a]
+            host = next(a.split("=", 1)[1] for a in log["args"] if a.startswith("--host="))
+            assert not [a for a in log["args"] if a.rsplit("=", 1)[-1] == "pw"]  # MYSQL_PWD only
+        # The name verified is the one dialled: the instance's endpoint, which its certificate
+        # carries (not an IP address or an alias).
+        identifier = preview.named(f"{name}-db").inputs["identifier"]
+        assert host.startswith(f"{identifier}.") and host.endswith(".rds.amazonaws.com")

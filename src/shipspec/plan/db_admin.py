@@ -5,7 +5,8 @@ RDS cannot create database users, and nobody can reach a generated database from
 outside: its security group admits only its consumers' groups, there is no bastion and
 ECS Exec is off in production. So the program defines, per environment and per RDS
 PostgreSQL, MySQL or MariaDB database, a Fargate task definition (no service) that
-connects as the master user over TLS and runs the SQL here, then exits: 0 when every
+connects as the master user over TLS, verifying the server's certificate and name against
+AWS's CA bundle (``CA_BUNDLE_URL``), and runs the SQL here, then exits: 0 when every
 statement succeeded, non-zero on the first error. The handoff prints the same
 statements (one source, this module) and the ``aws ecs run-task`` that starts it.
 
@@ -46,8 +47,17 @@ CONTAINER = "db-admin"
 CLIENT_IMAGES = {"postgres": "postgres-client", "mysql": "mysql-client", "mariadb": "mysql-client"}
 """Engine → role in ``render/targets/images.json``. psql talks to every PostgreSQL server
 from 9.2 on, and the statements are plain SQL, so one psql serves every RDS major version;
-the MySQL 8.0 client speaks to MySQL 8.0/8.4 and MariaDB (both use the MySQL protocol, and
-``--ssl-mode=REQUIRED`` encrypts without needing the RDS CA bundle in the image)."""
+the MySQL 8.0 client speaks to MySQL 8.0/8.4 and MariaDB (both use the MySQL protocol; its
+``--ssl-mode=VERIFY_IDENTITY --ssl-ca`` verifies either server's certificate, as the Amazon
+RDS User Guide's MariaDB page shows for the MySQL 8.0 client)."""
+
+CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+"""AWS's certificate bundle for RDS and DocumentDB (every region's CAs): each db-admin task
+fetches it (curl, ``render/targets/images.json`` role ``curl``) before its client starts, and
+the client verifies the server's certificate against it, with the endpoint's name for SQL
+(Amazon RDS User Guide, "Using SSL/TLS to encrypt a connection": ``sslmode=verify-full``,
+``--ssl-mode=VERIFY_IDENTITY``; Amazon DocumentDB Developer Guide, "Connecting
+programmatically": ``tlsCAFile=global-bundle.pem``)."""
 
 DATABASE_NAME = "app"
 """The database RDS creates at launch (``Database(db_name="app")`` in the program)."""
@@ -120,11 +130,6 @@ def _users(env: EnvironmentPlan, engines: frozenset[str]) -> dict[str, list[str]
 
 DOCUMENT_CLIENT_IMAGE = "mongosh"
 """Role in ``render/targets/images.json`` of the image whose mongosh the task runs."""
-
-CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-"""AWS's certificate bundle for RDS and DocumentDB (every region's CAs): the task verifies
-the cluster's certificate against it (Amazon DocumentDB Developer Guide, "Connecting
-programmatically": ``tlsCAFile=global-bundle.pem``)."""
 
 DOCUMENT_SCRIPT = """\
 // shipspec db-admin (DocumentDB): connect as the primary user over TLS, verifying the

@@ -191,14 +191,17 @@ db = Database(
     slow_query_ms=datastores["db"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
 )
-# A one-off task (no service) that connects as the master user over TLS, runs its SQL and
-# exits: CI runs it before the services roll where they have their own database users, and
-# it is the way in for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
+# A one-off task (no service) that connects as the master user over TLS (the server's
+# certificate and name verified against AWS's CA bundle), runs its SQL and exits: CI runs it
+# before the services roll where they have their own database users, and it is the way in
+# for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
 db_admin = DatabaseAdmin(
     "db-admin",
     database=db,
     vpc_id=network.vpc_id,
     image=datastores["db"]["admin"]["image"],
+    ca_image=datastores["db"]["admin"]["caImage"],
+    ca_bundle_url=datastores["db"]["admin"]["caBundleUrl"],
     sql=datastores["db"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -223,14 +226,17 @@ search = Database(
     slow_query_ms=datastores["search"]["slowQueryMs"],
     kms_key_arn=data_key.arn,
 )
-# A one-off task (no service) that connects as the master user over TLS, runs its SQL and
-# exits: CI runs it before the services roll where they have their own database users, and
-# it is the way in for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
+# A one-off task (no service) that connects as the master user over TLS (the server's
+# certificate and name verified against AWS's CA bundle), runs its SQL and exits: CI runs it
+# before the services roll where they have their own database users, and it is the way in
+# for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
 search_admin = DatabaseAdmin(
     "search-admin",
     database=search,
     vpc_id=network.vpc_id,
     image=datastores["search"]["admin"]["image"],
+    ca_image=datastores["search"]["admin"]["caImage"],
+    ca_bundle_url=datastores["search"]["admin"]["caBundleUrl"],
     sql=datastores["search"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
@@ -293,14 +299,17 @@ ledger = Database(
     # Renamed from accounts: the alias keeps its resources (and their data).
     opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="accounts")]),
 )
-# A one-off task (no service) that connects as the master user over TLS, runs its SQL and
-# exits: CI runs it before the services roll where they have their own database users, and
-# it is the way in for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
+# A one-off task (no service) that connects as the master user over TLS (the server's
+# certificate and name verified against AWS's CA bundle), runs its SQL and exits: CI runs it
+# before the services roll where they have their own database users, and it is the way in
+# for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
 ledger_admin = DatabaseAdmin(
     "ledger-admin",
     database=ledger,
     vpc_id=network.vpc_id,
     image=datastores["ledger"]["admin"]["image"],
+    ca_image=datastores["ledger"]["admin"]["caImage"],
+    ca_bundle_url=datastores["ledger"]["admin"]["caBundleUrl"],
     sql=datastores["ledger"]["admin"]["sql"],
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,

@@ -107,14 +107,17 @@ db = Database(
     log_retention_days=log_retention_days,
     slow_query_ms=datastores["db"]["slowQueryMs"],
 )
-# A one-off task (no service) that connects as the master user over TLS, runs its SQL and
-# exits: CI runs it before the services roll where they have their own database users, and
-# it is the way in for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
+# A one-off task (no service) that connects as the master user over TLS (the server's
+# certificate and name verified against AWS's CA bundle), runs its SQL and exits: CI runs it
+# before the services roll where they have their own database users, and it is the way in
+# for a person (docs/operations/handoff.md runs it with `aws ecs run-task`).
 db_admin = DatabaseAdmin(
     "db-admin",
     database=db,
     vpc_id=network.vpc_id,
     image=datastores["db"]["admin"]["image"],
+    ca_image=datastores["db"]["admin"]["caImage"],
+    ca_bundle_url=datastores["db"]["admin"]["caBundleUrl"],
     sql=datastores["db"]["admin"]["sql"],
     log_retention_days=log_retention_days,
 )

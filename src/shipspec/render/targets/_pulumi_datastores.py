@@ -22,10 +22,13 @@ from ._images import image_ref
 def datastore_config(d: Any, env: EnvironmentPlan) -> dict[str, Any]:
     values = _engine_values(d)
     if d.engine in ADMIN_ENGINES:
-        # The one-off db-admin task: its client image and the SQL it runs by default.
+        # The one-off db-admin task: its client image, curl fetching AWS's CA bundle before
+        # it, and the SQL it runs by default.
         users = database_users(env).get(d.name, [])
         values["admin"] = {
             "image": image_ref(CLIENT_IMAGES[d.engine]),
+            "caImage": image_ref("curl"),
+            "caBundleUrl": CA_BUNDLE_URL,
             "sql": admin_sql(d.engine, users),
         }
     if d.engine == "mongodb":

@@ -33,26 +33,26 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import credential
-from ._fargate import EXECUTION_POLICY, logs_and_security_group
-from ._iam import secret_read_statements, service_role
+from ._iam import secret_read_statements
 from ._names import original_name
-from ._one_off import task_definition
+from ._one_off import (
+    CA_FILE,
+    CaBundle,
+    Container,
+    Datastore,
+    OneOffTask,
+    execution_role,
+    network,
+    task_definition,
+)
 
 CONTAINER = "db-admin"
-CA_CONTAINER = "ca-bundle"
-CA_DIRECTORY = "/ca"
-CA_FILE = f"{CA_DIRECTORY}/global-bundle.pem"
 
 # mongosh reads everything from the environment; its own shell never sees the password.
 SCRIPT = 'exec mongosh --nodb --quiet --eval "$ADMIN_JS"'
-# curl as root: the task-scoped volume is root's; --fail: an HTTP error is a failure.
-FETCH = (
-    'exec curl --silent --show-error --fail --location --proto "=https" '
-    f'--output {CA_FILE} "$CA_BUNDLE_URL"'
-)
 
 
-class DocumentDbAdmin(pulumi.ComponentResource):
+class DocumentDbAdmin(OneOffTask):
     """Fargate task definition running mongosh on ``cluster`` as its primary user, over TLS.
 
     Args:
@@ -68,11 +68,6 @@ class DocumentDbAdmin(pulumi.ComponentResource):
         log_retention_days: CloudWatch Logs retention of its output.
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting its logs.
     """
-
-    family: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
-    security_group_id: pulumi.Output[str]
-    log_group_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -93,45 +88,30 @@ class DocumentDbAdmin(pulumi.ComponentResource):
         super().__init__("shipspec:aws:DocumentDbAdmin", name, None, opts)
         if not script.strip():
             raise ValueError("script must hold the JavaScript mongosh runs")
-        if not ca_bundle_url.startswith("https://"):
-            raise ValueError(f"the CA bundle is fetched over HTTPS only, got {ca_bundle_url!r}")
-        child = pulumi.ResourceOptions(parent=self)
         kept = original_name(name, opts)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        log_group, sg = logs_and_security_group(
+        log_group, sg = network(
             self,
             name,
             kept,
+            to=Datastore(cluster, cluster.port, "cluster", "To the DocumentDB cluster"),
             vpc_id=vpc_id,
             description=f"{kept} one-off task: the cluster port only",
             https_to="the image registry, Secrets Manager, CloudWatch Logs and the AWS CA bundle",
             log_retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-cluster",
-            security_group_id=sg.id,
-            referenced_security_group_id=cluster.security_group_id,
-            ip_protocol="tcp",
-            from_port=cluster.port,
-            to_port=cluster.port,
-            description="To the DocumentDB cluster",
-            opts=child,
-        )
-        # The first name: after a rename the cluster's rule for this task keeps its URN.
-        cluster.allow_from(kept, sg.id)
 
         refs = {
             "DOCDB_USERNAME": credential(cluster, "username"),
             "DOCDB_PASSWORD": credential(cluster, "password"),
         }
-        execution_role = service_role(
-            f"{name}-execution-role",
-            parent=self,
-            service="ecs-tasks.amazonaws.com",
-            description=f"ECS agent for {kept}: pull the clients, write logs, read the secret",
-            managed_policies=[EXECUTION_POLICY],
+        role = execution_role(
+            self,
+            name,
+            kept,
+            does="pull the clients, write logs, read the secret",
             statements=secret_read_statements(list(refs.values())),
         )
         ordered = sorted(users.items())
@@ -148,35 +128,14 @@ class DocumentDbAdmin(pulumi.ComponentResource):
             "ADMIN_USERS": admin_users,
             "ADMIN_JS": script,
         }
-        volume = "ca"
-        container = {
-            "name": CONTAINER,
-            "image": image,
-            "command": [SCRIPT],
-            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-            # Resolved by the ECS agent at start-up: the values never reach the definition.
-            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(refs.items())],
-            "mountPoints": [
-                {"sourceVolume": volume, "containerPath": CA_DIRECTORY, "readOnly": True}
-            ],
-        }
-        fetch = {
-            "name": CA_CONTAINER,
-            "image": ca_image,
-            "command": [FETCH],
-            "user": "0",
-            "environment": [{"name": "CA_BUNDLE_URL", "value": ca_bundle_url}],
-            "mountPoints": [{"sourceVolume": volume, "containerPath": CA_DIRECTORY}],
-        }
         task_definition(
             self,
             name,
             kept,
-            container=container,
+            container=Container(CONTAINER, image, SCRIPT, environment, secrets=refs),
             log_group=log_group,
             security_group=sg,
             region=region,
-            execution_role_arn=execution_role.arn,
-            before=fetch,
-            volumes=[volume],
+            execution_role_arn=role.arn,
+            ca_bundle=CaBundle(ca_image, ca_bundle_url),
         )

@@ -25,10 +25,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._fargate import EXECUTION_POLICY, logs_and_security_group
 from ._iam import service_role
 from ._names import original_name
-from ._one_off import task_definition
+from ._one_off import Container, Datastore, OneOffTask, execution_role, network, task_definition
 from .search_domain import HTTP_ACTIONS
 
 CONTAINER = "search-admin"
@@ -52,7 +51,7 @@ SCRIPT = "\n".join(
 )
 
 
-class SearchAdmin(pulumi.ComponentResource):
+class SearchAdmin(OneOffTask):
     """Fargate task definition sending one SigV4-signed request to ``domain``.
 
     Args:
@@ -63,11 +62,6 @@ class SearchAdmin(pulumi.ComponentResource):
         log_retention_days: CloudWatch Logs retention of its output.
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting its logs.
     """
-
-    family: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
-    security_group_id: pulumi.Output[str]
-    log_group_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -84,27 +78,20 @@ class SearchAdmin(pulumi.ComponentResource):
         kept = original_name(name, opts)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        # The image registry, CloudWatch Logs and the domain are all HTTPS.
-        log_group, sg = logs_and_security_group(
+        # The image registry, CloudWatch Logs and the domain are all HTTPS: no other rule out.
+        log_group, sg = network(
             self,
             name,
             kept,
+            to=Datastore(domain),
             vpc_id=vpc_id,
             description=f"{kept} one-off task: HTTPS only",
             https_to="the image registry, CloudWatch Logs and the domain",
             log_retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,
         )
-        # The first name: after a rename the domain's rule for this task keeps its URN.
-        domain.allow_from(kept, sg.id)
 
-        execution_role = service_role(
-            f"{name}-execution-role",
-            parent=self,
-            service="ecs-tasks.amazonaws.com",
-            description=f"ECS agent for {kept}: pull curl, write logs",
-            managed_policies=[EXECUTION_POLICY],
-        )
+        role = execution_role(self, name, kept, does="pull curl, write logs")
         # What the request is signed with: this domain's HTTP API, nothing else.
         task_role = service_role(
             f"{name}-task-role",
@@ -126,20 +113,14 @@ class SearchAdmin(pulumi.ComponentResource):
             "SEARCH_PATH": "/_cluster/health",
             "SEARCH_BODY": "",
         }
-        container = {
-            "name": CONTAINER,
-            "image": image,
-            "command": [SCRIPT],
-            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-        }
         task_definition(
             self,
             name,
             kept,
-            container=container,
+            container=Container(CONTAINER, image, SCRIPT, environment),
             log_group=log_group,
             security_group=sg,
             region=region,
-            execution_role_arn=execution_role.arn,
+            execution_role_arn=role.arn,
             task_role_arn=task_role.arn,
         )

@@ -9,9 +9,17 @@ they have their own users, or by a person, see docs/operations/handoff.md) is on
 consumer: the database's group admits its group on the database port, and the ECS agent
 injects the master username and password from the RDS-managed secret.
 
-The client connects over TLS (``PGSSLMODE=require`` / ``--ssl-mode=REQUIRED``), runs
-``ADMIN_SQL`` and exits: 0 when every statement succeeded, non-zero on the first error
-(psql's ``ON_ERROR_STOP``; the mysql client stops at the first error in ``--execute``).
+It sends the master password, so the client verifies the server first. Two containers:
+``ca-bundle`` (curl, not essential) fetches AWS's RDS CA bundle over HTTPS into a
+task-scoped volume and exits; only after it exited 0 does ``db-admin`` start (``dependsOn``
+SUCCESS, ``_one_off.CaBundle``). The client then connects over TLS, verifying the server's
+certificate against that bundle and its name against the endpoint it dialled
+(``PGSSLMODE=verify-full`` with ``PGSSLROOTCERT``; ``--ssl-mode=VERIFY_IDENTITY
+--ssl-ca``: RDS certificates name the instance endpoint), runs ``ADMIN_SQL`` and exits: 0
+when every statement succeeded, non-zero on a failed verification or the first failed
+statement (psql's ``ON_ERROR_STOP``; the mysql client stops at the first error in
+``--execute``).
+
 The image's own entrypoint never runs: the container starts ``/bin/sh -c`` with the
 client command, so a run-task override of ``ADMIN_SQL`` runs other SQL the same way.
 """
@@ -25,10 +33,18 @@ import pulumi
 import pulumi_aws as aws
 
 from ._datastore import credential
-from ._fargate import EXECUTION_POLICY, logs_and_security_group
-from ._iam import secret_read_statements, service_role
+from ._iam import secret_read_statements
 from ._names import original_name
-from ._one_off import task_definition
+from ._one_off import (
+    CA_FILE,
+    CaBundle,
+    Container,
+    Datastore,
+    OneOffTask,
+    execution_role,
+    network,
+    task_definition,
+)
 
 CONTAINER = "db-admin"
 
@@ -43,15 +59,17 @@ _CLIENTS: dict[str, tuple[dict[str, str], dict[str, str], str]] = {
         {"host": "DB_HOST", "port": "DB_PORT", "db": "DB_NAME"},
         # MYSQL_PWD: the client reads the password from it, never from the command line.
         {"username": "DB_USERNAME", "password": "MYSQL_PWD"},
-        'exec mysql --ssl-mode=REQUIRED --host="$DB_HOST" --port="$DB_PORT" '
-        '--user="$DB_USERNAME" --database="$DB_NAME" --execute="$ADMIN_SQL"',
+        # The MySQL 8.0 client's flags, for MySQL and MariaDB servers alike.
+        f'exec mysql --ssl-mode=VERIFY_IDENTITY --ssl-ca={CA_FILE} --host="$DB_HOST" '
+        '--port="$DB_PORT" --user="$DB_USERNAME" --database="$DB_NAME" --execute="$ADMIN_SQL"',
     ),
 }
 _CLIENTS["mariadb"] = _CLIENTS["mysql"]
 
 
-class DatabaseAdmin(pulumi.ComponentResource):
-    """Fargate task definition running SQL on ``database`` as its master user, over TLS.
+class DatabaseAdmin(OneOffTask):
+    """Fargate task definition running SQL on ``database`` as its master user, over TLS with
+    the server's certificate verified.
 
     Args:
         name: Component name (``<database>-admin``), prefix of every child resource name.
@@ -59,16 +77,13 @@ class DatabaseAdmin(pulumi.ComponentResource):
         vpc_id: VPC of the task.
         image: The client image (``postgres`` for psql, ``mysql`` for MySQL and MariaDB),
             pinned by digest.
+        ca_image: The image with curl that fetches the CA bundle, pinned by digest.
+        ca_bundle_url: AWS's RDS CA bundle (``global-bundle.pem``).
         sql: The statements it runs by default, in order.
         log_retention_days: CloudWatch Logs retention of its output.
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting its logs; the
             master secret's key is the database's own.
     """
-
-    family: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
-    security_group_id: pulumi.Output[str]
-    log_group_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -77,6 +92,8 @@ class DatabaseAdmin(pulumi.ComponentResource):
         database: Any,
         vpc_id: pulumi.Input[str],
         image: str,
+        ca_image: str,
+        ca_bundle_url: str,
         sql: Sequence[str],
         log_retention_days: int = 30,
         kms_key_arn: pulumi.Input[str] | None = None,
@@ -88,32 +105,20 @@ class DatabaseAdmin(pulumi.ComponentResource):
         if not sql:
             raise ValueError("sql must hold at least one statement")
         server, keys, script = _CLIENTS[database.engine]
-        child = pulumi.ResourceOptions(parent=self)
         kept = original_name(name, opts)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        log_group, sg = logs_and_security_group(
+        log_group, sg = network(
             self,
             name,
             kept,
+            to=Datastore(database, database.port, "database", "To the database"),
             vpc_id=vpc_id,
             description=f"{kept} one-off task: the database port only",
-            https_to="the image registry, Secrets Manager and CloudWatch Logs",
+            https_to="the image registry, Secrets Manager, CloudWatch Logs and the AWS CA bundle",
             log_retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-database",
-            security_group_id=sg.id,
-            referenced_security_group_id=database.security_group_id,
-            ip_protocol="tcp",
-            from_port=database.port,
-            to_port=database.port,
-            description="To the database",
-            opts=child,
-        )
-        # The first name: after a rename the database's rule for this task keeps its URN.
-        database.allow_from(kept, sg.id)
 
         refs = {variable: credential(database, key) for key, variable in keys.items()}
         statements: pulumi.Input[list[dict[str, Any]]] = secret_read_statements(list(refs.values()))
@@ -135,12 +140,11 @@ class DatabaseAdmin(pulumi.ComponentResource):
                     },
                 ]
             )
-        execution_role = service_role(
-            f"{name}-execution-role",
-            parent=self,
-            service="ecs-tasks.amazonaws.com",
-            description=f"ECS agent for {kept}: pull the client, write logs, read the secret",
-            managed_policies=[EXECUTION_POLICY],
+        role = execution_role(
+            self,
+            name,
+            kept,
+            does="pull the clients, write logs, read the secret",
             statements=statements,
         )
         environment = {
@@ -150,22 +154,16 @@ class DatabaseAdmin(pulumi.ComponentResource):
             "ADMIN_SQL": "\n".join(sql),
         }
         if database.engine == "postgres":
-            environment["PGSSLMODE"] = "require"
-        container = {
-            "name": CONTAINER,
-            "image": image,
-            "command": [script],
-            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-            # Resolved by the ECS agent at start-up: the values never reach the definition.
-            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(refs.items())],
-        }
+            # libpq: the chain against the bundle, and PGHOST against the certificate's names.
+            environment |= {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": CA_FILE}
         task_definition(
             self,
             name,
             kept,
-            container=container,
+            container=Container(CONTAINER, image, script, environment, secrets=refs),
             log_group=log_group,
             security_group=sg,
             region=region,
-            execution_role_arn=execution_role.arn,
+            execution_role_arn=role.arn,
+            ca_bundle=CaBundle(ca_image, ca_bundle_url),
         )
