@@ -508,3 +508,85 @@ def test_redis_requires_tls_and_auth(stack: Stack) -> None:
     assert group["transitEncryptionMode"] == "required"
     assert group["authTokenWoVersion"] == 1 and group["authTokenWo"] == "[secret]"
     assert "authToken" not in group  # write-only: the token never lands in Pulumi state
+
+
+EGRESS_PROGRAM = """\
+import pulumi_aws as aws
+from components import Egress, Network, WorkerService
+
+network = Network("network", cidr_block="10.0.0.0/16", az_count=2, nat_gateway_count=1)
+cluster = aws.ecs.Cluster("cluster")
+for name, egress in {EGRESS}.items():
+    WorkerService(
+        name,
+        cluster_name=cluster.name,
+        cluster_arn=cluster.arn,
+        image="ghcr.io/example/mailer:2.0",
+        cpu=256,
+        memory=512,
+        desired_count=1,
+        min_count=1,
+        max_count=1,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        log_retention_days=90,
+        egress=[Egress.from_config(e) for e in egress],
+    )
+"""
+
+
+def test_egress_allowances_are_rules_on_the_task_group_and_nothing_more(
+    make_program: Callable[..., Path],
+) -> None:
+    """Each allowance (spec ``egress``, as the stack config carries it) is one egress rule
+    of its protocol, ports and destination (IPv4, IPv6 or a prefix list) on the task's own
+    security group; a task without any keeps HTTPS as its only way out."""
+    allowances = [
+        {"rule": "tcp-587-203.0.113.0/24", "protocol": "tcp", "fromPort": 587, "toPort": 587,
+         "to": "203.0.113.0/24", "description": "SMTP submission to the mail relay"},
+        {"rule": "udp-8000-8100-2001_db8__/32", "protocol": "udp", "fromPort": 8000,
+         "toPort": 8100, "to": "2001:db8::/32", "description": "UDP 8000-8100"},
+        {"rule": "tcp-5432-pl-0123456789abcdef0", "protocol": "tcp", "fromPort": 5432,
+         "toPort": 5432, "to": "pl-0123456789abcdef0", "description": "the old database"},
+    ]  # fmt: skip
+    program = make_program(
+        "egress",
+        {
+            "Pulumi.yaml": "name: egress\nruntime: python\n",
+            "__main__.py": EGRESS_PROGRAM.replace(
+                "{EGRESS}", repr({"mailer": allowances, "plain": []})
+            ),
+        },
+    )
+    stack = run_program(program, project="egress", stack="dev", config={})
+    rules = {r.name: r.inputs for r in stack if r.type == EGRESS}
+    group = {name: rules[f"{name}-https-out"]["securityGroupId"] for name in ("mailer", "plain")}
+    assert group["mailer"] != group["plain"]
+    assert {n: r for n, r in rules.items() if "-egress-" in n} == {
+        "mailer-egress-tcp-587-203.0.113.0/24": {
+            "securityGroupId": group["mailer"],
+            "ipProtocol": "tcp",
+            "fromPort": 587,
+            "toPort": 587,
+            "cidrIpv4": "203.0.113.0/24",
+            "description": "SMTP submission to the mail relay",
+        },
+        "mailer-egress-udp-8000-8100-2001_db8__/32": {
+            "securityGroupId": group["mailer"],
+            "ipProtocol": "udp",
+            "fromPort": 8000,
+            "toPort": 8100,
+            "cidrIpv6": "2001:db8::/32",
+            "description": "UDP 8000-8100",
+        },
+        "mailer-egress-tcp-5432-pl-0123456789abcdef0": {
+            "securityGroupId": group["mailer"],
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "prefixListId": "pl-0123456789abcdef0",
+            "description": "the old database",
+        },
+    }
+    plain = [r for r in rules.values() if r["securityGroupId"] == group["plain"]]
+    assert [(r.get("cidrIpv4"), r["fromPort"]) for r in plain] == [("0.0.0.0/0", 443)]

@@ -350,3 +350,41 @@ def test_the_runbook_s_overrides_code_admits_the_range_in_a_preview(generated, t
     )
     # The rule belongs to the load balancer's group (which the tasks' group admits).
     assert groups["ingest-nlb-sg"].urn in rule.dependencies
+
+
+# -- what leaves the tasks ------------------------------------------------------------------
+
+
+def test_the_handoff_lists_every_way_out_the_preview_opens(generated) -> None:  # type: ignore[no-untyped-def]
+    """Each egress rule of a task security group to an address range (not to a datastore's or
+    another service's group) is HTTPS to anywhere or an allowance the handoff names, in the
+    stack it is in; a stack without any says nothing else goes out."""
+    for example, env in [("full", "dev"), ("full", "main"), ("shop", "prod")]:
+        handoff = (generated.out_dir(example) / DOCS / "handoff.md").read_text()
+        line = next(
+            text
+            for text in handoff.splitlines()
+            if text.startswith(f"- {env}: outbound from the tasks")
+            or (
+                text.startswith("- outbound from the tasks") and f"- {env}: outbound" not in handoff
+            )
+        )
+        preview = generated.preview(example, env)
+        opened = [
+            r
+            for r in preview.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+            if "referencedSecurityGroupId" not in r.inputs
+            and r.parent.split("::")[-2].endswith(("WebService", "WorkerService", "ScheduledJob"))
+        ]
+        assert opened
+        others = []
+        for rule in opened:
+            to = rule.inputs.get("cidrIpv4") or rule.inputs.get("cidrIpv6")
+            if (to, rule.inputs["fromPort"], rule.inputs["toPort"]) == ("0.0.0.0/0", 443, 443):
+                continue
+            low, high = rule.inputs["fromPort"], rule.inputs["toPort"]
+            ports = str(low) if low == high else f"{low}-{high}"
+            others.append(f"{rule.inputs['ipProtocol'].upper()} {ports} to {to}")
+        for other in others:
+            assert other in line, (example, env, other, line)
+        assert ("nothing else: no service has an `egress`" in line) == (not others), line

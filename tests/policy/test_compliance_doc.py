@@ -52,7 +52,7 @@ def test_controls_are_in_natural_order(shop_model: DeploymentModel) -> None:
     ]
     numbers = [tuple(int(n) for n in c.split("req ")[1].split(".")) for c in controls]
     assert numbers == sorted(numbers)
-    assert numbers[0] == (1, 4, 2) and numbers[-1] == (10, 7, 2)
+    assert numbers[0] == (1, 3, 2) and numbers[-1] == (10, 7, 2)
 
 
 def test_a_failing_decision_is_marked(shop_model: DeploymentModel) -> None:

@@ -48,6 +48,7 @@ PRIVATE_TASKS = {
     "soc2/tasks-private",
 }
 OPEN_INGRESS = {"baseline/no-open-ingress"} | each("inbound-traffic-restricted")
+OPEN_EGRESS = each("outbound-traffic-restricted")  # the compliance packs only: not baseline
 WILDCARD_ACTION = {"baseline/iam-no-wildcard-actions"} | each("least-privilege-iam")
 STAR_WRITE = {"baseline/iam-no-wildcard-resource-writes"} | each("least-privilege-iam")
 FLOW_LOGS = {
@@ -315,6 +316,17 @@ MUTATIONS = [
         OPEN_INGRESS,
     ),
     Mutation("legacy ingress rule from anywhere", legacy_rule("ingress"), OPEN_INGRESS),
+    Mutation("smtp out to anywhere", inputs("web-https-out", fromPort=25, toPort=25), OPEN_EGRESS),
+    Mutation(
+        "a port range out to anywhere over ipv6",
+        inputs("web-https-out", cidrIpv4=DELETE, cidrIpv6="::/0", fromPort=8000, toPort=8100),
+        OPEN_EGRESS,
+    ),
+    Mutation(
+        "smtp out to the relay's range is allowed",
+        inputs("web-https-out", fromPort=587, toPort=587, cidrIpv4="203.0.113.0/24"),
+        set(),
+    ),
     Mutation(
         "wildcard action",
         policy_statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::x"}),

@@ -92,7 +92,7 @@ def test_text_report_names_rule_control_target_and_fix(shop: dict[str, Any]) -> 
     (report,) = check(shop["out"], "prod", [shop["pack"]])
     text = report.to_text()
     assert text.splitlines()[0] == (
-        "shop / prod: Policy FAILED (baseline, pci-dss, team: 62 rules): 1 error, 1 warning in "
+        "shop / prod: Policy FAILED (baseline, pci-dss, team: 63 rules): 1 error, 1 warning in "
         "team/corporate-alerts, team/small-database; run `shipspec check --env prod` for details"
     )
     assert (
@@ -105,7 +105,7 @@ def test_text_report_names_rule_control_target_and_fix(shop: dict[str, Any]) -> 
 def test_a_passing_summary_line(shop: dict[str, Any]) -> None:
     (report,) = check(shop["out"], "prod")
     assert (
-        report.summary_line() == "Policy passed (baseline, pci-dss: 59 rules): 0 errors, 0 warnings"
+        report.summary_line() == "Policy passed (baseline, pci-dss: 60 rules): 0 errors, 0 warnings"
     )
     enforce([report])  # nothing to raise
 
@@ -135,7 +135,7 @@ def test_sarif_has_rule_metadata_and_located_results(shop: dict[str, Any]) -> No
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert len(rules) == 62 and rules == sorted(rules, key=lambda r: r["id"])
+    assert len(rules) == 63 and rules == sorted(rules, key=lambda r: r["id"])
     by_id = {r["id"]: r for r in rules}
     assert by_id["pci-dss/waf-attached"]["properties"]["control"] == "PCI DSS 4.0 req 6.4.2"
     assert by_id["team/small-database"]["defaultConfiguration"]["level"] == "warning"
@@ -198,5 +198,5 @@ def test_cli_machine_outputs(cli: typer.Typer, shop: dict[str, Any]) -> None:
 def test_preview_policy_line(generated: Any, tmp_path: Path) -> None:
     preview = generated.preview("shop", "prod")
     line = preview_policy_line(generated.out_dir("shop"), preview)
-    assert line == "Policy passed (baseline, pci-dss: 59 rules): 0 errors, 0 warnings"
+    assert line == "Policy passed (baseline, pci-dss: 60 rules): 0 errors, 0 warnings"
     assert "not checked" in preview_policy_line(tmp_path, preview)

@@ -110,6 +110,19 @@ class PortPlan(Frozen):
     app_protocol: Literal["http", "grpc"] | None  # Service Connect's; None: plain TCP
 
 
+class EgressPlan(Frozen):
+    """One outbound allowance beyond HTTPS (spec ``egress``): a SecurityGroupEgressRule on
+    the task's security group, named ``<service>-egress-<rule>`` (stable under reordering)."""
+
+    protocol: Literal["tcp", "udp"]
+    from_port: int
+    to_port: int
+    to: str  # canonical CIDR, or a managed prefix list id
+    kind: Literal["ipv4", "ipv6", "prefix-list"]
+    description: str  # the rule's description (the spec's `why`, or what it opens)
+    rule: str  # the logical name's suffix: protocol-ports-destination
+
+
 class PathRewrite(Frozen):
     """An ALB url-rewrite transform: ``regex`` matched against the path, ``replace`` ($1...)."""
 
@@ -189,6 +202,7 @@ class ServicePlan(Frozen):
     # command, user, health check, sidecars, mounts, architecture, Spot (plan/container.py)
     container: ContainerPlan = Field(default_factory=lambda: ContainerPlan())
     execute_command: bool = False  # ECS Exec (`shipspec exec`) into its tasks
+    egress: list[EgressPlan] = []  # outbound beyond HTTPS, datastores and calls (spec `egress`)
     # The services it calls whose ECS services exist before its own (depends_on), and
     # those that call it back and so are created after it (plan/call_order.py).
     starts_after: list[str] = []

@@ -16,6 +16,7 @@ _SERVICE_KEYS = {
     "cpu": ("size",),
     "memory": ("size",),
     "scaling": ("min_count", "max_count", "desired_count", "cpu_target"),
+    "egress": ("egress",),
 }
 
 
@@ -30,6 +31,8 @@ def overridden_service(service: Service, override: ServiceOverride | None) -> Se
     }
     if override.env:
         update["env"] = {**service.env, **override.env}
+    if override.egress is not None:  # replaces the list: `[]` removes them here
+        update["egress"] = override.egress
     return service.model_copy(update=update)
 
 

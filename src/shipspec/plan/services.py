@@ -9,6 +9,7 @@ from ..spec.traffic import NETWORK_PROTOCOLS
 from . import rules
 from .access import plan_uses
 from .decisions import Decisions
+from .egress import plan_egress
 from .env_refs import plan_env_refs
 from .model import AlarmThresholds, DeploymentPlan, RoutePlan, ServicePlan, Strategy
 from .operations import plan_exec
@@ -112,6 +113,7 @@ def plan_service(
         ports=plan_ports(name, service, log),
         health_check=health_check,
         execute_command=plan_exec(name, service, production, log),
+        egress=plan_egress(name, service, log),
         env_template=env_template,
         env_datastores=env_datastores,
         datastore_secrets=datastore_secrets,

@@ -26,6 +26,7 @@ from .targets import model_targets, when_context
 from .validator import PolicyValidator
 
 Status = Literal["pass", "fail", "n/a", "check"]
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 # Resource type prefixes → whether the environment has what creates them, read from what
 # the model plans (the first matching prefix decides, so a type comes before its service).
@@ -114,6 +115,24 @@ def _refused(env: EnvironmentPlan, service: ServicePlan) -> list[tuple[str, str,
                 "exec",
             )
         )
+    for allowance in service.egress:
+        if allowance.to in ("0.0.0.0/0", "::/0") and (
+            allowance.protocol,
+            allowance.from_port,
+            allowance.to_port,
+        ) != ("tcp", 443, 443):
+            ports = (
+                str(allowance.from_port)
+                if allowance.from_port == allowance.to_port
+                else f"{allowance.from_port}-{allowance.to_port}"
+            )
+            refused.append(
+                (
+                    f"{allowance.protocol.upper()} {ports} out to {allowance.to} (anywhere)",
+                    f"`egress: [{{port: {ports}, to: {allowance.to}}}]`",
+                    "egress-open",
+                )
+            )
     return refused
 
 
@@ -122,6 +141,10 @@ def _refuses(rule: Rule, kind: str) -> bool:
     (so the same rule in every pack, and a user's pack, is found)."""
     if kind == "exec":
         return _mentions(rule.schema, "enableExecuteCommand")
+    if kind == "egress-open":
+        return rule.targets_type(EGRESS_RULE) and _mentions(
+            rule.schema, "cidr_not_open_except_ports"
+        )
     return False
 
 

@@ -25,6 +25,7 @@ from .container import (
     Volume,
     container_problems,
 )
+from .egress import Egress, egress_list_problems
 from .fargate import SizeError, fargate_size
 from .network import ExistingNetwork
 from .operations import ExecSetting
@@ -267,6 +268,14 @@ class ServiceOverride(SpecModel):
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], EnvValue] = Field(
         default_factory=dict
     )
+    egress: list[Egress] | None = Field(
+        default=None,
+        description="This environment's outbound allowances: replace the service's `egress` "
+        "(e.g. another relay's range); `[]` removes them here.",
+    )
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from egress_list_problems(self.egress or [], ("egress",))
 
 
 class DatastoreOverride(SpecModel):
@@ -391,6 +400,12 @@ class Service(SpecModel):
     # Other services this one calls by name (`http://<name>:<port>`), through ECS Service
     # Connect; security groups allow exactly these calls.
     calls: list[str] = Field(default_factory=list)
+    egress: list[Egress] = Field(
+        default_factory=list,
+        description="Outbound allowances beyond HTTPS (TCP 443 to anywhere is always open): "
+        "[{port: 587, to: 203.0.113.0/24, why: mail relay}]; `ports: low-high`, "
+        "`protocol: udp`, `to` a CIDR or a managed prefix list id (pl-...).",
+    )
     scaling: Scaling | None = None
     capacity_rps: (
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
@@ -547,6 +562,7 @@ class Service(SpecModel):
                 ("type", "timeout_seconds"),
                 "not-for-type",
             )
+        yield from egress_list_problems(self.egress, ("egress",))
         yield from traffic_problems(self)
         yield from container_problems(self.port, self.sidecars, self.depends_on, self.volumes)
         try:

@@ -23,7 +23,7 @@ class Problem(NamedTuple):
     """A broken rule: where (a field of the section, or ``()`` for the section itself),
     what and what to do, and the fields it read (skipped when one of those is invalid)."""
 
-    where: tuple[str, ...]
+    where: tuple[str | int, ...]
     message: str
     hint: str
     reads: tuple[str, ...]

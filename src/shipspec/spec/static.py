@@ -36,6 +36,7 @@ _NOT_FOR_STATIC = {
     "secrets": "anything in a static site is public: keep secrets in a backend service",
     "uses": "a browser cannot reach datastores; call a web service that uses them",
     "calls": "the browser calls web services by their public URL, not Service Connect",
+    "egress": "a static site runs no task: nothing goes out of it",
     "scaling": "CloudFront scales by itself",
     "capacity_rps": "CloudFront scales by itself",
     "timeout_seconds": "`timeout_seconds` is for workers",

@@ -22,6 +22,7 @@ from components import (
     DataKey,
     DocumentDB,
     DocumentDbAdmin,
+    Egress,
     ExistingNetwork,
     ExtraPort,
     FileSystem,
@@ -769,6 +770,8 @@ reports = ScheduledJob(
     cpu=reports_config["cpu"],
     memory=reports_config["memory"],
     schedule="cron(30 2 ? * MON-FRI *)",
+    # Outbound beyond HTTPS (spec egress): one security group egress rule per allowance.
+    egress=[Egress.from_config(e) for e in reports_config["egress"]],
     environment=reports_config["env"],
     uses={
         "DB": Use(db, db_user=reports_config["dbUsers"]["DB"]),

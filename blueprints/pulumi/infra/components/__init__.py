@@ -10,7 +10,7 @@ to exactly that datastore.
 
 from ._containers import Container, Sidecar
 from ._datastore import Use, credential, resolve_env
-from ._fargate import ExtraPort
+from ._fargate import Egress, ExtraPort
 from .bucket import Bucket
 from .cache import Cache
 from .data_key import DataKey
@@ -50,6 +50,7 @@ __all__ = [
     "DatabaseAdmin",
     "DocumentDB",
     "DocumentDbAdmin",
+    "Egress",
     "ExistingNetwork",
     "ExtraPort",
     "FileSystem",

@@ -38,7 +38,7 @@ from ._containers import Container
 from ._datastore import Datastore, Use
 from ._dns import TLS_POLICY, alias, certificate, zone_id
 from ._ecs_service import create_service
-from ._fargate import ExtraPort, create_task
+from ._fargate import Egress, ExtraPort, create_task
 from ._names import fitting_logical_name, original_name
 
 PROTOCOLS = ("tcp", "udp", "tls")
@@ -84,6 +84,8 @@ class NetworkService(pulumi.ComponentResource):
             runs on the FARGATE launch type.
         execute_command: ECS Exec into its tasks (``shipspec exec``).
         Other arguments as for WebService.
+        egress: Outbound allowances beyond HTTPS (``Egress``, spec ``egress``): one
+            security group egress rule each on the task's security group.
     """
 
     service_name: pulumi.Output[str]
@@ -137,6 +139,7 @@ class NetworkService(pulumi.ComponentResource):
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         execute_command: bool = False,
         starts_after: Sequence[pulumi.Resource] = (),
+        egress: Sequence[Egress] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:NetworkService", name, None, opts)
@@ -173,6 +176,7 @@ class NetworkService(pulumi.ComponentResource):
             extra_ports=ports,
             container=container,
             execute_command=execute_command,
+            egress=egress,
         )
         check_port = health_check_port or port
         sources = {"ipv4": "0.0.0.0/0", "ipv6": "::/0"} if internet_facing else {"vpc": vpc_cidr}

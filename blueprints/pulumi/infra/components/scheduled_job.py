@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
-from ._fargate import create_task
+from ._fargate import Egress, create_task
 from ._iam import service_role
 from ._names import original_name
 
@@ -51,6 +51,8 @@ class ScheduledJob(pulumi.ComponentResource):
             (``_containers.Container``); None keeps the image\'s defaults.
         capacity_providers: ECS capacity provider strategy items (``capacityProvider``,
             ``weight``, ``base``), e.g. Fargate Spot; None runs on the FARGATE launch type.
+        egress: Outbound allowances beyond HTTPS (``Egress``, spec ``egress``): one
+            security group egress rule each on the task's security group.
     """
 
     schedule_arn: pulumi.Output[str]
@@ -80,6 +82,7 @@ class ScheduledJob(pulumi.ComponentResource):
         collector: MetricsCollector | None = None,
         container: Container | None = None,
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
+        egress: Sequence[Egress] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:ScheduledJob", name, None, opts)
@@ -103,6 +106,7 @@ class ScheduledJob(pulumi.ComponentResource):
             kms_key_arn=kms_key_arn,
             collector=collector,
             container=container,
+            egress=egress,
         )
         task_definition = task.task_definition
 

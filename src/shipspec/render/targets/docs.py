@@ -42,6 +42,7 @@ from ...plan.monitoring import (
 from ...plan.repository import repository_files
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
+from ..engine import markdown_text
 from . import target
 from ._ci_roles import (
     ci_issuer,
@@ -102,6 +103,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "previous_images_where": previous_images_where(model),
         "version_note": version_note,
         "controls": security_controls,
+        "outbound": outbound_text,
         "database_users": database_users,
         "own_users": own_users,
         "admin_sql": admin_sql,
@@ -493,6 +495,34 @@ def database_users(env: EnvironmentPlan) -> list[tuple[str, str, list[str]]]:
     return [(d.name, d.engine, users[d.name]) for d in env.datastores if d.name in users]
 
 
+def outbound_text(env: EnvironmentPlan) -> str:
+    """What the tasks of ``env`` may reach: HTTPS, their datastores and calls, and each
+    service's ``egress`` allowances (Markdown)."""
+    allowed = [
+        f"{s.name}: "
+        + "; ".join(
+            f"{e.protocol.upper()} "
+            + (str(e.from_port) if e.from_port == e.to_port else f"{e.from_port}-{e.to_port}")
+            + f" to {e.to} ({markdown_text(e.description)})"
+            for e in s.egress
+        )
+        for s in env.services
+        if s.egress
+    ]
+    return (
+        "outbound from the tasks: TCP 443 (HTTPS) to anywhere (the image registry, AWS APIs, "
+        "any HTTPS API), the datastores each service uses and the services it calls; "
+        + (
+            "nothing else but these allowances (spec `egress`, one security group rule "
+            "each): " + "; and ".join(allowed)
+            if allowed
+            else "nothing else: no service has an `egress` allowance, so SMTP, other "
+            "databases or any non-HTTPS port outside the stack are unreachable until the spec "
+            "adds one"
+        )
+    )
+
+
 def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:
     """The controls the generated stack puts in place, as facts a reviewer can verify."""
     net = env.network
@@ -505,6 +535,7 @@ def security_controls(model: DeploymentModel, env: EnvironmentPlan) -> list[str]
             "subnet routes to an internet gateway)"
         ),
         "datastores accept connections only from the services that `use` them",
+        outbound_text(env),
         "IAM task roles are scoped to the named resources each service uses",
         "encryption at rest on every datastore; TLS required by RDS, Redis, S3 and SQS",
         f"logs kept {env.log_retention_days} days",

@@ -77,6 +77,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
             container_stacks(model, name) == _stacks_with(model, name)
         ),
         "env_datastores": lambda name: env_datastores(model, name),
+        # Whether some stack gives the service outbound allowances (stack config `egress`).
+        "egress_anywhere": lambda name: egress_anywhere(model, name),
         # Datastores some stack adopts (environments.<env>.datastores.<name>.import_id).
         "adopted": sorted(
             {d.name for env in model.environments for d in env.datastores if d.import_id}
@@ -150,6 +152,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("NetworkService")  # tcp/udp/tls behind a Network Load Balancer
     if any(s.ports for s in env.services):
         names.add("ExtraPort")
+    if any(s.egress for s in env.services):
+        names.add("Egress")  # outbound allowances beyond HTTPS (spec egress)
     names.update(DATASTORE_COMPONENTS[d.engine] for d in env.datastores)
     if any(d.engine == "opensearch" for d in env.datastores):
         names.add("SearchLogs")  # the domains' log groups and their one resource policy
@@ -274,6 +278,19 @@ def _service(s: Any, model: DeploymentModel, env: EnvironmentPlan) -> dict[str, 
             cpuTarget=s.cpu_target,
             executeCommand=s.execute_command,
         )
+    if egress_anywhere(model, s.name):
+        # Outbound beyond HTTPS: one security group egress rule each, named by `rule`.
+        values["egress"] = [
+            {
+                "rule": e.rule,
+                "protocol": e.protocol,
+                "fromPort": e.from_port,
+                "toPort": e.to_port,
+                "to": e.to,
+                "description": e.description,
+            }
+            for e in s.egress
+        ]
     if queue_scaled(model, s.name):
         # null in a stack that scales this worker on CPU (an environment's own scaling).
         q = s.queue_scaling
@@ -373,6 +390,12 @@ def container_stacks(model: DeploymentModel, service: str) -> int:
 
 def _stacks_with(model: DeploymentModel, service: str) -> int:
     return len(_in_stacks(model, service))
+
+
+def egress_anywhere(model: DeploymentModel, service: str) -> bool:
+    """Whether some stack opens more than HTTPS for ``service`` (spec ``egress``): every
+    stack's config then has ``egress``, empty where that environment opens nothing."""
+    return any(s.egress for s in _in_stacks(model, service))
 
 
 def queue_scaled(model: DeploymentModel, service: str) -> bool:

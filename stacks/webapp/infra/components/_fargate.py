@@ -3,9 +3,10 @@
 
 One place decides how a container runs: logs that expire, an execution role that may
 read exactly the secrets the task injects, a task role holding only the statements its
-datastores grant, a security group with egress to AWS APIs and to the datastores it
-uses (nothing else), and for services an ECS service that rolls back failed deployments
-and scales on CPU without a redeploy resetting the scaled task count.
+datastores grant, a security group with egress to AWS APIs (HTTPS anywhere), to the
+datastores it uses and to the spec's ``egress`` allowances (nothing else), and for
+services an ECS service that rolls back failed deployments and scales on CPU without a
+redeploy resetting the scaled task count.
 
 Every ECS service joins the environment's Service Connect namespace as a client; one
 with a port is also a server under its own name, so ``http://<name>:<port>`` reaches it
@@ -48,6 +49,55 @@ class ExtraPort:
     port: int
     name: str
     app_protocol: str | None = "http"
+
+
+@dataclass(frozen=True)
+class Egress:
+    """One outbound allowance beyond HTTPS (spec ``egress``): ``protocol`` tcp or udp,
+    ``from_port``-``to_port`` to ``to`` (an IPv4 or IPv6 CIDR, or a managed prefix list id).
+
+    ``rule`` names its egress rule (``<service>-egress-<rule>``): derived from the allowance
+    itself, so reordering the spec's list replaces no rule.
+    """
+
+    rule: str
+    protocol: str
+    from_port: int
+    to_port: int
+    to: str
+    description: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Egress:
+        return cls(
+            rule=config["rule"],
+            protocol=config["protocol"],
+            from_port=int(config["fromPort"]),
+            to_port=int(config["toPort"]),
+            to=config["to"],
+            description=config["description"],
+        )
+
+
+def allow_egress(
+    owner: pulumi.Resource, name: str, sg: aws.ec2.SecurityGroup, egress: Sequence[Egress]
+) -> None:
+    """One SecurityGroupEgressRule per allowance on the task's security group."""
+    for allowance in egress:
+        prefix_list = allowance.to.startswith("pl-")
+        ipv6 = not prefix_list and ":" in allowance.to
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress-{allowance.rule}",
+            security_group_id=sg.id,
+            cidr_ipv4=None if ipv6 or prefix_list else allowance.to,
+            cidr_ipv6=allowance.to if ipv6 else None,
+            prefix_list_id=allowance.to if prefix_list else None,
+            ip_protocol=allowance.protocol,
+            from_port=allowance.from_port,
+            to_port=allowance.to_port,
+            description=allowance.description,
+            opts=pulumi.ResourceOptions(parent=owner),
+        )
 
 
 # Service Connect's app protocol for the main port's protocol; tcp has none (the proxy
@@ -168,13 +218,15 @@ def create_task(
     extra_ports: Sequence[ExtraPort] = (),
     container: Container | None = None,
     execute_command: bool = False,
+    egress: Sequence[Egress] = (),
 ) -> FargateTask:
     """Log group, roles, security group and task definition for one container, and the
     metrics collector beside it when ``collector`` is given; ``container`` adds the
     command, user, health check, sidecars and volume mounts (``_containers.py``).
 
     ``protocol`` is what ``port`` speaks (http, grpc, tcp, udp); ``extra_ports`` are
-    further ports other services call, each its own named port mapping.
+    further ports other services call, each its own named port mapping; ``egress`` the
+    outbound allowances beyond HTTPS (spec ``egress``), one egress rule each.
 
     ``created_as`` is the name the service was first created under (see
     ``_logs.original_name``): the log group path and task family keep deriving from it.
@@ -212,6 +264,7 @@ def create_task(
             description="Container port from the load balancer only",
             opts=child,
         )
+    allow_egress(owner, name, sg, egress)
     for prefix, store in sorted((p, u.store) for p, u in uses.items()):
         if store.port is not None and store.security_group_id is not None:
             aws.vpc.SecurityGroupEgressRule(

@@ -20,7 +20,7 @@ from ._containers import Container
 from ._datastore import Datastore, Use
 from ._deployment import CHECKS, connect_alarm, deployment_alarms, deployment_configuration
 from ._ecs_service import create_service
-from ._fargate import ExtraPort, create_task
+from ._fargate import Egress, ExtraPort, create_task
 from ._iam import AWS_MANAGED_POLICY, service_role
 from ._names import fitting_logical_name, original_name
 from ._routes import protocol_version, rule_conditions, rule_transforms
@@ -98,6 +98,8 @@ class WebService(pulumi.ComponentResource):
         starts_after: The ECS services (``ecs_service``) of the services it calls: its own
             is created after them, because a Service Connect client resolves only the
             endpoints that existed when its task started.
+        egress: Outbound allowances beyond HTTPS (``Egress``, spec ``egress``): one
+            security group egress rule each on the task's security group.
     """
 
     service_name: pulumi.Output[str]
@@ -164,6 +166,7 @@ class WebService(pulumi.ComponentResource):
         starts_after: Sequence[pulumi.Resource] = (),
         connect_callers: Sequence[str] = (),
         connect_only: bool = False,
+        egress: Sequence[Egress] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WebService", name, None, opts)
@@ -201,6 +204,7 @@ class WebService(pulumi.ComponentResource):
             protocol=protocol,
             extra_ports=ports,
             container=container,
+            egress=egress,
         )
         load_balancer.allow_to(name, task.security_group.id, port)
 

@@ -21,7 +21,7 @@ from ._containers import Container
 from ._datastore import Datastore, Use
 from ._deployment import CHECKS, connect_alarm
 from ._ecs_service import create_service
-from ._fargate import ExtraPort, create_task
+from ._fargate import Egress, ExtraPort, create_task
 from ._names import original_name
 from ._queue_scaling import QueueScaling
 
@@ -80,6 +80,8 @@ class WorkerService(pulumi.ComponentResource):
             queue's backlog per task instead of CPU (down to zero when ``min_count`` is 0).
         queues: The SQS queues (``Queue``) the worker consumes, by spec name, for
             ``queue_scaling`` to name.
+        egress: Outbound allowances beyond HTTPS (``Egress``, spec ``egress``): one
+            security group egress rule each on the task's security group.
     """
 
     service_name: pulumi.Output[str]
@@ -126,6 +128,7 @@ class WorkerService(pulumi.ComponentResource):
         connect_callers: Sequence[str] = (),
         error_rate_percent: float = 5.0,
         min_requests: int = 0,
+        egress: Sequence[Egress] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:WorkerService", name, None, opts)
@@ -163,6 +166,7 @@ class WorkerService(pulumi.ComponentResource):
             extra_ports=ports,
             container=container,
             execute_command=execute_command,
+            egress=egress,
         )
         rollback: dict[str, aws.cloudwatch.MetricAlarm] = {}
         if connect_callers and port is not None and service_connect_namespace is not None:
