@@ -569,6 +569,34 @@ def test_without_the_page_topic_output_production_gets_a_ticket_and_the_log_says
     assert "on-call gets a ticket instead of a page" in result.stdout
 
 
+def test_a_page_aws_refuses_falls_back_to_a_ticket(shop: Rendered, tmp_path: Path) -> None:
+    """A deploy role whose inline policy predates the page topic: AuthorizationError on the
+    page topic, then the same message reaches the ticket topic."""
+    refused = answer(code=254, err="An error occurred (AuthorizationError) when calling Publish")
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "Tell on-call the deploy failed"),
+        {
+            "pulumi": [
+                rule("stack output ticket_topic", out=TOPIC),
+                rule("stack output page_topic", out=PAGE),
+            ],
+            "aws": [
+                rule("sns publish", PAGE, answers=[refused]),
+                rule("sns publish", TOPIC, out={"MessageId": "m-1"}),
+            ],
+        },
+        tmp_path,
+        env={"STACK": "prod", "RUN_URL": "https://x/runs/42", "ROLLBACK": "failure"},
+        files={"previous-images.txt": "web w:1\n"},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    calls = result.called("aws", "sns", "publish")
+    assert [c[c.index("--topic-arn") + 1] for c in calls] == [PAGE, TOPIC]
+    assert "on-call gets a ticket instead of a page" in result.stdout
+    assert f"On-call told: published shop-prod-rollback-failed to {TOPIC}." in result.stdout
+
+
 def test_the_stack_exports_its_page_topic_only_where_one_exists(shop: Rendered) -> None:
     from shipspec.render.renderer import render
 
