@@ -410,3 +410,242 @@ def test_a_failed_gitlab_deploy_without_the_topic_output_still_fails(
     assert result.code == 1
     assert not result.called("sns", "publish")
     assert "On-call is not told: no ticket_topic output for the stack prod" in result.stdout
+
+
+# ---- a rollback that did not finish pages, where alarms page ----------------------------------
+# Production may then run a broken or mixed revision with nobody driving it: the message goes to
+# the page topic (PagerDuty's high-urgency service) as <app>-<env>-rollback-failed. A rollback
+# that finished, a failed first deploy (nothing ran before: it served nobody) and every
+# environment whose alarms do not page keep the ticket.
+
+PAGE = "arn:aws:sns:eu-west-1:111111111111:shop-prod-page"
+STAGING_TOPIC = "arn:aws:sns:eu-west-1:111111111111:shop-staging-ticket"
+NO_PAGE_OUTPUT = answer(
+    code=255, err="error: current stack does not have output property 'page_topic'\n"
+)
+
+
+def tell_after(
+    shop: Rendered,
+    tmp_path: Path,
+    outcomes: dict[str, str],
+    job: str = "deploy-prod",
+    ticket: str = TOPIC,
+    page: tuple[str, str, int] = answer(PAGE),
+    first_deploy: bool = False,
+) -> Run:
+    """The tell step after the rollback step and the wait after it ended as ``outcomes`` say
+    (GitHub's ``steps.<id>.outcome``: success, failure, skipped, or empty when never reached)."""
+    stack = job.removeprefix("deploy-")
+    files = {"deploy-report.md": "| pulumi up | failure |\n"}
+    if first_deploy:
+        files["nothing-to-roll-back"] = ""
+    else:
+        files["previous-images.txt"] = f"mailer m:1\nweb {RUNNING['web']}\n"
+    return run(
+        shop,
+        (DEPLOY, job, "Tell on-call the deploy failed"),
+        {
+            "pulumi": [
+                rule("stack output ticket_topic", out=ticket),
+                rule("stack output page_topic", answers=[page]),
+            ],
+            "aws": [rule("sns publish", out={"MessageId": "m-1"})],
+        },
+        tmp_path,
+        env={"STACK": stack, "RUN_URL": "https://github.com/acme/shop/actions/runs/42", **outcomes},
+        files=files,
+    )
+
+
+def published(result: Run) -> tuple[str, dict]:
+    """The one message's topic and alarm JSON."""
+    (call,) = result.called("aws", "sns", "publish")
+    alarm = json.loads((result.temp / "on-call.json").read_text())
+    subject = call[call.index("--subject") + 1]
+    assert subject == f'ALARM: "{alarm["AlarmName"]}" in eu-west-1'
+    return call[call.index("--topic-arn") + 1], alarm
+
+
+UNFINISHED = {
+    "the rollback's pulumi up (or its stop of ECS's deployment) failed": {
+        "ROLLBACK": "failure",
+        "ROLLED_BACK": "skipped",
+    },
+    "ECS's deployments of the rollback did not end SUCCESSFUL": {
+        "ROLLBACK": "success",
+        "ROLLED_BACK": "failure",
+    },
+}
+
+
+@pytest.mark.parametrize("case", UNFINISHED)
+def test_a_production_rollback_that_did_not_finish_pages(
+    shop: Rendered, tmp_path: Path, case: str
+) -> None:
+    result = tell_after(shop, tmp_path, UNFINISHED[case])
+    assert result.code == 0, result.stdout + result.stderr
+    topic, alarm = published(result)
+    assert topic == PAGE, case
+    assert alarm["AlarmName"] == "shop-prod-rollback-failed"
+    assert alarm["NewStateReason"].startswith(
+        "The deploy of prod failed and its rollback did not finish (commit c0ffee)"
+    )
+    assert "Its rollback did not finish" in alarm["AlarmDescription"]
+
+
+@pytest.mark.parametrize(
+    ("case", "outcomes"),
+    [
+        ("rolled back, ECS ended it SUCCESSFUL", {"ROLLBACK": "success", "ROLLED_BACK": "success"}),
+        ("no rollback started (a one-off task failed)", {"ROLLBACK": "skipped", "ROLLED_BACK": ""}),
+        ("no rollback step reached", {}),
+    ],
+)
+def test_a_production_rollback_that_finished_or_never_started_is_a_ticket(
+    shop: Rendered, tmp_path: Path, case: str, outcomes: dict[str, str]
+) -> None:
+    result = tell_after(shop, tmp_path, outcomes)
+    topic, alarm = published(result)
+    assert topic == TOPIC, case
+    assert alarm["AlarmName"] == "shop-prod-deploy-failed"
+    assert not result.called("stack output page_topic")
+
+
+def test_a_failed_first_deploy_has_nothing_to_roll_back_and_stays_a_ticket(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    # The rollback step fails on a first deploy and leaves its mark for the tell step.
+    rolled = run(
+        shop,
+        (DEPLOY, "deploy-prod", "rollback"),
+        {},
+        tmp_path / "rollback",
+        files={"previous-images.txt": "", "previous-taskdefs.txt": ""},
+    )
+    assert rolled.code == 1
+    assert "nothing to roll back to" in rolled.stdout
+    assert (rolled.temp / "nothing-to-roll-back").exists()
+    result = tell_after(
+        shop, tmp_path, {"ROLLBACK": "failure", "ROLLED_BACK": "skipped"}, first_deploy=True
+    )
+    topic, alarm = published(result)
+    assert (topic, alarm["AlarmName"]) == (TOPIC, "shop-prod-deploy-failed")
+    assert "no user was served by it, so this is a ticket" in result.stdout
+
+
+def test_outside_production_a_rollback_that_did_not_finish_never_pages(
+    shop: Rendered, tmp_path: Path
+) -> None:
+    assert not shop.model.environment("staging").alarms_page
+    body, _ = step(shop, DEPLOY, "deploy-staging", "Tell on-call the deploy failed")
+    assert "page_topic" not in body
+    result = tell_after(
+        shop,
+        tmp_path,
+        {"ROLLBACK": "failure", "ROLLED_BACK": "skipped"},
+        job="deploy-staging",
+        ticket=STAGING_TOPIC,
+    )
+    topic, alarm = published(result)
+    assert (topic, alarm["AlarmName"]) == (STAGING_TOPIC, "shop-staging-rollback-failed")
+    assert not result.called("stack output page_topic")
+
+
+@pytest.mark.parametrize(
+    ("case", "page"), [("no page_topic output", NO_PAGE_OUTPUT), ("empty", answer(""))]
+)
+def test_without_the_page_topic_output_production_gets_a_ticket_and_the_log_says_so(
+    shop: Rendered, tmp_path: Path, case: str, page: tuple[str, str, int]
+) -> None:
+    result = tell_after(shop, tmp_path, {"ROLLBACK": "failure"}, page=page)
+    assert result.code == 0, case
+    topic, alarm = published(result)
+    assert (topic, alarm["AlarmName"]) == (TOPIC, "shop-prod-rollback-failed"), case
+    assert (
+        "::error::The rollback did not finish, but the stack prod has no page_topic output"
+        in result.stdout
+    )
+    assert "on-call gets a ticket instead of a page" in result.stdout
+
+
+def test_a_page_aws_refuses_falls_back_to_a_ticket(shop: Rendered, tmp_path: Path) -> None:
+    """A deploy role whose inline policy predates the page topic: AuthorizationError on the
+    page topic, then the same message reaches the ticket topic."""
+    refused = answer(code=254, err="An error occurred (AuthorizationError) when calling Publish")
+    result = run(
+        shop,
+        (DEPLOY, "deploy-prod", "Tell on-call the deploy failed"),
+        {
+            "pulumi": [
+                rule("stack output ticket_topic", out=TOPIC),
+                rule("stack output page_topic", out=PAGE),
+            ],
+            "aws": [
+                rule("sns publish", PAGE, answers=[refused]),
+                rule("sns publish", TOPIC, out={"MessageId": "m-1"}),
+            ],
+        },
+        tmp_path,
+        env={"STACK": "prod", "RUN_URL": "https://x/runs/42", "ROLLBACK": "failure"},
+        files={"previous-images.txt": "web w:1\n"},
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    calls = result.called("aws", "sns", "publish")
+    assert [c[c.index("--topic-arn") + 1] for c in calls] == [PAGE, TOPIC]
+    assert "on-call gets a ticket instead of a page" in result.stdout
+    assert f"On-call told: published shop-prod-rollback-failed to {TOPIC}." in result.stdout
+
+
+def test_the_stack_exports_its_page_topic_only_where_one_exists(shop: Rendered) -> None:
+    from shipspec.render.renderer import render
+
+    program = dict(render(shop.model, only=["pulumi"]))["infra/__main__.py"]
+    assert "if monitoring.page_topic_arn is not None:\n" in program
+    assert 'pulumi.export("page_topic", monitoring.page_topic_arn)' in program
+
+
+def test_a_gitlab_production_deploy_whose_rollback_failed_pages(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    ticket = "arn:aws:sns:eu-west-1:1:webapp-prod-ticket"
+    page = "arn:aws:sns:eu-west-1:1:webapp-prod-page"
+    failed_up = answer(code=255, err="error: update failed\n")
+    result = gitlab_run(
+        webapp,
+        tmp_path,
+        [
+            rule("stack output ticket_topic", out=ticket),
+            rule("stack output page_topic", out=page),
+            rule("up --yes --message", answers=[failed_up]),  # the rollback's
+        ],
+        True,
+    )
+    assert result.code == 1, result.stdout + result.stderr
+    assert "- rollback: FAILED" in result.stdout
+    (call,) = result.called("aws", "sns", "publish")
+    assert call[call.index("--topic-arn") + 1] == page
+    alarm = json.loads((result.temp / "on-call.json").read_text())
+    assert alarm["AlarmName"] == "webapp-prod-rollback-failed"
+
+
+def test_a_gitlab_production_deploy_rolled_back_is_a_ticket(
+    webapp: Rendered, tmp_path: Path
+) -> None:
+    ticket = "arn:aws:sns:eu-west-1:1:webapp-prod-ticket"
+    page = "arn:aws:sns:eu-west-1:1:webapp-prod-page"
+    result = gitlab_run(
+        webapp,
+        tmp_path,
+        [
+            rule("stack output ticket_topic", out=ticket),
+            rule("stack output page_topic", out=page),
+        ],
+        True,
+    )
+    assert result.code == 1
+    (call,) = result.called("aws", "sns", "publish")
+    assert call[call.index("--topic-arn") + 1] == ticket
+    alarm = json.loads((result.temp / "on-call.json").read_text())
+    assert alarm["AlarmName"] == "webapp-prod-deploy-failed"
+    assert not result.called("stack output page_topic")

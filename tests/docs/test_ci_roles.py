@@ -578,10 +578,11 @@ def test_a_renamed_cache_s_secret_is_readable_under_its_former_name() -> None:
 
 @pytest.mark.parametrize("name", ["full", "webapp"])
 def test_deploy_roles_may_tell_their_own_stack_s_on_call_only(name: str) -> None:
-    """The failure message: sns:Publish on the stack's ticket topic, and its key's data-key
-    calls for that topic only (SNS passes the topic ARN as encryption context). Pulumi Cloud
-    stacks (no state policy) get the statements too."""
-    from shipspec.render.targets._ci_roles import ticket_topic_arn
+    """The failure message: sns:Publish on the stack's ticket topic (and its page topic where
+    alarms page: a rollback that did not finish pages), and its key's data-key calls for those
+    topics only (SNS passes the topic ARN as encryption context). Pulumi Cloud stacks (no
+    state policy) get the statements too."""
+    from shipspec.render.targets._ci_roles import on_call_topics, page_topic_arn, ticket_topic_arn
     from shipspec.render.targets._pulumi_monitoring import monitoring_config
     from tests.preview.iam_model import decide
 
@@ -590,21 +591,37 @@ def test_deploy_roles_may_tell_their_own_stack_s_on_call_only(name: str) -> None
     for roles in ci_roles(model):
         policy = roles.deploy.policy
         assert policy is not None
-        for other in model.environments:
-            topic = f"arn:aws:sns:{region}:<account-id>:{model.app}-{other.name}-ticket"
-            own = other.name == roles.environment
-            allowed = decide([policy], action="sns:Publish", resource=topic) == "allow"
-            assert allowed is own, (roles.environment, other.name)
-            context = {"kms:EncryptionContext:aws:sns:topicArn": topic}
-            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-                used = decide([policy], action=action, resource=key, context=context) == "allow"
-                assert used is own, (roles.environment, other.name, action)
-        assert decide([policy], action="kms:Decrypt", resource=key) != "allow"  # no context
-        assert any("sns:Publish" in line for line in roles.deploy.permissions)
-        # The topic the program creates: `<monitoring prefix>-ticket` (components/_topics.py).
         env = model.environment(roles.environment)
+        for other in model.environments:
+            for kind in ("ticket", "page"):
+                topic = f"arn:aws:sns:{region}:<account-id>:{model.app}-{other.name}-{kind}"
+                # The page topic only where alarms page: the deploy job pages there when its
+                # rollback did not finish, and publishes to no other topic.
+                own = other.name == roles.environment and (kind == "ticket" or env.alarms_page)
+                allowed = decide([policy], action="sns:Publish", resource=topic) == "allow"
+                assert allowed is own, (roles.environment, other.name, kind)
+                context = {"kms:EncryptionContext:aws:sns:topicArn": topic}
+                for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                    used = decide([policy], action=action, resource=key, context=context) == "allow"
+                    assert used is own, (roles.environment, other.name, kind, action)
+        assert decide([policy], action="kms:Decrypt", resource=key) != "allow"  # no context
+        (published,) = [s["Resource"] for s in policy["Statement"] if s["Action"] == "sns:Publish"]
+        published = [published] if isinstance(published, str) else published
+        assert published == on_call_topics(model, env)
+        assert on_call_topics(model, env)[1:] == (
+            [f"arn:aws:sns:{region}:<account-id>:{model.app}-{env.name}-page"]
+            if env.alarms_page
+            else []
+        )
+        assert any("sns:Publish" in line for line in roles.deploy.permissions)
+        # The topics the program creates: `<monitoring prefix>-<kind>` (components/_topics.py).
         prefix = monitoring_config(model, env)["monitoring"]["prefix"]
         assert ticket_topic_arn(model, env).endswith(f":{prefix}-ticket")
+        if env.alarms_page:
+            assert str(page_topic_arn(model, env)).endswith(f":{prefix}-page")
+        # Some environment of each example pages, and some does not.
+    assert any(e.alarms_page for e in model.environments)
+    assert not all(e.alarms_page for e in model.environments)
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])

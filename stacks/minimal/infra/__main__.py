@@ -170,6 +170,10 @@ pulumi.export(
 )
 # The ticket alert topic: the deploy job publishes to it when a deploy fails or rolls back.
 pulumi.export("ticket_topic", monitoring.ticket_topic_arn)
+if monitoring.page_topic_arn is not None:
+    # The page alert topic, where alarms page (production): the deploy job publishes to it
+    # when a deploy failed and its rollback did not finish.
+    pulumi.export("page_topic", monitoring.page_topic_arn)
 # The ACM certificates the stack creates, by load balancer and static site (null without a
 # domain): `aws acm describe-certificate --certificate-arn ...` in the runbook's expiry section.
 pulumi.export(

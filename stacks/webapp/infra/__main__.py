@@ -287,6 +287,10 @@ pulumi.export(
 )
 # The ticket alert topic: the deploy job publishes to it when a deploy fails or rolls back.
 pulumi.export("ticket_topic", monitoring.ticket_topic_arn)
+if monitoring.page_topic_arn is not None:
+    # The page alert topic, where alarms page (production): the deploy job publishes to it
+    # when a deploy failed and its rollback did not finish.
+    pulumi.export("page_topic", monitoring.page_topic_arn)
 # The Route 53 health checks of the public domain, by service (`aws route53
 # get-health-check-status --health-check-id ...` in the runbook); empty without a domain.
 pulumi.export("health_checks", monitoring.health_check_ids)

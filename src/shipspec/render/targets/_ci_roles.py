@@ -353,6 +353,21 @@ def ticket_topic_arn(model: DeploymentModel, env: EnvironmentPlan) -> str:
     return f"arn:aws:sns:{model.region}:{ACCOUNT}:{model.app}-{env.name}-ticket"
 
 
+def page_topic_arn(model: DeploymentModel, env: EnvironmentPlan) -> str | None:
+    """The stack's page alert topic (``<app>-<env>-page``), only where alarms page: the deploy
+    job tells it when a deploy failed and its rollback did not finish."""
+    if not env.alarms_page:
+        return None
+    return f"arn:aws:sns:{model.region}:{ACCOUNT}:{model.app}-{env.name}-page"
+
+
+def on_call_topics(model: DeploymentModel, env: EnvironmentPlan) -> list[str]:
+    """Every topic the deploy job publishes to: the ticket topic, and the page topic where
+    alarms page."""
+    page = page_topic_arn(model, env)
+    return [ticket_topic_arn(model, env)] + ([page] if page else [])
+
+
 # SNS encrypts a message published to a topic with a KMS key under the publisher's own
 # permissions, with the topic's ARN as encryption context (aws:sns:topicArn): so the
 # publisher needs these two on the key besides sns:Publish on the topic.
@@ -360,16 +375,18 @@ TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
 
 
 def _on_call_statements(model: DeploymentModel, env: EnvironmentPlan) -> list[dict[str, Any]]:
-    """The deploy job's failure message: publish to the stack's ticket topic, and use its
-    key for that topic only (the key's ARN is not known before it exists)."""
-    topic = ticket_topic_arn(model, env)
+    """The deploy job's failure message: publish to the stack's ticket topic (and its page
+    topic where alarms page), and use their key for those topics only (the key's ARN is not
+    known before it exists; a list in StringEquals matches any of its values)."""
+    topics = on_call_topics(model, env)
+    named: str | list[str] = topics[0] if len(topics) == 1 else topics
     return [
-        {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": named},
         {
             "Effect": "Allow",
             "Action": list(TOPIC_KEY_ACTIONS),
             "Resource": f"arn:aws:kms:{model.region}:{ACCOUNT}:key/*",
-            "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic}},
+            "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": named}},
         },
     ]
 
@@ -458,13 +475,24 @@ def deploy_permissions(model: DeploymentModel, env: EnvironmentPlan) -> list[str
             "the state is in Pulumi Cloud: the job reads it with the environment's "
             "`PULUMI_ACCESS_TOKEN`, no AWS permission"
         )
+    page = page_topic_arn(model, env)
     lines.append(
         "the message to on-call when a deploy fails, with the inline policy below: "
-        f"`sns:Publish` on the stack's ticket topic `{ticket_topic_arn(model, env)}`, and "
+        f"`sns:Publish` on the stack's ticket topic `{ticket_topic_arn(model, env)}`"
+        + (
+            f" and its page topic `{page}` (a failed deploy whose rollback did not finish pages)"
+            if page
+            else ""
+        )
+        + ", and "
         + ", ".join(f"`{a}`" for a in TOPIC_KEY_ACTIONS)
-        + " on its KMS key, for that topic only (condition "
-        "`kms:EncryptionContext:aws:sns:topicArn`): SNS encrypts what it is given with the "
-        "publisher's own rights on the key"
+        + (
+            " on their KMS key, for those topics only"
+            if page
+            else " on its KMS key, for that topic only"
+        )
+        + " (condition `kms:EncryptionContext:aws:sns:topicArn`): SNS encrypts what it is "
+        "given with the publisher's own rights on the key"
     )
     if any(s.build_context for s in env.services):
         lines.append(

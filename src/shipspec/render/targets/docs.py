@@ -350,6 +350,15 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
             "publishes one message to it when a deploy fails or ECS rolls one back",
         )
     )
+    if env.alarms_page:
+        outputs.append(
+            (
+                "page_topic",
+                f"the ARN of the page alert topic ({model.app}-{env.name}-page): the deploy "
+                "job publishes to it, instead of the ticket topic, when a deploy failed and its "
+                "rollback did not finish",
+            )
+        )
     if env.secrets:
         names = ", ".join(s.name for s in env.secrets)
         held = f"the ARN of each secret this stack created, never its value ({names})"
