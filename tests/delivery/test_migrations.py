@@ -227,7 +227,6 @@ def test_the_exit_code_is_the_started_container_s_not_the_first_listed(
     assert not migration_runs(result)
 
 
-
 def test_a_one_off_task_that_never_stops_is_stopped_and_fails_the_deploy(
     full: Rendered, tmp_path: Path
 ) -> None:

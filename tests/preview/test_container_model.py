@@ -175,13 +175,11 @@ def test_the_file_system_is_guarded_against_data_loss() -> None:
     assert "kmsKeyId" in FORCES_REPLACEMENT["aws:efs/fileSystem:FileSystem"]
 
 
-def _runs(image_entrypoint: list[str], image_cmd: list[str], container: dict[str, Any]) -> list[str]:
+def _runs(entrypoint: list[str], cmd: list[str], container: dict[str, Any]) -> list[str]:
     """The argv a container runs: ECS's ``entryPoint`` replaces the image's ENTRYPOINT and its
     ``command`` the image's CMD (botocore's ecs model, ContainerDefinition: entryPoint maps to
     Entrypoint / ``--entrypoint``, command to Cmd / the COMMAND of ``docker run``)."""
-    entry = container["entryPoint"] if "entryPoint" in container else image_entrypoint
-    cmd = container["command"] if "command" in container else image_cmd
-    return [*entry, *cmd]
+    return [*container.get("entryPoint", entrypoint), *container.get("command", cmd)]
 
 
 def test_the_migration_runs_migrate_exactly_whatever_the_image_s_entrypoint(main) -> None:  # type: ignore[no-untyped-def]

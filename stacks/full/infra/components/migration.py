@@ -20,9 +20,9 @@ the migration. Its first word is the container's ``entryPoint``, the rest (possi
 its ``command``, always set so the image's CMD is not the arguments. From the service's
 container it keeps the working directory (a relative ``./bin/migrate`` resolves there), the
 user and a read-only root file system (with the same writable ``/tmp``); not its health
-check, sidecars, mounts or stop timeout. The deploy job runs it with ``aws ecs run-task`` between a first
-``pulumi up`` that registers it with the new image and the one that rolls the services
-(docs/delivery.md in the shipspec repository).
+check, sidecars, mounts or stop timeout. The deploy job runs it with ``aws ecs run-task``
+between a first ``pulumi up`` that registers it with the new image and the one that rolls
+the services (docs/delivery.md in the shipspec repository).
 """
 
 from __future__ import annotations
