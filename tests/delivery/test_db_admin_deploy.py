@@ -148,7 +148,12 @@ def full_gitlab(gitlab: list[Rendered]) -> Rendered:
     return next(p for p in gitlab if p.name == "full-plain-gitlab")
 
 
-def gitlab_deploy(pipeline: Rendered, tmp_path: Path, admin: tuple[str, str, int]) -> Run:
+def gitlab_deploy(
+    pipeline: Rendered,
+    tmp_path: Path,
+    admin: tuple[str, str, int],
+    extra: dict[str, str] | None = None,
+) -> Run:
     """deploy:main from `pulumi stack select` on; api runs, the other services are new."""
     doc = gitlab_job(pipeline.yaml(".gitlab-ci.yml"), "deploy:main")
     script = doc["script"]
@@ -198,12 +203,13 @@ def gitlab_deploy(pipeline: Rendered, tmp_path: Path, admin: tuple[str, str, int
             ),
             rule("ecs run-task", out={"tasks": [{"taskArn": TASK}]}),
             rule("ecs describe-tasks", "--tasks", answers=[admin, stopped(0)]),
+            rule("ecs stop-task", out={"task": {"taskArn": TASK}}),
         ],
         "curl": [rule("https://atlas.example.com", out="")],
     }
     variables = {k: str(v) for k, v in doc.get("variables", {}).items()}
     env = {**variables, "REGISTRY": "111111111111.dkr.ecr.eu-central-1.amazonaws.com"}
-    return run_script(body, rules, tmp_path, env=env, shell=("bash",))
+    return run_script(body, rules, tmp_path, env={**env, **(extra or {})}, shell=("bash",))
 
 
 def ups(result: Run) -> list[str]:
@@ -292,7 +298,8 @@ def test_the_one_offs_comment_names_only_what_the_list_runs(
     where the deploy ran only a migration (no service with its own user)."""
     from shipspec.render.engine import environment
 
-    macro = environment().get_template("_pipeline/ecs.sh.j2").module.one_offs  # type: ignore[attr-defined]
+    template = environment().get_template("_pipeline/ecs.sh.j2")
+    macro = template.make_module({"one_off_minutes": 30}).one_offs  # type: ignore[attr-defined]
     script = str(macro("/tmp", "error: ", ["web"], ["web"], admins, migrating, "m"))
     comment = " ".join(
         line.lstrip("# ") for line in script.splitlines() if line.startswith("#")
@@ -301,3 +308,22 @@ def test_the_one_offs_comment_names_only_what_the_list_runs(
         assert text in comment, text
     for text in unsaid:
         assert text not in comment, text
+
+
+def test_gitlab_stops_a_one_off_task_past_its_limit_before_the_services_roll(
+    full_gitlab: Rendered, tmp_path: Path
+) -> None:
+    """A db-admin task still RUNNING past ONE_OFF_MINUTES (0 here): the job stops it, fails
+    with the limit in its message, and no service rolls (the failure report tells on-call)."""
+    result = gitlab_deploy(full_gitlab, tmp_path, RUNNING_TASK, {"ONE_OFF_MINUTES": "0"})
+    assert result.code == 1
+    (stop,) = result.called("ecs stop-task")
+    assert f"--task {TASK}" in " ".join(stop) and "still RUNNING after 0 minutes" in " ".join(stop)
+    assert "error: The deploy stopped the db-admin task of catalog" in result.stdout
+    assert "ran past its limit of 0 minutes" in result.stdout
+    (registering,) = ups(result)
+    assert "one-off tasks for c0ffee" in registering
+    assert not result.called("ecs run-task", "api-migrate")
+    assert "- one-off tasks: FAILED (exit 1); no service rolled, nothing to roll back" in (
+        result.stdout
+    )

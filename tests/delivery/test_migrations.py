@@ -225,3 +225,48 @@ def test_the_exit_code_is_the_started_container_s_not_the_first_listed(
     assert result.code == 1
     assert "ECS says the db-admin task of catalog exited 1" in result.stdout
     assert not migration_runs(result)
+
+
+def test_a_one_off_task_that_never_stops_is_stopped_and_fails_the_deploy(
+    full: Rendered, tmp_path: Path
+) -> None:
+    """A task that runs on (the image's server started instead of the migration, a migration
+    waiting on a lock) must not hold the deploy lock until the job's timeout: past its limit
+    (ONE_OFF_MINUTES, 0 here) the deploy stops it with a reason and fails, before any service
+    rolls. GitLab: test_db_admin_deploy."""
+    rules = {
+        "pulumi": [
+            rule("config get --path services.api.image", out=NEW),
+            rule("config set", out=""),
+            rule("up --yes --diff", answers=[answer("")]),
+            rule("stack output --json", out=OUTPUTS),
+        ],
+        "aws": [
+            rule("ecs run-task", answers=[STARTED]),
+            rule("ecs describe-tasks", answers=[RUNNING]),  # the last answer repeats: forever
+            rule("ecs stop-task", answers=[answer({"task": {"taskArn": TASK}})]),
+        ],
+    }
+    files = {"previous-images.txt": f"api {OLD}\n"}
+    where = (DEPLOY, "deploy-main", "one-offs")
+    result = run(full, where, rules, tmp_path, {"ONE_OFF_MINUTES": "0"}, files)
+    assert result.code == 1, result.stdout + result.stderr
+    (stop,) = result.called("ecs stop-task")
+    line = " ".join(stop)
+    assert f"--cluster atlas-main --task {TASK}" in line
+    assert "--reason The deploy stopped it: still RUNNING after 0 minutes" in line
+    assert (
+        f"The deploy stopped the db-admin task of catalog ({TASK}): it ran past its limit "
+        "of 0 minutes (last status RUNNING)" in result.stdout
+    )
+    # The first task's failure ends the step: nothing else starts, no service rolls.
+    assert len(result.called("ecs run-task")) == 1
+    assert ["services.api.image", NEW] not in config_sets(result)
+
+
+def test_a_one_off_task_that_stops_in_time_is_not_stopped(full: Rendered, tmp_path: Path) -> None:
+    """Under the default limit a task RUNNING, then STOPPED with exit code 0, passes as before."""
+    result = migrate(full, tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert not result.called("ecs stop-task")
+    assert len(migration_runs(result)) == 1

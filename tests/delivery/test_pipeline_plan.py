@@ -11,12 +11,15 @@ from shipspec.plan.model import DeploymentModel, ServicePlan
 from shipspec.render.targets._pipeline import (
     INFRA_MINUTES,
     MAX_JOB_MINUTES,
+    ONE_OFF_MINUTES,
     ROLLING_MINUTES,
     STOP_MINUTES,
     deploy_stages,
     deploy_timeout,
     image_builds,
+    one_off_runs,
     rollout_minutes,
+    timeout_reason,
 )
 from tests.delivery.delivery_support import example_specs, render_spec
 
@@ -74,6 +77,14 @@ def test_the_time_budget_covers_the_slowest_rollout_twice(shop: DeploymentModel)
 
     env = shop.environments[-1]
     slow = env.model_copy(update={"services": [canary, rolling]})
-    assert deploy_timeout(slow) == INFRA_MINUTES + 2 * rollout_minutes(canary) + STOP_MINUTES
+    # Plus each one-off task's limit: shop's prod runs the db-admin task of db before the roll.
+    assert one_off_runs(slow) == 1
+    assert deploy_timeout(slow) == (
+        INFRA_MINUTES + 2 * rollout_minutes(canary) + STOP_MINUTES + ONE_OFF_MINUTES
+    )
+    migrating = canary.model_copy(update={"migrate": ["./bin/migrate", "up"]})
+    with_migration = env.model_copy(update={"services": [migrating, rolling]})
+    assert deploy_timeout(with_migration) == deploy_timeout(slow) + ONE_OFF_MINUTES
+    assert f"2 × {ONE_OFF_MINUTES} min for the one-off tasks" in timeout_reason(with_migration)
     glacial = with_deployment(web, strategy="LINEAR", linear_step_percent=1.0)
     assert deploy_timeout(env.model_copy(update={"services": [glacial]})) == MAX_JOB_MINUTES

@@ -173,3 +173,38 @@ def test_the_file_system_is_guarded_against_data_loss() -> None:
     from shipspec.preview.dataloss import FORCES_REPLACEMENT
 
     assert "kmsKeyId" in FORCES_REPLACEMENT["aws:efs/fileSystem:FileSystem"]
+
+
+def _runs(entrypoint: list[str], cmd: list[str], container: dict[str, Any]) -> list[str]:
+    """The argv a container runs: ECS's ``entryPoint`` replaces the image's ENTRYPOINT and its
+    ``command`` the image's CMD (botocore's ecs model, ContainerDefinition: entryPoint maps to
+    Entrypoint / ``--entrypoint``, command to Cmd / the COMMAND of ``docker run``)."""
+    return [*container.get("entryPoint", entrypoint), *container.get("command", cmd)]
+
+
+def test_the_migration_runs_migrate_exactly_whatever_the_image_s_entrypoint(main) -> None:  # type: ignore[no-untyped-def]
+    """`migrate` is the exact argv: with the command alone, an image whose ENTRYPOINT is its
+    server (a distroless ``ENTRYPOINT ["/gateway"]``) would run ``/gateway dotnet ...``, the
+    server, and the deploy would wait on it. The migration keeps the service's working
+    directory, user and read-only root (with its writable /tmp), none of its health check,
+    sidecars or volumes."""
+    containers = _containers(main, "api-migrate")
+    assert list(containers) == ["api-migrate"]  # no sidecars
+    migration = containers["api-migrate"]
+    assert migration["entryPoint"] == ["dotnet"]
+    assert migration["command"] == ["Atlas.Api.dll", "--migrate"]
+    for entrypoint, cmd in (
+        (["/gateway"], []),
+        (["/app/docker-entrypoint.sh"], ["gunicorn", "atlas.wsgi"]),
+        ([], ["dotnet", "Atlas.Api.dll"]),
+    ):
+        assert _runs(entrypoint, cmd, migration) == ["dotnet", "Atlas.Api.dll", "--migrate"]
+    # The service's own container, for contrast, keeps the image's ENTRYPOINT.
+    assert _runs(["/gateway"], [], _containers(main, "api")["api"])[0] == "/gateway"
+    assert migration["workingDirectory"] == "/app" and migration["user"] == "1000:1000"
+    assert migration["readonlyRootFilesystem"] is True
+    assert migration["mountPoints"] == [
+        {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
+    ]
+    assert [v["name"] for v in _task(main, "api-migrate")["volumes"]] == ["tmp"]
+    assert "healthCheck" not in migration and "dependsOn" not in migration

@@ -427,9 +427,11 @@ class Service(SpecModel):
     entrypoint: Command | None = Field(default=None, description="Replaces the image's ENTRYPOINT.")
     migrate: Command | None = Field(
         default=None,
-        description="Schema migration command, e.g. [python, manage.py, migrate]: CI runs it "
-        "as a one-off task with the master credentials of the SQL databases it uses before "
-        "the service rolls to a new image, and stops the deploy if it fails.",
+        description="Schema migration command, e.g. [python, manage.py, migrate], the exact "
+        "argv the task runs (it replaces the image's ENTRYPOINT and CMD; list an entrypoint "
+        "wrapper first to keep it): CI runs it as a one-off task with the master credentials "
+        "of the SQL databases it uses before the service rolls to a new image, and stops the "
+        "deploy if it fails or runs past 30 minutes.",
     )
     working_dir: ContainerPath | None = None
     user: User | None = Field(default=None, description="user, uid, user:group or uid:gid")

@@ -576,6 +576,7 @@ api_migration = Migration(
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
     cpu_architecture=api_config["cpuArchitecture"],
+    service_container=api_config["container"],
 )
 
 # docs: public web service on port 8080, behind the public load balancer at /docs/* /docs for

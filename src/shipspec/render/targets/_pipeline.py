@@ -56,6 +56,11 @@ STOP_MINUTES = ROLLING_MINUTES
 # script gives up and fails by itself (and the rollback step runs) before GitHub kills it.
 WAIT_GRACE_MINUTES = 2
 MAX_JOB_MINUTES = 360  # GitHub-hosted runners stop any job at six hours
+# How long the deploy waits for one one-off task (a migration, a db-admin task) to stop before
+# it stops the task itself (ecs stop-task) and fails: a task that never stops (the image's
+# server started instead of the migration, a migration waiting on a lock) would otherwise hold
+# the deploy lock until the job's own timeout. The one-offs run one after another.
+ONE_OFF_MINUTES = 30
 
 # How a deploy job reads an ECS service deployment's ``status`` (botocore's ecs model, shape
 # ServiceDeploymentStatus, read by ListServiceDeployments / DescribeServiceDeployments):
@@ -173,19 +178,31 @@ def slowest_rollout(env: EnvironmentPlan) -> tuple[int, str]:
     return minutes, f"{service.name}, {service.deployment.strategy.lower()}"
 
 
+def one_off_runs(env: EnvironmentPlan) -> int:
+    """How many one-off tasks the deploy runs before the services roll."""
+    return len(db_admin_runs(env)) + sum(1 for s in env.services if s.migrate)
+
+
 def deploy_timeout(env: EnvironmentPlan) -> int:
-    return min(INFRA_MINUTES + 2 * slowest_rollout(env)[0] + STOP_MINUTES, MAX_JOB_MINUTES)
+    total = INFRA_MINUTES + 2 * slowest_rollout(env)[0] + STOP_MINUTES
+    return min(total + one_off_runs(env) * ONE_OFF_MINUTES, MAX_JOB_MINUTES)
 
 
 def timeout_reason(env: EnvironmentPlan) -> str:
     """The arithmetic behind :func:`deploy_timeout`, for the comment beside the job timeout."""
     minutes, which = slowest_rollout(env)
-    total = INFRA_MINUTES + 2 * minutes + STOP_MINUTES
+    runs = one_off_runs(env)
+    total = INFRA_MINUTES + 2 * minutes + STOP_MINUTES + runs * ONE_OFF_MINUTES
     reason = (
         f"{INFRA_MINUTES} min infrastructure + 2 × {minutes} min rollout of the slowest "
         f"service ({which}; once to deploy, once to roll back) + {STOP_MINUTES} min for ECS "
         "to end a deployment the job stopped"
     )
+    if runs:
+        reason += (
+            f" + {runs} × {ONE_OFF_MINUTES} min for the one-off tasks before the services "
+            "roll (each stopped at that limit)"
+        )
     if total > MAX_JOB_MINUTES:
         reason += f" = {total} min, capped at the runner's {MAX_JOB_MINUTES} min"
     return reason
@@ -291,6 +308,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "poll_seconds": POLL_SECONDS,
         "stop_minutes": STOP_MINUTES,
         "wait_grace_minutes": WAIT_GRACE_MINUTES,
+        "one_off_minutes": ONE_OFF_MINUTES,
         "review_marker": REVIEW_MARKER,
         "drift_message": DRIFT_MESSAGE,
         "drift_cron": DRIFT_CRON,

@@ -11,14 +11,24 @@ command and variables, and for each SQL database it uses ``<PREFIX>_USERNAME`` /
 former name's prefix too while a rename is in the spec, ``Use.former``). Those databases
 admit its security group as they admit the service's; the service's other datastores only
 pass their connection variables (so the app's configuration loads), with no network path or
-IAM grant to them. The deploy job runs it with ``aws ecs run-task`` between a first
-``pulumi up`` that registers it with the new image and the one that rolls the services
-(docs/delivery.md in the shipspec repository).
+IAM grant to them.
+
+``command`` is the exact argv the task runs, replacing the image's ENTRYPOINT and CMD (as a
+Kubernetes container's ``command`` does): ECS's ``command`` alone replaces only the CMD, so an
+image with ``ENTRYPOINT ["/server"]`` would run ``/server ./bin/migrate up``, the server, not
+the migration. Its first word is the container's ``entryPoint``, the rest (possibly none)
+its ``command``, always set so the image's CMD is not the arguments. From the service's
+container it keeps the working directory (a relative ``./bin/migrate`` resolves there), the
+user and a read-only root file system (with the same writable ``/tmp``); not its health
+check, sidecars, mounts or stop timeout. The deploy job runs it with ``aws ecs run-task``
+between a first ``pulumi up`` that registers it with the new image and the one that rolls
+the services (docs/delivery.md in the shipspec repository).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 
@@ -35,11 +45,15 @@ class Migration(pulumi.ComponentResource):
         name: Component name (``<service>-migrate``), also the container's name.
         vpc_id: VPC of the task.
         image: The image to migrate with (the service's, pinned by tag or digest).
-        command: The migration command, e.g. ``["python", "manage.py", "migrate"]``.
+        command: The migration's exact argv, e.g. ``["python", "manage.py", "migrate"]``:
+            the first word replaces the image's ENTRYPOINT, the rest its CMD.
         cpu, memory: Task size (the service's).
         environment, secrets: The service's own variables and secret references.
         uses: The service's datastores; SQL databases hand the master credentials.
         log_retention_days, cpu_architecture, kms_key_arn, image_credentials: as the service's.
+        service_container: The service's stack config ``container`` (camelCase, as ECS names
+            the fields): its ``workingDirectory``, ``user`` and ``readonlyRootFilesystem``
+            apply to the migration too.
     """
 
     family: pulumi.Output[str]
@@ -62,11 +76,13 @@ class Migration(pulumi.ComponentResource):
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
         image_credentials: pulumi.Input[str] | None = None,
+        service_container: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("shipspec:aws:Migration", name, None, opts)
         if not command:
             raise ValueError("command must name the migration to run")
+        service = service_container or {}
         wired: dict[str, Datastore | Use] = {}
         master: dict[str, pulumi.Input[str]] = {}
         variables = dict(environment)
@@ -102,7 +118,14 @@ class Migration(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             image_credentials=image_credentials,
             kms_key_arn=kms_key_arn,
-            container=Container(command=list(command)),
+            container=Container(
+                # The exact argv: the image's ENTRYPOINT and CMD both replaced.
+                entry_point=[command[0]],
+                command=list(command[1:]),
+                working_directory=service.get("workingDirectory"),
+                user=service.get("user"),
+                readonly_root_filesystem=bool(service.get("readonlyRootFilesystem", False)),
+            ),
         )
         self.family = task.task_definition.family
         self.security_group_id = task.security_group.id
