@@ -308,8 +308,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             f"per node, with {_CACHE_METRICS}: `Evictions`, `DatabaseMemoryUsagePercentage`",
         ),
         (
-            "`pulumi up --refresh` puts the stack's parameter group back; restore the lost keys from "
-            "the application's source of truth, or from the latest snapshot "
+            "`pulumi up --refresh` puts the stack's parameter group back; restore the lost "
+            "keys from the application's source of truth, or from the latest snapshot "
             '(`aws elasticache describe-snapshots --replication-group-id "$CACHE_ID"`)',
             "then the memory steps above: a store at maxmemory refuses writes instead",
         ),
