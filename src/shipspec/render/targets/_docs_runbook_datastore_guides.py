@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_manual import FIRST
 from ._docs_runbook_storage import rds_storage_checks
 
 _CACHE_METRICS = "[Cache metrics](#cache-metrics)"
@@ -308,7 +309,8 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             f"per node, with {_CACHE_METRICS}: `Evictions`, `DatabaseMemoryUsagePercentage`",
         ),
         (
-            "`pulumi up --refresh` puts the stack's parameter group back; restore the lost "
+            "`pulumi up --refresh` puts the stack's parameter group back " + FIRST + "; "
+            "restore the lost "
             "keys from the application's source of truth, or from the latest snapshot "
             '(`aws elasticache describe-snapshots --replication-group-id "$CACHE_ID"`)',
             "then the memory steps above: a store at maxmemory refuses writes instead",
