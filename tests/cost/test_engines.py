@@ -109,9 +109,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # the broker's ConsumerCount (no consumer connected while services use it) 1:
     # 190 + 8 + 1 + 1 = 200, and the public web ACL's rate-limit BlockedRequests 1: 201; the
     # blocked share of the public, storefront and handbook web ACLs (BlockedRequests and
-    # AllowedRequests, Rule=ALL) 3 × 2: 207.
+    # AllowedRequests, Rule=ALL) 3 × 2: 207. The Redis is a store (`cache: false`): its
+    # evictions alarm reads Evictions alone, not CacheHitRate too, on each of its 3 nodes: 204.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 207), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 204), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -133,8 +134,9 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # 1 metric × $0.10: $6,387.77 + $0.10 = $6,387.87; the three web ACLs' blocked-share
     # alarms, 6 metrics × $0.10: $6,387.87 + $0.60 = $6,388.47; the public web ACL's 5
     # rules, not 3 (+$2.00): $6,390.47; each static site's errors alarm reads three
-    # metrics (5xx and 4xx rates, requests), not one: 2 × 2 × $0.10 (+$0.40): $6,390.87.
-    assert money(main.total) == "$6,390.87"
+    # metrics (5xx and 4xx rates, requests), not one: 2 × 2 × $0.10 (+$0.40): $6,390.87; the
+    # Redis store's evictions alarm reads no CacheHitRate on its 3 nodes (-$0.30): $6,390.57.
+    assert money(main.total) == "$6,390.57"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -195,7 +197,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.70")  # 207 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("20.40")  # 204 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -264,11 +266,12 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # the uploads volume's PercentIOLimit 1, and the broker's ConsumerCount 1:
     # the public web ACL's rate-limit BlockedRequests 1, and the blocked share of three web
     # ACLs (public, storefront, handbook: BlockedRequests and AllowedRequests) 3 × 2:
-    # 190 + 8 + 1 + 1 + 1 + 6 = 207, in 90 + 9 + 1 + 1 + 3 = 104 alarms.
+    # 190 + 8 + 1 + 1 + 1 + 6 = 207, in 90 + 9 + 1 + 1 + 3 = 104 alarms; less the Redis
+    # store's CacheHitRate on its 3 nodes (a store's evictions alarm reads Evictions alone): 204.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 207
-    assert alarms.detail == "104 metric alarms reading 207 metrics"
+    assert alarms.quantity == 204
+    assert alarms.detail == "104 metric alarms reading 204 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

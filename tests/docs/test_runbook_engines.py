@@ -322,3 +322,22 @@ def test_the_docs_read_the_clients_exit_code_not_the_ca_bundle_containers(engine
         for query in queries:
             found = jmespath.search(query, described)
             assert (found[0] if isinstance(found, list) else found) == 3, (query, order)
+
+
+def test_a_redis_store_runbook_says_writes_fail_where_a_cache_says_evictions_are_normal() -> None:
+    """A store (`cache: false`) never evicts: at maxmemory its writes fail with OOM, and
+    any eviction is data lost. A cache's evictions alone alarm nobody."""
+    runbook = _full()["docs/operations/runbook.md"]
+    memory = _section(runbook, "redis-store-memory")
+    assert "`OOM command not allowed" in memory
+    assert "--cache-node-type <type> --apply-immediately" in memory  # scale the node
+    assert "--bigkeys" in memory
+    evictions = _section(runbook, "redis-store-evictions")
+    assert "data the application expected to keep is gone" in evictions
+    assert "alone are a cache" not in evictions
+    assert "| main | `atlas-main-cache-evictions` |" in evictions
+    assert "| yes |" in evictions
+    cache = _docs("postgres")["docs/operations/runbook.md"]  # the shop: its Redis is a cache
+    assert "evictions alone are a cache doing its job" in _section(cache, "evictions")
+    assert "OOM command not allowed" not in cache
+    assert 'id="alarm-redis-store-' not in cache

@@ -376,3 +376,14 @@ def test_a_run_served_from_the_cache_is_still_guarded(
     assert database["options"]["aliases"] == [
         "urn:pulumi:prod::keep::shipspec:aws:Database$aws:rds/instance:Instance::db-db"
     ]
+
+
+def test_a_redis_cache_becoming_a_store_keeps_its_replication_group() -> None:
+    """`cache: false` on day 2 attaches the noeviction parameter group to the existing
+    replication group: ModifyReplicationGroup takes CacheParameterGroupName, and the
+    provider does not force a new resource on parameter_group_name, so no data is lost."""
+    rg = "aws:elasticache/replicationGroup:ReplicationGroup"
+    urn = f"urn:pulumi:prod::app::{rg}::cache-cache"
+    before = {urn: _res(urn, rg, {"engine": "redis", "port": 6379}).as_dict()}
+    after = [_res(urn, rg, {"engine": "redis", "port": 6379, "parameterGroupName": "cache-p"})]
+    assert find_data_loss(before, after) == []

@@ -241,17 +241,20 @@ def database_alarms(self: Alarms, d: DatastorePlan) -> None:
 def cache_alarms(self: Alarms, c: DatastorePlan) -> None:
     dims = {"CacheClusterId": f"datastore:{c.name}.id"}
     target = f"datastore:{c.name}"
-    self.add(
-        target,
-        "memory",
-        f"{c.name}: memory above {CACHE_MEMORY_PERCENT}%",
-        [_m("memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum", **dims)],
-        threshold=CACHE_MEMORY_PERCENT,
-        period=300,
-        evaluations=3,
-        reason=f"above {CACHE_MEMORY_PERCENT}% of maxmemory for 15 minutes, Redis starts "
-        "evicting keys; a larger node before it does",
-    )
+    if c.cache is False:
+        store_alarms(self, c)
+    else:
+        self.add(
+            target,
+            "memory",
+            f"{c.name}: memory above {CACHE_MEMORY_PERCENT}%",
+            [_m("memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum", **dims)],
+            threshold=CACHE_MEMORY_PERCENT,
+            period=300,
+            evaluations=3,
+            reason=f"above {CACHE_MEMORY_PERCENT}% of maxmemory for 15 minutes, Redis starts "
+            "evicting keys; a larger node before it does",
+        )
     self.add(
         target,
         "cpu",
@@ -265,11 +268,51 @@ def cache_alarms(self: Alarms, c: DatastorePlan) -> None:
         "for 15 minutes, commands queue and latency climbs. A larger node type, replicas for "
         "reads, or the expensive commands (KEYS, large sorted sets) found in the slow log",
     )
-    evictions_alarm(
-        self,
-        c,
-        [_m("hitrate", "AWS/ElastiCache", "CacheHitRate", "Average", **dims)],
-        "100 - hitrate",
+    if c.cache is not False:
+        evictions_alarm(
+            self,
+            c,
+            [_m("hitrate", "AWS/ElastiCache", "CacheHitRate", "Average", **dims)],
+            "100 - hitrate",
+        )
+
+
+def store_alarms(self: Alarms, c: DatastorePlan) -> None:
+    """A Redis store (``cache: false``, maxmemory-policy noeviction): its keys are data.
+
+    At maxmemory Redis refuses writes (``OOM command not allowed``) instead of evicting, so
+    memory near the limit pages; and any eviction means the noeviction parameter group is
+    not in force and data was lost, so one eviction pages too (production)."""
+    dims = {"CacheClusterId": f"datastore:{c.name}.id"}
+    target = f"datastore:{c.name}"
+    self.add(
+        target,
+        "memory",
+        f"{c.name}: memory above {CACHE_MEMORY_PERCENT}% (a store: writes fail at maxmemory)",
+        [_m("memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum", **dims)],
+        threshold=CACHE_MEMORY_PERCENT,
+        period=300,
+        evaluations=3,
+        anchor="redis-store-memory",
+        page=True,
+        reason=f"a store never evicts (noeviction): above {CACHE_MEMORY_PERCENT}% of maxmemory "
+        "for 15 minutes it is heading for the limit, where every write fails with `OOM command "
+        "not allowed`; a larger node (or fewer big keys) before it does, so this pages",
+    )
+    self.add(
+        target,
+        "evictions",
+        f"{c.name}: keys evicted from a store (data lost)",
+        [_m("evictions", "AWS/ElastiCache", "Evictions", "Sum", **dims)],
+        threshold=0,
+        period=300,
+        evaluations=1,
+        missing="notBreaching",
+        anchor="redis-store-evictions",
+        page=True,
+        reason="a store's keys must never be evicted and its noeviction parameter group "
+        "allows none: any eviction means that group is not in force and data is gone, so "
+        "one pages",
     )
 
 

@@ -295,9 +295,38 @@ def _cache(
         backups if production else 0,
         "daily snapshots kept in production" if production else "non-production: no snapshots",
     )
+    if store.cache is not None:
+        cache = log.decide(
+            f"{key}.cache",
+            store.cache,
+            "cache set in the spec: "
+            + (
+                "Redis may evict keys at maxmemory (the default parameter group)"
+                if store.cache
+                else "a store: maxmemory-policy noeviction, so writes fail at the limit "
+                "instead of keys being evicted"
+            ),
+        )
+    elif store.backup_days is not None:
+        cache = log.decide(
+            f"{key}.cache",
+            False,
+            "backup_days is set, so it holds data to keep, not a cache: a store whose keys are "
+            "never evicted (maxmemory-policy noeviction; writes fail at the limit instead); set "
+            "`cache: true` if it is a cache after all",
+        )
+    else:
+        cache = log.decide(
+            f"{key}.cache",
+            True,
+            "no backup_days: a cache, whose keys with a TTL Redis evicts at maxmemory "
+            "(the default parameter group, volatile-lru); set `cache: false` for data that "
+            "must be kept",
+        )
     return DatastorePlan(
         name=name,
         engine="redis",
+        cache=cache,
         version=store.version or rules.CACHE_DEFAULT_VERSION,
         instance_class=node,
         replicas=replicas,

@@ -248,6 +248,9 @@ class DatastorePlan(Frozen):
     master_class: str | None = None  # opensearch: their instance type
     edition: str | None = None  # sqlserver: the RDS engine of its edition (sqlserver-se...)
     dead_letter: bool = False
+    # redis: True, a cache (the engine's default eviction policy); False, a store whose keys
+    # are never evicted (its own parameter group, maxmemory-policy noeviction); None elsewhere
+    cache: bool | None = None
     visibility_timeout_seconds: int = 30  # sqs: longer than its slowest consumer takes
     versioning: bool = False
     force_destroy: bool = False

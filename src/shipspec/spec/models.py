@@ -603,7 +603,8 @@ ENGINE_FIELDS: dict[str, tuple[str, ...]] = {
     "mariadb": ("version", "storage_gb", "backup_days"),
     "sqlserver": ("version", "storage_gb", "backup_days"),
     "opensearch": ("version", "storage_gb"),
-    "redis": ("version", "backup_days"),
+    # cache: whether Redis may evict keys at maxmemory (a cache) or must never (a store).
+    "redis": ("version", "backup_days", "cache"),
     # data_classification: only Memcached, the one engine the packs judge by what it holds
     # (no encryption at rest, no AUTH); every other engine is encrypted whatever it holds.
     "memcached": ("version", "data_classification"),
@@ -644,6 +645,12 @@ class Datastore(SpecModel):
     ) = None
     backup_days: Annotated[int, in_range(0, 35, "days of backups: AWS keeps 0-35")] | None = None
     dead_letter: bool | None = None
+    cache: bool | None = Field(
+        default=None,
+        description="Redis: `true`, a cache whose keys Redis may evict at maxmemory; `false`, "
+        "a store whose keys are never evicted (maxmemory-policy noeviction: writes fail at "
+        "the limit instead). Default: a store when `backup_days` is given, else a cache.",
+    )
     renamed_from: Name | None = Field(
         default=None,
         description="The name this datastore had before: it keeps its data (Pulumi aliases).",

@@ -251,6 +251,7 @@ cache = Cache(
     replicas=datastores["cache"]["replicas"],
     engine_version=datastores["cache"]["version"],
     snapshot_retention_days=datastores["cache"]["backupDays"],
+    cache=datastores["cache"]["cache"],
     protect=datastores["cache"]["protect"],
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,

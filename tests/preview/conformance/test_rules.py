@@ -198,6 +198,13 @@ CROSS_FIELD: dict[str, list[Res]] = {
             {"engine": "postgres", "storageType": "gp3", "allocatedStorage": 10},
         )
     ],
+    "elasticache.parameter-group.maxmemory-policy": [
+        Res(
+            "aws:elasticache/parameterGroup:ParameterGroup",
+            "p",
+            {"family": "redis7", "parameters": [{"name": "maxmemory-policy", "value": "lru"}]},
+        )
+    ],
     "elasticache.replication-group.failover": [
         Res(
             "aws:elasticache/replicationGroup:ReplicationGroup",

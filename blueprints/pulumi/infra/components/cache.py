@@ -7,6 +7,13 @@ GetRandomPassword and written once, write-only (never kept in Pulumi state), to 
 replication group and to a secret that services receive as an ECS secret
 (``<PREFIX>_PASSWORD``). The security group opens per consumer service. Failover and
 multi-AZ come with the first read replica; a single node is the cheap non-prod shape.
+
+A cache keeps ElastiCache's default parameter group, whose ``maxmemory-policy`` is
+``volatile-lru``: at maxmemory Redis evicts keys that have a TTL. A store (``cache=False``)
+gets its own parameter group with ``maxmemory-policy noeviction``: no key is ever evicted,
+and at the limit writes fail with ``OOM command not allowed``. Attaching it to an existing
+replication group is an in-place ModifyReplicationGroup (CacheParameterGroupName): no data
+is lost.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: Private subnets.
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
+        cache: True, a cache (the default parameter group evicts keys with a TTL at
+            maxmemory); False, a store whose keys are never evicted (``noeviction``).
         protect: Pulumi refuses to delete or replace the replication group (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
             AUTH token's secret.
@@ -59,6 +68,7 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         snapshot_retention_days: int,
         engine: str = "redis",
+        cache: bool = True,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
         import_id: str | None = None,
@@ -103,6 +113,17 @@ class Cache(pulumi.ComponentResource):
             secret_string_wo_version=1,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string_wo"]),
         )
+        parameter_group = (
+            None
+            if cache
+            else aws.elasticache.ParameterGroup(
+                f"{name}-params",
+                family=parameter_family(engine, engine_version),
+                description=f"{kept}: a store, keys never evicted",
+                parameters=[{"name": "maxmemory-policy", "value": "noeviction"}],
+                opts=child,
+            )
+        )
         highly_available = replicas > 0
         # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
         group = aws.elasticache.ReplicationGroup(
@@ -116,6 +137,8 @@ class Cache(pulumi.ComponentResource):
             automatic_failover_enabled=highly_available,
             multi_az_enabled=highly_available,
             port=PORT,
+            # None: the default group (volatile-lru); a store's own group never evicts.
+            parameter_group_name=parameter_group.name if parameter_group else None,
             subnet_group_name=subnet_group.name,
             security_group_ids=[sg.id],
             at_rest_encryption_enabled=True,
@@ -169,6 +192,18 @@ class Cache(pulumi.ComponentResource):
 
     def policy_statements(self, use: Use) -> list[dict[str, Any]]:
         return []
+
+
+def parameter_family(engine: str, engine_version: str) -> str:
+    """The parameter group family of ``engine`` at ``engine_version``: ElastiCache names
+    Redis 7+ and Valkey by major version (``redis7``, ``valkey8``), Redis 6 ``redis6.x`` and
+    older ones by major.minor (``redis5.0``)."""
+    major, _, rest = engine_version.partition(".")
+    if engine == "valkey" or int(major) >= 7:
+        return f"{engine}{major}"
+    if major == "6":
+        return "redis6.x"
+    return f"redis{major}.{rest.partition('.')[0] or '0'}"
 
 
 def _node(group: aws.elasticache.ReplicationGroup, index: int) -> pulumi.Output[str]:

@@ -123,6 +123,7 @@ AUTONAMES: dict[str, Autoname] = {
         _a("aws:docdb/clusterParameterGroup:ClusterParameterGroup", "name", 255, note=_DEFAULT),
         _a("aws:docdb/cluster:Cluster", "clusterIdentifier", None, note="set by the program"),
         _a("aws:elasticache/subnetGroup:SubnetGroup", "name", 255, note=_DEFAULT),
+        _a("aws:elasticache/parameterGroup:ParameterGroup", "name", 255, note=_DEFAULT),
         _a("aws:wafv2/webAcl:WebAcl", "name", 255, note=_DEFAULT),
         _a("aws:scheduler/schedule:Schedule", "name", 255, note=_DEFAULT),
         _a("aws:scheduler/scheduleGroup:ScheduleGroup", "name", 255, note=_DEFAULT),

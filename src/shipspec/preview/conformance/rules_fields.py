@@ -240,6 +240,43 @@ def _failover_needs_replicas(r: Resource) -> Iterable[Finding]:
         )
 
 
+# CreateCacheParameterGroup's CacheParameterGroupFamily valid values (ElastiCache API
+# Reference), and the maxmemory-policy values Redis OSS and Valkey accept.
+CACHE_PARAMETER_FAMILIES = (
+    "valkey8",
+    "valkey7",
+    "memcached1.4",
+    "memcached1.5",
+    "memcached1.6",
+    "redis2.6",
+    "redis2.8",
+    "redis3.2",
+    "redis4.0",
+    "redis5.0",
+    "redis6.x",
+    "redis7",
+)
+MAXMEMORY_POLICIES = (
+    "volatile-lru",
+    "allkeys-lru",
+    "volatile-lfu",
+    "allkeys-lfu",
+    "volatile-random",
+    "allkeys-random",
+    "volatile-ttl",
+    "noeviction",
+)
+
+
+def _maxmemory_policy(r: Resource) -> Iterable[Finding]:
+    for p in r.inputs.get("parameters") or []:
+        if not isinstance(p, dict) or p.get("name") != "maxmemory-policy":
+            continue
+        value = p.get("value")
+        if not is_unknown(value) and value not in MAXMEMORY_POLICIES:
+            yield Finding("parameters", value, "not one of " + ", ".join(MAXMEMORY_POLICIES))
+
+
 def _multi_az_needs_failover(r: Resource) -> Iterable[Finding]:
     if (
         r.inputs.get("multiAzEnabled") is True
@@ -554,6 +591,20 @@ FIELD_RULES: list[Rule] = [
         "snapshotRetentionLimit",
         Between(0, 35),
         f"{ELASTICACHE}/API_CreateReplicationGroup.html",
+    ),
+    Rule(
+        "elasticache.parameter-group.family",
+        "aws:elasticache/parameterGroup:ParameterGroup",
+        "family",
+        OneOf(CACHE_PARAMETER_FAMILIES),
+        f"{ELASTICACHE}/API_CreateCacheParameterGroup.html",
+    ),
+    Rule(
+        "elasticache.parameter-group.maxmemory-policy",
+        "aws:elasticache/parameterGroup:ParameterGroup",
+        "parameters",
+        Predicate("maxmemory-policy is one of Redis's eviction policies", _maxmemory_policy),
+        "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html",
     ),
     Rule(
         "elasticache.cluster.nodes",

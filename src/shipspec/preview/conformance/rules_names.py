@@ -125,6 +125,16 @@ NAME_RULES: list[Rule] = [
         ("double-hyphen", _NO_DOUBLE_HYPHEN),
     ),
     *_rules(
+        "elasticache.parameter-group.name",
+        "aws:elasticache/parameterGroup:ParameterGroup",
+        "name",
+        f"{ELASTICACHE}/API_CreateCacheParameterGroup.html",
+        ("length", Length(255)),
+        ("characters", _IDENTIFIER),
+        ("trailing-hyphen", _NO_TRAILING_HYPHEN),
+        ("double-hyphen", _NO_DOUBLE_HYPHEN),
+    ),
+    *_rules(
         "elasticache.subnet-group.name",
         "aws:elasticache/subnetGroup:SubnetGroup",
         "name",

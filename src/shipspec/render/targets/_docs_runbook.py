@@ -60,7 +60,9 @@ def _kind(model: DeploymentModel, env_name: str, target: str) -> str:
     if prefix != "datastore":
         return prefix
     # A database's kind is its engine: each has its own SQL (``_docs_runbook_sql_guides``).
-    return model.environment(env_name).datastore(name).engine
+    # A Redis store (``cache: false``) never evicts: at maxmemory its writes fail instead.
+    store = model.environment(env_name).datastore(name)
+    return "redis-store" if store.engine == "redis" and store.cache is False else store.engine
 
 
 def sections(model: DeploymentModel) -> list[Section]:

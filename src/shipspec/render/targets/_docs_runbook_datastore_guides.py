@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
+from ._docs_runbook_manual import FIRST
 from ._docs_runbook_storage import rds_storage_checks
 
 _CACHE_METRICS = "[Cache metrics](#cache-metrics)"
@@ -182,6 +183,31 @@ DATASTORE_GUIDES: dict[str, Guide] = {
             "shorter TTLs on the largest keys",
         ),
     ),
+    # A store (`cache: false`): maxmemory-policy noeviction, so at the limit writes fail.
+    "redis-store:memory": Guide(
+        "memory (ElastiCache for Redis, a store)",
+        "Redis is close to maxmemory. This datastore is a store (`cache: false`, "
+        "maxmemory-policy noeviction): Redis never evicts its keys, so at the limit every write "
+        "fails with `OOM command not allowed when used memory > 'maxmemory'` and reads still "
+        "work. Act before it gets there.",
+        (
+            _REPLICATION_GROUP,
+            f"per node, with {_CACHE_METRICS}: `DatabaseMemoryUsagePercentage`, "
+            "`BytesUsedForCache`, `CurrItems` (growing with the memory: more keys; flat: "
+            "larger values)",
+            "the big keys: `redis-cli --tls --bigkeys` (or `MEMORY USAGE <key>`), which "
+            + _NO_CLIENT.removeprefix("`INFO`, `--bigkeys` and the like "),
+        ),
+        (
+            "a larger node: `aws elasticache modify-replication-group --replication-group-id "
+            '"$CACHE_ID" --cache-node-type <type> --apply-immediately` (the types it accepts: '
+            "`aws elasticache list-allowed-node-type-modifications --replication-group-id "
+            '"$CACHE_ID"`), '
+            "and the same `class` in the handoff's datastore so `pulumi up` keeps it",
+            "delete keys the application no longer needs, or give expiring data a TTL "
+            "(with noeviction a TTL still expires keys; only eviction is off)",
+        ),
+    ),
     "rabbitmq:memory": Guide(
         "memory (Amazon MQ for RabbitMQ)",
         "The broker is close to its memory high watermark: at the limit RabbitMQ blocks every "
@@ -260,13 +286,35 @@ DATASTORE_GUIDES: dict[str, Guide] = {
     "redis:evictions": Guide(
         "evictions (ElastiCache for Redis)",
         "Redis evicts keys and over 20% of reads miss, for 15 minutes: the working set no "
-        "longer fits, and reads fall through to the database. Evictions alone are a cache "
-        "doing its job and alarm nobody.",
+        "longer fits, and reads fall through to the database. This datastore is a cache "
+        "(`cache: true`): evictions alone are a cache doing its job and alarm nobody.",
         (
             f"per node, with {_CACHE_METRICS}: `Evictions`, `CacheHitRate`, `CurrItems`",
             f"{_DESCRIBE}",
         ),
         ("a larger node (see memory above)", "shorter TTLs, or stop caching rarely read keys"),
+    ),
+    "redis-store:evictions": Guide(
+        "evictions (ElastiCache for Redis, a store)",
+        "Redis evicted keys of a store (`cache: false`): data the application expected to "
+        "keep is gone. With maxmemory-policy noeviction this cannot happen, so the store's "
+        "parameter group is not applied: someone changed it, or a modification is pending.",
+        (
+            "`aws elasticache describe-cache-clusters --cache-cluster-id <node> --query "
+            "'CacheClusters[0].[CacheParameterGroup,PendingModifiedValues]'` on each node: the "
+            "parameter group should be the stack's own and `in-sync`",
+            "`aws elasticache describe-cache-parameters --cache-parameter-group-name <group> "
+            "--query \"Parameters[?ParameterName=='maxmemory-policy'].ParameterValue\"`: "
+            "`noeviction`",
+            f"per node, with {_CACHE_METRICS}: `Evictions`, `DatabaseMemoryUsagePercentage`",
+        ),
+        (
+            "`pulumi up --refresh` puts the stack's parameter group back " + FIRST + "; "
+            "restore the lost "
+            "keys from the application's source of truth, or from the latest snapshot "
+            '(`aws elasticache describe-snapshots --replication-group-id "$CACHE_ID"`)',
+            "then the memory steps above: a store at maxmemory refuses writes instead",
+        ),
     ),
     "memcached:evictions": Guide(
         "evictions (ElastiCache for Memcached)",
@@ -364,3 +412,5 @@ DATASTORE_GUIDES: dict[str, Guide] = {
         ('fix the cause, then redrive: `aws sqs start-message-move-task --source-arn "$DLQ_ARN"`',),
     ),
 }
+# A store's engine thread is the same Redis: its CPU alarm means the same.
+DATASTORE_GUIDES["redis-store:cpu"] = DATASTORE_GUIDES["redis:cpu"]

@@ -82,6 +82,7 @@ def _engine_values(d: Any) -> dict[str, Any]:
             "nodeType": d.instance_class,
             "replicas": d.replicas,
             "backupDays": d.backup_days,
+            "cache": d.cache,
         }
     if d.engine == "mongodb":
         return {
