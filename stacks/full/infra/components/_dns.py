@@ -18,7 +18,7 @@ import pulumi_aws as aws
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
-def zone_id(parent: pulumi.Resource, zone_name: str) -> pulumi.Output[str]:
+def zone_id(parent: pulumi.Resource, zone_name: str | None) -> pulumi.Output[str]:
     """The public hosted zone ``zone_name`` in the stack's account."""
     return aws.route53.get_zone_output(
         name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=parent)
@@ -26,13 +26,19 @@ def zone_id(parent: pulumi.Resource, zone_name: str) -> pulumi.Output[str]:
 
 
 def certificate(
-    parent: pulumi.Resource, name: str, domain: str, zone: pulumi.Input[str]
+    parent: pulumi.Resource,
+    name: str,
+    domain: str,
+    zone: pulumi.Input[str],
+    region: str | None = None,
 ) -> pulumi.Output[str]:
     """An ACM certificate for ``domain``, DNS-validated in ``zone``: the validated ARN, so a
-    listener that uses it waits until the certificate is issued."""
+    listener (or a distribution) that uses it waits until the certificate is issued.
+    ``region``: where the certificate lives when not the stack's (CloudFront reads
+    us-east-1 only)."""
     child = pulumi.ResourceOptions(parent=parent)
     cert = aws.acm.Certificate(
-        f"{name}-cert", domain_name=domain, validation_method="DNS", opts=child
+        f"{name}-cert", region=region, domain_name=domain, validation_method="DNS", opts=child
     )
     option = cert.domain_validation_options[0]
     record = aws.route53.Record(
@@ -47,6 +53,7 @@ def certificate(
     )
     validation = aws.acm.CertificateValidation(
         f"{name}-cert-validation",
+        region=region,
         certificate_arn=cert.arn,
         validation_record_fqdns=[record.fqdn],
         opts=child,

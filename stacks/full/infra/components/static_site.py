@@ -32,6 +32,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ._dns import certificate, zone_id
 from ._names import physical_name
 from ._site_waf import cloudfront_web_acl
 from ._static_site_alerts import CLOUDFRONT_REGION, alert_through_eventbridge
@@ -377,36 +378,8 @@ class StaticSite(pulumi.ComponentResource):
 
     def _certificate(self, name: str, domain: str, zone_name: str | None) -> pulumi.Output[str]:
         """An ACM certificate in us-east-1 (the only region CloudFront reads), DNS-validated."""
-        child = pulumi.ResourceOptions(parent=self)
-        self._zone_id = aws.route53.get_zone_output(
-            name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
-        ).zone_id
-        cert = aws.acm.Certificate(
-            f"{name}-cert",
-            region=CLOUDFRONT_REGION,
-            domain_name=domain,
-            validation_method="DNS",
-            opts=child,
-        )
-        option = cert.domain_validation_options[0]
-        record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=self._zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
-            ttl=60,
-            allow_overwrite=True,  # the record is deterministic per domain; adopt it
-            opts=child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert-validation",
-            region=CLOUDFRONT_REGION,
-            certificate_arn=cert.arn,
-            validation_record_fqdns=[record.fqdn],
-            opts=child,
-        )
-        return validation.certificate_arn
+        self._zone_id = zone_id(self, zone_name)
+        return certificate(self, name, domain, self._zone_id, region=CLOUDFRONT_REGION)
 
     def _alias_records(
         self,
