@@ -22,7 +22,7 @@ import posixpath
 from dataclasses import dataclass
 
 from .commands import Demand, demanded_files
-from .model import DeploymentModel
+from .model import DeploymentModel, ServicePlan
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ def in_repository(model: DeploymentModel, path: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(model.spec_file), path))
 
 
+def image_build(model: DeploymentModel, service: ServicePlan) -> tuple[str, str]:
+    """A built service's context and Dockerfile as the checkout has them: what the
+    pipeline's image build takes and what it reads from the repository."""
+    assert service.build_context, f"{service.name} is not built from the repository"
+    context = in_repository(model, service.build_context)
+    return context, posixpath.normpath(posixpath.join(context, service.dockerfile or "Dockerfile"))
+
+
 def _demands(demands: list[Demand], folder: str, **owner: str | None) -> list[RepositoryFile]:
     def at(path: str) -> str:
         return posixpath.normpath(posixpath.join(folder, path)) + (
@@ -85,8 +93,7 @@ def repository_files(model: DeploymentModel) -> list[RepositoryFile]:
     for service in first.services:
         if not service.build_context:
             continue
-        context = in_repository(model, service.build_context)
-        dockerfile = posixpath.normpath(posixpath.join(context, service.dockerfile or "Dockerfile"))
+        context, dockerfile = image_build(model, service)
         found.append(RepositoryFile(context + "/", "image-context", service=service.name))
         found.append(RepositoryFile(dockerfile, "dockerfile", service=service.name))
     sites = first.static_sites

@@ -16,7 +16,6 @@ malicious for a day in March 2026).
 from __future__ import annotations
 
 import math
-import posixpath
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
 
 # GitHub has no "default branch" trigger filter (GitLab has $CI_DEFAULT_BRANCH).
 from ...plan.monitoring import DEFAULT_BRANCH
-from ...plan.repository import in_repository
+from ...plan.repository import image_build
 from ._commands import COREPACK_VERSION, PIPX_VERSION, toolchain_of, tools
 from ._images import image_ref
 from .pulumi import PULUMI_VERSION
@@ -140,21 +139,22 @@ class DeployStage:
 def image_builds(model: DeploymentModel) -> list[ImageBuild]:
     """The images CI builds; a context is relative to the spec's folder (as compose import
     writes it and as static sites' folders are), so a spec in a subfolder builds the right one."""
-    services = model.environments[0].services  # every environment runs the same services
-    return [
-        ImageBuild(
-            service=s.name,
-            repository=f"{model.app}/{s.name}",
-            context=in_repository(model, s.build_context),
-            dockerfile=posixpath.normpath(
-                posixpath.join(in_repository(model, s.build_context), s.dockerfile or "Dockerfile")
-            ),
-            platform=BUILD_PLATFORMS[s.container.cpu_architecture],
-            migrates=bool(s.migrate),
+    builds = []
+    for s in model.environments[0].services:  # every environment runs the same services
+        if not s.build_context:
+            continue
+        context, dockerfile = image_build(model, s)
+        builds.append(
+            ImageBuild(
+                service=s.name,
+                repository=f"{model.app}/{s.name}",
+                context=context,
+                dockerfile=dockerfile,
+                platform=BUILD_PLATFORMS[s.container.cpu_architecture],
+                migrates=bool(s.migrate),
+            )
         )
-        for s in services
-        if s.build_context
-    ]
+    return builds
 
 
 def rollout_minutes(service: ServicePlan) -> int:
