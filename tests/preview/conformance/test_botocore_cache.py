@@ -73,3 +73,25 @@ def test_without_a_writable_cache_folder_the_limits_come_from_botocore(
     meta, _ = botocore_limits.shape_metadata("elbv2", "CreateRule", "Priority")
     assert meta["max"] >= meta["min"] >= 1
     assert not (tmp_path / "shipspec").exists()
+
+
+DOC_PROBE = (
+    "import sys\n"
+    "from shipspec.preview.conformance.rules_containers import stop_timeout_max\n"
+    "print(stop_timeout_max(), 'botocore' in sys.modules)\n"
+)
+
+
+def test_a_range_stated_in_prose_is_kept_with_the_limits(cache_home: Path) -> None:
+    """ECS states the stop timeout's maximum only in its documentation: the text is cached
+    too, so a later preview's container rules do not import botocore either."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home.parents[2])}
+
+    def probe() -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", DOC_PROBE], capture_output=True, text=True, env=env, check=True
+        ).stdout.split()
+
+    assert probe() == ["120", "True"]
+    assert "doc ecs ContainerDefinition.stopTimeout" in json.loads(cache_home.read_text())
+    assert probe() == ["120", "False"]

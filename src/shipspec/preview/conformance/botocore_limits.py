@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -63,6 +64,19 @@ def shape_metadata(service: str, operation: str, member: str) -> tuple[dict[str,
         _save_shapes(known)
     meta, enum = known[key]
     return dict(meta), list(enum)
+
+
+def shape_documentation(service: str, shape: str, member: str) -> str:
+    """The documentation of ``shape.member`` in ``service``'s model, tags removed: some
+    ranges are stated only in that prose (ECS's health check and stop timeout). Kept in the
+    same cache as the limits: importing botocore for it was half of a small preview's checks."""
+    key = f"doc {service} {shape}.{member}"
+    known = _known_shapes()
+    if key not in known:
+        text = _service_model(service).shape_for(shape).members[member].documentation
+        known[key] = [re.sub(r"<[^>]+>", "", text)]
+        _save_shapes(known)
+    return str(known[key][0])
 
 
 @cache

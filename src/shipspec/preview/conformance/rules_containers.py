@@ -4,7 +4,8 @@ dependencies, ephemeral storage.
 The numeric ranges are stated only in the prose of botocore's ``ecs`` model (the
 ``HealthCheck`` members: "You may specify between 5 and 300 seconds"; ``stopTimeout``:
 "the max stop timeout value is 120 seconds"; ``EphemeralStorage.sizeInGiB``), so they
-are read from that text when a check runs, as the other botocore limits are.
+are read from that text when a check runs, and kept with the other botocore limits
+(:mod:`.botocore_limits`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .botocore_limits import shape_documentation
 from .model import Finding, Predicate, Resource, Rule, is_unknown
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -24,10 +26,7 @@ _HEALTH_MEMBERS = ("interval", "timeout", "retries", "startPeriod")
 
 @functools.cache
 def _ecs_doc(shape: str, member: str) -> str:
-    import botocore.session  # only when a check runs
-
-    model = botocore.session.get_session().get_service_model("ecs")
-    return re.sub(r"<[^>]+>", "", model.shape_for(shape).members[member].documentation)
+    return shape_documentation("ecs", shape, member)
 
 
 def _range(shape: str, member: str, pattern: str) -> tuple[int, int]:
