@@ -58,6 +58,7 @@ from pulumi.runtime.stack import run_in_stack
 from shipspec.preview.mocks import DEFAULT_REGION, AwsMocks
 from shipspec.preview.mocks_network import AccountError, existing_account
 from shipspec.preview.records import ProgramError, RecordedResource, StackRun
+from shipspec.preview.settle import settling
 
 __all__ = [
     "SECRET",
@@ -359,7 +360,8 @@ def _run_isolated(
         settings.set_root_resource(None)  # type: ignore[arg-type]
 
         def program() -> None:
-            runpy.run_path(str(main), run_name="__main__")
+            with settling():
+                runpy.run_path(str(main), run_name="__main__")
 
         os.chdir(program_dir)
         try:
