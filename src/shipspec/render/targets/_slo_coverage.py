@@ -19,8 +19,8 @@ from ...plan.monitoring import GRPC_SERVER_FAULTS
 from ...plan.traffic_alarms import grpc_ports
 
 # A service's own alarms that say it is not doing its work (not CPU or memory): no task
-# running (a page), any task missing (a ticket). A service without SLO of its own is no web
-# service, so it has no service-down composite and no tasks-missing-share member.
+# running (a page), any task missing (a ticket). An SLO the stack cannot measure is a
+# non-web service's, which has no service-down composite, so no tasks-missing-share.
 _SERVICE_CHECKS = ("no-tasks", "running-tasks")
 
 
