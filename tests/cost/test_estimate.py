@@ -82,15 +82,16 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         ("VPC flow logs", "network"): Decimal("2.28"),
         ("Container Insights metrics", "cluster"): Decimal("15.60"),  # 52 × 0.30
         ("Container Insights events", "cluster"): Decimal("0.114"),  # 2 × 0.1 GB × 0.57
-        # 25 alarms reading 39 metrics: web's 5xx and low-traffic 5xx (2 each), latency,
-        # unhealthy and healthy hosts (1 each) over a canary's 2 target groups and the load
-        # balancer's 5xx twice = 16, web and mailer CPU, memory, running-tasks 2 × 4 = 8,
-        # mailer's no-tasks 1, nightly 3 (failed invocations, long run, missed runs), db 3,
-        # cache 4 (memory, engine CPU, evictions and hit rate; one node), orders 3 (oldest
-        # message; the DLQ's visible and in-flight counts for new dead letters), the public
-        # web ACL's rate-limit BlockedRequests 1, and its blocked share (BlockedRequests and
-        # AllowedRequests, Rule=ALL) 2: 41 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("4.10"),
+        # Alarm metrics: web's 5xx and low-traffic 5xx (2 each), latency, unhealthy and
+        # healthy hosts (1 each) over a canary's 2 target groups and the load balancer's
+        # 5xx twice = 16, web and mailer CPU, memory, running-tasks 2 × 4 = 8, web's
+        # tasks-missing-share (running and desired, the service-down member) 2, mailer's
+        # no-tasks 1, nightly 3 (failed invocations, long run, missed runs), db 3, cache 4
+        # (memory, engine CPU, evictions and hit rate; one node), orders 3 (oldest message;
+        # the DLQ's visible and in-flight counts for new dead letters), the public web ACL's
+        # rate-limit BlockedRequests 1, and its blocked share (BlockedRequests and
+        # AllowedRequests, Rule=ALL) 2: 43 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("4.30"),
         # web's service-down and 4 rollback composites × 0.50
         ("CloudWatch composite alarms", "monitoring"): Decimal("2.50"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
@@ -105,8 +106,9 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
     )
     assert dev.total == sum(expected.values()) + job
     # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10, and its
-    # blocked-share alarm (2 metrics, +$0.20): $154.30, and the ACL's 5 rules, not 3 (+$2.00)
-    assert money(dev.total) == "$156.30"
+    # blocked-share alarm (2 metrics, +$0.20): $154.30, and the ACL's 5 rules, not 3 (+$2.00),
+    # and web's tasks-missing-share alarm (2 metrics, +$0.20)
+    assert money(dev.total) == "$156.50"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

@@ -217,3 +217,5 @@ def test_a_spot_only_worker_out_of_capacity_moves_to_on_demand_now() -> None:
     backlog = section_of(text, "alarm-oldest-message")
     assert "(indexer in dev, staging, main run on Fargate Spot alone" in backlog
     assert "api in dev, staging;" in section_of(text, "alarm-running-tasks")
+    # api, public, pages through its service-down composite when half its tasks are missing.
+    assert "api in dev, staging;" in section_of(text, "alarm-tasks-missing-share")

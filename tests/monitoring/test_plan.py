@@ -169,14 +169,28 @@ def test_shop_production_alarm_set() -> None:
     )
     assert [m.metric_name for m in web.metrics][-1] == "HTTPCode_ELB_5XX_Count"
     assert web.metrics[-1].dimensions == {"LoadBalancer": "load_balancer:public"}
-    # A public service's outage pages once, through the service-down composite.
+    # A public service's outage pages once, through the service-down composite: no healthy
+    # target, or half the desired tasks or more missing.
     down = next(c for c in alarms.composites if c.check == "down")
     assert down.pages and down.rule == (
-        'ALARM("shop-prod-web-no-healthy-hosts") OR ALARM("shop-prod-web-running-tasks")'
+        'ALARM("shop-prod-web-no-healthy-hosts") OR ALARM("shop-prod-web-tasks-missing-share")'
     )
     for member in down.members:
         assert alarms.alarm(member).pages and not alarms.alarm(member).notify
-    assert by_check[("service:mailer", "running-tasks")].pages is False  # a worker: ticket
+    share = by_check[("service:web", "tasks-missing-share")]
+    assert share.expression == "IF(desired > 0, 100 * (desired - FILL(running, 0)) / desired, 0)"
+    assert (share.threshold, share.comparison) == (50, "GreaterThanOrEqualToThreshold")
+    assert (share.period_seconds, share.evaluation_periods, share.datapoints_to_alarm) == (
+        60,
+        10,
+        10,
+    )
+    assert [m.metric_name for m in share.metrics] == ["RunningTaskCount", "DesiredTaskCount"]
+    # Any task missing is a ticket for every service, public or not: reduced capacity.
+    for service in ("service:web", "service:mailer"):
+        running = by_check[(service, "running-tasks")]
+        assert (running.pages, running.notify) == (False, True)
+    assert ("service:mailer", "tasks-missing-share") not in by_check  # no down composite
     # ...but a worker that must run (scaling.min >= 1) pages when none of its tasks runs,
     # counting missing data as breaching: ECS reports nothing for a service without tasks.
     no_tasks = by_check[("service:mailer", "no-tasks")]
@@ -239,10 +253,10 @@ def test_a_muted_alarm_waits_only_as_long_as_its_suppressor_takes_to_fire() -> N
     alarms = model_of("shop").monitoring.alarms["prod"]
     composites = {c.name: c for c in alarms.composites}
     down = composites["shop-prod-web-down"]
-    # no-healthy-hosts: 2 of 3 one-minute periods (3 minutes); running-tasks: 10 (11).
+    # no-healthy-hosts: 2 of 3 one-minute periods (3 minutes); tasks-missing-share: 10 (11).
     fastest = alarms.alarm("shop-prod-web-no-healthy-hosts")
     assert (fastest.period_seconds, fastest.datapoints_to_alarm) == (60, 2)
-    assert alarms.alarm("shop-prod-web-running-tasks").datapoints_to_alarm == 10
+    assert alarms.alarm("shop-prod-web-tasks-missing-share").datapoints_to_alarm == 10
     muted = [c for c in alarms.composites if c.suppressed_by == down.name]
     muted += [a for a in alarms.alarms if a.suppressed_by == down.name]
     assert {"shop-prod-web-availability-burn-1h", "shop-prod-web-latency-burn-1h"} <= {
@@ -350,7 +364,14 @@ def test_a_tcp_service_behind_its_own_nlb_pages_when_down() -> None:
     alarms = model.monitoring.alarms["main"]
     down = next(c for c in alarms.composites if c.name == "atlas-main-ingest-down")
     assert down.pages
-    assert down.members == ["atlas-main-ingest-no-healthy-hosts", "atlas-main-ingest-running-tasks"]
+    assert down.members == [
+        "atlas-main-ingest-no-healthy-hosts",
+        "atlas-main-ingest-tasks-missing-share",
+    ]
+    for member in down.members:  # an internal NLB service's members page through it too
+        assert alarms.alarm(member).pages and not alarms.alarm(member).notify
+    running = alarms.alarm("atlas-main-ingest-running-tasks")
+    assert (running.pages, running.notify) == (False, True)
     names = {a.name for a in alarms.alarms}
     assert "atlas-main-ingest-no-tasks" not in names
     assert not next(

@@ -198,10 +198,12 @@ def test_all_tasks_of_a_service_down_pages_once_per_region(prod) -> None:  # typ
     told = prod.notified(outage)
     # The burn-rate pages of the same outage are muted by the service-down composite.
     assert told["page"] == {"shop-prod-web-down"}
-    assert told["ticket"] == {"shop-prod-web-5xx-ratio"}  # the rollback alarm, counting ELB 5xx
+    # The rollback alarm, counting ELB 5xx; and every task missing for 10 minutes.
+    assert told["ticket"] == {"shop-prod-web-5xx-ratio", "shop-prod-web-running-tasks"}
     states = prod.states(outage)
     assert states["shop-prod-web-availability-burn-1h"], "the burn rate sees the ELB's 5xx"
-    assert states["shop-prod-web-no-healthy-hosts"] and states["shop-prod-web-running-tasks"]
+    assert states["shop-prod-web-no-healthy-hosts"]
+    assert states["shop-prod-web-tasks-missing-share"]
     # The domain's health check fails as well; its alarm lives in us-east-1, where no
     # composite of the stack can mute it, so it pages besides service-down.
     name = "shop-prod-web-health-check"
@@ -228,7 +230,60 @@ def test_a_crash_loop_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
     }
     told = prod.notified(scenario(crash_loop, 15))
     assert told["page"] == {"shop-prod-web-down"}
-    assert told["ticket"] == {"shop-prod-web-5xx-ratio", "shop-prod-web-unhealthy-hosts"}
+    assert told["ticket"] == {
+        "shop-prod-web-5xx-ratio",
+        "shop-prod-web-unhealthy-hosts",
+        "shop-prod-web-running-tasks",
+    }
+
+
+# web scaled out to 30 tasks, all running and healthy, before each incident below.
+THIRTY = {"DesiredTaskCount@web": 30, "RunningTaskCount@web": 30, "HealthyHostCount": 30}
+
+
+def at_thirty(running: int, minutes: float) -> Scenario:
+    """web at 30 desired tasks, ``running`` of them running (and healthy) for ``minutes``;
+    the others never start, and the ones left serve every request."""
+    missing = {**THIRTY, "RunningTaskCount@web": running, "HealthyHostCount": running}
+    return Scenario(values(THIRTY), values(missing), int(minutes * 60))
+
+
+def test_one_task_of_many_missing_opens_a_ticket_and_pages_nobody(prod) -> None:  # type: ignore[no-untyped-def]
+    """One task of 30 cannot be placed (a zone without capacity, an ENI shortage) for an
+    hour: 29 serve every request. Reduced capacity is a ticket; it is no outage."""
+    told = prod.notified(at_thirty(29, 60))
+    assert told == {"page": set(), "ticket": {"shop-prod-web-running-tasks"}}
+    assert not prod.states(at_thirty(29, 60))["shop-prod-web-down"]
+    # 14 of 30 missing is still under half: the same ticket, no page.
+    assert prod.notified(at_thirty(16, 60)) == told
+    # Minute by minute: the ticket once, after 10 one-minute periods, and nothing else.
+    one_missing = {**THIRTY, "RunningTaskCount@web": 29, "HealthyHostCount": 29}
+    events = Timeline(values(THIRTY), [(0, values(one_missing))])
+    assert prod.sent(events, 60) == [(10, "ticket", "shop-prod-web-running-tasks")]
+
+
+def test_half_the_tasks_missing_pages_once_through_service_down(prod) -> None:  # type: ignore[no-untyped-def]
+    """15 of 30 tasks missing for 10 minutes, the rest healthy: the service-down composite
+    pages once, through its tasks-missing-share member, with running-tasks' ticket; every
+    target left is healthy, so no-healthy-hosts stays OK."""
+    told = prod.notified(at_thirty(15, 15))
+    assert told == {"page": {"shop-prod-web-down"}, "ticket": {"shop-prod-web-running-tasks"}}
+    states = prod.states(at_thirty(15, 15))
+    assert states["shop-prod-web-tasks-missing-share"]
+    assert not states["shop-prod-web-no-healthy-hosts"]
+    # Under 10 minutes it is a deployment's or a scale-out's replacements starting: quiet.
+    assert prod.notified(at_thirty(15, 8)) == {"page": set(), "ticket": set()}
+    events = Timeline(values(THIRTY), [(0, values({**THIRTY, "RunningTaskCount@web": 15}))])
+    assert pages(prod, events, 30) == [(10, "shop-prod-web-down")]
+
+
+def test_one_of_two_tasks_missing_pages_no_redundancy_left(prod) -> None:  # type: ignore[no-untyped-def]
+    """With 2 desired tasks one missing task is half: the one left has no spare, so the
+    service-down composite pages."""
+    two = {"DesiredTaskCount@web": 2, "RunningTaskCount@web": 2, "HealthyHostCount": 2}
+    one = {**two, "RunningTaskCount@web": 1, "HealthyHostCount": 1}
+    told = prod.notified(Scenario(values(two), values(one), 15 * 60))
+    assert told == {"page": {"shop-prod-web-down"}, "ticket": {"shop-prod-web-running-tasks"}}
 
 
 def test_a_slow_dependency_pages_through_the_latency_burn_rate(prod) -> None:  # type: ignore[no-untyped-def]
@@ -328,8 +383,9 @@ def test_a_stopped_queue_consumer_pages_once_over_time(prod) -> None:  # type: i
 
 def test_a_flapping_crash_loop_may_page_twice(prod) -> None:  # type: ignore[no-untyped-def]
     """Tasks start, pass a health check and die: some host is healthy in every minute, so
-    only the 10-minute running-tasks member sees the outage. The burn rate pages after its
-    3-minute wait, service-down once running-tasks fires: two pages (docs/monitoring.md)."""
+    only the 10-minute tasks-missing-share member (2 of 3 tasks missing) sees the outage.
+    The burn rate pages after its 3-minute wait, service-down once that member fires: two
+    pages (docs/monitoring.md)."""
     flapping = {
         "RunningTaskCount@web": 1,
         "HealthyHostCount": 1,
@@ -338,7 +394,7 @@ def test_a_flapping_crash_loop_may_page_twice(prod) -> None:  # type: ignore[no-
     }
     assert pages(prod, timeline((0, flapping)), 20) == [
         (5, "shop-prod-web-availability-burn-1h"),  # in ALARM at minute 2, + 3 minutes
-        (10, "shop-prod-web-down"),  # running-tasks: 10 of 10 minutes
+        (10, "shop-prod-web-down"),  # tasks-missing-share: 10 of 10 minutes
     ]
 
 

@@ -411,7 +411,8 @@ class Alarms:
         alarm's ``datapoints_to_alarm`` periods, plus one period for the last datapoint to
         be published and evaluated (CloudWatch evaluates a period once it has ended); a
         composite's fastest member for ``OR`` (service-down: no healthy hosts, 2 of 3
-        one-minute periods, 3 minutes, before tasks missing for 10), its slowest for ``AND``.
+        one-minute periods, 3 minutes, before half the tasks missing for 10, 11), its
+        slowest for ``AND``.
         ``metric`` and ``composites`` are the planned alarms by name."""
         if name in metric:
             a = metric[name]

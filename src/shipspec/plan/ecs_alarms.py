@@ -1,9 +1,11 @@
 """CloudWatch alarms of an ECS service's tasks: CPU, memory, missing tasks, and when it is down.
 
 Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`) and the
-paging principle. A public web service is down when no target is healthy or tasks stay
-missing (a composite that pages); any other long-running service whose ``scaling.min`` is
-at least 1 pages when none of its tasks runs; a queue consumer that scales to zero does not.
+paging principle. A public web service (or one behind its own Network Load Balancer) is
+down when no target is healthy or half its tasks or more stay missing (a composite that
+pages); any task missing is a ticket (reduced capacity, not an outage); any other
+long-running service whose ``scaling.min`` is at least 1 pages when none of its tasks runs;
+a queue consumer that scales to zero does not.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ if TYPE_CHECKING:
 CPU_ABOVE_TARGET = 30
 MEMORY_PERCENT = 90  # memory does not autoscale; a task is killed at 100%
 # What makes the service-down composite (either one): the members' check names.
-DOWN_SIGNALS = ("no-healthy-hosts", "running-tasks")
+DOWN_SIGNALS = ("no-healthy-hosts", "tasks-missing-share")
+# The share of the desired tasks not running, in percent, from which the service is down:
+# one task of 30 that cannot start (a placement, an ENI shortage, a zone without capacity)
+# leaves 29 serving, a ticket; half of them gone is an outage in the making.
+MISSING_SHARE_PERCENT = 50
+# How long tasks stay missing before either alarm fires: deployments and scale-outs start
+# their tasks within minutes, so a shorter window would ring on every deploy.
+MISSING_MINUTES = 10
 # A long-running service with scaling.min >= 1 and no task running this long pages.
 NO_TASKS_MINUTES = 5
 NO_TASK_METRICS_SOURCE = (
@@ -62,28 +71,37 @@ def ecs_alarms(self: Alarms, s: ServicePlan) -> None:
         "or find the leak before it is",
     )
     insights = "ECS/ContainerInsights"
-    public = s.kind == "web" and s.public
     down = self.down_name(s)
+    tasks = [
+        _m("running", insights, "RunningTaskCount", "Average", **dims),
+        _m("desired", insights, "DesiredTaskCount", "Average", **dims),
+    ]
     self.add(
         target,
         "running-tasks",
         f"{s.name}: fewer tasks running than desired",
-        [
-            _m("running", insights, "RunningTaskCount", "Average", **dims),
-            _m("desired", insights, "DesiredTaskCount", "Average", **dims),
-        ],
+        tasks,
         expression="desired - FILL(running, 0)",
         threshold=0,
         period=60,
-        evaluations=10,
-        page=public,
-        notify=down is None,
-        reason="tasks missing for 10 minutes: failing to start or crash-looping (needs "
-        "Container Insights on the cluster); deployments start replacements within "
-        "minutes, so a shorter window would ring on every deploy"
-        + ("; a public service, so it pages through the service-down composite" if public else ""),
+        evaluations=MISSING_MINUTES,
+        reason=f"tasks missing for {MISSING_MINUTES} minutes: failing to start, crash-looping "
+        "or not placed (needs Container Insights on the cluster); deployments start "
+        "replacements within minutes, so a shorter window would ring on every deploy; a "
+        "ticket, never a page: the service runs with reduced capacity, and "
+        + (
+            f"the service-down composite pages when {MISSING_SHARE_PERCENT}% or more are "
+            "missing or no target is healthy"
+            if down is not None
+            else (
+                f"its no-tasks alarm pages when none runs for {NO_TASKS_MINUTES} minutes"
+                if s.min_count >= 1
+                else "its scaling.min is 0, so no task running is no page"
+            )
+        ),
     )
     if down is not None:
+        missing_share_alarm(self, s, tasks)
         down_composite(self, s, down)
     elif s.min_count >= 1:
         no_tasks_alarm(self, s, dims)
@@ -103,6 +121,34 @@ def cpu_reason(s: ServicePlan, threshold: int) -> str:
     return (
         f"autoscaling holds CPU near {s.cpu_target}%; {CPU_ABOVE_TARGET} points above it for "
         f"15 minutes means the service is at max_count ({s.max_count}) or cannot scale"
+    )
+
+
+def missing_share_alarm(self: Alarms, s: ServicePlan, tasks: list[AlarmMetric]) -> None:
+    """The share of the desired tasks not running, a member of the service-down composite:
+    half or more missing for ``MISSING_MINUTES`` is an outage, one task of many a ticket
+    (``running-tasks``). ``IF`` guards a desired count of 0 (a service scaled to zero by
+    hand), whose share would divide by zero; a missing RunningTaskCount counts as 0, as in
+    ``running-tasks``."""
+    self.add(
+        f"service:{s.name}",
+        "tasks-missing-share",
+        f"{s.name}: {MISSING_SHARE_PERCENT}% or more of the desired tasks not running",
+        tasks,
+        expression="IF(desired > 0, 100 * (desired - FILL(running, 0)) / desired, 0)",
+        threshold=MISSING_SHARE_PERCENT,
+        comparison="GreaterThanOrEqualToThreshold",
+        period=60,
+        evaluations=MISSING_MINUTES,
+        page=True,
+        notify=False,
+        reason=f"{MISSING_SHARE_PERCENT}% or more of the desired tasks missing for "
+        f"{MISSING_MINUTES} minutes (the running-tasks window): the rest carry twice their "
+        "load or more, or a crash loop keeps a task or two starting; pages through the "
+        "service-down composite. One task of many missing (a placement failure, an ENI "
+        "shortage, a zone without capacity) is running-tasks' ticket, not a page; with 1 or "
+        "2 desired tasks one missing task is already half, so it pages: no redundancy is "
+        "left",
     )
 
 
@@ -146,8 +192,10 @@ def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
     pages = self.env.alarms_page
     reason = (
         "a service behind its load balancer (public, or a TCP/UDP service others connect "
-        "to) is down when no target is healthy or tasks stay missing: either pages once, "
-        "and mutes the burn-rate and 5xx pages of the same outage"
+        f"to) is down when no target is healthy or {MISSING_SHARE_PERCENT}% or more of its "
+        f"tasks stay missing for {MISSING_MINUTES} minutes: either pages once, and mutes the "
+        "burn-rate and 5xx pages of the same outage; one task of many missing is "
+        "running-tasks' ticket"
     )
     if not pages:
         reason += "; non-production: notifies, never pages"
@@ -159,7 +207,7 @@ def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
             name=name,
             target=f"service:{s.name}",
             check="down",
-            description=f"{s.name}: down (no healthy target, or tasks missing)",
+            description=f"{s.name}: down (no healthy target, or half the tasks missing)",
             members=members,
             rule=" OR ".join(f'ALARM("{m}")' for m in members),
             pages=pages,

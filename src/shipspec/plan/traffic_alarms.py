@@ -332,7 +332,7 @@ def network_alarms(alarms: Alarms, s: ServicePlan) -> None:
         notify=down is None,
         reason="no healthy target in 2 of 3 minutes: the NLB fails open, sending connections "
         "to targets that fail their checks; pages through the service-down composite (with "
-        "tasks missing, which catches a crash loop); a missing datapoint counts as none "
+        "half the tasks missing, which catches a crash loop); a missing datapoint counts as none "
         "healthy (the NLB reports while it exists)",
     )
     if s.protocol not in ("tcp", "tls"):

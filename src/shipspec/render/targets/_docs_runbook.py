@@ -176,7 +176,12 @@ def sections(model: DeploymentModel) -> list[Section]:
 
 
 # Sections where a Spot-only service out of Spot capacity shows: its tasks stop starting.
-SPOT_KEYS = ("service:running-tasks", "service:no-tasks", "sqs:oldest-message")
+SPOT_KEYS = (
+    "service:running-tasks",
+    "service:tasks-missing-share",
+    "service:no-tasks",
+    "sqs:oldest-message",
+)
 
 
 def _spot_only(model: DeploymentModel, env_name: str, target: str) -> list[str]:

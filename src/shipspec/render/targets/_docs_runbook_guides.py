@@ -182,15 +182,45 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:running-tasks": Guide(
         "running tasks",
-        "Fewer tasks run than desired for 10 minutes: tasks fail to start or crash-loop.",
+        "Fewer tasks run than desired for 10 minutes: tasks fail to start, crash-loop or "
+        "cannot be placed. A ticket, never a page: the service runs with less capacity "
+        "than planned. Half of the tasks or more missing pages through the service-down "
+        "alarm of a public or TCP/UDP service (its `tasks-missing-share` member), and no "
+        "task at all through the `no-tasks` alarm of any other service that must run.",
         (
             '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
-            "'services[0].events[:10]'`",
+            "'services[0].[desiredCount,runningCount,pendingCount,events[:10]]'`: tasks "
+            "that cannot be placed (no capacity in a zone, no free IP address in a subnet) "
+            "show there",
             f"{_STOPPED_TASKS}: why they stopped and their exit codes",
         ),
         (
             "image pull errors: check the image tag and the ECR or registry access",
             "crash on start: roll back to the last good image",
+        ),
+    ),
+    "service:tasks-missing-share": Guide(
+        "half the tasks missing",
+        "Half or more of the service's desired tasks have not run for 10 minutes: the "
+        "tasks left carry twice their load or more, or a crash loop keeps only a task or "
+        "two starting. With 1 or 2 desired tasks one missing task is already half, and "
+        "pages: no redundancy is left. A member of the service-down alarm, which "
+        "pages; it tells nobody on its own. One task of many missing is the "
+        "`running-tasks` ticket instead.",
+        (
+            '`aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query '
+            "'services[0].[desiredCount,runningCount,pendingCount,events[:10]]'`: tasks "
+            "that cannot be placed (no capacity in a zone, no free IP address in a subnet) "
+            "show there",
+            f"{_STOPPED_TASKS}: why they stopped and their exit codes",
+        ),
+        (
+            "crash on start after a release: roll back to the last good image (see Rollback above)",
+            "image pull or secret errors: fix the image or secret, then `aws ecs update-service "
+            '--cluster "$CLUSTER" --service "$SERVICE" --force-new-deployment`',
+            "tasks not placed (the events name the zone or subnet without capacity or free "
+            "addresses): ECS keeps trying; meanwhile the tasks left serve everything, so "
+            "watch their `cpu` alarm and the burn rates",
         ),
     ),
     "service:no-tasks": Guide(
@@ -231,12 +261,13 @@ GUIDES: dict[str, Guide] = {
     ),
     "service:down": Guide(
         "service down",
-        "A public or TCP/UDP service is down: no healthy target, or tasks missing for 10 "
-        "minutes. It "
+        "A public or TCP/UDP service is down: no healthy target, or half of its desired "
+        "tasks or more missing for 10 minutes (one task of many missing is a ticket, "
+        "`running-tasks`). It "
         "pages in production and mutes the service's burn-rate and 5xx pages (CloudWatch's "
         "actions suppressor) while it is in ALARM; other environments get a ticket.",
         (f"which member fired: {_DESCRIBE}",),
-        ("follow the member's section: no healthy hosts, or running tasks",),
+        ("follow the member's section: no healthy hosts, or half the tasks missing",),
     ),
     "load_balancer:elb-5xx": Guide(
         "load balancer 5xx",

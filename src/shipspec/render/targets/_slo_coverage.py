@@ -18,7 +18,9 @@ from ...plan.model import DeploymentModel, SloPlan
 from ...plan.monitoring import GRPC_SERVER_FAULTS
 from ...plan.traffic_alarms import grpc_ports
 
-# A service's own alarms that say it is not doing its work (not CPU or memory).
+# A service's own alarms that say it is not doing its work (not CPU or memory): no task
+# running (a page), any task missing (a ticket). An SLO the stack cannot measure is a
+# non-web service's, which has no service-down composite, so no tasks-missing-share.
 _SERVICE_CHECKS = ("no-tasks", "running-tasks")
 
 
