@@ -330,6 +330,10 @@ pulumi.export(
         "nightly": nightly_config["image"],
     },
 )
+# The NAT gateways' Elastic IPs, sorted: where the tasks' connections to the internet come
+# from, what a peer that admits only listed sources allow-lists (an existing VPC's NAT is
+# its platform team's, so such a stack exports none).
+pulumi.export("nat_public_ips", network.nat_public_ips)
 # The ticket alert topic: the deploy job publishes to it when a deploy fails or rolls back.
 pulumi.export("ticket_topic", monitoring.ticket_topic_arn)
 if monitoring.page_topic_arn is not None:

@@ -42,7 +42,6 @@ from ...plan.monitoring import (
 from ...plan.repository import repository_files
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import secret_targets
-from ..engine import markdown_text
 from . import target
 from ._ci_roles import (
     ci_issuer,
@@ -54,6 +53,8 @@ from ._ci_roles import (
 )
 from ._commands import describe, tools
 from ._docs_architecture import dot, mermaid
+from ._docs_egress_sources import OUTPUT as NAT_OUTPUT
+from ._docs_egress_sources import allowance_text, nat_output, peer_sources
 from ._docs_renames import datastore_renames
 from ._docs_runbook import double_pages, sections
 from ._docs_runbook_manual import ANCHOR as MANUAL_ANCHOR
@@ -104,6 +105,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "version_note": version_note,
         "controls": security_controls,
         "outbound": outbound_text,
+        "peer_sources": peer_sources,
         "database_users": database_users,
         "own_users": own_users,
         "admin_sql": admin_sql,
@@ -364,6 +366,9 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
         held = f"the ARN of each secret this stack created, never its value ({names})"
         outputs.append(("secret_arns", f"{held}: what `shipspec secrets` sets values by"))
     outputs.append(("cluster_name", f"the ECS cluster's name ({model.app}-{env.name})"))
+    nat = nat_output(env)
+    if nat:
+        outputs.append((NAT_OUTPUT, nat))
     running = [s.name for s in env.services if s.kind != "job"]
     if running:
         outputs.append(
@@ -508,13 +513,7 @@ def outbound_text(env: EnvironmentPlan) -> str:
     """What the tasks of ``env`` may reach: HTTPS, their datastores and calls, and each
     service's ``egress`` allowances (Markdown)."""
     allowed = [
-        f"{s.name}: "
-        + "; ".join(
-            f"{e.protocol.upper()} "
-            + (str(e.from_port) if e.from_port == e.to_port else f"{e.from_port}-{e.to_port}")
-            + f" to {e.to} ({markdown_text(e.description)})"
-            for e in s.egress
-        )
+        f"{s.name}: " + "; ".join(allowance_text(e) for e in s.egress)
         for s in env.services
         if s.egress
     ]

@@ -41,7 +41,8 @@ class ExistingNetwork(pulumi.ComponentResource):
 
     Exposes the same attributes as ``Network``: ``vpc_id``, ``vpc_cidr`` (read from the
     VPC), ``private_subnet_ids``, ``public_subnet_ids`` and ``zone_subnet_ids`` (the first
-    private subnet of each zone).
+    private subnet of each zone); not ``nat_public_ips``: the VPC's NAT gateways, and so the
+    addresses a peer sees the tasks' connections come from, are the platform team's.
     """
 
     vpc_id: pulumi.Output[str]

@@ -46,6 +46,11 @@ class Network(pulumi.ComponentResource):
         flow_log_retention_days: Record VPC flow logs to CloudWatch Logs kept this many
             days; None disables flow logs.
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the flow log group.
+
+    ``nat_public_ips``: the NAT gateways' Elastic IP addresses, sorted. Every task connection
+    to a public IPv4 address that no VPC endpoint serves leaves through NAT (each private
+    subnet's through one gateway, so any of them), and the peer sees it come from one of
+    these: what a peer that admits only listed sources allow-lists.
     """
 
     vpc_id: pulumi.Output[str]
@@ -53,6 +58,7 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
     zone_subnet_ids: list[pulumi.Output[str]]  # one private subnet per zone (EFS mount targets)
+    nat_public_ips: pulumi.Output[list[str]]  # the NAT gateways' Elastic IPs, sorted
 
     def __init__(
         self,
@@ -148,6 +154,7 @@ class Network(pulumi.ComponentResource):
             )
 
         nat_gateways = []
+        nat_addresses = []
         for i in range(nat_gateway_count):
             eip = aws.ec2.Eip(
                 f"{name}-nat-{i + 1}",
@@ -155,6 +162,7 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-nat-{i + 1}"},
                 opts=child,
             )
+            nat_addresses.append(eip.public_ip)
             nat_gateways.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{i + 1}",
@@ -241,12 +249,15 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
         # One private subnet per zone already: what EFS mount targets need (ExistingNetwork).
         self.zone_subnet_ids = [s.id for s in private_subnets]
+        # Sorted: the same list whatever order the gateways are numbered in.
+        self.nat_public_ips = pulumi.Output.all(*nat_addresses).apply(sorted)
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
                 "vpc_cidr": self.vpc_cidr,
                 "public_subnet_ids": self.public_subnet_ids,
                 "private_subnet_ids": self.private_subnet_ids,
+                "nat_public_ips": self.nat_public_ips,
             }
         )
 
