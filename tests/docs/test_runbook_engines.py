@@ -285,7 +285,8 @@ def test_the_missed_runs_ticket_of_a_new_stack_is_announced_where_it_arrives() -
         assert {m.metric_name for m in alarm.metrics} == {"InvocationAttemptCount"}
     docs = dict(render(model, only=["docs"]))
     handoff = docs["docs/operations/handoff.md"]
-    assert f"`missed-runs` ticket (`{missed[0].name}`) fires once on every new\nstack" in handoff
+    assert f"`missed-runs` alarm (`{missed[0].name}`) fires once on every new\nstack" in handoff
+    assert "close that first ticket" in handoff  # shop's nightly is a ticket (on_failure)
     runbook = docs["docs/operations/runbook.md"]
     section = runbook.split('<a id="alarm-missed-runs"></a>')[1].split("\n### ")[1]
     assert "On a new stack it fires once before the first run is even due" in section

@@ -619,3 +619,62 @@ def test_the_pattern_model_follows_eventbridge() -> None:
     assert matches({"$or": [{"a": [1]}, {"b": [2]}]}, {"b": 2})
     assert not matches({"a": [{"prefix": "fam:"}]}, {"a": "fam2:1"})
     assert matches({"n": [{"numeric": [">", 0, "<=", 5]}]}, {"n": 5})
+
+
+# The full example's `reports` job is marked `on_failure: page`: its reports are due at
+# 06:00, so a run that fails, is dropped or hangs must wake someone in production (main);
+# in staging the same incidents open tickets. Only its own alarms are judged here (the
+# full stack's others have their scenarios elsewhere).
+def _reports(generated, env: str) -> tuple[Stack, Mapping[str, Any]]:  # type: ignore[no-untyped-def]
+    preview = generated.preview("full", env)
+    (schedule,) = [
+        s for s in preview.of_type("aws:scheduler/schedule:Schedule") if "reports" in s.name
+    ]
+    return Stack(preview), schedule.inputs["target"]
+
+
+def _reports_told(stack: Stack, metrics: Mapping[str, float], minutes: int) -> dict[str, set]:
+    """Who hears of the job's alarms once ``metrics`` have held for ``minutes`` (before:
+    no run going, nothing dropped, the schedule trying its runs)."""
+    quiet = {"InvocationAttemptCount": 1}
+
+    def before(metric: Mapping[str, Any]) -> float | None:
+        return quiet.get(metric["metricName"])
+
+    def during(metric: Mapping[str, Any]) -> float | None:
+        return {**quiet, **metrics}.get(metric["metricName"])
+
+    got = stack.notified(Scenario(before, during, minutes * 60))
+    return {k: {n for n in names if "-reports-" in n} for k, names in got.items()}
+
+
+@pytest.mark.parametrize(("env", "topic"), [("main", "page"), ("staging", "ticket")])
+def test_a_failed_run_of_a_job_marked_to_page_pages_in_production(generated, env, topic) -> None:  # type: ignore[no-untyped-def]
+    stack, target = _reports(generated, env)
+    rule = f"atlas-{env}-reports-failed-runs"
+    region = target["arn"].split(":")[3]  # the cluster's: the stack's region (eu-central-1)
+
+    def stopped(**detail: Any) -> dict[str, Any]:
+        event = _task_stopped(target, taskArn=f"{target['arn']}/task/0123abcd", **detail)
+        return {**event, "region": region, "time": "2026-12-08T01:15:00Z"}
+
+    published = stack.published(stopped(containers=[{"name": "reports", "exitCode": 1}]))
+    assert [m["AlarmName"] for m in published[topic]] == [rule]
+    assert [m for t, ms in published.items() if t != topic for m in ms] == []
+    not_started = stopped(stopCode="TaskFailedToStart", containers=[{"name": "reports"}])
+    assert [m["AlarmName"] for m in stack.published(not_started)[topic]] == [rule]
+    succeeded = stopped(containers=[{"name": "reports", "exitCode": 0}])
+    assert stack.published(succeeded) == {"page": [], "ticket": []}
+
+
+@pytest.mark.parametrize(("env", "topic"), [("main", "page"), ("staging", "ticket")])
+def test_a_hung_or_dropped_run_of_a_job_marked_to_page_pages_there(generated, env, topic) -> None:  # type: ignore[no-untyped-def]
+    """A reports run still going after an hour misses the 06:00 cut-off as surely as a
+    failed one; so does a run the scheduler dropped after its retries."""
+    stack, _ = _reports(generated, env)
+    other = "ticket" if topic == "page" else "page"
+    assert _reports_told(stack, {"CpuReserved": 512}, 50) == {"page": set(), "ticket": set()}
+    hung = _reports_told(stack, {"CpuReserved": 512}, 65)
+    assert hung == {topic: {f"atlas-{env}-reports-long-run"}, other: set()}
+    dropped = _reports_told(stack, {"InvocationDroppedCount": 1}, 5)
+    assert dropped == {topic: {f"atlas-{env}-reports-failed-invocations"}, other: set()}

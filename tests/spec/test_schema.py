@@ -53,7 +53,7 @@ def test_the_schema_forbids_unknown_keys(validator: Draft202012Validator) -> Non
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("port", 70000), ("port", 0), ("cpu", 32), ("type", "webb")],
+    [("port", 70000), ("port", 0), ("cpu", 32), ("type", "webb"), ("on_failure", "wake")],
 )
 def test_the_schema_carries_ranges_and_choices_for_editors(
     field: str, value: Any, validator: Draft202012Validator

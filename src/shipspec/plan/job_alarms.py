@@ -1,8 +1,10 @@
 """CloudWatch alarms and rules of a scheduled job: runs that fail, hang, or never happen.
 
 Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`). A job
-runs on EventBridge Scheduler as an ECS task. Four things can go wrong, each a ticket (the
-spec cannot mark a job critical, and the next run is hours away):
+runs on EventBridge Scheduler as an ECS task. Four things can go wrong, each a ticket by
+default (the next run is hours away), each a page where alarms page (production) when the
+spec says ``on_failure: page``: a job with a deadline (a settlement file due at a bank's
+cut-off) that fails, hangs, is dropped or never starts misses it all the same:
 
 - the scheduler cannot start the task (``InvocationDroppedCount``, after its retries);
 - a run exits non-zero or cannot start (an EventBridge rule on ECS task state changes);
@@ -81,7 +83,19 @@ def _period(window: int) -> int:
     return 60 if window <= 600 else 300 if window <= 86400 else 3600
 
 
+def _routing(s: ServicePlan) -> tuple[bool, str]:
+    """Whether the spec asks the job's alarms to page, and the end of their reasons.
+    :meth:`~.alarms.Alarms.add` pages only where the environment's alarms page, and says so."""
+    if s.on_failure == "page":
+        return True, (
+            "the spec marks the job `on_failure: page` (a run that does not finish misses "
+            "its deadline), so it pages"
+        )
+    return False, "the next run is hours away (the spec's `on_failure` is `ticket`), so a ticket"
+
+
 def job_alarms(self: Alarms, s: ServicePlan) -> None:
+    page, why = _routing(s)
     # Jobs run on EventBridge Scheduler, which publishes AWS/Scheduler metrics per schedule
     # group (each job has its own); AWS/Events metrics exist only for EventBridge rules.
     self.add(
@@ -101,33 +115,41 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         period=300,
         evaluations=1,
         missing="notBreaching",
+        page=page,
         reason="EventBridge Scheduler gave up starting the task after its retries (capacity, "
-        "IAM, networking); the next run is hours away, so a ticket. A task that starts and "
-        "exits non-zero is caught by the job's failed-runs rule",
+        f"IAM, networking); {why}. A task that starts and exits non-zero is caught by the "
+        "job's failed-runs rule",
     )
     # EventBridge allows 64 characters: a long app, environment and job name is cut to a
     # hash, under the rule prefix the alert topics' policies allow (rule/<rule prefix>-*).
     name = rule_name(self.app, self.env.name, f"{s.name}-failed-runs")
+    pages = page and self.env.alarms_page
     reason = (
         "a run stopped with a non-zero exit code or failed to start (ECS Task State Change "
-        "events of the job's task definition family); the spec cannot mark a job critical, "
-        "and the next run is hours away, so a ticket in every environment"
+        f"events of the job's task definition family); {why}"
+        + ("; non-production: notifies, never pages" if page and not pages else "")
     )
-    self.log.decide(f"alarms.{self.env.name}.{name}", "ticket", reason, pages=False)
+    self.log.decide(
+        f"alarms.{self.env.name}.{name}",
+        "page" if pages else "ticket",
+        reason,
+        pages=pages,
+        on_failure=s.on_failure,
+    )
     self.job_failures.append(
         JobFailurePlan(
             name=name,
             job=s.name,
             description=f"{s.name}: a run failed (non-zero exit code, or it could not start)",
-            pages=False,
+            pages=pages,
             runbook=f"{RUNBOOK}#alarm-failed-runs",
             reason=reason,
         )
     )
-    hung_and_missed_runs(self, s)
+    hung_and_missed_runs(self, s, page, why)
 
 
-def hung_and_missed_runs(self: Alarms, s: ServicePlan) -> None:
+def hung_and_missed_runs(self: Alarms, s: ServicePlan, page: bool, why: str) -> None:
     assert s.schedule is not None
     gap = longest_gap_seconds(s.schedule)
     longest = min(LONG_RUN_SECONDS, gap) if gap else LONG_RUN_SECONDS
@@ -151,11 +173,12 @@ def hung_and_missed_runs(self: Alarms, s: ServicePlan) -> None:
         period=period,
         evaluations=runs,
         missing="notBreaching",
+        page=page,
         reason=f"a task of the job ran through {runs} periods of {period // 60} minutes "
         f"({longest // 60} minutes: {LONG_RUN_SECONDS // 60} at most, or the gap between runs "
         "if shorter, since a longer run overlaps the next): ECS has no task timeout, so a "
         "hung run would hold its resources and locks forever. Container Insights reports "
-        f"CpuReserved while a task runs ({CONTAINER_INSIGHTS_SOURCE}); a ticket",
+        f"CpuReserved while a task runs ({CONTAINER_INSIGHTS_SOURCE}); {why}",
     )
     key = f"alarms.{self.env.name}.{self.app}-{self.env.name}-{s.name}-missed-runs"
     if gap is None:
@@ -186,11 +209,13 @@ def hung_and_missed_runs(self: Alarms, s: ServicePlan) -> None:
         period=period,
         evaluations=math.ceil(window / period),
         missing="breaching",
+        page=page,
         reason=f"{s.schedule} runs at least every {_duration(gap)}; no invocation attempt in "
         f"twice that ({_duration(window)}) means the schedule was disabled, deleted or stopped "
         "firing. The scheduler reports nothing without an attempt, so missing data is "
         "breaching: a new stack's alarm fires once before the first run is due, and returns "
-        "to OK at that run (the handoff and the runbook say so); a ticket",
+        f"to OK at that run (the handoff and the runbook say so); {why}"
+        + (", that first time too" if page and self.env.alarms_page else ""),
     )
 
 

@@ -179,6 +179,9 @@ class ServicePlan(Frozen):
     calls: list[str] = []  # services this one calls through Service Connect
     callers: list[str] = []  # services that call this one (its security group admits them)
     schedule: str | None
+    # Jobs: "page" when the spec says a failed, hung, dropped or missed run must wake
+    # someone (plan/job_alarms.py; only where the environment's alarms page).
+    on_failure: Literal["page", "ticket"] = "ticket"
     load_balancer: Literal["public", "internal"] | None
     listener_priority: int | None
     path_patterns: list[str]

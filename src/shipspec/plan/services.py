@@ -98,6 +98,7 @@ def plan_service(
         calls=list(service.calls),
         callers=callers,
         schedule=service.schedule,
+        on_failure=service.on_failure,
         # The shared ALB it is routed on; a tcp/udp service has a Network Load Balancer of
         # its own instead (see `protocol`).
         load_balancer=("public" if service.public else "internal") if on_alb(service) else None,

@@ -43,6 +43,11 @@ _FORMATS = {
     ),
     "env": ("a variable name", "letters, digits and _, not starting with a digit, e.g. LOG_LEVEL"),
 }
+# What each choice of a field means, for a value close to none of them.
+_CHOICES = {
+    "on_failure": "`page`: a failed, hung, dropped or missed run wakes the on-call in "
+    "production; `ticket` (the default): it opens a ticket",
+}
 _TYPE_HINTS = {
     "int": "write a whole number, without quotes or units",
     "float": "write a number such as 0.5, without quotes or units",
@@ -124,7 +129,9 @@ def _message(detail: ErrorDetails, field: str) -> tuple[str, str]:
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = _did_you_mean(str(value), expected) if isinstance(value, str) else ""
-        return f"must be one of {ctx.get('expected', '')}, got {shown}", hint
+        return f"must be one of {ctx.get('expected', '')}, got {shown}", hint or _CHOICES.get(
+            field, ""
+        )
     if kind == "string_pattern_mismatch":
         what, hint = _FORMATS.get(field, ("in the expected format", ""))
         return f"must be {what}, got {shown}", hint or f"it must match {ctx.get('pattern')}"

@@ -50,6 +50,9 @@ from .types import (
 
 API_VERSION = "shipspec/v1"
 
+# A job's failed, hung, dropped or missed runs: a page where alarms page, or a ticket.
+OnFailure = Literal["page", "ticket"]
+
 
 class Metadata(SpecModel):
     name: Name = Field(description="Application name; prefixes every resource name.")
@@ -411,6 +414,12 @@ class Service(SpecModel):
         Annotated[float, in_range(1, 1_000_000, "requests per second one task serves")] | None
     ) = None
     schedule: Schedule | None = None
+    on_failure: OnFailure = Field(
+        default="ticket",
+        description="Jobs: `page` wakes the on-call in production when a run fails, hangs, "
+        "is dropped or is missed (a job with a deadline, e.g. a settlement cut-off); "
+        "`ticket` (the default) opens a ticket. Non-production never pages.",
+    )
     timeout_seconds: (
         Annotated[
             int,
@@ -544,6 +553,15 @@ class Service(SpecModel):
                 f"`schedule` is for jobs; this service is a {self.type}",
                 "set `type: job`, or remove `schedule`",
                 ("type", "schedule"),
+                "not-for-type",
+            )
+        if self.type != "job" and "on_failure" in self.model_fields_set:
+            yield Problem(
+                ("on_failure",),
+                f"`on_failure` is for jobs (whether a failed run pages); this service is a "
+                f"{self.type}, whose alarms page or not by what they watch",
+                "remove `on_failure`, or set `type: job`",
+                ("type", "on_failure"),
                 "not-for-type",
             )
         for name in ("public", "health", "capacity_rps"):

@@ -41,6 +41,7 @@ _NOT_FOR_STATIC = {
     "capacity_rps": "CloudFront scales by itself",
     "timeout_seconds": "`timeout_seconds` is for workers",
     "schedule": "`schedule` is for jobs",
+    "on_failure": "`on_failure` is for jobs: a static site has no runs to fail",
 }
 _CONTAINER_SIZE = ("cpu", "memory")
 

@@ -239,6 +239,36 @@ def double_pages(model: DeploymentModel) -> list[tuple[str, str, str, str]]:
     return found
 
 
+# A job's checks, in the order the documents name them (the failed-runs rule, then its
+# alarms), with what each says happened.
+JOB_CHECKS = {
+    "failed-runs": "a run fails or cannot start",
+    "failed-invocations": "the scheduler drops a run",
+    "long-run": "a run goes on too long",
+    "missed-runs": "the schedule stops firing",
+}
+
+
+def job_pages(model: DeploymentModel) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The scheduled jobs whose alarms page: (environment, job, [(check, what it means)] of
+    the checks that page there, in ``JOB_CHECKS`` order), from the plan, so a job without a
+    ``missed-runs`` alarm (a schedule too sparse or irregular for it) is not said to page on
+    one. Only jobs the spec marks ``on_failure: page``, where the environment's alarms page."""
+    found = []
+    for env_name, env_alarms in model.monitoring.alarms.items():
+        paging: dict[str, set[str]] = {}
+        for rule in env_alarms.job_failures:
+            if rule.pages:
+                paging.setdefault(rule.job, set()).add("failed-runs")
+        for alarm in env_alarms.alarms:
+            if alarm.target.startswith("job:") and alarm.pages:
+                paging.setdefault(alarm.target.partition(":")[2], set()).add(alarm.check)
+        for job in sorted(paging):
+            checks = [(c, words) for c, words in JOB_CHECKS.items() if c in paging[job]]
+            found.append((env_name, job, checks))
+    return found
+
+
 def _two_pages(guide: Guide, twice: list[tuple[str, str, str, str]]) -> Guide:
     """The down guide saying which outages page twice, and why the second is not muted."""
     pairs = "; ".join(

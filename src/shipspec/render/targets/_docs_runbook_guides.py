@@ -384,6 +384,8 @@ GUIDES: dict[str, Guide] = {
         (
             "fix the cause, then start a run by hand: `aws ecs run-task --cluster $CLUSTER "
             "--task-definition <family> --launch-type FARGATE --network-configuration ...`",
+            "a failed run is an event, not a state: no OK follows, so resolve the ticket (or "
+            "the page, for a job marked `on_failure: page`) by hand once a run succeeds",
         ),
     ),
     "job:failed-invocations": Guide(
@@ -436,8 +438,9 @@ GUIDES: dict[str, Guide] = {
         "new stack it fires once before the first run is even due: the scheduler publishes "
         "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
         "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
-        "within minutes of the stack's first deploy, with the schedule ENABLED and its first run "
-        "still ahead (the checks below), is that one: it returns to OK at the first run.",
+        "(a page in production for a job marked `on_failure: page`) within minutes of the "
+        "stack's first deploy, with the schedule ENABLED and its first run still ahead (the "
+        "checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
             "list-schedules --name-prefix <job>-schedule --query "

@@ -56,7 +56,7 @@ from ._docs_architecture import dot, mermaid
 from ._docs_egress_sources import OUTPUT as NAT_OUTPUT
 from ._docs_egress_sources import allowance_text, nat_output, peer_sources
 from ._docs_renames import datastore_renames
-from ._docs_runbook import double_pages, sections
+from ._docs_runbook import double_pages, job_pages, sections
 from ._docs_runbook_manual import ANCHOR as MANUAL_ANCHOR
 from ._docs_runbook_manual import manual_up
 from ._docs_runbook_slow import slow_logs
@@ -163,6 +163,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "alarm_counts": lambda env: alarm_counts(model, env),
         "network_services": network_services,
         "double_pages": double_pages(model),
+        "job_pages": job_pages(model),
         "budget_minutes": budget_minutes,
         "slo_source": lambda slo: slo_source(model, slo),
         "unmonitored": unmonitored_slos(model),

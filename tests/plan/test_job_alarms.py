@@ -1,0 +1,97 @@
+"""A scheduled job's alarms: tickets by default, pages where alarms page for `on_failure: page`.
+
+A nightly settlement job with a cut-off at 06:00 that fails at 01:15 must wake someone in
+production: its failed-runs rule, dropped invocations, hung runs and missed runs all page
+there (a hung or unscheduled run misses the cut-off as surely as a failed one). Outside
+production nothing pages, and a job the spec does not mark stays a ticket everywhere.
+"""
+
+from __future__ import annotations
+
+from shipspec.plan.model import DeploymentModel
+from shipspec.plan.planner import plan
+from shipspec.render.targets._pulumi_monitoring import monitoring_config
+from shipspec.spec.loader import loads
+
+SPEC = """
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: pay, owner: team-pay}
+cloud: {region: eu-west-1}
+environments: {dev: {}, prod: {}}
+services:
+  settle: {type: job, image: x/settle:1, schedule: 'cron(15 1 * * ? *)', on_failure: page}
+  cleanup: {type: job, image: x/cleanup:1, schedule: 'rate(1 day)'}
+"""
+CHECKS = ("failed-invocations", "long-run", "missed-runs")
+
+
+def _model() -> DeploymentModel:
+    return plan(loads(SPEC))
+
+
+def _pages(model: DeploymentModel, env: str, job: str) -> dict[str, bool]:
+    """Whether each of the job's alarms and its failed-runs rule pages in ``env``."""
+    alarms = model.monitoring.alarms[env]
+    found = {a.check: a.pages for a in alarms.alarms if a.target == f"job:{job}"}
+    (rule,) = [j for j in alarms.job_failures if j.job == job]
+    return {**found, "failed-runs": rule.pages}
+
+
+def test_a_paging_job_pages_in_production_on_every_way_a_run_goes_wrong() -> None:
+    model = _model()
+    assert _pages(model, "prod", "settle") == dict.fromkeys((*CHECKS, "failed-runs"), True)
+    for alarm in model.monitoring.alarms["prod"].alarms:
+        if alarm.target == "job:settle":
+            assert "`on_failure: page`" in alarm.reason and "so it pages" in alarm.reason
+    (rule,) = [j for j in model.monitoring.alarms["prod"].job_failures if j.job == "settle"]
+    assert "`on_failure: page`" in rule.reason
+    decision = model.monitoring.decision(f"alarms.prod.{rule.name}")
+    assert decision.value == "page" and decision.inputs["pages"] is True
+    # A new stack's missed-runs alarm is in ALARM before the first run: a page, and it says so.
+    (missed,) = [
+        a
+        for a in model.monitoring.alarms["prod"].alarms
+        if a.target == "job:settle" and a.check == "missed-runs"
+    ]
+    assert missed.reason.endswith("so it pages, that first time too")
+
+
+def test_a_paging_job_only_notifies_outside_production() -> None:
+    model = _model()
+    assert _pages(model, "dev", "settle") == dict.fromkeys((*CHECKS, "failed-runs"), False)
+    dev = model.monitoring.alarms["dev"]
+    reasons = [a.reason for a in dev.alarms if a.target == "job:settle"]
+    reasons += [j.reason for j in dev.job_failures if j.job == "settle"]
+    assert len(reasons) == 4
+    assert all(r.endswith("; non-production: notifies, never pages") for r in reasons)
+
+
+def test_a_job_is_a_ticket_by_default() -> None:
+    model = _model()
+    assert model.production.service("cleanup").on_failure == "ticket"
+    for env in ("dev", "prod"):
+        assert _pages(model, env, "cleanup") == dict.fromkeys((*CHECKS, "failed-runs"), False)
+    prod = model.monitoring.alarms["prod"]
+    for reason in [a.reason for a in prod.alarms if a.target == "job:cleanup"] + [
+        j.reason for j in prod.job_failures if j.job == "cleanup"
+    ]:
+        assert "the spec's `on_failure` is `ticket`), so a ticket" in reason
+
+
+def test_the_stack_config_sends_a_paging_jobs_failed_runs_to_the_page_topic() -> None:
+    """What the program reads: ``pages`` picks the rule's and alarms' topic (Monitoring._target)."""
+    model = _model()
+    for env, pages in (("prod", True), ("dev", False)):
+        config = monitoring_config(model, model.environment(env))
+        rules = {spec["job"]: spec["pages"] for spec in config["jobFailures"].values()}
+        assert rules == {"settle": pages, "cleanup": False}, env
+        alarms = {
+            name.removeprefix(f"pay-{env}-"): spec["pages"]
+            for name, spec in config["alarms"].items()
+            if "settle" in name or "cleanup" in name
+        }
+        assert alarms == {
+            **{f"settle-{check}": pages for check in CHECKS},
+            **{f"cleanup-{check}": False for check in CHECKS},
+        }, env
