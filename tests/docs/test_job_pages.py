@@ -1,9 +1,8 @@
 """The runbook and the handoff say which scheduled jobs page, on what, and where.
 
-A job the spec marks ``on_failure: page`` pages in production on the checks the plan gives it
-(a schedule too sparse for ``missed-runs`` has none, and the docs must not promise one); its
-``missed-runs`` page arrives on a new production stack before the first run, which the
-handoff announces. Jobs left at the default are tickets, as before.
+A job the spec marks ``on_failure: page`` pages in production on the checks the plan gives it;
+its ``missed-runs`` stays a ticket (it fires on every new stack before the first run, and can
+tell only after twice the gap). Jobs left at the default are tickets, as before.
 """
 
 from __future__ import annotations
@@ -38,15 +37,10 @@ def test_the_runbook_names_each_paging_job_and_the_checks_that_page() -> None:
     who = " ".join(_who_is_paged(_docs(SPEC)["docs/operations/runbook.md"]).split())
     assert (
         "settle pages in prod when a run fails or cannot start (`failed-runs`), the scheduler "
-        "drops a run (`failed-invocations`), a run goes on too long (`long-run`) or the "
-        "schedule stops firing (`missed-runs`)" in who
+        "drops a run (`failed-invocations`) or a run goes on too long (`long-run`); weekly "
+        "pages in prod when" in who
     )
-    # weekly runs on Mondays only: no missed-runs alarm, and the runbook says so.
-    assert (
-        "weekly pages in prod when a run fails or cannot start (`failed-runs`), the scheduler "
-        "drops a run (`failed-invocations`) or a run goes on too long (`long-run`); it has no "
-        "`missed-runs` alarm" in who
-    )
+    assert "Missed runs stay tickets for these jobs too" in who
     assert "cleanup pages" not in who
     assert "resolve it by hand once a run succeeds" in who
 
@@ -55,14 +49,11 @@ def test_the_handoff_names_the_paging_jobs_and_their_first_missed_runs_page() ->
     handoff = " ".join(_docs(SPEC)["docs/operations/handoff.md"].split())
     assert (
         "a scheduled job's failed run opens a ticket, except for settle (`on_failure: page` in "
-        "the spec), whose `failed-runs`, `failed-invocations`, `long-run` and `missed-runs` "
+        "the spec), whose `failed-runs`, `failed-invocations` and `long-run` "
         "page in prod, weekly (`on_failure: page` in the spec), whose `failed-runs`, "
         "`failed-invocations` and `long-run` page in prod" in handoff
     )
-    assert (
-        "`pay-prod-settle-missed-runs` pages (`on_failure: page`): on prod's first deploy that "
-        "is a page for a run not yet due" in handoff
-    )
+    assert "first deploy that is a page" not in handoff  # missed-runs stays a ticket
 
 
 def test_without_a_paging_job_the_docs_speak_of_tickets_only() -> None:

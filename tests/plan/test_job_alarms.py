@@ -1,9 +1,10 @@
 """A scheduled job's alarms: tickets by default, pages where alarms page for `on_failure: page`.
 
 A nightly settlement job with a cut-off at 06:00 that fails at 01:15 must wake someone in
-production: its failed-runs rule, dropped invocations, hung runs and missed runs all page
-there (a hung or unscheduled run misses the cut-off as surely as a failed one). Outside
-production nothing pages, and a job the spec does not mark stays a ticket everywhere.
+production: its failed-runs rule, dropped invocations and hung runs page there (a hung run
+misses the cut-off as surely as a failed one). Missed runs stay a ticket: the alarm can tell
+only after twice the gap between runs, and fires on every new stack before the first run.
+Outside production nothing pages, and a job the spec does not mark stays a ticket everywhere.
 """
 
 from __future__ import annotations
@@ -40,30 +41,36 @@ def _pages(model: DeploymentModel, env: str, job: str) -> dict[str, bool]:
 
 def test_a_paging_job_pages_in_production_on_every_way_a_run_goes_wrong() -> None:
     model = _model()
-    assert _pages(model, "prod", "settle") == dict.fromkeys((*CHECKS, "failed-runs"), True)
+    assert _pages(model, "prod", "settle") == {
+        **dict.fromkeys((*CHECKS, "failed-runs"), True),
+        "missed-runs": False,
+    }
     for alarm in model.monitoring.alarms["prod"].alarms:
-        if alarm.target == "job:settle":
+        if alarm.target == "job:settle" and alarm.check != "missed-runs":
             assert "`on_failure: page`" in alarm.reason and "so it pages" in alarm.reason
     (rule,) = [j for j in model.monitoring.alarms["prod"].job_failures if j.job == "settle"]
     assert "`on_failure: page`" in rule.reason
     decision = model.monitoring.decision(f"alarms.prod.{rule.name}")
     assert decision.value == "page" and decision.inputs["pages"] is True
-    # A new stack's missed-runs alarm is in ALARM before the first run: a page, and it says so.
+    # A new stack's missed-runs alarm is in ALARM before the first run: a ticket, and it says why.
     (missed,) = [
         a
         for a in model.monitoring.alarms["prod"].alarms
         if a.target == "job:settle" and a.check == "missed-runs"
     ]
-    assert missed.reason.endswith("so it pages, that first time too")
+    assert "also for a job marked `on_failure: page`" in missed.reason
+    assert "would page every new stack" in missed.reason
 
 
 def test_a_paging_job_only_notifies_outside_production() -> None:
     model = _model()
     assert _pages(model, "dev", "settle") == dict.fromkeys((*CHECKS, "failed-runs"), False)
     dev = model.monitoring.alarms["dev"]
-    reasons = [a.reason for a in dev.alarms if a.target == "job:settle"]
+    reasons = [
+        a.reason for a in dev.alarms if a.target == "job:settle" and a.check != "missed-runs"
+    ]
     reasons += [j.reason for j in dev.job_failures if j.job == "settle"]
-    assert len(reasons) == 4
+    assert len(reasons) == 3
     assert all(r.endswith("; non-production: notifies, never pages") for r in reasons)
 
 
@@ -92,6 +99,6 @@ def test_the_stack_config_sends_a_paging_jobs_failed_runs_to_the_page_topic() ->
             if "settle" in name or "cleanup" in name
         }
         assert alarms == {
-            **{f"settle-{check}": pages for check in CHECKS},
+            **{f"settle-{check}": pages and check != "missed-runs" for check in CHECKS},
             **{f"cleanup-{check}": False for check in CHECKS},
         }, env

@@ -2,7 +2,7 @@
 
 Companion of :mod:`.alarms`, which owns the collector (:class:`~.alarms.Alarms`). A job
 runs on EventBridge Scheduler as an ECS task. Four things can go wrong, each a ticket by
-default (the next run is hours away), each a page where alarms page (production) when the
+default (the next run is hours away), the first three a page where alarms page (production) when the
 spec says ``on_failure: page``: a job with a deadline (a settlement file due at a bank's
 cut-off) that fails, hangs, is dropped or never starts misses it all the same:
 
@@ -15,7 +15,8 @@ cut-off) that fails, hangs, is dropped or never starts misses it all the same:
 - the schedule stops firing (disabled, deleted, its group gone): no
   ``InvocationAttemptCount`` in twice the longest gap between runs. The scheduler reports
   no datapoint without an attempt, so missing data is breaching; a new stack's alarm is
-  therefore in ALARM until the job's first run.
+  therefore in ALARM until the job's first run. Always a ticket: it can tell only after
+  twice the gap, too late for a deadline, and a page would ring on every new stack.
 """
 
 from __future__ import annotations
@@ -209,13 +210,17 @@ def hung_and_missed_runs(self: Alarms, s: ServicePlan, page: bool, why: str) -> 
         period=period,
         evaluations=math.ceil(window / period),
         missing="breaching",
-        page=page,
         reason=f"{s.schedule} runs at least every {_duration(gap)}; no invocation attempt in "
         f"twice that ({_duration(window)}) means the schedule was disabled, deleted or stopped "
         "firing. The scheduler reports nothing without an attempt, so missing data is "
         "breaching: a new stack's alarm fires once before the first run is due, and returns "
-        f"to OK at that run (the handoff and the runbook say so); {why}"
-        + (", that first time too" if page and self.env.alarms_page else ""),
+        "to OK at that run (the handoff and the runbook say so); "
+        + (
+            "a ticket, also for a job marked `on_failure: page`: it can tell only after twice "
+            "the gap, long after a deadline a page could save, and would page every new stack"
+            if page
+            else why
+        ),
     )
 
 

@@ -239,21 +239,19 @@ def double_pages(model: DeploymentModel) -> list[tuple[str, str, str, str]]:
     return found
 
 
-# A job's checks, in the order the documents name them (the failed-runs rule, then its
-# alarms), with what each says happened.
+# A job's checks that may page, in the order the documents name them (the failed-runs rule,
+# then its alarms), with what each says happened; missed-runs is always a ticket.
 JOB_CHECKS = {
     "failed-runs": "a run fails or cannot start",
     "failed-invocations": "the scheduler drops a run",
     "long-run": "a run goes on too long",
-    "missed-runs": "the schedule stops firing",
 }
 
 
 def job_pages(model: DeploymentModel) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """The scheduled jobs whose alarms page: (environment, job, [(check, what it means)] of
-    the checks that page there, in ``JOB_CHECKS`` order), from the plan, so a job without a
-    ``missed-runs`` alarm (a schedule too sparse or irregular for it) is not said to page on
-    one. Only jobs the spec marks ``on_failure: page``, where the environment's alarms page."""
+    the checks that page there, in ``JOB_CHECKS`` order), from the plan. Only jobs the spec
+    marks ``on_failure: page``, where the environment's alarms page."""
     found = []
     for env_name, env_alarms in model.monitoring.alarms.items():
         paging: dict[str, set[str]] = {}
