@@ -5,7 +5,8 @@ The program runs as ``pulumi preview`` would run it (``__main__.py`` executed as
 but against :class:`~shipspec.preview.mocks.AwsMocks` instead of an engine. Like the
 engine, a program that logs an error (``pulumi.log.error``) fails.
 
-This is the in-process run, for library callers and tests that trust the program.
+This is the in-process run, for library callers and tests that trust the program; what is
+recorded of each registration, and how, is :mod:`.recording`.
 ``shipspec preview`` and ``check`` never run a program in their own process: they call
 :mod:`shipspec.preview.isolation`, which runs this module in a child process.
 
@@ -38,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import inspect
 import logging
 import os
 import runpy
@@ -51,12 +51,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import settings
 from pulumi.runtime.stack import run_in_stack
 
 from shipspec.preview.mocks import DEFAULT_REGION, AwsMocks
 from shipspec.preview.mocks_network import AccountError, existing_account
+from shipspec.preview.recording import SECRET, UNKNOWN, Recorder, RecordingMonitor, tree_order
 from shipspec.preview.records import ProgramError, RecordedResource, StackRun
 from shipspec.preview.settle import settling
 
@@ -70,10 +70,6 @@ __all__ = [
     "run_stack",
 ]
 
-UNKNOWN = "[unknown]"
-SECRET = "[secret]"
-
-_STACK_TYPE = "pulumi:pulumi:Stack"
 _NEVER_EVICT = {"__main__", "pulumi", "pulumi_aws", "shipspec", "__pycache__"}
 
 
@@ -128,170 +124,6 @@ def run_stack(
     return result
 
 
-# --------------------------------------------------------------------------------------
-
-
-class _Recorder:
-    def __init__(self, on_register: Callable[[int], None] | None = None) -> None:
-        self.on_register = on_register
-        self.lock = threading.Lock()
-        self.resources: dict[str, RecordedResource] = {}
-        self.stack_urn = ""
-        self.outputs: dict[str, Any] = {}
-        self.local = threading.local()
-
-
-class _CapturingMocks(pulumi.runtime.Mocks):
-    """Delegates to the real mocks and remembers the deserialized inputs per thread."""
-
-    def __init__(self, inner: pulumi.runtime.Mocks, recorder: _Recorder) -> None:
-        self._inner = inner
-        self._recorder = recorder
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        self._recorder.local.inputs = args.inputs
-        kept = getattr(self._recorder.local, "kept_name", None)
-        if kept:
-            # An aliased resource is the one it aliases: the engine keeps its state, so
-            # its autonamed physical name and id are those of the old name, not new ones.
-            args = pulumi.runtime.MockResourceArgs(
-                args.typ, kept, args.inputs, args.provider, args.resource_id, args.custom
-            )
-        return self._inner.new_resource(args)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
-        return self._inner.call(args)
-
-
-class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi.runtime.Mocks, recorder: _Recorder) -> None:
-        super().__init__(_CapturingMocks(mocks, recorder))
-        self._recorder = recorder
-
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine leaves the root stack out of its children's qualified types
-        # (``...::aws:ec2/vpc:Vpc::vpc``); the SDK's mock monitor does not.
-        if parent and parent.split("::")[2].split("$")[-1] == _STACK_TYPE:
-            parent = ""
-        return super().make_urn(parent, type_, name)
-
-    def RegisterResource(self, request: Any) -> Any:
-        rec = self._recorder
-        if request.type == _STACK_TYPE:
-            response = super().RegisterResource(request)
-            rec.stack_urn = response.urn
-            return response
-        request = self._transformed(request)
-        urn = self.make_urn(request.parent, request.type, request.name)
-        with rec.lock:
-            if urn in rec.resources:
-                # The engine rejects this; the mock monitor would silently overwrite.
-                raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
-        rec.local.inputs = {}
-        with rec.lock:
-            parent = rec.resources.get(request.parent)
-        aliases = self._alias_urns(request, parent)
-        rec.local.kept_name = aliases[0].rsplit("::", 1)[1] if aliases else None
-        response = super().RegisterResource(request)
-        recorded = RecordedResource(
-            type=request.type,
-            name=request.name,
-            urn=response.urn,
-            parent=request.parent or None,
-            inputs=_plain(rec.local.inputs),
-            dependencies=sorted(set(request.dependencies)),
-            custom=bool(request.custom),
-            ignore_changes=list(request.ignoreChanges),
-            protect=bool(request.protect),
-            retain_on_delete=bool(request.retainOnDelete),
-            delete_before_replace=bool(request.deleteBeforeReplace),
-            replace_on_changes=sorted(request.replaceOnChanges),
-            aliases=aliases,
-            import_id=str(request.importId),
-        )
-        with rec.lock:
-            rec.resources[response.urn] = recorded
-            count = len(rec.resources)
-        if rec.on_register is not None:
-            rec.on_register(count)
-        return response
-
-    def _transformed(self, request: Any) -> Any:
-        """The registration after the stack's transforms, as the engine would apply them.
-
-        ``pulumi.runtime.register_resource_transform`` hands a transform to the engine,
-        which calls it on every later registration with the wire-named properties and the
-        options, and registers what it returns. The SDK's mock monitor only records them;
-        apply them here (properties and the options the preview records).
-        """
-        if not self._stack_transforms:
-            return request
-        pulumi_mocks._ensure_event_loop()
-        props = rpc.deserialize_properties(request.object)
-        opts = pulumi.ResourceOptions(
-            protect=bool(request.protect),
-            retain_on_delete=bool(request.retainOnDelete),
-            delete_before_replace=bool(request.deleteBeforeReplace),
-            ignore_changes=list(request.ignoreChanges),
-            replace_on_changes=list(request.replaceOnChanges),
-        )
-        for transform in self._stack_transforms:
-            args = pulumi.ResourceTransformArgs(
-                bool(request.custom), request.type, request.name, props, opts
-            )
-            result = transform(args)
-            if inspect.isawaitable(result):
-                result = pulumi_mocks._sync_await(result)
-            if result is not None:
-                props = result.props if result.props is not None else props
-                opts = result.opts if result.opts is not None else opts
-        changed = type(request)()
-        changed.CopyFrom(request)
-        changed.object.CopyFrom(pulumi_mocks._sync_await(rpc.serialize_properties(props, {})))
-        changed.protect = bool(opts.protect)
-        changed.retainOnDelete = bool(opts.retain_on_delete)
-        changed.deleteBeforeReplace = bool(opts.delete_before_replace)
-        del changed.ignoreChanges[:]
-        changed.ignoreChanges.extend(opts.ignore_changes or [])
-        del changed.replaceOnChanges[:]
-        changed.replaceOnChanges.extend(opts.replace_on_changes or [])
-        return changed
-
-    def _alias_urns(self, request: Any, parent: RecordedResource | None) -> list[str]:
-        """The old URNs the engine would match this registration against.
-
-        The SDK sends alias *specs* (the mock monitor supports them), so, like the engine
-        (``pkg/resource/deploy``: ``generateAliases`` and ``inheritedChildAlias``), turn
-        each into a URN and add one per parent alias: a child named ``<parent>-x`` under a
-        parent once called ``old`` was ``old-x`` under the parent's old URN.
-        """
-        urns: set[str] = set()
-        for alias in request.aliases:
-            if alias.urn:
-                urns.add(alias.urn)
-                continue
-            spec = alias.spec
-            alias_parent = "" if spec.noParent else (spec.parentUrn or request.parent)
-            urns.add(
-                self.make_urn(alias_parent, spec.type or request.type, spec.name or request.name)
-            )
-        urns.update(request.aliasURNs)
-        if parent is not None:
-            for parent_alias in parent.aliases:
-                old_parent_name = parent_alias.rsplit("::", 1)[1]
-                name = request.name
-                if name.startswith(parent.name):
-                    name = old_parent_name + name[len(parent.name) :]
-                urns.add(self.make_urn(parent_alias, request.type, name))
-        return sorted(urns)
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:
-        rec = self._recorder
-        if rec.stack_urn and request.urn == rec.stack_urn:
-            rec.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
-        return super().RegisterResourceOutputs(request)
-
-
 class _ListHandler(logging.Handler):
     """Keeps the program's warnings and errors: the SDK also logs debug lines for every
     resource, which bare mocks drop (their root logger is at WARNING) and keeping them cost
@@ -314,7 +146,7 @@ def _run_isolated(
     on_register: Callable[[int], None] | None,
 ) -> StackRun:
     started = time.perf_counter()
-    recorder = _Recorder(on_register)
+    recorder = Recorder(on_register)
     handler = _ListHandler()
     logger = logging.Logger(f"shipspec.preview.{project}.{stack}")
     logger.addHandler(handler)
@@ -353,7 +185,7 @@ def _run_isolated(
             stack=stack,
             preview=True,
             logger=logger,
-            monitor=_RecordingMonitor(mocks, recorder),
+            monitor=RecordingMonitor(mocks, recorder),
         )
         # set_mocks registers a bare root stack for unit tests; the program gets its own
         # stack from run_in_stack (as under the Pulumi CLI) so exports are registered.
@@ -376,7 +208,7 @@ def _run_isolated(
     errors = [r for r in handler.records if r.levelno >= logging.ERROR]
     if errors:
         raise ProgramError("program logged an error: " + "; ".join(r.getMessage() for r in errors))
-    resources = _tree_order(recorder.resources, recorder.stack_urn)
+    resources = tree_order(recorder.resources, recorder.stack_urn)
     if not resources:
         raise ProgramError("the program registered no resources", filename=str(main), lineno=1)
     return StackRun(
@@ -443,47 +275,6 @@ def _program_error(exc: BaseException, program_dir: Path) -> ProgramError:
     if filename.startswith(prefix):
         filename = os.path.relpath(filename, program_dir)
     return ProgramError(message, filename=filename, lineno=frame.lineno, cause=exc)
-
-
-def _tree_order(resources: dict[str, RecordedResource], stack_urn: str) -> list[RecordedResource]:
-    children: dict[str | None, list[RecordedResource]] = {}
-    for res in resources.values():
-        parent = res.parent if res.parent in resources else None
-        children.setdefault(parent, []).append(res)
-    ordered: list[RecordedResource] = []
-    stack: list[RecordedResource] = sorted(
-        children.get(None, []), key=lambda r: (r.name, r.type), reverse=True
-    )
-    while stack:
-        res = stack.pop()
-        ordered.append(res)
-        stack.extend(
-            sorted(children.get(res.urn, []), key=lambda r: (r.name, r.type), reverse=True)
-        )
-    return ordered
-
-
-def _plain(value: Any) -> Any:
-    """Render deserialized property values as deterministic JSON-compatible data."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, dict):
-        if rpc.is_rpc_secret(value):
-            return SECRET
-        return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, pulumi.output.Unknown):
-        return UNKNOWN
-    if isinstance(value, pulumi.FileAsset):
-        return {"fileAsset": str(value.path)}
-    if isinstance(value, pulumi.StringAsset):
-        return {"stringAsset": value.text}
-    if isinstance(value, pulumi.Resource):
-        return "[resource]"
-    return repr(value)
 
 
 class _ProgramImports:
