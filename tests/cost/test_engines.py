@@ -166,6 +166,24 @@ def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
     assert details["ElastiCache", "sessions"] == "Memcached: 1 × cache.t4g.micro × 730 h"
 
 
+def test_a_test_stack_sized_past_express_is_priced_as_standard(full: DeploymentModel) -> None:
+    """environments.dev.datastores.legacy.storage_gb: 100 is more than Express's 10 GB per
+    database: the dev stack runs Standard edition, single-AZ, and costs what it runs."""
+    # Express as written: 730 h × $0.044
+    assert line(estimate(full, "dev"), "RDS instance", "legacy") == Decimal("32.120")
+    text = (EXAMPLES / "full.yaml").read_text().replace("eu-central-1", "us-east-1")
+    text = text.replace("  dev: {}\n", "  dev: {datastores: {legacy: {storage_gb: 100}}}\n", 1)
+    sized = shipspec.plan(shipspec.loads(text))
+    dev = estimate(sized, "dev")
+    # db.m5.large Standard, license included, Single-AZ: 730 h × $0.977; 100 GB gp3 × 0.115
+    assert line(dev, "RDS instance", "legacy") == Decimal("713.210")
+    assert line(dev, "RDS storage", "legacy") == Decimal("11.500")
+    details = {(i.component, i.resource): i.detail for i in dev.items}
+    assert details["RDS instance", "legacy"] == (
+        "SQL Server (sqlserver-se) db.m5.large Single-AZ × 730 h"
+    )
+
+
 def test_frankfurt_is_priced_at_frankfurt_rates(full_in_frankfurt: DeploymentModel) -> None:
     """Version 1 had no eu-central-1 table and priced the stack at us-east-1 rates."""
     main = estimate(full_in_frankfurt, "main")

@@ -388,3 +388,23 @@ def test_the_handoff_lists_every_way_out_the_preview_opens(generated) -> None:  
         for other in others:
             assert other in line, (example, env, other, line)
         assert ("nothing else: no service has an `egress`" in line) == (not others), line
+
+
+def test_memcached_is_never_called_multi_az() -> None:
+    """Memcached spreads its nodes over the AZs but replicates nothing: an AZ lost is that
+    node's keys lost. "Multi-AZ: yes" told the reader there was a standby."""
+    files = files_of("full")
+    production = model_of("full").production
+    sessions = production.datastore("sessions")
+    assert (sessions.engine, sessions.multi_az, sessions.nodes) == ("memcached", True, 3)
+    context = files[".ai_context/deployment_context.md"]
+    [row] = [line for line in context.splitlines() if line.startswith("| sessions | memcached")]
+    assert row.split(" | ")[3] == "nodes in 3 AZs, no replica"
+    handoff = files[f"{DOCS}/handoff.md"]
+    rows = [line for line in handoff.splitlines() if line.startswith("| sessions | memcached")]
+    assert "| nodes in 3 AZs, no replica |" in rows[-1]  # production's table comes last
+    assert "cache.m7g.large, nodes in 3 AZs, no replica" in handoff  # the architecture diagram
+    assert not [line for line in rows if "Multi-AZ" in line]
+    # A replicated store keeps the word: the database's standby takes over.
+    [db] = [line for line in context.splitlines() if line.startswith("| db | postgres")]
+    assert db.split(" | ")[3] == "yes"

@@ -342,3 +342,29 @@ def test_a_redis_store_runbook_says_writes_fail_where_a_cache_says_evictions_are
     assert "evictions alone are a cache doing its job" in _section(cache, "evictions")
     assert "OOM command not allowed" not in cache
     assert 'id="alarm-redis-store-' not in cache
+
+
+def test_cache_metrics_are_read_node_by_node() -> None:
+    """The section says "per node", yet version 1 queried CacheClusterId alone: a Memcached
+    cluster's series, every node together, where one node's evictions drown in the others'.
+    Each command now names CacheNodeId, with the node ids ElastiCache returns."""
+    full = dict(render(shipspec.plan(shipspec.load(EXAMPLES / "full.yaml"))))
+    section = full["docs/operations/runbook.md"].split('<a id="cache-metrics"></a>')[1]
+    section = section.split("\n## ", 2)[1]
+    commands = section.split("aws cloudwatch get-metric-statistics")[1:]
+    assert len(commands) == 2  # Redis (cache) and Memcached (sessions)
+    for command in commands:
+        dimensions = command.split("--dimensions", 1)[1].split("\\", 1)[0]
+        assert "Name=CacheClusterId," in dimensions and "Name=CacheNodeId," in dimensions
+    # Memcached's node ids come from describe-cache-clusters with --show-cache-node-info.
+    [query] = re.findall(
+        r"describe-cache-clusters --cache-cluster-id \"\$MEMCACHED_ID\" --show-cache-node-info "
+        r"--query '([^']+)'",
+        section,
+    )
+    nodes = [{"CacheNodeId": "0001"}, {"CacheNodeId": "0002"}]
+    answer = {"CacheClusters": [{"CacheClusterId": "sessions", "CacheNodes": nodes}]}
+    assert jmespath.search(query, answer) == ["0001", "0002"]
+    assert 'Name=CacheNodeId,Value="$node"' in commands[1]
+    # A Redis member cluster holds one node, 0001.
+    assert "Name=CacheNodeId,Value=0001" in commands[0]

@@ -16,6 +16,7 @@ from shipspec.plan.monitoring import (
 )
 from shipspec.plan.observability import plan_monitoring
 from shipspec.plan.planner import plan
+from shipspec.render.renderer import render
 from shipspec.spec.loader import loads
 from tests.conftest import ROOT
 from tests.monitoring.monitoring_support import (
@@ -377,3 +378,49 @@ def test_a_tcp_service_behind_its_own_nlb_pages_when_down() -> None:
     assert not next(
         c for c in model.monitoring.alarms["dev"].composites if c.name == "atlas-dev-ingest-down"
     ).pages
+
+
+BROKER_SPEC = """
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {{name: demo, owner: team}}
+cloud: {{region: eu-west-1}}
+environments: {{staging: {{}}, prod: {{}}}}
+services:
+  api: {{type: web, image: x/api:1, port: 8080, public: true, uses: [{api}]}}
+  mailer: {{type: worker, image: x/mailer:1, uses: [{mailer}]}}
+  report: {{type: job, image: x/report:1, schedule: "rate(1 day)",
+           uses: [{{name: mq, access: consume}}]}}
+datastores:
+  mq: {{engine: rabbitmq}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("api", "mailer", "told", "handoff"),
+    [
+        # The API publishes, the mailer consumes: a mailer whose channel closed pages.
+        ("{name: mq, access: produce}", "{name: mq, access: consume}", "page", "mailer\ndeclares"),
+        # Nobody says: the API may only publish, so the broker-wide count may be 0 by design.
+        ("mq", "mq", "ticket", "api, mailer\nuse the broker without `access`"),
+        # Both only publish (the job consumes once a day): ConsumerCount is 0 all night, quietly.
+        ("{name: mq, access: produce}", "{name: mq, access: produce}", None, "No `no-consumers`"),
+    ],
+)
+def test_a_broker_pages_on_no_consumers_only_when_a_service_says_it_consumes(
+    api: str, mailer: str, told: str | None, handoff: str
+) -> None:
+    """A web API that only publishes keeps the broker's ConsumerCount at 0 from the first
+    deploy: paging on it would wake on-call every night for nothing."""
+    model = model_from(BROKER_SPEC.format(api=api, mailer=mailer))
+    found = {
+        env: {a.check: a for a in alarms.alarms if a.target == "datastore:mq"}
+        for env, alarms in model.monitoring.alarms.items()
+    }
+    if told is None:
+        assert "no-consumers" not in found["prod"] and "no-consumers" not in found["staging"]
+    else:
+        assert found["prod"]["no-consumers"].pages is (told == "page")
+        assert found["staging"]["no-consumers"].pages is False  # never pages outside prod
+    files = dict(render(model, only=["docs"]))
+    assert handoff in files["docs/operations/handoff.md"]

@@ -188,9 +188,25 @@ def test_each_new_engine_is_watched_by_its_own_metrics() -> None:
     assert alarms(planned, "dev", "docs")["connections"].threshold == 400
 
 
-def test_a_broker_a_service_uses_alarms_when_no_consumer_is_connected() -> None:
+def broker_model(*uses: str) -> DeploymentModel:
+    """A broker and one service per ``(type, uses entry)``: ``"web:mq"``, ``"worker:{...}"``."""
+    lines = []
+    for index, entry in enumerate(uses):
+        kind, use = entry.split(":", 1)
+        extra = " port: 80," if kind == "web" else ""
+        extra += " schedule: 'rate(1 day)'," if kind == "job" else ""
+        lines.append(f"  s{index}: {{type: {kind}, image: x:1,{extra} uses: [{use}]}}\n")
+    return plan(
+        shipspec.loads(
+            HEADER + "services:\n" + "".join(lines) + "datastores:\n  mq: {engine: rabbitmq}\n"
+        ),
+        spec_file="handoff.yaml",
+    )
+
+
+def test_a_broker_a_service_consumes_from_pages_when_no_consumer_is_connected() -> None:
     """A consumer that stays RUNNING but closed its channel: only ConsumerCount shows it."""
-    planned = model("  mq: {engine: rabbitmq}\n")
+    planned = broker_model("web:{name: mq, access: produce}", "worker:{name: mq, access: consume}")
     prod, dev = alarms(planned, "prod", "mq"), alarms(planned, "dev", "mq")
     consumers = prod["no-consumers"]
     [metric] = consumers.metrics
@@ -205,20 +221,48 @@ def test_a_broker_a_service_uses_alarms_when_no_consumer_is_connected() -> None:
     assert consumers.datapoints_to_alarm == 5
     assert consumers.pages is True and dev["no-consumers"].pages is False
     assert consumers.runbook.endswith("#alarm-no-consumers")
+    assert (
+        "s1 says it consumes from the broker"
+        in planned.monitoring.decision("alarms.prod.app-prod-mq-no-consumers").reason
+    )
+    # produce-consume consumes too.
+    both = broker_model("worker:{name: mq, access: produce-consume}")
+    assert alarms(both, "prod", "mq")["no-consumers"].pages is True
+
+
+def test_a_broker_only_publishers_use_has_no_consumers_alarm() -> None:
+    """A web API that only publishes keeps ConsumerCount at 0: the alarm would fire from
+    the first deploy, all night."""
+    planned = broker_model("web:{name: mq, access: produce}", "worker:{name: mq, access: produce}")
+    assert "no-consumers" not in alarms(planned, "prod", "mq")
+    assert "ready-messages" in alarms(planned, "prod", "mq")
+    # The access grants nothing: the program passes the broker itself, no Use(access=...).
+    for service in planned.production.services:
+        assert [(u.access, u.iam_access) for u in service.uses] == [("produce", None)]
+
+
+def test_a_broker_whose_users_do_not_say_they_consume_opens_a_ticket() -> None:
+    planned = broker_model("web:mq", "worker:{name: mq, access: produce}")
+    consumers = alarms(planned, "prod", "mq")["no-consumers"]
+    assert consumers.pages is False and consumers.notify is True
+    decision = planned.monitoring.decision("alarms.prod.app-prod-mq-no-consumers")
+    assert "s0 uses the broker without `access`" in decision.reason
+    assert "unknown" in decision.reason and "access: consume}" in decision.reason
 
 
 def test_a_broker_only_jobs_use_has_no_consumers_alarm() -> None:
-    planned = plan(
-        shipspec.loads(
-            HEADER
-            + "services:\n  web: {type: web, image: x:1, port: 80}\n"
-            + "  nightly: {type: job, image: x:1, schedule: 'rate(1 day)', uses: [mq]}\n"
-            + "datastores:\n  mq: {engine: rabbitmq}\n"
-        ),
-        spec_file="handoff.yaml",
-    )
+    planned = broker_model("web:{name: mq, access: produce}", "job:{name: mq, access: consume}")
     assert "no-consumers" not in alarms(planned, "prod", "mq")
     assert "ready-messages" in alarms(planned, "prod", "mq")
+
+
+def test_broker_access_is_checked_against_the_engine() -> None:
+    with pytest.raises(SpecError) as caught:
+        broker_model("worker:{name: mq, access: read}")
+    [problem] = caught.value.diagnostics
+    assert (problem.path, problem.code) == ("services.s0.uses[0].access", "access-not-for-engine")
+    assert problem.hint == "use one of: produce, consume, produce-consume"
+    assert problem.line == 7
 
 
 def test_stack_config_carries_each_engine_s_settings() -> None:

@@ -231,7 +231,7 @@ def test_only_a_load_balancer_with_a_web_acl_watches_its_rate_limit_blocks() -> 
 def test_the_rate_limit_lets_a_shared_nat_carry_a_tenth_of_the_peak(
     performance: str, limit: int
 ) -> None:
-    """140 clinics behind one NAT at a 1,500 rps peak would all be blocked at 2,000 per 5
+    """140 offices behind one NAT at a 1,500 rps peak would all be blocked at 2,000 per 5
     minutes: the limit is a tenth of the peak's 5 minutes when that is more, a decision
     with its reason, and the program reads it from the stack config."""
     planned = model(MIXED, extra="  security: {waf: true}\n" + performance)
@@ -241,6 +241,9 @@ def test_the_rate_limit_lets_a_shared_nat_carry_a_tenth_of_the_peak(
     assert (public.waf_rate_limit, internal.waf_rate_limit) == (limit, None)
     decision = prod.decision("load_balancers.public.waf_rate_limit")
     assert decision.value == limit and "behind one NAT" in decision.reason
+    assert "clinic" not in decision.reason  # domain-neutral: any spec's users
+    if limit > 2000:
+        assert "(an office, a partner's gateway)" in decision.reason
     assert model(MIXED).environment("prod").load_balancers[0].waf_rate_limit is None
 
 

@@ -52,6 +52,40 @@ def test_sql_server_is_express_outside_production_and_standard_multi_az_in_it() 
     assert (low.instance_class, low.multi_az) == ("db.m5.large", False)
 
 
+def sized(dev_override: str) -> DeploymentModel:
+    """BOTH with ``environments.dev.datastores.mssql`` set to ``dev_override``."""
+    return plan(
+        shipspec.loads(
+            HEADER.replace(
+                "environments: {dev: {}, prod: {}}",
+                f"environments: {{dev: {{datastores: {{mssql: {dev_override}}}}}, prod: {{}}}}",
+            )
+            + f"datastores:\n{BOTH}"
+        ),
+        spec_file="handoff.yaml",
+    )
+
+
+def test_a_test_environment_that_asks_for_more_than_express_holds_gets_standard() -> None:
+    """Express caps each database at 10 GB: a dev stack sized for 200 GB of data would fill
+    its database (error 1105) where production, on Standard, takes the same load."""
+    planned = sized("{storage_gb: 200}")
+    dev = planned.environment("dev").datastore("mssql")
+    assert (dev.edition, dev.instance_class, dev.multi_az) == ("sqlserver-se", "db.m5.large", False)
+    assert (dev.storage_gb, dev.max_storage_gb) == (200, 0)
+    reason = planned.environment("dev").decision("datastores.mssql.edition").reason
+    assert "environments.dev.datastores.mssql.storage_gb is 200 GB" in reason
+    assert "10 GB per database" in reason
+    # Single-AZ says why: not "Express has no Multi-AZ" any more.
+    assert "Express" not in planned.environment("dev").decision("datastores.mssql.multi_az").reason
+    # The environment's own class is kept; the 20 GB minimum stays Express.
+    chosen = sized("{storage_gb: 50, instance_class: db.m5.xlarge}")
+    assert chosen.environment("dev").datastore("mssql").instance_class == "db.m5.xlarge"
+    assert chosen.environment("dev").datastore("mssql").edition == "sqlserver-se"
+    small = sized("{storage_gb: 20}").environment("dev").datastore("mssql")
+    assert (small.edition, small.instance_class) == ("sqlserver-ex", "db.t3.small")
+
+
 def test_sql_server_stack_config_has_no_database_name() -> None:
     planned = model(BOTH)
     config = stack_config(planned, planned.production)["datastores"]["mssql"]

@@ -378,3 +378,26 @@ def test_soc2_services_never_hold_the_master_secret(tmp_path, engine: str, env: 
         if master in json.dumps(json.loads(r.inputs["policy"]))
     }
     assert readers == {"db-admin-execution", "web-migrate-execution", "web-migrate-task"}
+
+
+@pytest.mark.parametrize("env", ["dev", "main"])
+def test_sql_server_has_the_performance_insights_the_runbook_sends_people_to(  # type: ignore[no-untyped-def]
+    generated, env: str
+) -> None:
+    """The runbook's slow-query step says "find them with Performance Insights": version 1
+    never enabled it on SQL Server, so on-call found an empty console. RDS offers it on
+    every SQL Server edition and class; 7 days is the free retention, encrypted with the
+    stack's data key where there is one, like the instance's storage."""
+    plan = generated.model("full").environment(env)
+    (legacy,) = [
+        r
+        for r in generated.preview("full", env).of_type("aws:rds/instance:Instance")
+        if r.inputs["engine"].startswith("sqlserver-")
+    ]
+    inputs = legacy.inputs
+    assert inputs["engine"] == plan.datastore("legacy").edition
+    assert inputs["performanceInsightsEnabled"] is True
+    assert inputs["performanceInsightsRetentionPeriod"] == 7
+    assert plan.customer_managed_key
+    assert inputs["performanceInsightsKmsKeyId"] == inputs["kmsKeyId"]
+    assert inputs["kmsKeyId"].startswith("arn:aws:kms:")

@@ -128,3 +128,16 @@ def test_an_environments_own_env_is_checked_against_the_services_uses() -> None:
             "refers to datastore 'search', which this service does not use",
         )
     ]
+
+
+def test_a_secret_from_a_datastore_that_is_not_a_mapping_is_one_located_problem() -> None:
+    """`db: postgres` instead of `db: {engine: postgres}`: the datastore's own problem, not an
+    internal error in the secret's check (which read the engine from a string)."""
+    text = (HEAD + "    secrets: [{name: DB_PASS, from: db.password}]\n").replace(
+        "  db: {engine: postgres}", "  db: postgres"
+    )
+    with pytest.raises(SpecError) as caught:
+        shipspec.loads(text)
+    assert [(d.path, d.message.split(",")[0]) for d in caught.value.diagnostics] == [
+        ("datastores.db", "must be a mapping of keys to values")
+    ]

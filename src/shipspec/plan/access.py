@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..spec.models import HandoffSpec, Service
 from . import rules
 from .decisions import Decisions
-from .model import UsePlan
+from .model import IAM_ACCESS_ENGINES, UsePlan
 
 SQL_ENGINES = frozenset({"postgres", "mysql", "mariadb"})
 
@@ -90,7 +90,20 @@ def plan_uses(
 def _access(
     key: str, service: Service, engine: str, access: str | None, log: Decisions
 ) -> str | None:
-    if engine not in ("s3", "sqs"):
+    if engine == "rabbitmq":
+        # Grants nothing (the broker is reached with credentials); it says whether the
+        # service consumes, which the broker's no-consumers alarm reads.
+        if access is not None:
+            return log.decide(
+                f"{key}.access",
+                access,
+                "access set in the spec: grants nothing on a RabbitMQ broker (reached with "
+                "its credentials); tells the broker's no-consumers alarm whether this service "
+                "consumes",
+                access=access,
+            )
+        return None
+    if engine not in IAM_ACCESS_ENGINES:
         return None
     if access is not None:
         return log.decide(f"{key}.access", access, "access set in the spec", access=access)

@@ -11,10 +11,10 @@ instance.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .datastore_alarms import evictions_alarm
-from .model import DatastorePlan
+from .model import DatastorePlan, EnvironmentPlan
 from .monitoring import AlarmMetric
 
 if TYPE_CHECKING:
@@ -166,16 +166,67 @@ def broker_alarms(self: Alarms, b: DatastorePlan) -> None:
     broker_consumers_alarm(self, b)
 
 
-def broker_consumers_alarm(self: Alarms, b: DatastorePlan) -> None:
-    """No consumer connected to the broker while a long-running service uses it.
+class BrokerUsers(NamedTuple):
+    """The long-running services that use a broker, by what their `access` says."""
 
-    Pages where alarms page, like a queue consumer's no-tasks alarm (``page=True`` pages
-    only in ``EnvironmentPlan.alarms_page`` environments); a ticket elsewhere. Jobs are
-    not long-running consumers, so a broker only jobs use gets no such alarm.
+    consume: list[str]  # `access: consume` or `produce-consume`
+    unknown: list[str]  # no `access`: whether they consume is not said
+    produce: list[str]  # `access: produce`: they only publish
+
+
+def broker_users(env: EnvironmentPlan, broker: str) -> BrokerUsers:
+    """Who uses ``broker`` in ``env`` and whether they say they consume. Jobs are left out:
+    they are not long-running consumers."""
+    found = BrokerUsers([], [], [])
+    for s in env.services:
+        if s.kind == "job":
+            continue
+        for u in s.uses:
+            if u.datastore != broker:
+                continue
+            if u.access is None:
+                found.unknown.append(s.name)
+            elif "consume" in u.access:
+                found.consume.append(s.name)
+            else:
+                found.produce.append(s.name)
+    return found
+
+
+def broker_consumers_alarm(self: Alarms, b: DatastorePlan) -> None:
+    """No consumer connected to the broker while a long-running service should consume.
+
+    ``ConsumerCount`` is broker-wide, so only a service that consumes continuously keeps
+    it above 0: a web API that only publishes would fire it from the first deploy. It
+    pages where alarms page (``page=True`` pages only in ``EnvironmentPlan.alarms_page``
+    environments), like a queue consumer's no-tasks alarm, when a long-running service
+    declares ``access: consume`` (or ``produce-consume``); it is a ticket when long-running
+    users give no ``access`` (whether they consume is unknown); there is no alarm when they
+    all say ``access: produce``, or only jobs use the broker.
     """
-    services = {s.name for s in self.env.services if s.kind != "job"}
-    users = [u for u in b.used_by if u in services]
-    if not users:
+    users = broker_users(self.env, b.name)
+    if users.consume:
+        page = True
+        reason = (
+            f"{', '.join(users.consume)} "
+            + ("says it consumes" if len(users.consume) == 1 else "say they consume")
+            + " from the broker (`access: consume` or `produce-consume`), yet no "
+            f"consumer was connected for {MQ_CONSUMERS_MINUTES} minutes: a consumer that stays "
+            "RUNNING but stopped consuming (its channel closed) shows neither as missing tasks "
+            "nor as errors, only as a backlog later; this pages like a stopped queue consumer"
+        )
+    elif users.unknown:
+        page = False
+        reason = (
+            f"{', '.join(users.unknown)} "
+            + ("uses" if len(users.unknown) == 1 else "use")
+            + " the broker without `access`, so whether anything "
+            "consumes continuously is unknown: a ticket, not a page (a service that only "
+            "publishes would fire it from the first deploy); give the consumers "
+            "`uses: [{name: " + b.name + ", access: consume}]` to page, the publishers "
+            "`access: produce`"
+        )
+    else:
         return
     self.add(
         f"datastore:{b.name}",
@@ -194,11 +245,8 @@ def broker_consumers_alarm(self: Alarms, b: DatastorePlan) -> None:
         comparison="LessThanThreshold",
         period=60,
         evaluations=MQ_CONSUMERS_MINUTES,
-        page=True,
-        reason=f"{', '.join(users)} use the broker, yet no consumer was connected for "
-        f"{MQ_CONSUMERS_MINUTES} minutes: a consumer that stays RUNNING but stopped "
-        "consuming (its channel closed) shows neither as missing tasks nor as errors, "
-        "only as a backlog later; this pages like a stopped queue consumer",
+        page=page,
+        reason=reason,
     )
 
 

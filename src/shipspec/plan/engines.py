@@ -138,6 +138,20 @@ def plan_broker(
     )
 
 
+def az_spread(d: DatastorePlan) -> str | None:
+    """How a datastore spans Availability Zones, as the documents say it; None in one AZ.
+
+    Memcached's nodes are spread over the AZs but nothing is replicated: losing an AZ loses
+    that node's share of the keys, so it is no "Multi-AZ" in the sense RDS, Redis,
+    DocumentDB and Amazon MQ are (a standby or replica that takes over).
+    """
+    if not d.multi_az:
+        return None
+    if d.engine == "memcached":
+        return f"nodes in {d.nodes} AZs, no replica"
+    return "Multi-AZ"
+
+
 def plan_memcached(
     spec: HandoffSpec,
     name: str,

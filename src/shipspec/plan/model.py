@@ -60,14 +60,21 @@ class LoadBalancerPlan(Frozen):
     waf_rate_limit: int | None = None
 
 
+# The engines whose `access` scopes IAM actions (a RabbitMQ use's `access` grants nothing).
+IAM_ACCESS_ENGINES = frozenset({"s3", "sqs"})
+
+
 class UsePlan(Frozen):
     """A service's access to a datastore: network, IAM and injected ``<PREFIX>_*`` variables."""
 
     datastore: str
     engine: str
     env_prefix: str
-    # S3: read | read-write | read-write-delete; SQS: produce | consume | produce-consume;
-    # None for engines reached over the network with credentials.
+    # S3: read | read-write | read-write-delete; SQS: produce | consume | produce-consume
+    # (the IAM actions, ``iam_access``); RabbitMQ: produce | consume | produce-consume as the
+    # spec says, None when it does not (grants nothing: it only tells the broker's
+    # no-consumers alarm who consumes); None for the other engines, reached over the network
+    # with credentials.
     access: str | None = None
     # SQL databases: the service's own database user, authenticated with IAM tokens;
     # DocumentDB: the service's name, whose task role is its own $external user (MONGODB-AWS);
@@ -77,6 +84,11 @@ class UsePlan(Frozen):
     # variables under that name's prefix too (``former_prefix``), same values.
     renamed_from: str | None = None
     former_prefix: str | None = None  # SETTLEMENT_LEDGER for renamed_from: settlement-ledger
+
+    @property
+    def iam_access(self) -> str | None:
+        """The access the program's IAM grants follow (S3 and SQS only)."""
+        return self.access if self.engine in IAM_ACCESS_ENGINES else None
 
 
 class DatastoreSecretPlan(Frozen):

@@ -237,8 +237,8 @@ def default_zone(env: Environment) -> str | None:
 def waf_rate_limit(peak_rps: float | None, visibility: str, log: Decisions) -> int:
     """Requests per client IP per 5 minutes before the load balancer's web ACL blocks it.
 
-    WAF counts per source IP, and everyone behind one NAT (an office, a clinic chain's
-    egress, a mobile carrier's CGNAT) is one IP: at 2,000 per 5 minutes (6.7 rps) a NAT of
+    WAF counts per source IP, and everyone behind one NAT (an office, a partner's
+    gateway, a mobile carrier's CGNAT) is one IP: at 2,000 per 5 minutes (6.7 rps) a NAT of
     many users is shut out long before the service is busy. So the limit is a tenth of the
     spec's peak 5 minutes when that is more: one address may carry up to 10% of the peak
     load, a single flooding client is still stopped well before it matters, and slower
@@ -262,8 +262,8 @@ def waf_rate_limit(peak_rps: float | None, visibility: str, log: Decisions) -> i
         f"requests per client IP per 5 minutes ({round(limit / window, 1):g} rps): "
         + (
             f"a tenth of the peak's 5 minutes ({peak_rps:g} rps × {window} s / 10 = {share}), "
-            f"as {default} ({default / window:.1f} rps) would block a NAT of many users (a "
-            "clinic chain, an office) well below the peak"
+            f"as {default} ({default / window:.1f} rps) would block a NAT of many users (an "
+            "office, a partner's gateway) well below the peak"
             if share > default
             else f"{default}, as a tenth of the peak's 5 minutes ({share}) is less"
         )

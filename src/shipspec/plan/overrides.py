@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..spec.models import DatastoreOverride, Service, ServiceOverride
 from .decisions import Decisions
 from .model import DatastorePlan, ServicePlan
+from .search_sql import outgrown_express
 
 _SERVICE_KEYS = {
     "cpu": ("size",),
@@ -90,6 +91,10 @@ def apply_datastore_override(
             else "non-production: no storage autoscaling",
             storage_gb=storage,
         )
+        if plan.engine == "sqlserver" and not production:
+            update |= outgrown_express(
+                plan.model_copy(update=update), where, override.instance_class is not None, log
+            )
     if override.backup_days is not None:
         update["backup_days"] = log.override(
             f"{key}.backup_days",

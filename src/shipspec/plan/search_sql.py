@@ -33,6 +33,14 @@ SQLSERVER_CLASS_PROD_HA = "db.r5.large"
 # "RDS for SQL Server").
 SQLSERVER_STORAGE_MIN_GB = 20
 SQLSERVER_STORAGE_MAX_GB = 16384
+# Express caps every database at 10 GB ("Maximum relational database size: 10 GB", scale
+# limits in Microsoft's "Editions and supported features of SQL Server 2022" and of 2019;
+# RDS runs the same Express edition, license included). A non-production environment whose
+# storage_gb is above the 20 GB minimum (environments.<env>.datastores.<name>.storage_gb)
+# expects more data than Express holds: it gets Standard edition, single-AZ, on the
+# smallest class Standard runs on, so a test load that passes 10 GB does not fail there
+# with "database is full" (error 1105) while production takes it.
+SQLSERVER_EXPRESS_STORAGE_GB = SQLSERVER_STORAGE_MIN_GB
 
 # -- Amazon OpenSearch Service ------------------------------------------------------------
 OPENSEARCH_DEFAULT_VERSION = "2.19"
@@ -154,6 +162,46 @@ def plan_sql_server(
         deletion_protection=protect,
         used_by=used_by,
     )
+
+
+def outgrown_express(
+    plan: DatastorePlan, where: str, class_given: bool, log: Decisions
+) -> dict[str, object]:
+    """Standard edition for a non-production SQL Server whose storage_gb, set for this
+    environment at ``where``, is above the minimum: the team expects more than the 10 GB a
+    database holds on Express. The changes to the planned datastore (none otherwise);
+    single-AZ still (no standby outside production), and the environment's own
+    ``instance_class`` kept when it gives one."""
+    storage = plan.storage_gb or 0
+    if plan.edition != SQLSERVER_EDITION_NON_PROD or storage <= SQLSERVER_EXPRESS_STORAGE_GB:
+        return {}
+    key = f"datastores.{plan.name}"
+    update: dict[str, object] = {
+        "edition": log.override(
+            f"{key}.edition",
+            SQLSERVER_EDITION_PROD,
+            f"{where}.storage_gb is {storage} GB, above the {SQLSERVER_EXPRESS_STORAGE_GB} GB "
+            "minimum: more data than Express holds (10 GB per database, Microsoft's SQL "
+            "Server editions' scale limits), so Standard edition, license included, single-AZ, "
+            "instead of Express; lower storage_gb to 20 to get Express back",
+            storage_gb=storage,
+        ),
+        "multi_az": log.override(
+            f"{key}.multi_az",
+            False,
+            "single AZ: non-production (Standard edition for the storage, no standby)",
+            edition=SQLSERVER_EDITION_PROD,
+        ),
+    }
+    if not class_given:
+        update["instance_class"] = log.override(
+            f"{key}.instance_class",
+            SQLSERVER_CLASS_PROD,
+            "non-production on Standard edition (storage above Express's 10 GB): the smallest "
+            "general-purpose class Standard edition runs on",
+            edition=SQLSERVER_EDITION_PROD,
+        )
+    return update
 
 
 def plan_search(

@@ -304,13 +304,17 @@ class DatastoreOverride(SpecModel):
     )
 
 
-# What a service may do with a datastore, for the engines whose API access is per action
-# (S3 and SQS; the others are reached over the network with credentials). Which access
-# fits which engine is checked against the datastore in `checks.check_references`.
+# What a service does with a datastore: for the engines whose API access is per action
+# (S3 and SQS) it scopes the service's IAM actions; for a RabbitMQ broker, reached over the
+# network with credentials like the others, it grants nothing and says whether the service
+# consumes, which decides whether the broker's `no-consumers` alarm pages
+# (`plan.engine_alarms.broker_consumers_alarm`). Which access fits which engine is checked
+# against the datastore in `checks.check_references`.
 Access = Literal["read", "read-write", "read-write-delete", "produce", "consume", "produce-consume"]
 ACCESS_BY_ENGINE: dict[str, tuple[str, ...]] = {
     "s3": ("read", "read-write", "read-write-delete"),
     "sqs": ("produce", "consume", "produce-consume"),
+    "rabbitmq": ("produce", "consume", "produce-consume"),
 }
 
 
@@ -318,7 +322,14 @@ class DatastoreUse(SpecModel):
     """``{name: orders, access: consume}``: a use with its access (a plain name: the default)."""
 
     name: Name
-    access: Access | None = None
+    access: Access | None = Field(
+        default=None,
+        description="s3: read, read-write (default) or read-write-delete; sqs: produce, "
+        "consume or produce-consume (default: consume for workers, produce otherwise), the "
+        "IAM actions granted; rabbitmq: produce, consume or produce-consume (no default, "
+        "grants nothing): the broker's no-consumers alarm pages only when a web service or "
+        "worker says it consumes.",
+    )
 
 
 class DatastoreSecret(SpecModel):

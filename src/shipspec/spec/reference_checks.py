@@ -106,7 +106,10 @@ def _secret(
     if problem:
         yield report(path, *problem, "unknown-reference")
         return
-    engine = str(datastores[store].get("engine"))
+    definition = datastores[store]
+    if not isinstance(definition, dict):
+        return  # not a mapping: pydantic reports it
+    engine = str(definition.get("engine"))
     keys = CREDENTIAL_KEYS.get(engine)
     if keys is None:
         yield report(

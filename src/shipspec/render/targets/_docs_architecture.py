@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from ...plan.engine_versions import version_label
+from ...plan.engines import az_spread
 from ...plan.model import EnvironmentPlan
 
 _SHAPES = {  # kind → (mermaid open, mermaid close, dot shape)
@@ -70,8 +71,8 @@ def graph(env: EnvironmentPlan) -> Graph:
         regional = d.engine in ("s3", "sqs")
         # The version the program sets (postgres 16.4 runs as RDS's 16.x), not the spec's.
         detail = " ".join(part for part in (version_label(d), d.instance_class or "") if part)
-        if d.multi_az:
-            detail += ", Multi-AZ"
+        if az_spread(d):
+            detail += f", {az_spread(d)}"
         g.node(
             _id("ds", d.name),
             f"{d.name}: {detail}",

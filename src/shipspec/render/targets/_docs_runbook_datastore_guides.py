@@ -261,10 +261,14 @@ DATASTORE_GUIDES: dict[str, Guide] = {
     "rabbitmq:no-consumers": Guide(
         "no consumers (Amazon MQ for RabbitMQ)",
         "No consumer has been connected to the broker for 5 minutes while a long-running "
-        "service uses it: a consumer that stays RUNNING but stopped consuming (its channel "
-        "or connection closed and was not reopened), or none running at all. Messages pile "
-        "up from now on. It counts the broker's consumers, all queues together: one consumer "
-        "that stops while another service still consumes does not fire it.",
+        "service should consume: a consumer that stays RUNNING but stopped consuming (its "
+        "channel or connection closed and was not reopened), or none running at all. "
+        "Messages pile up from now on. It pages when a service declares `access: consume` "
+        "on the broker; when its users give no `access` it is a ticket, since a service that "
+        "only publishes never counts as a consumer (then say which services consume, "
+        "`access: consume`, and which only publish, `access: produce`, in the handoff). It "
+        "counts the broker's consumers, all queues together: one consumer that stops while "
+        "another service still consumes does not fire it.",
         (
             MQ_BROKER_ID,
             mq_metric("ConsumerCount", "Minimum")

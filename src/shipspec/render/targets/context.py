@@ -22,6 +22,7 @@ from typing import Any
 
 from ...cost.usage import num
 from ...plan.engine_versions import version_label, version_note
+from ...plan.engines import az_spread
 from ...plan.model import Decision, DeploymentModel, EnvironmentPlan
 from ...session.protocol import STEPS, Step
 from . import target
@@ -81,6 +82,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "progress_file": PROGRESS_FILE,
         "unmonitored_slos": unmonitored_slos(model),
         "version_label": version_label,
+        "az_spread": az_spread,
         "version_note": version_note,
     }
 

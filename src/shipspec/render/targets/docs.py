@@ -28,7 +28,9 @@ from ...plan.alarm_names import aws_alarms
 from ...plan.datastore_alarms import max_connections
 from ...plan.db_admin import ADMIN_ENGINES, DOCUMENT_SCRIPT, admin_sql, document_users
 from ...plan.db_admin import database_users as own_users
+from ...plan.engine_alarms import broker_users
 from ...plan.engine_versions import version_label, version_note
+from ...plan.engines import az_spread
 from ...plan.image_pulls import PULL_ACCOUNTS_VARIABLE, ecr_pull_policy, ecr_registries
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan, ServicePlan
@@ -101,6 +103,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "strategy": strategy_text,
         "scaling": scaling_text,
         "version_label": version_label,
+        "az_spread": az_spread,
         "previous_images_where": previous_images_where(model),
         "version_note": version_note,
         "controls": security_controls,
@@ -158,6 +161,8 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "test_runner": test_runner(model),
         "chatbot_regions": CHATBOT_REGIONS,
         "alarms_of": lambda env: model.monitoring.alarms.get(env.name),
+        # A broker's long-running users by their `access`: whom `no-consumers` counts on.
+        "broker_users": broker_users,
         "pager_test_alarms": pager_test_alarms(model),
         "topic_receivers": lambda topic: topic_receivers(model, topic),
         "alarm_counts": lambda env: alarm_counts(model, env),

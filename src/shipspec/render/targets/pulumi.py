@@ -170,7 +170,8 @@ def component_imports(env: EnvironmentPlan) -> list[str]:
         names.add("AppSecret")
     if env.customer_managed_key:
         names.add("DataKey")
-    if any(u.access or u.engine in SQL_ENGINES or u.db_user for s in env.services for u in s.uses):
+    uses = [u for s in env.services for u in s.uses]
+    if any(u.iam_access or u.engine in SQL_ENGINES or u.db_user for u in uses):
         names.add("Use")
     if any(s.calls for s in env.services):
         names.add("ServiceCalls")

@@ -56,7 +56,13 @@ class SqlServer(pulumi.ComponentResource):
         username: Master user name (its password lives in Secrets Manager).
         log_retention_days: How long the agent and error logs are kept.
         protect: Pulumi refuses to delete or replace the instance (production).
-        kms_key_arn: Customer-managed KMS key for storage and the master secret.
+        kms_key_arn: Customer-managed KMS key for storage, Performance Insights, the
+            master secret and the exported logs; None keeps the AWS-managed keys.
+        performance_insights: Enable Performance Insights with 7 days of retention (the
+            free tier): the runbook's slow-query step reads its top SQL. RDS for SQL Server
+            offers it on every edition and class (RDS User Guide, "Amazon RDS DB engine,
+            Region, and instance class support for Database Insights": no instance class
+            restriction for SQL Server).
         import_id: Adopt the existing DB instance with this identifier instead of creating
             one (Pulumi's ``import`` option), named by it.
 
@@ -86,6 +92,7 @@ class SqlServer(pulumi.ComponentResource):
         log_retention_days: int = 30,
         protect: bool = False,
         kms_key_arn: pulumi.Input[str] | None = None,
+        performance_insights: bool = True,
         import_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -162,6 +169,9 @@ class SqlServer(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            performance_insights_enabled=performance_insights,
+            performance_insights_retention_period=7 if performance_insights else None,
+            performance_insights_kms_key_id=kms_key_arn if performance_insights else None,
             deletion_protection=deletion_protection,
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot[:255] if deletion_protection else None,
