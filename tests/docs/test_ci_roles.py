@@ -403,7 +403,8 @@ def test_the_bucket_policy_admits_the_other_account_s_roles_to_their_own_stacks(
             (roles.read_only, preview_calls, [roles.environment, *roles.read_only.shared_with]),
         ):
             assert role.policy is not None
-            role_arn = f"arn:aws:iam::<non-production account-id>:role/{role.name}"
+            # Each environment's roles in that environment's own account.
+            role_arn = f"arn:aws:iam::<account-id of {roles.environment}>:role/{role.name}"
             for stack in [e.name for e in model.environments]:
                 for action, key in calls(prefix, model.app, stack):
                     shared = key == "" or key.endswith("meta.yaml")
