@@ -91,7 +91,6 @@ class CiRole:
     variable: str  # where its ARN goes
     trust: dict[str, Any]
     permissions: list[str] = field(default_factory=list)
-    shared_with: list[str] = field(default_factory=list)  # other stacks using the same role
     name: str = ""  # the role's suggested name (the state bucket's policy names it)
     policy: dict[str, Any] | None = None  # its inline permission policy, besides the managed one
 
@@ -267,10 +266,6 @@ def _state_statements(
             {"Effect": s["Effect"], "Principal": {"AWS": principal}, **s} for s in statements
         ]
     return statements
-
-
-def _in_order(model: DeploymentModel, stacks: list[str]) -> list[str]:
-    return [e.name for e in model.environments if e.name in stacks]
 
 
 def _others(model: DeploymentModel, stacks: list[str]) -> list[str]:
@@ -605,10 +600,7 @@ def state_bucket_policy(model: DeploymentModel) -> dict[str, Any] | None:
         deploy = f"arn:aws:iam::{account}:role/{roles.deploy.name}"
         statements += _state_statements(model, [roles.environment], write=True, principal=deploy)
         reader = f"arn:aws:iam::{account}:role/{roles.read_only.name}"
-        stacks = _in_order(model, [roles.environment, *roles.read_only.shared_with])
-        for statement in _state_statements(model, stacks, write=False, principal=reader):
-            if statement not in statements:
-                statements.append(statement)
+        statements += _state_statements(model, [roles.environment], write=False, principal=reader)
     if not statements:
         return None
     return {"Version": "2012-10-17", "Statement": statements}
@@ -679,15 +671,13 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                     trust_policy(issuer, STS_AUDIENCE, gitlab_subject(repository, "*"), like=True),
                     read_only_permissions(model, [env.name]),
                 )
-        read_stacks = _in_order(model, [env.name, *read_only.shared_with])
-        if read_only.shared_with:
-            reader = f"{model.app}-preview"
-        else:
-            reader = role_name(model, env.name, "drift" if env.production else "read-only")
+        # Each stack's read-only role reads that stack alone (the stacks may be in different
+        # accounts).
+        reader = role_name(model, env.name, "drift" if env.production else "read-only")
         deploy = replace(
             deploy, name=role_name(model, env.name, "deploy"), policy=deploy_policy(model, env)
         )
-        read_only = replace(read_only, name=reader, policy=read_only_policy(model, read_stacks))
+        read_only = replace(read_only, name=reader, policy=read_only_policy(model, [env.name]))
         result.append(StackRoles(env.name, deploy, read_only))
     return result
 
