@@ -222,8 +222,8 @@ def test_a_drift_check_without_the_stacks_passphrase_stops_and_names_it(
     step = next(s for s in job["steps"] if s.get("name", "").startswith("Require"))
     env = {
         "STACK": "dev",
-        "READ_ROLE": "AWS_PREVIEW_ROLE_ARN",
-        "READ_ROLE_ARN": "arn:aws:iam::1:role/preview",
+        "STACK_ROLE": "AWS_PREVIEW_ROLE_ARN_DEV",
+        "STACK_ROLE_ARN": "arn:aws:iam::1:role/dev-read-only",
         "PASSPHRASE_SECRET": preview_passphrase_secret("dev"),
     }
     missing = run_script(step["run"], {}, tmp_path / "missing", env=env)

@@ -999,11 +999,16 @@ def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path:
         for s in preview["steps"]
         if "role-to-assume" in s.get("with", {})
     ]
-    assert roles == ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"]
+    assert roles == ["${{ steps.role.outputs.arn }}"]  # what the role step chose
     assert "AWS_ROLE_ARN" not in json.dumps(preview).replace("AWS_PREVIEW_ROLE_ARN", "")
     where = (PR, "preview", "Require the read-only preview role")
-    assert run(shop, where, {}, tmp_path / "unset", env={"AWS_PREVIEW_ROLE_ARN": ""}).code == 1
-    role = {"AWS_PREVIEW_ROLE_ARN": "arn:aws:iam::1:role/preview"}
+    unset = {"AWS_PREVIEW_ROLE_ARN": "", "STACK_ROLE": "AWS_PREVIEW_ROLE_ARN_DEV"}
+    assert run(shop, where, {}, tmp_path / "unset", env=unset).code == 1
+    role = {
+        "AWS_PREVIEW_ROLE_ARN": "arn:aws:iam::1:role/preview",
+        "STACK_ROLE": "AWS_PREVIEW_ROLE_ARN_DEV",
+        "STACK": "dev",
+    }
     # Without the stack's own passphrase (a repository secret per non-production stack) the
     # preview stops too, naming the secret to set.
     unset = run(
@@ -1011,7 +1016,7 @@ def test_a_preview_never_falls_back_to_the_deploy_role(shop: Rendered, tmp_path:
         where,
         {},
         tmp_path / "nopass",
-        env={**role, "STACK": "dev", "PASSPHRASE_SECRET": "PULUMI_PREVIEW_PASSPHRASE_DEV"},
+        env={**role, "PASSPHRASE_SECRET": "PULUMI_PREVIEW_PASSPHRASE_DEV"},
     )
     assert unset.code == 1 and "PULUMI_PREVIEW_PASSPHRASE_DEV" in unset.stdout
     ready = {**role, "PULUMI_CONFIG_PASSPHRASE": "dev's own"}

@@ -507,7 +507,8 @@ def test_production_and_approval_deploys_and_destroys_carry_the_protection_check
 def test_a_preview_uses_only_the_preview_role(webapp: Rendered, tmp_path: Path) -> None:
     doc = gitlab_job(webapp.yaml(FILE), "preview:dev")
     first = next(i for i, line in enumerate(doc["script"]) if "AWS_PREVIEW_ROLE_ARN" in line)
-    body = "\n".join(doc["script"][first : first + 2]) + '\necho "$AWS_ROLE_ARN"'
+    # The stack's own variable (else the scoped one), its check, then the role's export.
+    body = "\n".join(doc["script"][first : first + 3]) + '\necho "$AWS_ROLE_ARN"'
     deploy_role = {"AWS_ROLE_ARN": "arn:aws:iam::1:role/deploy"}
     unset = run_script(body, {}, tmp_path / "unset", env=deploy_role, shell=("bash", "-e"))
     assert unset.code != 0 and "AWS_PREVIEW_ROLE_ARN" in unset.stderr

@@ -459,11 +459,18 @@ def test_the_drift_workflow_is_scheduled_read_only_and_per_stack(shop: Rendered)
         matrix = job["strategy"]["matrix"]["include"]
         assert [entry["stack"] for entry in matrix] == stacks
         role = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-        assert role["with"]["role-to-assume"] == "${{ env.READ_ROLE_ARN }}"
+        # The role the "Require" step chose (tests/delivery/test_preview_accounts.py runs it).
+        assert role["with"]["role-to-assume"] == "${{ steps.role.outputs.arn }}"
         production = name == "drift-production"
-        assert job["env"]["READ_ROLE_ARN"] == (
-            "${{ vars.AWS_DRIFT_ROLE_ARN }}" if production else "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
-        )
+        if production:
+            assert job["env"]["READ_ROLE_ARN"] == "${{ vars.AWS_DRIFT_ROLE_ARN }}"
+        else:  # the stack's own repository variable, else the shared one
+            assert "READ_ROLE_ARN" not in job["env"]
+            assert job["env"]["STACK_ROLE_ARN"] == "${{ vars[matrix.role] }}"
+            assert job["env"]["AWS_PREVIEW_ROLE_ARN"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+            assert [e["role"] for e in matrix] == [
+                "AWS_PREVIEW_ROLE_ARN_" + s.upper().replace("-", "_") for s in stacks
+            ]
         if production:
             assert job["environment"] == "${{ matrix.environment }}"
             assert [e["environment"] for e in matrix] == [f"{s}-drift" for s in stacks]

@@ -285,7 +285,7 @@ def test_read_only_roles_can_log_in_select_and_preview_their_own_stacks(
     for roles in ci_roles(model):
         role = roles.read_only
         assert role.policy is not None
-        mine = [roles.environment, *role.shared_with]
+        mine = [roles.environment]
         for stack in names:
             for action, key in preview_calls(prefix, model.app, stack):
                 shared = key == "" or key.endswith("meta.yaml")
@@ -400,10 +400,11 @@ def test_the_bucket_policy_admits_the_other_account_s_roles_to_their_own_stacks(
             continue
         for role, calls, mine in (
             (roles.deploy, deploy_calls, [roles.environment]),
-            (roles.read_only, preview_calls, [roles.environment, *roles.read_only.shared_with]),
+            (roles.read_only, preview_calls, [roles.environment]),
         ):
             assert role.policy is not None
-            role_arn = f"arn:aws:iam::<non-production account-id>:role/{role.name}"
+            # Each environment's roles in that environment's own account.
+            role_arn = f"arn:aws:iam::<account-id of {roles.environment}>:role/{role.name}"
             for stack in [e.name for e in model.environments]:
                 for action, key in calls(prefix, model.app, stack):
                     shared = key == "" or key.endswith("meta.yaml")
@@ -531,7 +532,7 @@ def test_the_drift_check_reads_exactly_the_secret_versions_its_stack_manages(
         ), (env, arn_)
         # The same name in another stack of a shared account (its tags name that stack).
         for other in model.environments:
-            if other.name != env and other.name not in roles.read_only.shared_with:
+            if other.name != env:
                 theirs = {**own, "aws:ResourceTag/environment": other.name}
                 assert (
                     decide([READ_ONLY_ACCESS, policy], action=action, resource=arn_, context=theirs)

@@ -53,7 +53,7 @@ def test_a_zone_shared_with_production_says_one_account_or_a_delegated_subzone()
     assert "- `example.com`: acceptance, production, all in the account that holds it." in text
     assert "With production (production) in an account of its own (recommended), acceptance" in text
     assert "`hosted_zone: acceptance.exchange.example.com` in `environments.acceptance`" in text
-    assert "Otherwise deploy acceptance in production's account, the zone's." in text
+    assert "Otherwise deploy acceptance in production's account, the zone's, where its CI" in text
     # The old instruction, true for neither layout, is gone.
     assert "in the account that deploys the environment, with its delegation in place" not in text
     [batch] = change_batches(text)

@@ -168,6 +168,10 @@ def generate(
     warning = missing_build_folders(model, out_dir)
     if warning:
         base.err(warning)
+    from ..plan.accounts import shared_zone_warnings
+
+    for line in shared_zone_warnings(model.environments):
+        base.err(line)
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 

@@ -340,6 +340,9 @@ class EnvironmentPlan(Frozen):
     volumes: list[VolumePlan] = []  # persistent file systems (EFS) services mount
     # The services in the order the program creates them: callees first (plan/call_order.py).
     creation_order: list[str] = []
+    # A non-production environment that must deploy in production's AWS account (it shares
+    # production's hosted zone or VPC; the decision `account` says which, plan/accounts.py).
+    production_account: bool = False
 
     def service(self, name: str) -> ServicePlan:
         return _named(self, "services", "name", name, "service")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..spec.models import HandoffSpec
 from . import rules
+from .accounts import with_production_accounts
 from .call_order import plan_call_order
 from .container import plan_container, plan_volumes, volume_owners
 from .datastores import plan_datastore
@@ -25,7 +26,9 @@ from .traffic import nlb_name, routing_table
 
 def plan(spec: HandoffSpec, *, spec_file: str = "handoff.yaml") -> DeploymentModel:
     """Decide what each environment gets, recording why, and return the model renderers read."""
-    environments = [_environment(spec, name, index) for index, name in enumerate(spec.environments)]
+    environments = with_production_accounts(
+        [_environment(spec, name, index) for index, name in enumerate(spec.environments)]
+    )
     dev = spec.development
     return DeploymentModel(
         app=spec.metadata.name,

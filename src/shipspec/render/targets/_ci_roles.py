@@ -17,7 +17,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ._pipeline import DEFAULT_BRANCH, drift_environment, preview_environment
+from ._pipeline import (
+    DEFAULT_BRANCH,
+    drift_environment,
+    preview_environment,
+    preview_role_variable,
+)
 
 ACCOUNT = "<account-id>"  # the environment's AWS account: the identity provider lives there
 # The account of the images CI builds: the image-push role's, production's (the handoff says why).
@@ -86,7 +91,6 @@ class CiRole:
     variable: str  # where its ARN goes
     trust: dict[str, Any]
     permissions: list[str] = field(default_factory=list)
-    shared_with: list[str] = field(default_factory=list)  # other stacks using the same role
     name: str = ""  # the role's suggested name (the state bucket's policy names it)
     policy: dict[str, Any] | None = None  # its inline permission policy, besides the managed one
 
@@ -262,10 +266,6 @@ def _state_statements(
             {"Effect": s["Effect"], "Principal": {"AWS": principal}, **s} for s in statements
         ]
     return statements
-
-
-def _in_order(model: DeploymentModel, stacks: list[str]) -> list[str]:
-    return [e.name for e in model.environments if e.name in stacks]
 
 
 def _others(model: DeploymentModel, stacks: list[str]) -> list[str]:
@@ -583,24 +583,24 @@ def read_only_permissions(model: DeploymentModel, stacks: list[str]) -> list[str
 
 
 def state_bucket_policy(model: DeploymentModel) -> dict[str, Any] | None:
-    """The state bucket's policy when the bucket is in production's account and the other
-    environments' roles are in another account: each of those roles gets exactly what its
-    inline policy allows (a cross-account request needs both). None without an S3 backend
-    or without a production environment."""
+    """The state bucket's policy when the bucket is in production's account and other
+    environments' roles are in accounts of their own: each of those roles gets exactly what
+    its inline policy allows (a cross-account request needs both), named with its own
+    environment's account. An environment in production's account (plan/accounts.py) needs
+    no statement: its inline policy alone reaches a bucket of its account. None without an
+    S3 backend, without a production environment or without another account."""
     if _state(model) is None or not any(e.production for e in model.environments):
         return None
     statements: list[dict[str, Any]] = []
     for roles in ci_roles(model):
-        if model.environment(roles.environment).production:
+        env = model.environment(roles.environment)
+        if env.production or env.production_account:
             continue
-        account = "<non-production account-id>"
+        account = f"<account-id of {env.name}>"
         deploy = f"arn:aws:iam::{account}:role/{roles.deploy.name}"
         statements += _state_statements(model, [roles.environment], write=True, principal=deploy)
         reader = f"arn:aws:iam::{account}:role/{roles.read_only.name}"
-        stacks = _in_order(model, [roles.environment, *roles.read_only.shared_with])
-        for statement in _state_statements(model, stacks, write=False, principal=reader):
-            if statement not in statements:
-                statements.append(statement)
+        statements += _state_statements(model, [roles.environment], write=False, principal=reader)
     if not statements:
         return None
     return {"Version": "2012-10-17", "Statement": statements}
@@ -609,7 +609,6 @@ def state_bucket_policy(model: DeploymentModel) -> dict[str, Any] | None:
 def ci_roles(model: DeploymentModel) -> list[StackRoles]:
     """Per environment: the deploy role and the read-only role its pipeline jobs assume."""
     issuer, repository = _repository(model)
-    previewed = [e.name for e in model.environments if not e.production]
     result = []
     for env in model.environments:
         if model.ci == "github":
@@ -632,9 +631,11 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                     read_only_permissions(model, [env.name]),
                 )
             else:
+                # One per stack, in the stack's own account: the stacks may live in different
+                # accounts (one sharing production's hosted zone lives in production's).
                 read_only = CiRole(
                     "pull-request previews and the nightly drift check",
-                    "repository variable `AWS_PREVIEW_ROLE_ARN`",
+                    f"repository variable `{preview_role_variable(env.name)}`",
                     trust_policy(
                         issuer,
                         STS_AUDIENCE,
@@ -643,8 +644,7 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                             github_subject(repository, f"ref:refs/heads/{DEFAULT_BRANCH}"),
                         ],
                     ),
-                    read_only_permissions(model, previewed),
-                    [e for e in previewed if e != env.name],
+                    read_only_permissions(model, [env.name]),
                 )
         else:
             audience = f"<{env.name}'s AWS_OIDC_AUDIENCE>"
@@ -666,19 +666,18 @@ def ci_roles(model: DeploymentModel) -> list[StackRoles]:
                 read_only = CiRole(
                     "merge-request previews and the nightly drift check",
                     f"CI/CD variable `AWS_PREVIEW_ROLE_ARN` (not protected, scoped to "
-                    f"`{preview_environment(env.name)}`)",
+                    f"`{preview_environment(env.name)}`), or `{preview_role_variable(env.name)}` "
+                    "(not protected), which the jobs read first",
                     trust_policy(issuer, STS_AUDIENCE, gitlab_subject(repository, "*"), like=True),
                     read_only_permissions(model, [env.name]),
                 )
-        read_stacks = _in_order(model, [env.name, *read_only.shared_with])
-        if read_only.shared_with:
-            reader = f"{model.app}-preview"
-        else:
-            reader = role_name(model, env.name, "drift" if env.production else "read-only")
+        # Each stack's read-only role reads that stack alone (the stacks may be in different
+        # accounts).
+        reader = role_name(model, env.name, "drift" if env.production else "read-only")
         deploy = replace(
             deploy, name=role_name(model, env.name, "deploy"), policy=deploy_policy(model, env)
         )
-        read_only = replace(read_only, name=reader, policy=read_only_policy(model, read_stacks))
+        read_only = replace(read_only, name=reader, policy=read_only_policy(model, [env.name]))
         result.append(StackRoles(env.name, deploy, read_only))
     return result
 

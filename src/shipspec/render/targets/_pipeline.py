@@ -268,6 +268,18 @@ def preview_passphrase_secret(env: str) -> str:
     return PREVIEW_PASSPHRASE_PREFIX + env.upper().replace("-", "_")
 
 
+PREVIEW_ROLE_VARIABLE = "AWS_PREVIEW_ROLE_ARN"
+
+
+def preview_role_variable(env: str) -> str:
+    """The CI variable holding a non-production stack's own read-only role, for its
+    pull/merge-request previews and nightly drift check; the jobs fall back to
+    ``AWS_PREVIEW_ROLE_ARN`` when it is unset (one role for stacks that share one account).
+    Per stack because stacks may live in different accounts: one whose zone is production's
+    deploys in production's account (plan/accounts.py)."""
+    return f"{PREVIEW_ROLE_VARIABLE}_" + env.upper().replace("-", "_")
+
+
 def drift_environment(env: str) -> str:
     """The GitHub environment a production stack's drift check runs in: deployment branches
     limited to the default branch, no reviewers, the stack's passphrase and read-only role."""
@@ -316,6 +328,7 @@ def pipeline_context(model: DeploymentModel) -> dict[str, Any]:
         "previewed": [e for e in model.environments if not e.production],
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
+        "preview_role_variable": preview_role_variable,
         "drift_environment": drift_environment,
         "preview_environment": preview_environment,
         "db_admin_runs": db_admin_runs,

@@ -72,6 +72,7 @@ from ._pipeline import (
     login_command,
     preview_environment,
     preview_passphrase_secret,
+    preview_role_variable,
     toolchain,
 )
 from ._pulumi_monitoring import alert_targets
@@ -130,6 +131,16 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "push_pull_policy": ecr_pull_policy([f"<{e.name} account-id>" for e in model.environments]),
         # Non-production stacks in production's VPC, hence (barring AWS RAM) its account.
         "shared_account": shared_with_production(model),
+        # Non-production stacks in production's account because they share its hosted zone:
+        # name -> (zone, production environment) (plan/accounts.py).
+        "zone_accounts": {
+            e.name: (
+                e.decision("account").inputs["hosted_zone"],
+                e.decision("account").inputs["production"],
+            )
+            for e in model.environments
+            if e.production_account and "hosted_zone" in e.decision("account").inputs
+        },
         "state_bucket": state_location(model),
         "site_sources": site_sources(model),
         "repository_files": repository_files(model),
@@ -183,6 +194,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "previewed": [e for e in model.environments if not e.production],
         "guarded": [e for e in model.environments if e.production],
         "preview_passphrase_secret": preview_passphrase_secret,
+        "preview_role_variable": preview_role_variable,
         "drift_environment": drift_environment,
         "preview_environment": preview_environment,
         # GitLab: the unprotected environments the non-production stacks' previews run in.
