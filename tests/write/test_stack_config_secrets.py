@@ -171,6 +171,24 @@ def test_a_new_render_is_fingerprinted_from_its_data(
     changed = GENERATED.replace("desiredCount: 3", "desiredCount: 4")
     write(files(changed), tmp_path)
     assert changed in parsed
-    # Only the comment changed: the same data, so --check after it has nothing to do.
+    # Only the comment changed: the same data, but what a fresh generate writes differs, so
+    # --check says so (the same spec gives the same bytes, whatever the folder held).
     recomment = changed.replace("# why: production pages", "# why: production stacks page")
-    assert write(files(recomment), tmp_path, check=True).paths("update") == []
+    with pytest.raises(StaleOutput, match="update: infra/Pulumi.prod.yaml"):
+        write(files(recomment), tmp_path, check=True)
+
+
+def test_new_reasons_in_the_comments_are_written_and_the_secret_kept(tmp_path: Path) -> None:
+    """The data is the same but the generated comments changed (a reason reworded): the file
+    is refreshed, not left stating the old reason, and the user's secret survives."""
+    write(files(GENERATED), tmp_path)
+    pulumi_config_set_secret(tmp_path / STACK, "shop:pagerdutyUrl")
+    reworded = GENERATED.replace("# why: production pages", "# why: production pages on-call")
+    with pytest.raises(StaleOutput):
+        write(files(reworded), tmp_path, check=True)
+    result = write(files(reworded), tmp_path)  # no --force: nothing of the user's is lost
+    assert result.paths("update") == [STACK]
+    text = (tmp_path / STACK).read_text()
+    assert "production pages on-call" in text
+    assert yaml.safe_load(text)["config"]["shop:pagerdutyUrl"] == SECRET
+    assert not write(files(reworded), tmp_path, check=True).changed

@@ -84,7 +84,7 @@ def write(
             result.actions[path] = "unchanged"
             continue
         current = fingerprint(path, data)
-        if current == new.files[path]:
+        if current == new.files[path] and not _words_changed(path, old, new):
             result.actions[path] = "unchanged"
             continue
         result.actions[path] = "update"
@@ -118,6 +118,18 @@ def write(
     staged[MANIFEST_PATH] = new.text(GENERATOR)
     commit(out_dir, staged, result.paths("delete"))
     return result
+
+
+def _words_changed(path: str, old: Manifest, new: Manifest) -> bool:
+    """Whether a stack config's generated text changed while its data did not: its comments
+    (each setting's reason) say something new, so the file is rewritten (keeping the user's
+    values) rather than left saying the old reasons. A file whose only difference is the
+    user's (a secret, Pulumi's re-formatting) still counts as unchanged: shipspec's own
+    rendering is then what it was last time."""
+    if not is_stack_config(path):
+        return False
+    before = old.rendered.get(path)
+    return before is not None and before != new.rendered.get(path)
 
 
 def _new_manifest(
