@@ -203,6 +203,22 @@ class SlackChannel(Frozen):
 PAGERDUTY_URL_KEYS: dict[str, str] = {"page": "pagerdutyUrl", "ticket": "pagerdutyTicketUrl"}
 
 
+# What every alarm's description starts with in the stack (and an EventBridge rule's that
+# notifies like one): CloudWatch's notification email, AWS Chatbot's Slack message and
+# PagerDuty's incident show the description, and pages and tickets may reach the same
+# mailbox or channel, so the first word says which one it is. An alarm that notifies no one
+# itself (a member of a composite alarm) names the composite that does instead.
+PAGE_MARKER, TICKET_MARKER = "PAGE: ", "TICKET: "
+
+
+def routing_marker(pages: bool, member_of: list[str] | None = None) -> str:
+    """``PAGE: `` or ``TICKET: ``; for an alarm that does not notify, ``NO ALERT (member of
+    <composites>): ``, since what reaches on-call is its composite's."""
+    if member_of is not None:
+        return f"NO ALERT (member of {', '.join(member_of) or 'no composite'}): "
+    return PAGE_MARKER if pages else TICKET_MARKER
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
