@@ -9,11 +9,13 @@ routing in its environment, as the plan decided it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shipspec.plan.model import DeploymentModel
 from shipspec.render.targets.pulumi import stack_config
-from tests.monitoring.monitoring_support import EXAMPLES, model_of
+from tests.monitoring.monitoring_support import EXAMPLES, model_from, model_of
 
 
 def _expected(model: DeploymentModel, env: str) -> dict[str, dict[str, str]]:
@@ -83,3 +85,99 @@ def test_a_long_reason_is_cut_so_the_marked_description_fits() -> None:
     text = describe("x" * 300, "y" * 2000, "docs/operations/runbook.md#a", marker="TICKET: ")
     assert len(text) == 1024 and text.startswith("TICKET: xxx")
     assert text.endswith(". Runbook: docs/operations/runbook.md#a")
+
+
+MINIMAL_SPEC = """
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: quiet, owner: team}
+cloud: {region: eu-west-1}
+environments: {prod: {}}
+services:
+  web: {type: web, image: x/web:1, port: 8080, public: true}
+"""
+
+
+def _with(observability: str) -> DeploymentModel:
+    return model_from(f"{MINIMAL_SPEC}observability: {observability}\n")
+
+
+SLACK = "slack: {workspace_id: T01, channel_id: C01, topics: [page, ticket]}"
+
+
+@pytest.mark.parametrize(
+    ("observability", "reach"),
+    [
+        ("{alert_email: a@example.com}", ["a@example.com by email"]),
+        (
+            "{alert_email: a@example.com, " + SLACK + "}",
+            ["a@example.com by email", "Slack channel C01"],
+        ),
+        ("{slack: {workspace_id: T01, channel_id: C01}}", ["Slack channel C01"]),
+        # Slack for tickets only: pages still reach only the mailbox
+        (
+            "{alert_email: a@example.com, slack: {workspace_id: T01, channel_id: C01, "
+            "topics: [ticket]}}",
+            ["a@example.com by email"],
+        ),
+        ("{pagerduty: {topics: [ticket]}}", []),
+        ("{}", []),
+    ],
+)
+def test_pages_that_reach_no_pager_are_a_warning(observability: str, reach: list[str]) -> None:
+    monitoring = _with(observability).monitoring
+    decision = monitoring.pages_wake_no_one
+    assert decision is not None and decision.value == reach
+    assert monitoring.warnings() == [decision.reason]
+    assert "observability.pagerduty" in decision.reason
+    if reach:
+        assert "nothing wakes anyone" in decision.reason
+        assert "observability.slack.topics: [page]" in decision.reason
+    else:
+        assert decision.reason.startswith("pages reach no one")
+
+
+@pytest.mark.parametrize(
+    "observability",
+    [
+        "{alert_email: a@example.com, pagerduty: {}}",
+        "{alert_email: a@example.com, pagerduty: {topics: [page, ticket]}, " + SLACK + "}",
+        # a Slack channel only pages reach: the team can make it ring
+        "{alert_email: a@example.com, slack: {workspace_id: T01, channel_id: C01, topics: [page]}}",
+    ],
+)
+def test_a_pager_or_a_page_only_channel_is_no_warning(observability: str) -> None:
+    monitoring = _with(observability).monitoring
+    assert monitoring.pages_wake_no_one is None
+    assert monitoring.warnings() == []
+
+
+def test_examples_warn_unless_pagerduty_pages() -> None:
+    assert model_of("full").monitoring.warnings() == []  # pagerduty: {topics: [page]}
+    assert model_of("shop").monitoring.pages_wake_no_one is not None
+
+
+def test_generate_prints_the_warning(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shipspec.cli import app
+
+    spec = tmp_path / "handoff.yaml"
+    spec.write_text(f"{MINIMAL_SPEC}observability: {{alert_email: a@example.com}}\n")
+    result = CliRunner().invoke(app, ["generate", str(spec)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: pages reach only a@example.com by email, where tickets arrive too: nothing "
+        "rings a phone, so nothing wakes anyone for an outage at night, and a page differs "
+        "from a ticket only by its marker (PAGE: in alarm descriptions, [PAGE] from "
+        "Alertmanager); set observability.pagerduty (its default topics: [page]) so PagerDuty "
+        "rings on-call, or give pages a Slack channel of their own "
+        "(observability.slack.topics: [page], a channel tickets do not reach)"
+    ]
+    spec.write_text(
+        f"{MINIMAL_SPEC}observability: {{alert_email: a@example.com, pagerduty: {{}}}}\n"
+    )
+    result = CliRunner().invoke(app, ["generate", str(spec), "--force"])
+    assert result.exit_code == 0, result.output
+    assert not [line for line in result.stderr.splitlines() if line.startswith("warning:")]

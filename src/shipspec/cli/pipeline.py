@@ -168,6 +168,8 @@ def generate(
     warning = missing_build_folders(model, out_dir)
     if warning:
         base.err(warning)
+    for planned in model.monitoring.warnings():  # the plan's warning decisions
+        base.err(f"warning: {planned}")
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 

@@ -219,6 +219,12 @@ def routing_marker(pages: bool, member_of: list[str] | None = None) -> str:
     return PAGE_MARKER if pages else TICKET_MARKER
 
 
+# The key of the warning decision the plan records when pages reach no pager (no PagerDuty
+# for them, and no Slack channel of their own): `shipspec generate` prints it, and the
+# handoff and the runbook say it (plan/observability.py).
+PAGES_WAKE_NO_ONE = "monitoring.routing.pages_wake_no_one"
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
@@ -368,6 +374,16 @@ class MonitoringPlan(Frozen):
 
     def slo(self, name: str) -> SloMonitor:
         return named(self, "slos", "name", name, "SLO", "the monitoring plan")
+
+    def warnings(self) -> list[str]:
+        """The reasons of the plan's warning decisions (``inputs.warning``), in order: what
+        `shipspec generate` prints, such as ``PAGES_WAKE_NO_ONE``'s."""
+        return [d.reason for d in self.decisions if d.inputs.get("warning")]
+
+    @property
+    def pages_wake_no_one(self) -> Decision | None:
+        """The ``PAGES_WAKE_NO_ONE`` warning decision, if the plan made one."""
+        return next((d for d in self.decisions if d.key == PAGES_WAKE_NO_ONE), None)
 
     def decision(self, key: str) -> Decision:
         return named(self, "decisions", "key", key, "decision", "the monitoring plan")
