@@ -69,7 +69,9 @@ def test_without_pagerduty_no_document_promises_one(tmp_path: Path) -> None:
     # the failed rollback's message goes to the page topic: a page, but no incident
     assert "where nothing rings a phone (no PagerDuty)" in handoff
     # the plan's warning, with its fixes, in both documents
-    for text in (who, step):
+    monitoring = _section(handoff, "## Monitoring and alerting")
+    assert "**Nothing wakes anyone for a page.** Pages reach only atlas-oncall" in monitoring
+    for text in (who, step, monitoring):
         assert "set `observability.pagerduty`" in text
         assert "`observability.slack.topics: [page]`" in text
 
@@ -83,6 +85,8 @@ def test_with_pagerduty_the_pager_is_described(tmp_path: Path) -> None:
     assert "this pages them" in step and "resolves an incident it opened" in step
     assert "so PagerDuty opens a high-urgency incident" in handoff
     assert "`observability.slack.topics: [page]`" not in runbook + handoff
+    assert "Nothing wakes anyone" not in handoff
+    assert "starts with `PAGE:` or `TICKET:`" in _section(handoff, "## Monitoring and alerting")
 
 
 @pytest.mark.parametrize("topics", [["page"], ["ticket"]])
