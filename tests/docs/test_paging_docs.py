@@ -102,3 +102,14 @@ def test_the_warning_follows_the_slack_channel(tmp_path: Path, topics: list[str]
     else:
         assert "in atlas-oncall@example.com's mail, beside the tickets" in who
         assert "set `observability.pagerduty`" in who
+
+
+def test_without_any_receiver_pages_reach_no_one_and_the_documents_say_so(
+    tmp_path: Path,
+) -> None:
+    docs = _docs(example_specs()["minimal"], tmp_path)  # no alert_email, pagerduty or slack
+    who = _section(docs[RUNBOOK], "## Who is paged")
+    assert "names no receiver for pages" in who and "a page\n  reaches no one" in who
+    step = _section(docs[HANDOFF], "## Before going live: test the alert path")
+    assert "so this test reaches no one until one is added" in step
+    assert "watch for it there" not in step and "Acknowledge" not in docs[RUNBOOK]
