@@ -294,6 +294,7 @@ def test_a_failed_github_deploy_publishes_one_message_to_the_ticket_topic(
     )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000", alarm["StateChangeTime"])
     text = alarm["AlarmDescription"]
+    assert text.startswith("TICKET: The deploy of prod failed.")  # its routing, as an alarm's
     for needle in (
         "The deploy of prod failed.",
         "Commit: c0ffee",
@@ -492,6 +493,8 @@ def test_a_production_rollback_that_did_not_finish_pages(
         "The deploy of prod failed and its rollback did not finish (commit c0ffee)"
     )
     assert "Its rollback did not finish" in alarm["AlarmDescription"]
+    # a page, and its description says so, as every alarm's does
+    assert alarm["AlarmDescription"].startswith("PAGE: The deploy of prod failed.")
 
 
 @pytest.mark.parametrize(
@@ -595,6 +598,9 @@ def test_a_page_aws_refuses_falls_back_to_a_ticket(shop: Rendered, tmp_path: Pat
     assert [c[c.index("--topic-arn") + 1] for c in calls] == [PAGE, TOPIC]
     assert "on-call gets a ticket instead of a page" in result.stdout
     assert f"On-call told: published shop-prod-rollback-failed to {TOPIC}." in result.stdout
+    # what reached the ticket topic says it is a ticket
+    alarm = json.loads((result.temp / "on-call.json").read_text())
+    assert alarm["AlarmDescription"].startswith("TICKET: The deploy of prod failed.")
 
 
 def test_the_stack_exports_its_page_topic_only_where_one_exists(shop: Rendered) -> None:

@@ -111,3 +111,33 @@ def test_tickets_reach_their_own_low_urgency_pagerduty_service(tmp_path, amtool:
     assert ticket["severity"] in {"critical", "error", "warning", "info"}
     readme = (folder / "README.md").read_text()
     assert "/etc/alertmanager/pagerduty-ticket-routing-key" in readme
+
+
+def test_slack_says_page_or_ticket_like_the_emails(tmp_path, amtool: str) -> None:
+    """Both receivers may post to the same Slack channel (observability.slack with topics
+    page and ticket): the message's title carries [PAGE] or [TICKET], as the emails' subject
+    does, and its text each alert's summary, description and runbook link. amtool accepts
+    the config and renders both templates."""
+    spec = ROOT / "tests" / "docs" / "specs" / "settlement-review.yaml"
+    folder = write(plan(load(spec)), tmp_path)
+    config = folder / "alertmanager.yml"
+    assert run(amtool, "check-config", str(config)).returncode == 0
+    receivers = {r["name"]: r for r in yaml.safe_load(config.read_text())["receivers"]}
+    empty = tmp_path / "none.tmpl"
+    empty.write_text("")
+    for name in ("page", "ticket"):
+        (slack,) = receivers[name]["slack_configs"]
+        subject = receivers[name]["email_configs"][0]["headers"]["Subject"]
+        assert slack["title"] == subject
+        assert slack["title"].startswith(f"[{name.upper()}] ")
+        assert "{{ .Annotations.runbook_url }}" in slack["text"]
+        for template in (slack["title"], slack["text"]):
+            rendered = run(
+                amtool,
+                "template",
+                "render",
+                f"--template.glob={empty}",
+                f"--template.text={template}",
+            )
+            assert rendered.returncode == 0, rendered.stderr
+        assert rendered.stdout.startswith(":") and "Runbook:" in rendered.stdout

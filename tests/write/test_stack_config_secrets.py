@@ -174,7 +174,7 @@ def test_a_new_render_is_fingerprinted_from_its_data(
     # Only the comment changed: the same data, but what a fresh generate writes differs, so
     # --check says so (the same spec gives the same bytes, whatever the folder held).
     recomment = changed.replace("# why: production pages", "# why: production stacks page")
-    with pytest.raises(StaleOutput, match="update: infra/Pulumi.prod.yaml"):
+    with pytest.raises(StaleOutput, match=r"update: infra/Pulumi\.prod\.yaml"):
         write(files(recomment), tmp_path, check=True)
 
 

@@ -172,6 +172,8 @@ def generate(
 
     for line in shared_zone_warnings(model.environments):
         base.err(line)
+    for planned in model.monitoring.warnings():  # the plan's warning decisions
+        base.err(f"warning: {planned}")
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 

@@ -203,6 +203,28 @@ class SlackChannel(Frozen):
 PAGERDUTY_URL_KEYS: dict[str, str] = {"page": "pagerdutyUrl", "ticket": "pagerdutyTicketUrl"}
 
 
+# What every alarm's description starts with in the stack (and an EventBridge rule's that
+# notifies like one): CloudWatch's notification email, AWS Chatbot's Slack message and
+# PagerDuty's incident show the description, and pages and tickets may reach the same
+# mailbox or channel, so the first word says which one it is. An alarm that notifies no one
+# itself (a member of a composite alarm) names the composite that does instead.
+PAGE_MARKER, TICKET_MARKER = "PAGE: ", "TICKET: "
+
+
+def routing_marker(pages: bool, member_of: list[str] | None = None) -> str:
+    """``PAGE: `` or ``TICKET: ``; for an alarm that does not notify, ``NO ALERT (member of
+    <composites>): ``, since what reaches on-call is its composite's."""
+    if member_of is not None:
+        return f"NO ALERT (member of {', '.join(member_of) or 'no composite'}): "
+    return PAGE_MARKER if pages else TICKET_MARKER
+
+
+# The key of the warning decision the plan records when pages reach no pager (no PagerDuty
+# for them, and no Slack channel of their own): `shipspec generate` prints it, and the
+# handoff and the runbook say it (plan/observability.py).
+PAGES_WAKE_NO_ONE = "monitoring.routing.pages_wake_no_one"
+
+
 class AlertRouting(Frozen):
     """Where page and ticket alerts go (Alertmanager, and the stack's SNS topics)."""
 
@@ -352,6 +374,16 @@ class MonitoringPlan(Frozen):
 
     def slo(self, name: str) -> SloMonitor:
         return named(self, "slos", "name", name, "SLO", "the monitoring plan")
+
+    def warnings(self) -> list[str]:
+        """The reasons of the plan's warning decisions (``inputs.warning``), in order: what
+        `shipspec generate` prints, such as ``PAGES_WAKE_NO_ONE``'s."""
+        return [d.reason for d in self.decisions if d.inputs.get("warning")]
+
+    @property
+    def pages_wake_no_one(self) -> Decision | None:
+        """The ``PAGES_WAKE_NO_ONE`` warning decision, if the plan made one."""
+        return next((d for d in self.decisions if d.key == PAGES_WAKE_NO_ONE), None)
 
     def decision(self, key: str) -> Decision:
         return named(self, "decisions", "key", key, "decision", "the monitoring plan")

@@ -19,6 +19,7 @@ from .monitoring import (
     BURN_RATE_WINDOWS,
     DEFAULT_BRANCH,
     PAGERDUTY_URL_KEYS,
+    PAGES_WAKE_NO_ONE,
     RUNBOOK,
     SLO_WINDOW_DAYS,
     AlertRouting,
@@ -62,7 +63,7 @@ def plan_monitoring(
             if service.type == "web" and service.protocol not in NETWORK_PROTOCOLS
         },
         slos=slos,
-        routing=_routing(spec, log),
+        routing=_routing(spec, log, pages=bool(slos) or any(e.alarms_page for e in environments)),
         alarms=plan_alarms(app, environments, slos, log, spec.requirements.performance.peak_rps),
         runbook_base=_runbook_base(spec, log),
         decisions=log.records,
@@ -236,7 +237,9 @@ def _bucket(slo: Slo, metrics: MetricConvention, key: str, log: Decisions) -> fl
     return log.decide(f"{key}.bucket_le", chosen, reason, threshold_ms=ms)
 
 
-def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
+def _routing(spec: HandoffSpec, log: Decisions, *, pages: bool) -> AlertRouting:
+    """``pages``: whether anything pages (a production environment's alarms, or an SLO's
+    burn-rate rules)."""
     email = spec.observability.alert_email
     if email:
         log.decide(
@@ -282,6 +285,8 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
             + f" topics' alarms to channel {slack.channel_id} of workspace "
             f"{slack.workspace_id}; authorize the workspace in the Chatbot console first",
         )
+    if pages:
+        _warn_when_pages_wake_no_one(spec, log)
     domain = email.split("@", 1)[1] if email else "example.com"
     return AlertRouting(
         pagerduty_topics=list(pagerduty.topics) if pagerduty else [],
@@ -296,6 +301,44 @@ def _routing(spec: HandoffSpec, log: Decisions) -> AlertRouting:
         inhibit_equal=["app", "slo"],
         smtp_smarthost=SMTP_SMARTHOST,
         smtp_from=f"alertmanager@{domain}",
+    )
+
+
+def _warn_when_pages_wake_no_one(spec: HandoffSpec, log: Decisions) -> None:
+    """A warning decision (``PAGES_WAKE_NO_ONE``) when pages reach no pager: no PagerDuty
+    for the page topic, and no Slack channel of their own, so they reach only the mailbox
+    and channel tickets reach too, where only the PAGE marker tells them apart."""
+    o = spec.observability
+    if o.pagerduty and "page" in o.pagerduty.topics:
+        return
+    if o.slack and set(o.slack.topics) == {"page"}:
+        return  # a channel only pages reach: the team can make it ring
+    reach = ([f"{o.alert_email} by email"] if o.alert_email else []) + (
+        [f"Slack channel {o.slack.channel_id}"] if o.slack and "page" in o.slack.topics else []
+    )
+    fixes = (
+        "set observability.pagerduty (its default topics: [page]) so PagerDuty rings on-call"
+        + (
+            ", or give pages a Slack channel of their own (observability.slack.topics: [page], "
+            "a channel tickets do not reach)"
+            if o.slack or o.alert_email
+            else ""
+        )
+    )
+    reason = (
+        "pages reach no one (no observability.alert_email, pagerduty or slack): an outage "
+        f"notifies nobody; {fixes}"
+        if not reach
+        else f"pages reach only {' and '.join(reach)}, where tickets arrive too: nothing rings "
+        "a phone, so nothing wakes anyone for an outage at night, and a page differs from a "
+        "ticket only by its marker (PAGE: in alarm descriptions, [PAGE] from Alertmanager); "
+        + fixes
+    )
+    log.decide(
+        PAGES_WAKE_NO_ONE,
+        reach,
+        reason,
+        warning=True,
     )
 
 

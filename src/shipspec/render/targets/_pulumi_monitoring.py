@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ...plan.monitoring import AlarmPlan, chatbot_region
+from ...plan.monitoring import AlarmPlan, chatbot_region, routing_marker
 from ..engine import identifier, json_sorted, yaml_quoted
 
 DESCRIPTION_LIMIT = 1024  # CloudWatch's longest alarm description
@@ -58,6 +58,11 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
     planned = model.monitoring.alarms[env.name]
     link = model.monitoring.link
     targets = alert_targets(model, env)
+    # The composites each member alarm (which notifies no one itself) is part of.
+    member_of: dict[str, list[str]] = {}
+    for c in planned.composites:
+        for member in c.members:
+            member_of.setdefault(member, []).append(c.name)
     return {
         "monitoring": {
             "prefix": f"{model.app}-{env.name}",
@@ -65,10 +70,21 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
             "pages": env.alarms_page,
             **targets,
         },
-        "alarms": {alarm.name: _alarm(alarm, link(alarm.runbook)) for alarm in planned.alarms},
+        "alarms": {
+            alarm.name: _alarm(
+                alarm,
+                link(alarm.runbook),
+                routing_marker(
+                    alarm.pages, None if alarm.notify else member_of.get(alarm.name, [])
+                ),
+            )
+            for alarm in planned.alarms
+        },
         "compositeAlarms": {
             c.name: {
-                "description": describe(c.description, c.reason, link(c.runbook)),
+                "description": describe(
+                    c.description, c.reason, link(c.runbook), marker=routing_marker(c.pages)
+                ),
                 "members": c.members,
                 "pages": c.pages,
                 # The rule's operator: AND for a burn rate's two windows, OR for service-down.
@@ -85,7 +101,11 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
         "jobFailures": {
             j.name: {
                 "description": describe(
-                    j.description, j.reason, link(j.runbook), RULE_DESCRIPTION_LIMIT
+                    j.description,
+                    j.reason,
+                    link(j.runbook),
+                    RULE_DESCRIPTION_LIMIT,
+                    marker=routing_marker(j.pages),
                 ),
                 "job": j.job,
                 "pages": j.pages,
@@ -157,16 +177,22 @@ def alarm_entries(alarms: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def describe(what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """``<what>. Why: <reason>. Runbook: <runbook>``, the reason cut to fit ``limit``."""
+def describe(
+    what: str, reason: str, runbook: str, limit: int = DESCRIPTION_LIMIT, *, marker: str
+) -> str:
+    """``<marker><what>. Why: <reason>. Runbook: <runbook>``, the reason cut to fit
+    ``limit``. ``marker``: ``plan.monitoring.routing_marker``, so that a notification says
+    first whether it is a page or a ticket."""
     tail = f". Runbook: {runbook}"
-    room = limit - len(what) - len(". Why: ") - len(tail)
+    room = limit - len(marker) - len(what) - len(". Why: ") - len(tail)
     why = reason if len(reason) <= room else reason[: room - 1] + "…"
-    return f"{what}. Why: {why}{tail}"
+    return f"{marker}{what}. Why: {why}{tail}"
 
 
-def _alarm(alarm: AlarmPlan, runbook: str) -> dict[str, Any]:
-    values: dict[str, Any] = {"description": describe(alarm.description, alarm.reason, runbook)}
+def _alarm(alarm: AlarmPlan, runbook: str, marker: str) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "description": describe(alarm.description, alarm.reason, runbook, marker=marker)
+    }
     if alarm.rollback:
         # The web service's own rollback alarm, which the stack notifies through.
         values["deploymentAlarm"] = f"{alarm.target}.{alarm.check}"

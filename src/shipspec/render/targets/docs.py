@@ -158,6 +158,15 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "json_text": lambda value: json.dumps(value, indent=2),
         "ci_issuer": ci_issuer(model),
         "routing": model.monitoring.routing,
+        # Whether a pager (PagerDuty) receives pages; where pages reach without one.
+        "pager": "page" in model.monitoring.routing.pagerduty_topics,
+        "page_channels": page_channels(model),
+        # PagerDuty and Slack: what reads the alarm-shaped messages besides email.
+        "alert_readers": (["PagerDuty"] if model.monitoring.routing.pagerduty_topics else [])
+        + (["Slack"] if model.monitoring.routing.slack else []),
+        # The plan's warning that pages reach no pager, and the fix it names.
+        "pages_warning": model.monitoring.pages_wake_no_one,
+        "pages_warning_fix": pages_warning_fix(model),
         # The stacks that need PagerDuty's URL and Slack's authorisation before a deploy.
         "pagerduty_stacks": [
             e for e in model.environments if "pagerdutyTopics" in alert_targets(model, e)
@@ -270,6 +279,35 @@ def _slo_source(model: DeploymentModel, slo: Any) -> str:
         "Connect publishes response times per caller: CloudWatch has no burn rate for it; "
         "the Prometheus burn-rate rules, on the service's request histogram, measure it."
     )
+
+
+def page_channels(model: DeploymentModel) -> list[str]:
+    """Where a page reaches besides PagerDuty: the alert email and the Slack channel, as
+    the documents name them."""
+    routing = model.monitoring.routing
+    found = [f"{model.alert_email}'s mail"] if model.alert_email else []
+    if routing.slack and "page" in routing.slack.topics:
+        found.append(f"Slack channel {routing.slack.channel_id}")
+    return found
+
+
+def pages_warning_fix(model: DeploymentModel) -> str:
+    """What the documents say to do about the plan's ``PAGES_WAKE_NO_ONE`` warning (pages
+    reach no pager), in their words; "" without the warning."""
+    if model.monitoring.pages_wake_no_one is None:
+        return ""
+    routing = model.monitoring.routing
+    text = (
+        "To make pages ring on-call's phone, set `observability.pagerduty` (its default "
+        "`topics: [page]`): PagerDuty's CloudWatch integration then opens an incident for each "
+        "page"
+    )
+    if model.alert_email or routing.slack:
+        text += (
+            "; or at least give pages a Slack channel of their own "
+            "(`observability.slack.topics: [page]`), which the team can set to notify loudly"
+        )
+    return text + "."
 
 
 def pager_test_alarms(model: DeploymentModel) -> list[AlarmPlan]:

@@ -16,7 +16,7 @@ from ...plan.db_admin import ADMIN_ENGINES
 from ...plan.frozen import derived
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
 from ...plan.model import DeploymentModel, EnvironmentPlan
-from ...plan.monitoring import PAGERDUTY_URL_KEYS
+from ...plan.monitoring import PAGERDUTY_URL_KEYS, routing_marker
 from ...plan.traffic_alarms import connect_only
 from ...plan.urns import DATA_KEY
 from . import target
@@ -351,7 +351,12 @@ def _static_site(site: Any, model: DeploymentModel) -> dict[str, Any]:
         "pages in production" if site.pages else "a ticket outside production"
     )
     return {
-        "description": describe(what, why, model.monitoring.link(STATIC_SITE_RUNBOOK)),
+        "description": describe(
+            what,
+            why,
+            model.monitoring.link(STATIC_SITE_RUNBOOK),
+            marker=routing_marker(site.pages),
+        ),
         "minRequests": site.min_requests,
         "spa": site.spa,
         "priceClass": site.price_class,
