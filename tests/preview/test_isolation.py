@@ -149,3 +149,47 @@ def test_a_policy_gate_cannot_be_passed_by_ending_the_process(tmp_path: Path) ->
     done = shipspec("check", str(out), "--sarif")
     assert done.returncode == 1 and done.stdout == ""
     assert "ended the preview process" in done.stderr
+
+
+RECORD_PARENT = """\
+import os, pulumi
+parent = os.getppid()
+command = open(f"/proc/{parent}/cmdline").read().split(chr(0))
+open(PARENTS, "a").write(f"{pulumi.get_stack()} {parent} {' '.join(command)}\\n")
+"""
+
+
+def test_env_all_forks_every_stack_from_one_process_that_imported_pulumi(tmp_path: Path) -> None:
+    """The launcher imports the SDK once and forks a run per stack: both runs are children of
+    the same ``shipspec.preview.child`` process (each started its own interpreter before,
+    both children of shipspec's own process)."""
+    parents = tmp_path / "parents"
+    body = RECORD_PARENT.replace("PARENTS", repr(str(parents)))
+    out = program(tmp_path / "out", body + QUEUE, stacks=("dev", "prod"))
+    done = shipspec("preview", str(out), "--env", "all", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = sorted(line.split(" ", 2) for line in parents.read_text().splitlines())
+    assert [stack for stack, _, _ in lines] == ["dev", "prod"]
+    assert len({parent for _, parent, _ in lines}) == 1  # one launcher forked both
+    assert all("shipspec.preview.child" in command for _, _, command in lines)
+
+
+def test_one_stack_timing_out_leaves_the_others_result(tmp_path: Path) -> None:
+    out = program(
+        tmp_path,
+        "import pulumi\n"
+        + QUEUE
+        + 'if pulumi.get_stack() == "prod":\n    while True:\n        pass\n',
+        stacks=("dev", "prod"),
+    )
+    done = shipspec("preview", str(out), "--env", "all", "--timeout", "5")
+    assert done.returncode == 1
+    assert "hostile / dev" in done.stdout
+    assert "did not finish within 5 seconds" in done.stderr and "prod" in done.stderr
+
+
+def test_the_exit_code_of_a_program_that_ends_its_process_is_reported(tmp_path: Path) -> None:
+    out = program(tmp_path, QUEUE + "import os\nos._exit(3)\n")
+    done = shipspec("preview", str(out), "--json")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "ended the preview process (exit code 3) before it finished" in done.stderr

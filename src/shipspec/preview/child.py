@@ -1,30 +1,46 @@
-"""The preview's child process: run one program under mocks, report over a private pipe.
+"""The preview's child process: import Pulumi once, then fork one run per stack.
 
-Started by :mod:`shipspec.preview.isolation` as ``python -m shipspec.preview.child FD``
-with the request (program folder, project, stack, config) as JSON on stdin. The
-program's own stdout and stderr are this process's, which the parent captured to
-files. Messages go to file descriptor ``FD`` only, one per line:
+Started by :mod:`shipspec.preview.isolation` as
+``python -m shipspec.preview.child SOCKET_FD PROGRAM_DIR``, in a session of its own. It
+imports the SDK and the ``pulumi_aws`` modules the program names (library code only: the
+program's own modules are imported by each run), then waits on the socket. Each message
+carries four file descriptors: the request (program folder, project, stack, config, as
+JSON), the run's result pipe, and the files its stdout and stderr go to. For each, it forks
+a run, which starts a session of its own (the parent ends that process group when the run
+ends, however it ends), and replies with the run's pid. ``--env all`` so imports once for
+every stack instead of once per stack; a single stack costs one fork more.
+
+A run writes to its result pipe only, one message per line:
 
 * ``P <count>``: resources registered so far (at most every 50 ms);
 * ``R <json>``: the finished run (:func:`~shipspec.preview.records.run_to_dict`);
 * ``E <json>``: the program failed (``message``, ``filename``, ``lineno``).
 
-``R`` or ``E`` is written only after the program returned: a program that ends the
-process early (``os._exit(0)``) leaves the parent without one, which it reports as a
-failure instead of an empty success.
+``R`` or ``E`` is written only after the program returned. When a run has ended, this
+process reaps it and writes ``X <exit code>`` to the same pipe: a program that ends its
+process early (``os._exit(0)``) leaves an ``X`` without an ``R``, which the parent reports as
+a failure instead of an empty success.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import select
+import signal
+import socket
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 PROGRESS_EVERY = 0.05
+_REAP_EVERY = 0.05
+_AWS_MODULE = re.compile(r"\baws\.([a-z][a-z0-9_]*)\.[A-Z]")
 
 
 class _Channel:
@@ -45,8 +61,92 @@ class _Channel:
 
 
 def main(argv: list[str]) -> None:
-    channel = _Channel(int(argv[1]))
-    request: dict[str, Any] = json.loads(sys.stdin.read())
+    sock = socket.socket(fileno=int(argv[1]))
+    _import_libraries(Path(argv[2]))
+    runs: dict[int, int] = {}  # a running fork's pid -> this process's copy of its result pipe
+    try:
+        while True:
+            ready, _, _ = select.select([sock], [], [], _REAP_EVERY if runs else None)
+            _reap(runs)
+            if not ready:
+                continue
+            message, fds, _, _ = socket.recv_fds(sock, 64, 4)
+            if not message:
+                break  # the parent is done
+            for fd in fds:  # programs the runs start must not hold them
+                os.set_inheritable(fd, False)
+            request, result, out, err = fds
+            pid = os.fork()
+            if pid == 0:
+                _run(sock, request, result, out, err, others=list(runs.values()))
+            for fd in (request, out, err):
+                os.close(fd)
+            runs[pid] = result
+            sock.send(str(pid).encode())
+    finally:
+        for pid in runs:  # the parent left first: end what is still running
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+    os._exit(0)
+
+
+def _import_libraries(program_dir: Path) -> None:
+    """Import the SDK, the mocks and the ``pulumi_aws`` modules the program's sources name
+    (``aws.ec2.Vpc`` → ``pulumi_aws.ec2``), which is most of a run's start-up. Only library
+    modules: the program's own run in each fork, under its timeout."""
+    from . import runner  # noqa: F401  (pulumi, the mocks)
+
+    names: set[str] = set()
+    for source in sorted(program_dir.rglob("*.py")):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            names.update(_AWS_MODULE.findall(source.read_text("utf-8")))
+    for name in sorted(names):
+        with contextlib.suppress(Exception):  # a name that is no module: the run will say so
+            __import__(f"pulumi_aws.{name}")
+
+
+def _reap(runs: dict[int, int]) -> None:
+    """Tell each ended run's parent its exit code, then let go of its pipe."""
+    while runs:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        fd = runs.pop(pid, None)
+        if fd is None:
+            continue
+        with contextlib.suppress(OSError):  # the parent may have stopped reading
+            os.write(fd, f"X {os.waitstatus_to_exitcode(status)}\n".encode())
+        os.close(fd)
+
+
+def _run(
+    sock: socket.socket, request_fd: int, result: int, out: int, err: int, *, others: list[int]
+) -> NoReturn:
+    """The forked run: its own session, its own output, the request's stack."""
+    try:
+        os.setsid()
+        sock.close()
+        for fd in others:  # the other runs' pipes, this process's copies
+            os.close(fd)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        os.close(out)
+        os.close(err)
+        with os.fdopen(request_fd, "rb") as stream:
+            request: dict[str, Any] = json.loads(stream.read())
+        serve(result, request)
+    except BaseException:  # serve() ends the process itself: this is a failure before it
+        traceback.print_exc()
+        sys.stderr.flush()
+    os._exit(70)
+
+
+def serve(fd: int, request: dict[str, Any]) -> NoReturn:
+    """Run the request's stack and report over ``fd``; ends the process."""
+    channel = _Channel(fd)
     from .records import ProgramError, run_to_dict
     from .runner import run_stack
 

@@ -3,17 +3,19 @@
 The program is the user's code (and whatever they put in ``infra/overrides.py``), so
 ``shipspec preview`` and ``check`` never run it in their own process:
 
-* it runs in ``python -m shipspec.preview.child``, started in a new session so the
-  program and every process it starts share one process group, which is killed when
-  the run ends, however it ends; nothing the program starts outlives the preview;
+* it runs in a process forked by ``python -m shipspec.preview.child`` (a :class:`Launcher`:
+  one per command, so ``--env all`` imports Pulumi once for every stack), in a new session
+  so the program and every process it starts share one process group, which is killed
+  when the run ends, however it ends; nothing the program starts outlives the preview;
 * its stdout and stderr go to temporary files, never to shipspec's streams, so
   ``--json`` and ``--sarif`` stay parseable; they are shown when the run fails;
 * the result comes over a dedicated pipe, and only after the program returned (see
-  :mod:`shipspec.preview.child`); a child that exits without one has failed;
+  :mod:`shipspec.preview.child`), then the run's exit code; a run that exits without a
+  result has failed;
 * a run that takes longer than ``timeout`` seconds is ended and reported.
 
-Reading the pipe does not wait for end-of-file: a grandchild that inherited the pipe
-would hold it open, so reading stops at the result, or when the child has exited.
+Reading the pipe does not wait for end-of-file: reading stops at the result, or at the
+exit code the launcher reports.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -45,6 +49,96 @@ class PreviewTimeout(ProgramError):
     """The program did not finish within the timeout."""
 
 
+class Launcher:
+    """The child process that forks the runs: started at the first run, ended by :meth:`close`.
+
+    Thread-safe: ``--env all`` asks it for a run from one thread per stack.
+    """
+
+    def __init__(self, program_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.program_dir = Path(program_dir).resolve()
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+        self._log: IO[bytes] | None = None
+
+    def start_run(self, request: IO[bytes], result: int, out: IO[bytes], err: IO[bytes]) -> int:
+        """Fork a run of ``request`` (a file holding its JSON); its pid."""
+        with self._lock:
+            sock = self._started()
+            try:
+                sock.settimeout(self.timeout)  # the first run waits for the imports too
+                socket.send_fds(
+                    sock, [b"run"], [request.fileno(), result, out.fileno(), err.fileno()]
+                )
+                reply = sock.recv(64)
+            except TimeoutError:
+                raise PreviewTimeout(
+                    f"the preview process did not start the program within {self.timeout:g} "
+                    "seconds\n  hint: raise the limit with --timeout SECONDS"
+                ) from None
+            except OSError:
+                reply = b""
+        if not reply.isdigit():
+            output = _tail(self._log, "output") if self._log is not None else ""
+            raise ProgramError(f"the preview process ended before it started the program{output}")
+        return int(reply)
+
+    def exited(self) -> bool:
+        return self._process is not None and self._process.poll() is not None
+
+    def close(self) -> None:
+        """Let the child finish (it ends the runs still going), then end its group."""
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+            if self._process is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._process.wait(timeout=5)
+                _end_group(self._process)
+            if self._log is not None:
+                self._log.close()
+            self._socket = self._process = self._log = None
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _started(self) -> socket.socket:
+        if self._socket is not None:
+            return self._socket
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+        env = dict(os.environ)
+        # The child imports this copy of shipspec, also when it runs from a source checkout.
+        here = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        try:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "shipspec.preview.child",
+                    str(theirs.fileno()),
+                    str(self.program_dir),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                env=env,
+            )
+        finally:
+            theirs.close()
+        self._socket = ours
+        return ours
+
+
 def run_stack_isolated(
     program_dir: Path,
     *,
@@ -53,37 +147,57 @@ def run_stack_isolated(
     config: Mapping[str, str],
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Callable[[int], None] | None = None,
+    launcher: Launcher | None = None,
 ) -> StackRun:
-    """Run the program in a child process; :class:`ProgramError` if it fails in any way.
+    """Run the program in a forked child process; :class:`ProgramError` if it fails in any way.
 
     ``on_progress`` receives the count of resources registered so far, now and then.
+    ``launcher`` is shared by the runs of one command; without one, this run starts its own.
     """
+    if launcher is None:
+        with Launcher(program_dir, timeout) as own:
+            return run_stack_isolated(
+                program_dir,
+                project=project,
+                stack=stack,
+                config=config,
+                timeout=timeout,
+                on_progress=on_progress,
+                launcher=own,
+            )
     request = {
         "program_dir": str(Path(program_dir).resolve()),
         "project": project,
         "stack": stack,
         "config": dict(config),
     }
+    deadline = time.monotonic() + timeout
     read_end, write_end = os.pipe()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as body,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        body.write(json.dumps(request).encode())
+        body.flush()
+        body.seek(0)
         try:
-            child = _start(write_end, out, err)
+            pid = launcher.start_run(body, write_end, out, err)
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
         try:
-            assert child.stdin is not None
-            with contextlib.suppress(BrokenPipeError):
-                child.stdin.write(json.dumps(request).encode())
-                child.stdin.close()
-            kind, body = _receive(read_end, child, timeout, on_progress)
+            kind, body_text = _receive(read_end, launcher, deadline, on_progress)
         finally:
-            _end_group(child)
+            _end_run(pid)
             os.close(read_end)
         if kind == "R":
-            return run_from_dict(json.loads(body))
+            return run_from_dict(json.loads(body_text))
         output = _tail(err, "stderr") + _tail(out, "stdout")
         if kind == "E":
-            failure = json.loads(body)
+            failure = json.loads(body_text)
             raise ProgramError(
                 failure["message"] + output,
                 filename=failure.get("filename"),
@@ -95,7 +209,7 @@ def run_stack_isolated(
                 "  hint: a program that loops forever never ends; if it is just slow, "
                 "raise the limit with --timeout SECONDS"
             )
-        code = child.returncode
+        code = body_text or "unknown"
         raise ProgramError(
             f"the program ended the preview process (exit code {code}) before it finished"
             f"{output}\n  hint: a program must not call os._exit() or sys.exit(); "
@@ -103,34 +217,15 @@ def run_stack_isolated(
         )
 
 
-def _start(write_end: int, out: IO[bytes], err: IO[bytes]) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    # The child imports this copy of shipspec, also when it runs from a source checkout.
-    here = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "shipspec.preview.child", str(write_end)],
-        stdin=subprocess.PIPE,
-        stdout=out,
-        stderr=err,
-        pass_fds=(write_end,),
-        start_new_session=True,
-        env=env,
-    )
-
-
 def _receive(
     fd: int,
-    child: subprocess.Popen[bytes],
-    timeout: float,
+    launcher: Launcher,
+    deadline: float,
     on_progress: Callable[[int], None] | None,
 ) -> tuple[str, str]:
-    """The child's final message: ``("R"|"E", json)``, ``("timeout", "")`` or ``("gone", "")``."""
-    deadline = time.monotonic() + timeout
+    """The run's final message: ``("R"|"E", json)``, ``("timeout", "")`` or ``("gone", code)``."""
     buffer = bytearray()
     scanned = 0
-    exited = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -141,10 +236,8 @@ def _receive(
             if not chunk:
                 return "gone", ""
             buffer += chunk
-        elif exited:
-            return "gone", ""  # exited, and nothing more arrived after one more poll
-        else:
-            exited = child.poll() is not None
+        elif launcher.exited():
+            return "gone", ""  # the launcher itself ended: nobody will report this run
         while (end := buffer.find(b"\n", scanned)) >= 0:
             line = bytes(buffer[:end]).decode("utf-8", "replace")
             del buffer[: end + 1]
@@ -155,11 +248,20 @@ def _receive(
                     on_progress(int(body))
             elif kind in ("R", "E"):
                 return kind, body
+            elif kind == "X":
+                return "gone", body
         scanned = len(buffer)
 
 
+def _end_run(pid: int) -> None:
+    """Kill the run's process group (the program and anything it started); the launcher
+    reaps it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def _end_group(child: subprocess.Popen[bytes]) -> None:
-    """Kill the child's process group (the program and anything it started); reap the child."""
+    """Kill the child's process group and reap it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
     child.wait()

@@ -29,7 +29,7 @@ from typing import Any
 from .. import __version__
 from ..errors import PreviewError
 from .dataloss import find_data_loss
-from .isolation import DEFAULT_TIMEOUT, run_stack_isolated
+from .isolation import DEFAULT_TIMEOUT, Launcher, run_stack_isolated
 from .records import ProgramError, RecordedResource, StackRun, run_from_dict, run_to_dict
 from .result import Preview, PreviewResource, diff
 
@@ -106,6 +106,7 @@ def run_preview(
     timeout: float | None = None,
     use_cache: bool = True,
     on_progress: Callable[[str, int], None] | None = None,
+    launcher: Launcher | None = None,
 ) -> Preview:
     """Preview one environment offline.
 
@@ -121,7 +122,8 @@ def run_preview(
     :class:`~shipspec.errors.DataLossError`) is asked again.
 
     ``on_progress(stack, count)`` hears how many resources the running program has
-    registered so far (not called for a run served from the cache).
+    registered so far (not called for a run served from the cache). ``launcher`` forks the
+    run (one shared by several environments imports Pulumi once); by default its own.
     """
     infra = program_dir(Path(out_dir))
     stack = choose_stack(infra, env)
@@ -133,6 +135,7 @@ def run_preview(
         timeout=timeout,
         use_cache=use_cache,
         on_progress=on_progress,
+        launcher=launcher,
     )
     from .conformance import check_resources, conformance_error
 
@@ -164,6 +167,7 @@ def record_stack(
     use_cache: bool = True,
     on_progress: Callable[[str, int], None] | None = None,
     also_cached_in: tuple[Path, ...] = (),
+    launcher: Launcher | None = None,
 ) -> tuple[str, list[PreviewResource], list[str]]:
     """Run ``stack``'s program in ``infra`` under mocks, or take the run from the cache.
 
@@ -190,6 +194,7 @@ def record_stack(
                 config=config,
                 timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
                 on_progress=progress,
+                launcher=launcher,
             )
         except ProgramError as error:
             raise PreviewError(
@@ -234,12 +239,32 @@ def run_previews(
     use_cache: bool = True,
     on_progress: Callable[[str, int], None] | None = None,
 ) -> list[Preview | PreviewError]:
-    """Preview each environment in its own child process, all at once; results in order.
+    """Preview each environment in its own forked process, all at once; results in order.
 
+    One launcher serves them all, so Pulumi is imported once, not once per environment.
     A failed environment gives its :class:`PreviewError` in its place, so the others'
     results are still reported.
     """
+    try:
+        infra = program_dir(Path(out_dir))
+    except PreviewError as error:
+        return [error for _ in envs]
+    with Launcher(infra, DEFAULT_TIMEOUT if timeout is None else timeout) as launcher:
+        return _each(
+            out_dir, envs, launcher, remember, allow_data_loss, timeout, use_cache, on_progress
+        )
 
+
+def _each(
+    out_dir: Path,
+    envs: list[str | None],
+    launcher: Launcher,
+    remember: bool,
+    allow_data_loss: bool,
+    timeout: float | None,
+    use_cache: bool,
+    on_progress: Callable[[str, int], None] | None,
+) -> list[Preview | PreviewError]:
     def one(env: str | None) -> Preview | PreviewError:
         try:
             return run_preview(
@@ -250,6 +275,7 @@ def run_previews(
                 timeout=timeout,
                 use_cache=use_cache,
                 on_progress=on_progress,
+                launcher=launcher,
             )
         except PreviewError as error:
             return error
