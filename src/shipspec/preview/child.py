@@ -25,6 +25,7 @@ a failure instead of an empty success.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -63,6 +64,9 @@ class _Channel:
 def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[1]))
     _import_libraries(Path(argv[2]))
+    # What was imported lives as long as the process: no collection need walk it again, in
+    # this process or in a run forked from it (where a walk would also copy its pages).
+    gc.freeze()
     runs: dict[int, int] = {}  # a running fork's pid -> this process's copy of its result pipe
     try:
         while True:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import logging
 import os
 import runpy
@@ -46,7 +47,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,48 @@ def run_stack(
             box["error"] = exc
 
     thread = threading.Thread(target=target, name=f"shipspec-preview-{stack}", daemon=True)
-    with _ProgramImports(program_dir):
+    with _ProgramImports(program_dir), _rare_collections():
         thread.start()
         thread.join()
     if "error" in box:
         raise box["error"]
     result: StackRun = box["run"]
     return result
+
+
+# The cyclic garbage collector's thresholds while a program runs: a full collection
+# (generation 2) walks every object alive, and a 50-service program keeps over a million
+# (resources, outputs, futures, tasks) while making more: with the default thresholds full
+# collections were half of the run's CPU (9.4 s of 9.4 s → 4.9 s without any; they found
+# some 10,000 objects of cyclic garbage). A first generation of 50,000 objects makes them
+# rare; the run still collects young cycles.
+_RUN_THRESHOLDS = (50_000, 20, 100)
+
+
+class _Collections:
+    """How many runs in this process have raised the thresholds, and the caller's own."""
+
+    lock = threading.Lock()
+    runs = 0
+    callers: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Raise the collector's thresholds for the run, restore the caller's afterwards (also
+    when several runs overlap in one process: the last one out restores them)."""
+    with _Collections.lock:
+        if _Collections.runs == 0:
+            _Collections.callers = gc.get_threshold()
+            gc.set_threshold(*_RUN_THRESHOLDS)
+        _Collections.runs += 1
+    try:
+        yield
+    finally:
+        with _Collections.lock:
+            _Collections.runs -= 1
+            if _Collections.runs == 0:
+                gc.set_threshold(*_Collections.callers)
 
 
 class _ListHandler(logging.Handler):
