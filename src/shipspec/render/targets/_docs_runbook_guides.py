@@ -108,8 +108,7 @@ GUIDES: dict[str, Guide] = {
         "logs show nothing. It is also a rollback alarm: during a deployment ECS rolls "
         "back on its own. It counts the HTTP port's calls only: a gRPC port answers its "
         "errors as a grpc-status on HTTP 200, which no 5xx count sees, so failing gRPC calls "
-        "neither raise it nor roll back; the service's Prometheus SLO alone counts them "
-        "(see its SLO section).",
+        "neither raise it nor roll back.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
