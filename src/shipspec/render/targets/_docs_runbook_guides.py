@@ -436,10 +436,11 @@ GUIDES: dict[str, Guide] = {
         "between its runs: the schedule was disabled or deleted, or its group is gone. On a "
         "new stack it fires once before the first run is even due: the scheduler publishes "
         "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
-        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
-        "(a page in production for a job marked `on_failure: page`) within minutes of the "
-        "stack's first deploy, with the schedule ENABLED and its first run still ahead (the "
-        "checks below), is that one: it returns to OK at the first run.",
+        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. It is "
+        "always a ticket, also for a job marked `on_failure: page` (it can tell only after "
+        "twice the gap, too late for a page to save a deadline). This ticket within minutes "
+        "of the stack's first deploy, with the schedule ENABLED and its first run still ahead "
+        "(the checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
             "list-schedules --name-prefix <job>-schedule --query "
