@@ -69,3 +69,20 @@ def test_a_spec_without_jobs_says_nothing_of_them() -> None:
     model = shipspec.plan(shipspec.load(EXAMPLES / "minimal.yaml"))
     runbook = dict(render(model, only=["docs"]))["docs/operations/runbook.md"]
     assert "scheduled job" not in _who_is_paged(runbook)
+
+
+def test_the_missed_runs_section_says_it_is_a_ticket_even_for_a_paging_job() -> None:
+    """missed-runs never pages (plan/job_alarms.py): its runbook section must not tell the
+    reader a page can come from it, for a job marked ``on_failure: page`` either."""
+    model = shipspec.plan(loads(SPEC))
+    missed = [
+        a
+        for env in model.monitoring.alarms.values()
+        for a in env.alarms
+        if a.check == "missed-runs"
+    ]
+    assert missed and not any(a.pages for a in missed)
+    runbook = _docs(SPEC)["docs/operations/runbook.md"]
+    section = " ".join(runbook.split("**missed job runs.**")[1].split("How to check:")[0].split())
+    assert "page in production" not in section
+    assert "always a ticket, also for a job marked `on_failure: page`" in section

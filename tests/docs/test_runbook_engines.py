@@ -368,3 +368,29 @@ def test_cache_metrics_are_read_node_by_node() -> None:
     assert 'Name=CacheNodeId,Value="$node"' in commands[1]
     # A Redis member cluster holds one node, 0001.
     assert "Name=CacheNodeId,Value=0001" in commands[0]
+
+
+def test_a_redis_cache_memory_alarm_warns_before_eviction_which_starts_at_maxmemory() -> None:
+    """DatabaseMemoryUsagePercentage is used memory over maxmemory, and Redis applies its
+    maxmemory-policy (evicts) only at 100%: the 80% alarm is the warning before that, and
+    neither its reason (the stack's AlarmDescription) nor the runbook says eviction starts
+    at 80%."""
+    model = shipspec.plan(shipspec.load(EXAMPLES / "shop.yaml"), spec_file="shop.yaml")
+    memory = [
+        a
+        for env in model.monitoring.alarms.values()
+        for a in env.alarms
+        if a.target == "datastore:cache" and a.check == "memory"
+    ]
+    assert memory
+    for alarm in memory:
+        assert alarm.threshold == 80
+        assert {m.metric_name for m in alarm.metrics} == {"DatabaseMemoryUsagePercentage"}
+        assert "80% of maxmemory for 15 minutes: a warning" in alarm.reason
+        assert "Redis starts evicting keys at 100%" in alarm.reason
+        assert "minutes, Redis starts evicting" not in alarm.reason
+    section = _section(_docs("postgres")["docs/operations/runbook.md"], "memory")
+    meaning = " ".join(section.split("**memory (ElastiCache for Redis).**")[1].split())
+    assert "this is the warning at 80% of it" in meaning
+    assert "starts evicting keys (its maxmemory-policy) only at 100%" in meaning
+    assert "will start evicting" not in meaning

@@ -54,3 +54,55 @@ def test_without_a_latency_target_half_the_default_the_latency_alarms_use() -> N
     assert ms == 500
     assert model.production.service("api").alarms.latency_p99_ms == 1000
     assert "the default 1000 ms p99 latency (no latency target for its services)" in reason
+
+
+def test_a_worker_or_job_never_owns_the_latency_target() -> None:
+    """requirements.performance is the web services' target: a worker (or job) using the
+    same database, sorted first, must not be named as its owner (a blind review found
+    "the 350 ms p99 latency target of claim-adjudication-worker")."""
+    text = (
+        "apiVersion: shipspec/v1\nkind: Handoff\n"
+        "metadata: {name: acme, owner: team}\n"
+        "cloud: {region: eu-west-1}\n"
+        "environments:\n  prod: {production: true}\n"
+        "services:\n"
+        f"  gateway:\n{SERVICE}    uses: [db]\n"
+        "  adjudicator:\n    type: worker\n    image: x/worker:1\n    uses: [db]\n"
+        "  batch:\n    type: job\n    image: x/job:1\n    schedule: 'rate(1 day)'\n"
+        "    uses: [db]\n"
+        "datastores:\n  db: {engine: postgres, version: '16'}\n"
+        "requirements:\n  performance: {latency_p99_ms: 350}\n"
+        "observability:\n  slos:\n"
+        "    - {service: gateway, objective: 99.0, sli: latency, threshold_ms: 350}\n"
+    )
+    model = shipspec.plan(shipspec.loads(text))
+    ms, reason = _decision(model)
+    assert ms == 175
+    assert (
+        "half the 350 ms p99 latency target of gateway (the only one of its services with a "
+        "latency target): 175 ms" in reason
+    )
+    assert model.production.decision("datastores.db.slow_query_ms").inputs["service"] == "gateway"
+    assert "adjudicator" not in reason and "batch" not in reason
+
+
+def test_used_by_workers_alone_the_specs_own_target_owned_by_none_of_them() -> None:
+    text = (
+        "apiVersion: shipspec/v1\nkind: Handoff\n"
+        "metadata: {name: acme, owner: team}\n"
+        "cloud: {region: eu-west-1}\n"
+        "environments:\n  prod: {production: true}\n"
+        "services:\n"
+        "  adjudicator:\n    type: worker\n    image: x/worker:1\n    uses: [db]\n"
+        "datastores:\n  db: {engine: postgres, version: '16'}\n"
+        "requirements:\n  performance: {latency_p99_ms: 350}\n"
+    )
+    model = shipspec.plan(shipspec.loads(text))
+    ms, reason = _decision(model)
+    assert ms == 175
+    assert (
+        "half the spec's 350 ms p99 latency target (`requirements.performance`; none of its "
+        "services answers requests behind the load balancer): 175 ms" in reason
+    )
+    assert "adjudicator" not in reason
+    assert model.production.decision("datastores.db.slow_query_ms").inputs["service"] is None

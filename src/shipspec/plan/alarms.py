@@ -96,6 +96,9 @@ class Alarms:
         self.composites: list[CompositeAlarmPlan] = []
         self.job_failures: list[JobFailurePlan] = []
         self.latency_slos: set[str] = set()
+        # Services with an availability SLO, whose Prometheus rules count their gRPC status
+        # errors too (a latency SLO counts slow calls only).
+        self.grpc_slos: set[str] = set()
         n, why = min_requests(peak_rps)
         self.min_requests = log.decide(f"alarms.{env.name}.min_requests", n, why)
 
@@ -104,6 +107,7 @@ class Alarms:
         webs = {s.name for s in self.env.services if s.kind == "web"}
         burned = {slo.service for slo in slos if slo.sli == "availability"}
         self.latency_slos = {s.service for s in slos if s.sli == "latency" and s.threshold_ms}
+        self.grpc_slos = {s.service for s in slos if s.grpc_ports and s.sli == "availability"}
         shared = {s.load_balancer for s in self.env.services if s.kind == "web"}  # ALBs
         for lb in sorted(x for x in shared if x is not None):
             if len([s for s in self.env.services if s.load_balancer == lb]) > 1:
@@ -264,7 +268,7 @@ class Alarms:
             "5xx-ratio",
             f"{s.name}: more than {rate:g}% of responses are 5xx"
             + (" (its own and the load balancer's)" if own else "")
-            + http_only(s),
+            + http_only(s, s.name in self.grpc_slos),
             metrics,
             expression=ratio_expression(own, self.min_requests, percent=True),
             threshold=rate,
@@ -299,7 +303,7 @@ class Alarms:
             target,
             "5xx-sparse",
             f"{s.name}: at low traffic, {SPARSE_MIN_ERRORS}+ 5xx and more than {rate:g}% of "
-            f"responses in {SPARSE_MINUTES} minutes" + http_only(s),
+            f"responses in {SPARSE_MINUTES} minutes" + http_only(s, s.name in self.grpc_slos),
             metrics,
             expression=f"IF({per_period} > {ratio_requests(own)}, "
             f"IF({ratio_errors(own)} >= {SPARSE_MIN_ERRORS}, "

@@ -128,7 +128,7 @@ def _burn(
     target = f"slo:{slo.name}"
     down = self.down_name(self.env.service(slo.service))
     if slo.sli == "availability":
-        what += http_only(self.env.service(slo.service))
+        what += http_only(self.env.service(slo.service), bool(slo.grpc_ports))
     pages: list[str] = []  # this SLO's page composites so far: they mute the later alerts
     for alert in slo.alerts:
         members = [

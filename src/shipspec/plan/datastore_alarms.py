@@ -252,8 +252,11 @@ def cache_alarms(self: Alarms, c: DatastorePlan) -> None:
             threshold=CACHE_MEMORY_PERCENT,
             period=300,
             evaluations=3,
-            reason=f"above {CACHE_MEMORY_PERCENT}% of maxmemory for 15 minutes, Redis starts "
-            "evicting keys; a larger node before it does",
+            # DatabaseMemoryUsagePercentage is used_memory / maxmemory: Redis applies its
+            # maxmemory-policy (evicts) at 100%, so this is the warning before that.
+            reason=f"above {CACHE_MEMORY_PERCENT}% of maxmemory for 15 minutes: a warning; "
+            "Redis starts evicting keys at 100% (maxmemory-policy); a larger node before it "
+            "does",
         )
     self.add(
         target,

@@ -113,20 +113,33 @@ def grpc_ports(s: ServicePlan) -> list[str]:
     docs say), but AWS documents no Service Connect status metric for gRPC ports
     (``GrpcRequestCount``, the calls a server's proxy received, is the one gRPC metric),
     and an error the gRPC server itself returns is a 200 everywhere. So no alarm reads the
-    gRPC port: the Prometheus SLO counts its status codes (``plan/observability.py``)."""
+    gRPC port: an availability SLO of the service counts its status codes in Prometheus
+    (``plan/observability.py``); without one, nothing does."""
     return [f"{p.port} ({p.name})" for p in s.ports if p.protocol == "grpc"]
 
 
-def http_only(s: ServicePlan) -> str:
+def http_only(s: ServicePlan, slo: bool) -> str:
     """What an HTTP 5xx alarm of ``s`` leaves out, for its description: '' when ``s`` has
-    no gRPC port."""
+    no gRPC port. ``slo``: whether an availability SLO of the spec covers ``s``, whose
+    Prometheus rules then count its gRPC status errors; without one, nothing does."""
     ports = grpc_ports(s)
     if not ports:
         return ""
-    return (
-        f" (HTTP port {s.port} only: gRPC errors on port {', '.join(ports)} are counted by "
-        "the Prometheus SLO alone)"
-    )
+    if slo:
+        return (
+            f" (HTTP port {s.port} only: gRPC errors on port {', '.join(ports)} are counted by "
+            "the Prometheus SLO alone)"
+        )
+    return f" (HTTP port {s.port} only, not gRPC port {', '.join(ports)}: {GRPC_UNWATCHED})"
+
+
+# What watches a gRPC port's status errors when no availability SLO covers its service:
+# the alarm descriptions and the runbook say it in these words.
+GRPC_UNWATCHED = (
+    "no alarm watches its gRPC status errors (gRPC failures travel as HTTP 200); only its "
+    "callers' own alarms see them if they turn them into errors; add an availability SLO "
+    "for it to count them"
+)
 
 
 def connect_only(s: ServicePlan) -> bool:
@@ -272,7 +285,7 @@ def connect_alarms(alarms: Alarms, s: ServicePlan, *, burn_rate_pages: bool = Fa
         "connect-5xx-ratio",
         f"{s.name}: more than {rate:g}% of calls from {', '.join(s.callers)} get a 5xx"
         + (" (with its load balancer's target 5xx)" if only else "")
-        + http_only(s),
+        + http_only(s, s.name in alarms.grpc_slos),
         metrics,
         expression=connect_ratio(requests, errors, floor, percent=True),
         threshold=rate,

@@ -22,6 +22,7 @@ from ._docs_runbook_guides import GUIDES, Guide
 from ._docs_runbook_slow import LATENCY_KEY, slow_logs, with_slow_logs
 from ._docs_runbook_sql_guides import merge_mysql_family
 from ._docs_runbook_vars import assignments, consumers, used_variables
+from ._slo_coverage import grpc_errors
 
 _BURN = "alarm-burn"
 
@@ -155,6 +156,10 @@ def sections(model: DeploymentModel) -> list[Section]:
         for keyed in guides.values():
             if LATENCY_KEY in keyed:
                 keyed[LATENCY_KEY] = with_slow_logs(keyed[LATENCY_KEY])
+    for anchor, keyed in guides.items():
+        for key in GRPC_KEYS:
+            if key in keyed:
+                keyed[key] = _grpc_errors(model, keyed[key], key, targets.get(anchor, {}))
     twice = double_pages(model)
     for keyed in guides.values():
         if twice and DOWN_KEY in keyed:
@@ -265,6 +270,26 @@ def job_pages(model: DeploymentModel) -> list[tuple[str, str, list[tuple[str, st
             checks = [(c, words) for c, words in JOB_CHECKS.items() if c in paging[job]]
             found.append((env_name, job, checks))
     return found
+
+
+# The HTTP 5xx sections of a web service, which cannot see its gRPC port's errors.
+GRPC_KEYS = ("service:5xx-ratio", "service:connect-5xx-ratio")
+
+
+def _grpc_errors(model: DeploymentModel, guide: Guide, key: str, targets: dict[str, str]) -> Guide:
+    """The 5xx guide saying, per service of the section with a gRPC port, what counts its
+    gRPC status errors: its Prometheus SLO, or nothing without one."""
+    names = [t.partition(":")[2] for t in targets if t.startswith("service:")]
+    text = grpc_errors(model, names)
+    if not text:
+        return guide
+    why = (
+        " It counts HTTP responses only: a gRPC port answers its errors as a grpc-status on "
+        "HTTP 200, which no 5xx count sees."
+        if key == "service:5xx-ratio"
+        else ""
+    )
+    return replace(guide, meaning=f"{guide.meaning}{why} Failing gRPC calls: {text}.")
 
 
 def _two_pages(guide: Guide, twice: list[tuple[str, str, str, str]]) -> Guide:

@@ -9,6 +9,7 @@ guides, in each engine's SQL, are in :mod:`._docs_runbook_sql_guides`.
 
 from __future__ import annotations
 
+from ...plan.datastore_alarms import CACHE_MEMORY_PERCENT
 from ._docs_runbook_guide import DESCRIBE as _DESCRIBE
 from ._docs_runbook_guide import Guide
 from ._docs_runbook_manual import FIRST
@@ -166,7 +167,9 @@ DATASTORE_GUIDES: dict[str, Guide] = {
     ),
     "redis:memory": Guide(
         "memory (ElastiCache for Redis)",
-        "Redis is close to maxmemory and will start evicting keys.",
+        f"Redis is close to maxmemory: this is the warning at {CACHE_MEMORY_PERCENT}% of it. "
+        "Redis starts evicting keys (its maxmemory-policy) only at 100%, when "
+        "`DatabaseMemoryUsagePercentage` (used memory over maxmemory) reaches 100.",
         (
             _REPLICATION_GROUP,
             f"per node, with {_CACHE_METRICS}: `DatabaseMemoryUsagePercentage`, "

@@ -108,8 +108,7 @@ GUIDES: dict[str, Guide] = {
         "logs show nothing. It is also a rollback alarm: during a deployment ECS rolls "
         "back on its own. It counts the HTTP port's calls only: a gRPC port answers its "
         "errors as a grpc-status on HTTP 200, which no 5xx count sees, so failing gRPC calls "
-        "neither raise it nor roll back; the service's Prometheus SLO alone counts them "
-        "(see its SLO section).",
+        "neither raise it nor roll back.",
         (
             f"{_DESCRIBE} for the numbers",
             f"{_SERVICE_LOGS}: the application's errors, and the `service-connect/` streams "
@@ -437,10 +436,11 @@ GUIDES: dict[str, Guide] = {
         "between its runs: the schedule was disabled or deleted, or its group is gone. On a "
         "new stack it fires once before the first run is even due: the scheduler publishes "
         "`InvocationAttemptCount` only when it tries a run, the alarm treats missing data as "
-        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. A ticket "
-        "(a page in production for a job marked `on_failure: page`) within minutes of the "
-        "stack's first deploy, with the schedule ENABLED and its first run still ahead (the "
-        "checks below), is that one: it returns to OK at the first run.",
+        "breaching, and CloudWatch cannot tell a run not yet due from a missed one. It is "
+        "always a ticket, also for a job marked `on_failure: page` (it can tell only after "
+        "twice the gap, too late for a page to save a deadline). This ticket within minutes "
+        "of the stack's first deploy, with the schedule ENABLED and its first run still ahead "
+        "(the checks below), is that one: it returns to OK at the first run.",
         (
             "the job's schedule (`<job>`: the job in the table above): `aws scheduler "
             "list-schedules --name-prefix <job>-schedule --query "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ...plan.frozen import derived
 from ...plan.model import DeploymentModel, SloPlan
 from ...plan.monitoring import GRPC_SERVER_FAULTS
-from ...plan.traffic_alarms import grpc_ports
+from ...plan.traffic_alarms import GRPC_UNWATCHED, grpc_ports
 
 # A service's own alarms that say it is not doing its work (not CPU or memory): no task
 # running (a page), any task missing (a ticket). An SLO the stack cannot measure is a
@@ -82,7 +82,7 @@ def grpc_coverage(model: DeploymentModel) -> dict[str, str]:
         ports = grpc_ports(s)
         if not ports:
             continue
-        slos = [slo.name for slo in mon.slos if slo.service == s.name and slo.grpc_ports]
+        slos = grpc_slos(model)[s.name]
         text = (
             f"{s.name} also serves gRPC on port {', '.join(ports)}. CloudWatch watches its "
             f"HTTP port {s.port} only: gRPC answers errors as a `grpc-status` on HTTP 200 "
@@ -100,6 +100,42 @@ def grpc_coverage(model: DeploymentModel) -> dict[str, str]:
                 "only the receivers of Prometheus alerts."
             )
         else:
-            text += "No SLO of the spec covers it, so nothing measures its gRPC status errors."
+            text += (
+                "No availability SLO of the spec covers it, so nothing measures its gRPC "
+                "status errors."
+            )
         out[s.name] = text
     return out
+
+
+def grpc_slos(model: DeploymentModel) -> dict[str, list[str]]:
+    """Per service with a further gRPC port, in the environment the SLOs describe: the
+    availability SLOs whose Prometheus rules count its gRPC status errors (a latency SLO
+    counts slow calls only; empty: nothing measures them)."""
+    mon = model.monitoring
+    return {
+        s.name: [
+            slo.name
+            for slo in mon.slos
+            if slo.service == s.name and slo.grpc_ports and slo.sli == "availability"
+        ]
+        for s in model.environment(mon.environment).services
+        if grpc_ports(s)
+    }
+
+
+def grpc_errors(model: DeploymentModel, services: list[str]) -> str:
+    """What counts the gRPC status errors of those of ``services`` that serve gRPC, for the
+    runbook's 5xx guidance: '' when none does. A service an SLO covers: its Prometheus SLO
+    alone; one without: nothing."""
+    found = grpc_slos(model)
+    parts = []
+    for name in services:
+        if name not in found:
+            continue
+        if found[name]:
+            links = " and ".join(f"[{n}](#slo-{n})" for n in found[name])
+            parts.append(f"for {name}, its Prometheus SLO alone counts them (see {links})")
+        else:
+            parts.append(f"for {name}, {GRPC_UNWATCHED}")
+    return "; ".join(parts)

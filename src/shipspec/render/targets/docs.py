@@ -64,6 +64,7 @@ from ._docs_runbook_manual import manual_up
 from ._docs_runbook_slow import slow_logs
 from ._docs_runbook_vars import before_you_start, service_variable
 from ._docs_runbook_waf import web_acls
+from ._docs_shift_check import DEPLOYMENT_QUERY, ISSUE, RULE_QUERY, SERVING_QUERY, shift_check
 from ._docs_zones import delegations, zone_groups
 from ._pipeline import (
     DEFAULT_BRANCH,
@@ -193,6 +194,13 @@ def context(model: DeploymentModel) -> dict[str, Any]:
         "slo_source": lambda slo: slo_source(model, slo),
         "unmonitored": unmonitored_slos(model),
         "grpc_coverage": grpc_coverage(model),
+        "shift_check": shift_check(model),
+        "shift_queries": {
+            "rule": RULE_QUERY,
+            "serving": SERVING_QUERY,
+            "deployment": DEPLOYMENT_QUERY,
+            "issue": ISSUE,
+        },
         "prometheus_delivery": prometheus_delivery(model),
         "connections": lambda d: max_connections(d.engine, d.instance_class or ""),
         "reasons": reasons_by_key,
