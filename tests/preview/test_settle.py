@@ -47,7 +47,10 @@ def _program(root: Path, body: str) -> Path:
     return root
 
 
-def test_registrations_are_answered_while_the_body_runs(tmp_path: Path) -> None:
+def test_registrations_are_answered_while_the_body_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settle, "EVERY", 100)
     run = run_stack(_program(tmp_path / "p", COUNTING), project="settling", stack="dev", config={})
     assert len(run.resources) == 250
     # settled after the 100th and the 200th registration; the 200th's apply is made
@@ -82,6 +85,7 @@ def test_settling_changes_nothing_a_preview_records(monkeypatch: pytest.MonkeyPa
         run.pop("seconds")
         return run
 
+    monkeypatch.setattr(settle, "EVERY", 50)  # settles often in some 400 resources
     settled = recorded()
     monkeypatch.setattr(settle, "EVERY", 10**9)
     assert recorded() == settled
@@ -105,6 +109,7 @@ def test_a_registration_waiting_on_the_program_stops_settling(
     """Settling cannot wait for it (the body that sets it is the one waiting): the first
     settle gives up after WAIT_SECONDS, the rest of the run is the SDK's own."""
     monkeypatch.setattr(settle, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(settle, "EVERY", 100)
     stopped_after: list[bool] = []
     original = settle._settle
 

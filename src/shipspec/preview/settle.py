@@ -26,8 +26,11 @@ import pulumi.resource
 from pulumi.runtime.settings import _get_rpc_manager
 from pulumi.runtime.sync_await import _sync_await
 
-EVERY = 100
-"""Registrations between two settles: at most about this many are pending at a time."""
+EVERY = 400
+"""Registrations between two settles. Measured at 200 services (5,600 resources, runner's
+collector thresholds): every 100, 27.8 s of CPU and 374 MiB at the peak; every 400, 26.0 s
+and 381 MiB; never, 22.7 s and 663 MiB. Each settle pads the loop's ready list back (see
+``_sync_await``), so settling more often costs CPU for little memory."""
 
 WAIT_SECONDS = 2.0
 """How long a settle waits for the pending registrations. Under mocks they are answered
