@@ -8,6 +8,7 @@ EventBridge rules of the stack as previewed under Pulumi mocks.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -665,6 +666,37 @@ def test_a_failed_run_of_a_job_marked_to_page_pages_in_production(generated, env
     assert [m["AlarmName"] for m in stack.published(not_started)[topic]] == [rule]
     succeeded = stopped(containers=[{"name": "reports", "exitCode": 0}])
     assert stack.published(succeeded) == {"page": [], "ticket": []}
+
+
+@pytest.mark.parametrize("env", ["main", "staging"])
+def test_a_successful_run_of_the_jobs_whole_task_tells_nobody(generated, env) -> None:  # type: ignore[no-untyped-def]
+    """The event of a good run as ECS sends it for the job's task definition as previewed:
+    the job's container exits 0, and ECS stops every other container still running (SIGTERM,
+    exit code 143). main runs managed Prometheus: a collector beside the job would be such
+    a container, and the rule, which matches any container's exit code (arrays match on any
+    element), would report the run as failed. A failed run of the same task still matches."""
+    preview = generated.preview("full", env)
+    stack, target = _reports(generated, env)
+    (task,) = [
+        t
+        for t in preview.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        if "shipspec:aws:ScheduledJob$" in t.urn
+    ]
+    names = [c["name"] for c in json.loads(task.inputs["containerDefinitions"])]
+    assert names[0] == "reports"
+
+    def run(code: int) -> dict[str, Any]:
+        containers = [{"name": n, "exitCode": code if n == "reports" else 143} for n in names]
+        event = _task_stopped(
+            target, containers=containers, taskArn=f"{target['arn']}/task/0123abcd"
+        )
+        return {**event, "region": target["arn"].split(":")[3], "time": "2026-12-08T01:15:00Z"}
+
+    assert stack.published(run(0)) == {"page": [], "ticket": []}
+    topic = "page" if env == "main" else "ticket"
+    assert [m["AlarmName"] for m in stack.published(run(1))[topic]] == [
+        f"atlas-{env}-reports-failed-runs"
+    ]
 
 
 @pytest.mark.parametrize(("env", "topic"), [("main", "page"), ("staging", "ticket")])
