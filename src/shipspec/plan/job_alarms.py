@@ -158,7 +158,7 @@ def running_sidecars(self: Alarms, s: ServicePlan, rule: str) -> None:
     the container's name to its exit code), so the job's task runs no metrics collector
     (``prometheus.no_collector``). A spec sidecar the job does not wait for to finish
     (``depends_on`` COMPLETE or SUCCESS) is stopped with the task when the job exits 0:
-    exit code 143 (SIGTERM) or 137, and a good run reads as failed.
+    it can exit 143 (SIGTERM) or 137, and a good run reads as failed.
     """
     waited = {n for n, c in s.container.depends_on.items() if c in ("COMPLETE", "SUCCESS")}
     running = sorted(c.name for c in s.container.sidecars if c.name not in waited)
@@ -168,7 +168,7 @@ def running_sidecars(self: Alarms, s: ServicePlan, rule: str) -> None:
         f"alarms.{self.env.name}.{rule}.sidecars",
         running,
         f"{s.name}'s sidecars {', '.join(running)} may still run when the job exits: ECS then "
-        "stops them (exit code 143, or 137 after the stop timeout) and the job's failed-runs "
+        "stops them (they can exit 143, or 137 after the stop timeout) and the job's failed-runs "
         "rule, which matches any container's non-zero exit code, reports a successful run as "
         "failed; make each an init step the job waits for (`depends_on: {<sidecar>: "
         "SUCCESS}`), or have it exit 0 on SIGTERM",

@@ -452,7 +452,7 @@ secret_stripe_key = AppSecret(
 # Amazon Managed Service for Prometheus, only in the stack the SLO rules describe (where
 # Pulumi.<env>.yaml has `prometheus`): a workspace that loads monitoring/'s rules, and an ADOT
 # collector beside every service's task remote-writing the app's OTLP metrics to it (not the
-# scheduled jobs': stopped with a finished job's task, it would exit 143 and the job's
+# scheduled jobs': stopped with a finished job's task, it can exit 143 and the job's
 # failed-runs rule would read a successful run as failed).
 prometheus_config = config.get_object("prometheus")
 prometheus = (

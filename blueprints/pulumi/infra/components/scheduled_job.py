@@ -8,7 +8,7 @@ own because EventBridge Scheduler publishes its CloudWatch metrics per group
 
 The task runs no OpenTelemetry collector, even with managed Prometheus: the failed-runs rule
 (``_job_failures``) matches any container's non-zero exit code, and a collector stopped with
-the task after a successful run exits 143 (SIGTERM) or 137 (SIGKILL).
+the task after a successful run can exit 143 (SIGTERM) or 137 (SIGKILL).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class ScheduledJob(pulumi.ComponentResource):
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
             # No metrics collector: ECS stops a sidecar still running when the job exits
-            # (exit code 143, or 137), and the failed-runs rule reads every container's.
+            # (it can exit 143, or 137), and the failed-runs rule reads every container's.
             collector=None,
             container=container,
             egress=egress,

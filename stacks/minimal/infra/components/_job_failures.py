@@ -9,7 +9,7 @@ the task could not start (``stopCode`` TaskFailedToStart, which has no exit code
 topic's policy lets this stack's rules publish. EventBridge matches each field of an array of
 objects on its own, so the pattern cannot ask for "the job's container with a non-zero exit
 code": the job's task therefore runs no metrics collector (``ScheduledJob``), which, stopped
-with the task when the job exits 0, would exit 143 or 137 and match.
+with the task when the job exits 0, can exit 143 or 137 and match.
 
 What reaches the topic is not the raw ECS event, which PagerDuty's Amazon CloudWatch
 integration and AWS Chatbot cannot read, but the message a CloudWatch alarm publishes
