@@ -112,9 +112,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # AllowedRequests, Rule=ALL) 3 × 2: 207. The Redis is a store (`cache: false`): its
     # evictions alarm reads Evictions alone, not CacheHitRate too, on each of its 3 nodes: 204.
     # Each service-down composite's tasks-missing-share member (api, docs, ingest) reads
-    # running and desired tasks: 3 × 2, 210.
+    # running and desired tasks: 3 × 2, 210. The queue's oldest-message alarm also reads its
+    # visible messages (a backlog, not one poison message): 211.
     monitoring = {(i.component, i.quantity) for i in main.items if i.resource == "monitoring"}
-    assert {("CloudWatch alarms", 210), ("CloudWatch composite alarms", 24)} <= monitoring
+    assert {("CloudWatch alarms", 211), ("CloudWatch composite alarms", 24)} <= monitoring
     assert ("Route 53 health checks", 1) in monitoring
     assert line(main, "Route 53 health checks", "monitoring") == Decimal("1.50")
     # The stack deploys into existing VPCs (cloud.network): no NAT gateways or endpoints,
@@ -139,8 +140,10 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # metrics (5xx and 4xx rates, requests), not one: 2 × 2 × $0.10 (+$0.40): $6,390.87; the
     # Redis store's evictions alarm reads no CacheHitRate on its 3 nodes (-$0.30): $6,390.57;
     # the tasks-missing-share alarms of api, docs and ingest (service-down members), 6
-    # metrics × $0.10 (+$0.60): $6,391.17.
-    assert money(main.total) == "$6,391.17"
+    # metrics × $0.10 (+$0.60): $6,391.17; the reports job without the collector's memory,
+    # 0.5 GB not 1 GB a run (21.7 runs × 15 min × 0.5 GB × $0.00511, -$0.02): $6,391.15;
+    # the queue's oldest-message alarm reads its visible messages too (+$0.10): $6,391.25.
+    assert money(main.total) == "$6,391.25"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:
@@ -219,7 +222,7 @@ def test_every_engine_at_eu_west_1_rates(full_in_ireland: DeploymentModel) -> No
     assert line(main, "DocumentDB I/O", "catalog") == Decimal("22.00")  # 100 million × 0.22
     assert line(main, "Amazon MQ broker", "broker") == Decimal("658.5330")  # 3 × 730 × 0.3007
     assert line(main, "Amazon MQ storage", "broker") == Decimal("1.65")  # 15 GB × 0.11
-    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("21.00")  # 210 × 0.10
+    assert line(main, "CloudWatch alarms", "monitoring") == Decimal("21.10")  # 211 × 0.10
     assert line(main, "OpenSearch data nodes", "fulltext") == Decimal("402.960")  # 3×730×0.184
 
 
@@ -234,23 +237,23 @@ def test_unconfirmed_prices_are_flagged(full_in_ireland: DeploymentModel) -> Non
 
 def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     prod = estimate(shop, "prod")  # eu-west-1
-    # 45 alarms reading 126 metrics. The canary web service has two target groups, so each
+    # 45 alarms reading 127 metrics. The canary web service has two target groups, so each
     # of its target-group metrics counts twice: 5xx (2 metrics, plus the load balancer's
     # own 5xx once), latency, unhealthy and healthy hosts (1 each) = 11; eight
     # availability burn-rate windows of 2 target-group metrics and the ELB's 5xx = 40;
     # eight latency windows of 2 (percentile rank, requests) = 32. Then web and mailer CPU,
     # memory and running tasks (1, 1, 2) = 8, mailer's no-tasks 1 (a worker that must run),
     # the nightly job 3 (failed invocations, long run, missed runs), db 3, the Redis cache's
-    # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 3
-    # (oldest message; dead letters: its DLQ's visible and in-flight counts, whose rise
-    # notifies),
+    # memory, engine CPU, evictions and hit rate once per node of 3 = 12, the queue's 4
+    # (oldest message and visible messages; dead letters: its DLQ's visible and in-flight
+    # counts, whose rise notifies),
     # web's low-traffic 5xx (2 target groups × 2 and the load balancer's 5xx) 5, and the
     # Route 53 health check of shop.example.com 1 (HealthCheckStatus, in us-east-1), and the
     # load balancer certificate's DaysToExpiry 2 (the renewal ticket and the expiry page),
     # and the public web ACL's rate-limit BlockedRequests 1 and blocked share 2, and web's
     # tasks-missing-share (running and desired tasks, the service-down member) 2:
-    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 3 + 5 + 1 + 2 + 1 + 2 + 2 = 126 alarm metrics × $0.10.
-    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.60")
+    # 11 + 40 + 32 + 8 + 1 + 3 + 3 + 12 + 4 + 5 + 1 + 2 + 1 + 2 + 2 = 127 alarm metrics × $0.10.
+    assert line(prod, "CloudWatch alarms", "monitoring") == Decimal("12.70")
     # 8 burn-rate composites, web's service-down, the queue's backlog (muted by mailer's
     # no-tasks) and one per rollback alarm of web (4): 14 × $0.50
     assert line(prod, "CloudWatch composite alarms", "monitoring") == Decimal("7.00")
@@ -259,7 +262,7 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # The health check itself: an HTTPS check of an AWS endpoint, $0.50 + $1.00 HTTPS.
     assert line(prod, "Route 53 health checks", "monitoring") == Decimal("1.50")
     details = {i.component: i.detail for i in prod.items if i.resource == "monitoring"}
-    assert details["CloudWatch alarms"] == "45 metric alarms reading 126 metrics"
+    assert details["CloudWatch alarms"] == "45 metric alarms reading 127 metrics"
     assert details["Route 53 health checks"] == "1 HTTPS check of https://shop.example.com/healthz"
     assert details["CloudWatch composite alarms"] == (
         "8 burn-rate + 1 service-down + 1 queue backlog + 4 rollback"
@@ -269,8 +272,9 @@ def test_monitoring_by_hand(shop: DeploymentModel) -> None:
     # before the certificate's renewal and expiry alarms (2 × $0.10), $1,779.68 before the
     # web ACL's rate-limit alarm ($0.10), $1,779.78 before its blocked-share alarm (2 × $0.10),
     # $1,779.98 while the web ACL was priced at 3 rules instead of its 5 (+$2.00), $1,781.98
-    # before web's tasks-missing-share alarm (2 × $0.10)
-    assert money(prod.total) == "$1,782.18"  # $1,543.26 with a burstable cache
+    # before web's tasks-missing-share alarm (2 × $0.10), $1,782.18 before the queue's
+    # oldest-message alarm read its visible messages too ($0.10)
+    assert money(prod.total) == "$1,782.28"  # $1,543.26 with a burstable cache
 
 
 def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> None:
@@ -293,11 +297,12 @@ def test_alarm_metrics_follow_the_deployment_strategy(full: DeploymentModel) -> 
     # 190 + 8 + 1 + 1 + 1 + 6 = 207, in 90 + 9 + 1 + 1 + 3 = 104 alarms; less the Redis
     # store's CacheHitRate on its 3 nodes (a store's evictions alarm reads Evictions alone): 204;
     # and the tasks-missing-share alarm (running and desired tasks) of each service-down
-    # composite, api's, docs' and ingest's: 3 alarms, 6 metrics, 210.
+    # composite, api's, docs' and ingest's: 3 alarms, 6 metrics, 210; the queue's
+    # oldest-message alarm reads its visible messages too: 211.
     main = estimate(full, "main")
     alarms = next(i for i in main.items if i.component == "CloudWatch alarms")
-    assert alarms.quantity == 210
-    assert alarms.detail == "107 metric alarms reading 210 metrics"
+    assert alarms.quantity == 211
+    assert alarms.detail == "107 metric alarms reading 211 metrics"
     composites = next(i for i in main.items if i.component == "CloudWatch composite alarms")
     # api's connect-5xx-ratio is a rollback alarm: 12 + 1 = 13.
     assert composites.detail == "8 burn-rate + 3 service-down + 13 rollback"

@@ -87,11 +87,11 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
         # 5xx twice = 16, web and mailer CPU, memory, running-tasks 2 × 4 = 8, web's
         # tasks-missing-share (running and desired, the service-down member) 2, mailer's
         # no-tasks 1, nightly 3 (failed invocations, long run, missed runs), db 3, cache 4
-        # (memory, engine CPU, evictions and hit rate; one node), orders 3 (oldest message;
-        # the DLQ's visible and in-flight counts for new dead letters), the public web ACL's
-        # rate-limit BlockedRequests 1, and its blocked share (BlockedRequests and
-        # AllowedRequests, Rule=ALL) 2: 43 × $0.10
-        ("CloudWatch alarms", "monitoring"): Decimal("4.30"),
+        # (memory, engine CPU, evictions and hit rate; one node), orders 4 (oldest message
+        # and visible messages; the DLQ's visible and in-flight counts for new dead letters),
+        # the public web ACL's rate-limit BlockedRequests 1, and its blocked share
+        # (BlockedRequests and AllowedRequests, Rule=ALL) 2: 44 × $0.10
+        ("CloudWatch alarms", "monitoring"): Decimal("4.40"),
         # web's service-down and 4 rollback composites × 0.50
         ("CloudWatch composite alarms", "monitoring"): Decimal("2.50"),
         ("CloudWatch dashboard", "monitoring"): Decimal("3.00"),
@@ -107,8 +107,9 @@ def test_a_development_environment_by_hand(shop: DeploymentModel) -> None:
     assert dev.total == sum(expected.values()) + job
     # $154.00, and the public web ACL's rate-limit alarm (+$0.10): $154.10, and its
     # blocked-share alarm (2 metrics, +$0.20): $154.30, and the ACL's 5 rules, not 3 (+$2.00),
-    # and web's tasks-missing-share alarm (2 metrics, +$0.20)
-    assert money(dev.total) == "$156.50"
+    # and web's tasks-missing-share alarm (2 metrics, +$0.20): $156.50, and the queue's
+    # oldest-message alarm reading its visible messages too (+$0.10)
+    assert money(dev.total) == "$156.60"
 
 
 def test_assumptions_change_the_figures(shop: DeploymentModel) -> None:

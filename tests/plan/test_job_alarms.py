@@ -102,3 +102,20 @@ def test_the_stack_config_sends_a_paging_jobs_failed_runs_to_the_page_topic() ->
             **{f"settle-{check}": pages and check != "missed-runs" for check in CHECKS},
             **{f"cleanup-{check}": False for check in CHECKS},
         }, env
+
+
+def test_a_job_sidecar_still_running_at_exit_is_warned_about() -> None:
+    """The failed-runs rule matches any container's non-zero exit code: a sidecar the job
+    does not wait for is stopped with the task when the job exits 0 (143 or 137), and a good
+    run reads as failed. An init step the job waits for to succeed is fine."""
+    spec = SPEC.replace(
+        "on_failure: page}",
+        "on_failure: page,\n"
+        "    sidecars: {proxy: {image: x/proxy:1, essential: false},\n"
+        "               init: {image: x/init:1, essential: false}},\n"
+        "    depends_on: {init: SUCCESS}}",
+    )
+    warnings = plan(loads(spec)).monitoring.warnings()
+    (prod,) = [w for w in warnings if "proxy" in w and "143" in w]
+    assert "init" not in prod.split("may still run")[0]
+    assert not [w for w in _model().monitoring.warnings() if "sidecars" in w]

@@ -428,8 +428,9 @@ def _expected_decisions(environment: EnvironmentPlan) -> dict[str, object]:
     }
     for s in environment.services:
         key = f"services.{s.name}"
-        # With the managed Prometheus collector, the task's size is the one that holds it.
-        size = "collector_size" if environment.prometheus else "size"
+        # With the managed Prometheus collector, the task's size is the one that holds it
+        # (a scheduled job runs none: its own size).
+        size = "collector_size" if environment.prometheus and s.kind != "job" else "size"
         expected[f"{key}.{size}"] = {"cpu": s.cpu, "memory": s.memory}
         expected[f"{key}.min_count"] = s.min_count
         expected[f"{key}.max_count"] = s.max_count

@@ -29,9 +29,25 @@ def test_only_the_monitored_stack_gets_the_collector_sized_into_a_fargate_task()
     on = model.environment(monitored)
     for before, after in zip(off.services, on.services, strict=True):
         assert after.memory in MEMORY_BY_CPU[after.cpu / 1024]
+        assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in before.env
+        if after.kind == "job":
+            continue  # test_a_scheduled_job_gets_no_collector
         assert after.memory >= before.memory + 128
         assert after.env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4318"
-        assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in before.env
+
+
+def test_a_scheduled_job_gets_no_collector() -> None:
+    """A collector beside a job is stopped with the task when the job exits 0 (exit code
+    143 or 137), and the job's failed-runs rule reads every container's exit code: the job
+    keeps its own size and settings, and the decision says why."""
+    model = plan(loads(shop()))
+    monitored = model.monitoring.environment
+    off = plan(loads(yaml.safe_dump(SHOP))).environment(monitored).service("nightly")
+    on = model.environment(monitored).service("nightly")
+    assert on.kind == "job"
+    assert (on.cpu, on.memory, on.env) == (off.cpu, off.memory, off.env)
+    decision = model.environment(monitored).decision("services.nightly.collector")
+    assert decision.value is None and "failed-runs rule" in decision.reason
 
 
 def test_a_full_cpu_size_moves_up_to_the_next_cpu() -> None:

@@ -8,6 +8,7 @@ EventBridge rules of the stack as previewed under Pulumi mocks.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -373,7 +374,11 @@ def test_a_stopped_queue_consumer_pages_once_over_time(prod) -> None:  # type: i
     """mailer stops; the queue backs up. Its no-tasks alarm pages after 5 minutes; the
     backlog composite fires later and finds it in ALARM: one page."""
     stalled = {"RunningTaskCount@mailer": None, "ApproximateAgeOfOldestMessage@orders": None}
-    growing = {"RunningTaskCount@mailer": None, "ApproximateAgeOfOldestMessage@orders": 1800}
+    growing = {
+        "RunningTaskCount@mailer": None,
+        "ApproximateAgeOfOldestMessage@orders": 1800,
+        "ApproximateNumberOfMessagesVisible@orders": 200,
+    }
     events = timeline((0, stalled), (15, growing))
     assert pages(prod, events, 45) == [(5, "shop-prod-mailer-no-tasks")]
     assert prod.states(events.at(23 * 60))["shop-prod-orders-backlog"], "muted, not quiet"
@@ -400,7 +405,11 @@ def test_a_flapping_crash_loop_may_page_twice(prod) -> None:  # type: ignore[no-
 
 def test_a_stopped_consumer_pages_once(prod) -> None:  # type: ignore[no-untyped-def]
     # ECS reports no metric for a service with no running task: RunningTaskCount is missing.
-    stalled = {"ApproximateAgeOfOldestMessage@orders": 1800, "RunningTaskCount@mailer": None}
+    stalled = {
+        "ApproximateAgeOfOldestMessage@orders": 1800,
+        "ApproximateNumberOfMessagesVisible@orders": 200,
+        "RunningTaskCount@mailer": None,
+    }
     told = prod.notified(scenario(stalled, 30))
     # mailer must run (scaling.min 2): its no-tasks alarm pages; the queue's backlog, the
     # same outage, is muted by it (ActionsSuppressor on the backlog composite).
@@ -411,7 +420,10 @@ def test_a_stopped_consumer_pages_once(prod) -> None:  # type: ignore[no-untyped
 
 def test_a_consumer_falling_behind_pages_through_the_backlog(prod) -> None:  # type: ignore[no-untyped-def]
     """mailer runs but cannot keep up: nothing mutes the backlog page."""
-    behind = {"ApproximateAgeOfOldestMessage@orders": 1800}
+    behind = {
+        "ApproximateAgeOfOldestMessage@orders": 1800,
+        "ApproximateNumberOfMessagesVisible@orders": 50,
+    }
     assert prod.notified(scenario(behind, 30)) == {
         "page": {"shop-prod-orders-backlog"},
         "ticket": set(),
@@ -424,10 +436,46 @@ def test_an_idle_queue_stays_quiet_and_a_purged_backlog_resolves(prod) -> None: 
     to OK (its OK action resolves the page) instead of INSUFFICIENT_DATA."""
     idle = {"ApproximateAgeOfOldestMessage@orders": None}
     assert prod.notified(scenario(idle, 6 * 60)) == {"page": set(), "ticket": set()}
-    backlog = values({"ApproximateAgeOfOldestMessage@orders": 1800})
+    backlog = values(
+        {
+            "ApproximateAgeOfOldestMessage@orders": 1800,
+            "ApproximateNumberOfMessagesVisible@orders": 50,
+        }
+    )
     purged = Scenario(backlog, values(idle), 15 * 60)
     assert alarm_state(prod.alarms["shop-prod-orders-oldest-message"], purged) == "OK"
     assert not prod.states(purged)["shop-prod-orders-backlog"]
+
+
+def test_one_poison_message_opens_the_dead_letter_ticket_and_pages_nobody(prod) -> None:  # type: ignore[no-untyped-def]
+    """One message fails every time it is received: with a 750 s visibility timeout it is
+    received 5 times, 750 s apart, and moves to the dead-letter queue after 62.5 minutes,
+    by then over an hour old (its age counts from when it was sent). Between receives it is
+    in flight, not visible; the rest of the queue is served. The age passes 15 minutes, but
+    no backlog waits: nothing pages, and the dead letter opens one ticket once it moves.
+    (The alarm reads no visibility timeout: the shop's queue's alarm is the same.)"""
+    age = "ApproximateAgeOfOldestMessage@orders"
+    hidden = "ApproximateNumberOfMessagesNotVisible@orders"
+    retried = [(m, {age: m * 60 + 30, hidden: 1}) for m in range(0, 63, 5)]
+    moved = {age: None, hidden: 0, "ApproximateNumberOfMessagesVisible@orders-dlq": 1}
+    events = timeline(*retried, (63, moved))
+    sent = prod.sent(events, 90)
+    assert [(topic, n) for _, topic, n in sent] == [("ticket", "shop-prod-orders-dead-letters")]
+    assert not prod.states(events.at(50 * 60))["shop-prod-orders-oldest-message"]
+
+
+def test_a_backlog_pages_once_enough_messages_wait(prod) -> None:  # type: ignore[no-untyped-def]
+    """mailer scales on 10 messages per task: an old message with 9 others waiting is not
+    yet a backlog; 10 waiting through both 5-minute periods are."""
+    old = "ApproximateAgeOfOldestMessage@orders"
+    visible = "ApproximateNumberOfMessagesVisible@orders"
+    few = prod.notified(scenario({old: 1800, visible: 9}, 30))
+    assert few == {"page": set(), "ticket": set()}
+    told = prod.notified(scenario({old: 1800, visible: 10}, 30))
+    assert told == {"page": {"shop-prod-orders-backlog"}, "ticket": set()}
+    alarm = prod.alarms["shop-prod-orders-oldest-message"]
+    stats = {q["id"]: q["metric"]["stat"] for q in alarm["metricQueries"] if "metric" in q}
+    assert stats == {"age": "Maximum", "visible": "Minimum"}  # visible through each period
 
 
 @pytest.fixture(scope="module")
@@ -665,6 +713,37 @@ def test_a_failed_run_of_a_job_marked_to_page_pages_in_production(generated, env
     assert [m["AlarmName"] for m in stack.published(not_started)[topic]] == [rule]
     succeeded = stopped(containers=[{"name": "reports", "exitCode": 0}])
     assert stack.published(succeeded) == {"page": [], "ticket": []}
+
+
+@pytest.mark.parametrize("env", ["main", "staging"])
+def test_a_successful_run_of_the_jobs_whole_task_tells_nobody(generated, env) -> None:  # type: ignore[no-untyped-def]
+    """The event of a good run as ECS sends it for the job's task definition as previewed:
+    the job's container exits 0, and ECS stops every other container still running (SIGTERM,
+    exit code 143). main runs managed Prometheus: a collector beside the job would be such
+    a container, and the rule, which matches any container's exit code (arrays match on any
+    element), would report the run as failed. A failed run of the same task still matches."""
+    preview = generated.preview("full", env)
+    stack, target = _reports(generated, env)
+    (task,) = [
+        t
+        for t in preview.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        if "shipspec:aws:ScheduledJob$" in t.urn
+    ]
+    names = [c["name"] for c in json.loads(task.inputs["containerDefinitions"])]
+    assert names[0] == "reports"
+
+    def run(code: int) -> dict[str, Any]:
+        containers = [{"name": n, "exitCode": code if n == "reports" else 143} for n in names]
+        event = _task_stopped(
+            target, containers=containers, taskArn=f"{target['arn']}/task/0123abcd"
+        )
+        return {**event, "region": target["arn"].split(":")[3], "time": "2026-12-08T01:15:00Z"}
+
+    assert stack.published(run(0)) == {"page": [], "ticket": []}
+    topic = "page" if env == "main" else "ticket"
+    assert [m["AlarmName"] for m in stack.published(run(1))[topic]] == [
+        f"atlas-{env}-reports-failed-runs"
+    ]
 
 
 @pytest.mark.parametrize(("env", "topic"), [("main", "page"), ("staging", "ticket")])

@@ -2,8 +2,9 @@
 
 ``examples/full.yaml`` sets ``observability.prometheus: managed``: its production stack
 ``main`` gets an AMP workspace with the generated rules and Alertmanager routing, and an
-ADOT collector beside every task; ``dev`` (and the shop example, which leaves the field
-off) get none of it. The previews are the session's shared ones (``generated``).
+ADOT collector beside every service's task (not the scheduled job's); ``dev`` (and the shop
+example, which leaves the field off) get none of it. The previews are the session's shared
+ones (``generated``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def one_off(task: Any) -> bool:
     with telemetry."""
     kinds = ("DatabaseAdmin", "DocumentDbAdmin", "SearchAdmin", "Migration")
     return any(f"shipspec:aws:{kind}$" in task.urn for kind in kinds)
+
+
+def job(task: Any) -> bool:
+    """A scheduled job's task: no collector (see test_a_scheduled_job_runs_no_collector)."""
+    return "shipspec:aws:ScheduledJob$" in task.urn
 
 
 def app_and_collector(task: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -138,10 +144,10 @@ def test_every_task_runs_the_collector_remote_writing_to_the_workspace(
 ) -> None:
     workspace_id = workspace_arn.rsplit("/", 1)[1]
     endpoint = f"https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/{workspace_id}/api/v1/remote_write"
-    # The long-running services and the job; the one-off tasks CI runs (db-admin, migrations)
-    # end in seconds and export nothing.
-    tasks = [t for t in of_type(main, TASK) if not one_off(t)]
-    assert len(tasks) == 6  # api, docs, ingest, admin, indexer, reports
+    # The long-running services; the one-off tasks CI runs (db-admin, migrations) end in
+    # seconds and export nothing, and the scheduled job runs without one.
+    tasks = [t for t in of_type(main, TASK) if not one_off(t) and not job(t)]
+    assert len(tasks) == 5  # api, docs, ingest, admin, indexer
     for task in tasks:
         app, collector = app_and_collector(task)
         assert collector["name"] == "otel-collector" and collector["essential"] is False
@@ -183,8 +189,8 @@ def test_task_sizes_stay_valid_fargate_sizes_with_room_for_the_app(
     for task in of_type(main, TASK):
         cpu, memory = int(task.inputs["cpu"]), int(task.inputs["memory"])
         assert memory in MEMORY_BY_CPU[cpu / 1024], (task.name, cpu, memory)
-        if one_off(task):
-            continue  # no collector beside a db-admin or migration task
+        if one_off(task) or job(task):
+            continue  # no collector beside a db-admin, migration or scheduled job's task
         app, collector = app_and_collector(task)
         assert app["cpu"] + collector["cpu"] == cpu
         # The app keeps at least the memory it has without the collector (as in dev).
@@ -200,11 +206,25 @@ def test_the_task_role_may_remote_write_to_this_workspace_only(
         if "-task-role" in r.name
     ]
     writes = [s for p in policies for s in p["Statement"] if "aps" in json.dumps(s["Action"])]
-    assert len(writes) == 6  # one per task role
+    assert len(writes) == 5  # one per service's task role; the job's has none
     assert all(
         s == {"Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": workspace_arn}
         for s in writes
     )
+
+
+def test_a_scheduled_job_runs_no_collector(generated, main: list[Any]) -> None:  # type: ignore[no-untyped-def]
+    """When the job's container exits 0, ECS stops the task's other containers (SIGTERM,
+    then SIGKILL): a collector would exit 143 or 137, and the failed-runs rule, which
+    matches any container's non-zero exit code, would report the good run as failed. The
+    job's task holds its own container alone, sized as in a stack without the collector."""
+    [task] = [t for t in of_type(main, TASK) if job(t)]
+    [app] = containers(task)
+    assert app["name"] == "reports" and app["essential"] is True
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in {e["name"] for e in app["environment"]}
+    plain = {s.name: s for s in generated.model("full").environment("staging").services}
+    assert int(task.inputs["memory"]) == plain["reports"].memory
+    assert int(task.inputs["cpu"]) == plain["reports"].cpu
 
 
 @pytest.mark.parametrize(("example", "env"), [("full", "dev"), ("shop", "prod")])

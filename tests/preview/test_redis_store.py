@@ -3,8 +3,10 @@
 ElastiCache's default parameter group for Redis 7 sets ``maxmemory-policy volatile-lru``:
 at maxmemory Redis evicts keys that have a TTL, silently. A store gets its own parameter
 group with ``noeviction`` (writes then fail with ``OOM command not allowed`` instead), and
-its alarms treat any eviction and memory near the limit as pages. A cache keeps the default
-group and its alarms stay quiet while evicting keys is its job.
+its alarms treat any eviction and memory near the limit as pages. A cache gets its own group
+with ``allkeys-lru``: under the default ``volatile-lru`` a cache whose keys have no TTL
+cannot evict and fails writes at the limit. Its alarms stay quiet while evicting keys is
+its job.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from shipspec.preview.dataloss import find_data_loss
+from shipspec.preview.result import PreviewResource
 from tests.preview.cloudwatch_model import Scenario, Stack
 from tests.preview.test_alert_scenarios import scenario, values
 
@@ -44,11 +48,27 @@ def test_a_store_gets_a_noeviction_parameter_group_on_its_replication_group(stor
     assert replication.inputs["parameterGroupName"].startswith(f"{group.name}-")
 
 
-def test_a_cache_keeps_the_default_parameter_group(generated) -> None:  # type: ignore[no-untyped-def]
+def test_a_cache_gets_an_allkeys_lru_parameter_group_on_its_replication_group(generated) -> None:  # type: ignore[no-untyped-def]
+    """Redis evicts at maxmemory only the keys its policy selects: volatile-lru (the default
+    group) only keys with a TTL, allkeys-lru any key, least recently used first."""
     preview = generated.preview("shop", "prod")
-    assert preview.of_type(GROUP) == []
+    (group,) = preview.of_type(GROUP)
+    assert group.inputs["family"] == "redis7"  # the default version, 7.1
+    assert group.inputs["parameters"] == [{"name": "maxmemory-policy", "value": "allkeys-lru"}]
     (replication,) = preview.of_type(REPLICATION_GROUP)
-    assert replication.inputs.get("parameterGroupName") is None
+    assert replication.inputs["parameterGroupName"].startswith(f"{group.name}-")
+
+
+def test_an_existing_cache_takes_its_parameter_group_in_place(generated) -> None:  # type: ignore[no-untyped-def]
+    """A cache deployed on the default group gets its own on the next `pulumi up`: the
+    provider does not force a new replication group on parameter_group_name
+    (ModifyReplicationGroup takes CacheParameterGroupName), so the data guard finds no loss."""
+    (replication,) = generated.preview("shop", "prod").of_type(REPLICATION_GROUP)
+    before = {k: v for k, v in replication.inputs.items() if k != "parameterGroupName"}
+    old = PreviewResource(
+        replication.type, replication.name, replication.urn, None, before, [], options={}
+    )
+    assert find_data_loss({replication.urn: old.as_dict()}, [replication]) == []
 
 
 def test_one_eviction_from_a_store_pages(store) -> None:  # type: ignore[no-untyped-def]

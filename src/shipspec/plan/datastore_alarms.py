@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import rules
 from .model import DatastorePlan
 from .monitoring import AlarmMetric, AlarmPlan, CompositeAlarmPlan
 
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 
 GIB = 1024**3
 QUEUE_AGE_SECONDS = 900
+# A queue's dead-letter redrive: receives before SQS moves a message to the dead-letter
+# queue (components/queue.py's max_receive_count).
+MAX_RECEIVES = 5
+# At least this many messages visible through a whole period make an old message a backlog:
+# more than the one failing message being retried (a scaled consumer: its messages_per_task).
+QUEUE_BACKLOG_FLOOR = 2
 SQS_METRICS_SOURCE = (
     "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
     "sqs-available-cloudwatch-metrics.html: ApproximateAgeOfOldestMessage is reported if "
@@ -66,47 +73,80 @@ def _m(id: str, namespace: str, metric: str, stat: str, **dimensions: str) -> Al
     )
 
 
+def backlog_messages(self: Alarms, q: DatastorePlan, consumers: list[str]) -> tuple[int, str]:
+    """How many messages must wait, through a whole period, for an old message to be a
+    backlog, and why: the smallest ``messages_per_task`` of the consumers that scale on the
+    queue (the backlog one task is sized for), else the default per-task backlog
+    (``rules.QUEUE_MESSAGES_PER_TASK``); never under ``QUEUE_BACKLOG_FLOOR``."""
+    scaled = [
+        plan.messages_per_task
+        for plan in (self.env.service(u).queue_scaling for u in consumers)
+        if plan is not None and plan.queue == q.name
+    ]
+    if scaled:
+        return max(QUEUE_BACKLOG_FLOOR, min(scaled)), "the messages per task its consumer scales on"
+    return (
+        max(QUEUE_BACKLOG_FLOOR, rules.QUEUE_MESSAGES_PER_TASK),
+        "the backlog per task queue scaling assumes by default",
+    )
+
+
 def queue_alarms(self: Alarms, q: DatastorePlan) -> None:
     """The queue's backlog (pages) and its dead letters (a ticket).
 
-    SQS reports ``ApproximateAgeOfOldestMessage`` only while the queue holds a message
-    (``SQS_METRICS_SOURCE``): an empty or idle queue has no datapoint, and missing data
-    counts as not breaching, so the alarm returns to OK rather than sitting in
-    INSUFFICIENT_DATA or holding an old ALARM. When the queue's one consumer has a no-tasks
-    alarm, that alarm pages first (5 minutes) for the same outage: the backlog then pages
-    through a composite it suppresses, so a stopped consumer is one page, not two.
+    ``ApproximateAgeOfOldestMessage`` alone cannot tell a backlog from one failing message:
+    a message that fails is received again after each visibility timeout, up to
+    ``MAX_RECEIVES`` times before the dead-letter queue takes it (without one, until the
+    retention period ends), and its age counts from when it was sent. So the alarm reads the
+    age only while at least :func:`backlog_messages` messages stayed visible through the
+    whole period (``Minimum`` of ``ApproximateNumberOfMessagesVisible``): a retried message
+    spends its visibility timeouts in flight, not visible, while a stopped or slow consumer
+    leaves messages piling up. The failing message itself is the dead-letter ticket's.
+
+    SQS reports these metrics only while the queue holds a message (``SQS_METRICS_SOURCE``):
+    an idle queue's value is filled with 0, so the alarm returns to OK rather than sitting
+    in INSUFFICIENT_DATA or holding an old ALARM. When the queue's one consumer has a
+    no-tasks alarm, that alarm pages first (5 minutes) for the same outage: the backlog then
+    pages through a composite it suppresses, so a stopped consumer is one page, not two.
     """
     target = f"datastore:{q.name}"
     consumers = [u for u in q.used_by if self.env.service(u).kind == "worker"]
     minutes = QUEUE_AGE_SECONDS // 60
+    waiting, why_waiting = backlog_messages(self, q, consumers)
+    lifetime = MAX_RECEIVES * q.visibility_timeout_seconds
+    retried = (
+        f"up to {lifetime} s here: {MAX_RECEIVES} receives, {q.visibility_timeout_seconds} s "
+        "apart, before the dead-letter queue takes it"
+        if q.dead_letter
+        else "until the retention period ends: no dead-letter queue"
+    )
     planned = {a.name for a in self.alarms}
     no_tasks = [f"{self.app}-{self.env.name}-{u}-no-tasks" for u in consumers]
     # Only where alarms page: elsewhere both are tickets, and two tickets need no muting.
     muted = self.env.alarms_page and len(no_tasks) == 1 and no_tasks[0] in planned
     suppressor = no_tasks[0] if muted else None
+    queue = {"QueueName": f"datastore:{q.name}.id"}
     age = self.add(
         target,
         "oldest-message",
-        f"{q.name}: messages waiting over {minutes} minutes",
+        f"{q.name}: {waiting}+ messages waiting, the oldest over {minutes} minutes",
         [
-            _m(
-                "age",
-                "AWS/SQS",
-                "ApproximateAgeOfOldestMessage",
-                "Maximum",
-                QueueName=f"datastore:{q.name}.id",
-            )
+            _m("age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", **queue),
+            _m("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Minimum", **queue),
         ],
+        expression=f"IF(FILL(visible, 0) >= {waiting}, FILL(age, 0), 0)",
         threshold=QUEUE_AGE_SECONDS,
         period=300,
         evaluations=2,
         missing="notBreaching",
         page=True,
         notify=suppressor is None,
-        reason=f"the oldest message waited over {minutes} minutes for 10 minutes: "
-        f"{', '.join(consumers)} stopped or fell behind, and users wait for the work; an "
-        "idle queue publishes no age (SQS reports it only while a message is queued), so "
-        "missing data is not breaching"
+        reason=f"the oldest message waited over {minutes} minutes while at least {waiting} "
+        f"messages ({why_waiting}) stayed visible, for 10 minutes: {', '.join(consumers)} "
+        "stopped or fell behind, and users wait for the work. A failing message retried "
+        f"ages too, from when it was sent ({retried}), but waits in flight, not visible: "
+        "one poison message does not page (the dead letters tell of it). An idle queue "
+        "publishes neither metric: filled with 0, it reads OK"
         + (
             f"; pages through {q.name}-backlog, muted while {suppressor} pages"
             if suppressor

@@ -301,7 +301,8 @@ def _cache(
             store.cache,
             "cache set in the spec: "
             + (
-                "Redis may evict keys at maxmemory (the default parameter group)"
+                "Redis evicts the least recently used keys at maxmemory (its own parameter "
+                "group, maxmemory-policy allkeys-lru)"
                 if store.cache
                 else "a store: maxmemory-policy noeviction, so writes fail at the limit "
                 "instead of keys being evicted"
@@ -319,9 +320,10 @@ def _cache(
         cache = log.decide(
             f"{key}.cache",
             True,
-            "no backup_days: a cache, whose keys with a TTL Redis evicts at maxmemory "
-            "(the default parameter group, volatile-lru); set `cache: false` for data that "
-            "must be kept",
+            "no backup_days: a cache, whose least recently used keys Redis evicts at "
+            "maxmemory, with a TTL or not (its own parameter group, maxmemory-policy "
+            "allkeys-lru; the default group's volatile-lru would evict only keys with a TTL "
+            "and fail writes at the limit); set `cache: false` for data that must be kept",
         )
     return DatastorePlan(
         name=name,

@@ -137,6 +137,7 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         pages=pages,
         on_failure=s.on_failure,
     )
+    running_sidecars(self, s, name)
     self.job_failures.append(
         JobFailurePlan(
             name=name,
@@ -148,6 +149,31 @@ def job_alarms(self: Alarms, s: ServicePlan) -> None:
         )
     )
     hung_and_missed_runs(self, s, page, why)
+
+
+def running_sidecars(self: Alarms, s: ServicePlan, rule: str) -> None:
+    """A warning for a job's spec sidecars that may still run when the job exits.
+
+    The failed-runs rule matches any container's non-zero exit code (EventBridge cannot tie
+    the container's name to its exit code), so the job's task runs no metrics collector
+    (``prometheus.no_collector``). A spec sidecar the job does not wait for to finish
+    (``depends_on`` COMPLETE or SUCCESS) is stopped with the task when the job exits 0:
+    it can exit 143 (SIGTERM) or 137, and a good run reads as failed.
+    """
+    waited = {n for n, c in s.container.depends_on.items() if c in ("COMPLETE", "SUCCESS")}
+    running = sorted(c.name for c in s.container.sidecars if c.name not in waited)
+    if not running:
+        return
+    self.log.decide(
+        f"alarms.{self.env.name}.{rule}.sidecars",
+        running,
+        f"{s.name}'s sidecars {', '.join(running)} may still run when the job exits: ECS then "
+        "stops them (they can exit 143, or 137 after the stop timeout) and the job's failed-runs "
+        "rule, which matches any container's non-zero exit code, reports a successful run as "
+        "failed; make each an init step the job waits for (`depends_on: {<sidecar>: "
+        "SUCCESS}`), or have it exit 0 on SIGTERM",
+        warning=True,
+    )
 
 
 def hung_and_missed_runs(self: Alarms, s: ServicePlan, page: bool, why: str) -> None:

@@ -376,9 +376,10 @@ class MonitoringPlan(Frozen):
         return named(self, "slos", "name", name, "SLO", "the monitoring plan")
 
     def warnings(self) -> list[str]:
-        """The reasons of the plan's warning decisions (``inputs.warning``), in order: what
+        """The reasons of the plan's warning decisions (``inputs.warning``), in order, each
+        once (a job's running sidecars are warned about in every environment's alarms): what
         `shipspec generate` prints, such as ``PAGES_WAKE_NO_ONE``'s."""
-        return [d.reason for d in self.decisions if d.inputs.get("warning")]
+        return list(dict.fromkeys(d.reason for d in self.decisions if d.inputs.get("warning")))
 
     @property
     def pages_wake_no_one(self) -> Decision | None:

@@ -17,7 +17,7 @@ from .model import DeploymentModel, DevelopmentHandoff, EnvironmentPlan, SecretP
 from .network import plan_load_balancers, plan_network
 from .observability import plan_monitoring
 from .overrides import apply_datastore_override, note_service_override, overridden_service
-from .prometheus import plan_prometheus, with_collector
+from .prometheus import no_collector, plan_prometheus, with_collector
 from .queue_scaling import consumed_queues, plan_queue_scaling
 from .services import plan_service, resolve_strategy, telemetry_env
 from .static import plan_static_site, static_site_names
@@ -137,7 +137,10 @@ def _environment(spec: HandoffSpec, name: str, index: int) -> EnvironmentPlan:
         services.append(service.model_copy(update={"container": container, **named}))
     prometheus = plan_prometheus(spec, name, monitored_environment(spec), log)
     if prometheus is not None:
-        services = [with_collector(spec, s, prometheus, log) for s in services]
+        services = [
+            with_collector(spec, s, prometheus, log) if s.kind != "job" else no_collector(s, log)
+            for s in services
+        ]
     services, creation_order = plan_call_order(services, log)
     needs_test = {s.name: s.deployment.strategy != "ROLLING" for s in services}
     balancers = plan_load_balancers(spec, env, production, needs_test, log)

@@ -2,10 +2,13 @@
 
 With ``observability.prometheus: managed`` the stack of the environment the SLO rules
 describe (``monitoring.environment``) gets an Amazon Managed Service for Prometheus
-workspace, and every task there an AWS Distro for OpenTelemetry collector sidecar that
+workspace, and every service's task there an AWS Distro for OpenTelemetry collector sidecar that
 receives the app's OTLP metrics on localhost and remote-writes them to the workspace.
 Other stacks get none: the rules' alerts carry the production environment's label, so
-loading them elsewhere would page about the wrong environment.
+loading them elsewhere would page about the wrong environment. Scheduled jobs get none
+either (:func:`no_collector`): a collector still running when the job exits is stopped with
+the task and can exit non-zero (143 on SIGTERM, 137 when killed), which the job's
+failed-runs rule would read as a failed run.
 
 The collector needs room in the task. Its memory is a hard limit added on top of what
 the service asked for, and the sum rounded up to a Fargate size, so the app keeps at
@@ -57,7 +60,8 @@ def plan_prometheus(
         ),
         "observability.prometheus is managed: an Amazon Managed Service for Prometheus "
         "workspace with the generated rules and alert routing, and an ADOT collector beside "
-        "every task remote-writing the app's OTLP metrics to it",
+        "every service's task (not the scheduled jobs') remote-writing the app's OTLP "
+        "metrics to it",
     )
 
 
@@ -97,3 +101,26 @@ def with_collector(
             "env": dict(sorted(env.items())),
         }
     )
+
+
+def no_collector(s: ServicePlan, log: Decisions) -> ServicePlan:
+    """A scheduled job, unchanged: its task runs no collector.
+
+    The job's failed-runs rule matches a STOPPED task event with any container's
+    ``exitCode`` other than 0: EventBridge matches each field of an array of objects on its
+    own, so "the job's container, and exit code not 0" cannot be said of one element. When
+    the job exits 0, ECS stops the task's other containers (SIGTERM, then SIGKILL after the
+    stop timeout): a collector beside it can exit 143 or 137, and a good run would read
+    as failed. With the job's container alone, every exit code the rule sees is the job's.
+    Prometheus's own guidance, too, is not to scrape short-lived batch jobs.
+    """
+    log.decide(
+        f"services.{s.name}.collector",
+        None,
+        "a scheduled job: no OpenTelemetry collector beside it. ECS stops a collector still "
+        "running when the job exits (it can exit 143, or 137 after the stop timeout), and the "
+        "job's failed-runs rule, which reads every container's exit code, would report a "
+        "successful run as failed; its metrics do not reach the workspace (its failed, hung "
+        "and missed runs are CloudWatch's and EventBridge's)",
+    )
+    return s

@@ -451,7 +451,9 @@ secret_stripe_key = AppSecret(
 
 # Amazon Managed Service for Prometheus, only in the stack the SLO rules describe (where
 # Pulumi.<env>.yaml has `prometheus`): a workspace that loads monitoring/'s rules, and an ADOT
-# collector beside every task remote-writing the app's OTLP metrics to it.
+# collector beside every service's task remote-writing the app's OTLP metrics to it (not the
+# scheduled jobs': stopped with a finished job's task, it can exit 143 and the job's
+# failed-runs rule would read a successful run as failed).
 prometheus_config = config.get_object("prometheus")
 prometheus = (
     ManagedPrometheus(
@@ -781,7 +783,6 @@ reports = ScheduledJob(
     },
     log_retention_days=log_retention_days,
     kms_key_arn=data_key.arn,
-    collector=collector,
     cpu_architecture=reports_config["cpuArchitecture"],
     capacity_providers=reports_config["capacityProviders"],
     container=Container.from_config(reports_config.get("container", {})),

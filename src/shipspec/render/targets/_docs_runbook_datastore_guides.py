@@ -389,16 +389,24 @@ DATASTORE_GUIDES: dict[str, Guide] = {
     ),
     "sqs:oldest-message": Guide(
         "oldest message (SQS)",
-        "Work waits longer than 15 minutes: the consumers stopped or fell behind. This pages.",
+        "Work waits: the oldest message is over 15 minutes old while messages keep waiting "
+        "(the alarm's description says how many, visible through each whole 5 minutes): the "
+        "consumers stopped or fell behind. This pages. One old message alone does not page: "
+        "a message that fails is retried after each visibility timeout (5 receives before the "
+        "dead-letter queue takes it), and its age counts from when it was sent; the "
+        "dead-letters alarm tells of it.",
         (
             "the consumer's `running-tasks` alarm and its logs",
-            '`aws sqs get-queue-attributes --queue-url "$QUEUE_URL" --attribute-names All`',
+            '`aws sqs get-queue-attributes --queue-url "$QUEUE_URL" --attribute-names All`: '
+            "`ApproximateNumberOfMessages` waiting, `ApproximateNumberOfMessagesNotVisible` "
+            "in flight",
         ),
         (
             'scale the consumer out: `aws ecs update-service --cluster "$CLUSTER" --service '
             '"$SERVICE" --desired-count <n>` (autoscaling may move it again within its '
             "limits; to raise them, see Scaling above)",
-            "a poison message: it moves to the dead-letter queue after 5 receives",
+            "a consumer that runs but takes nothing (stuck, or failing every message): its "
+            "logs; failing messages reach the dead-letter queue after 5 receives",
         ),
     ),
     "sqs:dead-letters": Guide(

@@ -9,12 +9,14 @@ replication group and to a secret that services receive as an ECS secret
 (``<PREFIX>_PASSWORD``). The security group opens per consumer service. Failover and
 multi-AZ come with the first read replica; a single node is the cheap non-prod shape.
 
-A cache keeps ElastiCache's default parameter group, whose ``maxmemory-policy`` is
-``volatile-lru``: at maxmemory Redis evicts keys that have a TTL. A store (``cache=False``)
-gets its own parameter group with ``maxmemory-policy noeviction``: no key is ever evicted,
-and at the limit writes fail with ``OOM command not allowed``. Attaching it to an existing
-replication group is an in-place ModifyReplicationGroup (CacheParameterGroupName): no data
-is lost.
+Each gets its own parameter group, because ElastiCache's default one sets
+``maxmemory-policy volatile-lru``: at maxmemory Redis evicts only keys that have a TTL, so a
+cache whose keys have none fails writes with ``OOM command not allowed`` instead of evicting.
+A cache (``cache=True``) gets ``allkeys-lru``: at maxmemory Redis evicts the least recently
+used key, TTL or not. A store (``cache=False``) gets ``noeviction``: no key is ever evicted,
+and at the limit writes fail with ``OOM command not allowed``. Attaching a group to an
+existing replication group is an in-place ModifyReplicationGroup (CacheParameterGroupName):
+no data is lost.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ class Cache(pulumi.ComponentResource):
         subnet_ids: Private subnets.
         snapshot_retention_days: Daily snapshots kept (0 disables them).
         engine: ``redis`` or ``valkey`` (same protocol, lower node price).
-        cache: True, a cache (the default parameter group evicts keys with a TTL at
-            maxmemory); False, a store whose keys are never evicted (``noeviction``).
+        cache: True, a cache whose least recently used keys are evicted at maxmemory
+            (``allkeys-lru``); False, a store whose keys are never evicted (``noeviction``).
         protect: Pulumi refuses to delete or replace the replication group (production).
         kms_key_arn: Customer-managed KMS key (``DataKey``) for the data at rest and the
             AUTH token's secret.
@@ -114,16 +116,18 @@ class Cache(pulumi.ComponentResource):
             secret_string_wo_version=1,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string_wo"]),
         )
-        parameter_group = (
-            None
+        # Autonamed: should a change of description (a cache turned store) replace the group,
+        # the new one is created and attached in place before the old one is deleted.
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            family=parameter_family(engine, engine_version),
+            description=f"{kept}: a cache, least recently used keys evicted"
             if cache
-            else aws.elasticache.ParameterGroup(
-                f"{name}-params",
-                family=parameter_family(engine, engine_version),
-                description=f"{kept}: a store, keys never evicted",
-                parameters=[{"name": "maxmemory-policy", "value": "noeviction"}],
-                opts=child,
-            )
+            else f"{kept}: a store, keys never evicted",
+            parameters=[
+                {"name": "maxmemory-policy", "value": "allkeys-lru" if cache else "noeviction"}
+            ],
+            opts=child,
         )
         highly_available = replicas > 0
         # Autonamed <logical name>-<7 chars>, at most 40: a long name gets a short stable one.
@@ -138,8 +142,8 @@ class Cache(pulumi.ComponentResource):
             automatic_failover_enabled=highly_available,
             multi_az_enabled=highly_available,
             port=PORT,
-            # None: the default group (volatile-lru); a store's own group never evicts.
-            parameter_group_name=parameter_group.name if parameter_group else None,
+            # Never the default group (volatile-lru: keys without a TTL are never evicted).
+            parameter_group_name=parameter_group.name,
             subnet_group_name=subnet_group.name,
             security_group_ids=[sg.id],
             at_rest_encryption_enabled=True,

@@ -6,6 +6,10 @@ month. The scheduler's role may start only this job's task definition family, on
 this cluster, and pass only this job's two roles. Each job gets a schedule group of its
 own because EventBridge Scheduler publishes its CloudWatch metrics per group
 (``ScheduleGroup``): a group of one is what lets an alarm tell which job failed to start.
+
+The task runs no OpenTelemetry collector, even with managed Prometheus: the failed-runs rule
+(``_job_failures``) matches any container's non-zero exit code, and a collector stopped with
+the task after a successful run can exit 143 (SIGTERM) or 137 (SIGKILL).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._collector import MetricsCollector
 from ._containers import Container
 from ._datastore import Datastore, Use
 from ._fargate import Egress, create_task
@@ -39,8 +42,6 @@ class ScheduledJob(pulumi.ComponentResource):
         environment: Plain environment variables.
         secrets: Environment variable -> secret ARN (or ``arn:...:json-key::``).
         kms_key_arn: Customer-managed KMS key (``DataKey``) encrypting the task's logs.
-        collector: A managed Prometheus workspace's ``collector``: each task runs the ADOT
-            collector beside the app, which sends OTLP metrics to it on localhost.
         image_credentials: ARN of the secret holding ``{"username", "password"}`` for a
             private registry; the ECS agent (execution role) reads it to pull the image.
         uses: Environment prefix -> datastore; grants network and IAM access and
@@ -80,7 +81,6 @@ class ScheduledJob(pulumi.ComponentResource):
         timezone: str = "UTC",
         cpu_architecture: str = "X86_64",
         kms_key_arn: pulumi.Input[str] | None = None,
-        collector: MetricsCollector | None = None,
         container: Container | None = None,
         capacity_providers: Sequence[Mapping[str, Any]] | None = None,
         egress: Sequence[Egress] = (),
@@ -105,7 +105,9 @@ class ScheduledJob(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             cpu_architecture=cpu_architecture,
             kms_key_arn=kms_key_arn,
-            collector=collector,
+            # No metrics collector: ECS stops a sidecar still running when the job exits
+            # (it can exit 143, or 137), and the failed-runs rule reads every container's.
+            collector=None,
             container=container,
             egress=egress,
         )

@@ -6,7 +6,10 @@ counts only invocations it could not make), so ECS's own events are the signal: 
 Task State Change" event with ``lastStatus`` STOPPED, from this cluster and this job's task
 definition family (any revision), where a container's ``exitCode`` is anything but 0 or
 the task could not start (``stopCode`` TaskFailedToStart, which has no exit code). The
-topic's policy lets this stack's rules publish.
+topic's policy lets this stack's rules publish. EventBridge matches each field of an array of
+objects on its own, so the pattern cannot ask for "the job's container with a non-zero exit
+code": the job's task therefore runs no metrics collector (``ScheduledJob``), which, stopped
+with the task when the job exits 0, can exit 143 or 137 and match.
 
 What reaches the topic is not the raw ECS event, which PagerDuty's Amazon CloudWatch
 integration and AWS Chatbot cannot read, but the message a CloudWatch alarm publishes
