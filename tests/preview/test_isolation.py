@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 QUEUE = 'import pulumi\nqueue = pulumi.CustomResource("test:index:Queue", "jobs", {"size": 1})\n'
 
@@ -193,3 +196,34 @@ def test_the_exit_code_of_a_program_that_ends_its_process_is_reported(tmp_path: 
     done = shipspec("preview", str(out), "--json")
     assert done.returncode == 1 and done.stdout == ""
     assert "ended the preview process (exit code 3) before it finished" in done.stderr
+
+
+def test_the_launcher_starts_at_once_for_a_run_and_never_for_cached_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run is certain when an environment has no cached run: Pulumi's imports then start
+    before shipspec reads and hashes the program. Everything cached: no process at all."""
+    from shipspec.preview import isolation, service
+
+    out = program(tmp_path, QUEUE, stacks=("dev", "prod"))
+    events: list[str] = []
+    real_start, real_key = isolation.Launcher._started, service._run_key
+
+    def started(self: isolation.Launcher) -> Any:
+        if self._socket is None:
+            events.append("child")
+        return real_start(self)
+
+    def hashed(infra: Path, stack: str) -> str:
+        events.append("hash")
+        return real_key(infra, stack)
+
+    monkeypatch.setattr(isolation.Launcher, "_started", started)
+    monkeypatch.setattr(service, "_run_key", hashed)
+    first = service.run_previews(out, ["dev", "prod"])
+    assert [p.environment for p in first] == ["dev", "prod"]
+    assert events == ["child", "hash", "hash"]  # started before hashing the program
+    events.clear()
+    again = service.run_previews(out, ["dev", "prod"])
+    assert [p.environment for p in again] == ["dev", "prod"]
+    assert events == ["hash", "hash"]  # both cached: no child process at all

@@ -85,6 +85,12 @@ class Launcher:
             raise ProgramError(f"the preview process ended before it started the program{output}")
         return int(reply)
 
+    def start(self) -> None:
+        """Start the child now, so its imports overlap with the caller's own work (reading
+        stack configs, hashing the program for the cache) instead of following it."""
+        with self._lock:
+            self._started()
+
     def exited(self) -> bool:
         return self._process is not None and self._process.poll() is not None
 

@@ -250,9 +250,21 @@ def run_previews(
     except PreviewError as error:
         return [error for _ in envs]
     with Launcher(infra, DEFAULT_TIMEOUT if timeout is None else timeout) as launcher:
+        if not use_cache or any(_uncached(out_dir, infra, env) for env in envs):
+            launcher.start()  # a run is certain: let Pulumi's imports start at once
         return _each(
             out_dir, envs, launcher, remember, allow_data_loss, timeout, use_cache, on_progress
         )
+
+
+def _uncached(out_dir: Path, infra: Path, env: str | None) -> bool:
+    """Whether ``env`` has no cached run at all (a cached one may still be stale: then the
+    launcher starts when the run is asked for)."""
+    try:
+        stack = choose_stack(infra, env)
+    except PreviewError:
+        return False  # reported by the run itself
+    return not (Path(out_dir) / ".shipspec" / "previews" / f"{stack}.run.json").is_file()
 
 
 def _each(
