@@ -318,7 +318,11 @@ def test_load_balancer_logs_every_request_to_its_own_bucket(stack: Stack) -> Non
     assert allow == {
         "Sid": "AllowLoadBalancerLogDelivery",
         "Effect": "Allow",
-        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+        # eu-west-1 predates the service principal: its ELB account writes there too.
+        "Principal": {
+            "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+            "AWS": "arn:aws:iam::156460612806:root",
+        },
         "Action": "s3:PutObject",
         "Resource": f"arn:aws:s3:::{bucket_name}/AWSLogs/123456789012/*",
     }
@@ -327,6 +331,66 @@ def test_load_balancer_logs_every_request_to_its_own_bucket(stack: Stack) -> Non
     # The ALB checks it may write (a test object) when logging is turned on.
     for ready in ("public-access-logs-policy", "public-access-logs-encryption"):
         assert stack.named(ready).urn in alb.dependencies
+
+
+LOG_BUCKET_PROGRAM = """\
+from components import LoadBalancer
+
+LoadBalancer(
+    "public",
+    vpc_id="vpc-1",
+    vpc_cidr="10.0.0.0/16",
+    subnet_ids=["subnet-1", "subnet-2"],
+    internet_facing=True,
+)
+"""
+
+
+def _log_writers(make_program: Callable[..., Path], region: str) -> dict[str, str]:
+    """The principal the access-log bucket's policy lets write logs, in ``region``."""
+    name = f"logs-{region}"
+    program = make_program(
+        name,
+        {"Pulumi.yaml": f"name: {name}\nruntime: python\n", "__main__.py": LOG_BUCKET_PROGRAM},
+    )
+    resources = run_program(program, project=name, stack="prod", config={"aws:region": region})
+    (policy,) = [r for r in resources if r.name == "public-access-logs-policy"]
+    allow = json.loads(policy.inputs["policy"])["Statement"][0]
+    assert allow["Sid"] == "AllowLoadBalancerLogDelivery" and allow["Action"] == "s3:PutObject"
+    principal: dict[str, str] = allow["Principal"]
+    return principal
+
+
+@pytest.mark.parametrize(
+    ("region", "account"),
+    [
+        ("sa-east-1", "arn:aws:iam::507241528517:root"),
+        ("us-east-1", "arn:aws:iam::127311923021:root"),
+        # Other partitions, other ARN prefixes.
+        ("cn-north-1", "arn:aws-cn:iam::638102146993:root"),
+        ("us-gov-west-1", "arn:aws-us-gov:iam::048591011584:root"),
+    ],
+)
+def test_an_older_regions_elb_account_may_write_the_access_logs(
+    make_program: Callable[..., Path], region: str, account: str
+) -> None:
+    """Regions available before August 2022 deliver the logs (and ELB's test object, without
+    which enabling the logs fails) as the region's ELB account: granted with the service
+    principal."""
+    assert _log_writers(make_program, region) == {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+        "AWS": account,
+    }
+
+
+@pytest.mark.parametrize("region", ["ap-southeast-4", "eu-central-2"])
+def test_a_newer_region_grants_the_log_delivery_service_only(
+    make_program: Callable[..., Path], region: str
+) -> None:
+    """Regions opened in August 2022 or later have no ELB account: the service principal."""
+    assert _log_writers(make_program, region) == {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com"
+    }
 
 
 def test_waf_logs_what_it_stopped_without_credentials(stack: Stack) -> None:
