@@ -9,8 +9,9 @@ and a security group that only the internet (public) or the VPC (internal) may r
 Every request is recorded in an access log, in an S3 bucket of the load balancer's own:
 private, owner-enforced, TLS-only, versioned so a deleted log can be recovered, and
 emptied by a lifecycle rule after the stack's log retention. It is encrypted with SSE-S3
-because ALB log delivery does not support SSE-KMS, and its policy lets the regional ELB
-log delivery service write under this account's prefix only.
+because ALB log delivery does not support SSE-KMS, and its policy lets Elastic Load
+Balancing write under this account's prefix only: the log delivery service principal in
+every region and, in regions opened before August 2022, the region's ELB account as well.
 """
 
 from __future__ import annotations
@@ -27,9 +28,44 @@ from ._waf import ALL_RULES, web_acl
 
 TEST_PORT_HTTPS = 8443
 TEST_PORT_HTTP = 8080
-# Elastic Load Balancing's log delivery service: one principal for every region, instead
-# of the per-region ELB account ids of older bucket policies.
+# Elastic Load Balancing's log delivery service principal: what regions opened in August
+# 2022 or later honour in a bucket policy.
 LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+# Regions available before August 2022 write access logs as the region's Elastic Load
+# Balancing account, so their bucket policies grant arn:<partition>:iam::<id>:root; the
+# bucket policy allows both that account and the service principal there. From AWS's
+# "Enable access logs for your Application Load Balancer" (bucket permissions) and
+# terraform-provider-aws internal/service/elb/service_account_data_source.go
+# (accountIDPerRegionMap). A region not listed has no legacy account: the service
+# principal alone.
+ELB_LOG_ACCOUNTS = {
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-south-1": "718504428378",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+    "eu-central-1": "054676820928",
+    "eu-north-1": "897822967062",
+    "eu-south-1": "635631232127",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-gov-east-1": "190560391635",
+    "us-gov-west-1": "048591011584",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+}
 NONCURRENT_LOG_DAYS = 7
 
 
@@ -343,9 +379,10 @@ class LoadBalancer(pulumi.ComponentResource):
             # S3 rejects concurrent configuration calls on one bucket; serialize them.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
-        account_id = aws.get_caller_identity_output(
-            opts=pulumi.InvokeOutputOptions(parent=self)
-        ).account_id
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        # The provider's region: the one the load balancer and the bucket are created in.
+        region = aws.get_region_output(opts=invoke).region
         policy = aws.s3.BucketPolicy(
             f"{name}-access-logs-policy",
             bucket=bucket.id,
@@ -356,7 +393,7 @@ class LoadBalancer(pulumi.ComponentResource):
                         {
                             "Sid": "AllowLoadBalancerLogDelivery",
                             "Effect": "Allow",
-                            "Principal": {"Service": LOG_DELIVERY_PRINCIPAL},
+                            "Principal": region.apply(log_delivery_principal),
                             "Action": "s3:PutObject",
                             "Resource": pulumi.Output.concat(
                                 bucket.arn, "/AWSLogs/", account_id, "/*"
@@ -385,6 +422,19 @@ class LoadBalancer(pulumi.ComponentResource):
         _dns.alias(self, name, domain, zone, alb)
         # Listeners use the validated ARN, so they wait until the certificate is issued.
         return arn
+
+
+def log_delivery_principal(region: str) -> dict[str, str]:
+    """Who may write the access logs in ``region``: the service principal, plus the
+    region's ELB account where the region predates the service principal."""
+    principal = {"Service": LOG_DELIVERY_PRINCIPAL}
+    account = ELB_LOG_ACCOUNTS.get(region)
+    if account is not None:
+        partition = "aws-cn" if region.startswith("cn-") else "aws"
+        if region.startswith("us-gov-"):
+            partition = "aws-us-gov"
+        principal["AWS"] = f"arn:{partition}:iam::{account}:root"
+    return principal
 
 
 def _not_found() -> aws.lb.ListenerDefaultActionArgs:
