@@ -142,8 +142,12 @@ def test_every_engine_in_production_by_hand(full: DeploymentModel) -> None:
     # the tasks-missing-share alarms of api, docs and ingest (service-down members), 6
     # metrics × $0.10 (+$0.60): $6,391.17; the reports job without the collector's memory,
     # 0.5 GB not 1 GB a run (21.7 runs × 15 min × 0.5 GB × $0.00511, -$0.02): $6,391.15;
-    # the queue's oldest-message alarm reads its visible messages too (+$0.10): $6,391.25.
-    assert money(main.total) == "$6,391.25"
+    # the queue's oldest-message alarm reads its visible messages too (+$0.10): $6,391.25;
+    # the MySQL 8.0 `search` past RDS end of standard support: Extended Support for the
+    # db.m7g.large primary and standby, 2 × 2 vCPU × 730 h × $0.100 (us-east-1's rate,
+    # Frankfurt's is not in the table) (+$292.00): $6,683.25.
+    assert line(main, "RDS Extended Support", "search") == Decimal("292.000")
+    assert money(main.total) == "$6,683.25"
 
 
 def test_every_engine_outside_production_by_hand(full: DeploymentModel) -> None:

@@ -170,3 +170,89 @@ def test_only_the_published_port_of_a_public_network_service_may_be_open() -> No
     assert not graph.published_port({"_urn": "u:rule"}, "tcp", 10110, 10110)
     assert not graph.published_port({"_urn": "u:rule"}, "udp", 10110, 10111)
     assert not graph.published_port({"_urn": "u:other"}, "udp", 10110, 10110)
+
+
+NLB_SERVICES = """\
+apiVersion: shipspec/v1
+kind: Handoff
+metadata: {name: meter, owner: team-meter}
+cloud: {region: eu-west-1}
+environments:
+  staging: {domain: staging.meter.example.com, hosted_zone: staging.meter.example.com}
+  prod: {production: true, approval: required, domain: meter.example.com}
+requirements:
+  security: {compliance: [pci-dss, soc2], data_classification: confidential, waf: true}
+observability: {alert_email: ops@example.com}
+services:
+  web:
+    {type: web, image: ghcr.io/example/web:1.0.0, port: 8080, public: true,
+     health: {path: /healthz}}
+  gateway:
+    {type: web, protocol: tls, image: ghcr.io/example/gateway:1.0, port: 7000, public: true,
+     health: {port: 8081}}
+  relay:
+    {type: web, protocol: tcp, app_tls: true, image: ghcr.io/example/relay:1.0, port: 6000,
+     public: true}
+"""
+
+
+def plan_text(text: str) -> DeploymentModel:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "handoff.yaml").write_text(text, encoding="utf-8")
+        return shipspec.plan(shipspec.load(Path(folder) / "handoff.yaml"))
+
+
+def test_the_waf_row_names_what_aws_waf_covers_and_the_nlbs_it_cannot() -> None:
+    """AWS WAF attaches to an Application Load Balancer or a CloudFront distribution, never
+    a Network Load Balancer: the row names the production ALB it checks, and each public
+    TLS/TCP service's own NLB with what stands in for the WAF (its TLS listener and policy,
+    the application's TLS, the one-port security group)."""
+    model = plan_text(NLB_SERVICES)
+    cells = rows(page(model))["pci-dss/waf-attached"]
+    assert cells[4:] == ["n/a", "check"]  # the rule checks the program's ALB in production
+    requirement = cells[2]
+    assert "internet-facing Application Load Balancer" in requirement
+    assert "Here, prod: covers the public Application Load Balancer (web ACL planned)" in (
+        requirement
+    )
+    assert (
+        "cannot cover `gateway`, whose own internet-facing Network Load Balancer AWS WAF "
+        "cannot protect: compensating control a TLS-only listener on port 7000 "
+        "(ELBSecurityPolicy-TLS13-1-2-2021-06: TLS 1.2 or newer, certificate for "
+        "gateway.meter.example.com), and a security group admitting TCP port 7000 only"
+    ) in requirement
+    assert "cannot cover `relay`" in requirement and "(`app_tls`)" in requirement
+    assert "staging:" not in requirement  # production only, as the rule
+
+
+def test_the_documented_tls_policy_is_the_listeners() -> None:
+    from shipspec.render.targets.compliance import NLB_TLS_POLICY
+
+    blueprint = Path(shipspec.__file__).parents[2] / "blueprints/pulumi/infra/components/_dns.py"
+    assert f'TLS_POLICY = "{NLB_TLS_POLICY}"' in blueprint.read_text(encoding="utf-8")
+
+
+def test_public_tcp_encrypted_is_evaluated_for_tls_and_app_tls_services() -> None:
+    """A `tls` service (the NLB terminates TLS) and an `app_tls` one pass the rule in every
+    environment, rather than `n/a`; a plain `tcp` one fails it."""
+    model = plan_text(NLB_SERVICES)
+    for pack in ("pci-dss", "soc2"):
+        assert rows(page(model))[f"{pack}/public-tcp-encrypted"][4:] == ["pass", "pass"]
+    only_tls = NLB_SERVICES.split("  relay:")[0]
+    table = rows(page(plan_text(only_tls)))
+    assert table["pci-dss/public-tcp-encrypted"][4:] == ["pass", "pass"]
+    envs = [
+        e.model_copy(
+            update={
+                "services": [
+                    s.model_copy(update={"app_tls": False}) if s.name == "relay" else s
+                    for s in e.services
+                ]
+            }
+        )
+        for e in model.environments
+    ]
+    table = rows(page(model.model_copy(update={"environments": envs})))
+    assert table["soc2/public-tcp-encrypted"][4:] == ["**FAIL**", "**FAIL**"]

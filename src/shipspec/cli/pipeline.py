@@ -174,6 +174,10 @@ def generate(
         base.err(line)
     for planned in model.monitoring.warnings():  # the plan's warning decisions
         base.err(f"warning: {planned}")
+    from ..plan.engine_support import support_warnings
+
+    for line in support_warnings(model):
+        base.err(f"warning: {line}")
     record_step("generate", out_dir, generation_summary(result).splitlines()[-1])
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
+from ..plan.engine_support import StandardSupport, past_standard_support
 from ..plan.model import DatastorePlan, DeploymentModel, EnvironmentPlan
 from ..plan.monitoring import AlarmPlan
-from .prices import PriceTable, RegionPrices, load_prices
+from .prices import FALLBACK_REGION, PriceTable, RegionPrices, load_prices
 from .prometheus import prometheus_lines
 from .static_sites import static_site_lines
 from .telemetry import telemetry_lines
@@ -26,6 +27,19 @@ T = TypeVar("T")
 
 HANDOFF_DOC = "docs/operations/handoff.md"
 _MIB_PER_GB = Decimal(1024)
+# vCPUs of the RDS instance classes the plan picks (plan/rules.py DB_CLASS_*) and their
+# neighbours: what RDS Extended Support is billed by (AWS RDS User Guide, "Hardware
+# specifications for DB instance classes").
+RDS_VCPUS = {
+    "db.t4g.micro": 2,
+    "db.t4g.small": 2,
+    "db.t4g.medium": 2,
+    "db.t4g.large": 2,
+    "db.m7g.large": 2,
+    "db.m7g.xlarge": 4,
+    "db.m7g.2xlarge": 8,
+}
+EXTENDED_SUPPORT = "rds_extended_support_vcpu_hour"
 _CLUSTER_NODES = 3  # an Amazon MQ for RabbitMQ cluster deployment
 _ENGINES = {
     "postgres": "PostgreSQL",
@@ -92,6 +106,7 @@ def estimate(
     table = prices or load_prices()
     region = table.for_region(model.region)
     builder = _Builder(model, plan, region, usage or Usage(), Decimal(table.hours_per_month))
+    builder.fallback = table.for_region(FALLBACK_REGION)
     builder.build()
     notes = builder.notes
     if region.substituted:
@@ -144,6 +159,7 @@ class _Builder:
         self.items: list[LineItem] = []
         self.notes: list[str] = []
         self.headroom = Decimal(0)
+        self.fallback = region  # us-east-1's prices, for a line the region's table lacks
 
     def add(self, component: str, resource: str, quantity: Decimal, key: str, detail: str) -> None:
         if not self.region.has(key):
@@ -284,6 +300,9 @@ class _Builder:
                 key = "rds_gp3_multi_az_gb_month" if d.multi_az else "rds_gp3_gb_month"
                 gb = Decimal(d.storage_gb or 0)
                 self.add("RDS storage", d.name, gb, key, f"{num(gb)} GB gp3 {az}")
+                support = past_standard_support(d)
+                if support is not None and support.extended_support:
+                    self._extended_support(d, support)
             elif d.engine == "sqlserver":
                 self._sql_server(d)
             elif d.engine == "opensearch":
@@ -313,6 +332,42 @@ class _Builder:
                 self.add("SQS requests", d.name, million, "sqs_million", f"{num(million)} million")
             else:
                 self.notes.append(f"{d.name}: {d.engine} is not in the price table; not included")
+
+    def _extended_support(self, d: DatastorePlan, support: StandardSupport) -> None:
+        """RDS Extended Support of a major version past standard support: per vCPU-hour of
+        every instance, a Multi-AZ standby included, at the year 1-2 rate."""
+        component = "RDS Extended Support"
+        vcpus = RDS_VCPUS.get(d.instance_class or "")
+        if vcpus is None:
+            self.notes.append(
+                f"{component} of {d.name}: no vCPU count for {d.instance_class}; not included"
+            )
+            return
+        instances = 2 if d.multi_az else 1
+        quantity = self.hours * instances * vcpus
+        detail = (
+            f"{support.label} past standard support ({support.ends.isoformat()}): "
+            f"{instances} × {d.instance_class} ({vcpus} vCPU"
+            + (", primary and standby" if d.multi_az else "")
+            + f") × {num(self.hours)} h, year 1-2 rate"
+        )
+        if self.region.has(EXTENDED_SUPPORT) or not self.fallback.has(EXTENDED_SUPPORT):
+            self.add(component, d.name, quantity, EXTENDED_SUPPORT, detail)
+            return
+        price = self.fallback.get(EXTENDED_SUPPORT)
+        self.items.append(
+            LineItem(
+                component,
+                d.name,
+                quantity,
+                EXTENDED_SUPPORT,
+                price.unit,
+                price.usd,
+                False,
+                f"{detail}; the {self.fallback.region} price: the table has none for "
+                f"{self.region.region}",
+            )
+        )
 
     def _sql_server(self, d: DatastorePlan) -> None:
         """An RDS for SQL Server instance: the edition's license-included rate and gp3 storage."""

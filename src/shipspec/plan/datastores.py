@@ -12,6 +12,7 @@ from typing import Literal, cast
 from ..spec.models import Datastore, HandoffSpec
 from . import rules
 from .decisions import Decisions
+from .engine_support import TABLE_DATE, standard_support, support_reason
 from .engines import cache_node, plan_broker, plan_document_db, plan_memcached
 from .model import DatastorePlan
 from .search_sql import plan_search, plan_sql_server
@@ -217,6 +218,16 @@ def _database(
         ),
         availability=availability,
     )
+    support = standard_support(store.engine, version)
+    if support is not None and support.past():
+        log.decide(
+            f"{key}.standard_support",
+            support.ends.isoformat(),
+            support_reason(name, support),
+            warning=True,
+            version=version,
+            table_date=TABLE_DATE.isoformat(),
+        )
     spec_backups = store.backup_days
     if production:
         backups = log.decide(

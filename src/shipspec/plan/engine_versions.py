@@ -12,6 +12,7 @@ assistant's context say what the program sets, and whether AWS moves it later.
 
 from __future__ import annotations
 
+from .engine_support import support_note
 from .model import DatastorePlan
 
 # Engines whose component turns automatic minor version upgrades on.
@@ -55,6 +56,8 @@ def version_note(d: DatastorePlan) -> str:
         notes.append(f"spec: {d.version}")
     if d.engine in ("postgres", "mysql", "mariadb", "sqlserver"):
         notes.append("RDS picks the minor version and upgrades it automatically")
+        if past := support_note(d):
+            notes.append(past)
     elif d.engine == "mongodb":
         notes.append("DocumentDB applies patches automatically")
     elif d.engine in AUTO_MINOR:

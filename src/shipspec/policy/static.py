@@ -140,19 +140,19 @@ def _refuses(rule: Rule, kind: str) -> bool:
     """Whether ``rule`` is one that fails on ``kind``, recognised by what its schema checks
     (so the same rule in every pack, and a user's pack, is found)."""
     if kind == "exec":
-        return _mentions(rule.schema, "enableExecuteCommand")
+        return mentions(rule.schema, "enableExecuteCommand")
     if kind == "egress-open":
-        return rule.targets_type(EGRESS_RULE) and _mentions(
+        return rule.targets_type(EGRESS_RULE) and mentions(
             rule.schema, "cidr_not_open_except_ports"
         )
     return False
 
 
-def _mentions(schema: object, key: str) -> bool:
+def mentions(schema: object, key: str) -> bool:
     if isinstance(schema, Mapping):
-        return any(k == key or _mentions(v, key) for k, v in schema.items())
+        return any(k == key or mentions(v, key) for k, v in schema.items())
     if isinstance(schema, (list, tuple)):
-        return any(_mentions(v, key) for v in schema)
+        return any(mentions(v, key) for v in schema)
     return schema == key
 
 

@@ -18,12 +18,15 @@ import re
 from typing import Any
 
 from ...plan.key_uses import describe_gaps, describe_uses, key_gaps, key_uses
-from ...plan.model import DeploymentModel
+from ...plan.model import DeploymentModel, EnvironmentPlan
 from ...policy.pack import builtin_packs
-from ...policy.static import RuleStatus, exceptions, static_statuses
+from ...policy.static import RuleStatus, exceptions, mentions, static_statuses
 from . import target
 from ._transit import transit_claims
 
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+# The TLS listeners' policy, infra/components/_dns.py's TLS_POLICY (a test compares them).
+NLB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 _SHOWN = {"pass": "pass", "fail": "**FAIL**", "n/a": "n/a", "check": "check"}
 _TITLES = {
     "baseline": "Baseline: shipspec's secure defaults",
@@ -46,7 +49,7 @@ def context(model: DeploymentModel) -> dict[str, Any]:
                 "name": pack.name,
                 "title": _TITLES.get(pack.name, pack.name),
                 "description": pack.description,
-                "rows": [_row(s) for s in rows],
+                "rows": [_row(s, model) for s in rows],
             }
         )
     counts = {k: 0 for k in _SHOWN}
@@ -79,16 +82,69 @@ def _key_claims(model: DeploymentModel) -> list[dict[str, Any]]:
     return groups
 
 
-def _row(status: RuleStatus) -> dict[str, Any]:
+def _row(status: RuleStatus, model: DeploymentModel) -> dict[str, Any]:
     rule = status.rule
+    description = rule.description
+    if mentions(rule.schema, WAF_ASSOCIATION):
+        scopes = [
+            f"{env}: {scope}"
+            for env, value in status.statuses
+            if value != "n/a" and (scope := waf_scope(model.environment(env)))
+        ]
+        if scopes:
+            description += " Here, " + "; ".join(scopes) + "."
     return {
         "control": rule.control or "-",
         "rule": rule.qualified_id,
-        "description": rule.description.replace("|", "\\|"),
+        "description": description.replace("|", "\\|"),
         "checks": f"model: {rule.model}" if rule.model else "program",
         "severity": rule.severity,
         "statuses": [_shown(value, rule.severity) for _, value in status.statuses],
     }
+
+
+def waf_scope(env: EnvironmentPlan) -> str:
+    """What a web ACL association rule covers in ``env`` and what it cannot: AWS WAF
+    protects Application Load Balancers and CloudFront distributions, never a Network Load
+    Balancer (AWS WAF Developer Guide, "Resources that you can protect"), so a public TCP,
+    UDP or TLS service's own NLB is named with what stands in for the WAF."""
+    parts = []
+    albs = [lb for lb in env.load_balancers if lb.internet_facing]
+    if albs:
+        parts.append(
+            "covers "
+            + ", ".join(
+                f"the {lb.name} Application Load Balancer ("
+                + ("web ACL planned" if lb.waf else "no web ACL planned")
+                + ")"
+                for lb in albs
+            )
+        )
+    sites = [s.name for s in env.static_sites if s.waf]
+    if sites:
+        parts.append(
+            "the static sites' CloudFront distributions ("
+            + ", ".join(f"`{name}`" for name in sites)
+            + ") carry their own web ACL in us-east-1, which this rule does not check"
+        )
+    for s in env.services:
+        if s.kind != "web" or s.load_balancer is not None or not s.public:
+            continue
+        if s.protocol == "tls":
+            control = (
+                f"a TLS-only listener on port {s.port} ({NLB_TLS_POLICY}: TLS 1.2 or newer, "
+                f"certificate for {s.domain or 'its domain'})"
+            )
+        elif s.app_tls:
+            control = f"TLS by the application itself on TCP port {s.port} (`app_tls`)"
+        else:
+            control = f"no encryption on {s.protocol.upper()} port {s.port}"
+        parts.append(
+            f"cannot cover `{s.name}`, whose own internet-facing Network Load Balancer AWS "
+            f"WAF cannot protect: compensating control {control}, and a security group "
+            f"admitting {s.protocol.replace('tls', 'tcp').upper()} port {s.port} only"
+        )
+    return "; ".join(parts)
 
 
 def _shown(value: str, severity: str) -> str:
