@@ -126,6 +126,8 @@ def sections(model: DeploymentModel) -> list[Section]:
                 target = alarm.target
             targets.setdefault(anchor, {}).setdefault(target, env_name)
             key = f"{_kind(model, env_name, target)}:{check}"
+            if anchor != check and f"{_kind(model, env_name, target)}:{anchor}" in GUIDES:
+                key = f"{_kind(model, env_name, target)}:{anchor}"  # the same check, other work
             if key.startswith("queue-service:") and key not in GUIDES:
                 key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
