@@ -253,3 +253,29 @@ def test_without_a_domain_the_nlb_keeps_its_aws_name_and_gets_no_record(
     assert "domain: null" in config and "hostedZone: null" in config
     handoff = (tmp_path / "out" / "docs" / "operations" / "handoff.md").read_text()
     assert "AWS-generated DNS name (no `domain` for an alias)" in handoff
+
+
+def test_each_public_name_gets_a_route_53_tcp_check_once_it_exists(prod: Preview) -> None:
+    """Route 53 connects to <service>.<domain> on the listener port from the internet (a TCP
+    check takes no path, string or SNI: CreateHealthCheck refuses them or ignores them), once
+    the service's NLB, listener and alias record exist; its alarm names it."""
+    checks = {r.name: r for r in prod.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert set(checks) == {"gateway-health-check", "relay-health-check"}
+    wanted = {
+        "gateway": ("gateway.meter.example.com", 7000),
+        "relay": ("relay.meter.example.com", 6000),
+    }
+    alarms = {a.inputs["name"]: a for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    for service, (fqdn, port) in wanted.items():
+        check = checks[f"{service}-health-check"]
+        assert check.inputs["type"] == "TCP"
+        assert (check.inputs["fqdn"], check.inputs["port"]) == (fqdn, port)
+        for refused in ("resourcePath", "searchString", "enableSni"):
+            assert refused not in check.inputs, (service, refused)
+        after = {urn.rsplit("::", 1)[1] for urn in check.dependencies}
+        wait = {f"{service}-{r}" for r in ("alias", "listener", "nlb-sg", "service")}
+        assert wait <= after, (service, wait - after)
+        alarm = alarms[f"meter-prod-{service}-health-check"]
+        assert alarm.inputs["region"] == "us-east-1"
+        assert check.urn in alarm.dependencies
+        assert alarm.inputs["alarmDescription"].startswith("PAGE: ")

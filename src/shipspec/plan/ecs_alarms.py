@@ -194,7 +194,8 @@ def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
         "a service behind its load balancer (public, or a TCP/UDP service others connect "
         f"to) is down when no target is healthy or {MISSING_SHARE_PERCENT}% or more of its "
         f"tasks stay missing for {MISSING_MINUTES} minutes: either pages once, and mutes the "
-        "burn-rate and 5xx pages of the same outage; one task of many missing is "
+        "burn-rate pages of the same outage (the 5xx alarms are tickets, not muted); one "
+        "task of many missing is "
         "running-tasks' ticket"
     )
     if not pages:

@@ -263,8 +263,9 @@ GUIDES: dict[str, Guide] = {
         "A public or TCP/UDP service is down: no healthy target, or half of its desired "
         "tasks or more missing for 10 minutes (one task of many missing is a ticket, "
         "`running-tasks`). It "
-        "pages in production and mutes the service's burn-rate and 5xx pages (CloudWatch's "
-        "actions suppressor) while it is in ALARM; other environments get a ticket.",
+        "pages in production and mutes the service's burn-rate pages (CloudWatch's actions "
+        "suppressor) while it is in ALARM; its 5xx alarms are tickets and still notify; "
+        "other environments get a ticket.",
         (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or half the tasks missing",),
     ),
@@ -397,8 +398,8 @@ GUIDES: dict[str, Guide] = {
             "<name>` for TLS): refused or timing out from outside while the tasks run points "
             "at the listener or the security group",
             "`aws elbv2 describe-load-balancers --query "
-            "'LoadBalancers[?Type==`network`].[LoadBalancerName,DNSName,LoadBalancerArn,"
-            "SecurityGroups]'`, then `aws elbv2 describe-listeners --load-balancer-arn <NLB "
+            "\"LoadBalancers[?Type=='network'].[LoadBalancerName,DNSName,LoadBalancerArn,"
+            'SecurityGroups]"`, then `aws elbv2 describe-listeners --load-balancer-arn <NLB '
             "ARN> --query 'Listeners[].[Port,Protocol,Certificates[0].CertificateArn]'` and "
             "`aws elbv2 describe-target-health --target-group-arn <its target group ARN>`: "
             "the listener port, its protocol, and healthy targets",
