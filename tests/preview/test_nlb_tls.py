@@ -279,3 +279,18 @@ def test_each_public_name_gets_a_route_53_tcp_check_once_it_exists(prod: Preview
         assert alarm.inputs["region"] == "us-east-1"
         assert check.urn in alarm.dependencies
         assert alarm.inputs["alarmDescription"].startswith("PAGE: ")
+
+
+def test_the_tcp_checks_alarms_link_their_own_runbook_section(generated: dict[str, Any]) -> None:
+    """Each TCP check's alarm links #alarm-tcp-health-check, a section with the TCP guide
+    (not the domain's HTTPS one), and the handoff names both checks' endpoints."""
+    out = generated["out"]
+    runbook = (out / "docs/operations/runbook.md").read_text(encoding="utf-8")
+    section = runbook.split('<a id="alarm-tcp-health-check"></a>', 1)[1].split("<a id=", 1)[0]
+    assert "### TCP/TLS service unreachable by its name" in section
+    assert "meter-prod-gateway-health-check" in section
+    assert "ResourcePath" not in section  # the HTTPS guide's look-up
+    stack = (out / "infra/Pulumi.prod.yaml").read_text(encoding="utf-8")
+    assert stack.count("runbook.md#alarm-tcp-health-check") == 2
+    handoff = (out / "docs/operations/handoff.md").read_text(encoding="utf-8")
+    assert "gateway: gateway.meter.example.com:7000 (TCP)" in handoff
