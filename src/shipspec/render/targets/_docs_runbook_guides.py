@@ -264,8 +264,9 @@ GUIDES: dict[str, Guide] = {
         "tasks or more missing for 10 minutes (one task of many missing is a ticket, "
         "`running-tasks`). It "
         "pages in production and mutes the service's burn-rate pages (CloudWatch's actions "
-        "suppressor) while it is in ALARM; its 5xx alarms are tickets and still notify; "
-        "other environments get a ticket.",
+        "suppressor) while it is in ALARM, and its 5xx-ratio where that pages (a public "
+        "service no availability SLO's burn rate pages for); where one does, the 5xx alarms "
+        "are tickets and still notify. Other environments get a ticket.",
         (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or half the tasks missing",),
     ),
