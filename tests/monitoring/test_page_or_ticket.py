@@ -181,3 +181,21 @@ def test_generate_prints_the_warning(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", str(spec), "--force"])
     assert result.exit_code == 0, result.output
     assert not [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+
+def test_the_down_composite_says_which_pages_it_mutes() -> None:
+    """``down`` is the actions suppressor of its service's burn-rate composites, and of its
+    5xx-ratio only where that pages (no availability SLO's burn rate pages for it): its
+    reason says which, matching the suppressors the plan sets."""
+    for example, env, service, paging_5xx in (
+        ("shop", "prod", "web", False),  # the availability SLO's burn rates page
+        ("full", "main", "docs", True),  # no availability SLO: its 5xx-ratio pages
+    ):
+        model = model_of(example)
+        planned = model.monitoring.alarms[env]
+        down = f"{model.app}-{env}-{service}-down"
+        ratio = planned.alarm(f"{model.app}-{env}-{service}-5xx-ratio")
+        assert (ratio.suppressed_by == down) is paging_5xx and ratio.pages is paging_5xx
+        reason = model.monitoring.decision(f"alarms.{env}.{down}").reason
+        assert ("its paging 5xx-ratio" in reason) is paging_5xx, reason
+        assert ("nothing mutes them" in reason) is not paging_5xx, reason

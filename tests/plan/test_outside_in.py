@@ -73,3 +73,55 @@ def test_a_grpc_service_on_the_domain_gets_no_check() -> None:
 def test_an_internal_service_alone_gets_no_check() -> None:
     model = _spec("  api: {type: web, image: x/api:1, port: 8080}\n")
     assert model.monitoring.alarms["prod"].health_checks == []
+
+
+def test_a_public_tcp_or_tls_service_s_own_name_gets_a_tcp_check() -> None:
+    """Each public NLB service's alias <service>.<domain> on its listener port: a Route 53
+    TCP check (no path), its alarm in us-east-1, paging where alarms page; UDP (Route 53
+    cannot check it) and internal NLB services get none."""
+    model = _spec(
+        "  gateway: {type: web, image: x/g:1, port: 7000, public: true, protocol: tls,"
+        " health: {port: 8081}}\n"
+        "  relay: {type: web, image: x/r:1, port: 6000, public: true, protocol: tcp}\n"
+        "  voice: {type: web, image: x/v:1, port: 5060, public: true, protocol: udp,"
+        " health: {port: 8080}}\n"
+        "  inner: {type: web, image: x/i:1, port: 6379, protocol: tcp}\n"
+    )
+    prod = model.monitoring.alarms["prod"]
+    checks = {c.service: c for c in prod.health_checks}
+    assert set(checks) == {"gateway", "relay"}
+    gateway = checks["gateway"]
+    assert (gateway.type, gateway.fqdn, gateway.port, gateway.path) == (
+        "TCP",
+        "gateway.app.example.com",
+        7000,
+        None,
+    )
+    assert "not the TLS handshake" in gateway.reason
+    alarm = prod.alarm(gateway.alarm)
+    assert alarm.name == "acme-prod-gateway-health-check"
+    assert alarm.region == "us-east-1" and alarm.pages
+    assert alarm.metrics[0].dimensions == {"HealthCheckId": "health_check:gateway.id"}
+    assert alarm.runbook.endswith("#alarm-tcp-health-check")
+    dev = model.monitoring.alarms["dev"]
+    assert {c.fqdn for c in dev.health_checks} == {
+        "gateway.dev.example.com",
+        "relay.dev.example.com",
+    }
+    assert not any(dev.alarm(c.alarm).pages for c in dev.health_checks)  # tickets
+
+
+def test_a_tcp_service_without_a_domain_gets_no_check() -> None:
+    model = shipspec.plan(
+        shipspec.loads(
+            "apiVersion: shipspec/v1\nkind: Handoff\n"
+            "metadata: {name: acme, owner: team}\n"
+            "cloud: {region: eu-west-1}\n"
+            "environments: {prod: {production: true}}\n"
+            "services:\n"
+            "  relay: {type: web, image: x/r:1, port: 6000, public: true, protocol: tcp}\n"
+        )
+    )
+    assert model.monitoring.alarms["prod"].health_checks == []
+    reason = model.monitoring.decision("alarms.prod.outside_in.relay").reason
+    assert reason.startswith("no name of its own")

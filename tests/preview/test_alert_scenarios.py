@@ -757,3 +757,58 @@ def test_a_hung_or_dropped_run_of_a_job_marked_to_page_pages_there(generated, en
     assert hung == {topic: {f"atlas-{env}-reports-long-run"}, other: set()}
     dropped = _reports_told(stack, {"InvocationDroppedCount": 1}, 5)
     assert dropped == {topic: {f"atlas-{env}-reports-failed-invocations"}, other: set()}
+
+
+@pytest.fixture(scope="module")
+def meter(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """test_nlb_tls's spec: gateway (public ``tls``) and relay (public ``tcp``, ``app_tls``),
+    each behind its own Network Load Balancer, named <service>.meter.example.com in prod;
+    no ALB, so no domain check."""
+    from .discovery_support import generate_and_preview
+    from .test_nlb_tls import SPEC
+
+    root = tmp_path_factory.mktemp("meter-alerts")
+    (root / "handoff.yaml").write_text(SPEC, encoding="utf-8")
+    return Stack(generate_and_preview(root / "handoff.yaml", root / "out", "prod"))
+
+
+NLB_HEALTHY = {"ActiveFlowCount": 40, "NewFlowCount": 100, "TCP_ELB_Reset_Count": 0}
+
+
+def _nlb_values(overrides: Mapping[str, Any]) -> Any:
+    table = {**HEALTHY, **NLB_HEALTHY, **overrides}
+
+    def value(metric: Mapping[str, Any]) -> float | None:
+        got = table.get(metric["metricName"])
+        return got(metric) if callable(got) else got
+
+    return value
+
+
+def test_a_tcp_service_s_name_deleted_pages_from_route_53(meter) -> None:  # type: ignore[no-untyped-def]
+    """gateway.meter.example.com's record deleted while its tasks stay healthy: no alarm of
+    the stack's region sees it; the TCP health check's alarm, in us-east-1, pages through
+    EventBridge, and only gateway's."""
+    name = "meter-prod-gateway-health-check"
+    alarm = meter.alarms[name]
+    assert alarm["region"] == "us-east-1"
+    [query] = alarm["metricQueries"]
+    gateway = query["metric"]["dimensions"]
+    # Clients cannot connect to gateway; its tasks stay running and healthy behind the NLB.
+    unreachable = {"HealthCheckStatus": lambda m: 0 if m["dimensions"] == gateway else 1}
+    outage = Scenario(_nlb_values({}), _nlb_values(unreachable), 10 * 60)
+    assert meter.notified(outage) == {"page": set(), "ticket": set()}, "the NLB sees nothing"
+    assert [n for n, firing in meter.states(outage).items() if firing] == [name]
+    told = meter.notified(outage, state_change(meter, name, outage))
+    assert told == {"page": {name}, "ticket": set()}
+    # One failing minute is not enough (2 of 3), and relay's check stays healthy.
+    early = Scenario(_nlb_values({}), _nlb_values(unreachable), 60)
+    assert not state_change(meter, name, early)
+    assert not state_change(meter, "meter-prod-relay-health-check", outage)
+
+
+def test_a_healthy_tcp_service_tells_nobody(meter) -> None:  # type: ignore[no-untyped-def]
+    healthy = Scenario(_nlb_values({}), _nlb_values({}), 60 * 60)
+    assert meter.notified(healthy) == {"page": set(), "ticket": set()}
+    for name in ("meter-prod-gateway-health-check", "meter-prod-relay-health-check"):
+        assert not state_change(meter, name, healthy)

@@ -253,3 +253,44 @@ def test_without_a_domain_the_nlb_keeps_its_aws_name_and_gets_no_record(
     assert "domain: null" in config and "hostedZone: null" in config
     handoff = (tmp_path / "out" / "docs" / "operations" / "handoff.md").read_text()
     assert "AWS-generated DNS name (no `domain` for an alias)" in handoff
+
+
+def test_each_public_name_gets_a_route_53_tcp_check_once_it_exists(prod: Preview) -> None:
+    """Route 53 connects to <service>.<domain> on the listener port from the internet (a TCP
+    check takes no path, string or SNI: CreateHealthCheck refuses them or ignores them), once
+    the service's NLB, listener and alias record exist; its alarm names it."""
+    checks = {r.name: r for r in prod.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert set(checks) == {"gateway-health-check", "relay-health-check"}
+    wanted = {
+        "gateway": ("gateway.meter.example.com", 7000),
+        "relay": ("relay.meter.example.com", 6000),
+    }
+    alarms = {a.inputs["name"]: a for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    for service, (fqdn, port) in wanted.items():
+        check = checks[f"{service}-health-check"]
+        assert check.inputs["type"] == "TCP"
+        assert (check.inputs["fqdn"], check.inputs["port"]) == (fqdn, port)
+        for refused in ("resourcePath", "searchString", "enableSni"):
+            assert refused not in check.inputs, (service, refused)
+        after = {urn.rsplit("::", 1)[1] for urn in check.dependencies}
+        wait = {f"{service}-{r}" for r in ("alias", "listener", "nlb-sg", "service")}
+        assert wait <= after, (service, wait - after)
+        alarm = alarms[f"meter-prod-{service}-health-check"]
+        assert alarm.inputs["region"] == "us-east-1"
+        assert check.urn in alarm.dependencies
+        assert alarm.inputs["alarmDescription"].startswith("PAGE: ")
+
+
+def test_the_tcp_checks_alarms_link_their_own_runbook_section(generated: dict[str, Any]) -> None:
+    """Each TCP check's alarm links #alarm-tcp-health-check, a section with the TCP guide
+    (not the domain's HTTPS one), and the handoff names both checks' endpoints."""
+    out = generated["out"]
+    runbook = (out / "docs/operations/runbook.md").read_text(encoding="utf-8")
+    section = runbook.split('<a id="alarm-tcp-health-check"></a>', 1)[1].split("<a id=", 1)[0]
+    assert "### TCP/TLS service unreachable by its name" in section
+    assert "meter-prod-gateway-health-check" in section
+    assert "ResourcePath" not in section  # the HTTPS guide's look-up
+    stack = (out / "infra/Pulumi.prod.yaml").read_text(encoding="utf-8")
+    assert stack.count("runbook.md#alarm-tcp-health-check") == 2
+    handoff = (out / "docs/operations/handoff.md").read_text(encoding="utf-8")
+    assert "gateway: gateway.meter.example.com:7000 (TCP)" in handoff

@@ -484,17 +484,20 @@ class _Builder:
                     if count
                 ),
             )
-        if planned.health_checks:
-            # The outside-in checks' alarms (us-east-1) are among the alarm metrics above.
-            checks = len(planned.health_checks)
-            self.add(
-                "Route 53 health checks",
-                "monitoring",
-                Decimal(checks),
-                "route53_https_health_check_month",
-                f"{checks} HTTPS check of "
-                + ", ".join(f"https://{c.fqdn}{c.path}" for c in planned.health_checks),
-            )
+        # The outside-in checks' alarms (us-east-1) are among the alarm metrics above.
+        for kind, price in (
+            ("HTTPS", "route53_https_health_check_month"),
+            ("TCP", "route53_tcp_health_check_month"),
+        ):
+            of_kind = [c for c in planned.health_checks if c.type == kind]
+            if of_kind:
+                self.add(
+                    "Route 53 health checks" if kind == "HTTPS" else "Route 53 TCP health checks",
+                    "monitoring",
+                    Decimal(len(of_kind)),
+                    price,
+                    f"{len(of_kind)} {kind} check of " + ", ".join(c.endpoint for c in of_kind),
+                )
         self.add(
             "CloudWatch dashboard",
             "monitoring",

@@ -27,7 +27,12 @@ from .decisions import Decisions
 from .ecs_alarms import ecs_alarms
 from .engine_alarms import broker_alarms, document_db_alarms, memcached_alarms
 from .frozen import derived
-from .health_check_alarms import health_check_alarms, waf_blocks_alarm, waf_share_alarm
+from .health_check_alarms import (
+    health_check_alarms,
+    nlb_check_alarms,
+    waf_blocks_alarm,
+    waf_share_alarm,
+)
 from .job_alarms import job_alarms
 from .model import EnvironmentPlan, ServicePlan
 from .monitoring import (
@@ -148,6 +153,7 @@ class Alarms:
                     region=rules.ROUTE53_METRICS_REGION,
                 )
         outside_in = health_check_alarms(self)
+        endpoints = nlb_check_alarms(self)
         certificate_alarms(self)
         for volume in self.env.volumes:
             volume_alarms(self, volume)
@@ -181,7 +187,7 @@ class Alarms:
             alarms=self.alarms,
             composites=self.composites,
             job_failures=self.job_failures,
-            health_checks=[outside_in] if outside_in else [],
+            health_checks=[*([outside_in] if outside_in else []), *endpoints],
         )
 
     def add(

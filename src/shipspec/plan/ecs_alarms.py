@@ -190,12 +190,20 @@ def no_tasks_alarm(self: Alarms, s: ServicePlan, dims: dict[str, str]) -> None:
 def down_composite(self: Alarms, s: ServicePlan, name: str) -> None:
     members = [f"{self.app}-{self.env.name}-{s.name}-{c}" for c in DOWN_SIGNALS]
     pages = self.env.alarms_page
+    # The web alarms come first: a paging 5xx-ratio (no availability SLO's burn rate pages
+    # for the service) already names this composite as its suppressor.
+    paging_5xx = any(a.suppressed_by == name for a in self.alarms)
+    muted = (
+        "its paging 5xx-ratio (and any burn-rate page) of the same outage"
+        if paging_5xx
+        else "its burn-rate pages of the same outage (its 5xx alarms, where it has them, "
+        "are tickets: nothing mutes them)"
+    )
     reason = (
         "a service behind its load balancer (public, or a TCP/UDP service others connect "
         f"to) is down when no target is healthy or {MISSING_SHARE_PERCENT}% or more of its "
-        f"tasks stay missing for {MISSING_MINUTES} minutes: either pages once, and mutes the "
-        "burn-rate and 5xx pages of the same outage; one task of many missing is "
-        "running-tasks' ticket"
+        f"tasks stay missing for {MISSING_MINUTES} minutes: either pages once, and mutes "
+        f"{muted}; one task of many missing is running-tasks' ticket"
     )
     if not pages:
         reason += "; non-production: notifies, never pages"

@@ -25,6 +25,15 @@ its own region, so the alarm lives in us-east-1 and reaches the stack's topics t
 EventBridge, as the static sites' CloudFront alarm does (``AlarmPlan.region``). It pages
 where the service's other alarms page (``EnvironmentPlan.alarms_page``, production);
 elsewhere a ticket.
+
+A public ``tcp`` or ``tls`` service behind its own Network Load Balancer has its own name,
+``<service>.<domain>`` (``plan/traffic.nlb_name``), which the domain's check never
+resolves: it gets a Route 53 ``TCP`` check of that name on its listener port, the same
+alarm in us-east-1 and the same paging (:func:`nlb_check_alarms`). A TCP check only opens
+a connection (CreateHealthCheck ``Type`` ``TCP``: "Route 53 tries to establish a TCP
+connection"; it takes no ``ResourcePath``, ``SearchString`` or SNI), so for ``tls`` it
+proves the name, the listener, the security group and a healthy target, not the TLS
+handshake; UDP services get none (Route 53 cannot check UDP).
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ if TYPE_CHECKING:
     from .alarms import Alarms
 
 CHECK = "health-check"
+# The runbook section of a Network Load Balancer's TCP check (its alarm's check is CHECK,
+# so it is named, forwarded through EventBridge and counted among double pages alike).
+TCP_ANCHOR = "tcp-health-check"
 
 
 def probed_service(alarms: Alarms) -> tuple[ServicePlan | None, str]:
@@ -135,6 +147,87 @@ def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
         alarm=alarm.name,
         reason=why,
     )
+
+
+def nlb_check_alarms(alarms: Alarms) -> list[OutsideInCheckPlan]:
+    """A Route 53 TCP check of each public TCP or TLS service's own name, and its alarm."""
+    env = alarms.env
+    checks = []
+    interval, failures = rules.OUTSIDE_IN_REQUEST_INTERVAL, rules.OUTSIDE_IN_FAILURE_THRESHOLD
+    for service in env.services:
+        if not (service.public and service.protocol in ("tcp", "tls")):
+            continue
+        key = f"alarms.{env.name}.outside_in.{service.name}"
+        if service.domain is None or service.port is None:
+            alarms.log.decide(
+                key,
+                None,
+                "no name of its own (no domain in this environment): clients use the load "
+                "balancer's AWS-generated name, which changes with it; nothing to check",
+                service=service.name,
+            )
+            continue
+        endpoint = f"{service.domain}:{service.port}"
+        why = (
+            f"{service.name}'s clients connect to {endpoint}, a name the domain's check "
+            "never resolves: a Route 53 TCP check opens a connection to it (DNS record, "
+            f"{service.protocol.upper()} listener, security group and a healthy target"
+            + (
+                "; not the TLS handshake: a TCP check sends no bytes"
+                if service.protocol == "tls"
+                else ""
+            )
+            + ")"
+        )
+        alarms.log.decide(
+            key,
+            f"tcp://{endpoint}",
+            f"{why}; every {interval} s from Route 53's checkers, unhealthy after "
+            f"{failures} failures in a row",
+            service=service.name,
+        )
+        metric = AlarmMetric(
+            id="status",
+            namespace="AWS/Route53",
+            metric_name="HealthCheckStatus",
+            statistic="Minimum",
+            dimensions={"HealthCheckId": f"health_check:{service.name}.id"},
+        )
+        alarm = alarms.add(
+            f"service:{service.name}",
+            CHECK,
+            f"{service.name}: no TCP connection to {endpoint} from the internet "
+            "(Route 53 health check)",
+            [metric],
+            threshold=1,
+            comparison="LessThanThreshold",
+            period=60,
+            evaluations=3,
+            datapoints=2,
+            missing="missing",
+            page=True,
+            anchor=TCP_ANCHOR,
+            region=rules.ROUTE53_METRICS_REGION,
+            reason=f"Route 53's checkers cannot open a TCP connection to {endpoint} (DNS "
+            "record deleted or changed, listener, security group or delegation broken, or no "
+            "healthy target) in 2 of 3 minutes: clients cannot connect while the tasks may "
+            "stay healthy, so the service's own alarms see nothing; in us-east-1 (Route 53's "
+            "metrics), notifying through EventBridge; a missing datapoint keeps the state",
+        )
+        checks.append(
+            OutsideInCheckPlan(
+                service=service.name,
+                fqdn=service.domain,
+                port=service.port,
+                path=None,
+                type="TCP",
+                request_interval=interval,
+                failure_threshold=failures,
+                alarm=alarm.name,
+                reason=why,
+            )
+        )
+    return checks
 
 
 # Blocks by the rate-limit rule in each of 3 five-minute periods: sustained, not a burst.

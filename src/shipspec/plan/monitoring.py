@@ -327,19 +327,30 @@ class JobFailurePlan(Frozen):
 
 
 class OutsideInCheckPlan(Frozen):
-    """A Route 53 health check of a public web service through its domain, from the
-    internet: DNS, the certificate, the listener, the WAF and the tasks, all at once
-    (plan/health_check_alarms.py). Its alarm is an ``AlarmPlan`` (``region`` us-east-1)
-    whose metric names it by ``health_check:<service>.id``."""
+    """A Route 53 health check of a public service through its name, from the internet
+    (plan/health_check_alarms.py): ``HTTPS``, the domain's request to the service answering
+    / (DNS, the certificate, the listener, the WAF and the tasks, all at once); ``TCP``, a
+    connection to a Network Load Balancer's alias ``<service>.<domain>`` on its listener
+    port (DNS, the listener, its security group and a target). Its alarm is an
+    ``AlarmPlan`` (``region`` us-east-1) whose metric names it by
+    ``health_check:<service>.id``."""
 
     service: str
-    fqdn: str  # the domain: the host name resolved, sent as SNI and as the Host header
+    fqdn: str  # the host name resolved (HTTPS: also sent as SNI and as the Host header)
     port: int
-    path: str  # the request path, as a client sends it (the service answers /)
+    path: str | None  # HTTPS: the request path, as a client sends it; TCP: None
     request_interval: int  # seconds between one checker's requests
     failure_threshold: int  # consecutive failures before a checker calls it unhealthy
     alarm: str  # the name of the alarm on its HealthCheckStatus
     reason: str
+    type: Literal["HTTPS", "TCP"] = "HTTPS"
+
+    @property
+    def endpoint(self) -> str:
+        """What the check reaches, as the documents name it."""
+        if self.type == "TCP":
+            return f"{self.fqdn}:{self.port} (TCP)"
+        return f"https://{self.fqdn}{self.path}"
 
 
 class EnvironmentAlarms(Frozen):

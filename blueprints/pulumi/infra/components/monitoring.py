@@ -62,7 +62,7 @@ ALARM_KEYS = {
     "suppressWait",
     "region",
 }
-HEALTH_CHECK_KEYS = {"fqdn", "port", "path", "requestInterval", "failureThreshold"}
+HEALTH_CHECK_KEYS = {"type", "fqdn", "port", "path", "requestInterval", "failureThreshold"}
 COMPOSITE_KEYS = {
     "description",
     "members",
@@ -95,9 +95,10 @@ class Monitoring(pulumi.ComponentResource):
         job_failures: Name -> ``{description, job, pages}``: an EventBridge rule on the job's
             ECS task state changes that notifies when a run stops with a non-zero exit code
             or fails to start.
-        health_checks: Service -> ``{fqdn, port, path, requestInterval, failureThreshold}``:
-            a Route 53 HTTPS health check of ``https://<fqdn><path>`` from the internet,
-            which alarms name by ``health_check:<service>.id``. An alarm with a ``region``
+        health_checks: Service -> ``{type, fqdn, port, path?, requestInterval,
+            failureThreshold}``: a Route 53 health check from the internet, ``HTTPS`` of
+            ``https://<fqdn><path>`` or ``TCP`` (a connection to ``<fqdn>:<port>``, no
+            path), which alarms name by ``health_check:<service>.id``. An alarm with a ``region``
             (us-east-1, where Route 53 publishes its metrics) is created there and notifies
             through EventBridge (``_static_site_alerts``): an alarm can only notify a topic
             in its own region.
@@ -175,7 +176,8 @@ class Monitoring(pulumi.ComponentResource):
         for service, check in (health_checks or {}).items():
             _check_keys(service, check, HEALTH_CHECK_KEYS)
             # Created once the load balancers (DNS record, certificate, listener) and the
-            # service exist, so a first deployment does not check a name not yet there.
+            # service exist (a TCP/TLS service: with its own balancer, alias and listener),
+            # so a first deployment does not check a name not yet there.
             after = [
                 *load_balancers.values(),
                 *([services[service]] if service in services else []),
@@ -340,15 +342,17 @@ class Monitoring(pulumi.ComponentResource):
     def _health_check(
         self, service: str, check: Mapping[str, Any], after: Sequence[pulumi.Resource]
     ) -> pulumi.Output[str]:
-        """A Route 53 HTTPS health check (Route 53 is global: no region), with SNI, so
-        the ALB presents the domain's certificate; healthy on 2xx and 3xx."""
+        """A Route 53 health check (Route 53 is global: no region). HTTPS: with SNI, so
+        the ALB presents the domain's certificate; healthy on 2xx and 3xx. TCP: healthy
+        when a connection opens (Route 53 takes no path, string or SNI for it)."""
+        https = check["type"] == "HTTPS"
         health_check = aws.route53.HealthCheck(
             f"{service}-health-check",
-            type="HTTPS",
+            type=check["type"],
             fqdn=check["fqdn"],
             port=check["port"],
-            resource_path=check["path"],
-            enable_sni=True,
+            resource_path=check["path"] if https else None,
+            enable_sni=True if https else None,
             request_interval=check["requestInterval"],
             failure_threshold=check["failureThreshold"],
             # The console and `aws route53 list-health-checks` show the Name tag.

@@ -125,7 +125,12 @@ def sections(model: DeploymentModel) -> list[Section]:
                 check = "burn" if alarm.check.startswith("burn-") else alarm.check
                 target = alarm.target
             targets.setdefault(anchor, {}).setdefault(target, env_name)
-            key = f"{_kind(model, env_name, target)}:{check}"
+            kind = _kind(model, env_name, target)
+            key = f"{kind}:{check}"
+            # The same check, other work (a TCP/TLS service's own name): its anchor's guide.
+            own = f"{kind}:{anchor.removeprefix('alarm-')}"
+            if own != key and own in GUIDES:
+                key = own
             if key.startswith("queue-service:") and key not in GUIDES:
                 key = key.replace("queue-service:", "service:", 1)
             if key in GUIDES:
@@ -227,13 +232,14 @@ DOWN_KEY = "service:down"
 
 
 def double_pages(model: DeploymentModel) -> list[tuple[str, str, str, str]]:
-    """The outages that page twice: (environment, service, its down composite, the public
-    domain's Route 53 health-check alarm), where both page.
+    """The outages that page twice: (environment, service, its down composite, its Route 53
+    health-check alarm: the public domain's, or a TCP/TLS service's own name's), where both
+    page.
 
     The health-check alarm lives in us-east-1 (Route 53 publishes its metrics there only),
     and a composite's rule and actions suppressor name alarms of its own region: the
     service-down composite, in the stack's region, cannot mute it. A total outage of the
-    service the domain's check requests fails both, and each pages."""
+    service a check reaches fails both, and each pages."""
     found = []
     for env_name, env_alarms in model.monitoring.alarms.items():
         downs = {c.target: c.name for c in env_alarms.composites if c.check == "down" and c.pages}

@@ -263,8 +263,10 @@ GUIDES: dict[str, Guide] = {
         "A public or TCP/UDP service is down: no healthy target, or half of its desired "
         "tasks or more missing for 10 minutes (one task of many missing is a ticket, "
         "`running-tasks`). It "
-        "pages in production and mutes the service's burn-rate and 5xx pages (CloudWatch's "
-        "actions suppressor) while it is in ALARM; other environments get a ticket.",
+        "pages in production and mutes the service's burn-rate pages (CloudWatch's actions "
+        "suppressor) while it is in ALARM, and its 5xx-ratio where that pages (a public "
+        "service no availability SLO's burn rate pages for); where one does, the 5xx alarms "
+        "are tickets and still notify. Other environments get a ticket.",
         (f"which member fired: {_DESCRIBE}",),
         ("follow the member's section: no healthy hosts, or half the tasks missing",),
     ),
@@ -367,6 +369,48 @@ GUIDES: dict[str, Guide] = {
             "the record, the certificate, the listener or the web ACL changed by hand: "
             "`pulumi preview` shows the drift, `pulumi up` restores the program's " + FIRST,
             "every task down: follow the service-down section",
+        ),
+    ),
+    "service:tcp-health-check": Guide(
+        "TCP/TLS service unreachable by its name",
+        "Route 53's checkers, on the internet, cannot open a TCP connection to the "
+        "service's own name `<service>.<domain>` on its listener port, so clients cannot "
+        "connect either: the alias record is gone or points elsewhere, the zone's delegation "
+        "is broken, the Network Load Balancer's listener or security group changed, or no "
+        "target is healthy (then the service-down page comes too). The tasks may stay "
+        "healthy and the service's own alarms quiet: nothing reaches them. The check only "
+        "opens a connection: for a TLS listener it does not test the handshake or the "
+        "certificate (the certificate renewal and expiry alarms watch that). The alarm "
+        "lives in us-east-1 (Route 53's metrics) and reaches the stack's alert topics "
+        "through EventBridge.",
+        (
+            "`HEALTH_CHECK=$(pulumi stack output health_checks --json | jq -r "
+            "'.[\"<service>\"]')`, then `aws route53 get-health-check-status "
+            '--health-check-id "$HEALTH_CHECK" --query '
+            "'HealthCheckObservations[].[Region,StatusReport.Status]' --output table`: what "
+            "each checker saw (a DNS failure, a refused connection or a timeout)",
+            '`aws route53 get-health-check --health-check-id "$HEALTH_CHECK" --query '
+            "'HealthCheck.HealthCheckConfig.[Type,FullyQualifiedDomainName,Port]' --output "
+            "text`: the name and port it connects to",
+            "`dig +short <name>`: no answer means the alias record is gone or the delegation "
+            "broken (`dig NS <zone>` against the parent's answer); an answer that is not "
+            "the load balancer's addresses means the record was changed",
+            "`nc -vz <name> <port>` (`openssl s_client -connect <name>:<port> -servername "
+            "<name>` for TLS): refused or timing out from outside while the tasks run points "
+            "at the listener or the security group",
+            "`aws elbv2 describe-load-balancers --query "
+            "\"LoadBalancers[?Type=='network'].[LoadBalancerName,DNSName,LoadBalancerArn,"
+            'SecurityGroups]"`, then `aws elbv2 describe-listeners --load-balancer-arn <NLB '
+            "ARN> --query 'Listeners[].[Port,Protocol,Certificates[0].CertificateArn]'` and "
+            "`aws elbv2 describe-target-health --target-group-arn <its target group ARN>`: "
+            "the listener port, its protocol, and healthy targets",
+        ),
+        (
+            "the record, the listener or the security group changed by hand: "
+            "`pulumi preview` shows the drift, `pulumi up` restores the program's " + FIRST,
+            "the delegation broken: restore the NS records of the zone at its parent (the "
+            "handoff's hosted-zones step)",
+            "no healthy target: follow the service-down section",
         ),
     ),
     "job:failed-runs": Guide(

@@ -124,12 +124,13 @@ def monitoring_config(model: DeploymentModel, env: EnvironmentPlan) -> dict[str,
 def health_checks(model: DeploymentModel, env: EnvironmentPlan) -> dict[str, Any]:
     """``healthChecks`` of ``env``'s stack: the Route 53 checks its alarms name by
     ``health_check:<service>.id``, by service (empty where the environment has none, since
-    one program serves every stack)."""
+    one program serves every stack); a TCP check has no path."""
     return {
         c.service: {
+            "type": c.type,
             "fqdn": c.fqdn,
             "port": c.port,
-            "path": c.path,
+            **({"path": c.path} if c.path is not None else {}),
             "requestInterval": c.request_interval,
             "failureThreshold": c.failure_threshold,
         }

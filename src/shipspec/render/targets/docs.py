@@ -516,8 +516,9 @@ def stack_outputs(model: DeploymentModel, env: EnvironmentPlan) -> list[tuple[st
     if any(a.health_checks for a in model.monitoring.alarms.values()):
         checks = model.monitoring.alarms[env.name].health_checks
         held = (
-            "the Route 53 health check of the public domain, by the service it requests ("
-            + ", ".join(f"{c.service}: https://{c.fqdn}{c.path}" for c in checks)
+            "the Route 53 health checks of the public domain and of the public TCP/TLS "
+            "services' own names, by service ("
+            + ", ".join(f"{c.service}: {c.endpoint}" for c in checks)
             + "), for `aws route53 get-health-check-status --health-check-id`"
             if checks
             else "empty: this environment's domain has no Route 53 health check"
