@@ -360,7 +360,9 @@ class Alarms:
             missing="notBreaching",
             rollback=True,
             reason="a task failing health checks in 2 of 3 minutes; the load balancer routes "
-            "around it, so a ticket: the no-healthy-hosts and 5xx alarms page if users notice",
+            "around it, so a ticket: the service-down composite pages when none is healthy, "
+            "and the SLO burn rates (or, without an availability SLO, the 5xx ratio) when "
+            "users see errors",
         )
         self.add(
             target,
