@@ -227,3 +227,23 @@ def test_the_launcher_starts_at_once_for_a_run_and_never_for_cached_ones(
     again = service.run_previews(out, ["dev", "prod"])
     assert [p.environment for p in again] == ["dev", "prod"]
     assert events == ["hash", "hash"]  # both cached: no child process at all
+
+
+RECORD_NICE = """\
+import os, pulumi
+open(NICE, "a").write(f"{pulumi.get_stack()} {os.nice(0)}\\n")
+"""
+
+
+def test_the_smaller_stacks_yield_the_processor_to_the_largest(tmp_path: Path) -> None:
+    """With every stack running at once on few cores, the largest (its stack config the
+    longest) would end last under an equal share: the others run at a lower priority."""
+    nice = tmp_path / "nice"
+    out = program(
+        tmp_path / "out", RECORD_NICE.replace("NICE", repr(str(nice))) + QUEUE, ("dev", "prod")
+    )
+    prod = out / "infra" / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text() + "  hostile:padding: '" + "x" * 400 + "'\n")
+    done = shipspec("preview", str(out), "--env", "all", "--json")
+    assert done.returncode == 0, done.stderr
+    assert dict(line.split() for line in nice.read_text().splitlines()) == {"prod": "0", "dev": "5"}

@@ -16,6 +16,7 @@ the generated ``.shipspec/.gitignore``):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -252,9 +253,22 @@ def run_previews(
     with Launcher(infra, DEFAULT_TIMEOUT if timeout is None else timeout) as launcher:
         if not use_cache or any(_uncached(out_dir, infra, env) for env in envs):
             launcher.start()  # a run is certain: let Pulumi's imports start at once
+        if len(envs) > 1:
+            launcher.favoured = _largest(infra, envs)
         return _each(
             out_dir, envs, launcher, remember, allow_data_loss, timeout, use_cache, on_progress
         )
+
+
+def _largest(infra: Path, envs: list[str | None]) -> str | None:
+    """The stack with the largest stack config: the best guess of the longest run, known
+    before any runs (its resources are listed there)."""
+    sizes = {}
+    for env in envs:
+        with contextlib.suppress(PreviewError, OSError):
+            stack = choose_stack(infra, env)
+            sizes[stack] = (infra / f"Pulumi.{stack}.yaml").stat().st_size
+    return max(sizes, key=lambda stack: (sizes[stack], stack)) if sizes else None
 
 
 def _uncached(out_dir: Path, infra: Path, env: str | None) -> bool:
