@@ -74,9 +74,14 @@ def main(argv: list[str]) -> None:
             _reap(runs)
             if not ready:
                 continue
-            message, fds, _, _ = socket.recv_fds(sock, 64, 4)
+            message, fds, _, _ = socket.recv_fds(sock, 1, 4)  # b"r" with the run's four files
             if not message:
                 break  # the parent is done
+            if len(fds) != 4:
+                for fd in fds:
+                    os.close(fd)
+                sock.sendall(b"refused\n")
+                continue
             for fd in fds:  # programs the runs start must not hold them
                 os.set_inheritable(fd, False)
             request, result, out, err = fds
@@ -86,7 +91,7 @@ def main(argv: list[str]) -> None:
             for fd in (request, out, err):
                 os.close(fd)
             runs[pid] = result
-            sock.send(str(pid).encode())
+            sock.sendall(f"{pid}\n".encode())
     finally:
         for pid in runs:  # the parent left first: end what is still running
             with contextlib.suppress(OSError):

@@ -79,9 +79,14 @@ class Launcher:
             try:
                 sock.settimeout(self.timeout)  # the first run waits for the imports too
                 socket.send_fds(
-                    sock, [b"run"], [request.fileno(), result, out.fileno(), err.fileno()]
+                    sock, [b"r"], [request.fileno(), result, out.fileno(), err.fileno()]
                 )
-                reply = sock.recv(64)
+                reply = b""
+                while not reply.endswith(b"\n"):  # one request at a time: the next line is ours
+                    chunk = sock.recv(64)
+                    if not chunk:
+                        break
+                    reply += chunk
             except TimeoutError:
                 raise PreviewTimeout(
                     f"the preview process did not start the program within {self.timeout:g} "
@@ -89,6 +94,7 @@ class Launcher:
                 ) from None
             except OSError:
                 reply = b""
+        reply = reply.strip()
         if not reply.isdigit():
             output = _tail(self._log, "output") if self._log is not None else ""
             raise ProgramError(f"the preview process ended before it started the program{output}")
@@ -125,13 +131,17 @@ class Launcher:
     def _started(self) -> socket.socket:
         if self._socket is not None:
             return self._socket
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # A stream socket (macOS has no SOCK_SEQPACKET for AF_UNIX); requests are one at a time.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         env = dict(os.environ)
         # The child imports this copy of shipspec, also when it runs from a source checkout.
         here = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        # The child forks after importing: macOS's Objective-C runtime would abort a fork after
+        # a system framework initialised (a proxy look-up does); nothing here uses ObjC objects.
+        env.setdefault("OBJC_DISABLE_INITIALIZE_FORK_SAFETY", "YES")
         try:
             self._process = subprocess.Popen(
                 [
