@@ -8,6 +8,7 @@ write into its machine-readable output, or leave processes behind.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -247,3 +248,29 @@ def test_the_smaller_stacks_yield_the_processor_to_the_largest(tmp_path: Path) -
     done = shipspec("preview", str(out), "--env", "all", "--json")
     assert done.returncode == 0, done.stderr
     assert dict(line.split() for line in nice.read_text().splitlines()) == {"prod": "0", "dev": "5"}
+
+
+def test_after_a_start_that_timed_out_no_run_takes_its_late_reply(tmp_path: Path) -> None:
+    """The child answers each request with its run's pid; a reply that comes after its request
+    gave up must not be read as the next request's, so the launcher takes no more."""
+    import tempfile
+
+    from shipspec.preview.isolation import Launcher, PreviewTimeout, ProgramError
+
+    out = program(tmp_path, QUEUE)
+    with Launcher(out / "infra", timeout=0.01) as launcher:  # far less than Pulumi's imports
+        raised = []
+        for _ in range(2):
+            read_end, write_end = os.pipe()
+            with (
+                tempfile.TemporaryFile() as request,
+                tempfile.TemporaryFile() as stream,
+                pytest.raises(ProgramError) as caught,
+            ):
+                launcher.start_run(request, write_end, stream, stream)
+            raised.append(caught.value)
+            os.close(read_end)
+            os.close(write_end)
+    assert isinstance(raised[0], PreviewTimeout)
+    assert not isinstance(raised[1], PreviewTimeout)  # refused at once, not waiting again
+    assert "ended before it started the program" in str(raised[1])

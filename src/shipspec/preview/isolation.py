@@ -88,6 +88,8 @@ class Launcher:
                         break
                     reply += chunk
             except TimeoutError:
+                # A late reply would be read by the next request as its own: no more requests.
+                sock.close()
                 raise PreviewTimeout(
                     f"the preview process did not start the program within {self.timeout:g} "
                     "seconds\n  hint: raise the limit with --timeout SECONDS"
