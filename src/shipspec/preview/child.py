@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import json
 import os
 import re
@@ -41,6 +42,7 @@ from typing import Any, BinaryIO, NoReturn
 
 PROGRESS_EVERY = 0.05
 _REAP_EVERY = 0.05
+_SKIPPED = frozenset({".venv", "venv", ".git", "__pycache__", "node_modules"})
 _AWS_MODULE = re.compile(r"\baws\.([a-z][a-z0-9_]*)\.[A-Z]")
 
 
@@ -107,11 +109,16 @@ def _import_libraries(program_dir: Path) -> None:
 
     names: set[str] = set()
     for source in sorted(program_dir.rglob("*.py")):
+        if _SKIPPED.intersection(source.relative_to(program_dir).parts):
+            continue  # a virtualenv beside the program holds the SDK's own sources
         with contextlib.suppress(OSError, UnicodeDecodeError):
             names.update(_AWS_MODULE.findall(source.read_text("utf-8")))
     for name in sorted(names):
         with contextlib.suppress(Exception):  # a name that is no module: the run will say so
-            __import__(f"pulumi_aws.{name}")
+            module = importlib.import_module(f"pulumi_aws.{name}")
+            # pulumi_aws registers its submodules as lazy modules, loaded at the first use of
+            # one of their names: ask for one, or the import did nothing.
+            getattr(module, "__all__", None)
 
 
 def _reap(runs: dict[int, int]) -> None:
