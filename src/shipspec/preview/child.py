@@ -65,7 +65,7 @@ class _Channel:
 
 def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[1]))
-    _import_libraries(Path(argv[2]))
+    _import_libraries(Path(argv[2]), named=argv[3:4] == ["--preload"])
     # What was imported lives as long as the process: no collection need walk it again, in
     # this process or in a run forked from it (where a walk would also copy its pages).
     gc.freeze()
@@ -101,11 +101,18 @@ def main(argv: list[str]) -> None:
     os._exit(0)
 
 
-def _import_libraries(program_dir: Path) -> None:
-    """Import the SDK, the mocks and the ``pulumi_aws`` modules the program's sources name
-    (``aws.ec2.Vpc`` → ``pulumi_aws.ec2``), which is most of a run's start-up. Only library
-    modules: the program's own run in each fork, under its timeout."""
+def _import_libraries(program_dir: Path, *, named: bool) -> None:
+    """Import the SDK and the mocks and, when several runs will fork (``named``), the
+    ``pulumi_aws`` modules the program's sources name (``aws.ec2.Vpc`` → ``pulumi_aws.ec2``),
+    most of a run's start-up. The sources name every component's modules, also those one
+    stack does not use, so a single run loads its own as it goes (10 services: preloading
+    them all made one preview 1.11x its floor instead of 0.94x; for three environments it
+    saved a quarter of the CPU). Only library modules: the program's own run in each fork,
+    under its timeout."""
     from . import runner  # noqa: F401  (pulumi, the mocks)
+
+    if not named:
+        return
 
     names: set[str] = set()
     for source in sorted(program_dir.rglob("*.py")):

@@ -250,7 +250,8 @@ def run_previews(
         infra = program_dir(Path(out_dir))
     except PreviewError as error:
         return [error for _ in envs]
-    with Launcher(infra, DEFAULT_TIMEOUT if timeout is None else timeout) as launcher:
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    with Launcher(infra, limit, runs=len(envs)) as launcher:
         if not use_cache or any(_uncached(out_dir, infra, env) for env in envs):
             launcher.start()  # a run is certain: let Pulumi's imports start at once
         if len(envs) > 1:
