@@ -274,30 +274,3 @@ def test_after_a_start_that_timed_out_no_run_takes_its_late_reply(tmp_path: Path
     assert isinstance(raised[0], PreviewTimeout)
     assert not isinstance(raised[1], PreviewTimeout)  # refused at once, not waiting again
     assert "ended before it started the program" in str(raised[1])
-
-
-def test_the_launcher_imports_the_modules_the_program_names_not_a_virtualenvs(
-    tmp_path: Path,
-) -> None:
-    """With several stacks to run, the forked runs find the ``pulumi_aws`` modules the sources
-    name already loaded; the sources of a virtualenv beside the program (the SDK's own) are
-    not read for that. A single run loads its own as it goes (no preloading)."""
-    seen = tmp_path / "seen"
-    body = (
-        "import sys, pulumi\n"
-        "# the program would call aws.sqs.Queue(...)\n"
-        f"open({str(seen)!r}, 'w').write("
-        "' '.join(type(sys.modules.get(m)).__name__ for m in ('pulumi_aws.sqs', "
-        "'pulumi_aws.redshift')))\n" + QUEUE
-    )
-    out = program(tmp_path / "out", body, stacks=("dev", "prod"))
-    venv = out / "infra" / "venv" / "lib"
-    venv.mkdir(parents=True)
-    (venv / "sdk.py").write_text("cluster = aws.redshift.Cluster('x')\n")
-    done = shipspec("preview", str(out), "--env", "all", "--json")
-    assert done.returncode == 0, done.stderr
-    # pulumi_aws registers each submodule as a lazy module; an imported one is a plain module
-    assert seen.read_text() == "module _LazyModule"
-    done = shipspec("preview", str(out), "--env", "dev", "--no-cache", "--json")
-    assert done.returncode == 0, done.stderr
-    assert "module" not in seen.read_text().split()  # neither loaded before the run

@@ -61,14 +61,9 @@ class Launcher:
     Thread-safe: ``--env all`` asks it for a run from one thread per stack.
     """
 
-    def __init__(
-        self, program_dir: Path, timeout: float = DEFAULT_TIMEOUT, *, runs: int = 1
-    ) -> None:
+    def __init__(self, program_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.program_dir = Path(program_dir).resolve()
         self.timeout = timeout
-        self.runs = runs
-        """How many runs it will likely fork: above one, the child loads the ``pulumi_aws``
-        modules the program names before the first fork (see :mod:`.child`)."""
         self.favoured: str | None = None
         """The stack whose run the others yield the processor to (the largest: it ends last
         when all share the cores equally); ``None``, all equal."""
@@ -157,7 +152,6 @@ class Launcher:
                     "shipspec.preview.child",
                     str(theirs.fileno()),
                     str(self.program_dir),
-                    *(["--preload"] if self.runs > 1 else []),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,

@@ -251,7 +251,7 @@ def run_previews(
     except PreviewError as error:
         return [error for _ in envs]
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    with Launcher(infra, limit, runs=len(envs)) as launcher:
+    with Launcher(infra, limit) as launcher:
         if not use_cache or any(_uncached(out_dir, infra, env) for env in envs):
             launcher.start()  # a run is certain: let Pulumi's imports start at once
         if len(envs) > 1:
