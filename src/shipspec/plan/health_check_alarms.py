@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 from . import rules
 from .model import ServicePlan
-from .monitoring import AlarmMetric, OutsideInCheckPlan
+from .monitoring import AlarmMetric, AlarmPlan, OutsideInCheckPlan
 
 if TYPE_CHECKING:
     from .alarms import Alarms
@@ -109,27 +109,11 @@ def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
         f"checkers, unhealthy after {failures} failures in a row",
         service=service.name,
     )
-    metric = AlarmMetric(
-        id="status",
-        namespace="AWS/Route53",
-        metric_name="HealthCheckStatus",
-        statistic="Minimum",
-        dimensions={"HealthCheckId": f"health_check:{service.name}.id"},
-    )
-    alarm = alarms.add(
-        f"service:{service.name}",
-        CHECK,
+    alarm = _status_alarm(
+        alarms,
+        service,
         f"{service.name}: https://{lb.domain}{service.health_path} fails from the internet "
         "(Route 53 health check)",
-        [metric],
-        threshold=1,
-        comparison="LessThanThreshold",
-        period=60,
-        evaluations=3,
-        datapoints=2,
-        missing="missing",
-        page=True,
-        region=rules.ROUTE53_METRICS_REGION,
         reason=f"Route 53's checkers cannot get a 2xx or 3xx from https://{lb.domain}"
         f"{service.health_path} (DNS record, HTTPS listener, WAF, or no task) in 2 "
         "of 3 minutes: no request reaches the service, so the load balancer's alarms see "
@@ -146,6 +130,42 @@ def health_check_alarms(alarms: Alarms) -> OutsideInCheckPlan | None:
         failure_threshold=failures,
         alarm=alarm.name,
         reason=why,
+    )
+
+
+def _status_alarm(
+    alarms: Alarms,
+    service: ServicePlan,
+    description: str,
+    *,
+    reason: str,
+    anchor: str | None = None,
+) -> AlarmPlan:
+    """The alarm on a Route 53 health check's status, in us-east-1 where Route 53 publishes
+    it: unhealthy in 2 of 3 minutes pages (where alarms page); a missing datapoint keeps the
+    state. The domain's HTTPS check and each TCP service's own share it."""
+    metric = AlarmMetric(
+        id="status",
+        namespace="AWS/Route53",
+        metric_name="HealthCheckStatus",
+        statistic="Minimum",
+        dimensions={"HealthCheckId": f"health_check:{service.name}.id"},
+    )
+    return alarms.add(
+        f"service:{service.name}",
+        CHECK,
+        description,
+        [metric],
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=60,
+        evaluations=3,
+        datapoints=2,
+        missing="missing",
+        page=True,
+        anchor=anchor,
+        region=rules.ROUTE53_METRICS_REGION,
+        reason=reason,
     )
 
 
@@ -186,28 +206,12 @@ def nlb_check_alarms(alarms: Alarms) -> list[OutsideInCheckPlan]:
             f"{failures} failures in a row",
             service=service.name,
         )
-        metric = AlarmMetric(
-            id="status",
-            namespace="AWS/Route53",
-            metric_name="HealthCheckStatus",
-            statistic="Minimum",
-            dimensions={"HealthCheckId": f"health_check:{service.name}.id"},
-        )
-        alarm = alarms.add(
-            f"service:{service.name}",
-            CHECK,
+        alarm = _status_alarm(
+            alarms,
+            service,
             f"{service.name}: no TCP connection to {endpoint} from the internet "
             "(Route 53 health check)",
-            [metric],
-            threshold=1,
-            comparison="LessThanThreshold",
-            period=60,
-            evaluations=3,
-            datapoints=2,
-            missing="missing",
-            page=True,
             anchor=TCP_ANCHOR,
-            region=rules.ROUTE53_METRICS_REGION,
             reason=f"Route 53's checkers cannot open a TCP connection to {endpoint} (DNS "
             "record deleted or changed, listener, security group or delegation broken, or no "
             "healthy target) in 2 of 3 minutes: clients cannot connect while the tasks may "
